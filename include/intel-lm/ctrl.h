@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * intel-lm: what the PF says about itself (Identify Controller), whether it supports Intel
+ * live migration, and the largest state it can move in one command.
+ */
+#ifndef INTEL_LM_CTRL_H
+#define INTEL_LM_CTRL_H
+
+#include <stdint.h>
+
+#include <libnvme.h>
+
+#include <intel-lm/cmd.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** INTEL_LM_PCI_VID_INTEL - the PCI vendor ID whose byte 3072 we believe */
+#define INTEL_LM_PCI_VID_INTEL		0x8086
+/** INTEL_LM_ID_CTRL_LM_OFFSET - byte of Identify Controller announcing live migration */
+#define INTEL_LM_ID_CTRL_LM_OFFSET	3072
+/** INTEL_LM_ID_CTRL_LM_SUPPORTED - the value of that byte when live migration is supported */
+#define INTEL_LM_ID_CTRL_LM_SUPPORTED	0x01
+
+/**
+ * enum intel_lm_support - whether a PF supports Intel live migration, and why not
+ * @INTEL_LM_SUPPORTED:		PCI vendor 0x8086 and byte 3072 = 01h
+ * @INTEL_LM_UNSUPPORTED_VENDOR: the PCI vendor is not Intel: byte 3072 means something else
+ * @INTEL_LM_UNSUPPORTED_FLAG:	Intel, and byte 3072 = 00h: the firmware has no live migration
+ * @INTEL_LM_UNSUPPORTED_RESERVED: Intel, and byte 3072 holds a reserved value
+ */
+enum intel_lm_support {
+	INTEL_LM_SUPPORTED = 0,
+	INTEL_LM_UNSUPPORTED_VENDOR,
+	INTEL_LM_UNSUPPORTED_FLAG,
+	INTEL_LM_UNSUPPORTED_RESERVED,
+};
+
+/**
+ * struct intel_lm_ctrl_info - the PF's identity, from Identify Controller
+ * @vid:	PCI vendor ID
+ * @ssvid:	PCI subsystem vendor ID
+ * @sn:		serial number, trailing spaces removed, unprintable bytes shown as '?'
+ * @mn:		model number, likewise
+ * @fr:		firmware revision, likewise
+ * @mdts:	maximum data transfer size, a power of two in units of 4 KiB pages; 0 = no limit
+ * @cntlid:	controller ID (the primary controller ID of its VFs)
+ * @lm_byte:	the raw value of byte 3072
+ * @support:	the verdict, see &enum intel_lm_support
+ */
+struct intel_lm_ctrl_info {
+	uint16_t vid;
+	uint16_t ssvid;
+	char sn[21];
+	char mn[41];
+	char fr[9];
+	uint8_t mdts;
+	uint16_t cntlid;
+	uint8_t lm_byte;
+	enum intel_lm_support support;
+};
+
+/**
+ * intel_lm_parse_id_ctrl() - Read what we need from an Identify Controller data structure
+ * @id:		the 4096 bytes the controller returned
+ * @info:	filled in
+ *
+ * A pure function: it trusts nothing in @id (strings need no terminator).
+ */
+void intel_lm_parse_id_ctrl(const struct nvme_id_ctrl *id, struct intel_lm_ctrl_info *info);
+
+/**
+ * intel_lm_identify() - Identify the PF and decide whether it supports live migration
+ * @fd:		the PF's controller character device
+ * @opts:	submission options (timeout, trace), or NULL
+ * @info:	filled in on success
+ *
+ * Sends Identify Controller (CNS 01h), which is sent even for a dry run.
+ *
+ * Return: 0 (see @info->support for the verdict), a positive NVMe status, or a negative errno.
+ */
+int intel_lm_identify(int fd, const struct intel_lm_opts *opts, struct intel_lm_ctrl_info *info);
+
+/**
+ * intel_lm_support_reason() - Why a PF does or does not support Intel live migration
+ * @support:	a verdict from intel_lm_identify()
+ *
+ * Return: a sentence without a final period, e.g. "the PCI vendor is not Intel (0x8086), so
+ * Identify Controller byte 3072 does not announce Intel live migration". Never NULL.
+ */
+const char *intel_lm_support_reason(enum intel_lm_support support);
+
+/** INTEL_LM_PAGE_SIZE - the memory page size MDTS is counted in (CAP.MPSMIN = 4 KiB) */
+#define INTEL_LM_PAGE_SIZE		4096u
+/** INTEL_LM_KERNEL_MAX_XFER - the Linux NVMe driver's cap on one transfer (6.1: 4 MiB) */
+#define INTEL_LM_KERNEL_MAX_XFER	(4u << 20)
+/**
+ * INTEL_LM_REFERENCE_MAX_STATE - the largest state the Intel reference driver (the RFC VFIO
+ * driver) takes on resume: 256 KiB
+ */
+#define INTEL_LM_REFERENCE_MAX_STATE	(256u << 10)
+
+/**
+ * enum intel_lm_limit_src - which limit decides the largest state
+ * @INTEL_LM_LIMIT_REFERENCE:	the reference driver's 256 KiB resume buffer
+ * @INTEL_LM_LIMIT_MDTS:	the controller's MDTS
+ * @INTEL_LM_LIMIT_KERNEL:	the Linux NVMe driver's transfer cap
+ */
+enum intel_lm_limit_src {
+	INTEL_LM_LIMIT_REFERENCE = 0,
+	INTEL_LM_LIMIT_MDTS,
+	INTEL_LM_LIMIT_KERNEL,
+};
+
+/**
+ * struct intel_lm_limit - the largest state one SAVE_DATA or LOAD_DATA can move
+ * @max_bytes:	the limit in bytes
+ * @src:	which limit it is
+ * @mdts_bytes:	what MDTS allows alone (0 = MDTS sets no limit)
+ */
+struct intel_lm_limit {
+	uint32_t max_bytes;
+	enum intel_lm_limit_src src;
+	uint32_t mdts_bytes;
+};
+
+/**
+ * intel_lm_state_limit() - The largest state the PF can move in one command
+ * @info:	the PF's identity from intel_lm_identify()
+ * @limit:	filled in
+ *
+ * The smallest of: 2^MDTS pages of 4 KiB, the kernel's 4 MiB cap, and the reference driver's
+ * 256 KiB. The commands have no offset field, so a state cannot be moved in pieces.
+ */
+void intel_lm_state_limit(const struct intel_lm_ctrl_info *info, struct intel_lm_limit *limit);
+
+/**
+ * intel_lm_limit_reason() - Why a limit is what it is
+ * @src:	a limit source
+ *
+ * Return: a phrase such as "the controller's MDTS", never NULL.
+ */
+const char *intel_lm_limit_reason(enum intel_lm_limit_src src);
+
+/**
+ * intel_lm_check_size() - Check a state size before any data command is sent
+ * @size:	the size QUERY_DATA_SIZE reported, or a blob's payload length
+ * @limit:	the PF's limit from intel_lm_state_limit()
+ *
+ * Return: 0 when 1 <= @size <= @limit->max_bytes; -ENODATA for 0; -EFBIG above the limit.
+ */
+int intel_lm_check_size(uint32_t size, const struct intel_lm_limit *limit);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* INTEL_LM_CTRL_H */

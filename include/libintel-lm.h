@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libintel-lm: cold migration of Intel IPU NVMe VFs through the PF's admin queue.
+ */
+#ifndef LIBINTEL_LM_H
+#define LIBINTEL_LM_H
+
+#include <intel-lm/cmd.h>
+#include <intel-lm/ctrl.h>
+#include <intel-lm/dev.h>
+#include <intel-lm/status.h>
+#include <intel-lm/vf.h>
+
+#endif /* LIBINTEL_LM_H */
