@@ -8,6 +8,7 @@
 #include <intel-lm/cmd.h>
 #include <intel-lm/ctrl.h>
 #include <intel-lm/dev.h>
+#include <intel-lm/limits.h>
 #include <intel-lm/status.h>
 #include <intel-lm/vf.h>
 

@@ -91,67 +91,6 @@ int intel_lm_identify(int fd, const struct intel_lm_opts *opts, struct intel_lm_
  */
 const char *intel_lm_support_reason(enum intel_lm_support support);
 
-/** INTEL_LM_PAGE_SIZE - the memory page size MDTS is counted in (CAP.MPSMIN = 4 KiB) */
-#define INTEL_LM_PAGE_SIZE		4096u
-/** INTEL_LM_KERNEL_MAX_XFER - the Linux NVMe driver's cap on one transfer (6.1: 4 MiB) */
-#define INTEL_LM_KERNEL_MAX_XFER	(4u << 20)
-/**
- * INTEL_LM_REFERENCE_MAX_STATE - the largest state the Intel reference driver (the RFC VFIO
- * driver) takes on resume: 256 KiB
- */
-#define INTEL_LM_REFERENCE_MAX_STATE	(256u << 10)
-
-/**
- * enum intel_lm_limit_src - which limit decides the largest state
- * @INTEL_LM_LIMIT_REFERENCE:	the reference driver's 256 KiB resume buffer
- * @INTEL_LM_LIMIT_MDTS:	the controller's MDTS
- * @INTEL_LM_LIMIT_KERNEL:	the Linux NVMe driver's transfer cap
- */
-enum intel_lm_limit_src {
-	INTEL_LM_LIMIT_REFERENCE = 0,
-	INTEL_LM_LIMIT_MDTS,
-	INTEL_LM_LIMIT_KERNEL,
-};
-
-/**
- * struct intel_lm_limit - the largest state one SAVE_DATA or LOAD_DATA can move
- * @max_bytes:	the limit in bytes
- * @src:	which limit it is
- * @mdts_bytes:	what MDTS allows alone (0 = MDTS sets no limit)
- */
-struct intel_lm_limit {
-	uint32_t max_bytes;
-	enum intel_lm_limit_src src;
-	uint32_t mdts_bytes;
-};
-
-/**
- * intel_lm_state_limit() - The largest state the PF can move in one command
- * @info:	the PF's identity from intel_lm_identify()
- * @limit:	filled in
- *
- * The smallest of: 2^MDTS pages of 4 KiB, the kernel's 4 MiB cap, and the reference driver's
- * 256 KiB. The commands have no offset field, so a state cannot be moved in pieces.
- */
-void intel_lm_state_limit(const struct intel_lm_ctrl_info *info, struct intel_lm_limit *limit);
-
-/**
- * intel_lm_limit_reason() - Why a limit is what it is
- * @src:	a limit source
- *
- * Return: a phrase such as "the controller's MDTS", never NULL.
- */
-const char *intel_lm_limit_reason(enum intel_lm_limit_src src);
-
-/**
- * intel_lm_check_size() - Check a state size before any data command is sent
- * @size:	the size QUERY_DATA_SIZE reported, or a blob's payload length
- * @limit:	the PF's limit from intel_lm_state_limit()
- *
- * Return: 0 when 1 <= @size <= @limit->max_bytes; -ENODATA for 0; -EFBIG above the limit.
- */
-int intel_lm_check_size(uint32_t size, const struct intel_lm_limit *limit);
-
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The largest state one SAVE_DATA or LOAD_DATA can move. The commands have no offset field, so
+ * the whole state moves in one transfer, which MDTS and the kernel bound.
+ */
+#include <errno.h>
+
+#include <intel-lm/limits.h>
+
+void intel_lm_state_limit(const struct intel_lm_ctrl_info *info, struct intel_lm_limit *limit)
+{
+	uint64_t mdts = 0;
+
+	limit->max_bytes = INTEL_LM_REFERENCE_MAX_STATE;
+	limit->src = INTEL_LM_LIMIT_REFERENCE;
+
+	/* MDTS is a power of two in minimum-page units; 0 means no limit. */
+	if (info->mdts) {
+		mdts = info->mdts >= 32 ? UINT32_MAX : (uint64_t)INTEL_LM_PAGE_SIZE << info->mdts;
+		if (mdts > UINT32_MAX)
+			mdts = UINT32_MAX;
+	}
+	limit->mdts_bytes = (uint32_t)mdts;
+
+	if (INTEL_LM_KERNEL_MAX_XFER < limit->max_bytes) {
+		limit->max_bytes = INTEL_LM_KERNEL_MAX_XFER;
+		limit->src = INTEL_LM_LIMIT_KERNEL;
+	}
+	if (mdts && mdts < limit->max_bytes) {
+		limit->max_bytes = (uint32_t)mdts;
+		limit->src = INTEL_LM_LIMIT_MDTS;
+	}
+}
+
+const char *intel_lm_limit_reason(enum intel_lm_limit_src src)
+{
+	switch (src) {
+	case INTEL_LM_LIMIT_REFERENCE:
+		return "the 256 KiB state buffer of Intel's reference migration driver";
+	case INTEL_LM_LIMIT_MDTS:
+		return "the controller's maximum data transfer size (MDTS)";
+	case INTEL_LM_LIMIT_KERNEL:
+		return "the Linux NVMe driver's 4 MiB transfer limit";
+	}
+	return "unknown";
+}
+
+int intel_lm_check_size(uint32_t size, const struct intel_lm_limit *limit)
+{
+	if (size == 0)
+		return -ENODATA;
+	if (size > limit->max_bytes)
+		return -EFBIG;
+	return 0;
+}

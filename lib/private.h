@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Internal helpers of libintel-lm, not exported.
+ */
+#ifndef INTEL_LM_PRIVATE_H
+#define INTEL_LM_PRIVATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <intel-lm/cmd.h>
+
+/* Identify buffers are page aligned, as the kernel maps them for DMA. */
+#define INTEL_LM_ID_BUF_ALIGN 4096
+
+/* True for the five Intel live migration opcodes. */
+bool intel_lm_is_lm_opcode(uint8_t opcode);
+
+/* The sysfs mount point to use: @sysfs, or "/sys" when NULL or empty. */
+const char *intel_lm_sysfs_root(const char *sysfs);
+
+/*
+ * Send Identify with @cns and CNTID @cntid into @buf (NVME_IDENTIFY_DATA_SIZE bytes), through
+ * intel_lm_submit() so that timeouts and tracing apply. Returns as intel_lm_submit().
+ */
+int intel_lm_identify_raw(int fd, uint8_t cns, uint16_t cntid, void *buf,
+			  const struct intel_lm_opts *opts);
+
+#endif /* INTEL_LM_PRIVATE_H */

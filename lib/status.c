@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Return values in words. Status names come from libnvme; what a status means for the Intel
+ * live migration commands, and what to do about it, is said here and only here.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libnvme.h>
+
+#include <intel-lm/cmd.h>
+#include <intel-lm/status.h>
+
+#include "private.h"
+
+/* The fields of a libnvme status value (CQE DW3 bits 31:17, shifted down by one). */
+#define ST_SC(s)	((s) & 0xff)
+#define ST_SCT(s)	(((s) >> 8) & 0x7)
+#define ST_CRD(s)	(((s) >> 11) & 0x3)
+#define ST_MORE		0x2000
+#define ST_DNR		0x4000
+
+static const char *sct_name(unsigned int sct)
+{
+	switch (sct) {
+	case NVME_SCT_GENERIC:
+		return "generic";
+	case NVME_SCT_CMD_SPECIFIC:
+		return "command specific";
+	case NVME_SCT_MEDIA:
+		return "media and data integrity";
+	case NVME_SCT_PATH:
+		return "path related";
+	case NVME_SCT_VS:
+		return "vendor specific";
+	default:
+		return "reserved";
+	}
+}
+
+/* What a generic status means for the Intel commands, or NULL. */
+static const char *lm_meaning(unsigned int sct, unsigned int sc, uint8_t opcode)
+{
+	if (!intel_lm_is_lm_opcode(opcode) || sct != NVME_SCT_GENERIC)
+		return NULL;
+	switch (sc) {
+	case NVME_SC_INVALID_OPCODE:
+		return "the controller does not implement Intel live migration";
+	case NVME_SC_INVALID_FIELD:
+		return "the controller refused a field: a VF index it does not have, or a data "
+		       "length that is not the VF's state size";
+	case NVME_SC_CMD_SEQ_ERROR:
+		return "the VF is not in the state this command needs";
+	case NVME_SC_DATA_XFER_ERROR:
+		return "the state could not be transferred between host memory and the controller";
+	case NVME_SC_INTERNAL:
+		return "the controller failed internally; the VF's state is unknown";
+	default:
+		return NULL;
+	}
+}
+
+static const char *errno_meaning(int err, uint8_t opcode)
+{
+	switch (err) {
+	case EINTR:
+	case ETIMEDOUT:
+		return "the command timed out or was cancelled by a controller reset; whether it "
+		       "took effect on the device is unknown";
+	case EINVAL:
+		return opcode & 0x3 ? "the kernel refused the transfer: it is larger than the "
+				      "controller's MDTS or the driver's transfer limit" :
+				      "the kernel refused the command";
+	case EACCES:
+	case EPERM:
+		return "the vendor admin commands need CAP_SYS_ADMIN";
+	case ENODEV:
+	case ENXIO:
+		return "the controller is gone (removed, or being reset)";
+	case EIO:
+		return "the controller or its link failed while the command was outstanding";
+	case ENOTTY:
+		return "the device does not take NVMe admin commands";
+	default:
+		return NULL;
+	}
+}
+
+const char *intel_lm_errno_name(int err)
+{
+	const char *name;
+
+	if (err < 0)
+		err = -err;
+	name = strerrorname_np(err);
+	return name ? name : "E?";
+}
+
+char *intel_lm_strerror(int ret, uint8_t opcode, char *buf, size_t len)
+{
+	const char *meaning;
+	unsigned int sct, sc;
+	size_t used;
+
+	if (!len)
+		return buf;
+	if (ret == 0) {
+		snprintf(buf, len, "success");
+		return buf;
+	}
+	if (ret < 0) {
+		meaning = errno_meaning(-ret, opcode);
+		snprintf(buf, len, "%s (%s)%s%s", strerror(-ret), intel_lm_errno_name(ret),
+			 meaning ? ": " : "", meaning ? meaning : "");
+		return buf;
+	}
+
+	sct = ST_SCT(ret);
+	sc = ST_SC(ret);
+	snprintf(buf, len, "%s (status 0x%04x: SCT %xh %s, SC %02xh", nvme_status_to_string(ret,
+		 false), (unsigned int)ret, sct, sct_name(sct), sc);
+	used = strlen(buf);
+	if (ST_CRD(ret) && used < len)
+		used += (size_t)snprintf(buf + used, len - used, ", CRD %u", ST_CRD(ret));
+	if ((ret & ST_MORE) && used < len)
+		used += (size_t)snprintf(buf + used, len - used, ", More");
+	if ((ret & ST_DNR) && used < len)
+		used += (size_t)snprintf(buf + used, len - used, ", DNR");
+	meaning = lm_meaning(sct, sc, opcode);
+	if (used < len)
+		snprintf(buf + used, len - used, ")%s%s", meaning ? ": " : "", meaning ? meaning : "");
+	return buf;
+}
+
+const char *intel_lm_hint(int ret, uint8_t opcode)
+{
+	if (ret < 0) {
+		switch (-ret) {
+		case EINTR:
+		case ETIMEDOUT:
+			return "check the VF's state (info, query-size) before doing anything else, "
+			       "and do not simply repeat the command";
+		case EACCES:
+		case EPERM:
+			return "run as root (CAP_SYS_ADMIN)";
+		case ENODEV:
+		case ENXIO:
+			return "check that the controller is still present ('nvme list', dmesg)";
+		case EIO:
+			return "check the kernel log (dmesg) for controller resets";
+		case EINVAL:
+			return opcode & 0x3 ? "use 'info' to see the largest state this PF can move" :
+					      "";
+		default:
+			return "";
+		}
+	}
+	if (ret == 0 || ST_SCT(ret) != NVME_SCT_GENERIC)
+		return (ret & ST_MORE) ? "the controller's error log may say more "
+					 "('nvme error-log')" : "";
+
+	switch (ST_SC(ret)) {
+	case NVME_SC_INVALID_OPCODE:
+		return intel_lm_is_lm_opcode(opcode) ?
+			"check with 'info' that this PF supports Intel live migration, and that "
+			"you named the PF, not a VF" : "";
+	case NVME_SC_INVALID_FIELD:
+		return intel_lm_is_lm_opcode(opcode) ?
+			"check the VF index with 'info'; for save, suspend the VF before asking its "
+			"size, so the size cannot change" : "";
+	case NVME_SC_CMD_SEQ_ERROR:
+		switch (opcode) {
+		case INTEL_LM_OPC_SAVE_DATA:
+		case INTEL_LM_OPC_LOAD_DATA:
+			return "suspend the VF first";
+		case INTEL_LM_OPC_RESUME:
+			return "the VF cannot be resumed now: load a state or suspend it first";
+		default:
+			return "run the steps in order: suspend, query-size, save on the source; "
+			       "suspend, load, resume on the destination";
+		}
+	default:
+		return (ret & ST_DNR) ? "the controller says retrying will not help" : "";
+	}
+}

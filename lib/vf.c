@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The PF's VFs: the Secondary Controller List (Identify CNS 15h), filtered to this PF, and the
+ * VFs' PCI addresses from sysfs where it is present.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libnvme.h>
+
+#include <intel-lm/vf.h>
+
+#include "private.h"
+
+/* Byte offsets in the Secondary Controller List and its 32-byte entries (NVMe 2.0, 5.17.2.15) */
+#define SCL_NUM			0
+#define SCL_ENTRY0		32
+#define SCL_ENTRY_SIZE		32
+#define SCE_SCID		0
+#define SCE_PCID		2
+#define SCE_SCS			4
+#define SCE_VFN			8
+#define SCE_NVQ			10
+#define SCE_NVI			12
+#define SCS_ONLINE		0x1
+
+static uint16_t le16_at(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static int vf_cmp(const void *a, const void *b)
+{
+	const struct intel_lm_vf *x = a, *y = b;
+
+	return (int)x->vf - (int)y->vf;
+}
+
+static int list_append(struct intel_lm_vf_list *list, const struct intel_lm_vf *vf)
+{
+	struct intel_lm_vf *grown;
+
+	/* Grow in steps of one page's worth of entries. */
+	if (list->count % NVME_ID_SECONDARY_CTRL_MAX == 0) {
+		grown = realloc(list->vf, (list->count + NVME_ID_SECONDARY_CTRL_MAX) * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		list->vf = grown;
+	}
+	list->vf[list->count++] = *vf;
+	return 0;
+}
+
+static bool list_has(const struct intel_lm_vf_list *list, uint16_t vf)
+{
+	size_t i;
+
+	for (i = 0; i < list->count; i++)
+		if (list->vf[i].vf == vf)
+			return true;
+	return false;
+}
+
+int intel_lm_parse_sec_ctrl_list(const void *buf, uint16_t pf_cntlid,
+				 struct intel_lm_vf_list *list, uint16_t *last_scid,
+				 unsigned int *entries)
+{
+	const uint8_t *raw = buf;
+	unsigned int num = raw[SCL_NUM], i;
+	int ret;
+
+	*last_scid = 0;
+	*entries = 0;
+	if (num > NVME_ID_SECONDARY_CTRL_MAX)
+		return -EPROTO;
+
+	for (i = 0; i < num; i++) {
+		const uint8_t *e = raw + SCL_ENTRY0 + i * SCL_ENTRY_SIZE;
+		struct intel_lm_vf vf = {
+			.vf = le16_at(e + SCE_VFN),
+			.scid = le16_at(e + SCE_SCID),
+			.online = e[SCE_SCS] & SCS_ONLINE,
+			.nvq = le16_at(e + SCE_NVQ),
+			.nvi = le16_at(e + SCE_NVI),
+		};
+
+		if (vf.scid > *last_scid)
+			*last_scid = vf.scid;
+		if (le16_at(e + SCE_PCID) != pf_cntlid)
+			continue;
+		if (vf.vf < INTEL_LM_VF_MIN || list_has(list, vf.vf))
+			return -EPROTO;
+		ret = list_append(list, &vf);
+		if (ret)
+			return ret;
+	}
+	*entries = num;
+	return 0;
+}
+
+int intel_lm_list_vfs(int fd, uint16_t pf_cntlid, const struct intel_lm_opts *opts,
+		      struct intel_lm_vf_list *list)
+{
+	unsigned int entries;
+	uint16_t last_scid;
+	uint32_t cntid = 0;
+	void *buf;
+	int ret;
+
+	memset(list, 0, sizeof(*list));
+	if (posix_memalign(&buf, INTEL_LM_ID_BUF_ALIGN, NVME_IDENTIFY_DATA_SIZE))
+		return -ENOMEM;
+
+	/* Each page lists up to 127 entries with a controller ID >= CNTID; ask until one is short. */
+	for (;;) {
+		ret = intel_lm_identify_raw(fd, NVME_IDENTIFY_CNS_SECONDARY_CTRL_LIST,
+					    (uint16_t)cntid, buf, opts);
+		if (ret)
+			break;
+		ret = intel_lm_parse_sec_ctrl_list(buf, pf_cntlid, list, &last_scid, &entries);
+		if (ret)
+			break;
+		if (entries < NVME_ID_SECONDARY_CTRL_MAX)
+			break;
+		/* A full page must move forward, or a broken device would loop us forever. */
+		if (last_scid < cntid || last_scid == UINT16_MAX) {
+			ret = last_scid < cntid ? -EPROTO : 0;
+			break;
+		}
+		cntid = (uint32_t)last_scid + 1;
+	}
+	free(buf);
+	if (ret) {
+		intel_lm_vf_list_free(list);
+		return ret;
+	}
+	if (list->count)
+		qsort(list->vf, list->count, sizeof(*list->vf), vf_cmp);
+	return 0;
+}
+
+void intel_lm_vf_list_sysfs(struct intel_lm_vf_list *list, const char *sysfs, const char *ctrl)
+{
+	char link[PATH_MAX], target[PATH_MAX];
+	const char *base;
+	size_t i;
+	ssize_t n;
+
+	for (i = 0; i < list->count; i++) {
+		struct intel_lm_vf *vf = &list->vf[i];
+
+		vf->pci_addr[0] = '\0';
+		if (snprintf(link, sizeof(link), "%s/class/nvme/%s/device/virtfn%u",
+			     intel_lm_sysfs_root(sysfs), ctrl, vf->vf - 1u) >= (int)sizeof(link))
+			continue;
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		base = strrchr(target, '/');
+		base = base ? base + 1 : target;
+		if (strlen(base) < sizeof(vf->pci_addr))
+			memcpy(vf->pci_addr, base, strlen(base) + 1);
+	}
+}
+
+const struct intel_lm_vf *intel_lm_vf_find(const struct intel_lm_vf_list *list, uint16_t vf)
+{
+	struct intel_lm_vf key = { .vf = vf };
+
+	if (!list->count)
+		return NULL;
+	return bsearch(&key, list->vf, list->count, sizeof(*list->vf), vf_cmp);
+}
+
+void intel_lm_vf_list_format(const struct intel_lm_vf_list *list, char *buf, size_t len)
+{
+	size_t i = 0, used = 0;
+	int n;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	if (!list->count) {
+		snprintf(buf, len, "none");
+		return;
+	}
+	while (i < list->count) {
+		size_t j = i;
+
+		/* Fold runs of consecutive indexes into "a-b". */
+		while (j + 1 < list->count && list->vf[j + 1].vf == list->vf[j].vf + 1)
+			j++;
+		if (j > i)
+			n = snprintf(buf + used, len - used, "%s%u-%u", used ? ", " : "",
+				     list->vf[i].vf, list->vf[j].vf);
+		else
+			n = snprintf(buf + used, len - used, "%s%u", used ? ", " : "",
+				     list->vf[i].vf);
+		if (n < 0 || (size_t)n >= len - used) {
+			if (len >= 4)
+				snprintf(buf + (used < len - 4 ? used : len - 4),
+					 len - (used < len - 4 ? used : len - 4), "...");
+			return;
+		}
+		used += (size_t)n;
+		i = j + 1;
+	}
+}
+
+void intel_lm_vf_list_free(struct intel_lm_vf_list *list)
+{
+	free(list->vf);
+	list->vf = NULL;
+	list->count = 0;
+}
