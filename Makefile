@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# A thin wrapper around meson, as nvme-cli has. `make test` and `make demo` set everything up on
+# a fresh Debian machine: missing packages are installed by scripts/install-deps.sh.
+NAME := intel-lm
+BUILD ?= .build
+MESON_OPTS ?=
+DESTDIR ?=
+
+.PHONY: all deps setup build test demo bench install uninstall clean distclean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh test
+
+$(BUILD)/build.ninja:
+	@scripts/install-deps.sh test
+	meson setup $(BUILD) --werror $(MESON_OPTS)
+
+setup: $(BUILD)/build.ninja
+
+build: setup
+	meson compile -C $(BUILD)
+
+test: build
+	@scripts/run-tests.sh $(BUILD)
+
+demo: build
+	@scripts/demo.sh $(BUILD)
+
+install: build
+	meson install -C $(BUILD) $(if $(DESTDIR),--destdir $(DESTDIR))
+
+clean:
+	-meson compile -C $(BUILD) --clean
+
+distclean:
+	rm -rf $(BUILD)

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Install what intel-lm needs to build and test from Debian's packages. Idempotent: installs only
+# what is missing. Works as root, and through sudo otherwise.
+#
+# Usage: scripts/install-deps.sh [GROUP...]   GROUP: build (default), test, nvme-cli, docs, all
+set -euo pipefail
+
+build_pkgs=(gcc meson ninja-build pkg-config libnvme-dev libjson-c-dev libssl-dev libdbus-1-dev)
+test_pkgs=(check nvme-cli python3 valgrind)
+nvme_cli_pkgs=(dpkg-dev libdbus-1-dev libhugetlbfs-dev uuid-dev zlib1g-dev)
+docs_pkgs=(asciidoctor)
+
+groups=("$@")
+[ ${#groups[@]} -gt 0 ] || groups=(build)
+
+want=()
+for g in "${groups[@]}"; do
+	case "$g" in
+	build) want+=("${build_pkgs[@]}") ;;
+	test) want+=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+	nvme-cli) want+=("${nvme_cli_pkgs[@]}") ;;
+	docs) want+=("${docs_pkgs[@]}") ;;
+	all) want+=("${build_pkgs[@]}" "${test_pkgs[@]}" "${nvme_cli_pkgs[@]}" "${docs_pkgs[@]}") ;;
+	*) echo "install-deps: unknown group '$g' (build, test, nvme-cli, docs, all)" >&2; exit 2 ;;
+	esac
+done
+
+missing=()
+for p in "${want[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		case " ${missing[*]:-} " in *" $p "*) ;; *) missing+=("$p") ;; esac
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+	as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+	as_root=(sudo)
+else
+	echo "install-deps: need root or sudo to install: ${missing[*]}" >&2
+	exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+if ! "${as_root[@]}" apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
+	"${as_root[@]}" apt-get update -q >/dev/null
+	"${as_root[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+fi
