@@ -5,10 +5,12 @@
 #ifndef LIBINTEL_LM_H
 #define LIBINTEL_LM_H
 
+#include <intel-lm/blob.h>
 #include <intel-lm/cmd.h>
 #include <intel-lm/ctrl.h>
 #include <intel-lm/dev.h>
 #include <intel-lm/limits.h>
+#include <intel-lm/outfile.h>
 #include <intel-lm/status.h>
 #include <intel-lm/vf.h>
 

@@ -7,7 +7,7 @@
 # Usage: scripts/install-deps.sh [GROUP...]   GROUP: build (default), test, nvme-cli, docs, all
 set -euo pipefail
 
-build_pkgs=(gcc meson ninja-build pkg-config libnvme-dev libjson-c-dev libssl-dev libdbus-1-dev)
+build_pkgs=(gcc meson ninja-build pkg-config libnvme-dev libjson-c-dev libssl-dev libdbus-1-dev zlib1g-dev)
 test_pkgs=(check nvme-cli python3 valgrind)
 nvme_cli_pkgs=(dpkg-dev libdbus-1-dev libhugetlbfs-dev uuid-dev zlib1g-dev)
 docs_pkgs=(asciidoctor)

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * intel-lm: the state blob, a self-describing container around one VF's migration state.
+ * Documentation/intel-lm-blob-format.txt describes the format byte by byte.
+ */
+#ifndef INTEL_LM_BLOB_H
+#define INTEL_LM_BLOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <sys/types.h>
+
+#include <intel-lm/ctrl.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** INTEL_LM_BLOB_MAGIC - the first 8 bytes of every blob */
+#define INTEL_LM_BLOB_MAGIC		"INTELLM\x1a"
+/** INTEL_LM_BLOB_VERSION - the format version this library writes and reads */
+#define INTEL_LM_BLOB_VERSION		1
+/** INTEL_LM_BLOB_HDR_LEN - the header length of version 1 */
+#define INTEL_LM_BLOB_HDR_LEN		256
+
+/**
+ * struct intel_lm_blob_hdr - a blob header, decoded
+ * @version:	format version
+ * @hdr_len:	header length in bytes
+ * @vf:		the VF index the state was saved from
+ * @payload_len: the state's length in bytes
+ * @payload_crc: CRC-32 (zlib) of the state
+ * @hdr_crc:	CRC-32 of the header's bytes before this field
+ * @created:	creation time, seconds since the epoch (UTC)
+ * @vid:	source PF's PCI vendor ID
+ * @ssvid:	source PF's PCI subsystem vendor ID
+ * @sn:		source PF's serial number
+ * @mn:		source PF's model number
+ * @fr:		source PF's firmware revision
+ * @tool:	the intel-lm version that wrote the blob
+ */
+struct intel_lm_blob_hdr {
+	uint16_t version;
+	uint16_t hdr_len;
+	uint16_t vf;
+	uint32_t payload_len;
+	uint32_t payload_crc;
+	uint32_t hdr_crc;
+	int64_t created;
+	uint16_t vid;
+	uint16_t ssvid;
+	char sn[21];
+	char mn[41];
+	char fr[9];
+	char tool[33];
+};
+
+/**
+ * intel_lm_blob_hdr_init() - Describe a freshly saved state
+ * @hdr:	filled in (the header checksum is computed by intel_lm_blob_encode())
+ * @src:	the source PF's identity
+ * @vf:		the source VF index
+ * @payload:	the state
+ * @len:	its length
+ * @created:	the creation time
+ */
+void intel_lm_blob_hdr_init(struct intel_lm_blob_hdr *hdr, const struct intel_lm_ctrl_info *src,
+			    uint16_t vf, const void *payload, uint32_t len, time_t created);
+
+/**
+ * intel_lm_blob_encode() - Encode a header, little-endian, with its checksum
+ * @hdr:	the header; @hdr->hdr_crc is set to the checksum written
+ * @out:	INTEL_LM_BLOB_HDR_LEN bytes
+ */
+void intel_lm_blob_encode(struct intel_lm_blob_hdr *hdr, uint8_t out[INTEL_LM_BLOB_HDR_LEN]);
+
+/**
+ * intel_lm_blob_decode() - Decode and check a header
+ * @buf:	the first bytes of a file
+ * @len:	how many bytes @buf holds
+ * @hdr:	filled in on success
+ *
+ * Return: 0; -ENODATA when @len is shorter than a header; -EILSEQ when the magic is wrong (not
+ * a blob); -EPROTONOSUPPORT for an unknown version; -EBADMSG when the header checksum fails;
+ * -EPROTO when a field is impossible (header length, VF index 0, payload length 0).
+ */
+int intel_lm_blob_decode(const uint8_t *buf, size_t len, struct intel_lm_blob_hdr *hdr);
+
+/**
+ * intel_lm_blob_check_payload() - Check a state against its header
+ * @hdr:	a decoded header
+ * @payload:	the bytes after the header
+ * @len:	how many there are
+ *
+ * Return: 0; -ENODATA when the file is truncated (@len < payload length); -E2BIG when it holds
+ * bytes after the state; -EBADMSG when the checksum fails.
+ */
+int intel_lm_blob_check_payload(const struct intel_lm_blob_hdr *hdr, const void *payload,
+				size_t len);
+
+/**
+ * intel_lm_blob_check_identity() - Check that a blob comes from a PF like the destination
+ * @hdr:	a decoded header
+ * @dst:	the destination PF's identity
+ * @why:	set to the differences, e.g. "firmware differs (blob 1.2, destination 1.3)"
+ * @len:	size of @why
+ *
+ * Intel claims migration only between identical devices: vendor, model and firmware must match.
+ *
+ * Return: 0 when they match, -EXDEV when they do not.
+ */
+int intel_lm_blob_check_identity(const struct intel_lm_blob_hdr *hdr,
+				 const struct intel_lm_ctrl_info *dst, char *why, size_t len);
+
+/**
+ * intel_lm_blob_strerror() - Describe a blob error
+ * @err:	a negative errno from the blob functions
+ *
+ * Return: e.g. "the file is truncated"; never NULL.
+ */
+const char *intel_lm_blob_strerror(int err);
+
+/**
+ * intel_lm_read_full() - Read up to @len bytes, retrying short reads and EINTR
+ * @fd:		a file or a pipe
+ * @buf:	where to read
+ * @len:	how many bytes to read
+ *
+ * Return: the number of bytes read (less than @len only at end of file), or a negative errno.
+ */
+ssize_t intel_lm_read_full(int fd, void *buf, size_t len);
+
+/**
+ * intel_lm_blob_read() - Read and check a whole blob from a file or a stream
+ * @fd:		where to read from (a file or a pipe such as stdin)
+ * @max:	the largest payload to accept (the destination's limit)
+ * @hdr:	the decoded header
+ * @payload:	set to a buffer holding the state; free with intel_lm_state_free()
+ *
+ * Nothing is allocated before the header has checked out and its payload length is at most
+ * @max; the stream must end right after the payload.
+ *
+ * Return: 0; a negative errno from intel_lm_blob_decode() or intel_lm_blob_check_payload();
+ * -EFBIG when the payload is larger than @max; -ENOMEM; or a read error.
+ */
+int intel_lm_blob_read(int fd, uint32_t max, struct intel_lm_blob_hdr *hdr, void **payload);
+
+/**
+ * intel_lm_raw_read() - Read a raw state (only the device's bytes) from a file or a stream
+ * @fd:		where to read from
+ * @max:	the largest state to accept
+ * @payload:	set to the state; free with intel_lm_state_free()
+ * @len:	set to its length
+ *
+ * Return: 0; -ENODATA for an empty input; -EFBIG when it holds more than @max bytes; -ENOMEM;
+ * or a read error.
+ */
+int intel_lm_raw_read(int fd, uint32_t max, void **payload, uint32_t *len);
+
+/**
+ * intel_lm_state_alloc() - Allocate a page-aligned state buffer
+ * @len:	its size in bytes
+ *
+ * Return: the zeroed buffer, or NULL.
+ */
+void *intel_lm_state_alloc(size_t len);
+
+/**
+ * intel_lm_state_free() - Zero and free a state buffer: states hold DMA addresses
+ * @buf:	the buffer, or NULL
+ * @len:	its size
+ */
+void intel_lm_state_free(void *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* INTEL_LM_BLOB_H */

@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The state blob: encoding, decoding and every check a blob must pass before its state may go
+ * near a device. Documentation/intel-lm-blob-format.txt is the byte-level description.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include <intel-lm/blob.h>
+
+#include "private.h"
+
+/* Version 1 header layout: byte offsets, all integers little-endian. */
+#define OFF_MAGIC	0	/* 8 bytes */
+#define OFF_VERSION	8	/* u16 */
+#define OFF_HDR_LEN	10	/* u16 */
+#define OFF_VF		12	/* u16 */
+#define OFF_FLAGS	14	/* u16, 0 */
+#define OFF_PAYLOAD_LEN	16	/* u32 */
+#define OFF_PAYLOAD_CRC	20	/* u32 */
+#define OFF_CREATED	24	/* s64 */
+#define OFF_VID		32	/* u16 */
+#define OFF_SSVID	34	/* u16 */
+#define OFF_SN		36	/* 20 bytes, space padded */
+#define OFF_MN		56	/* 40 bytes */
+#define OFF_FR		96	/* 8 bytes */
+#define OFF_TOOL	104	/* 32 bytes, NUL padded */
+#define OFF_HDR_CRC	252	/* u32, CRC-32 of bytes 0..251 */
+#define LEN_MAGIC	8
+#define LEN_SN		20
+#define LEN_MN		40
+#define LEN_FR		8
+#define LEN_TOOL	32
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)v);
+	put16(p + 2, (uint16_t)(v >> 16));
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)get16(p) | ((uint32_t)get16(p + 2) << 16);
+}
+
+static void put_str(uint8_t *p, size_t width, const char *s, char pad)
+{
+	size_t n = strnlen(s, width);
+
+	memset(p, pad, width);
+	memcpy(p, s, n);
+}
+
+/* Fixed-width field to a printable C string, as Identify strings are treated. */
+static void get_str(char *dst, size_t dst_len, const uint8_t *p, size_t width)
+{
+	size_t i, n = width < dst_len - 1 ? width : dst_len - 1;
+
+	for (i = 0; i < n; i++)
+		dst[i] = (p[i] >= 0x20 && p[i] <= 0x7e) ? (char)p[i] : (p[i] ? '?' : '\0');
+	dst[n] = '\0';
+	n = strlen(dst);
+	while (n && dst[n - 1] == ' ')
+		dst[--n] = '\0';
+}
+
+static uint32_t crc(const void *buf, size_t len)
+{
+	uLong c = crc32(0L, Z_NULL, 0);
+	const Bytef *p = buf;
+
+	/* zlib takes uInt lengths: feed large buffers in pieces. */
+	while (len) {
+		uInt n = len > (1u << 30) ? (1u << 30) : (uInt)len;
+
+		c = crc32(c, p, n);
+		p += n;
+		len -= n;
+	}
+	return (uint32_t)c;
+}
+
+void intel_lm_blob_hdr_init(struct intel_lm_blob_hdr *hdr, const struct intel_lm_ctrl_info *src,
+			    uint16_t vf, const void *payload, uint32_t len, time_t created)
+{
+	memset(hdr, 0, sizeof(*hdr));
+	hdr->version = INTEL_LM_BLOB_VERSION;
+	hdr->hdr_len = INTEL_LM_BLOB_HDR_LEN;
+	hdr->vf = vf;
+	hdr->payload_len = len;
+	hdr->payload_crc = crc(payload, len);
+	hdr->created = (int64_t)created;
+	hdr->vid = src->vid;
+	hdr->ssvid = src->ssvid;
+	memcpy(hdr->sn, src->sn, sizeof(hdr->sn));
+	memcpy(hdr->mn, src->mn, sizeof(hdr->mn));
+	memcpy(hdr->fr, src->fr, sizeof(hdr->fr));
+	snprintf(hdr->tool, sizeof(hdr->tool), "intel-lm %s", INTEL_LM_VERSION);
+}
+
+void intel_lm_blob_encode(struct intel_lm_blob_hdr *hdr, uint8_t out[INTEL_LM_BLOB_HDR_LEN])
+{
+	uint64_t created = (uint64_t)hdr->created;
+
+	memset(out, 0, INTEL_LM_BLOB_HDR_LEN);
+	memcpy(out + OFF_MAGIC, INTEL_LM_BLOB_MAGIC, LEN_MAGIC);
+	put16(out + OFF_VERSION, hdr->version);
+	put16(out + OFF_HDR_LEN, hdr->hdr_len);
+	put16(out + OFF_VF, hdr->vf);
+	put32(out + OFF_PAYLOAD_LEN, hdr->payload_len);
+	put32(out + OFF_PAYLOAD_CRC, hdr->payload_crc);
+	put32(out + OFF_CREATED, (uint32_t)created);
+	put32(out + OFF_CREATED + 4, (uint32_t)(created >> 32));
+	put16(out + OFF_VID, hdr->vid);
+	put16(out + OFF_SSVID, hdr->ssvid);
+	put_str(out + OFF_SN, LEN_SN, hdr->sn, ' ');
+	put_str(out + OFF_MN, LEN_MN, hdr->mn, ' ');
+	put_str(out + OFF_FR, LEN_FR, hdr->fr, ' ');
+	put_str(out + OFF_TOOL, LEN_TOOL, hdr->tool, '\0');
+	hdr->hdr_crc = crc(out, OFF_HDR_CRC);
+	put32(out + OFF_HDR_CRC, hdr->hdr_crc);
+}
+
+int intel_lm_blob_decode(const uint8_t *buf, size_t len, struct intel_lm_blob_hdr *hdr)
+{
+	memset(hdr, 0, sizeof(*hdr));
+	if (len < LEN_MAGIC + 4)
+		return memcmp(buf, INTEL_LM_BLOB_MAGIC, len) ? -EILSEQ : -ENODATA;
+	if (memcmp(buf + OFF_MAGIC, INTEL_LM_BLOB_MAGIC, LEN_MAGIC))
+		return -EILSEQ;
+	hdr->version = get16(buf + OFF_VERSION);
+	hdr->hdr_len = get16(buf + OFF_HDR_LEN);
+	if (hdr->version != INTEL_LM_BLOB_VERSION)
+		return -EPROTONOSUPPORT;
+	if (len < INTEL_LM_BLOB_HDR_LEN)
+		return -ENODATA;
+	hdr->hdr_crc = get32(buf + OFF_HDR_CRC);
+	if (crc(buf, OFF_HDR_CRC) != hdr->hdr_crc)
+		return -EBADMSG;
+
+	hdr->vf = get16(buf + OFF_VF);
+	hdr->payload_len = get32(buf + OFF_PAYLOAD_LEN);
+	hdr->payload_crc = get32(buf + OFF_PAYLOAD_CRC);
+	hdr->created = (int64_t)((uint64_t)get32(buf + OFF_CREATED) |
+				 ((uint64_t)get32(buf + OFF_CREATED + 4) << 32));
+	hdr->vid = get16(buf + OFF_VID);
+	hdr->ssvid = get16(buf + OFF_SSVID);
+	get_str(hdr->sn, sizeof(hdr->sn), buf + OFF_SN, LEN_SN);
+	get_str(hdr->mn, sizeof(hdr->mn), buf + OFF_MN, LEN_MN);
+	get_str(hdr->fr, sizeof(hdr->fr), buf + OFF_FR, LEN_FR);
+	get_str(hdr->tool, sizeof(hdr->tool), buf + OFF_TOOL, LEN_TOOL);
+	if (hdr->hdr_len != INTEL_LM_BLOB_HDR_LEN || get16(buf + OFF_FLAGS) ||
+	    hdr->vf < INTEL_LM_VF_MIN || !hdr->payload_len)
+		return -EPROTO;
+	return 0;
+}
+
+int intel_lm_blob_check_payload(const struct intel_lm_blob_hdr *hdr, const void *payload,
+				size_t len)
+{
+	if (len < hdr->payload_len)
+		return -ENODATA;
+	if (len > hdr->payload_len)
+		return -E2BIG;
+	if (crc(payload, len) != hdr->payload_crc)
+		return -EBADMSG;
+	return 0;
+}
+
+int intel_lm_blob_check_identity(const struct intel_lm_blob_hdr *hdr,
+				 const struct intel_lm_ctrl_info *dst, char *why, size_t len)
+{
+	size_t used = 0;
+	int n;
+
+	why[0] = '\0';
+	if (hdr->vid != dst->vid) {
+		n = snprintf(why, len, "PCI vendor differs (blob 0x%04x, destination 0x%04x)",
+			     hdr->vid, dst->vid);
+		used = n > 0 ? (size_t)n : 0;
+	}
+	if (strcmp(hdr->mn, dst->mn) && used < len) {
+		n = snprintf(why + used, len - used, "%smodel differs (blob \"%s\", destination "
+			     "\"%s\")", used ? "; " : "", hdr->mn, dst->mn);
+		used += n > 0 ? (size_t)n : 0;
+	}
+	if (strcmp(hdr->fr, dst->fr) && used < len)
+		snprintf(why + used, len - used, "%sfirmware differs (blob \"%s\", destination "
+			 "\"%s\")", used ? "; " : "", hdr->fr, dst->fr);
+	return why[0] ? -EXDEV : 0;
+}
+
+const char *intel_lm_blob_strerror(int err)
+{
+	switch (-err) {
+	case ENODATA:
+		return "the file is truncated";
+	case EILSEQ:
+		return "the file is not an intel-lm state blob (bad magic; a raw state needs --raw)";
+	case EPROTONOSUPPORT:
+		return "the blob's format version is unknown to this intel-lm";
+	case EBADMSG:
+		return "a checksum does not match: the blob is corrupt";
+	case EPROTO:
+		return "the blob header holds an impossible value";
+	case E2BIG:
+		return "the file is longer than its header says";
+	case EFBIG:
+		return "the state is larger than the destination can take";
+	case EXDEV:
+		return "the blob comes from a different kind of PF";
+	default:
+		return strerror(-err);
+	}
+}
+
+ssize_t intel_lm_read_full(int fd, void *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = read(fd, (uint8_t *)buf + done, len - done);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (!n)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+/* After the expected bytes the stream must end: one more byte means the file is too long. */
+static int expect_eof(int fd)
+{
+	uint8_t extra;
+	ssize_t n = intel_lm_read_full(fd, &extra, 1);
+
+	if (n < 0)
+		return (int)n;
+	return n ? -E2BIG : 0;
+}
+
+int intel_lm_blob_read(int fd, uint32_t max, struct intel_lm_blob_hdr *hdr, void **payload)
+{
+	uint8_t raw[INTEL_LM_BLOB_HDR_LEN];
+	ssize_t n;
+	void *buf;
+	int ret;
+
+	*payload = NULL;
+	n = intel_lm_read_full(fd, raw, sizeof(raw));
+	if (n < 0)
+		return (int)n;
+	ret = intel_lm_blob_decode(raw, (size_t)n, hdr);
+	if (ret)
+		return ret;
+	if (hdr->payload_len > max)
+		return -EFBIG;
+	buf = intel_lm_state_alloc(hdr->payload_len);
+	if (!buf)
+		return -ENOMEM;
+	n = intel_lm_read_full(fd, buf, hdr->payload_len);
+	ret = n < 0 ? (int)n : intel_lm_blob_check_payload(hdr, buf, (size_t)n);
+	if (!ret)
+		ret = expect_eof(fd);
+	if (ret) {
+		intel_lm_state_free(buf, hdr->payload_len);
+		return ret;
+	}
+	*payload = buf;
+	return 0;
+}
+
+int intel_lm_raw_read(int fd, uint32_t max, void **payload, uint32_t *len)
+{
+	ssize_t n;
+	void *buf;
+	int ret;
+
+	*payload = NULL;
+	*len = 0;
+	buf = intel_lm_state_alloc(max);
+	if (!buf)
+		return -ENOMEM;
+	n = intel_lm_read_full(fd, buf, max);
+	ret = n < 0 ? (int)n : (n == 0 ? -ENODATA : expect_eof(fd));
+	if (ret == -E2BIG)
+		ret = -EFBIG;
+	if (ret) {
+		intel_lm_state_free(buf, max);
+		return ret;
+	}
+	*payload = buf;
+	*len = (uint32_t)n;
+	return 0;
+}
+
+void *intel_lm_state_alloc(size_t len)
+{
+	void *buf;
+
+	if (!len || posix_memalign(&buf, INTEL_LM_ID_BUF_ALIGN, len))
+		return NULL;
+	memset(buf, 0, len);
+	return buf;
+}
+
+void intel_lm_state_free(void *buf, size_t len)
+{
+	if (!buf)
+		return;
+	explicit_bzero(buf, len);
+	free(buf);
+}

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Output files that appear whole or not at all: a temporary file (mode 0600) in the target
+ * directory, written, fsynced, renamed into place (without --force only where nothing is),
+ * and the directory fsynced. Standard output ("-") is written as it comes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdint.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <intel-lm/outfile.h>
+
+static bool is_stdout(const char *path)
+{
+	return !strcmp(path, "-");
+}
+
+/* The directory part of @path, in @dir. */
+static void dir_of(const char *path, char *dir, size_t len)
+{
+	char copy[PATH_MAX];
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	snprintf(dir, len, "%s", dirname(copy));
+}
+
+int intel_lm_outfile_check(const char *path, bool force)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+
+	if (is_stdout(path))
+		return 0;
+	if (!*path)
+		return -ENOENT;
+	if (lstat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return -EISDIR;
+		if (!force)
+			return -EEXIST;
+	} else if (errno != ENOENT) {
+		return -errno;
+	}
+	dir_of(path, dir, sizeof(dir));
+	if (stat(dir, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if (access(dir, W_OK | X_OK) < 0)
+		return -errno;
+	return 0;
+}
+
+int intel_lm_outfile_open(struct intel_lm_outfile *out, const char *path, bool force)
+{
+	char dir[PATH_MAX], copy[PATH_MAX];
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	out->fd = -1;
+	out->force = force;
+	if (snprintf(out->path, sizeof(out->path), "%s", path) >= (int)sizeof(out->path))
+		return -ENAMETOOLONG;
+	if (is_stdout(path)) {
+		out->fd = STDOUT_FILENO;
+		return 0;
+	}
+	ret = intel_lm_outfile_check(path, force);
+	if (ret)
+		return ret;
+
+	dir_of(path, dir, sizeof(dir));
+	snprintf(copy, sizeof(copy), "%s", path);
+	if (snprintf(out->tmp, sizeof(out->tmp), "%s/.%s.XXXXXX", dir, basename(copy)) >=
+	    (int)sizeof(out->tmp))
+		return -ENAMETOOLONG;
+	/* mkostemp creates the file with O_EXCL, mode 0600: it never follows a symlink. */
+	out->fd = mkostemp(out->tmp, O_CLOEXEC);
+	if (out->fd < 0) {
+		ret = -errno;
+		out->tmp[0] = '\0';
+		return ret;
+	}
+	return 0;
+}
+
+int intel_lm_outfile_write(struct intel_lm_outfile *out, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = write(out->fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int fsync_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	int fd, ret = 0;
+
+	dir_of(path, dir, sizeof(dir));
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* rename() that never replaces: renameat2(RENAME_NOREPLACE), or link()+unlink() without it. */
+static int rename_noreplace(const char *from, const char *to)
+{
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -errno;
+	if (link(from, to) < 0)
+		return -errno;
+	unlink(from);
+	return 0;
+}
+
+int intel_lm_outfile_commit(struct intel_lm_outfile *out)
+{
+	struct stat st;
+	int ret = 0;
+
+	if (is_stdout(out->path)) {
+		/* A regular file behind stdout is made durable too; a pipe cannot be. */
+		if (fstat(out->fd, &st) == 0 && S_ISREG(st.st_mode) && fsync(out->fd) < 0)
+			return -errno;
+		out->fd = -1;
+		return 0;
+	}
+
+	if (fsync(out->fd) < 0)
+		ret = -errno;
+	if (close(out->fd) < 0 && !ret)
+		ret = -errno;
+	out->fd = -1;
+	if (!ret) {
+		if (out->force)
+			ret = rename(out->tmp, out->path) < 0 ? -errno : 0;
+		else
+			ret = rename_noreplace(out->tmp, out->path);
+	}
+	if (ret) {
+		intel_lm_outfile_abort(out);
+		return ret;
+	}
+	out->tmp[0] = '\0';
+	return fsync_dir(out->path);
+}
+
+void intel_lm_outfile_abort(struct intel_lm_outfile *out)
+{
+	if (out->fd >= 0 && out->fd != STDOUT_FILENO)
+		close(out->fd);
+	out->fd = -1;
+	if (out->tmp[0])
+		unlink(out->tmp);
+	out->tmp[0] = '\0';
+}
