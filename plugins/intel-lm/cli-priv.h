@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the front end's files share: the parsed command line, the opened PF (a "session"), and
+ * the print back end interface (print-normal.c, print-json.c).
+ */
+#ifndef INTEL_LM_CLI_PRIV_H
+#define INTEL_LM_CLI_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <libintel-lm.h>
+
+/* Exit statuses, as documented in the man pages. */
+#define EXIT_OK		0
+#define EXIT_FAILED	1
+#define EXIT_USAGE	2
+
+enum out_fmt {
+	FMT_NORMAL = 0,
+	FMT_JSON,
+};
+
+/* Which options a subcommand takes (bit per option). */
+enum opt_bit {
+	OPT_VF		= 1 << 0,
+	OPT_OUTPUT_FILE	= 1 << 1,
+	OPT_INPUT_FILE	= 1 << 2,
+	OPT_FORMAT	= 1 << 3,
+	OPT_VERBOSE	= 1 << 4,
+	OPT_DRY_RUN	= 1 << 5,
+	OPT_TIMEOUT	= 1 << 6,
+	OPT_FORCE	= 1 << 7,
+	OPT_RAW		= 1 << 8,
+};
+
+struct cli_cmd;
+
+/* The command line, parsed. */
+struct cli {
+	const char *prog;		/* "nvme intel-lm" or "nvme-intel-lm" */
+	const struct cli_cmd *cmd;
+	const char *device;		/* positional; NULL: find the host's only capable PF */
+	const char *file;		/* inspect's positional FILE */
+	const char *vf_arg;
+	uint16_t vf;
+	bool vf_bad;			/* --vf was given but is not an index */
+	const char *output_file;
+	const char *input_file;
+	enum out_fmt fmt;
+	bool verbose;
+	bool dry_run;
+	bool force;
+	bool raw;
+	uint32_t timeout_ms;
+	const char *sysfs;		/* INTEL_LM_SYSFS, or NULL for /sys */
+	char found_dev[64];		/* the PF found when none was named */
+	const struct printer *pr;
+	struct json_object *json;	/* the JSON back end's document */
+};
+
+struct cli_cmd {
+	const char *name;
+	const char *summary;
+	unsigned int opts;		/* enum opt_bit */
+	bool needs_device;
+	bool sends_vendor_cmds;		/* needs Intel live migration support, or --force */
+	int (*run)(struct cli *c);
+};
+
+/* An opened PF and what we know of it. */
+struct session {
+	struct intel_lm_dev dev;
+	struct intel_lm_ctrl_info info;
+	struct intel_lm_limit limit;
+	struct intel_lm_vf_list vfs;
+	bool have_vfs;
+	struct intel_lm_opts opts;
+};
+
+/* The print back ends: command code never formats text itself. */
+struct printer {
+	void (*info)(struct cli *c, const struct session *s);
+	void (*query_size)(struct cli *c, const struct session *s, uint16_t vf, uint32_t size);
+	void (*vf_done)(struct cli *c, const struct session *s, uint16_t vf, const char *what);
+	void (*saved)(struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
+		      const char *path, bool raw);
+	void (*loaded)(struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
+		       const char *path, const struct intel_lm_blob_hdr *hdr);
+	void (*inspect)(struct cli *c, const char *path, const struct intel_lm_blob_hdr *hdr,
+			int hdr_err, int payload_err, uint64_t file_size);
+	void (*command)(struct cli *c, const char *dev, const struct nvme_passthru_cmd *cmd,
+			int ret, uint32_t result, uint64_t ns, bool dry_run);
+	void (*note)(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+	void (*error)(struct cli *c, const char *dev, int vf, const char *op, int ret,
+		      const char *msg, const char *hint);
+	void (*finish)(struct cli *c, int status);
+};
+
+extern const struct printer print_normal;
+extern const struct printer print_json;
+
+/* commands.c */
+extern const struct cli_cmd cli_cmds[];
+
+/* session.c */
+int session_open(struct cli *c, struct session *s);
+int session_need_vf(struct cli *c, struct session *s);
+void session_close(struct session *s);
+int report(struct cli *c, const struct session *s, int vf, const char *op, int ret,
+	   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+int report_cmd(struct cli *c, const struct session *s, int vf, uint8_t opcode, int ret);
+
+#endif /* INTEL_LM_CLI_PRIV_H */

@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The command line: subcommand dispatch, option parsing (nvme-cli's conventions:
+ * getopt_long_only, so -vf=3 is --vf=3), usage, help and version.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "cli-priv.h"
+
+#ifndef INTEL_LM_VERSION
+#define INTEL_LM_VERSION "0.1.0"
+#endif
+
+/* Long-only options get values above any character. */
+enum {
+	LOPT_FORMAT = 256,
+	LOPT_DRY_RUN,
+	LOPT_FORCE,
+	LOPT_RAW,
+	LOPT_VF,
+};
+
+struct opt_desc {
+	struct option opt;
+	unsigned int bit;
+	const char *arg;
+	const char *help;
+};
+
+/* Every option, once: parsing, --help and the option check all read this table. */
+static const struct opt_desc opt_descs[] = {
+	{ { "vf", required_argument, NULL, LOPT_VF }, OPT_VF, "N",
+	  "the VF index, 1-based (the VFN of the Secondary Controller List)" },
+	{ { "output-file", required_argument, NULL, 'o' }, OPT_OUTPUT_FILE, "FILE",
+	  "where to write the state; - for standard output" },
+	{ { "input-file", required_argument, NULL, 'i' }, OPT_INPUT_FILE, "FILE",
+	  "where to read the state from; - for standard input" },
+	{ { "output-format", required_argument, NULL, LOPT_FORMAT }, OPT_FORMAT, "FMT",
+	  "normal or json" },
+	{ { "verbose", no_argument, NULL, 'v' }, OPT_VERBOSE, NULL,
+	  "show each command's dwords, its completion and its time" },
+	{ { "dry-run", no_argument, NULL, LOPT_DRY_RUN }, OPT_DRY_RUN, NULL,
+	  "show the vendor commands that would be sent, and send none" },
+	{ { "timeout", required_argument, NULL, 't' }, OPT_TIMEOUT, "MS",
+	  "command timeout in milliseconds (0: the kernel's default)" },
+	{ { "force", no_argument, NULL, LOPT_FORCE }, OPT_FORCE, NULL,
+	  "send to a PF without live migration support; replace an existing output file; "
+	  "load a state from a different kind of PF" },
+	{ { "raw", no_argument, NULL, LOPT_RAW }, OPT_RAW, NULL,
+	  "the file holds only the device's bytes, no intel-lm header" },
+};
+
+#define N_OPTS (sizeof(opt_descs) / sizeof(opt_descs[0]))
+
+static const struct cli_cmd *find_cmd(const char *name)
+{
+	const struct cli_cmd *cmd;
+
+	for (cmd = cli_cmds; cmd->name; cmd++)
+		if (!strcmp(cmd->name, name))
+			return cmd;
+	return NULL;
+}
+
+static void usage_cmd(FILE *f, const char *prog, const struct cli_cmd *cmd)
+{
+	size_t i;
+
+	fprintf(f, "Usage: %s %s %s[OPTIONS]\n\n%s.\n\nOptions:\n", prog, cmd->name,
+		cmd->needs_device ? "[<device>] " : "<file> ", cmd->summary);
+	for (i = 0; i < N_OPTS; i++) {
+		const struct opt_desc *d = &opt_descs[i];
+		char left[48];
+
+		if (!(cmd->opts & d->bit))
+			continue;
+		if (d->opt.val < 256)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", d->opt.val, d->opt.name,
+				 d->arg ? "=" : "", d->arg ? d->arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", d->opt.name, d->arg ? "=" : "",
+				 d->arg ? d->arg : "");
+		fprintf(f, "  %-28s %s\n", left, d->help);
+	}
+	fprintf(f, "  %-28s %s\n", "-h, --help", "show this help");
+}
+
+static void usage(FILE *f, const char *prog)
+{
+	const struct cli_cmd *cmd;
+
+	fprintf(f, "Usage: %s <command> [<device>] [OPTIONS]\n\n"
+		"Cold migration of Intel IPU NVMe VFs through the PF's admin queue.\n"
+		"<device> is the PF's controller, e.g. /dev/nvme0 or nvme0; without it, the\n"
+		"host's only PF that supports Intel live migration is used.\n\nCommands:\n", prog);
+	for (cmd = cli_cmds; cmd->name; cmd++)
+		fprintf(f, "  %-12s %s\n", cmd->name, cmd->summary);
+	fprintf(f, "  %-12s %s\n  %-12s %s\n\nSee '%s help <command>' or '%s <command> --help'.\n",
+		"help", "show this list, or a command's manual page", "version",
+		"show the version", prog, prog);
+}
+
+static int usage_error(struct cli *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int usage_error(struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s %s: ", c->prog, c->cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nsee '%s %s --help'\n", c->prog, c->cmd->name);
+	return EXIT_USAGE;
+}
+
+/* A whole decimal number within [min, max], nothing else: no sign, no spaces, no suffix. */
+static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!*s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+static int parse_args(struct cli *c, int argc, char **argv)
+{
+	struct option longopts[N_OPTS + 2];
+	unsigned long v;
+	size_t i;
+	int opt;
+
+	for (i = 0; i < N_OPTS; i++)
+		longopts[i] = opt_descs[i].opt;
+	longopts[N_OPTS] = (struct option){ "help", no_argument, NULL, 'h' };
+	longopts[N_OPTS + 1] = (struct option){ NULL, 0, NULL, 0 };
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long_only(argc, argv, ":o:i:vt:h", longopts, NULL)) != -1) {
+		const struct opt_desc *d = NULL;
+
+		if (opt == 'h') {
+			usage_cmd(stdout, c->prog, c->cmd);
+			return -1;
+		}
+		if (opt == '?')
+			return usage_error(c, "unknown option '%s'", argv[optind - 1]);
+		if (opt == ':')
+			return usage_error(c, "option '%s' needs a value", argv[optind - 1]);
+		for (i = 0; i < N_OPTS; i++)
+			if (opt_descs[i].opt.val == opt)
+				d = &opt_descs[i];
+		if (!d || !(c->cmd->opts & d->bit))
+			return usage_error(c, "option '%s' does not apply to this command",
+					   argv[optind - 1]);
+		switch (opt) {
+		case LOPT_VF:
+			c->vf_arg = optarg;
+			if (parse_uint(optarg, INTEL_LM_VF_MIN, INTEL_LM_VF_MAX, &v))
+				c->vf_bad = true;
+			else
+				c->vf = (uint16_t)v;
+			break;
+		case 'o':
+			c->output_file = optarg;
+			break;
+		case 'i':
+			c->input_file = optarg;
+			break;
+		case LOPT_FORMAT:
+			if (!strcmp(optarg, "json"))
+				c->fmt = FMT_JSON;
+			else if (!strcmp(optarg, "normal"))
+				c->fmt = FMT_NORMAL;
+			else
+				return usage_error(c, "--output-format is 'normal' or 'json', not "
+						   "'%s'", optarg);
+			break;
+		case 'v':
+			c->verbose = true;
+			break;
+		case LOPT_DRY_RUN:
+			c->dry_run = true;
+			break;
+		case 't':
+			if (parse_uint(optarg, 0, UINT32_MAX, &v))
+				return usage_error(c, "--timeout takes milliseconds, a whole number "
+						   "from 0 to 4294967295, not '%s'", optarg);
+			c->timeout_ms = (uint32_t)v;
+			break;
+		case LOPT_FORCE:
+			c->force = true;
+			break;
+		case LOPT_RAW:
+			c->raw = true;
+			break;
+		}
+	}
+
+	if (c->cmd->needs_device) {
+		if (optind < argc)
+			c->device = argv[optind++];
+	} else {
+		if (optind >= argc)
+			return usage_error(c, "%s", "name the file to inspect");
+		c->file = argv[optind++];
+	}
+	if (optind < argc)
+		return usage_error(c, "unexpected argument '%s'", argv[optind]);
+	if ((c->cmd->opts & OPT_VF) && !c->vf_arg)
+		return usage_error(c, "%s", "--vf=N is required (see 'info' for the PF's VFs)");
+	if ((c->cmd->opts & OPT_OUTPUT_FILE) && !c->output_file)
+		return usage_error(c, "%s", "-o/--output-file=FILE is required (- for stdout)");
+	if ((c->cmd->opts & OPT_INPUT_FILE) && !c->input_file)
+		return usage_error(c, "%s", "-i/--input-file=FILE is required (- for stdin)");
+	return 0;
+}
+
+int intel_lm_cli_run(const char *prog, int argc, char **argv)
+{
+	struct cli c = { .prog = prog };
+	const char *sysfs = getenv("INTEL_LM_SYSFS");
+	int ret;
+
+	if (argc < 1 || !(c.cmd = find_cmd(argv[0]))) {
+		fprintf(stderr, "%s: unknown command '%s'\n", prog, argc ? argv[0] : "");
+		usage(stderr, prog);
+		return EXIT_USAGE;
+	}
+	c.sysfs = sysfs && *sysfs ? sysfs : NULL;
+	ret = parse_args(&c, argc, argv);
+	if (ret)
+		return ret < 0 ? EXIT_OK : ret;
+
+	c.pr = c.fmt == FMT_JSON ? &print_json : &print_normal;
+	ret = c.cmd->run(&c);
+	c.pr->finish(&c, ret);
+	return ret;
+}
+
+static int show_manual(const char *prog, const char *cmd)
+{
+	char page[64];
+
+	if (!find_cmd(cmd)) {
+		fprintf(stderr, "%s: no command '%s'\n", prog, cmd);
+		usage(stderr, prog);
+		return EXIT_USAGE;
+	}
+	snprintf(page, sizeof(page), "nvme-intel-lm-%s", cmd);
+	fflush(NULL);
+	execlp("man", "man", page, (char *)NULL);
+	/* No man(1): the built-in help says the essentials. */
+	usage_cmd(stdout, prog, find_cmd(cmd));
+	return EXIT_OK;
+}
+
+int intel_lm_cli_main(int argc, char **argv)
+{
+	const char *prog = "nvme-intel-lm";
+
+	if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "-h")) {
+		if (argc >= 3 && !strcmp(argv[1], "help"))
+			return show_manual(prog, argv[2]);
+		usage(argc < 2 ? stderr : stdout, prog);
+		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	}
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		printf("%s version %s (json-c %s)\n", prog, INTEL_LM_VERSION, json_c_version());
+		return EXIT_OK;
+	}
+	return intel_lm_cli_run(prog, argc - 1, argv + 1);
+}

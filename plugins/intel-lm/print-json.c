@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The JSON print back end (json-c): one object per invocation, printed when the command ends,
+ * on standard output (standard error when standard output carries a state). The keys are
+ * documented in Documentation/nvme-intel-lm.txt and stay stable.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "cli-priv.h"
+
+static struct json_object *root(struct cli *c)
+{
+	if (!c->json)
+		c->json = json_object_new_object();
+	return c->json;
+}
+
+static void add_str(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void add_int(struct json_object *o, const char *k, int64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+static void add_bool(struct json_object *o, const char *k, bool v)
+{
+	json_object_object_add(o, k, json_object_new_boolean(v));
+}
+
+static void add_dev(struct cli *c, const struct session *s, uint16_t vf)
+{
+	add_str(root(c), "device", s->dev.path);
+	add_int(root(c), "vf", vf);
+}
+
+static void json_info(struct cli *c, const struct session *s)
+{
+	const struct intel_lm_ctrl_info *i = &s->info;
+	struct json_object *o = root(c), *vfs = json_object_new_array();
+	size_t n;
+
+	add_str(o, "device", s->dev.path);
+	add_bool(o, "live_migration", i->support == INTEL_LM_SUPPORTED);
+	add_str(o, "reason", intel_lm_support_reason(i->support));
+	add_int(o, "lm_byte", i->lm_byte);
+	add_int(o, "vendor_id", i->vid);
+	add_int(o, "subsystem_vendor_id", i->ssvid);
+	add_str(o, "model", i->mn);
+	add_str(o, "serial", i->sn);
+	add_str(o, "firmware", i->fr);
+	add_int(o, "controller_id", i->cntlid);
+	add_int(o, "mdts", i->mdts);
+	add_int(o, "max_state_size", s->limit.max_bytes);
+	add_str(o, "max_state_size_limited_by", intel_lm_limit_reason(s->limit.src));
+	for (n = 0; n < s->vfs.count; n++) {
+		const struct intel_lm_vf *vf = &s->vfs.vf[n];
+		struct json_object *e = json_object_new_object();
+
+		add_int(e, "vf", vf->vf);
+		add_int(e, "secondary_controller_id", vf->scid);
+		add_bool(e, "online", vf->online);
+		add_int(e, "vq", vf->nvq);
+		add_int(e, "vi", vf->nvi);
+		if (vf->pci_addr[0])
+			add_str(e, "pci_address", vf->pci_addr);
+		else
+			json_object_object_add(e, "pci_address", NULL);
+		json_object_array_add(vfs, e);
+	}
+	json_object_object_add(o, "vfs", vfs);
+}
+
+static void json_query_size(struct cli *c, const struct session *s, uint16_t vf, uint32_t size)
+{
+	add_dev(c, s, vf);
+	if (!c->dry_run)
+		add_int(root(c), "size", size);
+}
+
+static void json_vf_done(struct cli *c, const struct session *s, uint16_t vf, const char *what)
+{
+	add_dev(c, s, vf);
+	add_str(root(c), "state", what);
+}
+
+static void json_saved(struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
+		       const char *path, bool raw)
+{
+	add_dev(c, s, vf);
+	add_int(root(c), "size", size);
+	add_str(root(c), "output_file", path);
+	add_bool(root(c), "raw", raw);
+}
+
+static void json_loaded(struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
+			const char *path, const struct intel_lm_blob_hdr *hdr)
+{
+	add_dev(c, s, vf);
+	add_int(root(c), "size", size);
+	add_str(root(c), "input_file", path);
+	add_bool(root(c), "raw", !hdr);
+	if (hdr)
+		add_int(root(c), "source_vf", hdr->vf);
+}
+
+static void json_inspect(struct cli *c, const char *path, const struct intel_lm_blob_hdr *h,
+			 int hdr_err, int payload_err, uint64_t file_size)
+{
+	struct json_object *o = root(c);
+
+	add_str(o, "file", path);
+	add_bool(o, "valid", !hdr_err && !payload_err);
+	if (hdr_err || payload_err)
+		add_str(o, "reason", intel_lm_blob_strerror(hdr_err ? hdr_err : payload_err));
+	if (file_size)
+		add_int(o, "file_size", (int64_t)file_size);
+	if (hdr_err)
+		return;
+	add_int(o, "format_version", h->version);
+	add_int(o, "header_length", h->hdr_len);
+	add_int(o, "vf", h->vf);
+	add_int(o, "payload_size", h->payload_len);
+	add_int(o, "payload_crc32", h->payload_crc);
+	add_int(o, "vendor_id", h->vid);
+	add_int(o, "subsystem_vendor_id", h->ssvid);
+	add_str(o, "model", h->mn);
+	add_str(o, "serial", h->sn);
+	add_str(o, "firmware", h->fr);
+	add_int(o, "created", h->created);
+	add_str(o, "tool", h->tool);
+}
+
+static void json_command(struct cli *c, const char *dev, const struct nvme_passthru_cmd *cmd,
+			 int ret, uint32_t result, uint64_t ns, bool dry_run)
+{
+	struct json_object *arr, *e = json_object_new_object();
+
+	(void)dev;
+	if (!json_object_object_get_ex(root(c), "commands", &arr)) {
+		arr = json_object_new_array();
+		json_object_object_add(root(c), "commands", arr);
+	}
+	add_str(e, "command", intel_lm_opcode_name(cmd->opcode));
+	add_int(e, "opcode", cmd->opcode);
+	add_int(e, "nsid", cmd->nsid);
+	add_int(e, "cdw10", cmd->cdw10);
+	add_int(e, "cdw11", cmd->cdw11);
+	add_int(e, "cdw12", cmd->cdw12);
+	add_int(e, "cdw13", cmd->cdw13);
+	add_int(e, "cdw14", cmd->cdw14);
+	add_int(e, "cdw15", cmd->cdw15);
+	add_int(e, "data_len", cmd->data_len);
+	add_int(e, "timeout_ms", cmd->timeout_ms);
+	add_bool(e, "sent", !dry_run);
+	if (!dry_run) {
+		if (ret < 0)
+			add_str(e, "errno", intel_lm_errno_name(ret));
+		else
+			add_int(e, "status", ret);
+		add_int(e, "result", result);
+		add_int(e, "time_ns", (int64_t)ns);
+	}
+	json_object_array_add(arr, e);
+}
+
+static void json_note(struct cli *c, const char *fmt, ...)
+{
+	struct json_object *arr;
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (!json_object_object_get_ex(root(c), "notes", &arr)) {
+		arr = json_object_new_array();
+		json_object_object_add(root(c), "notes", arr);
+	}
+	json_object_array_add(arr, json_object_new_string(buf));
+}
+
+static void json_error(struct cli *c, const char *dev, int vf, const char *op, int ret,
+		       const char *msg, const char *hint)
+{
+	struct json_object *e = json_object_new_object();
+
+	/* Also in words on stderr, for the person reading a script's log. */
+	print_normal.error(c, dev, vf, op, ret, msg, hint);
+	if (dev)
+		add_str(e, "device", dev);
+	if (vf >= 0)
+		add_int(e, "vf", vf);
+	add_str(e, "operation", op);
+	if (ret > 0)
+		add_int(e, "status", ret);
+	else if (ret < 0)
+		add_str(e, "errno", intel_lm_errno_name(ret));
+	add_str(e, "message", msg);
+	add_str(e, "hint", hint ? hint : "");
+	json_object_object_add(root(c), "error", e);
+}
+
+static void json_finish(struct cli *c, int status)
+{
+	FILE *f = c->output_file && !strcmp(c->output_file, "-") ? stderr : stdout;
+
+	add_bool(root(c), "success", status == 0);
+	fprintf(f, "%s\n", json_object_to_json_string_ext(c->json, JSON_C_TO_STRING_PRETTY |
+							 JSON_C_TO_STRING_SPACED));
+	fflush(f);
+	json_object_put(c->json);
+	c->json = NULL;
+}
+
+const struct printer print_json = {
+	.info = json_info,
+	.query_size = json_query_size,
+	.vf_done = json_vf_done,
+	.saved = json_saved,
+	.loaded = json_loaded,
+	.inspect = json_inspect,
+	.command = json_command,
+	.note = json_note,
+	.error = json_error,
+	.finish = json_finish,
+};

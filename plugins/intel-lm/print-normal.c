@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The normal (human) print back end. Results go to standard output, except when standard
+ * output carries a state (save -o -); notes, traces and errors go to standard error.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli-priv.h"
+
+/* Where results go: stderr when stdout is the data stream. */
+static FILE *result_stream(const struct cli *c)
+{
+	return c->output_file && !strcmp(c->output_file, "-") ? stderr : stdout;
+}
+
+static void human_size(char *buf, size_t len, uint64_t bytes)
+{
+	if (bytes >= (1u << 20) && !(bytes % (1u << 20)))
+		snprintf(buf, len, "%llu MiB", (unsigned long long)(bytes >> 20));
+	else if (bytes >= 1024 && !(bytes % 1024))
+		snprintf(buf, len, "%llu KiB", (unsigned long long)(bytes >> 10));
+	else
+		snprintf(buf, len, "%llu bytes", (unsigned long long)bytes);
+}
+
+static void normal_info(struct cli *c, const struct session *s)
+{
+	const struct intel_lm_ctrl_info *i = &s->info;
+	char mdts[32], lim[32];
+	size_t n;
+
+	(void)c;
+	if (s->limit.mdts_bytes)
+		human_size(mdts, sizeof(mdts), s->limit.mdts_bytes);
+	else
+		snprintf(mdts, sizeof(mdts), "no limit");
+	human_size(lim, sizeof(lim), s->limit.max_bytes);
+	printf("%s\n", s->dev.path);
+	printf("  live migration : %s (%s)\n", i->support == INTEL_LM_SUPPORTED ? "supported" :
+	       "not supported", intel_lm_support_reason(i->support));
+	printf("  vendor         : 0x%04x (subsystem 0x%04x)\n", i->vid, i->ssvid);
+	printf("  model          : %s\n  serial         : %s\n  firmware       : %s\n", i->mn,
+	       i->sn, i->fr);
+	printf("  controller id  : %u\n  mdts           : %u (%s)\n", i->cntlid, i->mdts, mdts);
+	printf("  largest state  : %u bytes (%s, limited by %s)\n", s->limit.max_bytes, lim,
+	       intel_lm_limit_reason(s->limit.src));
+	printf("  VFs            : %zu\n", s->vfs.count);
+	if (!s->vfs.count)
+		return;
+	printf("\n  %-5s %-6s %-6s %-5s %-5s %s\n", "VF", "SCID", "ONLINE", "VQ", "VI",
+	       "PCI ADDRESS");
+	for (n = 0; n < s->vfs.count; n++) {
+		const struct intel_lm_vf *vf = &s->vfs.vf[n];
+
+		printf("  %-5u %-6u %-6s %-5u %-5u %s\n", vf->vf, vf->scid, vf->online ? "yes" :
+		       "no", vf->nvq, vf->nvi, vf->pci_addr[0] ? vf->pci_addr : "-");
+	}
+}
+
+static void normal_query_size(struct cli *c, const struct session *s, uint16_t vf,
+			      uint32_t size)
+{
+	if (c->dry_run)
+		return;
+	fprintf(result_stream(c), "%s VF %u: migration state size %u bytes\n", s->dev.path, vf,
+		size);
+}
+
+static void normal_vf_done(struct cli *c, const struct session *s, uint16_t vf,
+			   const char *what)
+{
+	fprintf(result_stream(c), "%s VF %u: %s\n", s->dev.path, vf, what);
+}
+
+static void normal_saved(struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
+			 const char *path, bool raw)
+{
+	fprintf(result_stream(c), "%s VF %u: saved %u bytes of state to %s%s\n", s->dev.path, vf,
+		size, strcmp(path, "-") ? path : "standard output", raw ? " (raw)" : "");
+}
+
+static void normal_loaded(struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
+			  const char *path, const struct intel_lm_blob_hdr *hdr)
+{
+	fprintf(result_stream(c), "%s VF %u: loaded %u bytes of state from %s", s->dev.path, vf,
+		size, strcmp(path, "-") ? path : "standard input");
+	if (hdr)
+		fprintf(result_stream(c), " (saved from VF %u of PF %s)", hdr->vf, hdr->sn);
+	fprintf(result_stream(c), "\n");
+}
+
+static void normal_inspect(struct cli *c, const char *path, const struct intel_lm_blob_hdr *h,
+			   int hdr_err, int payload_err, uint64_t file_size)
+{
+	char when[64] = "?";
+	time_t t;
+	struct tm tm;
+
+	(void)c;
+	printf("%s\n", path);
+	if (hdr_err) {
+		printf("  valid          : no (%s)\n", intel_lm_blob_strerror(hdr_err));
+		return;
+	}
+	t = (time_t)h->created;
+	if (gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	printf("  format         : version %u, header %u bytes\n", h->version, h->hdr_len);
+	printf("  source VF      : %u\n", h->vf);
+	printf("  payload        : %u bytes, CRC-32 0x%08x\n", h->payload_len, h->payload_crc);
+	if (file_size)
+		printf("  file size      : %llu bytes\n", (unsigned long long)file_size);
+	printf("  source PF      : vendor 0x%04x (subsystem 0x%04x), model \"%s\", serial "
+	       "\"%s\", firmware \"%s\"\n", h->vid, h->ssvid, h->mn, h->sn, h->fr);
+	printf("  created        : %s by %s\n", when, h->tool);
+	printf("  valid          : %s%s%s\n", payload_err ? "no (" : "yes",
+	       payload_err ? intel_lm_blob_strerror(payload_err) : "", payload_err ? ")" : "");
+}
+
+static void normal_command(struct cli *c, const char *dev, const struct nvme_passthru_cmd *cmd,
+			   int ret, uint32_t result, uint64_t ns, bool dry_run)
+{
+	FILE *f = dry_run && !c->verbose ? result_stream(c) : stderr;
+
+	fprintf(f, "%s %s: %s opcode=0x%02x nsid=0x%x cdw10=0x%08x cdw11=0x%08x "
+		"cdw12=0x%08x cdw13=0x%08x cdw14=0x%08x cdw15=0x%08x data_len=%u timeout_ms=%u",
+		dry_run ? "would send to" : "sent to", dev, intel_lm_opcode_name(cmd->opcode),
+		cmd->opcode, cmd->nsid, cmd->cdw10, cmd->cdw11, cmd->cdw12, cmd->cdw13, cmd->cdw14,
+		cmd->cdw15, cmd->data_len, cmd->timeout_ms);
+	if (!dry_run) {
+		if (ret < 0)
+			fprintf(f, " -> %s", intel_lm_errno_name(ret));
+		else
+			fprintf(f, " -> status 0x%04x", (unsigned int)ret);
+		fprintf(f, " result 0x%08x in %.3f ms", result, (double)ns / 1e6);
+	}
+	fprintf(f, "\n");
+}
+
+static void normal_note(struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s %s: note: ", c->prog, c->cmd->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+}
+
+static void normal_error(struct cli *c, const char *dev, int vf, const char *op, int ret,
+			 const char *msg, const char *hint)
+{
+	(void)ret;
+	fprintf(stderr, "%s %s: %s failed", c->prog, c->cmd->name, op);
+	if (dev)
+		fprintf(stderr, " on %s", dev);
+	if (vf >= 0)
+		fprintf(stderr, " VF %d", vf);
+	fprintf(stderr, ": %s\n", msg);
+	if (hint && *hint)
+		fprintf(stderr, "  next: %s\n", hint);
+}
+
+static void normal_finish(struct cli *c, int status)
+{
+	(void)c;
+	(void)status;
+	fflush(stdout);
+}
+
+const struct printer print_normal = {
+	.info = normal_info,
+	.query_size = normal_query_size,
+	.vf_done = normal_vf_done,
+	.saved = normal_saved,
+	.loaded = normal_loaded,
+	.inspect = normal_inspect,
+	.command = normal_command,
+	.note = normal_note,
+	.error = normal_error,
+	.finish = normal_finish,
+};

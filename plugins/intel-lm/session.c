@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Opening the PF a command names (or the host's only capable PF), checking what it is and
+ * whether it supports Intel live migration, checking --vf against its VFs, and reporting
+ * failures with the device, the VF, the decoded status and what to do next.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli-priv.h"
+
+#define MAX_PFS 64
+
+int report(struct cli *c, const struct session *s, int vf, const char *op, int ret,
+	   const char *fmt, ...)
+{
+	const char *dev = s && s->dev.path[0] ? s->dev.path : c->device;
+	char msg[1024], hint[512];
+	const char *sep;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* The hint is what follows a "\n" in the message, if anything. */
+	sep = strchr(msg, '\n');
+	hint[0] = '\0';
+	if (sep) {
+		snprintf(hint, sizeof(hint), "%s", sep + 1);
+		msg[sep - msg] = '\0';
+	}
+	c->pr->error(c, dev, vf, op, ret, msg, hint);
+	return EXIT_FAILED;
+}
+
+/* A command the device failed: the decoded status, and advice with a command line. */
+int report_cmd(struct cli *c, const struct session *s, int vf, uint8_t opcode, int ret)
+{
+	char msg[512], hint[sizeof(s->dev.path) + 128];
+	const char *h = intel_lm_hint(ret, opcode);
+
+	intel_lm_strerror(ret, opcode, msg, sizeof(msg));
+	if (!strcmp(h, "suspend the VF first"))
+		snprintf(hint, sizeof(hint), "%s: %s suspend %s --vf=%d", h, c->prog, s->dev.path,
+			 vf);
+	else
+		snprintf(hint, sizeof(hint), "%s", h);
+	c->pr->error(c, s->dev.path, vf, intel_lm_opcode_name(opcode), ret, msg, hint);
+	return EXIT_FAILED;
+}
+
+static void trace_cb(void *priv, const struct nvme_passthru_cmd *cmd, int ret, uint32_t result,
+		     uint64_t ns, bool dry_run)
+{
+	struct cli *c = priv;
+
+	c->pr->command(c, c->device, cmd, ret, result, ns, dry_run);
+}
+
+/* For a VF's own controller, the PF's controller name from sysfs (physfn/nvme/nvmeX). */
+static void vf_parent_name(const char *sysfs, const char *vf_name, char *out, size_t len)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	DIR *dir;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "%s/class/nvme/%s/device/physfn/nvme",
+		 sysfs ? sysfs : "/sys", vf_name);
+	dir = opendir(path);
+	if (!dir)
+		return;
+	while ((de = readdir(dir)))
+		if (!strncmp(de->d_name, "nvme", 4)) {
+			if (snprintf(out, len, "/dev/%s", de->d_name) >= (int)len)
+				out[0] = '\0';
+			break;
+		}
+	closedir(dir);
+}
+
+static int open_failed(struct cli *c, struct session *s, int ret)
+{
+	char parent[64];
+
+	switch (-ret) {
+	case ENOENT:
+		return report(c, s, -1, "open", ret, "no such device\nname the PF's controller "
+			      "character device, e.g. /dev/nvme0 ('nvme list' shows them)");
+	case EACCES:
+	case EPERM:
+		return report(c, s, -1, "open", ret, "permission denied (%s)\nrun as root: the "
+			      "vendor admin commands need CAP_SYS_ADMIN", intel_lm_errno_name(ret));
+	case ENOTTY:
+		if (s->dev.kind == INTEL_LM_DEV_NAMESPACE)
+			return report(c, s, -1, "open", ret, "%s\nname its controller instead: "
+				      "/dev/%s", intel_lm_dev_kind_name(s->dev.kind), s->dev.name);
+		return report(c, s, -1, "open", ret, "%s\nname the PF's controller character "
+			      "device, e.g. /dev/nvme0", intel_lm_dev_kind_name(s->dev.kind));
+	case EREMOTEIO:
+		vf_parent_name(c->sysfs, s->dev.name, parent, sizeof(parent));
+		return report(c, s, -1, "open", ret, "%s\nname the PF instead%s%s", intel_lm_dev_kind_name(
+			      s->dev.kind), parent[0] ? ": " : "", parent);
+	default:
+		return report(c, s, -1, "open", ret, "%s (%s)", strerror(-ret),
+			      intel_lm_errno_name(ret));
+	}
+}
+
+/* No device named: the host's only PF that supports Intel live migration. */
+static int find_device(struct cli *c, char *out, size_t len)
+{
+	char names[MAX_PFS][INTEL_LM_DEV_NAME_LEN], list[1024] = "", found[64] = "";
+	int n, i, capable = 0;
+	size_t used = 0;
+
+	n = intel_lm_find_pfs(c->sysfs, names, MAX_PFS);
+	if (n > MAX_PFS)
+		n = MAX_PFS;
+	for (i = 0; i < n; i++) {
+		struct session s;
+		const char *why;
+
+		if (intel_lm_dev_open(names[i], c->sysfs, &s.dev)) {
+			why = "cannot be opened";
+		} else if (intel_lm_identify(s.dev.fd, NULL, &s.info)) {
+			why = "Identify failed";
+		} else if (s.info.support != INTEL_LM_SUPPORTED) {
+			why = "no Intel live migration";
+		} else {
+			why = "supports Intel live migration";
+			capable++;
+			if (snprintf(found, sizeof(found), "/dev/%s", names[i]) >= (int)sizeof(found))
+				found[0] = '\0';
+		}
+		intel_lm_dev_close(&s.dev);
+		if (used < sizeof(list))
+			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s/dev/%s (%s)",
+						 used ? ", " : "", names[i], why);
+	}
+	if (capable == 1) {
+		snprintf(out, len, "%s", found);
+		return 0;
+	}
+	if (!n)
+		return report(c, NULL, -1, "find device", -ENODEV, "no NVMe PF found on this host"
+			      "\nname the PF's controller, e.g. %s %s /dev/nvme0", c->prog,
+			      c->cmd->name);
+	return report(c, NULL, -1, "find device", -ENODEV, "%s PF supporting Intel live "
+		      "migration among: %s\nname one, e.g. %s %s /dev/nvme0 ...",
+		      capable ? "more than one" : "no", list, c->prog, c->cmd->name);
+}
+
+int session_open(struct cli *c, struct session *s)
+{
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->dev.fd = -1;
+	s->opts.timeout_ms = c->timeout_ms;
+	s->opts.dry_run = c->dry_run;
+	if (c->verbose || c->dry_run) {
+		s->opts.trace = trace_cb;
+		s->opts.trace_priv = c;
+	}
+
+	if (!c->device) {
+		if (find_device(c, c->found_dev, sizeof(c->found_dev)))
+			return EXIT_FAILED;
+		c->device = c->found_dev;
+	}
+	ret = intel_lm_dev_open(c->device, c->sysfs, &s->dev);
+	if (ret)
+		return open_failed(c, s, ret);
+	c->device = s->dev.path;
+
+	ret = intel_lm_identify(s->dev.fd, &s->opts, &s->info);
+	if (ret)
+		return report_cmd(c, s, -1, nvme_admin_identify, ret);
+	intel_lm_state_limit(&s->info, &s->limit);
+
+	if (c->cmd->sends_vendor_cmds && s->info.support != INTEL_LM_SUPPORTED) {
+		if (!c->force)
+			return report(c, s, c->vf_arg ? c->vf : -1, c->cmd->name, -EOPNOTSUPP,
+				      "this PF does not support Intel live migration: %s; nothing "
+				      "but Identify was sent\n--force sends the vendor commands "
+				      "anyway (the device will most likely reject them)",
+				      intel_lm_support_reason(s->info.support));
+		c->pr->note(c, "%s does not support Intel live migration (%s); sending anyway "
+			    "(--force)", s->dev.path, intel_lm_support_reason(s->info.support));
+	}
+	return 0;
+}
+
+int session_need_vf(struct cli *c, struct session *s)
+{
+	char valid[256];
+	int ret;
+
+	if (!s->have_vfs) {
+		ret = intel_lm_list_vfs(s->dev.fd, s->info.cntlid, &s->opts, &s->vfs);
+		if (ret == -EPROTO)
+			return report(c, s, c->vf, "list VFs", ret, "the controller's Secondary "
+				      "Controller List is malformed (an impossible entry count, VF "
+				      "number 0, or a VF listed twice)\nthe firmware is misbehaving: "
+				      "reset the PF or update its firmware");
+		if (ret)
+			return report_cmd(c, s, c->vf, nvme_admin_identify, ret);
+		intel_lm_vf_list_sysfs(&s->vfs, c->sysfs, s->dev.name);
+		s->have_vfs = true;
+	}
+	if (!c->vf_arg)
+		return 0;
+	if (!c->vf_bad && intel_lm_vf_find(&s->vfs, c->vf))
+		return 0;
+	intel_lm_vf_list_format(&s->vfs, valid, sizeof(valid));
+	if (c->vf_bad)
+		return report(c, s, -1, c->cmd->name, -EINVAL, "--vf=%s is not a VF index (a whole "
+			      "number from 1 to 65535); this PF's VFs are: %s\nname one of them with "
+			      "--vf", c->vf_arg, valid);
+	return report(c, s, c->vf, c->cmd->name, -ENOENT, "VF %u is not a VF of this PF; its "
+		      "VFs are: %s\nname one of them with --vf (see '%s info %s')", c->vf, valid,
+		      c->prog, s->dev.path);
+}
+
+void session_close(struct session *s)
+{
+	intel_lm_vf_list_free(&s->vfs);
+	intel_lm_dev_close(&s->dev);
+}
