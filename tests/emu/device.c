@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The command model: what the kernel and the emulated Intel IPU NVMe PF do with one admin
+ * passthrough command (NVME_IOCTL_ADMIN_CMD), and what a VF's own controller does with it.
+ *
+ * Order of events, as on a real host:
+ *	1. the kernel's checks (flags, transfer size cap), failing -1/errno;
+ *	2. the command's latency (a sleep, outside any lock, so that processes overlap);
+ *	3. under the state lock: the per-PF per-opcode counter, an injected fault, the model;
+ *	4. for a command that hangs (hostile `hang`, an Intel command sent to a VF's controller),
+ *	   the wait for the timeout, then -1/EINTR as after a controller reset;
+ *	5. one trace line.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "priv.h"
+
+#define SC_INVALID_OPCODE	(NVME_SC_DNR | NVME_SC_INVALID_OPCODE)
+#define SC_INVALID_FIELD	(NVME_SC_DNR | NVME_SC_INVALID_FIELD)
+#define SC_SEQ_ERROR		(NVME_SC_DNR | NVME_SC_CMD_SEQ_ERROR)
+
+#define HUGE_SIZE		(64u << 20)
+#define SIZE_CHANGE_STEP	16u
+#define FOREIGN_PCID_OFFSET	0x100	/* the other primary controller's ID: cntlid + this */
+#define SECLIST_PAGE		127	/* entries per Secondary Controller List page */
+
+static bool intel_opcode(uint8_t opc)
+{
+	return opc == EMU_OPC_QUERY || opc == EMU_OPC_SUSPEND || opc == EMU_OPC_RESUME ||
+	       opc == EMU_OPC_SAVE || opc == EMU_OPC_LOAD;
+}
+
+void emu_sleep_us(uint64_t us)
+{
+	struct timespec ts = { .tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* a command that is never answered: the kernel's timeout fires and a reset cancels it */
+static int hang(const struct emu_config *cfg, const struct nvme_passthru_cmd *cmd)
+{
+	uint32_t ms = cmd->timeout_ms ?: EMU_KERNEL_TIMEOUT_MS;
+
+	if (ms > cfg->admin_timeout_ms)
+		ms = cfg->admin_timeout_ms;
+	emu_sleep_us((uint64_t)ms * 1000);
+	return -EINTR;
+}
+
+/* what the kernel refuses before the controller sees the command */
+static int kernel_check(const struct emu_pf *pf, const struct nvme_passthru_cmd *cmd)
+{
+	uint64_t max = EMU_KERNEL_MAX_XFER;
+
+	if (cmd->flags)
+		return -EINVAL;
+	if (pf->mdts && pf->mdts < 32 && ((uint64_t)EMU_PAGE_SIZE << pf->mdts) < max)
+		max = (uint64_t)EMU_PAGE_SIZE << pf->mdts;
+	if (cmd->data_len > max)
+		return -EINVAL;
+	if (cmd->data_len && !cmd->addr)
+		return -EFAULT;
+	return 0;
+}
+
+/* the fields no command of ours uses */
+static bool reserved_clear(const struct nvme_passthru_cmd *cmd)
+{
+	return !cmd->nsid && !cmd->cdw2 && !cmd->cdw3 && !cmd->metadata && !cmd->metadata_len &&
+	       !cmd->cdw12 && !cmd->cdw13 && !cmd->cdw14 && !cmd->cdw15;
+}
+
+static void fill_str(char *dst, size_t room, const char *src, unsigned int hostile, char base)
+{
+	size_t i, n;
+
+	if (hostile & EMU_HOSTILE_STR_UNTERMINATED) {
+		for (i = 0; i < room; i++)
+			dst[i] = base + i % 26;
+		return;
+	}
+	if (hostile & EMU_HOSTILE_STR_CONTROL) {
+		static const char bad[] = { 'E', '\x01', 'M', '\x1b', '[', '2', 'J', '\n',
+					    '\x7f', '\xff', '\t', '\x80', '%', 's', '\0', 'U' };
+
+		for (i = 0; i < room; i++)
+			dst[i] = bad[i % sizeof(bad)];
+		return;
+	}
+	n = strnlen(src, room);
+	memcpy(dst, src, n);
+	memset(dst + n, ' ', room - n);
+}
+
+static void id_ctrl(const struct emu_pf *pf, uint16_t cntlid, struct nvme_id_ctrl *id)
+{
+	memset(id, 0, sizeof(*id));
+	id->vid = htole16(pf->vid);
+	id->ssvid = htole16(pf->ssvid);
+	fill_str(id->sn, sizeof(id->sn), pf->serial, pf->hostile, 'A');
+	fill_str(id->mn, sizeof(id->mn), pf->model, pf->hostile, 'a');
+	fill_str(id->fr, sizeof(id->fr), pf->firmware, pf->hostile, 'K');
+	id->rab = 6;
+	id->mdts = pf->mdts;
+	id->cntlid = htole16(cntlid);
+	id->ver = htole32(0x00010400);
+	id->oacs = htole16(NVME_CTRL_OACS_VIRT_MGMT);
+	id->acl = 3;
+	id->aerl = 3;
+	id->frmw = 0x02;
+	id->lpa = 0x02;
+	id->elpe = 63;
+	id->sqes = 0x66;
+	id->cqes = 0x44;
+	id->nn = htole32(1);
+	snprintf(id->subnqn, sizeof(id->subnqn), "nqn.2014.08.org.nvmexpress:%04x%04x%.20s",
+		 pf->vid, pf->ssvid, pf->serial);
+	id->vs[0] = pf->lm;
+}
+
+struct sec_entry {
+	uint16_t scid, pcid, vfn, nvq, nvi;
+	bool online;
+};
+
+static int sec_list(struct emu_state *st, const struct emu_pf *pf, uint16_t from, uint8_t *buf)
+{
+	struct nvme_secondary_ctrl_list *list = (void *)buf;
+	struct nvme_secondary_ctrl *e;
+	struct sec_entry s[SECLIST_PAGE];
+	unsigned int i, n = 0, total = pf->nvfs + pf->foreign;
+	struct emu_vf_rec rec;
+	int ret;
+
+	for (i = 0; i < total && n < SECLIST_PAGE; i++) {
+		uint16_t scid = pf->cntlid + 1 + i;
+
+		if (scid < from)
+			continue;
+		s[n].scid = scid;
+		if (i < pf->nvfs) {
+			ret = emu_state_get_vf(st, pf->index, i + 1, &rec);
+			if (ret)
+				return ret;
+			s[n].pcid = pf->cntlid;
+			s[n].vfn = i + 1;
+			s[n].nvq = rec.nvq;
+			s[n].nvi = pf->vf[i].nvi;
+			s[n].online = pf->vf[i].online;
+		} else {
+			s[n].pcid = pf->cntlid + FOREIGN_PCID_OFFSET;
+			s[n].vfn = i - pf->nvfs + 1;
+			s[n].nvq = 2;
+			s[n].nvi = 1;
+			s[n].online = true;
+		}
+		n++;
+	}
+	if (n >= 2 && (pf->hostile & EMU_HOSTILE_SECLIST_DUP))
+		s[1].vfn = s[0].vfn;
+
+	memset(buf, 0, NVME_IDENTIFY_DATA_SIZE);
+	list->num = pf->hostile & EMU_HOSTILE_SECLIST_OVERFLOW ? 255 : n;
+	for (i = 0; i < n; i++) {
+		e = &list->sc_entry[i];
+		e->scid = htole16(s[i].scid);
+		e->pcid = htole16(s[i].pcid);
+		e->scs = s[i].online;
+		e->vfn = htole16(s[i].vfn);
+		e->nvq = htole16(s[i].nvq);
+		e->nvi = htole16(s[i].nvi);
+	}
+	return 0;
+}
+
+/*
+ * Identify, on the PF (@st set) or on a VF's own controller (@st NULL, @vf its index):
+ * CNS 01h and 15h only.
+ */
+static int identify(struct emu_state *st, const struct emu_pf *pf, uint16_t vf,
+		    struct nvme_passthru_cmd *cmd)
+{
+	uint8_t cns = cmd->cdw10 & 0xff;
+	void *buf = (void *)(uintptr_t)cmd->addr;
+	int ret;
+
+	if (!reserved_clear(cmd) || cmd->cdw11 || !cmd->addr ||
+	    cmd->data_len != NVME_IDENTIFY_DATA_SIZE)
+		return SC_INVALID_FIELD;
+	switch (cns) {
+	case NVME_IDENTIFY_CNS_CTRL:
+		id_ctrl(pf, vf ? pf->cntlid + vf : pf->cntlid, buf);
+		return 0;
+	case NVME_IDENTIFY_CNS_SECONDARY_CTRL_LIST:
+		if (!st) {
+			memset(buf, 0, NVME_IDENTIFY_DATA_SIZE);
+			return 0;
+		}
+		ret = sec_list(st, pf, cmd->cdw10 >> 16, buf);
+		return ret < 0 ? ret : 0;
+	default:
+		return SC_INVALID_FIELD;
+	}
+}
+
+/* what QUERY_DATA_SIZE answers, and what SAVE_DATA then needs */
+static uint32_t reported_size(const struct emu_pf *pf, const struct emu_vf_rec *rec)
+{
+	if (pf->hostile & EMU_HOSTILE_SIZE0)
+		return 0;
+	if (pf->hostile & EMU_HOSTILE_SIZE_HUGE)
+		return HUGE_SIZE;
+	if (pf->hostile & EMU_HOSTILE_SIZE_MAX)
+		return UINT32_MAX;
+	if (pf->hostile & EMU_HOSTILE_SIZE_CHANGE)
+		return rec->size + rec->size_seq * SIZE_CHANGE_STEP;
+	return rec->size;
+}
+
+static int save(struct emu_state *st, const struct emu_pf *pf, uint16_t vf,
+		struct emu_vf_rec *rec, struct nvme_passthru_cmd *cmd)
+{
+	void *buf = (void *)(uintptr_t)cmd->addr;
+	int ret;
+
+	if (rec->state == EMU_VF_RUNNING)
+		return SC_SEQ_ERROR;
+	if (cmd->data_len != reported_size(pf, rec))
+		return SC_INVALID_FIELD;
+	if ((pf->hostile & EMU_HOSTILE_SIZE_CHANGE) && rec->size_seq) {
+		emu_blob_generate(buf, cmd->data_len, pf->serial, vf, rec->nvq, rec->size_seq);
+	} else {
+		ret = emu_state_read_bytes(st, pf->index, vf, rec, buf, cmd->data_len);
+		if (ret)
+			return ret;
+	}
+	rec->state = EMU_VF_SAVED;
+	return emu_state_put_vf(st, pf->index, vf, rec);
+}
+
+static int load(struct emu_state *st, const struct emu_pf *pf, uint16_t vf,
+		struct emu_vf_rec *rec, struct nvme_passthru_cmd *cmd)
+{
+	const void *buf = (const void *)(uintptr_t)cmd->addr;
+	struct emu_blob_origin origin;
+	int ret;
+
+	if (rec->state == EMU_VF_RUNNING)
+		return SC_SEQ_ERROR;
+	if (cmd->cdw11 != cmd->data_len || emu_blob_check(buf, cmd->data_len, &origin))
+		return SC_INVALID_FIELD;
+	ret = emu_state_write_bytes(st, pf->index, vf, buf, cmd->data_len);
+	if (ret)
+		return ret;
+	rec->loaded = 1;
+	rec->nvq = origin.nvq;
+	rec->size = cmd->data_len;
+	rec->size_seq = 0;
+	rec->state = EMU_VF_LOADED;
+	return emu_state_put_vf(st, pf->index, vf, rec);
+}
+
+/* one of the five Intel commands on the PF: the status, or -errno */
+static int intel_cmd(struct emu_state *st, const struct emu_pf *pf,
+		     struct nvme_passthru_cmd *cmd, uint32_t *result)
+{
+	uint8_t opc = cmd->opcode;
+	bool data = opc == EMU_OPC_SAVE || opc == EMU_OPC_LOAD;
+	uint16_t vf = cmd->cdw10 & 0xffff;
+	struct emu_vf_rec rec;
+	int ret;
+
+	if (!reserved_clear(cmd) || cmd->cdw10 >> 16 || (opc != EMU_OPC_LOAD && cmd->cdw11))
+		return SC_INVALID_FIELD;
+	if (data ? !cmd->addr || !cmd->data_len : cmd->addr || cmd->data_len)
+		return SC_INVALID_FIELD;
+	if (vf < 1 || vf > pf->nvfs)
+		return SC_INVALID_FIELD;
+	ret = emu_state_get_vf(st, pf->index, vf, &rec);
+	if (ret)
+		return ret;
+
+	switch (opc) {
+	case EMU_OPC_QUERY:
+		*result = reported_size(pf, &rec);
+		if (pf->hostile & EMU_HOSTILE_SIZE_CHANGE) {
+			rec.size_seq++;
+			return emu_state_put_vf(st, pf->index, vf, &rec);
+		}
+		return 0;
+	case EMU_OPC_SUSPEND:
+		if (rec.state != EMU_VF_RUNNING)
+			return 0;
+		rec.state = EMU_VF_SUSPENDED;
+		return emu_state_put_vf(st, pf->index, vf, &rec);
+	case EMU_OPC_RESUME:
+		rec.state = EMU_VF_RUNNING;
+		return emu_state_put_vf(st, pf->index, vf, &rec);
+	case EMU_OPC_SAVE:
+		return save(st, pf, vf, &rec, cmd);
+	default:
+		return load(st, pf, vf, &rec, cmd);
+	}
+}
+
+static const struct emu_fault *find_fault(const struct emu_pf *pf, uint8_t opc, uint32_t n)
+{
+	unsigned int i;
+
+	for (i = 0; i < pf->nfaults; i++)
+		if (pf->faults[i].opcode == opc && pf->faults[i].nth == n)
+			return &pf->faults[i];
+	return NULL;
+}
+
+/* a command on the PF's admin queue, after the kernel's checks */
+static int pf_cmd(const struct emu_config *cfg, const struct emu_pf *pf,
+		  struct nvme_passthru_cmd *cmd, uint32_t *result)
+{
+	uint8_t opc = cmd->opcode;
+	const struct emu_fault *fault;
+	struct emu_state st;
+	bool hangs = (pf->hostile & EMU_HOSTILE_HANG) && intel_opcode(opc);
+	uint32_t n;
+	int ret;
+
+	emu_sleep_us(pf->latency_op[opc] >= 0 ? (uint64_t)pf->latency_op[opc] : pf->latency_us);
+
+	ret = emu_state_open(cfg, &st);
+	if (ret)
+		return ret;
+	ret = emu_state_count(&st, pf->index, opc, &n);
+	if (ret || hangs)
+		goto out;
+	fault = find_fault(pf, opc, n);
+	if (fault && !fault->apply) {
+		ret = fault->err ? -fault->err : fault->status;
+		goto out;
+	}
+	if (opc == nvme_admin_identify)
+		ret = identify(&st, pf, 0, cmd);
+	else if (intel_opcode(opc))
+		ret = intel_cmd(&st, pf, cmd, result);
+	else
+		ret = SC_INVALID_OPCODE;
+	if (fault && ret >= 0)
+		ret = fault->err ? -fault->err : fault->status;
+out:
+	emu_state_close(&st);
+	if (!ret && hangs)
+		return hang(cfg, cmd);
+	return ret;
+}
+
+/* a command on a VF's own admin queue: Identify works, the Intel commands are ignored */
+static int vf_cmd(const struct emu_config *cfg, const struct emu_vfdev *d,
+		  struct nvme_passthru_cmd *cmd)
+{
+	const struct emu_pf *pf = &cfg->pf[d->pf];
+
+	emu_sleep_us(pf->latency_op[cmd->opcode] >= 0 ? (uint64_t)pf->latency_op[cmd->opcode] :
+		     pf->latency_us);
+	if (intel_opcode(cmd->opcode))
+		return hang(cfg, cmd);
+	if (cmd->opcode == nvme_admin_identify)
+		return identify(NULL, pf, d->vf, cmd);
+	return SC_INVALID_OPCODE;
+}
+
+/*
+ * Run one admin command on an emulated controller (@kind EMU_TARGET_PF or EMU_TARGET_VF,
+ * @idx its index in the configuration) as the ioctl would.
+ *
+ * Return: what the ioctl returns (0 or a positive NVMe status, with cmd->result written), or
+ * -errno for -1 with errno (cmd->result untouched).
+ */
+int emu_dev_admin(const struct emu_config *cfg, enum emu_target_kind kind, unsigned int idx,
+		  struct nvme_passthru_cmd *cmd)
+{
+	const struct emu_pf *pf;
+	const char *name;
+	uint32_t result = 0;
+	int ret;
+
+	if (kind == EMU_TARGET_VF) {
+		pf = &cfg->pf[cfg->vfdev[idx].pf];
+		name = cfg->vfdev[idx].name;
+	} else {
+		pf = &cfg->pf[idx];
+		name = pf->name;
+	}
+
+	ret = kernel_check(pf, cmd);
+	if (!ret)
+		ret = kind == EMU_TARGET_VF ? vf_cmd(cfg, &cfg->vfdev[idx], cmd) :
+					      pf_cmd(cfg, pf, cmd, &result);
+	if (ret >= 0)
+		cmd->result = result;
+	emu_trace(cfg, name, cmd, ret >= 0 ? ret : 0, ret < 0 ? -ret : 0, ret >= 0 ? result : 0);
+	return ret;
+}

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The emulated device's state, shared by every process using the same configuration.
+ *
+ * The state file holds, under an exclusive flock(2) taken for each command:
+ *
+ *	header (64 bytes): magic, version, a hash of the configuration's layout, PF count
+ *	per PF, in configuration order:
+ *		256 command counters (u32, one per opcode)
+ *		one struct emu_vf_rec per VF
+ *
+ * A VF whose state was loaded (LOAD_DATA) keeps the loaded bytes in its own file next to the
+ * state file, STATE.PF.vfN; the state of any other VF is generated on demand (blob.c).
+ * When the configuration's layout (PFs, VF counts, VQ counts, sizes, serials) no longer
+ * matches the file, the state is created afresh, as `intel-lm-emu setup` would.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "priv.h"
+
+#define STATE_MAGIC	"ILMEMUS\1"
+#define STATE_VERSION	1
+#define STATE_HDR	64u
+#define PF_COUNTERS	(EMU_NOPC * sizeof(uint32_t))
+
+struct state_hdr {
+	char magic[8];
+	uint32_t version;
+	uint32_t layout;
+	uint32_t npf;
+	uint32_t rsvd;
+};
+
+static uint32_t fnv(uint32_t h, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len--)
+		h = (h ^ *p++) * 0x01000193u;
+	return h;
+}
+
+static uint32_t layout_hash(const struct emu_config *cfg)
+{
+	uint32_t h = fnv(0x811c9dc5u, &cfg->npf, sizeof(cfg->npf));
+	unsigned int i, j;
+
+	for (i = 0; i < cfg->npf; i++) {
+		const struct emu_pf *pf = &cfg->pf[i];
+
+		h = fnv(h, pf->name, sizeof(pf->name));
+		h = fnv(h, pf->serial, sizeof(pf->serial));
+		h = fnv(h, &pf->nvfs, sizeof(pf->nvfs));
+		for (j = 0; j < pf->nvfs; j++) {
+			h = fnv(h, &pf->vf[j].nvq, sizeof(pf->vf[j].nvq));
+			h = fnv(h, &pf->vf[j].size, sizeof(pf->vf[j].size));
+		}
+	}
+	return h;
+}
+
+static off_t pf_offset(const struct emu_config *cfg, unsigned int pf)
+{
+	off_t off = STATE_HDR;
+	unsigned int i;
+
+	for (i = 0; i < pf; i++)
+		off += PF_COUNTERS + (off_t)cfg->pf[i].nvfs * sizeof(struct emu_vf_rec);
+	return off;
+}
+
+static off_t vf_offset(const struct emu_config *cfg, unsigned int pf, uint16_t vf)
+{
+	return pf_offset(cfg, pf) + PF_COUNTERS + (off_t)(vf - 1) * sizeof(struct emu_vf_rec);
+}
+
+static char *blob_path(const struct emu_config *cfg, unsigned int pf, uint16_t vf)
+{
+	char *s;
+
+	if (asprintf(&s, "%s.%s.vf%u", cfg->state, cfg->pf[pf].name, vf) < 0)
+		return NULL;
+	return s;
+}
+
+static int pread_all(int fd, void *buf, size_t len, off_t off)
+{
+	uint8_t *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = pread(fd, p, len, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (!n)
+			return -ENODATA;
+		p += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int pwrite_all(int fd, const void *buf, size_t len, off_t off)
+{
+	const uint8_t *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = pwrite(fd, p, len, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int emu_write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* write a fresh state: counters zero, every VF RUNNING with its generated state */
+static int state_init(const struct emu_config *cfg, int fd)
+{
+	off_t total = pf_offset(cfg, cfg->npf);
+	struct state_hdr hdr = { .version = STATE_VERSION };
+	unsigned int i, j;
+	uint8_t *buf;
+	char *path;
+	int ret;
+
+	buf = calloc(1, total);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(hdr.magic, STATE_MAGIC, 8);
+	hdr.layout = layout_hash(cfg);
+	hdr.npf = cfg->npf;
+	memcpy(buf, &hdr, sizeof(hdr));
+	for (i = 0; i < cfg->npf; i++) {
+		const struct emu_pf *pf = &cfg->pf[i];
+
+		for (j = 1; j <= pf->nvfs; j++) {
+			struct emu_vf_rec rec = { .state = EMU_VF_RUNNING };
+
+			rec.nvq = pf->vf[j - 1].nvq;
+			rec.size = pf->vf[j - 1].size ?: emu_state_size(rec.nvq);
+			memcpy(buf + vf_offset(cfg, i, j), &rec, sizeof(rec));
+
+			path = blob_path(cfg, i, j);
+			if (path)
+				unlink(path);
+			free(path);
+		}
+	}
+	ret = ftruncate(fd, 0) ? -errno : pwrite_all(fd, buf, total, 0);
+	free(buf);
+	return ret;
+}
+
+static int lock_file(const struct emu_config *cfg, int *fdp)
+{
+	int fd;
+
+	fd = emu_real_open(cfg->state, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "intel-lm-emu: %s: %s\n", cfg->state, strerror(errno));
+		return -errno;
+	}
+	while (flock(fd, LOCK_EX)) {
+		if (errno != EINTR) {
+			int ret = -errno;
+
+			emu_real_close(fd);
+			return ret;
+		}
+	}
+	*fdp = fd;
+	return 0;
+}
+
+/* open and lock the state, creating it when missing or made for another configuration */
+int emu_state_open(const struct emu_config *cfg, struct emu_state *st)
+{
+	struct state_hdr hdr;
+	int ret;
+
+	st->cfg = cfg;
+	ret = lock_file(cfg, &st->fd);
+	if (ret)
+		return ret;
+	ret = pread_all(st->fd, &hdr, sizeof(hdr), 0);
+	if (ret || memcmp(hdr.magic, STATE_MAGIC, 8) || hdr.version != STATE_VERSION ||
+	    hdr.layout != layout_hash(cfg) || hdr.npf != cfg->npf)
+		ret = state_init(cfg, st->fd);
+	if (ret) {
+		emu_state_close(st);
+		return ret;
+	}
+	return 0;
+}
+
+void emu_state_close(struct emu_state *st)
+{
+	if (st->fd >= 0)
+		emu_real_close(st->fd);	/* also drops the lock */
+	st->fd = -1;
+}
+
+int emu_state_reset(const struct emu_config *cfg)
+{
+	int fd, ret;
+
+	ret = lock_file(cfg, &fd);
+	if (ret)
+		return ret;
+	ret = state_init(cfg, fd);
+	emu_real_close(fd);
+	return ret;
+}
+
+int emu_state_get_vf(struct emu_state *st, unsigned int pf, uint16_t vf, struct emu_vf_rec *rec)
+{
+	return pread_all(st->fd, rec, sizeof(*rec), vf_offset(st->cfg, pf, vf));
+}
+
+int emu_state_put_vf(struct emu_state *st, unsigned int pf, uint16_t vf,
+		     const struct emu_vf_rec *rec)
+{
+	return pwrite_all(st->fd, rec, sizeof(*rec), vf_offset(st->cfg, pf, vf));
+}
+
+int emu_state_counter(struct emu_state *st, unsigned int pf, uint8_t opcode, uint32_t *count)
+{
+	return pread_all(st->fd, count, sizeof(*count),
+			 pf_offset(st->cfg, pf) + opcode * sizeof(uint32_t));
+}
+
+/* count one more command of @opcode on PF @pf; *@count is the new count */
+int emu_state_count(struct emu_state *st, unsigned int pf, uint8_t opcode, uint32_t *count)
+{
+	int ret = emu_state_counter(st, pf, opcode, count);
+
+	if (ret)
+		return ret;
+	++*count;
+	return pwrite_all(st->fd, count, sizeof(*count),
+			  pf_offset(st->cfg, pf) + opcode * sizeof(uint32_t));
+}
+
+/* the VF's current state bytes; @len must be @rec->size */
+int emu_state_read_bytes(struct emu_state *st, unsigned int pf, uint16_t vf,
+			 const struct emu_vf_rec *rec, void *buf, uint32_t len)
+{
+	const struct emu_pf *p = &st->cfg->pf[pf];
+	char *path;
+	int fd, ret;
+
+	if (len != rec->size || len < EMU_BLOB_MIN)
+		return -EINVAL;
+	if (!rec->loaded) {
+		emu_blob_generate(buf, len, p->serial, vf, rec->nvq, 0);
+		return 0;
+	}
+	path = blob_path(st->cfg, pf, vf);
+	if (!path)
+		return -ENOMEM;
+	fd = emu_real_open(path, O_RDONLY | O_CLOEXEC, 0);
+	ret = fd < 0 ? -errno : pread_all(fd, buf, len, 0);
+	if (fd >= 0)
+		emu_real_close(fd);
+	free(path);
+	return ret;
+}
+
+/* store loaded state bytes; the caller updates the VF's record */
+int emu_state_write_bytes(struct emu_state *st, unsigned int pf, uint16_t vf, const void *buf,
+			  uint32_t len)
+{
+	char *path = blob_path(st->cfg, pf, vf);
+	int fd, ret;
+
+	if (!path)
+		return -ENOMEM;
+	fd = emu_real_open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ret = fd < 0 ? -errno : emu_write_all(fd, buf, len);
+	if (fd >= 0)
+		emu_real_close(fd);
+	free(path);
+	return ret;
+}
