@@ -140,16 +140,17 @@ void intel_lm_blob_encode(struct intel_lm_blob_hdr *hdr, uint8_t out[INTEL_LM_BL
 int intel_lm_blob_decode(const uint8_t *buf, size_t len, struct intel_lm_blob_hdr *hdr)
 {
 	memset(hdr, 0, sizeof(*hdr));
-	if (len < LEN_MAGIC + 4)
-		return memcmp(buf, INTEL_LM_BLOB_MAGIC, len) ? -EILSEQ : -ENODATA;
-	if (memcmp(buf + OFF_MAGIC, INTEL_LM_BLOB_MAGIC, LEN_MAGIC))
+	/* Say what is wrong with as much as there is: magic, then version, then length. */
+	if (memcmp(buf + OFF_MAGIC, INTEL_LM_BLOB_MAGIC, len < LEN_MAGIC ? len : LEN_MAGIC))
 		return -EILSEQ;
-	hdr->version = get16(buf + OFF_VERSION);
-	hdr->hdr_len = get16(buf + OFF_HDR_LEN);
-	if (hdr->version != INTEL_LM_BLOB_VERSION)
-		return -EPROTONOSUPPORT;
+	if (len >= OFF_VERSION + 2) {
+		hdr->version = get16(buf + OFF_VERSION);
+		if (hdr->version != INTEL_LM_BLOB_VERSION)
+			return -EPROTONOSUPPORT;
+	}
 	if (len < INTEL_LM_BLOB_HDR_LEN)
 		return -ENODATA;
+	hdr->hdr_len = get16(buf + OFF_HDR_LEN);
 	hdr->hdr_crc = get32(buf + OFF_HDR_CRC);
 	if (crc(buf, OFF_HDR_CRC) != hdr->hdr_crc)
 		return -EBADMSG;
