@@ -8,8 +8,8 @@
 set -euo pipefail
 
 build_pkgs=(gcc meson ninja-build pkg-config libnvme-dev libjson-c-dev libssl-dev libdbus-1-dev zlib1g-dev)
-test_pkgs=(check nvme-cli python3 valgrind)
-nvme_cli_pkgs=(dpkg-dev libdbus-1-dev libhugetlbfs-dev uuid-dev zlib1g-dev)
+test_pkgs=(check nvme-cli python3 valgrind man-db)
+nvme_cli_pkgs=(dpkg-dev binutils xz-utils libdbus-1-dev)
 docs_pkgs=(asciidoctor)
 
 groups=("$@")
@@ -19,7 +19,7 @@ want=()
 for g in "${groups[@]}"; do
 	case "$g" in
 	build) want+=("${build_pkgs[@]}") ;;
-	test) want+=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+	test) want+=("${build_pkgs[@]}" "${test_pkgs[@]}" "${nvme_cli_pkgs[@]}") ;;
 	nvme-cli) want+=("${nvme_cli_pkgs[@]}") ;;
 	docs) want+=("${docs_pkgs[@]}") ;;
 	all) want+=("${build_pkgs[@]}" "${test_pkgs[@]}" "${nvme_cli_pkgs[@]}" "${docs_pkgs[@]}") ;;
@@ -33,7 +33,14 @@ for p in "${want[@]}"; do
 		case " ${missing[*]:-} " in *" $p "*) ;; *) missing+=("$p") ;; esac
 	fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# The nvme-cli build takes Debian's nvme-cli source: apt needs a deb-src entry for it.
+need_src=false
+case " ${groups[*]} " in *" test "*|*" nvme-cli "*|*" all "*)
+	if ! apt-cache showsrc nvme-cli 2>/dev/null | grep -q '^Package: nvme-cli'; then
+		need_src=true
+	fi ;;
+esac
+[ ${#missing[@]} -eq 0 ] && ! $need_src && exit 0
 
 if [ "$(id -u)" -eq 0 ]; then
 	as_root=()
@@ -44,8 +51,13 @@ else
 	exit 1
 fi
 
-echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+if $need_src; then
+	echo "install-deps: adding a deb-src entry for Debian's nvme-cli source"
+	"${as_root[@]}" "$(dirname "$0")/build-nvme-cli.sh" --setup-apt-src
+fi
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "install-deps: installing ${missing[*]}"
 if ! "${as_root[@]}" apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
 	"${as_root[@]}" apt-get update -q >/dev/null
 	"${as_root[@]}" apt-get install -y --no-install-recommends "${missing[@]}"

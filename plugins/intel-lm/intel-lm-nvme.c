@@ -17,7 +17,7 @@
 #define CREATE_CMD
 #include "intel-lm-nvme.h"
 
-static int intel_lm_run(int argc, char **argv, struct command *cmd)
+static int lm_plugin_run(int argc, char **argv, struct command *cmd)
 {
 	int ret;
 
@@ -33,43 +33,43 @@ static int intel_lm_run(int argc, char **argv, struct command *cmd)
 	return ret;
 }
 
-static int intel_lm_info(int argc, char **argv, struct command *cmd, struct plugin *plugin)
+static int lm_plugin_info(int argc, char **argv, struct command *cmd, struct plugin *plugin)
 {
-	return intel_lm_run(argc, argv, cmd);
+	return lm_plugin_run(argc, argv, cmd);
 }
 
-static int intel_lm_query_size(int argc, char **argv, struct command *cmd,
+static int lm_plugin_query_size(int argc, char **argv, struct command *cmd,
 			       struct plugin *plugin)
 {
-	return intel_lm_run(argc, argv, cmd);
+	return lm_plugin_run(argc, argv, cmd);
 }
 
-static int intel_lm_suspend(int argc, char **argv, struct command *cmd, struct plugin *plugin)
+static int lm_plugin_suspend(int argc, char **argv, struct command *cmd, struct plugin *plugin)
 {
-	return intel_lm_run(argc, argv, cmd);
+	return lm_plugin_run(argc, argv, cmd);
 }
 
-static int intel_lm_resume(int argc, char **argv, struct command *cmd, struct plugin *plugin)
+static int lm_plugin_resume(int argc, char **argv, struct command *cmd, struct plugin *plugin)
 {
-	return intel_lm_run(argc, argv, cmd);
+	return lm_plugin_run(argc, argv, cmd);
 }
 
-static int intel_lm_save(int argc, char **argv, struct command *cmd, struct plugin *plugin)
+static int lm_plugin_save(int argc, char **argv, struct command *cmd, struct plugin *plugin)
 {
-	return intel_lm_run(argc, argv, cmd);
+	return lm_plugin_run(argc, argv, cmd);
 }
 
-static int intel_lm_load(int argc, char **argv, struct command *cmd, struct plugin *plugin)
+static int lm_plugin_load(int argc, char **argv, struct command *cmd, struct plugin *plugin)
 {
-	return intel_lm_run(argc, argv, cmd);
+	return lm_plugin_run(argc, argv, cmd);
 }
 
-static int intel_lm_inspect(int argc, char **argv, struct command *cmd, struct plugin *plugin)
+static int lm_plugin_inspect(int argc, char **argv, struct command *cmd, struct plugin *plugin)
 {
-	return intel_lm_run(argc, argv, cmd);
+	return lm_plugin_run(argc, argv, cmd);
 }
 
-static int intel_lm_migrate(int argc, char **argv, struct command *cmd, struct plugin *plugin)
+static int lm_plugin_migrate(int argc, char **argv, struct command *cmd, struct plugin *plugin)
 {
-	return intel_lm_run(argc, argv, cmd);
+	return lm_plugin_run(argc, argv, cmd);
 }

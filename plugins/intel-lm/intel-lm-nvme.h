@@ -20,14 +20,14 @@
 
 PLUGIN(NAME("intel-lm", "Intel IPU NVMe VF live migration", INTEL_LM_VERSION),
 	COMMAND_LIST(
-		ENTRY("info", "Show whether a PF supports Intel live migration, its identity and its VFs", intel_lm_info)
-		ENTRY("query-size", "Print the size of a VF's migration state", intel_lm_query_size)
-		ENTRY("suspend", "Suspend a VF", intel_lm_suspend)
-		ENTRY("resume", "Resume a VF", intel_lm_resume)
-		ENTRY("save", "Save a suspended VF's migration state to a file", intel_lm_save)
-		ENTRY("load", "Load a migration state file into a suspended VF", intel_lm_load)
-		ENTRY("inspect", "Show a state blob's header and whether it verifies", intel_lm_inspect)
-		ENTRY("migrate", "Migrate a VF's state from a source VF to a destination VF", intel_lm_migrate)
+		ENTRY("info", "Show whether a PF supports Intel live migration, its identity and its VFs", lm_plugin_info)
+		ENTRY("query-size", "Print the size of a VF's migration state", lm_plugin_query_size)
+		ENTRY("suspend", "Suspend a VF", lm_plugin_suspend)
+		ENTRY("resume", "Resume a VF", lm_plugin_resume)
+		ENTRY("save", "Save a suspended VF's migration state to a file", lm_plugin_save)
+		ENTRY("load", "Load a migration state file into a suspended VF", lm_plugin_load)
+		ENTRY("inspect", "Show a state blob's header and whether it verifies", lm_plugin_inspect)
+		ENTRY("migrate", "Migrate a VF's state from a source VF to a destination VF", lm_plugin_migrate)
 	)
 );
 
