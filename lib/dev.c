@@ -97,7 +97,7 @@ int intel_lm_dev_open(const char *arg, const char *sysfs, struct intel_lm_dev *d
 		return err;
 	}
 
-	if (S_ISBLK(st.st_mode) || is_ns_name(base, dev->name, sizeof(dev->name)))
+	if (is_ns_name(base, dev->name, sizeof(dev->name)) || S_ISBLK(st.st_mode))
 		dev->kind = INTEL_LM_DEV_NAMESPACE;
 	else if (S_ISCHR(st.st_mode) && is_ctrl_name(base))
 		dev->kind = sysfs_is_vf(sysfs, base) ? INTEL_LM_DEV_VF : INTEL_LM_DEV_PF;

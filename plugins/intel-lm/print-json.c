@@ -213,7 +213,8 @@ static void json_finish(struct cli *c, int status)
 
 	add_bool(root(c), "success", status == 0);
 	fprintf(f, "%s\n", json_object_to_json_string_ext(c->json, JSON_C_TO_STRING_PRETTY |
-							 JSON_C_TO_STRING_SPACED));
+							 JSON_C_TO_STRING_SPACED |
+							 JSON_C_TO_STRING_NOSLASHESCAPE));
 	fflush(f);
 	json_object_put(c->json);
 	c->json = NULL;
