@@ -1,0 +1,138 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Helpers for the end-to-end suites: run the real programs in their own processes against the
+# emulated PF, as a user would, and count checks. Source it, call e2e_init SUITE BUILD, then
+# checks, then e2e_finish (prints "SUITE: N passed, N failed").
+
+e2e_init() {
+	E2E_SUITE=$1
+	BUILD=$(cd "$2" && pwd)
+	E2E_PASS=0
+	E2E_FAIL=0
+	STANDALONE=$BUILD/plugins/intel-lm/nvme-intel-lm
+	NVME=$BUILD/plugins/intel-lm/nvme
+	EMU_CTL=$BUILD/tests/emu/intel-lm-emu
+	EMU_SO=$BUILD/tests/emu/libintel-lm-emu.so
+	T=$(mktemp -d /tmp/intel-lm-e2e.XXXXXX)
+	trap 'rm -rf "$T"' EXIT
+	export INTEL_LM_EMU=$T/emu.conf INTEL_LM_SYSFS=$T/sys
+	# Both programs, as users call them. A missing nvme-cli build is a failure, never a skip.
+	PROGS=("$STANDALONE")
+	if [ -x "$NVME" ]; then
+		PROGS+=("$NVME intel-lm")
+	else
+		fail "nvme-cli build" "$NVME was not built"
+	fi
+}
+
+pass() {
+	E2E_PASS=$((E2E_PASS + 1))
+	echo "ok - $1"
+}
+
+fail() {
+	E2E_FAIL=$((E2E_FAIL + 1))
+	echo "not ok - $1: $2"
+}
+
+e2e_finish() {
+	echo "$E2E_SUITE: $E2E_PASS passed, $E2E_FAIL failed"
+	[ "$E2E_FAIL" -eq 0 ]
+}
+
+# emu_config: the emulator's configuration from stdin (global keys are added), then a fresh
+# state.
+emu_config() {
+	{
+		echo "sysfs = $T/sys"
+		echo "trace = $T/trace.log"
+		cat
+	} > "$T/emu.conf"
+	rm -f "$T/trace.log"
+	"$EMU_CTL" setup > /dev/null || fail "emulator setup" "intel-lm-emu setup failed"
+}
+
+# Two Intel PFs of the same kind: nvme0 with 4 VFs, nvme1 with 2.
+emu_two_pfs() {
+	emu_config <<CONF
+[pf nvme0]
+serial = SRC0001
+model = Intel IPU E2100 NVMe
+firmware = 1.0.0
+vfs = 4
+nvq = 4
+mdts = 6
+${1:-}
+[pf nvme1]
+serial = DST0001
+model = Intel IPU E2100 NVMe
+firmware = 1.0.0
+cntlid = 2
+vfs = 2
+mdts = 6
+${2:-}
+[vf nvme5]
+pf = nvme0
+vf = 1
+CONF
+}
+
+# run PROG ARGS...: run with the emulator preloaded; sets OUT, ERR, RC.
+run() {
+	local prog=$1
+	shift
+	RC=0
+	# shellcheck disable=SC2086 # PROG may be "nvme intel-lm"
+	LD_PRELOAD=$EMU_SO $prog "$@" > "$T/out" 2> "$T/err" || RC=$?
+	OUT=$(cat "$T/out")
+	ERR=$(cat "$T/err")
+}
+
+# Checks on the last run. DESC names the check.
+expect_rc() {
+	if [ "$RC" -eq "$1" ]; then pass "$2"; else fail "$2" "exit $RC, expected $1; stderr: $ERR"; fi
+}
+
+expect_out() {
+	if grep -qF -- "$1" <<< "$OUT"; then pass "$2"; else fail "$2" "stdout lacks '$1': $OUT"; fi
+}
+
+expect_err() {
+	if grep -qF -- "$1" <<< "$ERR"; then pass "$2"; else fail "$2" "stderr lacks '$1': $ERR"; fi
+}
+
+# expect_json PYEXPR DESC: PYEXPR is evaluated with j = the JSON on stdout.
+expect_json() {
+	if python3 -c "import json,sys; j=json.loads(sys.stdin.read()); sys.exit(0 if ($1) else 1)" \
+		<<< "$OUT" 2>/dev/null; then
+		pass "$2"
+	else
+		fail "$2" "JSON check '$1' failed on: $OUT"
+	fi
+}
+
+# The opcodes the emulated device received since the last emu_config, e.g. "06 06 c8".
+sent_opcodes() {
+	[ -f "$T/trace.log" ] || { echo; return; }
+	sed -n 's/.* opcode=0x\([0-9a-f]*\) .*/\1/p' "$T/trace.log" | tr '\n' ' ' | sed 's/ $//'
+}
+
+expect_sent() {
+	local got
+	got=$(sent_opcodes)
+	if [ "$got" = "$1" ]; then pass "$2"; else fail "$2" "device got '$got', expected '$1'"; fi
+}
+
+clear_trace() {
+	rm -f "$T/trace.log"
+}
+
+vf_state() {
+	"$EMU_CTL" show "$1" "$2" | sed -n 's/^state=\([a-z]*\).*/\1/p'
+}
+
+expect_state() {
+	local got
+	got=$(vf_state "$1" "$2")
+	if [ "$got" = "$3" ]; then pass "$4"; else fail "$4" "$1 VF $2 is $got, expected $3"; fi
+}

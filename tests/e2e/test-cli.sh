@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# End-to-end: both programs (nvme-intel-lm and nvme intel-lm), each command in normal and JSON
+# output, a full cold migration verified byte for byte, every rejection, streaming and --raw.
+set -u
+. "$(dirname "$0")/lib.sh"
+e2e_init e2e-cli "$1"
+
+prog_n=0
+for P in "${PROGS[@]}"; do
+	p=${P##*/}
+	D=$T/prog$((++prog_n))
+	mkdir -p "$D"
+	emu_two_pfs
+
+	# info, normal and JSON
+	run "$P" info /dev/nvme0
+	expect_rc 0 "$p info exits 0"
+	expect_out "live migration : supported" "$p info says supported"
+	expect_out "0000:3b:00.3" "$p info shows the VFs' PCI addresses"
+	run "$P" info nvme0 --output-format=json
+	expect_json 'j["live_migration"] is True and [v["vf"] for v in j["vfs"]] == [1,2,3,4]' \
+		"$p info JSON: live_migration and vfs"
+	expect_json 'j["serial"] == "SRC0001" and j["max_state_size"] == 262144' \
+		"$p info JSON: identity and limit"
+
+	# query-size
+	run "$P" query-size /dev/nvme0 --vf=2
+	expect_rc 0 "$p query-size exits 0"
+	expect_out "VF 2: migration state size" "$p query-size prints the size"
+	run "$P" query-size /dev/nvme0 --vf=2 --output-format=json
+	expect_json 'j["vf"] == 2 and j["size"] > 0 and j["size"] % 512 != 0' "$p query-size JSON"
+
+	# a full cold migration: VF 3 of nvme0 to VF 1 of nvme1
+	run "$P" suspend /dev/nvme0 --vf=3 --output-format=json
+	expect_json 'j["vf"] == 3 and j["state"] == "suspended"' "$p suspend JSON"
+	expect_state nvme0 3 suspended "$p suspend reached the device"
+	run "$P" save /dev/nvme0 --vf=3 -o "$D/blob"
+	expect_rc 0 "$p save exits 0"
+	[ "$(stat -c %a "$D/blob")" = 600 ] && pass "$p blob is mode 0600" ||
+		fail "$p blob is mode 0600" "mode $(stat -c %a "$D/blob")"
+	run "$P" inspect "$D/blob" --output-format=json
+	expect_json 'j["vf"] == 3 and j["valid"] is True and j["payload_size"] > 0' \
+		"$p inspect JSON"
+	run "$P" inspect "$D/blob"
+	expect_out "valid          : yes" "$p inspect normal"
+	run "$P" suspend /dev/nvme1 --vf=1
+	expect_out "/dev/nvme1 VF 1: suspended" "$p suspend normal"
+	run "$P" load /dev/nvme1 --vf=1 -i "$D/blob" --output-format=json
+	expect_json 'j["vf"] == 1 and j["source_vf"] == 3 and j["success"] is True' "$p load JSON"
+	run "$P" resume /dev/nvme1 --vf=1
+	expect_out "/dev/nvme1 VF 1: resumed" "$p resume normal"
+	expect_state nvme1 1 running "$p destination VF running"
+	"$EMU_CTL" dump nvme1 1 "$D/dst.state"
+	tail -c +257 "$D/blob" > "$D/saved.state"
+	cmp -s "$D/saved.state" "$D/dst.state" && pass "$p destination holds the saved bytes" ||
+		fail "$p destination holds the saved bytes" "the states differ"
+
+	# stdout / stdin streaming
+	emu_two_pfs
+	run "$P" suspend /dev/nvme0 --vf=2
+	run "$P" suspend /dev/nvme1 --vf=2
+	RC=0
+	# shellcheck disable=SC2086
+	LD_PRELOAD=$EMU_SO $P save /dev/nvme0 --vf=2 -o - 2> "$D/err1" |
+		LD_PRELOAD=$EMU_SO $P load /dev/nvme1 --vf=2 -i - > "$T/out" 2> "$T/err" || RC=$?
+	expect_rc 0 "$p save -o - | load -i - exits 0"
+	grep -q "saved .* to standard output" "$D/err1" && pass "$p save -o - reports on stderr" ||
+		fail "$p save -o - reports on stderr" "$(cat "$D/err1")"
+	"$EMU_CTL" dump nvme0 2 "$D/a"
+	"$EMU_CTL" dump nvme1 2 "$D/b"
+	cmp -s "$D/a" "$D/b" && pass "$p streamed state arrives intact" ||
+		fail "$p streamed state arrives intact" "states differ"
+
+	# --raw round trip, and a raw file saved by Debian's own nvme admin-passthru
+	emu_two_pfs
+	run "$P" suspend /dev/nvme0 --vf=4
+	run "$P" save /dev/nvme0 --vf=4 --raw -o "$D/raw"
+	expect_rc 0 "$p save --raw exits 0"
+	"$EMU_CTL" dump nvme0 4 "$D/expect"
+	cmp -s "$D/raw" "$D/expect" && pass "$p save --raw writes only the device's bytes" ||
+		fail "$p save --raw writes only the device's bytes" "differs"
+	run "$P" suspend /dev/nvme1 --vf=2
+	run "$P" load /dev/nvme1 --vf=2 --raw -i "$D/raw"
+	expect_rc 0 "$p load --raw exits 0"
+	size=$(stat -c %s "$D/raw")
+	rm -f "$D/pt.raw"
+	LD_PRELOAD=$EMU_SO /usr/sbin/nvme admin-passthru /dev/nvme0 --opcode=0xd2 --cdw10=4 \
+		--data-len="$size" -r -b > "$D/pt.raw" 2>/dev/null
+	cmp -s "$D/pt.raw" "$D/raw" && pass "$p save --raw equals admin-passthru -b" ||
+		fail "$p save --raw equals admin-passthru -b" "differs"
+	run "$P" load /dev/nvme1 --vf=1 --raw -i "$D/pt.raw"
+	expect_rc 1 "$p load --raw into a running VF fails"
+	expect_err "suspend the VF first" "$p says to suspend first"
+	run "$P" suspend /dev/nvme1 --vf=1
+	run "$P" load /dev/nvme1 --vf=1 --raw -i "$D/pt.raw"
+	expect_rc 0 "$p loads a blob saved by nvme admin-passthru -b"
+
+	# --dry-run sends no vendor command
+	emu_two_pfs
+	run "$P" suspend /dev/nvme0 --vf=1 --dry-run
+	expect_rc 0 "$p suspend --dry-run exits 0"
+	expect_out "would send to /dev/nvme0: SUSPEND opcode=0xc8" "$p --dry-run shows SUSPEND"
+	expect_sent "06 06" "$p --dry-run sends only Identify"
+	expect_state nvme0 1 running "$p --dry-run left the VF running"
+
+	# --verbose shows the dwords and the completion
+	run "$P" query-size /dev/nvme0 --vf=1 -v
+	expect_err "QUERY_DATA_SIZE opcode=0xc4 nsid=0x0 cdw10=0x00000001" "$p -v shows the dwords"
+	expect_err "-> status 0x0000 result 0x" "$p -v shows the completion"
+done
+
+e2e_finish
