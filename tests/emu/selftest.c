@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * A quick check of the emulator linked into a test executable (emu_dep): descriptors,
+ * ADMIN64, libnvme's own calls (a shared library's ioctl must be caught too), threads and
+ * latency, the C API, reload and pass-through.
+ *
+ *	BUILDDIR/tests/emu/emu-selftest
+ *
+ * Prints "emu-selftest: N passed, M failed"; exit status 0 when nothing failed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libnvme.h>
+
+#include "emu.h"
+
+#define THREADS		8
+#define PER_THREAD	25
+#define LATENCY_US	2000
+
+static int passed, failed;
+static char dir[] = "/tmp/emu-selftest.XXXXXX";
+
+#define CHECK(cond)								\
+	do {									\
+		if (cond) {							\
+			passed++;						\
+		} else {							\
+			failed++;						\
+			fprintf(stderr, "%s:%d: FAIL: %s\n", __FILE__, __LINE__, #cond); \
+		}								\
+	} while (0)
+
+static void write_config(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f)) {
+		perror(path);
+		exit(2);
+	}
+	setenv("INTEL_LM_EMU", path, 1);
+}
+
+static int query(int fd, uint16_t vf, uint32_t *size)
+{
+	struct nvme_passthru_cmd cmd = { .opcode = 0xc4, .cdw10 = vf };
+	int ret = ioctl(fd, NVME_IOCTL_ADMIN_CMD, &cmd);
+
+	*size = cmd.result;
+	return ret;
+}
+
+static void *worker(void *arg)
+{
+	int fd = *(int *)arg, i;
+	uint32_t size;
+
+	for (i = 0; i < PER_THREAD; i++)
+		if (query(fd, 1, &size) || size != 0x2c8 + 4 * 0x1f4)
+			return (void *)1;
+	return NULL;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void test_devices(void)
+{
+	struct nvme_passthru_cmd64 c64 = { .opcode = 0xc4, .cdw10 = 2 };
+	struct nvme_passthru_cmd cmd = { 0 };
+	struct nvme_id_ctrl id;
+	struct stat st;
+	int fd, ns;
+
+	fd = open("/dev/nvme0", O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0);
+	CHECK(fstat(fd, &st) == 0 && S_ISCHR(st.st_mode));
+	CHECK(fcntl(fd, F_GETFD) == FD_CLOEXEC);
+	CHECK(stat("/dev/nvme0", &st) == 0 && S_ISCHR(st.st_mode));
+	CHECK(stat("/dev/nvme0n1", &st) == 0 && S_ISBLK(st.st_mode));
+	CHECK(open("/dev/nvme0", O_RDONLY | O_DIRECTORY) == -1 && errno == ENOTDIR);
+
+	/* libnvme.so's own ioctl reaches the emulator */
+	CHECK(nvme_identify_ctrl(fd, &id) == 0);
+	CHECK(id.vid == 0x8086 && id.vs[0] == 0x01 && !memcmp(id.sn, "SELF ", 5));
+
+	CHECK(ioctl(fd, NVME_IOCTL_ADMIN64_CMD, &c64) == 0 && c64.result == 0x2c8 + 4 * 0x1f4);
+	CHECK(ioctl(fd, NVME_IOCTL_ID) == -1 && errno == ENOTTY);
+	cmd.opcode = 0xc4;
+	cmd.cdw10 = 1;
+	cmd.flags = 1;
+	CHECK(ioctl(fd, NVME_IOCTL_ADMIN_CMD, &cmd) == -1 && errno == EINVAL);
+
+	ns = open("/dev/nvme0n1", O_RDONLY);
+	CHECK(ns >= 0);
+	CHECK(fstat(ns, &st) == 0 && S_ISBLK(st.st_mode));
+	cmd.flags = 0;
+	CHECK(ioctl(ns, NVME_IOCTL_ADMIN_CMD, &cmd) == -1 && errno == ENOTTY);
+	CHECK(close(ns) == 0);
+	CHECK(close(fd) == 0);
+	CHECK(fstat(fd, &st) == -1 && errno == EBADF);
+}
+
+static void test_threads(void)
+{
+	pthread_t t[THREADS];
+	double start, elapsed;
+	void *res;
+	int fd, i, bad = 0;
+
+	fd = open("/dev/nvme0", O_RDONLY);
+	CHECK(fd >= 0);
+	start = now();
+	for (i = 0; i < THREADS; i++)
+		pthread_create(&t[i], NULL, worker, &fd);
+	for (i = 0; i < THREADS; i++) {
+		pthread_join(t[i], &res);
+		bad += res != NULL;
+	}
+	elapsed = now() - start;
+	CHECK(bad == 0);
+	CHECK(emu_counter("nvme0", 0xc4) == THREADS * PER_THREAD + 1);
+	/* the latency sleeps overlap */
+	CHECK(elapsed < THREADS * PER_THREAD * LATENCY_US / 1e6 / 2);
+	close(fd);
+}
+
+static void test_api(void)
+{
+	struct nvme_passthru_cmd cmd = { 0 };
+	struct emu_vf_info info;
+	uint8_t *a, *b;
+	uint32_t size;
+	int fd;
+
+	fd = open("/dev/nvme0", O_RDWR);
+	CHECK(emu_vf_show("nvme0", 3, &info) == 0);
+	CHECK(info.state == EMU_VF_RUNNING && info.size == 1000 && info.crc_ok && !info.loaded);
+	CHECK(!strcmp(info.origin_serial, "SELF") && info.origin_vf == 3);
+	CHECK(emu_vf_show("nvme0", 5, &info) == -ENODEV);
+	CHECK(emu_vf_show("nvme9", 1, &info) == -ENODEV);
+
+	CHECK(query(fd, 3, &size) == 0 && size == 1000);
+	cmd.opcode = 0xc8;
+	cmd.cdw10 = 3;
+	CHECK(ioctl(fd, NVME_IOCTL_ADMIN_CMD, &cmd) == 0);
+	a = malloc(size);
+	b = malloc(size);
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.opcode = 0xd2;
+	cmd.cdw10 = 3;
+	cmd.addr = (uintptr_t)a;
+	cmd.data_len = size;
+	CHECK(ioctl(fd, NVME_IOCTL_ADMIN_CMD, &cmd) == 0);
+	CHECK(emu_vf_dump("nvme0", 3, b, size - 1) == -ENOSPC);
+	CHECK(emu_vf_dump("nvme0", 3, b, size) == 0 && !memcmp(a, b, size));
+	CHECK(emu_vf_show("nvme0", 3, &info) == 0 && info.state == EMU_VF_SAVED);
+
+	/* load VF 3's state into VF 1: its size and VQ count follow */
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.opcode = 0xc8;
+	cmd.cdw10 = 1;
+	CHECK(ioctl(fd, NVME_IOCTL_ADMIN_CMD, &cmd) == 0);
+	cmd.opcode = 0xd5;
+	cmd.addr = (uintptr_t)a;
+	cmd.data_len = size;
+	cmd.cdw11 = size;
+	CHECK(ioctl(fd, NVME_IOCTL_ADMIN_CMD, &cmd) == 0);
+	CHECK(emu_vf_show("nvme0", 1, &info) == 0 && info.state == EMU_VF_LOADED &&
+	      info.size == 1000 && info.loaded && info.origin_vf == 3);
+	CHECK(query(fd, 1, &size) == 0 && size == 1000);
+	CHECK(!strcmp(emu_vf_state_name(EMU_VF_LOADED), "loaded"));
+	free(a);
+	free(b);
+	close(fd);
+
+	CHECK(emu_setup() == 0);
+	CHECK(emu_counter("nvme0", 0xc4) == 0);
+	CHECK(emu_vf_show("nvme0", 1, &info) == 0 && info.state == EMU_VF_RUNNING && !info.loaded);
+}
+
+static void test_reload(void)
+{
+	struct nvme_passthru_cmd cmd = { .opcode = 0xc4, .cdw10 = 1 };
+	int fd;
+
+	fd = open("/dev/nvme0", O_RDONLY);
+	write_config("bad.conf", "[pf nvme0]\nvfs = 513\n");
+	CHECK(emu_reload() == -EINVAL);
+	write_config("other.conf", "[pf nvme1]\n");
+	CHECK(emu_reload() == 0);
+	/* the descriptor's device is gone from the configuration */
+	CHECK(ioctl(fd, NVME_IOCTL_ADMIN_CMD, &cmd) == -1 && errno == ENODEV);
+	CHECK(close(fd) == 0);
+	unsetenv("INTEL_LM_EMU");
+	CHECK(emu_reload() == 0);
+	CHECK(open("/dev/nvme0", O_RDONLY) == -1 && errno == ENOENT);
+	CHECK(emu_setup() == -ENOENT);
+}
+
+int main(void)
+{
+	char cmd[300];
+
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 2;
+	}
+	write_config("emu.conf",
+		     "# emu-selftest\n"
+		     "[pf nvme0]\n"
+		     "serial = SELF\n"
+		     "vfs = 3\n"
+		     "vf.3.size = 1000\n"
+		     "latency.0xc4 = " "2000" "\n");
+	CHECK(emu_reload() == 0);
+	CHECK(emu_setup() == 0);
+
+	test_devices();
+	test_threads();
+	test_api();
+	test_reload();
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd))
+		fprintf(stderr, "could not remove %s\n", dir);
+	printf("emu-selftest: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
