@@ -223,8 +223,8 @@ int session_need_vf(struct cli *c, struct session *s)
 		return report(c, s, -1, "check --vf", -EINVAL, "--vf=%s is not a VF index (a whole "
 			      "number from 1 to 65535); this PF's VFs are: %s\nname one of them with "
 			      "--vf", c->vf_arg, valid);
-	return report(c, s, c->vf, "check --vf", -ENOENT, "VF %u is not a VF of this PF; its "
-		      "VFs are: %s\nname one of them with --vf (see '%s info %s')", c->vf, valid,
+	return report(c, s, c->vf, "check --vf", -ENOENT, "VF %u is not a VF of this PF; this "
+		      "PF's VFs are: %s\nname one of them with --vf (see '%s info %s')", c->vf, valid,
 		      c->prog, s->dev.path);
 }
 

@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# End-to-end: everything intel-lm must refuse, and the message it refuses with. Nothing refused
+# may reach the device (the emulator's trace shows what did).
+set -u
+. "$(dirname "$0")/lib.sh"
+e2e_init e2e-rejections "$1"
+
+prog_n=0
+for P in "${PROGS[@]}"; do
+	p=${P##*/}
+	D=$T/prog$((++prog_n))
+	mkdir -p "$D"
+	emu_two_pfs
+
+	# --vf values
+	for bad in 0 9 abc -1 65536 3x "" 99999999999999999999; do
+		clear_trace
+		run "$P" suspend /dev/nvme0 --vf="$bad"
+		expect_rc 1 "$p --vf='$bad' refused"
+		expect_err "this PF's VFs are: 1-4" "$p --vf='$bad' lists the valid VFs"
+		expect_sent "06 06" "$p --vf='$bad' sends only Identify"
+	done
+	run "$P" suspend /dev/nvme0
+	expect_rc 2 "$p missing --vf is a usage error"
+	expect_err "--vf=N is required" "$p says --vf is required"
+	run "$P" suspend /dev/nvme0 --vf=1 --bogus
+	expect_rc 2 "$p unknown option is a usage error"
+	run "$P" info /dev/nvme0 --raw
+	expect_rc 2 "$p an option of another command is refused"
+	expect_err "does not apply" "$p says the option does not apply"
+	run "$P" query-size /dev/nvme0 --vf=1 --output-format=xml
+	expect_rc 2 "$p --output-format=xml refused"
+	run "$P" query-size /dev/nvme0 --vf=1 --timeout=-5
+	expect_rc 2 "$p --timeout=-5 refused"
+
+	# devices
+	run "$P" info /dev/nvme9
+	expect_rc 1 "$p missing device refused"
+	expect_err "open failed on /dev/nvme9: no such device" "$p names the missing device"
+	run "$P" info /dev/nvme0n1
+	expect_rc 1 "$p namespace refused"
+	expect_err "an NVMe namespace, not a controller" "$p recognises a namespace"
+	expect_err "name its controller instead: /dev/nvme0" "$p names the namespace's controller"
+	run "$P" suspend /dev/nvme5 --vf=1
+	expect_rc 1 "$p VF controller refused"
+	expect_err "a VF's own controller" "$p recognises a VF's controller"
+	expect_err "name the PF instead: /dev/nvme0" "$p names the VF's PF"
+	run "$P" info /dev/null
+	expect_rc 1 "$p a non-NVMe device refused"
+	expect_err "not an NVMe controller character device" "$p says it is not a controller"
+	touch "$D/nvme7"
+	chmod 600 "$D/nvme7"
+	RC=0
+	setpriv --reuid=65534 --regid=65534 --clear-groups -- $P info "$D/nvme7" \
+		> "$T/out" 2> "$T/err" || RC=$?
+	ERR=$(cat "$T/err")
+	expect_rc 1 "$p permission error refused"
+	expect_err "permission denied" "$p says permission denied"
+	expect_err "CAP_SYS_ADMIN" "$p names the privilege needed"
+
+	# no device: the only capable PF, or the list of candidates
+	run "$P" query-size --vf=1
+	expect_rc 1 "$p no device with two capable PFs refused"
+	expect_err "more than one PF supporting Intel live migration among: /dev/nvme0" \
+		"$p lists the candidates"
+	emu_config <<CONF
+[pf nvme0]
+lm = 0x00
+[pf nvme1]
+serial = ONLY
+vfs = 2
+CONF
+	run "$P" query-size --vf=2 --output-format=json
+	expect_rc 0 "$p no device: the only capable PF is used"
+	expect_json 'j["device"] == "/dev/nvme1" and j["vf"] == 2' "$p no device picks nvme1"
+
+	# a PF without Intel live migration: nothing but Identify without --force
+	emu_config <<CONF
+[pf nvme0]
+lm = 0x00
+vfs = 2
+CONF
+	for cmd in "query-size" "suspend" "resume"; do
+		clear_trace
+		run "$P" $cmd /dev/nvme0 --vf=1
+		expect_rc 1 "$p $cmd refused on a PF without support"
+		expect_err "does not support Intel live migration" "$p $cmd says why"
+		expect_err "--force" "$p $cmd says what --force does"
+		expect_sent "06" "$p $cmd sent nothing but Identify"
+	done
+	clear_trace
+	run "$P" suspend /dev/nvme0 --vf=1 --force
+	expect_rc 0 "$p --force sends anyway"
+	expect_sent "06 06 c8" "$p --force sent SUSPEND"
+
+	emu_config <<CONF
+[pf nvme0]
+vid = 0x1b36
+vfs = 2
+CONF
+	run "$P" info /dev/nvme0 --output-format=json
+	expect_json 'j["live_migration"] is False and "not Intel" in j["reason"]' \
+		"$p info JSON says another vendor is not supported"
+
+	# output files: an existing one is refused before anything reaches the device
+	emu_two_pfs
+	run "$P" suspend /dev/nvme0 --vf=1
+	echo precious > "$D/exists"
+	clear_trace
+	run "$P" save /dev/nvme0 --vf=1 -o "$D/exists"
+	expect_rc 1 "$p existing output refused"
+	expect_err "exists" "$p says the output exists"
+	expect_sent "" "$p existing output: nothing sent"
+	[ "$(cat "$D/exists")" = precious ] && pass "$p existing file untouched" ||
+		fail "$p existing file untouched" "changed"
+	run "$P" save /dev/nvme0 --vf=1 -o "$D/exists" --force
+	expect_rc 0 "$p --force replaces the output"
+	run "$P" save /dev/nvme0 --vf=1 -o "$D/no/such/dir/blob"
+	expect_rc 1 "$p output in a missing directory refused"
+	expect_err "cannot write" "$p says it cannot write"
+
+	# blobs that must not load: each refused before LOAD_DATA reaches the device
+	run "$P" save /dev/nvme0 --vf=1 -o "$D/good"
+	run "$P" suspend /dev/nvme1 --vf=1
+	size=$(stat -c %s "$D/good")
+	head -c 100 "$D/good" > "$D/trunc-hdr"
+	head -c $((size - 1)) "$D/good" > "$D/trunc-payload"
+	{ cat "$D/good"; echo x; } > "$D/too-long"
+	python3 - "$D" <<'PY'
+import sys, zlib
+d = sys.argv[1]
+b = bytearray(open(d + '/good', 'rb').read())
+def seal(x):
+    x[252:256] = zlib.crc32(bytes(x[:252])).to_bytes(4, 'little')
+    return x
+v = bytearray(b); v[8] = 9; open(d + '/version', 'wb').write(seal(v))
+h = bytearray(b); h[60] ^= 1; open(d + '/hdr-crc', 'wb').write(h)
+p = bytearray(b); p[300] ^= 1; open(d + '/payload-crc', 'wb').write(p)
+f = bytearray(b); f[96:104] = b'9.9.9   '; open(d + '/firmware', 'wb').write(seal(f))
+m = bytearray(b); m[0] = ord('X'); open(d + '/magic', 'wb').write(m)
+PY
+	for f in trunc-hdr:truncated trunc-payload:truncated too-long:"longer than its header" \
+		 version:"version is unknown" hdr-crc:checksum payload-crc:checksum \
+		 magic:"not an intel-lm state blob"; do
+		name=${f%%:*}
+		why=${f#*:}
+		clear_trace
+		run "$P" load /dev/nvme1 --vf=1 -i "$D/$name"
+		expect_rc 1 "$p load refuses $name"
+		expect_err "$why" "$p load says why for $name"
+		expect_sent "06 06" "$p $name: no LOAD_DATA sent"
+		run "$P" inspect "$D/$name" --output-format=json
+		expect_json 'j["valid"] is False' "$p inspect says $name is invalid"
+		expect_rc 1 "$p inspect exits 1 for $name"
+	done
+	clear_trace
+	run "$P" load /dev/nvme1 --vf=1 -i "$D/firmware"
+	expect_rc 1 "$p load refuses a blob from other firmware"
+	expect_err 'firmware differs (blob "9.9.9", destination "1.0.0")' "$p names the difference"
+	expect_err "--force loads it anyway" "$p says what --force does for identity"
+	expect_sent "06 06" "$p other firmware: no LOAD_DATA sent"
+	run "$P" load /dev/nvme1 --vf=1 -i "$D/firmware" --force
+	expect_rc 0 "$p --force loads a blob from other firmware"
+	expect_err "different kind of PF" "$p --force load notes the difference"
+	run "$P" load /dev/nvme1 --vf=1 -i "$D/missing-file"
+	expect_rc 1 "$p missing input file refused"
+	expect_err "cannot read" "$p says it cannot read the input"
+
+	# a state larger than the destination can take
+	emu_two_pfs "vf.1.size = 200000" "mdts = 5"
+	run "$P" suspend /dev/nvme0 --vf=1
+	run "$P" save /dev/nvme0 --vf=1 -o "$D/big"
+	expect_rc 0 "$p saves a 200000-byte state"
+	run "$P" suspend /dev/nvme1 --vf=1
+	clear_trace
+	run "$P" load /dev/nvme1 --vf=1 -i "$D/big"
+	expect_rc 1 "$p refuses a state above the destination's limit"
+	expect_err "larger than the 131072 bytes this PF can take" "$p names the limit"
+	expect_sent "06 06" "$p too large: no LOAD_DATA sent"
+	rm -f "$D"/big "$D"/good
+done
+
+e2e_finish
