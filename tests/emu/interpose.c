@@ -11,8 +11,8 @@
  *
  * The symbols are the ones glibc 2.36 programs call: open, open64, openat, openat64,
  * __open_2, __open64_2 (fortified builds), close, ioctl, stat, stat64, fstat, fstat64, lstat,
- * lstat64, fstatat, fstatat64. Not covered: fopen(3) (it opens through libc's internal
- * symbol), statx(2), dup(2) of an emulated descriptor.
+ * lstat64, fstatat, fstatat64, access, faccessat. Not covered: fopen(3) (it opens through
+ * libc's internal symbol), statx(2), dup(2) of an emulated descriptor.
  */
 #undef _FILE_OFFSET_BITS	/* define open and open64, stat and stat64, as themselves */
 #undef _TIME_BITS
@@ -61,12 +61,16 @@ static struct {
 	int (*lstat64)(const char *, struct stat64 *);
 	int (*fstatat)(int, const char *, struct stat *, int);
 	int (*fstatat64)(int, const char *, struct stat64 *, int);
+	int (*access)(const char *, int);
+	int (*faccessat)(int, const char *, int, int);
 } real;
 
 struct fd_ent {
 	int fd;
 	enum emu_target_kind kind;
 	char name[EMU_NAME_LEN];
+	dev_t dev;		/* of the /dev/null open file, to notice a reused number */
+	ino_t ino;
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -123,6 +127,8 @@ static void init(void)
 	real.lstat64 = sym("lstat64");
 	real.fstatat = sym("fstatat");
 	real.fstatat64 = sym("fstatat64");
+	real.access = sym("access");
+	real.faccessat = sym("faccessat");
 
 	/* a configuration that cannot be used must not let commands reach real devices */
 	if (!reloading && load()) {
@@ -242,9 +248,16 @@ static bool resolve(const struct fd_ent *e, unsigned int *idx)
 	return false;
 }
 
+static void fd_del(int fd);
+
+/*
+ * The table entry of @fd. An entry whose descriptor no longer is the /dev/null we opened
+ * (closed behind our back, e.g. by fclose() after fdopen(), or replaced by dup2()) is dropped.
+ */
 static bool fd_find(int fd, struct fd_ent *out)
 {
 	bool found = false;
+	struct stat st;
 	size_t i;
 
 	ensure_init();
@@ -259,14 +272,22 @@ static bool fd_find(int fd, struct fd_ent *out)
 		}
 	}
 	pthread_mutex_unlock(&fd_lock);
+	if (found && (real.fstat(fd, &st) || st.st_dev != out->dev || st.st_ino != out->ino)) {
+		fd_del(fd);
+		found = false;
+	}
 	return found;
 }
 
 static int fd_add(int fd, enum emu_target_kind kind, const char *name)
 {
 	struct fd_ent *tmp;
+	struct stat st;
 	size_t i;
 	int ret = 0;
+
+	if (real.fstat(fd, &st))
+		return -errno;
 
 	pthread_mutex_lock(&fd_lock);
 	for (i = 0; i < nfds && fds[i].fd != fd; i++)
@@ -282,6 +303,8 @@ static int fd_add(int fd, enum emu_target_kind kind, const char *name)
 	}
 	fds[i].fd = fd;
 	fds[i].kind = kind;
+	fds[i].dev = st.st_dev;
+	fds[i].ino = st.st_ino;
 	snprintf(fds[i].name, sizeof(fds[i].name), "%s", name);
 	if (i == nfds)
 		__atomic_store_n(&nfds, nfds + 1, __ATOMIC_RELEASE);
@@ -562,6 +585,34 @@ EMU_EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *st, int fla
 	if (!at_target(dirfd, path, flags, &kind, &idx))
 		return real.fstatat64(dirfd, path, st, flags);
 	FILL_STAT(st, kind, idx);
+	return 0;
+}
+
+EMU_EXPORT int access(const char *path, int mode)
+{
+	enum emu_target_kind kind;
+	unsigned int idx;
+
+	if (!match_path(path, &kind, &idx))
+		return real.access(path, mode);
+	if (mode & X_OK) {
+		errno = EACCES;
+		return -1;
+	}
+	return 0;
+}
+
+EMU_EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
+{
+	enum emu_target_kind kind;
+	unsigned int idx;
+
+	if (!match_path(path, &kind, &idx))
+		return real.faccessat(dirfd, path, mode, flags);
+	if (mode & X_OK) {
+		errno = EACCES;
+		return -1;
+	}
 	return 0;
 }
 

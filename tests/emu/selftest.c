@@ -88,7 +88,7 @@ static void test_devices(void)
 	struct nvme_passthru_cmd cmd = { 0 };
 	struct nvme_id_ctrl id;
 	struct stat st;
-	int fd, ns;
+	int fd, ns, p[2];
 
 	fd = open("/dev/nvme0", O_RDONLY | O_CLOEXEC);
 	CHECK(fd >= 0);
@@ -108,6 +108,18 @@ static void test_devices(void)
 	cmd.cdw10 = 1;
 	cmd.flags = 1;
 	CHECK(ioctl(fd, NVME_IOCTL_ADMIN_CMD, &cmd) == -1 && errno == EINVAL);
+
+	CHECK(access("/dev/nvme0", R_OK | W_OK) == 0);
+	CHECK(access("/dev/nvme0", X_OK) == -1 && errno == EACCES);
+
+	/* a descriptor replaced behind the emulator's back is no longer emulated */
+	ns = open("/dev/nvme0", O_RDONLY);
+	CHECK(ns >= 0 && pipe(p) == 0 && dup2(p[0], ns) == ns);
+	CHECK(ioctl(ns, NVME_IOCTL_ADMIN_CMD, &cmd) == -1 && errno == ENOTTY);
+	CHECK(fstat(ns, &st) == 0 && S_ISFIFO(st.st_mode));
+	close(ns);
+	close(p[0]);
+	close(p[1]);
 
 	ns = open("/dev/nvme0n1", O_RDONLY);
 	CHECK(ns >= 0);

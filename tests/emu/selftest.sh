@@ -134,7 +134,7 @@ expect 0 "Success" passthru --opcode=0xc8 --cdw10=3
 expect 0 "Success" passthru --opcode=0xc8 --cdw10=3
 expect 1 "Invalid Field.*0x4002" passthru --opcode=0xd2 --cdw10=3 --data-len=2711 -r -b
 LD_PRELOAD=$preload "$nvme" admin-passthru /dev/nvme0 --opcode=0xd2 --cdw10=3 --data-len=2712 \
-	-r -b >blob3
+	-r -b >blob3 2>/dev/null
 verdict $? "save vf3"
 [ "$(stat -c %s blob3)" = 2712 ]
 verdict $? "blob3 size"
@@ -157,10 +157,11 @@ expect 1 "Invalid Field" passthru --opcode=0xd5 --cdw10=2 --cdw11=2711 --data-le
 cp blob3 corrupt && printf 'X' | dd of=corrupt bs=1 seek=100 conv=notrunc 2>/dev/null
 expect 1 "Invalid Field" passthru --opcode=0xd5 --cdw10=2 --cdw11=2712 --data-len=2712 -w -i corrupt
 expect 0 "Success" passthru --opcode=0xd5 --cdw10=2 --cdw11=2712 --data-len=2712 -w -i blob3
-expect 0 "state=loaded size=2712 nvq=4 origin=SELFTEST0001/vf3 crc=ok loaded=yes" "$ctl" show nvme0 2
+expect 0 "state=loaded size=2712 nvq=4 origin=SELFTEST0001/vf3 crc=ok loaded=yes" \
+	"$ctl" show nvme0 2
 expect 0 "result: 0x00000a98" passthru --opcode=0xc4 --cdw10=2
 LD_PRELOAD=$preload "$nvme" admin-passthru /dev/nvme0 --opcode=0xd2 --cdw10=2 --data-len=2712 \
-	-r -b >blob2 && cmp -s blob2 blob3
+	-r -b >blob2 2>/dev/null && cmp -s blob2 blob3
 verdict $? "save after load differs"
 # faults: RESUME #2 fails 0x400c without effect; SUSPEND #4 takes effect then fails EIO
 expect 0 "Success" passthru --opcode=0xcc --cdw10=2
@@ -175,7 +176,7 @@ expect 0 "^0x06=[0-9]+ 0xc4=8 0xc8=4 0xcc=3 0xd2=4 0xd5=4 0xc0=1" "$ctl" counter
 expect 0 "result: 0x00400000" passthru --opcode=0xc4 --cdw10=4
 expect 0 "Success" passthru --opcode=0xc8 --cdw10=4
 LD_PRELOAD=$preload "$nvme" admin-passthru /dev/nvme0 --opcode=0xd2 --cdw10=4 \
-	--data-len=4194304 -r -b >blob4
+	--data-len=4194304 -r -b >blob4 2>/dev/null
 verdict $? "save 4 MiB"
 expect 0 "crc=ok" "$ctl" show nvme0 4
 expect 0 "Success" passthru --opcode=0xd5 --cdw10=4 --cdw11=4194304 --data-len=4194304 -w -i blob4
@@ -186,7 +187,7 @@ expect 0 "result: 0x00001000" "$nvme" admin-passthru /dev/nvme1 --opcode=0xc4 --
 expect 1 "Invalid argument" "$nvme" admin-passthru /dev/nvme1 --opcode=0xd2 --cdw10=512 \
 	--data-len=$((128 * 1024 + 1)) -r -b
 LD_PRELOAD=$preload "$nvme" admin-passthru /dev/nvme1 --opcode=0xd2 --cdw10=512 --data-len=4096 \
-	-r -b >blob512
+	-r -b >blob512 2>/dev/null
 verdict $? "save nvme1 vf512"
 expect 0 "origin=EMUnvme1/vf512 crc=ok" "$ctl" show nvme1 512
 
@@ -230,7 +231,7 @@ expect 0 "result: 0x00000aa8" passthru --opcode=0xc4 --cdw10=1
 expect 0 "Success" passthru --opcode=0xc8 --cdw10=1
 expect 1 "Invalid Field" passthru --opcode=0xd2 --cdw10=1 --data-len=2728 -r -b
 LD_PRELOAD=$preload "$nvme" admin-passthru /dev/nvme0 --opcode=0xd2 --cdw10=1 --data-len=2744 \
-	-r -b >blob-change && [ "$(stat -c %s blob-change)" = 2744 ]
+	-r -b >blob-change 2>/dev/null && [ "$(stat -c %s blob-change)" = 2744 ]
 verdict $? "size-change save"
 expect 0 "sn +: ABCDEFGHIJKLMNOPQRST$" "$nvme" id-ctrl /dev/nvme0
 expect 0 "NUMID.*: 255" "$nvme" list-secondary /dev/nvme0
