@@ -99,7 +99,7 @@ const char *intel_lm_errno_name(int err)
 
 char *intel_lm_strerror(int ret, uint8_t opcode, char *buf, size_t len)
 {
-	const char *meaning;
+	const char *meaning, *name;
 	unsigned int sct, sc;
 	size_t used;
 
@@ -118,8 +118,10 @@ char *intel_lm_strerror(int ret, uint8_t opcode, char *buf, size_t len)
 
 	sct = ST_SCT(ret);
 	sc = ST_SC(ret);
-	snprintf(buf, len, "%s (status 0x%04x: SCT %xh %s, SC %02xh", nvme_status_to_string(ret,
-		 false), (unsigned int)ret, sct, sct_name(sct), sc);
+	/* libnvme's text is "Name: explanation"; the name is enough here. */
+	name = nvme_status_to_string(ret, false);
+	snprintf(buf, len, "%.*s (status 0x%04x: SCT %xh %s, SC %02xh", (int)strcspn(name, ":"),
+		 name, (unsigned int)ret, sct, sct_name(sct), sc);
 	used = strlen(buf);
 	if (ST_CRD(ret) && used < len)
 		used += (size_t)snprintf(buf + used, len - used, ", CRD %u", ST_CRD(ret));
@@ -156,19 +158,17 @@ const char *intel_lm_hint(int ret, uint8_t opcode)
 			return "";
 		}
 	}
-	if (ret == 0 || ST_SCT(ret) != NVME_SCT_GENERIC)
+	if (ret == 0 || ST_SCT(ret) != NVME_SCT_GENERIC || !intel_lm_is_lm_opcode(opcode))
 		return (ret & ST_MORE) ? "the controller's error log may say more "
 					 "('nvme error-log')" : "";
 
 	switch (ST_SC(ret)) {
 	case NVME_SC_INVALID_OPCODE:
-		return intel_lm_is_lm_opcode(opcode) ?
-			"check with 'info' that this PF supports Intel live migration, and that "
-			"you named the PF, not a VF" : "";
+		return "check with 'info' that this PF supports Intel live migration, and that "
+		       "you named the PF, not a VF";
 	case NVME_SC_INVALID_FIELD:
-		return intel_lm_is_lm_opcode(opcode) ?
-			"check the VF index with 'info'; for save, suspend the VF before asking its "
-			"size, so the size cannot change" : "";
+		return "check the VF index with 'info'; for save, suspend the VF before asking its "
+		       "size, so the size cannot change";
 	case NVME_SC_CMD_SEQ_ERROR:
 		switch (opcode) {
 		case INTEL_LM_OPC_SAVE_DATA:

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# End-to-end: every fault the emulated PF can inject, at every step of every command, checked
+# for exit status, message, files left behind (none partial, none existing touched) and the
+# device state.
+set -u
+. "$(dirname "$0")/lib.sh"
+e2e_init e2e-faults "$1"
+
+# fault:what the message must say
+faults=(
+	"0x4002:Invalid Field in Command (status 0x4002"
+	"0x400c:Command Sequence Error (status 0x400c"
+	"0x4001:does not implement Intel live migration"
+	"0x0006:Internal Error"
+	"EINTR:(EINTR)"
+	"ETIMEDOUT:(ETIMEDOUT)"
+	"EIO:(EIO)"
+	"ENODEV:(ENODEV)"
+	"EACCES:CAP_SYS_ADMIN"
+)
+
+# steps: command:opcode of the failing step:opcode name:prepare (suspend VF 2 first or not)
+steps=(
+	"query-size:0xc4:QUERY_DATA_SIZE:no"
+	"suspend:0xc8:SUSPEND:no"
+	"resume:0xcc:RESUME:yes"
+	"save:0xc4:QUERY_DATA_SIZE:yes"
+	"save:0xd2:SAVE_DATA:yes"
+	"load:0xd5:LOAD_DATA:yes"
+	"info:0x06:IDENTIFY:no"
+)
+
+prog_n=0
+for P in "${PROGS[@]}"; do
+	p=${P##*/}
+	D=$T/prog$((++prog_n))
+	mkdir -p "$D/out"
+
+	# A good blob to load, saved once.
+	emu_two_pfs
+	run "$P" suspend /dev/nvme0 --vf=2
+	run "$P" save /dev/nvme0 --vf=2 -o "$D/good"
+
+	for step in "${steps[@]}"; do
+		IFS=: read -r cmd opc name prep <<< "$step"
+		for f in "${faults[@]}"; do
+			what=${f%%:*}
+			says=${f#*:}
+			# The first command of that opcode fails; for info that is the first Identify.
+			emu_two_pfs "fault = $opc 1 $what"
+			[ "$prep" = yes ] && "$EMU_CTL" show nvme0 2 > /dev/null &&
+				LD_PRELOAD=$EMU_SO $STANDALONE suspend /dev/nvme0 --vf=2 > /dev/null
+			args=(/dev/nvme0)
+			case $cmd in
+			info) ;;
+			save) args+=(--vf=2 -o "$D/out/blob") ;;
+			load) args+=(--vf=2 -i "$D/good") ;;
+			*) args+=(--vf=2) ;;
+			esac
+			label="$p $cmd, $name fails with $what"
+			# Identify is not an Intel command: no Intel context for it.
+			[ "$name" = IDENTIFY ] && [ "$what" = 0x4001 ] && says="Invalid Command Opcode"
+			run "$P" "$cmd" "${args[@]}"
+			expect_rc 1 "$label: exit 1"
+			expect_err "$name failed on /dev/nvme0" "$label: names the step and device"
+			[ "$cmd" != info ] && expect_err "VF 2" "$label: names the VF"
+			expect_err "$says" "$label: decodes the failure"
+			left=$(ls -A "$D/out")
+			[ -z "$left" ] && pass "$label: no file left" ||
+				fail "$label: no file left" "found: $left"
+			rm -f "$D/out"/* "$D/out"/.??* 2>/dev/null
+		done
+	done
+
+	# A fault while an existing file is being replaced (--force) leaves it untouched.
+	for what in EIO 0x400c; do
+		emu_two_pfs "fault = 0xd2 1 $what"
+		run "$P" suspend /dev/nvme0 --vf=2
+		echo precious > "$D/out/blob"
+		run "$P" save /dev/nvme0 --vf=2 -o "$D/out/blob" --force
+		expect_rc 1 "$p save --force with SAVE_DATA $what: exit 1"
+		[ "$(cat "$D/out/blob")" = precious ] && [ "$(ls -A "$D/out")" = blob ] &&
+			pass "$p save --force with $what: existing file untouched, nothing else left" ||
+			fail "$p save --force with $what: existing file untouched" "$(ls -A "$D/out")"
+		rm -f "$D/out/blob"
+	done
+
+	# apply-then-fail: the command took effect although it failed; the message says so.
+	emu_two_pfs "fault = 0xc8 1 EINTR apply"
+	run "$P" suspend /dev/nvme0 --vf=3
+	expect_rc 1 "$p suspend applied then EINTR: exit 1"
+	expect_err "whether it took effect on the device is unknown" \
+		"$p EINTR says the effect is unknown"
+	expect_err "do not simply repeat" "$p EINTR advises not to repeat blindly"
+	expect_state nvme0 3 suspended "$p the applied suspend is visible on the device"
+
+	# The Nth command fails: the first save works, the second fails.
+	emu_two_pfs "fault = 0xd2 2 EIO"
+	run "$P" suspend /dev/nvme0 --vf=1
+	run "$P" save /dev/nvme0 --vf=1 -o "$D/out/first"
+	expect_rc 0 "$p first SAVE_DATA succeeds"
+	run "$P" save /dev/nvme0 --vf=1 -o "$D/out/second"
+	expect_rc 1 "$p second SAVE_DATA fails"
+	[ -e "$D/out/first" ] && [ ! -e "$D/out/second" ] && pass "$p only the good file exists" ||
+		fail "$p only the good file exists" "$(ls -A "$D/out")"
+	rm -f "$D/out"/*
+
+	# Sequence errors from the device's state machine, with the advice to suspend first.
+	emu_two_pfs
+	run "$P" save /dev/nvme0 --vf=1 -o "$D/out/blob"
+	expect_rc 1 "$p save of a running VF fails"
+	expect_err "next: suspend the VF first: $p suspend /dev/nvme0 --vf=1" \
+		"$p says how to suspend first"
+	[ -z "$(ls -A "$D/out")" ] && pass "$p failed save left no file" ||
+		fail "$p failed save left no file" "$(ls -A "$D/out")"
+done
+
+e2e_finish
