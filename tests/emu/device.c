@@ -53,16 +53,22 @@ static int hang(const struct emu_config *cfg, const struct nvme_passthru_cmd *cm
 	return -EINTR;
 }
 
-/* what the kernel refuses before the controller sees the command */
-static int kernel_check(const struct emu_pf *pf, const struct nvme_passthru_cmd *cmd)
+/* the largest transfer the kernel lets through to the PF: 4 MiB, and 2^MDTS pages */
+uint32_t emu_max_xfer(const struct emu_pf *pf)
 {
 	uint64_t max = EMU_KERNEL_MAX_XFER;
 
-	if (cmd->flags)
-		return -EINVAL;
 	if (pf->mdts && pf->mdts < 32 && ((uint64_t)EMU_PAGE_SIZE << pf->mdts) < max)
 		max = (uint64_t)EMU_PAGE_SIZE << pf->mdts;
-	if (cmd->data_len > max)
+	return max;
+}
+
+/* what the kernel refuses before the controller sees the command */
+static int kernel_check(const struct emu_pf *pf, const struct nvme_passthru_cmd *cmd)
+{
+	if (cmd->flags)
+		return -EINVAL;
+	if (cmd->data_len > emu_max_xfer(pf))
 		return -EINVAL;
 	if (cmd->data_len && !cmd->addr)
 		return -EFAULT;

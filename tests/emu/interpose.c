@@ -180,12 +180,6 @@ int emu_real_close(int fd)
 	return real.close(fd);
 }
 
-int emu_real_fstat(int fd, struct stat *st)
-{
-	ensure_init();
-	return real.fstat(fd, st);
-}
-
 /* which emulated device @path names, if any */
 static bool match_path(const char *path, enum emu_target_kind *kind, unsigned int *idx)
 {

@@ -137,7 +137,6 @@ uint32_t emu_vf_rid(const struct emu_pf *pf, unsigned int vf);
 /* interpose.c: the real libc functions, for the emulator's own use */
 int emu_real_open(const char *path, int flags, mode_t mode);
 int emu_real_close(int fd);
-int emu_real_fstat(int fd, struct stat *st);
 const struct emu_config *emu_cfg(void);
 int emu_cfg_reload(void);
 
@@ -190,6 +189,7 @@ enum emu_target_kind {
 	EMU_TARGET_VF,
 };
 
+uint32_t emu_max_xfer(const struct emu_pf *pf);
 int emu_dev_admin(const struct emu_config *cfg, enum emu_target_kind kind, unsigned int idx,
 		  struct nvme_passthru_cmd *cmd);
 

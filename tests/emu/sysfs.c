@@ -215,14 +215,11 @@ static void controller(struct tree *t, const struct emu_pf *pf, const char *addr
 static void namespace(struct tree *t, const struct emu_pf *pf, const char *addr)
 {
 	char rel[160], target[160];
-	uint64_t max = EMU_KERNEL_MAX_XFER;
 
-	if (pf->mdts && pf->mdts < 32 && ((uint64_t)EMU_PAGE_SIZE << pf->mdts) < max)
-		max = (uint64_t)EMU_PAGE_SIZE << pf->mdts;
 	dir(t, PCI_ROOT "/%s/nvme/%s/%sn1/queue", addr, pf->name, pf->name);
 	snprintf(rel, sizeof(rel), PCI_ROOT "/%s/nvme/%s/%sn1/queue/max_hw_sectors_kb", addr,
 		 pf->name, pf->name);
-	file(t, rel, "%llu\n", (unsigned long long)max / 1024);
+	file(t, rel, "%u\n", emu_max_xfer(pf) / 1024);
 	snprintf(rel, sizeof(rel), "class/block/%sn1", pf->name);
 	snprintf(target, sizeof(target), "../../" PCI_ROOT "/%s/nvme/%s/%sn1", addr, pf->name,
 		 pf->name);
