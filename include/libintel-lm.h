@@ -10,6 +10,8 @@
 #include <intel-lm/ctrl.h>
 #include <intel-lm/dev.h>
 #include <intel-lm/limits.h>
+#include <intel-lm/lock.h>
+#include <intel-lm/migrate.h>
 #include <intel-lm/outfile.h>
 #include <intel-lm/status.h>
 #include <intel-lm/vf.h>

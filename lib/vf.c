@@ -218,3 +218,104 @@ void intel_lm_vf_list_free(struct intel_lm_vf_list *list)
 	list->vf = NULL;
 	list->count = 0;
 }
+
+bool intel_lm_vf_select_is_list(const char *arg)
+{
+	return !strcmp(arg, "all") || strpbrk(arg, ",-") != NULL;
+}
+
+/* A whole decimal number from 1 to 65535 in [s, end): nothing else. */
+static bool parse_index(const char *s, const char *end, uint16_t *out)
+{
+	unsigned long v = 0;
+
+	if (s == end || end - s > 5)
+		return false;
+	for (; s < end; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (unsigned long)(*s - '0');
+	}
+	if (v < INTEL_LM_VF_MIN || v > INTEL_LM_VF_MAX)
+		return false;
+	*out = (uint16_t)v;
+	return true;
+}
+
+int intel_lm_vf_select(const char *arg, const struct intel_lm_vf_list *list, uint16_t **out,
+		       size_t *count, const char **bad)
+{
+	/* One bit per possible index: ranges may be wide, duplicates fold away. */
+	uint8_t *seen;
+	const char *item = arg;
+	uint16_t *sel;
+	size_t n = 0, i;
+	unsigned int v;
+
+	*out = NULL;
+	*count = 0;
+	*bad = NULL;
+
+	if (!strcmp(arg, "all")) {
+		sel = malloc((list->count ? list->count : 1) * sizeof(*sel));
+		if (!sel)
+			return -ENOMEM;
+		for (i = 0; i < list->count; i++)
+			sel[i] = list->vf[i].vf;
+		*out = sel;
+		*count = list->count;
+		return 0;
+	}
+
+	seen = calloc((INTEL_LM_VF_MAX + 1) / 8 + 1, 1);
+	if (!seen)
+		return -ENOMEM;
+	for (;;) {
+		const char *end = strchr(item, ',');
+		const char *dash;
+		uint16_t lo, hi;
+
+		if (!end)
+			end = item + strlen(item);
+		dash = memchr(item, '-', (size_t)(end - item));
+		if (dash ? !(parse_index(item, dash, &lo) && parse_index(dash + 1, end, &hi) &&
+			     lo <= hi) : !parse_index(item, end, &lo)) {
+			*bad = item;
+			free(seen);
+			return -EINVAL;
+		}
+		if (!dash)
+			hi = lo;
+		for (v = lo; v <= hi; v++) {
+			if (!(seen[v / 8] & (1u << (v % 8))))
+				n++;
+			seen[v / 8] |= (uint8_t)(1u << (v % 8));
+		}
+		if (!*end)
+			break;
+		item = end + 1;
+	}
+
+	sel = malloc(n * sizeof(*sel));
+	if (!sel) {
+		free(seen);
+		return -ENOMEM;
+	}
+	n = 0;
+	for (v = INTEL_LM_VF_MIN; v <= INTEL_LM_VF_MAX; v++)
+		if (seen[v / 8] & (1u << (v % 8)))
+			sel[n++] = (uint16_t)v;
+	free(seen);
+
+	for (i = 0; i < n; i++) {
+		if (!intel_lm_vf_find(list, sel[i])) {
+			sel[0] = sel[i];
+			*out = sel;
+			*count = 1;
+			return -ENOENT;
+		}
+	}
+	*out = sel;
+	*count = n;
+	return 0;
+}

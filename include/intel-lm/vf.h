@@ -107,6 +107,33 @@ const struct intel_lm_vf *intel_lm_vf_find(const struct intel_lm_vf_list *list, 
 void intel_lm_vf_list_format(const struct intel_lm_vf_list *list, char *buf, size_t len);
 
 /**
+ * intel_lm_vf_select() - Turn a --vf argument into VF indexes
+ * @arg:	"3", "1,3,5-8", or "all"
+ * @list:	the PF's VFs: "all" means these, and every index named must be one of them
+ * @out:	set to a sorted array of distinct VF indexes; free() it
+ * @count:	set to the number of entries in @out
+ * @bad:	set to the first item of @arg that is wrong (NULL when @arg is well formed but
+ *		names a VF the PF does not have); points into @arg or is NULL
+ *
+ * Items are whole decimal numbers from 1 to 65535 or ranges "a-b" with a <= b, separated by
+ * commas, without spaces, signs or anything else.
+ *
+ * Return: 0; -EINVAL when @arg is malformed (*@bad says where); -ENOENT when it names a VF
+ * @list does not have (*@out holds that VF alone, *@count = 1); -ENOMEM.
+ */
+int intel_lm_vf_select(const char *arg, const struct intel_lm_vf_list *list, uint16_t **out,
+		       size_t *count, const char **bad);
+
+/**
+ * intel_lm_vf_select_is_list() - Whether a --vf argument may name more than one VF
+ * @arg:	a --vf argument
+ *
+ * Return: true for "all", a range or a comma-separated list, even one that names a single VF;
+ * false for a single number.
+ */
+bool intel_lm_vf_select_is_list(const char *arg);
+
+/**
  * intel_lm_vf_list_free() - Free what intel_lm_list_vfs() allocated
  * @list:	the list; it is left empty
  */

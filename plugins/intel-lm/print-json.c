@@ -170,6 +170,8 @@ static void json_command(struct cli *c, const char *dev, const struct nvme_passt
 	json_object_array_add(arr, e);
 }
 
+static void json_note(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void json_note(struct cli *c, const char *fmt, ...)
 {
 	struct json_object *arr;

@@ -140,6 +140,8 @@ static void normal_command(struct cli *c, const char *dev, const struct nvme_pas
 	fprintf(f, "\n");
 }
 
+static void normal_note(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void normal_note(struct cli *c, const char *fmt, ...)
 {
 	va_list ap;

@@ -17,8 +17,9 @@
  */
 #include <endian.h>
 #include <errno.h>
-#include <pthread.h>
 #include <string.h>
+
+#include <zlib.h>
 
 #include "priv.h"
 
@@ -32,30 +33,14 @@ uint32_t emu_state_size(uint16_t nvq)
 	return 0x2c8 + (uint32_t)nvq * 0x1f4;
 }
 
-static uint32_t crc_table[256];
-static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
-
-static void crc_init(void)
+/*
+ * The state's check value: zlib's CRC-32, stored inverted. Stored as is, the CRC-32 of a whole
+ * state (body and check together) would be the same constant for every state, which would make
+ * every blob's payload checksum look alike.
+ */
+static uint32_t state_check(const uint8_t *p, size_t len)
 {
-	uint32_t c;
-	int i, k;
-
-	for (i = 0; i < 256; i++) {
-		c = i;
-		for (k = 0; k < 8; k++)
-			c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-		crc_table[i] = c;
-	}
-}
-
-static uint32_t crc32_ieee(const uint8_t *p, size_t len)
-{
-	uint32_t c = 0xffffffffu;
-
-	pthread_once(&crc_once, crc_init);
-	while (len--)
-		c = crc_table[(c ^ *p++) & 0xff] ^ (c >> 8);
-	return c ^ 0xffffffffu;
+	return ~(uint32_t)crc32(0L, p, (uInt)len);
 }
 
 static uint64_t splitmix64(uint64_t *x)
@@ -126,7 +111,7 @@ void emu_blob_generate(void *buf, uint32_t size, const char *serial, uint16_t vf
 		n = size - 4 - i < 8 ? size - 4 - i : 8;
 		memcpy(p + i, &r, n);
 	}
-	put32(p + size - 4, crc32_ieee(p, size - 4));
+	put32(p + size - 4, state_check(p, size - 4));
 }
 
 /*
@@ -155,7 +140,7 @@ int emu_blob_check(const void *buf, size_t len, struct emu_blob_origin *origin)
 	}
 	if (get32(p + 8) != BLOB_VERSION || get32(p + 12) != len)
 		return -EBADMSG;
-	if (get32(p + len - 4) != crc32_ieee(p, len - 4))
+	if (get32(p + len - 4) != state_check(p, len - 4))
 		return -EBADMSG;
 	return 0;
 }

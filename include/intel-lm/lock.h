@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * intel-lm: serialising operations on one VF across processes. A lock is tied to the PF (by
+ * its serial number) and the VF index, so work on different VFs proceeds in parallel.
+ */
+#ifndef INTEL_LM_LOCK_H
+#define INTEL_LM_LOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** INTEL_LM_LOCK_DIR - where lock files live unless the caller names another directory */
+#define INTEL_LM_LOCK_DIR	"/run/lock/intel-lm"
+
+/**
+ * struct intel_lm_lock - a held VF lock
+ * @fd:		the lock file, flock()ed; -1 when not held
+ * @path:	its path
+ */
+struct intel_lm_lock {
+	int fd;
+	char path[4096];
+};
+
+/**
+ * intel_lm_lock_vf() - Take the lock of one VF of one PF
+ * @dir:	the lock directory, NULL for INTEL_LM_LOCK_DIR; created (mode 0700) when missing
+ * @pf_serial:	the PF's serial number (from Identify)
+ * @vf:		the VF index
+ * @wait_ms:	how long to wait for another holder, in milliseconds; 0 = do not wait
+ * @what:	what the caller is doing, recorded for whoever waits next, e.g. "save (pid 42)"
+ * @lock:	filled in
+ * @holder:	on -EWOULDBLOCK, what the holder recorded (e.g. "pid 42: nvme-intel-lm save")
+ * @len:	size of @holder
+ *
+ * Return: 0 with the lock held; -EWOULDBLOCK when another process held it for all of
+ * @wait_ms; or a negative errno (the directory cannot be created or opened).
+ */
+int intel_lm_lock_vf(const char *dir, const char *pf_serial, uint16_t vf, unsigned int wait_ms,
+		     const char *what, struct intel_lm_lock *lock, char *holder, size_t len);
+
+/**
+ * intel_lm_unlock_vf() - Release a lock taken by intel_lm_lock_vf()
+ * @lock:	the lock; released and closed, @lock->fd becomes -1
+ */
+void intel_lm_unlock_vf(struct intel_lm_lock *lock);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* INTEL_LM_LOCK_H */

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * intel-lm: a whole cold migration of one VF, from a source PF's VF to a destination PF's VF,
+ * with rollback: when a step fails after the source was suspended, the source VF is resumed.
+ */
+#ifndef INTEL_LM_MIGRATE_H
+#define INTEL_LM_MIGRATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <intel-lm/cmd.h>
+#include <intel-lm/ctrl.h>
+#include <intel-lm/limits.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * enum intel_lm_mig_step - the steps of a migration, in order
+ * @INTEL_LM_MIG_SRC_SUSPEND:	SUSPEND the source VF (downtime starts)
+ * @INTEL_LM_MIG_SRC_QUERY:	QUERY_DATA_SIZE of the source VF
+ * @INTEL_LM_MIG_SRC_SAVE:	SAVE_DATA of the source VF
+ * @INTEL_LM_MIG_KEEP:		hand the state to the caller to keep (e.g. a durable file)
+ * @INTEL_LM_MIG_DST_SUSPEND:	SUSPEND the destination VF
+ * @INTEL_LM_MIG_DST_LOAD:	LOAD_DATA into the destination VF
+ * @INTEL_LM_MIG_DST_RESUME:	RESUME the destination VF (downtime ends)
+ * @INTEL_LM_MIG_STEPS:		the number of steps
+ */
+enum intel_lm_mig_step {
+	INTEL_LM_MIG_SRC_SUSPEND = 0,
+	INTEL_LM_MIG_SRC_QUERY,
+	INTEL_LM_MIG_SRC_SAVE,
+	INTEL_LM_MIG_KEEP,
+	INTEL_LM_MIG_DST_SUSPEND,
+	INTEL_LM_MIG_DST_LOAD,
+	INTEL_LM_MIG_DST_RESUME,
+	INTEL_LM_MIG_STEPS,
+};
+
+/**
+ * typedef intel_lm_keep_fn - keep a copy of the saved state before the destination is touched
+ * @priv:	the caller's pointer
+ * @state:	the state SAVE_DATA returned
+ * @len:	its length
+ *
+ * Return: 0, or a negative errno (the migration then stops and rolls back).
+ */
+typedef int (*intel_lm_keep_fn)(void *priv, const void *state, uint32_t len);
+
+/**
+ * struct intel_lm_migration - one VF's cold migration: what to do, and what happened
+ * @src_fd:	the source PF
+ * @src_vf:	the source VF index
+ * @dst_fd:	the destination PF (may be the same PF as the source)
+ * @dst_vf:	the destination VF index
+ * @limit:	the largest state both PFs can move (the smaller of their limits)
+ * @opts:	submission options for every command, or NULL
+ * @keep:	optional; called after SAVE_DATA, before anything touches the destination
+ * @keep_priv:	passed to @keep
+ * @failed:	set to the step that failed, or %INTEL_LM_MIG_STEPS when all succeeded
+ * @ret:	set to what that step returned (0, an NVMe status, or a negative errno)
+ * @size:	set to the state size
+ * @src_resumed: set when the rollback resumed the source VF
+ * @rollback_ret: set to what the rollback RESUME returned (0 when none was needed or it worked)
+ * @step_ns:	set to each step's duration in nanoseconds (0 for steps not run)
+ * @downtime_ns: set to the time from the source SUSPEND to the destination RESUME's
+ *		completion (or to the rollback's end)
+ */
+struct intel_lm_migration {
+	int src_fd;
+	uint16_t src_vf;
+	int dst_fd;
+	uint16_t dst_vf;
+	struct intel_lm_limit limit;
+	const struct intel_lm_opts *opts;
+	intel_lm_keep_fn keep;
+	void *keep_priv;
+
+	enum intel_lm_mig_step failed;
+	int ret;
+	uint32_t size;
+	bool src_resumed;
+	int rollback_ret;
+	uint64_t step_ns[INTEL_LM_MIG_STEPS];
+	uint64_t downtime_ns;
+};
+
+/**
+ * intel_lm_migrate() - Cold-migrate one VF, rolling back on failure
+ * @m:		what to do; the results are filled in
+ *
+ * Source: SUSPEND, QUERY_DATA_SIZE (checked against @m->limit before any data command),
+ * SAVE_DATA; then @m->keep; destination: SUSPEND, LOAD_DATA, RESUME. When any step after the
+ * source SUSPEND fails, the source VF is RESUMEd and the destination VF is left as it is
+ * (suspended when its SUSPEND went through). Nothing is retried. With @m->opts->dry_run the
+ * commands are traced, not sent, and the data steps are skipped.
+ *
+ * Return: 0 when every step succeeded; otherwise @m->ret (a positive NVMe status or a
+ * negative errno; -ENODATA or -EFBIG for a size the limits refuse).
+ */
+int intel_lm_migrate(struct intel_lm_migration *m);
+
+/**
+ * intel_lm_mig_step_name() - A step's name for reports
+ * @step:	a step
+ *
+ * Return: e.g. "source suspend"; never NULL.
+ */
+const char *intel_lm_mig_step_name(enum intel_lm_mig_step step);
+
+/**
+ * intel_lm_mig_step_opcode() - The command a step sends
+ * @step:	a step
+ *
+ * Return: the opcode, or 0 for %INTEL_LM_MIG_KEEP.
+ */
+uint8_t intel_lm_mig_step_opcode(enum intel_lm_mig_step step);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* INTEL_LM_MIGRATE_H */
