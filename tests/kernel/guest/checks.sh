@@ -1,0 +1,396 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The kernel test's checks, run by /init inside the guest (busybox ash) against Debian's nvme
+# driver and QEMU's emulated NVMe controller (vendor 0x1b36, sriov_max_vfs=2, no Intel live
+# migration). Reports on the console, one line each:
+#
+#   KTEST ok NAME
+#   KTEST fail NAME: WHY
+#   KTEST end COUNT            (COUNT = results reported; run.sh checks it saw them all)
+#
+# and, for diagnosis, every command run (KCMD), its standard output (KOUT NAME 1|) and error
+# (KOUT NAME 2|), its exit status (KRC), and JSON outputs for the host to check (KJSON NAME).
+#
+# Deliberately not "set -e": a failing check must not stop the others. Every check reports,
+# whether it passes, fails or cannot run (a failure too: nothing here is ever skipped).
+set -u
+
+PF=/dev/nvme0
+PROG=nvme-intel-lm
+CMD_TIMEOUT=60
+results=0
+# The VFs QEMU is started with (run.sh: sriov_max_vfs=2), and what the setup assigns each.
+EXPECT_VFS="1 2"
+VF_VQ=2
+VF_VI=1
+
+# --- reporting ---------------------------------------------------------------------------------
+ok() {
+	echo "KTEST ok $1"
+	results=$((results + 1))
+}
+
+bad() {
+	_n=$1
+	shift
+	echo "KTEST fail $_n: $*" | tr '\n' ' '
+	echo
+	results=$((results + 1))
+}
+
+# check NAME: start collecting conditions; done_check reports ok, or fail with every reason.
+check() {
+	T=$1
+	WHY=
+}
+why() {
+	WHY="${WHY:+$WHY; }$*"
+}
+done_check() {
+	if [ -z "$WHY" ]; then ok "$T"; else bad "$T" "$WHY"; fi
+}
+
+# run NAME CMD...: run with a time limit; sets OUT (stdout), ERR (stderr), ALL (both), RC.
+run() {
+	_n=$1
+	shift
+	echo "KCMD $_n: $*"
+	timeout "$CMD_TIMEOUT" "$@" >/tmp/.out 2>/tmp/.err
+	RC=$?
+	OUT=$(cat /tmp/.out)
+	ERR=$(cat /tmp/.err)
+	ALL="$OUT
+$ERR"
+	sed "s/^/KOUT $_n 1| /" /tmp/.out
+	sed "s/^/KOUT $_n 2| /" /tmp/.err
+	echo "KRC $_n: $RC"
+	[ "$RC" -ne 143 ] && [ "$RC" -ne 137 ] || why "timed out after ${CMD_TIMEOUT}s"
+}
+
+has() {
+	case "$ALL" in *"$1"*) return 0 ;; esac
+	return 1
+}
+
+need_rc() {
+	[ "$RC" -eq "$1" ] || why "exit status $RC, expected $1"
+}
+need_has() {
+	has "$1" || why "output lacks '$1'"
+}
+need_not() {
+	! has "$1" || why "output has '$1'"
+}
+
+# The commands --verbose reports sending ("sent to DEV: NAME opcode=0xNN ..."), as "0xNN ...".
+sent_opcodes() {
+	printf '%s\n' "$ALL" | sed -n 's/^sent to [^ ]*: [A-Z_]* opcode=\(0x[0-9a-f]*\) .*/\1/p' |
+		tr '\n' ' '
+}
+
+# Only Identify (0x06), at least once.
+need_only_identify() {
+	_ops=$(sent_opcodes)
+	[ -n "$_ops" ] || why "--verbose showed no command sent (expected Identify)"
+	for _o in $_ops; do
+		[ "$_o" = 0x06 ] || why "sent opcode $_o: expected nothing but Identify (0x06)"
+	done
+}
+
+# The opcode was sent and came back with status 0x4001 (Invalid Command Opcode, DNR).
+need_sent_4001() {
+	printf '%s\n' "$ALL" | grep -q "^sent to $PF: [A-Z_]* opcode=$1 .*-> status 0x4001" ||
+		why "--verbose shows no opcode $1 answered with status 0x4001"
+}
+
+# --- the program's and nvme-cli's VF tables, as "VF:SCID:ONLINE:VQ:VI" words --------------------
+# From 'nvme-intel-lm info' (normal output): the rows after the "VF SCID ONLINE..." header.
+prog_vf_table() {
+	printf '%s\n' "$OUT" | awk '
+		$1 == "VF" && $2 == "SCID" { t = 1; next }
+		t && $1 ~ /^[0-9]+$/ { printf "%s:%s:%d:%s:%s ", $1, $2, $3 == "yes", $4, $5 }'
+}
+
+# From Debian's 'nvme list-secondary' (nvme-cli 2.3 normal output), for primary controller $1.
+cli_vf_table() {
+	nvme list-secondary "$PF" 2>/dev/null | awk -v pcid="$1" '
+		function hex(s,    n, i) {
+			s = tolower(s); sub(/^0x/, "", s); n = 0
+			for (i = 1; i <= length(s); i++)
+				n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+			return n
+		}
+		/^ *SCID / { scid = hex($NF) }
+		/^ *PCID / { p = hex($NF) }
+		/^ *SCS /  { scs = hex($(NF - 1)) % 2 }
+		/^ *VFN /  { vfn = hex($NF) }
+		/^ *NVQ /  { nvq = hex($NF) }
+		/^ *NVI /  { if (p == pcid) e[vfn] = vfn ":" scid ":" scs ":" nvq ":" hex($NF) }
+		END { for (v = 1; v <= 65535; v++) if (v in e) printf "%s ", e[v] }'
+}
+
+table_vfs() {
+	for _e in $1; do printf '%s ' "${_e%%:*}"; done
+}
+
+# --- boot: modules, the PF -----------------------------------------------------------------------
+check modules
+for m in $(cat /ktest/modules); do
+	case $m in
+	# a hung command fails after 20 s instead of the default 60 s
+	*/nvme-core.ko) insmod "$m" admin_timeout=20 ;;
+	*) insmod "$m" ;;
+	esac || why "insmod $m failed"
+done
+done_check
+
+check pf-present
+i=0
+while [ ! -c $PF ] && [ $i -lt 150 ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
+[ -c $PF ] || why "$PF did not appear within 30 s"
+pf_pci=$(cat /sys/class/nvme/nvme0/address 2>/dev/null)
+[ -n "$pf_pci" ] || why "no /sys/class/nvme/nvme0/address"
+pf_sys=/sys/bus/pci/devices/$pf_pci
+[ "$(cat "$pf_sys/sriov_totalvfs" 2>/dev/null)" = 2 ] || why "sriov_totalvfs is not 2"
+done_check
+if [ ! -c $PF ]; then
+	bad all-checks "not run: no $PF"
+	echo "KTEST end $results"
+	exit 0
+fi
+pf_cntlid=$(nvme id-ctrl $PF 2>/dev/null | awk '$1 == "cntlid" { print $NF }')
+pf_cntlid=$((${pf_cntlid:-0}))
+
+echo "KCMD raw-secondary-list: nvme list-secondary $PF -o binary | hexdump -C | head"
+nvme list-secondary $PF -o binary 2>&1 | hexdump -C | head -n 8 | sed 's/^/KOUT raw-secondary-list 1| /'
+
+# --- info, VFs offline ---------------------------------------------------------------------------
+check info-not-supported
+run info $PROG info $PF
+need_rc 0
+need_has "live migration : not supported ("
+need_has "not Intel"
+need_has "vendor         : 0x1b36"
+need_has "serial         : deadbeef"
+done_check
+
+check info-vfs-offline
+prog=$(prog_vf_table)
+cli=$(cli_vf_table "$pf_cntlid")
+[ "$(table_vfs "$prog")" = "$EXPECT_VFS " ] ||
+	why "VFs listed: '$(table_vfs "$prog")', expected '$EXPECT_VFS' (rows: $prog)"
+[ "$prog" = "$cli" ] || why "table '$prog' differs from nvme list-secondary '$cli'"
+for e in $prog; do
+	case $e in *:*:0:*:*) ;; *) why "VF row $e is not offline" ;; esac
+done
+need_has "VFs            : 2"
+done_check
+
+check info-json
+run info-json $PROG info $PF --output-format=json
+need_rc 0
+echo "KJSON info-offline $(printf '%s' "$OUT" | tr -d '\n')"
+compact=$(printf '%s' "$OUT" | tr -d ' \n')
+for k in '"live_migration":false' '"lm_byte":0' '"vendor_id":6966' '"success":true' \
+	 '"vfs":[{"vf":1,'; do
+	case "$compact" in *"$k"*) ;; *) why "JSON lacks $k" ;; esac
+done
+done_check
+
+# --- data commands refused without --force -------------------------------------------------------
+head -c 4096 /dev/urandom >/tmp/raw.bin
+for c in query-size suspend resume save load; do
+	check "refuse-$c"
+	case $c in
+	save) extra="-o /tmp/state.bin" ;;
+	load) extra="-i /tmp/raw.bin" ;;
+	*) extra= ;;
+	esac
+	# shellcheck disable=SC2086
+	run "refuse-$c" $PROG $c $PF --vf=1 --verbose $extra
+	need_rc 1
+	need_has "does not support Intel live migration"
+	need_has "nothing but Identify was sent"
+	need_only_identify
+	[ ! -e /tmp/state.bin ] || why "/tmp/state.bin was created"
+	done_check
+done
+
+check refuse-json
+run refuse-json $PROG suspend $PF --vf=1 --output-format=json
+need_rc 1
+echo "KJSON refuse $(printf '%s' "$OUT" | tr -d '\n')"
+compact=$(printf '%s' "$OUT" | tr -d ' \n')
+case "$compact" in *'"success":false'*) ;; *) why 'JSON lacks "success":false' ;; esac
+need_has "does not support Intel live migration"
+done_check
+
+# --- --force: the vendor opcode reaches the device, which answers 0x4001 -------------------------
+for c in query-size:0xc4 suspend:0xc8 resume:0xcc save:0xc4 load:0xd5; do
+	op=${c#*:}
+	c=${c%:*}
+	check "force-$c"
+	case $c in
+	save) extra="-o /tmp/state.bin" ;;
+	load) extra="-i /tmp/raw.bin --raw" ;;
+	*) extra= ;;
+	esac
+	# shellcheck disable=SC2086
+	run "force-$c" $PROG $c $PF --vf=1 --force --verbose $extra
+	need_rc 1
+	need_has "Invalid Command Opcode"
+	need_has "does not implement Intel live migration"
+	need_sent_4001 "$op"
+	leftover=$(ls /tmp/state.bin* 2>/dev/null)
+	[ -z "$leftover" ] || why "left $leftover behind"
+	done_check
+done
+
+check force-vf2
+run force-vf2 $PROG query-size $PF --vf=2 --force --verbose
+need_rc 1
+need_has "Invalid Command Opcode"
+printf '%s\n' "$ALL" | grep -q "opcode=0xc4 nsid=0x0 cdw10=0x00000002 cdw11=0x00000000" ||
+	why "QUERY_DATA_SIZE for VF 2 not sent with CDW10=2"
+done_check
+
+# --- --vf validated against the real Secondary Controller List ---------------------------------
+for v in 0 99 abc; do
+	check "vf-arg-$v"
+	run "vf-arg-$v" $PROG query-size $PF --vf=$v --force --verbose
+	[ "$RC" -ne 0 ] || why "exit status 0"
+	need_has "VFs are: 1-2"
+	need_only_identify
+	done_check
+
+	check "vf-arg-$v-noforce"
+	run "vf-arg-$v-noforce" $PROG suspend $PF --vf=$v --verbose
+	[ "$RC" -ne 0 ] || why "exit status 0"
+	need_only_identify
+	done_check
+done
+
+# --- bring the VFs online (QEMU's Virtualization Management flow) -----------------------------
+# Take the flexible resources from the primary controller, reset the PF so that it lets them
+# go, enable the VFs (not probed automatically: offline VFs cannot start), give each VF two
+# queues and one interrupt, and set it online.
+check vf-setup
+step() {
+	_s=$1
+	shift
+	run "vf-setup-$_s" "$@"
+	[ "$RC" -eq 0 ] || why "step $_s ($*) failed with status $RC: $(echo "$ALL" | tr '\n' ' ')"
+}
+echo 0 >"$pf_sys/sriov_drivers_autoprobe" || why "cannot clear sriov_drivers_autoprobe"
+step pri-vq nvme virt-mgmt $PF --cntlid="$pf_cntlid" --rt=0 --act=1 --nr=0
+step pri-vi nvme virt-mgmt $PF --cntlid="$pf_cntlid" --rt=1 --act=1 --nr=0
+echo 1 >"$pf_sys/reset" || why "PF reset through $pf_sys/reset failed"
+step id-after-reset nvme id-ctrl $PF
+echo 2 >"$pf_sys/sriov_numvfs" || why "writing 2 to sriov_numvfs failed"
+for e in $(cli_vf_table "$pf_cntlid"); do
+	scid=${e#*:}
+	scid=${scid%%:*}
+	step "vq-$scid" nvme virt-mgmt $PF --cntlid="$scid" --rt=0 --act=8 --nr=$VF_VQ
+	step "vi-$scid" nvme virt-mgmt $PF --cntlid="$scid" --rt=1 --act=8 --nr=$VF_VI
+	step "online-$scid" nvme virt-mgmt $PF --cntlid="$scid" --rt=0 --act=9 --nr=0
+done
+done_check
+
+check info-vfs-online
+run info-online $PROG info $PF
+need_rc 0
+prog=$(prog_vf_table)
+cli=$(cli_vf_table "$pf_cntlid")
+echo "KLOG nvme list-secondary: $cli"
+[ "$(table_vfs "$prog")" = "$EXPECT_VFS " ] ||
+	why "VFs listed: '$(table_vfs "$prog")', expected '$EXPECT_VFS' (rows: $prog)"
+[ "$prog" = "$cli" ] || why "table '$prog' differs from nvme list-secondary '$cli'"
+for e in $prog; do
+	case $e in *:*:1:$VF_VQ:$VF_VI) ;; *) why "VF row $e is not online with $VF_VQ VQ, $VF_VI VI" ;; esac
+done
+done_check
+
+check vf-pci-address
+for v in $EXPECT_VFS; do
+	addr=$(basename "$(readlink "$pf_sys/virtfn$((v - 1))")" 2>/dev/null)
+	[ -n "$addr" ] || why "no virtfn$((v - 1)) in sysfs"
+	printf '%s\n' "$OUT" | grep -Eq "^ +$v +.* $addr\$" || why "VF $v is not shown at $addr"
+done
+done_check
+
+check info-json-online
+run info-json-online $PROG info $PF --output-format=json
+need_rc 0
+echo "KJSON info-online $(printf '%s' "$OUT" | tr -d '\n')"
+vf1_pci=$(basename "$(readlink "$pf_sys/virtfn0")")
+vf2_pci=$(basename "$(readlink "$pf_sys/virtfn1")")
+echo "KLOG virtfn 1=$vf1_pci 2=$vf2_pci"
+compact=$(printf '%s' "$OUT" | tr -d ' \n')
+case "$compact" in *'"online":false'*) why 'a VF is "online":false' ;; esac
+case "$compact" in *"\"pci_address\":\"$vf1_pci\""*) ;; *) why "no pci_address $vf1_pci" ;; esac
+done_check
+
+check force-online-vf
+run force-online-vf $PROG suspend $PF --vf=1 --force --verbose
+need_rc 1
+need_has "Invalid Command Opcode"
+need_sent_4001 0xc8
+done_check
+
+# --- a VF's own controller ------------------------------------------------------------------------
+check vf-bind
+echo nvme >"/sys/bus/pci/devices/$vf1_pci/driver_override" || why "cannot set driver_override"
+echo "$vf1_pci" >/sys/bus/pci/drivers/nvme/bind || why "binding $vf1_pci to nvme failed"
+vf_ctrl=
+i=0
+while [ -z "$vf_ctrl" ] && [ $i -lt 100 ]; do
+	for d in /sys/bus/pci/devices/"$vf1_pci"/nvme/nvme*; do
+		[ -e "$d" ] && vf_ctrl=${d##*/}
+	done
+	[ -n "$vf_ctrl" ] && [ -c "/dev/$vf_ctrl" ] && break
+	vf_ctrl=
+	sleep 0.2
+	i=$((i + 1))
+done
+[ -n "$vf_ctrl" ] || why "no controller appeared for VF $vf1_pci within 20 s"
+[ -z "$vf_ctrl" ] || [ -e "/sys/class/nvme/$vf_ctrl/device/physfn" ] ||
+	why "/sys/class/nvme/$vf_ctrl/device/physfn missing"
+echo "KLOG VF 1 is /dev/${vf_ctrl:-?}"
+done_check
+VF=/dev/${vf_ctrl:-nvme1}
+
+for c in info query-size force; do
+	check "vf-own-$c"
+	case $c in
+	info) run "vf-own-$c" $PROG info $VF --verbose ;;
+	query-size) run "vf-own-$c" $PROG query-size $VF --vf=1 --verbose ;;
+	force) run "vf-own-$c" $PROG suspend $VF --vf=1 --force --verbose ;;
+	esac
+	need_rc 1
+	need_has "a VF's own controller"
+	need_has "name the PF instead: $PF"
+	[ -z "$(sent_opcodes)" ] || why "sent $(sent_opcodes)to the VF"
+	done_check
+done
+
+check autodetect
+run autodetect $PROG info
+need_rc 1
+need_has "$PF (no Intel live migration)"
+need_not "$VF"
+done_check
+
+# --- the controller survived ------------------------------------------------------------------------
+check pf-healthy
+run pf-healthy nvme id-ctrl $PF
+need_rc 0
+log=$(dmesg | grep -iE 'nvme.*(timeout|reset|abort)|call trace|BUG:|WARNING:')
+[ -z "$log" ] || why "kernel log: $(echo "$log" | tr '\n' ' ')"
+done_check
+
+dmesg | grep -i nvme | sed 's/^/KLOG dmesg: /'
+echo "KTEST end $results"

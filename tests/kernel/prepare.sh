@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Prepare the kernel test: fetch Debian's stock kernel once (cached), and build the initramfs
+# that runs tests/kernel/guest/checks.sh against QEMU's emulated NVMe controller.
+#
+# Usage: tests/kernel/prepare.sh BUILD_DIR [OUT_DIR]
+#
+#   BUILD_DIR  a configured and built meson build directory (holds plugins/intel-lm/nvme-intel-lm)
+#   OUT_DIR    where the initramfs goes (default BUILD_DIR/tests/kernel/ktest)
+#
+# Writes OUT_DIR/ktest.env (KTEST_KERNEL, KTEST_INITRD, KTEST_KVER, KTEST_KPKG) for run.sh.
+#
+# Environment:
+#   INTEL_LM_KERNEL_CACHE  kernel cache (default /var/cache/intel-lm-kernel)
+#   INTEL_LM_KERNEL_PKG    kernel image package (default: the one linux-image-amd64 depends on)
+#
+# Everything comes from Debian packages: the kernel image package (apt-get download, dpkg-deb -x,
+# depmod -b), busybox-static, Debian's nvme-cli (for virt-mgmt), cpio. Missing tools are installed
+# with apt-get. The kernel is downloaded once per package version; later runs only rebuild the
+# initramfs (about a second).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+prog=prepare.sh
+
+die() {
+	echo "$prog: error: $*" >&2
+	exit 1
+}
+note() {
+	echo "$prog: $*" >&2
+}
+
+[ $# -ge 1 ] && [ $# -le 2 ] || die "usage: $0 BUILD_DIR [OUT_DIR]"
+build=$(cd "$1" 2>/dev/null && pwd) || die "no build directory '$1'"
+out=${2:-$build/tests/kernel/ktest}
+cache=${INTEL_LM_KERNEL_CACHE:-/var/cache/intel-lm-kernel}
+bin=$build/plugins/intel-lm/nvme-intel-lm
+[ -x "$bin" ] || die "$bin is missing: build first (ninja -C $build)"
+
+# --- tools -------------------------------------------------------------------------------------
+as_root=()
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then
+	as_root=(sudo)
+fi
+
+apt_install() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	note "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	local apt=(apt-get -q -y --no-install-recommends -o DPkg::Lock::Timeout=300)
+	if ! "${as_root[@]}" "${apt[@]}" install "${missing[@]}" >/dev/null 2>&1; then
+		"${as_root[@]}" apt-get -q -o DPkg::Lock::Timeout=300 update >/dev/null 2>&1 || true
+		"${as_root[@]}" "${apt[@]}" install "${missing[@]}" >/dev/null ||
+			die "cannot install ${missing[*]} (apt-get install failed)"
+	fi
+}
+
+# qemu-system-x86: the machine; busybox-static: the guest's userland; nvme-cli: virt-mgmt in the
+# guest; cpio: the initramfs; kmod: depmod; util-linux: flock.
+apt_install qemu-system-x86 busybox-static nvme-cli cpio kmod util-linux
+for t in qemu-system-x86_64 cpio depmod dpkg-deb apt-get flock ldd; do
+	command -v "$t" >/dev/null 2>&1 || die "$t not found after installing packages"
+done
+busybox=/bin/busybox
+[ -x "$busybox" ] && "$busybox" --list >/dev/null 2>&1 || die "$busybox (busybox-static) missing"
+nvme_cli=/usr/sbin/nvme
+[ -x "$nvme_cli" ] || die "$nvme_cli (nvme-cli) missing"
+
+# --- kernel (cached) ---------------------------------------------------------------------------
+mkdir -p "$cache" || die "cannot create the kernel cache $cache (set INTEL_LM_KERNEL_CACHE)"
+exec 9>"$cache/.lock"
+flock -w 600 9 || die "another run holds $cache/.lock"
+
+# The kernel image package linux-image-amd64 depends on, and its candidate version.
+resolve_pkg() {
+	local pkg=${INTEL_LM_KERNEL_PKG:-}
+	if [ -z "$pkg" ]; then
+		pkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
+		      awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
+	fi
+	[ -n "$pkg" ] || return 1
+	local ver
+	ver=$(apt-cache policy "$pkg" 2>/dev/null | awk '$1 == "Candidate:" { print $2; exit }')
+	[ -n "$ver" ] && [ "$ver" != "(none)" ] || return 1
+	echo "${pkg}_$ver"
+}
+
+key=$(resolve_pkg) || {
+	"${as_root[@]}" apt-get -q -o DPkg::Lock::Timeout=300 update >/dev/null 2>&1 || true
+	key=$(resolve_pkg) || key=
+}
+
+# Unpack one kernel image package into $cache/$key: vmlinuz, and the modules nvme.ko needs with
+# their load order (modules.dep order, dependencies first).
+fetch_kernel() {
+	local key=$1 pkg=${1%%_*} ver=${1#*_} tmp
+	tmp=$(mktemp -d "$cache/.fetch.XXXXXX")
+	note "downloading $pkg $ver (once; cached in $cache)"
+	(cd "$tmp" && apt-get -q -o APT::Sandbox::User=root download "$pkg=$ver" >/dev/null) ||
+		{ rm -rf "$tmp"; return 1; }
+	dpkg-deb -x "$tmp"/*.deb "$tmp/x" || { rm -rf "$tmp"; return 1; }
+	local kver vmlinuz
+	kver=$(ls "$tmp/x/lib/modules" | head -n1)
+	vmlinuz=$tmp/x/boot/vmlinuz-$kver
+	[ -n "$kver" ] && [ -f "$vmlinuz" ] || { rm -rf "$tmp"; note "$pkg holds no kernel"; return 1; }
+	depmod -b "$tmp/x" "$kver" || { rm -rf "$tmp"; return 1; }
+
+	local dest=$tmp/k mods=$tmp/x/lib/modules/$kver
+	mkdir -p "$dest/modules"
+	cp "$vmlinuz" "$dest/vmlinuz"
+	echo "$kver" >"$dest/kver"
+	# Dependencies before dependents, each once, following modules.dep from nvme.ko.
+	awk '
+		{
+			key = $1
+			sub(/:$/, "", key)
+			deps[key] = ""
+			for (i = 2; i <= NF; i++)
+				deps[key] = deps[key] " " $i
+		}
+		function visit(m,    n, d, i) {
+			if (m in seen) return
+			seen[m] = 1
+			n = split(deps[m], d, " ")
+			for (i = n; i >= 1; i--) visit(d[i])
+			print m
+		}
+		END {
+			if (!("kernel/drivers/nvme/host/nvme.ko" in deps)) exit 1
+			visit("kernel/drivers/nvme/host/nvme.ko")
+		}' "$mods/modules.dep" >"$dest/modules.order" || {
+		rm -rf "$tmp"; note "nvme.ko not in $pkg's modules.dep (is it built in or compressed?)"
+		return 1
+	}
+	local m
+	while read -r m; do
+		mkdir -p "$dest/modules/$(dirname "$m")"
+		cp "$mods/$m" "$dest/modules/$m"
+	done <"$dest/modules.order"
+	rm -rf "${cache:?}/$key"
+	mv "$dest" "$cache/$key"
+	rm -rf "$tmp"
+	ln -sfn "$key" "$cache/current"
+}
+
+if [ -n "$key" ] && [ -f "$cache/$key/kver" ]; then
+	: # cached
+elif [ -n "$key" ] && fetch_kernel "$key"; then
+	:
+elif [ -f "$cache/current/kver" ]; then
+	key=$(readlink "$cache/current")
+	note "warning: cannot fetch the current kernel package; using the cached $key"
+else
+	die "no kernel: cannot resolve or download the image package behind linux-image-amd64" \
+	    "(apt-get update? network to the Debian mirror?) and none cached in $cache"
+fi
+kdir=$cache/$key
+kver=$(cat "$kdir/kver")
+exec 9>&-
+
+# --- initramfs ---------------------------------------------------------------------------------
+root=$out/root
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc,ktest} "$out"
+
+# busybox and its applets as symlinks
+cp "$busybox" "$root/bin/busybox"
+"$busybox" --list-full | while read -r a; do
+	[ -e "$root/$a" ] || [ -L "$root/$a" ] || { mkdir -p "$root/$(dirname "$a")"; ln -s /bin/busybox "$root/$a"; }
+done
+
+# a program and the shared libraries ldd names for it, at the same paths
+copy_prog() {
+	local src=$1 dst=$2 lib
+	mkdir -p "$root/$(dirname "$dst")"
+	cp -L "$src" "$root/$dst"
+	ldd "$src" >/dev/null 2>&1 || return 0   # static
+	for lib in $(ldd "$src" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }'); do
+		[ -e "$root/$lib" ] && continue
+		mkdir -p "$root/$(dirname "$lib")"
+		cp -L "$lib" "$root/$lib"
+	done
+}
+copy_prog "$bin" /usr/sbin/nvme-intel-lm
+copy_prog "$nvme_cli" /usr/sbin/nvme
+
+# the nvme modules and their load order
+mkdir -p "$root/lib/modules/$kver"
+cp -r "$kdir/modules/." "$root/lib/modules/$kver/"
+sed "s|^|/lib/modules/$kver/|" "$kdir/modules.order" >"$root/ktest/modules"
+
+# init and the checks
+cp "$here/guest/init" "$root/init"
+cp "$here/guest/checks.sh" "$root/ktest/checks.sh"
+chmod 755 "$root/init" "$root/ktest/checks.sh"
+[ "$(id -u)" -ne 0 ] || mknod -m 600 "$root/dev/console" c 5 1
+
+(cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc -R 0:0 --quiet) \
+	>"$out/initrd.cpio.tmp"
+mv "$out/initrd.cpio.tmp" "$out/initrd.cpio"
+
+cat >"$out/ktest.env" <<EOF
+KTEST_KERNEL=$kdir/vmlinuz
+KTEST_INITRD=$out/initrd.cpio
+KTEST_KVER=$kver
+KTEST_KPKG=$key
+EOF
+note "kernel $key, initramfs $out/initrd.cpio ($(du -k "$out/initrd.cpio" | cut -f1) KiB)"
