@@ -32,7 +32,7 @@ note() {
 	echo "$prog: $*" >&2
 }
 
-[ $# -ge 1 ] && [ $# -le 2 ] || die "usage: $0 BUILD_DIR [OUT_DIR]"
+[ $# -eq 1 ] || [ $# -eq 2 ] || die "usage: $0 BUILD_DIR [OUT_DIR]"
 build=$(cd "$1" 2>/dev/null && pwd) || die "no build directory '$1'"
 out=${2:-$build/tests/kernel/ktest}
 cache=${INTEL_LM_KERNEL_CACHE:-/var/cache/intel-lm-kernel}
@@ -69,7 +69,7 @@ for t in qemu-system-x86_64 cpio depmod dpkg-deb apt-get flock ldd; do
 	command -v "$t" >/dev/null 2>&1 || die "$t not found after installing packages"
 done
 busybox=/bin/busybox
-[ -x "$busybox" ] && "$busybox" --list >/dev/null 2>&1 || die "$busybox (busybox-static) missing"
+"$busybox" --list >/dev/null 2>&1 || die "$busybox (busybox-static) missing"
 nvme_cli=/usr/sbin/nvme
 [ -x "$nvme_cli" ] || die "$nvme_cli (nvme-cli) missing"
 
@@ -107,9 +107,13 @@ fetch_kernel() {
 		{ rm -rf "$tmp"; return 1; }
 	dpkg-deb -x "$tmp"/*.deb "$tmp/x" || { rm -rf "$tmp"; return 1; }
 	local kver vmlinuz
-	kver=$(ls "$tmp/x/lib/modules" | head -n1)
+	kver=$(find "$tmp/x/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | head -n1)
 	vmlinuz=$tmp/x/boot/vmlinuz-$kver
-	[ -n "$kver" ] && [ -f "$vmlinuz" ] || { rm -rf "$tmp"; note "$pkg holds no kernel"; return 1; }
+	if [ -z "$kver" ] || [ ! -f "$vmlinuz" ]; then
+		rm -rf "$tmp"
+		note "$pkg holds no kernel"
+		return 1
+	fi
 	depmod -b "$tmp/x" "$kver" || { rm -rf "$tmp"; return 1; }
 
 	local dest=$tmp/k mods=$tmp/x/lib/modules/$kver
@@ -148,6 +152,9 @@ fetch_kernel() {
 	mv "$dest" "$cache/$key"
 	rm -rf "$tmp"
 	ln -sfn "$key" "$cache/current"
+	# keep only this kernel
+	find "$cache" -mindepth 1 -maxdepth 1 -type d -name 'linux-image-*' ! -name "$key" \
+		-exec rm -rf {} +
 }
 
 if [ -n "$key" ] && [ -f "$cache/$key/kver" ]; then
@@ -170,11 +177,9 @@ root=$out/root
 rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc,ktest} "$out"
 
-# busybox and its applets as symlinks
+# busybox (init links its applets with --install -s when it starts)
 cp "$busybox" "$root/bin/busybox"
-"$busybox" --list-full | while read -r a; do
-	[ -e "$root/$a" ] || [ -L "$root/$a" ] || { mkdir -p "$root/$(dirname "$a")"; ln -s /bin/busybox "$root/$a"; }
-done
+ln -s busybox "$root/bin/sh"
 
 # a program and the shared libraries ldd names for it, at the same paths
 copy_prog() {

@@ -65,7 +65,7 @@ $ERR"
 	sed "s/^/KOUT $_n 1| /" /tmp/.out
 	sed "s/^/KOUT $_n 2| /" /tmp/.err
 	echo "KRC $_n: $RC"
-	[ "$RC" -ne 143 ] && [ "$RC" -ne 137 ] || why "timed out after ${CMD_TIMEOUT}s"
+	case $RC in 137 | 143) why "timed out after ${CMD_TIMEOUT}s" ;; esac
 }
 
 has() {
@@ -131,18 +131,20 @@ cli_vf_table() {
 }
 
 table_vfs() {
-	for _e in $1; do printf '%s ' "${_e%%:*}"; done
+	_l=
+	for _e in $1; do _l="${_l:+$_l }${_e%%:*}"; done
+	echo "$_l"
 }
 
 # --- boot: modules, the PF -----------------------------------------------------------------------
 check modules
-for m in $(cat /ktest/modules); do
+while read -r m; do
 	case $m in
 	# a hung command fails after 20 s instead of the default 60 s
 	*/nvme-core.ko) insmod "$m" admin_timeout=20 ;;
 	*) insmod "$m" ;;
 	esac || why "insmod $m failed"
-done
+done </ktest/modules
 done_check
 
 check pf-present
@@ -179,9 +181,11 @@ need_has "serial         : deadbeef"
 done_check
 
 check info-vfs-offline
+run info-offline $PROG info $PF
+need_rc 0
 prog=$(prog_vf_table)
 cli=$(cli_vf_table "$pf_cntlid")
-[ "$(table_vfs "$prog")" = "$EXPECT_VFS " ] ||
+[ "$(table_vfs "$prog")" = "$EXPECT_VFS" ] ||
 	why "VFs listed: '$(table_vfs "$prog")', expected '$EXPECT_VFS' (rows: $prog)"
 [ "$prog" = "$cli" ] || why "table '$prog' differs from nvme list-secondary '$cli'"
 for e in $prog; do
@@ -306,7 +310,7 @@ need_rc 0
 prog=$(prog_vf_table)
 cli=$(cli_vf_table "$pf_cntlid")
 echo "KLOG nvme list-secondary: $cli"
-[ "$(table_vfs "$prog")" = "$EXPECT_VFS " ] ||
+[ "$(table_vfs "$prog")" = "$EXPECT_VFS" ] ||
 	why "VFs listed: '$(table_vfs "$prog")', expected '$EXPECT_VFS' (rows: $prog)"
 [ "$prog" = "$cli" ] || why "table '$prog' differs from nvme list-secondary '$cli'"
 for e in $prog; do
@@ -318,7 +322,8 @@ check vf-pci-address
 for v in $EXPECT_VFS; do
 	addr=$(basename "$(readlink "$pf_sys/virtfn$((v - 1))")" 2>/dev/null)
 	[ -n "$addr" ] || why "no virtfn$((v - 1)) in sysfs"
-	printf '%s\n' "$OUT" | grep -Eq "^ +$v +.* $addr\$" || why "VF $v is not shown at $addr"
+	[ -z "$addr" ] || printf '%s\n' "$OUT" | grep -Eq "^ +$v +.* $addr\$" ||
+		why "VF $v is not shown at $addr"
 done
 done_check
 
@@ -366,9 +371,9 @@ VF=/dev/${vf_ctrl:-nvme1}
 for c in info query-size force; do
 	check "vf-own-$c"
 	case $c in
-	info) run "vf-own-$c" $PROG info $VF --verbose ;;
-	query-size) run "vf-own-$c" $PROG query-size $VF --vf=1 --verbose ;;
-	force) run "vf-own-$c" $PROG suspend $VF --vf=1 --force --verbose ;;
+	info) run "vf-own-$c" $PROG info "$VF" --verbose ;;
+	query-size) run "vf-own-$c" $PROG query-size "$VF" --vf=1 --verbose ;;
+	force) run "vf-own-$c" $PROG suspend "$VF" --vf=1 --force --verbose ;;
 	esac
 	need_rc 1
 	need_has "a VF's own controller"
