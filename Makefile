@@ -7,7 +7,7 @@ BUILD ?= .build
 MESON_OPTS ?=
 DESTDIR ?=
 
-.PHONY: all deps setup build test demo bench install uninstall clean distclean
+.PHONY: all deps setup build test check-kernel demo bench install uninstall clean distclean
 
 all: build
 
@@ -25,6 +25,9 @@ build: setup
 
 test: build
 	@scripts/run-tests.sh $(BUILD)
+
+check-kernel: build
+	@scripts/run-tests.sh $(BUILD) --suite kernel
 
 demo: build
 	@scripts/demo.sh $(BUILD)

@@ -7,6 +7,7 @@
 #define INTEL_LM_CLI_PRIV_H
 
 #include <stdbool.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include <libintel-lm.h>
@@ -32,7 +33,17 @@ enum opt_bit {
 	OPT_TIMEOUT	= 1 << 6,
 	OPT_FORCE	= 1 << 7,
 	OPT_RAW		= 1 << 8,
+	OPT_JOBS	= 1 << 9,
+	OPT_WAIT	= 1 << 10,
+	OPT_TO		= 1 << 11,
+	OPT_TO_VF	= 1 << 12,
+	OPT_KEEP	= 1 << 13,
 };
+
+/* The default --jobs and --wait. */
+#define DEFAULT_JOBS		8
+#define MAX_JOBS		64
+#define DEFAULT_WAIT_MS		10000
 
 struct cli_cmd;
 
@@ -53,10 +64,18 @@ struct cli {
 	bool force;
 	bool raw;
 	uint32_t timeout_ms;
+	unsigned int jobs;
+	uint32_t wait_ms;
+	const char *to;			/* migrate: the destination PF */
+	const char *to_vf_arg;
+	uint16_t to_vf;
+	const char *keep;		/* migrate: where to keep the state */
+	const char *lock_dir;		/* INTEL_LM_LOCK_DIR, or NULL for the default */
 	const char *sysfs;		/* INTEL_LM_SYSFS, or NULL for /sys */
 	char found_dev[64];		/* the PF found when none was named */
 	const struct printer *pr;
 	struct json_object *json;	/* the JSON back end's document */
+	pthread_mutex_t out_lock;	/* the back end, for traces from batch threads */
 };
 
 struct cli_cmd {
@@ -70,12 +89,37 @@ struct cli_cmd {
 
 /* An opened PF and what we know of it. */
 struct session {
+	struct cli *cli;
 	struct intel_lm_dev dev;
 	struct intel_lm_ctrl_info info;
 	struct intel_lm_limit limit;
 	struct intel_lm_vf_list vfs;
 	bool have_vfs;
 	struct intel_lm_opts opts;
+};
+
+/* The outcome of one VF's operation, for single and batch reports. */
+struct vf_result {
+	uint16_t vf;
+	int ret;			/* 0, a positive NVMe status, or a negative errno */
+	bool device_error;		/* @ret came back from a command sent to the device */
+	const char *op;			/* the step that failed */
+	const char *state;		/* the VF's state as far as we know */
+	uint32_t size;
+	uint16_t source_vf;		/* load: the blob's source VF; 0 for a raw state */
+	char path[4096];		/* save/load: the file */
+	char msg[1024];
+	char hint[512];
+};
+
+/* What migrate did, for the report. */
+struct mig_report {
+	const struct session *src, *dst;
+	const struct intel_lm_migration *m;
+	const char *kept;		/* where the state was kept, or NULL */
+	const char *dst_state;		/* the destination VF's state after a failure */
+	char msg[1024];
+	char hint[512];
 };
 
 /* The print back ends: command code never formats text itself. */
@@ -86,7 +130,7 @@ struct printer {
 	void (*saved)(struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
 		      const char *path, bool raw);
 	void (*loaded)(struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
-		       const char *path, const struct intel_lm_blob_hdr *hdr);
+		       const char *path, uint16_t source_vf);
 	void (*inspect)(struct cli *c, const char *path, const struct intel_lm_blob_hdr *hdr,
 			int hdr_err, int payload_err, uint64_t file_size);
 	void (*command)(struct cli *c, const char *dev, const struct nvme_passthru_cmd *cmd,
@@ -94,6 +138,8 @@ struct printer {
 	void (*note)(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 	void (*error)(struct cli *c, const char *dev, int vf, const char *op, int ret,
 		      const char *msg, const char *hint);
+	void (*batch)(struct cli *c, const struct session *s, const struct vf_result *r, size_t n);
+	void (*migrated)(struct cli *c, const struct mig_report *r);
 	void (*finish)(struct cli *c, int status);
 };
 
@@ -102,6 +148,26 @@ extern const struct printer print_json;
 
 /* commands.c */
 extern const struct cli_cmd cli_cmds[];
+
+/* vfops.c: query-size, suspend, resume, save and load of one VF or many */
+int cmd_query_size(struct cli *c);
+int cmd_suspend(struct cli *c);
+int cmd_resume(struct cli *c);
+int cmd_save(struct cli *c);
+int cmd_load(struct cli *c);
+
+/* migrate.c */
+int cmd_migrate(struct cli *c);
+
+/* outputs.c: output files and signals */
+void guard_output(struct intel_lm_outfile *out);
+void unguard_output(void);
+/*
+ * Write a state to @path so that it appears whole or not at all: a blob with @src's identity
+ * and source VF @vf, or only the state's bytes when @src is NULL. Returns 0 or a negative errno.
+ */
+int write_state(const char *path, bool force, const struct intel_lm_ctrl_info *src, uint16_t vf,
+		const void *buf, uint32_t len);
 
 /* session.c */
 int session_open(struct cli *c, struct session *s);

@@ -28,6 +28,11 @@ enum {
 	LOPT_FORCE,
 	LOPT_RAW,
 	LOPT_VF,
+	LOPT_JOBS,
+	LOPT_WAIT,
+	LOPT_TO,
+	LOPT_TO_VF,
+	LOPT_KEEP,
 };
 
 struct opt_desc {
@@ -40,7 +45,8 @@ struct opt_desc {
 /* Every option, once: parsing, --help and the option check all read this table. */
 static const struct opt_desc opt_descs[] = {
 	{ { "vf", required_argument, NULL, LOPT_VF }, OPT_VF, "N",
-	  "the VF index, 1-based (the VFN of the Secondary Controller List)" },
+	  "the VF index, 1-based (the VFN of the Secondary Controller List); query-size, "
+	  "suspend, resume, save and load also take lists and ranges (1,3,5-8) and all" },
 	{ { "output-file", required_argument, NULL, 'o' }, OPT_OUTPUT_FILE, "FILE",
 	  "where to write the state; - for standard output" },
 	{ { "input-file", required_argument, NULL, 'i' }, OPT_INPUT_FILE, "FILE",
@@ -58,6 +64,16 @@ static const struct opt_desc opt_descs[] = {
 	  "load a state from a different kind of PF" },
 	{ { "raw", no_argument, NULL, LOPT_RAW }, OPT_RAW, NULL,
 	  "the file holds only the device's bytes, no intel-lm header" },
+	{ { "jobs", required_argument, NULL, 'j' }, OPT_JOBS, "N",
+	  "work on up to N VFs at once (1 to 64, default 8)" },
+	{ { "wait", required_argument, NULL, LOPT_WAIT }, OPT_WAIT, "SECONDS",
+	  "wait up to SECONDS for another process working on the same VF (default 10)" },
+	{ { "to", required_argument, NULL, LOPT_TO }, OPT_TO, "DEVICE",
+	  "the destination PF" },
+	{ { "to-vf", required_argument, NULL, LOPT_TO_VF }, OPT_TO_VF, "M",
+	  "the destination VF index (default: the source VF index)" },
+	{ { "keep", required_argument, NULL, LOPT_KEEP }, OPT_KEEP, "FILE",
+	  "keep the saved state in FILE (default: a temporary file, kept only on failure)" },
 };
 
 #define N_OPTS (sizeof(opt_descs) / sizeof(opt_descs[0]))
@@ -155,7 +171,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long_only(argc, argv, ":o:i:vt:h", longopts, NULL)) != -1) {
+	while ((opt = getopt_long_only(argc, argv, ":o:i:vt:j:h", longopts, NULL)) != -1) {
 		const struct opt_desc *d = NULL;
 
 		if (opt == 'h') {
@@ -175,6 +191,12 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		switch (opt) {
 		case LOPT_VF:
 			c->vf_arg = optarg;
+			if (intel_lm_vf_select_is_list(optarg) &&
+			    !(c->cmd->opts & OPT_JOBS))
+				return usage_error(c, "%s takes a single VF index, not '%s'",
+						   c->cmd->name, optarg);
+			if (intel_lm_vf_select_is_list(optarg))
+				break;
 			if (parse_uint(optarg, INTEL_LM_VF_MIN, INTEL_LM_VF_MAX, &v))
 				c->vf_bad = true;
 			else
@@ -213,6 +235,31 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case LOPT_RAW:
 			c->raw = true;
 			break;
+		case 'j':
+			if (parse_uint(optarg, 1, MAX_JOBS, &v))
+				return usage_error(c, "--jobs takes a whole number from 1 to %d, not "
+						   "'%s'", MAX_JOBS, optarg);
+			c->jobs = (unsigned int)v;
+			break;
+		case LOPT_WAIT:
+			if (parse_uint(optarg, 0, 86400, &v))
+				return usage_error(c, "--wait takes seconds, a whole number from 0 to "
+						   "86400, not '%s'", optarg);
+			c->wait_ms = (uint32_t)v * 1000;
+			break;
+		case LOPT_TO:
+			c->to = optarg;
+			break;
+		case LOPT_TO_VF:
+			c->to_vf_arg = optarg;
+			if (parse_uint(optarg, INTEL_LM_VF_MIN, INTEL_LM_VF_MAX, &v))
+				return usage_error(c, "--to-vf takes a VF index from 1 to 65535, not "
+						   "'%s'", optarg);
+			c->to_vf = (uint16_t)v;
+			break;
+		case LOPT_KEEP:
+			c->keep = optarg;
+			break;
 		}
 	}
 
@@ -230,6 +277,8 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		return usage_error(c, "%s", "--vf=N is required (see 'info' for the PF's VFs)");
 	if ((c->cmd->opts & OPT_OUTPUT_FILE) && !c->output_file)
 		return usage_error(c, "%s", "-o/--output-file=FILE is required (- for stdout)");
+	if ((c->cmd->opts & OPT_TO) && !c->to)
+		return usage_error(c, "%s", "--to=DEVICE, the destination PF, is required");
 	if ((c->cmd->opts & OPT_INPUT_FILE) && !c->input_file)
 		return usage_error(c, "%s", "-i/--input-file=FILE is required (- for stdin)");
 	return 0;
@@ -237,8 +286,10 @@ static int parse_args(struct cli *c, int argc, char **argv)
 
 int intel_lm_cli_run(const char *prog, int argc, char **argv)
 {
-	struct cli c = { .prog = prog };
+	struct cli c = { .prog = prog, .jobs = DEFAULT_JOBS, .wait_ms = DEFAULT_WAIT_MS,
+			 .out_lock = PTHREAD_MUTEX_INITIALIZER };
 	const char *sysfs = getenv("INTEL_LM_SYSFS");
+	const char *lock_dir = getenv("INTEL_LM_LOCK_DIR");
 	int ret;
 
 	if (argc < 1 || !(c.cmd = find_cmd(argv[0]))) {
@@ -247,6 +298,7 @@ int intel_lm_cli_run(const char *prog, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	c.sysfs = sysfs && *sysfs ? sysfs : NULL;
+	c.lock_dir = lock_dir && *lock_dir ? lock_dir : NULL;
 	ret = parse_args(&c, argc, argv);
 	if (ret)
 		return ret < 0 ? EXIT_OK : ret;

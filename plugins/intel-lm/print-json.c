@@ -100,14 +100,101 @@ static void json_saved(struct cli *c, const struct session *s, uint16_t vf, uint
 }
 
 static void json_loaded(struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
-			const char *path, const struct intel_lm_blob_hdr *hdr)
+			const char *path, uint16_t source_vf)
 {
 	add_dev(c, s, vf);
 	add_int(root(c), "size", size);
 	add_str(root(c), "input_file", path);
-	add_bool(root(c), "raw", !hdr);
-	if (hdr)
-		add_int(root(c), "source_vf", hdr->vf);
+	add_bool(root(c), "raw", !source_vf);
+	if (source_vf)
+		add_int(root(c), "source_vf", source_vf);
+}
+
+static void json_error(struct cli *c, const char *dev, int vf, const char *op, int ret,
+		       const char *msg, const char *hint);
+
+static struct json_object *error_object(const char *dev, int vf, const char *op, int ret,
+					const char *msg, const char *hint)
+{
+	struct json_object *e = json_object_new_object();
+
+	if (dev)
+		add_str(e, "device", dev);
+	if (vf >= 0)
+		add_int(e, "vf", vf);
+	add_str(e, "operation", op);
+	if (ret > 0)
+		add_int(e, "status", ret);
+	else if (ret < 0)
+		add_str(e, "errno", intel_lm_errno_name(ret));
+	add_str(e, "message", msg);
+	add_str(e, "hint", hint ? hint : "");
+	return e;
+}
+
+static void json_batch(struct cli *c, const struct session *s, const struct vf_result *r,
+		       size_t n)
+{
+	struct json_object *arr = json_object_new_array();
+	size_t i, ok = 0;
+
+	add_str(root(c), "device", s->dev.path);
+	for (i = 0; i < n; i++) {
+		struct json_object *e = json_object_new_object();
+
+		add_int(e, "vf", r[i].vf);
+		add_bool(e, "success", !r[i].ret);
+		add_str(e, "state", r[i].state);
+		if (r[i].size)
+			add_int(e, "size", r[i].size);
+		if (r[i].path[0])
+			add_str(e, "file", r[i].path);
+		if (r[i].source_vf)
+			add_int(e, "source_vf", r[i].source_vf);
+		if (r[i].ret)
+			json_object_object_add(e, "error", error_object(s->dev.path, r[i].vf,
+				r[i].op, r[i].ret, r[i].msg, r[i].hint));
+		else
+			ok++;
+		json_object_array_add(arr, e);
+	}
+	json_object_object_add(root(c), "results", arr);
+	add_int(root(c), "succeeded", (int64_t)ok);
+	add_int(root(c), "failed", (int64_t)(n - ok));
+}
+
+static void json_migrated(struct cli *c, const struct mig_report *r)
+{
+	const struct intel_lm_migration *m = r->m;
+	struct json_object *o = root(c), *steps = json_object_new_array();
+	enum intel_lm_mig_step st;
+
+	add_str(o, "device", r->src->dev.path);
+	add_int(o, "vf", m->src_vf);
+	add_str(o, "to", r->dst->dev.path);
+	add_int(o, "to_vf", m->dst_vf);
+	add_bool(o, "dry_run", c->dry_run);
+	for (st = 0; st < INTEL_LM_MIG_STEPS; st++) {
+		struct json_object *e = json_object_new_object();
+
+		add_str(e, "step", intel_lm_mig_step_name(st));
+		add_str(e, "result", st < m->failed ? "ok" : st == m->failed ? "failed" :
+			"not run");
+		add_int(e, "time_ns", (int64_t)m->step_ns[st]);
+		json_object_array_add(steps, e);
+	}
+	json_object_object_add(o, "steps", steps);
+	if (!c->dry_run)
+		add_int(o, "size", m->size);
+	add_int(o, "downtime_ns", (int64_t)m->downtime_ns);
+	if (r->kept)
+		add_str(o, "kept", r->kept);
+	if (m->failed < INTEL_LM_MIG_STEPS) {
+		add_bool(o, "source_resumed", m->src_resumed);
+		add_str(o, "destination_state", r->dst_state);
+		json_error(c, r->src->dev.path, m->src_vf, intel_lm_mig_step_name(m->failed),
+			   m->ret, r->msg, r->hint);
+	}
 }
 
 static void json_inspect(struct cli *c, const char *path, const struct intel_lm_blob_hdr *h,
@@ -191,22 +278,9 @@ static void json_note(struct cli *c, const char *fmt, ...)
 static void json_error(struct cli *c, const char *dev, int vf, const char *op, int ret,
 		       const char *msg, const char *hint)
 {
-	struct json_object *e = json_object_new_object();
-
 	/* Also in words on stderr, for the person reading a script's log. */
 	print_normal.error(c, dev, vf, op, ret, msg, hint);
-	if (dev)
-		add_str(e, "device", dev);
-	if (vf >= 0)
-		add_int(e, "vf", vf);
-	add_str(e, "operation", op);
-	if (ret > 0)
-		add_int(e, "status", ret);
-	else if (ret < 0)
-		add_str(e, "errno", intel_lm_errno_name(ret));
-	add_str(e, "message", msg);
-	add_str(e, "hint", hint ? hint : "");
-	json_object_object_add(root(c), "error", e);
+	json_object_object_add(root(c), "error", error_object(dev, vf, op, ret, msg, hint));
 }
 
 static void json_finish(struct cli *c, int status)
@@ -232,5 +306,7 @@ const struct printer print_json = {
 	.command = json_command,
 	.note = json_note,
 	.error = json_error,
+	.batch = json_batch,
+	.migrated = json_migrated,
 	.finish = json_finish,
 };

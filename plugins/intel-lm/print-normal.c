@@ -16,6 +16,9 @@ static FILE *result_stream(const struct cli *c)
 	return c->output_file && !strcmp(c->output_file, "-") ? stderr : stdout;
 }
 
+static void normal_error(struct cli *c, const char *dev, int vf, const char *op, int ret,
+			 const char *msg, const char *hint);
+
 static void human_size(char *buf, size_t len, uint64_t bytes)
 {
 	if (bytes >= (1u << 20) && !(bytes % (1u << 20)))
@@ -72,7 +75,9 @@ static void normal_query_size(struct cli *c, const struct session *s, uint16_t v
 static void normal_vf_done(struct cli *c, const struct session *s, uint16_t vf,
 			   const char *what)
 {
-	fprintf(result_stream(c), "%s VF %u: %s\n", s->dev.path, vf, what);
+	/* A resumed VF is running: say what was done. */
+	fprintf(result_stream(c), "%s VF %u: %s\n", s->dev.path, vf,
+		strcmp(what, "running") ? what : "resumed");
 }
 
 static void normal_saved(struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
@@ -83,13 +88,73 @@ static void normal_saved(struct cli *c, const struct session *s, uint16_t vf, ui
 }
 
 static void normal_loaded(struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
-			  const char *path, const struct intel_lm_blob_hdr *hdr)
+			  const char *path, uint16_t source_vf)
 {
 	fprintf(result_stream(c), "%s VF %u: loaded %u bytes of state from %s", s->dev.path, vf,
 		size, strcmp(path, "-") ? path : "standard input");
-	if (hdr)
-		fprintf(result_stream(c), " (saved from VF %u of PF %s)", hdr->vf, hdr->sn);
+	if (source_vf)
+		fprintf(result_stream(c), " (saved from VF %u)", source_vf);
 	fprintf(result_stream(c), "\n");
+}
+
+static void normal_batch(struct cli *c, const struct session *s, const struct vf_result *r,
+			 size_t n)
+{
+	size_t i, failed = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!r[i].ret) {
+			printf("%s VF %u: ok, %s", s->dev.path, r[i].vf, r[i].state);
+			if (r[i].size)
+				printf(", %u bytes", r[i].size);
+			if (r[i].path[0])
+				printf(", %s", r[i].path);
+			printf("\n");
+			continue;
+		}
+		failed++;
+		printf("%s VF %u: FAILED at %s: %s; the VF is %s\n", s->dev.path, r[i].vf,
+		       r[i].op, r[i].msg, r[i].state);
+		if (r[i].hint[0])
+			printf("  next: %s\n", r[i].hint);
+	}
+	printf("%s %s: %zu of %zu VFs succeeded\n", c->prog, c->cmd->name, n - failed, n);
+	if (failed)
+		fprintf(stderr, "%s %s: %zu of %zu VFs failed on %s (see above)\n", c->prog,
+			c->cmd->name, failed, n, s->dev.path);
+}
+
+static void ms(char *buf, size_t len, uint64_t ns)
+{
+	snprintf(buf, len, "%llu.%03llu ms", (unsigned long long)(ns / 1000000),
+		 (unsigned long long)(ns / 1000 % 1000));
+}
+
+static void normal_migrated(struct cli *c, const struct mig_report *r)
+{
+	const struct intel_lm_migration *m = r->m;
+	enum intel_lm_mig_step st;
+	char t[32];
+
+	printf("migrate %s VF %u -> %s VF %u%s\n", r->src->dev.path, m->src_vf, r->dst->dev.path,
+	       m->dst_vf, c->dry_run ? " (dry run: nothing sent)" : "");
+	for (st = 0; st < INTEL_LM_MIG_STEPS; st++) {
+		const char *res = st < m->failed ? "ok" : st == m->failed ? "FAILED" : "not run";
+
+		ms(t, sizeof(t), m->step_ns[st]);
+		printf("  %-20s %-8s %s\n", intel_lm_mig_step_name(st), res,
+		       st <= m->failed ? t : "");
+	}
+	ms(t, sizeof(t), m->downtime_ns);
+	if (!c->dry_run)
+		printf("  state size           %u bytes\n", m->size);
+	printf("  downtime             %s (source suspend to %s)\n", t,
+	       m->failed == INTEL_LM_MIG_STEPS ? "destination resume" : "source resumed");
+	if (r->kept)
+		printf("  state kept in        %s\n", r->kept);
+	if (m->failed < INTEL_LM_MIG_STEPS)
+		normal_error(c, r->src->dev.path, m->src_vf, intel_lm_mig_step_name(m->failed),
+			     m->ret, r->msg, r->hint);
 }
 
 static void normal_inspect(struct cli *c, const char *path, const struct intel_lm_blob_hdr *h,
@@ -184,5 +249,7 @@ const struct printer print_normal = {
 	.command = normal_command,
 	.note = normal_note,
 	.error = normal_error,
+	.batch = normal_batch,
+	.migrated = normal_migrated,
 	.finish = normal_finish,
 };

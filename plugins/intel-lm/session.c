@@ -57,9 +57,13 @@ int report_cmd(struct cli *c, const struct session *s, int vf, uint8_t opcode, i
 static void trace_cb(void *priv, const struct nvme_passthru_cmd *cmd, int ret, uint32_t result,
 		     uint64_t ns, bool dry_run)
 {
-	struct cli *c = priv;
+	struct session *s = priv;
+	struct cli *c = s->cli;
 
-	c->pr->command(c, c->device, cmd, ret, result, ns, dry_run);
+	pthread_mutex_lock(&c->out_lock);
+	c->pr->command(c, s->dev.path[0] ? s->dev.path : c->device, cmd, ret, result, ns,
+		       dry_run);
+	pthread_mutex_unlock(&c->out_lock);
 }
 
 /* For a VF's own controller, the PF's controller name from sysfs (physfn/nvme/nvmeX). */
@@ -162,11 +166,12 @@ int session_open(struct cli *c, struct session *s)
 
 	memset(s, 0, sizeof(*s));
 	s->dev.fd = -1;
+	s->cli = c;
 	s->opts.timeout_ms = c->timeout_ms;
 	s->opts.dry_run = c->dry_run;
 	if (c->verbose || c->dry_run) {
 		s->opts.trace = trace_cb;
-		s->opts.trace_priv = c;
+		s->opts.trace_priv = s;
 	}
 
 	if (!c->device) {
@@ -186,7 +191,9 @@ int session_open(struct cli *c, struct session *s)
 
 	if (c->cmd->sends_vendor_cmds && s->info.support != INTEL_LM_SUPPORTED) {
 		if (!c->force)
-			return report(c, s, c->vf_arg ? c->vf : -1, c->cmd->name, -EOPNOTSUPP,
+			return report(c, s, c->vf_arg && !c->vf_bad &&
+				      !intel_lm_vf_select_is_list(c->vf_arg) ? c->vf : -1,
+				      c->cmd->name, -EOPNOTSUPP,
 				      "this PF does not support Intel live migration: %s; nothing "
 				      "but Identify was sent\n--force sends the vendor commands "
 				      "anyway (the device will most likely reject them)",
@@ -214,7 +221,7 @@ int session_need_vf(struct cli *c, struct session *s)
 		intel_lm_vf_list_sysfs(&s->vfs, c->sysfs, s->dev.name);
 		s->have_vfs = true;
 	}
-	if (!c->vf_arg)
+	if (!c->vf_arg || (!c->vf_bad && intel_lm_vf_select_is_list(c->vf_arg)))
 		return 0;
 	if (!c->vf_bad && intel_lm_vf_find(&s->vfs, c->vf))
 		return 0;

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Output files and fatal signals: while a temporary output file exists, SIGINT, SIGTERM,
+ * SIGHUP and SIGQUIT remove it before the signal ends the process, so nothing half-written is
+ * ever left behind. SIGPIPE is ignored: a closed pipe is an EPIPE write error, reported like
+ * any other.
+ *
+ * The handler can only reach what is global: one slot per concurrent job, set and cleared by
+ * the job's thread, read by the handler with async-signal-safe calls only.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli-priv.h"
+
+static struct intel_lm_outfile *volatile pending[MAX_JOBS];
+static __thread int my_slot = -1;
+
+static void on_fatal_signal(int sig)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_JOBS; i++) {
+		struct intel_lm_outfile *out = pending[i];
+
+		if (out && out->tmp[0])
+			unlink(out->tmp);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void install_handlers(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa = { .sa_handler = on_fatal_signal };
+	size_t i;
+
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+void guard_output(struct intel_lm_outfile *out)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	int i;
+
+	pthread_once(&once, install_handlers);
+	for (i = 0; i < MAX_JOBS; i++) {
+		struct intel_lm_outfile *expected = NULL;
+
+		if (__atomic_compare_exchange_n(&pending[i], &expected, out, false,
+						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+			my_slot = i;
+			return;
+		}
+	}
+}
+
+void unguard_output(void)
+{
+	if (my_slot >= 0)
+		__atomic_store_n(&pending[my_slot], NULL, __ATOMIC_SEQ_CST);
+	my_slot = -1;
+}
+
+int write_state(const char *path, bool force, const struct intel_lm_ctrl_info *src, uint16_t vf,
+		const void *buf, uint32_t len)
+{
+	uint8_t raw_hdr[INTEL_LM_BLOB_HDR_LEN];
+	struct intel_lm_blob_hdr hdr;
+	struct intel_lm_outfile out;
+	int ret;
+
+	ret = intel_lm_outfile_open(&out, path, force);
+	if (ret)
+		return ret;
+	guard_output(&out);
+	if (src) {
+		intel_lm_blob_hdr_init(&hdr, src, vf, buf, len, time(NULL));
+		intel_lm_blob_encode(&hdr, raw_hdr);
+		ret = intel_lm_outfile_write(&out, raw_hdr, sizeof(raw_hdr));
+	}
+	if (!ret)
+		ret = intel_lm_outfile_write(&out, buf, len);
+	if (!ret)
+		ret = intel_lm_outfile_commit(&out);
+	else
+		intel_lm_outfile_abort(&out);
+	unguard_output();
+	return ret;
+}

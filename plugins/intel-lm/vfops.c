@@ -1,0 +1,508 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * query-size, suspend, resume, save and load, for one VF or many (--vf=1,3,5-8 or all). Each
+ * VF's work is a job: it takes the VF's lock, runs, and records its outcome in a vf_result,
+ * which the print back end reports. Batches run their jobs on --jobs threads that share the
+ * PF's file descriptor (admin commands can be outstanding together).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli-priv.h"
+
+struct vf_op {
+	const char *name;
+	const char *done;	/* the VF's state after success */
+	void (*run)(struct cli *c, struct session *s, struct vf_result *r);
+	void (*print)(struct cli *c, const struct session *s, const struct vf_result *r);
+};
+
+/* Record a failure: @fmt gives the message, and after a "\n" what to do next. */
+static void fail(struct vf_result *r, const char *op, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void fail(struct vf_result *r, const char *op, int ret, const char *fmt, ...)
+{
+	char *nl;
+	va_list ap;
+
+	r->op = op;
+	r->ret = ret;
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	va_end(ap);
+	nl = strchr(r->msg, '\n');
+	r->hint[0] = '\0';
+	if (nl) {
+		snprintf(r->hint, sizeof(r->hint), "%s", nl + 1);
+		*nl = '\0';
+	}
+}
+
+/* A command the device failed. An NVMe status means the device refused: nothing changed. */
+static void fail_cmd(struct cli *c, const struct session *s, struct vf_result *r,
+		     uint8_t opcode, int ret)
+{
+	const char *h = intel_lm_hint(ret, opcode);
+
+	r->op = intel_lm_opcode_name(opcode);
+	r->ret = ret;
+	r->device_error = true;
+	intel_lm_strerror(ret, opcode, r->msg, sizeof(r->msg));
+	if (!strcmp(h, "suspend the VF first"))
+		snprintf(r->hint, sizeof(r->hint), "%s: %s suspend %s --vf=%u", h, c->prog,
+			 s->dev.path, r->vf);
+	else
+		snprintf(r->hint, sizeof(r->hint), "%s", h);
+	/* A negative errno from the kernel leaves the command's effect unknown. */
+	if (ret < 0)
+		r->state = "unknown";
+}
+
+static int lock_vf(struct cli *c, const struct session *s, struct vf_result *r,
+		   struct intel_lm_lock *lk)
+{
+	char what[256], holder[256];
+	int ret;
+
+	lk->fd = -1;
+	if (c->dry_run)
+		return 0;
+	snprintf(what, sizeof(what), "pid %d: %s %s %s --vf=%u", (int)getpid(), c->prog,
+		 c->cmd->name, s->dev.path, r->vf);
+	ret = intel_lm_lock_vf(c->lock_dir, s->info.sn, r->vf, c->wait_ms, what, lk, holder,
+			       sizeof(holder));
+	if (ret == -EWOULDBLOCK)
+		fail(r, "lock", ret, "another process is working on this VF (%s); waited %u ms"
+		     "\nwait for it to finish, or wait longer with --wait=SECONDS", holder,
+		     c->wait_ms);
+	else if (ret)
+		fail(r, "lock", ret, "cannot take the VF's lock: %s (%s)\ncheck %s, or set "
+		     "INTEL_LM_LOCK_DIR to a writable directory", strerror(-ret),
+		     intel_lm_errno_name(ret), c->lock_dir ? c->lock_dir : INTEL_LM_LOCK_DIR);
+	return ret;
+}
+
+static void run_query(struct cli *c, struct session *s, struct vf_result *r)
+{
+	int ret = intel_lm_query_size(s->dev.fd, r->vf, &s->opts, &r->size);
+
+	if (ret)
+		fail_cmd(c, s, r, INTEL_LM_OPC_QUERY_DATA_SIZE, ret);
+}
+
+static void run_suspend(struct cli *c, struct session *s, struct vf_result *r)
+{
+	int ret = intel_lm_suspend(s->dev.fd, r->vf, &s->opts);
+
+	if (ret)
+		fail_cmd(c, s, r, INTEL_LM_OPC_SUSPEND, ret);
+}
+
+static void run_resume(struct cli *c, struct session *s, struct vf_result *r)
+{
+	int ret = intel_lm_resume(s->dev.fd, r->vf, &s->opts);
+
+	if (ret)
+		fail_cmd(c, s, r, INTEL_LM_OPC_RESUME, ret);
+}
+
+static void output_failed(struct vf_result *r, const char *op, int ret)
+{
+	switch (-ret) {
+	case EEXIST:
+		fail(r, op, ret, "%s exists\nchoose another name, or add --force to replace it",
+		     r->path);
+		break;
+	case EISDIR:
+		fail(r, op, ret, "%s is a directory\nname a file", r->path);
+		break;
+	case EPIPE:
+		fail(r, op, ret, "the reader of standard output went away (EPIPE); the state was "
+		     "not delivered\nthe VF stays suspended: save it again, or resume it");
+		break;
+	default:
+		fail(r, op, ret, "cannot write %s: %s (%s); nothing was left at that path\ncheck "
+		     "the directory's permissions and free space", r->path, strerror(-ret),
+		     intel_lm_errno_name(ret));
+	}
+}
+
+static void size_refused(struct vf_result *r, const struct session *s, int ret)
+{
+	if (ret == -ENODATA)
+		fail(r, "check size", ret, "the device reported a state size of 0 bytes; no data "
+		     "command was sent\nsuspend the VF before asking its size; if it persists, "
+		     "the firmware is misbehaving");
+	else
+		fail(r, "check size", ret, "the state is %u bytes, above the %u bytes this PF can "
+		     "move in one command (%s); no data command was sent\nthe commands have no "
+		     "offset field, so the state cannot be moved in pieces", r->size,
+		     s->limit.max_bytes, intel_lm_limit_reason(s->limit.src));
+}
+
+static void run_save(struct cli *c, struct session *s, struct vf_result *r)
+{
+	void *buf;
+	int ret;
+
+	ret = intel_lm_query_size(s->dev.fd, r->vf, &s->opts, &r->size);
+	if (ret) {
+		fail_cmd(c, s, r, INTEL_LM_OPC_QUERY_DATA_SIZE, ret);
+		return;
+	}
+	if (c->dry_run)
+		return;
+	ret = intel_lm_check_size(r->size, &s->limit);
+	if (ret) {
+		size_refused(r, s, ret);
+		return;
+	}
+	buf = intel_lm_state_alloc(r->size);
+	if (!buf) {
+		fail(r, "save", -ENOMEM, "cannot allocate %u bytes", r->size);
+		return;
+	}
+	ret = intel_lm_save(s->dev.fd, r->vf, buf, r->size, &s->opts);
+	if (ret) {
+		fail_cmd(c, s, r, INTEL_LM_OPC_SAVE_DATA, ret);
+	} else {
+		/* The device saved (and disabled the VF controller) even if the file fails. */
+		r->state = "saved";
+		ret = write_state(r->path, c->force, c->raw ? NULL : &s->info, r->vf, buf,
+				  r->size);
+		if (ret)
+			output_failed(r, "write", ret);
+	}
+	intel_lm_state_free(buf, r->size);
+}
+
+static int open_input(const char *path)
+{
+	int fd;
+
+	if (!strcmp(path, "-"))
+		return STDIN_FILENO;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static void input_failed(struct cli *c, const struct session *s, struct vf_result *r, int ret)
+{
+	switch (-ret) {
+	case EFBIG:
+		fail(r, "read", ret, "%s holds a state larger than the %u bytes this PF can take "
+		     "(%s); nothing was sent\nload it on a PF that can take it", r->path,
+		     s->limit.max_bytes, intel_lm_limit_reason(s->limit.src));
+		break;
+	case ENODATA:
+	case EILSEQ:
+	case EPROTONOSUPPORT:
+	case EBADMSG:
+	case EPROTO:
+	case E2BIG:
+		fail(r, "verify", ret, "%s: %s; nothing was sent to the device\n'%s inspect %s' "
+		     "shows what the file holds", r->path, intel_lm_blob_strerror(ret), c->prog,
+		     r->path);
+		break;
+	default:
+		fail(r, "read", ret, "cannot read %s: %s (%s)", r->path, strerror(-ret),
+		     intel_lm_errno_name(ret));
+	}
+}
+
+static void run_load(struct cli *c, struct session *s, struct vf_result *r)
+{
+	struct intel_lm_blob_hdr hdr;
+	char why[512];
+	void *buf = NULL;
+	int fd, ret;
+
+	/* Everything about the file is checked before a command reaches the device. */
+	fd = open_input(r->path);
+	if (fd < 0) {
+		input_failed(c, s, r, fd);
+		return;
+	}
+	if (c->raw) {
+		ret = intel_lm_raw_read(fd, s->limit.max_bytes, &buf, &r->size);
+	} else {
+		ret = intel_lm_blob_read(fd, s->limit.max_bytes, &hdr, &buf);
+		r->size = hdr.payload_len;
+		r->source_vf = hdr.vf;
+	}
+	if (fd > STDIN_FILENO)
+		close(fd);
+	if (ret) {
+		input_failed(c, s, r, ret);
+		return;
+	}
+	if (!c->raw && intel_lm_blob_check_identity(&hdr, &s->info, why, sizeof(why))) {
+		if (!c->force) {
+			fail(r, "verify", -EXDEV, "%s was saved on a different kind of PF: %s; "
+			     "nothing was sent\nIntel supports migration only between identical "
+			     "devices; --force loads it anyway", r->path, why);
+			goto out;
+		}
+		snprintf(r->hint, sizeof(r->hint), "%s was saved on a different kind of PF (%s); "
+			 "loading anyway (--force)", r->path, why);
+	}
+	ret = intel_lm_load(s->dev.fd, r->vf, buf, r->size, &s->opts);
+	if (ret)
+		fail_cmd(c, s, r, INTEL_LM_OPC_LOAD_DATA, ret);
+out:
+	intel_lm_state_free(buf, r->size);
+}
+
+static void print_query(struct cli *c, const struct session *s, const struct vf_result *r)
+{
+	c->pr->query_size(c, s, r->vf, r->size);
+}
+
+static void print_state(struct cli *c, const struct session *s, const struct vf_result *r)
+{
+	if (!c->dry_run)
+		c->pr->vf_done(c, s, r->vf, r->state);
+}
+
+static void print_saved(struct cli *c, const struct session *s, const struct vf_result *r)
+{
+	if (c->dry_run)
+		c->pr->note(c, "would send SAVE_DATA (opcode 0xd2) to VF %u with the data length "
+			    "QUERY_DATA_SIZE returns, then write %s", r->vf, r->path);
+	else
+		c->pr->saved(c, s, r->vf, r->size, r->path, c->raw);
+}
+
+static void print_loaded(struct cli *c, const struct session *s, const struct vf_result *r)
+{
+	/* A successful load may carry a note (the --force identity override). */
+	if (r->hint[0])
+		c->pr->note(c, "%s", r->hint);
+	if (r->source_vf && r->source_vf != r->vf)
+		c->pr->note(c, "the state was saved from VF %u and goes to VF %u", r->source_vf,
+			    r->vf);
+	if (!c->dry_run)
+		c->pr->loaded(c, s, r->vf, r->size, r->path, r->source_vf);
+}
+
+static const struct vf_op op_query = { "query-size", "unchanged", run_query, print_query };
+static const struct vf_op op_suspend = { "suspend", "suspended", run_suspend, print_state };
+static const struct vf_op op_resume = { "resume", "running", run_resume, print_state };
+static const struct vf_op op_save = { "save", "saved", run_save, print_saved };
+static const struct vf_op op_load = { "load", "loaded", run_load, print_loaded };
+
+static void run_job(struct cli *c, struct session *s, const struct vf_op *op,
+		    struct vf_result *r)
+{
+	struct intel_lm_lock lk;
+
+	r->state = "unchanged";
+	if (lock_vf(c, s, r, &lk))
+		return;
+	op->run(c, s, r);
+	if (!r->ret)
+		r->state = op->done;
+	intel_lm_unlock_vf(&lk);
+}
+
+struct batch {
+	struct cli *c;
+	struct session *s;
+	const struct vf_op *op;
+	struct vf_result *results;
+	size_t n;
+	size_t next;		/* the next job to take, atomically */
+};
+
+static void *batch_worker(void *arg)
+{
+	struct batch *b = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) < b->n)
+		run_job(b->c, b->s, b->op, &b->results[i]);
+	return NULL;
+}
+
+/* Run the jobs on up to --jobs threads; the calling thread is one of them. */
+static void run_batch(struct batch *b)
+{
+	pthread_t tids[MAX_JOBS];
+	unsigned int want = b->c->jobs, started = 0, i;
+
+	if (want > b->n)
+		want = (unsigned int)b->n;
+	for (i = 1; i < want; i++) {
+		if (pthread_create(&tids[started], NULL, batch_worker, b))
+			break;
+		started++;
+	}
+	batch_worker(b);
+	for (i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+}
+
+/* The file of VF @vf in a batch directory: DIR/vfN.blob, or DIR/vfN.bin for --raw. */
+static void batch_path(const struct cli *c, const char *dir, uint16_t vf, char *path,
+		       size_t len)
+{
+	if (snprintf(path, len, "%s/vf%u.%s", dir, vf, c->raw ? "bin" : "blob") >= (int)len)
+		path[0] = '\0';
+}
+
+/* Before any command: the batch directory exists (save creates it, 0700) and no file in it
+ * would be replaced without --force. */
+static int batch_prepare_files(struct cli *c, const struct session *s, struct batch *b)
+{
+	const char *dir = c->cmd->run == cmd_save ? c->output_file : c->input_file;
+	struct stat st;
+	size_t i;
+	int ret;
+
+	if (!strcmp(dir, "-"))
+		return report(c, s, -1, c->cmd->name, -EINVAL, "several VFs cannot share standard "
+			      "%s\nname a directory: one file per VF, vfN.%s",
+			      c->cmd->run == cmd_save ? "output" : "input", c->raw ? "bin" : "blob");
+	if (c->cmd->run == cmd_save && !c->dry_run && mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return report(c, s, -1, c->cmd->name, -errno, "cannot create the directory %s: "
+			      "%s\ncheck the permissions of its parent", dir, strerror(errno));
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return report(c, s, -1, c->cmd->name, -ENOTDIR, "%s is not a directory\nwith "
+			      "several VFs, name a directory holding one file per VF (vfN.%s)", dir,
+			      c->raw ? "bin" : "blob");
+	for (i = 0; i < b->n; i++) {
+		batch_path(c, dir, b->results[i].vf, b->results[i].path,
+			   sizeof(b->results[i].path));
+		if (c->cmd->run != cmd_save || c->dry_run)
+			continue;
+		ret = intel_lm_outfile_check(b->results[i].path, c->force);
+		if (ret == -EEXIST)
+			return report(c, s, b->results[i].vf, c->cmd->name, ret, "%s exists; "
+				      "nothing was sent\nchoose another directory, or add --force to "
+				      "replace the files", b->results[i].path);
+		if (ret)
+			return report(c, s, b->results[i].vf, c->cmd->name, ret, "cannot write "
+				      "%s: %s; nothing was sent", b->results[i].path, strerror(-ret));
+	}
+	return 0;
+}
+
+static int run_vf_op(struct cli *c, const struct vf_op *op)
+{
+	struct batch b = { .c = c, .op = op };
+	struct session s;
+	const char *bad;
+	char valid[256];
+	uint16_t *vfs = NULL;
+	size_t i;
+	int ret;
+
+	/* A single output file is refused before anything reaches the device. */
+	if (op == &op_save && !intel_lm_vf_select_is_list(c->vf_arg)) {
+		ret = intel_lm_outfile_check(c->output_file, c->force);
+		if (ret) {
+			struct vf_result r = { .vf = c->vf };
+
+			snprintf(r.path, sizeof(r.path), "%s", c->output_file);
+			output_failed(&r, "save", ret);
+			return report(c, NULL, -1, r.op, r.ret, "%s\n%s", r.msg, r.hint);
+		}
+	}
+
+	ret = session_open(c, &s);
+	if (!ret)
+		ret = session_need_vf(c, &s);
+	if (ret)
+		goto out;
+
+	ret = intel_lm_vf_select(c->vf_arg, &s.vfs, &vfs, &b.n, &bad);
+	if (ret || !b.n) {
+		intel_lm_vf_list_format(&s.vfs, valid, sizeof(valid));
+		if (ret == -ENOENT)
+			ret = report(c, &s, vfs[0], "check --vf", ret, "VF %u is not a VF of this "
+				     "PF; this PF's VFs are: %s\nname only VFs it has (see '%s info "
+				     "%s')", vfs[0], valid, c->prog, s.dev.path);
+		else
+			ret = report(c, &s, -1, "check --vf", ret ? ret : -ENOENT, "--vf=%s %s; "
+				     "this PF's VFs are: %s\nuse VF indexes (1 to 65535), ranges "
+				     "(5-8), lists (1,3,5-8) or all", c->vf_arg, ret ? "is malformed" :
+				     "names no VF", valid);
+		goto out;
+	}
+	b.s = &s;
+	b.results = calloc(b.n, sizeof(*b.results));
+	if (!b.results) {
+		ret = report(c, &s, -1, c->cmd->name, -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < b.n; i++)
+		b.results[i].vf = vfs[i];
+
+	if (!intel_lm_vf_select_is_list(c->vf_arg)) {
+		struct vf_result *r = &b.results[0];
+
+		snprintf(r->path, sizeof(r->path), "%s", op == &op_save ? c->output_file :
+			 op == &op_load ? c->input_file : "");
+		run_job(c, &s, op, r);
+		if (r->ret) {
+			c->pr->error(c, s.dev.path, r->vf, r->op, r->ret, r->msg, r->hint);
+			ret = EXIT_FAILED;
+		} else {
+			op->print(c, &s, r);
+		}
+		goto out;
+	}
+
+	if ((op == &op_save || op == &op_load) && (ret = batch_prepare_files(c, &s, &b)))
+		goto out;
+	run_batch(&b);
+	c->pr->batch(c, &s, b.results, b.n);
+	ret = EXIT_OK;
+	for (i = 0; i < b.n; i++)
+		if (b.results[i].ret)
+			ret = EXIT_FAILED;
+out:
+	if (b.results) {
+		for (i = 0; i < b.n; i++)
+			explicit_bzero(&b.results[i], sizeof(b.results[i]));
+		free(b.results);
+	}
+	free(vfs);
+	session_close(&s);
+	return ret;
+}
+
+int cmd_query_size(struct cli *c)
+{
+	return run_vf_op(c, &op_query);
+}
+
+int cmd_suspend(struct cli *c)
+{
+	return run_vf_op(c, &op_suspend);
+}
+
+int cmd_resume(struct cli *c)
+{
+	return run_vf_op(c, &op_resume);
+}
+
+int cmd_save(struct cli *c)
+{
+	return run_vf_op(c, &op_save);
+}
+
+int cmd_load(struct cli *c)
+{
+	return run_vf_op(c, &op_load);
+}
