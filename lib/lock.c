@@ -47,6 +47,27 @@ static void read_holder(int fd, char *holder, size_t len)
 		snprintf(holder, len, "unknown (it recorded nothing)");
 }
 
+/* mkdir -p: parents 0755 (as /run/lock would be), the lock directory itself 0700. */
+static int make_dir(const char *dir)
+{
+	char path[4096];
+	size_t i;
+
+	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	for (i = 1; path[i]; i++) {
+		if (path[i] != '/')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		path[i] = '/';
+	}
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
 int intel_lm_lock_vf(const char *dir, const char *pf_serial, uint16_t vf, unsigned int wait_ms,
 		     const char *what, struct intel_lm_lock *lock, char *holder, size_t len)
 {
@@ -57,8 +78,9 @@ int intel_lm_lock_vf(const char *dir, const char *pf_serial, uint16_t vf, unsign
 	lock->fd = -1;
 	if (!dir || !*dir)
 		dir = INTEL_LM_LOCK_DIR;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
+	n = make_dir(dir);
+	if (n)
+		return n;
 	safe_name(serial, sizeof(serial), pf_serial);
 	if (snprintf(lock->path, sizeof(lock->path), "%s/%s-vf%u.lock", dir, serial, vf) >=
 	    (int)sizeof(lock->path))

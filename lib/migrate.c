@@ -50,7 +50,7 @@ uint8_t intel_lm_mig_step_opcode(enum intel_lm_mig_step step)
 
 int intel_lm_migrate(struct intel_lm_migration *m)
 {
-	bool dry = m->opts && m->opts->dry_run;
+	bool dry = (m->src_opts && m->src_opts->dry_run) || (m->dst_opts && m->dst_opts->dry_run);
 	enum intel_lm_mig_step step;
 	uint64_t start, t0 = 0;
 	void *state = NULL;
@@ -60,6 +60,7 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 	m->ret = 0;
 	m->size = 0;
 	m->src_resumed = false;
+	m->rollback_skipped = false;
 	m->rollback_ret = 0;
 	m->downtime_ns = 0;
 	memset(m->step_ns, 0, sizeof(m->step_ns));
@@ -70,10 +71,10 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 			t0 = start;
 		switch (step) {
 		case INTEL_LM_MIG_SRC_SUSPEND:
-			ret = intel_lm_suspend(m->src_fd, m->src_vf, m->opts);
+			ret = intel_lm_suspend(m->src_fd, m->src_vf, m->src_opts);
 			break;
 		case INTEL_LM_MIG_SRC_QUERY:
-			ret = intel_lm_query_size(m->src_fd, m->src_vf, m->opts, &m->size);
+			ret = intel_lm_query_size(m->src_fd, m->src_vf, m->src_opts, &m->size);
 			if (!ret && !dry)
 				ret = intel_lm_check_size(m->size, &m->limit);
 			break;
@@ -81,7 +82,7 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 			if (dry)
 				break;
 			state = intel_lm_state_alloc(m->size);
-			ret = state ? intel_lm_save(m->src_fd, m->src_vf, state, m->size, m->opts) :
+			ret = state ? intel_lm_save(m->src_fd, m->src_vf, state, m->size, m->src_opts) :
 				      -ENOMEM;
 			break;
 		case INTEL_LM_MIG_KEEP:
@@ -89,14 +90,14 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 				ret = m->keep(m->keep_priv, state, m->size);
 			break;
 		case INTEL_LM_MIG_DST_SUSPEND:
-			ret = intel_lm_suspend(m->dst_fd, m->dst_vf, m->opts);
+			ret = intel_lm_suspend(m->dst_fd, m->dst_vf, m->dst_opts);
 			break;
 		case INTEL_LM_MIG_DST_LOAD:
 			if (!dry)
-				ret = intel_lm_load(m->dst_fd, m->dst_vf, state, m->size, m->opts);
+				ret = intel_lm_load(m->dst_fd, m->dst_vf, state, m->size, m->dst_opts);
 			break;
 		case INTEL_LM_MIG_DST_RESUME:
-			ret = intel_lm_resume(m->dst_fd, m->dst_vf, m->opts);
+			ret = intel_lm_resume(m->dst_fd, m->dst_vf, m->dst_opts);
 			break;
 		case INTEL_LM_MIG_STEPS:
 			break;
@@ -109,9 +110,17 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 	if (ret) {
 		m->failed = step;
 		m->ret = ret;
-		/* A failed source SUSPEND may still have taken effect (a timeout): resume too. */
-		m->rollback_ret = intel_lm_resume(m->src_fd, m->src_vf, m->opts);
-		m->src_resumed = m->rollback_ret == 0;
+		if (step == INTEL_LM_MIG_DST_RESUME && ret < 0) {
+			/*
+			 * The destination's RESUME may have taken effect: resuming the source too
+			 * could leave two running copies of one VF. The caller must look first.
+			 */
+			m->rollback_skipped = true;
+		} else {
+			/* A failed source SUSPEND may still have taken effect (a timeout). */
+			m->rollback_ret = intel_lm_resume(m->src_fd, m->src_vf, m->src_opts);
+			m->src_resumed = m->rollback_ret == 0;
+		}
 	}
 	m->downtime_ns = mono_ns() - t0;
 	intel_lm_state_free(state, m->size);

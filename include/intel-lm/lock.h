@@ -28,7 +28,8 @@ struct intel_lm_lock {
 
 /**
  * intel_lm_lock_vf() - Take the lock of one VF of one PF
- * @dir:	the lock directory, NULL for INTEL_LM_LOCK_DIR; created (mode 0700) when missing
+ * @dir:	the lock directory, NULL for INTEL_LM_LOCK_DIR; created (mode 0700, missing parents
+ *		0755) when missing
  * @pf_serial:	the PF's serial number (from Identify)
  * @vf:		the VF index
  * @wait_ms:	how long to wait for another holder, in milliseconds; 0 = do not wait

@@ -56,13 +56,17 @@ typedef int (*intel_lm_keep_fn)(void *priv, const void *state, uint32_t len);
  * @dst_fd:	the destination PF (may be the same PF as the source)
  * @dst_vf:	the destination VF index
  * @limit:	the largest state both PFs can move (the smaller of their limits)
- * @opts:	submission options for every command, or NULL
+ * @src_opts:	submission options for the source PF's commands, or NULL
+ * @dst_opts:	submission options for the destination PF's commands, or NULL
  * @keep:	optional; called after SAVE_DATA, before anything touches the destination
  * @keep_priv:	passed to @keep
  * @failed:	set to the step that failed, or %INTEL_LM_MIG_STEPS when all succeeded
  * @ret:	set to what that step returned (0, an NVMe status, or a negative errno)
  * @size:	set to the state size
  * @src_resumed: set when the rollback resumed the source VF
+ * @rollback_skipped: set when the source was deliberately not resumed: the destination's
+ *		RESUME failed with an errno, so it may be running, and two running copies of
+ *		one VF must never exist
  * @rollback_ret: set to what the rollback RESUME returned (0 when none was needed or it worked)
  * @step_ns:	set to each step's duration in nanoseconds (0 for steps not run)
  * @downtime_ns: set to the time from the source SUSPEND to the destination RESUME's
@@ -74,7 +78,8 @@ struct intel_lm_migration {
 	int dst_fd;
 	uint16_t dst_vf;
 	struct intel_lm_limit limit;
-	const struct intel_lm_opts *opts;
+	const struct intel_lm_opts *src_opts;
+	const struct intel_lm_opts *dst_opts;
 	intel_lm_keep_fn keep;
 	void *keep_priv;
 
@@ -82,6 +87,7 @@ struct intel_lm_migration {
 	int ret;
 	uint32_t size;
 	bool src_resumed;
+	bool rollback_skipped;
 	int rollback_ret;
 	uint64_t step_ns[INTEL_LM_MIG_STEPS];
 	uint64_t downtime_ns;
@@ -92,9 +98,10 @@ struct intel_lm_migration {
  * @m:		what to do; the results are filled in
  *
  * Source: SUSPEND, QUERY_DATA_SIZE (checked against @m->limit before any data command),
- * SAVE_DATA; then @m->keep; destination: SUSPEND, LOAD_DATA, RESUME. When any step after the
- * source SUSPEND fails, the source VF is RESUMEd and the destination VF is left as it is
- * (suspended when its SUSPEND went through). Nothing is retried. With @m->opts->dry_run the
+ * SAVE_DATA; then @m->keep; destination: SUSPEND, LOAD_DATA, RESUME. When any step fails, the
+ * source VF is RESUMEd and the destination VF is left as it is (suspended when its SUSPEND went
+ * through), except when the destination RESUME fails with an errno: it may have started, so
+ * the source stays suspended (@m->rollback_skipped). Nothing is retried. With dry_run in either options the
  * commands are traced, not sent, and the data steps are skipped.
  *
  * Return: 0 when every step succeeded; otherwise @m->ret (a positive NVMe status or a

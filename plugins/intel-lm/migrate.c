@@ -65,7 +65,11 @@ static void describe_failure(struct cli *c, struct mig_report *r, const struct k
 	else
 		intel_lm_strerror(m->ret, opc, what, sizeof(what));
 
-	if (m->src_resumed)
+	if (m->rollback_skipped)
+		snprintf(rollback, sizeof(rollback), "the source VF %u of %s was left suspended, "
+			 "because the destination may have started and two running copies must "
+			 "never exist", m->src_vf, r->src->dev.path);
+	else if (m->src_resumed)
 		snprintf(rollback, sizeof(rollback), "the source VF %u of %s was resumed",
 			 m->src_vf, r->src->dev.path);
 	else
@@ -76,7 +80,11 @@ static void describe_failure(struct cli *c, struct mig_report *r, const struct k
 	snprintf(r->msg, sizeof(r->msg), "%s; %s; the destination VF %u of %s is %s%s", what,
 		 rollback, m->dst_vf, r->dst->dev.path, r->dst_state, kept);
 
-	if (!m->src_resumed)
+	if (m->rollback_skipped)
+		snprintf(r->hint, sizeof(r->hint), "find out whether the destination VF %u of %s "
+			 "runs; only if it does not, resume the source: %s resume %s --vf=%u",
+			 m->dst_vf, r->dst->dev.path, c->prog, r->src->dev.path, m->src_vf);
+	else if (!m->src_resumed)
 		snprintf(r->hint, sizeof(r->hint), "resume the source by hand: %s resume %s --vf=%u",
 			 c->prog, r->src->dev.path, m->src_vf);
 	else if (m->failed >= INTEL_LM_MIG_DST_SUSPEND)
@@ -184,7 +192,8 @@ int cmd_migrate(struct cli *c)
 	m.dst_fd = dst.dev.fd;
 	m.dst_vf = c->to_vf;
 	m.limit = src.limit.max_bytes <= dst.limit.max_bytes ? src.limit : dst.limit;
-	m.opts = &src.opts;
+	m.src_opts = &src.opts;
+	m.dst_opts = &dst.opts;
 	if (!c->dry_run) {
 		if (c->keep) {
 			k.path = c->keep;

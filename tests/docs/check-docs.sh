@@ -166,10 +166,10 @@ for page in "$doc"/*.txt; do
 	name=${name%.txt}
 	t=$(title "$page")
 	underline=$(grep -v '^//' "$page" | sed -n 2p)
-	if [[ $t =~ ^$name\(([0-9])\)$ ]] && [ "${#underline}" -eq "${#t}" ] &&
-	   [[ $underline =~ ^=+$ ]]; then
+	volume=
+	[[ $t =~ ^$name\(([0-9])\)$ ]] && volume=${BASH_REMATCH[1]}
+	if [ -n "$volume" ] && [ "${#underline}" -eq "${#t}" ] && [[ $underline =~ ^=+$ ]]; then
 		pass
-		volume=${BASH_REMATCH[1]}
 	else
 		fail "$rel: the title is not '$name(N)' underlined with as many '='"
 		continue
@@ -198,7 +198,7 @@ if [ -f "$overview" ]; then
 		grep -qE "^\*?$cmd\*?::" <<<"$cmdsec"
 		check $? "nvme-intel-lm.txt: COMMANDS does not list $cmd"
 	done
-	keys=$(grep -oE '(add_[a-z0-9_]+|json_object_object_add)\([^,()]+, "[A-Za-z0-9_]+"' "$json_src" |
+	keys=$(grep -oE '(add_[a-z0-9_]+|json_object_object_add)\((root\(c\)|[A-Za-z0-9_>.-]+), "[A-Za-z0-9_]+"' "$json_src" |
 	       sed -E 's/.*"([A-Za-z0-9_]+)"$/\1/' | sort -u)
 	[ -n "$keys" ]
 	check $? "no JSON keys found in $json_src"

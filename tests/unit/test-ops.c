@@ -1612,13 +1612,19 @@ static const struct {
 	  false },
 	{ INTEL_LM_MIG_DST_LOAD, "", "fault = 0xd5 1 EACCES", 0, -EACCES, EMU_VF_SUSPENDED,
 	  false },
+	{ INTEL_LM_MIG_DST_RESUME, "", "fault = 0xcc 1 0x400c", 0, 0x400c, EMU_VF_LOADED, true },
 	{ INTEL_LM_MIG_DST_RESUME, "", "fault = 0xcc 1 EINTR", 0, -EINTR, EMU_VF_LOADED, true },
 };
 
-/* a failure at any step resumes the source VF and leaves the destination VF as it is */
+/*
+ * A failure at any step resumes the source VF and leaves the destination VF as it is, except
+ * a destination RESUME that failed with an errno: the destination may run, so the source must
+ * stay suspended.
+ */
 START_TEST(migrate_rollback)
 {
 	enum intel_lm_mig_step step = mig_faults[_i].step;
+	bool skip = step == INTEL_LM_MIG_DST_RESUME && mig_faults[_i].ret < 0;
 	struct intel_lm_migration m;
 	struct intel_lm_dev src, dst;
 	struct keeper k = { .ret = mig_faults[_i].keep_ret };
@@ -1630,16 +1636,17 @@ START_TEST(migrate_rollback)
 	ck_assert_msg(m.failed == step, "failed at %s, expected %s",
 		      intel_lm_mig_step_name(m.failed), intel_lm_mig_step_name(step));
 	ck_assert_int_eq(m.ret, mig_faults[_i].ret);
-	ck_assert(m.src_resumed);
+	ck_assert(m.src_resumed == !skip);
+	ck_assert(m.rollback_skipped == skip);
 	ck_assert_int_eq(m.rollback_ret, 0);
 	ck_assert_uint_eq(m.size, step > INTEL_LM_MIG_SRC_QUERY ? STATE_SIZE(8) : 0);
 	for (i = step + 1; i < INTEL_LM_MIG_STEPS; i++)
 		ck_assert_uint_eq(m.step_ns[i], 0);
 	ck_assert_int_eq(k.calls, step >= INTEL_LM_MIG_KEEP);
 
-	assert_vf("nvme0", 3, EMU_VF_RUNNING, false);
-	ck_assert_int_eq(emu_counter("nvme0", 0xcc), 1);
-	ck_assert_int_eq(trace_lines("dev=nvme0 opcode=0xcc ", "cdw10=0x00000003 "), 1);
+	assert_vf("nvme0", 3, skip ? EMU_VF_SAVED : EMU_VF_RUNNING, false);
+	ck_assert_int_eq(emu_counter("nvme0", 0xcc), skip ? 0 : 1);
+	ck_assert_int_eq(trace_lines("dev=nvme0 opcode=0xcc ", "cdw10=0x00000003 "), skip ? 0 : 1);
 	assert_vf("nvme1", 1, mig_faults[_i].dst, mig_faults[_i].dst_loaded);
 	/* nothing was sent to the destination before the source's state was kept */
 	if (step <= INTEL_LM_MIG_KEEP)
@@ -1742,11 +1749,11 @@ START_TEST(migrate_options_per_pf)
 	struct intel_lm_dev src, dst;
 	struct keeper k = { 0 };
 
-	emu_start(MIG_CONF, "", "fault = 0xcc 1 EIO");
+	emu_start(MIG_CONF, "", "fault = 0xcc 1 0x4006");
 	mig_init(&m, &src, &dst, &k);
 	m.src_opts = &so;
 	m.dst_opts = &dopt;
-	ck_assert_int_eq(intel_lm_migrate(&m), -EIO);
+	ck_assert_int_eq(intel_lm_migrate(&m), 0x4006);
 	ck_assert_int_eq(m.failed, INTEL_LM_MIG_DST_RESUME);
 	/* suspend, query, save and the rollback's resume on the source */
 	ck_assert_int_eq(trace_lines("dev=nvme0 ", "timeout_ms=1111 "), 4);

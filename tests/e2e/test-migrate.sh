@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# End-to-end: cold migration at scale. Batches over many VFs with several jobs, migrate with a
+# failure injected at each step, locks between concurrent processes, and the host-to-host
+# example script with ssh replaced by a local command.
+set -u
+. "$(dirname "$0")/lib.sh"
+e2e_init e2e-migrate "$1"
+export INTEL_LM_LOCK_DIR=$T/locks TMPDIR=$T
+
+prog_n=0
+for P in "${PROGS[@]}"; do
+	p=${P##*/}
+	D=$T/prog$((++prog_n))
+	mkdir -p "$D"
+
+	# 64 VFs saved and loaded in one invocation each, 8 jobs
+	emu_two_pfs "vfs = 64" "vfs = 64"
+	run "$P" suspend /dev/nvme0 --vf=all --jobs=8
+	expect_rc 0 "$p suspend --vf=all of 64 VFs"
+	expect_out "64 of 64 VFs succeeded" "$p batch summary"
+	run "$P" save /dev/nvme0 --vf=all --jobs=8 -o "$D/all" --output-format=json
+	expect_rc 0 "$p save of 64 VFs"
+	expect_json 'len(j["results"]) == 64 and j["failed"] == 0 and all(r["state"] == "saved" for r in j["results"])' \
+		"$p save JSON reports 64 saved VFs"
+	[ "$(ls "$D/all" | wc -l)" = 64 ] && [ -e "$D/all/vf64.blob" ] &&
+		pass "$p 64 blobs named vfN.blob" || fail "$p 64 blobs named vfN.blob" "$(ls "$D/all")"
+	[ "$(stat -c %a "$D/all")" = 700 ] && pass "$p batch directory is 0700" ||
+		fail "$p batch directory is 0700" "$(stat -c %a "$D/all")"
+	run "$P" suspend /dev/nvme1 --vf=1-64 --jobs=8
+	run "$P" load /dev/nvme1 --vf=1-64 --jobs=16 -i "$D/all"
+	expect_rc 0 "$p load of 64 VFs"
+	ok=1
+	for vf in 1 17 33 64; do
+		"$EMU_CTL" dump nvme0 $vf "$T/a"
+		"$EMU_CTL" dump nvme1 $vf "$T/b"
+		cmp -s "$T/a" "$T/b" || ok=0
+	done
+	[ $ok = 1 ] && pass "$p loaded states equal the saved ones" ||
+		fail "$p loaded states equal the saved ones" "differ"
+	run "$P" save /dev/nvme0 --vf=1,2 -o "$D/all"
+	expect_rc 1 "$p batch save over existing files refused"
+	expect_err "exists; nothing was sent" "$p says the batch files exist"
+
+	# a batch where some VFs fail: each reported, with the state it is left in
+	emu_two_pfs "fault = 0xd2 2 0x4002
+fault = 0xd2 4 EIO"
+	run "$P" suspend /dev/nvme0 --vf=1-4 --jobs=1
+	run "$P" save /dev/nvme0 --vf=1-4 --jobs=1 -o "$D/part" --output-format=json
+	expect_rc 1 "$p partial batch failure exits 1"
+	expect_json 'j["succeeded"] == 2 and j["failed"] == 2' "$p JSON counts successes and failures"
+	expect_json '[r["state"] for r in j["results"]] == ["saved", "unchanged", "saved", "unknown"]' \
+		"$p JSON names each VF's state"
+	expect_json 'j["results"][3]["error"]["errno"] == "EIO" and j["results"][1]["error"]["status"] == 0x4002' \
+		"$p JSON gives each failure"
+	[ "$(ls "$D/part")" = "$(printf 'vf1.blob\nvf3.blob')" ] &&
+		pass "$p only the saved VFs have files" || fail "$p only the saved VFs have files" \
+		"$(ls "$D/part")"
+	run "$P" resume /dev/nvme0 --vf=1-4
+	run "$P" resume /dev/nvme0 --vf=1-4
+	expect_out "4 of 4 VFs succeeded" "$p normal batch report"
+
+	# migrate: success, with step times and downtime
+	emu_two_pfs
+	rm -f "$T"/intel-lm-migrate-*
+	run "$P" migrate /dev/nvme0 --vf=3 --to=/dev/nvme1 --to-vf=2 --output-format=json
+	expect_rc 0 "$p migrate succeeds"
+	expect_json 'j["downtime_ns"] > 0 and [s["result"] for s in j["steps"]] == ["ok"] * 7' \
+		"$p migrate JSON: every step ok, downtime"
+	expect_json '"kept" not in j' "$p migrate without --keep keeps nothing after success"
+	expect_state nvme0 3 saved "$p source VF left saved"
+	expect_state nvme1 2 running "$p destination VF running"
+	"$EMU_CTL" dump nvme0 3 "$T/a"
+	"$EMU_CTL" dump nvme1 2 "$T/b"
+	cmp -s "$T/a" "$T/b" && pass "$p migrate moved the exact state" ||
+		fail "$p migrate moved the exact state" "differ"
+	left=$(ls "$T" | grep intel-lm-migrate)
+	[ -z "$left" ] && pass "$p no temporary state left" || fail "$p no temporary state left" "$left"
+	run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --to-vf=1 --keep="$D/kept.blob"
+	expect_out "downtime" "$p migrate reports the downtime"
+	[ -f "$D/kept.blob" ] && pass "$p --keep keeps the state" || fail "$p --keep keeps the state" "none"
+	run "$P" migrate /dev/nvme0 --vf=2 --to=/dev/nvme1 --dry-run
+	expect_rc 0 "$p migrate --dry-run"
+	expect_out "would send to /dev/nvme0: SUSPEND" "$p dry run shows the source suspend"
+	expect_out "would send to /dev/nvme1: RESUME" "$p dry run shows the destination resume"
+	expect_state nvme0 2 running "$p dry run changed nothing"
+	run "$P" migrate /dev/nvme0 --vf=2 --to=/dev/nvme0 --to-vf=2
+	expect_rc 1 "$p migrate to itself refused"
+
+	# migrate: a failure at each step leaves the documented state
+	# step opcode nth: source suspend, query, save; destination suspend, load, resume
+	# step:fault:PF it is injected on:destination state after it, as the emulator sees it:
+	# whether the state is kept (the keep step runs after the source save)
+	for f in "source suspend:0xc8 1:src:running:no" \
+		 "source query-size:0xc4 1:src:running:no" \
+		 "source save:0xd2 1:src:running:no" \
+		 "destination suspend:0xc8 1:dst:running:yes" \
+		 "destination load:0xd5 1:dst:suspended:yes" \
+		 "destination resume:0xcc 1:dst:loaded:yes"; do
+		IFS=: read -r step fault on want_dst kept <<< "$f"
+		src_state=running
+		for what in 0x4002 EIO; do
+			if [ "$on" = src ]; then
+				emu_two_pfs "fault = $fault $what" ""
+			else
+				emu_two_pfs "" "fault = $fault $what"
+			fi
+			rm -f "$T"/intel-lm-migrate-*
+			run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --output-format=json
+			l="$p migrate, $step fails with $what"
+			expect_rc 1 "$l: exit 1"
+			expect_json "[s['result'] for s in j['steps']].index('failed') == [s['step'] for s in j['steps']].index('$step')" \
+				"$l: the failed step is named"
+			if [ "$step" = "destination resume" ] && [ "$what" = EIO ]; then
+				# The destination may run: the source must not be resumed as well.
+				expect_json 'j["source_resumed"] is False and j["source_left_suspended"] is True' \
+					"$l: source deliberately left suspended"
+				expect_state nvme0 1 saved "$l: source VF left saved"
+				expect_err "two running copies must never exist" "$l: says why"
+				expect_err "only if it does not, resume the source" "$l: says what to do"
+				continue
+			fi
+			expect_json 'j["source_resumed"] is True' "$l: source resumed"
+			expect_state nvme0 1 "$src_state" "$l: source VF running"
+			got=$(vf_state nvme1 1)
+			[ "$got" = "$want_dst" ] && pass "$l: destination $want_dst" ||
+				fail "$l: destination $want_dst" "it is $got"
+			n=$(ls "$T" | grep -c intel-lm-migrate-)
+			if [ "$kept" = yes ]; then
+				[ "$n" = 1 ] && pass "$l: state kept" || fail "$l: state kept" "$n files"
+				expect_err "the saved state is kept in $T/intel-lm-migrate-" \
+					"$l: says where the state is"
+			else
+				[ "$n" = 0 ] && pass "$l: nothing kept" || fail "$l: nothing kept" "$n"
+			fi
+			expect_err "the source VF 1 of /dev/nvme0 was resumed" "$l: says the source was resumed"
+		done
+	done
+
+	# two processes on the same PF: the same VF is serialised, others proceed
+	emu_two_pfs "latency.0xc8 = 3000000"
+	LD_PRELOAD=$EMU_SO $P suspend /dev/nvme0 --vf=1 > "$T/a.out" 2>&1 &
+	holder=$!
+	sleep 0.5
+	start=$(date +%s%N)
+	run "$P" query-size /dev/nvme0 --vf=2 --wait=0
+	end=$(date +%s%N)
+	expect_rc 0 "$p another VF proceeds while VF 1 is busy"
+	[ $(((end - start) / 1000000)) -lt 1500 ] && pass "$p VF 2 did not wait for VF 1" ||
+		fail "$p VF 2 did not wait for VF 1" "took $(((end - start) / 1000000)) ms"
+	run "$P" suspend /dev/nvme0 --vf=1 --wait=0
+	expect_rc 1 "$p the busy VF is refused with --wait=0"
+	expect_err "another process is working on this VF (pid $holder:" "$p names the holder's pid"
+	expect_err "suspend /dev/nvme0 --vf=1)" "$p names what the holder does"
+	run "$P" resume /dev/nvme0 --vf=1 --wait=10
+	expect_rc 0 "$p --wait=10 waits for the holder"
+	wait $holder
+	expect_state nvme0 1 running "$p the waiting resume ran after the suspend"
+
+	# host to host with the example script, ssh replaced by a local command
+	emu_two_pfs "" ""
+	cat > "$T/fake-ssh" <<'SH'
+#!/bin/bash
+# "ssh HOST COMMAND": run COMMAND here, as ssh would on HOST.
+shift
+exec bash -c "$*"
+SH
+	chmod +x "$T/fake-ssh"
+	RC=0
+	LD_PRELOAD=$EMU_SO INTEL_LM="$P" RSH="$T/fake-ssh" KEEP_DIR="$D/keep" \
+		"$(dirname "$0")/../../examples/migrate-pf-over-ssh.sh" /dev/nvme0 dsthost /dev/nvme1 1-2 \
+		> "$T/out" 2> "$T/err" || RC=$?
+	OUT=$(cat "$T/out") ERR=$(cat "$T/err")
+	expect_rc 0 "$p example script migrates VFs 1-2 over 'ssh'"
+	expect_out "2 of 2 VFs moved" "$p example script summary"
+	expect_state nvme1 2 running "$p example: destination VF 2 running"
+	"$EMU_CTL" dump nvme0 2 "$T/a"
+	"$EMU_CTL" dump nvme1 2 "$T/b"
+	cmp -s "$T/a" "$T/b" && pass "$p example moved the exact state" ||
+		fail "$p example moved the exact state" "differ"
+	emu_two_pfs "" "fault = 0xd5 1 0x4002"
+	RC=0
+	LD_PRELOAD=$EMU_SO INTEL_LM="$P" RSH="$T/fake-ssh" KEEP_DIR="$D/keep2" \
+		"$(dirname "$0")/../../examples/migrate-pf-over-ssh.sh" /dev/nvme0 dsthost /dev/nvme1 1 \
+		> "$T/out" 2> "$T/err" || RC=$?
+	ERR=$(cat "$T/err")
+	expect_rc 1 "$p example script fails when the remote load fails"
+	expect_err "VF 1: FAILED at remote load; the source VF was resumed" "$p example rolls back"
+	expect_state nvme0 1 running "$p example: source resumed"
+	[ -s "$D/keep2/vf1.blob" ] && pass "$p example keeps the state" ||
+		fail "$p example keeps the state" "missing"
+done
+
+e2e_finish
