@@ -92,8 +92,10 @@ CONF
 	done
 	clear_trace
 	run "$P" suspend /dev/nvme0 --vf=1 --force
-	expect_rc 0 "$p --force sends anyway"
+	expect_rc 1 "$p --force sends anyway, and the device refuses"
 	expect_sent "06 06 c8" "$p --force sent SUSPEND"
+	expect_err "Invalid Command Opcode (status 0x4001" "$p --force shows the device's answer"
+	expect_err "does not implement Intel live migration" "$p --force explains the answer"
 
 	emu_config <<CONF
 [pf nvme0]

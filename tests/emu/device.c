@@ -349,9 +349,13 @@ static int pf_cmd(const struct emu_config *cfg, const struct emu_pf *pf,
 		ret = fault->err ? -fault->err : fault->status;
 		goto out;
 	}
+	/*
+	 * Firmware without Intel live migration (byte 3072 not 01h, or not an Intel device)
+	 * does not know the opcodes, as QEMU's controller answers them.
+	 */
 	if (opc == nvme_admin_identify)
 		ret = identify(&st, pf, 0, cmd);
-	else if (intel_opcode(opc))
+	else if (intel_opcode(opc) && pf->lm == 0x01 && pf->vid == 0x8086)
 		ret = intel_cmd(&st, pf, cmd, result);
 	else
 		ret = SC_INVALID_OPCODE;
