@@ -14,7 +14,7 @@ rc=$?
 python3 - "$build/meson-logs/testlog.json" "$rc" <<'PY'
 import json, re, sys
 path, rc = sys.argv[1], int(sys.argv[2])
-line = re.compile(r'^[A-Za-z0-9_.-]+: (\d+) passed, (\d+) failed', re.M)
+line = re.compile(r'^[A-Za-z0-9_. -]+: (\d+) passed, (\d+) failed', re.M)
 passed = failed = 0
 for raw in open(path):
     t = json.loads(raw)
