@@ -175,8 +175,9 @@ for setup in ours cli-first installed-as-nvme; do
 		echo "nvme-cli's bash completion ($nvme_cli_compl) is missing: [$setup] skipped"
 		continue
 	fi
-	if [ ! -f "$bash_completion" ] && [ "$setup" = installed-as-nvme ]; then
-		echo "bash-completion is not installed: [$setup] skipped"
+	if [ "$setup" != ours ] && [ ! -f "$bash_completion" ]; then
+		# nvme-cli's completion needs bash-completion's _init_completion
+		echo "bash-completion is not installed: [$setup] skipped (apt-get install bash-completion)"
 		continue
 	fi
 	for front in "nvme-intel-lm" "nvme intel-lm"; do
