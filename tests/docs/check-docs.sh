@@ -6,7 +6,9 @@
 #	tests/docs/check-docs.sh BUILD_DIR SRC_DIR
 #
 # - every command `nvme-intel-lm --help` lists has a page nvme-intel-lm-COMMAND.txt, and every
-#   such page is a command's;
+#   such page is a command's; so has every command of the nvme-cli plugin's table
+#   (intel-lm-nvme.h), whose `nvme intel-lm help COMMAND` opens it; a command page's NAME line
+#   says what `nvme-intel-lm --help` says the command does;
 # - every option a command's --help lists (but -h/--help) is in its page's OPTIONS section,
 #   short and long form, with a value exactly when it takes one, and in its SYNOPSIS; every
 #   option in a page's OPTIONS section is one its command's --help lists;
@@ -122,6 +124,26 @@ for page in "$doc"/nvme-intel-lm-*.txt; do
 	cmd=${cmd%.txt}
 	grep -qx -- "$cmd" <<<"$commands"
 	check $? "${page#"$src"/} documents '$cmd', which '$prog --help' does not list"
+done
+
+# The plugin's command table (nvme-cli's `nvme intel-lm help COMMAND` opens our pages)
+plugin_h=$src/plugins/intel-lm/intel-lm-nvme.h
+if [ -f "$plugin_h" ]; then
+	for cmd in $(grep -oE 'ENTRY\("[a-z-]+"' "$plugin_h" | sed -E 's/ENTRY\("(.*)"/\1/'); do
+		[ -f "$doc/nvme-intel-lm-$cmd.txt" ]
+		check $? "the nvme-cli plugin's command $cmd has no page Documentation/nvme-intel-lm-$cmd.txt"
+	done
+fi
+
+# Each command page's NAME line says what the command's --help says it does
+for cmd in $commands; do
+	page=$doc/nvme-intel-lm-$cmd.txt
+	[ -f "$page" ] || continue
+	summary=$("$prog" --help | awk -v c="$cmd" '/^Commands:/ { on = 1; next }
+		on && $1 == c { $1 = ""; sub(/^ +/, ""); print; exit }')
+	purpose=$(section "$page" NAME | sed -n "s/^nvme-intel-lm-$cmd - //p" | head -n 1)
+	[ "$purpose" = "$summary" ]
+	check $? "nvme-intel-lm-$cmd.txt: NAME says '$purpose', --help says '$summary'"
 done
 
 # Options: --help against each page's OPTIONS and SYNOPSIS
