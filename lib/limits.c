@@ -32,6 +32,26 @@ void intel_lm_state_limit(const struct intel_lm_ctrl_info *info, struct intel_lm
 	}
 }
 
+int intel_lm_state_limit_set(struct intel_lm_limit *limit, uint32_t max_bytes)
+{
+	uint32_t hard = INTEL_LM_KERNEL_MAX_XFER;
+	enum intel_lm_limit_src src = INTEL_LM_LIMIT_KERNEL;
+
+	if (!max_bytes)
+		return -EINVAL;
+	if (limit->mdts_bytes && limit->mdts_bytes < hard) {
+		hard = limit->mdts_bytes;
+		src = INTEL_LM_LIMIT_MDTS;
+	}
+	if (max_bytes < hard) {
+		hard = max_bytes;
+		src = INTEL_LM_LIMIT_CALLER;
+	}
+	limit->max_bytes = hard;
+	limit->src = src;
+	return 0;
+}
+
 const char *intel_lm_limit_reason(enum intel_lm_limit_src src)
 {
 	switch (src) {
@@ -41,6 +61,8 @@ const char *intel_lm_limit_reason(enum intel_lm_limit_src src)
 		return "the controller's maximum data transfer size (MDTS)";
 	case INTEL_LM_LIMIT_KERNEL:
 		return "the Linux NVMe driver's 4 MiB transfer limit";
+	case INTEL_LM_LIMIT_CALLER:
+		return "the limit set for this run (--max-state-size)";
 	}
 	return "unknown";
 }

@@ -29,11 +29,13 @@ extern "C" {
  * @INTEL_LM_LIMIT_REFERENCE:	the reference driver's 256 KiB resume buffer
  * @INTEL_LM_LIMIT_MDTS:	the controller's MDTS
  * @INTEL_LM_LIMIT_KERNEL:	the Linux NVMe driver's transfer cap
+ * @INTEL_LM_LIMIT_CALLER:	a limit the caller set with intel_lm_state_limit_set()
  */
 enum intel_lm_limit_src {
 	INTEL_LM_LIMIT_REFERENCE = 0,
 	INTEL_LM_LIMIT_MDTS,
 	INTEL_LM_LIMIT_KERNEL,
+	INTEL_LM_LIMIT_CALLER,
 };
 
 /**
@@ -57,6 +59,18 @@ struct intel_lm_limit {
  * 256 KiB. The commands have no offset field, so a state cannot be moved in pieces.
  */
 void intel_lm_state_limit(const struct intel_lm_ctrl_info *info, struct intel_lm_limit *limit);
+
+/**
+ * intel_lm_state_limit_set() - Replace the reference driver's 256 KiB by the caller's limit
+ * @limit:	a limit from intel_lm_state_limit(); changed in place
+ * @max_bytes:	the largest state the caller will move
+ *
+ * For a firmware known to produce states above 256 KiB, or to be stricter than the default.
+ * The hard limits stay: never beyond MDTS or the kernel's 4 MiB (@limit then names that one).
+ *
+ * Return: 0, or -EINVAL for @max_bytes 0 (@limit unchanged).
+ */
+int intel_lm_state_limit_set(struct intel_lm_limit *limit, uint32_t max_bytes);
 
 /**
  * intel_lm_limit_reason() - Why a limit is what it is

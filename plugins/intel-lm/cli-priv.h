@@ -38,6 +38,7 @@ enum opt_bit {
 	OPT_TO		= 1 << 11,
 	OPT_TO_VF	= 1 << 12,
 	OPT_KEEP	= 1 << 13,
+	OPT_MAX_STATE	= 1 << 14,
 };
 
 /* The default --jobs and --wait. */
@@ -70,6 +71,7 @@ struct cli {
 	const char *to_vf_arg;
 	uint16_t to_vf;
 	const char *keep;		/* migrate: where to keep the state */
+	uint32_t max_state;		/* --max-state-size, 0 = the default limit */
 	const char *lock_dir;		/* INTEL_LM_LOCK_DIR, or NULL for the default */
 	const char *sysfs;		/* INTEL_LM_SYSFS, or NULL for /sys */
 	char found_dev[64];		/* the PF found when none was named */

@@ -33,6 +33,7 @@ enum {
 	LOPT_TO,
 	LOPT_TO_VF,
 	LOPT_KEEP,
+	LOPT_MAX_STATE,
 };
 
 struct opt_desc {
@@ -74,6 +75,9 @@ static const struct opt_desc opt_descs[] = {
 	  "the destination VF index (default: the source VF index)" },
 	{ { "keep", required_argument, NULL, LOPT_KEEP }, OPT_KEEP, "FILE",
 	  "keep the saved state in FILE (default: a temporary file, kept only on failure)" },
+	{ { "max-state-size", required_argument, NULL, LOPT_MAX_STATE }, OPT_MAX_STATE, "BYTES",
+	  "accept states up to BYTES (K and M suffixes: KiB, MiB) instead of 256 KiB; never "
+	  "beyond MDTS or 4 MiB" },
 };
 
 #define N_OPTS (sizeof(opt_descs) / sizeof(opt_descs[0]))
@@ -154,6 +158,27 @@ static int parse_uint(const char *s, unsigned long min, unsigned long max, unsig
 	if (errno || *end || v < min || v > max)
 		return -ERANGE;
 	*out = v;
+	return 0;
+}
+
+/* A size in bytes, with an optional K (KiB) or M (MiB) suffix, from 1 to the kernel's cap. */
+static int parse_size(const char *s, unsigned long *out)
+{
+	char num[32];
+	size_t n = strlen(s);
+	unsigned long mult = 1;
+
+	if (n && (s[n - 1] == 'K' || s[n - 1] == 'M')) {
+		mult = s[n - 1] == 'K' ? 1024 : 1024 * 1024;
+		n--;
+	}
+	if (n >= sizeof(num))
+		return -ERANGE;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (parse_uint(num, 1, INTEL_LM_KERNEL_MAX_XFER / mult, out))
+		return -ERANGE;
+	*out *= mult;
 	return 0;
 }
 
@@ -259,6 +284,12 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case LOPT_KEEP:
 			c->keep = optarg;
+			break;
+		case LOPT_MAX_STATE:
+			if (parse_size(optarg, &v))
+				return usage_error(c, "--max-state-size takes bytes from 1 to 4M "
+						   "(K and M suffixes allowed), not '%s'", optarg);
+			c->max_state = (uint32_t)v;
 			break;
 		}
 	}

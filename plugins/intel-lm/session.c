@@ -188,6 +188,8 @@ int session_open(struct cli *c, struct session *s)
 	if (ret)
 		return report_cmd(c, s, -1, nvme_admin_identify, ret);
 	intel_lm_state_limit(&s->info, &s->limit);
+	if (c->max_state)
+		intel_lm_state_limit_set(&s->limit, c->max_state);
 
 	if (c->cmd->sends_vendor_cmds && s->info.support != INTEL_LM_SUPPORTED) {
 		if (!c->force)

@@ -182,6 +182,27 @@ PY
 	expect_err "larger than the 131072 bytes this PF can take" "$p names the limit"
 	expect_sent "06 06" "$p too large: no LOAD_DATA sent"
 	rm -f "$D"/big "$D"/good
+
+	# a 4 MiB state: refused by default (the reference driver's 256 KiB), moved with
+	# --max-state-size=4M where MDTS allows it
+	emu_two_pfs "vf.1.size = 4194304
+mdts = 10" "mdts = 10"
+	run "$P" suspend /dev/nvme0 --vf=1
+	clear_trace
+	run "$P" save /dev/nvme0 --vf=1 -o "$D/huge"
+	expect_rc 1 "$p a 4 MiB state is refused by default"
+	expect_err "above the 262144 bytes this PF can move" "$p names the default limit"
+	expect_sent "06 06 c4" "$p a refused size sends no SAVE_DATA"
+	run "$P" save /dev/nvme0 --vf=1 -o "$D/huge" --max-state-size=4M
+	expect_rc 0 "$p --max-state-size=4M saves a 4 MiB state"
+	run "$P" suspend /dev/nvme1 --vf=1
+	run "$P" load /dev/nvme1 --vf=1 -i "$D/huge"
+	expect_rc 1 "$p the 4 MiB blob is refused by default on load"
+	run "$P" load /dev/nvme1 --vf=1 -i "$D/huge" --max-state-size=4M
+	expect_rc 0 "$p --max-state-size=4M loads it"
+	run "$P" info /dev/nvme0 --max-state-size=5M
+	expect_rc 2 "$p --max-state-size above 4 MiB is a usage error"
+	rm -f "$D"/huge
 done
 
 e2e_finish

@@ -145,6 +145,34 @@ START_TEST(limits)
 }
 END_TEST
 
+START_TEST(caller_limit)
+{
+	struct intel_lm_ctrl_info info = { .mdts = 0 };
+	struct intel_lm_limit lim;
+
+	/* Raised past 256 KiB up to the kernel's 4 MiB, never beyond. */
+	intel_lm_state_limit(&info, &lim);
+	ck_assert_int_eq(intel_lm_state_limit_set(&lim, 4u << 20), 0);
+	ck_assert_uint_eq(lim.max_bytes, 4u << 20);
+	ck_assert_int_eq(lim.src, INTEL_LM_LIMIT_KERNEL);
+	ck_assert_int_eq(intel_lm_state_limit_set(&lim, UINT32_MAX), 0);
+	ck_assert_uint_eq(lim.max_bytes, 4u << 20);
+	/* Lowered: the caller's limit is named. */
+	ck_assert_int_eq(intel_lm_state_limit_set(&lim, 4096), 0);
+	ck_assert_uint_eq(lim.max_bytes, 4096);
+	ck_assert_int_eq(lim.src, INTEL_LM_LIMIT_CALLER);
+	ck_assert_ptr_nonnull(strstr(intel_lm_limit_reason(lim.src), "--max-state-size"));
+	/* MDTS stays a hard limit. */
+	info.mdts = 5;
+	intel_lm_state_limit(&info, &lim);
+	ck_assert_int_eq(intel_lm_state_limit_set(&lim, 1u << 20), 0);
+	ck_assert_uint_eq(lim.max_bytes, 128 * 1024);
+	ck_assert_int_eq(lim.src, INTEL_LM_LIMIT_MDTS);
+	ck_assert_int_eq(intel_lm_state_limit_set(&lim, 0), -EINVAL);
+	ck_assert_uint_eq(lim.max_bytes, 128 * 1024);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create(unit_name);
@@ -156,6 +184,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, other_vendor_with_01);
 	tcase_add_test(tc, hostile_strings);
 	tcase_add_test(tc, limits);
+	tcase_add_test(tc, caller_limit);
 	suite_add_tcase(s, tc);
 	return s;
 }
