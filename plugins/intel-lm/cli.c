@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -92,6 +94,27 @@ static const struct cli_cmd *find_cmd(const char *name)
 	return NULL;
 }
 
+/* Where an option means something particular to one command, say so in its help. */
+static const char *opt_help(const struct cli_cmd *cmd, const struct opt_desc *d)
+{
+	bool migrate = !strcmp(cmd->name, "migrate");
+
+	if (d->bit == OPT_VF && migrate)
+		return "the source VF index, 1-based";
+	if (d->bit != OPT_FORCE)
+		return d->help;
+	if (migrate)
+		return "send to a PF without live migration support; migrate between different "
+		       "kinds of PF; replace an existing --keep file";
+	if (!strcmp(cmd->name, "save"))
+		return "send to a PF without live migration support; replace an existing output "
+		       "file";
+	if (!strcmp(cmd->name, "load"))
+		return "send to a PF without live migration support; load a state saved on a "
+		       "different kind of PF";
+	return "send to a PF without live migration support";
+}
+
 static void usage_cmd(FILE *f, const char *prog, const struct cli_cmd *cmd)
 {
 	size_t i;
@@ -110,7 +133,7 @@ static void usage_cmd(FILE *f, const char *prog, const struct cli_cmd *cmd)
 		else
 			snprintf(left, sizeof(left), "    --%s%s%s", d->opt.name, d->arg ? "=" : "",
 				 d->arg ? d->arg : "");
-		fprintf(f, "  %-28s %s\n", left, d->help);
+		fprintf(f, "  %-28s %s\n", left, opt_help(cmd, d));
 	}
 	fprintf(f, "  %-28s %s\n", "-h, --help", "show this help");
 }
@@ -340,6 +363,28 @@ int intel_lm_cli_run(const char *prog, int argc, char **argv)
 	return ret;
 }
 
+/* Whether "man -w PAGE" finds the page; no shell involved. */
+static bool man_has_page(const char *page)
+{
+	int status, devnull;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		devnull = open("/dev/null", O_WRONLY);
+		if (devnull >= 0) {
+			dup2(devnull, STDOUT_FILENO);
+			dup2(devnull, STDERR_FILENO);
+		}
+		execlp("man", "man", "-w", page, (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		return false;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 static int show_manual(const char *prog, const char *cmd)
 {
 	char page[64];
@@ -351,8 +396,9 @@ static int show_manual(const char *prog, const char *cmd)
 	}
 	snprintf(page, sizeof(page), "nvme-intel-lm-%s", cmd);
 	fflush(NULL);
-	execlp("man", "man", page, (char *)NULL);
-	/* No man(1): the built-in help says the essentials. */
+	/* Only when man(1) knows the page: otherwise the built-in help says the essentials. */
+	if (man_has_page(page))
+		execlp("man", "man", page, (char *)NULL);
 	usage_cmd(stdout, prog, find_cmd(cmd));
 	return EXIT_OK;
 }

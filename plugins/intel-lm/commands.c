@@ -55,8 +55,18 @@ static int cmd_inspect(struct cli *c)
 	n = intel_lm_read_full(fd, raw, sizeof(raw));
 	hdr_err = n < 0 ? (int)n : intel_lm_blob_decode(raw, (size_t)n, &hdr);
 	if (!hdr_err) {
-		/* Read one byte more than the header says, to see a file that is too long. */
+		/*
+		 * Read one byte more than the header says, to see a file that is too long, but
+		 * never allocate more than the file holds or the largest state a PF can move:
+		 * the header is not trusted.
+		 */
 		size_t want = (size_t)hdr.payload_len + 1;
+
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (uint64_t)st.st_size - INTEL_LM_BLOB_HDR_LEN + 1 < want)
+			want = (size_t)((uint64_t)st.st_size - INTEL_LM_BLOB_HDR_LEN + 1);
+		if (want > INTEL_LM_KERNEL_MAX_XFER + 1)
+			want = INTEL_LM_KERNEL_MAX_XFER + 1;
 
 		buf = malloc(want);
 		if (!buf) {

@@ -26,8 +26,8 @@ PLUGIN(NAME("intel-lm", "Intel IPU NVMe VF live migration", INTEL_LM_VERSION),
 		ENTRY("resume", "Resume a VF", lm_plugin_resume)
 		ENTRY("save", "Save a suspended VF's migration state to a file", lm_plugin_save)
 		ENTRY("load", "Load a migration state file into a suspended VF", lm_plugin_load)
+		ENTRY("migrate", "Cold-migrate a VF to another VF, resuming the source if a step fails", lm_plugin_migrate)
 		ENTRY("inspect", "Show a state blob's header and whether it verifies", lm_plugin_inspect)
-		ENTRY("migrate", "Migrate a VF's state from a source VF to a destination VF", lm_plugin_migrate)
 	)
 );
 

@@ -193,8 +193,10 @@ static void json_migrated(struct cli *c, const struct mig_report *r)
 		add_bool(o, "source_resumed", m->src_resumed);
 		add_bool(o, "source_left_suspended", m->rollback_skipped);
 		add_str(o, "destination_state", r->dst_state);
-		json_error(c, r->src->dev.path, m->src_vf, intel_lm_mig_step_name(m->failed),
-			   m->ret, r->msg, r->hint);
+		bool dst = m->failed >= INTEL_LM_MIG_DST_SUSPEND;
+
+		json_error(c, dst ? r->dst->dev.path : r->src->dev.path, dst ? m->dst_vf : m->src_vf,
+			   intel_lm_mig_step_name(m->failed), m->ret, r->msg, r->hint);
 	}
 }
 

@@ -152,9 +152,12 @@ static void normal_migrated(struct cli *c, const struct mig_report *r)
 	       m->failed == INTEL_LM_MIG_STEPS ? "destination resume" : "source resumed");
 	if (r->kept)
 		printf("  state kept in        %s\n", r->kept);
-	if (m->failed < INTEL_LM_MIG_STEPS)
-		normal_error(c, r->src->dev.path, m->src_vf, intel_lm_mig_step_name(m->failed),
-			     m->ret, r->msg, r->hint);
+	if (m->failed < INTEL_LM_MIG_STEPS) {
+		bool dst = m->failed >= INTEL_LM_MIG_DST_SUSPEND;
+
+		normal_error(c, dst ? r->dst->dev.path : r->src->dev.path, dst ? m->dst_vf :
+			     m->src_vf, intel_lm_mig_step_name(m->failed), m->ret, r->msg, r->hint);
+	}
 }
 
 static void normal_inspect(struct cli *c, const char *path, const struct intel_lm_blob_hdr *h,
