@@ -69,6 +69,10 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 		start = mono_ns();
 		if (step == INTEL_LM_MIG_SRC_SUSPEND)
 			t0 = start;
+		else if (m->cancel && m->cancel(m->cancel_priv)) {
+			ret = -ECANCELED;
+			break;
+		}
 		switch (step) {
 		case INTEL_LM_MIG_SRC_SUSPEND:
 			ret = intel_lm_suspend(m->src_fd, m->src_vf, m->src_opts);

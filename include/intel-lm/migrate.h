@@ -60,6 +60,9 @@ typedef int (*intel_lm_keep_fn)(void *priv, const void *state, uint32_t len);
  * @dst_opts:	submission options for the destination PF's commands, or NULL
  * @keep:	optional; called after SAVE_DATA, before anything touches the destination
  * @keep_priv:	passed to @keep
+ * @cancel:	optional; asked before each step after the source SUSPEND: true stops the
+ *		migration there (as a failure of that step with -ECANCELED) and rolls back
+ * @cancel_priv: passed to @cancel
  * @failed:	set to the step that failed, or %INTEL_LM_MIG_STEPS when all succeeded
  * @ret:	set to what that step returned (0, an NVMe status, or a negative errno)
  * @size:	set to the state size
@@ -82,6 +85,8 @@ struct intel_lm_migration {
 	const struct intel_lm_opts *dst_opts;
 	intel_lm_keep_fn keep;
 	void *keep_priv;
+	bool (*cancel)(void *priv);
+	void *cancel_priv;
 
 	enum intel_lm_mig_step failed;
 	int ret;
@@ -105,7 +110,8 @@ struct intel_lm_migration {
  * commands are traced, not sent, and the data steps are skipped.
  *
  * Return: 0 when every step succeeded; otherwise @m->ret (a positive NVMe status or a
- * negative errno; -ENODATA or -EFBIG for a size the limits refuse).
+ * negative errno; -ENODATA or -EFBIG for a size the limits refuse; -ECANCELED when @m->cancel
+ * stopped it).
  */
 int intel_lm_migrate(struct intel_lm_migration *m);
 

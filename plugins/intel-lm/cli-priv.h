@@ -163,6 +163,10 @@ int cmd_migrate(struct cli *c);
 
 /* outputs.c: output files and signals */
 void guard_output(struct intel_lm_outfile *out);
+/* From now on SIGINT, SIGTERM, SIGHUP and SIGQUIT are recorded, not fatal. */
+void defer_signals(void);
+/* The deferred signal caught, or 0. */
+int signal_caught(void);
 void unguard_output(void);
 /*
  * Write a state to @path so that it appears whole or not at all: a blob with @src's identity

@@ -32,6 +32,12 @@ static int keep_state(void *priv, const void *state, uint32_t len)
 	return ret;
 }
 
+static bool interrupted(void *priv)
+{
+	(void)priv;
+	return signal_caught() != 0;
+}
+
 /* What the destination VF is left as, after a failure at @failed with @ret. */
 static const char *dst_state(enum intel_lm_mig_step failed, int ret)
 {
@@ -55,7 +61,11 @@ static void describe_failure(struct cli *c, struct mig_report *r, const struct k
 	uint8_t opc = intel_lm_mig_step_opcode(m->failed);
 	char what[512], rollback[256], kept[PATH_MAX + 64] = "";
 
-	if (m->failed == INTEL_LM_MIG_KEEP)
+	if (m->ret == -ECANCELED)
+		snprintf(what, sizeof(what), "interrupted by %s before the %s",
+			 sigabbrev_np(signal_caught()) ? sigabbrev_np(signal_caught()) : "a signal",
+			 intel_lm_mig_step_name(m->failed));
+	else if (m->failed == INTEL_LM_MIG_KEEP)
 		snprintf(what, sizeof(what), "cannot keep the state in %s: %s (%s)", k->path,
 			 strerror(-m->ret), intel_lm_errno_name(m->ret));
 	else if (m->ret == -ENODATA || m->ret == -EFBIG)
@@ -211,6 +221,9 @@ int cmd_migrate(struct cli *c)
 		m.keep_priv = &k;
 	}
 
+	/* A signal from here on stops the migration at the next step and rolls it back. */
+	m.cancel = interrupted;
+	defer_signals();
 	ret = intel_lm_migrate(&m);
 
 	r.src = &src;
@@ -227,7 +240,7 @@ int cmd_migrate(struct cli *c)
 		describe_failure(c, &r, &k);
 	}
 	c->pr->migrated(c, &r);
-	ret = ret ? EXIT_FAILED : EXIT_OK;
+	ret = signal_caught() ? 128 + signal_caught() : ret ? EXIT_FAILED : EXIT_OK;
 out:
 	intel_lm_unlock_vf(&dst_lock);
 	intel_lm_unlock_vf(&src_lock);

@@ -5,6 +5,9 @@
  * ever left behind. SIGPIPE is ignored: a closed pipe is an EPIPE write error, reported like
  * any other.
  *
+ * migrate and batches defer those signals instead: the handler only records the signal, and
+ * the work stops at the next step boundary, rolls back what it must and reports.
+ *
  * The handler can only reach what is global: one slot per concurrent job, set and cleared by
  * the job's thread, read by the handler with async-signal-safe calls only.
  */
@@ -18,10 +21,17 @@
 
 static struct intel_lm_outfile *volatile pending[MAX_JOBS];
 static __thread int my_slot = -1;
+static volatile sig_atomic_t deferring, caught;
 
 static void on_fatal_signal(int sig)
 {
 	size_t i;
+
+	/* Work that can roll back (migrate, batches) asks to be told instead of killed. */
+	if (deferring) {
+		caught = sig;
+		return;
+	}
 
 	for (i = 0; i < MAX_JOBS; i++) {
 		struct intel_lm_outfile *out = pending[i];
@@ -45,12 +55,24 @@ static void install_handlers(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+static pthread_once_t handlers_once = PTHREAD_ONCE_INIT;
+
+void defer_signals(void)
+{
+	pthread_once(&handlers_once, install_handlers);
+	deferring = 1;
+}
+
+int signal_caught(void)
+{
+	return caught;
+}
+
 void guard_output(struct intel_lm_outfile *out)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	int i;
 
-	pthread_once(&once, install_handlers);
+	pthread_once(&handlers_once, install_handlers);
 	for (i = 0; i < MAX_JOBS; i++) {
 		struct intel_lm_outfile *expected = NULL;
 

@@ -329,8 +329,19 @@ static void *batch_worker(void *arg)
 	struct batch *b = arg;
 	size_t i;
 
-	while ((i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) < b->n)
-		run_job(b->c, b->s, b->op, &b->results[i]);
+	while ((i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) < b->n) {
+		struct vf_result *r = &b->results[i];
+
+		/* After a signal, start nothing new: the jobs under way finish. */
+		if (signal_caught()) {
+			r->state = "unchanged";
+			fail(r, "start", -ECANCELED, "not started: interrupted by %s",
+			     sigabbrev_np(signal_caught()) ? sigabbrev_np(signal_caught()) :
+			     "a signal");
+			continue;
+		}
+		run_job(b->c, b->s, b->op, r);
+	}
 	return NULL;
 }
 
@@ -465,12 +476,15 @@ static int run_vf_op(struct cli *c, const struct vf_op *op)
 
 	if ((op == &op_save || op == &op_load) && (ret = batch_prepare_files(c, &s, &b)))
 		goto out;
+	defer_signals();
 	run_batch(&b);
 	c->pr->batch(c, &s, b.results, b.n);
 	ret = EXIT_OK;
 	for (i = 0; i < b.n; i++)
 		if (b.results[i].ret)
 			ret = EXIT_FAILED;
+	if (signal_caught())
+		ret = 128 + signal_caught();
 out:
 	if (b.results) {
 		for (i = 0; i < b.n; i++)

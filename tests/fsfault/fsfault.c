@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * File system faults for tests, as an LD_PRELOAD library: write(2), fsync(2) and fdatasync(2)
+ * on files under one directory fail with a chosen errno, or are slowed down so that a test can
+ * send a signal while an output file is being written.
+ *
+ *   INTEL_LM_FSFAULT_DIR=/tmp/x   the directory whose files are affected (nothing else is)
+ *   INTEL_LM_FSFAULT=write:ENOSPC | write:EIO | fsync:EIO | write:slow:MS
+ *
+ * Without INTEL_LM_FSFAULT it passes everything through.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef ssize_t (*write_fn)(int, const void *, size_t);
+typedef int (*sync_fn)(int);
+
+/* Whether @fd is a file under INTEL_LM_FSFAULT_DIR. */
+static int affected(int fd)
+{
+	const char *dir = getenv("INTEL_LM_FSFAULT_DIR");
+	char link[64], path[PATH_MAX];
+	ssize_t n;
+
+	if (!dir || !*dir)
+		return 0;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n <= 0)
+		return 0;
+	path[n] = '\0';
+	return !strncmp(path, dir, strlen(dir)) && path[strlen(dir)] == '/';
+}
+
+/* The errno to fail @op with (0: none), or through *@slow_ms a delay. */
+static int fault_for(const char *op, long *slow_ms)
+{
+	const char *f = getenv("INTEL_LM_FSFAULT");
+	size_t n = strlen(op);
+
+	*slow_ms = 0;
+	if (!f || strncmp(f, op, n) || f[n] != ':')
+		return 0;
+	f += n + 1;
+	if (!strncmp(f, "slow:", 5)) {
+		*slow_ms = atol(f + 5);
+		return 0;
+	}
+	if (!strcmp(f, "ENOSPC"))
+		return ENOSPC;
+	if (!strcmp(f, "EIO"))
+		return EIO;
+	if (!strcmp(f, "EDQUOT"))
+		return EDQUOT;
+	return 0;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+ssize_t write(int fd, const void *buf, size_t len)
+{
+	static write_fn real;
+	long slow;
+	int err;
+
+	if (!real)
+		real = (write_fn)dlsym(RTLD_NEXT, "write");
+	err = fault_for("write", &slow);
+	if ((err || slow) && affected(fd)) {
+		if (err) {
+			errno = err;
+			return -1;
+		}
+		sleep_ms(slow);
+	}
+	return real(fd, buf, len);
+}
+
+static int sync_common(const char *name, int fd)
+{
+	sync_fn real = (sync_fn)dlsym(RTLD_NEXT, name);
+	long slow;
+	int err = fault_for("fsync", &slow);
+
+	if (err && affected(fd)) {
+		errno = err;
+		return -1;
+	}
+	return real(fd);
+}
+
+int fsync(int fd)
+{
+	return sync_common("fsync", fd);
+}
+
+int fdatasync(int fd)
+{
+	return sync_common("fdatasync", fd);
+}
