@@ -169,10 +169,11 @@ void defer_signals(void);
 int signal_caught(void);
 void unguard_output(void);
 /*
- * Write a state to @path so that it appears whole or not at all: a blob with @src's identity
- * and source VF @vf, or only the state's bytes when @src is NULL. Returns 0 or a negative errno.
+ * Write a state into @out (opened with intel_lm_outfile_open() before the device was touched)
+ * and put it in place, or remove it on failure: a blob with @src's identity and source VF @vf,
+ * or only the state's bytes when @src is NULL. Returns 0 or a negative errno.
  */
-int write_state(const char *path, bool force, const struct intel_lm_ctrl_info *src, uint16_t vf,
+int write_state(struct intel_lm_outfile *out, const struct intel_lm_ctrl_info *src, uint16_t vf,
 		const void *buf, uint32_t len);
 
 /* session.c */

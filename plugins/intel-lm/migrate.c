@@ -19,14 +19,14 @@ struct keeper {
 	const struct session *src;
 	uint16_t vf;
 	const char *path;
-	bool force;
+	struct intel_lm_outfile out;	/* opened before the source is suspended */
 	bool written;
 };
 
 static int keep_state(void *priv, const void *state, uint32_t len)
 {
 	struct keeper *k = priv;
-	int ret = write_state(k->path, k->force, &k->src->info, k->vf, state, len);
+	int ret = write_state(&k->out, &k->src->info, k->vf, state, len);
 
 	k->written = !ret;
 	return ret;
@@ -132,7 +132,7 @@ int cmd_migrate(struct cli *c)
 	struct intel_lm_migration m = { 0 };
 	struct mig_report r = { 0 };
 	struct session src, dst;
-	struct keeper k = { 0 };
+	struct keeper k = { .out.fd = -1 };
 	struct intel_lm_blob_hdr hdr;
 	char tmp[PATH_MAX], why[512];
 	struct vf_result lr = { 0 };
@@ -207,7 +207,6 @@ int cmd_migrate(struct cli *c)
 	if (!c->dry_run) {
 		if (c->keep) {
 			k.path = c->keep;
-			k.force = c->force;
 		} else {
 			tmpdir = getenv("TMPDIR");
 			snprintf(tmp, sizeof(tmp), "%s/intel-lm-migrate-%s-vf%u-%lld-%d.blob",
@@ -215,6 +214,15 @@ int cmd_migrate(struct cli *c)
 				 (long long)time(NULL), (int)getpid());
 			k.path = tmp;
 		}
+		/* Created now, so that nothing but the migration's steps is on the downtime path. */
+		ret = intel_lm_outfile_open(&k.out, k.path, c->force);
+		if (ret) {
+			ret = report(c, &src, c->vf, "open --keep", ret, "cannot create %s: %s (%s); "
+				     "nothing was sent\nname a file in a writable directory with --keep, "
+				     "or set TMPDIR", k.path, strerror(-ret), intel_lm_errno_name(ret));
+			goto out;
+		}
+		guard_output(&k.out);
 		k.src = &src;
 		k.vf = c->vf;
 		m.keep = keep_state;
@@ -242,6 +250,8 @@ int cmd_migrate(struct cli *c)
 	c->pr->migrated(c, &r);
 	ret = signal_caught() ? 128 + signal_caught() : ret ? EXIT_FAILED : EXIT_OK;
 out:
+	intel_lm_outfile_abort(&k.out);
+	unguard_output();
 	intel_lm_unlock_vf(&dst_lock);
 	intel_lm_unlock_vf(&src_lock);
 	session_close(&dst);

@@ -152,37 +152,50 @@ static void size_refused(struct vf_result *r, const struct session *s, int ret)
 
 static void run_save(struct cli *c, struct session *s, struct vf_result *r)
 {
-	void *buf;
+	struct intel_lm_outfile out = { .fd = -1 };
+	void *buf = NULL;
 	int ret;
 
+	/* The output is created first: a place that cannot be written stops us before the
+	 * device is touched. Until the commit it is a temporary file, removed on any failure. */
+	if (!c->dry_run) {
+		ret = intel_lm_outfile_open(&out, r->path, c->force);
+		if (ret) {
+			output_failed(r, "open output", ret);
+			return;
+		}
+		guard_output(&out);
+	}
 	ret = intel_lm_query_size(s->dev.fd, r->vf, &s->opts, &r->size);
 	if (ret) {
 		fail_cmd(c, s, r, INTEL_LM_OPC_QUERY_DATA_SIZE, ret);
-		return;
+		goto out;
 	}
 	if (c->dry_run)
 		return;
 	ret = intel_lm_check_size(r->size, &s->limit);
 	if (ret) {
 		size_refused(r, s, ret);
-		return;
+		goto out;
 	}
 	buf = intel_lm_state_alloc(r->size);
 	if (!buf) {
 		fail(r, "save", -ENOMEM, "cannot allocate %u bytes", r->size);
-		return;
+		goto out;
 	}
 	ret = intel_lm_save(s->dev.fd, r->vf, buf, r->size, &s->opts);
 	if (ret) {
 		fail_cmd(c, s, r, INTEL_LM_OPC_SAVE_DATA, ret);
-	} else {
-		/* The device saved (and disabled the VF controller) even if the file fails. */
-		r->state = "saved";
-		ret = write_state(r->path, c->force, c->raw ? NULL : &s->info, r->vf, buf,
-				  r->size);
-		if (ret)
-			output_failed(r, "write", ret);
+		goto out;
 	}
+	/* The device saved (and disabled the VF controller) even if the file fails. */
+	r->state = "saved";
+	ret = write_state(&out, c->raw ? NULL : &s->info, r->vf, buf, r->size);
+	if (ret)
+		output_failed(r, "write", ret);
+out:
+	intel_lm_outfile_abort(&out);
+	unguard_output();
 	intel_lm_state_free(buf, r->size);
 }
 
