@@ -8,7 +8,7 @@
 set -euo pipefail
 
 build_pkgs=(gcc meson ninja-build pkg-config libnvme-dev libjson-c-dev libssl-dev libdbus-1-dev zlib1g-dev)
-test_pkgs=(check nvme-cli python3 valgrind man-db bash-completion zsh asciidoctor)
+test_pkgs=(check nvme-cli python3 valgrind man-db bash-completion zsh asciidoctor build-essential debhelper lintian)
 nvme_cli_pkgs=(dpkg-dev binutils xz-utils libdbus-1-dev)
 docs_pkgs=(asciidoctor)
 
