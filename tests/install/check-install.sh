@@ -1,0 +1,279 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Check what `meson install` puts where, and that the installed library is usable.
+#
+#	tests/install/check-install.sh SRC_DIR BUILD_DIR
+#
+# Installs BUILD_DIR with --destdir into a temporary directory (nothing outside it is written;
+# meson builds first what is not built yet), then checks:
+# - every file meson says it installs is there, and nothing lands outside the prefix and
+#   sysconfdir; nothing is called nvme in bindir or sbindir;
+# - the library: libintel-lm.so.1.0.0 with SONAME libintel-lm.so.1, the links .so.1 and .so, no
+#   RPATH/RUNPATH in any installed ELF file;
+# - the headers: libintel-lm.h in includedir, exactly include/intel-lm/*.h in
+#   includedir/intel-lm, identical to the sources;
+# - intel-lm.pc: version, Requires libnvme, Requires.private zlib, Cflags and Libs pointing into
+#   the DESTDIR through PKG_CONFIG_SYSROOT_DIR;
+# - a small C program built with pkg-config against the installed tree, linked to
+#   libintel-lm.so.1 and run from it with LD_LIBRARY_PATH;
+# - the exported symbols: all intel_lm_*, all at version LIBINTEL_LM_1, exactly the map's list,
+#   each declared in an installed header;
+# - nvme-intel-lm in sbindir runs; the nvme-cli build, when built, as libexecdir/intel-lm/nvme
+#   with sbindir/nvme-lm pointing to it;
+# - man pages (when configured with -Ddocs=man): exactly one per Documentation/*.txt titled
+#   NAME(SECTION), as NAME.SECTION in manSECTION;
+# - completions: bash's and zsh's files.
+#
+# Prints "ok - ..." or "FAIL - ..." per check, then "install: N passed, N failed".
+set -u
+
+src=${1:?usage: check-install.sh SRC_DIR BUILD_DIR}
+build=${2:?usage: check-install.sh SRC_DIR BUILD_DIR}
+src=$(cd "$src" && pwd)
+build=$(cd "$build" && pwd)
+passed=0
+failed=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/intel-lm-install.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+dest=$tmp/root
+
+ok() { passed=$((passed + 1)); echo "ok - $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL - $*"; }
+check() { # check DESCRIPTION COMMAND...: passes when COMMAND succeeds
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else fail "$what"; fi
+}
+finish() {
+	echo "install: $passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
+}
+
+# The build's directories, as meson will install them (absolute, without DESTDIR).
+opts=$(meson introspect "$build" --buildoptions) || { fail "meson introspect"; finish; }
+opt() {
+	python3 -c '
+import json, os, sys
+opts = {o["name"]: o["value"] for o in json.loads(sys.stdin.read())}
+v = opts[sys.argv[1]]
+if sys.argv[1] in ("libdir", "includedir", "sbindir", "bindir", "libexecdir", "datadir", "mandir", "sysconfdir"):
+    v = os.path.join(opts["prefix"], v)
+print(v)' "$1" <<<"$opts"
+}
+prefix=$(opt prefix)
+libdir=$(opt libdir)
+includedir=$(opt includedir)
+sbindir=$(opt sbindir)
+bindir=$(opt bindir)
+libexecdir=$(opt libexecdir)
+datadir=$(opt datadir)
+mandir=$(opt mandir)
+sysconfdir=$(opt sysconfdir)
+docs=$(opt docs 2>/dev/null || echo false)
+version=$(meson introspect "$build" --projectinfo |
+	python3 -c 'import json, sys; print(json.load(sys.stdin)["version"])')
+echo "# prefix $prefix, libdir $libdir, version $version, docs $docs"
+
+# --- install --------------------------------------------------------------------------------
+if meson install -C "$build" --destdir "$dest" > "$tmp/install.log" 2>&1; then
+	ok "meson install --destdir"
+else
+	fail "meson install --destdir"
+	sed 's/^/# /' "$tmp/install.log"
+	finish
+fi
+
+installed=$(meson introspect "$build" --installed |
+	python3 -c 'import json, sys; print("\n".join(sorted(set(json.load(sys.stdin).values()))))')
+missing=0
+while IFS= read -r f; do
+	[ -n "$f" ] || continue
+	if [ ! -e "$dest$f" ] && [ ! -L "$dest$f" ]; then
+		fail "installed: $f is missing"
+		missing=$((missing + 1))
+	fi
+done <<<"$installed"
+[ "$missing" -eq 0 ] && ok "every file of meson's install list is in DESTDIR ($(wc -l <<<"$installed"))"
+
+outside=$(cd "$dest" && find . ! -type d | sed 's|^\.||' |
+	grep -v -e "^$prefix/" -e "^$sysconfdir/" || true)
+check "nothing installed outside $prefix and $sysconfdir${outside:+: $outside}" test -z "$outside"
+clash=$(ls -d "$dest$bindir/nvme" "$dest$sbindir/nvme" "$dest/usr/sbin/nvme" "$dest/usr/bin/nvme" \
+	2>/dev/null || true)
+check "no program called nvme in bindir or sbindir${clash:+: $clash}" test -z "$clash"
+
+# --- the library ----------------------------------------------------------------------------
+lib=$dest$libdir
+check "libintel-lm.so.1.0.0 is a regular file" test -f "$lib/libintel-lm.so.1.0.0" -a ! -L "$lib/libintel-lm.so.1.0.0"
+check "libintel-lm.so.1 -> libintel-lm.so.1.0.0" \
+	test "$(readlink "$lib/libintel-lm.so.1" 2>/dev/null)" = libintel-lm.so.1.0.0
+check "libintel-lm.so is a link that reaches libintel-lm.so.1.0.0" \
+	test -L "$lib/libintel-lm.so" -a "$(readlink -f "$lib/libintel-lm.so" 2>/dev/null)" = "$lib/libintel-lm.so.1.0.0"
+soname=$(readelf -d "$lib/libintel-lm.so.1.0.0" 2>/dev/null | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+check "SONAME is libintel-lm.so.1 ($soname)" test "$soname" = libintel-lm.so.1
+if [ -e "$lib/libintel-lm.a" ]; then
+	check "libintel-lm.a is an archive holding intel_lm_cmd_init" \
+		bash -c "nm '$lib/libintel-lm.a' 2>/dev/null | grep -q ' T intel_lm_cmd_init$'"
+fi
+rpaths=
+while IFS= read -r f; do
+	if readelf -h "$f" > /dev/null 2>&1 && readelf -d "$f" 2>/dev/null | grep -qE '\((RPATH|RUNPATH)\)'; then
+		rpaths+=" ${f#$dest}"
+	fi
+done < <(find "$dest" -type f)
+check "no RPATH or RUNPATH in installed ELF files${rpaths:+:$rpaths}" test -z "$rpaths"
+
+# --- headers --------------------------------------------------------------------------------
+inc=$dest$includedir
+check "libintel-lm.h in $includedir, as in the sources" cmp -s "$src/include/libintel-lm.h" "$inc/libintel-lm.h"
+want=$(cd "$src/include/intel-lm" && ls ./*.h | sed 's|^\./||')
+have=$(cd "$inc/intel-lm" 2>/dev/null && ls ./*.h 2>/dev/null | sed 's|^\./||')
+check "$includedir/intel-lm/ holds exactly include/intel-lm/*.h ($(wc -w <<<"$want") headers)" \
+	test "$want" = "$have"
+diffs=
+for h in $want; do
+	cmp -s "$src/include/intel-lm/$h" "$inc/intel-lm/$h" || diffs+=" $h"
+done
+check "installed headers are the sources${diffs:+ (differ:$diffs)}" test -z "$diffs"
+check "no private header installed" bash -c "! find '$dest' -name private.h -o -name cli.h -o -name 'cli-priv.h' | grep -q ."
+
+# --- pkg-config -----------------------------------------------------------------------------
+pc=$lib/pkgconfig/intel-lm.pc
+check "intel-lm.pc in $libdir/pkgconfig" test -f "$pc"
+export PKG_CONFIG_PATH=$lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$dest
+check "pkg-config --modversion intel-lm is $version" \
+	test "$(pkg-config --modversion intel-lm 2>/dev/null)" = "$version"
+check "intel-lm.pc Requires libnvme" bash -c "pkg-config --print-requires intel-lm | grep -q '^libnvme'"
+check "intel-lm.pc Requires.private zlib" \
+	bash -c "pkg-config --print-requires-private intel-lm | grep -q '^zlib'"
+check "pkg-config --exists finds libnvme, which intel-lm requires" pkg-config --exists intel-lm
+cflags=$(pkg-config --cflags intel-lm 2>/dev/null)
+libs=$(pkg-config --libs intel-lm 2>/dev/null)
+check "Cflags has -I$dest$includedir ($cflags)" grep -qF -- "-I$dest$includedir" <<<"$cflags"
+check "Libs has -L$dest$libdir -lintel-lm and -lnvme ($libs)" bash -c \
+	"grep -qF -- '-L$dest$libdir -lintel-lm' <<<'$libs' && grep -qw -- -lnvme <<<'$libs'"
+check "pkg-config --static --libs adds zlib" bash -c "pkg-config --static --libs intel-lm | grep -qw -- -lz"
+
+# --- a program against the installed library -------------------------------------------------
+cat > "$tmp/use.c" <<'EOF'
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <libintel-lm.h>
+
+int main(void)
+{
+	struct nvme_passthru_cmd cmd;
+	char buf[256];
+	int ret;
+
+	ret = intel_lm_cmd_init(&cmd, INTEL_LM_OPC_SUSPEND, 3, NULL, 0);
+	printf("init %d opcode 0x%02x cdw10 %u\n", ret, cmd.opcode, cmd.cdw10);
+	ret = intel_lm_cmd_init(&cmd, 0x01, 3, NULL, 0);
+	printf("bad opcode %d\n", ret);
+	printf("name %s\n", intel_lm_opcode_name(INTEL_LM_OPC_SAVE_DATA));
+	printf("strerror %s\n", intel_lm_strerror(-EINTR, INTEL_LM_OPC_SUSPEND, buf, sizeof(buf)));
+	return 0;
+}
+EOF
+cc=${CC:-cc}
+# shellcheck disable=SC2086 # pkg-config's output is a list of words
+if $cc -std=gnu11 -Wall -Wextra -Werror $cflags -o "$tmp/use" "$tmp/use.c" $libs > "$tmp/cc.log" 2>&1; then
+	ok "a C program builds with pkg-config's flags against the installed tree (-Wall -Wextra -Werror)"
+else
+	fail "a C program builds with pkg-config's flags against the installed tree"
+	sed 's/^/# /' "$tmp/cc.log"
+fi
+if [ -x "$tmp/use" ]; then
+	check "the program needs libintel-lm.so.1" \
+		bash -c "readelf -d '$tmp/use' | grep -qF '[libintel-lm.so.1]'"
+	resolved=$(LD_LIBRARY_PATH=$lib ldd "$tmp/use" 2>/dev/null | awk '$1 == "libintel-lm.so.1" { print $3 }')
+	check "with LD_LIBRARY_PATH it loads the installed library ($resolved)" \
+		test "$(readlink -f "$resolved" 2>/dev/null)" = "$lib/libintel-lm.so.1.0.0"
+	out=$(LD_LIBRARY_PATH=$lib "$tmp/use" 2>&1)
+	rc=$?
+	check "the program runs (exit $rc)" test "$rc" -eq 0
+	check "intel_lm_cmd_init builds SUSPEND for VF 3" grep -qx 'init 0 opcode 0xc8 cdw10 3' <<<"$out"
+	check "intel_lm_cmd_init rejects another opcode with -EINVAL" grep -qx 'bad opcode -22' <<<"$out"
+	check "intel_lm_opcode_name names SAVE_DATA" grep -qx 'name SAVE_DATA' <<<"$out"
+	check "intel_lm_strerror describes EINTR" grep -q '^strerror .*EINTR' <<<"$out"
+fi
+
+# --- exported symbols -------------------------------------------------------------------------
+so=$lib/libintel-lm.so.1.0.0
+dyn=$(nm -D --defined-only "$so" 2>/dev/null)
+check "nm -D lists the library's symbols" test -n "$dyn"
+# "ADDR TYPE NAME@@VERSION", and the version's own "A LIBINTEL_LM_1"
+bad=$(awk '!(($2 == "A" && $3 == "LIBINTEL_LM_1") || $3 ~ /^intel_lm_[A-Za-z0-9_]+@@LIBINTEL_LM_1$/) { print $3 }' <<<"$dyn")
+check "every exported symbol is intel_lm_*@@LIBINTEL_LM_1${bad:+ (not: $(echo $bad))}" test -z "$bad"
+exported=$(awk '$3 ~ /^intel_lm_/ { sub(/@.*/, "", $3); print $3 }' <<<"$dyn" | sort)
+check "objdump -T: every defined symbol has version LIBINTEL_LM_1" bash -c \
+	"objdump -T '$so' | awk '/^[0-9a-f]+ / && \$0 !~ /\\*UND\\*/ && \$(NF-1) != \"LIBINTEL_LM_1\" { bad = 1 } END { exit bad }'"
+mapped=$(sed -n 's/^[[:space:]]*\(intel_lm_[A-Za-z0-9_]*\);.*/\1/p' "$src/lib/libintel-lm.map" | sort)
+extra=$(comm -23 <(echo "$exported") <(echo "$mapped"))
+lost=$(comm -13 <(echo "$exported") <(echo "$mapped"))
+check "exported symbols are exactly lib/libintel-lm.map's ($(wc -l <<<"$exported"))${extra:+; not in the map: $(echo $extra)}${lost:+; not exported: $(echo $lost)}" \
+	test -z "$extra$lost"
+undeclared=
+for s in $exported; do
+	grep -qrw -- "$s" "$inc/libintel-lm.h" "$inc/intel-lm" || undeclared+=" $s"
+done
+check "every exported symbol is declared in an installed header${undeclared:+ (not:$undeclared)}" \
+	test -z "$undeclared"
+
+# --- programs -------------------------------------------------------------------------------
+prog=$dest$sbindir/nvme-intel-lm
+check "nvme-intel-lm in $sbindir" test -x "$prog" -a -f "$prog"
+out=$("$prog" --version 2>&1)
+check "nvme-intel-lm --version says $version ($out)" grep -q "^nvme-intel-lm version $version" <<<"$out"
+nvme_built=$(grep -c "^$libexecdir/intel-lm/nvme\$" <<<"$installed")
+if [ "$nvme_built" -gt 0 ]; then
+	nvme=$dest$libexecdir/intel-lm/nvme
+	check "the nvme-cli build in $libexecdir/intel-lm/nvme" test -x "$nvme" -a -f "$nvme"
+	check "$sbindir/nvme-lm -> $libexecdir/intel-lm/nvme" \
+		test "$(readlink "$dest$sbindir/nvme-lm" 2>/dev/null)" = "$libexecdir/intel-lm/nvme"
+	out=$("$nvme" intel-lm version 2>&1)
+	check "nvme intel-lm version says $version" grep -q "^nvme intel-lm version $version" <<<"$out"
+else
+	echo "# the nvme-cli build is not configured: not installed"
+	check "no nvme-lm without the nvme-cli build" test ! -e "$dest$sbindir/nvme-lm" -a ! -L "$dest$sbindir/nvme-lm"
+fi
+
+# --- man pages ------------------------------------------------------------------------------
+# Documentation/*.txt whose title line is NAME(SECTION): NAME.SECTION
+pages=$(for f in "$src"/Documentation/*.txt; do
+	grep -v '^//' "$f" | head -n 1 | sed -n 's/^\([A-Za-z0-9._-]*\)(\([1-9]\))$/\1.\2/p'
+done)
+if [ "$docs" = man ]; then
+	nopage=
+	for p in $pages; do
+		f=$dest$mandir/man${p##*.}/$p
+		if [ ! -f "$f" ] || ! grep -q '^\.TH ' "$f"; then
+			nopage+=" $p"
+		fi
+	done
+	check "a man page (.TH) in $mandir for each of the $(wc -w <<<"$pages") pages of Documentation/${nopage:+ (missing:$nopage)}" \
+		test -n "$pages" -a -z "$nopage"
+	extra=$(cd "$dest$mandir" && ls man*/* 2>/dev/null | sed 's|.*/||' | grep -vxF "$pages")
+	check "no other man page${extra:+ ($(echo $extra))}" test -z "$extra"
+	if command -v man > /dev/null; then
+		check "man renders nvme-intel-lm(1)" bash -c \
+			"MANWIDTH=80 man -l '$dest$mandir/man1/nvme-intel-lm.1' 2>/dev/null | grep -q nvme-intel-lm"
+	fi
+else
+	echo "# man pages not configured (-Ddocs=$docs)"
+	check "no man pages without -Ddocs=man" test ! -d "$dest$mandir"
+fi
+
+# --- completions ----------------------------------------------------------------------------
+check "bash completion in $datadir/bash-completion/completions/nvme-intel-lm" \
+	cmp -s "$src/completions/bash/nvme-intel-lm" "$dest$datadir/bash-completion/completions/nvme-intel-lm"
+zsh=$(find "$dest$datadir/zsh" -name _nvme-intel-lm 2>/dev/null | head -n 1)
+check "zsh completion _nvme-intel-lm under $datadir/zsh (${zsh#$dest})" \
+	cmp -s "$src/completions/zsh/_nvme-intel-lm" "$zsh"
+check "bash completion files parse" bash -n "$dest$datadir/bash-completion/completions/nvme-intel-lm"
+
+finish
