@@ -114,7 +114,7 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 	if (ret) {
 		m->failed = step;
 		m->ret = ret;
-		if (step == INTEL_LM_MIG_DST_RESUME && ret < 0) {
+		if (step == INTEL_LM_MIG_DST_RESUME && ret < 0 && ret != -ECANCELED) {
 			/*
 			 * The destination's RESUME may have taken effect: resuming the source too
 			 * could leave two running copies of one VF. The caller must look first.

@@ -41,8 +41,13 @@ static bool interrupted(void *priv)
 /* What the destination VF is left as, after a failure at @failed with @ret. */
 static const char *dst_state(enum intel_lm_mig_step failed, int ret)
 {
-	if (failed < INTEL_LM_MIG_DST_SUSPEND)
+	if (failed < INTEL_LM_MIG_DST_SUSPEND || (ret == -ECANCELED &&
+						  failed == INTEL_LM_MIG_DST_SUSPEND))
 		return "untouched";
+	/* Stopped by a signal before the step: the previous one is where it stands. */
+	if (ret == -ECANCELED)
+		return failed == INTEL_LM_MIG_DST_LOAD ? "suspended" :
+		       "suspended, holding the loaded state";
 	if (ret < 0 && failed != INTEL_LM_MIG_KEEP)
 		return "unknown (the command's effect is unknown)";
 	switch (failed) {
