@@ -106,7 +106,11 @@ pt_result() {
 step_end() {
 	touch "$T/trace.log"
 	awk -v fields="$FIELDS" -v vendor="$VENDOR_OPCODES" -v other="$1.other" '
-		BEGIN { nf = split(fields, f, " "); split(vendor, v, " "); for (i in v) isv[v[i]] = 1 }
+		BEGIN {
+			nf = split(fields, f, " ")
+			split(vendor, v, " ")
+			for (i in v) isv[v[i]] = 1
+		}
 		{
 			delete kv
 			for (i = 1; i <= NF; i++) {
@@ -116,8 +120,10 @@ step_end() {
 			}
 			if (!(kv["opcode"] in isv)) { print kv["opcode"] > other; next }
 			line = ""
-			for (i = 1; i <= nf; i++)
-				line = line (i > 1 ? " " : "") f[i] "=" (f[i] in kv ? kv[f[i]] : "MISSING")
+			for (i = 1; i <= nf; i++) {
+				val = f[i] in kv ? kv[f[i]] : "MISSING"
+				line = line (i > 1 ? " " : "") f[i] "=" val
+			}
 			print line "|status=" kv["status"] " errno=" kv["errno"]
 		}' "$T/trace.log" > "$1"
 	touch "$1.other"
@@ -152,7 +158,8 @@ compare_step() {
 		for k in $FIELDS status errno; do
 			fa=$(tr ' |' '\n\n' <<< "$a" | sed -n "s/^$k=//p")
 			fb=$(tr ' |' '\n\n' <<< "$b" | sed -n "s/^$k=//p")
-			[ "$fa" = "$fb" ] || why+="command $i (opcode $n): $k ours $fb, admin-passthru $fa; "
+			[ "$fa" = "$fb" ] ||
+				why+="command $i (opcode $n): $k ours $fb, admin-passthru $fa; "
 		done
 	done
 	if [ -z "$why" ] && grep -h '=MISSING' "$want" "$got" > "$T/bad"; then
@@ -219,8 +226,10 @@ for N in "${VFS[@]}"; do
 	dump_is nvme0 $N "$O/vf$N.raw" "admin-passthru -r -b writes VF $N's state bytes"
 
 	pt /dev/nvme1 --opcode=0xc8 --cdw10=$M
+	expect_rc 0 "admin-passthru SUSPEND nvme1 VF $M exits 0"
 	step_end "$O/dsuspend$N"
-	pt /dev/nvme1 --opcode=0xd5 --cdw10=$M --cdw11="$size" --data-len="$size" -w -i "$O/vf$N.raw"
+	pt /dev/nvme1 --opcode=0xd5 --cdw10=$M --cdw11="$size" --data-len="$size" -w \
+		-i "$O/vf$N.raw"
 	expect_rc 0 "admin-passthru LOAD_DATA into nvme1 VF $M -w -i exits 0"
 	step_end "$O/load$N"
 	dump_is nvme1 $M "$O/vf$N.raw" "admin-passthru loads VF $N's state into nvme1 VF $M"
@@ -238,8 +247,8 @@ for N in "${VFS[@]}"; do
 		-i "$O/vf$N.raw" --dry-run
 	cp "$T/out" "$O/dry-load$N"
 	step_end "$O/dry$N"
-	[ ! -s "$O/dry$N" ] && pass "admin-passthru --dry-run sends no vendor command" ||
-		fail "admin-passthru --dry-run sends no vendor command" "$(cat "$O/dry$N")"
+	desc="admin-passthru --dry-run for VF $N sends no vendor command"
+	[ ! -s "$O/dry$N" ] && pass "$desc" || fail "$desc" "$(cat "$O/dry$N")"
 done
 
 # dry_fields FILE: admin-passthru --dry-run's fields we also show, as "opcode=0xc4 nsid=0x0 ..."
@@ -281,7 +290,8 @@ for P in "${PROGS[@]}"; do
 		compare_step query$N "$p query-size VF $N sends admin-passthru's QUERY_DATA_SIZE"
 		expect_json "j['size'] == ${RESULT[$N]:--1}" \
 			"$p query-size JSON size equals admin-passthru's result for VF $N"
-		expect_json "[c['result'] for c in j['commands'] if c['opcode'] == 0xc4] == [${RESULT[$N]:--1}]" \
+		expect_json "[c['result'] for c in j['commands'] if c['opcode'] == 0xc4] ==
+			     [${RESULT[$N]:--1}]" \
 			"$p -v JSON shows admin-passthru's result as VF $N's QUERY_DATA_SIZE result"
 
 		runx "$T/out" "$P" suspend /dev/nvme0 --vf=$N -t $TMO
@@ -292,7 +302,8 @@ for P in "${PROGS[@]}"; do
 		runx "$T/out" "$P" save /dev/nvme0 --vf=$N --raw -o "$D/vf$N.raw" -t $TMO
 		expect_rc 0 "$p save --raw VF $N exits 0"
 		step_end "$D/save$N"
-		compare_step save$N "$p save VF $N sends admin-passthru's QUERY_DATA_SIZE and SAVE_DATA"
+		compare_step save$N \
+			"$p save VF $N sends admin-passthru's QUERY_DATA_SIZE and SAVE_DATA"
 		same_bytes "$D/vf$N.raw" "$O/vf$N.raw" \
 			"$p save --raw of VF $N ($size bytes) equals admin-passthru -r -b"
 
@@ -304,7 +315,8 @@ for P in "${PROGS[@]}"; do
 		runx "$T/out" "$P" load /dev/nvme1 --vf=$M --raw -i "$O/vf$N.raw" -t $TMO
 		expect_rc 0 "$p load --raw of admin-passthru's VF $N state exits 0"
 		step_end "$D/load$N"
-		compare_step load$N "$p load --raw into nvme1 VF $M sends admin-passthru's LOAD_DATA"
+		compare_step load$N \
+			"$p load --raw into nvme1 VF $M sends admin-passthru's LOAD_DATA"
 		dump_is nvme1 $M "$O/vf$N.raw" \
 			"$p load --raw: nvme1 VF $M holds admin-passthru's VF $N state"
 
@@ -321,7 +333,8 @@ for P in "${PROGS[@]}"; do
 		expect_rc 0 "admin-passthru -w -i loads $p's VF $N state"
 		dump_is nvme1 $M2 "$D/vf$N.raw" \
 			"admin-passthru -w -i: nvme1 VF $M2 holds $p's VF $N state"
-		expect_state nvme1 $M2 loaded "nvme1 VF $M2 is loaded"
+		expect_state nvme1 $M2 loaded \
+			"admin-passthru left $p's VF $N state loaded in nvme1 VF $M2"
 		clear_trace
 
 		# --dry-run shows what admin-passthru --dry-run shows, and sends no vendor command
@@ -329,19 +342,19 @@ for P in "${PROGS[@]}"; do
 			runx "$T/out" "$P" "${c#* }" /dev/nvme0 --vf=$N --dry-run -t $TMO
 			want=$(dry_fields "$O/${c% *}$N")
 			got=$(ours_dry)
-			[ "$got" = "$want" ] && pass "$p ${c#* } VF $N --dry-run shows admin-passthru's dwords" ||
-				fail "$p ${c#* } VF $N --dry-run shows admin-passthru's dwords" \
-					"ours: '$got'; admin-passthru --dry-run: '$want'"
+			desc="$p ${c#* } VF $N --dry-run shows admin-passthru's dwords"
+			[ "$got" = "$want" ] && pass "$desc" ||
+				fail "$desc" "ours: '$got'; admin-passthru --dry-run: '$want'"
 		done
 		runx "$T/out" "$P" load /dev/nvme1 --vf=$M --raw -i "$O/vf$N.raw" --dry-run -t $TMO
 		want=$(dry_fields "$O/dry-load$N")
 		got=$(ours_dry)
-		[ "$got" = "$want" ] && pass "$p load VF $M --dry-run shows admin-passthru's dwords" ||
-			fail "$p load VF $M --dry-run shows admin-passthru's dwords" \
-				"ours: '$got'; admin-passthru --dry-run: '$want'"
+		desc="$p load VF $M --dry-run shows admin-passthru's dwords"
+		[ "$got" = "$want" ] && pass "$desc" ||
+			fail "$desc" "ours: '$got'; admin-passthru --dry-run: '$want'"
 		step_end "$D/dry$N"
-		[ ! -s "$D/dry$N" ] && pass "$p --dry-run sends no vendor command" ||
-			fail "$p --dry-run sends no vendor command" "$(cat "$D/dry$N")"
+		[ ! -s "$D/dry$N" ] && pass "$p --dry-run for VF $N sends no vendor command" ||
+			fail "$p --dry-run for VF $N sends no vendor command" "$(cat "$D/dry$N")"
 	done
 done
 
