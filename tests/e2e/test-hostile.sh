@@ -254,11 +254,12 @@ n_saved=$(python3 -c 'import json,sys; print(sum(r["state"] == "saved" for r in 
 	pass "SIGTERM: one whole file per saved VF, no temporary file" ||
 	fail "SIGTERM: one whole file per saved VF" "$(ls -A "$D/batch")"
 rm -rf "$D/batch"
-# SIGPIPE: a closed stdout is an error like any other.
-emu_two_pfs
+# SIGPIPE: a closed stdout is an error like any other. The state is larger than a pipe holds,
+# so the writer meets the closed end whatever the timing.
+emu_two_pfs "vf.1.size = 200000"
 run "$P" suspend /dev/nvme0 --vf=1
 RC=0
-LD_PRELOAD=$EMU_SO $P save /dev/nvme0 --vf=1 -o - 2> "$T/err" | head -c 1 > /dev/null
+LD_PRELOAD=$EMU_SO $P save /dev/nvme0 --vf=1 -o - 2> "$T/err" | (exit 0)
 RC=${PIPESTATUS[0]}
 ERR=$(cat "$T/err")
 expect_rc 1 "a closed stdout fails save with exit 1"
