@@ -4,7 +4,7 @@
 # a fresh Debian machine: missing packages are installed by scripts/install-deps.sh.
 NAME := intel-lm
 BUILD ?= .build
-MESON_OPTS ?=
+MESON_OPTS ?= -Ddocs=man
 DESTDIR ?=
 
 .PHONY: all deps setup build test check-kernel demo bench install uninstall clean distclean

@@ -111,4 +111,35 @@ for P in "${PROGS[@]}"; do
 	expect_err "-> status 0x0000 result 0x" "$p -v shows the completion"
 done
 
+# help and version, as in any nvme-cli plugin, and the standalone program's own
+run "$STANDALONE" version
+expect_rc 0 "nvme-intel-lm version exits 0"
+expect_out "nvme-intel-lm version 0." "nvme-intel-lm version names itself"
+run "$STANDALONE" help
+expect_out "migrate      Cold-migrate a VF" "nvme-intel-lm help lists the commands"
+if [ -x "$NVME" ]; then
+	run "$NVME" intel-lm version
+	expect_rc 0 "nvme intel-lm version exits 0"
+	expect_out "intel-lm" "nvme intel-lm version names the plugin"
+	run "$NVME" intel-lm help
+	expect_out "query-size" "nvme intel-lm help lists the commands"
+	expect_out "migrate" "nvme intel-lm help lists migrate"
+fi
+if [ -f "$BUILD/Documentation/nvme-intel-lm-save.1" ]; then
+	# The man pages as built, where man(1) looks for them.
+	mkdir -p "$T/man/man1"
+	ln -sf "$BUILD"/Documentation/*.1 "$T/man/man1/"
+	for P in "${PROGS[@]}"; do
+		RC=0
+		MANPATH=$T/man MANPAGER=cat PAGER=cat MANWIDTH=100 $P help save > "$T/out" 2>&1 ||
+			RC=$?
+		OUT=$(cat "$T/out")
+		expect_rc 0 "${P##*/} help save shows the man page"
+		expect_out "nvme-intel-lm-save - Save a suspended VF" "${P##*/} help save: the page's NAME"
+	done
+else
+	run "$STANDALONE" help save
+	expect_out "Usage: nvme-intel-lm save" "without man pages, help save shows the built-in help"
+fi
+
 e2e_finish
