@@ -161,7 +161,9 @@ int cmd_load(struct cli *c);
 /* migrate.c */
 int cmd_migrate(struct cli *c);
 
-/* outputs.c: output files and signals */
+/* files.c: input and output files, and signals */
+/* Open @path for reading, or standard input for "-": a descriptor or a negative errno. */
+int open_input(const char *path);
 void guard_output(struct intel_lm_outfile *out);
 /* From now on SIGINT, SIGTERM, SIGHUP and SIGQUIT are recorded, not fatal. */
 void defer_signals(void);

@@ -28,17 +28,6 @@ static int cmd_info(struct cli *c)
 	return ret;
 }
 
-/* Open the input: a file, or standard input for "-". */
-static int open_input(const char *path)
-{
-	int fd;
-
-	if (!strcmp(path, "-"))
-		return STDIN_FILENO;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
 static int cmd_inspect(struct cli *c)
 {
 	uint8_t raw[INTEL_LM_BLOB_HDR_LEN];

@@ -199,16 +199,6 @@ out:
 	intel_lm_state_free(buf, r->size);
 }
 
-static int open_input(const char *path)
-{
-	int fd;
-
-	if (!strcmp(path, "-"))
-		return STDIN_FILENO;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
-}
-
 static void input_failed(struct cli *c, const struct session *s, struct vf_result *r, int ret)
 {
 	switch (-ret) {

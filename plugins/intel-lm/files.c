@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
+ * The files a command reads and writes. Input: a file, or standard input for "-".
+ *
  * Output files and fatal signals: while a temporary output file exists, SIGINT, SIGTERM,
  * SIGHUP and SIGQUIT remove it before the signal ends the process, so nothing half-written is
  * ever left behind. SIGPIPE is ignored: a closed pipe is an EPIPE write error, reported like
@@ -11,9 +13,12 @@
  * The handler can only reach what is global: one slot per concurrent job, set and cleared by
  * the job's thread, read by the handler with async-signal-safe calls only.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -110,4 +115,14 @@ int write_state(struct intel_lm_outfile *out, const struct intel_lm_ctrl_info *s
 	else
 		intel_lm_outfile_abort(out);
 	return ret;
+}
+
+int open_input(const char *path)
+{
+	int fd;
+
+	if (!strcmp(path, "-"))
+		return STDIN_FILENO;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
