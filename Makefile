@@ -32,6 +32,9 @@ check-kernel: build
 demo: build
 	@scripts/demo.sh $(BUILD)
 
+bench: build
+	@python3 bench/run.py $(BUILD) full
+
 install: build
 	meson install -C $(BUILD) $(if $(DESTDIR),--destdir $(DESTDIR))
 
