@@ -21,11 +21,11 @@ static uint64_t mono_ns(void)
 const char *intel_lm_mig_step_name(enum intel_lm_mig_step step)
 {
 	static const char *const names[INTEL_LM_MIG_STEPS] = {
+		[INTEL_LM_MIG_DST_SUSPEND] = "destination suspend",
 		[INTEL_LM_MIG_SRC_SUSPEND] = "source suspend",
 		[INTEL_LM_MIG_SRC_QUERY] = "source query-size",
 		[INTEL_LM_MIG_SRC_SAVE] = "source save",
 		[INTEL_LM_MIG_KEEP] = "keep the state",
-		[INTEL_LM_MIG_DST_SUSPEND] = "destination suspend",
 		[INTEL_LM_MIG_DST_LOAD] = "destination load",
 		[INTEL_LM_MIG_DST_RESUME] = "destination resume",
 	};
@@ -36,11 +36,11 @@ const char *intel_lm_mig_step_name(enum intel_lm_mig_step step)
 uint8_t intel_lm_mig_step_opcode(enum intel_lm_mig_step step)
 {
 	static const uint8_t opcodes[INTEL_LM_MIG_STEPS] = {
+		[INTEL_LM_MIG_DST_SUSPEND] = INTEL_LM_OPC_SUSPEND,
 		[INTEL_LM_MIG_SRC_SUSPEND] = INTEL_LM_OPC_SUSPEND,
 		[INTEL_LM_MIG_SRC_QUERY] = INTEL_LM_OPC_QUERY_DATA_SIZE,
 		[INTEL_LM_MIG_SRC_SAVE] = INTEL_LM_OPC_SAVE_DATA,
 		[INTEL_LM_MIG_KEEP] = 0,
-		[INTEL_LM_MIG_DST_SUSPEND] = INTEL_LM_OPC_SUSPEND,
 		[INTEL_LM_MIG_DST_LOAD] = INTEL_LM_OPC_LOAD_DATA,
 		[INTEL_LM_MIG_DST_RESUME] = INTEL_LM_OPC_RESUME,
 	};
@@ -66,14 +66,17 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 	memset(m->step_ns, 0, sizeof(m->step_ns));
 
 	for (step = 0; step < INTEL_LM_MIG_STEPS; step++) {
-		start = mono_ns();
-		if (step == INTEL_LM_MIG_SRC_SUSPEND)
-			t0 = start;
-		else if (m->cancel && m->cancel(m->cancel_priv)) {
+		if (step > 0 && m->cancel && m->cancel(m->cancel_priv)) {
 			ret = -ECANCELED;
 			break;
 		}
+		start = mono_ns();
+		if (step == INTEL_LM_MIG_SRC_SUSPEND)
+			t0 = start;
 		switch (step) {
+		case INTEL_LM_MIG_DST_SUSPEND:
+			ret = intel_lm_suspend(m->dst_fd, m->dst_vf, m->dst_opts);
+			break;
 		case INTEL_LM_MIG_SRC_SUSPEND:
 			ret = intel_lm_suspend(m->src_fd, m->src_vf, m->src_opts);
 			break;
@@ -93,9 +96,6 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 			if (!dry && m->keep)
 				ret = m->keep(m->keep_priv, state, m->size);
 			break;
-		case INTEL_LM_MIG_DST_SUSPEND:
-			ret = intel_lm_suspend(m->dst_fd, m->dst_vf, m->dst_opts);
-			break;
 		case INTEL_LM_MIG_DST_LOAD:
 			if (!dry)
 				ret = intel_lm_load(m->dst_fd, m->dst_vf, state, m->size, m->dst_opts);
@@ -114,7 +114,9 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 	if (ret) {
 		m->failed = step;
 		m->ret = ret;
-		if (step == INTEL_LM_MIG_DST_RESUME && ret < 0 && ret != -ECANCELED) {
+		if (step == INTEL_LM_MIG_DST_SUSPEND) {
+			/* Nothing was sent to the source. */
+		} else if (step == INTEL_LM_MIG_DST_RESUME && ret < 0 && ret != -ECANCELED) {
 			/*
 			 * The destination's RESUME may have taken effect: resuming the source too
 			 * could leave two running copies of one VF. The caller must look first.
@@ -126,7 +128,7 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 			m->src_resumed = m->rollback_ret == 0;
 		}
 	}
-	m->downtime_ns = mono_ns() - t0;
+	m->downtime_ns = t0 ? mono_ns() - t0 : 0;
 	intel_lm_state_free(state, m->size);
 	return ret;
 }

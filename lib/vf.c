@@ -248,9 +248,9 @@ int intel_lm_vf_select(const char *arg, const struct intel_lm_vf_list *list, uin
 	/* One bit per possible index: ranges may be wide, duplicates fold away. */
 	uint8_t *seen;
 	const char *item = arg;
+	unsigned int v, lo_all = INTEL_LM_VF_MAX, hi_all = INTEL_LM_VF_MIN;
 	uint16_t *sel;
 	size_t n = 0, i;
-	unsigned int v;
 
 	*out = NULL;
 	*count = 0;
@@ -291,6 +291,11 @@ int intel_lm_vf_select(const char *arg, const struct intel_lm_vf_list *list, uin
 				n++;
 			seen[v / 8] |= (uint8_t)(1u << (v % 8));
 		}
+		/* Only the span the items cover is walked below, not all 65535 indexes. */
+		if (lo < lo_all)
+			lo_all = lo;
+		if (hi > hi_all)
+			hi_all = hi;
 		if (!*end)
 			break;
 		item = end + 1;
@@ -302,7 +307,7 @@ int intel_lm_vf_select(const char *arg, const struct intel_lm_vf_list *list, uin
 		return -ENOMEM;
 	}
 	n = 0;
-	for (v = INTEL_LM_VF_MIN; v <= INTEL_LM_VF_MAX; v++)
+	for (v = lo_all; v <= hi_all; v++)
 		if (seen[v / 8] & (1u << (v % 8)))
 			sel[n++] = (uint16_t)v;
 	free(seen);

@@ -19,21 +19,22 @@ extern "C" {
 
 /**
  * enum intel_lm_mig_step - the steps of a migration, in order
+ * @INTEL_LM_MIG_DST_SUSPEND:	SUSPEND the destination VF: it needs nothing from the source, so
+ *				it comes before the downtime starts
  * @INTEL_LM_MIG_SRC_SUSPEND:	SUSPEND the source VF (downtime starts)
  * @INTEL_LM_MIG_SRC_QUERY:	QUERY_DATA_SIZE of the source VF
  * @INTEL_LM_MIG_SRC_SAVE:	SAVE_DATA of the source VF
  * @INTEL_LM_MIG_KEEP:		hand the state to the caller to keep (e.g. a durable file)
- * @INTEL_LM_MIG_DST_SUSPEND:	SUSPEND the destination VF
  * @INTEL_LM_MIG_DST_LOAD:	LOAD_DATA into the destination VF
  * @INTEL_LM_MIG_DST_RESUME:	RESUME the destination VF (downtime ends)
  * @INTEL_LM_MIG_STEPS:		the number of steps
  */
 enum intel_lm_mig_step {
-	INTEL_LM_MIG_SRC_SUSPEND = 0,
+	INTEL_LM_MIG_DST_SUSPEND = 0,
+	INTEL_LM_MIG_SRC_SUSPEND,
 	INTEL_LM_MIG_SRC_QUERY,
 	INTEL_LM_MIG_SRC_SAVE,
 	INTEL_LM_MIG_KEEP,
-	INTEL_LM_MIG_DST_SUSPEND,
 	INTEL_LM_MIG_DST_LOAD,
 	INTEL_LM_MIG_DST_RESUME,
 	INTEL_LM_MIG_STEPS,
@@ -60,13 +61,14 @@ typedef int (*intel_lm_keep_fn)(void *priv, const void *state, uint32_t len);
  * @dst_opts:	submission options for the destination PF's commands, or NULL
  * @keep:	optional; called after SAVE_DATA, before anything touches the destination
  * @keep_priv:	passed to @keep
- * @cancel:	optional; asked before each step after the source SUSPEND: true stops the
- *		migration there (as a failure of that step with -ECANCELED) and rolls back
+ * @cancel:	optional; asked before each step after the first: true stops the migration
+ *		there (as a failure of that step with -ECANCELED) and rolls back
  * @cancel_priv: passed to @cancel
  * @failed:	set to the step that failed, or %INTEL_LM_MIG_STEPS when all succeeded
  * @ret:	set to what that step returned (0, an NVMe status, or a negative errno)
  * @size:	set to the state size
- * @src_resumed: set when the rollback resumed the source VF
+ * @src_resumed: set when the rollback resumed the source VF (never needed when the
+ *		destination SUSPEND failed: the source was not touched)
  * @rollback_skipped: set when the source was deliberately not resumed: the destination's
  *		RESUME failed with an errno, so it may be running, and two running copies of
  *		one VF must never exist
@@ -102,11 +104,13 @@ struct intel_lm_migration {
  * intel_lm_migrate() - Cold-migrate one VF, rolling back on failure
  * @m:		what to do; the results are filled in
  *
- * Source: SUSPEND, QUERY_DATA_SIZE (checked against @m->limit before any data command),
- * SAVE_DATA; then @m->keep; destination: SUSPEND, LOAD_DATA, RESUME. When any step fails, the
- * source VF is RESUMEd and the destination VF is left as it is (suspended when its SUSPEND went
- * through), except when the destination RESUME fails with an errno: it may have started, so
- * the source stays suspended (@m->rollback_skipped). Nothing is retried. With dry_run in either options the
+ * Destination SUSPEND; source SUSPEND, QUERY_DATA_SIZE (checked against @m->limit before any
+ * data command), SAVE_DATA; @m->keep; destination LOAD_DATA, RESUME. When a step after the
+ * source SUSPEND (or that SUSPEND itself, whose effect a timeout leaves unknown) fails, the
+ * source VF is RESUMEd, except when the destination RESUME fails with an errno: it may have
+ * started, so the source stays suspended (@m->rollback_skipped). The destination VF is left as
+ * it is (suspended once its SUSPEND went through). A failed destination SUSPEND touched
+ * nothing of the source. Nothing is retried. With dry_run in either options the
  * commands are traced, not sent, and the data steps are skipped.
  *
  * Return: 0 when every step succeeded; otherwise @m->ret (a positive NVMe status or a

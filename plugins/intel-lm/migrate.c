@@ -41,22 +41,21 @@ static bool interrupted(void *priv)
 /* What the destination VF is left as, after a failure at @failed with @ret. */
 static const char *dst_state(enum intel_lm_mig_step failed, int ret)
 {
-	if (failed < INTEL_LM_MIG_DST_SUSPEND || (ret == -ECANCELED &&
-						  failed == INTEL_LM_MIG_DST_SUSPEND))
-		return "untouched";
-	/* Stopped by a signal before the step: the previous one is where it stands. */
-	if (ret == -ECANCELED)
-		return failed == INTEL_LM_MIG_DST_LOAD ? "suspended" :
-		       "suspended, holding the loaded state";
-	if (ret < 0 && failed != INTEL_LM_MIG_KEEP)
-		return "unknown (the command's effect is unknown)";
+	/* -ECANCELED: a signal stopped us before the step, so the step did nothing. */
+	bool unknown = ret < 0 && ret != -ECANCELED;
+
 	switch (failed) {
 	case INTEL_LM_MIG_DST_SUSPEND:
-		return "unchanged (its SUSPEND was refused)";
+		return unknown ? "unknown (the command's effect is unknown)" :
+				 "unchanged (its SUSPEND was refused)";
 	case INTEL_LM_MIG_DST_LOAD:
-		return "suspended";
+		return unknown ? "unknown (the command's effect is unknown)" : "suspended";
+	case INTEL_LM_MIG_DST_RESUME:
+		return unknown ? "unknown (the command's effect is unknown)" :
+				 "suspended, holding the loaded state";
 	default:
-		return "suspended, holding the loaded state";
+		/* A source step: the destination's SUSPEND went through, nothing more. */
+		return "suspended";
 	}
 }
 
@@ -80,7 +79,10 @@ static void describe_failure(struct cli *c, struct mig_report *r, const struct k
 	else
 		intel_lm_strerror(m->ret, opc, what, sizeof(what));
 
-	if (m->rollback_skipped)
+	if (m->failed == INTEL_LM_MIG_DST_SUSPEND)
+		snprintf(rollback, sizeof(rollback), "nothing was sent to the source VF %u of %s",
+			 m->src_vf, r->src->dev.path);
+	else if (m->rollback_skipped)
 		snprintf(rollback, sizeof(rollback), "the source VF %u of %s was left suspended, "
 			 "because the destination may have started and two running copies must "
 			 "never exist", m->src_vf, r->src->dev.path);
@@ -95,17 +97,23 @@ static void describe_failure(struct cli *c, struct mig_report *r, const struct k
 	snprintf(r->msg, sizeof(r->msg), "%s; %s; the destination VF %u of %s is %s%s", what,
 		 rollback, m->dst_vf, r->dst->dev.path, r->dst_state, kept);
 
-	if (m->rollback_skipped)
+	if (m->failed == INTEL_LM_MIG_DST_SUSPEND)
+		snprintf(r->hint, sizeof(r->hint), "%s", intel_lm_hint(m->ret, opc));
+	else if (m->rollback_skipped)
 		snprintf(r->hint, sizeof(r->hint), "find out whether the destination VF %u of %s "
 			 "runs; only if it does not, resume the source: %s resume %s --vf=%u",
 			 m->dst_vf, r->dst->dev.path, c->prog, r->src->dev.path, m->src_vf);
 	else if (!m->src_resumed)
 		snprintf(r->hint, sizeof(r->hint), "resume the source by hand: %s resume %s --vf=%u",
 			 c->prog, r->src->dev.path, m->src_vf);
-	else if (m->failed >= INTEL_LM_MIG_DST_SUSPEND)
-		snprintf(r->hint, sizeof(r->hint), "the source runs again; to retry, run migrate "
-			 "again, or resume the destination: %s resume %s --vf=%u", c->prog,
-			 r->dst->dev.path, m->dst_vf);
+	else if (m->failed == INTEL_LM_MIG_DST_LOAD)
+		snprintf(r->hint, sizeof(r->hint), "the source runs again; fix the cause and run "
+			 "migrate again; do not resume the destination VF %u of %s into a guest: it "
+			 "holds no usable state", m->dst_vf, r->dst->dev.path);
+	else if (m->failed == INTEL_LM_MIG_DST_RESUME)
+		snprintf(r->hint, sizeof(r->hint), "the source runs again; run migrate again, or, "
+			 "instead, leave the source and resume the destination: %s resume %s --vf=%u "
+			 "(never both)", c->prog, r->dst->dev.path, m->dst_vf);
 	else
 		snprintf(r->hint, sizeof(r->hint), "%s", intel_lm_hint(m->ret, opc));
 }

@@ -191,9 +191,11 @@ static void json_migrated(struct cli *c, const struct mig_report *r)
 		add_str(o, "kept", r->kept);
 	if (m->failed < INTEL_LM_MIG_STEPS) {
 		add_bool(o, "source_resumed", m->src_resumed);
+		add_bool(o, "source_untouched", m->failed == INTEL_LM_MIG_DST_SUSPEND);
 		add_bool(o, "source_left_suspended", m->rollback_skipped);
 		add_str(o, "destination_state", r->dst_state);
-		bool dst = m->failed >= INTEL_LM_MIG_DST_SUSPEND;
+		bool dst = m->failed == INTEL_LM_MIG_DST_SUSPEND ||
+			   m->failed >= INTEL_LM_MIG_DST_LOAD;
 
 		json_error(c, dst ? r->dst->dev.path : r->src->dev.path, dst ? m->dst_vf : m->src_vf,
 			   intel_lm_mig_step_name(m->failed), m->ret, r->msg, r->hint);

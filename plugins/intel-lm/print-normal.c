@@ -153,7 +153,8 @@ static void normal_migrated(struct cli *c, const struct mig_report *r)
 	if (r->kept)
 		printf("  state kept in        %s\n", r->kept);
 	if (m->failed < INTEL_LM_MIG_STEPS) {
-		bool dst = m->failed >= INTEL_LM_MIG_DST_SUSPEND;
+		bool dst = m->failed == INTEL_LM_MIG_DST_SUSPEND ||
+			   m->failed >= INTEL_LM_MIG_DST_LOAD;
 
 		normal_error(c, dst ? r->dst->dev.path : r->src->dev.path, dst ? m->dst_vf :
 			     m->src_vf, intel_lm_mig_step_name(m->failed), m->ret, r->msg, r->hint);

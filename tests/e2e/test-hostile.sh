@@ -201,7 +201,7 @@ for f in "write:ENOSPC:(ENOSPC)" "write:EIO:(EIO)" "fsync:EIO:(EIO)" "write:EDQU
 	expect_rc 1 "$fault: migrate fails at keeping the state"
 	expect_err "cannot keep the state" "$fault: migrate says why"
 	expect_state nvme0 2 running "$fault: migrate resumed the source"
-	expect_state nvme1 2 running "$fault: migrate left the destination untouched"
+	expect_state nvme1 2 suspended "$fault: migrate left the destination suspended, as it says"
 	expect_clean_dir "$fault migrate"
 done
 

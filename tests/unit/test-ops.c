@@ -1599,15 +1599,16 @@ static const struct {
 	enum emu_vf_state dst;		/* the destination VF afterwards */
 	bool dst_loaded;
 } mig_faults[] = {
-	{ INTEL_LM_MIG_SRC_SUSPEND, "fault = 0xc8 1 EIO", "", 0, -EIO, EMU_VF_RUNNING, false },
-	{ INTEL_LM_MIG_SRC_SUSPEND, "fault = 0xc8 1 EINTR apply", "", 0, -EINTR, EMU_VF_RUNNING,
-	  false },
-	{ INTEL_LM_MIG_SRC_QUERY, "fault = 0xc4 1 0x4006", "", 0, 0x4006, EMU_VF_RUNNING, false },
-	{ INTEL_LM_MIG_SRC_SAVE, "fault = 0xd2 1 ETIMEDOUT", "", 0, -ETIMEDOUT, EMU_VF_RUNNING,
-	  false },
-	{ INTEL_LM_MIG_KEEP, "", "", -ENOSPC, -ENOSPC, EMU_VF_RUNNING, false },
 	{ INTEL_LM_MIG_DST_SUSPEND, "", "fault = 0xc8 1 ENODEV", 0, -ENODEV, EMU_VF_RUNNING,
 	  false },
+	{ INTEL_LM_MIG_SRC_SUSPEND, "fault = 0xc8 1 EIO", "", 0, -EIO, EMU_VF_SUSPENDED, false },
+	{ INTEL_LM_MIG_SRC_SUSPEND, "fault = 0xc8 1 EINTR apply", "", 0, -EINTR, EMU_VF_SUSPENDED,
+	  false },
+	{ INTEL_LM_MIG_SRC_QUERY, "fault = 0xc4 1 0x4006", "", 0, 0x4006, EMU_VF_SUSPENDED,
+	  false },
+	{ INTEL_LM_MIG_SRC_SAVE, "fault = 0xd2 1 ETIMEDOUT", "", 0, -ETIMEDOUT, EMU_VF_SUSPENDED,
+	  false },
+	{ INTEL_LM_MIG_KEEP, "", "", -ENOSPC, -ENOSPC, EMU_VF_SUSPENDED, false },
 	{ INTEL_LM_MIG_DST_LOAD, "", "fault = 0xd5 1 0x4002", 0, 0x4002, EMU_VF_SUSPENDED,
 	  false },
 	{ INTEL_LM_MIG_DST_LOAD, "", "fault = 0xd5 1 EACCES", 0, -EACCES, EMU_VF_SUSPENDED,
@@ -1617,14 +1618,16 @@ static const struct {
 };
 
 /*
- * A failure at any step resumes the source VF and leaves the destination VF as it is, except
- * a destination RESUME that failed with an errno: the destination may run, so the source must
- * stay suspended.
+ * A failure at any step after the destination SUSPEND resumes the source VF and leaves the
+ * destination VF as it is, except a destination RESUME that failed with an errno: the
+ * destination may run, so the source must stay suspended. A failed destination SUSPEND touched
+ * nothing of the source.
  */
 START_TEST(migrate_rollback)
 {
 	enum intel_lm_mig_step step = mig_faults[_i].step;
 	bool skip = step == INTEL_LM_MIG_DST_RESUME && mig_faults[_i].ret < 0;
+	bool untouched = step == INTEL_LM_MIG_DST_SUSPEND;
 	struct intel_lm_migration m;
 	struct intel_lm_dev src, dst;
 	struct keeper k = { .ret = mig_faults[_i].keep_ret };
@@ -1636,21 +1639,26 @@ START_TEST(migrate_rollback)
 	ck_assert_msg(m.failed == step, "failed at %s, expected %s",
 		      intel_lm_mig_step_name(m.failed), intel_lm_mig_step_name(step));
 	ck_assert_int_eq(m.ret, mig_faults[_i].ret);
-	ck_assert(m.src_resumed == !skip);
+	ck_assert(m.src_resumed == (!skip && !untouched));
 	ck_assert(m.rollback_skipped == skip);
 	ck_assert_int_eq(m.rollback_ret, 0);
 	ck_assert_uint_eq(m.size, step > INTEL_LM_MIG_SRC_QUERY ? STATE_SIZE(8) : 0);
+	if (untouched) {
+		ck_assert_uint_eq(m.downtime_ns, 0);
+		ck_assert_int_eq(trace_lines("dev=nvme0 ", "opcode=0xc"), 0);
+	}
 	for (i = step + 1; i < INTEL_LM_MIG_STEPS; i++)
 		ck_assert_uint_eq(m.step_ns[i], 0);
 	ck_assert_int_eq(k.calls, step >= INTEL_LM_MIG_KEEP);
 
 	assert_vf("nvme0", 3, skip ? EMU_VF_SAVED : EMU_VF_RUNNING, false);
-	ck_assert_int_eq(emu_counter("nvme0", 0xcc), skip ? 0 : 1);
-	ck_assert_int_eq(trace_lines("dev=nvme0 opcode=0xcc ", "cdw10=0x00000003 "), skip ? 0 : 1);
+	ck_assert_int_eq(emu_counter("nvme0", 0xcc), skip || untouched ? 0 : 1);
+	ck_assert_int_eq(trace_lines("dev=nvme0 opcode=0xcc ", "cdw10=0x00000003 "),
+			 skip || untouched ? 0 : 1);
 	assert_vf("nvme1", 1, mig_faults[_i].dst, mig_faults[_i].dst_loaded);
-	/* nothing was sent to the destination before the source's state was kept */
+	/* nothing but the SUSPEND went to the destination before the source's state was kept */
 	if (step <= INTEL_LM_MIG_KEEP)
-		ck_assert_int_eq(trace_lines("dev=nvme1 ", "opcode=0xc"), 0);
+		ck_assert_int_eq(trace_lines("dev=nvme1 ", "opcode=0xc"), 1);
 	ck_assert_int_eq(emu_counter("nvme1", 0xcc), step == INTEL_LM_MIG_DST_RESUME);
 	intel_lm_dev_close(&src);
 	intel_lm_dev_close(&dst);
@@ -1709,7 +1717,7 @@ END_TEST
 
 START_TEST(migrate_dry_run)
 {
-	static const uint8_t order[] = { 0xc8, 0xc4, 0xc8, 0xcc };
+	static const uint8_t order[] = { 0xc8, 0xc8, 0xc4, 0xcc };
 	struct seen s = { 0 };
 	struct intel_lm_opts o = { .dry_run = true, .trace = record, .trace_priv = &s };
 	struct intel_lm_migration m;
@@ -1728,7 +1736,7 @@ START_TEST(migrate_dry_run)
 	for (i = 0; i < ARRAY_SIZE(order); i++) {
 		ck_assert_uint_eq(s.c[i].opcode, order[i]);
 		ck_assert(s.c[i].dry_run);
-		ck_assert_uint_eq(s.c[i].cdw10, i < 2 ? 3 : 1);
+		ck_assert_uint_eq(s.c[i].cdw10, i == 1 || i == 2 ? 3 : 1);
 	}
 	for (i = 0; i < ARRAY_SIZE(lm_opcodes); i++) {
 		ck_assert_int_eq(emu_counter("nvme0", lm_opcodes[i]), 0);
