@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -190,7 +192,8 @@ int intel_lm_blob_check_identity(const struct intel_lm_blob_hdr *hdr,
 	size_t used = 0;
 	int n;
 
-	why[0] = '\0';
+	if (len)
+		why[0] = '\0';
 	if (hdr->vid != dst->vid) {
 		n = snprintf(why, len, "PCI vendor differs (blob 0x%04x, destination 0x%04x)",
 			     hdr->vid, dst->vid);
@@ -204,7 +207,9 @@ int intel_lm_blob_check_identity(const struct intel_lm_blob_hdr *hdr,
 	if (strcmp(hdr->fr, dst->fr) && used < len)
 		snprintf(why + used, len - used, "%sfirmware differs (blob \"%s\", destination "
 			 "\"%s\")", used ? "; " : "", hdr->fr, dst->fr);
-	return why[0] ? -EXDEV : 0;
+	/* Not why[0]: a message buffer too small for any text must not turn a mismatch into 0. */
+	return hdr->vid != dst->vid || strcmp(hdr->mn, dst->mn) || strcmp(hdr->fr, dst->fr) ?
+	       -EXDEV : 0;
 }
 
 const char *intel_lm_blob_strerror(int err)
@@ -292,23 +297,89 @@ int intel_lm_blob_read(int fd, uint32_t max, struct intel_lm_blob_hdr *hdr, void
 	return 0;
 }
 
+/* Read a raw state of unknown length from a stream, in a buffer grown as it fills. */
+static int raw_read_stream(int fd, uint32_t max, void **payload, uint32_t *len)
+{
+	size_t cap = max < (64u << 10) ? max : (64u << 10), n = 0;
+	void *buf = intel_lm_state_alloc(cap), *grown;
+	ssize_t got;
+	int ret = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		got = intel_lm_read_full(fd, (uint8_t *)buf + n, cap - n);
+		if (got < 0) {
+			ret = (int)got;
+			break;
+		}
+		n += (size_t)got;
+		if (n < cap)
+			break;
+		if (cap == max) {
+			ret = expect_eof(fd);
+			if (ret == -E2BIG)
+				ret = -EFBIG;
+			break;
+		}
+		grown = intel_lm_state_alloc(cap * 2 < max ? cap * 2 : max);
+		if (!grown) {
+			ret = -ENOMEM;
+			break;
+		}
+		memcpy(grown, buf, n);
+		intel_lm_state_free(buf, cap);
+		buf = grown;
+		cap = cap * 2 < max ? cap * 2 : max;
+	}
+	if (!ret && !n)
+		ret = -ENODATA;
+	/* Hand out a buffer of exactly the state's size: it is freed with that size. */
+	if (!ret && n != cap) {
+		grown = intel_lm_state_alloc(n);
+		if (grown)
+			memcpy(grown, buf, n);
+		else
+			ret = -ENOMEM;
+		intel_lm_state_free(buf, cap);
+		buf = grown;
+		cap = n;
+	}
+	if (ret) {
+		intel_lm_state_free(buf, cap);
+		return ret;
+	}
+	*payload = buf;
+	*len = (uint32_t)n;
+	return 0;
+}
+
 int intel_lm_raw_read(int fd, uint32_t max, void **payload, uint32_t *len)
 {
+	struct stat st;
 	ssize_t n;
 	void *buf;
 	int ret;
 
 	*payload = NULL;
 	*len = 0;
-	buf = intel_lm_state_alloc(max);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return raw_read_stream(fd, max, payload, len);
+
+	/* A file says its size: allocate exactly that, and never more than @max. */
+	if (st.st_size == 0)
+		return -ENODATA;
+	if ((uint64_t)st.st_size > max)
+		return -EFBIG;
+	buf = intel_lm_state_alloc((size_t)st.st_size);
 	if (!buf)
 		return -ENOMEM;
-	n = intel_lm_read_full(fd, buf, max);
-	ret = n < 0 ? (int)n : (n == 0 ? -ENODATA : expect_eof(fd));
+	n = intel_lm_read_full(fd, buf, (size_t)st.st_size);
+	ret = n < 0 ? (int)n : (n != st.st_size ? -ENODATA : expect_eof(fd));
 	if (ret == -E2BIG)
 		ret = -EFBIG;
 	if (ret) {
-		intel_lm_state_free(buf, max);
+		intel_lm_state_free(buf, (size_t)st.st_size);
 		return ret;
 	}
 	*payload = buf;
@@ -320,10 +391,14 @@ void *intel_lm_state_alloc(size_t len)
 {
 	void *buf;
 
-	if (!len || posix_memalign(&buf, INTEL_LM_ID_BUF_ALIGN, len))
+	/*
+	 * Anonymous pages: page aligned, zeroed by the kernel (no memset), and outside malloc's
+	 * per-thread arenas, so parallel jobs hold only their own state.
+	 */
+	if (!len)
 		return NULL;
-	memset(buf, 0, len);
-	return buf;
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return buf == MAP_FAILED ? NULL : buf;
 }
 
 void intel_lm_state_free(void *buf, size_t len)
@@ -331,5 +406,5 @@ void intel_lm_state_free(void *buf, size_t len)
 	if (!buf)
 		return;
 	explicit_bzero(buf, len);
-	free(buf);
+	munmap(buf, len);
 }

@@ -150,7 +150,7 @@ int intel_lm_blob_read(int fd, uint32_t max, struct intel_lm_blob_hdr *hdr, void
  * intel_lm_raw_read() - Read a raw state (only the device's bytes) from a file or a stream
  * @fd:		where to read from
  * @max:	the largest state to accept
- * @payload:	set to the state; free with intel_lm_state_free()
+ * @payload:	set to the state; free with intel_lm_state_free() and *@len
  * @len:	set to its length
  *
  * Return: 0; -ENODATA for an empty input; -EFBIG when it holds more than @max bytes; -ENOMEM;
@@ -162,14 +162,15 @@ int intel_lm_raw_read(int fd, uint32_t max, void **payload, uint32_t *len);
  * intel_lm_state_alloc() - Allocate a page-aligned state buffer
  * @len:	its size in bytes
  *
- * Return: the zeroed buffer, or NULL.
+ * Return: the zeroed buffer, or NULL (also for @len 0). Free it with intel_lm_state_free()
+ * and the same @len.
  */
 void *intel_lm_state_alloc(size_t len);
 
 /**
  * intel_lm_state_free() - Zero and free a state buffer: states hold DMA addresses
  * @buf:	the buffer, or NULL
- * @len:	its size
+ * @len:	the size it was allocated with
  */
 void intel_lm_state_free(void *buf, size_t len);
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -249,6 +250,50 @@ START_TEST(raw_stream)
 }
 END_TEST
 
+/* A raw state larger than a pipe holds, from a writer process, and from a file. */
+START_TEST(raw_large_stream_and_file)
+{
+	static uint8_t big[300000];
+	char path[] = "/tmp/intel-lm-raw-XXXXXX";
+	uint32_t len;
+	void *out;
+	int fds[2], fd;
+	pid_t pid;
+	size_t i;
+
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 13 + 7);
+	ck_assert_int_eq(pipe(fds), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(fds[0]);
+		_exit(write(fds[1], big, sizeof(big)) == (ssize_t)sizeof(big) ? 0 : 1);
+	}
+	close(fds[1]);
+	ck_assert_int_eq(intel_lm_raw_read(fds[0], 4u << 20, &out, &len), 0);
+	ck_assert_uint_eq(len, sizeof(big));
+	ck_assert_int_eq(memcmp(out, big, sizeof(big)), 0);
+	intel_lm_state_free(out, len);
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, big, 5000), 5000);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	ck_assert_int_eq(intel_lm_raw_read(fd, 4u << 20, &out, &len), 0);
+	ck_assert_uint_eq(len, 5000);
+	ck_assert_int_eq(memcmp(out, big, 5000), 0);
+	intel_lm_state_free(out, len);
+	ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+	ck_assert_int_eq(intel_lm_raw_read(fd, 4999, &out, &len), -EFBIG);
+	ck_assert_ptr_null(out);
+	close(fd);
+	unlink(path);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create(unit_name);
@@ -262,6 +307,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, identity);
 	tcase_add_test(tc, read_stream);
 	tcase_add_test(tc, raw_stream);
+	tcase_add_test(tc, raw_large_stream_and_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
