@@ -17,7 +17,7 @@
 /* The fields of a libnvme status value (CQE DW3 bits 31:17, shifted down by one). */
 #define ST_SC(s)	((s) & 0xff)
 #define ST_SCT(s)	(((s) >> 8) & 0x7)
-#define ST_CRD(s)	(((s) >> 11) & 0x3)
+#define ST_CRD(s)	((((unsigned int)(s)) >> 11) & 0x3)
 #define ST_MORE		0x2000
 #define ST_DNR		0x4000
 

@@ -44,7 +44,6 @@ struct parser {
 	char *dir;			/* the configuration file's directory, with '/' */
 	struct emu_pf *pf;		/* current [pf] section */
 	struct emu_vfdev *vfdev;	/* current [vf] section */
-	char vfdev_pf[EMU_NAME_LEN];
 	uint8_t **vf_set;		/* per PF: VF_SET_* per VF */
 	uint16_t def_nvq;
 	uint16_t def_nvi;

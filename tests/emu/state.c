@@ -34,6 +34,7 @@ struct state_hdr {
 	uint32_t version;
 	uint32_t layout;
 	uint32_t npf;
+	// cppcheck-suppress unusedStructMember ; the file format's reserved word, always 0
 	uint32_t rsvd;
 };
 
