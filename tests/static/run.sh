@@ -130,13 +130,16 @@ for tool in "${tools[@]}"; do
 	gcc-analyzer) fn=run_gcc_analyzer log=gcc-analyzer.log ;;
 	*) bad "$tool: unknown tool (cppcheck, clang-tidy, gcc-analyzer)"; continue ;;
 	esac
+	rm -f "$work/$log"
 	if $fn >"$work/$tool.findings" 2>&1; then
 		ok "$tool ($(elapsed "$t0"))"
 		grep '^note:' "$work/$tool.findings" || true
 	else
-		bad "$tool ($(elapsed "$t0")): findings (full output: $work/$log)"
+		bad "$tool ($(elapsed "$t0")): findings or errors below (full output: $work/$log)"
 		cat "$work/$tool.findings" >&2
-		[ "$tool" = cppcheck ] && cat "$work/cppcheck.log" >&2
+		if [ "$tool" = cppcheck ] && [ -f "$work/cppcheck.log" ]; then
+			cat "$work/cppcheck.log" >&2
+		fi
 	fi
 done
 echo "$prog: $pass passed, $fail failed"
