@@ -6,8 +6,9 @@ NAME := intel-lm
 BUILD ?= .build
 MESON_OPTS ?= -Ddocs=man
 DESTDIR ?=
+FUZZ_SECONDS ?= 300
 
-.PHONY: all deps setup build test check-kernel demo bench install uninstall clean distclean
+.PHONY: all deps setup build test check-kernel sanitize static fuzz demo bench install uninstall clean distclean
 
 all: build
 
@@ -28,6 +29,16 @@ test: build
 
 check-kernel: build
 	@scripts/run-tests.sh $(BUILD) --suite kernel
+
+sanitize: build
+	@scripts/run-tests.sh $(BUILD) --suite sanitize
+
+static: build
+	@scripts/run-tests.sh $(BUILD) --suite static
+
+fuzz: build
+	@scripts/install-deps.sh test
+	@tests/fuzz/run.sh . $(BUILD)/tests/quality/fuzz $(FUZZ_SECONDS)
 
 demo: build
 	@scripts/demo.sh $(BUILD)

@@ -398,7 +398,9 @@ void *intel_lm_state_alloc(size_t len)
 	if (!len)
 		return NULL;
 	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	return buf == MAP_FAILED ? NULL : buf;
+	if (buf == MAP_FAILED)
+		return NULL;
+	return buf;
 }
 
 void intel_lm_state_free(void *buf, size_t len)

@@ -132,9 +132,13 @@ const char *intel_lm_dev_kind_name(enum intel_lm_dev_kind kind)
 	return "unknown";
 }
 
+/* Order controller names by their number; is_ctrl_name() checked that digits follow. */
 static int ctrl_num_cmp(const void *a, const void *b)
 {
-	return atoi((const char *)a + 4) - atoi((const char *)b + 4);
+	unsigned long x = strtoul((const char *)a + 4, NULL, 10);
+	unsigned long y = strtoul((const char *)b + 4, NULL, 10);
+
+	return (x > y) - (x < y);
 }
 
 int intel_lm_find_pfs(const char *sysfs, char (*names)[INTEL_LM_DEV_NAME_LEN], int max)

@@ -186,7 +186,7 @@ void intel_lm_vf_list_format(const struct intel_lm_vf_list *list, char *buf, siz
 		return;
 	buf[0] = '\0';
 	if (!list->count) {
-		snprintf(buf, len, "none");
+		snprintf(buf, len, "%s", len > 4 ? "none" : "...");
 		return;
 	}
 	while (i < list->count) {

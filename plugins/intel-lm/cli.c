@@ -387,9 +387,10 @@ static bool man_has_page(const char *page)
 
 static int show_manual(const char *prog, const char *cmd)
 {
+	const struct cli_cmd *found = find_cmd(cmd);
 	char page[64];
 
-	if (!find_cmd(cmd)) {
+	if (!found) {
 		fprintf(stderr, "%s: no command '%s'\n", prog, cmd);
 		usage(stderr, prog);
 		return EXIT_USAGE;
@@ -399,7 +400,7 @@ static int show_manual(const char *prog, const char *cmd)
 	/* Only when man(1) knows the page: otherwise the built-in help says the essentials. */
 	if (man_has_page(page))
 		execlp("man", "man", page, (char *)NULL);
-	usage_cmd(stdout, prog, find_cmd(cmd));
+	usage_cmd(stdout, prog, found);
 	return EXIT_OK;
 }
 

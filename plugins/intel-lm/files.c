@@ -124,5 +124,7 @@ int open_input(const char *path)
 	if (!strcmp(path, "-"))
 		return STDIN_FILENO;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		return -errno;
+	return fd;
 }

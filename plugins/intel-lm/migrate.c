@@ -97,13 +97,11 @@ static void describe_failure(struct cli *c, struct mig_report *r, const struct k
 	snprintf(r->msg, sizeof(r->msg), "%s; %s; the destination VF %u of %s is %s%s", what,
 		 rollback, m->dst_vf, r->dst->dev.path, r->dst_state, kept);
 
-	if (m->failed == INTEL_LM_MIG_DST_SUSPEND)
-		snprintf(r->hint, sizeof(r->hint), "%s", intel_lm_hint(m->ret, opc));
-	else if (m->rollback_skipped)
+	if (m->rollback_skipped)
 		snprintf(r->hint, sizeof(r->hint), "find out whether the destination VF %u of %s "
 			 "runs; only if it does not, resume the source: %s resume %s --vf=%u",
 			 m->dst_vf, r->dst->dev.path, c->prog, r->src->dev.path, m->src_vf);
-	else if (!m->src_resumed)
+	else if (m->failed != INTEL_LM_MIG_DST_SUSPEND && !m->src_resumed)
 		snprintf(r->hint, sizeof(r->hint), "resume the source by hand: %s resume %s --vf=%u",
 			 c->prog, r->src->dev.path, m->src_vf);
 	else if (m->failed == INTEL_LM_MIG_DST_LOAD)
@@ -115,6 +113,7 @@ static void describe_failure(struct cli *c, struct mig_report *r, const struct k
 			 "instead, leave the source and resume the destination: %s resume %s --vf=%u "
 			 "(never both)", c->prog, r->dst->dev.path, m->dst_vf);
 	else
+		/* Nothing to undo by hand: the device's own advice for the step. */
 		snprintf(r->hint, sizeof(r->hint), "%s", intel_lm_hint(m->ret, opc));
 }
 

@@ -20,7 +20,6 @@
 #include "cli-priv.h"
 
 struct vf_op {
-	const char *name;
 	const char *done;	/* the VF's state after success */
 	void (*run)(struct cli *c, struct session *s, struct vf_result *r);
 	void (*print)(struct cli *c, const struct session *s, const struct vf_result *r);
@@ -298,11 +297,11 @@ static void print_loaded(struct cli *c, const struct session *s, const struct vf
 		c->pr->loaded(c, s, r->vf, r->size, r->path, r->source_vf);
 }
 
-static const struct vf_op op_query = { "query-size", "unchanged", run_query, print_query };
-static const struct vf_op op_suspend = { "suspend", "suspended", run_suspend, print_state };
-static const struct vf_op op_resume = { "resume", "running", run_resume, print_state };
-static const struct vf_op op_save = { "save", "saved", run_save, print_saved };
-static const struct vf_op op_load = { "load", "loaded", run_load, print_loaded };
+static const struct vf_op op_query = { "unchanged", run_query, print_query };
+static const struct vf_op op_suspend = { "suspended", run_suspend, print_state };
+static const struct vf_op op_resume = { "running", run_resume, print_state };
+static const struct vf_op op_save = { "saved", run_save, print_saved };
+static const struct vf_op op_load = { "loaded", run_load, print_loaded };
 
 static void run_job(struct cli *c, struct session *s, const struct vf_op *op,
 		    struct vf_result *r)
