@@ -102,7 +102,8 @@ const struct intel_lm_vf *intel_lm_vf_find(const struct intel_lm_vf_list *list, 
  * intel_lm_vf_list_format() - The VF indexes of a list, for messages
  * @list:	the PF's VFs
  * @buf:	where to write, e.g. "1-4, 7" or "none"
- * @len:	size of @buf; a list that does not fit ends in "..."
+ * @len:	size of @buf; a list (or "none") that does not fit ends in "...", itself cut
+ *		to fit a buffer of 4 bytes or less
  */
 void intel_lm_vf_list_format(const struct intel_lm_vf_list *list, char *buf, size_t len);
 
