@@ -920,7 +920,6 @@ class Bench:
         dir_fsync = self.where('lib/outfile.c', r'return fsync_dir\(out->path\)')
         state_alloc = self.where('lib/blob.c',
                                  r'posix_memalign\(&buf, INTEL_LM_ID_BUF_ALIGN, len\)')
-        state_zero = self.where('lib/blob.c', r'memset\(buf, 0, len\)')
         state_bzero = self.where('lib/blob.c', r'explicit_bzero\(buf, len\)')
         per = {(r['op'], r['size'], r['program']): r for r in res.get('per_op', [])}
         q = per.get(('query-size', self.cfg['perop_sizes'][0], 'standalone'))
@@ -959,12 +958,11 @@ class Bench:
         if sv and zero > big:
             notes.append(
                 f'save of a {human_size(big)} state spends {fmt_int(zero)} instructions in '
-                'memset: the state buffer is zeroed when allocated '
-                f'({state_zero}, intel_lm_state_alloc()) although SAVE_DATA or the file read '
-                'then fills all of it, and again when freed '
-                f'({state_bzero}, deliberate: a state holds DMA addresses). Valgrind counts '
+                'memset: the state buffer is zeroed when it is freed '
+                f'({state_bzero}, deliberate: a state holds DMA addresses). Allocation costs '
+                'none: the buffer is anonymous pages, zeroed by the kernel. Valgrind counts '
                 'the `rep stosb` of memset one byte per instruction, so this weighs more in '
-                'instructions than in time; dropping the zeroing on allocation halves it.')
+                'instructions than in time.')
         ld = per.get(('load', big, 'standalone'))
         if ld and ld.get('vs_passthru') and ld['vs_passthru'] >= 1:
             # One CRC-32 pass over the state, as save counts it (the emulator's SAVE_DATA
@@ -1081,7 +1079,7 @@ class Bench:
         if v:
             ws, wd = dur['standalone']['write_ns'], dur['dd']['write_ns']
             text = (f'Durable write: save is {fmt_ratio(v)} dd conv=fsync, '
-                    f'{fmt_ms(ws - wd)} ms more'
+                    f'{fmt_ms(abs(ws - wd))} ms {"more" if ws >= wd else "less"}'
                     f'{"" if v <= T_DURABLE_RATIO else " (the target is missed)"}. dd fsyncs '
                     'the file only; save also writes a temporary file, renames it into place '
                     f'and fsyncs the directory ({dir_fsync}), so that a crash leaves either no '
@@ -1095,10 +1093,11 @@ class Bench:
                          f'dd\'s (the program doing nothing takes {fmt_ms(ss)} ms, dd '
                          f'{fmt_ms(sd)} ms: loading libnvme and its libraries), and the CRC-32 '
                          f'of the state, {fmt_ms(parts["crc32_ns"])} ms. They do not grow with '
-                         'the disk\'s fsync time, so the ratio depends on the disk: with this '
-                         f'run\'s difference it stays under {T_DURABLE_RATIO}× while dd itself '
-                         f'takes more than about {fmt_ms((ws - wd) / (T_DURABLE_RATIO - 1), 0)} '
-                         'ms. On this '
+                         'the disk\'s fsync time, so the ratio depends on the disk' +
+                         (f': with this run\'s difference it stays under {T_DURABLE_RATIO}× '
+                          'while dd itself takes more than about '
+                          f'{fmt_ms((ws - wd) / (T_DURABLE_RATIO - 1), 0)} ms' if ws > wd else
+                          ', and here the fsyncs outweigh them') + '. On this '
                          f'machine the fsync of a new {human_size(self.cfg["dur_size"])} file '
                          'costs much more than one that reuses freed blocks; every run here '
                          'writes a new file.')
