@@ -979,7 +979,7 @@ class Bench:
                 notes.append(
                     'The nvme-cli build costs more than `nvme admin-passthru` because it *is* '
                     'nvme-cli 2.3, the program admin-passthru runs in, with the same start-up, '
-                    'plus our command\'s own work (the --vf scan above included); it cannot be '
+                    'plus our command\'s own work; it cannot be '
                     'cheaper than admin-passthru by construction. The target is the standalone '
                     'program\'s.')
                 break
