@@ -43,25 +43,7 @@ here=$src/tests/fuzz
 declare -A max_len=([blob]=2048 [blob-read]=2048 [vf-select]=128 [id-ctrl]=4096
 		    [sec-ctrl-list]=4096 [limits]=16)
 
-pass=0
-fail=0
-ok() {
-	pass=$((pass + 1))
-	echo "ok     $*"
-}
-bad() {
-	fail=$((fail + 1))
-	echo "FAILED $*"
-}
-finish() {
-	echo "$prog: $pass passed, $fail failed"
-	exit $((fail > 0))
-}
-die() {
-	echo "$prog: error: $*" >&2
-	bad "$*"
-	finish
-}
+. "$(dirname "$0")/../quality/count.sh"
 
 for t in clang pkg-config; do
 	command -v "$t" >/dev/null || die "'$t' not found (scripts/install-deps.sh test)"

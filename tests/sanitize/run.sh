@@ -69,26 +69,7 @@ for arg in "$@"; do
 done
 [ ${#suites[@]} -gt 0 ] || suites=(emu unit e2e)
 
-pass=0
-fail=0
-ok() {
-	pass=$((pass + 1))
-	echo "ok     $*"
-}
-bad() {
-	fail=$((fail + 1))
-	echo "FAILED $*"
-}
-finish() {
-	echo "$prog: $pass passed, $fail failed"
-	exit $((fail > 0))
-}
-# A missing tool fails the suite loudly: scripts/install-deps.sh test installs them all.
-die() {
-	echo "$prog: error: $*" >&2
-	bad "$*"
-	finish
-}
+. "$(dirname "$0")/../quality/count.sh"
 
 for t in meson ninja clang python3; do
 	command -v "$t" >/dev/null || die "'$t' not found (scripts/install-deps.sh test)"

@@ -25,25 +25,7 @@ build=$2
 do_build=true
 [ "${3:-}" = --no-build ] && do_build=false
 
-pass=0
-fail=0
-ok() {
-	pass=$((pass + 1))
-	echo "ok     $*"
-}
-bad() {
-	fail=$((fail + 1))
-	echo "FAILED $*"
-}
-finish() {
-	echo "$prog: $pass passed, $fail failed"
-	exit $((fail > 0))
-}
-die() {
-	echo "$prog: error: $*" >&2
-	bad "$*"
-	finish
-}
+. "$(dirname "$0")/../quality/count.sh"
 
 for t in valgrind meson ninja python3 cmp; do
 	command -v "$t" >/dev/null || die "'$t' not found (scripts/install-deps.sh test)"
