@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <libintel-lm.h>
@@ -185,5 +186,19 @@ void session_close(struct session *s);
 int report(struct cli *c, const struct session *s, int vf, const char *op, int ret,
 	   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 int report_cmd(struct cli *c, const struct session *s, int vf, uint8_t opcode, int ret);
+/* Record a failure in @r: @fmt gives the message, and after a "\n" what to do next. */
+void fail(struct vf_result *r, const char *op, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/*
+ * Take VF @r->vf's lock on @s, recording @what (NULL: this command line) for whoever waits;
+ * nothing under --dry-run. On failure @r says why; returns 0 or a negative errno.
+ */
+int lock_vf(struct cli *c, const struct session *s, struct vf_result *r, const char *what,
+	    struct intel_lm_lock *lk);
+/* Cut @msg at its first "\n"; what follows, the advice, goes to @hint. */
+void split_hint(char *msg, char *hint, size_t len);
+/* What to do after @opcode failed with @ret on VF @vf of @s, with a command line where one helps. */
+void cmd_hint(const struct cli *c, const struct session *s, int vf, uint8_t opcode, int ret,
+	      char *hint, size_t len);
 
 #endif /* INTEL_LM_CLI_PRIV_H */

@@ -146,7 +146,7 @@ int cmd_migrate(struct cli *c)
 	struct session src, dst;
 	struct keeper k = { .out.fd = -1 };
 	struct intel_lm_blob_hdr hdr;
-	char tmp[PATH_MAX], why[512];
+	char tmp[PATH_MAX], why[512], what[512];
 	struct vf_result lr = { 0 };
 	const char *tmpdir;
 	int ret;
@@ -187,26 +187,18 @@ int cmd_migrate(struct cli *c)
 	}
 
 	/* Both VFs are ours for the whole migration. */
+	snprintf(what, sizeof(what), "pid %d: %s migrate %s --vf=%u --to=%s --to-vf=%u",
+		 (int)getpid(), c->prog, src.dev.path, c->vf, dst.dev.path, c->to_vf);
 	lr.vf = c->vf;
-	if (!c->dry_run) {
-		char what[256], holder[256];
-
-		snprintf(what, sizeof(what), "pid %d: %s migrate %s --vf=%u --to=%s --to-vf=%u",
-			 (int)getpid(), c->prog, src.dev.path, c->vf, dst.dev.path, c->to_vf);
-		ret = intel_lm_lock_vf(c->lock_dir, src.info.sn, c->vf, c->wait_ms, what,
-				       &src_lock, holder, sizeof(holder));
-		if (!ret) {
-			lr.vf = c->to_vf;
-			ret = intel_lm_lock_vf(c->lock_dir, dst.info.sn, c->to_vf, c->wait_ms, what,
-					       &dst_lock, holder, sizeof(holder));
-		}
-		if (ret) {
-			ret = report(c, ret == -EWOULDBLOCK ? (lr.vf == c->vf ? &src : &dst) : &src,
-				     lr.vf, "lock", ret, "%s\nwait for it to finish, or wait longer "
-				     "with --wait=SECONDS", ret == -EWOULDBLOCK ? holder :
-				     strerror(-ret));
-			goto out;
-		}
+	if (!lock_vf(c, &src, &lr, what, &src_lock)) {
+		lr.vf = c->to_vf;
+		lock_vf(c, &dst, &lr, what, &dst_lock);
+	}
+	if (lr.ret) {
+		c->pr->error(c, src_lock.fd < 0 ? src.dev.path : dst.dev.path,
+			     lr.vf, lr.op, lr.ret, lr.msg, lr.hint);
+		ret = EXIT_FAILED;
+		goto out;
 	}
 
 	m.src_fd = src.dev.fd;

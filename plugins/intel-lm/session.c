@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli-priv.h"
 
@@ -21,35 +22,85 @@ int report(struct cli *c, const struct session *s, int vf, const char *op, int r
 {
 	const char *dev = s && s->dev.path[0] ? s->dev.path : c->device;
 	char msg[1024], hint[512];
-	const char *sep;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	/* The hint is what follows a "\n" in the message, if anything. */
-	sep = strchr(msg, '\n');
-	hint[0] = '\0';
-	if (sep) {
-		snprintf(hint, sizeof(hint), "%s", sep + 1);
-		msg[sep - msg] = '\0';
-	}
+	split_hint(msg, hint, sizeof(hint));
 	c->pr->error(c, dev, vf, op, ret, msg, hint);
 	return EXIT_FAILED;
+}
+
+/* Record a failure: @fmt gives the message, and after a "\n" what to do next. */
+void fail(struct vf_result *r, const char *op, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->op = op;
+	r->ret = ret;
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	va_end(ap);
+	split_hint(r->msg, r->hint, sizeof(r->hint));
+}
+
+int lock_vf(struct cli *c, const struct session *s, struct vf_result *r, const char *what,
+	    struct intel_lm_lock *lk)
+{
+	char line[256], holder[256];
+	int ret;
+
+	lk->fd = -1;
+	if (c->dry_run)
+		return 0;
+	if (!what) {
+		snprintf(line, sizeof(line), "pid %d: %s %s %s --vf=%u", (int)getpid(), c->prog,
+			 c->cmd->name, s->dev.path, r->vf);
+		what = line;
+	}
+	ret = intel_lm_lock_vf(c->lock_dir, s->info.sn, r->vf, c->wait_ms, what, lk, holder,
+			       sizeof(holder));
+	if (ret == -EWOULDBLOCK)
+		fail(r, "lock", ret, "another process is working on this VF (%s); waited %u ms"
+		     "\nwait for it to finish, or wait longer with --wait=SECONDS", holder,
+		     c->wait_ms);
+	else if (ret)
+		fail(r, "lock", ret, "cannot take the VF's lock: %s (%s)\ncheck %s, or set "
+		     "INTEL_LM_LOCK_DIR to a writable directory", strerror(-ret),
+		     intel_lm_errno_name(ret), c->lock_dir ? c->lock_dir : INTEL_LM_LOCK_DIR);
+	return ret;
+}
+
+void split_hint(char *msg, char *hint, size_t len)
+{
+	char *nl = strchr(msg, '\n');
+
+	hint[0] = '\0';
+	if (nl) {
+		snprintf(hint, len, "%s", nl + 1);
+		*nl = '\0';
+	}
+}
+
+void cmd_hint(const struct cli *c, const struct session *s, int vf, uint8_t opcode, int ret,
+	      char *hint, size_t len)
+{
+	const char *h = intel_lm_hint(ret, opcode);
+
+	if (!strcmp(h, "suspend the VF first"))
+		snprintf(hint, len, "%s: %s suspend %s --vf=%d", h, c->prog, s->dev.path, vf);
+	else
+		snprintf(hint, len, "%s", h);
 }
 
 /* A command the device failed: the decoded status, and advice with a command line. */
 int report_cmd(struct cli *c, const struct session *s, int vf, uint8_t opcode, int ret)
 {
 	char msg[512], hint[sizeof(s->dev.path) + 128];
-	const char *h = intel_lm_hint(ret, opcode);
 
 	intel_lm_strerror(ret, opcode, msg, sizeof(msg));
-	if (!strcmp(h, "suspend the VF first"))
-		snprintf(hint, sizeof(hint), "%s: %s suspend %s --vf=%d", h, c->prog, s->dev.path,
-			 vf);
-	else
-		snprintf(hint, sizeof(hint), "%s", h);
+	cmd_hint(c, s, vf, opcode, ret, hint, sizeof(hint));
 	c->pr->error(c, s->dev.path, vf, intel_lm_opcode_name(opcode), ret, msg, hint);
 	return EXIT_FAILED;
 }

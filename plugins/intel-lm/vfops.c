@@ -25,70 +25,18 @@ struct vf_op {
 	void (*print)(struct cli *c, const struct session *s, const struct vf_result *r);
 };
 
-/* Record a failure: @fmt gives the message, and after a "\n" what to do next. */
-static void fail(struct vf_result *r, const char *op, int ret, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void fail(struct vf_result *r, const char *op, int ret, const char *fmt, ...)
-{
-	char *nl;
-	va_list ap;
-
-	r->op = op;
-	r->ret = ret;
-	va_start(ap, fmt);
-	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
-	va_end(ap);
-	nl = strchr(r->msg, '\n');
-	r->hint[0] = '\0';
-	if (nl) {
-		snprintf(r->hint, sizeof(r->hint), "%s", nl + 1);
-		*nl = '\0';
-	}
-}
-
 /* A command the device failed. An NVMe status means the device refused: nothing changed. */
 static void fail_cmd(struct cli *c, const struct session *s, struct vf_result *r,
 		     uint8_t opcode, int ret)
 {
-	const char *h = intel_lm_hint(ret, opcode);
-
 	r->op = intel_lm_opcode_name(opcode);
 	r->ret = ret;
 	r->device_error = true;
 	intel_lm_strerror(ret, opcode, r->msg, sizeof(r->msg));
-	if (!strcmp(h, "suspend the VF first"))
-		snprintf(r->hint, sizeof(r->hint), "%s: %s suspend %s --vf=%u", h, c->prog,
-			 s->dev.path, r->vf);
-	else
-		snprintf(r->hint, sizeof(r->hint), "%s", h);
+	cmd_hint(c, s, r->vf, opcode, ret, r->hint, sizeof(r->hint));
 	/* A negative errno from the kernel leaves the command's effect unknown. */
 	if (ret < 0)
 		r->state = "unknown";
-}
-
-static int lock_vf(struct cli *c, const struct session *s, struct vf_result *r,
-		   struct intel_lm_lock *lk)
-{
-	char what[256], holder[256];
-	int ret;
-
-	lk->fd = -1;
-	if (c->dry_run)
-		return 0;
-	snprintf(what, sizeof(what), "pid %d: %s %s %s --vf=%u", (int)getpid(), c->prog,
-		 c->cmd->name, s->dev.path, r->vf);
-	ret = intel_lm_lock_vf(c->lock_dir, s->info.sn, r->vf, c->wait_ms, what, lk, holder,
-			       sizeof(holder));
-	if (ret == -EWOULDBLOCK)
-		fail(r, "lock", ret, "another process is working on this VF (%s); waited %u ms"
-		     "\nwait for it to finish, or wait longer with --wait=SECONDS", holder,
-		     c->wait_ms);
-	else if (ret)
-		fail(r, "lock", ret, "cannot take the VF's lock: %s (%s)\ncheck %s, or set "
-		     "INTEL_LM_LOCK_DIR to a writable directory", strerror(-ret),
-		     intel_lm_errno_name(ret), c->lock_dir ? c->lock_dir : INTEL_LM_LOCK_DIR);
-	return ret;
 }
 
 static void run_query(struct cli *c, struct session *s, struct vf_result *r)
@@ -309,7 +257,7 @@ static void run_job(struct cli *c, struct session *s, const struct vf_op *op,
 	struct intel_lm_lock lk;
 
 	r->state = "unchanged";
-	if (lock_vf(c, s, r, &lk))
+	if (lock_vf(c, s, r, NULL, &lk))
 		return;
 	op->run(c, s, r);
 	if (!r->ret)

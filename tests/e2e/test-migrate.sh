@@ -167,6 +167,11 @@ fault = 0xd2 4 EIO"
 	expect_rc 1 "$p the busy VF is refused with --wait=0"
 	expect_err "another process is working on this VF (pid $holder:" "$p names the holder's pid"
 	expect_err "suspend /dev/nvme0 --vf=1)" "$p names what the holder does"
+	run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --wait=0
+	expect_rc 1 "$p migrate of the busy VF is refused with --wait=0"
+	expect_err "lock failed on /dev/nvme0 VF 1: another process is working on this VF (pid $holder:" \
+		"$p migrate names the busy VF and its holder"
+	expect_state nvme1 1 running "$p the refused migrate touched no destination"
 	run "$P" resume /dev/nvme0 --vf=1 --wait=10
 	expect_rc 0 "$p --wait=10 waits for the holder"
 	wait $holder
