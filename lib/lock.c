@@ -78,15 +78,19 @@ int intel_lm_lock_vf(const char *dir, const char *pf_serial, uint16_t vf, unsign
 	lock->fd = -1;
 	if (!dir || !*dir)
 		dir = INTEL_LM_LOCK_DIR;
-	n = make_dir(dir);
-	if (n)
-		return n;
 	safe_name(serial, sizeof(serial), pf_serial);
 	if (snprintf(lock->path, sizeof(lock->path), "%s/%s-vf%u.lock", dir, serial, vf) >=
 	    (int)sizeof(lock->path))
 		return -ENAMETOOLONG;
 
+	/* The directory is made only the first time: most locks find it there. */
 	fd = open(lock->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 && errno == ENOENT) {
+		n = make_dir(dir);
+		if (n)
+			return n;
+		fd = open(lock->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	}
 	if (fd < 0)
 		return -errno;
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
