@@ -9,10 +9,14 @@
 #include <intel-lm/cmd.h>
 #include <intel-lm/ctrl.h>
 #include <intel-lm/dev.h>
+#include <intel-lm/effect.h>
 #include <intel-lm/limits.h>
 #include <intel-lm/lock.h>
 #include <intel-lm/migrate.h>
 #include <intel-lm/outfile.h>
+#include <intel-lm/owndir.h>
+#include <intel-lm/pfid.h>
+#include <intel-lm/record.h>
 #include <intel-lm/status.h>
 #include <intel-lm/vf.h>
 

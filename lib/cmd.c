@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The five Intel live migration commands: pure builders, the SQE encoding, and submission
- * through libnvme on the PF's admin queue.
+ * on the PF's admin queue, exactly once.
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 
 #include <libnvme.h>
+#include <linux/nvme_ioctl.h>
 
 #include <intel-lm/cmd.h>
 
@@ -134,10 +136,18 @@ int intel_lm_submit(int fd, struct nvme_passthru_cmd *cmd, const struct intel_lm
 		return 0;
 	}
 
+	/*
+	 * The ioctl itself, not libnvme's nvme_submit_admin_passthru(): inside nvme-cli 2.14 and
+	 * later that reaches nvme-cli's own nvme_submit_passthru(), which re-sends a command that
+	 * failed with EINTR or EAGAIN. A command whose effect is unknown is never re-sent.
+	 */
 	start = now_ns();
-	ret = nvme_submit_admin_passthru(fd, cmd, &res);
+	cmd->result = 0;
+	ret = ioctl(fd, NVME_IOCTL_ADMIN_CMD, cmd);
 	if (ret < 0)
 		ret = errno ? -errno : -EIO;
+	else
+		res = cmd->result;
 	if (opts->trace)
 		opts->trace(opts->trace_priv, cmd, ret, res, now_ns() - start, false);
 	if (result)

@@ -87,7 +87,18 @@ int intel_lm_dev_open(const char *arg, const char *sysfs, struct intel_lm_dev *d
 	base = strrchr(dev->path, '/') + 1;
 	snprintf(dev->name, sizeof(dev->name), "%s", base);
 
-	fd = open(dev->path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * Look before opening: opening a FIFO or a terminal named by mistake could block or
+	 * have effects. Then open without blocking and look again at what was opened.
+	 */
+	if (stat(dev->path, &st) < 0)
+		return -errno;
+	if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode)) {
+		if (is_ns_name(base, dev->name, sizeof(dev->name)))
+			dev->kind = INTEL_LM_DEV_NAMESPACE;
+		return -ENOTTY;
+	}
+	fd = open(dev->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) < 0) {

@@ -4,8 +4,13 @@
  * the caller before this starts: from the source SUSPEND on, only the steps themselves run.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <zlib.h>
 
 #include <intel-lm/blob.h>
 #include <intel-lm/migrate.h>
@@ -48,22 +53,187 @@ uint8_t intel_lm_mig_step_opcode(enum intel_lm_mig_step step)
 	return step < INTEL_LM_MIG_STEPS ? opcodes[step] : 0;
 }
 
+/* The record of the VF a step works on; %INTEL_LM_MIG_STEPS is the rollback (the source). */
+static struct intel_lm_record *step_rec(const struct intel_lm_migration *m,
+					enum intel_lm_mig_step step)
+{
+	bool dst = step == INTEL_LM_MIG_DST_SUSPEND || step == INTEL_LM_MIG_DST_LOAD ||
+		   step == INTEL_LM_MIG_DST_RESUME;
+
+	return dst ? m->dst_rec : m->src_rec;
+}
+
+/* Mark both entries as belonging to this migration (not yet written). */
+static void record_join(struct intel_lm_migration *m)
+{
+	struct intel_lm_record *r[2] = { m->src_rec, m->dst_rec };
+	int i;
+
+	if (!m->op_id[0]) {
+		unsigned int rnd = 0;
+		int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0) {
+			(void)!read(fd, &rnd, sizeof(rnd));
+			close(fd);
+		}
+		snprintf(m->op_id, sizeof(m->op_id), "mig-%lld-%d-%08x", (long long)time(NULL),
+			 (int)getpid(), rnd);
+	}
+	for (i = 0; i < 2; i++) {
+		struct intel_lm_rec_entry *e = &r[i]->entry;
+		const struct intel_lm_rec_entry *peer = &r[!i]->entry;
+
+		e->op = INTEL_LM_OP_MIGRATE;
+		e->op_open = true;
+		snprintf(e->op_id, sizeof(e->op_id), "%s", m->op_id);
+		e->role = i ? INTEL_LM_ROLE_DESTINATION : INTEL_LM_ROLE_SOURCE;
+		e->step = 0;
+		e->peer = peer->pf;
+		snprintf(e->peer_device, sizeof(e->peer_device), "%s", peer->device);
+		e->peer_vf = peer->vf;
+	}
+}
+
+/*
+ * Send one state-changing command with its intent and outcome on record. @next: a command
+ * sent right after on the same VF, whose intent goes with this outcome. A command whose
+ * intent cannot be recorded is not sent (its errno, and no effect in @effect).
+ */
+static int recorded(struct intel_lm_migration *m, enum intel_lm_mig_step step, uint8_t next,
+		    bool intent_written, int (*send)(struct intel_lm_migration *m, void *state),
+		    void *state, enum intel_lm_effect *effect)
+{
+	struct intel_lm_record *rec = m->src_rec ? step_rec(m, step) : NULL;
+	uint8_t opc = step == INTEL_LM_MIG_STEPS ? INTEL_LM_OPC_RESUME :
+		      intel_lm_mig_step_opcode(step);
+	int ret, err;
+
+	if (rec) {
+		rec->entry.step = (int)step;
+		if (!intent_written) {
+			err = intel_lm_record_begin(rec, opc);
+			if (err) {
+				if (!m->record_ret)
+					m->record_ret = err;
+				*effect = INTEL_LM_EFFECT_NONE;
+				return err;
+			}
+		}
+	}
+	ret = send(m, state);
+	*effect = intel_lm_effect_of(ret);
+	if (rec) {
+		err = intel_lm_record_end(rec, opc, ret, ret ? 0 : next);
+		if (err && !m->record_ret)
+			m->record_ret = err;
+	}
+	return ret;
+}
+
+static int send_dst_suspend(struct intel_lm_migration *m, void *state)
+{
+	(void)state;
+	return intel_lm_suspend(m->dst_fd, m->dst_vf, m->dst_opts);
+}
+
+static int send_src_suspend(struct intel_lm_migration *m, void *state)
+{
+	(void)state;
+	return intel_lm_suspend(m->src_fd, m->src_vf, m->src_opts);
+}
+
+static int send_src_save(struct intel_lm_migration *m, void *state)
+{
+	return intel_lm_save(m->src_fd, m->src_vf, state, m->size, m->src_opts);
+}
+
+static int send_dst_load(struct intel_lm_migration *m, void *state)
+{
+	return intel_lm_load(m->dst_fd, m->dst_vf, state, m->size, m->dst_opts);
+}
+
+static int send_dst_resume(struct intel_lm_migration *m, void *state)
+{
+	(void)state;
+	return intel_lm_resume(m->dst_fd, m->dst_vf, m->dst_opts);
+}
+
+static int send_src_resume(struct intel_lm_migration *m, void *state)
+{
+	(void)state;
+	return intel_lm_resume(m->src_fd, m->src_vf, m->src_opts);
+}
+
+/* After the state was kept: the source's entry names the file that holds it. */
+static void record_kept(struct intel_lm_migration *m, const void *state)
+{
+	struct intel_lm_rec_entry *e;
+	int err;
+
+	if (!m->src_rec || !m->keep_path)
+		return;
+	e = &m->src_rec->entry;
+	e->step = INTEL_LM_MIG_KEEP;
+	snprintf(e->state_file, sizeof(e->state_file), "%s", m->keep_path);
+	e->state_size = m->size;
+	e->state_crc = (uint32_t)crc32(0L, state, m->size);
+	e->state_file_temporary = m->keep_temporary;
+	err = intel_lm_record_write(m->src_rec);
+	if (err && !m->record_ret)
+		m->record_ret = err;
+}
+
+/* The migration is over: both entries say so (an open one is for recover). */
+static void record_close_op(struct intel_lm_migration *m, bool keep_open)
+{
+	struct intel_lm_record *r[2] = { m->src_rec, m->dst_rec };
+	int i, err;
+
+	if (!m->src_rec)
+		return;
+	for (i = 0; i < 2; i++) {
+		r[i]->entry.op_open = keep_open;
+		r[i]->entry.pending = 0;
+		if (!i && !keep_open && m->failed == INTEL_LM_MIG_STEPS &&
+		    r[i]->entry.state_file_temporary) {
+			/* The safety copy has done its job. */
+			r[i]->entry.state_file[0] = '\0';
+			r[i]->entry.state_file_temporary = false;
+		}
+		err = intel_lm_record_write(r[i]);
+		if (err && !m->record_ret)
+			m->record_ret = err;
+	}
+}
+
 int intel_lm_migrate(struct intel_lm_migration *m)
 {
 	bool dry = (m->src_opts && m->src_opts->dry_run) || (m->dst_opts && m->dst_opts->dry_run);
+	enum intel_lm_effect src_suspend = INTEL_LM_EFFECT_NONE;
+	enum intel_lm_effect dst_resume = INTEL_LM_EFFECT_NONE;
+	enum intel_lm_effect eff = INTEL_LM_EFFECT_NONE, rb_eff;
 	enum intel_lm_mig_step step;
 	uint64_t start, t0 = 0;
+	bool load_ok = false;
 	void *state = NULL;
 	int ret = 0;
 
 	m->failed = INTEL_LM_MIG_STEPS;
 	m->ret = 0;
+	m->effect = INTEL_LM_EFFECT_NONE;
 	m->size = 0;
 	m->src_resumed = false;
 	m->rollback_skipped = false;
+	m->rollback_sent = false;
 	m->rollback_ret = 0;
+	m->record_ret = 0;
 	m->downtime_ns = 0;
 	memset(m->step_ns, 0, sizeof(m->step_ns));
+	if (dry || !m->dst_rec)
+		m->src_rec = m->dst_rec = NULL;
+	if (m->src_rec)
+		record_join(m);
 
 	for (step = 0; step < INTEL_LM_MIG_STEPS; step++) {
 		if (step > 0 && m->cancel && m->cancel(m->cancel_priv)) {
@@ -71,14 +241,16 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 			break;
 		}
 		start = mono_ns();
+		eff = INTEL_LM_EFFECT_NONE;
 		if (step == INTEL_LM_MIG_SRC_SUSPEND)
 			t0 = start;
 		switch (step) {
 		case INTEL_LM_MIG_DST_SUSPEND:
-			ret = intel_lm_suspend(m->dst_fd, m->dst_vf, m->dst_opts);
+			ret = recorded(m, step, 0, false, send_dst_suspend, NULL, &eff);
 			break;
 		case INTEL_LM_MIG_SRC_SUSPEND:
-			ret = intel_lm_suspend(m->src_fd, m->src_vf, m->src_opts);
+			ret = recorded(m, step, 0, false, send_src_suspend, NULL, &eff);
+			src_suspend = eff;
 			break;
 		case INTEL_LM_MIG_SRC_QUERY:
 			ret = intel_lm_query_size(m->src_fd, m->src_vf, m->src_opts, &m->size);
@@ -89,19 +261,27 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 			if (dry)
 				break;
 			state = intel_lm_state_alloc(m->size);
-			ret = state ? intel_lm_save(m->src_fd, m->src_vf, state, m->size, m->src_opts) :
+			ret = state ? recorded(m, step, 0, false, send_src_save, state, &eff) :
 				      -ENOMEM;
 			break;
 		case INTEL_LM_MIG_KEEP:
 			if (!dry && m->keep)
 				ret = m->keep(m->keep_priv, state, m->size);
+			if (!ret && !dry)
+				record_kept(m, state);
 			break;
 		case INTEL_LM_MIG_DST_LOAD:
-			if (!dry)
-				ret = intel_lm_load(m->dst_fd, m->dst_vf, state, m->size, m->dst_opts);
+			if (dry)
+				break;
+			/* Its outcome and the RESUME's intent are one write: RESUME follows at once. */
+			ret = recorded(m, step, INTEL_LM_OPC_RESUME, false, send_dst_load, state,
+				       &eff);
+			load_ok = !ret;
 			break;
 		case INTEL_LM_MIG_DST_RESUME:
-			ret = intel_lm_resume(m->dst_fd, m->dst_vf, m->dst_opts);
+			ret = recorded(m, step, 0, load_ok && m->src_rec, send_dst_resume, NULL,
+				       &eff);
+			dst_resume = eff;
 			break;
 		case INTEL_LM_MIG_STEPS:
 			break;
@@ -114,21 +294,30 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 	if (ret) {
 		m->failed = step;
 		m->ret = ret;
-		if (step == INTEL_LM_MIG_DST_SUSPEND) {
-			/* Nothing was sent to the source. */
-		} else if (step == INTEL_LM_MIG_DST_RESUME && ret < 0 && ret != -ECANCELED) {
+		m->effect = eff;
+		if (dst_resume == INTEL_LM_EFFECT_UNKNOWN) {
 			/*
 			 * The destination's RESUME may have taken effect: resuming the source too
-			 * could leave two running copies of one VF. The caller must look first.
+			 * could leave two running copies of one VF. Someone must look first.
 			 */
 			m->rollback_skipped = true;
-		} else {
-			/* A failed source SUSPEND may still have taken effect (a timeout). */
-			m->rollback_ret = intel_lm_resume(m->src_fd, m->src_vf, m->src_opts);
+		} else if (src_suspend != INTEL_LM_EFFECT_NONE) {
+			/* Suspended, or maybe suspended (a timeout): run it again. */
+			m->rollback_sent = true;
+			m->rollback_ret = recorded(m, INTEL_LM_MIG_STEPS, 0, false,
+						   send_src_resume, NULL, &rb_eff);
+			if (m->rollback_ret && rb_eff == INTEL_LM_EFFECT_NONE &&
+			    m->record_ret == m->rollback_ret) {
+				/* Its intent could not be recorded: the source matters more. */
+				m->rollback_ret = send_src_resume(m, NULL);
+			}
 			m->src_resumed = m->rollback_ret == 0;
 		}
 	}
 	m->downtime_ns = t0 ? mono_ns() - t0 : 0;
+	record_close_op(m, m->rollback_skipped || (m->rollback_sent && !m->src_resumed));
+	if (!ret && m->keep_path && m->keep_temporary)
+		unlink(m->keep_path);
 	intel_lm_state_free(state, m->size);
 	return ret;
 }

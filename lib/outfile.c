@@ -45,6 +45,8 @@ int intel_lm_outfile_check(const char *path, bool force)
 			return -EISDIR;
 		if (!force)
 			return -EEXIST;
+		if (!S_ISREG(st.st_mode))
+			return -ENOTSUP;
 	} else if (errno != ENOENT) {
 		return -errno;
 	}
@@ -77,6 +79,11 @@ int intel_lm_outfile_open(struct intel_lm_outfile *out, const char *path, bool f
 		return ret;
 
 	dir_of(path, dir, sizeof(dir));
+	out->fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (out->fd >= 0)
+		return 0;
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return -errno;
 	snprintf(copy, sizeof(copy), "%s", path);
 	if (snprintf(out->tmp, sizeof(out->tmp), "%s/.%s.XXXXXX", dir, basename(copy)) >=
 	    (int)sizeof(out->tmp))
@@ -137,6 +144,61 @@ static int rename_noreplace(const char *from, const char *to)
 	return 0;
 }
 
+int intel_lm_outfile_reserve(struct intel_lm_outfile *out, size_t len)
+{
+	struct stat st;
+	int err;
+
+	if (fstat(out->fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || !len)
+		return 0;
+	err = posix_fallocate(out->fd, 0, (off_t)len);
+	return -err;
+}
+
+/* Give the unnamed file @fd the name @to (never replacing anything). */
+static int link_tmpfile(int fd, const char *to)
+{
+	char proc[64];
+
+	if (linkat(fd, "", AT_FDCWD, to, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (errno != ENOENT && errno != EPERM)
+		return -errno;
+	/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH; /proc's link does not. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, to, AT_SYMLINK_FOLLOW) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Put the unnamed file in place: a link, or for --force a link beside it renamed over it. */
+static int place_tmpfile(struct intel_lm_outfile *out)
+{
+	char dir[PATH_MAX], copy[PATH_MAX], side[PATH_MAX + 32];
+	unsigned int i;
+	int ret;
+
+	if (!out->force)
+		return link_tmpfile(out->fd, out->path);
+	dir_of(out->path, dir, sizeof(dir));
+	snprintf(copy, sizeof(copy), "%s", out->path);
+	for (i = 0; i < 100; i++) {
+		snprintf(side, sizeof(side), "%s/.%s.%d.%u", dir, basename(copy), (int)getpid(), i);
+		ret = link_tmpfile(out->fd, side);
+		if (ret != -EEXIST)
+			break;
+	}
+	if (ret)
+		return ret;
+	if (rename(side, out->path) < 0) {
+		ret = -errno;
+		unlink(side);
+	}
+	return ret;
+}
+
 int intel_lm_outfile_commit(struct intel_lm_outfile *out)
 {
 	struct stat st;
@@ -152,6 +214,15 @@ int intel_lm_outfile_commit(struct intel_lm_outfile *out)
 
 	if (fsync(out->fd) < 0)
 		ret = -errno;
+	if (!out->tmp[0]) {
+		/* Unnamed (O_TMPFILE): it gets its name only once it is whole and durable. */
+		if (!ret)
+			ret = place_tmpfile(out);
+		if (close(out->fd) < 0 && !ret)
+			ret = -errno;
+		out->fd = -1;
+		return ret ? ret : fsync_dir(out->path);
+	}
 	if (close(out->fd) < 0 && !ret)
 		ret = -errno;
 	out->fd = -1;

@@ -120,8 +120,10 @@ void intel_lm_cmd_to_sqe(const struct nvme_passthru_cmd *cmd, uint8_t sqe[INTEL_
  * @opts:	submission options, or NULL for the defaults
  * @result:	optional; CQE DW0, written also when a status comes back
  *
- * Sends @cmd once through libnvme's nvme_submit_admin_passthru() and never retries it: a
- * command cancelled by a timeout may or may not have taken effect. With @opts->dry_run and an
+ * Sends @cmd exactly once with the NVME_IOCTL_ADMIN_CMD ioctl, whatever program the library
+ * is linked into (nvme-cli 2.14 and later replace libnvme's submission with one that re-sends
+ * on EINTR): a command cancelled by a timeout may or may not have taken effect, so nothing
+ * re-sends it. With @opts->dry_run and an
  * Intel opcode nothing is sent and 0 comes back with *@result = 0.
  *
  * Return: 0 on success, a positive NVMe status (SC, SCT, CRD, More and DNR bits as the

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * intel-lm: serialising operations on one VF across processes. A lock is tied to the PF (by
- * its serial number) and the VF index, so work on different VFs proceeds in parallel.
+ * its identity, &struct intel_lm_pf_id) and the VF index, so work on different VFs proceeds in
+ * parallel. The lock directory is one intel-lm owns (intel_lm_own_dir()): a directory others
+ * can write to would let them remove held locks.
  */
 #ifndef INTEL_LM_LOCK_H
 #define INTEL_LM_LOCK_H
@@ -14,7 +16,7 @@ extern "C" {
 #endif
 
 /** INTEL_LM_LOCK_DIR - where lock files live unless the caller names another directory */
-#define INTEL_LM_LOCK_DIR	"/run/lock/intel-lm"
+#define INTEL_LM_LOCK_DIR	"/run/intel-lm"
 
 /**
  * struct intel_lm_lock - a held VF lock
@@ -29,8 +31,8 @@ struct intel_lm_lock {
 /**
  * intel_lm_lock_vf() - Take the lock of one VF of one PF
  * @dir:	the lock directory, NULL for INTEL_LM_LOCK_DIR; created (mode 0700, missing parents
- *		0755) when missing
- * @pf_serial:	the PF's serial number (from Identify)
+ *		0755) when missing, and refused unless intel_lm_own_dir() trusts it
+ * @pf_key:	the PF's key (&struct intel_lm_pf_id)
  * @vf:		the VF index
  * @wait_ms:	how long to wait for another holder, in milliseconds; 0 = do not wait
  * @what:	what the caller is doing, recorded for whoever waits next, e.g. "save (pid 42)"
@@ -39,9 +41,10 @@ struct intel_lm_lock {
  * @len:	size of @holder
  *
  * Return: 0 with the lock held; -EWOULDBLOCK when another process held it for all of
- * @wait_ms; or a negative errno (the directory cannot be created or opened).
+ * @wait_ms; -ELOOP, -ENOTDIR or -EPERM for an untrusted directory or lock file; or another
+ * negative errno (the directory cannot be created or opened).
  */
-int intel_lm_lock_vf(const char *dir, const char *pf_serial, uint16_t vf, unsigned int wait_ms,
+int intel_lm_lock_vf(const char *dir, const char *pf_key, uint16_t vf, unsigned int wait_ms,
 		     const char *what, struct intel_lm_lock *lock, char *holder, size_t len);
 
 /**

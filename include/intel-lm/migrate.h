@@ -11,7 +11,9 @@
 
 #include <intel-lm/cmd.h>
 #include <intel-lm/ctrl.h>
+#include <intel-lm/effect.h>
 #include <intel-lm/limits.h>
+#include <intel-lm/record.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -64,15 +66,24 @@ typedef int (*intel_lm_keep_fn)(void *priv, const void *state, uint32_t len);
  * @cancel:	optional; asked before each step after the first: true stops the migration
  *		there (as a failure of that step with -ECANCELED) and rolls back
  * @cancel_priv: passed to @cancel
+ * @src_rec:	optional; the source VF's record, opened and held under the VF's lock: every
+ *		state-changing command's intent and outcome go there, and the migration's id,
+ *		role, step and peer
+ * @dst_rec:	the same for the destination VF (both or neither)
+ * @op_id:	the migration's id in the record; generated when empty
+ * @keep_path:	the file @keep writes (recorded as the source's saved state), or NULL
+ * @keep_temporary: @keep_path is a safety copy: removed once the migration succeeded
  * @failed:	set to the step that failed, or %INTEL_LM_MIG_STEPS when all succeeded
  * @ret:	set to what that step returned (0, an NVMe status, or a negative errno)
+ * @effect:	set to that step's effect on its VF (none, done or unknown)
  * @size:	set to the state size
- * @src_resumed: set when the rollback resumed the source VF (never needed when the
- *		destination SUSPEND failed: the source was not touched)
+ * @src_resumed: set when the rollback resumed the source VF
  * @rollback_skipped: set when the source was deliberately not resumed: the destination's
- *		RESUME failed with an errno, so it may be running, and two running copies of
- *		one VF must never exist
- * @rollback_ret: set to what the rollback RESUME returned (0 when none was needed or it worked)
+ *		RESUME may have taken effect, and two running copies of one VF must never exist
+ * @rollback_sent: set when a rollback RESUME was sent to the source
+ * @rollback_ret: set to what the rollback RESUME returned (0 when none was sent or it worked)
+ * @record_ret:	set to the first failed record write (0 when all were written); a command
+ *		whose intent could not be written is not sent
  * @step_ns:	set to each step's duration in nanoseconds (0 for steps not run)
  * @downtime_ns: set to the time from the source SUSPEND to the destination RESUME's
  *		completion (or to the rollback's end)
@@ -89,13 +100,21 @@ struct intel_lm_migration {
 	void *keep_priv;
 	bool (*cancel)(void *priv);
 	void *cancel_priv;
+	struct intel_lm_record *src_rec;
+	struct intel_lm_record *dst_rec;
+	char op_id[40];
+	const char *keep_path;
+	bool keep_temporary;
 
 	enum intel_lm_mig_step failed;
 	int ret;
+	enum intel_lm_effect effect;
 	uint32_t size;
 	bool src_resumed;
 	bool rollback_skipped;
+	bool rollback_sent;
 	int rollback_ret;
+	int record_ret;
 	uint64_t step_ns[INTEL_LM_MIG_STEPS];
 	uint64_t downtime_ns;
 };
@@ -105,17 +124,19 @@ struct intel_lm_migration {
  * @m:		what to do; the results are filled in
  *
  * Destination SUSPEND; source SUSPEND, QUERY_DATA_SIZE (checked against @m->limit before any
- * data command), SAVE_DATA; @m->keep; destination LOAD_DATA, RESUME. When a step after the
- * source SUSPEND (or that SUSPEND itself, whose effect a timeout leaves unknown) fails, the
- * source VF is RESUMEd, except when the destination RESUME fails with an errno: it may have
- * started, so the source stays suspended (@m->rollback_skipped). The destination VF is left as
- * it is (suspended once its SUSPEND went through). A failed destination SUSPEND touched
- * nothing of the source. Nothing is retried. With dry_run in either options the
- * commands are traced, not sent, and the data steps are skipped.
+ * data command), SAVE_DATA; @m->keep; destination LOAD_DATA, RESUME. Once the destination
+ * RESUME succeeded the migration has succeeded, whatever @m->cancel says. Otherwise the source
+ * VF is RESUMEd when its SUSPEND took effect or may have (an unknown effect), except when the
+ * destination RESUME's effect is unknown: it may have started, so the source stays suspended
+ * (@m->rollback_skipped) and the record keeps the migration open for intel-lm's recover. A
+ * source never suspended is never resumed. The destination VF is left as it is. Nothing is
+ * retried. With dry_run in either options the commands are traced, not sent, the data steps
+ * are skipped and nothing is recorded.
  *
- * Return: 0 when every step succeeded; otherwise @m->ret (a positive NVMe status or a
- * negative errno; -ENODATA or -EFBIG for a size the limits refuse; -ECANCELED when @m->cancel
- * stopped it).
+ * Return: 0 when the destination RESUME succeeded; otherwise @m->ret (a positive NVMe status
+ * or a negative errno; -ENODATA or -EFBIG for a size the limits refuse; -ECANCELED when
+ * @m->cancel stopped it; a record write's errno when a command's intent could not be put on
+ * record).
  */
 int intel_lm_migrate(struct intel_lm_migration *m);
 

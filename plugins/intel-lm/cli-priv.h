@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,7 @@ enum opt_bit {
 	OPT_TO_VF	= 1 << 12,
 	OPT_KEEP	= 1 << 13,
 	OPT_MAX_STATE	= 1 << 14,
+	OPT_CONFIRM	= 1 << 15,
 };
 
 /* The default --jobs and --wait. */
@@ -73,7 +75,9 @@ struct cli {
 	uint16_t to_vf;
 	const char *keep;		/* migrate: where to keep the state */
 	uint32_t max_state;		/* --max-state-size, 0 = the default limit */
+	enum intel_lm_vf_state confirm;	/* recover --confirm; INTEL_LM_VF_STATES: none */
 	const char *lock_dir;		/* INTEL_LM_LOCK_DIR, or NULL for the default */
+	const char *state_dir;		/* INTEL_LM_STATE_DIR, or NULL for the default */
 	const char *sysfs;		/* INTEL_LM_SYSFS, or NULL for /sys */
 	char found_dev[64];		/* the PF found when none was named */
 	const struct printer *pr;
@@ -87,6 +91,7 @@ struct cli_cmd {
 	unsigned int opts;		/* enum opt_bit */
 	bool needs_device;
 	bool sends_vendor_cmds;		/* needs Intel live migration support, or --force */
+	bool changes_state;		/* sends state-changing commands: recorded, signals deferred */
 	int (*run)(struct cli *c);
 };
 
@@ -95,6 +100,7 @@ struct session {
 	struct cli *cli;
 	struct intel_lm_dev dev;
 	struct intel_lm_ctrl_info info;
+	struct intel_lm_pf_id id;
 	struct intel_lm_limit limit;
 	struct intel_lm_vf_list vfs;
 	bool have_vfs;
@@ -108,6 +114,8 @@ struct vf_result {
 	bool device_error;		/* @ret came back from a command sent to the device */
 	const char *op;			/* the step that failed */
 	const char *state;		/* the VF's state as far as we know */
+	struct intel_lm_record *rec;	/* the VF's record while the job runs; NULL: none */
+	int record_err;			/* a record write that failed after a command */
 	uint32_t size;
 	uint16_t source_vf;		/* load: the blob's source VF; 0 for a raw state */
 	char path[4096];		/* save/load: the file */
@@ -120,9 +128,24 @@ struct mig_report {
 	const struct session *src, *dst;
 	const struct intel_lm_migration *m;
 	const char *kept;		/* where the state was kept, or NULL */
-	const char *dst_state;		/* the destination VF's state after a failure */
+	const char *src_state;		/* the source VF's state afterwards (a status word) */
+	const char *dst_state;		/* the destination VF's state afterwards */
+	const char *op_id;		/* the migration's id in the record, or NULL */
+	char rollback[512];		/* what the rollback did, in words */
 	char msg[1024];
 	char hint[512];
+};
+
+/* One VF's entry in the record, for status and recover. */
+struct rec_view {
+	char path[4096];		/* the record file */
+	struct intel_lm_rec_entry e;
+	int read_err;			/* 0, -ENOENT (no record), -EBADMSG, -EPERM, ... */
+	bool in_progress;		/* its operation's process still holds the VF's lock */
+	char holder[256];		/* that process, as it recorded itself */
+	bool unresolved;		/* an interrupted operation that is not settled */
+	char action[512];		/* recover: what it did or would do */
+	char advice[512];		/* what to do next, with a command line */
 };
 
 /* The print back ends: command code never formats text itself. */
@@ -143,10 +166,14 @@ struct printer {
 		      const char *msg, const char *hint);
 	void (*batch)(struct cli *c, const struct session *s, const struct vf_result *r, size_t n);
 	void (*migrated)(struct cli *c, const struct mig_report *r);
-	void (*finish)(struct cli *c, int status);
+	void (*records)(struct cli *c, const struct rec_view *v, size_t n, bool recover);
+	/* Print what is pending; 0, or a negative errno when the report could not be written. */
+	int (*finish)(struct cli *c, int status);
 };
 
 extern const struct printer print_normal;
+/* Flush a report's stream: 0, or a negative errno when it could not be written. */
+int flush_report(FILE *f);
 extern const struct printer print_json;
 
 /* commands.c */
@@ -161,6 +188,10 @@ int cmd_load(struct cli *c);
 
 /* migrate.c */
 int cmd_migrate(struct cli *c);
+
+/* recover.c: status and recover */
+int cmd_status(struct cli *c);
+int cmd_recover(struct cli *c);
 
 /* files.c: input and output files, and signals */
 /* Open @path for reading, or standard input for "-": a descriptor or a negative errno. */
@@ -181,6 +212,14 @@ int write_state(struct intel_lm_outfile *out, const struct intel_lm_ctrl_info *s
 
 /* session.c */
 int session_open(struct cli *c, struct session *s);
+/*
+ * Open VF @vf's record on @s, for a state-changing command (the VF's lock is held); on failure
+ * @r says why. Returns 0 or a negative errno.
+ */
+int session_record(struct cli *c, const struct session *s, uint16_t vf,
+		   struct intel_lm_record *rec, struct vf_result *r);
+/* A signal's name for messages, e.g. "SIGINT". */
+const char *signal_name(int sig);
 int session_need_vf(struct cli *c, struct session *s);
 void session_close(struct session *s);
 int report(struct cli *c, const struct session *s, int vf, const char *op, int ret,

@@ -36,6 +36,7 @@ enum {
 	LOPT_TO_VF,
 	LOPT_KEEP,
 	LOPT_MAX_STATE,
+	LOPT_CONFIRM,
 };
 
 struct opt_desc {
@@ -80,9 +81,18 @@ static const struct opt_desc opt_descs[] = {
 	{ { "max-state-size", required_argument, NULL, LOPT_MAX_STATE }, OPT_MAX_STATE, "BYTES",
 	  "accept states up to BYTES (K and M suffixes: KiB, MiB) instead of 256 KiB; never "
 	  "beyond MDTS or 4 MiB" },
+	{ { "confirm", required_argument, NULL, LOPT_CONFIRM }, OPT_CONFIRM, "STATE",
+	  "you checked the VF named by --vf yourself and it is STATE (running or suspended): "
+	  "settles a state the record knows as unknown" },
 };
 
 #define N_OPTS (sizeof(opt_descs) / sizeof(opt_descs[0]))
+
+/* status and recover work on every VF on record unless --vf narrows them. */
+static bool vf_optional(const struct cli_cmd *cmd)
+{
+	return cmd->run == cmd_status || cmd->run == cmd_recover;
+}
 
 static const struct cli_cmd *find_cmd(const char *name)
 {
@@ -240,7 +250,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case LOPT_VF:
 			c->vf_arg = optarg;
 			if (intel_lm_vf_select_is_list(optarg) &&
-			    !(c->cmd->opts & OPT_JOBS))
+			    !(c->cmd->opts & OPT_JOBS) && !vf_optional(c->cmd))
 				return usage_error(c, "%s takes a single VF index, not '%s'",
 						   c->cmd->name, optarg);
 			if (intel_lm_vf_select_is_list(optarg))
@@ -308,6 +318,12 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case LOPT_KEEP:
 			c->keep = optarg;
 			break;
+		case LOPT_CONFIRM:
+			c->confirm = intel_lm_vf_state_parse(optarg);
+			if (c->confirm != INTEL_LM_VF_RUNNING && c->confirm != INTEL_LM_VF_SUSPENDED)
+				return usage_error(c, "--confirm is 'running' or 'suspended', not "
+						   "'%s'", optarg);
+			break;
 		case LOPT_MAX_STATE:
 			if (parse_size(optarg, &v))
 				return usage_error(c, "--max-state-size takes bytes from 1 to 4M "
@@ -327,8 +343,14 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error(c, "unexpected argument '%s'", argv[optind]);
-	if ((c->cmd->opts & OPT_VF) && !c->vf_arg)
+	if ((c->cmd->opts & OPT_VF) && !c->vf_arg && !vf_optional(c->cmd))
 		return usage_error(c, "%s", "--vf=N is required (see 'info' for the PF's VFs)");
+	if (c->confirm != INTEL_LM_VF_STATES && (!c->device || !c->vf_arg || c->vf_bad ||
+						 intel_lm_vf_select_is_list(c->vf_arg)))
+		return usage_error(c, "%s", "--confirm needs the PF and one VF: <device> --vf=N");
+	if (c->keep && !strcmp(c->keep, "-"))
+		return usage_error(c, "%s", "--keep needs a file: the state never goes to standard "
+				   "output, which carries the report");
 	if ((c->cmd->opts & OPT_OUTPUT_FILE) && !c->output_file)
 		return usage_error(c, "%s", "-o/--output-file=FILE is required (- for stdout)");
 	if ((c->cmd->opts & OPT_TO) && !c->to)
@@ -341,10 +363,11 @@ static int parse_args(struct cli *c, int argc, char **argv)
 int intel_lm_cli_run(const char *prog, int argc, char **argv)
 {
 	struct cli c = { .prog = prog, .jobs = DEFAULT_JOBS, .wait_ms = DEFAULT_WAIT_MS,
-			 .out_lock = PTHREAD_MUTEX_INITIALIZER };
+			 .confirm = INTEL_LM_VF_STATES, .out_lock = PTHREAD_MUTEX_INITIALIZER };
 	const char *sysfs = getenv("INTEL_LM_SYSFS");
 	const char *lock_dir = getenv("INTEL_LM_LOCK_DIR");
-	int ret;
+	const char *state_dir = getenv("INTEL_LM_STATE_DIR");
+	int ret, err;
 
 	if (argc < 1 || !(c.cmd = find_cmd(argv[0]))) {
 		fprintf(stderr, "%s: unknown command '%s'\n", prog, argc ? argv[0] : "");
@@ -353,13 +376,22 @@ int intel_lm_cli_run(const char *prog, int argc, char **argv)
 	}
 	c.sysfs = sysfs && *sysfs ? sysfs : NULL;
 	c.lock_dir = lock_dir && *lock_dir ? lock_dir : NULL;
+	c.state_dir = state_dir && *state_dir ? state_dir : NULL;
 	ret = parse_args(&c, argc, argv);
 	if (ret)
 		return ret < 0 ? EXIT_OK : ret;
 
 	c.pr = c.fmt == FMT_JSON ? &print_json : &print_normal;
 	ret = c.cmd->run(&c);
-	c.pr->finish(&c, ret);
+	err = c.pr->finish(&c, ret);
+	if (err) {
+		/* The device's part is done and on record: only the report was lost. */
+		fprintf(stderr, "%s %s: cannot write the report: %s (%s); what was done to the "
+			"device is on record: see '%s status'\n", prog, c.cmd->name, strerror(-err),
+			intel_lm_errno_name(err), prog);
+		if (!ret)
+			ret = EXIT_FAILED;
+	}
 	return ret;
 }
 

@@ -77,21 +77,27 @@ static int cmd_inspect(struct cli *c)
 #define COMMON_OPTS	(OPT_FORMAT | OPT_VERBOSE | OPT_TIMEOUT)
 #define VF_OPTS		(COMMON_OPTS | OPT_VF | OPT_DRY_RUN | OPT_FORCE | OPT_JOBS | OPT_WAIT)
 
+/* name, summary, options, needs a device, sends vendor commands, changes state, run */
 const struct cli_cmd cli_cmds[] = {
 	{ "info", "Show whether a PF supports Intel live migration, its identity and its VFs",
-	  COMMON_OPTS | OPT_MAX_STATE, true, false, cmd_info },
-	{ "query-size", "Print the size of a VF's migration state", VF_OPTS, true, true,
+	  COMMON_OPTS | OPT_MAX_STATE, true, false, false, cmd_info },
+	{ "query-size", "Print the size of a VF's migration state", VF_OPTS, true, true, false,
 	  cmd_query_size },
-	{ "suspend", "Suspend a VF", VF_OPTS, true, true, cmd_suspend },
-	{ "resume", "Resume a VF", VF_OPTS, true, true, cmd_resume },
+	{ "suspend", "Suspend a VF", VF_OPTS, true, true, true, cmd_suspend },
+	{ "resume", "Resume a VF", VF_OPTS, true, true, true, cmd_resume },
 	{ "save", "Save a suspended VF's migration state to a file",
-	  VF_OPTS | OPT_OUTPUT_FILE | OPT_RAW | OPT_MAX_STATE, true, true, cmd_save },
+	  VF_OPTS | OPT_OUTPUT_FILE | OPT_RAW | OPT_MAX_STATE, true, true, true, cmd_save },
 	{ "load", "Load a migration state file into a suspended VF",
-	  VF_OPTS | OPT_INPUT_FILE | OPT_RAW | OPT_MAX_STATE, true, true, cmd_load },
+	  VF_OPTS | OPT_INPUT_FILE | OPT_RAW | OPT_MAX_STATE, true, true, true, cmd_load },
 	{ "migrate", "Cold-migrate a VF to another VF, resuming the source if a step fails",
 	  COMMON_OPTS | OPT_VF | OPT_DRY_RUN | OPT_FORCE | OPT_WAIT | OPT_TO | OPT_TO_VF |
-	  OPT_KEEP | OPT_MAX_STATE, true, true, cmd_migrate },
+	  OPT_KEEP | OPT_MAX_STATE, true, true, true, cmd_migrate },
+	{ "status", "Show intel-lm's record of what it did to each VF, and what was interrupted",
+	  OPT_FORMAT | OPT_VF, true, false, false, cmd_status },
+	{ "recover", "Settle every interrupted operation in the record",
+	  COMMON_OPTS | OPT_VF | OPT_DRY_RUN | OPT_WAIT | OPT_CONFIRM, true, false, true,
+	  cmd_recover },
 	{ "inspect", "Show a state blob's header and whether it verifies", OPT_FORMAT, false,
-	  false, cmd_inspect },
-	{ NULL, NULL, 0, false, false, NULL },
+	  false, false, cmd_inspect },
+	{ NULL, NULL, 0, false, false, false, NULL },
 };

@@ -38,24 +38,29 @@ static bool interrupted(void *priv)
 	return signal_caught() != 0;
 }
 
-/* What the destination VF is left as, after a failure at @failed with @ret. */
-static const char *dst_state(enum intel_lm_mig_step failed, int ret)
+/* The rollback, in words, with its own decoded status or errno. */
+static void describe_rollback(struct mig_report *r)
 {
-	/* -ECANCELED: a signal stopped us before the step, so the step did nothing. */
-	bool unknown = ret < 0 && ret != -ECANCELED;
+	const struct intel_lm_migration *m = r->m;
+	char why[256];
 
-	switch (failed) {
-	case INTEL_LM_MIG_DST_SUSPEND:
-		return unknown ? "unknown (the command's effect is unknown)" :
-				 "unchanged (its SUSPEND was refused)";
-	case INTEL_LM_MIG_DST_LOAD:
-		return unknown ? "unknown (the command's effect is unknown)" : "suspended";
-	case INTEL_LM_MIG_DST_RESUME:
-		return unknown ? "unknown (the command's effect is unknown)" :
-				 "suspended, holding the loaded state";
-	default:
-		/* A source step: the destination's SUSPEND went through, nothing more. */
-		return "suspended";
+	if (m->rollback_skipped) {
+		snprintf(r->rollback, sizeof(r->rollback), "the source VF %u of %s was left "
+			 "suspended, because the destination may be running and two running copies "
+			 "must never exist", m->src_vf, r->src->dev.path);
+	} else if (m->failed == INTEL_LM_MIG_DST_SUSPEND) {
+		snprintf(r->rollback, sizeof(r->rollback), "nothing was sent to the source VF %u of "
+			 "%s", m->src_vf, r->src->dev.path);
+	} else if (!m->rollback_sent) {
+		snprintf(r->rollback, sizeof(r->rollback), "the source VF %u of %s was never "
+			 "suspended, so nothing was sent to resume it", m->src_vf, r->src->dev.path);
+	} else if (m->src_resumed) {
+		snprintf(r->rollback, sizeof(r->rollback), "the source VF %u of %s was resumed",
+			 m->src_vf, r->src->dev.path);
+	} else {
+		intel_lm_strerror(m->rollback_ret, INTEL_LM_OPC_RESUME, why, sizeof(why));
+		snprintf(r->rollback, sizeof(r->rollback), "the source VF %u of %s could NOT be "
+			 "resumed: %s", m->src_vf, r->src->dev.path, why);
 	}
 }
 
@@ -63,12 +68,15 @@ static void describe_failure(struct cli *c, struct mig_report *r, const struct k
 {
 	const struct intel_lm_migration *m = r->m;
 	uint8_t opc = intel_lm_mig_step_opcode(m->failed);
-	char what[512], rollback[256], kept[PATH_MAX + 64] = "";
+	char what[512], kept[PATH_MAX + 64] = "";
 
 	if (m->ret == -ECANCELED)
 		snprintf(what, sizeof(what), "interrupted by %s before the %s",
-			 sigabbrev_np(signal_caught()) ? sigabbrev_np(signal_caught()) : "a signal",
-			 intel_lm_mig_step_name(m->failed));
+			 signal_name(signal_caught()), intel_lm_mig_step_name(m->failed));
+	else if (m->record_ret && m->ret == m->record_ret && m->effect == INTEL_LM_EFFECT_NONE)
+		snprintf(what, sizeof(what), "cannot put the %s on record: %s (%s), so it was not "
+			 "sent", intel_lm_mig_step_name(m->failed), strerror(-m->ret),
+			 intel_lm_errno_name(m->ret));
 	else if (m->failed == INTEL_LM_MIG_KEEP)
 		snprintf(what, sizeof(what), "cannot keep the state in %s: %s (%s)", k->path,
 			 strerror(-m->ret), intel_lm_errno_name(m->ret));
@@ -79,39 +87,32 @@ static void describe_failure(struct cli *c, struct mig_report *r, const struct k
 	else
 		intel_lm_strerror(m->ret, opc, what, sizeof(what));
 
-	if (m->failed == INTEL_LM_MIG_DST_SUSPEND)
-		snprintf(rollback, sizeof(rollback), "nothing was sent to the source VF %u of %s",
-			 m->src_vf, r->src->dev.path);
-	else if (m->rollback_skipped)
-		snprintf(rollback, sizeof(rollback), "the source VF %u of %s was left suspended, "
-			 "because the destination may have started and two running copies must "
-			 "never exist", m->src_vf, r->src->dev.path);
-	else if (m->src_resumed)
-		snprintf(rollback, sizeof(rollback), "the source VF %u of %s was resumed",
-			 m->src_vf, r->src->dev.path);
-	else
-		snprintf(rollback, sizeof(rollback), "the source VF %u of %s could NOT be resumed "
-			 "(%s)", m->src_vf, r->src->dev.path, intel_lm_errno_name(m->rollback_ret));
 	if (r->kept)
 		snprintf(kept, sizeof(kept), "; the saved state is kept in %s", r->kept);
 	snprintf(r->msg, sizeof(r->msg), "%s; %s; the destination VF %u of %s is %s%s", what,
-		 rollback, m->dst_vf, r->dst->dev.path, r->dst_state, kept);
+		 r->rollback, m->dst_vf, r->dst->dev.path, r->dst_state, kept);
 
 	if (m->rollback_skipped)
 		snprintf(r->hint, sizeof(r->hint), "find out whether the destination VF %u of %s "
-			 "runs; only if it does not, resume the source: %s resume %s --vf=%u",
-			 m->dst_vf, r->dst->dev.path, c->prog, r->src->dev.path, m->src_vf);
-	else if (m->failed != INTEL_LM_MIG_DST_SUSPEND && !m->src_resumed)
-		snprintf(r->hint, sizeof(r->hint), "resume the source by hand: %s resume %s --vf=%u",
-			 c->prog, r->src->dev.path, m->src_vf);
+			 "runs; then settle it with '%s recover %s --vf=%u --confirm=running' (it "
+			 "runs: the migration is done) or '--confirm=suspended' (it does not: recover "
+			 "resumes the source)", m->dst_vf, r->dst->dev.path, c->prog, r->dst->dev.path,
+			 m->dst_vf);
+	else if (m->rollback_sent && !m->src_resumed)
+		snprintf(r->hint, sizeof(r->hint), "the source is not running: '%s recover %s "
+			 "--vf=%u' tries again once the cause is fixed", c->prog, r->src->dev.path,
+			 m->src_vf);
 	else if (m->failed == INTEL_LM_MIG_DST_LOAD)
-		snprintf(r->hint, sizeof(r->hint), "the source runs again; fix the cause and run "
-			 "migrate again; do not resume the destination VF %u of %s into a guest: it "
-			 "holds no usable state", m->dst_vf, r->dst->dev.path);
+		snprintf(r->hint, sizeof(r->hint), "%s; fix the cause and run migrate again; do not "
+			 "resume the destination VF %u of %s into a guest: it holds no usable state",
+			 m->src_resumed ? "the source runs again" : "the source was never stopped",
+			 m->dst_vf, r->dst->dev.path);
 	else if (m->failed == INTEL_LM_MIG_DST_RESUME)
-		snprintf(r->hint, sizeof(r->hint), "the source runs again; run migrate again, or, "
-			 "instead, leave the source and resume the destination: %s resume %s --vf=%u "
-			 "(never both)", c->prog, r->dst->dev.path, m->dst_vf);
+		snprintf(r->hint, sizeof(r->hint), "the source runs again; run migrate again once "
+			 "the destination can be resumed");
+	else if (m->ret == -ECANCELED)
+		snprintf(r->hint, sizeof(r->hint), "%s; run migrate again when you are ready",
+			 m->src_resumed ? "the source runs again" : "the source was never stopped");
 	else
 		/* Nothing to undo by hand: the device's own advice for the step. */
 		snprintf(r->hint, sizeof(r->hint), "%s", intel_lm_hint(m->ret, opc));
@@ -141,6 +142,7 @@ static int open_destination(struct cli *c, struct session *dst)
 int cmd_migrate(struct cli *c)
 {
 	struct intel_lm_lock src_lock = { .fd = -1 }, dst_lock = { .fd = -1 };
+	struct intel_lm_record src_rec = { .fd = -1 }, dst_rec = { .fd = -1 };
 	struct intel_lm_migration m = { 0 };
 	struct mig_report r = { 0 };
 	struct session src, dst;
@@ -194,8 +196,15 @@ int cmd_migrate(struct cli *c)
 		lr.vf = c->to_vf;
 		lock_vf(c, &dst, &lr, what, &dst_lock);
 	}
+	if (!lr.ret && !c->dry_run) {
+		lr.vf = c->vf;
+		if (!session_record(c, &src, c->vf, &src_rec, &lr)) {
+			lr.vf = c->to_vf;
+			session_record(c, &dst, c->to_vf, &dst_rec, &lr);
+		}
+	}
 	if (lr.ret) {
-		c->pr->error(c, src_lock.fd < 0 ? src.dev.path : dst.dev.path,
+		c->pr->error(c, lr.vf == c->vf && src_rec.fd < 0 ? src.dev.path : dst.dev.path,
 			     lr.vf, lr.op, lr.ret, lr.msg, lr.hint);
 		ret = EXIT_FAILED;
 		goto out;
@@ -214,7 +223,7 @@ int cmd_migrate(struct cli *c)
 		} else {
 			tmpdir = getenv("TMPDIR");
 			snprintf(tmp, sizeof(tmp), "%s/intel-lm-migrate-%s-vf%u-%lld-%d.blob",
-				 tmpdir && *tmpdir ? tmpdir : "/var/tmp", src.info.sn, c->vf,
+				 tmpdir && *tmpdir ? tmpdir : "/var/tmp", src.id.key, c->vf,
 				 (long long)time(NULL), (int)getpid());
 			k.path = tmp;
 		}
@@ -231,6 +240,10 @@ int cmd_migrate(struct cli *c)
 		k.vf = c->vf;
 		m.keep = keep_state;
 		m.keep_priv = &k;
+		m.keep_path = k.path;
+		m.keep_temporary = !c->keep;
+		m.src_rec = &src_rec;
+		m.dst_rec = &dst_rec;
 	}
 
 	/* A signal from here on stops the migration at the next step and rolls it back. */
@@ -241,21 +254,34 @@ int cmd_migrate(struct cli *c)
 	r.src = &src;
 	r.dst = &dst;
 	r.m = &m;
-	if (!ret && k.written && !c->keep) {
-		/* The migration worked: the safety copy has done its job. */
-		unlink(k.path);
-		k.written = false;
-	}
-	r.kept = k.written ? k.path : NULL;
+	r.op_id = m.src_rec ? m.op_id : NULL;
+	/* The library removed a safety copy that has done its job. */
+	r.kept = k.written && !(m.failed == INTEL_LM_MIG_STEPS && !c->keep) ? k.path : NULL;
+	r.src_state = intel_lm_vf_state_name(m.src_rec ? src_rec.entry.state :
+					     m.src_resumed ? INTEL_LM_VF_RUNNING :
+					     INTEL_LM_VF_UNKNOWN);
+	r.dst_state = intel_lm_vf_state_name(m.dst_rec ? dst_rec.entry.state :
+					     INTEL_LM_VF_UNKNOWN);
 	if (ret) {
-		r.dst_state = dst_state(m.failed, m.ret);
+		describe_rollback(&r);
 		describe_failure(c, &r, &k);
 	}
+	if (m.record_ret)
+		c->pr->note(c, "a record write failed (%s): the record may show a state as unknown; "
+			    "'%s status' shows it and '%s recover' settles it",
+			    intel_lm_errno_name(m.record_ret), c->prog, c->prog);
+	if (!ret && signal_caught())
+		c->pr->note(c, "%s arrived during the migration after its last step had started; "
+			    "the migration completed", signal_name(signal_caught()));
 	c->pr->migrated(c, &r);
-	ret = signal_caught() ? 128 + signal_caught() : ret ? EXIT_FAILED : EXIT_OK;
+	/* Once the destination runs, the migration has succeeded, whatever signal came. */
+	ret = !ret ? EXIT_OK : m.ret == -ECANCELED && signal_caught() ? 128 + signal_caught() :
+	      EXIT_FAILED;
 out:
 	intel_lm_outfile_abort(&k.out);
 	unguard_output();
+	intel_lm_record_close(&dst_rec);
+	intel_lm_record_close(&src_rec);
 	intel_lm_unlock_vf(&dst_lock);
 	intel_lm_unlock_vf(&src_lock);
 	session_close(&dst);

@@ -4,6 +4,7 @@
  * on standard output (standard error when standard output carries a state). The keys are
  * documented in Documentation/nvme-intel-lm.txt and stay stable.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +33,11 @@ static void add_int(struct json_object *o, const char *k, int64_t v)
 static void add_bool(struct json_object *o, const char *k, bool v)
 {
 	json_object_object_add(o, k, json_object_new_boolean(v));
+}
+
+static void add_str_or_null(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, v && *v ? json_object_new_string(v) : NULL);
 }
 
 static void add_dev(struct cli *c, const struct session *s, uint16_t vf)
@@ -178,8 +184,8 @@ static void json_migrated(struct cli *c, const struct mig_report *r)
 		struct json_object *e = json_object_new_object();
 
 		add_str(e, "step", intel_lm_mig_step_name(st));
-		add_str(e, "result", st < m->failed ? "ok" : st == m->failed ? "failed" :
-			"not run");
+		add_str(e, "result", st < m->failed ? "ok" : st == m->failed &&
+			m->ret != -ECANCELED ? "failed" : "not run");
 		add_int(e, "time_ns", (int64_t)m->step_ns[st]);
 		json_object_array_add(steps, e);
 	}
@@ -189,17 +195,92 @@ static void json_migrated(struct cli *c, const struct mig_report *r)
 	add_int(o, "downtime_ns", (int64_t)m->downtime_ns);
 	if (r->kept)
 		add_str(o, "kept", r->kept);
-	if (m->failed < INTEL_LM_MIG_STEPS) {
-		add_bool(o, "source_resumed", m->src_resumed);
-		add_bool(o, "source_untouched", m->failed == INTEL_LM_MIG_DST_SUSPEND);
-		add_bool(o, "source_left_suspended", m->rollback_skipped);
+	add_str_or_null(o, "operation_id", r->op_id);
+	if (!c->dry_run) {
+		add_str(o, "source_state", r->src_state);
 		add_str(o, "destination_state", r->dst_state);
+	}
+	if (m->failed < INTEL_LM_MIG_STEPS) {
+		struct json_object *rb = json_object_new_object();
+
+		add_bool(o, "source_resumed", m->src_resumed);
+		add_bool(o, "source_untouched", !m->rollback_sent && !m->rollback_skipped);
+		add_bool(o, "source_left_suspended", m->rollback_skipped);
+		add_str(o, "step_effect", intel_lm_effect_name(m->effect));
+		add_bool(rb, "sent", m->rollback_sent);
+		add_bool(rb, "skipped", m->rollback_skipped);
+		if (m->rollback_ret > 0)
+			add_int(rb, "status", m->rollback_ret);
+		else if (m->rollback_ret < 0)
+			add_str(rb, "errno", intel_lm_errno_name(m->rollback_ret));
+		add_str(rb, "message", r->rollback);
+		json_object_object_add(o, "rollback", rb);
 		bool dst = m->failed == INTEL_LM_MIG_DST_SUSPEND ||
 			   m->failed >= INTEL_LM_MIG_DST_LOAD;
 
 		json_error(c, dst ? r->dst->dev.path : r->src->dev.path, dst ? m->dst_vf : m->src_vf,
 			   intel_lm_mig_step_name(m->failed), m->ret, r->msg, r->hint);
 	}
+}
+
+static void json_records(struct cli *c, const struct rec_view *v, size_t n, bool recover)
+{
+	struct json_object *arr = json_object_new_array();
+	size_t i, open = 0;
+
+	add_str(root(c), "record_dir", c->state_dir ? c->state_dir : INTEL_LM_STATE_DIR);
+	add_str(root(c), "source", "intel-lm's record of what it did, not a reading of the "
+		"device");
+	for (i = 0; i < n; i++) {
+		const struct intel_lm_rec_entry *e = &v[i].e;
+		struct json_object *o = json_object_new_object(), *op;
+
+		add_str(o, "pf", e->pf.key);
+		add_str_or_null(o, "pci_address", e->pf.pci);
+		add_str_or_null(o, "device", e->device);
+		add_int(o, "vf", e->vf);
+		add_str(o, "state", intel_lm_vf_state_name(e->state));
+		add_bool(o, "recorded", !v[i].read_err);
+		if (v[i].read_err && v[i].read_err != -ENOENT)
+			add_str(o, "record_error", intel_lm_errno_name(v[i].read_err));
+		if (!v[i].read_err) {
+			add_int(o, "since", e->since);
+			add_int(o, "pid", e->pid);
+			add_str(o, "command", e->cmdline);
+			add_str_or_null(o, "pending", e->pending ?
+					intel_lm_opcode_name(e->pending) : NULL);
+		}
+		add_str_or_null(o, "state_file", e->state_file);
+		if (e->state_file[0]) {
+			add_int(o, "state_size", e->state_size);
+			add_int(o, "state_crc32", e->state_crc);
+			add_bool(o, "state_file_temporary", e->state_file_temporary);
+		}
+		if (!v[i].read_err && e->op != INTEL_LM_OP_NONE) {
+			op = json_object_new_object();
+			add_str(op, "kind", intel_lm_op_kind_name(e->op));
+			add_bool(op, "open", e->op_open);
+			add_bool(op, "in_progress", v[i].in_progress);
+			if (e->op == INTEL_LM_OP_MIGRATE) {
+				add_str(op, "id", e->op_id);
+				add_str(op, "role", e->role == INTEL_LM_ROLE_SOURCE ? "source" :
+					"destination");
+				add_str(op, "peer_pf", e->peer.key);
+				add_str(op, "peer_device", e->peer_device);
+				add_int(op, "peer_vf", e->peer_vf);
+			}
+			json_object_object_add(o, "operation", op);
+		}
+		add_bool(o, "unresolved", v[i].unresolved);
+		if (recover)
+			add_str_or_null(o, "action", v[i].action);
+		add_str_or_null(o, "next", v[i].advice);
+		open += v[i].unresolved;
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(root(c), "vfs", arr);
+	if (recover)
+		add_int(root(c), "unresolved", (int64_t)open);
 }
 
 static void json_inspect(struct cli *c, const char *path, const struct intel_lm_blob_hdr *h,
@@ -288,17 +369,19 @@ static void json_error(struct cli *c, const char *dev, int vf, const char *op, i
 	json_object_object_add(root(c), "error", error_object(dev, vf, op, ret, msg, hint));
 }
 
-static void json_finish(struct cli *c, int status)
+static int json_finish(struct cli *c, int status)
 {
 	FILE *f = c->output_file && !strcmp(c->output_file, "-") ? stderr : stdout;
+	int ret;
 
 	add_bool(root(c), "success", status == 0);
 	fprintf(f, "%s\n", json_object_to_json_string_ext(c->json, JSON_C_TO_STRING_PRETTY |
 							 JSON_C_TO_STRING_SPACED |
 							 JSON_C_TO_STRING_NOSLASHESCAPE));
-	fflush(f);
+	ret = flush_report(f);
 	json_object_put(c->json);
 	c->json = NULL;
+	return ret;
 }
 
 const struct printer print_json = {
@@ -313,5 +396,6 @@ const struct printer print_json = {
 	.error = json_error,
 	.batch = json_batch,
 	.migrated = json_migrated,
+	.records = json_records,
 	.finish = json_finish,
 };

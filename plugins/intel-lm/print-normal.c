@@ -3,6 +3,7 @@
  * The normal (human) print back end. Results go to standard output, except when standard
  * output carries a state (save -o -); notes, traces and errors go to standard error.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,14 @@ static FILE *result_stream(const struct cli *c)
 
 static void normal_error(struct cli *c, const char *dev, int vf, const char *op, int ret,
 			 const char *msg, const char *hint);
+
+int flush_report(FILE *f)
+{
+	errno = 0;
+	if (fflush(f) == EOF || ferror(f))
+		return errno ? -errno : -EIO;
+	return 0;
+}
 
 static void human_size(char *buf, size_t len, uint64_t bytes)
 {
@@ -130,6 +139,16 @@ static void ms(char *buf, size_t len, uint64_t ns)
 		 (unsigned long long)(ns / 1000 % 1000));
 }
 
+/* A step's result word: a step stopped before it started never ran. */
+static const char *step_result(const struct intel_lm_migration *m, enum intel_lm_mig_step st)
+{
+	if (st < m->failed)
+		return "ok";
+	if (st > m->failed || m->ret == -ECANCELED)
+		return "not run";
+	return "FAILED";
+}
+
 static void normal_migrated(struct cli *c, const struct mig_report *r)
 {
 	const struct intel_lm_migration *m = r->m;
@@ -139,17 +158,21 @@ static void normal_migrated(struct cli *c, const struct mig_report *r)
 	printf("migrate %s VF %u -> %s VF %u%s\n", r->src->dev.path, m->src_vf, r->dst->dev.path,
 	       m->dst_vf, c->dry_run ? " (dry run: nothing sent)" : "");
 	for (st = 0; st < INTEL_LM_MIG_STEPS; st++) {
-		const char *res = st < m->failed ? "ok" : st == m->failed ? "FAILED" : "not run";
+		const char *res = step_result(m, st);
 
 		ms(t, sizeof(t), m->step_ns[st]);
 		printf("  %-20s %-8s %s\n", intel_lm_mig_step_name(st), res,
-		       st <= m->failed ? t : "");
+		       strcmp(res, "not run") ? t : "");
 	}
 	ms(t, sizeof(t), m->downtime_ns);
 	if (!c->dry_run)
 		printf("  state size           %u bytes\n", m->size);
-	printf("  downtime             %s (source suspend to %s)\n", t,
-	       m->failed == INTEL_LM_MIG_STEPS ? "destination resume" : "source resumed");
+	if (m->downtime_ns)
+		printf("  downtime             %s (source suspend to %s)\n", t,
+		       m->failed == INTEL_LM_MIG_STEPS ? "destination resume" :
+		       m->src_resumed ? "source resumed" : "the failure; the source is not running");
+	if (r->op_id)
+		printf("  on record as         %s\n", r->op_id);
 	if (r->kept)
 		printf("  state kept in        %s\n", r->kept);
 	if (m->failed < INTEL_LM_MIG_STEPS) {
@@ -159,6 +182,69 @@ static void normal_migrated(struct cli *c, const struct mig_report *r)
 		normal_error(c, dst ? r->dst->dev.path : r->src->dev.path, dst ? m->dst_vf :
 			     m->src_vf, intel_lm_mig_step_name(m->failed), m->ret, r->msg, r->hint);
 	}
+}
+
+static void iso_time(char *buf, size_t len, int64_t when)
+{
+	time_t t = (time_t)when;
+	struct tm tm;
+
+	snprintf(buf, len, "?");
+	if (when && gmtime_r(&t, &tm))
+		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void normal_records(struct cli *c, const struct rec_view *v, size_t n, bool recover)
+{
+	const char *pf = "";
+	size_t i, open = 0;
+	char when[32];
+
+	printf("intel-lm's record in %s (what intel-lm did to each VF; the device itself cannot "
+	       "be asked)\n", c->state_dir ? c->state_dir : INTEL_LM_STATE_DIR);
+	if (!n)
+		printf("  no VF on record\n");
+	for (i = 0; i < n; i++) {
+		const struct intel_lm_rec_entry *e = &v[i].e;
+
+		if (strcmp(pf, e->pf.key)) {
+			pf = e->pf.key;
+			printf("PF %s%s%s%s\n", pf, e->device[0] ? " (" : "", e->device,
+			       e->device[0] ? ")" : "");
+		}
+		printf("  VF %-5u %-10s", e->vf, intel_lm_vf_state_name(e->state));
+		if (v[i].read_err == -ENOENT) {
+			printf(" (no record: intel-lm never changed it)\n");
+			continue;
+		}
+		if (v[i].read_err) {
+			printf(" (the record cannot be trusted: %s)\n",
+			       intel_lm_errno_name(v[i].read_err));
+		} else {
+			iso_time(when, sizeof(when), e->since);
+			printf(" since %s, by pid %d: %s\n", when, e->pid, e->cmdline);
+		}
+		if (e->pending)
+			printf("           in flight: %s (its effect is unknown)\n",
+			       intel_lm_opcode_name(e->pending));
+		if (e->state_file[0])
+			printf("           state file: %s (%u bytes, CRC-32 0x%08x%s)\n",
+			       e->state_file, e->state_size, e->state_crc,
+			       e->state_file_temporary ? ", a safety copy" : "");
+		if (e->op == INTEL_LM_OP_MIGRATE && e->op_id[0])
+			printf("           migration %s: %s, %s %s VF %u%s\n", e->op_id,
+			       e->role == INTEL_LM_ROLE_SOURCE ? "source" : "destination",
+			       e->role == INTEL_LM_ROLE_SOURCE ? "to" : "from", e->peer_device,
+			       e->peer_vf, e->op_open ? v[i].in_progress ? ", in progress" :
+			       ", interrupted" : ", finished");
+		if (recover && v[i].action[0])
+			printf("           recover: %s\n", v[i].action);
+		if (v[i].advice[0])
+			printf("           next: %s\n", v[i].advice);
+		open += v[i].unresolved;
+	}
+	if (recover)
+		printf("%s recover: %zu VF%s unresolved\n", c->prog, open, open == 1 ? "" : "s");
 }
 
 static void normal_inspect(struct cli *c, const char *path, const struct intel_lm_blob_hdr *h,
@@ -236,11 +322,10 @@ static void normal_error(struct cli *c, const char *dev, int vf, const char *op,
 		fprintf(stderr, "  next: %s\n", hint);
 }
 
-static void normal_finish(struct cli *c, int status)
+static int normal_finish(struct cli *c, int status)
 {
-	(void)c;
 	(void)status;
-	fflush(stdout);
+	return flush_report(result_stream(c));
 }
 
 const struct printer print_normal = {
@@ -255,5 +340,6 @@ const struct printer print_normal = {
 	.error = normal_error,
 	.batch = normal_batch,
 	.migrated = normal_migrated,
+	.records = normal_records,
 	.finish = normal_finish,
 };

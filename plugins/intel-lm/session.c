@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,17 +60,77 @@ int lock_vf(struct cli *c, const struct session *s, struct vf_result *r, const c
 			 c->cmd->name, s->dev.path, r->vf);
 		what = line;
 	}
-	ret = intel_lm_lock_vf(c->lock_dir, s->info.sn, r->vf, c->wait_ms, what, lk, holder,
+	ret = intel_lm_lock_vf(c->lock_dir, s->id.key, r->vf, c->wait_ms, what, lk, holder,
 			       sizeof(holder));
 	if (ret == -EWOULDBLOCK)
-		fail(r, "lock", ret, "another process is working on this VF (%s); waited %u ms"
-		     "\nwait for it to finish, or wait longer with --wait=SECONDS", holder,
-		     c->wait_ms);
+		fail(r, "lock", ret, "another process is working on this VF (%s); waited %u ms; "
+		     "nothing was sent\nwait for it to finish, or wait longer with --wait=SECONDS",
+		     holder, c->wait_ms);
 	else if (ret)
-		fail(r, "lock", ret, "cannot take the VF's lock: %s (%s)\ncheck %s, or set "
-		     "INTEL_LM_LOCK_DIR to a writable directory", strerror(-ret),
-		     intel_lm_errno_name(ret), c->lock_dir ? c->lock_dir : INTEL_LM_LOCK_DIR);
+		fail(r, "lock", ret, "cannot take the VF's lock %s: %s (%s); nothing was sent"
+		     "\ncheck %s (root's own directory, mode 0700), or set INTEL_LM_LOCK_DIR to "
+		     "one", lk->path, strerror(-ret), intel_lm_errno_name(ret),
+		     c->lock_dir ? c->lock_dir : INTEL_LM_LOCK_DIR);
 	return ret;
+}
+
+const char *signal_name(int sig)
+{
+	static const char *const names[] = { [SIGINT] = "SIGINT", [SIGTERM] = "SIGTERM",
+					     [SIGHUP] = "SIGHUP", [SIGQUIT] = "SIGQUIT" };
+
+	return sig > 0 && sig < (int)(sizeof(names) / sizeof(names[0])) && names[sig] ?
+	       names[sig] : "a signal";
+}
+
+int session_record(struct cli *c, const struct session *s, uint16_t vf,
+		   struct intel_lm_record *rec, struct vf_result *r)
+{
+	struct intel_lm_rec_entry *e = &rec->entry;
+	int ret;
+
+	ret = intel_lm_record_open(c->state_dir, &s->id, vf, rec);
+	if (ret && ret != -EBADMSG) {
+		fail(r, "open record", ret, "cannot open the VF's record %s: %s (%s); nothing was "
+		     "sent\nthe record must be a regular file of root's, mode 0600, in a directory "
+		     "only root can write (%s)", rec->path[0] ? rec->path : "", strerror(-ret),
+		     intel_lm_errno_name(ret), c->state_dir ? c->state_dir : INTEL_LM_STATE_DIR);
+		return ret;
+	}
+	/* A corrupt entry is not trusted: the VF's state is unknown until this command says. */
+	snprintf(e->device, sizeof(e->device), "%s", s->dev.path);
+	snprintf(e->serial, sizeof(e->serial), "%s", s->info.sn);
+	snprintf(e->model, sizeof(e->model), "%s", s->info.mn);
+	snprintf(e->firmware, sizeof(e->firmware), "%s", s->info.fr);
+	return 0;
+}
+
+/* Before anything is sent: the record's and the locks' directories can be trusted. */
+static int check_own_dirs(struct cli *c, struct session *s)
+{
+	const char *dirs[2] = { c->state_dir ? c->state_dir : INTEL_LM_STATE_DIR,
+				c->lock_dir ? c->lock_dir : INTEL_LM_LOCK_DIR };
+	const char *what[2] = { "record", "lock" };
+	enum intel_lm_dir_problem why;
+	int i, ret;
+
+	for (i = 0; i < 2; i++) {
+		ret = intel_lm_own_dir(dirs[i], true, &why);
+		if (!ret)
+			continue;
+		if (why == INTEL_LM_DIR_ERROR)
+			return report(c, s, -1, "check directories", ret, "cannot use the %s "
+				      "directory %s: %s (%s); nothing was sent\ncreate it as root's own "
+				      "directory, mode 0700, or name another with INTEL_LM_%s_DIR",
+				      what[i], dirs[i], strerror(-ret), intel_lm_errno_name(ret),
+				      i ? "LOCK" : "STATE");
+		return report(c, s, -1, "check directories", ret, "the %s directory %s is not "
+			      "trusted: %s; nothing was sent\nmake it a real directory owned by %s "
+			      "with mode 0700 (e.g. chown root: %s && chmod 0700 %s), or name another "
+			      "with INTEL_LM_%s_DIR", what[i], dirs[i], intel_lm_dir_problem_text(why),
+			      geteuid() ? "you" : "root", dirs[i], dirs[i], i ? "LOCK" : "STATE");
+	}
+	return 0;
 }
 
 void split_hint(char *msg, char *hint, size_t len)
@@ -238,9 +299,12 @@ int session_open(struct cli *c, struct session *s)
 	ret = intel_lm_identify(s->dev.fd, &s->opts, &s->info);
 	if (ret)
 		return report_cmd(c, s, -1, nvme_admin_identify, ret);
+	intel_lm_pf_identify(&s->dev, c->sysfs, &s->info, &s->id);
 	intel_lm_state_limit(&s->info, &s->limit);
 	if (c->max_state)
 		intel_lm_state_limit_set(&s->limit, c->max_state);
+	if (c->cmd->changes_state && !c->dry_run && (ret = check_own_dirs(c, s)))
+		return ret;
 
 	if (c->cmd->sends_vendor_cmds && s->info.support != INTEL_LM_SUPPORTED) {
 		if (!c->force)

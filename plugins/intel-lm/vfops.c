@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "cli-priv.h"
 
 struct vf_op {
@@ -25,7 +27,7 @@ struct vf_op {
 	void (*print)(struct cli *c, const struct session *s, const struct vf_result *r);
 };
 
-/* A command the device failed. An NVMe status means the device refused: nothing changed. */
+/* A command the device failed: the decoded status, and the VF's state that follows. */
 static void fail_cmd(struct cli *c, const struct session *s, struct vf_result *r,
 		     uint8_t opcode, int ret)
 {
@@ -34,33 +36,78 @@ static void fail_cmd(struct cli *c, const struct session *s, struct vf_result *r
 	r->device_error = true;
 	intel_lm_strerror(ret, opcode, r->msg, sizeof(r->msg));
 	cmd_hint(c, s, r->vf, opcode, ret, r->hint, sizeof(r->hint));
-	/* A negative errno from the kernel leaves the command's effect unknown. */
-	if (ret < 0)
-		r->state = "unknown";
+	if (intel_lm_effect_of(ret) == INTEL_LM_EFFECT_UNKNOWN) {
+		r->state = intel_lm_vf_state_name(INTEL_LM_VF_UNKNOWN);
+		snprintf(r->hint, sizeof(r->hint), "do not repeat the command blindly: '%s status "
+			 "%s --vf=%u' shows what intel-lm knows, and '%s recover %s --vf=%u' what "
+			 "settles it", c->prog, s->dev.path, r->vf, c->prog, s->dev.path, r->vf);
+	}
+}
+
+/*
+ * Send one of the five commands to VF @r->vf: a state-changing one with its intent on record
+ * before and its outcome after (nothing is sent when the intent cannot be recorded, or after a
+ * signal). Returns what the command returned, or -ECANCELED / the record's errno when it was
+ * not sent (@r then says why).
+ */
+static int send_cmd(struct cli *c, struct session *s, struct vf_result *r, uint8_t opc,
+		    void *buf, uint32_t len)
+{
+	struct intel_lm_record *rec = intel_lm_opcode_changes_state(opc) ? r->rec : NULL;
+	int ret, err;
+
+	if (rec && signal_caught()) {
+		fail(r, intel_lm_opcode_name(opc), -ECANCELED, "not sent: interrupted by %s",
+		     signal_name(signal_caught()));
+		return -ECANCELED;
+	}
+	if (rec && (err = intel_lm_record_begin(rec, opc))) {
+		fail(r, "write record", err, "cannot put %s on record in %s: %s (%s); nothing was "
+		     "sent\nfree space or fix the record's directory, then run the command again",
+		     intel_lm_opcode_name(opc), rec->path, strerror(-err), intel_lm_errno_name(err));
+		return err;
+	}
+	switch (opc) {
+	case INTEL_LM_OPC_QUERY_DATA_SIZE:
+		ret = intel_lm_query_size(s->dev.fd, r->vf, &s->opts, &r->size);
+		break;
+	case INTEL_LM_OPC_SUSPEND:
+		ret = intel_lm_suspend(s->dev.fd, r->vf, &s->opts);
+		break;
+	case INTEL_LM_OPC_RESUME:
+		ret = intel_lm_resume(s->dev.fd, r->vf, &s->opts);
+		break;
+	case INTEL_LM_OPC_SAVE_DATA:
+		ret = intel_lm_save(s->dev.fd, r->vf, buf, len, &s->opts);
+		break;
+	default:
+		ret = intel_lm_load(s->dev.fd, r->vf, buf, len, &s->opts);
+		break;
+	}
+	if (rec) {
+		err = intel_lm_record_end(rec, opc, ret, 0);
+		if (err && !r->record_err)
+			r->record_err = err;
+		r->state = intel_lm_vf_state_name(rec->entry.state);
+	}
+	if (ret)
+		fail_cmd(c, s, r, opc, ret);
+	return ret;
 }
 
 static void run_query(struct cli *c, struct session *s, struct vf_result *r)
 {
-	int ret = intel_lm_query_size(s->dev.fd, r->vf, &s->opts, &r->size);
-
-	if (ret)
-		fail_cmd(c, s, r, INTEL_LM_OPC_QUERY_DATA_SIZE, ret);
+	send_cmd(c, s, r, INTEL_LM_OPC_QUERY_DATA_SIZE, NULL, 0);
 }
 
 static void run_suspend(struct cli *c, struct session *s, struct vf_result *r)
 {
-	int ret = intel_lm_suspend(s->dev.fd, r->vf, &s->opts);
-
-	if (ret)
-		fail_cmd(c, s, r, INTEL_LM_OPC_SUSPEND, ret);
+	send_cmd(c, s, r, INTEL_LM_OPC_SUSPEND, NULL, 0);
 }
 
 static void run_resume(struct cli *c, struct session *s, struct vf_result *r)
 {
-	int ret = intel_lm_resume(s->dev.fd, r->vf, &s->opts);
-
-	if (ret)
-		fail_cmd(c, s, r, INTEL_LM_OPC_RESUME, ret);
+	send_cmd(c, s, r, INTEL_LM_OPC_RESUME, NULL, 0);
 }
 
 static void output_failed(struct vf_result *r, const char *op, int ret)
@@ -72,6 +119,10 @@ static void output_failed(struct vf_result *r, const char *op, int ret)
 		break;
 	case EISDIR:
 		fail(r, op, ret, "%s is a directory\nname a file", r->path);
+		break;
+	case ENOTSUP:
+		fail(r, op, ret, "%s is not a regular file; --force replaces only regular files"
+		     "\nname a regular file, or - for standard output", r->path);
 		break;
 	case EPIPE:
 		fail(r, op, ret, "the reader of standard output went away (EPIPE); the state was "
@@ -97,6 +148,27 @@ static void size_refused(struct vf_result *r, const struct session *s, int ret)
 		     s->limit.max_bytes, intel_lm_limit_reason(s->limit.src));
 }
 
+/* What the saved state's file says on record, once it is whole. */
+static void record_saved_file(struct vf_result *r, const void *buf, bool ok)
+{
+	struct intel_lm_rec_entry *e;
+	int err;
+
+	if (!r->rec)
+		return;
+	e = &r->rec->entry;
+	if (ok && strcmp(r->path, "-")) {
+		snprintf(e->state_file, sizeof(e->state_file), "%s", r->path);
+		e->state_size = r->size;
+		e->state_crc = (uint32_t)crc32(0L, buf, r->size);
+		e->state_file_temporary = false;
+	}
+	e->op_open = false;
+	err = intel_lm_record_write(r->rec);
+	if (err && !r->record_err)
+		r->record_err = err;
+}
+
 static void run_save(struct cli *c, struct session *s, struct vf_result *r)
 {
 	struct intel_lm_outfile out = { .fd = -1 };
@@ -104,7 +176,7 @@ static void run_save(struct cli *c, struct session *s, struct vf_result *r)
 	int ret;
 
 	/* The output is created first: a place that cannot be written stops us before the
-	 * device is touched. Until the commit it is a temporary file, removed on any failure. */
+	 * device is touched. Until the commit it has no name, so no crash can leave it. */
 	if (!c->dry_run) {
 		ret = intel_lm_outfile_open(&out, r->path, c->force);
 		if (ret) {
@@ -113,33 +185,41 @@ static void run_save(struct cli *c, struct session *s, struct vf_result *r)
 		}
 		guard_output(&out);
 	}
-	ret = intel_lm_query_size(s->dev.fd, r->vf, &s->opts, &r->size);
-	if (ret) {
-		fail_cmd(c, s, r, INTEL_LM_OPC_QUERY_DATA_SIZE, ret);
+	ret = send_cmd(c, s, r, INTEL_LM_OPC_QUERY_DATA_SIZE, NULL, 0);
+	if (ret || c->dry_run)
 		goto out;
-	}
-	if (c->dry_run)
-		return;
 	ret = intel_lm_check_size(r->size, &s->limit);
 	if (ret) {
 		size_refused(r, s, ret);
 		goto out;
 	}
+	/* Its whole size is allocated now: a full disk fails here, before the VF is disabled. */
+	ret = intel_lm_outfile_reserve(&out, (c->raw ? 0 : INTEL_LM_BLOB_HDR_LEN) +
+				       (size_t)r->size);
+	if (ret) {
+		output_failed(r, "reserve output", ret);
+		snprintf(r->msg + strlen(r->msg), sizeof(r->msg) - strlen(r->msg), "; SAVE_DATA was "
+			 "not sent, the VF is unchanged");
+		goto out;
+	}
 	buf = intel_lm_state_alloc(r->size);
 	if (!buf) {
-		fail(r, "save", -ENOMEM, "cannot allocate %u bytes", r->size);
+		fail(r, "save", -ENOMEM, "cannot allocate %u bytes; SAVE_DATA was not sent",
+		     r->size);
 		goto out;
 	}
-	ret = intel_lm_save(s->dev.fd, r->vf, buf, r->size, &s->opts);
-	if (ret) {
-		fail_cmd(c, s, r, INTEL_LM_OPC_SAVE_DATA, ret);
-		goto out;
-	}
-	/* The device saved (and disabled the VF controller) even if the file fails. */
-	r->state = "saved";
-	ret = write_state(&out, c->raw ? NULL : &s->info, r->vf, buf, r->size);
+	ret = send_cmd(c, s, r, INTEL_LM_OPC_SAVE_DATA, buf, r->size);
 	if (ret)
+		goto out;
+	/* The device saved (and disabled the VF controller) even if the file fails. */
+	ret = write_state(&out, c->raw ? NULL : &s->info, r->vf, buf, r->size);
+	if (ret) {
 		output_failed(r, "write", ret);
+		snprintf(r->hint, sizeof(r->hint), "the VF is saved (disabled) and its state is in no "
+			 "file: resume it to run it again (%s resume %s --vf=%u), or save it again to "
+			 "a place with room", c->prog, s->dev.path, r->vf);
+	}
+	record_saved_file(r, buf, !ret);
 out:
 	intel_lm_outfile_abort(&out);
 	unguard_output();
@@ -206,9 +286,8 @@ static void run_load(struct cli *c, struct session *s, struct vf_result *r)
 		snprintf(r->hint, sizeof(r->hint), "%s was saved on a different kind of PF (%s); "
 			 "loading anyway (--force)", r->path, why);
 	}
-	ret = intel_lm_load(s->dev.fd, r->vf, buf, r->size, &s->opts);
-	if (ret)
-		fail_cmd(c, s, r, INTEL_LM_OPC_LOAD_DATA, ret);
+	/* A raw file that is an intel-lm blob would hand its header to the device. */
+	send_cmd(c, s, r, INTEL_LM_OPC_LOAD_DATA, buf, r->size);
 out:
 	intel_lm_state_free(buf, r->size);
 }
@@ -252,16 +331,32 @@ static const struct vf_op op_save = { "saved", run_save, print_saved };
 static const struct vf_op op_load = { "loaded", run_load, print_loaded };
 
 static void run_job(struct cli *c, struct session *s, const struct vf_op *op,
-		    struct vf_result *r)
+		    struct vf_result *r, bool batch)
 {
+	struct intel_lm_record rec = { .fd = -1 };
 	struct intel_lm_lock lk;
 
 	r->state = "unchanged";
 	if (lock_vf(c, s, r, NULL, &lk))
 		return;
+	if (op != &op_query && !c->dry_run) {
+		if (session_record(c, s, r->vf, &rec, r))
+			goto out;
+		rec.entry.op = batch ? INTEL_LM_OP_BATCH : INTEL_LM_OP_SINGLE;
+		/* Open until its last write; save closes it once the file is whole. */
+		rec.entry.op_open = op == &op_save;
+		rec.entry.op_id[0] = '\0';
+		rec.entry.role = INTEL_LM_ROLE_NONE;
+		rec.entry.peer_vf = 0;
+		rec.entry.tmp_file[0] = '\0';
+		r->rec = &rec;
+	}
 	op->run(c, s, r);
-	if (!r->ret)
+	if (!r->ret && !r->rec)
 		r->state = op->done;
+	r->rec = NULL;
+out:
+	intel_lm_record_close(&rec);
 	intel_lm_unlock_vf(&lk);
 }
 
@@ -286,11 +381,10 @@ static void *batch_worker(void *arg)
 		if (signal_caught()) {
 			r->state = "unchanged";
 			fail(r, "start", -ECANCELED, "not started: interrupted by %s",
-			     sigabbrev_np(signal_caught()) ? sigabbrev_np(signal_caught()) :
-			     "a signal");
+			     signal_name(signal_caught()));
 			continue;
 		}
-		run_job(b->c, b->s, b->op, r);
+		run_job(b->c, b->s, b->op, r, true);
 	}
 	return NULL;
 }
@@ -358,6 +452,17 @@ static int batch_prepare_files(struct cli *c, const struct session *s, struct ba
 	return 0;
 }
 
+/* A command whose outcome could not be put on record: its effect stands, the record lags. */
+static void record_warning(struct cli *c, const struct session *s, const struct vf_result *r)
+{
+	if (r->record_err)
+		c->pr->note(c, "%s VF %u: the command's outcome could not be put on record (%s); "
+			    "the record says its effect is unknown until '%s recover %s --vf=%u "
+			    "--confirm=%s' settles it", s->dev.path, r->vf,
+			    intel_lm_errno_name(r->record_err), c->prog, s->dev.path, r->vf,
+			    r->state);
+}
+
 static int run_vf_op(struct cli *c, const struct vf_op *op)
 {
 	struct batch b = { .c = c, .op = op };
@@ -414,13 +519,22 @@ static int run_vf_op(struct cli *c, const struct vf_op *op)
 
 		snprintf(r->path, sizeof(r->path), "%s", op == &op_save ? c->output_file :
 			 op == &op_load ? c->input_file : "");
-		run_job(c, &s, op, r);
+		if (op != &op_query)
+			defer_signals();
+		run_job(c, &s, op, r, false);
+		record_warning(c, &s, r);
 		if (r->ret) {
 			c->pr->error(c, s.dev.path, r->vf, r->op, r->ret, r->msg, r->hint);
-			ret = EXIT_FAILED;
+			ret = r->ret == -ECANCELED && signal_caught() ? 128 + signal_caught() :
+			      EXIT_FAILED;
 		} else {
 			op->print(c, &s, r);
+			ret = EXIT_OK;
 		}
+		if (!r->ret && signal_caught())
+			c->pr->note(c, "%s arrived while %s was under way; it completed first, so "
+				    "nothing is half done", signal_name(signal_caught()),
+				    c->cmd->name);
 		goto out;
 	}
 
@@ -431,10 +545,14 @@ static int run_vf_op(struct cli *c, const struct vf_op *op)
 	c->pr->batch(c, &s, b.results, b.n);
 	ret = EXIT_OK;
 	for (i = 0; i < b.n; i++)
+		record_warning(c, &s, &b.results[i]);
+	for (i = 0; i < b.n; i++)
 		if (b.results[i].ret)
 			ret = EXIT_FAILED;
-	if (signal_caught())
-		ret = 128 + signal_caught();
+	/* A signal that stopped work shows in the status; one that came after it does not. */
+	for (i = 0; i < b.n; i++)
+		if (b.results[i].ret == -ECANCELED && signal_caught())
+			ret = 128 + signal_caught();
 out:
 	if (b.results) {
 		for (i = 0; i < b.n; i++)

@@ -16,6 +16,8 @@ e2e_init() {
 	T=$(mktemp -d /tmp/intel-lm-e2e.XXXXXX)
 	trap 'rm -rf "$T"' EXIT
 	export INTEL_LM_EMU=$T/emu.conf INTEL_LM_SYSFS=$T/sys
+	# The record and the locks of this run only (both made 0700 by the programs).
+	export INTEL_LM_STATE_DIR=$T/state INTEL_LM_LOCK_DIR=$T/locks
 	# Both programs, as users call them. A missing nvme-cli build is a failure, never a skip.
 	PROGS=("$STANDALONE")
 	if [ -x "$NVME" ]; then
@@ -49,6 +51,8 @@ emu_config() {
 		cat
 	} > "$T/emu.conf"
 	rm -f "$T/trace.log"
+	# A fresh device is a fresh host: a record of the previous one would be about other VFs.
+	rm -rf "$INTEL_LM_STATE_DIR"
 	"$EMU_CTL" setup > /dev/null || fail "emulator setup" "intel-lm-emu setup failed"
 }
 

@@ -93,7 +93,8 @@ for P in "${PROGS[@]}"; do
 	expect_rc 1 "$p suspend applied then EINTR: exit 1"
 	expect_err "whether it took effect on the device is unknown" \
 		"$p EINTR says the effect is unknown"
-	expect_err "do not simply repeat" "$p EINTR advises not to repeat blindly"
+	expect_err "do not repeat the command blindly" "$p EINTR advises not to repeat blindly"
+	expect_err "status /dev/nvme0 --vf=3" "$p EINTR points to status"
 	expect_state nvme0 3 suspended "$p the applied suspend is visible on the device"
 
 	# The Nth command fails: the first save works, the second fails.

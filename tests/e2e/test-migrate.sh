@@ -50,7 +50,7 @@ fault = 0xd2 4 EIO"
 	run "$P" save /dev/nvme0 --vf=1-4 --jobs=1 -o "$D/part" --output-format=json
 	expect_rc 1 "$p partial batch failure exits 1"
 	expect_json 'j["succeeded"] == 2 and j["failed"] == 2' "$p JSON counts successes and failures"
-	expect_json '[r["state"] for r in j["results"]] == ["saved", "unchanged", "saved", "unknown"]' \
+	expect_json '[r["state"] for r in j["results"]] == ["saved", "suspended", "saved", "unknown"]' \
 		"$p JSON names each VF's state"
 	expect_json 'j["results"][3]["error"]["errno"] == "EIO" and j["results"][1]["error"]["status"] == 0x4002' \
 		"$p JSON gives each failure"
@@ -135,6 +135,12 @@ fault = 0xd2 4 EIO"
 					"$l: the source was never touched"
 				expect_err "nothing was sent to the source VF 1 of /dev/nvme0" \
 					"$l: says the source was not touched"
+			elif [ "$step" = "source suspend" ] && [ "$what" = 0x4002 ]; then
+				# Refused with a status: never suspended, so never resumed.
+				expect_json 'j["source_untouched"] is True and j["rollback"]["sent"] is False' \
+					"$l: the source is not resumed"
+				expect_err "was never suspended, so nothing was sent to resume it" \
+					"$l: says the source was never suspended"
 			else
 				expect_json 'j["source_resumed"] is True' "$l: source resumed"
 				expect_err "the source VF 1 of /dev/nvme0 was resumed" \
@@ -150,7 +156,7 @@ fault = 0xd2 4 EIO"
 		"$l: source deliberately left suspended"
 	expect_state nvme0 1 saved "$l: source VF left saved"
 	expect_err "two running copies must never exist" "$l: says why"
-	expect_err "only if it does not, resume the source" "$l: says what to do"
+	expect_err "--confirm=running" "$l: says how to settle it"
 
 	# two processes on the same PF: the same VF is serialised, others proceed
 	emu_two_pfs "latency.0xc8 = 3000000"

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * intel-lm: the durable record of what intel-lm did to each VF. The device has no read-back,
+ * so this is the only place a VF's state outlives the process that changed it.
+ *
+ * One file per VF, DIR/<PF key>-vf<N>.rec, of two fixed-size slots written in turn (each with
+ * a sequence number and a CRC-32), so that a torn write leaves the previous entry readable and
+ * the file never grows. Before a state-changing command is sent, its intent is written and
+ * made durable (fdatasync); after it, its outcome. A reader takes the valid slot with the
+ * highest sequence number; a command still pending there is one whose process died while it
+ * was in flight, so its effect is unknown.
+ *
+ * Writers hold the VF's lock (intel_lm_lock_vf()): one writer per VF at a time.
+ */
+#ifndef INTEL_LM_RECORD_H
+#define INTEL_LM_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <intel-lm/effect.h>
+#include <intel-lm/pfid.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** INTEL_LM_STATE_DIR - the record's directory unless the caller names another */
+#define INTEL_LM_STATE_DIR	"/var/lib/intel-lm"
+
+/** INTEL_LM_REC_PATH_LEN - room for a path in an entry, with its NUL */
+#define INTEL_LM_REC_PATH_LEN	1024
+
+/**
+ * enum intel_lm_op_kind - what an entry's last change belonged to
+ * @INTEL_LM_OP_NONE:		nothing (an entry settled by hand)
+ * @INTEL_LM_OP_SINGLE:		a command on one VF
+ * @INTEL_LM_OP_BATCH:		a command on several VFs
+ * @INTEL_LM_OP_MIGRATE:	a migration (see @op_id, @role, @peer_*)
+ */
+enum intel_lm_op_kind {
+	INTEL_LM_OP_NONE = 0,
+	INTEL_LM_OP_SINGLE,
+	INTEL_LM_OP_BATCH,
+	INTEL_LM_OP_MIGRATE,
+};
+
+/**
+ * enum intel_lm_role - a VF's part in a migration
+ * @INTEL_LM_ROLE_NONE:		not a migration
+ * @INTEL_LM_ROLE_SOURCE:	the VF the state leaves
+ * @INTEL_LM_ROLE_DESTINATION:	the VF the state goes to
+ */
+enum intel_lm_role {
+	INTEL_LM_ROLE_NONE = 0,
+	INTEL_LM_ROLE_SOURCE,
+	INTEL_LM_ROLE_DESTINATION,
+};
+
+/**
+ * struct intel_lm_rec_entry - one VF's entry
+ * @seq:	sequence number of the write that holds it (1 for the first)
+ * @pf:		the PF's identity
+ * @device:	the PF's device path when the entry was written
+ * @serial:	the PF's serial number
+ * @model:	its model
+ * @firmware:	its firmware revision
+ * @vf:		the VF index
+ * @state:	the VF's state; %INTEL_LM_VF_UNKNOWN when a command's effect is unknown
+ * @since:	when @state began, in seconds since the epoch
+ * @pid:	the process that wrote the entry
+ * @cmdline:	its command line
+ * @pending:	the opcode of a state-changing command in flight, or 0. Read back from a file,
+ *		a pending command belongs to a process that died while it was in flight.
+ * @last_opcode: the last state-changing command sent, or 0
+ * @last_ret:	what it returned (0, an NVMe status, or a negative errno)
+ * @state_file:	the file that holds the VF's saved state, or ""
+ * @state_size:	the state's size in bytes
+ * @state_crc:	its CRC-32 (zlib)
+ * @state_file_temporary: @state_file is a safety copy that intel-lm removes once the
+ *		migration it belongs to is settled
+ * @tmp_file:	a temporary file the operation may leave behind if it dies, or ""
+ * @op:		what the last change belonged to
+ * @op_open:	that operation has not finished (or was interrupted)
+ * @op_id:	a migration's id, shared by its two VFs' entries
+ * @role:	this VF's part in the migration
+ * @step:	the migration's last step recorded for this VF (enum intel_lm_mig_step)
+ * @peer:	the other VF's PF
+ * @peer_device: its device path
+ * @peer_vf:	its VF index
+ */
+struct intel_lm_rec_entry {
+	uint64_t seq;
+	struct intel_lm_pf_id pf;
+	char device[64];
+	char serial[21];
+	char model[41];
+	char firmware[9];
+	uint16_t vf;
+	enum intel_lm_vf_state state;
+	int64_t since;
+	int32_t pid;
+	char cmdline[256];
+	uint8_t pending;
+	uint8_t last_opcode;
+	int32_t last_ret;
+	char state_file[INTEL_LM_REC_PATH_LEN];
+	uint32_t state_size;
+	uint32_t state_crc;
+	bool state_file_temporary;
+	char tmp_file[INTEL_LM_REC_PATH_LEN];
+	enum intel_lm_op_kind op;
+	bool op_open;
+	char op_id[40];
+	enum intel_lm_role role;
+	int step;
+	struct intel_lm_pf_id peer;
+	char peer_device[64];
+	uint16_t peer_vf;
+};
+
+/**
+ * struct intel_lm_record - one VF's record, opened for writing
+ * @fd:		the record file
+ * @path:	its path
+ * @entry:	the entry as last written (or read); change it through the functions below
+ * @existed:	the file held a valid entry when opened
+ */
+struct intel_lm_record {
+	int fd;
+	char path[4096];
+	struct intel_lm_rec_entry entry;
+	bool existed;
+};
+
+/**
+ * intel_lm_record_path() - The record file of a VF
+ * @dir:	the record's directory, or NULL for %INTEL_LM_STATE_DIR
+ * @pf_key:	the PF's key (&struct intel_lm_pf_id)
+ * @vf:		the VF index
+ * @path:	where to write the path
+ * @len:	its size
+ *
+ * Return: 0, or -ENAMETOOLONG.
+ */
+int intel_lm_record_path(const char *dir, const char *pf_key, uint16_t vf, char *path,
+			 size_t len);
+
+/**
+ * intel_lm_record_open() - Open (or create) a VF's record for writing
+ * @dir:	the record's directory, or NULL for %INTEL_LM_STATE_DIR; it must already be
+ *		checked with intel_lm_own_dir()
+ * @pf:		the PF's identity
+ * @vf:		the VF index
+ * @rec:	filled in; @rec->entry holds the current entry, or a fresh one (state running,
+ *		seq 0) when the file is new
+ *
+ * The file is refused unless it is a regular file with one link, owned by the effective user
+ * and not writable by group or others. A new file is written whole (zeros) and made durable
+ * with its directory, so that later writes only overwrite data.
+ *
+ * Return: 0; -EBADMSG when the file holds no valid entry (both slots torn or corrupt: the
+ * file is left as it is, and @rec->entry says state unknown); -EPERM or -ELOOP for an
+ * untrusted file; another negative errno.
+ */
+int intel_lm_record_open(const char *dir, const struct intel_lm_pf_id *pf, uint16_t vf,
+			 struct intel_lm_record *rec);
+
+/**
+ * intel_lm_record_close() - Close a record opened by intel_lm_record_open()
+ * @rec:	the record; closing twice is harmless
+ */
+void intel_lm_record_close(struct intel_lm_record *rec);
+
+/**
+ * intel_lm_record_write() - Write @rec->entry durably (the next slot, then fdatasync)
+ * @rec:	an open record whose entry the caller changed
+ *
+ * Sets the writer's pid, the sequence number, and @since when the state changed.
+ *
+ * Return: 0 or a negative errno (the previous entry then stays the valid one).
+ */
+int intel_lm_record_write(struct intel_lm_record *rec);
+
+/**
+ * intel_lm_record_begin() - Put a state-changing command's intent on record
+ * @rec:	an open record
+ * @opcode:	the command about to be sent
+ *
+ * The caller must not send the command unless this returns 0.
+ *
+ * Return: 0 or a negative errno.
+ */
+int intel_lm_record_begin(struct intel_lm_record *rec, uint8_t opcode);
+
+/**
+ * intel_lm_record_end() - Put a command's outcome on record
+ * @rec:	an open record
+ * @opcode:	the command that was sent
+ * @ret:	what it returned
+ * @next:	the opcode of a command sent right after on the same VF, whose intent is written
+ *		in the same write, or 0
+ *
+ * The new state follows from intel_lm_state_after(); a command with no effect leaves the
+ * state as it was.
+ *
+ * Return: 0 or a negative errno.
+ */
+int intel_lm_record_end(struct intel_lm_record *rec, uint8_t opcode, int ret, uint8_t next);
+
+/**
+ * intel_lm_record_read() - Read a VF's record without opening it for writing
+ * @path:	the record file
+ * @entry:	filled in
+ *
+ * Checks the file as intel_lm_record_open() does. Never blocks on writers.
+ *
+ * Return: 0; -ENOENT when there is no record; -EBADMSG when no slot is valid; -EPERM or
+ * -ELOOP for an untrusted file; another negative errno.
+ */
+int intel_lm_record_read(const char *path, struct intel_lm_rec_entry *entry);
+
+/**
+ * intel_lm_record_list() - The record files in a directory
+ * @dir:	the record's directory, or NULL for %INTEL_LM_STATE_DIR
+ * @paths:	set to an array of @count malloc'ed paths, sorted (free with
+ *		intel_lm_record_list_free())
+ * @count:	set to their number
+ *
+ * Return: 0 (also for a missing directory: no records) or a negative errno.
+ */
+int intel_lm_record_list(const char *dir, char ***paths, size_t *count);
+
+/**
+ * intel_lm_record_list_free() - Free what intel_lm_record_list() returned
+ * @paths:	the array
+ * @count:	its length
+ */
+void intel_lm_record_list_free(char **paths, size_t count);
+
+/**
+ * intel_lm_op_kind_name() - An operation kind's word
+ * @op:		a kind
+ *
+ * Return: "none", "single", "batch" or "migrate"; never NULL.
+ */
+const char *intel_lm_op_kind_name(enum intel_lm_op_kind op);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* INTEL_LM_RECORD_H */

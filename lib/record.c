@@ -1,0 +1,709 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The durable record of each VF (see intel-lm/record.h for the model).
+ *
+ * A record file is two slots of REC_SLOT bytes. A slot is a header line
+ *	"ILMREC1 <seq, 16 hex> <body length, 4 hex> <crc, 8 hex>\n"
+ * followed by the body: "key=value\n" lines, values percent-encoded (control bytes, '%' and
+ * DEL as %XX). The CRC-32 (zlib) covers the header up to the CRC field and the body. Entry
+ * number N is written to slot N % 2, so the slot being written is never the newest valid one.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include <intel-lm/cmd.h>
+#include <intel-lm/record.h>
+
+#define REC_MAGIC	"ILMREC1 "
+#define REC_SLOT	8192
+#define REC_FILE	(2 * REC_SLOT)
+#define REC_HDR_LEN	39	/* "ILMREC1 " + 16 + ' ' + 4 + ' ' + 8 + '\n' */
+#define REC_CRC_AT	30	/* the CRC covers the header up to here */
+#define REC_BODY_MAX	(REC_SLOT - REC_HDR_LEN)
+#define REC_SUFFIX	".rec"
+
+const char *intel_lm_op_kind_name(enum intel_lm_op_kind op)
+{
+	switch (op) {
+	case INTEL_LM_OP_SINGLE:
+		return "single";
+	case INTEL_LM_OP_BATCH:
+		return "batch";
+	case INTEL_LM_OP_MIGRATE:
+		return "migrate";
+	default:
+		return "none";
+	}
+}
+
+static enum intel_lm_op_kind op_kind_parse(const char *s)
+{
+	enum intel_lm_op_kind k;
+
+	for (k = INTEL_LM_OP_NONE; k <= INTEL_LM_OP_MIGRATE; k++)
+		if (!strcmp(s, intel_lm_op_kind_name(k)))
+			return k;
+	return (enum intel_lm_op_kind)-1;
+}
+
+static const char *role_name(enum intel_lm_role r)
+{
+	return r == INTEL_LM_ROLE_SOURCE ? "source" :
+	       r == INTEL_LM_ROLE_DESTINATION ? "destination" : "none";
+}
+
+int intel_lm_record_path(const char *dir, const char *pf_key, uint16_t vf, char *path,
+			 size_t len)
+{
+	char key[INTEL_LM_PF_KEY_LEN];
+
+	intel_lm_safe_name(key, sizeof(key), pf_key);
+	if (snprintf(path, len, "%s/%s-vf%u" REC_SUFFIX, dir && *dir ? dir : INTEL_LM_STATE_DIR,
+		     key, vf) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Encoding */
+
+struct buf {
+	char *p;
+	size_t len, room;
+	bool overflow;
+};
+
+static void put_raw(struct buf *b, const char *s, size_t n)
+{
+	if (b->len + n > b->room) {
+		b->overflow = true;
+		return;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static void put_str(struct buf *b, const char *key, const char *v)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *s = (const unsigned char *)v;
+
+	put_raw(b, key, strlen(key));
+	put_raw(b, "=", 1);
+	for (; *s; s++) {
+		if (*s < 0x20 || *s == 0x7f || *s == '%') {
+			char e[3] = { '%', hex[*s >> 4], hex[*s & 0xf] };
+
+			put_raw(b, e, 3);
+		} else {
+			put_raw(b, (const char *)s, 1);
+		}
+	}
+	put_raw(b, "\n", 1);
+}
+
+static void put_num(struct buf *b, const char *key, int64_t v)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%" PRId64, v);
+	put_str(b, key, num);
+}
+
+static int encode(const struct intel_lm_rec_entry *e, char *slot)
+{
+	struct buf b = { .p = slot + REC_HDR_LEN, .room = REC_BODY_MAX };
+	char hdr[REC_HDR_LEN + 1];
+	uLong crc;
+
+	put_num(&b, "version", 1);
+	put_str(&b, "pf", e->pf.key);
+	put_str(&b, "pci", e->pf.pci);
+	put_str(&b, "device", e->device);
+	put_str(&b, "serial", e->serial);
+	put_str(&b, "model", e->model);
+	put_str(&b, "firmware", e->firmware);
+	put_num(&b, "vf", e->vf);
+	put_str(&b, "state", intel_lm_vf_state_name(e->state));
+	put_num(&b, "since", e->since);
+	put_num(&b, "pid", e->pid);
+	put_str(&b, "cmdline", e->cmdline);
+	put_num(&b, "pending", e->pending);
+	put_num(&b, "last_opcode", e->last_opcode);
+	put_num(&b, "last_ret", e->last_ret);
+	put_str(&b, "state_file", e->state_file);
+	put_num(&b, "state_size", e->state_size);
+	put_num(&b, "state_crc", e->state_crc);
+	put_num(&b, "state_file_temporary", e->state_file_temporary);
+	put_str(&b, "tmp_file", e->tmp_file);
+	put_str(&b, "op", intel_lm_op_kind_name(e->op));
+	put_num(&b, "op_open", e->op_open);
+	put_str(&b, "op_id", e->op_id);
+	put_str(&b, "role", role_name(e->role));
+	put_num(&b, "step", e->step);
+	put_str(&b, "peer", e->peer.key);
+	put_str(&b, "peer_pci", e->peer.pci);
+	put_str(&b, "peer_device", e->peer_device);
+	put_num(&b, "peer_vf", e->peer_vf);
+	if (b.overflow)
+		return -ENAMETOOLONG;
+
+	snprintf(hdr, sizeof(hdr), REC_MAGIC "%016" PRIx64 " %04zx ", e->seq, b.len);
+	crc = crc32(0L, (const Bytef *)hdr, REC_CRC_AT);
+	crc = crc32(crc, (const Bytef *)b.p, (uInt)b.len);
+	snprintf(hdr + REC_CRC_AT, sizeof(hdr) - REC_CRC_AT, "%08lx\n", crc & 0xffffffffUL);
+	memcpy(slot, hdr, REC_HDR_LEN);
+	return (int)(REC_HDR_LEN + b.len);
+}
+
+/* Decoding: nothing in the file is trusted. */
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Decode @v (@n bytes) into @out (@len bytes with the NUL); -EBADMSG when it does not fit. */
+static int get_str(const char *v, size_t n, char *out, size_t len)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++) {
+		char c = v[i];
+
+		if (c == '%') {
+			int hi, lo;
+
+			if (i + 2 >= n)
+				return -EBADMSG;
+			hi = hexval(v[i + 1]);
+			lo = hexval(v[i + 2]);
+			if (hi < 0 || lo < 0)
+				return -EBADMSG;
+			c = (char)(hi << 4 | lo);
+			i += 2;
+		}
+		if (!c || o + 1 >= len)
+			return -EBADMSG;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+static int get_num(const char *v, size_t n, int64_t min, int64_t max, int64_t *out)
+{
+	char num[32], *end;
+	long long x;
+
+	if (!n || n >= sizeof(num))
+		return -EBADMSG;
+	memcpy(num, v, n);
+	num[n] = '\0';
+	errno = 0;
+	x = strtoll(num, &end, 10);
+	if (errno || *end || x < min || x > max)
+		return -EBADMSG;
+	*out = x;
+	return 0;
+}
+
+#define NUM(field, lo, hi)							\
+	do {									\
+		int64_t x_;							\
+		ret = get_num(v, n, (lo), (hi), &x_);				\
+		if (!ret)							\
+			e->field = (__typeof__(e->field))x_;			\
+	} while (0)
+
+static int decode_field(struct intel_lm_rec_entry *e, const char *k, size_t kn, const char *v,
+			size_t n, unsigned int *seen)
+{
+	char word[32];
+	int ret = 0;
+
+#define IS(name) (kn == sizeof(name) - 1 && !memcmp(k, name, kn))
+	if (IS("version")) {
+		int64_t ver;
+
+		ret = get_num(v, n, 1, 1, &ver);
+	} else if (IS("pf")) {
+		ret = get_str(v, n, e->pf.key, sizeof(e->pf.key));
+		*seen |= 1;
+	} else if (IS("pci")) {
+		ret = get_str(v, n, e->pf.pci, sizeof(e->pf.pci));
+	} else if (IS("device")) {
+		ret = get_str(v, n, e->device, sizeof(e->device));
+	} else if (IS("serial")) {
+		ret = get_str(v, n, e->serial, sizeof(e->serial));
+	} else if (IS("model")) {
+		ret = get_str(v, n, e->model, sizeof(e->model));
+	} else if (IS("firmware")) {
+		ret = get_str(v, n, e->firmware, sizeof(e->firmware));
+	} else if (IS("vf")) {
+		NUM(vf, INTEL_LM_VF_MIN, INTEL_LM_VF_MAX);
+		*seen |= 2;
+	} else if (IS("state")) {
+		ret = get_str(v, n, word, sizeof(word));
+		e->state = intel_lm_vf_state_parse(word);
+		if (!ret && e->state == INTEL_LM_VF_STATES)
+			ret = -EBADMSG;
+		*seen |= 4;
+	} else if (IS("since")) {
+		NUM(since, 0, INT64_MAX);
+	} else if (IS("pid")) {
+		NUM(pid, 0, INT32_MAX);
+	} else if (IS("cmdline")) {
+		ret = get_str(v, n, e->cmdline, sizeof(e->cmdline));
+	} else if (IS("pending")) {
+		NUM(pending, 0, 255);
+	} else if (IS("last_opcode")) {
+		NUM(last_opcode, 0, 255);
+	} else if (IS("last_ret")) {
+		NUM(last_ret, INT32_MIN, INT32_MAX);
+	} else if (IS("state_file")) {
+		ret = get_str(v, n, e->state_file, sizeof(e->state_file));
+	} else if (IS("state_size")) {
+		NUM(state_size, 0, UINT32_MAX);
+	} else if (IS("state_crc")) {
+		NUM(state_crc, 0, UINT32_MAX);
+	} else if (IS("state_file_temporary")) {
+		NUM(state_file_temporary, 0, 1);
+	} else if (IS("tmp_file")) {
+		ret = get_str(v, n, e->tmp_file, sizeof(e->tmp_file));
+	} else if (IS("op")) {
+		ret = get_str(v, n, word, sizeof(word));
+		e->op = op_kind_parse(word);
+		if (!ret && (int)e->op < 0)
+			ret = -EBADMSG;
+	} else if (IS("op_open")) {
+		NUM(op_open, 0, 1);
+	} else if (IS("op_id")) {
+		ret = get_str(v, n, e->op_id, sizeof(e->op_id));
+	} else if (IS("role")) {
+		ret = get_str(v, n, word, sizeof(word));
+		e->role = !strcmp(word, "source") ? INTEL_LM_ROLE_SOURCE :
+			  !strcmp(word, "destination") ? INTEL_LM_ROLE_DESTINATION :
+			  INTEL_LM_ROLE_NONE;
+		if (!ret && e->role == INTEL_LM_ROLE_NONE && strcmp(word, "none"))
+			ret = -EBADMSG;
+	} else if (IS("step")) {
+		NUM(step, 0, 64);
+	} else if (IS("peer")) {
+		ret = get_str(v, n, e->peer.key, sizeof(e->peer.key));
+	} else if (IS("peer_pci")) {
+		ret = get_str(v, n, e->peer.pci, sizeof(e->peer.pci));
+	} else if (IS("peer_device")) {
+		ret = get_str(v, n, e->peer_device, sizeof(e->peer_device));
+	} else if (IS("peer_vf")) {
+		NUM(peer_vf, 0, INTEL_LM_VF_MAX);
+	}
+	/* Keys of a later version are passed over. */
+#undef IS
+	return ret;
+}
+
+static int decode_slot(const char *slot, struct intel_lm_rec_entry *e)
+{
+	char hdr[REC_HDR_LEN + 1], *end;
+	unsigned long long seq;
+	unsigned long blen, crc;
+	unsigned int seen = 0;
+	const char *p, *lim;
+	uLong want;
+	int ret;
+
+	if (memcmp(slot, REC_MAGIC, sizeof(REC_MAGIC) - 1) || slot[REC_HDR_LEN - 1] != '\n' ||
+	    slot[24] != ' ' || slot[29] != ' ')
+		return -EBADMSG;
+	memcpy(hdr, slot, REC_HDR_LEN);
+	hdr[REC_HDR_LEN - 1] = '\0';
+	hdr[24] = hdr[29] = '\0';
+	seq = strtoull(hdr + 8, &end, 16);
+	if (*end || !seq)
+		return -EBADMSG;
+	blen = strtoul(hdr + 25, &end, 16);
+	if (*end || blen > REC_BODY_MAX)
+		return -EBADMSG;
+	crc = strtoul(hdr + 30, &end, 16);
+	if (*end)
+		return -EBADMSG;
+	want = crc32(0L, (const Bytef *)slot, REC_CRC_AT);
+	want = crc32(want, (const Bytef *)slot + REC_HDR_LEN, (uInt)blen);
+	if ((want & 0xffffffffUL) != crc)
+		return -EBADMSG;
+
+	memset(e, 0, sizeof(*e));
+	e->seq = seq;
+	p = slot + REC_HDR_LEN;
+	lim = p + blen;
+	while (p < lim) {
+		const char *nl = memchr(p, '\n', (size_t)(lim - p));
+		const char *eq;
+
+		if (!nl)
+			return -EBADMSG;
+		eq = memchr(p, '=', (size_t)(nl - p));
+		if (!eq)
+			return -EBADMSG;
+		ret = decode_field(e, p, (size_t)(eq - p), eq + 1, (size_t)(nl - eq - 1), &seen);
+		if (ret)
+			return ret;
+		p = nl + 1;
+	}
+	/* The PF, the VF and the state are required. */
+	return seen == 7 ? 0 : -EBADMSG;
+}
+
+/* The newest valid entry of a file's contents; -EBADMSG when none, -ENODATA when blank. */
+static int decode_file(const char *data, size_t len, struct intel_lm_rec_entry *e)
+{
+	struct intel_lm_rec_entry s[2];
+	int ok[2] = { -EBADMSG, -EBADMSG }, i;
+	size_t z;
+
+	for (z = 0; z < len && !data[z]; z++)
+		;
+	if (z == len)
+		return -ENODATA;
+	if (len != REC_FILE)
+		return -EBADMSG;
+	for (i = 0; i < 2; i++)
+		ok[i] = decode_slot(data + (size_t)i * REC_SLOT, &s[i]);
+	if (ok[0] && ok[1])
+		return -EBADMSG;
+	i = ok[0] ? 1 : ok[1] ? 0 : s[1].seq > s[0].seq;
+	*e = s[i];
+	return 0;
+}
+
+/* Files */
+
+static int check_file(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != geteuid() ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return -EPERM;
+	return 0;
+}
+
+static int read_all(int fd, char *data, size_t len, size_t *got)
+{
+	ssize_t n;
+
+	*got = 0;
+	while (*got < len) {
+		n = pread(fd, data + *got, len - *got, (off_t)*got);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (!n)
+			break;
+		*got += (size_t)n;
+	}
+	return 0;
+}
+
+/* Read and decode an open record file. One byte more than a record shows a file too long. */
+static int read_entry(int fd, struct intel_lm_rec_entry *e)
+{
+	char *data = malloc(REC_FILE + 1);
+	size_t got;
+	int ret;
+
+	if (!data)
+		return -ENOMEM;
+	ret = read_all(fd, data, REC_FILE + 1, &got);
+	if (!ret)
+		ret = decode_file(data, got, e);
+	free(data);
+	return ret;
+}
+
+int intel_lm_record_read(const char *path, struct intel_lm_rec_entry *entry)
+{
+	int fd, ret;
+
+	memset(entry, 0, sizeof(*entry));
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = check_file(fd);
+	if (!ret)
+		ret = read_entry(fd, entry);
+	close(fd);
+	return ret == -ENODATA ? -ENOENT : ret;
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd, ret = 0;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* A new record file: written whole with zeros, so that entries overwrite allocated blocks. */
+static int create_file(const char *dir, const char *path)
+{
+	char *zero = calloc(1, REC_FILE);
+	int fd, ret = 0;
+	ssize_t n;
+
+	if (!zero)
+		return -ENOMEM;
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		free(zero);
+		return ret;
+	}
+	n = pwrite(fd, zero, REC_FILE, 0);
+	free(zero);
+	if (n != REC_FILE)
+		ret = n < 0 ? -errno : -EIO;
+	if (!ret && fsync(fd) < 0)
+		ret = -errno;
+	if (!ret)
+		ret = fsync_dir(dir);
+	if (ret) {
+		close(fd);
+		unlink(path);
+		return ret;
+	}
+	return fd;
+}
+
+static char *self_cmdline(char *buf, size_t len)
+{
+	ssize_t n, i;
+	int fd;
+
+	buf[0] = '\0';
+	fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return buf;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return buf;
+	for (i = 0; i < n - 1; i++)
+		if (!buf[i])
+			buf[i] = ' ';
+	buf[n] = '\0';
+	return buf;
+}
+
+int intel_lm_record_open(const char *dir, const struct intel_lm_pf_id *pf, uint16_t vf,
+			 struct intel_lm_record *rec)
+{
+	struct intel_lm_rec_entry *e = &rec->entry;
+	int ret;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->fd = -1;
+	if (!dir || !*dir)
+		dir = INTEL_LM_STATE_DIR;
+	ret = intel_lm_record_path(dir, pf->key, vf, rec->path, sizeof(rec->path));
+	if (ret)
+		return ret;
+
+	rec->fd = open(rec->path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (rec->fd < 0 && errno == ENOENT)
+		rec->fd = create_file(dir, rec->path);
+	if (rec->fd < 0) {
+		ret = rec->fd == -1 ? -errno : rec->fd;
+		rec->fd = -1;
+		return ret;
+	}
+	ret = check_file(rec->fd);
+	if (ret) {
+		intel_lm_record_close(rec);
+		return ret;
+	}
+	ret = read_entry(rec->fd, e);
+	rec->existed = !ret;
+	if (ret == -ENODATA || ret == -EBADMSG) {
+		uint64_t seq = 0;
+
+		/* A corrupt entry says nothing: the VF's state is unknown until it is settled. */
+		memset(e, 0, sizeof(*e));
+		e->seq = seq;
+		e->state = ret == -EBADMSG ? INTEL_LM_VF_UNKNOWN : INTEL_LM_VF_RUNNING;
+		e->pf = *pf;
+		e->vf = vf;
+		ret = ret == -ENODATA ? 0 : ret;
+	} else if (ret) {
+		intel_lm_record_close(rec);
+		return ret;
+	}
+	/* The entry is this PF's VF, whatever the file said. */
+	if (!ret && (strcmp(e->pf.key, pf->key) || e->vf != vf)) {
+		e->state = INTEL_LM_VF_UNKNOWN;
+		e->pf = *pf;
+		e->vf = vf;
+		ret = -EBADMSG;
+	}
+	/* What this process writes carries its own command line. */
+	self_cmdline(e->cmdline, sizeof(e->cmdline));
+	return ret;
+}
+
+void intel_lm_record_close(struct intel_lm_record *rec)
+{
+	if (rec->fd >= 0)
+		close(rec->fd);
+	rec->fd = -1;
+}
+
+int intel_lm_record_write(struct intel_lm_record *rec)
+{
+	struct intel_lm_rec_entry *e = &rec->entry;
+	char *slot;
+	int len, err = 0;
+	ssize_t n;
+
+	if (rec->fd < 0)
+		return -EBADF;
+	slot = malloc(REC_SLOT);
+	if (!slot)
+		return -ENOMEM;
+	e->seq++;
+	e->pid = (int32_t)getpid();
+	len = encode(e, slot);
+	if (len < 0) {
+		e->seq--;
+		free(slot);
+		return len;
+	}
+	n = pwrite(rec->fd, slot, (size_t)len, (off_t)((e->seq % 2) * REC_SLOT));
+	free(slot);
+	if (n < 0)
+		err = -errno;
+	else if (n != len)
+		err = -EIO;
+	else if (fdatasync(rec->fd) < 0)
+		err = -errno;
+	/* On failure the other slot still holds the previous entry. */
+	if (err)
+		e->seq--;
+	return err;
+}
+
+static void set_state(struct intel_lm_rec_entry *e, enum intel_lm_vf_state s)
+{
+	if (e->state != s || !e->since)
+		e->since = (int64_t)time(NULL);
+	e->state = s;
+}
+
+int intel_lm_record_begin(struct intel_lm_record *rec, uint8_t opcode)
+{
+	rec->entry.pending = opcode;
+	return intel_lm_record_write(rec);
+}
+
+int intel_lm_record_end(struct intel_lm_record *rec, uint8_t opcode, int ret, uint8_t next)
+{
+	struct intel_lm_rec_entry *e = &rec->entry;
+
+	set_state(e, intel_lm_state_after(e->state, opcode, intel_lm_effect_of(ret)));
+	e->last_opcode = opcode;
+	e->last_ret = ret;
+	e->pending = next;
+	/* A new state of the VF makes an older saved-state file a thing of the past. */
+	if (intel_lm_effect_of(ret) != INTEL_LM_EFFECT_NONE && opcode != INTEL_LM_OPC_SAVE_DATA &&
+	    !(opcode == INTEL_LM_OPC_SUSPEND && e->state == INTEL_LM_VF_SAVED)) {
+		e->state_file[0] = '\0';
+		e->state_size = 0;
+		e->state_crc = 0;
+		e->state_file_temporary = false;
+	}
+	return intel_lm_record_write(rec);
+}
+
+/* Listing */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void intel_lm_record_list_free(char **paths, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		free(paths[i]);
+	free(paths);
+}
+
+int intel_lm_record_list(const char *dir, char ***paths, size_t *count)
+{
+	size_t n = 0, room = 0, sl = strlen(REC_SUFFIX);
+	char **v = NULL, **nv;
+	struct dirent *de;
+	DIR *d;
+
+	*paths = NULL;
+	*count = 0;
+	if (!dir || !*dir)
+		dir = INTEL_LM_STATE_DIR;
+	d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		char *p;
+
+		if (de->d_name[0] == '.' || l <= sl || strcmp(de->d_name + l - sl, REC_SUFFIX))
+			continue;
+		if (n == room) {
+			room = room ? room * 2 : 16;
+			nv = realloc(v, room * sizeof(*v));
+			if (!nv)
+				goto nomem;
+			v = nv;
+		}
+		if (asprintf(&p, "%s/%s", dir, de->d_name) < 0)
+			goto nomem;
+		v[n++] = p;
+	}
+	closedir(d);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_str);
+	*paths = v;
+	*count = n;
+	return 0;
+nomem:
+	closedir(d);
+	intel_lm_record_list_free(v, n);
+	return -ENOMEM;
+}

@@ -1,0 +1,663 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * status and recover: intel-lm's record of each VF (lib/record.c), shown, and every operation
+ * in it that was interrupted (its process died, or a command's effect is unknown) settled.
+ *
+ * recover's rules, from the record alone:
+ * - A migration whose destination RESUME took effect has succeeded: it is closed, and the
+ *   source stays as it is (saved).
+ * - One whose destination RESUME may have taken effect (it was in flight, or failed with an
+ *   errno) is never settled by resuming the source: someone must look at the destination and
+ *   say what it is (--confirm), or resume it.
+ * - One whose destination RESUME was never sent rolls back: the source is resumed when its
+ *   SUSPEND took effect or may have, unless its own rollback RESUME's effect is unknown (never
+ *   re-sent). Nothing else is touched.
+ * - A single command or a batch whose command was in flight leaves the VF unknown until it is
+ *   settled (--confirm, or a command that succeeds).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli-priv.h"
+
+struct views {
+	struct rec_view *v;
+	size_t n;
+};
+
+static struct rec_view *views_add(struct views *vs)
+{
+	struct rec_view *nv = realloc(vs->v, (vs->n + 1) * sizeof(*vs->v));
+
+	if (!nv)
+		return NULL;
+	vs->v = nv;
+	memset(&vs->v[vs->n], 0, sizeof(vs->v[0]));
+	return &vs->v[vs->n++];
+}
+
+static const char *state_dir(const struct cli *c)
+{
+	return c->state_dir ? c->state_dir : INTEL_LM_STATE_DIR;
+}
+
+/* Whether the process that wrote @e still works on the VF: it holds the VF's lock. */
+static void probe_lock(struct cli *c, struct rec_view *v)
+{
+	struct intel_lm_lock lk;
+	int ret;
+
+	if (!v->e.op_open && !v->e.pending)
+		return;
+	ret = intel_lm_lock_vf(c->lock_dir, v->e.pf.key, v->e.vf, 0, "status", &lk, v->holder,
+			       sizeof(v->holder));
+	if (!ret)
+		intel_lm_unlock_vf(&lk);
+	v->in_progress = ret == -EWOULDBLOCK;
+}
+
+static void read_view(struct cli *c, struct rec_view *v)
+{
+	const char *base = strrchr(v->path, '/');
+	unsigned int vf;
+	int at = 0;
+
+	v->read_err = intel_lm_record_read(v->path, &v->e);
+	if (!v->read_err) {
+		probe_lock(c, v);
+		return;
+	}
+	/* An entry that cannot be read still names its PF and VF: "KEY-vfN.rec". */
+	base = base ? base + 1 : v->path;
+	if (sscanf(base, "%*[A-Za-z0-9._:-]%n", &at) >= 0 && at > 3) {
+		const char *dash = strrchr(base, '-');
+
+		if (dash && sscanf(dash, "-vf%u.rec", &vf) == 1 && vf >= 1 && vf <= 65535 &&
+		    (size_t)(dash - base) < sizeof(v->e.pf.key)) {
+			memcpy(v->e.pf.key, base, (size_t)(dash - base));
+			v->e.pf.key[dash - base] = '\0';
+			v->e.vf = (uint16_t)vf;
+		}
+	}
+	v->e.state = v->read_err == -ENOENT ? INTEL_LM_VF_RUNNING : INTEL_LM_VF_UNKNOWN;
+}
+
+/* The record's directory, checked; 1 when it does not exist (no records), 0, or a failure. */
+static int check_dir(struct cli *c)
+{
+	enum intel_lm_dir_problem why;
+	int ret = intel_lm_own_dir(state_dir(c), false, &why);
+
+	if (ret == -ENOENT)
+		return 1;
+	if (!ret)
+		return 0;
+	return report(c, NULL, -1, "read record", ret, "the record directory %s is not trusted: "
+		      "%s (%s)\nmake it a real directory owned by %s with mode 0700, or name another "
+		      "with INTEL_LM_STATE_DIR", state_dir(c), why == INTEL_LM_DIR_ERROR ?
+		      strerror(-ret) : intel_lm_dir_problem_text(why), intel_lm_errno_name(ret),
+		      geteuid() ? "you" : "root");
+}
+
+/* Every VF of the named PF (or those --vf selects), recorded or not. */
+static int collect_pf(struct cli *c, struct session *s, struct views *vs)
+{
+	uint16_t *sel = NULL;
+	const char *bad;
+	char valid[256];
+	size_t i, n = 0;
+	int ret;
+
+	ret = session_open(c, s);
+	if (!ret)
+		ret = session_need_vf(c, s);
+	if (ret)
+		return ret;
+	ret = intel_lm_vf_select(c->vf_arg ? c->vf_arg : "all", &s->vfs, &sel, &n, &bad);
+	if (ret) {
+		intel_lm_vf_list_format(&s->vfs, valid, sizeof(valid));
+		free(sel);
+		return report(c, s, -1, "check --vf", ret, "--vf=%s %s; this PF's VFs are: %s"
+			      "\nname VFs it has", c->vf_arg, ret == -ENOENT ? "names a VF this PF "
+			      "does not have" : "is malformed", valid);
+	}
+	for (i = 0; i < n; i++) {
+		struct rec_view *v = views_add(vs);
+
+		if (!v) {
+			free(sel);
+			return report(c, s, -1, c->cmd->name, -ENOMEM, "out of memory");
+		}
+		intel_lm_record_path(c->state_dir, s->id.key, sel[i], v->path, sizeof(v->path));
+		read_view(c, v);
+		if (v->read_err) {
+			v->e.pf = s->id;
+			v->e.vf = sel[i];
+		}
+		snprintf(v->e.device, sizeof(v->e.device), "%s", s->dev.path);
+	}
+	free(sel);
+	return 0;
+}
+
+/* Every VF on record, of every PF (or the VFs --vf names). */
+static int collect_all(struct cli *c, struct views *vs)
+{
+	char **paths = NULL;
+	size_t i, count = 0;
+	int ret;
+
+	ret = intel_lm_record_list(c->state_dir, &paths, &count);
+	if (ret)
+		return report(c, NULL, -1, "read record", ret, "cannot list %s: %s (%s)",
+			      state_dir(c), strerror(-ret), intel_lm_errno_name(ret));
+	for (i = 0; i < count; i++) {
+		struct rec_view *v = views_add(vs);
+
+		if (!v) {
+			intel_lm_record_list_free(paths, count);
+			return report(c, NULL, -1, c->cmd->name, -ENOMEM, "out of memory");
+		}
+		snprintf(v->path, sizeof(v->path), "%s", paths[i]);
+		read_view(c, v);
+	}
+	intel_lm_record_list_free(paths, count);
+	return 0;
+}
+
+/* --vf without a device: keep the entries of the VFs it names. */
+static int filter_vfs(struct cli *c, struct views *vs)
+{
+	struct intel_lm_vf_list list = { 0 };
+	uint16_t *sel = NULL;
+	const char *bad;
+	size_t i, j, k = 0, n = 0;
+	int ret;
+
+	if (!c->vf_arg)
+		return 0;
+	list.vf = calloc(vs->n + 1, sizeof(*list.vf));
+	if (!list.vf)
+		return report(c, NULL, -1, c->cmd->name, -ENOMEM, "out of memory");
+	for (i = 0; i < vs->n; i++) {
+		for (j = 0; j < list.count && list.vf[j].vf != vs->v[i].e.vf; j++)
+			;
+		if (j == list.count && vs->v[i].e.vf)
+			list.vf[list.count++].vf = vs->v[i].e.vf;
+	}
+	ret = intel_lm_vf_select(c->vf_arg, &list, &sel, &n, &bad);
+	free(list.vf);
+	if (ret == -EINVAL) {
+		free(sel);
+		return report(c, NULL, -1, "check --vf", ret, "--vf=%s is malformed\nuse VF indexes "
+			      "(1 to 65535), ranges (5-8), lists (1,3,5-8) or all", c->vf_arg);
+	}
+	for (i = 0; i < vs->n; i++) {
+		for (j = 0; j < n && sel[j] != vs->v[i].e.vf; j++)
+			;
+		if (j < n && !ret)
+			vs->v[k++] = vs->v[i];
+	}
+	vs->n = k;
+	free(sel);
+	return 0;
+}
+
+static struct rec_view *find_view(struct views *vs, const char *key, uint16_t vf)
+{
+	size_t i;
+
+	for (i = 0; i < vs->n; i++)
+		if (!vs->v[i].read_err && vs->v[i].e.vf == vf && !strcmp(vs->v[i].e.pf.key, key))
+			return &vs->v[i];
+	return NULL;
+}
+
+/* Words for an entry: what is interrupted, and what to do (for status and recover). */
+static void advise(struct cli *c, struct rec_view *v)
+{
+	const struct intel_lm_rec_entry *e = &v->e;
+	const char *dev = e->device[0] ? e->device : "<device>";
+
+	if (v->read_err && v->read_err != -ENOENT) {
+		v->unresolved = true;
+		snprintf(v->advice, sizeof(v->advice), "the record %s is %s and not trusted; "
+			 "the VF's state is unknown: check the VF, then '%s recover %s --vf=%u "
+			 "--confirm=running|suspended'", v->path, v->read_err == -EBADMSG ?
+			 "torn or corrupt" : "not root's own regular file", c->prog, dev, e->vf);
+		return;
+	}
+	if (v->in_progress) {
+		snprintf(v->advice, sizeof(v->advice), "in progress: %s", v->holder);
+		return;
+	}
+	if (e->op == INTEL_LM_OP_MIGRATE && e->op_open) {
+		v->unresolved = true;
+		snprintf(v->advice, sizeof(v->advice), "migration %s (%s VF %u %s %s VF %u) was "
+			 "interrupted: '%s recover %s --vf=%u' settles it", e->op_id, dev, e->vf,
+			 e->role == INTEL_LM_ROLE_SOURCE ? "to" : "from", e->peer_device, e->peer_vf,
+			 c->prog, dev, e->vf);
+		return;
+	}
+	if (e->pending || e->state == INTEL_LM_VF_UNKNOWN) {
+		uint8_t opc = e->pending ? e->pending : e->last_opcode;
+
+		v->unresolved = true;
+		snprintf(v->advice, sizeof(v->advice), "%s %s; check the VF, then settle it: '%s "
+			 "recover %s --vf=%u --confirm=running' (or suspended), or a command that "
+			 "succeeds (e.g. '%s resume %s --vf=%u')", opc ? intel_lm_opcode_name(opc) :
+			 "a command", e->pending ? "was in flight when its process died: its effect "
+			 "is unknown" : "failed with an errno: its effect is unknown", c->prog, dev,
+			 e->vf, c->prog, dev, e->vf);
+		return;
+	}
+	if (e->op_open) {
+		v->unresolved = true;
+		snprintf(v->advice, sizeof(v->advice), "its %s was interrupted after the device "
+			 "finished; '%s recover %s --vf=%u' closes it", intel_lm_op_kind_name(e->op),
+			 c->prog, dev, e->vf);
+	}
+}
+
+int cmd_status(struct cli *c)
+{
+	struct views vs = { 0 };
+	struct session s;
+	size_t i;
+	int ret;
+
+	memset(&s, 0, sizeof(s));
+	s.dev.fd = -1;
+	ret = check_dir(c);
+	if (ret > 1)
+		return ret;
+	if (c->device)
+		ret = collect_pf(c, &s, &vs);
+	else
+		ret = ret == 1 ? 0 : collect_all(c, &vs);
+	if (!ret && !c->device)
+		ret = filter_vfs(c, &vs);
+	if (!ret) {
+		for (i = 0; i < vs.n; i++)
+			advise(c, &vs.v[i]);
+		c->pr->records(c, vs.v, vs.n, false);
+	}
+	free(vs.v);
+	session_close(&s);
+	return ret;
+}
+
+/* recover */
+
+/* Find and open the PF an entry names: its recorded device if it is still that PF, or the
+ * host's PF with that identity. */
+static int open_pf(struct cli *c, const struct intel_lm_rec_entry *e, struct session *s)
+{
+	char names[64][INTEL_LM_DEV_NAME_LEN];
+	int i, n;
+
+	memset(s, 0, sizeof(*s));
+	s->cli = c;
+	s->dev.fd = -1;
+	s->opts.timeout_ms = c->timeout_ms;
+	if (e->device[0] && !intel_lm_dev_open(e->device, c->sysfs, &s->dev) &&
+	    !intel_lm_identify(s->dev.fd, &s->opts, &s->info)) {
+		intel_lm_pf_identify(&s->dev, c->sysfs, &s->info, &s->id);
+		if (!strcmp(s->id.key, e->pf.key))
+			return 0;
+	}
+	intel_lm_dev_close(&s->dev);
+	n = intel_lm_find_pfs(c->sysfs, names, 64);
+	for (i = 0; i < n && i < 64; i++) {
+		if (intel_lm_dev_open(names[i], c->sysfs, &s->dev))
+			continue;
+		if (!intel_lm_identify(s->dev.fd, &s->opts, &s->info)) {
+			intel_lm_pf_identify(&s->dev, c->sysfs, &s->info, &s->id);
+			if (!strcmp(s->id.key, e->pf.key))
+				return 0;
+		}
+		intel_lm_dev_close(&s->dev);
+	}
+	return -ENODEV;
+}
+
+/* A VF being settled: its lock and its record, opened for writing. */
+struct held {
+	struct intel_lm_lock lk;
+	struct intel_lm_record rec;
+};
+
+static int hold(struct cli *c, struct rec_view *v, struct held *h)
+{
+	char holder[256];
+	int ret;
+
+	h->lk.fd = -1;
+	h->rec.fd = -1;
+	ret = intel_lm_lock_vf(c->lock_dir, v->e.pf.key, v->e.vf, c->wait_ms, "recover", &h->lk,
+			       holder, sizeof(holder));
+	if (ret == -EWOULDBLOCK) {
+		snprintf(v->action, sizeof(v->action), "left alone: %s works on it", holder);
+		return ret;
+	}
+	if (!ret) {
+		/* Read again under the lock: the entry may have moved on since. */
+		ret = intel_lm_record_open(c->state_dir, &v->e.pf, v->e.vf, &h->rec);
+		if (ret == -EBADMSG)
+			ret = 0;
+		if (!ret && h->rec.existed)
+			v->e = h->rec.entry;
+	}
+	if (ret) {
+		snprintf(v->action, sizeof(v->action), "cannot take its lock and record: %s (%s)",
+			 strerror(-ret), intel_lm_errno_name(ret));
+		intel_lm_unlock_vf(&h->lk);
+	}
+	return ret;
+}
+
+static void release(struct held *h)
+{
+	intel_lm_record_close(&h->rec);
+	intel_lm_unlock_vf(&h->lk);
+}
+
+static int write_entry(struct rec_view *v, struct held *h)
+{
+	int ret;
+
+	h->rec.entry = v->e;
+	ret = intel_lm_record_write(&h->rec);
+	if (!ret)
+		v->e = h->rec.entry;
+	else
+		snprintf(v->action + strlen(v->action), sizeof(v->action) - strlen(v->action),
+			 "; the record could not be written: %s", intel_lm_errno_name(ret));
+	return ret;
+}
+
+/* A safety copy that has done its job goes. */
+static void drop_temporary(struct cli *c, struct intel_lm_rec_entry *e)
+{
+	if (!e->state_file_temporary || !e->state_file[0])
+		return;
+	if (!c->dry_run)
+		unlink(e->state_file);
+	e->state_file[0] = '\0';
+	e->state_file_temporary = false;
+}
+
+static void close_op(struct intel_lm_rec_entry *e)
+{
+	e->op_open = false;
+	e->pending = 0;
+}
+
+/* Resume the source of a migration whose destination never ran; 0 when it runs. */
+static int resume_source(struct cli *c, struct rec_view *src, struct held *h)
+{
+	struct session s;
+	char why[256];
+	int ret;
+
+	if (c->dry_run) {
+		snprintf(src->action, sizeof(src->action), "would resume the source (RESUME)");
+		return 0;
+	}
+	ret = open_pf(c, &src->e, &s);
+	if (ret) {
+		snprintf(src->action, sizeof(src->action), "cannot find its PF %s (%s) on this host",
+			 src->e.pf.key, src->e.device);
+		return ret;
+	}
+	h->rec.entry = src->e;
+	snprintf(h->rec.entry.device, sizeof(h->rec.entry.device), "%s", s.dev.path);
+	ret = intel_lm_record_begin(&h->rec, INTEL_LM_OPC_RESUME);
+	if (ret) {
+		snprintf(src->action, sizeof(src->action), "cannot put the RESUME on record: %s; "
+			 "nothing was sent", intel_lm_errno_name(ret));
+		session_close(&s);
+		return ret;
+	}
+	ret = intel_lm_resume(s.dev.fd, src->e.vf, &s.opts);
+	intel_lm_record_end(&h->rec, INTEL_LM_OPC_RESUME, ret, 0);
+	src->e = h->rec.entry;
+	intel_lm_strerror(ret, INTEL_LM_OPC_RESUME, why, sizeof(why));
+	snprintf(src->action, sizeof(src->action), ret ? "the source's RESUME failed: %s" :
+		 "the source was resumed (RESUME on %s)", ret ? why : s.dev.path);
+	session_close(&s);
+	return ret;
+}
+
+enum resume_effect { RESUME_NOT_SENT, RESUME_DONE, RESUME_UNKNOWN };
+
+/* What became of a migration's destination RESUME, from the destination's entry. */
+static enum resume_effect dst_resume(const struct intel_lm_rec_entry *d)
+{
+	if (d->pending == INTEL_LM_OPC_RESUME ||
+	    (d->state == INTEL_LM_VF_UNKNOWN && d->last_opcode == INTEL_LM_OPC_RESUME))
+		return RESUME_UNKNOWN;
+	if (d->state == INTEL_LM_VF_RUNNING && d->last_opcode == INTEL_LM_OPC_RESUME)
+		return RESUME_DONE;
+	return RESUME_NOT_SENT;
+}
+
+static bool confirming(const struct cli *c, const struct rec_view *v, const char *dev_key)
+{
+	return c->confirm != INTEL_LM_VF_STATES && v->e.vf == c->vf &&
+	       !strcmp(v->e.pf.key, dev_key);
+}
+
+/* Settle the migration @v belongs to; @v and its peer are marked resolved or not. */
+static void recover_migration(struct cli *c, struct views *vs, struct rec_view *v,
+			      const char *dev_key)
+{
+	struct rec_view peer_store, *peer, *src, *dst;
+	struct held hs, hd;
+	bool peer_held = false;
+	int ret;
+
+	peer = find_view(vs, v->e.peer.key, v->e.peer_vf);
+	if (!peer) {
+		memset(&peer_store, 0, sizeof(peer_store));
+		intel_lm_record_path(c->state_dir, v->e.peer.key, v->e.peer_vf, peer_store.path,
+				     sizeof(peer_store.path));
+		read_view(c, &peer_store);
+		peer = &peer_store;
+	}
+	if (hold(c, v, &hs))
+		return;
+	if (!v->e.op_open) {
+		snprintf(v->action, sizeof(v->action), "already settled");
+		goto out;
+	}
+	if (peer->read_err || peer->in_progress || hold(c, peer, &hd)) {
+		/* Without the other VF's entry, nothing here can be decided safely. */
+		v->unresolved = true;
+		snprintf(v->action, sizeof(v->action), "left alone: the other VF's record (%s VF "
+			 "%u) %s", v->e.peer_device, v->e.peer_vf, peer->in_progress ? "is in use" :
+			 peer->read_err == -ENOENT ? "is missing" : "cannot be read or trusted");
+		snprintf(v->advice, sizeof(v->advice), "check both VFs, then settle each: '%s "
+			 "recover <device> --vf=N --confirm=running|suspended'", c->prog);
+		goto out;
+	}
+	peer_held = true;
+	if (strcmp(peer->e.op_id, v->e.op_id)) {
+		/* The other VF's entry moved on (or is gone): nothing of this one can be undone. */
+		close_op(&v->e);
+		snprintf(v->action, sizeof(v->action), "closed: the other VF's record no longer "
+			 "belongs to migration %s", v->e.op_id);
+		if (!c->dry_run)
+			write_entry(v, &hs);
+		goto out;
+	}
+	src = v->e.role == INTEL_LM_ROLE_SOURCE ? v : peer;
+	dst = src == v ? peer : v;
+
+	if (dst_resume(&dst->e) == RESUME_UNKNOWN && confirming(c, dst, dev_key)) {
+		dst->e.state = c->confirm;
+		dst->e.pending = 0;
+		dst->e.last_opcode = c->confirm == INTEL_LM_VF_RUNNING ? INTEL_LM_OPC_RESUME : 0;
+		snprintf(dst->action, sizeof(dst->action), "confirmed %s by you",
+			 intel_lm_vf_state_name(c->confirm));
+	}
+	switch (dst_resume(&dst->e)) {
+	case RESUME_UNKNOWN:
+		src->unresolved = dst->unresolved = true;
+		snprintf(dst->action, sizeof(dst->action), "left alone: its RESUME's effect is "
+			 "unknown, so the source was not resumed");
+		snprintf(dst->advice, sizeof(dst->advice), "find out whether VF %u of %s runs, "
+			 "then: '%s recover %s --vf=%u --confirm=running' (the migration is done) or "
+			 "'--confirm=suspended' (recover then resumes the source); never resume both",
+			 dst->e.vf, dst->e.device, c->prog, dst->e.device, dst->e.vf);
+		snprintf(src->action, sizeof(src->action), "left suspended: the destination may run");
+		snprintf(src->advice, sizeof(src->advice), "settle the destination VF %u of %s "
+			 "first (see its entry)", dst->e.vf, dst->e.device);
+		goto out;
+	case RESUME_DONE:
+		snprintf(dst->action + strlen(dst->action), sizeof(dst->action) -
+			 strlen(dst->action), "%sthe destination runs: migration %s completed",
+			 dst->action[0] ? "; " : "", v->e.op_id);
+		snprintf(src->action, sizeof(src->action), "left as it is (%s): its state now runs "
+			 "in the destination", intel_lm_vf_state_name(src->e.state));
+		break;
+	case RESUME_NOT_SENT:
+		snprintf(dst->action + strlen(dst->action), sizeof(dst->action) -
+			 strlen(dst->action), "%sleft as it is (%s; the destination never ran): do "
+			 "not resume it into a guest", dst->action[0] ? "; " : "",
+			 intel_lm_vf_state_name(dst->e.state));
+		if (src->e.pending == INTEL_LM_OPC_RESUME || (src->e.state == INTEL_LM_VF_UNKNOWN &&
+		    src->e.last_opcode == INTEL_LM_OPC_RESUME)) {
+			/* The rollback's own RESUME is unknown: never re-sent. */
+			src->unresolved = true;
+			snprintf(src->action, sizeof(src->action), "left alone: the rollback's RESUME "
+				 "may have run");
+			snprintf(src->advice, sizeof(src->advice), "the destination never ran, so "
+				 "resuming the source is safe: '%s resume %s --vf=%u'", c->prog,
+				 src->e.device, src->e.vf);
+			goto out;
+		}
+		/* The destination never ran: an unknown LOAD left it suspended either way. */
+		if (dst->e.state == INTEL_LM_VF_UNKNOWN &&
+		    (dst->e.pending == INTEL_LM_OPC_LOAD_DATA ||
+		     dst->e.last_opcode == INTEL_LM_OPC_LOAD_DATA))
+			dst->e.state = INTEL_LM_VF_SUSPENDED;
+		if (src->e.state == INTEL_LM_VF_RUNNING && !src->e.pending) {
+			snprintf(src->action, sizeof(src->action), "running: nothing to roll back");
+		} else {
+			ret = resume_source(c, src, &hs);
+			if (ret) {
+				src->unresolved = true;
+				snprintf(src->advice, sizeof(src->advice), "fix the cause, then run '%s "
+					 "recover' again", c->prog);
+				goto out;
+			}
+		}
+		break;
+	}
+	if (c->dry_run)
+		goto out;
+	drop_temporary(c, &src->e);
+	close_op(&src->e);
+	close_op(&dst->e);
+	write_entry(src, src == v ? &hs : &hd);
+	write_entry(dst, dst == v ? &hs : &hd);
+out:
+	if (peer_held)
+		release(&hd);
+	release(&hs);
+	v->in_progress = peer->in_progress = false;
+}
+
+/* Settle a single command's or a batch's entry. */
+static void recover_single(struct cli *c, struct rec_view *v, const char *dev_key)
+{
+	struct intel_lm_rec_entry *e = &v->e;
+	struct held h;
+
+	if (hold(c, v, &h))
+		return;
+	if (e->tmp_file[0]) {
+		if (!c->dry_run)
+			unlink(e->tmp_file);
+		e->tmp_file[0] = '\0';
+	}
+	if (e->pending || e->state == INTEL_LM_VF_UNKNOWN || v->read_err) {
+		if (!confirming(c, v, dev_key)) {
+			advise(c, v);
+			snprintf(v->action, sizeof(v->action), "left alone: its state is unknown");
+			goto out;
+		}
+		e->state = c->confirm;
+		e->since = 0;
+		snprintf(v->action, sizeof(v->action), "%s %s as you confirmed",
+			 c->dry_run ? "would record it" : "recorded it",
+			 intel_lm_vf_state_name(c->confirm));
+	} else if (e->op_open) {
+		snprintf(v->action, sizeof(v->action), "closed its interrupted %s: the VF is %s%s",
+			 intel_lm_op_kind_name(e->op), intel_lm_vf_state_name(e->state),
+			 e->state == INTEL_LM_VF_SAVED && !e->state_file[0] ? " and its state is in "
+			 "no file: resume it, or save it again" : "");
+	} else if (confirming(c, v, dev_key)) {
+		snprintf(v->action, sizeof(v->action), "the record knows it is %s: --confirm "
+			 "settles only an unknown state", intel_lm_vf_state_name(e->state));
+		v->unresolved = true;
+		goto out;
+	}
+	v->unresolved = false;
+	v->advice[0] = '\0';
+	close_op(e);
+	if (!c->dry_run)
+		write_entry(v, &h);
+out:
+	release(&h);
+}
+
+int cmd_recover(struct cli *c)
+{
+	struct views vs = { 0 };
+	struct session s;
+	const char *key = "";
+	size_t i, open = 0;
+	int ret;
+
+	memset(&s, 0, sizeof(s));
+	s.dev.fd = -1;
+	ret = check_dir(c);
+	if (ret > 1)
+		return ret;
+	if (c->device) {
+		ret = collect_pf(c, &s, &vs);
+		key = s.id.key;
+	} else {
+		ret = ret == 1 ? 0 : collect_all(c, &vs);
+		if (!ret)
+			ret = filter_vfs(c, &vs);
+	}
+	if (ret)
+		goto out;
+	/* The device's handle is not needed: each settlement opens what it sends to. */
+	for (i = 0; i < vs.n; i++) {
+		struct rec_view *v = &vs.v[i];
+
+		advise(c, v);
+		if (v->in_progress || v->action[0])
+			continue;
+		if (!v->read_err && v->e.op == INTEL_LM_OP_MIGRATE && v->e.op_open)
+			recover_migration(c, &vs, v, key);
+		else if (v->unresolved || (v->read_err && v->read_err != -ENOENT) ||
+			 confirming(c, v, key))
+			recover_single(c, v, key);
+	}
+	for (i = 0; i < vs.n; i++)
+		open += vs.v[i].unresolved || vs.v[i].in_progress;
+	c->pr->records(c, vs.v, vs.n, true);
+	ret = open ? EXIT_FAILED : EXIT_OK;
+out:
+	free(vs.v);
+	session_close(&s);
+	return ret;
+}
