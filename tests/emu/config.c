@@ -83,12 +83,15 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *v)
 	return 0;
 }
 
+/* *@v is set exactly when this returns 0 */
 static int num(struct parser *p, const char *key, const char *val, uint64_t max, uint64_t *v)
 {
-	if (parse_u64(val, max, v))
-		return perr(p, "%s: '%s' is not a number from 0 to %llu", key, val,
-			    (unsigned long long)max);
-	return 0;
+	int ret = parse_u64(val, max, v);
+
+	if (ret)
+		perr(p, "%s: '%s' is not a number from 0 to %llu", key, val,
+		     (unsigned long long)max);
+	return ret;
 }
 
 static char *path_value(struct parser *p, const char *val)
@@ -166,11 +169,13 @@ static int parse_fault(struct parser *p, const char *val)
 		if (parse_u64(what, 0xffff, &v) || !v)
 			return perr(p, "fault: bad NVMe status '%s'", what);
 		f.status = v;
+	} else if (!strcmp(what, "hang")) {
+		f.hang = true;
 	} else {
 		f.err = emu_errno_parse(what);
 		if (!f.err)
 			return perr(p, "fault: '%s' is neither an NVMe status nor one of "
-				    "EINTR ETIMEDOUT EIO ENODEV EACCES", what);
+				    "EINTR ETIMEDOUT EIO ENODEV EACCES hang", what);
 	}
 	tmp = realloc(p->pf->faults, (p->pf->nfaults + 1) * sizeof(*tmp));
 	if (!tmp)
@@ -237,11 +242,29 @@ static int pf_vf_key(struct parser *p, const char *key, const char *val)
 	return 0;
 }
 
+/* `PREFIX.OPC = US`, @opc pointing after the dot: *@op and *@us are set when this returns 0 */
+static int opcode_us(struct parser *p, const char *key, const char *opc, const char *val,
+		     uint8_t *op, uint32_t *us)
+{
+	uint64_t v;
+
+	if (parse_u64(opc, 0xff, &v)) {
+		perr(p, "%s: bad opcode", key);
+		return -EINVAL;
+	}
+	*op = v;
+	if (num(p, key, val, UINT32_MAX, &v))
+		return -EINVAL;
+	*us = v;
+	return 0;
+}
+
 static int pf_key(struct parser *p, const char *key, const char *val)
 {
 	struct emu_pf *pf = p->pf;
+	uint32_t us;
 	uint64_t v;
-	int op;
+	uint8_t op;
 
 	if (!strcmp(key, "path"))
 		return set_path(p, &pf->path, val);
@@ -263,12 +286,15 @@ static int pf_key(struct parser *p, const char *key, const char *val)
 	if (!strncmp(key, "vf.", 3))
 		return pf_vf_key(p, key, val);
 	if (!strncmp(key, "latency.", 8)) {
-		if (parse_u64(key + 8, 0xff, &v))
-			return perr(p, "%s: bad opcode", key);
-		op = v;
-		if (num(p, key, val, UINT32_MAX, &v))
+		if (opcode_us(p, key, key + 8, val, &op, &us))
 			return -EINVAL;
-		pf->latency_op[op] = v;
+		pf->latency_op[op] = us;
+		return 0;
+	}
+	if (!strncmp(key, "completion_delay.", 17)) {
+		if (opcode_us(p, key, key + 17, val, &op, &us))
+			return -EINVAL;
+		pf->completion_delay[op] = us;
 		return 0;
 	}
 
@@ -312,6 +338,12 @@ static int pf_key(struct parser *p, const char *key, const char *val)
 		if (num(p, key, val, 127, &v))
 			return -EINVAL;
 		pf->foreign = v;
+		return 0;
+	}
+	if (!strcmp(key, "strict")) {
+		if (num(p, key, val, 1, &v))
+			return -EINVAL;
+		pf->strict = v;
 		return 0;
 	}
 	if (!strcmp(key, "latency_us")) {

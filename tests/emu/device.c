@@ -7,8 +7,10 @@
  *	1. the kernel's checks (flags, transfer size cap), failing -1/errno;
  *	2. the command's latency (a sleep, outside any lock, so that processes overlap);
  *	3. under the state lock: the per-PF per-opcode counter, an injected fault, the model;
- *	4. for a command that hangs (hostile `hang`, an Intel command sent to a VF's controller),
- *	   the wait for the timeout, then -1/EINTR as after a controller reset;
+ *	4. for a command that hangs (hostile `hang`, a fault `hang`, an Intel command sent to a
+ *	   VF's controller), the wait for the timeout, then -1/EINTR as after a controller reset;
+ *	   for any other, its completion delay (a sleep outside the lock: the effect is there,
+ *	   the completion not yet);
  *	5. one trace line.
  */
 #include <endian.h>
@@ -38,6 +40,8 @@ void emu_sleep_us(uint64_t us)
 {
 	struct timespec ts = { .tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000 };
 
+	if (!us)
+		return;
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
 }
@@ -302,10 +306,12 @@ static int intel_cmd(struct emu_state *st, const struct emu_pf *pf,
 		return 0;
 	case EMU_OPC_SUSPEND:
 		if (rec.state != EMU_VF_RUNNING)
-			return 0;
+			return pf->strict ? SC_SEQ_ERROR : 0;
 		rec.state = EMU_VF_SUSPENDED;
 		return emu_state_put_vf(st, pf->index, vf, &rec);
 	case EMU_OPC_RESUME:
+		if (rec.state == EMU_VF_RUNNING && pf->strict)
+			return SC_SEQ_ERROR;
 		rec.state = EMU_VF_RUNNING;
 		return emu_state_put_vf(st, pf->index, vf, &rec);
 	case EMU_OPC_SAVE:
@@ -325,28 +331,44 @@ static const struct emu_fault *find_fault(const struct emu_pf *pf, uint8_t opc, 
 	return NULL;
 }
 
-/* a command on the PF's admin queue, after the kernel's checks */
+/* what a fault makes of the command's outcome @ret (a status, or -errno); sets *@hangs */
+static int fault_outcome(const struct emu_fault *fault, int ret, bool *hangs)
+{
+	if (ret < 0)
+		return ret;
+	if (fault->hang) {
+		*hangs = true;
+		return 0;
+	}
+	return fault->err ? -fault->err : fault->status;
+}
+
+/*
+ * A command on the PF's admin queue, after the kernel's checks and the latency. *@hangs is set
+ * when the command is never answered (the return value is then 0).
+ */
 static int pf_cmd(const struct emu_config *cfg, const struct emu_pf *pf,
-		  struct nvme_passthru_cmd *cmd, uint32_t *result)
+		  struct nvme_passthru_cmd *cmd, uint32_t *result, bool *hangs)
 {
 	uint8_t opc = cmd->opcode;
 	const struct emu_fault *fault;
 	struct emu_state st;
-	bool hangs = (pf->hostile & EMU_HOSTILE_HANG) && intel_opcode(opc);
 	uint32_t n;
 	int ret;
-
-	emu_sleep_us(pf->latency_op[opc] >= 0 ? (uint64_t)pf->latency_op[opc] : pf->latency_us);
 
 	ret = emu_state_open(cfg, &st);
 	if (ret)
 		return ret;
 	ret = emu_state_count(&st, pf->index, opc, &n);
-	if (ret || hangs)
+	if (ret)
 		goto out;
+	if ((pf->hostile & EMU_HOSTILE_HANG) && intel_opcode(opc)) {
+		*hangs = true;
+		goto out;
+	}
 	fault = find_fault(pf, opc, n);
 	if (fault && !fault->apply) {
-		ret = fault->err ? -fault->err : fault->status;
+		ret = fault_outcome(fault, 0, hangs);
 		goto out;
 	}
 	/*
@@ -359,25 +381,21 @@ static int pf_cmd(const struct emu_config *cfg, const struct emu_pf *pf,
 		ret = intel_cmd(&st, pf, cmd, result);
 	else
 		ret = SC_INVALID_OPCODE;
-	if (fault && ret >= 0)
-		ret = fault->err ? -fault->err : fault->status;
+	if (fault)
+		ret = fault_outcome(fault, ret, hangs);
 out:
 	emu_state_close(&st);
-	if (!ret && hangs)
-		return hang(cfg, cmd);
 	return ret;
 }
 
 /* a command on a VF's own admin queue: Identify works, the Intel commands are ignored */
-static int vf_cmd(const struct emu_config *cfg, const struct emu_vfdev *d,
-		  struct nvme_passthru_cmd *cmd)
+static int vf_cmd(const struct emu_pf *pf, const struct emu_vfdev *d,
+		  struct nvme_passthru_cmd *cmd, bool *hangs)
 {
-	const struct emu_pf *pf = &cfg->pf[d->pf];
-
-	emu_sleep_us(pf->latency_op[cmd->opcode] >= 0 ? (uint64_t)pf->latency_op[cmd->opcode] :
-		     pf->latency_us);
-	if (intel_opcode(cmd->opcode))
-		return hang(cfg, cmd);
+	if (intel_opcode(cmd->opcode)) {
+		*hangs = true;
+		return 0;
+	}
 	if (cmd->opcode == nvme_admin_identify)
 		return identify(NULL, pf, d->vf, cmd);
 	return SC_INVALID_OPCODE;
@@ -396,6 +414,8 @@ int emu_dev_admin(const struct emu_config *cfg, enum emu_target_kind kind, unsig
 	const struct emu_pf *pf;
 	const char *name;
 	uint32_t result = 0;
+	bool hangs = false;
+	uint8_t opc = cmd->opcode;
 	int ret;
 
 	if (kind == EMU_TARGET_VF) {
@@ -407,9 +427,16 @@ int emu_dev_admin(const struct emu_config *cfg, enum emu_target_kind kind, unsig
 	}
 
 	ret = kernel_check(pf, cmd);
-	if (!ret)
-		ret = kind == EMU_TARGET_VF ? vf_cmd(cfg, &cfg->vfdev[idx], cmd) :
-					      pf_cmd(cfg, pf, cmd, &result);
+	if (!ret) {
+		emu_sleep_us(pf->latency_op[opc] >= 0 ? (uint64_t)pf->latency_op[opc] :
+			     pf->latency_us);
+		ret = kind == EMU_TARGET_VF ? vf_cmd(pf, &cfg->vfdev[idx], cmd, &hangs) :
+					      pf_cmd(cfg, pf, cmd, &result, &hangs);
+		if (hangs)
+			ret = hang(cfg, cmd);
+		else
+			emu_sleep_us(pf->completion_delay[opc]);
+	}
 	if (ret >= 0)
 		cmd->result = result;
 	emu_trace(cfg, name, cmd, ret >= 0 ? ret : 0, ret < 0 ? -ret : 0, ret >= 0 ? result : 0);

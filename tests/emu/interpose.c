@@ -37,8 +37,6 @@
 
 #include "priv.h"
 
-#define EMU_CHR_MAJOR	241	/* a dynamic character major, as nvme's controllers get */
-#define EMU_BLK_MAJOR	259	/* blkext, as NVMe namespaces get */
 #define EMU_INO_BASE	40000
 
 int __open_2(const char *path, int flags);
@@ -461,14 +459,11 @@ EMU_EXPORT int close(int fd)
 		(st)->st_nlink = 1;						\
 		(st)->st_blksize = 4096;					\
 		(st)->st_atime = (st)->st_mtime = (st)->st_ctime = cfg_time;	\
-		if ((kind) == EMU_TARGET_NS) {					\
+		if ((kind) == EMU_TARGET_NS)					\
 			(st)->st_mode = S_IFBLK | 0660;				\
-			(st)->st_rdev = makedev(EMU_BLK_MAJOR, (idx));		\
-		} else {							\
+		else								\
 			(st)->st_mode = S_IFCHR | 0600;				\
-			(st)->st_rdev = makedev(EMU_CHR_MAJOR, (idx) +		\
-				((kind) == EMU_TARGET_VF ? 1024 : 0));		\
-		}								\
+		(st)->st_rdev = emu_rdev((kind), (idx));			\
 	} while (0)
 
 static bool fd_stat_target(int fd, enum emu_target_kind *kind, unsigned int *idx)

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 
 #include <libnvme.h>
@@ -31,6 +32,10 @@
 #define EMU_NAME_LEN		32
 #define EMU_MAX_VFS		512
 #define EMU_NOPC		256
+
+#define EMU_CHR_MAJOR		241	/* a dynamic character major, as nvme's controllers get */
+#define EMU_BLK_MAJOR		259	/* blkext, as NVMe namespaces get */
+#define EMU_VFDEV_MINOR		1024	/* the minor of the first `[vf]` controller */
 
 /* the kernel's default admin command timeout (nvme_core.admin_timeout) when timeout_ms is 0 */
 #define EMU_KERNEL_TIMEOUT_MS	60000u
@@ -62,8 +67,9 @@ enum emu_hostile {
  * struct emu_fault - one `fault = OPC NTH WHAT [apply]` line
  * @opcode:	the opcode it applies to
  * @nth:	the 1-based command count (per PF and opcode, since setup) that fails
- * @status:	the NVMe status to return, or 0 when @err is set
+ * @status:	the NVMe status to return, or 0 when @err or @hang is set
  * @err:	the errno to fail with (ioctl returns -1), or 0
+ * @hang:	the command is never answered: it waits for the timeout, then fails -1/EINTR
  * @apply:	the command takes effect before it fails
  */
 struct emu_fault {
@@ -71,6 +77,7 @@ struct emu_fault {
 	uint32_t nth;
 	int status;
 	int err;
+	bool hang;
 	bool apply;
 };
 
@@ -102,6 +109,8 @@ struct emu_pf {
 	unsigned int foreign;
 	uint32_t latency_us;
 	int64_t latency_op[EMU_NOPC];	/* -1: latency_us */
+	uint32_t completion_delay[EMU_NOPC];	/* us from the effect to the completion */
+	bool strict;		/* SUSPEND and RESUME check the VF's state */
 	struct emu_fault *faults;
 	unsigned int nfaults;
 	unsigned int hostile;
@@ -188,6 +197,17 @@ enum emu_target_kind {
 	EMU_TARGET_NS,
 	EMU_TARGET_VF,
 };
+
+/*
+ * The device number stat(2) reports for an emulated device (@idx: its index in the
+ * configuration's pf[] or vfdev[]), and the one the fake sysfs tree names in dev/char.
+ */
+static inline dev_t emu_rdev(enum emu_target_kind kind, unsigned int idx)
+{
+	if (kind == EMU_TARGET_NS)
+		return makedev(EMU_BLK_MAJOR, idx);
+	return makedev(EMU_CHR_MAJOR, kind == EMU_TARGET_VF ? EMU_VFDEV_MINOR + idx : idx);
+}
 
 uint32_t emu_max_xfer(const struct emu_pf *pf);
 int emu_dev_admin(const struct emu_config *cfg, enum emu_target_kind kind, unsigned int idx,

@@ -2,7 +2,8 @@
 /*
  * A quick check of the emulator linked into a test executable (emu_dep): descriptors,
  * ADMIN64, libnvme's own calls (a shared library's ioctl must be caught too), threads and
- * latency, the C API, reload and pass-through.
+ * latency, the C API, the completion delay, fault `hang`, device numbers and their fake sysfs
+ * entries, reload and pass-through.
  *
  *	BUILDDIR/tests/emu/emu-selftest
  *
@@ -10,12 +11,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,6 +55,33 @@ static void write_config(const char *name, const char *text)
 		exit(2);
 	}
 	setenv("INTEL_LM_EMU", path, 1);
+}
+
+/* write configuration @name, load it and start afresh */
+static void use_config(const char *name, const char *text)
+{
+	write_config(name, text);
+	CHECK(emu_reload() == 0);
+	CHECK(emu_setup() == 0);
+}
+
+/* an admin command without data: the ioctl's return value, errno in *@err */
+static int admin(int fd, uint8_t opcode, uint16_t vf, uint32_t timeout_ms, int *err)
+{
+	struct nvme_passthru_cmd cmd = { .opcode = opcode, .cdw10 = vf, .timeout_ms = timeout_ms };
+	int ret;
+
+	errno = 0;
+	ret = ioctl(fd, NVME_IOCTL_ADMIN_CMD, &cmd);
+	*err = errno;
+	return ret;
+}
+
+static enum emu_vf_state vf_state(const char *pf, uint16_t vf)
+{
+	struct emu_vf_info info;
+
+	return emu_vf_show(pf, vf, &info) ? (enum emu_vf_state)-1 : info.state;
 }
 
 static int query(int fd, uint16_t vf, uint32_t *size)
@@ -209,6 +239,206 @@ static void test_api(void)
 	CHECK(emu_vf_show("nvme0", 1, &info) == 0 && info.state == EMU_VF_RUNNING && !info.loaded);
 }
 
+struct delayed {
+	int fd;
+	int ret;
+	int done;
+};
+
+static void *suspend_vf1(void *arg)
+{
+	struct delayed *d = arg;
+	int err;
+
+	d->ret = admin(d->fd, 0xc8, 1, 0, &err);
+	__atomic_store_n(&d->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* completion_delay.OPC: the command takes effect, then its completion waits */
+static void test_completion_delay(void)
+{
+	struct delayed d = { 0 };
+	double start, elapsed;
+	pthread_t t;
+	uint32_t size;
+
+	use_config("delay.conf",
+		   "[pf nvme0]\n"
+		   "vfs = 2\n"
+		   "latency.0xc8 = 100000\n"
+		   "completion_delay.0xc8 = 600000\n");
+	d.fd = open("/dev/nvme0", O_RDWR);
+	CHECK(d.fd >= 0);
+	start = now();
+	CHECK(pthread_create(&t, NULL, suspend_vf1, &d) == 0);
+	/* after the latency (100 ms), within the completion delay (until 700 ms) */
+	nanosleep(&(struct timespec){ .tv_nsec = 350000000 }, NULL);
+	CHECK(vf_state("nvme0", 1) == EMU_VF_SUSPENDED);
+	CHECK(emu_counter("nvme0", 0xc8) == 1);
+	CHECK(!__atomic_load_n(&d.done, __ATOMIC_ACQUIRE));
+	pthread_join(t, NULL);
+	elapsed = now() - start;
+	CHECK(d.ret == 0);
+	CHECK(elapsed >= 0.7);
+	/* other opcodes complete at once */
+	start = now();
+	CHECK(query(d.fd, 1, &size) == 0 && size == 0x2c8 + 4 * 0x1f4);
+	CHECK(now() - start < 0.3);
+	close(d.fd);
+}
+
+/* fault WHAT `hang`: the timeout, then -1/EINTR; with `apply` the command took effect */
+static void test_fault_hang(void)
+{
+	struct nvme_passthru_cmd cmd = { .opcode = 0xc8, .cdw10 = 1, .result = 0xdeadbeef };
+	double start, elapsed;
+	int fd, err;
+
+	use_config("hang.conf",
+		   "admin_timeout_ms = 300\n"
+		   "[pf nvme0]\n"
+		   "vfs = 2\n"
+		   "fault = 0xc8 1 hang apply\n"
+		   "fault = 0xc8 2 hang\n"
+		   "completion_delay.0xc8 = 700000\n");
+	fd = open("/dev/nvme0", O_RDWR);
+	CHECK(fd >= 0);
+
+	/* timeout_ms 0: the kernel's 60 s, capped by admin_timeout_ms; no completion delay */
+	start = now();
+	CHECK(ioctl(fd, NVME_IOCTL_ADMIN_CMD, &cmd) == -1 && errno == EINTR);
+	elapsed = now() - start;
+	CHECK(elapsed >= 0.3 && elapsed < 0.7);
+	CHECK(cmd.result == 0xdeadbeef);
+	CHECK(vf_state("nvme0", 1) == EMU_VF_SUSPENDED);
+
+	/* the command's own timeout_ms; without `apply`, no effect */
+	start = now();
+	CHECK(admin(fd, 0xc8, 2, 100, &err) == -1 && err == EINTR);
+	elapsed = now() - start;
+	CHECK(elapsed >= 0.1 && elapsed < 0.3);
+	CHECK(vf_state("nvme0", 2) == EMU_VF_RUNNING);
+
+	/* the third one is answered, after its completion delay */
+	start = now();
+	CHECK(admin(fd, 0xc8, 2, 100, &err) == 0);
+	CHECK(now() - start >= 0.7);
+	CHECK(vf_state("nvme0", 2) == EMU_VF_SUSPENDED);
+	CHECK(emu_counter("nvme0", 0xc8) == 3);
+	close(fd);
+}
+
+/* read the first line of DIRECTORY/NAME into @buf (without its newline); false when missing */
+static bool read_attr(const char *directory, const char *name, char *buf, size_t len)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	bool ok;
+
+	snprintf(path, sizeof(path), "%s/%s", directory, name);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	ok = fgets(buf, len, f) != NULL;
+	fclose(f);
+	if (ok)
+		buf[strcspn(buf, "\n")] = '\0';
+	return ok;
+}
+
+/*
+ * From a device path to its PCI address as a real program does: stat, then
+ * SYSFS/dev/char/MAJ:MIN, then its `address` (and the directory two levels up).
+ */
+static void check_dev_char(const char *path, const char *name, const char *addr, dev_t *rdev)
+{
+	char link[PATH_MAX], real[PATH_MAX], buf[64], devstr[32];
+	struct stat st, fst;
+	char *slash;
+	int fd;
+
+	*rdev = 0;
+	if (stat(path, &st)) {
+		CHECK(!"stat of an emulated device");
+		return;
+	}
+	fd = open(path, O_RDONLY);
+	CHECK(fd >= 0 && fstat(fd, &fst) == 0 && fst.st_rdev == st.st_rdev);
+	close(fd);
+	*rdev = st.st_rdev;
+	snprintf(devstr, sizeof(devstr), "%u:%u", major(st.st_rdev), minor(st.st_rdev));
+	snprintf(link, sizeof(link), "%s/sysfs/dev/char/%s", dir, devstr);
+	if (!realpath(link, real)) {
+		fprintf(stderr, "%s: %s: %s\n", path, link, strerror(errno));
+		CHECK(!"SYSFS/dev/char/MAJ:MIN resolves");
+		return;
+	}
+	CHECK(read_attr(real, "address", buf, sizeof(buf)) && !strcmp(buf, addr));
+	CHECK(read_attr(real, "dev", buf, sizeof(buf)) && !strcmp(buf, devstr));
+	slash = strrchr(real, '/');
+	CHECK(slash && !strcmp(slash + 1, name));
+	if (!slash)
+		return;
+	*slash = '\0';
+	slash = strrchr(real, '/');
+	CHECK(slash && !strcmp(slash + 1, "nvme"));
+	if (!slash)
+		return;
+	*slash = '\0';
+	slash = strrchr(real, '/');
+	CHECK(slash && !strcmp(slash + 1, addr));
+}
+
+/* st_rdev of every controller names its directory in the fake sysfs tree */
+static void test_dev_char(void)
+{
+	static const char * const devs[][2] = {
+		{ "nvme0", "0000:3b:00.0" }, { "nvme1", "0000:5e:00.0" },
+		{ "nvme5", "0000:5e:00.2" }, { "nvme6", "0000:3b:00.1" },
+	};
+	dev_t rdev[4];
+	char path[64];
+	size_t i, j;
+
+	use_config("dev.conf",
+		   "sysfs = sysfs\n"
+		   "[pf nvme0]\n"
+		   "vfs = 2\n"
+		   "[pf nvme1]\n"
+		   "pci = 0000:5e:00.0\n"
+		   "vfs = 2\n"
+		   "[vf nvme5]\n"
+		   "pf = nvme1\n"
+		   "vf = 2\n"
+		   "[vf nvme6]\n"
+		   "pf = nvme0\n"
+		   "vf = 1\n");
+	for (i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "/dev/%s", devs[i][0]);
+		check_dev_char(path, devs[i][0], devs[i][1], &rdev[i]);
+		for (j = 0; j < i; j++)
+			CHECK(rdev[i] != rdev[j]);
+	}
+}
+
+/* the new keys' bad values are refused */
+static void test_bad_keys(void)
+{
+	static const char * const bad[] = {
+		"[pf nvme0]\nstrict = 2\n",
+		"[pf nvme0]\ncompletion_delay.0x100 = 1\n",
+		"[pf nvme0]\ncompletion_delay.0xc8 = -1\n",
+		"[pf nvme0]\nfault = 0xc8 1 hangs\n",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		write_config("bad.conf", bad[i]);
+		CHECK(emu_reload() == -EINVAL);
+	}
+}
+
 static void test_reload(void)
 {
 	struct nvme_passthru_cmd cmd = { .opcode = 0xc4, .cdw10 = 1 };
@@ -249,6 +479,10 @@ int main(void)
 	test_devices();
 	test_threads();
 	test_api();
+	test_completion_delay();
+	test_fault_hang();
+	test_dev_char();
+	test_bad_keys();
 	test_reload();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

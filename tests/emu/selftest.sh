@@ -113,6 +113,19 @@ verdict $? "sysfs physfn"
 verdict $? "sysfs virtfn511"
 [ ! -e sysfs/class/nvme/nvme0n1 ]
 verdict $? "namespace under class/nvme"
+# device numbers: PFs 241:INDEX, [vf] controllers 241:1024+INDEX
+[ "$(readlink sysfs/dev/char/241:0)" = "../../devices/pci0000:00/0000:3b:00.0/nvme/nvme0" ]
+verdict $? "sysfs dev/char/241:0"
+[ "$(cat sysfs/dev/char/241:1/address)" = "0000:3f:00.0" ]
+verdict $? "sysfs dev/char/241:1"
+[ "$(cat sysfs/dev/char/241:1024/address)" = "0000:3b:00.1" ] &&
+	[ "$(readlink -f sysfs/dev/char/241:1024)" = "$(readlink -f sysfs/class/nvme/nvme5)" ]
+verdict $? "sysfs dev/char/241:1024"
+[ "$(cat sysfs/class/nvme/nvme1/dev)" = "241:1" ] &&
+	[ "$(cat sysfs/class/nvme/nvme5/dev)" = "241:1024" ]
+verdict $? "sysfs dev"
+[ "$(find sysfs/dev/char -mindepth 1 | wc -l)" = 3 ]
+verdict $? "sysfs dev/char entries"
 
 # Identify
 expect 0 "sn +: SELFTEST0001" "$nvme" id-ctrl /dev/nvme0
@@ -244,6 +257,72 @@ EOF
 export INTEL_LM_EMU=$tmp/hang.conf
 expect 1 "Interrupted system call" passthru --opcode=0xc4 --cdw10=1
 expect 0 "vid" "$nvme" id-ctrl /dev/nvme0
+
+# strict: SUSPEND only from RUNNING, RESUME never from RUNNING; else 0x400c without effect
+cat >"$tmp/strict.conf" <<EOF
+[pf nvme0]
+strict = 1
+EOF
+export INTEL_LM_EMU=$tmp/strict.conf
+"$ctl" setup || bad "setup strict"
+expect 1 "Command Sequence Error.*0x400c" passthru --opcode=0xcc --cdw10=1
+expect 0 "state=running" "$ctl" show nvme0 1
+expect 0 "Success" passthru --opcode=0xc8 --cdw10=1
+expect 1 "Command Sequence Error.*0x400c" passthru --opcode=0xc8 --cdw10=1
+expect 0 "state=suspended" "$ctl" show nvme0 1
+LD_PRELOAD=$preload "$nvme" admin-passthru /dev/nvme0 --opcode=0xd2 --cdw10=1 --data-len=2712 \
+	-r -b >/dev/null 2>&1
+verdict $? "strict: save vf1"
+expect 1 "Command Sequence Error" passthru --opcode=0xc8 --cdw10=1
+expect 0 "state=saved" "$ctl" show nvme0 1
+expect 0 "Success" passthru --opcode=0xcc --cdw10=1
+expect 0 "state=running" "$ctl" show nvme0 1
+echo "strict = 2" >>"$tmp/strict.conf"
+expect 1 "strict: '2' is not a number from 0 to 1" "$ctl" setup
+
+# completion_delay: the effect first, the completion (and its trace line) after the delay;
+# a process killed in between has changed the VF without seeing an answer
+cat >"$tmp/delay.conf" <<EOF
+trace = delay.log
+[pf nvme0]
+completion_delay.0xcc = 5000000
+completion_delay.0xc4 = 300000
+fault = 0xd2 1 hang apply
+EOF
+export INTEL_LM_EMU=$tmp/delay.conf
+"$ctl" setup || bad "setup delay"
+expect 0 "Success" passthru --opcode=0xc8 --cdw10=1
+LD_PRELOAD=$preload "$nvme" admin-passthru /dev/nvme0 --opcode=0xcc --cdw10=1 >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 50); do
+	"$ctl" show nvme0 1 | grep -q "state=running" && break
+	sleep 0.1
+done
+expect 0 "state=running" "$ctl" show nvme0 1
+expect 0 "0xcc=1 " "$ctl" counters nvme0
+kill -0 "$pid" 2>/dev/null && ! grep -q "opcode=0xcc" delay.log
+verdict $? "RESUME answered before its completion delay"
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+! grep -q "opcode=0xcc" delay.log
+verdict $? "a killed RESUME traced"
+expect 0 "state=running" "$ctl" show nvme0 1
+start=$(date +%s%N)
+expect 0 "result: 0x00000a98" passthru --opcode=0xc4 --cdw10=1
+ms=$((($(date +%s%N) - start) / 1000000))
+[ $ms -ge 300 ] && grep -q "opcode=0xc4 .* -> status=0x0000 errno=0 result=0x00000a98" delay.log
+verdict $? "QUERY completion delay took $ms ms"
+# fault hang apply: the SAVE_DATA takes effect, then times out (timeout_ms; the cap is 2000)
+expect 0 "Success" passthru --opcode=0xc8 --cdw10=2
+start=$(date +%s%N)
+expect 1 "Interrupted system call" passthru --opcode=0xd2 --cdw10=2 --data-len=2712 -r -b \
+	--timeout=250
+ms=$((($(date +%s%N) - start) / 1000000))
+[ $ms -ge 250 ] && [ $ms -lt 2000 ]
+verdict $? "fault hang took $ms ms"
+expect 0 "state=saved" "$ctl" show nvme0 2
+grep -q "opcode=0xd2 .* timeout_ms=250 -> status=0x0000 errno=EINTR result=0x00000000" delay.log
+verdict $? "trace fault hang"
 export INTEL_LM_EMU=$tmp/emu.conf
 
 # parallel processes: every command counted once, every trace line whole

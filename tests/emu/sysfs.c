@@ -7,11 +7,12 @@
  *			       sriov_vf_device}
  *	devices/pci0000:00/PF/virtfnK -> ../VF	(K = 0..vfs-1 is VF index K+1)
  *	devices/pci0000:00/PF/nvme/NAME/{address,serial,model,firmware_rev,cntlid,transport,
- *					 state}, device -> ../../../PF
+ *					 state,dev}, device -> ../../../PF
  *	devices/pci0000:00/PF/nvme/NAME/NAMEn1/queue/max_hw_sectors_kb
  *	devices/pci0000:00/VF/{vendor,device,...}, physfn -> ../PF
  *	devices/pci0000:00/VF/nvme/VFNAME/...	(a `[vf VFNAME]` section)
  *	class/nvme/NAME -> ../../devices/pci0000:00/PF/nvme/NAME
+ *	dev/char/MAJ:MIN -> ../../devices/pci0000:00/PF/nvme/NAME	(emu_rdev(), also in `dev`)
  *	class/block/NAMEn1, block/NAMEn1 -> the namespace directory
  *
  * All links are relative, so the tree can be moved. A file `.intel-lm-emu` marks the tree as
@@ -183,9 +184,9 @@ static void pci_function(struct tree *t, const char *addr, uint16_t vid, uint16_
 	file(t, rel, PCI_CLASS_NVME);
 }
 
-/* the controller's class directory under PCI function @addr */
+/* the controller's class directory under PCI function @addr; @rdev: its device number */
 static void controller(struct tree *t, const struct emu_pf *pf, const char *addr,
-		       const char *name, uint16_t cntlid)
+		       const char *name, uint16_t cntlid, dev_t rdev)
 {
 	char rel[160], target[160];
 	const char *attrs[][2] = {
@@ -200,6 +201,8 @@ static void controller(struct tree *t, const struct emu_pf *pf, const char *addr
 	file(t, rel, "%s\n", addr);
 	snprintf(rel, sizeof(rel), PCI_ROOT "/%s/nvme/%s/cntlid", addr, name);
 	file(t, rel, "%u\n", cntlid);
+	snprintf(rel, sizeof(rel), PCI_ROOT "/%s/nvme/%s/dev", addr, name);
+	file(t, rel, "%u:%u\n", major(rdev), minor(rdev));
 	for (i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
 		snprintf(rel, sizeof(rel), PCI_ROOT "/%s/nvme/%s/%s", addr, name, attrs[i][0]);
 		file(t, rel, "%s\n", attrs[i][1]);
@@ -209,6 +212,8 @@ static void controller(struct tree *t, const struct emu_pf *pf, const char *addr
 	link_to(t, target, rel);
 	snprintf(rel, sizeof(rel), "class/nvme/%s", name);
 	snprintf(target, sizeof(target), "../../" PCI_ROOT "/%s/nvme/%s", addr, name);
+	link_to(t, target, rel);
+	snprintf(rel, sizeof(rel), "dev/char/%u:%u", major(rdev), minor(rdev));
 	link_to(t, target, rel);
 }
 
@@ -245,7 +250,7 @@ static void pf_tree(struct tree *t, const struct emu_pf *pf)
 	file(t, rel, "1\n");
 	snprintf(rel, sizeof(rel), PCI_ROOT "/%s/sriov_vf_device", addr);
 	file(t, rel, "%04x\n", pf->pci_vf_device);
-	controller(t, pf, addr, pf->name, pf->cntlid);
+	controller(t, pf, addr, pf->name, pf->cntlid, emu_rdev(EMU_TARGET_PF, pf->index));
 	namespace(t, pf, addr);
 
 	for (k = 0; k < pf->nvfs; k++) {
@@ -278,6 +283,7 @@ int emu_sysfs_create(const struct emu_config *cfg)
 	dir(&t, "class/nvme");
 	dir(&t, "class/block");
 	dir(&t, "block");
+	dir(&t, "dev/char");
 	dir(&t, PCI_ROOT);
 	file(&t, MARK, "fake sysfs tree of the emulated Intel IPU NVMe PF (%s)\n", cfg->file);
 	for (i = 0; i < cfg->npf; i++)
@@ -287,7 +293,8 @@ int emu_sysfs_create(const struct emu_config *cfg)
 		const struct emu_pf *pf = &cfg->pf[d->pf];
 
 		emu_pci_addr(emu_vf_rid(pf, d->vf), vfaddr, sizeof(vfaddr));
-		controller(&t, pf, vfaddr, d->name, pf->cntlid + d->vf);
+		controller(&t, pf, vfaddr, d->name, pf->cntlid + d->vf,
+			   emu_rdev(EMU_TARGET_VF, i));
 	}
 	if (t.err)
 		fprintf(stderr, "intel-lm-emu: %s: %s\n", cfg->sysfs, strerror(-t.err));
