@@ -256,6 +256,8 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 			ret = intel_lm_query_size(m->src_fd, m->src_vf, m->src_opts, &m->size);
 			if (!ret && !dry)
 				ret = intel_lm_check_size(m->size, &m->limit);
+			if (!ret && !dry && m->keep_reserve)
+				ret = m->keep_reserve(m->keep_priv, m->size);
 			break;
 		case INTEL_LM_MIG_SRC_SAVE:
 			if (dry)
@@ -316,7 +318,11 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 	}
 	m->downtime_ns = t0 ? mono_ns() - t0 : 0;
 	record_close_op(m, m->rollback_skipped || (m->rollback_sent && !m->src_resumed));
-	if (!ret && m->keep_path && m->keep_temporary)
+	/*
+	 * A safety copy has done its job once the state runs again, in the destination or in
+	 * the source: a stale copy of a running VF's state is one that could be run twice.
+	 */
+	if ((!ret || m->src_resumed) && m->keep_path && m->keep_temporary)
 		unlink(m->keep_path);
 	intel_lm_state_free(state, m->size);
 	return ret;

@@ -218,6 +218,7 @@ int intel_lm_outfile_commit(struct intel_lm_outfile *out)
 		/* Unnamed (O_TMPFILE): it gets its name only once it is whole and durable. */
 		if (!ret)
 			ret = place_tmpfile(out);
+		out->placed = !ret;
 		if (close(out->fd) < 0 && !ret)
 			ret = -errno;
 		out->fd = -1;
@@ -237,6 +238,7 @@ int intel_lm_outfile_commit(struct intel_lm_outfile *out)
 		return ret;
 	}
 	out->tmp[0] = '\0';
+	out->placed = true;
 	return fsync_dir(out->path);
 }
 

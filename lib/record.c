@@ -571,8 +571,16 @@ int intel_lm_record_open(const char *dir, const struct intel_lm_pf_id *pf, uint1
 		e->vf = vf;
 		ret = -EBADMSG;
 	}
+	/*
+	 * A command still pending belongs to a process that died with it in flight (the caller
+	 * holds the VF's lock): its effect is unknown.
+	 */
+	if (e->pending) {
+		e->state = INTEL_LM_VF_UNKNOWN;
+		e->last_opcode = e->pending;
+	}
 	/* What this process writes carries its own command line. */
-	self_cmdline(e->cmdline, sizeof(e->cmdline));
+	self_cmdline(rec->self, sizeof(rec->self));
 	return ret;
 }
 
@@ -597,6 +605,7 @@ int intel_lm_record_write(struct intel_lm_record *rec)
 		return -ENOMEM;
 	e->seq++;
 	e->pid = (int32_t)getpid();
+	snprintf(e->cmdline, sizeof(e->cmdline), "%s", rec->self);
 	len = encode(e, slot);
 	if (len < 0) {
 		e->seq--;

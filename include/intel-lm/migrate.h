@@ -62,7 +62,10 @@ typedef int (*intel_lm_keep_fn)(void *priv, const void *state, uint32_t len);
  * @src_opts:	submission options for the source PF's commands, or NULL
  * @dst_opts:	submission options for the destination PF's commands, or NULL
  * @keep:	optional; called after SAVE_DATA, before anything touches the destination
- * @keep_priv:	passed to @keep
+ * @keep_reserve: optional; called with the state's size after QUERY_DATA_SIZE, before
+ *		SAVE_DATA: room for the copy @keep will write is made then, so that a full disk
+ *		fails before the source is disabled
+ * @keep_priv:	passed to @keep and @keep_reserve
  * @cancel:	optional; asked before each step after the first: true stops the migration
  *		there (as a failure of that step with -ECANCELED) and rolls back
  * @cancel_priv: passed to @cancel
@@ -72,7 +75,8 @@ typedef int (*intel_lm_keep_fn)(void *priv, const void *state, uint32_t len);
  * @dst_rec:	the same for the destination VF (both or neither)
  * @op_id:	the migration's id in the record; generated when empty
  * @keep_path:	the file @keep writes (recorded as the source's saved state), or NULL
- * @keep_temporary: @keep_path is a safety copy: removed once the migration succeeded
+ * @keep_temporary: @keep_path is a safety copy: removed once the state runs again (the
+ *		migration succeeded, or the rollback resumed the source)
  * @failed:	set to the step that failed, or %INTEL_LM_MIG_STEPS when all succeeded
  * @ret:	set to what that step returned (0, an NVMe status, or a negative errno)
  * @effect:	set to that step's effect on its VF (none, done or unknown)
@@ -97,6 +101,7 @@ struct intel_lm_migration {
 	const struct intel_lm_opts *src_opts;
 	const struct intel_lm_opts *dst_opts;
 	intel_lm_keep_fn keep;
+	int (*keep_reserve)(void *priv, uint32_t len);
 	void *keep_priv;
 	bool (*cancel)(void *priv);
 	void *cancel_priv;

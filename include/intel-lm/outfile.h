@@ -21,12 +21,16 @@ extern "C" {
  * @tmp:	the named temporary path, or "" (standard output, or an unnamed O_TMPFILE file);
  *		a signal handler may unlink() it
  * @force:	replace an existing file at @path
+ * @placed:	set by intel_lm_outfile_commit() once the file is at @path (also when only the
+ *		directory's fsync failed after that: the file is whole, but may not survive a
+ *		power loss)
  */
 struct intel_lm_outfile {
 	int fd;
 	char path[4096];
 	char tmp[4096];
 	bool force;
+	bool placed;
 };
 
 /**

@@ -126,12 +126,14 @@ struct intel_lm_rec_entry {
  * @path:	its path
  * @entry:	the entry as last written (or read); change it through the functions below
  * @existed:	the file held a valid entry when opened
+ * @self:	this process's command line, which every write records
  */
 struct intel_lm_record {
 	int fd;
 	char path[4096];
 	struct intel_lm_rec_entry entry;
 	bool existed;
+	char self[256];
 };
 
 /**
@@ -156,8 +158,10 @@ int intel_lm_record_path(const char *dir, const char *pf_key, uint16_t vf, char 
  * @rec:	filled in; @rec->entry holds the current entry, or a fresh one (state running,
  *		seq 0) when the file is new
  *
- * The file is refused unless it is a regular file with one link, owned by the effective user
- * and not writable by group or others. A new file is written whole (zeros) and made durable
+ * The caller holds the VF's lock, so a command the entry shows as pending belongs to a
+ * process that died with it in flight: the entry then says state unknown, @last_opcode that
+ * command. The file is refused unless it is a regular file with one link, owned by the
+ * effective user and not writable by group or others. A new file is written whole (zeros) and made durable
  * with its directory, so that later writes only overwrite data.
  *
  * Return: 0; -EBADMSG when the file holds no valid entry (both slots torn or corrupt: the
@@ -177,7 +181,7 @@ void intel_lm_record_close(struct intel_lm_record *rec);
  * intel_lm_record_write() - Write @rec->entry durably (the next slot, then fdatasync)
  * @rec:	an open record whose entry the caller changed
  *
- * Sets the writer's pid, the sequence number, and @since when the state changed.
+ * Sets the writer's pid and command line and the sequence number.
  *
  * Return: 0 or a negative errno (the previous entry then stays the valid one).
  */

@@ -73,3 +73,13 @@ static int lm_plugin_migrate(int argc, char **argv, struct command *cmd, struct 
 {
 	return lm_plugin_run(argc, argv, cmd);
 }
+
+static int lm_plugin_status(int argc, char **argv, struct command *cmd, struct plugin *plugin)
+{
+	return lm_plugin_run(argc, argv, cmd);
+}
+
+static int lm_plugin_recover(int argc, char **argv, struct command *cmd, struct plugin *plugin)
+{
+	return lm_plugin_run(argc, argv, cmd);
+}

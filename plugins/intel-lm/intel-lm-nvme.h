@@ -27,6 +27,8 @@ PLUGIN(NAME("intel-lm", "Intel IPU NVMe VF live migration", INTEL_LM_VERSION),
 		ENTRY("save", "Save a suspended VF's migration state to a file", lm_plugin_save)
 		ENTRY("load", "Load a migration state file into a suspended VF", lm_plugin_load)
 		ENTRY("migrate", "Cold-migrate a VF to another VF, resuming the source if a step fails", lm_plugin_migrate)
+		ENTRY("status", "Show intel-lm's record of what it did to each VF, and what was interrupted", lm_plugin_status)
+		ENTRY("recover", "Settle every interrupted operation in the record", lm_plugin_recover)
 		ENTRY("inspect", "Show a state blob's header and whether it verifies", lm_plugin_inspect)
 	)
 );

@@ -32,6 +32,13 @@ static int keep_state(void *priv, const void *state, uint32_t len)
 	return ret;
 }
 
+static int keep_reserve(void *priv, uint32_t len)
+{
+	struct keeper *k = priv;
+
+	return intel_lm_outfile_reserve(&k->out, INTEL_LM_BLOB_HDR_LEN + (size_t)len);
+}
+
 static bool interrupted(void *priv)
 {
 	(void)priv;
@@ -80,6 +87,11 @@ static void describe_failure(struct cli *c, struct mig_report *r, const struct k
 	else if (m->failed == INTEL_LM_MIG_KEEP)
 		snprintf(what, sizeof(what), "cannot keep the state in %s: %s (%s)", k->path,
 			 strerror(-m->ret), intel_lm_errno_name(m->ret));
+	else if (m->failed == INTEL_LM_MIG_SRC_QUERY && m->size && m->ret < 0 &&
+		 m->ret != -EFBIG && m->ret != -ENODATA)
+		snprintf(what, sizeof(what), "cannot make room for the state's copy in %s: %s (%s); "
+			 "SAVE_DATA was not sent", k->path, strerror(-m->ret),
+			 intel_lm_errno_name(m->ret));
 	else if (m->ret == -ENODATA || m->ret == -EFBIG)
 		snprintf(what, sizeof(what), "the state size %u bytes is %s (limit %u bytes: %s)",
 			 m->size, m->ret == -ENODATA ? "zero" : "too large", m->limit.max_bytes,
@@ -239,6 +251,7 @@ int cmd_migrate(struct cli *c)
 		k.src = &src;
 		k.vf = c->vf;
 		m.keep = keep_state;
+		m.keep_reserve = keep_reserve;
 		m.keep_priv = &k;
 		m.keep_path = k.path;
 		m.keep_temporary = !c->keep;
@@ -256,7 +269,7 @@ int cmd_migrate(struct cli *c)
 	r.m = &m;
 	r.op_id = m.src_rec ? m.op_id : NULL;
 	/* The library removed a safety copy that has done its job. */
-	r.kept = k.written && !(m.failed == INTEL_LM_MIG_STEPS && !c->keep) ? k.path : NULL;
+	r.kept = k.written && (c->keep || (ret && !m.src_resumed)) ? k.path : NULL;
 	r.src_state = intel_lm_vf_state_name(m.src_rec ? src_rec.entry.state :
 					     m.src_resumed ? INTEL_LM_VF_RUNNING :
 					     INTEL_LM_VF_UNKNOWN);

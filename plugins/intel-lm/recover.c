@@ -68,6 +68,9 @@ static void read_view(struct cli *c, struct rec_view *v)
 	v->read_err = intel_lm_record_read(v->path, &v->e);
 	if (!v->read_err) {
 		probe_lock(c, v);
+		/* Pending, and nobody at work on it: its process died with it in flight. */
+		if (v->e.pending && !v->in_progress)
+			v->e.state = INTEL_LM_VF_UNKNOWN;
 		return;
 	}
 	/* An entry that cannot be read still names its PF and VF: "KEY-vfN.rec". */
@@ -85,15 +88,15 @@ static void read_view(struct cli *c, struct rec_view *v)
 	v->e.state = v->read_err == -ENOENT ? INTEL_LM_VF_RUNNING : INTEL_LM_VF_UNKNOWN;
 }
 
-/* The record's directory, checked; 1 when it does not exist (no records), 0, or a failure. */
-static int check_dir(struct cli *c)
+/* The record's directory, checked: 0 (*@missing: it does not exist, so no records), or a
+ * failure, reported. */
+static int check_dir(struct cli *c, bool *missing)
 {
 	enum intel_lm_dir_problem why;
 	int ret = intel_lm_own_dir(state_dir(c), false, &why);
 
-	if (ret == -ENOENT)
-		return 1;
-	if (!ret)
+	*missing = ret == -ENOENT;
+	if (!ret || *missing)
 		return 0;
 	return report(c, NULL, -1, "read record", ret, "the record directory %s is not trusted: "
 		      "%s (%s)\nmake it a real directory owned by %s with mode 0700, or name another "
@@ -266,18 +269,19 @@ int cmd_status(struct cli *c)
 {
 	struct views vs = { 0 };
 	struct session s;
+	bool missing;
 	size_t i;
 	int ret;
 
 	memset(&s, 0, sizeof(s));
 	s.dev.fd = -1;
-	ret = check_dir(c);
-	if (ret > 1)
+	ret = check_dir(c, &missing);
+	if (ret)
 		return ret;
 	if (c->device)
 		ret = collect_pf(c, &s, &vs);
-	else
-		ret = ret == 1 ? 0 : collect_all(c, &vs);
+	else if (!missing)
+		ret = collect_all(c, &vs);
 	if (!ret && !c->device)
 		ret = filter_vfs(c, &vs);
 	if (!ret) {
@@ -379,15 +383,17 @@ static int write_entry(struct rec_view *v, struct held *h)
 	return ret;
 }
 
-/* A safety copy that has done its job goes. */
-static void drop_temporary(struct cli *c, struct intel_lm_rec_entry *e)
+/* A safety copy that has done its job goes: @path, as the source's entry named it. */
+static void drop_temporary(struct cli *c, struct intel_lm_rec_entry *e, const char *path)
 {
-	if (!e->state_file_temporary || !e->state_file[0])
+	if (!path[0])
 		return;
 	if (!c->dry_run)
-		unlink(e->state_file);
-	e->state_file[0] = '\0';
-	e->state_file_temporary = false;
+		unlink(path);
+	if (!strcmp(e->state_file, path)) {
+		e->state_file[0] = '\0';
+		e->state_file_temporary = false;
+	}
 }
 
 static void close_op(struct intel_lm_rec_entry *e)
@@ -456,6 +462,7 @@ static void recover_migration(struct cli *c, struct views *vs, struct rec_view *
 			      const char *dev_key)
 {
 	struct rec_view peer_store, *peer, *src, *dst;
+	char safety[INTEL_LM_REC_PATH_LEN] = "";
 	struct held hs, hd;
 	bool peer_held = false;
 	int ret;
@@ -472,6 +479,15 @@ static void recover_migration(struct cli *c, struct views *vs, struct rec_view *
 		return;
 	if (!v->e.op_open) {
 		snprintf(v->action, sizeof(v->action), "already settled");
+		goto out;
+	}
+	if (peer->read_err == -ENOENT && v->e.role == INTEL_LM_ROLE_DESTINATION) {
+		/* The source's intent is written before its SUSPEND: it was never touched. */
+		close_op(&v->e);
+		snprintf(v->action, sizeof(v->action), "closed: the migration stopped before it "
+			 "touched the source");
+		if (!c->dry_run)
+			write_entry(v, &hs);
 		goto out;
 	}
 	if (peer->read_err || peer->in_progress || hold(c, peer, &hd)) {
@@ -496,6 +512,8 @@ static void recover_migration(struct cli *c, struct views *vs, struct rec_view *
 	}
 	src = v->e.role == INTEL_LM_ROLE_SOURCE ? v : peer;
 	dst = src == v ? peer : v;
+	if (src->e.state_file_temporary)
+		snprintf(safety, sizeof(safety), "%s", src->e.state_file);
 
 	if (dst_resume(&dst->e) == RESUME_UNKNOWN && confirming(c, dst, dev_key)) {
 		dst->e.state = c->confirm;
@@ -548,7 +566,7 @@ static void recover_migration(struct cli *c, struct views *vs, struct rec_view *
 		if (src->e.state == INTEL_LM_VF_RUNNING && !src->e.pending) {
 			snprintf(src->action, sizeof(src->action), "running: nothing to roll back");
 		} else {
-			ret = resume_source(c, src, &hs);
+			ret = resume_source(c, src, src == v ? &hs : &hd);
 			if (ret) {
 				src->unresolved = true;
 				snprintf(src->advice, sizeof(src->advice), "fix the cause, then run '%s "
@@ -558,9 +576,11 @@ static void recover_migration(struct cli *c, struct views *vs, struct rec_view *
 		}
 		break;
 	}
+	src->unresolved = dst->unresolved = false;
+	src->advice[0] = dst->advice[0] = '\0';
 	if (c->dry_run)
 		goto out;
-	drop_temporary(c, &src->e);
+	drop_temporary(c, &src->e, safety);
 	close_op(&src->e);
 	close_op(&dst->e);
 	write_entry(src, src == v ? &hs : &hd);
@@ -622,18 +642,19 @@ int cmd_recover(struct cli *c)
 	struct session s;
 	const char *key = "";
 	size_t i, open = 0;
+	bool missing;
 	int ret;
 
 	memset(&s, 0, sizeof(s));
 	s.dev.fd = -1;
-	ret = check_dir(c);
-	if (ret > 1)
+	ret = check_dir(c, &missing);
+	if (ret)
 		return ret;
 	if (c->device) {
 		ret = collect_pf(c, &s, &vs);
 		key = s.id.key;
-	} else {
-		ret = ret == 1 ? 0 : collect_all(c, &vs);
+	} else if (!missing) {
+		ret = collect_all(c, &vs);
 		if (!ret)
 			ret = filter_vfs(c, &vs);
 	}
@@ -643,8 +664,10 @@ int cmd_recover(struct cli *c)
 	for (i = 0; i < vs.n; i++) {
 		struct rec_view *v = &vs.v[i];
 
+		if (v->action[0])
+			continue;
 		advise(c, v);
-		if (v->in_progress || v->action[0])
+		if (v->in_progress)
 			continue;
 		if (!v->read_err && v->e.op == INTEL_LM_OP_MIGRATE && v->e.op_open)
 			recover_migration(c, &vs, v, key);

@@ -286,6 +286,9 @@ int session_open(struct cli *c, struct session *s)
 		s->opts.trace_priv = s;
 	}
 
+	/* Nothing is sent, not even Identify, unless the record can be kept. */
+	if (c->cmd->changes_state && !c->dry_run && (ret = check_own_dirs(c, s)))
+		return ret;
 	if (!c->device) {
 		if (find_device(c, c->found_dev, sizeof(c->found_dev)))
 			return EXIT_FAILED;
@@ -303,8 +306,6 @@ int session_open(struct cli *c, struct session *s)
 	intel_lm_state_limit(&s->info, &s->limit);
 	if (c->max_state)
 		intel_lm_state_limit_set(&s->limit, c->max_state);
-	if (c->cmd->changes_state && !c->dry_run && (ret = check_own_dirs(c, s)))
-		return ret;
 
 	if (c->cmd->sends_vendor_cmds && s->info.support != INTEL_LM_SUPPORTED) {
 		if (!c->force)

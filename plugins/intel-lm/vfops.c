@@ -213,6 +213,15 @@ static void run_save(struct cli *c, struct session *s, struct vf_result *r)
 		goto out;
 	/* The device saved (and disabled the VF controller) even if the file fails. */
 	ret = write_state(&out, c->raw ? NULL : &s->info, r->vf, buf, r->size);
+	if (ret && out.placed) {
+		/* In place, but its directory could not be made durable. */
+		fail(r, "sync directory", ret, "the state is in %s, but its directory could not be "
+		     "synced: %s (%s), so the file may not survive a power loss\nrun 'sync', or copy "
+		     "the file to another disk, before anything else; the VF is saved (disabled)",
+		     r->path, strerror(-ret), intel_lm_errno_name(ret));
+		record_saved_file(r, buf, true);
+		goto out;
+	}
 	if (ret) {
 		output_failed(r, "write", ret);
 		snprintf(r->hint, sizeof(r->hint), "the VF is saved (disabled) and its state is in no "

@@ -5,7 +5,9 @@
  * send a signal while an output file is being written.
  *
  *   INTEL_LM_FSFAULT_DIR=/tmp/x   the directory whose files are affected (nothing else is)
- *   INTEL_LM_FSFAULT=write:ENOSPC | write:EIO | fsync:EIO | write:slow:MS
+ *   INTEL_LM_FSFAULT=write:ENOSPC | write:EIO | fsync:EIO | write:slow:MS | dirsync:EIO
+ *
+ * dirsync: fsync(2) of the directory INTEL_LM_FSFAULT_DIR itself fails (its files' do not).
  *
  * Without INTEL_LM_FSFAULT it passes everything through.
  */
@@ -21,8 +23,8 @@
 typedef ssize_t (*write_fn)(int, const void *, size_t);
 typedef int (*sync_fn)(int);
 
-/* Whether @fd is a file under INTEL_LM_FSFAULT_DIR. */
-static int affected(int fd)
+/* Whether @fd is a file under INTEL_LM_FSFAULT_DIR, or with @self that directory itself. */
+static int affected_as(int fd, int self)
 {
 	const char *dir = getenv("INTEL_LM_FSFAULT_DIR");
 	char link[64], path[PATH_MAX];
@@ -35,7 +37,14 @@ static int affected(int fd)
 	if (n <= 0)
 		return 0;
 	path[n] = '\0';
+	if (self)
+		return !strcmp(path, dir);
 	return !strncmp(path, dir, strlen(dir)) && path[strlen(dir)] == '/';
+}
+
+static int affected(int fd)
+{
+	return affected_as(fd, 0);
 }
 
 /* The errno to fail @op with (0: none), or through *@slow_ms a delay. */
@@ -95,6 +104,11 @@ static int sync_common(const char *name, int fd)
 	int err = fault_for("fsync", &slow);
 
 	if (err && affected(fd)) {
+		errno = err;
+		return -1;
+	}
+	err = fault_for("dirsync", &slow);
+	if (err && affected_as(fd, 1)) {
 		errno = err;
 		return -1;
 	}

@@ -1,0 +1,405 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# End-to-end: intel-lm's durable record of each VF, status and recover, against the emulated
+# PF's truth (intel-lm-emu show). A process killed with SIGKILL at every step of migrate,
+# batches and single commands (the command in flight, or applied with its completion pending),
+# signals at every step, a full file system, a failing directory fsync, hostile record
+# contents and directories, a lost report.
+set -u
+. "$(dirname "$0")/lib.sh"
+e2e_init e2e-record "$1"
+export TMPDIR=$T/tmp
+mkdir -p "$TMPDIR"
+FSFAULT_SO=$BUILD/tests/fsfault/libintel-lm-fsfault.so
+D=$T/files
+mkdir -p "$D"
+
+# The recorded state of VF $2 of the PF at $1 (a device path), from status's JSON.
+rec_state() {
+	LD_PRELOAD=$EMU_SO $STANDALONE status --output-format=json 2> /dev/null |
+		python3 -c 'import json,sys
+j=json.load(sys.stdin)
+m=[v["state"] for v in j["vfs"] if v["device"]==sys.argv[1] and v["vf"]==int(sys.argv[2])]
+print(m[0] if m else "running")' "$1" "$2"
+}
+
+# The emulator's truth as a status word: saved and loaded VFs are not running either.
+truth() {
+	vf_state "$1" "$2"
+}
+
+# How many of source nvme0 VF 1 and destination nvme1 VF 1 run the source's state (origin
+# SRC0001/vf1; the destination runs a state of its own until it is loaded).
+running_copies() {
+	local n=0 pf
+	for pf in nvme0 nvme1; do
+		"$EMU_CTL" show $pf 1 | grep -q '^state=running .*origin=SRC0001/vf1 ' && n=$((n + 1))
+	done
+	echo $n
+}
+
+# Whether the running one of the two holds the source's state (origin SRC0001/vf1).
+source_state_runs() {
+	local pf
+	for pf in nvme0 nvme1; do
+		if [ "$(truth $pf 1)" = running ]; then
+			"$EMU_CTL" show $pf 1 | grep -q 'origin=SRC0001/vf1 crc=ok' && return 0
+		fi
+	done
+	return 1
+}
+
+# start_killed DELAY PROG ARGS...: run in the background, SIGKILL it after DELAY seconds.
+start_killed() {
+	local delay=$1
+	shift
+	# shellcheck disable=SC2086 # PROG may be "nvme intel-lm"
+	LD_PRELOAD="$EMU_SO:$FSFAULT_SO" $1 "${@:2}" > "$T/out" 2> "$T/err" &
+	local pid=$!
+	sleep "$delay"
+	kill -KILL $pid 2> /dev/null
+	wait $pid 2> /dev/null
+}
+
+# status agrees with the emulator for VF $2 of $1 (device path $3), or says unknown when
+# $4 = inflight names that VF.
+expect_status_truth() {
+	local pf=$1 vf=$2 dev=$3 inflight=$4 desc=$5 got want
+	got=$(rec_state "$dev" "$vf")
+	want=$(truth "$pf" "$vf")
+	if [ "$got" = "$want" ] || { [ "$got" = unknown ] && [ "$inflight" = yes ]; }; then
+		pass "$desc"
+	else
+		fail "$desc" "status says $got, the device is $want (in flight: $inflight)"
+	fi
+}
+
+for P in "${PROGS[@]}"; do
+	p=${P##*/}
+
+	# --- the record of plain commands ---------------------------------------------------
+	emu_two_pfs
+	run "$P" status --output-format=json
+	expect_rc 0 "$p status with no record exits 0"
+	expect_json 'j["vfs"] == [] and "not a reading of the device" in j["source"]' \
+		"$p status with no record: empty, and says what it is"
+	run "$P" suspend /dev/nvme0 --vf=2
+	run "$P" status /dev/nvme0 --output-format=json
+	expect_json '[ (v["vf"], v["state"], v["recorded"]) for v in j["vfs"] ] == [(1, "running", False), (2, "suspended", True), (3, "running", False), (4, "running", False)]' \
+		"$p status: each VF, recorded or not"
+	expect_json 'j["vfs"][1]["pid"] > 0 and "suspend" in j["vfs"][1]["command"] and j["vfs"][1]["state_file"] is None' \
+		"$p status: by whom, and no state file yet"
+	run "$P" save /dev/nvme0 --vf=2 -o "$D/b2"
+	run "$P" status /dev/nvme0 --vf=2 --output-format=json
+	crc=$(python3 -c 'import sys,zlib; print(zlib.crc32(open(sys.argv[1],"rb").read()[256:]))' "$D/b2")
+	expect_json "j['vfs'][0]['state'] == 'saved' and j['vfs'][0]['state_file'] == '$D/b2' and j['vfs'][0]['state_crc32'] == $crc" \
+		"$p status: saved, with the file and its CRC"
+	run "$P" status /dev/nvme0 --vf=2
+	expect_out "VF 2     saved" "$p status normal: the state"
+	expect_out "state file: $D/b2" "$p status normal: the file"
+	expect_out "the device itself cannot be asked" "$p status normal: says it is the record"
+	run "$P" status
+	expect_out "PF pci-0000:3b:00.0 (/dev/nvme0)" "$p status without a device: every PF on record"
+	rec=$(ls "$INTEL_LM_STATE_DIR")
+	[ "$rec" = "pci-0000:3b:00.0-vf2.rec" ] && pass "$p the record is keyed by the PCI address" ||
+		fail "$p the record is keyed by the PCI address" "$rec"
+	[ "$(stat -c %a "$INTEL_LM_STATE_DIR")" = 700 ] && [ "$(stat -c %a "$INTEL_LM_STATE_DIR/$rec")" = 600 ] &&
+		pass "$p record directory 0700, file 0600" || fail "$p record modes" "$(ls -la "$INTEL_LM_STATE_DIR")"
+	size=$(stat -c %s "$INTEL_LM_STATE_DIR/$rec")
+	for i in $(seq 1 20); do
+		LD_PRELOAD=$EMU_SO $P resume /dev/nvme0 --vf=2 > /dev/null 2>&1
+		LD_PRELOAD=$EMU_SO $P suspend /dev/nvme0 --vf=2 > /dev/null 2>&1
+	done
+	[ "$(stat -c %s "$INTEL_LM_STATE_DIR/$rec")" = "$size" ] &&
+		pass "$p the record does not grow" || fail "$p the record does not grow" "it grew"
+	run "$P" recover
+	expect_rc 0 "$p recover with nothing interrupted exits 0"
+	expect_out "0 VFs unresolved" "$p recover says nothing is unresolved"
+	rm -f "$D/b2"
+
+	# --- SIGKILL during migrate, at every step ----------------------------------------
+	# step:opcode:PF:in-flight VF (src or dst)
+	for s in "dst-suspend:0xc8:2:dst" "src-suspend:0xc8:1:src" "src-query:0xc4:1:none" \
+		 "src-save:0xd2:1:src" "dst-load:0xd5:2:dst" "dst-resume:0xcc:2:dst"; do
+		IFS=: read -r step opc pf who <<< "$s"
+		for phase in inflight applied; do
+			key=$([ $phase = inflight ] && echo latency || echo completion_delay)
+			cfg="$key.$opc = 1500000"
+			if [ "$pf" = 1 ]; then emu_two_pfs "$cfg" ""; else emu_two_pfs "" "$cfg"; fi
+			l="$p kill -9 at $step ($phase)"
+			start_killed 0.6 "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1
+			expect_status_truth nvme0 1 /dev/nvme0 "$([ "$who" = src ] && echo yes || echo no)" \
+				"$l: status of the source"
+			expect_status_truth nvme1 1 /dev/nvme1 "$([ "$who" = dst ] && echo yes || echo no)" \
+				"$l: status of the destination"
+			[ "$(running_copies)" -le 1 ] && pass "$l: at most one running copy" ||
+				fail "$l: at most one running copy" "both run"
+			run "$P" recover --output-format=json
+			n=$(running_copies)
+			if [ "$RC" = 0 ]; then
+				[ "$n" = 1 ] && source_state_runs && pass "$l: recover leaves exactly one running copy" ||
+					fail "$l: recover leaves exactly one running copy" "$n run"
+			else
+				[ "$n" -le 1 ] && pass "$l: recover leaves at most one running copy" ||
+					fail "$l: recover leaves at most one running copy" "$n run"
+				# The operator looks at each unknown VF and says what it is.
+				for v in "nvme0 /dev/nvme0" "nvme1 /dev/nvme1"; do
+					set -- $v
+					if [ "$(rec_state "$2" 1)" = unknown ]; then
+						t=$(truth "$1" 1)
+						[ "$t" = running ] || t=suspended
+						run "$P" recover "$2" --vf=1 --confirm=$t
+					fi
+				done
+				run "$P" recover
+				expect_rc 0 "$l: recover after --confirm settles everything"
+				[ "$(running_copies)" = 1 ] && source_state_runs &&
+					pass "$l: then exactly one copy runs, the source's state" ||
+					fail "$l: then exactly one copy runs, the source's state" "$(running_copies) run"
+			fi
+			left=$(ls -A "$TMPDIR")
+			[ -z "$left" ] && pass "$l: no safety copy or temporary file left once settled" ||
+				fail "$l: no safety copy or temporary file left once settled" "$left"
+		done
+	done
+
+	# The destination RESUME applied but its completion lost: recover never resumes the
+	# source; the operator's word settles it either way.
+	emu_two_pfs "" "completion_delay.0xcc = 1500000"
+	start_killed 0.6 "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1
+	run "$P" recover --output-format=json
+	expect_rc 1 "$p unknown destination RESUME: recover exits 1"
+	expect_json 'any("--confirm=running" in (v["next"] or "") for v in j["vfs"])' \
+		"$p unknown destination RESUME: says how to settle it"
+	expect_state nvme0 1 saved "$p unknown destination RESUME: the source is not resumed"
+	run "$P" recover /dev/nvme1 --vf=1 --confirm=running
+	expect_rc 0 "$p --confirm=running settles the migration as done"
+	[ "$(running_copies)" = 1 ] && expect_state nvme1 1 running "$p and the destination alone runs"
+
+	# --- SIGKILL of batches and single commands -----------------------------------------
+	emu_two_pfs "completion_delay.0xd2 = 1500000"
+	run "$P" suspend /dev/nvme0 --vf=1-3
+	start_killed 0.6 "$P" save /dev/nvme0 --vf=1-3 --jobs=1 -o "$D/batch"
+	expect_status_truth nvme0 1 /dev/nvme0 yes "$p kill -9 in a batch save: VF 1 (in flight)"
+	expect_status_truth nvme0 2 /dev/nvme0 no "$p kill -9 in a batch save: VF 2"
+	expect_status_truth nvme0 3 /dev/nvme0 no "$p kill -9 in a batch save: VF 3"
+	left=$(ls -A "$D/batch")
+	[ -z "$left" ] && pass "$p kill -9 in a batch save: no file, no temporary file" ||
+		fail "$p kill -9 in a batch save: no file, no temporary file" "$left"
+	run "$P" recover /dev/nvme0
+	expect_rc 1 "$p recover leaves the unknown VF unresolved"
+	expect_out "SAVE_DATA was in flight when its process died" "$p recover says what was in flight"
+	run "$P" resume /dev/nvme0 --vf=1
+	run "$P" recover /dev/nvme0
+	expect_rc 0 "$p a command that succeeds settles an unknown VF"
+	rm -rf "$D/batch"
+
+	for s in "suspend:0xc8" "resume:0xcc"; do
+		cmd=${s%%:*} opc=${s#*:}
+		for phase in inflight applied; do
+			key=$([ $phase = inflight ] && echo latency || echo completion_delay)
+			emu_two_pfs "$key.$opc = 1500000"
+			[ "$cmd" = resume ] && LD_PRELOAD=$EMU_SO $P suspend /dev/nvme0 --vf=4 > /dev/null
+			start_killed 0.6 "$P" "$cmd" /dev/nvme0 --vf=4
+			expect_status_truth nvme0 4 /dev/nvme0 yes "$p kill -9 during $cmd ($phase): status"
+			[ "$(rec_state /dev/nvme0 4)" = unknown ] && pass "$p kill -9 during $cmd ($phase): unknown" ||
+				fail "$p kill -9 during $cmd ($phase): unknown" "$(rec_state /dev/nvme0 4)"
+			t=$(truth nvme0 4)
+			run "$P" recover /dev/nvme0 --vf=4 --confirm="$t"
+			expect_rc 0 "$p kill -9 during $cmd ($phase): --confirm=$t settles it"
+			[ "$(rec_state /dev/nvme0 4)" = "$t" ] && pass "$p kill -9 during $cmd ($phase): recorded $t" ||
+				fail "$p kill -9 during $cmd ($phase): recorded $t" "$(rec_state /dev/nvme0 4)"
+		done
+	done
+	run "$P" recover /dev/nvme0 --vf=4 --confirm=running
+	expect_rc 1 "$p --confirm of a known state is refused"
+	expect_out "settles only an unknown state" "$p --confirm says why"
+
+	emu_two_pfs "completion_delay.0xd2 = 1500000"
+	LD_PRELOAD=$EMU_SO $P suspend /dev/nvme0 --vf=1 > /dev/null
+	start_killed 0.6 "$P" save /dev/nvme0 --vf=1 -o "$D/single"
+	left=$(ls -A "$D")
+	[ -z "$left" ] && pass "$p kill -9 during save: no file, no temporary file" ||
+		fail "$p kill -9 during save: no file, no temporary file" "$left"
+	[ "$(rec_state /dev/nvme0 1)" = unknown ] && pass "$p kill -9 during save: unknown" ||
+		fail "$p kill -9 during save: unknown" "$(rec_state /dev/nvme0 1)"
+
+	# --- signals at every step of migrate ------------------------------------------------
+	i=0
+	for s in "dst-suspend:0xc8:2" "src-suspend:0xc8:1" "src-query:0xc4:1" "src-save:0xd2:1" \
+		 "dst-load:0xd5:2" "dst-resume:0xcc:2" "dst-resume:0xcc:2" "dst-resume:0xcc:2"; do
+		IFS=: read -r step opc pf <<< "$s"
+		sigs=(INT TERM HUP)
+		sig=${sigs[$((i % 3))]}
+		codes=(130 143 129)
+		code=${codes[$((i % 3))]}
+		i=$((i + 1))
+		cfg="latency.$opc = 800000"
+		if [ "$pf" = 1 ]; then emu_two_pfs "$cfg" ""; else emu_two_pfs "" "$cfg"; fi
+		LD_PRELOAD=$EMU_SO $P migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --output-format=json \
+			> "$T/out" 2> "$T/err" &
+		pid=$!
+		sleep 0.4
+		kill -$sig $pid
+		RC=0
+		wait $pid || RC=$?
+		OUT=$(cat "$T/out") ERR=$(cat "$T/err")
+		l="$p SIG$sig during $step"
+		if [ "$step" = dst-resume ]; then
+			expect_rc 0 "$l: the migration completed: exit 0"
+			expect_json 'j["success"] is True and "error" not in j' "$l: JSON success"
+			expect_json 'any("the migration completed" in n for n in j["notes"])' \
+				"$l: says the signal came late"
+			expect_state nvme1 1 running "$l: the destination runs"
+			expect_state nvme0 1 saved "$l: the source is not resumed"
+			left=$(ls -A "$TMPDIR")
+			[ -z "$left" ] && pass "$l: the safety copy is removed" ||
+				fail "$l: the safety copy is removed" "$left"
+		else
+			expect_rc $code "$l: exit $code"
+			[ "$(running_copies)" = 1 ] && expect_state nvme0 1 running "$l: the source runs again"
+			if [ "$step" = dst-suspend ]; then
+				expect_json 'j["rollback"]["sent"] is False' "$l: a source never suspended is not resumed"
+			fi
+		fi
+		run "$P" recover
+		expect_rc 0 "$l: nothing left to recover"
+	done
+
+	# --- a full file system, a failing directory fsync ------------------------------------
+	emu_two_pfs
+	mkdir -p "$T/small"
+	if mount -t tmpfs -o size=16k tmpfs "$T/small" 2> /dev/null; then
+		dd if=/dev/zero of="$T/small/filler" bs=1k count=64 2> /dev/null
+		run "$P" suspend /dev/nvme0 --vf=1
+		clear_trace
+		run "$P" save /dev/nvme0 --vf=1 -o "$T/small/blob"
+		expect_rc 1 "$p save onto a full tmpfs fails"
+		expect_err "No space left on device" "$p full tmpfs: says why"
+		expect_err "SAVE_DATA was not sent, the VF is unchanged" "$p full tmpfs: the VF is unchanged"
+		expect_sent "06 06 c4" "$p full tmpfs: ENOSPC before SAVE_DATA"
+		expect_state nvme0 1 suspended "$p full tmpfs: the VF is still suspended"
+		[ ! -e "$T/small/blob" ] && pass "$p full tmpfs: no file" || fail "$p full tmpfs: no file" "blob exists"
+		run "$P" resume /dev/nvme0 --vf=1
+		clear_trace
+		run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --keep="$T/small/keep"
+		expect_rc 1 "$p migrate with no room for its copy fails"
+		expect_err "SAVE_DATA was not sent" "$p migrate: no room, before SAVE_DATA"
+		expect_sent "06 06 06 06 c8 c8 c4 cc" "$p migrate: no SAVE_DATA, source resumed"
+		[ "$(running_copies)" = 1 ] && expect_state nvme0 1 running "$p migrate: source running"
+		umount "$T/small"
+	else
+		fail "$p full tmpfs" "cannot mount a tmpfs (run as root)"
+	fi
+	emu_two_pfs
+	run "$P" suspend /dev/nvme0 --vf=1
+	RC=0
+	INTEL_LM_FSFAULT=dirsync:EIO INTEL_LM_FSFAULT_DIR=$D LD_PRELOAD="$EMU_SO:$FSFAULT_SO" \
+		$P save /dev/nvme0 --vf=1 -o "$D/dsync" > "$T/out" 2> "$T/err" || RC=$?
+	ERR=$(cat "$T/err")
+	expect_rc 1 "$p failing directory fsync: save fails"
+	expect_err "the state is in $D/dsync, but its directory could not be synced" \
+		"$p failing directory fsync: says the file is there but not durable"
+	run "$P" inspect "$D/dsync"
+	expect_rc 0 "$p failing directory fsync: the file is whole"
+	run "$P" status /dev/nvme0 --vf=1 --output-format=json
+	expect_json "j['vfs'][0]['state'] == 'saved' and j['vfs'][0]['state_file'] == '$D/dsync'" \
+		"$p failing directory fsync: the record names the file"
+	rm -f "$D/dsync"
+
+	# --- hostile record contents and directories ---------------------------------------------
+	emu_two_pfs
+	run "$P" suspend /dev/nvme0 --vf=1
+	run "$P" resume /dev/nvme0 --vf=1
+	f=$INTEL_LM_STATE_DIR/pci-0000:3b:00.0-vf1.rec
+	# The newest entry torn: the one before it stands.
+	python3 - "$f" <<'PY'
+import sys
+f = sys.argv[1]
+d = bytearray(open(f, "rb").read())
+slots = [d[0:8192], d[8192:]]
+seqs = [int(s[8:24], 16) for s in slots]
+newest = seqs.index(max(seqs))
+d[newest * 8192 + 100] ^= 0xff
+open(f, "wb").write(d)
+PY
+	# The entry before the last one is RESUME's intent: with its outcome lost, unknown.
+	run "$P" status /dev/nvme0 --vf=1 --output-format=json
+	expect_json 'j["vfs"][0]["state"] == "unknown" and j["vfs"][0]["pending"] == "RESUME" and j["vfs"][0]["recorded"]' \
+		"$p a torn newest entry: the previous one stands"
+	python3 -c 'import sys; f=sys.argv[1]; d=bytearray(open(f,"rb").read()); d[100]=(d[100]+1)%256; d[8292]=(d[8292]+1)%256; open(f,"wb").write(d)' "$f"
+	run "$P" status /dev/nvme0 --vf=1 --output-format=json
+	expect_json 'j["vfs"][0]["state"] == "unknown" and j["vfs"][0]["record_error"] == "EBADMSG"' \
+		"$p a corrupt record is not trusted: unknown"
+	run "$P" recover /dev/nvme0
+	expect_rc 1 "$p a corrupt record: recover leaves it unresolved"
+	expect_out "torn or corrupt" "$p a corrupt record: says so"
+	run "$P" suspend /dev/nvme0 --vf=1
+	expect_rc 0 "$p a command on a VF with a corrupt record works"
+	[ "$(rec_state /dev/nvme0 1)" = suspended ] && pass "$p and its outcome replaces the corrupt entry" ||
+		fail "$p and its outcome replaces the corrupt entry" "$(rec_state /dev/nvme0 1)"
+	truncate -s 100 "$f"
+	run "$P" status /dev/nvme0 --vf=1 --output-format=json
+	expect_json 'j["vfs"][0]["state"] == "unknown"' "$p a truncated record is not trusted"
+	rm -f "$f"
+	ln -s /etc/passwd "$f"
+	clear_trace
+	run "$P" suspend /dev/nvme0 --vf=1
+	expect_rc 1 "$p a symlinked record file is refused"
+	expect_err "cannot open the VF's record $f" "$p a symlinked record: names the path"
+	expect_sent "06 06" "$p a symlinked record: no vendor command sent"
+	rm -f "$f"
+	for bad in "chmod 0777" "chown 65534" "symlink"; do
+		rm -rf "$INTEL_LM_STATE_DIR" "$T/real-state"
+		case $bad in
+		symlink) mkdir -m 0700 "$T/real-state"; ln -s "$T/real-state" "$INTEL_LM_STATE_DIR" ;;
+		*) mkdir -m 0700 "$INTEL_LM_STATE_DIR"; $bad "$INTEL_LM_STATE_DIR" ;;
+		esac
+		clear_trace
+		run "$P" suspend /dev/nvme0 --vf=1
+		expect_rc 1 "$p record directory ($bad): refused"
+		expect_err "the record directory $INTEL_LM_STATE_DIR is not trusted" "$p record directory ($bad): names the path"
+		expect_err "mode 0700" "$p record directory ($bad): says the fix"
+		expect_sent "" "$p record directory ($bad): nothing sent"
+		run "$P" status
+		expect_rc 1 "$p record directory ($bad): status refuses to trust it"
+	done
+	rm -rf "$INTEL_LM_STATE_DIR" "$T/real-state"
+	mkdir -p "$INTEL_LM_LOCK_DIR"
+	chmod 0777 "$INTEL_LM_LOCK_DIR"
+	clear_trace
+	run "$P" suspend /dev/nvme0 --vf=1
+	expect_rc 1 "$p a lock directory others can write: refused"
+	expect_err "the lock directory $INTEL_LM_LOCK_DIR is not trusted" "$p lock directory: names the path"
+	expect_sent "" "$p lock directory: nothing sent"
+	chmod 0700 "$INTEL_LM_LOCK_DIR"
+
+	# --- the device path, outputs, the report --------------------------------------------
+	mkfifo "$T/fifo"
+	RC=0
+	timeout 5 env LD_PRELOAD=$EMU_SO $P suspend "$T/fifo" --vf=1 > /dev/null 2> "$T/err" || RC=$?
+	[ "$RC" = 1 ] && pass "$p a FIFO as the device is refused without blocking" ||
+		fail "$p a FIFO as the device is refused without blocking" "exit $RC"
+	rm -f "$T/fifo"
+	run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --keep=-
+	expect_rc 2 "$p --keep=- is refused"
+	run "$P" suspend /dev/nvme0 --vf=2
+	run "$P" save /dev/nvme0 --vf=2 -o /dev/null --force
+	expect_rc 1 "$p --force does not replace a character device"
+	expect_err "not a regular file" "$p --force on a device: says why"
+	RC=0
+	LD_PRELOAD=$EMU_SO $P resume /dev/nvme0 --vf=2 > /dev/full 2> "$T/err" || RC=$?
+	ERR=$(cat "$T/err")
+	expect_rc 1 "$p a report that cannot be written: exit 1"
+	expect_err "cannot write the report" "$p a lost report: says so"
+	expect_state nvme0 2 running "$p a lost report: the command was done"
+	[ "$(rec_state /dev/nvme0 2)" = running ] && pass "$p a lost report: on record as done" ||
+		fail "$p a lost report: on record as done" "$(rec_state /dev/nvme0 2)"
+	RC=0
+	LD_PRELOAD=$EMU_SO $P suspend /dev/nvme0 --vf=2 --output-format=json >&- 2> "$T/err" || RC=$?
+	expect_rc 1 "$p closed standard output: exit 1"
+	expect_state nvme0 2 suspended "$p closed standard output: the command was done"
+done
+
+e2e_finish
