@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The effect table and the durable record: states after every command and effect, entries
+ * written and read back, torn and corrupt slots, untrusted files and directories, and a
+ * record that never grows.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libintel-lm.h>
+
+#include "unit.h"
+
+const char unit_name[] = "unit-record";
+
+static char dir[] = "/tmp/intel-lm-record-XXXXXX";
+static const struct intel_lm_pf_id pf = { .key = "pci-0000:3b:00.0", .pci = "0000:3b:00.0" };
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static void setup(void)
+{
+	strcpy(dir, "/tmp/intel-lm-record-XXXXXX");
+	if (!mkdtemp(dir))
+		abort();
+}
+
+static void teardown(void)
+{
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+START_TEST(effect_of_returns)
+{
+	ck_assert_int_eq(intel_lm_effect_of(0), INTEL_LM_EFFECT_DONE);
+	ck_assert_int_eq(intel_lm_effect_of(0x400c), INTEL_LM_EFFECT_NONE);
+	ck_assert_int_eq(intel_lm_effect_of(0x4002), INTEL_LM_EFFECT_NONE);
+	ck_assert_int_eq(intel_lm_effect_of(-EINVAL), INTEL_LM_EFFECT_NONE);
+	ck_assert_int_eq(intel_lm_effect_of(-EACCES), INTEL_LM_EFFECT_NONE);
+	ck_assert_int_eq(intel_lm_effect_of(-ECANCELED), INTEL_LM_EFFECT_NONE);
+	ck_assert_int_eq(intel_lm_effect_of(-EINTR), INTEL_LM_EFFECT_UNKNOWN);
+	ck_assert_int_eq(intel_lm_effect_of(-ETIMEDOUT), INTEL_LM_EFFECT_UNKNOWN);
+	ck_assert_int_eq(intel_lm_effect_of(-EIO), INTEL_LM_EFFECT_UNKNOWN);
+	ck_assert_int_eq(intel_lm_effect_of(-ENODEV), INTEL_LM_EFFECT_UNKNOWN);
+	ck_assert_str_eq(intel_lm_effect_name(INTEL_LM_EFFECT_UNKNOWN), "unknown");
+}
+END_TEST
+
+START_TEST(state_table)
+{
+	static const struct {
+		enum intel_lm_vf_state prev;
+		uint8_t opc;
+		enum intel_lm_effect eff;
+		enum intel_lm_vf_state want;
+	} t[] = {
+		{ INTEL_LM_VF_RUNNING, INTEL_LM_OPC_SUSPEND, INTEL_LM_EFFECT_DONE, INTEL_LM_VF_SUSPENDED },
+		{ INTEL_LM_VF_RUNNING, INTEL_LM_OPC_SUSPEND, INTEL_LM_EFFECT_NONE, INTEL_LM_VF_RUNNING },
+		{ INTEL_LM_VF_RUNNING, INTEL_LM_OPC_SUSPEND, INTEL_LM_EFFECT_UNKNOWN, INTEL_LM_VF_UNKNOWN },
+		{ INTEL_LM_VF_SAVED, INTEL_LM_OPC_SUSPEND, INTEL_LM_EFFECT_DONE, INTEL_LM_VF_SAVED },
+		{ INTEL_LM_VF_LOADED, INTEL_LM_OPC_SUSPEND, INTEL_LM_EFFECT_DONE, INTEL_LM_VF_LOADED },
+		{ INTEL_LM_VF_UNKNOWN, INTEL_LM_OPC_SUSPEND, INTEL_LM_EFFECT_DONE, INTEL_LM_VF_SUSPENDED },
+		{ INTEL_LM_VF_SAVED, INTEL_LM_OPC_RESUME, INTEL_LM_EFFECT_DONE, INTEL_LM_VF_RUNNING },
+		{ INTEL_LM_VF_UNKNOWN, INTEL_LM_OPC_RESUME, INTEL_LM_EFFECT_NONE, INTEL_LM_VF_UNKNOWN },
+		{ INTEL_LM_VF_SUSPENDED, INTEL_LM_OPC_SAVE_DATA, INTEL_LM_EFFECT_DONE, INTEL_LM_VF_SAVED },
+		{ INTEL_LM_VF_SUSPENDED, INTEL_LM_OPC_SAVE_DATA, INTEL_LM_EFFECT_UNKNOWN, INTEL_LM_VF_UNKNOWN },
+		{ INTEL_LM_VF_SUSPENDED, INTEL_LM_OPC_LOAD_DATA, INTEL_LM_EFFECT_DONE, INTEL_LM_VF_LOADED },
+		{ INTEL_LM_VF_SUSPENDED, INTEL_LM_OPC_LOAD_DATA, INTEL_LM_EFFECT_NONE, INTEL_LM_VF_SUSPENDED },
+		{ INTEL_LM_VF_SUSPENDED, INTEL_LM_OPC_QUERY_DATA_SIZE, INTEL_LM_EFFECT_UNKNOWN, INTEL_LM_VF_SUSPENDED },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		ck_assert_msg(intel_lm_state_after(t[i].prev, t[i].opc, t[i].eff) == t[i].want,
+			      "row %zu: %s after 0x%02x (%s) is %s", i,
+			      intel_lm_vf_state_name(t[i].prev), t[i].opc,
+			      intel_lm_effect_name(t[i].eff),
+			      intel_lm_vf_state_name(intel_lm_state_after(t[i].prev, t[i].opc,
+									   t[i].eff)));
+	ck_assert_int_eq(intel_lm_vf_state_parse("saved"), INTEL_LM_VF_SAVED);
+	ck_assert_int_eq(intel_lm_vf_state_parse("unchanged"), INTEL_LM_VF_STATES);
+}
+END_TEST
+
+static void open_rec(struct intel_lm_record *rec, uint16_t vf)
+{
+	ck_assert_int_eq(intel_lm_record_open(dir, &pf, vf, rec), 0);
+}
+
+START_TEST(intent_outcome_round_trip)
+{
+	struct intel_lm_record rec;
+	struct intel_lm_rec_entry e;
+
+	open_rec(&rec, 3);
+	ck_assert(!rec.existed);
+	ck_assert_int_eq(rec.entry.state, INTEL_LM_VF_RUNNING);
+	snprintf(rec.entry.device, sizeof(rec.entry.device), "/dev/nvme0");
+	snprintf(rec.entry.state_file, sizeof(rec.entry.state_file), "/a b/%%c\nd");
+	ck_assert_int_eq(intel_lm_record_begin(&rec, INTEL_LM_OPC_SUSPEND), 0);
+	ck_assert_int_eq(intel_lm_record_read(rec.path, &e), 0);
+	ck_assert_int_eq(e.pending, INTEL_LM_OPC_SUSPEND);
+	ck_assert_int_eq(e.state, INTEL_LM_VF_RUNNING);
+	ck_assert_int_eq(e.vf, 3);
+	ck_assert_str_eq(e.state_file, "/a b/%c\nd");
+	ck_assert_int_eq(e.pid, getpid());
+	ck_assert_int_eq(intel_lm_record_end(&rec, INTEL_LM_OPC_SUSPEND, 0, 0), 0);
+	ck_assert_int_eq(intel_lm_record_read(rec.path, &e), 0);
+	ck_assert_int_eq(e.pending, 0);
+	ck_assert_int_eq(e.state, INTEL_LM_VF_SUSPENDED);
+	ck_assert_int_eq(e.seq, 2);
+	ck_assert_str_eq(e.pf.key, pf.key);
+	ck_assert_str_eq(e.device, "/dev/nvme0");
+	ck_assert_int_eq(intel_lm_record_end(&rec, INTEL_LM_OPC_RESUME, -EINTR, 0), 0);
+	ck_assert_int_eq(intel_lm_record_read(rec.path, &e), 0);
+	ck_assert_int_eq(e.state, INTEL_LM_VF_UNKNOWN);
+	ck_assert_int_eq(e.last_ret, -EINTR);
+	intel_lm_record_close(&rec);
+}
+END_TEST
+
+/* A writer that finds a command pending: its process died with it in flight. */
+START_TEST(pending_on_open_is_unknown)
+{
+	struct intel_lm_record rec;
+
+	open_rec(&rec, 1);
+	ck_assert_int_eq(intel_lm_record_begin(&rec, INTEL_LM_OPC_SAVE_DATA), 0);
+	intel_lm_record_close(&rec);
+	open_rec(&rec, 1);
+	ck_assert(rec.existed);
+	ck_assert_int_eq(rec.entry.state, INTEL_LM_VF_UNKNOWN);
+	ck_assert_int_eq(rec.entry.last_opcode, INTEL_LM_OPC_SAVE_DATA);
+	intel_lm_record_close(&rec);
+}
+END_TEST
+
+static void flip(const char *path, off_t at)
+{
+	int fd = open(path, O_RDWR);
+	unsigned char c;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &c, 1, at), 1);
+	c ^= 0x5a;
+	ck_assert_int_eq(pwrite(fd, &c, 1, at), 1);
+	close(fd);
+}
+
+START_TEST(torn_and_corrupt)
+{
+	struct intel_lm_record rec;
+	struct intel_lm_rec_entry e;
+
+	open_rec(&rec, 2);
+	ck_assert_int_eq(intel_lm_record_end(&rec, INTEL_LM_OPC_SUSPEND, 0, 0), 0);	/* seq 1 */
+	ck_assert_int_eq(intel_lm_record_end(&rec, INTEL_LM_OPC_SAVE_DATA, 0, 0), 0);	/* seq 2 */
+	intel_lm_record_close(&rec);
+	/* Entry 2 is in slot 0: torn, so entry 1 (suspended) stands. */
+	flip(rec.path, 200);
+	ck_assert_int_eq(intel_lm_record_read(rec.path, &e), 0);
+	ck_assert_int_eq(e.seq, 1);
+	ck_assert_int_eq(e.state, INTEL_LM_VF_SUSPENDED);
+	/* Both torn: nothing is trusted. */
+	flip(rec.path, 8192 + 200);
+	ck_assert_int_eq(intel_lm_record_read(rec.path, &e), -EBADMSG);
+	ck_assert_int_eq(intel_lm_record_open(dir, &pf, 2, &rec), -EBADMSG);
+	ck_assert_int_eq(rec.entry.state, INTEL_LM_VF_UNKNOWN);
+	/* The next write replaces it. */
+	ck_assert_int_eq(intel_lm_record_end(&rec, INTEL_LM_OPC_RESUME, 0, 0), 0);
+	intel_lm_record_close(&rec);
+	ck_assert_int_eq(intel_lm_record_read(rec.path, &e), 0);
+	ck_assert_int_eq(e.state, INTEL_LM_VF_RUNNING);
+	/* A header that lies about its length, and a truncated file. */
+	flip(rec.path, 26);
+	flip(rec.path, 8192 + 26);
+	ck_assert_int_eq(intel_lm_record_read(rec.path, &e), -EBADMSG);
+	ck_assert_int_eq(truncate(rec.path, 100), 0);
+	ck_assert_int_eq(intel_lm_record_read(rec.path, &e), -EBADMSG);
+}
+END_TEST
+
+START_TEST(never_grows)
+{
+	struct intel_lm_record rec;
+	struct stat st;
+	int i;
+
+	open_rec(&rec, 4);
+	for (i = 0; i < 500; i++)
+		ck_assert_int_eq(intel_lm_record_end(&rec, i % 2 ? INTEL_LM_OPC_RESUME :
+						     INTEL_LM_OPC_SUSPEND, 0, 0), 0);
+	ck_assert_int_eq(fstat(rec.fd, &st), 0);
+	ck_assert_int_eq(st.st_size, 16384);
+	intel_lm_record_close(&rec);
+}
+END_TEST
+
+START_TEST(untrusted_files_and_dirs)
+{
+	struct intel_lm_record rec;
+	struct intel_lm_rec_entry e;
+	enum intel_lm_dir_problem why;
+	char path[PATH_MAX], sub[PATH_MAX];
+
+	ck_assert_int_eq(intel_lm_record_path(dir, pf.key, 5, path, sizeof(path)), 0);
+	ck_assert_int_eq(symlink("/etc/passwd", path), 0);
+	ck_assert_int_eq(intel_lm_record_open(dir, &pf, 5, &rec), -ELOOP);
+	ck_assert_int_eq(intel_lm_record_read(path, &e), -ELOOP);
+	unlink(path);
+	ck_assert_int_eq(close(open(path, O_CREAT | O_WRONLY, 0666)), 0);
+	ck_assert_int_eq(chmod(path, 0666), 0);
+	ck_assert_int_eq(intel_lm_record_open(dir, &pf, 5, &rec), -EPERM);
+	unlink(path);
+
+	ck_assert_int_eq(intel_lm_own_dir(dir, false, &why), 0);
+	snprintf(sub, sizeof(sub), "%s/new/state", dir);
+	ck_assert_int_eq(intel_lm_own_dir(sub, false, &why), -ENOENT);
+	ck_assert_int_eq(intel_lm_own_dir(sub, true, &why), 0);
+	ck_assert_int_eq(chmod(sub, 0777), 0);
+	ck_assert_int_eq(intel_lm_own_dir(sub, false, &why), -EPERM);
+	ck_assert_int_eq(why, INTEL_LM_DIR_WRITABLE);
+	snprintf(path, sizeof(path), "%s/link", dir);
+	ck_assert_int_eq(symlink(sub, path), 0);
+	ck_assert_int_eq(intel_lm_own_dir(path, false, &why), -ELOOP);
+	ck_assert_int_eq(why, INTEL_LM_DIR_SYMLINK);
+	if (geteuid() == 0) {
+		ck_assert_int_eq(chmod(sub, 0700), 0);
+		ck_assert_int_eq(chown(sub, 65534, 65534), 0);
+		ck_assert_int_eq(intel_lm_own_dir(sub, false, &why), -EPERM);
+		ck_assert_int_eq(why, INTEL_LM_DIR_FOREIGN);
+	}
+}
+END_TEST
+
+START_TEST(list_and_names)
+{
+	struct intel_lm_record rec;
+	struct intel_lm_pf_id odd = { .key = "sn-a/b c-cntlid-1" };
+	char **paths;
+	size_t n;
+
+	open_rec(&rec, 7);
+	intel_lm_record_close(&rec);
+	ck_assert_int_eq(intel_lm_record_open(dir, &odd, 1, &rec), 0);
+	ck_assert_ptr_nonnull(strstr(rec.path, "/sn-a_b_c-cntlid-1-vf1.rec"));
+	intel_lm_record_close(&rec);
+	ck_assert_int_eq(intel_lm_record_list(dir, &paths, &n), 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_ptr_nonnull(strstr(paths[0], "pci-0000:3b:00.0-vf7.rec"));
+	intel_lm_record_list_free(paths, n);
+	ck_assert_int_eq(intel_lm_record_list("/nonexistent/intel-lm", &paths, &n), 0);
+	ck_assert_int_eq(n, 0);
+}
+END_TEST
+
+Suite *unit_suite(void)
+{
+	Suite *s = suite_create(unit_name);
+	TCase *tc = tcase_create("effect");
+
+	tcase_add_test(tc, effect_of_returns);
+	tcase_add_test(tc, state_table);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("record");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, intent_outcome_round_trip);
+	tcase_add_test(tc, pending_on_open_is_unknown);
+	tcase_add_test(tc, torn_and_corrupt);
+	tcase_add_test(tc, never_grows);
+	tcase_add_test(tc, untrusted_files_and_dirs);
+	tcase_add_test(tc, list_and_names);
+	suite_add_tcase(s, tc);
+	return s;
+}
