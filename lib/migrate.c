@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -14,6 +16,8 @@
 
 #include <intel-lm/blob.h>
 #include <intel-lm/migrate.h>
+
+#include "private.h"
 
 static uint64_t mono_ns(void)
 {
@@ -96,39 +100,93 @@ static void record_join(struct intel_lm_migration *m)
 }
 
 /*
- * Send one state-changing command with its intent and outcome on record. @next: a command
- * sent right after on the same VF, whose intent goes with this outcome. A command whose
- * intent cannot be recorded is not sent (its errno, and no effect in @effect).
+ * With SAVE_DATA's outcome, the source's entry names the file @keep will write the state to:
+ * one write fewer in the downtime. A crash before the file is whole leaves no file there
+ * (it is linked into place only once durable), which status reports as missing.
  */
-static int recorded(struct intel_lm_migration *m, enum intel_lm_mig_step step, uint8_t next,
-		    bool intent_written, int (*send)(struct intel_lm_migration *m, void *state),
-		    void *state, enum intel_lm_effect *effect)
+static void record_state_file(struct intel_lm_migration *m, struct intel_lm_record *rec,
+			      const void *state)
+{
+	struct intel_lm_rec_entry *e = &rec->entry;
+
+	if (!m->keep_path)
+		return;
+	snprintf(e->state_file, sizeof(e->state_file), "%s", m->keep_path);
+	e->state_size = m->size;
+	e->state_crc = (uint32_t)crc32(0L, state, m->size);
+	e->state_file_temporary = m->keep_temporary;
+}
+
+/* How a step's command goes on record. */
+enum rec_how {
+	REC_INTENT	= 1 << 0,	/* write its intent first (else an earlier write made it) */
+	REC_OUTCOME	= 1 << 1,	/* write its outcome after (a failure is always written) */
+};
+
+/*
+ * Send one state-changing command with its intent and outcome on record. @then: a command
+ * that follows on the same VF without another write, whose intent goes with this one's. A
+ * command whose intent cannot be recorded is not sent (its errno, and no effect in @effect).
+ * @sent_ns and @done_ns: when it was sent and when it completed.
+ *
+ * Every write is an fdatasync, and the first after the device was busy costs the most: in the
+ * downtime, the writes are gathered next to the state's own durable write.
+ */
+static int recorded(struct intel_lm_migration *m, enum intel_lm_mig_step step, uint8_t then,
+		    unsigned int how, int (*send)(struct intel_lm_migration *m, void *state),
+		    void *state, enum intel_lm_effect *effect, uint64_t *sent_ns,
+		    uint64_t *done_ns)
 {
 	struct intel_lm_record *rec = m->src_rec ? step_rec(m, step) : NULL;
 	uint8_t opc = step == INTEL_LM_MIG_STEPS ? INTEL_LM_OPC_RESUME :
 		      intel_lm_mig_step_opcode(step);
-	int ret, err;
+	int ret, err = 0;
 
 	if (rec) {
 		rec->entry.step = (int)step;
-		if (!intent_written) {
-			err = intel_lm_record_begin(rec, opc);
-			if (err) {
-				if (!m->record_ret)
-					m->record_ret = err;
-				*effect = INTEL_LM_EFFECT_NONE;
-				return err;
-			}
+		if (how & REC_INTENT)
+			err = intel_lm_record_begin_then(rec, opc, then);
+		if (err) {
+			if (!m->record_ret)
+				m->record_ret = err;
+			*effect = INTEL_LM_EFFECT_NONE;
+			*sent_ns = *done_ns = mono_ns();
+			return err;
 		}
 	}
+	*sent_ns = mono_ns();
 	ret = send(m, state);
+	*done_ns = mono_ns();
 	*effect = intel_lm_effect_of(ret);
-	if (rec) {
-		err = intel_lm_record_end(rec, opc, ret, ret ? 0 : next);
+	if (!rec)
+		return ret;
+	intel_lm_record_apply(rec, opc, ret);
+	if (opc == INTEL_LM_OPC_SAVE_DATA && !ret)
+		record_state_file(m, rec, state);
+	if ((how & REC_OUTCOME) || ret) {
+		err = intel_lm_record_write(rec);
 		if (err && !m->record_ret)
 			m->record_ret = err;
 	}
 	return ret;
+}
+
+/* record_flush() on a thread of its own: 0, or the write's negative errno as the result. */
+static void *flush_thread(void *rec)
+{
+	return (void *)(intptr_t)intel_lm_record_write(rec);
+}
+
+/* Write an entry whose outcome was only applied in memory. */
+static void record_flush(struct intel_lm_migration *m, struct intel_lm_record *rec)
+{
+	int err;
+
+	if (!rec)
+		return;
+	err = intel_lm_record_write(rec);
+	if (err && !m->record_ret)
+		m->record_ret = err;
 }
 
 static int send_dst_suspend(struct intel_lm_migration *m, void *state)
@@ -165,25 +223,6 @@ static int send_src_resume(struct intel_lm_migration *m, void *state)
 	return intel_lm_resume(m->src_fd, m->src_vf, m->src_opts);
 }
 
-/* After the state was kept: the source's entry names the file that holds it. */
-static void record_kept(struct intel_lm_migration *m, const void *state)
-{
-	struct intel_lm_rec_entry *e;
-	int err;
-
-	if (!m->src_rec || !m->keep_path)
-		return;
-	e = &m->src_rec->entry;
-	e->step = INTEL_LM_MIG_KEEP;
-	snprintf(e->state_file, sizeof(e->state_file), "%s", m->keep_path);
-	e->state_size = m->size;
-	e->state_crc = (uint32_t)crc32(0L, state, m->size);
-	e->state_file_temporary = m->keep_temporary;
-	err = intel_lm_record_write(m->src_rec);
-	if (err && !m->record_ret)
-		m->record_ret = err;
-}
-
 /* The migration is over: both entries say so (an open one is for recover). */
 static void record_close_op(struct intel_lm_migration *m, bool keep_open)
 {
@@ -213,6 +252,10 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 	enum intel_lm_effect src_suspend = INTEL_LM_EFFECT_NONE;
 	enum intel_lm_effect dst_resume = INTEL_LM_EFFECT_NONE;
 	enum intel_lm_effect eff = INTEL_LM_EFFECT_NONE, rb_eff;
+	uint64_t sent = 0, done = 0;
+	pthread_t flusher;
+	bool flushing;
+	void *flush_ret;
 	enum intel_lm_mig_step step;
 	uint64_t start, t0 = 0;
 	bool load_ok = false;
@@ -242,14 +285,19 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 		}
 		start = mono_ns();
 		eff = INTEL_LM_EFFECT_NONE;
-		if (step == INTEL_LM_MIG_SRC_SUSPEND)
-			t0 = start;
 		switch (step) {
 		case INTEL_LM_MIG_DST_SUSPEND:
-			ret = recorded(m, step, 0, false, send_dst_suspend, NULL, &eff);
+			ret = recorded(m, step, 0, REC_INTENT | REC_OUTCOME, send_dst_suspend, NULL,
+				       &eff, &sent, &done);
 			break;
 		case INTEL_LM_MIG_SRC_SUSPEND:
-			ret = recorded(m, step, 0, false, send_src_suspend, NULL, &eff);
+			/*
+			 * SAVE_DATA's intent goes with SUSPEND's, before the downtime; their
+			 * outcomes go with the state's durable write.
+			 */
+			ret = recorded(m, step, dry ? 0 : INTEL_LM_OPC_SAVE_DATA, REC_INTENT,
+				       send_src_suspend, NULL, &eff, &sent, &done);
+			t0 = sent;
 			src_suspend = eff;
 			break;
 		case INTEL_LM_MIG_SRC_QUERY:
@@ -263,27 +311,48 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 			if (dry)
 				break;
 			state = intel_lm_state_alloc(m->size);
-			ret = state ? recorded(m, step, 0, false, send_src_save, state, &eff) :
-				      -ENOMEM;
+			ret = state ? recorded(m, step, 0, 0, send_src_save, state, &eff, &sent,
+					       &done) : -ENOMEM;
 			break;
 		case INTEL_LM_MIG_KEEP:
-			if (!dry && m->keep)
+			if (dry)
+				break;
+			/*
+			 * The source's outcomes go on record while the state is written: two
+			 * fdatasyncs of different files overlap, and both are done before anything
+			 * reaches the destination.
+			 */
+			flushing = m->src_rec && !pthread_create(&flusher, NULL, flush_thread,
+								m->src_rec);
+			if (m->keep)
 				ret = m->keep(m->keep_priv, state, m->size);
-			if (!ret && !dry)
-				record_kept(m, state);
+			if (flushing) {
+				pthread_join(flusher, &flush_ret);
+				if (flush_ret && !m->record_ret)
+					m->record_ret = (int)(intptr_t)flush_ret;
+			} else {
+				record_flush(m, m->src_rec);
+			}
 			break;
 		case INTEL_LM_MIG_DST_LOAD:
 			if (dry)
 				break;
-			/* Its outcome and the RESUME's intent are one write: RESUME follows at once. */
-			ret = recorded(m, step, INTEL_LM_OPC_RESUME, false, send_dst_load, state,
-				       &eff);
+			/*
+			 * RESUME's intent goes with LOAD_DATA's, next to the state's durable write:
+			 * RESUME follows LOAD_DATA at once. A crash in between leaves the RESUME
+			 * unknown, which recover settles only with the operator's word.
+			 */
+			ret = recorded(m, step, INTEL_LM_OPC_RESUME, REC_INTENT, send_dst_load, state,
+				       &eff, &sent, &done);
 			load_ok = !ret;
 			break;
 		case INTEL_LM_MIG_DST_RESUME:
-			ret = recorded(m, step, 0, load_ok && m->src_rec, send_dst_resume, NULL,
-				       &eff);
+			ret = recorded(m, step, 0, (load_ok ? 0 : REC_INTENT) | REC_OUTCOME,
+				       send_dst_resume, NULL, &eff, &sent, &done);
 			dst_resume = eff;
+			/* The downtime ends when the destination runs, before its outcome's write. */
+			if (!ret)
+				m->downtime_ns = done - t0;
 			break;
 		case INTEL_LM_MIG_STEPS:
 			break;
@@ -306,8 +375,9 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 		} else if (src_suspend != INTEL_LM_EFFECT_NONE) {
 			/* Suspended, or maybe suspended (a timeout): run it again. */
 			m->rollback_sent = true;
-			m->rollback_ret = recorded(m, INTEL_LM_MIG_STEPS, 0, false,
-						   send_src_resume, NULL, &rb_eff);
+			m->rollback_ret = recorded(m, INTEL_LM_MIG_STEPS, 0,
+						   REC_INTENT | REC_OUTCOME, send_src_resume,
+						   NULL, &rb_eff, &sent, &done);
 			if (m->rollback_ret && rb_eff == INTEL_LM_EFFECT_NONE &&
 			    m->record_ret == m->rollback_ret) {
 				/* Its intent could not be recorded: the source matters more. */
@@ -316,7 +386,8 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 			m->src_resumed = m->rollback_ret == 0;
 		}
 	}
-	m->downtime_ns = t0 ? mono_ns() - t0 : 0;
+	if (ret)
+		m->downtime_ns = t0 ? mono_ns() - t0 : 0;
 	record_close_op(m, m->rollback_skipped || (m->rollback_sent && !m->src_resumed));
 	/*
 	 * A safety copy has done its job once the state runs again, in the destination or in

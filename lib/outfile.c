@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Output files that appear whole or not at all: a temporary file (mode 0600) in the target
- * directory, written, fsynced, renamed into place (without --force only where nothing is),
- * and the directory fsynced. Standard output ("-") is written as it comes.
+ * Output files that appear whole or not at all: an unnamed file (O_TMPFILE, mode 0600) in the
+ * target directory, its size reserved, written, fsynced, linked into place (without --force
+ * only where nothing is; with it over a regular file only), and the directory fsynced. Where
+ * the file system has no O_TMPFILE, a named temporary file renamed into place. Standard output
+ * ("-") is written as it comes.
  */
 #include <errno.h>
 #include <fcntl.h>

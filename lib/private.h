@@ -26,4 +26,19 @@ const char *intel_lm_sysfs_root(const char *sysfs);
 int intel_lm_identify_raw(int fd, uint8_t cns, uint16_t cntid, void *buf,
 			  const struct intel_lm_opts *opts);
 
+struct intel_lm_record;
+
+/*
+ * Put on record the intent of @opcode and of @then, a command that may follow it without
+ * another write (migrate: SAVE_DATA after SUSPEND, RESUME after LOAD_DATA). Returns as
+ * intel_lm_record_write().
+ */
+int intel_lm_record_begin_then(struct intel_lm_record *rec, uint8_t opcode, uint8_t then);
+
+/*
+ * A command's outcome in @rec->entry, not yet written: the state that follows, and what was
+ * to follow it (@pending_then) becomes pending after a success.
+ */
+void intel_lm_record_apply(struct intel_lm_record *rec, uint8_t opcode, int ret);
+
 #endif /* INTEL_LM_PRIVATE_H */

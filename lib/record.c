@@ -25,6 +25,8 @@
 #include <intel-lm/cmd.h>
 #include <intel-lm/record.h>
 
+#include "private.h"
+
 #define REC_MAGIC	"ILMREC1 "
 #define REC_SLOT	8192
 #define REC_FILE	(2 * REC_SLOT)
@@ -139,6 +141,7 @@ static int encode(const struct intel_lm_rec_entry *e, char *slot)
 	put_num(&b, "pid", e->pid);
 	put_str(&b, "cmdline", e->cmdline);
 	put_num(&b, "pending", e->pending);
+	put_num(&b, "pending_then", e->pending_then);
 	put_num(&b, "last_opcode", e->last_opcode);
 	put_num(&b, "last_ret", e->last_ret);
 	put_str(&b, "state_file", e->state_file);
@@ -273,6 +276,8 @@ static int decode_field(struct intel_lm_rec_entry *e, const char *k, size_t kn, 
 		ret = get_str(v, n, e->cmdline, sizeof(e->cmdline));
 	} else if (IS("pending")) {
 		NUM(pending, 0, 255);
+	} else if (IS("pending_then")) {
+		NUM(pending_then, 0, 255);
 	} else if (IS("last_opcode")) {
 		NUM(last_opcode, 0, 255);
 	} else if (IS("last_ret")) {
@@ -577,7 +582,7 @@ int intel_lm_record_open(const char *dir, const struct intel_lm_pf_id *pf, uint1
 	 */
 	if (e->pending) {
 		e->state = INTEL_LM_VF_UNKNOWN;
-		e->last_opcode = e->pending;
+		e->last_opcode = e->pending_then ? e->pending_then : e->pending;
 	}
 	/* What this process writes carries its own command line. */
 	self_cmdline(rec->self, sizeof(rec->self));
@@ -605,6 +610,8 @@ int intel_lm_record_write(struct intel_lm_record *rec)
 		return -ENOMEM;
 	e->seq++;
 	e->pid = (int32_t)getpid();
+	if (!e->since)
+		e->since = (int64_t)time(NULL);
 	snprintf(e->cmdline, sizeof(e->cmdline), "%s", rec->self);
 	len = encode(e, slot);
 	if (len < 0) {
@@ -635,26 +642,42 @@ static void set_state(struct intel_lm_rec_entry *e, enum intel_lm_vf_state s)
 
 int intel_lm_record_begin(struct intel_lm_record *rec, uint8_t opcode)
 {
+	return intel_lm_record_begin_then(rec, opcode, 0);
+}
+
+int intel_lm_record_begin_then(struct intel_lm_record *rec, uint8_t opcode, uint8_t then)
+{
 	rec->entry.pending = opcode;
+	rec->entry.pending_then = then;
 	return intel_lm_record_write(rec);
 }
 
-int intel_lm_record_end(struct intel_lm_record *rec, uint8_t opcode, int ret, uint8_t next)
+void intel_lm_record_apply(struct intel_lm_record *rec, uint8_t opcode, int ret)
 {
 	struct intel_lm_rec_entry *e = &rec->entry;
+	enum intel_lm_effect eff = intel_lm_effect_of(ret);
 
-	set_state(e, intel_lm_state_after(e->state, opcode, intel_lm_effect_of(ret)));
+	set_state(e, intel_lm_state_after(e->state, opcode, eff));
 	e->last_opcode = opcode;
 	e->last_ret = ret;
-	e->pending = next;
+	/* What was to follow without another write goes on pending only after a success. */
+	e->pending = ret ? 0 : e->pending_then;
+	e->pending_then = 0;
 	/* A new state of the VF makes an older saved-state file a thing of the past. */
-	if (intel_lm_effect_of(ret) != INTEL_LM_EFFECT_NONE && opcode != INTEL_LM_OPC_SAVE_DATA &&
+	if (eff != INTEL_LM_EFFECT_NONE && opcode != INTEL_LM_OPC_SAVE_DATA &&
 	    !(opcode == INTEL_LM_OPC_SUSPEND && e->state == INTEL_LM_VF_SAVED)) {
 		e->state_file[0] = '\0';
 		e->state_size = 0;
 		e->state_crc = 0;
 		e->state_file_temporary = false;
 	}
+}
+
+int intel_lm_record_end(struct intel_lm_record *rec, uint8_t opcode, int ret, uint8_t next)
+{
+	intel_lm_record_apply(rec, opcode, ret);
+	if (next)
+		rec->entry.pending = next;
 	return intel_lm_record_write(rec);
 }
 

@@ -73,6 +73,8 @@ enum intel_lm_role {
  * @cmdline:	its command line
  * @pending:	the opcode of a state-changing command in flight, or 0. Read back from a file,
  *		a pending command belongs to a process that died while it was in flight.
+ * @pending_then: a command that may follow @pending without another write (a migration's
+ *		SAVE_DATA after SUSPEND, RESUME after LOAD_DATA), or 0; it may have been sent too
  * @last_opcode: the last state-changing command sent, or 0
  * @last_ret:	what it returned (0, an NVMe status, or a negative errno)
  * @state_file:	the file that holds the VF's saved state, or ""
@@ -103,6 +105,7 @@ struct intel_lm_rec_entry {
 	int32_t pid;
 	char cmdline[256];
 	uint8_t pending;
+	uint8_t pending_then;
 	uint8_t last_opcode;
 	int32_t last_ret;
 	char state_file[INTEL_LM_REC_PATH_LEN];

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,7 +51,8 @@ struct opt_desc {
 static const struct opt_desc opt_descs[] = {
 	{ { "vf", required_argument, NULL, LOPT_VF }, OPT_VF, "N",
 	  "the VF index, 1-based (the VFN of the Secondary Controller List); query-size, "
-	  "suspend, resume, save and load also take lists and ranges (1,3,5-8) and all" },
+	  "suspend, resume, save, load, status and recover also take lists and ranges (1,3,5-8) "
+	  "and all" },
 	{ { "output-file", required_argument, NULL, 'o' }, OPT_OUTPUT_FILE, "FILE",
 	  "where to write the state; - for standard output" },
 	{ { "input-file", required_argument, NULL, 'i' }, OPT_INPUT_FILE, "FILE",
@@ -381,6 +383,8 @@ int intel_lm_cli_run(const char *prog, int argc, char **argv)
 	if (ret)
 		return ret < 0 ? EXIT_OK : ret;
 
+	/* A reader that went away is a failed write of the report, not a fatal signal. */
+	signal(SIGPIPE, SIG_IGN);
 	c.pr = c.fmt == FMT_JSON ? &print_json : &print_normal;
 	ret = c.cmd->run(&c);
 	err = c.pr->finish(&c, ret);

@@ -2,13 +2,15 @@
 /*
  * The files a command reads and writes. Input: a file, or standard input for "-".
  *
- * Output files and fatal signals: while a temporary output file exists, SIGINT, SIGTERM,
- * SIGHUP and SIGQUIT remove it before the signal ends the process, so nothing half-written is
- * ever left behind. SIGPIPE is ignored: a closed pipe is an EPIPE write error, reported like
- * any other.
+ * Output files and fatal signals: outside the commands that change a VF's state, SIGINT,
+ * SIGTERM, SIGHUP and SIGQUIT remove a named temporary output file (where the file system has
+ * no O_TMPFILE) before the signal ends the process, so nothing half-written is ever left
+ * behind. SIGPIPE is ignored: a closed pipe is an EPIPE write error, reported like any other.
  *
- * migrate and batches defer those signals instead: the handler only records the signal, and
- * the work stops at the next step boundary, rolls back what it must and reports.
+ * Commands that change a VF's state (single ones, batches, migrate, recover) defer those
+ * signals: the handler only records the signal; what was started (a command, the file that
+ * holds a saved state, its record) is finished, then the work stops at the next step
+ * boundary, rolls back what it must and reports.
  *
  * The handler can only reach what is global: one slot per concurrent job, set and cleared by
  * the job's thread, read by the handler with async-signal-safe calls only.

@@ -275,7 +275,7 @@ static void json_records(struct cli *c, const struct rec_view *v, size_t n, bool
 		if (recover)
 			add_str_or_null(o, "action", v[i].action);
 		add_str_or_null(o, "next", v[i].advice);
-		open += v[i].unresolved;
+		open += v[i].unresolved || v[i].in_progress;
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(root(c), "vfs", arr);

@@ -241,7 +241,7 @@ static void normal_records(struct cli *c, const struct rec_view *v, size_t n, bo
 			printf("           recover: %s\n", v[i].action);
 		if (v[i].advice[0])
 			printf("           next: %s\n", v[i].advice);
-		open += v[i].unresolved;
+		open += v[i].unresolved || v[i].in_progress;
 	}
 	if (recover)
 		printf("%s recover: %zu VF%s unresolved\n", c->prog, open, open == 1 ? "" : "s");

@@ -67,6 +67,14 @@ static void read_view(struct cli *c, struct rec_view *v)
 
 	v->read_err = intel_lm_record_read(v->path, &v->e);
 	if (!v->read_err) {
+		char want[sizeof(v->path)];
+
+		/* An entry is trusted only in its own file. */
+		intel_lm_record_path(state_dir(c), v->e.pf.key, v->e.vf, want, sizeof(want));
+		if (strcmp(strrchr(want, '/'), strrchr(v->path, '/')))
+			v->read_err = -EBADMSG;
+	}
+	if (!v->read_err) {
 		probe_lock(c, v);
 		/* Pending, and nobody at work on it: its process died with it in flight. */
 		if (v->e.pending && !v->in_progress)
@@ -171,7 +179,7 @@ static int collect_all(struct cli *c, struct views *vs)
 	return 0;
 }
 
-/* --vf without a device: keep the entries of the VFs it names. */
+/* --vf without a device: keep the entries of the VFs it names (of any PF). */
 static int filter_vfs(struct cli *c, struct views *vs)
 {
 	struct intel_lm_vf_list list = { 0 };
@@ -182,18 +190,15 @@ static int filter_vfs(struct cli *c, struct views *vs)
 
 	if (!c->vf_arg)
 		return 0;
-	list.vf = calloc(vs->n + 1, sizeof(*list.vf));
+	/* Any VF index may be named: those without a record are simply not shown. */
+	list.vf = calloc(INTEL_LM_VF_MAX, sizeof(*list.vf));
 	if (!list.vf)
 		return report(c, NULL, -1, c->cmd->name, -ENOMEM, "out of memory");
-	for (i = 0; i < vs->n; i++) {
-		for (j = 0; j < list.count && list.vf[j].vf != vs->v[i].e.vf; j++)
-			;
-		if (j == list.count && vs->v[i].e.vf)
-			list.vf[list.count++].vf = vs->v[i].e.vf;
-	}
+	for (list.count = 0; list.count < INTEL_LM_VF_MAX; list.count++)
+		list.vf[list.count].vf = (uint16_t)(list.count + 1);
 	ret = intel_lm_vf_select(c->vf_arg, &list, &sel, &n, &bad);
 	free(list.vf);
-	if (ret == -EINVAL) {
+	if (ret) {
 		free(sel);
 		return report(c, NULL, -1, "check --vf", ret, "--vf=%s is malformed\nuse VF indexes "
 			      "(1 to 65535), ranges (5-8), lists (1,3,5-8) or all", c->vf_arg);
@@ -201,7 +206,7 @@ static int filter_vfs(struct cli *c, struct views *vs)
 	for (i = 0; i < vs->n; i++) {
 		for (j = 0; j < n && sel[j] != vs->v[i].e.vf; j++)
 			;
-		if (j < n && !ret)
+		if (j < n)
 			vs->v[k++] = vs->v[i];
 	}
 	vs->n = k;
@@ -459,7 +464,7 @@ static bool confirming(const struct cli *c, const struct rec_view *v, const char
 
 /* Settle the migration @v belongs to; @v and its peer are marked resolved or not. */
 static void recover_migration(struct cli *c, struct views *vs, struct rec_view *v,
-			      const char *dev_key)
+			      const char *dev_key, struct views *extra)
 {
 	struct rec_view peer_store, *peer, *src, *dst;
 	char safety[INTEL_LM_REC_PATH_LEN] = "";
@@ -543,6 +548,11 @@ static void recover_migration(struct cli *c, struct views *vs, struct rec_view *
 			 "in the destination", intel_lm_vf_state_name(src->e.state));
 		break;
 	case RESUME_NOT_SENT:
+		/* The destination never ran: an unknown LOAD left it suspended either way. */
+		if (dst->e.state == INTEL_LM_VF_UNKNOWN &&
+		    (dst->e.pending == INTEL_LM_OPC_LOAD_DATA ||
+		     dst->e.last_opcode == INTEL_LM_OPC_LOAD_DATA))
+			dst->e.state = INTEL_LM_VF_SUSPENDED;
 		snprintf(dst->action + strlen(dst->action), sizeof(dst->action) -
 			 strlen(dst->action), "%sleft as it is (%s; the destination never ran): do "
 			 "not resume it into a guest", dst->action[0] ? "; " : "",
@@ -558,11 +568,7 @@ static void recover_migration(struct cli *c, struct views *vs, struct rec_view *
 				 src->e.device, src->e.vf);
 			goto out;
 		}
-		/* The destination never ran: an unknown LOAD left it suspended either way. */
-		if (dst->e.state == INTEL_LM_VF_UNKNOWN &&
-		    (dst->e.pending == INTEL_LM_OPC_LOAD_DATA ||
-		     dst->e.last_opcode == INTEL_LM_OPC_LOAD_DATA))
-			dst->e.state = INTEL_LM_VF_SUSPENDED;
+
 		if (src->e.state == INTEL_LM_VF_RUNNING && !src->e.pending) {
 			snprintf(src->action, sizeof(src->action), "running: nothing to roll back");
 		} else {
@@ -590,6 +596,13 @@ out:
 		release(&hd);
 	release(&hs);
 	v->in_progress = peer->in_progress = false;
+	/* The other VF was not among those named: it is reported too. */
+	if (peer == &peer_store && peer->action[0]) {
+		struct rec_view *x = views_add(extra);
+
+		if (x)
+			*x = peer_store;
+	}
 }
 
 /* Settle a single command's or a batch's entry. */
@@ -638,7 +651,7 @@ out:
 
 int cmd_recover(struct cli *c)
 {
-	struct views vs = { 0 };
+	struct views vs = { 0 }, extra = { 0 };
 	struct session s;
 	const char *key = "";
 	size_t i, open = 0;
@@ -660,6 +673,9 @@ int cmd_recover(struct cli *c)
 	}
 	if (ret)
 		goto out;
+	/* What recover sends and writes is finished once started, as every command does. */
+	if (!c->dry_run)
+		defer_signals();
 	/* The device's handle is not needed: each settlement opens what it sends to. */
 	for (i = 0; i < vs.n; i++) {
 		struct rec_view *v = &vs.v[i];
@@ -670,16 +686,23 @@ int cmd_recover(struct cli *c)
 		if (v->in_progress)
 			continue;
 		if (!v->read_err && v->e.op == INTEL_LM_OP_MIGRATE && v->e.op_open)
-			recover_migration(c, &vs, v, key);
+			recover_migration(c, &vs, v, key, &extra);
 		else if (v->unresolved || (v->read_err && v->read_err != -ENOENT) ||
 			 confirming(c, v, key))
 			recover_single(c, v, key);
+	}
+	for (i = 0; i < extra.n; i++) {
+		struct rec_view *x = views_add(&vs);
+
+		if (x)
+			*x = extra.v[i];
 	}
 	for (i = 0; i < vs.n; i++)
 		open += vs.v[i].unresolved || vs.v[i].in_progress;
 	c->pr->records(c, vs.v, vs.n, true);
 	ret = open ? EXIT_FAILED : EXIT_OK;
 out:
+	free(extra.v);
 	free(vs.v);
 	session_close(&s);
 	return ret;

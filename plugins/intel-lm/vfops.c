@@ -39,8 +39,9 @@ static void fail_cmd(struct cli *c, const struct session *s, struct vf_result *r
 	if (intel_lm_effect_of(ret) == INTEL_LM_EFFECT_UNKNOWN) {
 		r->state = intel_lm_vf_state_name(INTEL_LM_VF_UNKNOWN);
 		snprintf(r->hint, sizeof(r->hint), "do not repeat the command blindly: '%s status "
-			 "%s --vf=%u' shows what intel-lm knows, and '%s recover %s --vf=%u' what "
-			 "settles it", c->prog, s->dev.path, r->vf, c->prog, s->dev.path, r->vf);
+			 "%s --vf=%u' shows what intel-lm knows; once you checked the VF, '%s recover "
+			 "%s --vf=%u --confirm=running' (or suspended) settles it", c->prog,
+			 s->dev.path, r->vf, c->prog, s->dev.path, r->vf);
 	}
 }
 
@@ -158,7 +159,12 @@ static void record_saved_file(struct vf_result *r, const void *buf, bool ok)
 		return;
 	e = &r->rec->entry;
 	if (ok && strcmp(r->path, "-")) {
-		snprintf(e->state_file, sizeof(e->state_file), "%s", r->path);
+		char abs[PATH_MAX];
+
+		/* Absolute, so that status run anywhere finds it. */
+		if (!realpath(r->path, abs) || strlen(abs) >= sizeof(e->state_file))
+			snprintf(abs, sizeof(abs), "%s", r->path);
+		snprintf(e->state_file, sizeof(e->state_file), "%s", abs);
 		e->state_size = r->size;
 		e->state_crc = (uint32_t)crc32(0L, buf, r->size);
 		e->state_file_temporary = false;

@@ -119,8 +119,10 @@ for P in "${PROGS[@]}"; do
 	rm -f "$D/b2"
 
 	# --- SIGKILL during migrate, at every step ----------------------------------------
-	# step:opcode:PF:in-flight VF (src or dst)
-	for s in "dst-suspend:0xc8:2:dst" "src-suspend:0xc8:1:src" "src-query:0xc4:1:none" \
+	# step:opcode:PF:the VF with a command in flight (src or dst). The source's SUSPEND and
+	# SAVE_DATA intents are written together before the downtime, so the source may be
+	# unknown from its SUSPEND to the end of SAVE_DATA, QUERY_DATA_SIZE included.
+	for s in "dst-suspend:0xc8:2:dst" "src-suspend:0xc8:1:src" "src-query:0xc4:1:src" \
 		 "src-save:0xd2:1:src" "dst-load:0xd5:2:dst" "dst-resume:0xcc:2:dst"; do
 		IFS=: read -r step opc pf who <<< "$s"
 		for phase in inflight applied; do
