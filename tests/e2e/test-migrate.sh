@@ -184,39 +184,6 @@ fault = 0xd2 4 EIO"
 	expect_rc 0 "$p --wait=10 waits for the holder"
 	wait $holder
 	expect_state nvme0 1 running "$p the waiting resume ran after the suspend"
-
-	# host to host with the example script, ssh replaced by a local command
-	emu_two_pfs "" ""
-	cat > "$T/fake-ssh" <<'SH'
-#!/bin/bash
-# "ssh HOST COMMAND": run COMMAND here, as ssh would on HOST.
-shift
-exec bash -c "$*"
-SH
-	chmod +x "$T/fake-ssh"
-	RC=0
-	LD_PRELOAD=$EMU_SO INTEL_LM="$P" RSH="$T/fake-ssh" KEEP_DIR="$D/keep" \
-		"$(dirname "$0")/../../examples/migrate-pf-over-ssh.sh" /dev/nvme0 dsthost /dev/nvme1 1-2 \
-		> "$T/out" 2> "$T/err" || RC=$?
-	OUT=$(cat "$T/out") ERR=$(cat "$T/err")
-	expect_rc 0 "$p example script migrates VFs 1-2 over 'ssh'"
-	expect_out "2 of 2 VFs moved" "$p example script summary"
-	expect_state nvme1 2 running "$p example: destination VF 2 running"
-	"$EMU_CTL" dump nvme0 2 "$T/a"
-	"$EMU_CTL" dump nvme1 2 "$T/b"
-	cmp -s "$T/a" "$T/b" && pass "$p example moved the exact state" ||
-		fail "$p example moved the exact state" "differ"
-	emu_two_pfs "" "fault = 0xd5 1 0x4002"
-	RC=0
-	LD_PRELOAD=$EMU_SO INTEL_LM="$P" RSH="$T/fake-ssh" KEEP_DIR="$D/keep2" \
-		"$(dirname "$0")/../../examples/migrate-pf-over-ssh.sh" /dev/nvme0 dsthost /dev/nvme1 1 \
-		> "$T/out" 2> "$T/err" || RC=$?
-	ERR=$(cat "$T/err")
-	expect_rc 1 "$p example script fails when the remote load fails"
-	expect_err "VF 1: FAILED at remote load; the source VF was resumed" "$p example rolls back"
-	expect_state nvme0 1 running "$p example: source resumed"
-	[ -s "$D/keep2/vf1.blob" ] && pass "$p example keeps the state" ||
-		fail "$p example keeps the state" "missing"
 done
 
 e2e_finish
