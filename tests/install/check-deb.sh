@@ -5,7 +5,7 @@
 #
 #	tests/install/check-deb.sh SRC_DIR
 #
-# - debian/changelog's version is meson.build's, debian/libintel-lm1.symbols lists exactly
+# - debian/changelog's version is meson.build's, debian/libintel-lm2.symbols lists exactly
 #   lib/libintel-lm.map's symbols;
 # - `dpkg-buildpackage -us -uc -b` in a temporary copy of SRC_DIR (its git files, tracked and
 #   untracked but not ignored; every file without git) works, with the unit suite unless
@@ -14,7 +14,7 @@
 # - lintian on the .changes and the .dsc reports no error (its warnings are printed);
 # - `dpkg -c`: each package holds what it should and nothing of the others, no nvme executable;
 #   `dpkg -I`: the dependencies;
-# - libintel-lm1 and libintel-lm-dev unpacked (dpkg -x) into a directory: a C program builds
+# - libintel-lm2 and libintel-lm-dev unpacked (dpkg -x) into a directory: a C program builds
 #   with pkg-config against it and runs; intel-lm's nvme-intel-lm runs.
 # Nothing is installed on the system.
 #
@@ -53,10 +53,10 @@ deb_version=$(dpkg-parsechangelog -l "$src/debian/changelog" -S Version 2>/dev/n
 check "debian/changelog's version $deb_version is meson.build's $version" \
 	test "${deb_version%-*}" = "$version"
 mapped=$(sed -n 's/^[[:space:]]*\(intel_lm_[A-Za-z0-9_]*\);.*/\1/p' "$src/lib/libintel-lm.map" | sort)
-listed=$(sed -n 's/^ \(intel_lm_[A-Za-z0-9_]*\)@LIBINTEL_LM_1 .*/\1/p' "$src/debian/libintel-lm1.symbols" | sort)
+listed=$(sed -n 's/^ \(intel_lm_[A-Za-z0-9_]*\)@LIBINTEL_LM_2 .*/\1/p' "$src/debian/libintel-lm2.symbols" | sort)
 extra=$(comm -13 <(echo "$mapped") <(echo "$listed"))
 lost=$(comm -23 <(echo "$mapped") <(echo "$listed"))
-check "debian/libintel-lm1.symbols lists the map's $(wc -l <<<"$mapped") symbols${lost:+; missing: $(echo $lost)}${extra:+; not in the map: $(echo $extra)}" \
+check "debian/libintel-lm2.symbols lists the map's $(wc -l <<<"$mapped") symbols${lost:+; missing: $(echo $lost)}${extra:+; not in the map: $(echo $extra)}" \
 	test -z "$extra$lost"
 
 # --- build ----------------------------------------------------------------------------------
@@ -98,7 +98,7 @@ check "no warning in the build log (compiler, dpkg-*, dh_*)" bash -c "! grep -E 
 
 arch=$(dpkg --print-architecture)
 changes=$tmp/intel-lm_${deb_version}_$arch.changes
-for p in libintel-lm1 libintel-lm-dev intel-lm; do
+for p in libintel-lm2 libintel-lm-dev intel-lm; do
 	check "${p}_${deb_version}_$arch.deb built" test -f "$tmp/${p}_${deb_version}_$arch.deb"
 done
 check "the .changes and .buildinfo" test -f "$changes" -a -f "${changes%.changes}.buildinfo"
@@ -126,12 +126,12 @@ hasnt() { # hasnt PACKAGE REGEX: no path of PACKAGE matches REGEX
 	! contents "$1" | grep -E "$2"
 }
 ml='/usr/lib/[a-z0-9_-]+'
-check "libintel-lm1: libintel-lm.so.1.0.0 and the link libintel-lm.so.1" has libintel-lm1 \
-	"$ml/libintel-lm\.so\.1\.0\.0" "$ml/libintel-lm\.so\.1"
-check "libintel-lm1: no headers, no .so link, no .pc, no program" \
-	hasnt libintel-lm1 '(/include/|libintel-lm\.so$|\.pc$|/s?bin/)'
-check "libintel-lm1: the link libintel-lm.so.1 -> libintel-lm.so.1.0.0" \
-	bash -c "dpkg -c '$(deb libintel-lm1)' | grep -qE 'libintel-lm\.so\.1 -> libintel-lm\.so\.1\.0\.0\$'"
+check "libintel-lm2: libintel-lm.so.2.0.0 and the link libintel-lm.so.2" has libintel-lm2 \
+	"$ml/libintel-lm\.so\.2\.0\.0" "$ml/libintel-lm\.so\.2"
+check "libintel-lm2: no headers, no .so link, no .pc, no program" \
+	hasnt libintel-lm2 '(/include/|libintel-lm\.so$|\.pc$|/s?bin/)'
+check "libintel-lm2: the link libintel-lm.so.2 -> libintel-lm.so.2.0.0" \
+	bash -c "dpkg -c '$(deb libintel-lm2)' | grep -qE 'libintel-lm\.so\.2 -> libintel-lm\.so\.2\.0\.0\$'"
 headers=$(cd "$src/include/intel-lm" && ls ./*.h | sed 's|^\./|/usr/include/intel-lm/|; s|\.|\\.|g')
 # shellcheck disable=SC2086 # one regex per header
 check "libintel-lm-dev: the headers, the .so link, libintel-lm.a, intel-lm.pc" has libintel-lm-dev \
@@ -155,24 +155,24 @@ check "intel-lm: the $(wc -l <<<"$pages") manual pages of Documentation/${lost:+
 	test -n "$pages" -a -z "$lost$extra"
 check "intel-lm: no nvme, no nvme-lm, no library" hasnt intel-lm '(/nvme|/nvme-lm|/libexec/.*|\.so.*)$'
 check "no package installs into /etc or /usr/local" bash -c \
-	"! { dpkg -c '$(deb libintel-lm1)'; dpkg -c '$(deb libintel-lm-dev)'; dpkg -c '$(deb intel-lm)'; } | grep -E '\./(etc|usr/local)/'"
+	"! { dpkg -c '$(deb libintel-lm2)'; dpkg -c '$(deb libintel-lm-dev)'; dpkg -c '$(deb intel-lm)'; } | grep -E '\./(etc|usr/local)/'"
 
 field() { dpkg-deb -f "$(deb "$1")" "$2" 2>/dev/null; }
-check "libintel-lm1 depends on libnvme1 and zlib1g ($(field libintel-lm1 Depends))" \
-	bash -c "grep -q libnvme1 <<<'$(field libintel-lm1 Depends)' && grep -q zlib1g <<<'$(field libintel-lm1 Depends)'"
-check "libintel-lm-dev depends on libintel-lm1 (= $deb_version) and libnvme-dev" bash -c \
-	"grep -qF 'libintel-lm1 (= $deb_version)' <<<'$(field libintel-lm-dev Depends)' && grep -q libnvme-dev <<<'$(field libintel-lm-dev Depends)'"
+check "libintel-lm2 depends on libnvme1 and zlib1g ($(field libintel-lm2 Depends))" \
+	bash -c "grep -q libnvme1 <<<'$(field libintel-lm2 Depends)' && grep -q zlib1g <<<'$(field libintel-lm2 Depends)'"
+check "libintel-lm-dev depends on libintel-lm2 (= $deb_version) and libnvme-dev" bash -c \
+	"grep -qF 'libintel-lm2 (= $deb_version)' <<<'$(field libintel-lm-dev Depends)' && grep -q libnvme-dev <<<'$(field libintel-lm-dev Depends)'"
 check "intel-lm depends on libjson-c5 and libnvme1 ($(field intel-lm Depends))" \
 	bash -c "grep -q libjson-c <<<'$(field intel-lm Depends)' && grep -q libnvme1 <<<'$(field intel-lm Depends)'"
-check "libintel-lm1 has a symbols control file" \
-	bash -c "dpkg-deb --info '$(deb libintel-lm1)' symbols | grep -q '^libintel-lm\.so\.1 libintel-lm1'"
+check "libintel-lm2 has a symbols control file" \
+	bash -c "dpkg-deb --info '$(deb libintel-lm2)' symbols | grep -q '^libintel-lm\.so\.2 libintel-lm2'"
 
 # --- use the unpacked packages ----------------------------------------------------------------
 root=$tmp/root
-for p in libintel-lm1 libintel-lm-dev intel-lm; do
+for p in libintel-lm2 libintel-lm-dev intel-lm; do
 	dpkg -x "$(deb "$p")" "$root" || fail "dpkg -x $p"
 done
-libdir=$(dirname "$(find "$root/usr/lib" -name libintel-lm.so.1.0.0 | head -n 1)")
+libdir=$(dirname "$(find "$root/usr/lib" -name libintel-lm.so.2.0.0 | head -n 1)")
 export PKG_CONFIG_PATH=$libdir/pkgconfig PKG_CONFIG_SYSROOT_DIR=$root
 cat > "$tmp/use.c" <<'EOF'
 /* SPDX-License-Identifier: GPL-2.0-or-later */
@@ -197,7 +197,7 @@ else
 	sed 's/^/# /' "$tmp/cc.log"
 fi
 out=$(LD_LIBRARY_PATH=$libdir "$tmp/use" 2>&1)
-check "it runs on the unpacked libintel-lm1 ($out)" test "$out" = "0 RESUME 7"
+check "it runs on the unpacked libintel-lm2 ($out)" test "$out" = "0 RESUME 7"
 out=$("$root/usr/sbin/nvme-intel-lm" --version 2>&1)
 check "the unpacked nvme-intel-lm runs ($out)" grep -q "^nvme-intel-lm version $version" <<<"$out"
 

@@ -9,15 +9,15 @@
 # meson builds first what is not built yet), then checks:
 # - every file meson says it installs is there, and nothing lands outside the prefix and
 #   sysconfdir; nothing is called nvme in bindir or sbindir;
-# - the library: libintel-lm.so.1.0.0 with SONAME libintel-lm.so.1, the links .so.1 and .so, no
+# - the library: libintel-lm.so.2.0.0 with SONAME libintel-lm.so.2, the links .so.2 and .so, no
 #   RPATH/RUNPATH in any installed ELF file;
 # - the headers: libintel-lm.h in includedir, exactly include/intel-lm/*.h in
 #   includedir/intel-lm, identical to the sources;
 # - intel-lm.pc: version, Requires libnvme, Requires.private zlib, Cflags and Libs pointing into
 #   the DESTDIR through PKG_CONFIG_SYSROOT_DIR;
 # - a small C program built with pkg-config against the installed tree, linked to
-#   libintel-lm.so.1 and run from it with LD_LIBRARY_PATH;
-# - the exported symbols: all intel_lm_*, all at version LIBINTEL_LM_1, exactly the map's list,
+#   libintel-lm.so.2 and run from it with LD_LIBRARY_PATH;
+# - the exported symbols: all intel_lm_*, all at version LIBINTEL_LM_2, exactly the map's list,
 #   each declared in an installed header;
 # - nvme-intel-lm in sbindir runs; the nvme-cli build, when built, as libexecdir/intel-lm/nvme
 #   with sbindir/nvme-lm pointing to it;
@@ -106,13 +106,13 @@ check "no program called nvme in bindir or sbindir${clash:+: $clash}" test -z "$
 
 # --- the library ----------------------------------------------------------------------------
 lib=$dest$libdir
-check "libintel-lm.so.1.0.0 is a regular file" test -f "$lib/libintel-lm.so.1.0.0" -a ! -L "$lib/libintel-lm.so.1.0.0"
-check "libintel-lm.so.1 -> libintel-lm.so.1.0.0" \
-	test "$(readlink "$lib/libintel-lm.so.1" 2>/dev/null)" = libintel-lm.so.1.0.0
-check "libintel-lm.so is a link that reaches libintel-lm.so.1.0.0" \
-	test -L "$lib/libintel-lm.so" -a "$(readlink -f "$lib/libintel-lm.so" 2>/dev/null)" = "$lib/libintel-lm.so.1.0.0"
-soname=$(readelf -d "$lib/libintel-lm.so.1.0.0" 2>/dev/null | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
-check "SONAME is libintel-lm.so.1 ($soname)" test "$soname" = libintel-lm.so.1
+check "libintel-lm.so.2.0.0 is a regular file" test -f "$lib/libintel-lm.so.2.0.0" -a ! -L "$lib/libintel-lm.so.2.0.0"
+check "libintel-lm.so.2 -> libintel-lm.so.2.0.0" \
+	test "$(readlink "$lib/libintel-lm.so.2" 2>/dev/null)" = libintel-lm.so.2.0.0
+check "libintel-lm.so is a link that reaches libintel-lm.so.2.0.0" \
+	test -L "$lib/libintel-lm.so" -a "$(readlink -f "$lib/libintel-lm.so" 2>/dev/null)" = "$lib/libintel-lm.so.2.0.0"
+soname=$(readelf -d "$lib/libintel-lm.so.2.0.0" 2>/dev/null | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+check "SONAME is libintel-lm.so.2 ($soname)" test "$soname" = libintel-lm.so.2
 if [ -e "$lib/libintel-lm.a" ]; then
 	check "libintel-lm.a is an archive holding intel_lm_cmd_init" \
 		bash -c "nm '$lib/libintel-lm.a' 2>/dev/null | grep -q ' T intel_lm_cmd_init$'"
@@ -188,11 +188,11 @@ else
 	sed 's/^/# /' "$tmp/cc.log"
 fi
 if [ -x "$tmp/use" ]; then
-	check "the program needs libintel-lm.so.1" \
-		bash -c "readelf -d '$tmp/use' | grep -qF '[libintel-lm.so.1]'"
-	resolved=$(LD_LIBRARY_PATH=$lib ldd "$tmp/use" 2>/dev/null | awk '$1 == "libintel-lm.so.1" { print $3 }')
+	check "the program needs libintel-lm.so.2" \
+		bash -c "readelf -d '$tmp/use' | grep -qF '[libintel-lm.so.2]'"
+	resolved=$(LD_LIBRARY_PATH=$lib ldd "$tmp/use" 2>/dev/null | awk '$1 == "libintel-lm.so.2" { print $3 }')
 	check "with LD_LIBRARY_PATH it loads the installed library ($resolved)" \
-		test "$(readlink -f "$resolved" 2>/dev/null)" = "$lib/libintel-lm.so.1.0.0"
+		test "$(readlink -f "$resolved" 2>/dev/null)" = "$lib/libintel-lm.so.2.0.0"
 	out=$(LD_LIBRARY_PATH=$lib "$tmp/use" 2>&1)
 	rc=$?
 	check "the program runs (exit $rc)" test "$rc" -eq 0
@@ -203,15 +203,15 @@ if [ -x "$tmp/use" ]; then
 fi
 
 # --- exported symbols -------------------------------------------------------------------------
-so=$lib/libintel-lm.so.1.0.0
+so=$lib/libintel-lm.so.2.0.0
 dyn=$(nm -D --defined-only "$so" 2>/dev/null)
 check "nm -D lists the library's symbols" test -n "$dyn"
-# "ADDR TYPE NAME@@VERSION", and the version's own "A LIBINTEL_LM_1"
-bad=$(awk '!(($2 == "A" && $3 == "LIBINTEL_LM_1") || $3 ~ /^intel_lm_[A-Za-z0-9_]+@@LIBINTEL_LM_1$/) { print $3 }' <<<"$dyn")
-check "every exported symbol is intel_lm_*@@LIBINTEL_LM_1${bad:+ (not: $(echo $bad))}" test -z "$bad"
+# "ADDR TYPE NAME@@VERSION", and the version's own "A LIBINTEL_LM_2"
+bad=$(awk '!(($2 == "A" && $3 == "LIBINTEL_LM_2") || $3 ~ /^intel_lm_[A-Za-z0-9_]+@@LIBINTEL_LM_2$/) { print $3 }' <<<"$dyn")
+check "every exported symbol is intel_lm_*@@LIBINTEL_LM_2${bad:+ (not: $(echo $bad))}" test -z "$bad"
 exported=$(awk '$3 ~ /^intel_lm_/ { sub(/@.*/, "", $3); print $3 }' <<<"$dyn" | sort)
-check "objdump -T: every defined symbol has version LIBINTEL_LM_1" bash -c \
-	"objdump -T '$so' | awk '/^[0-9a-f]+ / && \$0 !~ /\\*UND\\*/ && \$(NF-1) != \"LIBINTEL_LM_1\" { bad = 1 } END { exit bad }'"
+check "objdump -T: every defined symbol has version LIBINTEL_LM_2" bash -c \
+	"objdump -T '$so' | awk '/^[0-9a-f]+ / && \$0 !~ /\\*UND\\*/ && \$(NF-1) != \"LIBINTEL_LM_2\" { bad = 1 } END { exit bad }'"
 mapped=$(sed -n 's/^[[:space:]]*\(intel_lm_[A-Za-z0-9_]*\);.*/\1/p' "$src/lib/libintel-lm.map" | sort)
 extra=$(comm -23 <(echo "$exported") <(echo "$mapped"))
 lost=$(comm -13 <(echo "$exported") <(echo "$mapped"))
