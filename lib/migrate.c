@@ -385,9 +385,8 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 			}
 			m->src_resumed = m->rollback_ret == 0;
 		}
-	}
-	if (ret)
 		m->downtime_ns = t0 ? mono_ns() - t0 : 0;
+	}
 	record_close_op(m, m->rollback_skipped || (m->rollback_sent && !m->src_resumed));
 	/*
 	 * A safety copy has done its job once the state runs again, in the destination or in

@@ -28,7 +28,7 @@
 #include "private.h"
 
 #define REC_MAGIC	"ILMREC1 "
-#define REC_SLOT	8192
+#define REC_SLOT	((size_t)8192)
 #define REC_FILE	(2 * REC_SLOT)
 #define REC_HDR_LEN	39	/* "ILMREC1 " + 16 + ' ' + 4 + ' ' + 8 + '\n' */
 #define REC_CRC_AT	30	/* the CRC covers the header up to here */
@@ -621,12 +621,10 @@ int intel_lm_record_write(struct intel_lm_record *rec)
 	}
 	n = pwrite(rec->fd, slot, (size_t)len, (off_t)((e->seq % 2) * REC_SLOT));
 	free(slot);
-	if (n < 0)
-		err = -errno;
-	else if (n != len)
-		err = -EIO;
-	else if (fdatasync(rec->fd) < 0)
-		err = -errno;
+	if (n == len && fdatasync(rec->fd) == 0)
+		return 0;
+	/* A short write (n >= 0) leaves errno untouched: say EIO. */
+	err = n < 0 || n == len ? -errno : -EIO;
 	/* On failure the other slot still holds the previous entry. */
 	if (err)
 		e->seq--;

@@ -94,33 +94,33 @@ enum intel_lm_role {
  */
 struct intel_lm_rec_entry {
 	uint64_t seq;
-	struct intel_lm_pf_id pf;
-	char device[64];
-	char serial[21];
-	char model[41];
-	char firmware[9];
-	uint16_t vf;
-	enum intel_lm_vf_state state;
 	int64_t since;
 	int32_t pid;
-	char cmdline[256];
+	int32_t last_ret;
+	uint32_t state_size;
+	uint32_t state_crc;
+	enum intel_lm_vf_state state;
+	enum intel_lm_op_kind op;
+	enum intel_lm_role role;
+	int step;
+	uint16_t vf;
+	uint16_t peer_vf;
 	uint8_t pending;
 	uint8_t pending_then;
 	uint8_t last_opcode;
-	int32_t last_ret;
-	char state_file[INTEL_LM_REC_PATH_LEN];
-	uint32_t state_size;
-	uint32_t state_crc;
 	bool state_file_temporary;
-	char tmp_file[INTEL_LM_REC_PATH_LEN];
-	enum intel_lm_op_kind op;
 	bool op_open;
-	char op_id[40];
-	enum intel_lm_role role;
-	int step;
+	struct intel_lm_pf_id pf;
 	struct intel_lm_pf_id peer;
+	char device[64];
 	char peer_device[64];
-	uint16_t peer_vf;
+	char serial[21];
+	char model[41];
+	char firmware[9];
+	char cmdline[256];
+	char op_id[40];
+	char state_file[INTEL_LM_REC_PATH_LEN];
+	char tmp_file[INTEL_LM_REC_PATH_LEN];
 };
 
 /**

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli-priv.h"
@@ -61,9 +62,9 @@ static void probe_lock(struct cli *c, struct rec_view *v)
 
 static void read_view(struct cli *c, struct rec_view *v)
 {
-	const char *base = strrchr(v->path, '/');
-	unsigned int vf;
-	int at = 0;
+	const char *base = strrchr(v->path, '/'), *dash;
+	unsigned long vf;
+	char *end;
 
 	v->read_err = intel_lm_record_read(v->path, &v->e);
 	if (!v->read_err) {
@@ -83,10 +84,11 @@ static void read_view(struct cli *c, struct rec_view *v)
 	}
 	/* An entry that cannot be read still names its PF and VF: "KEY-vfN.rec". */
 	base = base ? base + 1 : v->path;
-	if (sscanf(base, "%*[A-Za-z0-9._:-]%n", &at) >= 0 && at > 3) {
-		const char *dash = strrchr(base, '-');
-
-		if (dash && sscanf(dash, "-vf%u.rec", &vf) == 1 && vf >= 1 && vf <= 65535 &&
+	dash = strrchr(base, '-');
+	if (dash && !strncmp(dash, "-vf", 3) && dash[3] >= '1' && dash[3] <= '9') {
+		errno = 0;
+		vf = strtoul(dash + 3, &end, 10);
+		if (!errno && !strcmp(end, ".rec") && vf <= INTEL_LM_VF_MAX &&
 		    (size_t)(dash - base) < sizeof(v->e.pf.key)) {
 			memcpy(v->e.pf.key, base, (size_t)(dash - base));
 			v->e.pf.key[dash - base] = '\0';
@@ -472,9 +474,9 @@ static void recover_migration(struct cli *c, struct views *vs, struct rec_view *
 	bool peer_held = false;
 	int ret;
 
+	memset(&peer_store, 0, sizeof(peer_store));
 	peer = find_view(vs, v->e.peer.key, v->e.peer_vf);
 	if (!peer) {
-		memset(&peer_store, 0, sizeof(peer_store));
 		intel_lm_record_path(c->state_dir, v->e.peer.key, v->e.peer_vf, peer_store.path,
 				     sizeof(peer_store.path));
 		read_view(c, &peer_store);
@@ -614,7 +616,12 @@ static void recover_single(struct cli *c, struct rec_view *v, const char *dev_ke
 	if (hold(c, v, &h))
 		return;
 	if (e->tmp_file[0]) {
-		if (!c->dry_run)
+		/* Only what intel-lm names its temporary files: ".NAME.XXXXXX", a file of ours. */
+		const char *b = strrchr(e->tmp_file, '/');
+		struct stat st;
+
+		if (!c->dry_run && b && b[1] == '.' && lstat(e->tmp_file, &st) == 0 &&
+		    S_ISREG(st.st_mode) && st.st_uid == geteuid())
 			unlink(e->tmp_file);
 		e->tmp_file[0] = '\0';
 	}

@@ -170,6 +170,7 @@ static void record_saved_file(struct vf_result *r, const void *buf, bool ok)
 		e->state_file_temporary = false;
 	}
 	e->op_open = false;
+	e->tmp_file[0] = '\0';
 	err = intel_lm_record_write(r->rec);
 	if (err && !r->record_err)
 		r->record_err = err;
@@ -191,6 +192,10 @@ static void run_save(struct cli *c, struct session *s, struct vf_result *r)
 		}
 		guard_output(&out);
 	}
+	/* A named temporary file (no O_TMPFILE here) goes on record with SAVE_DATA's intent,
+	 * so that recover removes it if this process dies. */
+	if (r->rec && out.tmp[0])
+		snprintf(r->rec->entry.tmp_file, sizeof(r->rec->entry.tmp_file), "%s", out.tmp);
 	ret = send_cmd(c, s, r, INTEL_LM_OPC_QUERY_DATA_SIZE, NULL, 0);
 	if (ret || c->dry_run)
 		goto out;

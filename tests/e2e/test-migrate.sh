@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # End-to-end: cold migration at scale. Batches over many VFs with several jobs, migrate with a
-# failure injected at each step, locks between concurrent processes, and the host-to-host
-# example script with ssh replaced by a local command.
+# failure injected at each step, and locks between concurrent processes. The host-to-host
+# example script has a suite of its own (test-ssh.sh).
 set -u
 . "$(dirname "$0")/lib.sh"
 e2e_init e2e-migrate "$1"

@@ -197,6 +197,39 @@ for P in "${PROGS[@]}"; do
 	expect_rc 0 "$p a command that succeeds settles an unknown VF"
 	rm -rf "$D/batch"
 
+	emu_two_pfs "" "completion_delay.0xd5 = 1500000"
+	LD_PRELOAD=$EMU_SO $P suspend /dev/nvme0 --vf=1-2 > /dev/null
+	LD_PRELOAD=$EMU_SO $P save /dev/nvme0 --vf=1-2 -o "$D/lb" > /dev/null
+	LD_PRELOAD=$EMU_SO $P suspend /dev/nvme1 --vf=1-2 > /dev/null
+	start_killed 0.6 "$P" load /dev/nvme1 --vf=1-2 --jobs=1 -i "$D/lb"
+	expect_status_truth nvme1 1 /dev/nvme1 yes "$p kill -9 in a batch load: VF 1 (in flight)"
+	expect_status_truth nvme1 2 /dev/nvme1 no "$p kill -9 in a batch load: VF 2"
+	[ "$(rec_state /dev/nvme1 1)" = unknown ] && pass "$p kill -9 in a batch load: VF 1 unknown" ||
+		fail "$p kill -9 in a batch load: VF 1 unknown" "$(rec_state /dev/nvme1 1)"
+	rm -rf "$D/lb"
+
+	# A device that answers a SUSPEND or RESUME in the wrong state with Command Sequence
+	# Error: refused means nothing changed, on record too; migrate and its rollback work.
+	emu_two_pfs "strict = 1" "strict = 1"
+	run "$P" suspend /dev/nvme0 --vf=3
+	run "$P" suspend /dev/nvme0 --vf=3
+	expect_rc 1 "$p strict: a second SUSPEND is refused"
+	expect_err "Command Sequence Error" "$p strict: the status is decoded"
+	[ "$(rec_state /dev/nvme0 3)" = suspended ] && pass "$p strict: the refusal changed nothing on record" ||
+		fail "$p strict: the refusal changed nothing on record" "$(rec_state /dev/nvme0 3)"
+	run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1
+	expect_rc 0 "$p strict: migrate succeeds"
+	expect_state nvme1 1 running "$p strict: the destination runs"
+	emu_two_pfs "strict = 1" "strict = 1
+fault = 0xd5 1 0x4002"
+	run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1
+	expect_rc 1 "$p strict: a refused LOAD fails the migration"
+	expect_state nvme0 1 running "$p strict: the rollback resumed the source"
+	[ "$(running_copies)" = 1 ] && pass "$p strict: one running copy" ||
+		fail "$p strict: one running copy" "$(running_copies)"
+	run "$P" recover
+	expect_rc 0 "$p strict: nothing left to recover"
+
 	for s in "suspend:0xc8" "resume:0xcc"; do
 		cmd=${s%%:*} opc=${s#*:}
 		for phase in inflight applied; do
