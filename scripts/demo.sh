@@ -37,6 +37,8 @@ vfs = 4
 pci = 0000:5e:00.0
 CONF
 export INTEL_LM_EMU=$work/emu.conf INTEL_LM_SYSFS=$work/sys
+# The emulated PFs' record and locks stay with the demo, not in the host's own.
+export INTEL_LM_STATE_DIR=$work/record INTEL_LM_LOCK_DIR=$work/locks
 "$emu_ctl" setup >/dev/null
 
 step() {
@@ -63,6 +65,7 @@ step "inspect the file" inspect "$blob"
 step "suspend the destination VF" suspend /dev/nvme1 --vf=1
 step "load the state into it" load /dev/nvme1 --vf=1 -i "$blob"
 step "resume the destination VF" resume /dev/nvme1 --vf=1
+step "what intel-lm recorded of both VFs" status --vf=1,3
 
 printf '\n== check: the destination holds exactly the state the source saved\n'
 "$emu_ctl" dump nvme1 1 "$work/dst.state"
