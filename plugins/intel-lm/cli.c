@@ -355,6 +355,15 @@ static int parse_args(struct cli *c, int argc, char **argv)
 				   "output, which carries the report");
 	if ((c->cmd->opts & OPT_OUTPUT_FILE) && !c->output_file)
 		return usage_error(c, "%s", "-o/--output-file=FILE is required (- for stdout)");
+	/* nvme-cli's users type -o json by habit: never a file called json by surprise. */
+	if (c->output_file && (!strcmp(c->output_file, "json") ||
+			       !strcmp(c->output_file, "normal") ||
+			       !strcmp(c->output_file, "binary")))
+		return usage_error(c, "-o %s would write the state to a file named '%s': here -o is "
+				   "the output file, not nvme-cli's --output-format; for a report in "
+				   "JSON add --output-format=json, and to write a file of that name "
+				   "give it as a path (./%s)", c->output_file, c->output_file,
+				   c->output_file);
 	if ((c->cmd->opts & OPT_TO) && !c->to)
 		return usage_error(c, "%s", "--to=DEVICE, the destination PF, is required");
 	if ((c->cmd->opts & OPT_INPUT_FILE) && !c->input_file)

@@ -34,6 +34,22 @@ for P in "${PROGS[@]}"; do
 	expect_rc 2 "$p --output-format=xml refused"
 	run "$P" query-size /dev/nvme0 --vf=1 --timeout=-5
 	expect_rc 2 "$p --timeout=-5 refused"
+	# -o json by nvme-cli habit: refused, no file named json, nothing sent.
+	run "$P" suspend /dev/nvme0 --vf=1
+	clear_trace
+	(cd "$T" && LD_PRELOAD=$EMU_SO $P save /dev/nvme0 --vf=1 -o json > "$T/out" 2> "$T/err")
+	RC=$? ERR=$(cat "$T/err")
+	expect_rc 2 "$p save -o json is a usage error"
+	expect_err "not nvme-cli's --output-format" "$p save -o json says why"
+	expect_err "./json" "$p save -o json names the way to such a file"
+	[ ! -e "$T/json" ] && pass "$p save -o json wrote no file" || fail "$p save -o json wrote no file" "json exists"
+	expect_sent "" "$p save -o json sent nothing"
+	(cd "$T" && LD_PRELOAD=$EMU_SO $P save /dev/nvme0 --vf=1 -o ./json > "$T/out" 2> "$T/err")
+	RC=$? ERR=$(cat "$T/err")
+	expect_rc 0 "$p save -o ./json writes a file of that name"
+	[ -s "$T/json" ] && pass "$p ./json holds the state" || fail "$p ./json holds the state" "missing"
+	rm -f "$T/json"
+	LD_PRELOAD=$EMU_SO $P resume /dev/nvme0 --vf=1 > /dev/null 2>&1
 
 	# devices
 	run "$P" info /dev/nvme9
