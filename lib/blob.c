@@ -39,28 +39,6 @@
 #define LEN_FR		8
 #define LEN_TOOL	32
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) | ((uint32_t)get16(p + 2) << 16);
-}
-
 static void put_str(uint8_t *p, size_t width, const char *s, char pad)
 {
 	size_t n = strnlen(s, width);
@@ -122,21 +100,21 @@ void intel_lm_blob_encode(struct intel_lm_blob_hdr *hdr, uint8_t out[INTEL_LM_BL
 
 	memset(out, 0, INTEL_LM_BLOB_HDR_LEN);
 	memcpy(out + OFF_MAGIC, INTEL_LM_BLOB_MAGIC, LEN_MAGIC);
-	put16(out + OFF_VERSION, hdr->version);
-	put16(out + OFF_HDR_LEN, hdr->hdr_len);
-	put16(out + OFF_VF, hdr->vf);
-	put32(out + OFF_PAYLOAD_LEN, hdr->payload_len);
-	put32(out + OFF_PAYLOAD_CRC, hdr->payload_crc);
-	put32(out + OFF_CREATED, (uint32_t)created);
-	put32(out + OFF_CREATED + 4, (uint32_t)(created >> 32));
-	put16(out + OFF_VID, hdr->vid);
-	put16(out + OFF_SSVID, hdr->ssvid);
+	intel_lm_put_le16(out + OFF_VERSION, hdr->version);
+	intel_lm_put_le16(out + OFF_HDR_LEN, hdr->hdr_len);
+	intel_lm_put_le16(out + OFF_VF, hdr->vf);
+	intel_lm_put_le32(out + OFF_PAYLOAD_LEN, hdr->payload_len);
+	intel_lm_put_le32(out + OFF_PAYLOAD_CRC, hdr->payload_crc);
+	intel_lm_put_le32(out + OFF_CREATED, (uint32_t)created);
+	intel_lm_put_le32(out + OFF_CREATED + 4, (uint32_t)(created >> 32));
+	intel_lm_put_le16(out + OFF_VID, hdr->vid);
+	intel_lm_put_le16(out + OFF_SSVID, hdr->ssvid);
 	put_str(out + OFF_SN, LEN_SN, hdr->sn, ' ');
 	put_str(out + OFF_MN, LEN_MN, hdr->mn, ' ');
 	put_str(out + OFF_FR, LEN_FR, hdr->fr, ' ');
 	put_str(out + OFF_TOOL, LEN_TOOL, hdr->tool, '\0');
 	hdr->hdr_crc = crc(out, OFF_HDR_CRC);
-	put32(out + OFF_HDR_CRC, hdr->hdr_crc);
+	intel_lm_put_le32(out + OFF_HDR_CRC, hdr->hdr_crc);
 }
 
 int intel_lm_blob_decode(const uint8_t *buf, size_t len, struct intel_lm_blob_hdr *hdr)
@@ -146,29 +124,29 @@ int intel_lm_blob_decode(const uint8_t *buf, size_t len, struct intel_lm_blob_hd
 	if (memcmp(buf + OFF_MAGIC, INTEL_LM_BLOB_MAGIC, len < LEN_MAGIC ? len : LEN_MAGIC))
 		return -EILSEQ;
 	if (len >= OFF_VERSION + 2) {
-		hdr->version = get16(buf + OFF_VERSION);
+		hdr->version = intel_lm_le16(buf + OFF_VERSION);
 		if (hdr->version != INTEL_LM_BLOB_VERSION)
 			return -EPROTONOSUPPORT;
 	}
 	if (len < INTEL_LM_BLOB_HDR_LEN)
 		return -ENODATA;
-	hdr->hdr_len = get16(buf + OFF_HDR_LEN);
-	hdr->hdr_crc = get32(buf + OFF_HDR_CRC);
+	hdr->hdr_len = intel_lm_le16(buf + OFF_HDR_LEN);
+	hdr->hdr_crc = intel_lm_le32(buf + OFF_HDR_CRC);
 	if (crc(buf, OFF_HDR_CRC) != hdr->hdr_crc)
 		return -EBADMSG;
 
-	hdr->vf = get16(buf + OFF_VF);
-	hdr->payload_len = get32(buf + OFF_PAYLOAD_LEN);
-	hdr->payload_crc = get32(buf + OFF_PAYLOAD_CRC);
-	hdr->created = (int64_t)((uint64_t)get32(buf + OFF_CREATED) |
-				 ((uint64_t)get32(buf + OFF_CREATED + 4) << 32));
-	hdr->vid = get16(buf + OFF_VID);
-	hdr->ssvid = get16(buf + OFF_SSVID);
+	hdr->vf = intel_lm_le16(buf + OFF_VF);
+	hdr->payload_len = intel_lm_le32(buf + OFF_PAYLOAD_LEN);
+	hdr->payload_crc = intel_lm_le32(buf + OFF_PAYLOAD_CRC);
+	hdr->created = (int64_t)((uint64_t)intel_lm_le32(buf + OFF_CREATED) |
+				 ((uint64_t)intel_lm_le32(buf + OFF_CREATED + 4) << 32));
+	hdr->vid = intel_lm_le16(buf + OFF_VID);
+	hdr->ssvid = intel_lm_le16(buf + OFF_SSVID);
 	get_str(hdr->sn, sizeof(hdr->sn), buf + OFF_SN, LEN_SN);
 	get_str(hdr->mn, sizeof(hdr->mn), buf + OFF_MN, LEN_MN);
 	get_str(hdr->fr, sizeof(hdr->fr), buf + OFF_FR, LEN_FR);
 	get_str(hdr->tool, sizeof(hdr->tool), buf + OFF_TOOL, LEN_TOOL);
-	if (hdr->hdr_len != INTEL_LM_BLOB_HDR_LEN || get16(buf + OFF_FLAGS) ||
+	if (hdr->hdr_len != INTEL_LM_BLOB_HDR_LEN || intel_lm_le16(buf + OFF_FLAGS) ||
 	    hdr->vf < INTEL_LM_VF_MIN || !hdr->payload_len)
 		return -EPROTO;
 	return 0;

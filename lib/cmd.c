@@ -75,45 +75,23 @@ int intel_lm_cmd_init(struct nvme_passthru_cmd *cmd, uint8_t opcode, uint16_t vf
 	return 0;
 }
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	put_le32(p, (uint32_t)v);
-	put_le32(p + 4, (uint32_t)(v >> 32));
-}
-
 void intel_lm_cmd_to_sqe(const struct nvme_passthru_cmd *cmd, uint8_t sqe[INTEL_LM_SQE_SIZE])
 {
 	memset(sqe, 0, INTEL_LM_SQE_SIZE);
 	/* CDW0: opcode 7:0, FUSE 9:8 and PSDT 15:14 (from flags), CID 31:16 (the kernel's) */
 	sqe[0] = cmd->opcode;
 	sqe[1] = cmd->flags;
-	put_le32(sqe + 4, cmd->nsid);
-	put_le32(sqe + 8, cmd->cdw2);
-	put_le32(sqe + 12, cmd->cdw3);
-	put_le64(sqe + 16, cmd->metadata);
+	intel_lm_put_le32(sqe + 4, cmd->nsid);
+	intel_lm_put_le32(sqe + 8, cmd->cdw2);
+	intel_lm_put_le32(sqe + 12, cmd->cdw3);
+	intel_lm_put_le64(sqe + 16, cmd->metadata);
 	/* bytes 24-39: PRP1/PRP2, filled in by the kernel from the data buffer */
-	put_le32(sqe + 40, cmd->cdw10);
-	put_le32(sqe + 44, cmd->cdw11);
-	put_le32(sqe + 48, cmd->cdw12);
-	put_le32(sqe + 52, cmd->cdw13);
-	put_le32(sqe + 56, cmd->cdw14);
-	put_le32(sqe + 60, cmd->cdw15);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	intel_lm_put_le32(sqe + 40, cmd->cdw10);
+	intel_lm_put_le32(sqe + 44, cmd->cdw11);
+	intel_lm_put_le32(sqe + 48, cmd->cdw12);
+	intel_lm_put_le32(sqe + 52, cmd->cdw13);
+	intel_lm_put_le32(sqe + 56, cmd->cdw14);
+	intel_lm_put_le32(sqe + 60, cmd->cdw15);
 }
 
 int intel_lm_submit(int fd, struct nvme_passthru_cmd *cmd, const struct intel_lm_opts *opts,
@@ -141,7 +119,7 @@ int intel_lm_submit(int fd, struct nvme_passthru_cmd *cmd, const struct intel_lm
 	 * later that reaches nvme-cli's own nvme_submit_passthru(), which re-sends a command that
 	 * failed with EINTR or EAGAIN. A command whose effect is unknown is never re-sent.
 	 */
-	start = now_ns();
+	start = intel_lm_now_ns();
 	cmd->result = 0;
 	ret = ioctl(fd, NVME_IOCTL_ADMIN_CMD, cmd);
 	if (ret < 0)
@@ -149,7 +127,7 @@ int intel_lm_submit(int fd, struct nvme_passthru_cmd *cmd, const struct intel_lm
 	else
 		res = cmd->result;
 	if (opts->trace)
-		opts->trace(opts->trace_priv, cmd, ret, res, now_ns() - start, false);
+		opts->trace(opts->trace_priv, cmd, ret, res, intel_lm_now_ns() - start, false);
 	if (result)
 		*result = res;
 	return ret;

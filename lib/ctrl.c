@@ -32,25 +32,18 @@ static void copy_id_string(char *dst, size_t dst_len, const char *src, size_t sr
 	dst[n] = '\0';
 }
 
-static uint16_t le16(const void *p)
-{
-	const uint8_t *b = p;
-
-	return (uint16_t)(b[0] | (b[1] << 8));
-}
-
 void intel_lm_parse_id_ctrl(const struct nvme_id_ctrl *id, struct intel_lm_ctrl_info *info)
 {
 	const uint8_t *raw = (const uint8_t *)id;
 
 	memset(info, 0, sizeof(*info));
-	info->vid = le16(&id->vid);
-	info->ssvid = le16(&id->ssvid);
+	info->vid = intel_lm_le16(&id->vid);
+	info->ssvid = intel_lm_le16(&id->ssvid);
 	copy_id_string(info->sn, sizeof(info->sn), id->sn, sizeof(id->sn));
 	copy_id_string(info->mn, sizeof(info->mn), id->mn, sizeof(id->mn));
 	copy_id_string(info->fr, sizeof(info->fr), id->fr, sizeof(id->fr));
 	info->mdts = id->mdts;
-	info->cntlid = le16(&id->cntlid);
+	info->cntlid = intel_lm_le16(&id->cntlid);
 	info->lm_byte = raw[INTEL_LM_ID_CTRL_LM_OFFSET];
 
 	if (info->vid != INTEL_LM_PCI_VID_INTEL)

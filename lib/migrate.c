@@ -19,14 +19,6 @@
 
 #include "private.h"
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 const char *intel_lm_mig_step_name(enum intel_lm_mig_step step)
 {
 	static const char *const names[INTEL_LM_MIG_STEPS] = {
@@ -150,13 +142,13 @@ static int recorded(struct intel_lm_migration *m, enum intel_lm_mig_step step, u
 			if (!m->record_ret)
 				m->record_ret = err;
 			*effect = INTEL_LM_EFFECT_NONE;
-			*sent_ns = *done_ns = mono_ns();
+			*sent_ns = *done_ns = intel_lm_now_ns();
 			return err;
 		}
 	}
-	*sent_ns = mono_ns();
+	*sent_ns = intel_lm_now_ns();
 	ret = send(m, state);
-	*done_ns = mono_ns();
+	*done_ns = intel_lm_now_ns();
 	*effect = intel_lm_effect_of(ret);
 	if (!rec)
 		return ret;
@@ -283,7 +275,7 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 			ret = -ECANCELED;
 			break;
 		}
-		start = mono_ns();
+		start = intel_lm_now_ns();
 		eff = INTEL_LM_EFFECT_NONE;
 		switch (step) {
 		case INTEL_LM_MIG_DST_SUSPEND:
@@ -357,7 +349,7 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 		case INTEL_LM_MIG_STEPS:
 			break;
 		}
-		m->step_ns[step] = mono_ns() - start;
+		m->step_ns[step] = intel_lm_now_ns() - start;
 		if (ret)
 			break;
 	}
@@ -385,7 +377,7 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 			}
 			m->src_resumed = m->rollback_ret == 0;
 		}
-		m->downtime_ns = t0 ? mono_ns() - t0 : 0;
+		m->downtime_ns = t0 ? intel_lm_now_ns() - t0 : 0;
 	}
 	record_close_op(m, m->rollback_skipped || (m->rollback_sent && !m->src_resumed));
 	/*

@@ -5,10 +5,57 @@
 #ifndef INTEL_LM_PRIVATE_H
 #define INTEL_LM_PRIVATE_H
 
+#include <endian.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
+#include <time.h>
 
 #include <intel-lm/cmd.h>
+
+/* Little-endian fields of the wire and file formats, at any alignment: the one reader. */
+static inline uint16_t intel_lm_le16(const void *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le16toh(v);
+}
+
+static inline uint32_t intel_lm_le32(const void *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le32toh(v);
+}
+
+static inline void intel_lm_put_le16(void *p, uint16_t v)
+{
+	v = htole16(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void intel_lm_put_le32(void *p, uint32_t v)
+{
+	v = htole32(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void intel_lm_put_le64(void *p, uint64_t v)
+{
+	v = htole64(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+/* The monotonic clock in nanoseconds: the one clock of command and step times. */
+static inline uint64_t intel_lm_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 /* Identify buffers are page aligned, as the kernel maps them for DMA. */
 #define INTEL_LM_ID_BUF_ALIGN 4096

@@ -28,11 +28,6 @@
 #define SCE_NVI			12
 #define SCS_ONLINE		0x1
 
-static uint16_t le16_at(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (p[1] << 8));
-}
-
 static int vf_cmp(const void *a, const void *b)
 {
 	const struct intel_lm_vf *x = a, *y = b;
@@ -81,16 +76,16 @@ int intel_lm_parse_sec_ctrl_list(const void *buf, uint16_t pf_cntlid,
 	for (i = 0; i < num; i++) {
 		const uint8_t *e = raw + SCL_ENTRY0 + i * SCL_ENTRY_SIZE;
 		struct intel_lm_vf vf = {
-			.vf = le16_at(e + SCE_VFN),
-			.scid = le16_at(e + SCE_SCID),
+			.vf = intel_lm_le16(e + SCE_VFN),
+			.scid = intel_lm_le16(e + SCE_SCID),
 			.online = e[SCE_SCS] & SCS_ONLINE,
-			.nvq = le16_at(e + SCE_NVQ),
-			.nvi = le16_at(e + SCE_NVI),
+			.nvq = intel_lm_le16(e + SCE_NVQ),
+			.nvi = intel_lm_le16(e + SCE_NVI),
 		};
 
 		if (vf.scid > *last_scid)
 			*last_scid = vf.scid;
-		if (le16_at(e + SCE_PCID) != pf_cntlid)
+		if (intel_lm_le16(e + SCE_PCID) != pf_cntlid)
 			continue;
 		if (vf.vf < INTEL_LM_VF_MIN || list_has(list, vf.vf))
 			return -EPROTO;
