@@ -135,52 +135,77 @@ char *intel_lm_strerror(int ret, uint8_t opcode, char *buf, size_t len)
 	return buf;
 }
 
-const char *intel_lm_hint(int ret, uint8_t opcode)
+enum intel_lm_advice intel_lm_advice(int ret, uint8_t opcode)
 {
 	if (ret < 0) {
 		switch (-ret) {
 		case EINTR:
 		case ETIMEDOUT:
-			return "check the VF's state (info, query-size) before doing anything else, "
-			       "and do not simply repeat the command";
+			return INTEL_LM_ADVICE_CHECK_STATE;
 		case EACCES:
 		case EPERM:
-			return "run as root (CAP_SYS_ADMIN)";
+			return INTEL_LM_ADVICE_RUN_AS_ROOT;
 		case ENODEV:
 		case ENXIO:
-			return "check that the controller is still present ('nvme list', dmesg)";
+			return INTEL_LM_ADVICE_CHECK_PRESENT;
 		case EIO:
-			return "check the kernel log (dmesg) for controller resets";
+			return INTEL_LM_ADVICE_CHECK_KERNEL_LOG;
 		case EINVAL:
-			return opcode & 0x3 ? "use 'info' to see the largest state this PF can move" :
-					      "";
+			return opcode & 0x3 ? INTEL_LM_ADVICE_CHECK_LIMIT : INTEL_LM_ADVICE_NONE;
 		default:
-			return "";
+			return INTEL_LM_ADVICE_NONE;
 		}
 	}
 	if (ret == 0 || ST_SCT(ret) != NVME_SCT_GENERIC || !intel_lm_is_lm_opcode(opcode))
-		return (ret & ST_MORE) ? "the controller's error log may say more "
-					 "('nvme error-log')" : "";
+		return (ret & ST_MORE) ? INTEL_LM_ADVICE_ERROR_LOG : INTEL_LM_ADVICE_NONE;
 
 	switch (ST_SC(ret)) {
 	case NVME_SC_INVALID_OPCODE:
-		return "check with 'info' that this PF supports Intel live migration, and that "
-		       "you named the PF, not a VF";
+		return INTEL_LM_ADVICE_CHECK_SUPPORT;
 	case NVME_SC_INVALID_FIELD:
-		return "check the VF index with 'info'; for save, suspend the VF before asking its "
-		       "size, so the size cannot change";
+		return INTEL_LM_ADVICE_CHECK_VF;
 	case NVME_SC_CMD_SEQ_ERROR:
 		switch (opcode) {
 		case INTEL_LM_OPC_SAVE_DATA:
 		case INTEL_LM_OPC_LOAD_DATA:
-			return "suspend the VF first";
+			return INTEL_LM_ADVICE_SUSPEND_FIRST;
 		case INTEL_LM_OPC_RESUME:
-			return "the VF cannot be resumed now: load a state or suspend it first";
+			return INTEL_LM_ADVICE_RESUME_NOT_NOW;
 		default:
-			return "run the steps in order: suspend, query-size, save on the source; "
-			       "suspend, load, resume on the destination";
+			return INTEL_LM_ADVICE_STEP_ORDER;
 		}
 	default:
-		return (ret & ST_DNR) ? "the controller says retrying will not help" : "";
+		return (ret & ST_DNR) ? INTEL_LM_ADVICE_NO_RETRY : INTEL_LM_ADVICE_NONE;
 	}
+}
+
+const char *intel_lm_hint(int ret, uint8_t opcode)
+{
+	static const char *const words[] = {
+		[INTEL_LM_ADVICE_NONE] = "",
+		[INTEL_LM_ADVICE_CHECK_STATE] = "check the VF's state (info, query-size) before "
+			"doing anything else, and do not simply repeat the command",
+		[INTEL_LM_ADVICE_RUN_AS_ROOT] = "run as root (CAP_SYS_ADMIN)",
+		[INTEL_LM_ADVICE_CHECK_PRESENT] = "check that the controller is still present "
+			"('nvme list', dmesg)",
+		[INTEL_LM_ADVICE_CHECK_KERNEL_LOG] = "check the kernel log (dmesg) for controller "
+			"resets",
+		[INTEL_LM_ADVICE_CHECK_LIMIT] = "use 'info' to see the largest state this PF can "
+			"move",
+		[INTEL_LM_ADVICE_ERROR_LOG] = "the controller's error log may say more "
+			"('nvme error-log')",
+		[INTEL_LM_ADVICE_CHECK_SUPPORT] = "check with 'info' that this PF supports Intel "
+			"live migration, and that you named the PF, not a VF",
+		[INTEL_LM_ADVICE_CHECK_VF] = "check the VF index with 'info'; for save, suspend the "
+			"VF before asking its size, so the size cannot change",
+		[INTEL_LM_ADVICE_SUSPEND_FIRST] = "suspend the VF first",
+		[INTEL_LM_ADVICE_RESUME_NOT_NOW] = "the VF cannot be resumed now: load a state or "
+			"suspend it first",
+		[INTEL_LM_ADVICE_STEP_ORDER] = "run the steps in order: suspend, query-size, save "
+			"on the source; suspend, load, resume on the destination",
+		[INTEL_LM_ADVICE_NO_RETRY] = "the controller says retrying will not help",
+	};
+	enum intel_lm_advice a = intel_lm_advice(ret, opcode);
+
+	return a < sizeof(words) / sizeof(words[0]) && words[a] ? words[a] : "";
 }

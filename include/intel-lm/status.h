@@ -30,9 +30,53 @@ extern "C" {
 char *intel_lm_strerror(int ret, uint8_t opcode, char *buf, size_t len);
 
 /**
- * intel_lm_hint() - What to do next after a failure
+ * enum intel_lm_advice - what to do next after a failure, as a reason a program can act on
+ * @INTEL_LM_ADVICE_NONE:	nothing specific
+ * @INTEL_LM_ADVICE_CHECK_STATE: the effect is unknown: find out the VF's state before anything
+ *				else, and never simply repeat the command
+ * @INTEL_LM_ADVICE_RUN_AS_ROOT: the commands need CAP_SYS_ADMIN
+ * @INTEL_LM_ADVICE_CHECK_PRESENT: the controller may be gone
+ * @INTEL_LM_ADVICE_CHECK_KERNEL_LOG: the kernel log may show a controller reset
+ * @INTEL_LM_ADVICE_CHECK_LIMIT: the transfer is above what the PF and the kernel can move
+ * @INTEL_LM_ADVICE_ERROR_LOG:	the controller's error log may say more (the More bit)
+ * @INTEL_LM_ADVICE_CHECK_SUPPORT: the PF may not support Intel live migration, or a VF was named
+ * @INTEL_LM_ADVICE_CHECK_VF:	the VF index or the data length was refused
+ * @INTEL_LM_ADVICE_SUSPEND_FIRST: the VF must be suspended first
+ * @INTEL_LM_ADVICE_RESUME_NOT_NOW: the VF cannot be resumed in its state
+ * @INTEL_LM_ADVICE_STEP_ORDER:	the steps were run out of order
+ * @INTEL_LM_ADVICE_NO_RETRY:	the controller says retrying will not help (DNR)
+ */
+enum intel_lm_advice {
+	INTEL_LM_ADVICE_NONE = 0,
+	INTEL_LM_ADVICE_CHECK_STATE,
+	INTEL_LM_ADVICE_RUN_AS_ROOT,
+	INTEL_LM_ADVICE_CHECK_PRESENT,
+	INTEL_LM_ADVICE_CHECK_KERNEL_LOG,
+	INTEL_LM_ADVICE_CHECK_LIMIT,
+	INTEL_LM_ADVICE_ERROR_LOG,
+	INTEL_LM_ADVICE_CHECK_SUPPORT,
+	INTEL_LM_ADVICE_CHECK_VF,
+	INTEL_LM_ADVICE_SUSPEND_FIRST,
+	INTEL_LM_ADVICE_RESUME_NOT_NOW,
+	INTEL_LM_ADVICE_STEP_ORDER,
+	INTEL_LM_ADVICE_NO_RETRY,
+};
+
+/**
+ * intel_lm_advice() - What to do next after a failure, as a reason
  * @ret:	a positive NVMe status or a negative errno
  * @opcode:	the command it came from
+ *
+ * Return: the advice; %INTEL_LM_ADVICE_NONE when there is nothing specific to say.
+ */
+enum intel_lm_advice intel_lm_advice(int ret, uint8_t opcode);
+
+/**
+ * intel_lm_hint() - What to do next after a failure, in words
+ * @ret:	a positive NVMe status or a negative errno
+ * @opcode:	the command it came from
+ *
+ * For programs that want words; intel_lm_advice() gives the same as a reason to act on.
  *
  * Return: advice such as "suspend the VF first", or "" when there is nothing specific to say.
  * Never NULL.

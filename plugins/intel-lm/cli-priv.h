@@ -60,6 +60,7 @@ struct cli {
 	const char *vf_arg;
 	uint16_t vf;
 	bool vf_bad;			/* --vf was given but is not an index */
+	bool vf_list;			/* --vf may name several VFs (a list, a range, all) */
 	const char *output_file;
 	const char *input_file;
 	enum out_fmt fmt;

@@ -251,11 +251,11 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		switch (opt) {
 		case LOPT_VF:
 			c->vf_arg = optarg;
-			if (intel_lm_vf_select_is_list(optarg) &&
-			    !(c->cmd->opts & OPT_JOBS) && !vf_optional(c->cmd))
+			c->vf_list = intel_lm_vf_select_is_list(optarg);
+			if (c->vf_list && !(c->cmd->opts & OPT_JOBS) && !vf_optional(c->cmd))
 				return usage_error(c, "%s takes a single VF index, not '%s'",
 						   c->cmd->name, optarg);
-			if (intel_lm_vf_select_is_list(optarg))
+			if (c->vf_list)
 				break;
 			if (parse_uint(optarg, INTEL_LM_VF_MIN, INTEL_LM_VF_MAX, &v))
 				c->vf_bad = true;
@@ -348,7 +348,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	if ((c->cmd->opts & OPT_VF) && !c->vf_arg && !vf_optional(c->cmd))
 		return usage_error(c, "%s", "--vf=N is required (see 'info' for the PF's VFs)");
 	if (c->confirm != INTEL_LM_VF_STATES && (!c->device || !c->vf_arg || c->vf_bad ||
-						 intel_lm_vf_select_is_list(c->vf_arg)))
+						 c->vf_list))
 		return usage_error(c, "%s", "--confirm needs the PF and one VF: <device> --vf=N");
 	if (c->keep && !strcmp(c->keep, "-"))
 		return usage_error(c, "%s", "--keep needs a file: the state never goes to standard "

@@ -149,7 +149,8 @@ void cmd_hint(const struct cli *c, const struct session *s, int vf, uint8_t opco
 {
 	const char *h = intel_lm_hint(ret, opcode);
 
-	if (!strcmp(h, "suspend the VF first"))
+	/* The library's reason decides; its words are the advice, with a command line added. */
+	if (intel_lm_advice(ret, opcode) == INTEL_LM_ADVICE_SUSPEND_FIRST)
 		snprintf(hint, len, "%s: %s suspend %s --vf=%d", h, c->prog, s->dev.path, vf);
 	else
 		snprintf(hint, len, "%s", h);
@@ -310,7 +311,7 @@ int session_open(struct cli *c, struct session *s)
 	if (c->cmd->sends_vendor_cmds && s->info.support != INTEL_LM_SUPPORTED) {
 		if (!c->force)
 			return report(c, s, c->vf_arg && !c->vf_bad &&
-				      !intel_lm_vf_select_is_list(c->vf_arg) ? c->vf : -1,
+				      !c->vf_list ? c->vf : -1,
 				      c->cmd->name, -EOPNOTSUPP,
 				      "this PF does not support Intel live migration: %s; nothing "
 				      "but Identify was sent\n--force sends the vendor commands "
@@ -339,7 +340,7 @@ int session_need_vf(struct cli *c, struct session *s)
 		intel_lm_vf_list_sysfs(&s->vfs, c->sysfs, s->dev.name);
 		s->have_vfs = true;
 	}
-	if (!c->vf_arg || (!c->vf_bad && intel_lm_vf_select_is_list(c->vf_arg)))
+	if (!c->vf_arg || (!c->vf_bad && c->vf_list))
 		return 0;
 	if (!c->vf_bad && intel_lm_vf_find(&s->vfs, c->vf))
 		return 0;

@@ -494,7 +494,7 @@ static int run_vf_op(struct cli *c, const struct vf_op *op)
 	int ret;
 
 	/* A single output file is refused before anything reaches the device. */
-	if (op == &op_save && !intel_lm_vf_select_is_list(c->vf_arg)) {
+	if (op == &op_save && !c->vf_list) {
 		ret = intel_lm_outfile_check(c->output_file, c->force);
 		if (ret) {
 			struct vf_result r = { .vf = c->vf };
@@ -534,7 +534,7 @@ static int run_vf_op(struct cli *c, const struct vf_op *op)
 	for (i = 0; i < b.n; i++)
 		b.results[i].vf = vfs[i];
 
-	if (!intel_lm_vf_select_is_list(c->vf_arg)) {
+	if (!c->vf_list) {
 		struct vf_result *r = &b.results[0];
 
 		snprintf(r->path, sizeof(r->path), "%s", op == &op_save ? c->output_file :

@@ -38,6 +38,13 @@ START_TEST(generic_sequence_error)
 	ck_contains(buf, "Command Sequence Error");
 	ck_contains(buf, "not in the state this command needs");
 	ck_assert_str_eq(intel_lm_hint(0x400c, 0xd2), "suspend the VF first");
+	/* The same as a reason a program acts on, without reading words. */
+	ck_assert_int_eq(intel_lm_advice(0x400c, 0xd2), INTEL_LM_ADVICE_SUSPEND_FIRST);
+	ck_assert_int_eq(intel_lm_advice(0x400c, 0xcc), INTEL_LM_ADVICE_RESUME_NOT_NOW);
+	ck_assert_int_eq(intel_lm_advice(0x400c, 0xc8), INTEL_LM_ADVICE_STEP_ORDER);
+	ck_assert_int_eq(intel_lm_advice(-EINTR, 0xc8), INTEL_LM_ADVICE_CHECK_STATE);
+	ck_assert_int_eq(intel_lm_advice(0x4001, 0xc4), INTEL_LM_ADVICE_CHECK_SUPPORT);
+	ck_assert_int_eq(intel_lm_advice(0, 0xc4), INTEL_LM_ADVICE_NONE);
 	ck_assert_str_eq(intel_lm_hint(0x400c, 0xd5), "suspend the VF first");
 	ck_contains(intel_lm_hint(0x000c, 0xc8), "in order");
 }
