@@ -1,14 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Opening the PF a command names (or the host's only capable PF), checking what it is and
- * whether it supports Intel live migration, checking --vf against its VFs, and reporting
- * failures with the device, the VF, the decoded status and what to do next.
+ * whether it supports Intel live migration, checking --vf against its VFs, and taking a VF:
+ * its lock and its record. Failures are worded in report.c.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,34 +15,6 @@
 #include "cli-priv.h"
 
 #define MAX_PFS 64
-
-int report(struct cli *c, const struct session *s, int vf, const char *op, int ret,
-	   const char *fmt, ...)
-{
-	const char *dev = s && s->dev.path[0] ? s->dev.path : c->device;
-	char msg[1024], hint[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	split_hint(msg, hint, sizeof(hint));
-	c->pr->error(c, dev, vf, op, ret, msg, hint);
-	return EXIT_FAILED;
-}
-
-/* Record a failure: @fmt gives the message, and after a "\n" what to do next. */
-void fail(struct vf_result *r, const char *op, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	r->op = op;
-	r->ret = ret;
-	va_start(ap, fmt);
-	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
-	va_end(ap);
-	split_hint(r->msg, r->hint, sizeof(r->hint));
-}
 
 int lock_vf(struct cli *c, const struct session *s, struct vf_result *r, const char *what,
 	    struct intel_lm_lock *lk)
@@ -72,15 +42,6 @@ int lock_vf(struct cli *c, const struct session *s, struct vf_result *r, const c
 		     "one", lk->path, strerror(-ret), intel_lm_errno_name(ret),
 		     c->lock_dir ? c->lock_dir : INTEL_LM_LOCK_DIR);
 	return ret;
-}
-
-const char *signal_name(int sig)
-{
-	static const char *const names[] = { [SIGINT] = "SIGINT", [SIGTERM] = "SIGTERM",
-					     [SIGHUP] = "SIGHUP", [SIGQUIT] = "SIGQUIT" };
-
-	return sig > 0 && sig < (int)(sizeof(names) / sizeof(names[0])) && names[sig] ?
-	       names[sig] : "a signal";
 }
 
 int session_record(struct cli *c, const struct session *s, uint16_t vf,
@@ -131,40 +92,6 @@ static int check_own_dirs(struct cli *c, struct session *s)
 			      geteuid() ? "you" : "root", dirs[i], dirs[i], i ? "LOCK" : "STATE");
 	}
 	return 0;
-}
-
-void split_hint(char *msg, char *hint, size_t len)
-{
-	char *nl = strchr(msg, '\n');
-
-	hint[0] = '\0';
-	if (nl) {
-		snprintf(hint, len, "%s", nl + 1);
-		*nl = '\0';
-	}
-}
-
-void cmd_hint(const struct cli *c, const struct session *s, int vf, uint8_t opcode, int ret,
-	      char *hint, size_t len)
-{
-	const char *h = intel_lm_hint(ret, opcode);
-
-	/* The library's reason decides; its words are the advice, with a command line added. */
-	if (intel_lm_advice(ret, opcode) == INTEL_LM_ADVICE_SUSPEND_FIRST)
-		snprintf(hint, len, "%s: %s suspend %s --vf=%d", h, c->prog, s->dev.path, vf);
-	else
-		snprintf(hint, len, "%s", h);
-}
-
-/* A command the device failed: the decoded status, and advice with a command line. */
-int report_cmd(struct cli *c, const struct session *s, int vf, uint8_t opcode, int ret)
-{
-	char msg[512], hint[sizeof(s->dev.path) + 128];
-
-	intel_lm_strerror(ret, opcode, msg, sizeof(msg));
-	cmd_hint(c, s, vf, opcode, ret, hint, sizeof(hint));
-	c->pr->error(c, s->dev.path, vf, intel_lm_opcode_name(opcode), ret, msg, hint);
-	return EXIT_FAILED;
 }
 
 static void trace_cb(void *priv, const struct nvme_passthru_cmd *cmd, int ret, uint32_t result,
