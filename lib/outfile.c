@@ -19,6 +19,8 @@
 
 #include <intel-lm/outfile.h>
 
+#include "private.h"
+
 static bool is_stdout(const char *path)
 {
 	return !strcmp(path, "-");
@@ -118,12 +120,10 @@ int intel_lm_outfile_write(struct intel_lm_outfile *out, const void *buf, size_t
 	return 0;
 }
 
-static int fsync_dir(const char *path)
+int intel_lm_fsync_dir(const char *dir)
 {
-	char dir[PATH_MAX];
 	int fd, ret = 0;
 
-	dir_of(path, dir, sizeof(dir));
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -131,6 +131,15 @@ static int fsync_dir(const char *path)
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+/* The directory an output file is in, made durable. */
+static int fsync_dir(const char *path)
+{
+	char dir[PATH_MAX];
+
+	dir_of(path, dir, sizeof(dir));
+	return intel_lm_fsync_dir(dir);
 }
 
 /* rename() that never replaces: renameat2(RENAME_NOREPLACE), or link()+unlink() without it. */

@@ -22,6 +22,7 @@
 
 #include <zlib.h>
 
+#include <intel-lm/blob.h>
 #include <intel-lm/cmd.h>
 #include <intel-lm/record.h>
 
@@ -412,37 +413,17 @@ static int check_file(int fd)
 	return 0;
 }
 
-static int read_all(int fd, char *data, size_t len, size_t *got)
-{
-	ssize_t n;
-
-	*got = 0;
-	while (*got < len) {
-		n = pread(fd, data + *got, len - *got, (off_t)*got);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (!n)
-			break;
-		*got += (size_t)n;
-	}
-	return 0;
-}
-
 /* Read and decode an open record file. One byte more than a record shows a file too long. */
 static int read_entry(int fd, struct intel_lm_rec_entry *e)
 {
 	char *data = malloc(REC_FILE + 1);
-	size_t got;
+	ssize_t n;
 	int ret;
 
 	if (!data)
 		return -ENOMEM;
-	ret = read_all(fd, data, REC_FILE + 1, &got);
-	if (!ret)
-		ret = decode_file(data, got, e);
+	n = intel_lm_read_full(fd, data, REC_FILE + 1);
+	ret = n < 0 ? (int)n : decode_file(data, (size_t)n, e);
 	free(data);
 	return ret;
 }
@@ -460,19 +441,6 @@ int intel_lm_record_read(const char *path, struct intel_lm_rec_entry *entry)
 		ret = read_entry(fd, entry);
 	close(fd);
 	return ret == -ENODATA ? -ENOENT : ret;
-}
-
-static int fsync_dir(const char *dir)
-{
-	int fd, ret = 0;
-
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
 }
 
 /* A new record file: written whole with zeros, so that entries overwrite allocated blocks. */
@@ -497,7 +465,7 @@ static int create_file(const char *dir, const char *path)
 	if (!ret && fsync(fd) < 0)
 		ret = -errno;
 	if (!ret)
-		ret = fsync_dir(dir);
+		ret = intel_lm_fsync_dir(dir);
 	if (ret) {
 		close(fd);
 		unlink(path);

@@ -272,25 +272,33 @@ static void advise(struct cli *c, struct rec_view *v)
 	}
 }
 
-int cmd_status(struct cli *c)
+/* The entries status and recover work on: the named PF's VFs, or every VF on record. */
+static int collect(struct cli *c, struct session *s, struct views *vs)
 {
-	struct views vs = { 0 };
-	struct session s;
 	bool missing;
-	size_t i;
 	int ret;
 
-	memset(&s, 0, sizeof(s));
-	s.dev.fd = -1;
+	memset(s, 0, sizeof(*s));
+	s->dev.fd = -1;
 	ret = check_dir(c, &missing);
 	if (ret)
 		return ret;
 	if (c->device)
-		ret = collect_pf(c, &s, &vs);
-	else if (!missing)
-		ret = collect_all(c, &vs);
-	if (!ret && !c->device)
-		ret = filter_vfs(c, &vs);
+		return collect_pf(c, s, vs);
+	if (missing)
+		return 0;
+	ret = collect_all(c, vs);
+	return ret ? ret : filter_vfs(c, vs);
+}
+
+int cmd_status(struct cli *c)
+{
+	struct views vs = { 0 };
+	struct session s;
+	size_t i;
+	int ret;
+
+	ret = collect(c, &s, &vs);
 	if (!ret) {
 		for (i = 0; i < vs.n; i++)
 			advise(c, &vs.v[i]);
@@ -660,24 +668,12 @@ int cmd_recover(struct cli *c)
 {
 	struct views vs = { 0 }, extra = { 0 };
 	struct session s;
-	const char *key = "";
+	const char *key;
 	size_t i, open = 0;
-	bool missing;
 	int ret;
 
-	memset(&s, 0, sizeof(s));
-	s.dev.fd = -1;
-	ret = check_dir(c, &missing);
-	if (ret)
-		return ret;
-	if (c->device) {
-		ret = collect_pf(c, &s, &vs);
-		key = s.id.key;
-	} else if (!missing) {
-		ret = collect_all(c, &vs);
-		if (!ret)
-			ret = filter_vfs(c, &vs);
-	}
+	ret = collect(c, &s, &vs);
+	key = c->device ? s.id.key : "";
 	if (ret)
 		goto out;
 	/* What recover sends and writes is finished once started, as every command does. */
