@@ -8,7 +8,7 @@ MESON_OPTS ?= -Ddocs=man
 DESTDIR ?=
 FUZZ_SECONDS ?= 300
 
-.PHONY: all deps setup build test check-kernel sanitize static fuzz demo bench install uninstall clean distclean
+.PHONY: all deps setup build test check-kernel check-matrix sanitize static fuzz demo bench install uninstall clean distclean
 
 all: build
 
@@ -29,6 +29,11 @@ test: build
 
 check-kernel: build
 	@scripts/run-tests.sh $(BUILD) --suite kernel
+
+# The plugin in upstream nvme-cli 2.13 and 2.16 (with libnvme 1.13 and 1.16.2) from the tarballs
+# in INTEL_LM_SOURCES (default ../shared/sources): built, cached, and run through the e2e suites.
+check-matrix: build
+	@scripts/check-matrix.sh $(BUILD)
 
 sanitize: build
 	@scripts/run-tests.sh $(BUILD) --suite sanitize

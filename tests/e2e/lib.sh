@@ -10,7 +10,8 @@ e2e_init() {
 	E2E_PASS=0
 	E2E_FAIL=0
 	STANDALONE=$BUILD/plugins/intel-lm/nvme-intel-lm
-	NVME=$BUILD/plugins/intel-lm/nvme
+	# INTEL_LM_E2E_NVME: another nvme-cli build with the plugin (scripts/check-matrix.sh).
+	NVME=${INTEL_LM_E2E_NVME:-$BUILD/plugins/intel-lm/nvme}
 	EMU_CTL=$BUILD/tests/emu/intel-lm-emu
 	EMU_SO=$BUILD/tests/emu/libintel-lm-emu.so
 	T=$(mktemp -d /tmp/intel-lm-e2e.XXXXXX)

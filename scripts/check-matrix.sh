@@ -1,0 +1,359 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The intel-lm plugin in the upstream nvme-cli releases that current distributions ship, each
+# with the libnvme it needs (bookworm's libnvme 1.3 is too old for them): nvme-cli 2.13 with
+# libnvme 1.13 (Debian 13) and nvme-cli 2.16 with libnvme 1.16.2 (Debian sid, Ubuntu 26.04,
+# Fedora 44), built from upstream tarballs by scripts/build-nvme-cli.sh.
+#
+# For each combination: build it (or reuse the cached build), run the end-to-end suites cli,
+# rejections, faults, migrate and record with that nvme (INTEL_LM_E2E_NVME), and the
+# exactly-once check: with the first SUSPEND failing EINTR after taking effect,
+# `nvme intel-lm suspend` must reach the device once and fail, although nvme-cli 2.14 and later
+# re-send a command that fails EINTR (shown with `nvme admin-passthru` through the same binary).
+# Prints one line per combination and "matrix: N passed, N failed" (the suites' own counts
+# added up; a missing tarball or a failed build counts as a failure); exits 1 on any failure.
+#
+# Usage: scripts/check-matrix.sh [BUILD]      BUILD: intel-lm's built meson directory (.build)
+#
+# Environment:
+#   INTEL_LM_SOURCES        the directory of the tarballs (default: ../shared/sources next to
+#                           the repository, when it exists); a missing tarball fails its
+#                           combination, it is never skipped
+#   INTEL_LM_MATRIX_CACHE   where the builds are kept (default: /var/cache/intel-lm/matrix),
+#                           one directory per combination, reused while its inputs (the
+#                           tarballs, intel-lm's static archives, the plugin glue and
+#                           build-nvme-cli.sh) are the same
+set -euo pipefail
+
+prog=${0##*/}
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+die()
+{
+	printf '%s: error: %s\n' "$prog" "$*" >&2
+	exit 1
+}
+
+note()
+{
+	printf '%s: %s\n' "$prog" "$*" >&2
+}
+
+case ${1:-} in
+-h|--help)
+	sed -n '4,/^set -euo/ { /^set -euo/d; s/^# \{0,1\}//; p }' "$0"
+	exit 0
+	;;
+esac
+[[ $# -le 1 ]] || die "usage: $prog [BUILD]"
+
+# name nvme-cli-tarball libnvme-tarball
+combinations=(
+	"nvme-cli-2.13+libnvme-1.13 nvme-cli-2.13.tar.gz libnvme-1.13.tar.gz"
+	"nvme-cli-2.16+libnvme-1.16.2 nvme-cli-2.16.tar.gz libnvme-1.16.2.tar.gz"
+)
+suites=(cli rejections faults migrate record)
+
+# ---------------------------------------------------------------------------------------------
+# What the builds need, installed when missing (as scripts/install-deps.sh does): idempotent.
+
+deps=(gcc meson ninja-build pkg-config binutils libjson-c-dev zlib1g-dev tar gzip coreutils
+      util-linux python3)
+missing=()
+for p in "${deps[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep 'install ok installed' >/dev/null
+	then
+		missing+=("$p")
+	fi
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+	if [[ $EUID -eq 0 ]]; then
+		as_root=()
+	elif command -v sudo >/dev/null; then
+		as_root=(sudo)
+	else
+		die "need root or sudo to install: ${missing[*]}"
+	fi
+	note "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	"${as_root[@]}" apt-get update -q >/dev/null
+	"${as_root[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# ---------------------------------------------------------------------------------------------
+# Inputs.
+
+build=${1:-.build}
+[[ -d $build ]] || die "'$build' is not a directory: build intel-lm first (make build)"
+build=$(cd "$build" && pwd)
+archives=("$build/plugins/intel-lm/libintel-lm-cli.a" "$build/lib/libintel-lm.a")
+for f in "${archives[@]}" "$build/plugins/intel-lm/nvme-intel-lm" "$build/tests/emu/intel-lm-emu" \
+	 "$build/tests/emu/libintel-lm-emu.so"; do
+	[[ -f $f ]] || die "$f not found: build intel-lm first (make build)"
+done
+
+if [[ -n ${INTEL_LM_SOURCES:-} ]]; then
+	sources=$INTEL_LM_SOURCES
+elif [[ -d $repo/../shared/sources ]]; then
+	sources=$(cd "$repo/../shared/sources" && pwd)
+else
+	sources=
+fi
+cache=${INTEL_LM_MATRIX_CACHE:-/var/cache/intel-lm/matrix}
+mkdir -p "$cache" 2>/dev/null || die "cannot create the cache $cache (set INTEL_LM_MATRIX_CACHE)"
+cache=$(cd "$cache" && pwd)
+logs=$build/check-matrix
+mkdir -p "$logs"
+
+version=$(sed -n "/^project(/,/)/ s/^[[:space:]]*version:[[:space:]]*'\\([^']*\\)'.*/\\1/p" \
+	"$repo/meson.build" | head -n1)
+[[ -n $version ]] || die "no project version in $repo/meson.build"
+
+sha256()
+{
+	local sum
+	sum=$(sha256sum <"$1") || return 1
+	printf '%s\n' "${sum%% *}"
+}
+
+# The sha256 of a static archive; meson makes thin ones (only member names), so a thin
+# archive's members are hashed too.
+archive_sha256()
+{
+	local a=$1 dir m
+
+	{
+		sha256 "$a"
+		if [[ $(head -c 7 "$a") == '!<thin>' ]]; then
+			dir=$(dirname "$a")
+			ar t "$a" | while IFS= read -r m; do
+				[[ $m == /* ]] || m=$dir/$m
+				sha256 "$m"
+			done
+		fi
+	} | sha256sum | cut -d' ' -f1
+}
+
+# Whether the tarball $1 matches its line in SHA256SUMS, when there is one.
+checksum_ok()
+{
+	local want
+
+	[[ -f $sources/SHA256SUMS ]] || return 0
+	want=$(awk -v f="${1##*/}" '$2 == f || $2 == "*" f { print $1 }' "$sources/SHA256SUMS")
+	[[ -z $want || $want == "$(sha256 "$1")" ]]
+}
+
+# Microseconds since the epoch.
+now_us()
+{
+	local t=$EPOCHREALTIME
+	printf '%s\n' "${t/./}"
+}
+
+seconds_since()
+{
+	local us=$(($(now_us) - $1))
+	printf '%d.%02d\n' $((us / 1000000)) $((us % 1000000 / 10000))
+}
+
+# ---------------------------------------------------------------------------------------------
+# The exactly-once check, as an e2e suite of its own: run in a subshell with tests/e2e/lib.sh,
+# INTEL_LM_E2E_NVME set; prints "SUITE: N passed, N failed" and "measured: ..." lines.
+
+once_suite()
+{
+	local want_cli=$1 got c8 retries
+
+	# As the e2e suites run: checks count failures, they do not stop the suite.
+	set +e
+	# shellcheck source=/dev/null
+	. "$repo/tests/e2e/lib.sh"
+	e2e_init matrix-once "$build"
+
+	# The binary is the combination it claims to be.
+	got=$("$NVME" version 2>&1 | sed -n 's/^nvme version \([0-9.]*\).*/\1/p')
+	if [[ $got == "$want_cli" ]]; then
+		pass "nvme version is $want_cli"
+	else
+		fail "nvme version is $want_cli" "it says '$got'"
+	fi
+
+	# The first SUSPEND takes effect, then fails EINTR.
+	emu_config <<CONF
+[pf nvme0]
+vfs = 2
+fault = 0xc8 1 EINTR apply
+CONF
+	run "$NVME" intel-lm suspend /dev/nvme0 --vf=1
+	c8=$("$EMU_CTL" counters nvme0 | tr ' ' '\n' | sed -n 's/^0xc8=//p')
+	echo "measured: nvme intel-lm suspend: exit $RC, SUSPEND reached the device ${c8:-?} time(s)"
+	if [[ $RC -ne 0 ]]; then
+		pass "suspend whose SUSPEND failed EINTR exits non-zero"
+	else
+		fail "suspend whose SUSPEND failed EINTR exits non-zero" "it exited 0"
+	fi
+	expect_err "EINTR" "suspend reports EINTR"
+	if [[ $c8 == 1 ]]; then
+		pass "SUSPEND reached the device exactly once"
+	else
+		fail "SUSPEND reached the device exactly once" "counters: 0xc8=${c8:-?}"
+	fi
+
+	# The same fault through nvme-cli's own passthrough: 2.14 and later re-send on EINTR.
+	emu_config <<CONF
+[pf nvme0]
+vfs = 2
+fault = 0xc8 1 EINTR apply
+CONF
+	run "$NVME" admin-passthru /dev/nvme0 --opcode=0xc8 --cdw10=1
+	retries=$("$EMU_CTL" counters nvme0 | tr ' ' '\n' | sed -n 's/^0xc8=//p')
+	echo "measured: nvme admin-passthru: exit $RC, SUSPEND reached the device ${retries:-?} time(s)"
+	if [[ $(printf '%s\n' "$want_cli" 2.14 | sort -V | head -n1) == 2.14 ]]; then
+		if [[ ${retries:-0} -gt 1 ]]; then
+			pass "nvme-cli $want_cli admin-passthru re-sends a command that failed EINTR"
+		else
+			fail "nvme-cli $want_cli admin-passthru re-sends a command that failed EINTR" \
+				"counters: 0xc8=${retries:-?}"
+		fi
+	else
+		echo "# nvme-cli $want_cli re-sends nothing (that began in 2.14): not a check"
+	fi
+	e2e_finish
+}
+
+# ---------------------------------------------------------------------------------------------
+# The matrix.
+
+total_pass=0
+total_fail=0
+
+# add_counts LOG RC: add the "SUITE: N passed, N failed" lines of LOG to c_pass and c_fail,
+# and set last_counts to "P/F"; a suite that failed without failures counted, or printed no
+# count, is one failure (as scripts/run-tests.sh counts).
+add_counts()
+{
+	local log=$1 rc=$2 p=0 f=0 a b
+
+	while read -r a b; do
+		p=$((p + a))
+		f=$((f + b))
+	done < <(sed -n 's/^[A-Za-z0-9_. -]*: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$log")
+	if [[ $rc -ne 0 && $f -eq 0 ]]; then
+		f=1
+	fi
+	if ! grep '^[A-Za-z0-9_. -]*: [0-9]* passed, [0-9]* failed' "$log" >/dev/null && [[ $rc -eq 0 ]]
+	then
+		f=1
+	fi
+	c_pass=$((c_pass + p))
+	c_fail=$((c_fail + f))
+	last_counts=$p/$f
+}
+
+for c in "${combinations[@]}"; do
+	read -r name cli_tar lib_tar <<<"$c"
+	cli_ver=${cli_tar#nvme-cli-}
+	cli_ver=${cli_ver%.tar.gz}
+	lib_ver=${lib_tar#libnvme-}
+	lib_ver=${lib_ver%.tar.gz}
+	label="nvme-cli $cli_ver + libnvme $lib_ver"
+	c_pass=0
+	c_fail=0
+	log_dir=$logs/$name
+	rm -rf "$log_dir"
+	mkdir -p "$log_dir"
+
+	# The tarballs: missing or altered ones fail the combination.
+	problem=
+	if [[ -z $sources ]]; then
+		problem="no sources directory: set INTEL_LM_SOURCES to the directory holding $cli_tar and $lib_tar"
+	else
+		for t in "$cli_tar" "$lib_tar"; do
+			if [[ ! -f $sources/$t ]]; then
+				problem="$t not found in $sources (set INTEL_LM_SOURCES)"
+				break
+			elif ! checksum_ok "$sources/$t"; then
+				problem="$sources/$t does not match its sha256 in $sources/SHA256SUMS"
+				break
+			fi
+		done
+	fi
+	if [[ -n $problem ]]; then
+		total_fail=$((total_fail + 1))
+		echo "$label: FAIL: $problem"
+		continue
+	fi
+
+	# The build, or the cached one when nothing it is made of changed.
+	dir=$cache/$name
+	mkdir -p "$dir"
+	exec 8>"$dir/.lock"
+	flock 8
+	key=$(
+		printf '%s %s\n' "$cli_tar" "$(sha256 "$sources/$cli_tar")"
+		printf '%s %s\n' "$lib_tar" "$(sha256 "$sources/$lib_tar")"
+		for a in "${archives[@]}"; do
+			printf '%s %s\n' "${a#"$build"/}" "$(archive_sha256 "$a")"
+		done
+		for f in scripts/build-nvme-cli.sh plugins/intel-lm/intel-lm-nvme.c \
+			 plugins/intel-lm/intel-lm-nvme.h plugins/intel-lm/cli.h \
+			 plugins/intel-lm/nvme-cli/meson.build; do
+			printf '%s %s\n' "$f" "$(sha256 "$repo/$f")"
+		done
+		printf 'version %s\n' "$version"
+	)
+	start=$(now_us)
+	if [[ -x $dir/nvme && -f $dir/key && $(<"$dir/key") == "$key" ]]; then
+		how=cached
+		note "$label: the cached build is current ($dir)"
+	else
+		if [[ -d $dir/work ]]; then how=incremental; else how=cold; fi
+		note "$label: building ($how; log: $log_dir/build.log)"
+		rm -f "$dir/key"
+		if ! "$repo/scripts/build-nvme-cli.sh" --source-root "$repo" --version "$version" \
+			--work-dir "$dir/work" --output "$dir/nvme" \
+			--nvme-cli-source "$sources/$cli_tar" --libnvme-source "$sources/$lib_tar" \
+			"${archives[@]}" >"$log_dir/build.log" 2>&1; then
+			exec 8>&-
+			tail -n 20 "$log_dir/build.log" >&2
+			total_fail=$((total_fail + 1))
+			echo "$label: FAIL: the build failed after $(seconds_since "$start") s (log: $log_dir/build.log)"
+			continue
+		fi
+		printf '%s\n' "$key" >"$dir/key"
+	fi
+	build_time=$(seconds_since "$start")
+
+	# The suites, with that nvme.
+	counts=()
+	for s in "${suites[@]}"; do
+		note "$label: e2e-$s"
+		rc=0
+		INTEL_LM_E2E_NVME=$dir/nvme timeout 900 bash "$repo/tests/e2e/test-$s.sh" "$build" \
+			>"$log_dir/e2e-$s.log" 2>&1 || rc=$?
+		add_counts "$log_dir/e2e-$s.log" "$rc"
+		counts+=("e2e-$s $last_counts")
+	done
+	note "$label: exactly once"
+	rc=0
+	(INTEL_LM_E2E_NVME=$dir/nvme once_suite "$cli_ver") >"$log_dir/once.log" 2>&1 || rc=$?
+	add_counts "$log_dir/once.log" "$rc"
+	counts+=("once $last_counts")
+	exec 8>&-
+	measured=$(sed -n 's/^measured: //p' "$log_dir/once.log" | paste -sd ';' - | sed 's/;/; /g')
+
+	total_pass=$((total_pass + c_pass))
+	total_fail=$((total_fail + c_fail))
+	if [[ $c_fail -eq 0 ]]; then verdict=ok; else verdict=FAIL; fi
+	echo "$label: $verdict: $c_pass passed, $c_fail failed (build $how ${build_time} s;" \
+		"$(printf '%s, ' "${counts[@]}" | sed 's/, $//'); $measured)"
+	if [[ $c_fail -ne 0 ]]; then
+		grep -h '^not ok' "$log_dir"/*.log | head -n 20 >&2 || true
+		note "$label: logs in $log_dir"
+	fi
+done
+
+echo "matrix: $total_pass passed, $total_fail failed"
+[[ $total_fail -eq 0 ]]
