@@ -142,7 +142,9 @@ static int recorded(struct intel_lm_migration *m, enum intel_lm_mig_step step, u
 			if (!m->record_ret)
 				m->record_ret = err;
 			*effect = INTEL_LM_EFFECT_NONE;
-			*sent_ns = *done_ns = intel_lm_now_ns();
+			/* Not sent: no send time. */
+			*sent_ns = 0;
+			*done_ns = intel_lm_now_ns();
 			return err;
 		}
 	}
@@ -370,9 +372,11 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 			m->rollback_ret = recorded(m, INTEL_LM_MIG_STEPS, 0,
 						   REC_INTENT | REC_OUTCOME, send_src_resume,
 						   NULL, &rb_eff, &sent, &done);
-			if (m->rollback_ret && rb_eff == INTEL_LM_EFFECT_NONE &&
-			    m->record_ret == m->rollback_ret) {
-				/* Its intent could not be recorded: the source matters more. */
+			if (!sent) {
+				/*
+				 * Its intent could not be recorded: the source running again matters
+				 * more (documented); the record keeps its last entry.
+				 */
 				m->rollback_ret = send_src_resume(m, NULL);
 			}
 			m->src_resumed = m->rollback_ret == 0;

@@ -239,7 +239,7 @@ static int get_num(const char *v, size_t n, int64_t min, int64_t max, int64_t *o
 static int decode_field(struct intel_lm_rec_entry *e, const char *k, size_t kn, const char *v,
 			size_t n, unsigned int *seen)
 {
-	char word[32];
+	char word[32] = "";
 	int ret = 0;
 
 #define IS(name) (kn == sizeof(name) - 1 && !memcmp(k, name, kn))
@@ -341,8 +341,12 @@ static int decode_slot(const char *slot, struct intel_lm_rec_entry *e)
 	memcpy(hdr, slot, REC_HDR_LEN);
 	hdr[REC_HDR_LEN - 1] = '\0';
 	hdr[24] = hdr[29] = '\0';
+	/* Exactly the hex digits the writer puts there: no sign, no space. */
+	if (strspn(hdr + 8, "0123456789abcdef") != 16 || strspn(hdr + 25, "0123456789abcdef") != 4 ||
+	    strspn(hdr + 30, "0123456789abcdef") != 8)
+		return -EBADMSG;
 	seq = strtoull(hdr + 8, &end, 16);
-	if (*end || !seq)
+	if (*end || !seq || seq == UINT64_MAX)
 		return -EBADMSG;
 	blen = strtoul(hdr + 25, &end, 16);
 	if (*end || blen > REC_BODY_MAX)
@@ -390,8 +394,12 @@ static int decode_file(const char *data, size_t len, struct intel_lm_rec_entry *
 		return -ENODATA;
 	if (len != REC_FILE)
 		return -EBADMSG;
-	for (i = 0; i < 2; i++)
+	/* Entry N is written to slot N % 2: anything else is not ours to trust. */
+	for (i = 0; i < 2; i++) {
 		ok[i] = decode_slot(data + (size_t)i * REC_SLOT, &s[i]);
+		if (!ok[i] && s[i].seq % 2 != (uint64_t)i)
+			ok[i] = -EBADMSG;
+	}
 	if (ok[0] && ok[1])
 		return -EBADMSG;
 	i = ok[0] ? 1 : ok[1] ? 0 : s[1].seq > s[0].seq;
@@ -509,12 +517,12 @@ int intel_lm_record_open(const char *dir, const struct intel_lm_pf_id *pf, uint1
 		return ret;
 
 	rec->fd = open(rec->path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (rec->fd < 0 && errno == ENOENT)
-		rec->fd = create_file(dir, rec->path);
 	if (rec->fd < 0) {
-		ret = rec->fd == -1 ? -errno : rec->fd;
-		rec->fd = -1;
-		return ret;
+		/* create_file() returns the descriptor or a negative errno of its own. */
+		ret = errno == ENOENT ? create_file(dir, rec->path) : -errno;
+		if (ret < 0)
+			return ret;
+		rec->fd = ret;
 	}
 	ret = check_file(rec->fd);
 	if (ret) {
@@ -539,9 +547,15 @@ int intel_lm_record_open(const char *dir, const struct intel_lm_pf_id *pf, uint1
 	}
 	/* The entry is this PF's VF, whatever the file said. */
 	if (!ret && (strcmp(e->pf.key, pf->key) || e->vf != vf)) {
+		uint64_t seq = e->seq;
+
+		/* Another VF's entry: nothing of it belongs here, only its place in the slots. */
+		memset(e, 0, sizeof(*e));
+		e->seq = seq;
 		e->state = INTEL_LM_VF_UNKNOWN;
 		e->pf = *pf;
 		e->vf = vf;
+		rec->existed = false;
 		ret = -EBADMSG;
 	}
 	/*

@@ -624,11 +624,16 @@ static void recover_single(struct cli *c, struct rec_view *v, const char *dev_ke
 	if (hold(c, v, &h))
 		return;
 	if (e->tmp_file[0]) {
-		/* Only what intel-lm names its temporary files: ".NAME.XXXXXX", a file of ours. */
+		/*
+		 * Only what intel-lm names its temporary files, ".NAME.XXXXXX" (mkostemp's six
+		 * characters), a regular file of ours that is not the saved state's file.
+		 */
 		const char *b = strrchr(e->tmp_file, '/');
+		const char *dot = b ? strrchr(b, '.') : NULL;
 		struct stat st;
 
-		if (!c->dry_run && b && b[1] == '.' && lstat(e->tmp_file, &st) == 0 &&
+		if (!c->dry_run && b && b[1] == '.' && dot && dot > b + 1 && strlen(dot) == 7 &&
+		    strcmp(e->tmp_file, e->state_file) && lstat(e->tmp_file, &st) == 0 &&
 		    S_ISREG(st.st_mode) && st.st_uid == geteuid())
 			unlink(e->tmp_file);
 		e->tmp_file[0] = '\0';

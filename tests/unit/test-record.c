@@ -183,6 +183,20 @@ START_TEST(torn_and_corrupt)
 	intel_lm_record_close(&rec);
 	ck_assert_int_eq(intel_lm_record_read(rec.path, &e), 0);
 	ck_assert_int_eq(e.state, INTEL_LM_VF_RUNNING);
+	/* A valid entry in the slot its number does not belong to is not trusted either: the
+	 * next write would overwrite it as if it were the older one. */
+	{
+		char buf[8192];
+		int fd = open(rec.path, O_RDWR);
+
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(pread(fd, buf, sizeof(buf), 8192), (ssize_t)sizeof(buf));
+		ck_assert_int_eq(pwrite(fd, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+		close(fd);
+		ck_assert_int_eq(intel_lm_record_read(rec.path, &e), 0);
+		flip(rec.path, 8192 + 200);
+		ck_assert_int_eq(intel_lm_record_read(rec.path, &e), -EBADMSG);
+	}
 	/* A header that lies about its length, and a truncated file. */
 	flip(rec.path, 26);
 	flip(rec.path, 8192 + 26);
