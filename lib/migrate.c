@@ -109,6 +109,13 @@ static void record_state_file(struct intel_lm_migration *m, struct intel_lm_reco
 	e->state_file_temporary = m->keep_temporary;
 }
 
+/* The first record write that failed is the one reported. */
+static void note_record_err(struct intel_lm_migration *m, int err)
+{
+	if (err && !m->record_ret)
+		m->record_ret = err;
+}
+
 /* How a step's command goes on record. */
 enum rec_how {
 	REC_INTENT	= 1 << 0,	/* write its intent first (else an earlier write made it) */
@@ -139,8 +146,7 @@ static int recorded(struct intel_lm_migration *m, enum intel_lm_mig_step step, u
 		if (how & REC_INTENT)
 			err = intel_lm_record_begin_then(rec, opc, then);
 		if (err) {
-			if (!m->record_ret)
-				m->record_ret = err;
+			note_record_err(m, err);
 			*effect = INTEL_LM_EFFECT_NONE;
 			/* Not sent: no send time. */
 			*sent_ns = 0;
@@ -157,11 +163,8 @@ static int recorded(struct intel_lm_migration *m, enum intel_lm_mig_step step, u
 	intel_lm_record_apply(rec, opc, ret);
 	if (opc == INTEL_LM_OPC_SAVE_DATA && !ret)
 		record_state_file(m, rec, state);
-	if ((how & REC_OUTCOME) || ret) {
-		err = intel_lm_record_write(rec);
-		if (err && !m->record_ret)
-			m->record_ret = err;
-	}
+	if ((how & REC_OUTCOME) || ret)
+		note_record_err(m, intel_lm_record_write(rec));
 	return ret;
 }
 
@@ -174,13 +177,8 @@ static void *flush_thread(void *rec)
 /* Write an entry whose outcome was only applied in memory. */
 static void record_flush(struct intel_lm_migration *m, struct intel_lm_record *rec)
 {
-	int err;
-
-	if (!rec)
-		return;
-	err = intel_lm_record_write(rec);
-	if (err && !m->record_ret)
-		m->record_ret = err;
+	if (rec)
+		note_record_err(m, intel_lm_record_write(rec));
 }
 
 static int send_dst_suspend(struct intel_lm_migration *m, void *state)
@@ -221,7 +219,7 @@ static int send_src_resume(struct intel_lm_migration *m, void *state)
 static void record_close_op(struct intel_lm_migration *m, bool keep_open)
 {
 	struct intel_lm_record *r[2] = { m->src_rec, m->dst_rec };
-	int i, err;
+	int i;
 
 	if (!m->src_rec)
 		return;
@@ -234,9 +232,7 @@ static void record_close_op(struct intel_lm_migration *m, bool keep_open)
 			r[i]->entry.state_file[0] = '\0';
 			r[i]->entry.state_file_temporary = false;
 		}
-		err = intel_lm_record_write(r[i]);
-		if (err && !m->record_ret)
-			m->record_ret = err;
+		note_record_err(m, intel_lm_record_write(r[i]));
 	}
 }
 
@@ -322,8 +318,7 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 				ret = m->keep(m->keep_priv, state, m->size);
 			if (flushing) {
 				pthread_join(flusher, &flush_ret);
-				if (flush_ret && !m->record_ret)
-					m->record_ret = (int)(intptr_t)flush_ret;
+				note_record_err(m, (int)(intptr_t)flush_ret);
 			} else {
 				record_flush(m, m->src_rec);
 			}
@@ -341,8 +336,9 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 			load_ok = !ret;
 			break;
 		case INTEL_LM_MIG_DST_RESUME:
-			ret = recorded(m, step, 0, (load_ok ? 0 : REC_INTENT) | REC_OUTCOME,
-				       send_dst_resume, NULL, &eff, &sent, &done);
+			/* A success is written once, with the migration's close, below. */
+			ret = recorded(m, step, 0, load_ok ? 0 : REC_INTENT, send_dst_resume, NULL,
+				       &eff, &sent, &done);
 			dst_resume = eff;
 			/* The downtime ends when the destination runs, before its outcome's write. */
 			if (!ret)
