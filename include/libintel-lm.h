@@ -18,6 +18,7 @@
 #include <intel-lm/pfid.h>
 #include <intel-lm/record.h>
 #include <intel-lm/status.h>
+#include <intel-lm/version.h>
 #include <intel-lm/vf.h>
 
 #endif /* LIBINTEL_LM_H */

@@ -4,11 +4,13 @@
  * near a device. Documentation/intel-lm-blob-format.txt is the byte-level description.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -190,13 +192,62 @@ int intel_lm_blob_check_identity(const struct intel_lm_blob_hdr *hdr,
 	       -EXDEV : 0;
 }
 
+/* The header of a state about to be written, into @raw; false for a raw state (no header). */
+static bool blob_header(const struct intel_lm_ctrl_info *src, uint16_t vf, const void *state,
+			uint32_t len, uint8_t raw[INTEL_LM_BLOB_HDR_LEN])
+{
+	struct intel_lm_blob_hdr hdr;
+
+	if (!src)
+		return false;
+	intel_lm_blob_hdr_init(&hdr, src, vf, state, len, time(NULL));
+	intel_lm_blob_encode(&hdr, raw);
+	return true;
+}
+
+int intel_lm_blob_write(struct intel_lm_outfile *out, const struct intel_lm_ctrl_info *src,
+			uint16_t vf, const void *state, uint32_t len)
+{
+	uint8_t raw[INTEL_LM_BLOB_HDR_LEN];
+	int ret = 0;
+
+	if (!state || !len)
+		ret = -EINVAL;
+	if (!ret && blob_header(src, vf, state, len, raw))
+		ret = intel_lm_outfile_write(out, raw, sizeof(raw));
+	if (!ret)
+		ret = intel_lm_outfile_write(out, state, len);
+	if (!ret)
+		return intel_lm_outfile_commit(out);
+	intel_lm_outfile_abort(out);
+	return ret;
+}
+
+int intel_lm_blob_write_fd(int fd, const struct intel_lm_ctrl_info *src, uint16_t vf,
+			   const void *state, uint32_t len)
+{
+	uint8_t raw[INTEL_LM_BLOB_HDR_LEN];
+	struct stat st;
+	int ret = 0;
+
+	if (!state || !len)
+		return -EINVAL;
+	if (blob_header(src, vf, state, len, raw))
+		ret = intel_lm_write_full(fd, raw, sizeof(raw));
+	if (!ret)
+		ret = intel_lm_write_full(fd, state, len);
+	if (!ret && !fstat(fd, &st) && S_ISREG(st.st_mode) && fdatasync(fd) < 0)
+		ret = -errno;
+	return ret;
+}
+
 const char *intel_lm_blob_strerror(int err)
 {
 	switch (-err) {
 	case ENODATA:
 		return "the file is truncated";
 	case EILSEQ:
-		return "the file is not an intel-lm state blob (bad magic; a raw state needs --raw)";
+		return "the file is not an intel-lm state blob (bad magic)";
 	case EPROTONOSUPPORT:
 		return "the blob's format version is unknown to this intel-lm";
 	case EBADMSG:

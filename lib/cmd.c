@@ -5,14 +5,10 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <time.h>
-
-#include <libnvme.h>
-#include <linux/nvme_ioctl.h>
 
 #include <intel-lm/cmd.h>
 
+#include "backend.h"
 #include "private.h"
 
 const char *intel_lm_opcode_name(uint8_t opcode)
@@ -28,7 +24,7 @@ const char *intel_lm_opcode_name(uint8_t opcode)
 		return "SAVE_DATA";
 	case INTEL_LM_OPC_LOAD_DATA:
 		return "LOAD_DATA";
-	case nvme_admin_identify:
+	case INTEL_LM_OPC_IDENTIFY:
 		return "IDENTIFY";
 	default:
 		return "UNKNOWN";
@@ -55,7 +51,7 @@ static bool opcode_has_data(uint8_t opcode)
 	return (opcode & 0x3) != 0;
 }
 
-int intel_lm_cmd_init(struct nvme_passthru_cmd *cmd, uint8_t opcode, uint16_t vf, void *buf,
+int intel_lm_cmd_init(struct intel_lm_cmd *cmd, uint8_t opcode, uint16_t vf, void *buf,
 		      uint32_t len)
 {
 	memset(cmd, 0, sizeof(*cmd));
@@ -75,7 +71,7 @@ int intel_lm_cmd_init(struct nvme_passthru_cmd *cmd, uint8_t opcode, uint16_t vf
 	return 0;
 }
 
-void intel_lm_cmd_to_sqe(const struct nvme_passthru_cmd *cmd, uint8_t sqe[INTEL_LM_SQE_SIZE])
+void intel_lm_cmd_to_sqe(const struct intel_lm_cmd *cmd, uint8_t sqe[INTEL_LM_SQE_SIZE])
 {
 	memset(sqe, 0, INTEL_LM_SQE_SIZE);
 	/* CDW0: opcode 7:0, FUSE 9:8 and PSDT 15:14 (from flags), CID 31:16 (the kernel's) */
@@ -94,7 +90,7 @@ void intel_lm_cmd_to_sqe(const struct nvme_passthru_cmd *cmd, uint8_t sqe[INTEL_
 	intel_lm_put_le32(sqe + 60, cmd->cdw15);
 }
 
-int intel_lm_submit(int fd, struct nvme_passthru_cmd *cmd, const struct intel_lm_opts *opts,
+int intel_lm_submit(int fd, struct intel_lm_cmd *cmd, const struct intel_lm_opts *opts,
 		    uint32_t *result)
 {
 	static const struct intel_lm_opts defaults;
@@ -114,18 +110,9 @@ int intel_lm_submit(int fd, struct nvme_passthru_cmd *cmd, const struct intel_lm
 		return 0;
 	}
 
-	/*
-	 * The ioctl itself, not libnvme's nvme_submit_admin_passthru(): inside nvme-cli 2.14 and
-	 * later that reaches nvme-cli's own nvme_submit_passthru(), which re-sends a command that
-	 * failed with EINTR or EAGAIN. A command whose effect is unknown is never re-sent.
-	 */
+	/* Exactly once: the back end never re-sends a command whose effect is unknown. */
 	start = intel_lm_now_ns();
-	cmd->result = 0;
-	ret = ioctl(fd, NVME_IOCTL_ADMIN_CMD, cmd);
-	if (ret < 0)
-		ret = errno ? -errno : -EIO;
-	else
-		res = cmd->result;
+	ret = intel_lm_be_submit(fd, cmd, &res);
 	if (opts->trace)
 		opts->trace(opts->trace_priv, cmd, ret, res, intel_lm_now_ns() - start, false);
 	if (result)
@@ -136,7 +123,7 @@ int intel_lm_submit(int fd, struct nvme_passthru_cmd *cmd, const struct intel_lm
 static int submit_simple(int fd, uint8_t opcode, uint16_t vf, const struct intel_lm_opts *opts,
 			 uint32_t *result)
 {
-	struct nvme_passthru_cmd cmd;
+	struct intel_lm_cmd cmd;
 	int ret;
 
 	ret = intel_lm_cmd_init(&cmd, opcode, vf, NULL, 0);
@@ -167,7 +154,7 @@ int intel_lm_resume(int fd, uint16_t vf, const struct intel_lm_opts *opts)
 
 int intel_lm_save(int fd, uint16_t vf, void *buf, uint32_t len, const struct intel_lm_opts *opts)
 {
-	struct nvme_passthru_cmd cmd;
+	struct intel_lm_cmd cmd;
 	int ret;
 
 	if (!buf || !len)
@@ -181,7 +168,7 @@ int intel_lm_save(int fd, uint16_t vf, void *buf, uint32_t len, const struct int
 int intel_lm_load(int fd, uint16_t vf, const void *buf, uint32_t len,
 		  const struct intel_lm_opts *opts)
 {
-	struct nvme_passthru_cmd cmd;
+	struct intel_lm_cmd cmd;
 	int ret;
 
 	if (!buf || !len)

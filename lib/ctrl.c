@@ -32,9 +32,13 @@ static void copy_id_string(char *dst, size_t dst_len, const char *src, size_t sr
 	dst[n] = '\0';
 }
 
-void intel_lm_parse_id_ctrl(const struct nvme_id_ctrl *id, struct intel_lm_ctrl_info *info)
+_Static_assert(sizeof(struct nvme_id_ctrl) == INTEL_LM_ID_DATA_LEN, "Identify Controller size");
+_Static_assert(INTEL_LM_OPC_IDENTIFY == nvme_admin_identify, "the Identify opcode");
+
+void intel_lm_parse_id_ctrl(const void *data, struct intel_lm_ctrl_info *info)
 {
-	const uint8_t *raw = (const uint8_t *)id;
+	const struct nvme_id_ctrl *id = data;
+	const uint8_t *raw = data;
 
 	memset(info, 0, sizeof(*info));
 	info->vid = intel_lm_le16(&id->vid);
@@ -74,8 +78,8 @@ int intel_lm_identify(int fd, const struct intel_lm_opts *opts, struct intel_lm_
 int intel_lm_identify_raw(int fd, uint8_t cns, uint16_t cntid, void *buf,
 			  const struct intel_lm_opts *opts)
 {
-	struct nvme_passthru_cmd cmd = {
-		.opcode = nvme_admin_identify,
+	struct intel_lm_cmd cmd = {
+		.opcode = INTEL_LM_OPC_IDENTIFY,
 		.addr = (uint64_t)(uintptr_t)buf,
 		.data_len = NVME_IDENTIFY_DATA_SIZE,
 		.cdw10 = (uint32_t)cns | ((uint32_t)cntid << 16),

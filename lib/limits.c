@@ -62,7 +62,7 @@ const char *intel_lm_limit_reason(enum intel_lm_limit_src src)
 	case INTEL_LM_LIMIT_KERNEL:
 		return "the Linux NVMe driver's 4 MiB transfer limit";
 	case INTEL_LM_LIMIT_CALLER:
-		return "the limit set for this run (--max-state-size)";
+		return "the limit the caller set";
 	}
 	return "unknown";
 }

@@ -102,12 +102,12 @@ int intel_lm_outfile_open(struct intel_lm_outfile *out, const char *path, bool f
 	return 0;
 }
 
-int intel_lm_outfile_write(struct intel_lm_outfile *out, const void *buf, size_t len)
+int intel_lm_write_full(int fd, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 
 	while (len) {
-		ssize_t n = write(out->fd, p, len);
+		ssize_t n = write(fd, p, len);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -118,6 +118,11 @@ int intel_lm_outfile_write(struct intel_lm_outfile *out, const void *buf, size_t
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+int intel_lm_outfile_write(struct intel_lm_outfile *out, const void *buf, size_t len)
+{
+	return intel_lm_write_full(out->fd, buf, len);
 }
 
 int intel_lm_fsync_dir(const char *dir)

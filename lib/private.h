@@ -73,6 +73,9 @@ const char *intel_lm_sysfs_root(const char *sysfs);
 int intel_lm_identify_raw(int fd, uint8_t cns, uint16_t cntid, void *buf,
 			  const struct intel_lm_opts *opts);
 
+/* Write all of @buf to @fd, again after EINTR and short writes: 0 or a negative errno. */
+int intel_lm_write_full(int fd, const void *buf, size_t len);
+
 /* fsync(2) a directory, so that the names in it are durable: 0 or a negative errno. */
 int intel_lm_fsync_dir(const char *dir);
 

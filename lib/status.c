@@ -12,6 +12,7 @@
 #include <intel-lm/cmd.h>
 #include <intel-lm/status.h>
 
+#include "backend.h"
 #include "private.h"
 
 /* The fields of a libnvme status value (CQE DW3 bits 31:17, shifted down by one). */
@@ -119,7 +120,7 @@ char *intel_lm_strerror(int ret, uint8_t opcode, char *buf, size_t len)
 	sct = ST_SCT(ret);
 	sc = ST_SC(ret);
 	/* libnvme's text is "Name: explanation"; the name is enough here. */
-	name = nvme_status_to_string(ret, false);
+	name = intel_lm_be_status_name(ret);
 	snprintf(buf, len, "%.*s (status 0x%04x: SCT %xh %s, SC %02xh", (int)strcspn(name, ":"),
 		 name, (unsigned int)ret, sct, sct_name(sct), sc);
 	used = strlen(buf);
@@ -177,35 +178,4 @@ enum intel_lm_advice intel_lm_advice(int ret, uint8_t opcode)
 	default:
 		return (ret & ST_DNR) ? INTEL_LM_ADVICE_NO_RETRY : INTEL_LM_ADVICE_NONE;
 	}
-}
-
-const char *intel_lm_hint(int ret, uint8_t opcode)
-{
-	static const char *const words[] = {
-		[INTEL_LM_ADVICE_NONE] = "",
-		[INTEL_LM_ADVICE_CHECK_STATE] = "check the VF's state (info, query-size) before "
-			"doing anything else, and do not simply repeat the command",
-		[INTEL_LM_ADVICE_RUN_AS_ROOT] = "run as root (CAP_SYS_ADMIN)",
-		[INTEL_LM_ADVICE_CHECK_PRESENT] = "check that the controller is still present "
-			"('nvme list', dmesg)",
-		[INTEL_LM_ADVICE_CHECK_KERNEL_LOG] = "check the kernel log (dmesg) for controller "
-			"resets",
-		[INTEL_LM_ADVICE_CHECK_LIMIT] = "use 'info' to see the largest state this PF can "
-			"move",
-		[INTEL_LM_ADVICE_ERROR_LOG] = "the controller's error log may say more "
-			"('nvme error-log')",
-		[INTEL_LM_ADVICE_CHECK_SUPPORT] = "check with 'info' that this PF supports Intel "
-			"live migration, and that you named the PF, not a VF",
-		[INTEL_LM_ADVICE_CHECK_VF] = "check the VF index with 'info'; for save, suspend the "
-			"VF before asking its size, so the size cannot change",
-		[INTEL_LM_ADVICE_SUSPEND_FIRST] = "suspend the VF first",
-		[INTEL_LM_ADVICE_RESUME_NOT_NOW] = "the VF cannot be resumed now: load a state or "
-			"suspend it first",
-		[INTEL_LM_ADVICE_STEP_ORDER] = "run the steps in order: suspend, query-size, save "
-			"on the source; suspend, load, resume on the destination",
-		[INTEL_LM_ADVICE_NO_RETRY] = "the controller says retrying will not help",
-	};
-	enum intel_lm_advice a = intel_lm_advice(ret, opcode);
-
-	return a < sizeof(words) / sizeof(words[0]) && words[a] ? words[a] : "";
 }

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include <intel-lm/ctrl.h>
+#include <intel-lm/outfile.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -74,6 +75,45 @@ void intel_lm_blob_hdr_init(struct intel_lm_blob_hdr *hdr, const struct intel_lm
  * @out:	INTEL_LM_BLOB_HDR_LEN bytes
  */
 void intel_lm_blob_encode(struct intel_lm_blob_hdr *hdr, uint8_t out[INTEL_LM_BLOB_HDR_LEN]);
+
+/**
+ * intel_lm_blob_write() - Write a saved state to an output file, whole or not at all
+ * @out:	an output file from intel_lm_outfile_open(): a path, or "-" for standard output
+ * @src:	the source PF's identity, for the blob's header; NULL writes the raw state alone
+ * @vf:		the source VF index
+ * @state:	the state, as SAVE_DATA returned it
+ * @len:	its length in bytes
+ *
+ * Writes the header (format version, source identity, lengths and CRC-32s, this library's
+ * version) and the state, then commits @out: synced and linked into place, so the file
+ * appears whole or not at all. On any error @out is aborted and nothing is left at its path.
+ * What `save` writes.
+ *
+ * Return: 0, or a negative errno (-ENOSPC, -EIO, ...; -EINVAL for @len 0 or a NULL @state).
+ * After a failure of the directory's fsync the file is in place (@out->placed) and the errno
+ * comes back all the same.
+ */
+int intel_lm_blob_write(struct intel_lm_outfile *out, const struct intel_lm_ctrl_info *src,
+			uint16_t vf, const void *state, uint32_t len);
+
+/**
+ * intel_lm_blob_write_fd() - Write a saved state to a descriptor the caller owns
+ * @fd:		a descriptor open for writing: a pipe, a socket or a file
+ * @src:	the source PF's identity, for the blob's header; NULL writes the raw state alone
+ * @vf:		the source VF index
+ * @state:	the state
+ * @len:	its length in bytes
+ *
+ * The same bytes as intel_lm_blob_write(), written in full (again after EINTR and short
+ * writes); a regular file is synced with fdatasync(2) before this returns. A stream cannot be
+ * taken back: after an error the reader must discard what it got, which the blob's lengths and
+ * CRC-32s let it detect. @fd is not closed.
+ *
+ * Return: 0, or a negative errno (-EPIPE when the reader went away; -EINVAL for @len 0 or a
+ * NULL @state).
+ */
+int intel_lm_blob_write_fd(int fd, const struct intel_lm_ctrl_info *src, uint16_t vf,
+			   const void *state, uint32_t len);
 
 /**
  * intel_lm_blob_decode() - Decode and check a header

@@ -13,8 +13,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <libnvme.h>
-
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -38,6 +36,12 @@ enum intel_lm_opcode {
 	INTEL_LM_OPC_LOAD_DATA		= 0xd5,
 };
 
+/**
+ * INTEL_LM_OPC_IDENTIFY - the NVMe Identify admin opcode (06h), which the library also sends
+ * and reports in traces and errors
+ */
+#define INTEL_LM_OPC_IDENTIFY	0x06
+
 /** INTEL_LM_VF_MIN - the lowest VF index; 0 names no VF */
 #define INTEL_LM_VF_MIN		1
 /** INTEL_LM_VF_MAX - the highest VF index CDW10[15:0] can carry */
@@ -45,6 +49,51 @@ enum intel_lm_opcode {
 
 /** INTEL_LM_SQE_SIZE - size in bytes of an NVMe submission queue entry */
 #define INTEL_LM_SQE_SIZE	64
+
+/**
+ * struct intel_lm_cmd - an admin command as the library submits it
+ * @opcode:	the opcode
+ * @flags:	CDW0 bits 15:8 (FUSE, PSDT); always 0 for the Intel commands
+ * @nsid:	namespace ID; 0 for the Intel commands
+ * @cdw2:	command dword 2
+ * @cdw3:	command dword 3
+ * @metadata:	metadata buffer address; unused
+ * @addr:	the data buffer's address, 0 when the command moves no data
+ * @metadata_len: metadata length; unused
+ * @data_len:	the data length in bytes
+ * @cdw10:	command dword 10; CDW10[15:0] is the 1-based VF index for the Intel commands
+ * @cdw11:	command dword 11; the state size for LOAD_DATA
+ * @cdw12:	command dword 12
+ * @cdw13:	command dword 13
+ * @cdw14:	command dword 14
+ * @cdw15:	command dword 15
+ * @timeout_ms:	the timeout the command was submitted with; 0 = the kernel's default
+ * @reserved:	zero; room for fields a later version adds
+ *
+ * The library's own type, so that the public headers need no libnvme header and read the same
+ * whichever libnvme generation the library was built with. The submission back end copies it
+ * into that generation's passthrough structure.
+ */
+struct intel_lm_cmd {
+	uint8_t opcode;
+	uint8_t flags;
+	uint16_t rsvd1;
+	uint32_t nsid;
+	uint32_t cdw2;
+	uint32_t cdw3;
+	uint64_t metadata;
+	uint64_t addr;
+	uint32_t metadata_len;
+	uint32_t data_len;
+	uint32_t cdw10;
+	uint32_t cdw11;
+	uint32_t cdw12;
+	uint32_t cdw13;
+	uint32_t cdw14;
+	uint32_t cdw15;
+	uint32_t timeout_ms;
+	uint32_t reserved[7];
+};
 
 /**
  * typedef intel_lm_trace_fn - called for every command the library sends or would send
@@ -55,7 +104,7 @@ enum intel_lm_opcode {
  * @elapsed_ns:	time spent in the kernel, in nanoseconds (0 for a dry run)
  * @dry_run:	true when the command was not sent
  */
-typedef void (*intel_lm_trace_fn)(void *priv, const struct nvme_passthru_cmd *cmd, int ret,
+typedef void (*intel_lm_trace_fn)(void *priv, const struct intel_lm_cmd *cmd, int ret,
 				  uint32_t result, uint64_t elapsed_ns, bool dry_run);
 
 /**
@@ -66,6 +115,8 @@ typedef void (*intel_lm_trace_fn)(void *priv, const struct nvme_passthru_cmd *cm
  *		changes nothing on the device, is still sent.
  * @trace:	optional; called after each command, or instead of it for a dry run
  * @trace_priv:	passed to @trace
+ * @reserved:	zero (initialise the whole structure, e.g. with ``= { 0 }``): room for
+ *		options a later version adds, which then mean "as before" when zero
  *
  * A NULL &struct intel_lm_opts pointer means all defaults.
  */
@@ -74,14 +125,15 @@ struct intel_lm_opts {
 	bool dry_run;
 	intel_lm_trace_fn trace;
 	void *trace_priv;
+	void *reserved[6];
 };
 
 /**
  * intel_lm_opcode_name() - The name of an Intel live migration opcode
  * @opcode:	an opcode
  *
- * Return: "QUERY_DATA_SIZE", "SUSPEND", "RESUME", "SAVE_DATA", "LOAD_DATA", "IDENTIFY" for the
- * Identify opcode, or "UNKNOWN". Never NULL.
+ * Return: "QUERY_DATA_SIZE", "SUSPEND", "RESUME", "SAVE_DATA", "LOAD_DATA", "IDENTIFY" for
+ * %INTEL_LM_OPC_IDENTIFY, or "UNKNOWN". Never NULL.
  */
 const char *intel_lm_opcode_name(uint8_t opcode);
 
@@ -100,7 +152,7 @@ const char *intel_lm_opcode_name(uint8_t opcode);
  * Return: 0, or -EINVAL when @opcode is not one of the five, @vf is 0, or @buf and @len do not
  * fit the opcode's data direction (the command is then zeroed).
  */
-int intel_lm_cmd_init(struct nvme_passthru_cmd *cmd, uint8_t opcode, uint16_t vf, void *buf,
+int intel_lm_cmd_init(struct intel_lm_cmd *cmd, uint8_t opcode, uint16_t vf, void *buf,
 		      uint32_t len);
 
 /**
@@ -111,7 +163,7 @@ int intel_lm_cmd_init(struct nvme_passthru_cmd *cmd, uint8_t opcode, uint16_t vf
  * What the controller receives, minus what the kernel fills in (command identifier and PRP
  * entries, left zero here). Used to check commands against Intel's byte tables and in traces.
  */
-void intel_lm_cmd_to_sqe(const struct nvme_passthru_cmd *cmd, uint8_t sqe[INTEL_LM_SQE_SIZE]);
+void intel_lm_cmd_to_sqe(const struct intel_lm_cmd *cmd, uint8_t sqe[INTEL_LM_SQE_SIZE]);
 
 /**
  * intel_lm_submit() - Submit a command on the PF's admin queue
@@ -120,17 +172,17 @@ void intel_lm_cmd_to_sqe(const struct nvme_passthru_cmd *cmd, uint8_t sqe[INTEL_
  * @opts:	submission options, or NULL for the defaults
  * @result:	optional; CQE DW0, written also when a status comes back
  *
- * Sends @cmd exactly once with the NVME_IOCTL_ADMIN_CMD ioctl, whatever program the library
- * is linked into (nvme-cli 2.14 and later replace libnvme's submission with one that re-sends
- * on EINTR): a command cancelled by a timeout may or may not have taken effect, so nothing
- * re-sends it. With @opts->dry_run and an
- * Intel opcode nothing is sent and 0 comes back with *@result = 0.
+ * Sends @cmd exactly once through the kernel's admin passthrough ioctl, whatever program the
+ * library is linked into: a command cancelled by a timeout may or may not have taken effect,
+ * so nothing re-sends it (nvme-cli 2.14 and later replace libnvme 1.x's submission with one
+ * that re-sends on EINTR, and libnvme3 lets its host program decide on retries). With
+ * @opts->dry_run and an Intel opcode nothing is sent and 0 comes back with *@result = 0.
  *
  * Return: 0 on success, a positive NVMe status (SC, SCT, CRD, More and DNR bits as the
  * controller returned them), or a negative errno from the kernel (-EINTR when a timeout
  * cancelled the command, -EINVAL for a transfer above the kernel's limit, ...).
  */
-int intel_lm_submit(int fd, struct nvme_passthru_cmd *cmd, const struct intel_lm_opts *opts,
+int intel_lm_submit(int fd, struct intel_lm_cmd *cmd, const struct intel_lm_opts *opts,
 		    uint32_t *result);
 
 /**

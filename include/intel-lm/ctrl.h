@@ -8,13 +8,14 @@
 
 #include <stdint.h>
 
-#include <libnvme.h>
-
 #include <intel-lm/cmd.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/** INTEL_LM_ID_DATA_LEN - the size of an Identify data structure, in bytes */
+#define INTEL_LM_ID_DATA_LEN		4096
 
 /** INTEL_LM_PCI_VID_INTEL - the PCI vendor ID whose byte 3072 we believe */
 #define INTEL_LM_PCI_VID_INTEL		0x8086
@@ -63,12 +64,13 @@ struct intel_lm_ctrl_info {
 
 /**
  * intel_lm_parse_id_ctrl() - Read what we need from an Identify Controller data structure
- * @id:		the 4096 bytes the controller returned
+ * @id:		the %INTEL_LM_ID_DATA_LEN bytes of Identify Controller (CNS 01h), at any
+ *		alignment
  * @info:	filled in
  *
  * A pure function: it trusts nothing in @id (strings need no terminator).
  */
-void intel_lm_parse_id_ctrl(const struct nvme_id_ctrl *id, struct intel_lm_ctrl_info *info);
+void intel_lm_parse_id_ctrl(const void *id, struct intel_lm_ctrl_info *info);
 
 /**
  * intel_lm_identify() - Identify the PF and decide whether it supports live migration

@@ -67,21 +67,11 @@ enum intel_lm_advice {
  * @ret:	a positive NVMe status or a negative errno
  * @opcode:	the command it came from
  *
+ * A reason to act on, never words: programs word it in their own terms.
+ *
  * Return: the advice; %INTEL_LM_ADVICE_NONE when there is nothing specific to say.
  */
 enum intel_lm_advice intel_lm_advice(int ret, uint8_t opcode);
-
-/**
- * intel_lm_hint() - What to do next after a failure, in words
- * @ret:	a positive NVMe status or a negative errno
- * @opcode:	the command it came from
- *
- * For programs that want words; intel_lm_advice() gives the same as a reason to act on.
- *
- * Return: advice such as "suspend the VF first", or "" when there is nothing specific to say.
- * Never NULL.
- */
-const char *intel_lm_hint(int ret, uint8_t opcode);
 
 /**
  * intel_lm_errno_name() - The symbolic name of an errno value

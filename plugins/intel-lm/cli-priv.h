@@ -160,7 +160,7 @@ struct printer {
 		       const char *path, uint16_t source_vf);
 	void (*inspect)(struct cli *c, const char *path, const struct intel_lm_blob_hdr *hdr,
 			int hdr_err, int payload_err, uint64_t file_size);
-	void (*command)(struct cli *c, const char *dev, const struct nvme_passthru_cmd *cmd,
+	void (*command)(struct cli *c, const char *dev, const struct intel_lm_cmd *cmd,
 			int ret, uint32_t result, uint64_t ns, bool dry_run);
 	void (*note)(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 	void (*error)(struct cli *c, const char *dev, int vf, const char *op, int ret,
@@ -203,14 +203,6 @@ void defer_signals(void);
 /* The deferred signal caught, or 0. */
 int signal_caught(void);
 void unguard_output(void);
-/*
- * Write a state into @out (opened with intel_lm_outfile_open() before the device was touched)
- * and put it in place, or remove it on failure: a blob with @src's identity and source VF @vf,
- * or only the state's bytes when @src is NULL. Returns 0 or a negative errno.
- */
-int write_state(struct intel_lm_outfile *out, const struct intel_lm_ctrl_info *src, uint16_t vf,
-		const void *buf, uint32_t len);
-
 /* session.c */
 int session_open(struct cli *c, struct session *s);
 /*
@@ -237,7 +229,12 @@ int lock_vf(struct cli *c, const struct session *s, struct vf_result *r, const c
 	    struct intel_lm_lock *lk);
 /* Cut @msg at its first "\n"; what follows, the advice, goes to @hint. */
 void split_hint(char *msg, char *hint, size_t len);
-/* What to do after @opcode failed with @ret on VF @vf of @s, with a command line where one helps. */
+/* What to do after @ret from @opcode, in words (the library gives the reason); "" if nothing. */
+const char *advice_words(int ret, uint8_t opcode);
+/* Why the state size is limited, and what is wrong with a state file, in our own terms. */
+const char *limit_words(enum intel_lm_limit_src src);
+const char *blob_words(int err);
+/* What to do after @opcode failed with @ret on VF @vf of @s, with a command line if one helps. */
 void cmd_hint(const struct cli *c, const struct session *s, int vf, uint8_t opcode, int ret,
 	      char *hint, size_t len);
 

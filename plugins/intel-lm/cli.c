@@ -20,10 +20,6 @@
 #include "cli.h"
 #include "cli-priv.h"
 
-#ifndef INTEL_LM_VERSION
-#define INTEL_LM_VERSION "0.1.0"
-#endif
-
 /* Long-only options get values above any character. */
 enum {
 	LOPT_FORMAT = 256,
@@ -461,7 +457,8 @@ int intel_lm_cli_main(int argc, char **argv)
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
-		printf("%s version %s (json-c %s)\n", prog, INTEL_LM_VERSION, json_c_version());
+		printf("%s version %s (%s, json-c %s)\n", prog, intel_lm_version(), intel_lm_libnvme(),
+		       json_c_version());
 		return EXIT_OK;
 	}
 	return intel_lm_cli_run(prog, argc - 1, argv + 1);

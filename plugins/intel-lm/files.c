@@ -98,27 +98,6 @@ void unguard_output(void)
 	my_slot = -1;
 }
 
-int write_state(struct intel_lm_outfile *out, const struct intel_lm_ctrl_info *src, uint16_t vf,
-		const void *buf, uint32_t len)
-{
-	uint8_t raw_hdr[INTEL_LM_BLOB_HDR_LEN];
-	struct intel_lm_blob_hdr hdr;
-	int ret = 0;
-
-	if (src) {
-		intel_lm_blob_hdr_init(&hdr, src, vf, buf, len, time(NULL));
-		intel_lm_blob_encode(&hdr, raw_hdr);
-		ret = intel_lm_outfile_write(out, raw_hdr, sizeof(raw_hdr));
-	}
-	if (!ret)
-		ret = intel_lm_outfile_write(out, buf, len);
-	if (!ret)
-		ret = intel_lm_outfile_commit(out);
-	else
-		intel_lm_outfile_abort(out);
-	return ret;
-}
-
 int open_input(const char *path)
 {
 	int fd;

@@ -26,7 +26,7 @@ struct keeper {
 static int keep_state(void *priv, const void *state, uint32_t len)
 {
 	struct keeper *k = priv;
-	int ret = write_state(&k->out, &k->src->info, k->vf, state, len);
+	int ret = intel_lm_blob_write(&k->out, &k->src->info, k->vf, state, len);
 
 	k->written = !ret;
 	return ret;
@@ -95,7 +95,7 @@ static void describe_failure(struct cli *c, struct mig_report *r, const struct k
 	else if (m->ret == -ENODATA || m->ret == -EFBIG)
 		snprintf(what, sizeof(what), "the state size %u bytes is %s (limit %u bytes: %s)",
 			 m->size, m->ret == -ENODATA ? "zero" : "too large", m->limit.max_bytes,
-			 intel_lm_limit_reason(m->limit.src));
+			 limit_words(m->limit.src));
 	else
 		intel_lm_strerror(m->ret, opc, what, sizeof(what));
 
@@ -127,7 +127,7 @@ static void describe_failure(struct cli *c, struct mig_report *r, const struct k
 			 m->src_resumed ? "the source runs again" : "the source was never stopped");
 	else
 		/* Nothing to undo by hand: the device's own advice for the step. */
-		snprintf(r->hint, sizeof(r->hint), "%s", intel_lm_hint(m->ret, opc));
+		snprintf(r->hint, sizeof(r->hint), "%s", advice_words(m->ret, opc));
 }
 
 /* Open the destination PF and check --to-vf there. */

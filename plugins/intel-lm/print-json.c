@@ -64,7 +64,7 @@ static void json_info(struct cli *c, const struct session *s)
 	add_int(o, "controller_id", i->cntlid);
 	add_int(o, "mdts", i->mdts);
 	add_int(o, "max_state_size", s->limit.max_bytes);
-	add_str(o, "max_state_size_limited_by", intel_lm_limit_reason(s->limit.src));
+	add_str(o, "max_state_size_limited_by", limit_words(s->limit.src));
 	for (n = 0; n < s->vfs.count; n++) {
 		const struct intel_lm_vf *vf = &s->vfs.vf[n];
 		struct json_object *e = json_object_new_object();
@@ -291,7 +291,7 @@ static void json_inspect(struct cli *c, const char *path, const struct intel_lm_
 	add_str(o, "file", path);
 	add_bool(o, "valid", !hdr_err && !payload_err);
 	if (hdr_err || payload_err)
-		add_str(o, "reason", intel_lm_blob_strerror(hdr_err ? hdr_err : payload_err));
+		add_str(o, "reason", blob_words(hdr_err ? hdr_err : payload_err));
 	if (file_size)
 		add_int(o, "file_size", (int64_t)file_size);
 	if (hdr_err)
@@ -310,7 +310,7 @@ static void json_inspect(struct cli *c, const char *path, const struct intel_lm_
 	add_str(o, "tool", h->tool);
 }
 
-static void json_command(struct cli *c, const char *dev, const struct nvme_passthru_cmd *cmd,
+static void json_command(struct cli *c, const char *dev, const struct intel_lm_cmd *cmd,
 			 int ret, uint32_t result, uint64_t ns, bool dry_run)
 {
 	struct json_object *arr, *e = json_object_new_object();

@@ -58,7 +58,7 @@ static void normal_info(struct cli *c, const struct session *s)
 	       i->sn, i->fr);
 	printf("  controller id  : %u\n  mdts           : %u (%s)\n", i->cntlid, i->mdts, mdts);
 	printf("  largest state  : %u bytes (%s, limited by %s)\n", s->limit.max_bytes, lim,
-	       intel_lm_limit_reason(s->limit.src));
+	       limit_words(s->limit.src));
 	printf("  VFs            : %zu\n", s->vfs.count);
 	if (!s->vfs.count)
 		return;
@@ -257,7 +257,7 @@ static void normal_inspect(struct cli *c, const char *path, const struct intel_l
 	(void)c;
 	printf("%s\n", path);
 	if (hdr_err) {
-		printf("  valid          : no (%s)\n", intel_lm_blob_strerror(hdr_err));
+		printf("  valid          : no (%s)\n", blob_words(hdr_err));
 		return;
 	}
 	t = (time_t)h->created;
@@ -272,10 +272,10 @@ static void normal_inspect(struct cli *c, const char *path, const struct intel_l
 	       "\"%s\", firmware \"%s\"\n", h->vid, h->ssvid, h->mn, h->sn, h->fr);
 	printf("  created        : %s by %s\n", when, h->tool);
 	printf("  valid          : %s%s%s\n", payload_err ? "no (" : "yes",
-	       payload_err ? intel_lm_blob_strerror(payload_err) : "", payload_err ? ")" : "");
+	       payload_err ? blob_words(payload_err) : "", payload_err ? ")" : "");
 }
 
-static void normal_command(struct cli *c, const char *dev, const struct nvme_passthru_cmd *cmd,
+static void normal_command(struct cli *c, const char *dev, const struct intel_lm_cmd *cmd,
 			   int ret, uint32_t result, uint64_t ns, bool dry_run)
 {
 	FILE *f = dry_run && !c->verbose ? result_stream(c) : stderr;

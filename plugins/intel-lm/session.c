@@ -94,7 +94,7 @@ static int check_own_dirs(struct cli *c, struct session *s)
 	return 0;
 }
 
-static void trace_cb(void *priv, const struct nvme_passthru_cmd *cmd, int ret, uint32_t result,
+static void trace_cb(void *priv, const struct intel_lm_cmd *cmd, int ret, uint32_t result,
 		     uint64_t ns, bool dry_run)
 {
 	struct session *s = priv;
@@ -229,7 +229,7 @@ int session_open(struct cli *c, struct session *s)
 
 	ret = intel_lm_identify(s->dev.fd, &s->opts, &s->info);
 	if (ret)
-		return report_cmd(c, s, -1, nvme_admin_identify, ret);
+		return report_cmd(c, s, -1, INTEL_LM_OPC_IDENTIFY, ret);
 	intel_lm_pf_identify(&s->dev, c->sysfs, &s->info, &s->id);
 	intel_lm_state_limit(&s->info, &s->limit);
 	if (c->max_state)
@@ -263,7 +263,7 @@ int session_need_vf(struct cli *c, struct session *s)
 				      "number 0, or a VF listed twice)\nthe firmware is misbehaving: "
 				      "reset the PF or update its firmware");
 		if (ret)
-			return report_cmd(c, s, c->vf, nvme_admin_identify, ret);
+			return report_cmd(c, s, c->vf, INTEL_LM_OPC_IDENTIFY, ret);
 		intel_lm_vf_list_sysfs(&s->vfs, c->sysfs, s->dev.name);
 		s->have_vfs = true;
 	}

@@ -146,7 +146,7 @@ static void size_refused(struct vf_result *r, const struct session *s, int ret)
 		fail(r, "check size", ret, "the state is %u bytes, above the %u bytes this PF can "
 		     "move in one command (%s); no data command was sent\nthe commands have no "
 		     "offset field, so the state cannot be moved in pieces", r->size,
-		     s->limit.max_bytes, intel_lm_limit_reason(s->limit.src));
+		     s->limit.max_bytes, limit_words(s->limit.src));
 }
 
 /* What the saved state's file says on record, once it is whole. */
@@ -223,7 +223,7 @@ static void run_save(struct cli *c, struct session *s, struct vf_result *r)
 	if (ret)
 		goto out;
 	/* The device saved (and disabled the VF controller) even if the file fails. */
-	ret = write_state(&out, c->raw ? NULL : &s->info, r->vf, buf, r->size);
+	ret = intel_lm_blob_write(&out, c->raw ? NULL : &s->info, r->vf, buf, r->size);
 	if (ret && out.placed) {
 		/* In place, but its directory could not be made durable. */
 		fail(r, "sync directory", ret, "the state is in %s, but its directory could not be "
@@ -252,7 +252,7 @@ static void input_failed(struct cli *c, const struct session *s, struct vf_resul
 	case EFBIG:
 		fail(r, "read", ret, "%s holds a state larger than the %u bytes this PF can take "
 		     "(%s); nothing was sent\nload it on a PF that can take it", r->path,
-		     s->limit.max_bytes, intel_lm_limit_reason(s->limit.src));
+		     s->limit.max_bytes, limit_words(s->limit.src));
 		break;
 	case ENODATA:
 	case EILSEQ:
@@ -261,7 +261,7 @@ static void input_failed(struct cli *c, const struct session *s, struct vf_resul
 	case EPROTO:
 	case E2BIG:
 		fail(r, "verify", ret, "%s: %s; nothing was sent to the device\n'%s inspect %s' "
-		     "shows what the file holds", r->path, intel_lm_blob_strerror(ret), c->prog,
+		     "shows what the file holds", r->path, blob_words(ret), c->prog,
 		     r->path);
 		break;
 	default:

@@ -10,7 +10,8 @@ e2e_init() {
 	E2E_PASS=0
 	E2E_FAIL=0
 	STANDALONE=$BUILD/plugins/intel-lm/nvme-intel-lm
-	# INTEL_LM_E2E_NVME: another nvme-cli build with the plugin (scripts/check-matrix.sh).
+	# INTEL_LM_E2E_NVME: another nvme-cli build with the plugin (scripts/check-matrix.sh), or
+	# "none": the standalone only (check-matrix's builds against another libnvme).
 	NVME=${INTEL_LM_E2E_NVME:-$BUILD/plugins/intel-lm/nvme}
 	EMU_CTL=$BUILD/tests/emu/intel-lm-emu
 	EMU_SO=$BUILD/tests/emu/libintel-lm-emu.so
@@ -21,7 +22,9 @@ e2e_init() {
 	export INTEL_LM_STATE_DIR=$T/state INTEL_LM_LOCK_DIR=$T/locks
 	# Both programs, as users call them. A missing nvme-cli build is a failure, never a skip.
 	PROGS=("$STANDALONE")
-	if [ -x "$NVME" ]; then
+	if [ "$NVME" = none ]; then
+		echo "# the standalone only (INTEL_LM_E2E_NVME=none)"
+	elif [ -x "$NVME" ]; then
 		PROGS+=("$NVME intel-lm")
 	else
 		fail "nvme-cli build" "$NVME was not built"

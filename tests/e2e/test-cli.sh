@@ -115,6 +115,7 @@ done
 run "$STANDALONE" version
 expect_rc 0 "nvme-intel-lm version exits 0"
 expect_out "nvme-intel-lm version 0." "nvme-intel-lm version names itself"
+expect_out "(libnvme" "nvme-intel-lm version names the libnvme generation it was built with"
 run "$STANDALONE" help
 expect_out "migrate      Cold-migrate a VF" "nvme-intel-lm help lists the commands"
 if [ -x "$NVME" ]; then

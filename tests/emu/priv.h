@@ -22,6 +22,10 @@
 #include <sys/types.h>
 
 #include <libnvme.h>
+#ifndef NVME_IOCTL_ADMIN_CMD
+/* libnvme3 keeps the kernel's passthrough interface private: take it from the kernel. */
+#include <linux/nvme_ioctl.h>
+#endif
 
 #include "emu.h"
 

@@ -13,7 +13,9 @@
 #   RPATH/RUNPATH in any installed ELF file;
 # - the headers: libintel-lm.h in includedir, exactly include/intel-lm/*.h in
 #   includedir/intel-lm, identical to the sources;
-# - intel-lm.pc: version, Requires libnvme, Requires.private zlib, Cflags and Libs pointing into
+# - intel-lm.pc: version, no Requires or Requires.private (the headers include no libnvme header,
+#   so consumers need no libnvme development files), Libs.private -lnvme -lz for static links,
+#   Cflags and Libs pointing into
 #   the DESTDIR through PKG_CONFIG_SYSROOT_DIR;
 # - a small C program built with pkg-config against the installed tree, linked to
 #   libintel-lm.so.2 and run from it with LD_LIBRARY_PATH;
@@ -145,16 +147,20 @@ check "intel-lm.pc in $libdir/pkgconfig" test -f "$pc"
 export PKG_CONFIG_PATH=$lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$dest
 check "pkg-config --modversion intel-lm is $version" \
 	test "$(pkg-config --modversion intel-lm 2>/dev/null)" = "$version"
-check "intel-lm.pc Requires libnvme" bash -c "pkg-config --print-requires intel-lm | grep -q '^libnvme'"
-check "intel-lm.pc Requires.private zlib" \
-	bash -c "pkg-config --print-requires-private intel-lm | grep -q '^zlib'"
-check "pkg-config --exists finds libnvme, which intel-lm requires" pkg-config --exists intel-lm
+check "intel-lm.pc Requires nothing: consumers need no libnvme development files" \
+	test -z "$(pkg-config --print-requires intel-lm 2>&1)"
+check "intel-lm.pc has no Requires.private either (pkg-config would need their .pc files)" \
+	test -z "$(pkg-config --print-requires-private intel-lm 2>&1)"
+check "pkg-config --exists intel-lm" pkg-config --exists intel-lm
 cflags=$(pkg-config --cflags intel-lm 2>/dev/null)
 libs=$(pkg-config --libs intel-lm 2>/dev/null)
 check "Cflags has -I$dest$includedir ($cflags)" grep -qF -- "-I$dest$includedir" <<<"$cflags"
-check "Libs has -L$dest$libdir -lintel-lm and -lnvme ($libs)" bash -c \
-	"grep -qF -- '-L$dest$libdir -lintel-lm' <<<'$libs' && grep -qw -- -lnvme <<<'$libs'"
-check "pkg-config --static --libs adds zlib" bash -c "pkg-config --static --libs intel-lm | grep -qw -- -lz"
+check "Libs is -L$dest$libdir -lintel-lm, without libnvme ($libs)" bash -c \
+	"grep -qF -- '-L$dest$libdir -lintel-lm' <<<'$libs' && ! grep -q -- -lnvme <<<'$libs'"
+check "Cflags names no libnvme include directory ($cflags)" bash -c "! grep -q nvme <<<'$cflags'"
+check "pkg-config --static --libs adds libnvme and zlib" bash -c \
+	"pkg-config --static --libs intel-lm | grep -qw -- -lz &&
+	 pkg-config --static --libs intel-lm | grep -qw -- -lnvme"
 
 # --- a program against the installed library -------------------------------------------------
 cat > "$tmp/use.c" <<'EOF'
@@ -166,7 +172,7 @@ cat > "$tmp/use.c" <<'EOF'
 
 int main(void)
 {
-	struct nvme_passthru_cmd cmd;
+	struct intel_lm_cmd cmd;
 	char buf[256];
 	int ret;
 

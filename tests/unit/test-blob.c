@@ -5,9 +5,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -294,6 +296,80 @@ START_TEST(raw_large_stream_and_file)
 }
 END_TEST
 
+/* The writer: what save writes, read back by the reader; nothing left behind on failure. */
+START_TEST(write_and_read_back)
+{
+	char dir[] = "/tmp/intel-lm-blob-XXXXXX", path[64];
+	struct intel_lm_outfile out;
+	struct intel_lm_blob_hdr h;
+	struct stat st;
+	void *back;
+	uint32_t len;
+	int fd;
+
+	make_blob();
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/state", dir);
+	ck_assert_int_eq(intel_lm_outfile_open(&out, path, false), 0);
+	ck_assert_int_eq(intel_lm_blob_write(&out, &src, 3, payload, sizeof(payload)), 0);
+	ck_assert(out.placed);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(intel_lm_blob_read(fd, 1 << 20, &h, &back), 0);
+	close(fd);
+	ck_assert_uint_eq(h.vf, 3);
+	ck_assert_str_eq(h.sn, "PHAB0001");
+	ck_assert_str_eq(h.tool, "intel-lm " INTEL_LM_VERSION);
+	ck_assert_int_eq(memcmp(back, payload, sizeof(payload)), 0);
+	intel_lm_state_free(back, h.payload_len);
+	/* A raw state: the bytes alone. */
+	ck_assert_int_eq(intel_lm_outfile_open(&out, path, true), 0);
+	ck_assert_int_eq(intel_lm_blob_write(&out, NULL, 3, payload, sizeof(payload)), 0);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_eq(intel_lm_raw_read(fd, 1 << 20, &back, &len), 0);
+	close(fd);
+	ck_assert_uint_eq(len, sizeof(payload));
+	ck_assert_int_eq(memcmp(back, payload, sizeof(payload)), 0);
+	intel_lm_state_free(back, len);
+	/* Nothing to write: refused, and the earlier file is untouched. */
+	ck_assert_int_eq(intel_lm_outfile_open(&out, path, true), 0);
+	ck_assert_int_eq(intel_lm_blob_write(&out, &src, 3, payload, 0), -EINVAL);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_size, sizeof(payload));
+	unlink(path);
+	ck_assert_int_eq(rmdir(dir), 0);	/* no temporary file left behind */
+}
+END_TEST
+
+START_TEST(write_fd)
+{
+	struct intel_lm_blob_hdr h;
+	int fds[2], full;
+	void *back;
+
+	make_blob();
+	ck_assert_int_eq(pipe(fds), 0);
+	fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);
+	ck_assert_int_eq(intel_lm_blob_write_fd(fds[1], &src, 3, payload, sizeof(payload)), 0);
+	close(fds[1]);
+	ck_assert_int_eq(intel_lm_blob_read(fds[0], 1 << 20, &h, &back), 0);
+	close(fds[0]);
+	ck_assert_int_eq(memcmp(back, payload, sizeof(payload)), 0);
+	intel_lm_state_free(back, h.payload_len);
+	/* A full device and a reader that went away come back as errnos. */
+	full = open("/dev/full", O_WRONLY);
+	ck_assert_int_ge(full, 0);
+	ck_assert_int_eq(intel_lm_blob_write_fd(full, &src, 3, payload, sizeof(payload)), -ENOSPC);
+	close(full);
+	ck_assert_int_eq(pipe(fds), 0);
+	close(fds[0]);
+	signal(SIGPIPE, SIG_IGN);
+	ck_assert_int_eq(intel_lm_blob_write_fd(fds[1], NULL, 3, payload, sizeof(payload)), -EPIPE);
+	close(fds[1]);
+	ck_assert_int_eq(intel_lm_blob_write_fd(1, &src, 3, NULL, 4), -EINVAL);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create(unit_name);
@@ -308,6 +384,8 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, read_stream);
 	tcase_add_test(tc, raw_stream);
 	tcase_add_test(tc, raw_large_stream_and_file);
+	tcase_add_test(tc, write_and_read_back);
+	tcase_add_test(tc, write_fd);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -32,7 +32,7 @@ static void assert_zero_except(const uint8_t *sqe, const int *keep, int nkeep)
 
 static void check_no_data_cmd(uint8_t opcode)
 {
-	struct nvme_passthru_cmd cmd;
+	struct intel_lm_cmd cmd;
 	uint8_t sqe[INTEL_LM_SQE_SIZE];
 	const int keep[] = { 0, 1, 40, 42 };
 	size_t i;
@@ -83,7 +83,7 @@ END_TEST
 
 START_TEST(save_encoding)
 {
-	struct nvme_passthru_cmd cmd;
+	struct intel_lm_cmd cmd;
 	uint8_t sqe[INTEL_LM_SQE_SIZE], buf[16];
 	const int keep[] = { 0, 1, 40, 42 };
 	size_t i;
@@ -108,7 +108,7 @@ END_TEST
 START_TEST(load_encoding)
 {
 	static const uint32_t sizes[] = { 1, 2100, 0x40000, 0x12345678 };
-	struct nvme_passthru_cmd cmd;
+	struct intel_lm_cmd cmd;
 	uint8_t sqe[INTEL_LM_SQE_SIZE], buf[16];
 	const int keep[] = { 0, 1, 40, 42, 44, 48 };
 	size_t i, j;
@@ -138,7 +138,7 @@ END_TEST
 
 START_TEST(bad_arguments_refused)
 {
-	struct nvme_passthru_cmd cmd;
+	struct intel_lm_cmd cmd;
 	uint8_t buf[8];
 
 	/* VF index 0 names no VF. */
@@ -175,7 +175,7 @@ struct seen {
 	uint32_t cdw10, timeout;
 };
 
-static void record(void *priv, const struct nvme_passthru_cmd *cmd, int ret, uint32_t result,
+static void record(void *priv, const struct intel_lm_cmd *cmd, int ret, uint32_t result,
 		   uint64_t ns, bool dry)
 {
 	struct seen *s = priv;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <libintel-lm.h>
+#include <libnvme.h>
 
 #include "unit.h"
 
@@ -161,7 +162,7 @@ START_TEST(caller_limit)
 	ck_assert_int_eq(intel_lm_state_limit_set(&lim, 4096), 0);
 	ck_assert_uint_eq(lim.max_bytes, 4096);
 	ck_assert_int_eq(lim.src, INTEL_LM_LIMIT_CALLER);
-	ck_assert_ptr_nonnull(strstr(intel_lm_limit_reason(lim.src), "--max-state-size"));
+	ck_assert_str_eq(intel_lm_limit_reason(lim.src), "the limit the caller set");
 	/* MDTS stays a hard limit. */
 	info.mdts = 5;
 	intel_lm_state_limit(&info, &lim);
@@ -170,6 +171,34 @@ START_TEST(caller_limit)
 	ck_assert_int_eq(lim.src, INTEL_LM_LIMIT_MDTS);
 	ck_assert_int_eq(intel_lm_state_limit_set(&lim, 0), -EINVAL);
 	ck_assert_uint_eq(lim.max_bytes, 128 * 1024);
+}
+END_TEST
+
+/* The raw bytes at any alignment, as a program without libnvme's types has them. */
+START_TEST(raw_bytes_unaligned)
+{
+	static uint8_t raw[INTEL_LM_ID_DATA_LEN + 1];
+	struct intel_lm_ctrl_info info;
+	uint8_t *id = raw + 1;
+
+	memset(raw, 0, sizeof(raw));
+	id[0] = 0x86;				/* VID 8086h, little-endian */
+	id[1] = 0x80;
+	memcpy(id + 4, "PHXY0001            ", 20);	/* SN, bytes 23:04 */
+	memcpy(id + 24, "Intel IPU", 9);		/* MN, bytes 63:24 */
+	memcpy(id + 64, "1.2.3   ", 8);		/* FR, bytes 71:64 */
+	id[77] = 7;				/* MDTS */
+	id[78] = 0x34;				/* CNTLID */
+	id[79] = 0x12;
+	id[INTEL_LM_ID_CTRL_LM_OFFSET] = INTEL_LM_ID_CTRL_LM_SUPPORTED;
+	intel_lm_parse_id_ctrl(id, &info);
+	ck_assert_uint_eq(info.vid, 0x8086);
+	ck_assert_str_eq(info.sn, "PHXY0001");
+	ck_assert_str_eq(info.mn, "Intel IPU");
+	ck_assert_str_eq(info.fr, "1.2.3");
+	ck_assert_uint_eq(info.mdts, 7);
+	ck_assert_uint_eq(info.cntlid, 0x1234);
+	ck_assert_int_eq(info.support, INTEL_LM_SUPPORTED);
 }
 END_TEST
 
@@ -185,6 +214,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, hostile_strings);
 	tcase_add_test(tc, limits);
 	tcase_add_test(tc, caller_limit);
+	tcase_add_test(tc, raw_bytes_unaligned);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -185,7 +185,7 @@ struct seen {
 	struct seen_cmd c[16];
 };
 
-static void record(void *priv, const struct nvme_passthru_cmd *cmd, int ret, uint32_t result,
+static void record(void *priv, const struct intel_lm_cmd *cmd, int ret, uint32_t result,
 		   uint64_t elapsed_ns, bool dry_run)
 {
 	struct seen *s = priv;
@@ -860,7 +860,7 @@ END_TEST
 /* an NVMe status comes back exactly, CRD and More bits included */
 START_TEST(fault_status)
 {
-	struct nvme_passthru_cmd cmd;
+	struct intel_lm_cmd cmd;
 	struct intel_lm_dev dev;
 	uint32_t size = 1, result = 0;
 	int fd, ret;
@@ -1241,9 +1241,7 @@ START_TEST(size_change)
 	ck_assert_int_eq(intel_lm_save(fd, 1, buf, s2, NULL), ST_INVALID_FIELD);
 	ck_assert(all_zero(buf, s2));
 	assert_vf("nvme0", 1, EMU_VF_SUSPENDED, false);
-	ck_assert_str_eq(intel_lm_hint(ST_INVALID_FIELD, 0xd2), "check the VF index with 'info'; "
-			 "for save, suspend the VF before asking its size, so the size cannot "
-			 "change");
+	ck_assert_int_eq(intel_lm_advice(ST_INVALID_FIELD, 0xd2), INTEL_LM_ADVICE_CHECK_VF);
 	intel_lm_state_free(buf, s2);
 	intel_lm_dev_close(&dev);
 }
@@ -1251,18 +1249,19 @@ END_TEST
 
 /* ---- the status decoder on what really comes back ---- */
 
-static void assert_text(int ret, uint8_t opcode, const char *text_want, const char *hint_want)
+static void assert_text(int ret, uint8_t opcode, const char *text_want,
+			enum intel_lm_advice advice_want)
 {
 	char buf[512];
 
 	ck_assert_str_eq(intel_lm_strerror(ret, opcode, buf, sizeof(buf)), text_want);
-	ck_assert_str_eq(intel_lm_hint(ret, opcode), hint_want);
+	ck_assert_int_eq(intel_lm_advice(ret, opcode), advice_want);
 }
 
 START_TEST(status_text)
 {
 	struct intel_lm_opts hang = { .timeout_ms = 100 };
-	struct nvme_passthru_cmd cmd;
+	struct intel_lm_cmd cmd;
 	struct intel_lm_dev dev;
 	uint32_t result = 1;
 	uint8_t buf[64];
@@ -1281,59 +1280,56 @@ START_TEST(status_text)
 	ck_assert_int_eq(ret, ST_INVALID_OPCODE);
 	ck_assert_uint_eq(result, 0);
 	assert_text(ret, 0xc0, "Invalid Command Opcode (status 0x4001: SCT 0h generic, SC 01h, "
-		    "DNR)", "");
+		    "DNR)", INTEL_LM_ADVICE_NONE);
 	/* what a controller without Intel live migration answers */
 	ret = intel_lm_query_size(fd, 1, NULL, &result);
 	ck_assert_int_eq(ret, ST_INVALID_OPCODE);
 	assert_text(ret, 0xc4, "Invalid Command Opcode (status 0x4001: SCT 0h generic, SC 01h, "
 		    "DNR): the controller does not implement Intel live migration",
-		    "check with 'info' that this PF supports Intel live migration, and that you "
-		    "named the PF, not a VF");
+		    INTEL_LM_ADVICE_CHECK_SUPPORT);
 
 	ret = intel_lm_save(fd, 1, buf, sizeof(buf), NULL);
 	ck_assert_int_eq(ret, ST_SEQ_ERROR);
 	assert_text(ret, 0xd2, "Command Sequence Error (status 0x400c: SCT 0h generic, SC 0ch, "
-		    "DNR): the VF is not in the state this command needs", "suspend the VF first");
+		    "DNR): the VF is not in the state this command needs",
+		    INTEL_LM_ADVICE_SUSPEND_FIRST);
 	ret = intel_lm_load(fd, 1, buf, sizeof(buf), NULL);
 	ck_assert_int_eq(ret, ST_SEQ_ERROR);
-	ck_assert_str_eq(intel_lm_hint(ret, 0xd5), "suspend the VF first");
+	ck_assert_int_eq(intel_lm_advice(ret, 0xd5), INTEL_LM_ADVICE_SUSPEND_FIRST);
 
 	ck_assert_int_eq(intel_lm_suspend(fd, 1, NULL), 0);
 	ret = intel_lm_save(fd, 1, buf, sizeof(buf), NULL);
 	ck_assert_int_eq(ret, ST_INVALID_FIELD);
 	assert_text(ret, 0xd2, "Invalid Field in Command (status 0x4002: SCT 0h generic, SC 02h, "
 		    "DNR): the controller refused a field: a VF index it does not have, or a data "
-		    "length that is not the VF's state size", "check the VF index with 'info'; for "
-		    "save, suspend the VF before asking its size, so the size cannot change");
+		    "length that is not the VF's state size", INTEL_LM_ADVICE_CHECK_VF);
 	ret = intel_lm_suspend(fd, 9, NULL);
 	ck_assert_int_eq(ret, ST_INVALID_FIELD);
 
 	ret = intel_lm_resume(fd, 1, NULL);
 	ck_assert_int_eq(ret, -EACCES);
 	assert_text(ret, 0xcc, "Permission denied (EACCES): the vendor admin commands need "
-		    "CAP_SYS_ADMIN", "run as root (CAP_SYS_ADMIN)");
+		    "CAP_SYS_ADMIN", INTEL_LM_ADVICE_RUN_AS_ROOT);
 	ret = intel_lm_resume(fd, 1, NULL);
 	ck_assert_int_eq(ret, -ENODEV);
 	assert_text(ret, 0xcc, "No such device (ENODEV): the controller is gone (removed, or being "
-		    "reset)", "check that the controller is still present ('nvme list', dmesg)");
+		    "reset)", INTEL_LM_ADVICE_CHECK_PRESENT);
 	ret = intel_lm_resume(fd, 1, NULL);
 	ck_assert_int_eq(ret, -EIO);
 	assert_text(ret, 0xcc, "Input/output error (EIO): the controller or its link failed while "
-		    "the command was outstanding", "check the kernel log (dmesg) for controller "
-		    "resets");
+		    "the command was outstanding", INTEL_LM_ADVICE_CHECK_KERNEL_LOG);
 	ret = intel_lm_resume(fd, 1, NULL);
 	ck_assert_int_eq(ret, -ETIMEDOUT);
 	assert_text(ret, 0xcc, "Connection timed out (ETIMEDOUT): the command timed out or was "
 		    "cancelled by a controller reset; whether it took effect on the device is "
-		    "unknown", "check the VF's state (info, query-size) before doing anything "
-		    "else, and do not simply repeat the command");
+		    "unknown", INTEL_LM_ADVICE_CHECK_STATE);
 
 	big = intel_lm_state_alloc(8193);
 	ret = intel_lm_save(fd, 1, big, 8193, NULL);
 	ck_assert_int_eq(ret, -EINVAL);
 	assert_text(ret, 0xd2, "Invalid argument (EINVAL): the kernel refused the transfer: it is "
 		    "larger than the controller's MDTS or the driver's transfer limit",
-		    "use 'info' to see the largest state this PF can move");
+		    INTEL_LM_ADVICE_CHECK_LIMIT);
 	intel_lm_state_free(big, 8193);
 	intel_lm_dev_close(&dev);
 
@@ -1342,8 +1338,7 @@ START_TEST(status_text)
 	ck_assert_int_eq(ret, -EINTR);
 	assert_text(ret, 0xc8, "Interrupted system call (EINTR): the command timed out or was "
 		    "cancelled by a controller reset; whether it took effect on the device is "
-		    "unknown", "check the VF's state (info, query-size) before doing anything "
-		    "else, and do not simply repeat the command");
+		    "unknown", INTEL_LM_ADVICE_CHECK_STATE);
 	intel_lm_dev_close(&dev);
 }
 END_TEST
