@@ -15,6 +15,7 @@
 #include <intel-lm/migrate.h>
 #include <intel-lm/outfile.h>
 #include <intel-lm/owndir.h>
+#include <intel-lm/pf.h>
 #include <intel-lm/pfid.h>
 #include <intel-lm/record.h>
 #include <intel-lm/status.h>

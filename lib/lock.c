@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -18,6 +19,26 @@
 #include <intel-lm/pfid.h>
 
 #define LOCK_POLL_MS	10
+
+/* A held lock: the flock()ed file, released and closed by intel_lm_unlock_vf(). */
+struct intel_lm_lock {
+	int fd;
+};
+
+int intel_lm_lock_path(const char *dir, const char *pf_key, uint16_t vf, char *path, size_t len)
+{
+	char key[INTEL_LM_PF_KEY_LEN];
+
+	if (!dir || !*dir)
+		dir = INTEL_LM_LOCK_DIR;
+	intel_lm_safe_name(key, sizeof(key), pf_key);
+	if (snprintf(path, len, "%s/%s-vf%u.lock", dir, key, vf) >= (int)len) {
+		if (len)
+			path[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
 
 static void read_holder(int fd, char *holder, size_t len)
 {
@@ -33,32 +54,37 @@ static void read_holder(int fd, char *holder, size_t len)
 }
 
 int intel_lm_lock_vf(const char *dir, const char *pf_key, uint16_t vf, unsigned int wait_ms,
-		     const char *what, struct intel_lm_lock *lock, char *holder, size_t len)
+		     const char *what, struct intel_lm_lock **lock, char *holder, size_t len)
 {
 	enum intel_lm_dir_problem why;
-	char key[INTEL_LM_PF_KEY_LEN], line[512];
+	char path[4096], line[512];
 	unsigned int waited = 0;
 	struct stat st;
 	int fd, n;
 
-	lock->fd = -1;
+	*lock = NULL;
 	if (!dir || !*dir)
 		dir = INTEL_LM_LOCK_DIR;
-	intel_lm_safe_name(key, sizeof(key), pf_key);
-	if (snprintf(lock->path, sizeof(lock->path), "%s/%s-vf%u.lock", dir, key, vf) >=
-	    (int)sizeof(lock->path))
-		return -ENAMETOOLONG;
-
+	n = intel_lm_lock_path(dir, pf_key, vf, path, sizeof(path));
+	if (n)
+		return n;
 	n = intel_lm_own_dir(dir, true, &why);
 	if (n)
 		return n;
-	fd = open(lock->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
-	if (fd < 0)
-		return -errno;
+	*lock = calloc(1, sizeof(**lock));
+	if (!*lock)
+		return -ENOMEM;
+	(*lock)->fd = -1;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	if (fd < 0) {
+		n = -errno;
+		goto fail;
+	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
 	    (st.st_mode & (S_IWGRP | S_IWOTH))) {
 		close(fd);
-		return -EPERM;
+		n = -EPERM;
+		goto fail;
 	}
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		struct timespec ts = { 0, LOCK_POLL_MS * 1000000L };
@@ -66,12 +92,13 @@ int intel_lm_lock_vf(const char *dir, const char *pf_key, uint16_t vf, unsigned 
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			n = -errno;
 			close(fd);
-			return n;
+			goto fail;
 		}
 		if (waited >= wait_ms) {
 			read_holder(fd, holder, len);
 			close(fd);
-			return -EWOULDBLOCK;
+			n = -EWOULDBLOCK;
+			goto fail;
 		}
 		nanosleep(&ts, NULL);
 		waited += LOCK_POLL_MS;
@@ -80,17 +107,21 @@ int intel_lm_lock_vf(const char *dir, const char *pf_key, uint16_t vf, unsigned 
 	if (ftruncate(fd, 0) == 0 && n > 0)
 		(void)!pwrite(fd, line, (size_t)(n < (int)sizeof(line) ? n : (int)sizeof(line) - 1),
 			      0);
-	lock->fd = fd;
+	(*lock)->fd = fd;
 	return 0;
+fail:
+	free(*lock);
+	*lock = NULL;
+	return n;
 }
 
 void intel_lm_unlock_vf(struct intel_lm_lock *lock)
 {
-	if (lock->fd < 0)
+	if (!lock)
 		return;
 	/* Clear the record before letting go, so no one names a holder that has left. */
 	(void)!ftruncate(lock->fd, 0);
 	flock(lock->fd, LOCK_UN);
 	close(lock->fd);
-	lock->fd = -1;
+	free(lock);
 }

@@ -7,7 +7,9 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +20,113 @@
 #include <intel-lm/migrate.h>
 
 #include "private.h"
+
+/*
+ * A migration: what intel_lm_migration_new() was given, and what intel_lm_migrate() found.
+ * %INTEL_LM_MIG_STEPS in @failed means success here (and names the rollback in step_rec()).
+ */
+struct intel_lm_migration {
+	int src_fd;
+	uint16_t src_vf;
+	int dst_fd;
+	uint16_t dst_vf;
+	struct intel_lm_limit limit;
+	const struct intel_lm_opts *src_opts;
+	const struct intel_lm_opts *dst_opts;
+	intel_lm_keep_fn keep;
+	int (*keep_reserve)(void *priv, uint32_t len);
+	void *keep_priv;
+	bool (*cancel)(void *priv);
+	void *cancel_priv;
+	struct intel_lm_record *src_rec;
+	struct intel_lm_record *dst_rec;
+	char op_id[40];
+	const char *keep_path;
+	bool keep_temporary;
+	bool ran;
+
+	enum intel_lm_mig_step failed;
+	int ret;
+	enum intel_lm_effect effect;
+	uint32_t size;
+	bool src_resumed;
+	bool rollback_skipped;
+	bool rollback_sent;
+	int rollback_ret;
+	int record_ret;
+	uint64_t step_ns[INTEL_LM_MIG_STEPS];
+	uint64_t downtime_ns;
+};
+
+/* The first version's parameters end with keep_temporary. */
+#define MIG_PARAMS_V1_SIZE \
+	(offsetof(struct intel_lm_mig_params, keep_temporary) + sizeof(bool))
+
+int intel_lm_migration_new(const struct intel_lm_mig_params *params,
+			   struct intel_lm_migration **m)
+{
+	struct intel_lm_mig_params p = { 0 };
+
+	*m = NULL;
+	if (!params || params->size < MIG_PARAMS_V1_SIZE)
+		return -EINVAL;
+	memcpy(&p, params, params->size < sizeof(p) ? params->size : sizeof(p));
+	*m = calloc(1, sizeof(**m));
+	if (!*m)
+		return -ENOMEM;
+	(*m)->src_fd = p.src_fd;
+	(*m)->src_vf = p.src_vf;
+	(*m)->dst_fd = p.dst_fd;
+	(*m)->dst_vf = p.dst_vf;
+	(*m)->limit = p.limit;
+	(*m)->src_opts = p.src_opts;
+	(*m)->dst_opts = p.dst_opts;
+	(*m)->keep = p.keep;
+	(*m)->keep_reserve = p.keep_reserve;
+	(*m)->keep_priv = p.keep_priv;
+	(*m)->cancel = p.cancel;
+	(*m)->cancel_priv = p.cancel_priv;
+	(*m)->src_rec = p.src_rec;
+	(*m)->dst_rec = p.dst_rec;
+	if (p.op_id)
+		snprintf((*m)->op_id, sizeof((*m)->op_id), "%s", p.op_id);
+	(*m)->keep_path = p.keep_path;
+	(*m)->keep_temporary = p.keep_temporary;
+	(*m)->failed = INTEL_LM_MIG_STEPS;
+	return 0;
+}
+
+void intel_lm_migration_free(struct intel_lm_migration *m)
+{
+	free(m);
+}
+
+void intel_lm_migration_outcome(const struct intel_lm_migration *m,
+				struct intel_lm_mig_outcome *out, size_t size)
+{
+	struct intel_lm_mig_outcome o = {
+		.failed = m->failed < INTEL_LM_MIG_STEPS ? m->failed : INTEL_LM_MIG_NO_STEP,
+		.ret = m->ret,
+		.effect = m->effect,
+		.size = m->size,
+		.src_resumed = m->src_resumed,
+		.rollback_skipped = m->rollback_skipped,
+		.rollback_sent = m->rollback_sent,
+		.rollback_ret = m->rollback_ret,
+		.record_ret = m->record_ret,
+		.downtime_ns = m->downtime_ns,
+	};
+
+	if (m->src_rec)
+		snprintf(o.op_id, sizeof(o.op_id), "%s", m->op_id);
+	memcpy(out, &o, size < sizeof(o) ? size : sizeof(o));
+}
+
+uint64_t intel_lm_migration_step_ns(const struct intel_lm_migration *m,
+				    enum intel_lm_mig_step step)
+{
+	return step < INTEL_LM_MIG_STEPS ? m->step_ns[step] : 0;
+}
 
 const char *intel_lm_mig_step_name(enum intel_lm_mig_step step)
 {
@@ -252,6 +361,9 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 	void *state = NULL;
 	int ret = 0;
 
+	if (m->ran)
+		return -EALREADY;
+	m->ran = true;
 	m->failed = INTEL_LM_MIG_STEPS;
 	m->ret = 0;
 	m->effect = INTEL_LM_EFFECT_NONE;
@@ -345,6 +457,7 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 				m->downtime_ns = done - t0;
 			break;
 		case INTEL_LM_MIG_STEPS:
+		case INTEL_LM_MIG_NO_STEP:
 			break;
 		}
 		m->step_ns[step] = intel_lm_now_ns() - start;

@@ -71,8 +71,8 @@ static void pci_from_rdev(const char *sysfs, dev_t rdev, char *pci, size_t len)
 		snprintf(pci, len, "%s", buf);
 }
 
-void intel_lm_pf_identify(const struct intel_lm_dev *dev, const char *sysfs,
-			  const struct intel_lm_ctrl_info *info, struct intel_lm_pf_id *id)
+void intel_lm_pf_id_of(const struct intel_lm_dev *dev, const char *sysfs,
+		       const struct intel_lm_ctrl_info *info, struct intel_lm_pf_id *id)
 {
 	char sn[sizeof(info->sn)];
 	struct stat st;

@@ -18,15 +18,20 @@ extern "C" {
 /** INTEL_LM_LOCK_DIR - where lock files live unless the caller names another directory */
 #define INTEL_LM_LOCK_DIR	"/run/intel-lm"
 
+/* A held VF lock: an opaque handle, created by intel_lm_lock_vf() and freed by unlocking. */
+struct intel_lm_lock;
+
 /**
- * struct intel_lm_lock - a held VF lock
- * @fd:		the lock file, flock()ed; -1 when not held
- * @path:	its path
+ * intel_lm_lock_path() - The lock file of a VF
+ * @dir:	the lock directory, NULL for INTEL_LM_LOCK_DIR
+ * @pf_key:	the PF's key (&struct intel_lm_pf_id)
+ * @vf:		the VF index
+ * @path:	where to write the path
+ * @len:	size of @path
+ *
+ * Return: 0, or -ENAMETOOLONG when it does not fit (@path is then "").
  */
-struct intel_lm_lock {
-	int fd;
-	char path[4096];
-};
+int intel_lm_lock_path(const char *dir, const char *pf_key, uint16_t vf, char *path, size_t len);
 
 /**
  * intel_lm_lock_vf() - Take the lock of one VF of one PF
@@ -36,20 +41,20 @@ struct intel_lm_lock {
  * @vf:		the VF index
  * @wait_ms:	how long to wait for another holder, in milliseconds; 0 = do not wait
  * @what:	what the caller is doing, recorded for whoever waits next, e.g. "save (pid 42)"
- * @lock:	filled in
+ * @lock:	set to the held lock on success, NULL otherwise
  * @holder:	on -EWOULDBLOCK, what the holder recorded (e.g. "pid 42: nvme-intel-lm save")
  * @len:	size of @holder
  *
  * Return: 0 with the lock held; -EWOULDBLOCK when another process held it for all of
  * @wait_ms; -ELOOP, -ENOTDIR or -EPERM for an untrusted directory or lock file; or another
- * negative errno (the directory cannot be created or opened).
+ * negative errno (-ENOMEM; the directory cannot be created or opened).
  */
 int intel_lm_lock_vf(const char *dir, const char *pf_key, uint16_t vf, unsigned int wait_ms,
-		     const char *what, struct intel_lm_lock *lock, char *holder, size_t len);
+		     const char *what, struct intel_lm_lock **lock, char *holder, size_t len);
 
 /**
- * intel_lm_unlock_vf() - Release a lock taken by intel_lm_lock_vf()
- * @lock:	the lock; released and closed, @lock->fd becomes -1
+ * intel_lm_unlock_vf() - Release a lock taken by intel_lm_lock_vf() and free it
+ * @lock:	the lock, or NULL (nothing happens)
  */
 void intel_lm_unlock_vf(struct intel_lm_lock *lock);
 

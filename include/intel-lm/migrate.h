@@ -7,6 +7,7 @@
 #define INTEL_LM_MIGRATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <intel-lm/cmd.h>
@@ -29,7 +30,11 @@ extern "C" {
  * @INTEL_LM_MIG_KEEP:		hand the state to the caller to keep (e.g. a durable file)
  * @INTEL_LM_MIG_DST_LOAD:	LOAD_DATA into the destination VF
  * @INTEL_LM_MIG_DST_RESUME:	RESUME the destination VF (downtime ends)
- * @INTEL_LM_MIG_STEPS:		the number of steps
+ * @INTEL_LM_MIG_STEPS:		the number of steps of this version (a later one may add steps:
+ *				ask intel_lm_migration_step_ns() for any step, never size
+ *				an array kept across versions by it)
+ * @INTEL_LM_MIG_NO_STEP:	no step: what &struct intel_lm_mig_outcome.failed says when the
+ *				migration succeeded
  */
 enum intel_lm_mig_step {
 	INTEL_LM_MIG_DST_SUSPEND = 0,
@@ -40,6 +45,7 @@ enum intel_lm_mig_step {
 	INTEL_LM_MIG_DST_LOAD,
 	INTEL_LM_MIG_DST_RESUME,
 	INTEL_LM_MIG_STEPS,
+	INTEL_LM_MIG_NO_STEP = 255,
 };
 
 /**
@@ -53,7 +59,9 @@ enum intel_lm_mig_step {
 typedef int (*intel_lm_keep_fn)(void *priv, const void *state, uint32_t len);
 
 /**
- * struct intel_lm_migration - one VF's cold migration: what to do, and what happened
+ * struct intel_lm_mig_params - what one VF's cold migration is to do
+ * @size:	sizeof(struct intel_lm_mig_params) as the caller was built with: a later
+ *		version's fields beyond it count as zero
  * @src_fd:	the source PF
  * @src_vf:	the source VF index
  * @dst_fd:	the destination PF (may be the same PF as the source)
@@ -73,26 +81,13 @@ typedef int (*intel_lm_keep_fn)(void *priv, const void *state, uint32_t len);
  *		state-changing command's intent and outcome go there, and the migration's id,
  *		role, step and peer
  * @dst_rec:	the same for the destination VF (both or neither)
- * @op_id:	the migration's id in the record; generated when empty
+ * @op_id:	the migration's id in the record, or NULL to have one generated
  * @keep_path:	the file @keep writes (recorded as the source's saved state), or NULL
  * @keep_temporary: @keep_path is a safety copy: removed once the state runs again (the
  *		migration succeeded, or the rollback resumed the source)
- * @failed:	set to the step that failed, or %INTEL_LM_MIG_STEPS when all succeeded
- * @ret:	set to what that step returned (0, an NVMe status, or a negative errno)
- * @effect:	set to that step's effect on its VF (none, done or unknown)
- * @size:	set to the state size
- * @src_resumed: set when the rollback resumed the source VF
- * @rollback_skipped: set when the source was deliberately not resumed: the destination's
- *		RESUME may have taken effect, and two running copies of one VF must never exist
- * @rollback_sent: set when a rollback RESUME was sent to the source
- * @rollback_ret: set to what the rollback RESUME returned (0 when none was sent or it worked)
- * @record_ret:	set to the first failed record write (0 when all were written); a command
- *		whose intent could not be written is not sent
- * @step_ns:	set to each step's duration in nanoseconds (0 for steps not run)
- * @downtime_ns: set to the time from the source SUSPEND to the destination RESUME's
- *		completion (or to the rollback's end)
  */
-struct intel_lm_migration {
+struct intel_lm_mig_params {
+	size_t size;
 	int src_fd;
 	uint16_t src_vf;
 	int dst_fd;
@@ -107,10 +102,29 @@ struct intel_lm_migration {
 	void *cancel_priv;
 	struct intel_lm_record *src_rec;
 	struct intel_lm_record *dst_rec;
-	char op_id[40];
+	const char *op_id;
 	const char *keep_path;
 	bool keep_temporary;
+};
 
+/**
+ * struct intel_lm_mig_outcome - what one VF's cold migration did
+ * @failed:	the step that failed, or %INTEL_LM_MIG_NO_STEP when all succeeded
+ * @ret:	what that step returned (0, an NVMe status, or a negative errno)
+ * @effect:	that step's effect on its VF (none, done or unknown)
+ * @size:	the state size (0 before QUERY_DATA_SIZE answered)
+ * @src_resumed: the rollback resumed the source VF
+ * @rollback_skipped: the source was deliberately not resumed: the destination's RESUME may
+ *		have taken effect, and two running copies of one VF must never exist
+ * @rollback_sent: a rollback RESUME was sent to the source
+ * @rollback_ret: what the rollback RESUME returned (0 when none was sent or it worked)
+ * @record_ret:	the first failed record write (0 when all were written); a command whose
+ *		intent could not be written is not sent
+ * @downtime_ns: the time from the source SUSPEND to the destination RESUME's completion (or
+ *		to the rollback's end), in nanoseconds
+ * @op_id:	the migration's id in the record ("" when nothing was recorded)
+ */
+struct intel_lm_mig_outcome {
 	enum intel_lm_mig_step failed;
 	int ret;
 	enum intel_lm_effect effect;
@@ -120,30 +134,71 @@ struct intel_lm_migration {
 	bool rollback_sent;
 	int rollback_ret;
 	int record_ret;
-	uint64_t step_ns[INTEL_LM_MIG_STEPS];
 	uint64_t downtime_ns;
+	char op_id[40];
 };
+
+/* One VF's cold migration: an opaque handle. */
+struct intel_lm_migration;
+
+/**
+ * intel_lm_migration_new() - Prepare one VF's cold migration
+ * @params:	what to do; copied (the records, callbacks and options it points to must stay
+ *		valid until intel_lm_migrate() returns)
+ * @m:		set to the new migration, or NULL on failure
+ *
+ * Return: 0; -EINVAL when @params->size is smaller than the first version's structure;
+ * -ENOMEM.
+ */
+int intel_lm_migration_new(const struct intel_lm_mig_params *params,
+			   struct intel_lm_migration **m);
+
+/**
+ * intel_lm_migration_free() - Free a migration
+ * @m:		the migration, or NULL
+ */
+void intel_lm_migration_free(struct intel_lm_migration *m);
 
 /**
  * intel_lm_migrate() - Cold-migrate one VF, rolling back on failure
- * @m:		what to do; the results are filled in
+ * @m:		the migration, from intel_lm_migration_new(); run once
  *
- * Destination SUSPEND; source SUSPEND, QUERY_DATA_SIZE (checked against @m->limit before any
- * data command), SAVE_DATA; @m->keep; destination LOAD_DATA, RESUME. Once the destination
- * RESUME succeeded the migration has succeeded, whatever @m->cancel says. Otherwise the source
- * VF is RESUMEd when its SUSPEND took effect or may have (an unknown effect), except when the
+ * Destination SUSPEND; source SUSPEND, QUERY_DATA_SIZE (checked against the limit before any
+ * data command), SAVE_DATA; keep; destination LOAD_DATA, RESUME. Once the destination RESUME
+ * succeeded the migration has succeeded, whatever cancel says. Otherwise the source VF is
+ * RESUMEd when its SUSPEND took effect or may have (an unknown effect), except when the
  * destination RESUME's effect is unknown: it may have started, so the source stays suspended
- * (@m->rollback_skipped) and the record keeps the migration open for intel-lm's recover. A
- * source never suspended is never resumed. The destination VF is left as it is. Nothing is
- * retried. With dry_run in either options the commands are traced, not sent, the data steps
- * are skipped and nothing is recorded.
+ * (rollback_skipped) and the record keeps the migration open for intel-lm's recover. A source
+ * never suspended is never resumed. The destination VF is left as it is. Nothing is retried.
+ * With dry_run in either options the commands are traced, not sent, the data steps are
+ * skipped and nothing is recorded. intel_lm_migration_outcome() tells what happened.
  *
- * Return: 0 when the destination RESUME succeeded; otherwise @m->ret (a positive NVMe status
- * or a negative errno; -ENODATA or -EFBIG for a size the limits refuse; -ECANCELED when
- * @m->cancel stopped it; a record write's errno when a command's intent could not be put on
- * record).
+ * Return: 0 when the destination RESUME succeeded; otherwise the failed step's return value
+ * (a positive NVMe status or a negative errno; -ENODATA or -EFBIG for a size the limits
+ * refuse; -ECANCELED when cancel stopped it; a record write's errno when a command's intent
+ * could not be put on record); -EALREADY when @m already ran.
  */
 int intel_lm_migrate(struct intel_lm_migration *m);
+
+/**
+ * intel_lm_migration_outcome() - What a migration did
+ * @m:		a migration that ran
+ * @out:	filled in: the first @size bytes of &struct intel_lm_mig_outcome
+ * @size:	sizeof(struct intel_lm_mig_outcome) as the caller was built with
+ */
+void intel_lm_migration_outcome(const struct intel_lm_migration *m,
+				struct intel_lm_mig_outcome *out, size_t size);
+
+/**
+ * intel_lm_migration_step_ns() - How long a step took
+ * @m:		a migration that ran
+ * @step:	a step
+ *
+ * Return: the step's duration in nanoseconds; 0 for a step that did not run or that this
+ * version does not know.
+ */
+uint64_t intel_lm_migration_step_ns(const struct intel_lm_migration *m,
+				    enum intel_lm_mig_step step);
 
 /**
  * intel_lm_mig_step_name() - A step's name for reports

@@ -96,17 +96,42 @@ struct cli_cmd {
 	int (*run)(struct cli *c);
 };
 
+/* Room for a path in messages. */
+#define INTEL_LM_PATH_MAX	4096
+
 /* An opened PF and what we know of it. */
 struct session {
 	struct cli *cli;
-	struct intel_lm_dev dev;
-	struct intel_lm_ctrl_info info;
-	struct intel_lm_pf_id id;
-	struct intel_lm_limit limit;
-	struct intel_lm_vf_list vfs;
-	bool have_vfs;
+	struct intel_lm_pf *pf;		/* NULL until opened */
+	struct intel_lm_dev what;	/* what the device named is, also when it was refused */
 	struct intel_lm_opts opts;
 };
+
+/* A session's PF, in short: its path, identity, key, state limit and VFs. */
+static inline const char *pf_path(const struct session *s)
+{
+	return intel_lm_pf_path(s->pf);
+}
+
+static inline const struct intel_lm_ctrl_info *pf_info(const struct session *s)
+{
+	return intel_lm_pf_info(s->pf);
+}
+
+static inline const char *pf_key(const struct session *s)
+{
+	return intel_lm_pf_id(s->pf)->key;
+}
+
+static inline const struct intel_lm_limit *pf_limit(const struct session *s)
+{
+	return intel_lm_pf_limit(s->pf);
+}
+
+static inline const struct intel_lm_vf_list *pf_vfs(const struct session *s)
+{
+	return intel_lm_pf_vfs(s->pf);
+}
 
 /* The outcome of one VF's operation, for single and batch reports. */
 struct vf_result {
@@ -127,7 +152,10 @@ struct vf_result {
 /* What migrate did, for the report. */
 struct mig_report {
 	const struct session *src, *dst;
-	const struct intel_lm_migration *m;
+	const struct intel_lm_migration *mig;
+	const struct intel_lm_mig_outcome *m;
+	uint16_t src_vf, dst_vf;
+	struct intel_lm_limit limit;	/* the largest state both PFs move */
 	const char *kept;		/* where the state was kept, or NULL */
 	const char *src_state;		/* the source VF's state afterwards (a status word) */
 	const char *dst_state;		/* the destination VF's state afterwards */
@@ -226,11 +254,13 @@ void fail(struct vf_result *r, const char *op, int ret, const char *fmt, ...)
  * nothing under --dry-run. On failure @r says why; returns 0 or a negative errno.
  */
 int lock_vf(struct cli *c, const struct session *s, struct vf_result *r, const char *what,
-	    struct intel_lm_lock *lk);
+	    struct intel_lm_lock **lk);
 /* Cut @msg at its first "\n"; what follows, the advice, goes to @hint. */
 void split_hint(char *msg, char *hint, size_t len);
 /* What to do after @ret from @opcode, in words (the library gives the reason); "" if nothing. */
 const char *advice_words(int ret, uint8_t opcode);
+/* The PF's path once opened, else the device as the user named it. */
+const char *session_dev(const struct session *s);
 /* Why the state size is limited, and what is wrong with a state file, in our own terms. */
 const char *limit_words(enum intel_lm_limit_src src);
 const char *blob_words(int err);

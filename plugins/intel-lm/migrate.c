@@ -26,7 +26,7 @@ struct keeper {
 static int keep_state(void *priv, const void *state, uint32_t len)
 {
 	struct keeper *k = priv;
-	int ret = intel_lm_blob_write(&k->out, &k->src->info, k->vf, state, len);
+	int ret = intel_lm_blob_write(&k->out, pf_info(k->src), k->vf, state, len);
 
 	k->written = !ret;
 	return ret;
@@ -48,32 +48,32 @@ static bool interrupted(void *priv)
 /* The rollback, in words, with its own decoded status or errno. */
 static void describe_rollback(struct mig_report *r)
 {
-	const struct intel_lm_migration *m = r->m;
+	const struct intel_lm_mig_outcome *m = r->m;
 	char why[256];
 
 	if (m->rollback_skipped) {
 		snprintf(r->rollback, sizeof(r->rollback), "the source VF %u of %s was left "
 			 "suspended, because the destination may be running and two running copies "
-			 "must never exist", m->src_vf, r->src->dev.path);
+			 "must never exist", r->src_vf, pf_path(r->src));
 	} else if (m->failed == INTEL_LM_MIG_DST_SUSPEND) {
 		snprintf(r->rollback, sizeof(r->rollback), "nothing was sent to the source VF %u of "
-			 "%s", m->src_vf, r->src->dev.path);
+			 "%s", r->src_vf, pf_path(r->src));
 	} else if (!m->rollback_sent) {
 		snprintf(r->rollback, sizeof(r->rollback), "the source VF %u of %s was never "
-			 "suspended, so nothing was sent to resume it", m->src_vf, r->src->dev.path);
+			 "suspended, so nothing was sent to resume it", r->src_vf, pf_path(r->src));
 	} else if (m->src_resumed) {
 		snprintf(r->rollback, sizeof(r->rollback), "the source VF %u of %s was resumed",
-			 m->src_vf, r->src->dev.path);
+			 r->src_vf, pf_path(r->src));
 	} else {
 		intel_lm_strerror(m->rollback_ret, INTEL_LM_OPC_RESUME, why, sizeof(why));
 		snprintf(r->rollback, sizeof(r->rollback), "the source VF %u of %s could NOT be "
-			 "resumed: %s", m->src_vf, r->src->dev.path, why);
+			 "resumed: %s", r->src_vf, pf_path(r->src), why);
 	}
 }
 
 static void describe_failure(struct cli *c, struct mig_report *r, const struct keeper *k)
 {
-	const struct intel_lm_migration *m = r->m;
+	const struct intel_lm_mig_outcome *m = r->m;
 	uint8_t opc = intel_lm_mig_step_opcode(m->failed);
 	char what[512], kept[PATH_MAX + 64] = "";
 
@@ -94,31 +94,31 @@ static void describe_failure(struct cli *c, struct mig_report *r, const struct k
 			 intel_lm_errno_name(m->ret));
 	else if (m->ret == -ENODATA || m->ret == -EFBIG)
 		snprintf(what, sizeof(what), "the state size %u bytes is %s (limit %u bytes: %s)",
-			 m->size, m->ret == -ENODATA ? "zero" : "too large", m->limit.max_bytes,
-			 limit_words(m->limit.src));
+			 m->size, m->ret == -ENODATA ? "zero" : "too large", r->limit.max_bytes,
+			 limit_words(r->limit.src));
 	else
 		intel_lm_strerror(m->ret, opc, what, sizeof(what));
 
 	if (r->kept)
 		snprintf(kept, sizeof(kept), "; the saved state is kept in %s", r->kept);
 	snprintf(r->msg, sizeof(r->msg), "%s; %s; the destination VF %u of %s is %s%s", what,
-		 r->rollback, m->dst_vf, r->dst->dev.path, r->dst_state, kept);
+		 r->rollback, r->dst_vf, pf_path(r->dst), r->dst_state, kept);
 
 	if (m->rollback_skipped)
 		snprintf(r->hint, sizeof(r->hint), "find out whether the destination VF %u of %s "
 			 "runs; then settle it with '%s recover %s --vf=%u --confirm=running' (it "
 			 "runs: the migration is done) or '--confirm=suspended' (it does not: recover "
-			 "resumes the source)", m->dst_vf, r->dst->dev.path, c->prog, r->dst->dev.path,
-			 m->dst_vf);
+			 "resumes the source)", r->dst_vf, pf_path(r->dst), c->prog,
+			 pf_path(r->dst), r->dst_vf);
 	else if (m->rollback_sent && !m->src_resumed)
 		snprintf(r->hint, sizeof(r->hint), "the source is not running: '%s recover %s "
-			 "--vf=%u' tries again once the cause is fixed", c->prog, r->src->dev.path,
-			 m->src_vf);
+			 "--vf=%u' tries again once the cause is fixed", c->prog, pf_path(r->src),
+			 r->src_vf);
 	else if (m->failed == INTEL_LM_MIG_DST_LOAD)
 		snprintf(r->hint, sizeof(r->hint), "%s; fix the cause and run migrate again; do not "
 			 "resume the destination VF %u of %s into a guest: it holds no usable state",
 			 m->src_resumed ? "the source runs again" : "the source was never stopped",
-			 m->dst_vf, r->dst->dev.path);
+			 r->dst_vf, pf_path(r->dst));
 	else if (m->failed == INTEL_LM_MIG_DST_RESUME)
 		snprintf(r->hint, sizeof(r->hint), "the source runs again; run migrate again once "
 			 "the destination can be resumed");
@@ -144,18 +144,20 @@ static int open_destination(struct cli *c, struct session *dst)
 		ret = session_need_vf(c, dst);
 	c->device = src_dev;
 	c->vf_arg = vf_arg;
-	if (ret || intel_lm_vf_find(&dst->vfs, c->to_vf))
+	if (ret || intel_lm_vf_find(pf_vfs(dst), c->to_vf))
 		return ret;
-	intel_lm_vf_list_format(&dst->vfs, valid, sizeof(valid));
+	intel_lm_vf_list_format(pf_vfs(dst), valid, sizeof(valid));
 	return report(c, dst, c->to_vf, "check --to-vf", -ENOENT, "VF %u is not a VF of %s; its "
-		      "VFs are: %s\nname one of them with --to-vf", c->to_vf, dst->dev.path, valid);
+		      "VFs are: %s\nname one of them with --to-vf", c->to_vf, pf_path(dst), valid);
 }
 
 int cmd_migrate(struct cli *c)
 {
-	struct intel_lm_lock src_lock = { .fd = -1 }, dst_lock = { .fd = -1 };
+	struct intel_lm_lock *src_lock = NULL, *dst_lock = NULL;
 	struct intel_lm_record src_rec = { .fd = -1 }, dst_rec = { .fd = -1 };
-	struct intel_lm_migration m = { 0 };
+	struct intel_lm_mig_params p = { .size = sizeof(p) };
+	struct intel_lm_migration *mig = NULL;
+	struct intel_lm_mig_outcome m = { 0 };
 	struct mig_report r = { 0 };
 	struct session src, dst;
 	struct keeper k = { .out.fd = -1 };
@@ -166,7 +168,6 @@ int cmd_migrate(struct cli *c)
 	int ret;
 
 	memset(&dst, 0, sizeof(dst));
-	dst.dev.fd = -1;
 	if (!c->to_vf_arg)
 		c->to_vf = c->vf;
 	if (c->keep && (ret = intel_lm_outfile_check(c->keep, c->force)))
@@ -182,27 +183,28 @@ int cmd_migrate(struct cli *c)
 	if (ret)
 		goto out;
 
-	if (!strcmp(src.info.sn, dst.info.sn) && c->vf == c->to_vf) {
+	if (!strcmp(pf_info(&src)->sn, pf_info(&dst)->sn) &&
+	    c->vf == c->to_vf) {
 		ret = report(c, &src, c->vf, "migrate", -EINVAL, "the source and the destination "
 			     "are the same VF\nname another destination with --to or --to-vf");
 		goto out;
 	}
-	intel_lm_blob_hdr_init(&hdr, &src.info, c->vf, NULL, 0, 0);
-	if (intel_lm_blob_check_identity(&hdr, &dst.info, why, sizeof(why))) {
+	intel_lm_blob_hdr_init(&hdr, pf_info(&src), c->vf, NULL, 0, 0);
+	if (intel_lm_blob_check_identity(&hdr, pf_info(&dst), why, sizeof(why))) {
 		if (!c->force) {
 			ret = report(c, &src, c->vf, "migrate", -EXDEV, "%s and %s are different "
 				     "kinds of PF: %s; nothing was sent\nIntel supports migration "
 				     "only between identical devices; --force migrates anyway",
-				     src.dev.path, dst.dev.path, why);
+				     pf_path(&src), pf_path(&dst), why);
 			goto out;
 		}
 		c->pr->note(c, "%s and %s are different kinds of PF (%s); migrating anyway "
-			    "(--force)", src.dev.path, dst.dev.path, why);
+			    "(--force)", pf_path(&src), pf_path(&dst), why);
 	}
 
 	/* Both VFs are ours for the whole migration. */
 	snprintf(what, sizeof(what), "pid %d: %s migrate %s --vf=%u --to=%s --to-vf=%u",
-		 (int)getpid(), c->prog, src.dev.path, c->vf, dst.dev.path, c->to_vf);
+		 (int)getpid(), c->prog, pf_path(&src), c->vf, pf_path(&dst), c->to_vf);
 	lr.vf = c->vf;
 	if (!lock_vf(c, &src, &lr, what, &src_lock)) {
 		lr.vf = c->to_vf;
@@ -216,26 +218,28 @@ int cmd_migrate(struct cli *c)
 		}
 	}
 	if (lr.ret) {
-		c->pr->error(c, lr.vf == c->vf && src_rec.fd < 0 ? src.dev.path : dst.dev.path,
+		c->pr->error(c, lr.vf == c->vf && src_rec.fd < 0 ? pf_path(&src) : pf_path(&dst),
 			     lr.vf, lr.op, lr.ret, lr.msg, lr.hint);
 		ret = EXIT_FAILED;
 		goto out;
 	}
 
-	m.src_fd = src.dev.fd;
-	m.src_vf = c->vf;
-	m.dst_fd = dst.dev.fd;
-	m.dst_vf = c->to_vf;
-	m.limit = src.limit.max_bytes <= dst.limit.max_bytes ? src.limit : dst.limit;
-	m.src_opts = &src.opts;
-	m.dst_opts = &dst.opts;
+	p.src_fd = intel_lm_pf_fd(src.pf);
+	p.src_vf = c->vf;
+	p.dst_fd = intel_lm_pf_fd(dst.pf);
+	p.dst_vf = c->to_vf;
+	p.limit = *pf_limit(&src);
+	if (pf_limit(&dst)->max_bytes < p.limit.max_bytes)
+		p.limit = *pf_limit(&dst);
+	p.src_opts = &src.opts;
+	p.dst_opts = &dst.opts;
 	if (!c->dry_run) {
 		if (c->keep) {
 			k.path = c->keep;
 		} else {
 			tmpdir = getenv("TMPDIR");
 			snprintf(tmp, sizeof(tmp), "%s/intel-lm-migrate-%s-vf%u-%lld-%d.blob",
-				 tmpdir && *tmpdir ? tmpdir : "/var/tmp", src.id.key, c->vf,
+				 tmpdir && *tmpdir ? tmpdir : "/var/tmp", pf_key(&src), c->vf,
 				 (long long)time(NULL), (int)getpid());
 			k.path = tmp;
 		}
@@ -250,30 +254,41 @@ int cmd_migrate(struct cli *c)
 		guard_output(&k.out);
 		k.src = &src;
 		k.vf = c->vf;
-		m.keep = keep_state;
-		m.keep_reserve = keep_reserve;
-		m.keep_priv = &k;
-		m.keep_path = k.path;
-		m.keep_temporary = !c->keep;
-		m.src_rec = &src_rec;
-		m.dst_rec = &dst_rec;
+		p.keep = keep_state;
+		p.keep_reserve = keep_reserve;
+		p.keep_priv = &k;
+		p.keep_path = k.path;
+		p.keep_temporary = !c->keep;
+		p.src_rec = &src_rec;
+		p.dst_rec = &dst_rec;
 	}
 
 	/* A signal from here on stops the migration at the next step and rolls it back. */
-	m.cancel = interrupted;
+	p.cancel = interrupted;
 	defer_signals();
-	ret = intel_lm_migrate(&m);
+	ret = intel_lm_migration_new(&p, &mig);
+	if (ret) {
+		ret = report(c, &src, c->vf, "migrate", ret, "cannot prepare the migration: %s "
+			     "(%s); nothing was sent", strerror(-ret), intel_lm_errno_name(ret));
+		goto out;
+	}
+	ret = intel_lm_migrate(mig);
+	intel_lm_migration_outcome(mig, &m, sizeof(m));
 
 	r.src = &src;
 	r.dst = &dst;
+	r.mig = mig;
 	r.m = &m;
-	r.op_id = m.src_rec ? m.op_id : NULL;
+	r.src_vf = c->vf;
+	r.dst_vf = c->to_vf;
+	r.limit = p.limit;
+	r.op_id = m.op_id[0] ? m.op_id : NULL;
 	/* The library removed a safety copy that has done its job. */
 	r.kept = k.written && (c->keep || (ret && !m.src_resumed)) ? k.path : NULL;
-	r.src_state = intel_lm_vf_state_name(m.src_rec ? src_rec.entry.state :
+	r.src_state = intel_lm_vf_state_name(p.src_rec ? src_rec.entry.state :
 					     m.src_resumed ? INTEL_LM_VF_RUNNING :
 					     INTEL_LM_VF_UNKNOWN);
-	r.dst_state = intel_lm_vf_state_name(m.dst_rec ? dst_rec.entry.state :
+	r.dst_state = intel_lm_vf_state_name(p.dst_rec ? dst_rec.entry.state :
 					     INTEL_LM_VF_UNKNOWN);
 	if (ret) {
 		describe_rollback(&r);
@@ -291,12 +306,13 @@ int cmd_migrate(struct cli *c)
 	ret = !ret ? EXIT_OK : m.ret == -ECANCELED && signal_caught() ? 128 + signal_caught() :
 	      EXIT_FAILED;
 out:
+	intel_lm_migration_free(mig);
 	intel_lm_outfile_abort(&k.out);
 	unguard_output();
 	intel_lm_record_close(&dst_rec);
 	intel_lm_record_close(&src_rec);
-	intel_lm_unlock_vf(&dst_lock);
-	intel_lm_unlock_vf(&src_lock);
+	intel_lm_unlock_vf(dst_lock);
+	intel_lm_unlock_vf(src_lock);
 	session_close(&dst);
 	session_close(&src);
 	return ret;

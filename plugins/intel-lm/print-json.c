@@ -42,17 +42,17 @@ static void add_str_or_null(struct json_object *o, const char *k, const char *v)
 
 static void add_dev(struct cli *c, const struct session *s, uint16_t vf)
 {
-	add_str(root(c), "device", s->dev.path);
+	add_str(root(c), "device", pf_path(s));
 	add_int(root(c), "vf", vf);
 }
 
 static void json_info(struct cli *c, const struct session *s)
 {
-	const struct intel_lm_ctrl_info *i = &s->info;
+	const struct intel_lm_ctrl_info *i = pf_info(s);
 	struct json_object *o = root(c), *vfs = json_object_new_array();
 	size_t n;
 
-	add_str(o, "device", s->dev.path);
+	add_str(o, "device", pf_path(s));
 	add_bool(o, "live_migration", i->support == INTEL_LM_SUPPORTED);
 	add_str(o, "reason", intel_lm_support_reason(i->support));
 	add_int(o, "lm_byte", i->lm_byte);
@@ -63,10 +63,10 @@ static void json_info(struct cli *c, const struct session *s)
 	add_str(o, "firmware", i->fr);
 	add_int(o, "controller_id", i->cntlid);
 	add_int(o, "mdts", i->mdts);
-	add_int(o, "max_state_size", s->limit.max_bytes);
-	add_str(o, "max_state_size_limited_by", limit_words(s->limit.src));
-	for (n = 0; n < s->vfs.count; n++) {
-		const struct intel_lm_vf *vf = &s->vfs.vf[n];
+	add_int(o, "max_state_size", pf_limit(s)->max_bytes);
+	add_str(o, "max_state_size_limited_by", limit_words(pf_limit(s)->src));
+	for (n = 0; n < pf_vfs(s)->count; n++) {
+		const struct intel_lm_vf *vf = &pf_vfs(s)->vf[n];
 		struct json_object *e = json_object_new_object();
 
 		add_int(e, "vf", vf->vf);
@@ -144,7 +144,7 @@ static void json_batch(struct cli *c, const struct session *s, const struct vf_r
 	struct json_object *arr = json_object_new_array();
 	size_t i, ok = 0;
 
-	add_str(root(c), "device", s->dev.path);
+	add_str(root(c), "device", pf_path(s));
 	for (i = 0; i < n; i++) {
 		struct json_object *e = json_object_new_object();
 
@@ -158,7 +158,7 @@ static void json_batch(struct cli *c, const struct session *s, const struct vf_r
 		if (r[i].source_vf)
 			add_int(e, "source_vf", r[i].source_vf);
 		if (r[i].ret)
-			json_object_object_add(e, "error", error_object(s->dev.path, r[i].vf,
+			json_object_object_add(e, "error", error_object(pf_path(s), r[i].vf,
 				r[i].op, r[i].ret, r[i].msg, r[i].hint));
 		else
 			ok++;
@@ -171,14 +171,14 @@ static void json_batch(struct cli *c, const struct session *s, const struct vf_r
 
 static void json_migrated(struct cli *c, const struct mig_report *r)
 {
-	const struct intel_lm_migration *m = r->m;
+	const struct intel_lm_mig_outcome *m = r->m;
 	struct json_object *o = root(c), *steps = json_object_new_array();
 	enum intel_lm_mig_step st;
 
-	add_str(o, "device", r->src->dev.path);
-	add_int(o, "vf", m->src_vf);
-	add_str(o, "to", r->dst->dev.path);
-	add_int(o, "to_vf", m->dst_vf);
+	add_str(o, "device", pf_path(r->src));
+	add_int(o, "vf", r->src_vf);
+	add_str(o, "to", pf_path(r->dst));
+	add_int(o, "to_vf", r->dst_vf);
 	add_bool(o, "dry_run", c->dry_run);
 	for (st = 0; st < INTEL_LM_MIG_STEPS; st++) {
 		struct json_object *e = json_object_new_object();
@@ -186,7 +186,7 @@ static void json_migrated(struct cli *c, const struct mig_report *r)
 		add_str(e, "step", intel_lm_mig_step_name(st));
 		add_str(e, "result", st < m->failed ? "ok" : st == m->failed &&
 			m->ret != -ECANCELED ? "failed" : "not run");
-		add_int(e, "time_ns", (int64_t)m->step_ns[st]);
+		add_int(e, "time_ns", (int64_t)intel_lm_migration_step_ns(r->mig, st));
 		json_object_array_add(steps, e);
 	}
 	json_object_object_add(o, "steps", steps);
@@ -218,7 +218,7 @@ static void json_migrated(struct cli *c, const struct mig_report *r)
 		bool dst = m->failed == INTEL_LM_MIG_DST_SUSPEND ||
 			   m->failed >= INTEL_LM_MIG_DST_LOAD;
 
-		json_error(c, dst ? r->dst->dev.path : r->src->dev.path, dst ? m->dst_vf : m->src_vf,
+		json_error(c, dst ? pf_path(r->dst) : pf_path(r->src), dst ? r->dst_vf : r->src_vf,
 			   intel_lm_mig_step_name(m->failed), m->ret, r->msg, r->hint);
 	}
 }

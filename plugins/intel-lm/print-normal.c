@@ -40,32 +40,32 @@ static void human_size(char *buf, size_t len, uint64_t bytes)
 
 static void normal_info(struct cli *c, const struct session *s)
 {
-	const struct intel_lm_ctrl_info *i = &s->info;
+	const struct intel_lm_ctrl_info *i = pf_info(s);
 	char mdts[32], lim[32];
 	size_t n;
 
 	(void)c;
-	if (s->limit.mdts_bytes)
-		human_size(mdts, sizeof(mdts), s->limit.mdts_bytes);
+	if (pf_limit(s)->mdts_bytes)
+		human_size(mdts, sizeof(mdts), pf_limit(s)->mdts_bytes);
 	else
 		snprintf(mdts, sizeof(mdts), "no limit");
-	human_size(lim, sizeof(lim), s->limit.max_bytes);
-	printf("%s\n", s->dev.path);
+	human_size(lim, sizeof(lim), pf_limit(s)->max_bytes);
+	printf("%s\n", pf_path(s));
 	printf("  live migration : %s (%s)\n", i->support == INTEL_LM_SUPPORTED ? "supported" :
 	       "not supported", intel_lm_support_reason(i->support));
 	printf("  vendor         : 0x%04x (subsystem 0x%04x)\n", i->vid, i->ssvid);
 	printf("  model          : %s\n  serial         : %s\n  firmware       : %s\n", i->mn,
 	       i->sn, i->fr);
 	printf("  controller id  : %u\n  mdts           : %u (%s)\n", i->cntlid, i->mdts, mdts);
-	printf("  largest state  : %u bytes (%s, limited by %s)\n", s->limit.max_bytes, lim,
-	       limit_words(s->limit.src));
-	printf("  VFs            : %zu\n", s->vfs.count);
-	if (!s->vfs.count)
+	printf("  largest state  : %u bytes (%s, limited by %s)\n", pf_limit(s)->max_bytes, lim,
+	       limit_words(pf_limit(s)->src));
+	printf("  VFs            : %zu\n", pf_vfs(s)->count);
+	if (!pf_vfs(s)->count)
 		return;
 	printf("\n  %-5s %-6s %-6s %-5s %-5s %s\n", "VF", "SCID", "ONLINE", "VQ", "VI",
 	       "PCI ADDRESS");
-	for (n = 0; n < s->vfs.count; n++) {
-		const struct intel_lm_vf *vf = &s->vfs.vf[n];
+	for (n = 0; n < pf_vfs(s)->count; n++) {
+		const struct intel_lm_vf *vf = &pf_vfs(s)->vf[n];
 
 		printf("  %-5u %-6u %-6s %-5u %-5u %s\n", vf->vf, vf->scid, vf->online ? "yes" :
 		       "no", vf->nvq, vf->nvi, vf->pci_addr[0] ? vf->pci_addr : "-");
@@ -77,7 +77,7 @@ static void normal_query_size(struct cli *c, const struct session *s, uint16_t v
 {
 	if (c->dry_run)
 		return;
-	fprintf(result_stream(c), "%s VF %u: migration state size %u bytes\n", s->dev.path, vf,
+	fprintf(result_stream(c), "%s VF %u: migration state size %u bytes\n", pf_path(s), vf,
 		size);
 }
 
@@ -85,21 +85,21 @@ static void normal_vf_done(struct cli *c, const struct session *s, uint16_t vf,
 			   const char *what)
 {
 	/* A resumed VF is running: say what was done. */
-	fprintf(result_stream(c), "%s VF %u: %s\n", s->dev.path, vf,
+	fprintf(result_stream(c), "%s VF %u: %s\n", pf_path(s), vf,
 		strcmp(what, "running") ? what : "resumed");
 }
 
 static void normal_saved(struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
 			 const char *path, bool raw)
 {
-	fprintf(result_stream(c), "%s VF %u: saved %u bytes of state to %s%s\n", s->dev.path, vf,
+	fprintf(result_stream(c), "%s VF %u: saved %u bytes of state to %s%s\n", pf_path(s), vf,
 		size, strcmp(path, "-") ? path : "standard output", raw ? " (raw)" : "");
 }
 
 static void normal_loaded(struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
 			  const char *path, uint16_t source_vf)
 {
-	fprintf(result_stream(c), "%s VF %u: loaded %u bytes of state from %s", s->dev.path, vf,
+	fprintf(result_stream(c), "%s VF %u: loaded %u bytes of state from %s", pf_path(s), vf,
 		size, strcmp(path, "-") ? path : "standard input");
 	if (source_vf)
 		fprintf(result_stream(c), " (saved from VF %u)", source_vf);
@@ -113,7 +113,7 @@ static void normal_batch(struct cli *c, const struct session *s, const struct vf
 
 	for (i = 0; i < n; i++) {
 		if (!r[i].ret) {
-			printf("%s VF %u: ok, %s", s->dev.path, r[i].vf, r[i].state);
+			printf("%s VF %u: ok, %s", pf_path(s), r[i].vf, r[i].state);
 			if (r[i].size)
 				printf(", %u bytes", r[i].size);
 			if (r[i].path[0])
@@ -122,7 +122,7 @@ static void normal_batch(struct cli *c, const struct session *s, const struct vf
 			continue;
 		}
 		failed++;
-		printf("%s VF %u: FAILED at %s: %s; the VF is %s\n", s->dev.path, r[i].vf,
+		printf("%s VF %u: FAILED at %s: %s; the VF is %s\n", pf_path(s), r[i].vf,
 		       r[i].op, r[i].msg, r[i].state);
 		if (r[i].hint[0])
 			printf("  next: %s\n", r[i].hint);
@@ -130,7 +130,7 @@ static void normal_batch(struct cli *c, const struct session *s, const struct vf
 	printf("%s %s: %zu of %zu VFs succeeded\n", c->prog, c->cmd->name, n - failed, n);
 	if (failed)
 		fprintf(stderr, "%s %s: %zu of %zu VFs failed on %s (see above)\n", c->prog,
-			c->cmd->name, failed, n, s->dev.path);
+			c->cmd->name, failed, n, pf_path(s));
 }
 
 static void ms(char *buf, size_t len, uint64_t ns)
@@ -140,7 +140,7 @@ static void ms(char *buf, size_t len, uint64_t ns)
 }
 
 /* A step's result word: a step stopped before it started never ran. */
-static const char *step_result(const struct intel_lm_migration *m, enum intel_lm_mig_step st)
+static const char *step_result(const struct intel_lm_mig_outcome *m, enum intel_lm_mig_step st)
 {
 	if (st < m->failed)
 		return "ok";
@@ -151,16 +151,16 @@ static const char *step_result(const struct intel_lm_migration *m, enum intel_lm
 
 static void normal_migrated(struct cli *c, const struct mig_report *r)
 {
-	const struct intel_lm_migration *m = r->m;
+	const struct intel_lm_mig_outcome *m = r->m;
 	enum intel_lm_mig_step st;
 	char t[32];
 
-	printf("migrate %s VF %u -> %s VF %u%s\n", r->src->dev.path, m->src_vf, r->dst->dev.path,
-	       m->dst_vf, c->dry_run ? " (dry run: nothing sent)" : "");
+	printf("migrate %s VF %u -> %s VF %u%s\n", pf_path(r->src), r->src_vf, pf_path(r->dst),
+	       r->dst_vf, c->dry_run ? " (dry run: nothing sent)" : "");
 	for (st = 0; st < INTEL_LM_MIG_STEPS; st++) {
 		const char *res = step_result(m, st);
 
-		ms(t, sizeof(t), m->step_ns[st]);
+		ms(t, sizeof(t), intel_lm_migration_step_ns(r->mig, st));
 		printf("  %-20s %-8s %s\n", intel_lm_mig_step_name(st), res,
 		       strcmp(res, "not run") ? t : "");
 	}
@@ -169,7 +169,7 @@ static void normal_migrated(struct cli *c, const struct mig_report *r)
 		printf("  state size           %u bytes\n", m->size);
 	if (m->downtime_ns)
 		printf("  downtime             %s (source suspend to %s)\n", t,
-		       m->failed == INTEL_LM_MIG_STEPS ? "destination resume" :
+		       m->failed == INTEL_LM_MIG_NO_STEP ? "destination resume" :
 		       m->src_resumed ? "source resumed" : "the failure; the source is not running");
 	if (r->op_id)
 		printf("  on record as         %s\n", r->op_id);
@@ -179,8 +179,8 @@ static void normal_migrated(struct cli *c, const struct mig_report *r)
 		bool dst = m->failed == INTEL_LM_MIG_DST_SUSPEND ||
 			   m->failed >= INTEL_LM_MIG_DST_LOAD;
 
-		normal_error(c, dst ? r->dst->dev.path : r->src->dev.path, dst ? m->dst_vf :
-			     m->src_vf, intel_lm_mig_step_name(m->failed), m->ret, r->msg, r->hint);
+		normal_error(c, dst ? pf_path(r->dst) : pf_path(r->src), dst ? r->dst_vf :
+			     r->src_vf, intel_lm_mig_step_name(m->failed), m->ret, r->msg, r->hint);
 	}
 }
 

@@ -48,7 +48,7 @@ static const char *state_dir(const struct cli *c)
 /* Whether the process that wrote @e still works on the VF: it holds the VF's lock. */
 static void probe_lock(struct cli *c, struct rec_view *v)
 {
-	struct intel_lm_lock lk;
+	struct intel_lm_lock *lk;
 	int ret;
 
 	if (!v->e.op_open && !v->e.pending)
@@ -56,7 +56,7 @@ static void probe_lock(struct cli *c, struct rec_view *v)
 	ret = intel_lm_lock_vf(c->lock_dir, v->e.pf.key, v->e.vf, 0, "status", &lk, v->holder,
 			       sizeof(v->holder));
 	if (!ret)
-		intel_lm_unlock_vf(&lk);
+		intel_lm_unlock_vf(lk);
 	v->in_progress = ret == -EWOULDBLOCK;
 }
 
@@ -129,9 +129,9 @@ static int collect_pf(struct cli *c, struct session *s, struct views *vs)
 		ret = session_need_vf(c, s);
 	if (ret)
 		return ret;
-	ret = intel_lm_vf_select(c->vf_arg ? c->vf_arg : "all", &s->vfs, &sel, &n, &bad);
+	ret = intel_lm_vf_select(c->vf_arg ? c->vf_arg : "all", pf_vfs(s), &sel, &n, &bad);
 	if (ret) {
-		intel_lm_vf_list_format(&s->vfs, valid, sizeof(valid));
+		intel_lm_vf_list_format(pf_vfs(s), valid, sizeof(valid));
 		free(sel);
 		return report(c, s, -1, "check --vf", ret, "--vf=%s %s; this PF's VFs are: %s"
 			      "\nname VFs it has", c->vf_arg, ret == -ENOENT ? "names a VF this PF "
@@ -144,13 +144,14 @@ static int collect_pf(struct cli *c, struct session *s, struct views *vs)
 			free(sel);
 			return report(c, s, -1, c->cmd->name, -ENOMEM, "out of memory");
 		}
-		intel_lm_record_path(c->state_dir, s->id.key, sel[i], v->path, sizeof(v->path));
+		intel_lm_record_path(c->state_dir, pf_key(s), sel[i], v->path,
+				     sizeof(v->path));
 		read_view(c, v);
 		if (v->read_err) {
-			v->e.pf = s->id;
+			v->e.pf = *intel_lm_pf_id(s->pf);
 			v->e.vf = sel[i];
 		}
-		snprintf(v->e.device, sizeof(v->e.device), "%s", s->dev.path);
+		snprintf(v->e.device, sizeof(v->e.device), "%s", pf_path(s));
 	}
 	free(sel);
 	return 0;
@@ -279,7 +280,7 @@ static int collect(struct cli *c, struct session *s, struct views *vs)
 	int ret;
 
 	memset(s, 0, sizeof(*s));
-	s->dev.fd = -1;
+	s->cli = c;
 	ret = check_dir(c, &missing);
 	if (ret)
 		return ret;
@@ -320,32 +321,27 @@ static int open_pf(struct cli *c, const struct intel_lm_rec_entry *e, struct ses
 
 	memset(s, 0, sizeof(*s));
 	s->cli = c;
-	s->dev.fd = -1;
 	s->opts.timeout_ms = c->timeout_ms;
-	if (e->device[0] && !intel_lm_dev_open(e->device, c->sysfs, &s->dev) &&
-	    !intel_lm_identify(s->dev.fd, &s->opts, &s->info)) {
-		intel_lm_pf_identify(&s->dev, c->sysfs, &s->info, &s->id);
-		if (!strcmp(s->id.key, e->pf.key))
-			return 0;
-	}
-	intel_lm_dev_close(&s->dev);
+	if (e->device[0] && !intel_lm_pf_open(e->device, c->sysfs, &s->pf, NULL) &&
+	    !intel_lm_pf_identify(s->pf, &s->opts) &&
+	    !strcmp(pf_key(s), e->pf.key))
+		return 0;
+	session_close(s);
 	n = intel_lm_find_pfs(c->sysfs, names, 64);
 	for (i = 0; i < n && i < 64; i++) {
-		if (intel_lm_dev_open(names[i], c->sysfs, &s->dev))
+		if (intel_lm_pf_open(names[i], c->sysfs, &s->pf, NULL))
 			continue;
-		if (!intel_lm_identify(s->dev.fd, &s->opts, &s->info)) {
-			intel_lm_pf_identify(&s->dev, c->sysfs, &s->info, &s->id);
-			if (!strcmp(s->id.key, e->pf.key))
-				return 0;
-		}
-		intel_lm_dev_close(&s->dev);
+		if (!intel_lm_pf_identify(s->pf, &s->opts) &&
+		    !strcmp(pf_key(s), e->pf.key))
+			return 0;
+		session_close(s);
 	}
 	return -ENODEV;
 }
 
 /* A VF being settled: its lock and its record, opened for writing. */
 struct held {
-	struct intel_lm_lock lk;
+	struct intel_lm_lock *lk;
 	struct intel_lm_record rec;
 };
 
@@ -354,7 +350,7 @@ static int hold(struct cli *c, struct rec_view *v, struct held *h)
 	char holder[256];
 	int ret;
 
-	h->lk.fd = -1;
+	h->lk = NULL;
 	h->rec.fd = -1;
 	ret = intel_lm_lock_vf(c->lock_dir, v->e.pf.key, v->e.vf, c->wait_ms, "recover", &h->lk,
 			       holder, sizeof(holder));
@@ -373,7 +369,8 @@ static int hold(struct cli *c, struct rec_view *v, struct held *h)
 	if (ret) {
 		snprintf(v->action, sizeof(v->action), "cannot take its lock and record: %s (%s)",
 			 strerror(-ret), intel_lm_errno_name(ret));
-		intel_lm_unlock_vf(&h->lk);
+		intel_lm_unlock_vf(h->lk);
+		h->lk = NULL;
 	}
 	return ret;
 }
@@ -381,7 +378,8 @@ static int hold(struct cli *c, struct rec_view *v, struct held *h)
 static void release(struct held *h)
 {
 	intel_lm_record_close(&h->rec);
-	intel_lm_unlock_vf(&h->lk);
+	intel_lm_unlock_vf(h->lk);
+	h->lk = NULL;
 }
 
 static int write_entry(struct rec_view *v, struct held *h)
@@ -435,7 +433,7 @@ static int resume_source(struct cli *c, struct rec_view *src, struct held *h)
 		return ret;
 	}
 	h->rec.entry = src->e;
-	snprintf(h->rec.entry.device, sizeof(h->rec.entry.device), "%s", s.dev.path);
+	snprintf(h->rec.entry.device, sizeof(h->rec.entry.device), "%s", pf_path(&s));
 	ret = intel_lm_record_begin(&h->rec, INTEL_LM_OPC_RESUME);
 	if (ret) {
 		snprintf(src->action, sizeof(src->action), "cannot put the RESUME on record: %s; "
@@ -443,12 +441,12 @@ static int resume_source(struct cli *c, struct rec_view *src, struct held *h)
 		session_close(&s);
 		return ret;
 	}
-	ret = intel_lm_resume(s.dev.fd, src->e.vf, &s.opts);
+	ret = intel_lm_resume(intel_lm_pf_fd(s.pf), src->e.vf, &s.opts);
 	intel_lm_record_end(&h->rec, INTEL_LM_OPC_RESUME, ret, 0);
 	src->e = h->rec.entry;
 	intel_lm_strerror(ret, INTEL_LM_OPC_RESUME, why, sizeof(why));
 	snprintf(src->action, sizeof(src->action), ret ? "the source's RESUME failed: %s" :
-		 "the source was resumed (RESUME on %s)", ret ? why : s.dev.path);
+		 "the source was resumed (RESUME on %s)", ret ? why : pf_path(&s));
 	session_close(&s);
 	return ret;
 }
@@ -678,7 +676,7 @@ int cmd_recover(struct cli *c)
 	int ret;
 
 	ret = collect(c, &s, &vs);
-	key = c->device ? s.id.key : "";
+	key = c->device ? pf_key(&s) : "";
 	if (ret)
 		goto out;
 	/* What recover sends and writes is finished once started, as every command does. */

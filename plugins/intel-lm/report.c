@@ -11,10 +11,15 @@
 
 #include "cli-priv.h"
 
+const char *session_dev(const struct session *s)
+{
+	return s->pf ? pf_path(s) : s->cli && s->cli->device ? s->cli->device : "";
+}
+
 int report(struct cli *c, const struct session *s, int vf, const char *op, int ret,
 	   const char *fmt, ...)
 {
-	const char *dev = s && s->dev.path[0] ? s->dev.path : c->device;
+	const char *dev = s && s->pf ? pf_path(s) : c->device;
 	char msg[1024], hint[512];
 	va_list ap;
 
@@ -106,7 +111,7 @@ void cmd_hint(const struct cli *c, const struct session *s, int vf, uint8_t opco
 
 	/* The library's reason decides; its words are the advice, with a command line added. */
 	if (intel_lm_advice(ret, opcode) == INTEL_LM_ADVICE_SUSPEND_FIRST)
-		snprintf(hint, len, "%s: %s suspend %s --vf=%d", h, c->prog, s->dev.path, vf);
+		snprintf(hint, len, "%s: %s suspend %s --vf=%d", h, c->prog, session_dev(s), vf);
 	else
 		snprintf(hint, len, "%s", h);
 }
@@ -114,11 +119,11 @@ void cmd_hint(const struct cli *c, const struct session *s, int vf, uint8_t opco
 /* A command the device failed: the decoded status, and advice with a command line. */
 int report_cmd(struct cli *c, const struct session *s, int vf, uint8_t opcode, int ret)
 {
-	char msg[512], hint[sizeof(s->dev.path) + 128];
+	char msg[512], hint[INTEL_LM_PATH_MAX + 128];
 
 	intel_lm_strerror(ret, opcode, msg, sizeof(msg));
 	cmd_hint(c, s, vf, opcode, ret, hint, sizeof(hint));
-	c->pr->error(c, s->dev.path, vf, intel_lm_opcode_name(opcode), ret, msg, hint);
+	c->pr->error(c, session_dev(s), vf, intel_lm_opcode_name(opcode), ret, msg, hint);
 	return EXIT_FAILED;
 }
 

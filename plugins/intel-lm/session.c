@@ -17,30 +17,33 @@
 #define MAX_PFS 64
 
 int lock_vf(struct cli *c, const struct session *s, struct vf_result *r, const char *what,
-	    struct intel_lm_lock *lk)
+	    struct intel_lm_lock **lk)
 {
-	char line[256], holder[256];
+	char line[256], holder[256], path[4096];
 	int ret;
 
-	lk->fd = -1;
+	*lk = NULL;
 	if (c->dry_run)
 		return 0;
 	if (!what) {
 		snprintf(line, sizeof(line), "pid %d: %s %s %s --vf=%u", (int)getpid(), c->prog,
-			 c->cmd->name, s->dev.path, r->vf);
+			 c->cmd->name, pf_path(s), r->vf);
 		what = line;
 	}
-	ret = intel_lm_lock_vf(c->lock_dir, s->id.key, r->vf, c->wait_ms, what, lk, holder,
+	ret = intel_lm_lock_vf(c->lock_dir, pf_key(s), r->vf, c->wait_ms, what, lk, holder,
 			       sizeof(holder));
 	if (ret == -EWOULDBLOCK)
 		fail(r, "lock", ret, "another process is working on this VF (%s); waited %u ms; "
 		     "nothing was sent\nwait for it to finish, or wait longer with --wait=SECONDS",
 		     holder, c->wait_ms);
-	else if (ret)
+	else if (ret) {
+		/* The path, or "" when even it does not fit. */
+		intel_lm_lock_path(c->lock_dir, pf_key(s), r->vf, path, sizeof(path));
 		fail(r, "lock", ret, "cannot take the VF's lock %s: %s (%s); nothing was sent"
 		     "\ncheck %s (root's own directory, mode 0700), or set INTEL_LM_LOCK_DIR to "
-		     "one", lk->path, strerror(-ret), intel_lm_errno_name(ret),
+		     "one", path, strerror(-ret), intel_lm_errno_name(ret),
 		     c->lock_dir ? c->lock_dir : INTEL_LM_LOCK_DIR);
+	}
 	return ret;
 }
 
@@ -50,7 +53,7 @@ int session_record(struct cli *c, const struct session *s, uint16_t vf,
 	struct intel_lm_rec_entry *e = &rec->entry;
 	int ret;
 
-	ret = intel_lm_record_open(c->state_dir, &s->id, vf, rec);
+	ret = intel_lm_record_open(c->state_dir, intel_lm_pf_id(s->pf), vf, rec);
 	if (ret && ret != -EBADMSG) {
 		fail(r, "open record", ret, "cannot open the VF's record %s: %s (%s); nothing was "
 		     "sent\nthe record must be a regular file of root's, mode 0600, in a directory "
@@ -59,10 +62,10 @@ int session_record(struct cli *c, const struct session *s, uint16_t vf,
 		return ret;
 	}
 	/* A corrupt entry is not trusted: the VF's state is unknown until this command says. */
-	snprintf(e->device, sizeof(e->device), "%s", s->dev.path);
-	snprintf(e->serial, sizeof(e->serial), "%s", s->info.sn);
-	snprintf(e->model, sizeof(e->model), "%s", s->info.mn);
-	snprintf(e->firmware, sizeof(e->firmware), "%s", s->info.fr);
+	snprintf(e->device, sizeof(e->device), "%s", pf_path(s));
+	snprintf(e->serial, sizeof(e->serial), "%s", pf_info(s)->sn);
+	snprintf(e->model, sizeof(e->model), "%s", pf_info(s)->mn);
+	snprintf(e->firmware, sizeof(e->firmware), "%s", pf_info(s)->fr);
 	return 0;
 }
 
@@ -101,7 +104,7 @@ static void trace_cb(void *priv, const struct intel_lm_cmd *cmd, int ret, uint32
 	struct cli *c = s->cli;
 
 	pthread_mutex_lock(&c->out_lock);
-	c->pr->command(c, s->dev.path[0] ? s->dev.path : c->device, cmd, ret, result, ns,
+	c->pr->command(c, session_dev(s), cmd, ret, result, ns,
 		       dry_run);
 	pthread_mutex_unlock(&c->out_lock);
 }
@@ -141,15 +144,16 @@ static int open_failed(struct cli *c, struct session *s, int ret)
 		return report(c, s, -1, "open", ret, "permission denied (%s)\nrun as root: the "
 			      "vendor admin commands need CAP_SYS_ADMIN", intel_lm_errno_name(ret));
 	case ENOTTY:
-		if (s->dev.kind == INTEL_LM_DEV_NAMESPACE)
+		if (s->what.kind == INTEL_LM_DEV_NAMESPACE)
 			return report(c, s, -1, "open", ret, "%s\nname its controller instead: "
-				      "/dev/%s", intel_lm_dev_kind_name(s->dev.kind), s->dev.name);
+				      "/dev/%s", intel_lm_dev_kind_name(s->what.kind),
+				      s->what.name);
 		return report(c, s, -1, "open", ret, "%s\nname the PF's controller character "
-			      "device, e.g. /dev/nvme0", intel_lm_dev_kind_name(s->dev.kind));
+			      "device, e.g. /dev/nvme0", intel_lm_dev_kind_name(s->what.kind));
 	case EREMOTEIO:
-		vf_parent_name(c->sysfs, s->dev.name, parent, sizeof(parent));
+		vf_parent_name(c->sysfs, s->what.name, parent, sizeof(parent));
 		return report(c, s, -1, "open", ret, "%s\nname the PF instead%s%s", intel_lm_dev_kind_name(
-			      s->dev.kind), parent[0] ? ": " : "", parent);
+			      s->what.kind), parent[0] ? ": " : "", parent);
 	default:
 		return report(c, s, -1, "open", ret, "%s (%s)", strerror(-ret),
 			      intel_lm_errno_name(ret));
@@ -167,14 +171,14 @@ static int find_device(struct cli *c, char *out, size_t len)
 	if (n > MAX_PFS)
 		n = MAX_PFS;
 	for (i = 0; i < n; i++) {
-		struct session s;
+		struct intel_lm_pf *pf;
 		const char *why;
 
-		if (intel_lm_dev_open(names[i], c->sysfs, &s.dev)) {
+		if (intel_lm_pf_open(names[i], c->sysfs, &pf, NULL)) {
 			why = "cannot be opened";
-		} else if (intel_lm_identify(s.dev.fd, NULL, &s.info)) {
+		} else if (intel_lm_pf_identify(pf, NULL)) {
 			why = "Identify failed";
-		} else if (s.info.support != INTEL_LM_SUPPORTED) {
+		} else if (intel_lm_pf_info(pf)->support != INTEL_LM_SUPPORTED) {
 			why = "no Intel live migration";
 		} else {
 			why = "supports Intel live migration";
@@ -182,7 +186,7 @@ static int find_device(struct cli *c, char *out, size_t len)
 			if (snprintf(found, sizeof(found), "/dev/%s", names[i]) >= (int)sizeof(found))
 				found[0] = '\0';
 		}
-		intel_lm_dev_close(&s.dev);
+		intel_lm_pf_close(pf);
 		if (used < sizeof(list))
 			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s/dev/%s (%s)",
 						 used ? ", " : "", names[i], why);
@@ -205,7 +209,6 @@ int session_open(struct cli *c, struct session *s)
 	int ret;
 
 	memset(s, 0, sizeof(*s));
-	s->dev.fd = -1;
 	s->cli = c;
 	s->opts.timeout_ms = c->timeout_ms;
 	s->opts.dry_run = c->dry_run;
@@ -222,20 +225,18 @@ int session_open(struct cli *c, struct session *s)
 			return EXIT_FAILED;
 		c->device = c->found_dev;
 	}
-	ret = intel_lm_dev_open(c->device, c->sysfs, &s->dev);
+	ret = intel_lm_pf_open(c->device, c->sysfs, &s->pf, &s->what);
 	if (ret)
 		return open_failed(c, s, ret);
-	c->device = s->dev.path;
+	c->device = pf_path(s);
 
-	ret = intel_lm_identify(s->dev.fd, &s->opts, &s->info);
+	ret = intel_lm_pf_identify(s->pf, &s->opts);
 	if (ret)
 		return report_cmd(c, s, -1, INTEL_LM_OPC_IDENTIFY, ret);
-	intel_lm_pf_identify(&s->dev, c->sysfs, &s->info, &s->id);
-	intel_lm_state_limit(&s->info, &s->limit);
 	if (c->max_state)
-		intel_lm_state_limit_set(&s->limit, c->max_state);
+		intel_lm_pf_set_max_state(s->pf, c->max_state);
 
-	if (c->cmd->sends_vendor_cmds && s->info.support != INTEL_LM_SUPPORTED) {
+	if (c->cmd->sends_vendor_cmds && pf_info(s)->support != INTEL_LM_SUPPORTED) {
 		if (!c->force)
 			return report(c, s, c->vf_arg && !c->vf_bad &&
 				      !c->vf_list ? c->vf : -1,
@@ -243,9 +244,10 @@ int session_open(struct cli *c, struct session *s)
 				      "this PF does not support Intel live migration: %s; nothing "
 				      "but Identify was sent\n--force sends the vendor commands "
 				      "anyway (the device will most likely reject them)",
-				      intel_lm_support_reason(s->info.support));
+				      intel_lm_support_reason(pf_info(s)->support));
 		c->pr->note(c, "%s does not support Intel live migration (%s); sending anyway "
-			    "(--force)", s->dev.path, intel_lm_support_reason(s->info.support));
+			    "(--force)", pf_path(s),
+			    intel_lm_support_reason(pf_info(s)->support));
 	}
 	return 0;
 }
@@ -255,34 +257,31 @@ int session_need_vf(struct cli *c, struct session *s)
 	char valid[256];
 	int ret;
 
-	if (!s->have_vfs) {
-		ret = intel_lm_list_vfs(s->dev.fd, s->info.cntlid, &s->opts, &s->vfs);
+	ret = intel_lm_pf_list_vfs(s->pf, &s->opts);
+	if (ret) {
 		if (ret == -EPROTO)
 			return report(c, s, c->vf, "list VFs", ret, "the controller's Secondary "
 				      "Controller List is malformed (an impossible entry count, VF "
 				      "number 0, or a VF listed twice)\nthe firmware is misbehaving: "
 				      "reset the PF or update its firmware");
-		if (ret)
-			return report_cmd(c, s, c->vf, INTEL_LM_OPC_IDENTIFY, ret);
-		intel_lm_vf_list_sysfs(&s->vfs, c->sysfs, s->dev.name);
-		s->have_vfs = true;
+		return report_cmd(c, s, c->vf, INTEL_LM_OPC_IDENTIFY, ret);
 	}
 	if (!c->vf_arg || (!c->vf_bad && c->vf_list))
 		return 0;
-	if (!c->vf_bad && intel_lm_vf_find(&s->vfs, c->vf))
+	if (!c->vf_bad && intel_lm_vf_find(pf_vfs(s), c->vf))
 		return 0;
-	intel_lm_vf_list_format(&s->vfs, valid, sizeof(valid));
+	intel_lm_vf_list_format(pf_vfs(s), valid, sizeof(valid));
 	if (c->vf_bad)
 		return report(c, s, -1, "check --vf", -EINVAL, "--vf=%s is not a VF index (a whole "
 			      "number from 1 to 65535); this PF's VFs are: %s\nname one of them with "
 			      "--vf", c->vf_arg, valid);
 	return report(c, s, c->vf, "check --vf", -ENOENT, "VF %u is not a VF of this PF; this "
 		      "PF's VFs are: %s\nname one of them with --vf (see '%s info %s')", c->vf, valid,
-		      c->prog, s->dev.path);
+		      c->prog, pf_path(s));
 }
 
 void session_close(struct session *s)
 {
-	intel_lm_vf_list_free(&s->vfs);
-	intel_lm_dev_close(&s->dev);
+	intel_lm_pf_close(s->pf);
+	s->pf = NULL;
 }

@@ -41,7 +41,7 @@ static void fail_cmd(struct cli *c, const struct session *s, struct vf_result *r
 		snprintf(r->hint, sizeof(r->hint), "do not repeat the command blindly: '%s status "
 			 "%s --vf=%u' shows what intel-lm knows; once you checked the VF, '%s recover "
 			 "%s --vf=%u --confirm=running' (or suspended) settles it", c->prog,
-			 s->dev.path, r->vf, c->prog, s->dev.path, r->vf);
+			 pf_path(s), r->vf, c->prog, pf_path(s), r->vf);
 	}
 }
 
@@ -70,19 +70,19 @@ static int send_cmd(struct cli *c, struct session *s, struct vf_result *r, uint8
 	}
 	switch (opc) {
 	case INTEL_LM_OPC_QUERY_DATA_SIZE:
-		ret = intel_lm_query_size(s->dev.fd, r->vf, &s->opts, &r->size);
+		ret = intel_lm_query_size(intel_lm_pf_fd(s->pf), r->vf, &s->opts, &r->size);
 		break;
 	case INTEL_LM_OPC_SUSPEND:
-		ret = intel_lm_suspend(s->dev.fd, r->vf, &s->opts);
+		ret = intel_lm_suspend(intel_lm_pf_fd(s->pf), r->vf, &s->opts);
 		break;
 	case INTEL_LM_OPC_RESUME:
-		ret = intel_lm_resume(s->dev.fd, r->vf, &s->opts);
+		ret = intel_lm_resume(intel_lm_pf_fd(s->pf), r->vf, &s->opts);
 		break;
 	case INTEL_LM_OPC_SAVE_DATA:
-		ret = intel_lm_save(s->dev.fd, r->vf, buf, len, &s->opts);
+		ret = intel_lm_save(intel_lm_pf_fd(s->pf), r->vf, buf, len, &s->opts);
 		break;
 	default:
-		ret = intel_lm_load(s->dev.fd, r->vf, buf, len, &s->opts);
+		ret = intel_lm_load(intel_lm_pf_fd(s->pf), r->vf, buf, len, &s->opts);
 		break;
 	}
 	if (rec) {
@@ -146,7 +146,7 @@ static void size_refused(struct vf_result *r, const struct session *s, int ret)
 		fail(r, "check size", ret, "the state is %u bytes, above the %u bytes this PF can "
 		     "move in one command (%s); no data command was sent\nthe commands have no "
 		     "offset field, so the state cannot be moved in pieces", r->size,
-		     s->limit.max_bytes, limit_words(s->limit.src));
+		     pf_limit(s)->max_bytes, limit_words(pf_limit(s)->src));
 }
 
 /* What the saved state's file says on record, once it is whole. */
@@ -199,7 +199,7 @@ static void run_save(struct cli *c, struct session *s, struct vf_result *r)
 	ret = send_cmd(c, s, r, INTEL_LM_OPC_QUERY_DATA_SIZE, NULL, 0);
 	if (ret || c->dry_run)
 		goto out;
-	ret = intel_lm_check_size(r->size, &s->limit);
+	ret = intel_lm_check_size(r->size, pf_limit(s));
 	if (ret) {
 		size_refused(r, s, ret);
 		goto out;
@@ -223,7 +223,7 @@ static void run_save(struct cli *c, struct session *s, struct vf_result *r)
 	if (ret)
 		goto out;
 	/* The device saved (and disabled the VF controller) even if the file fails. */
-	ret = intel_lm_blob_write(&out, c->raw ? NULL : &s->info, r->vf, buf, r->size);
+	ret = intel_lm_blob_write(&out, c->raw ? NULL : pf_info(s), r->vf, buf, r->size);
 	if (ret && out.placed) {
 		/* In place, but its directory could not be made durable. */
 		fail(r, "sync directory", ret, "the state is in %s, but its directory could not be "
@@ -237,7 +237,7 @@ static void run_save(struct cli *c, struct session *s, struct vf_result *r)
 		output_failed(r, "write", ret);
 		snprintf(r->hint, sizeof(r->hint), "the VF is saved (disabled) and its state is in no "
 			 "file: resume it to run it again (%s resume %s --vf=%u), or save it again to "
-			 "a place with room", c->prog, s->dev.path, r->vf);
+			 "a place with room", c->prog, pf_path(s), r->vf);
 	}
 	record_saved_file(r, buf, !ret);
 out:
@@ -252,7 +252,7 @@ static void input_failed(struct cli *c, const struct session *s, struct vf_resul
 	case EFBIG:
 		fail(r, "read", ret, "%s holds a state larger than the %u bytes this PF can take "
 		     "(%s); nothing was sent\nload it on a PF that can take it", r->path,
-		     s->limit.max_bytes, limit_words(s->limit.src));
+		     pf_limit(s)->max_bytes, limit_words(pf_limit(s)->src));
 		break;
 	case ENODATA:
 	case EILSEQ:
@@ -284,9 +284,9 @@ static void run_load(struct cli *c, struct session *s, struct vf_result *r)
 		return;
 	}
 	if (c->raw) {
-		ret = intel_lm_raw_read(fd, s->limit.max_bytes, &buf, &r->size);
+		ret = intel_lm_raw_read(fd, pf_limit(s)->max_bytes, &buf, &r->size);
 	} else {
-		ret = intel_lm_blob_read(fd, s->limit.max_bytes, &hdr, &buf);
+		ret = intel_lm_blob_read(fd, pf_limit(s)->max_bytes, &hdr, &buf);
 		r->size = hdr.payload_len;
 		r->source_vf = hdr.vf;
 	}
@@ -296,7 +296,7 @@ static void run_load(struct cli *c, struct session *s, struct vf_result *r)
 		input_failed(c, s, r, ret);
 		return;
 	}
-	if (!c->raw && intel_lm_blob_check_identity(&hdr, &s->info, why, sizeof(why))) {
+	if (!c->raw && intel_lm_blob_check_identity(&hdr, pf_info(s), why, sizeof(why))) {
 		if (!c->force) {
 			fail(r, "verify", -EXDEV, "%s was saved on a different kind of PF: %s; "
 			     "nothing was sent\nIntel supports migration only between identical "
@@ -354,7 +354,7 @@ static void run_job(struct cli *c, struct session *s, const struct vf_op *op,
 		    struct vf_result *r, bool batch)
 {
 	struct intel_lm_record rec = { .fd = -1 };
-	struct intel_lm_lock lk;
+	struct intel_lm_lock *lk;
 
 	r->state = "unchanged";
 	if (lock_vf(c, s, r, NULL, &lk))
@@ -377,7 +377,7 @@ static void run_job(struct cli *c, struct session *s, const struct vf_op *op,
 	r->rec = NULL;
 out:
 	intel_lm_record_close(&rec);
-	intel_lm_unlock_vf(&lk);
+	intel_lm_unlock_vf(lk);
 }
 
 struct batch {
@@ -478,8 +478,8 @@ static void record_warning(struct cli *c, const struct session *s, const struct 
 	if (r->record_err)
 		c->pr->note(c, "%s VF %u: the command's outcome could not be put on record (%s); "
 			    "the record says its effect is unknown until '%s recover %s --vf=%u "
-			    "--confirm=%s' settles it", s->dev.path, r->vf,
-			    intel_lm_errno_name(r->record_err), c->prog, s->dev.path, r->vf,
+			    "--confirm=%s' settles it", pf_path(s), r->vf,
+			    intel_lm_errno_name(r->record_err), c->prog, pf_path(s), r->vf,
 			    r->state);
 }
 
@@ -511,13 +511,13 @@ static int run_vf_op(struct cli *c, const struct vf_op *op)
 	if (ret)
 		goto out;
 
-	ret = intel_lm_vf_select(c->vf_arg, &s.vfs, &vfs, &b.n, &bad);
+	ret = intel_lm_vf_select(c->vf_arg, pf_vfs(&s), &vfs, &b.n, &bad);
 	if (ret || !b.n) {
-		intel_lm_vf_list_format(&s.vfs, valid, sizeof(valid));
+		intel_lm_vf_list_format(pf_vfs(&s), valid, sizeof(valid));
 		if (ret == -ENOENT)
 			ret = report(c, &s, vfs[0], "check --vf", ret, "VF %u is not a VF of this "
 				     "PF; this PF's VFs are: %s\nname only VFs it has (see '%s info "
-				     "%s')", vfs[0], valid, c->prog, s.dev.path);
+				     "%s')", vfs[0], valid, c->prog, pf_path(&s));
 		else
 			ret = report(c, &s, -1, "check --vf", ret ? ret : -ENOENT, "--vf=%s %s; "
 				     "this PF's VFs are: %s\nuse VF indexes (1 to 65535), ranges "
@@ -544,7 +544,7 @@ static int run_vf_op(struct cli *c, const struct vf_op *op)
 		run_job(c, &s, op, r, false);
 		record_warning(c, &s, r);
 		if (r->ret) {
-			c->pr->error(c, s.dev.path, r->vf, r->op, r->ret, r->msg, r->hint);
+			c->pr->error(c, pf_path(&s), r->vf, r->op, r->ret, r->msg, r->hint);
 			ret = r->ret == -ECANCELED && signal_caught() ? 128 + signal_caught() :
 			      EXIT_FAILED;
 		} else {

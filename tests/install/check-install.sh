@@ -19,6 +19,8 @@
 #   the DESTDIR through PKG_CONFIG_SYSROOT_DIR;
 # - a small C program built with pkg-config against the installed tree, linked to
 #   libintel-lm.so.2 and run from it with LD_LIBRARY_PATH;
+# - examples/*.c built the same way, and save-vf-state run on the installed library against
+#   the emulated PF (tests/emu): the VF saved, the file a valid blob, a bad VF refused;
 # - the exported symbols: all intel_lm_*, all at version LIBINTEL_LM_2, exactly the map's list,
 #   each declared in an installed header;
 # - nvme-intel-lm in sbindir runs; the nvme-cli build, when built, as libexecdir/intel-lm/nvme
@@ -206,6 +208,48 @@ if [ -x "$tmp/use" ]; then
 	check "intel_lm_cmd_init rejects another opcode with -EINVAL" grep -qx 'bad opcode -22' <<<"$out"
 	check "intel_lm_opcode_name names SAVE_DATA" grep -qx 'name SAVE_DATA' <<<"$out"
 	check "intel_lm_strerror describes EINTR" grep -q '^strerror .*EINTR' <<<"$out"
+fi
+
+# --- the examples, built and run against the installed library and the emulated PF -----------
+emu_so=$build/tests/emu/libintel-lm-emu.so
+emu_ctl=$build/tests/emu/intel-lm-emu
+for c in "$src"/examples/*.c; do
+	x=$tmp/$(basename "$c" .c)
+	# shellcheck disable=SC2086 # pkg-config's output is a list of words
+	if $cc -std=gnu11 -Wall -Wextra -Werror $cflags -o "$x" "$c" $libs > "$tmp/cc.log" 2>&1; then
+		ok "examples/$(basename "$c") builds with pkg-config's flags against the installed tree"
+	else
+		fail "examples/$(basename "$c") builds with pkg-config's flags against the installed tree"
+		sed 's/^/# /' "$tmp/cc.log"
+	fi
+done
+if [ -x "$tmp/save-vf-state" ] && [ -x "$emu_ctl" ]; then
+	printf 'sysfs = %s/sys\n[pf nvme0]\nserial = INST0001\nvfs = 3\n' "$tmp" > "$tmp/emu.conf"
+	export INTEL_LM_EMU=$tmp/emu.conf
+	"$emu_ctl" setup > /dev/null
+	out=$(LD_LIBRARY_PATH=$lib LD_PRELOAD=$emu_so "$tmp/save-vf-state" /dev/nvme0 2 \
+		"$tmp/vf2.blob" 2>&1)
+	rc=$?
+	check "save-vf-state runs on the installed library against the emulated PF (exit $rc)" \
+		test "$rc" -eq 0
+	check "it names the library's version and libnvme ($(head -n 1 <<<"$out"))" \
+		grep -qx "libintel-lm $version (libnvme[ 0-9.x]*)" <<<"$out"
+	check "it saved VF 2's state" grep -q '^/dev/nvme0: VF 2: saved [0-9]* bytes' <<<"$out"
+	check "the emulated VF 2 is saved: SUSPEND and SAVE_DATA reached the device" bash -c \
+		"'$emu_ctl' show nvme0 2 | grep -q '^state=saved'"
+	out=$(LD_PRELOAD=$emu_so "$dest$sbindir/nvme-intel-lm" inspect "$tmp/vf2.blob" 2>&1)
+	check "nvme-intel-lm inspect finds the file a valid blob from INST0001 VF 2" bash -c \
+		"grep -q 'source VF *: 2' <<<'$out' && grep -q INST0001 <<<'$out' &&
+		 ! grep -qi 'valid *: no' <<<'$out'"
+	out=$(LD_LIBRARY_PATH=$lib LD_PRELOAD=$emu_so "$tmp/save-vf-state" /dev/nvme0 9 \
+		"$tmp/vf9.blob" 2>&1)
+	rc=$?
+	check "save-vf-state refuses VF 9 of a PF with 3 VFs, and writes nothing (exit $rc)" \
+		bash -c "[ $rc -eq 1 ] && grep -q 'VF 9 is not one of its 3 VFs' <<<'$out' &&
+			 [ ! -e '$tmp/vf9.blob' ]"
+	unset INTEL_LM_EMU
+else
+	fail "save-vf-state against the emulated PF" "not built, or no emulator in $build"
 fi
 
 # --- exported symbols -------------------------------------------------------------------------

@@ -21,6 +21,7 @@
 #include <linux/nvme_ioctl.h>
 
 #include "emu.h"
+#include "mig-run.h"
 #include "unit.h"
 
 const char unit_name[] = "unit-once";
@@ -160,16 +161,16 @@ END_TEST
 /* A whole migration whose destination RESUME is interrupted: one RESUME, no rollback. */
 START_TEST(migrate_sent_once)
 {
-	struct intel_lm_migration m = { 0 };
+	struct mig_run m = { 0 };
 	int fd = start(INTEL_LM_OPC_RESUME, "EINTR apply");
 
-	m.src_fd = m.dst_fd = fd;
-	m.src_vf = 1;
-	m.dst_vf = 2;
-	m.limit.max_bytes = 1 << 20;
-	ck_assert_int_eq(intel_lm_migrate(&m), -EINTR);
-	ck_assert_int_eq(m.failed, INTEL_LM_MIG_DST_RESUME);
-	ck_assert(m.rollback_skipped);
+	m.p.src_fd = m.p.dst_fd = fd;
+	m.p.src_vf = 1;
+	m.p.dst_vf = 2;
+	m.p.limit.max_bytes = 1 << 20;
+	ck_assert_int_eq(run_mig(&m), -EINTR);
+	ck_assert_int_eq(m.o.failed, INTEL_LM_MIG_DST_RESUME);
+	ck_assert(m.o.rollback_skipped);
 	ck_assert_int_eq(emu_counter("nvme0", INTEL_LM_OPC_RESUME), 1);
 	ck_assert_int_eq(emu_counter("nvme0", INTEL_LM_OPC_SUSPEND), 2);
 	ck_assert_int_eq(retrying_calls, 0);

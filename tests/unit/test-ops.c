@@ -9,6 +9,7 @@
  * file and trace log, so the emulated PFs start afresh every time.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
@@ -23,6 +24,7 @@
 #include <libintel-lm.h>
 
 #include "emu.h"
+#include "mig-run.h"
 #include "unit.h"
 
 const char unit_name[] = "unit-ops";
@@ -284,6 +286,53 @@ START_TEST(identify_strings_control)
 END_TEST
 
 /* what intel_lm_dev_open() makes of the PF, its namespace and a VF's own controller */
+/* The PF handle: opened, identified, its key, limit and VFs; a refusal says what was named. */
+START_TEST(pf_handle)
+{
+	struct intel_lm_pf *pf = (void *)1;
+	struct intel_lm_dev what;
+	uint32_t size;
+
+	emu_start("sysfs = sysfs\n[pf nvme0]\nvfs = 3\n[vf nvme5]\npf = nvme0\nvf = 2\n");
+	ck_assert_int_eq(intel_lm_pf_open("/dev/nvme0n1", sysfs, &pf, &what), -ENOTTY);
+	ck_assert_ptr_null(pf);
+	ck_assert_int_eq(what.kind, INTEL_LM_DEV_NAMESPACE);
+	ck_assert_str_eq(what.name, "nvme0");
+	ck_assert_int_eq(what.fd, -1);
+	ck_assert_int_eq(intel_lm_pf_open("nvme5", sysfs, &pf, NULL), -EREMOTEIO);
+
+	ck_assert_int_eq(intel_lm_pf_open("nvme0", sysfs, &pf, &what), 0);
+	ck_assert_int_eq(what.kind, INTEL_LM_DEV_PF);
+	ck_assert_int_eq(what.fd, -1);
+	ck_assert_str_eq(intel_lm_pf_path(pf), "/dev/nvme0");
+	ck_assert_str_eq(intel_lm_pf_name(pf), "nvme0");
+	ck_assert_int_ge(intel_lm_pf_fd(pf), 0);
+	ck_assert_str_eq(intel_lm_pf_id(pf)->key, "");
+	ck_assert_uint_eq(intel_lm_pf_vfs(pf)->count, 0);
+	ck_assert_int_eq(intel_lm_pf_identify(pf, NULL), 0);
+	ck_assert_int_eq(intel_lm_pf_info(pf)->support, INTEL_LM_SUPPORTED);
+	ck_assert_uint_eq(intel_lm_pf_info(pf)->vid, 0x8086);
+	ck_assert_ptr_nonnull(strstr(intel_lm_pf_id(pf)->key, "-"));
+	ck_assert_uint_gt(intel_lm_pf_limit(pf)->max_bytes, 4096);
+	ck_assert_int_eq(intel_lm_pf_set_max_state(pf, 4096), 0);
+	ck_assert_uint_eq(intel_lm_pf_limit(pf)->max_bytes, 4096);
+	ck_assert_int_eq(intel_lm_pf_set_max_state(pf, 0), -EINVAL);
+	/* The VFs are listed once. */
+	ck_assert_int_eq(intel_lm_pf_list_vfs(pf, NULL), 0);
+	ck_assert_uint_eq(intel_lm_pf_vfs(pf)->count, 3);
+	ck_assert_int_eq(intel_lm_pf_list_vfs(pf, NULL), 0);
+	ck_assert_uint_eq(intel_lm_pf_vfs(pf)->count, 3);
+	ck_assert_ptr_nonnull(intel_lm_vf_find(intel_lm_pf_vfs(pf), 3));
+	/* The fd-based commands take its descriptor. */
+	ck_assert_int_eq(intel_lm_suspend(intel_lm_pf_fd(pf), 1, NULL), 0);
+	ck_assert_int_eq(intel_lm_query_size(intel_lm_pf_fd(pf), 1, NULL, &size), 0);
+	ck_assert_uint_gt(size, 0);
+	assert_vf("nvme0", 1, EMU_VF_SUSPENDED, false);
+	intel_lm_pf_close(pf);
+	intel_lm_pf_close(NULL);
+}
+END_TEST
+
 START_TEST(dev_open_kinds)
 {
 	char names[4][INTEL_LM_DEV_NAME_LEN];
@@ -1508,32 +1557,69 @@ static int keep(void *priv, const void *state, uint32_t len)
 }
 
 /* nvme0 VF 3 (8 queues) to nvme1 VF 1, each opened, with the limit of both */
-static void mig_init(struct intel_lm_migration *m, struct intel_lm_dev *src,
+static void mig_init(struct mig_run *m, struct intel_lm_dev *src,
 		     struct intel_lm_dev *dst, struct keeper *k)
 {
 	struct intel_lm_ctrl_info info;
 	struct intel_lm_limit l2;
 
 	memset(m, 0, sizeof(*m));
-	m->src_fd = open_pf("nvme0", src);
-	m->src_vf = 3;
-	m->dst_fd = open_pf("nvme1", dst);
-	m->dst_vf = 1;
-	ck_assert_int_eq(intel_lm_identify(m->src_fd, NULL, &info), 0);
-	intel_lm_state_limit(&info, &m->limit);
-	ck_assert_int_eq(intel_lm_identify(m->dst_fd, NULL, &info), 0);
+	m->p.src_fd = open_pf("nvme0", src);
+	m->p.src_vf = 3;
+	m->p.dst_fd = open_pf("nvme1", dst);
+	m->p.dst_vf = 1;
+	ck_assert_int_eq(intel_lm_identify(m->p.src_fd, NULL, &info), 0);
+	intel_lm_state_limit(&info, &m->p.limit);
+	ck_assert_int_eq(intel_lm_identify(m->p.dst_fd, NULL, &info), 0);
 	intel_lm_state_limit(&info, &l2);
-	if (l2.max_bytes < m->limit.max_bytes)
-		m->limit = l2;
-	m->keep = keep;
-	m->keep_priv = k;
+	if (l2.max_bytes < m->p.limit.max_bytes)
+		m->p.limit = l2;
+	m->p.keep = keep;
+	m->p.keep_priv = k;
 }
 
 #define MIG_CONF	"[pf nvme0]\nvf.3.nvq = 8\n%s\n[pf nvme1]\nnvq = 2\n%s\n"
 
+/* The handle's contract: sized parameters and outcome, run once. */
+START_TEST(migration_handle)
+{
+	struct intel_lm_mig_params p = { .size = offsetof(struct intel_lm_mig_params, keep_path) };
+	struct intel_lm_mig_outcome o;
+	struct intel_lm_migration *m = (void *)1;
+	struct mig_run r = { 0 };
+	struct intel_lm_dev src, dst;
+	struct keeper k = { 0 };
+
+	/* Smaller than the first version's structure: refused. */
+	ck_assert_int_eq(intel_lm_migration_new(&p, &m), -EINVAL);
+	ck_assert_ptr_null(m);
+	ck_assert_int_eq(intel_lm_migration_new(NULL, &m), -EINVAL);
+
+	emu_start(MIG_CONF, "", "");
+	mig_init(&r, &src, &dst, &k);
+	r.p.size = sizeof(r.p);
+	ck_assert_int_eq(intel_lm_migration_new(&r.p, &m), 0);
+	ck_assert_int_eq(intel_lm_migrate(m), 0);
+	/* A caller built with a smaller outcome gets only what it knows. */
+	memset(&o, 0x5a, sizeof(o));
+	intel_lm_migration_outcome(m, &o, offsetof(struct intel_lm_mig_outcome, size));
+	ck_assert_int_eq(o.failed, INTEL_LM_MIG_NO_STEP);
+	ck_assert_int_eq(o.ret, 0);
+	ck_assert_uint_eq(o.size, 0x5a5a5a5a);
+	intel_lm_migration_outcome(m, &o, sizeof(o));
+	ck_assert_uint_eq(o.size, STATE_SIZE(8));
+	ck_assert_str_eq(o.op_id, "");		/* nothing was recorded */
+	ck_assert_uint_eq(intel_lm_migration_step_ns(m, (enum intel_lm_mig_step)200), 0);
+	intel_lm_migration_free(m);
+	intel_lm_migration_free(NULL);
+	intel_lm_dev_close(&src);
+	intel_lm_dev_close(&dst);
+}
+END_TEST
+
 START_TEST(migrate_ok)
 {
-	struct intel_lm_migration m;
+	struct mig_run m;
 	struct intel_lm_dev src, dst;
 	struct keeper k = { 0 };
 	uint32_t len;
@@ -1542,17 +1628,15 @@ START_TEST(migrate_ok)
 
 	emu_start(MIG_CONF, "", "");
 	mig_init(&m, &src, &dst, &k);
-	m.failed = INTEL_LM_MIG_SRC_SUSPEND;
-	m.ret = 99;
-	ck_assert_int_eq(intel_lm_migrate(&m), 0);
-	ck_assert_int_eq(m.failed, INTEL_LM_MIG_STEPS);
-	ck_assert_int_eq(m.ret, 0);
-	ck_assert_uint_eq(m.size, STATE_SIZE(8));
-	ck_assert(!m.src_resumed);
-	ck_assert_int_eq(m.rollback_ret, 0);
+	ck_assert_int_eq(run_mig(&m), 0);
+	ck_assert_int_eq(m.o.failed, INTEL_LM_MIG_NO_STEP);
+	ck_assert_int_eq(m.o.ret, 0);
+	ck_assert_uint_eq(m.o.size, STATE_SIZE(8));
+	ck_assert(!m.o.src_resumed);
+	ck_assert_int_eq(m.o.rollback_ret, 0);
 	for (i = 0; i < INTEL_LM_MIG_STEPS; i++)
 		ck_assert_uint_gt(m.step_ns[i], 0);
-	ck_assert_uint_ge(m.downtime_ns, m.step_ns[INTEL_LM_MIG_SRC_SUSPEND] +
+	ck_assert_uint_ge(m.o.downtime_ns, m.step_ns[INTEL_LM_MIG_SRC_SUSPEND] +
 			  m.step_ns[INTEL_LM_MIG_DST_RESUME]);
 
 	/* the kept copy is what the destination now holds */
@@ -1574,12 +1658,12 @@ START_TEST(migrate_ok)
 	ck_assert_int_eq(emu_counter("nvme1", 0xd2), 0);
 
 	/* within one PF, without keeping a copy */
-	m.dst_fd = m.src_fd;
-	m.src_vf = 1;
-	m.dst_vf = 2;
-	m.keep = NULL;
-	ck_assert_int_eq(intel_lm_migrate(&m), 0);
-	ck_assert_uint_eq(m.size, STATE_SIZE(4));
+	m.p.dst_fd = m.p.src_fd;
+	m.p.src_vf = 1;
+	m.p.dst_vf = 2;
+	m.p.keep = NULL;
+	ck_assert_int_eq(run_mig(&m), 0);
+	ck_assert_uint_eq(m.o.size, STATE_SIZE(4));
 	assert_vf("nvme0", 1, EMU_VF_SAVED, false);
 	assert_vf("nvme0", 2, EMU_VF_RUNNING, true);
 	intel_lm_dev_close(&src);
@@ -1623,23 +1707,23 @@ START_TEST(migrate_rollback)
 	enum intel_lm_mig_step step = mig_faults[_i].step;
 	bool skip = step == INTEL_LM_MIG_DST_RESUME && mig_faults[_i].ret < 0;
 	bool untouched = step == INTEL_LM_MIG_DST_SUSPEND;
-	struct intel_lm_migration m;
+	struct mig_run m;
 	struct intel_lm_dev src, dst;
 	struct keeper k = { .ret = mig_faults[_i].keep_ret };
 	int i;
 
 	emu_start(MIG_CONF, mig_faults[_i].src_fault, mig_faults[_i].dst_fault);
 	mig_init(&m, &src, &dst, &k);
-	ck_assert_int_eq(intel_lm_migrate(&m), mig_faults[_i].ret);
-	ck_assert_msg(m.failed == step, "failed at %s, expected %s",
-		      intel_lm_mig_step_name(m.failed), intel_lm_mig_step_name(step));
-	ck_assert_int_eq(m.ret, mig_faults[_i].ret);
-	ck_assert(m.src_resumed == (!skip && !untouched));
-	ck_assert(m.rollback_skipped == skip);
-	ck_assert_int_eq(m.rollback_ret, 0);
-	ck_assert_uint_eq(m.size, step > INTEL_LM_MIG_SRC_QUERY ? STATE_SIZE(8) : 0);
+	ck_assert_int_eq(run_mig(&m), mig_faults[_i].ret);
+	ck_assert_msg(m.o.failed == step, "failed at %s, expected %s",
+		      intel_lm_mig_step_name(m.o.failed), intel_lm_mig_step_name(step));
+	ck_assert_int_eq(m.o.ret, mig_faults[_i].ret);
+	ck_assert(m.o.src_resumed == (!skip && !untouched));
+	ck_assert(m.o.rollback_skipped == skip);
+	ck_assert_int_eq(m.o.rollback_ret, 0);
+	ck_assert_uint_eq(m.o.size, step > INTEL_LM_MIG_SRC_QUERY ? STATE_SIZE(8) : 0);
 	if (untouched) {
-		ck_assert_uint_eq(m.downtime_ns, 0);
+		ck_assert_uint_eq(m.o.downtime_ns, 0);
 		ck_assert_int_eq(trace_lines("dev=nvme0 ", "opcode=0xc"), 0);
 	}
 	for (i = step + 1; i < INTEL_LM_MIG_STEPS; i++)
@@ -1663,17 +1747,17 @@ END_TEST
 /* the rollback's own failure is reported, apart from the step's */
 START_TEST(migrate_rollback_fails)
 {
-	struct intel_lm_migration m;
+	struct mig_run m;
 	struct intel_lm_dev src, dst;
 	struct keeper k = { 0 };
 
 	emu_start(MIG_CONF, "fault = 0xd2 1 EIO\nfault = 0xcc 1 ENODEV", "");
 	mig_init(&m, &src, &dst, &k);
-	ck_assert_int_eq(intel_lm_migrate(&m), -EIO);
-	ck_assert_int_eq(m.failed, INTEL_LM_MIG_SRC_SAVE);
-	ck_assert_int_eq(m.ret, -EIO);
-	ck_assert(!m.src_resumed);
-	ck_assert_int_eq(m.rollback_ret, -ENODEV);
+	ck_assert_int_eq(run_mig(&m), -EIO);
+	ck_assert_int_eq(m.o.failed, INTEL_LM_MIG_SRC_SAVE);
+	ck_assert_int_eq(m.o.ret, -EIO);
+	ck_assert(!m.o.src_resumed);
+	ck_assert_int_eq(m.o.rollback_ret, -ENODEV);
 	assert_vf("nvme0", 3, EMU_VF_SUSPENDED, false);
 	intel_lm_dev_close(&src);
 	intel_lm_dev_close(&dst);
@@ -1683,17 +1767,17 @@ END_TEST
 /* a size the limits refuse stops the migration before any data command */
 START_TEST(migrate_size_refused)
 {
-	struct intel_lm_migration m;
+	struct mig_run m;
 	struct intel_lm_dev src, dst;
 	struct keeper k = { 0 };
 
 	emu_start("[pf nvme0]\nvf.3.size = 8193\n[pf nvme1]\nmdts = 1\n");
 	mig_init(&m, &src, &dst, &k);
-	ck_assert_uint_eq(m.limit.max_bytes, 8192);
-	ck_assert_int_eq(intel_lm_migrate(&m), -EFBIG);
-	ck_assert_int_eq(m.failed, INTEL_LM_MIG_SRC_QUERY);
-	ck_assert_uint_eq(m.size, 8193);
-	ck_assert(m.src_resumed);
+	ck_assert_uint_eq(m.p.limit.max_bytes, 8192);
+	ck_assert_int_eq(run_mig(&m), -EFBIG);
+	ck_assert_int_eq(m.o.failed, INTEL_LM_MIG_SRC_QUERY);
+	ck_assert_uint_eq(m.o.size, 8193);
+	ck_assert(m.o.src_resumed);
 	ck_assert_int_eq(emu_counter("nvme0", 0xd2), 0);
 	assert_vf("nvme0", 3, EMU_VF_RUNNING, false);
 	intel_lm_dev_close(&src);
@@ -1701,8 +1785,8 @@ START_TEST(migrate_size_refused)
 
 	emu_start("[pf nvme0]\nhostile = size0\n[pf nvme1]\n");
 	mig_init(&m, &src, &dst, &k);
-	ck_assert_int_eq(intel_lm_migrate(&m), -ENODATA);
-	ck_assert_int_eq(m.failed, INTEL_LM_MIG_SRC_QUERY);
+	ck_assert_int_eq(run_mig(&m), -ENODATA);
+	ck_assert_int_eq(m.o.failed, INTEL_LM_MIG_SRC_QUERY);
 	ck_assert_int_eq(emu_counter("nvme0", 0xd2), 0);
 	ck_assert_int_eq(k.calls, 0);
 	intel_lm_dev_close(&src);
@@ -1715,17 +1799,17 @@ START_TEST(migrate_dry_run)
 	static const uint8_t order[] = { 0xc8, 0xc8, 0xc4, 0xcc };
 	struct seen s = { 0 };
 	struct intel_lm_opts o = { .dry_run = true, .trace = record, .trace_priv = &s };
-	struct intel_lm_migration m;
+	struct mig_run m;
 	struct intel_lm_dev src, dst;
 	struct keeper k = { 0 };
 	size_t i;
 
 	emu_start(MIG_CONF, "", "");
 	mig_init(&m, &src, &dst, &k);
-	m.src_opts = &o;
-	m.dst_opts = &o;
-	ck_assert_int_eq(intel_lm_migrate(&m), 0);
-	ck_assert_int_eq(m.failed, INTEL_LM_MIG_STEPS);
+	m.p.src_opts = &o;
+	m.p.dst_opts = &o;
+	ck_assert_int_eq(run_mig(&m), 0);
+	ck_assert_int_eq(m.o.failed, INTEL_LM_MIG_NO_STEP);
 	ck_assert_int_eq(k.calls, 0);
 	ck_assert_int_eq(s.n, 4);
 	for (i = 0; i < ARRAY_SIZE(order); i++) {
@@ -1748,16 +1832,16 @@ END_TEST
 START_TEST(migrate_options_per_pf)
 {
 	struct intel_lm_opts so = { .timeout_ms = 1111 }, dopt = { .timeout_ms = 2222 };
-	struct intel_lm_migration m;
+	struct mig_run m;
 	struct intel_lm_dev src, dst;
 	struct keeper k = { 0 };
 
 	emu_start(MIG_CONF, "", "fault = 0xcc 1 0x4006");
 	mig_init(&m, &src, &dst, &k);
-	m.src_opts = &so;
-	m.dst_opts = &dopt;
-	ck_assert_int_eq(intel_lm_migrate(&m), 0x4006);
-	ck_assert_int_eq(m.failed, INTEL_LM_MIG_DST_RESUME);
+	m.p.src_opts = &so;
+	m.p.dst_opts = &dopt;
+	ck_assert_int_eq(run_mig(&m), 0x4006);
+	ck_assert_int_eq(m.o.failed, INTEL_LM_MIG_DST_RESUME);
 	/* suspend, query, save and the rollback's resume on the source */
 	ck_assert_int_eq(trace_lines("dev=nvme0 ", "timeout_ms=1111 "), 4);
 	ck_assert_int_eq(trace_lines("dev=nvme0 opcode=0xcc ", "timeout_ms=1111 "), 1);
@@ -1782,6 +1866,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, identify_strings_unterminated);
 	tcase_add_test(tc, identify_strings_control);
 	tcase_add_test(tc, dev_open_kinds);
+	tcase_add_test(tc, pf_handle);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("vfs");
@@ -1836,6 +1921,7 @@ Suite *unit_suite(void)
 	tc = tcase_create("migrate");
 	tcase_add_unchecked_fixture(tc, case_setup, case_teardown);
 	tcase_add_checked_fixture(tc, test_setup, NULL);
+	tcase_add_test(tc, migration_handle);
 	tcase_add_test(tc, migrate_ok);
 	tcase_add_loop_test(tc, migrate_rollback, 0, ARRAY_SIZE(mig_faults));
 	tcase_add_test(tc, migrate_rollback_fails);

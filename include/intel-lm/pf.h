@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * intel-lm: a PF as one handle: its controller device (path, name, descriptor), its identity
+ * (Identify Controller and the PF key of the record and the locks), the largest state it can
+ * move, and its VFs. What a program needs to work on a PF, in one place that can grow.
+ */
+#ifndef INTEL_LM_PF_H
+#define INTEL_LM_PF_H
+
+#include <stdint.h>
+
+#include <intel-lm/cmd.h>
+#include <intel-lm/ctrl.h>
+#include <intel-lm/dev.h>
+#include <intel-lm/limits.h>
+#include <intel-lm/pfid.h>
+#include <intel-lm/vf.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* An opened PF: an opaque handle, created by intel_lm_pf_open(), freed by intel_lm_pf_close(). */
+struct intel_lm_pf;
+
+/**
+ * intel_lm_pf_open() - Open a PF's controller character device
+ * @arg:	what the user wrote: "/dev/nvme0", "nvme0" (taken as /dev/nvme0), or a path
+ * @sysfs:	the sysfs mount point, NULL for "/sys"; kept for the PF key and the VFs' PCI
+ *		addresses
+ * @pf:		set to the new handle on success, NULL otherwise
+ * @what:	optional; what @arg turned out to be (its kind, path and controller name; for a
+ *		namespace the controller it belongs to), also when it is refused; its descriptor
+ *		is always -1
+ *
+ * Nothing is sent: intel_lm_pf_identify() sends Identify next.
+ *
+ * Return: 0; or as intel_lm_dev_open(): -ENOENT, -EACCES, -EPERM or another errno of open(2),
+ * -ENOTTY for a namespace or something else, -EREMOTEIO for a VF's own controller; -ENOMEM.
+ */
+int intel_lm_pf_open(const char *arg, const char *sysfs, struct intel_lm_pf **pf,
+		     struct intel_lm_dev *what);
+
+/**
+ * intel_lm_pf_identify() - Identify the PF: its identity, its PF key and its state limit
+ * @pf:		an opened PF
+ * @opts:	submission options (timeout, trace), or NULL
+ *
+ * Sends Identify Controller (also for a dry run), then works out the PF key (from the device
+ * number through sysfs, never from the name) and the largest state the PF can move.
+ *
+ * Return: 0 (intel_lm_pf_info()->support has the verdict), a positive NVMe status, or a
+ * negative errno.
+ */
+int intel_lm_pf_identify(struct intel_lm_pf *pf, const struct intel_lm_opts *opts);
+
+/**
+ * intel_lm_pf_close() - Close a PF and free its handle
+ * @pf:		the PF, or NULL
+ */
+void intel_lm_pf_close(struct intel_lm_pf *pf);
+
+/**
+ * intel_lm_pf_fd() - The PF's descriptor, for the fd-based commands (intel_lm_suspend(), ...)
+ * @pf:		an opened PF
+ *
+ * Return: the read-only descriptor of the controller character device; owned by @pf.
+ */
+int intel_lm_pf_fd(const struct intel_lm_pf *pf);
+
+/**
+ * intel_lm_pf_path() - The path that was opened
+ * @pf:		an opened PF
+ *
+ * Return: e.g. "/dev/nvme0"; never NULL.
+ */
+const char *intel_lm_pf_path(const struct intel_lm_pf *pf);
+
+/**
+ * intel_lm_pf_name() - The controller's name
+ * @pf:		an opened PF
+ *
+ * Return: e.g. "nvme0"; never NULL.
+ */
+const char *intel_lm_pf_name(const struct intel_lm_pf *pf);
+
+/**
+ * intel_lm_pf_info() - What Identify Controller said
+ * @pf:		a PF after intel_lm_pf_identify()
+ *
+ * Return: the identity and the support verdict (all zero before Identify); never NULL.
+ */
+const struct intel_lm_ctrl_info *intel_lm_pf_info(const struct intel_lm_pf *pf);
+
+/**
+ * intel_lm_pf_id() - The PF's key and PCI address, which name its records and locks
+ * @pf:		a PF after intel_lm_pf_identify()
+ *
+ * Return: never NULL (the key is "" before Identify).
+ */
+const struct intel_lm_pf_id *intel_lm_pf_id(const struct intel_lm_pf *pf);
+
+/**
+ * intel_lm_pf_limit() - The largest state one SAVE_DATA or LOAD_DATA can move on this PF
+ * @pf:		a PF after intel_lm_pf_identify()
+ *
+ * Return: never NULL.
+ */
+const struct intel_lm_limit *intel_lm_pf_limit(const struct intel_lm_pf *pf);
+
+/**
+ * intel_lm_pf_set_max_state() - Lower the state limit for this PF
+ * @pf:		a PF after intel_lm_pf_identify()
+ * @max_bytes:	the caller's limit; it never raises what the PF and the kernel allow
+ *
+ * Return: 0, or -EINVAL for 0 (see intel_lm_state_limit_set()).
+ */
+int intel_lm_pf_set_max_state(struct intel_lm_pf *pf, uint32_t max_bytes);
+
+/**
+ * intel_lm_pf_list_vfs() - List the PF's VFs (Identify Secondary Controller List, sysfs)
+ * @pf:		a PF after intel_lm_pf_identify()
+ * @opts:	submission options, or NULL
+ *
+ * Sent once: later calls return what the first one found. The PCI addresses come from sysfs.
+ *
+ * Return: 0, a positive NVMe status, or a negative errno (-EPROTO for a malformed list).
+ */
+int intel_lm_pf_list_vfs(struct intel_lm_pf *pf, const struct intel_lm_opts *opts);
+
+/**
+ * intel_lm_pf_vfs() - The PF's VFs, as intel_lm_pf_list_vfs() found them
+ * @pf:		an opened PF
+ *
+ * Return: the list, empty until intel_lm_pf_list_vfs() succeeded; owned by @pf; never NULL.
+ */
+const struct intel_lm_vf_list *intel_lm_pf_vfs(const struct intel_lm_pf *pf);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* INTEL_LM_PF_H */

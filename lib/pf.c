@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The PF handle: the opened controller, what Identify said, its key, its state limit and its
+ * VFs, owned together and freed together.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <intel-lm/pf.h>
+
+struct intel_lm_pf {
+	struct intel_lm_dev dev;
+	struct intel_lm_ctrl_info info;
+	struct intel_lm_pf_id id;
+	struct intel_lm_limit limit;
+	struct intel_lm_vf_list vfs;
+	bool have_vfs;
+	char *sysfs;
+};
+
+int intel_lm_pf_open(const char *arg, const char *sysfs, struct intel_lm_pf **pf,
+		     struct intel_lm_dev *what)
+{
+	struct intel_lm_pf *p;
+	int ret;
+
+	*pf = NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	if (sysfs && !(p->sysfs = strdup(sysfs))) {
+		free(p);
+		return -ENOMEM;
+	}
+	ret = intel_lm_dev_open(arg, sysfs, &p->dev);
+	if (what) {
+		*what = p->dev;
+		what->fd = -1;
+	}
+	if (ret) {
+		free(p->sysfs);
+		free(p);
+		return ret;
+	}
+	*pf = p;
+	return 0;
+}
+
+int intel_lm_pf_identify(struct intel_lm_pf *pf, const struct intel_lm_opts *opts)
+{
+	int ret;
+
+	ret = intel_lm_identify(pf->dev.fd, opts, &pf->info);
+	if (ret)
+		return ret;
+	intel_lm_pf_id_of(&pf->dev, pf->sysfs, &pf->info, &pf->id);
+	intel_lm_state_limit(&pf->info, &pf->limit);
+	return 0;
+}
+
+void intel_lm_pf_close(struct intel_lm_pf *pf)
+{
+	if (!pf)
+		return;
+	intel_lm_vf_list_free(&pf->vfs);
+	intel_lm_dev_close(&pf->dev);
+	free(pf->sysfs);
+	free(pf);
+}
+
+int intel_lm_pf_fd(const struct intel_lm_pf *pf)
+{
+	return pf->dev.fd;
+}
+
+const char *intel_lm_pf_path(const struct intel_lm_pf *pf)
+{
+	return pf->dev.path;
+}
+
+const char *intel_lm_pf_name(const struct intel_lm_pf *pf)
+{
+	return pf->dev.name;
+}
+
+const struct intel_lm_ctrl_info *intel_lm_pf_info(const struct intel_lm_pf *pf)
+{
+	return &pf->info;
+}
+
+const struct intel_lm_pf_id *intel_lm_pf_id(const struct intel_lm_pf *pf)
+{
+	return &pf->id;
+}
+
+const struct intel_lm_limit *intel_lm_pf_limit(const struct intel_lm_pf *pf)
+{
+	return &pf->limit;
+}
+
+int intel_lm_pf_set_max_state(struct intel_lm_pf *pf, uint32_t max_bytes)
+{
+	return intel_lm_state_limit_set(&pf->limit, max_bytes);
+}
+
+int intel_lm_pf_list_vfs(struct intel_lm_pf *pf, const struct intel_lm_opts *opts)
+{
+	int ret;
+
+	if (pf->have_vfs)
+		return 0;
+	ret = intel_lm_list_vfs(pf->dev.fd, pf->info.cntlid, opts, &pf->vfs);
+	if (ret)
+		return ret;
+	intel_lm_vf_list_sysfs(&pf->vfs, pf->sysfs, pf->dev.name);
+	pf->have_vfs = true;
+	return 0;
+}
+
+const struct intel_lm_vf_list *intel_lm_pf_vfs(const struct intel_lm_pf *pf)
+{
+	return &pf->vfs;
+}
