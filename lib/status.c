@@ -15,12 +15,15 @@
 #include "backend.h"
 #include "private.h"
 
-/* The fields of a libnvme status value (CQE DW3 bits 31:17, shifted down by one). */
-#define ST_SC(s)	((s) & 0xff)
-#define ST_SCT(s)	(((s) >> 8) & 0x7)
-#define ST_CRD(s)	((((unsigned int)(s)) >> 11) & 0x3)
-#define ST_MORE		0x2000
-#define ST_DNR		0x4000
+/*
+ * The fields of a libnvme status value (CQE DW3 bits 31:17, shifted down by one), with
+ * libnvme's masks and shifts.
+ */
+#define ST_SC(s)	((s) & NVME_SC_MASK)
+#define ST_SCT(s)	(((s) >> NVME_SCT_SHIFT) & NVME_SCT_MASK)
+#define ST_CRD(s)	((((unsigned int)(s)) & NVME_SC_CRD) >> __builtin_ctz(NVME_SC_CRD))
+#define ST_MORE		NVME_SC_MORE
+#define ST_DNR		NVME_SC_DNR
 
 static const char *sct_name(unsigned int sct)
 {

@@ -91,6 +91,7 @@ enum intel_lm_role {
  * @peer:	the other VF's PF
  * @peer_device: its device path
  * @peer_vf:	its VF index
+ * @reserved:	zero: room for what a later version records
  */
 struct intel_lm_rec_entry {
 	uint64_t seq;
@@ -121,6 +122,7 @@ struct intel_lm_rec_entry {
 	char op_id[40];
 	char state_file[INTEL_LM_REC_PATH_LEN];
 	char tmp_file[INTEL_LM_REC_PATH_LEN];
+	uint8_t reserved[64];
 };
 
 /**
