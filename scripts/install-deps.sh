@@ -8,7 +8,7 @@
 set -euo pipefail
 
 build_pkgs=(gcc meson ninja-build pkg-config libnvme-dev libjson-c-dev libssl-dev libdbus-1-dev zlib1g-dev)
-test_pkgs=(check nvme-cli python3 valgrind man-db bash-completion zsh asciidoctor build-essential debhelper lintian)
+test_pkgs=(check nvme-cli python3 python3-jsonschema valgrind man-db bash-completion zsh asciidoctor build-essential debhelper lintian)
 # The quality suites (tests/quality): sanitizers and libFuzzer with clang (its runtimes are in
 # libclang-rt-14-dev; llvm gives llvm-symbolizer for readable reports), cppcheck, clang-tidy,
 # gcc -fanalyzer, valgrind.

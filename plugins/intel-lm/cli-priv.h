@@ -14,10 +14,17 @@
 
 #include <libintel-lm.h>
 
-/* Exit statuses, as documented in the man pages. */
+/*
+ * Exit statuses, as documented in nvme-intel-lm(1) (EXIT STATUS); JSON names them in
+ * error.kind (exit_kind()). A fatal signal N that stopped the work gives 128 + N.
+ */
 #define EXIT_OK		0
-#define EXIT_FAILED	1
-#define EXIT_USAGE	2
+#define EXIT_FAILED	1	/* failed, and no command's effect is in doubt */
+#define EXIT_USAGE	2	/* the command line is wrong */
+#define EXIT_REFUSED	3	/* refused before any vendor command was sent for it */
+#define EXIT_DEVICE	4	/* the device refused a command (an NVMe status: no change) */
+#define EXIT_UNKNOWN	5	/* a command's effect is unknown: 'status' shows the VF */
+#define EXIT_PARTIAL	6	/* several VFs: some failed, the others succeeded */
 
 enum out_fmt {
 	FMT_NORMAL = 0,
@@ -138,6 +145,8 @@ struct vf_result {
 	uint16_t vf;
 	int ret;			/* 0, a positive NVMe status, or a negative errno */
 	bool device_error;		/* @ret came back from a command sent to the device */
+	bool sent;			/* a state-changing command was submitted for this VF */
+	uint8_t opcode;			/* with @device_error: the command that failed */
 	const char *op;			/* the step that failed */
 	const char *state;		/* the VF's state as far as we know */
 	struct intel_lm_record *rec;	/* the VF's record while the job runs; NULL: none */
@@ -173,6 +182,7 @@ struct rec_view {
 	bool in_progress;		/* its operation's process still holds the VF's lock */
 	char holder[256];		/* that process, as it recorded itself */
 	bool unresolved;		/* an interrupted operation that is not settled */
+	bool refused;			/* recover refused what it was asked (--confirm of a known state) */
 	char action[512];		/* recover: what it did or would do */
 	char advice[512];		/* what to do next, with a command line */
 };
@@ -257,6 +267,13 @@ int lock_vf(struct cli *c, const struct session *s, struct vf_result *r, const c
 	    struct intel_lm_lock **lk);
 /* Cut @msg at its first "\n"; what follows, the advice, goes to @hint. */
 void split_hint(char *msg, char *hint, size_t len);
+/* The word for an exit status in JSON's error.kind: "refused", "device", ...; NULL for 0. */
+const char *exit_kind(int status);
+/* The exit status of @opcode's failure @ret: EXIT_DEVICE, EXIT_UNKNOWN or EXIT_FAILED. */
+int exit_for_cmd(uint8_t opcode, int ret);
+/* The exit status of one VF's outcome, and of a batch of them. */
+int exit_for_result(const struct vf_result *r);
+int exit_for_batch(const struct vf_result *r, size_t n);
 /* What to do after @ret from @opcode, in words (the library gives the reason); "" if nothing. */
 const char *advice_words(int ret, uint8_t opcode);
 /* The PF's path once opened, else the device as the user named it. */

@@ -71,7 +71,8 @@ static int cmd_inspect(struct cli *c)
 	free(buf);
 	if (fd > STDIN_FILENO)
 		close(fd);
-	return hdr_err || payload_err ? EXIT_FAILED : EXIT_OK;
+	/* An invalid blob is what load would refuse. */
+	return hdr_err || payload_err ? EXIT_REFUSED : EXIT_OK;
 }
 
 #define COMMON_OPTS	(OPT_FORMAT | OPT_VERBOSE | OPT_TIMEOUT)

@@ -151,6 +151,23 @@ static int open_destination(struct cli *c, struct session *dst)
 		      "VFs are: %s\nname one of them with --to-vf", c->to_vf, pf_path(dst), valid);
 }
 
+/*
+ * The exit status of a failed migration: a signal that stopped it; a VF whose state is in
+ * doubt (a step or the rollback with an unknown effect, or the source deliberately left
+ * suspended); the device's refusal; else failed.
+ */
+static int mig_exit(const struct intel_lm_mig_outcome *m)
+{
+	if (m->ret == -ECANCELED && signal_caught())
+		return 128 + signal_caught();
+	if (m->rollback_skipped || m->effect == INTEL_LM_EFFECT_UNKNOWN ||
+	    (m->rollback_ret && exit_for_cmd(INTEL_LM_OPC_RESUME, m->rollback_ret) == EXIT_UNKNOWN))
+		return EXIT_UNKNOWN;
+	if (m->failed != INTEL_LM_MIG_KEEP && m->ret > 0)
+		return EXIT_DEVICE;
+	return EXIT_FAILED;
+}
+
 int cmd_migrate(struct cli *c)
 {
 	struct intel_lm_lock *src_lock = NULL, *dst_lock = NULL;
@@ -220,7 +237,7 @@ int cmd_migrate(struct cli *c)
 	if (lr.ret) {
 		c->pr->error(c, lr.vf == c->vf && src_rec.fd < 0 ? pf_path(&src) : pf_path(&dst),
 			     lr.vf, lr.op, lr.ret, lr.msg, lr.hint);
-		ret = EXIT_FAILED;
+		ret = EXIT_REFUSED;
 		goto out;
 	}
 
@@ -303,8 +320,7 @@ int cmd_migrate(struct cli *c)
 			    "the migration completed", signal_name(signal_caught()));
 	c->pr->migrated(c, &r);
 	/* Once the destination runs, the migration has succeeded, whatever signal came. */
-	ret = !ret ? EXIT_OK : m.ret == -ECANCELED && signal_caught() ? 128 + signal_caught() :
-	      EXIT_FAILED;
+	ret = !ret ? EXIT_OK : mig_exit(&m);
 out:
 	intel_lm_migration_free(mig);
 	intel_lm_outfile_abort(&k.out);

@@ -13,6 +13,9 @@
 
 #include "cli-priv.h"
 
+/* The version of the JSON format (Documentation/intel-lm.schema.json, intel-lm-json(7)). */
+#define JSON_VERSION	1
+
 static struct json_object *root(struct cli *c)
 {
 	if (!c->json)
@@ -157,11 +160,15 @@ static void json_batch(struct cli *c, const struct session *s, const struct vf_r
 			add_str(e, "file", r[i].path);
 		if (r[i].source_vf)
 			add_int(e, "source_vf", r[i].source_vf);
-		if (r[i].ret)
-			json_object_object_add(e, "error", error_object(pf_path(s), r[i].vf,
-				r[i].op, r[i].ret, r[i].msg, r[i].hint));
-		else
+		if (r[i].ret) {
+			struct json_object *err = error_object(pf_path(s), r[i].vf, r[i].op,
+							       r[i].ret, r[i].msg, r[i].hint);
+
+			add_str(err, "kind", exit_kind(exit_for_result(&r[i])));
+			json_object_object_add(e, "error", err);
+		} else {
 			ok++;
+		}
 		json_object_array_add(arr, e);
 	}
 	json_object_object_add(root(c), "results", arr);
@@ -184,7 +191,7 @@ static void json_migrated(struct cli *c, const struct mig_report *r)
 		struct json_object *e = json_object_new_object();
 
 		add_str(e, "step", intel_lm_mig_step_name(st));
-		add_str(e, "result", st < m->failed ? "ok" : st == m->failed &&
+		add_str(e, "outcome", st < m->failed ? "ok" : st == m->failed &&
 			m->ret != -ECANCELED ? "failed" : "not run");
 		add_int(e, "time_ns", (int64_t)intel_lm_migration_step_ns(r->mig, st));
 		json_object_array_add(steps, e);
@@ -258,7 +265,7 @@ static void json_records(struct cli *c, const struct rec_view *v, size_t n, bool
 		}
 		if (!v[i].read_err && e->op != INTEL_LM_OP_NONE) {
 			op = json_object_new_object();
-			add_str(op, "kind", intel_lm_op_kind_name(e->op));
+			add_str(op, "type", intel_lm_op_kind_name(e->op));
 			add_bool(op, "open", e->op_open);
 			add_bool(op, "in_progress", v[i].in_progress);
 			if (e->op == INTEL_LM_OP_MIGRATE) {
@@ -269,7 +276,7 @@ static void json_records(struct cli *c, const struct rec_view *v, size_t n, bool
 				add_str(op, "peer_device", e->peer_device);
 				add_int(op, "peer_vf", e->peer_vf);
 			}
-			json_object_object_add(o, "operation", op);
+			json_object_object_add(o, "last_operation", op);
 		}
 		add_bool(o, "unresolved", v[i].unresolved);
 		if (recover)
@@ -280,7 +287,7 @@ static void json_records(struct cli *c, const struct rec_view *v, size_t n, bool
 	}
 	json_object_object_add(root(c), "vfs", arr);
 	if (recover)
-		add_int(root(c), "unresolved", (int64_t)open);
+		add_int(root(c), "unresolved_count", (int64_t)open);
 }
 
 static void json_inspect(struct cli *c, const char *path, const struct intel_lm_blob_hdr *h,
@@ -372,9 +379,15 @@ static void json_error(struct cli *c, const char *dev, int vf, const char *op, i
 static int json_finish(struct cli *c, int status)
 {
 	FILE *f = c->output_file && !strcmp(c->output_file, "-") ? stderr : stdout;
+	struct json_object *err;
 	int ret;
 
+	/* Every document: the format's version, the outcome, and the exit status's kind. */
+	add_int(root(c), "json_version", JSON_VERSION);
 	add_bool(root(c), "success", status == 0);
+	add_int(root(c), "exit_status", status);
+	if (status && json_object_object_get_ex(root(c), "error", &err))
+		add_str(err, "kind", exit_kind(status));
 	fprintf(f, "%s\n", json_object_to_json_string_ext(c->json, JSON_C_TO_STRING_PRETTY |
 							 JSON_C_TO_STRING_SPACED |
 							 JSON_C_TO_STRING_NOSLASHESCAPE));

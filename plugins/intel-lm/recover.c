@@ -656,6 +656,7 @@ static void recover_single(struct cli *c, struct rec_view *v, const char *dev_ke
 		snprintf(v->action, sizeof(v->action), "the record knows it is %s: --confirm "
 			 "settles only an unknown state", intel_lm_vf_state_name(e->state));
 		v->unresolved = true;
+		v->refused = true;
 		goto out;
 	}
 	v->unresolved = false;
@@ -672,7 +673,7 @@ int cmd_recover(struct cli *c)
 	struct views vs = { 0 }, extra = { 0 };
 	struct session s;
 	const char *key;
-	size_t i, open = 0;
+	size_t i, open = 0, refused = 0;
 	int ret;
 
 	ret = collect(c, &s, &vs);
@@ -703,10 +704,13 @@ int cmd_recover(struct cli *c)
 		if (x)
 			*x = extra.v[i];
 	}
-	for (i = 0; i < vs.n; i++)
-		open += vs.v[i].unresolved || vs.v[i].in_progress;
+	for (i = 0; i < vs.n; i++) {
+		open += (vs.v[i].unresolved && !vs.v[i].refused) || vs.v[i].in_progress;
+		refused += vs.v[i].refused;
+	}
 	c->pr->records(c, vs.v, vs.n, true);
-	ret = open ? EXIT_FAILED : EXIT_OK;
+	/* What stays open is a VF whose state is still in doubt. */
+	ret = open ? EXIT_UNKNOWN : refused ? EXIT_REFUSED : EXIT_OK;
 out:
 	free(extra.v);
 	free(vs.v);

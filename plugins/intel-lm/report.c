@@ -11,6 +11,74 @@
 
 #include "cli-priv.h"
 
+const char *exit_kind(int status)
+{
+	static const char *const kinds[] = {
+		[EXIT_FAILED] = "failed",
+		[EXIT_USAGE] = "usage",
+		[EXIT_REFUSED] = "refused",
+		[EXIT_DEVICE] = "device",
+		[EXIT_UNKNOWN] = "unknown",
+		[EXIT_PARTIAL] = "partial",
+	};
+
+	if (status > 128)
+		return "signal";
+	return status > 0 && status < (int)(sizeof(kinds) / sizeof(kinds[0])) ? kinds[status] :
+	       NULL;
+}
+
+int exit_for_cmd(uint8_t opcode, int ret)
+{
+	if (ret > 0)
+		return EXIT_DEVICE;
+	/* Only a command that changes the VF's state can leave it in doubt. */
+	return intel_lm_opcode_changes_state(opcode) &&
+	       intel_lm_effect_of(ret) == INTEL_LM_EFFECT_UNKNOWN ? EXIT_UNKNOWN : EXIT_FAILED;
+}
+
+int exit_for_result(const struct vf_result *r)
+{
+	if (!r->ret)
+		return EXIT_OK;
+	if (r->ret == -ECANCELED && signal_caught())
+		return 128 + signal_caught();
+	if (r->device_error)
+		return exit_for_cmd(r->opcode, r->ret);
+	if (r->state && !strcmp(r->state, intel_lm_vf_state_name(INTEL_LM_VF_UNKNOWN)))
+		return EXIT_UNKNOWN;
+	return r->sent ? EXIT_FAILED : EXIT_REFUSED;
+}
+
+/*
+ * A batch: a signal that stopped work shows first, then a VF whose state is in doubt; some
+ * failures among successes are partial; when all failed, their common status, else failed.
+ */
+int exit_for_batch(const struct vf_result *r, size_t n)
+{
+	int common = -1, st, sig = 0, unknown = 0, ok = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		st = exit_for_result(&r[i]);
+		if (st > 128)
+			sig = st;
+		else if (st == EXIT_UNKNOWN)
+			unknown = 1;
+		if (st == EXIT_OK)
+			ok++;
+		else
+			common = common < 0 || common == st ? st : EXIT_FAILED;
+	}
+	if (sig)
+		return sig;
+	if (unknown)
+		return EXIT_UNKNOWN;
+	if (ok == (int)n)
+		return EXIT_OK;
+	return ok ? EXIT_PARTIAL : common;
+}
+
 const char *session_dev(const struct session *s)
 {
 	return s->pf ? pf_path(s) : s->cli && s->cli->device ? s->cli->device : "";
@@ -28,7 +96,7 @@ int report(struct cli *c, const struct session *s, int vf, const char *op, int r
 	va_end(ap);
 	split_hint(msg, hint, sizeof(hint));
 	c->pr->error(c, dev, vf, op, ret, msg, hint);
-	return EXIT_FAILED;
+	return EXIT_REFUSED;
 }
 
 /* Record a failure: @fmt gives the message, and after a "\n" what to do next. */
@@ -124,7 +192,7 @@ int report_cmd(struct cli *c, const struct session *s, int vf, uint8_t opcode, i
 	intel_lm_strerror(ret, opcode, msg, sizeof(msg));
 	cmd_hint(c, s, vf, opcode, ret, hint, sizeof(hint));
 	c->pr->error(c, session_dev(s), vf, intel_lm_opcode_name(opcode), ret, msg, hint);
-	return EXIT_FAILED;
+	return exit_for_cmd(opcode, ret);
 }
 
 const char *signal_name(int sig)

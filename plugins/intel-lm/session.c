@@ -221,8 +221,9 @@ int session_open(struct cli *c, struct session *s)
 	if (c->cmd->changes_state && !c->dry_run && (ret = check_own_dirs(c, s)))
 		return ret;
 	if (!c->device) {
-		if (find_device(c, c->found_dev, sizeof(c->found_dev)))
-			return EXIT_FAILED;
+		ret = find_device(c, c->found_dev, sizeof(c->found_dev));
+		if (ret)
+			return ret;
 		c->device = c->found_dev;
 	}
 	ret = intel_lm_pf_open(c->device, c->sysfs, &s->pf, &s->what);

@@ -32,6 +32,7 @@ static void fail_cmd(struct cli *c, const struct session *s, struct vf_result *r
 		     uint8_t opcode, int ret)
 {
 	r->op = intel_lm_opcode_name(opcode);
+	r->opcode = opcode;
 	r->ret = ret;
 	r->device_error = true;
 	intel_lm_strerror(ret, opcode, r->msg, sizeof(r->msg));
@@ -68,6 +69,7 @@ static int send_cmd(struct cli *c, struct session *s, struct vf_result *r, uint8
 		     intel_lm_opcode_name(opc), rec->path, strerror(-err), intel_lm_errno_name(err));
 		return err;
 	}
+	r->sent |= intel_lm_opcode_changes_state(opc);
 	switch (opc) {
 	case INTEL_LM_OPC_QUERY_DATA_SIZE:
 		ret = intel_lm_query_size(intel_lm_pf_fd(s->pf), r->vf, &s->opts, &r->size);
@@ -545,8 +547,7 @@ static int run_vf_op(struct cli *c, const struct vf_op *op)
 		record_warning(c, &s, r);
 		if (r->ret) {
 			c->pr->error(c, pf_path(&s), r->vf, r->op, r->ret, r->msg, r->hint);
-			ret = r->ret == -ECANCELED && signal_caught() ? 128 + signal_caught() :
-			      EXIT_FAILED;
+			ret = exit_for_result(r);
 		} else {
 			op->print(c, &s, r);
 			ret = EXIT_OK;
@@ -563,16 +564,10 @@ static int run_vf_op(struct cli *c, const struct vf_op *op)
 	defer_signals();
 	run_batch(&b);
 	c->pr->batch(c, &s, b.results, b.n);
-	ret = EXIT_OK;
 	for (i = 0; i < b.n; i++)
 		record_warning(c, &s, &b.results[i]);
-	for (i = 0; i < b.n; i++)
-		if (b.results[i].ret)
-			ret = EXIT_FAILED;
 	/* A signal that stopped work shows in the status; one that came after it does not. */
-	for (i = 0; i < b.n; i++)
-		if (b.results[i].ret == -ECANCELED && signal_caught())
-			ret = 128 + signal_caught();
+	ret = exit_for_batch(b.results, b.n);
 out:
 	if (b.results) {
 		for (i = 0; i < b.n; i++)

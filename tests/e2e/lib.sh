@@ -31,6 +31,21 @@ e2e_init() {
 	fi
 }
 
+# The exit statuses of nvme-intel-lm(1), EXIT STATUS.
+RC_FAILED=1 RC_USAGE=2 RC_REFUSED=3 RC_DEVICE=4 RC_UNKNOWN=5 RC_PARTIAL=6
+
+# fault_rc FAULT [batch]: the exit status of a state-changing command that failed with FAULT (an
+# NVMe status 0x...., or an errno name); "batch" when other VFs of the batch succeeded.
+fault_rc() {
+	case $1 in
+	0x*|EACCES|EPERM)
+		if [ "${2:-}" = batch ]; then echo $RC_PARTIAL
+		elif [ "${1#0x}" != "$1" ]; then echo $RC_DEVICE
+		else echo $RC_FAILED; fi ;;
+	*) echo $RC_UNKNOWN ;;
+	esac
+}
+
 pass() {
 	E2E_PASS=$((E2E_PASS + 1))
 	echo "ok - $1"
@@ -42,6 +57,7 @@ fail() {
 }
 
 e2e_finish() {
+	check_json_docs
 	echo "$E2E_SUITE: $E2E_PASS passed, $E2E_FAIL failed"
 	[ "$E2E_FAIL" -eq 0 ]
 }
@@ -94,6 +110,35 @@ run() {
 	LD_PRELOAD=$EMU_SO $prog "$@" > "$T/out" 2> "$T/err" || RC=$?
 	OUT=$(cat "$T/out")
 	ERR=$(cat "$T/err")
+	keep_json "$OUT"
+	keep_json "$ERR"
+}
+
+# Every JSON document a suite's programs print is checked against the schema at the end.
+JSON_N=0
+keep_json() {
+	case ${1#"${1%%[![:space:]]*}"} in
+	"{"*)
+		JSON_N=$((JSON_N + 1))
+		mkdir -p "$T/json"
+		printf '%s\n' "$1" > "$T/json/$JSON_N.json"
+		;;
+	esac
+}
+
+check_json_docs() {
+	local schema py=python3 out
+	schema=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/Documentation/intel-lm.schema.json
+	[ "$JSON_N" -gt 0 ] || return 0
+	# Debian's python3-jsonschema, which make test installs.
+	[ -x /usr/bin/python3 ] && py=/usr/bin/python3
+	if out=$("$py" "$(dirname "${BASH_SOURCE[0]}")/check-json.py" "$schema" "$T"/json/*.json 2>&1); then
+		pass "all $JSON_N JSON documents match Documentation/intel-lm.schema.json"
+	else
+		fail "JSON documents match Documentation/intel-lm.schema.json" \
+			"$(grep -c '^#' <<< "$out") of $JSON_N do not"
+		echo "$out" | head -n 20
+	fi
 }
 
 # Checks on the last run. DESC names the check.

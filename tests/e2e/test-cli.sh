@@ -91,7 +91,7 @@ for P in "${PROGS[@]}"; do
 	cmp -s "$D/pt.raw" "$D/raw" && pass "$p save --raw equals admin-passthru -b" ||
 		fail "$p save --raw equals admin-passthru -b" "differs"
 	run "$P" load /dev/nvme1 --vf=1 --raw -i "$D/pt.raw"
-	expect_rc 1 "$p load --raw into a running VF fails"
+	expect_rc $RC_DEVICE "$p load --raw into a running VF fails"
 	expect_err "suspend the VF first" "$p says to suspend first"
 	run "$P" suspend /dev/nvme1 --vf=1
 	run "$P" load /dev/nvme1 --vf=1 --raw -i "$D/pt.raw"

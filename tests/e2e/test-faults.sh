@@ -63,7 +63,10 @@ for P in "${PROGS[@]}"; do
 			# Identify is not an Intel command: no Intel context for it.
 			[ "$name" = IDENTIFY ] && [ "$what" = 0x4001 ] && says="Invalid Command Opcode"
 			run "$P" "$cmd" "${args[@]}"
-			expect_rc 1 "$label: exit 1"
+			# A failed command that changes nothing (Identify, QUERY) leaves no doubt.
+			want=$(fault_rc "$what")
+			[ "$want" = $RC_UNKNOWN ] && case $opc in 0xc4|0x06) want=$RC_FAILED ;; esac
+			expect_rc "$want" "$label: exit $want"
 			expect_err "$name failed on /dev/nvme0" "$label: names the step and device"
 			[ "$cmd" != info ] && expect_err "VF 2" "$label: names the VF"
 			expect_err "$says" "$label: decodes the failure"
@@ -80,7 +83,7 @@ for P in "${PROGS[@]}"; do
 		run "$P" suspend /dev/nvme0 --vf=2
 		echo precious > "$D/out/blob"
 		run "$P" save /dev/nvme0 --vf=2 -o "$D/out/blob" --force
-		expect_rc 1 "$p save --force with SAVE_DATA $what: exit 1"
+		expect_rc "$(fault_rc "$what")" "$p save --force with SAVE_DATA $what: exit $(fault_rc "$what")"
 		[ "$(cat "$D/out/blob")" = precious ] && [ "$(ls -A "$D/out")" = blob ] &&
 			pass "$p save --force with $what: existing file untouched, nothing else left" ||
 			fail "$p save --force with $what: existing file untouched" "$(ls -A "$D/out")"
@@ -90,7 +93,7 @@ for P in "${PROGS[@]}"; do
 	# apply-then-fail: the command took effect although it failed; the message says so.
 	emu_two_pfs "fault = 0xc8 1 EINTR apply"
 	run "$P" suspend /dev/nvme0 --vf=3
-	expect_rc 1 "$p suspend applied then EINTR: exit 1"
+	expect_rc $RC_UNKNOWN "$p suspend applied then EINTR: exit 5, the effect is unknown"
 	expect_err "whether it took effect on the device is unknown" \
 		"$p EINTR says the effect is unknown"
 	expect_err "do not repeat the command blindly" "$p EINTR advises not to repeat blindly"
@@ -103,7 +106,7 @@ for P in "${PROGS[@]}"; do
 	run "$P" save /dev/nvme0 --vf=1 -o "$D/out/first"
 	expect_rc 0 "$p first SAVE_DATA succeeds"
 	run "$P" save /dev/nvme0 --vf=1 -o "$D/out/second"
-	expect_rc 1 "$p second SAVE_DATA fails"
+	expect_rc $RC_UNKNOWN "$p second SAVE_DATA fails with EIO: its effect is unknown"
 	[ -e "$D/out/first" ] && [ ! -e "$D/out/second" ] && pass "$p only the good file exists" ||
 		fail "$p only the good file exists" "$(ls -A "$D/out")"
 	rm -f "$D/out"/*
@@ -111,7 +114,7 @@ for P in "${PROGS[@]}"; do
 	# Sequence errors from the device's state machine, with the advice to suspend first.
 	emu_two_pfs
 	run "$P" save /dev/nvme0 --vf=1 -o "$D/out/blob"
-	expect_rc 1 "$p save of a running VF fails"
+	expect_rc $RC_DEVICE "$p save of a running VF fails: the device refused it"
 	expect_err "next: suspend the VF first: $p suspend /dev/nvme0 --vf=1" \
 		"$p says how to suspend first"
 	[ -z "$(ls -A "$D/out")" ] && pass "$p failed save left no file" ||

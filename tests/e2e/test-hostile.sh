@@ -40,7 +40,7 @@ for h in "size0:state size of 0 bytes" "size-huge:above the 262144 bytes" \
 	run "$P" suspend /dev/nvme0 --vf=1
 	clear_trace
 	run "$P" save /dev/nvme0 --vf=1 -o "$D/blob"
-	expect_rc 1 "$mode: save refused"
+	expect_rc $RC_REFUSED "$mode: save refused"
 	expect_err "${h#*:}" "$mode: says why"
 	expect_sent "06 06 c4" "$mode: no SAVE_DATA sent"
 	expect_clean_dir "$mode"
@@ -52,7 +52,7 @@ done
 emu_two_pfs "hostile = size-change"
 run "$P" suspend /dev/nvme0 --vf=1
 run "$P" save /dev/nvme0 --vf=1 -o "$D/blob"
-expect_rc 1 "size-change: save fails"
+expect_rc $RC_DEVICE "size-change: save fails"
 expect_err "Invalid Field in Command" "size-change: the device's refusal is decoded"
 expect_err "suspend the VF before asking its size" "size-change: says what to do"
 expect_clean_dir "size-change"
@@ -79,10 +79,10 @@ done
 for mode in seclist-overflow seclist-dup; do
 	emu_two_pfs "hostile = $mode"
 	run "$P" info /dev/nvme0
-	expect_rc 1 "$mode: info refuses the list"
+	expect_rc $RC_REFUSED "$mode: info refuses the list"
 	expect_err "Secondary Controller List is malformed" "$mode: says the list is malformed"
 	run "$P" suspend /dev/nvme0 --vf=1
-	expect_rc 1 "$mode: nothing is sent for a malformed list"
+	expect_rc $RC_REFUSED "$mode: nothing is sent for a malformed list"
 	expect_state nvme0 1 running "$mode: VF untouched"
 done
 
@@ -90,7 +90,7 @@ emu_two_pfs "hostile = hang"
 start=$(date +%s%N)
 run "$P" suspend /dev/nvme0 --vf=1 --timeout=300
 ms=$((($(date +%s%N) - start) / 1000000))
-expect_rc 1 "hang: the command times out"
+expect_rc $RC_UNKNOWN "hang: the command times out"
 expect_err "(EINTR)" "hang: EINTR decoded"
 expect_err "timed out or was cancelled" "hang: says it timed out"
 expect_err "do not repeat the command blindly" "hang: warns against repeating"
@@ -107,7 +107,7 @@ for len in $(seq 0 256); do
 	head -c "$len" "$T/good" > "$T/cut"
 	clear_trace
 	run "$P" load /dev/nvme1 --vf=1 -i "$T/cut"
-	if [ "$RC" -ne 1 ] || ! grep -q "truncated" <<< "$ERR" || [ "$(sent_opcodes)" != "06 06" ]; then
+	if [ "$RC" -ne $RC_REFUSED ] || ! grep -q "truncated" <<< "$ERR" || [ "$(sent_opcodes)" != "06 06" ]; then
 		bad=$((bad + 1))
 		[ $bad -le 3 ] && echo "# cut at $len: rc $RC: $ERR"
 	fi
@@ -144,7 +144,7 @@ for f in "version-max:version is unknown" "hdrlen-0:impossible value" \
 	name=${f%%:*}
 	clear_trace
 	run "$P" load /dev/nvme1 --vf=1 -i "$T/x-$name"
-	expect_rc 1 "header $name: refused"
+	expect_rc $RC_REFUSED "header $name: refused"
 	expect_err "${f#*:}" "header $name: says why"
 	expect_sent "06 06" "header $name: no LOAD_DATA sent"
 	run "$P" inspect "$T/x-$name" --output-format=json
@@ -162,10 +162,10 @@ done
 echo victim > "$T/victim"
 ln -sf "$T/victim" "$D/link"
 run "$P" save /dev/nvme0 --vf=1 -o "$D/link"
-expect_rc 1 "a symlink at the output path is refused"
+expect_rc $RC_REFUSED "a symlink at the output path is refused"
 expect_err "exists" "the symlink is reported as an existing file"
 run "$P" save /dev/nvme0 --vf=1 -o "$D/link" --force
-expect_rc 1 "--force does not replace a symlink"
+expect_rc $RC_REFUSED "--force does not replace a symlink"
 expect_err "not a regular file; --force replaces only regular files" "--force: says why"
 [ "$(cat "$T/victim")" = victim ] && [ -L "$D/link" ] &&
 	pass "the symlink and its target are untouched" ||
@@ -175,7 +175,7 @@ rm -f "$D/link"
 # An unwritable place is found before the device is touched.
 clear_trace
 run "$P" save /dev/nvme0 --vf=1 -o /sys/intel-lm-test.blob
-expect_rc 1 "an unwritable output directory is refused"
+expect_rc $RC_REFUSED "an unwritable output directory is refused"
 expect_err "cannot write /sys/intel-lm-test.blob" "names the unwritable path"
 expect_sent "06 06" "an unwritable output stops us before any vendor command"
 
@@ -306,13 +306,14 @@ for op in save save-batch load-batch migrate; do
 			emu_two_pfs "fault = 0xd2 1 $what"
 			run "$P" suspend /dev/nvme0 --vf=1
 			run "$P" save /dev/nvme0 --vf=1 -o "$D/blob"
-			[ "$RC" = 1 ] && [ -z "$(ls -A "$D")" ] || ok=0
+			[ "$RC" = "$(fault_rc "$what")" ] && [ -z "$(ls -A "$D")" ] || ok=0
 			;;
 		save-batch)
 			emu_two_pfs "fault = 0xd2 2 $what"
 			run "$P" suspend /dev/nvme0 --vf=1-3
 			run "$P" save /dev/nvme0 --vf=1-3 --jobs=1 -o "$D/b" --output-format=json
-			[ "$RC" = 1 ] && [ "$(ls "$D/b" | tr '\n' ' ')" = "vf1.blob vf3.blob " ] || ok=0
+			[ "$RC" = "$(fault_rc "$what" batch)" ] &&
+				[ "$(ls "$D/b" | tr '\n' ' ')" = "vf1.blob vf3.blob " ] || ok=0
 			python3 -c 'import json,sys; j=json.load(sys.stdin); r=j["results"]; sys.exit(0 if r[1]["success"] is False and r[1]["state"] in ("suspended","unknown") and r[0]["success"] and r[2]["success"] else 1)' <<< "$OUT" || ok=0
 			rm -rf "$D/b"
 			;;
@@ -322,7 +323,7 @@ for op in save save-batch load-batch migrate; do
 			run "$P" save /dev/nvme0 --vf=1-2 -o "$D/b"
 			run "$P" suspend /dev/nvme1 --vf=1-2
 			run "$P" load /dev/nvme1 --vf=1-2 --jobs=1 -i "$D/b" --output-format=json
-			[ "$RC" = 1 ] && [ "$(vf_state nvme1 1)" = loaded ] &&
+			[ "$RC" = "$(fault_rc "$what" batch)" ] && [ "$(vf_state nvme1 1)" = loaded ] &&
 				[ "$(vf_state nvme1 2)" = suspended ] || ok=0
 			rm -rf "$D/b"
 			;;
@@ -330,7 +331,7 @@ for op in save save-batch load-batch migrate; do
 			emu_two_pfs "" "fault = 0xd5 1 $what"
 			run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1
 			# The rollback resumed the source: its safety copy is stale, and removed.
-			[ "$RC" = 1 ] && [ "$(vf_state nvme0 1)" = running ] &&
+			[ "$RC" = "$(fault_rc "$what")" ] && [ "$(vf_state nvme0 1)" = running ] &&
 				[ "$(vf_state nvme1 1)" = suspended ] &&
 				[ "$(ls "$TMPDIR" | wc -l)" = 0 ] || ok=0
 			rm -f "$TMPDIR"/*

@@ -171,7 +171,7 @@ for P in "${PROGS[@]}"; do
 	emu_two_pfs "" "completion_delay.0xcc = 1500000"
 	start_killed 0.6 "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1
 	run "$P" recover --output-format=json
-	expect_rc 1 "$p unknown destination RESUME: recover exits 1"
+	expect_rc $RC_UNKNOWN "$p unknown destination RESUME: recover exits 5"
 	expect_json 'any("--confirm=running" in (v["next"] or "") for v in j["vfs"])' \
 		"$p unknown destination RESUME: says how to settle it"
 	expect_state nvme0 1 saved "$p unknown destination RESUME: the source is not resumed"
@@ -190,7 +190,7 @@ for P in "${PROGS[@]}"; do
 	[ -z "$left" ] && pass "$p kill -9 in a batch save: no file, no temporary file" ||
 		fail "$p kill -9 in a batch save: no file, no temporary file" "$left"
 	run "$P" recover /dev/nvme0
-	expect_rc 1 "$p recover leaves the unknown VF unresolved"
+	expect_rc $RC_UNKNOWN "$p recover leaves the unknown VF unresolved"
 	expect_out "SAVE_DATA was in flight when its process died" "$p recover says what was in flight"
 	run "$P" resume /dev/nvme0 --vf=1
 	run "$P" recover /dev/nvme0
@@ -213,7 +213,7 @@ for P in "${PROGS[@]}"; do
 	emu_two_pfs "strict = 1" "strict = 1"
 	run "$P" suspend /dev/nvme0 --vf=3
 	run "$P" suspend /dev/nvme0 --vf=3
-	expect_rc 1 "$p strict: a second SUSPEND is refused"
+	expect_rc $RC_DEVICE "$p strict: a second SUSPEND is refused"
 	expect_err "Command Sequence Error" "$p strict: the status is decoded"
 	[ "$(rec_state /dev/nvme0 3)" = suspended ] && pass "$p strict: the refusal changed nothing on record" ||
 		fail "$p strict: the refusal changed nothing on record" "$(rec_state /dev/nvme0 3)"
@@ -223,7 +223,7 @@ for P in "${PROGS[@]}"; do
 	emu_two_pfs "strict = 1" "strict = 1
 fault = 0xd5 1 0x4002"
 	run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1
-	expect_rc 1 "$p strict: a refused LOAD fails the migration"
+	expect_rc $RC_DEVICE "$p strict: a refused LOAD fails the migration"
 	expect_state nvme0 1 running "$p strict: the rollback resumed the source"
 	[ "$(running_copies)" = 1 ] && pass "$p strict: one running copy" ||
 		fail "$p strict: one running copy" "$(running_copies)"
@@ -248,7 +248,7 @@ fault = 0xd5 1 0x4002"
 		done
 	done
 	run "$P" recover /dev/nvme0 --vf=4 --confirm=running
-	expect_rc 1 "$p --confirm of a known state is refused"
+	expect_rc $RC_REFUSED "$p --confirm of a known state is refused"
 	expect_out "settles only an unknown state" "$p --confirm says why"
 
 	emu_two_pfs "completion_delay.0xd2 = 1500000"
@@ -310,7 +310,7 @@ fault = 0xd5 1 0x4002"
 		run "$P" suspend /dev/nvme0 --vf=1
 		clear_trace
 		run "$P" save /dev/nvme0 --vf=1 -o "$T/small/blob"
-		expect_rc 1 "$p save onto a full tmpfs fails"
+		expect_rc $RC_REFUSED "$p save onto a full tmpfs fails before SAVE_DATA: refused"
 		expect_err "No space left on device" "$p full tmpfs: says why"
 		expect_err "SAVE_DATA was not sent, the VF is unchanged" "$p full tmpfs: the VF is unchanged"
 		expect_sent "06 06 c4" "$p full tmpfs: ENOSPC before SAVE_DATA"
@@ -368,7 +368,7 @@ PY
 	expect_json 'j["vfs"][0]["state"] == "unknown" and j["vfs"][0]["record_error"] == "EBADMSG"' \
 		"$p a corrupt record is not trusted: unknown"
 	run "$P" recover /dev/nvme0
-	expect_rc 1 "$p a corrupt record: recover leaves it unresolved"
+	expect_rc $RC_UNKNOWN "$p a corrupt record: recover leaves it unresolved"
 	expect_out "torn or corrupt" "$p a corrupt record: says so"
 	run "$P" suspend /dev/nvme0 --vf=1
 	expect_rc 0 "$p a command on a VF with a corrupt record works"
@@ -381,7 +381,7 @@ PY
 	ln -s /etc/passwd "$f"
 	clear_trace
 	run "$P" suspend /dev/nvme0 --vf=1
-	expect_rc 1 "$p a symlinked record file is refused"
+	expect_rc $RC_REFUSED "$p a symlinked record file is refused"
 	expect_err "cannot open the VF's record $f" "$p a symlinked record: names the path"
 	expect_sent "06 06" "$p a symlinked record: no vendor command sent"
 	rm -f "$f"
@@ -393,19 +393,19 @@ PY
 		esac
 		clear_trace
 		run "$P" suspend /dev/nvme0 --vf=1
-		expect_rc 1 "$p record directory ($bad): refused"
+		expect_rc $RC_REFUSED "$p record directory ($bad): refused"
 		expect_err "the record directory $INTEL_LM_STATE_DIR is not trusted" "$p record directory ($bad): names the path"
 		expect_err "mode 0700" "$p record directory ($bad): says the fix"
 		expect_sent "" "$p record directory ($bad): nothing sent"
 		run "$P" status
-		expect_rc 1 "$p record directory ($bad): status refuses to trust it"
+		expect_rc $RC_REFUSED "$p record directory ($bad): status refuses to trust it"
 	done
 	rm -rf "$INTEL_LM_STATE_DIR" "$T/real-state"
 	mkdir -p "$INTEL_LM_LOCK_DIR"
 	chmod 0777 "$INTEL_LM_LOCK_DIR"
 	clear_trace
 	run "$P" suspend /dev/nvme0 --vf=1
-	expect_rc 1 "$p a lock directory others can write: refused"
+	expect_rc $RC_REFUSED "$p a lock directory others can write: refused"
 	expect_err "the lock directory $INTEL_LM_LOCK_DIR is not trusted" "$p lock directory: names the path"
 	expect_sent "" "$p lock directory: nothing sent"
 	chmod 0700 "$INTEL_LM_LOCK_DIR"
@@ -414,14 +414,14 @@ PY
 	mkfifo "$T/fifo"
 	RC=0
 	timeout 5 env LD_PRELOAD=$EMU_SO $P suspend "$T/fifo" --vf=1 > /dev/null 2> "$T/err" || RC=$?
-	[ "$RC" = 1 ] && pass "$p a FIFO as the device is refused without blocking" ||
+	[ "$RC" = $RC_REFUSED ] && pass "$p a FIFO as the device is refused without blocking" ||
 		fail "$p a FIFO as the device is refused without blocking" "exit $RC"
 	rm -f "$T/fifo"
 	run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --keep=-
 	expect_rc 2 "$p --keep=- is refused"
 	run "$P" suspend /dev/nvme0 --vf=2
 	run "$P" save /dev/nvme0 --vf=2 -o /dev/null --force
-	expect_rc 1 "$p --force does not replace a character device"
+	expect_rc $RC_REFUSED "$p --force does not replace a character device"
 	expect_err "not a regular file" "$p --force on a device: says why"
 	RC=0
 	LD_PRELOAD=$EMU_SO $P resume /dev/nvme0 --vf=2 > /dev/full 2> "$T/err" || RC=$?

@@ -18,7 +18,7 @@ for P in "${PROGS[@]}"; do
 	for bad in 0 9 abc -1 65536 3x "" 99999999999999999999; do
 		clear_trace
 		run "$P" suspend /dev/nvme0 --vf="$bad"
-		expect_rc 1 "$p --vf='$bad' refused"
+		expect_rc $RC_REFUSED "$p --vf='$bad' refused"
 		expect_err "this PF's VFs are: 1-4" "$p --vf='$bad' lists the valid VFs"
 		expect_sent "06 06" "$p --vf='$bad' sends only Identify"
 	done
@@ -53,18 +53,18 @@ for P in "${PROGS[@]}"; do
 
 	# devices
 	run "$P" info /dev/nvme9
-	expect_rc 1 "$p missing device refused"
+	expect_rc $RC_REFUSED "$p missing device refused"
 	expect_err "open failed on /dev/nvme9: no such device" "$p names the missing device"
 	run "$P" info /dev/nvme0n1
-	expect_rc 1 "$p namespace refused"
+	expect_rc $RC_REFUSED "$p namespace refused"
 	expect_err "an NVMe namespace, not a controller" "$p recognises a namespace"
 	expect_err "name its controller instead: /dev/nvme0" "$p names the namespace's controller"
 	run "$P" suspend /dev/nvme5 --vf=1
-	expect_rc 1 "$p VF controller refused"
+	expect_rc $RC_REFUSED "$p VF controller refused"
 	expect_err "a VF's own controller" "$p recognises a VF's controller"
 	expect_err "name the PF instead: /dev/nvme0" "$p names the VF's PF"
 	run "$P" info /dev/null
-	expect_rc 1 "$p a non-NVMe device refused"
+	expect_rc $RC_REFUSED "$p a non-NVMe device refused"
 	expect_err "not an NVMe controller character device" "$p says it is not a controller"
 	touch "$D/nvme7"
 	chmod 600 "$D/nvme7"
@@ -72,13 +72,13 @@ for P in "${PROGS[@]}"; do
 	setpriv --reuid=65534 --regid=65534 --clear-groups -- $P info "$D/nvme7" \
 		> "$T/out" 2> "$T/err" || RC=$?
 	ERR=$(cat "$T/err")
-	expect_rc 1 "$p permission error refused"
+	expect_rc $RC_REFUSED "$p permission error refused"
 	expect_err "permission denied" "$p says permission denied"
 	expect_err "CAP_SYS_ADMIN" "$p names the privilege needed"
 
 	# no device: the only capable PF, or the list of candidates
 	run "$P" query-size --vf=1
-	expect_rc 1 "$p no device with two capable PFs refused"
+	expect_rc $RC_REFUSED "$p no device with two capable PFs refused"
 	expect_err "more than one PF supporting Intel live migration among: /dev/nvme0" \
 		"$p lists the candidates"
 	emu_config <<CONF
@@ -101,14 +101,14 @@ CONF
 	for cmd in "query-size" "suspend" "resume"; do
 		clear_trace
 		run "$P" $cmd /dev/nvme0 --vf=1
-		expect_rc 1 "$p $cmd refused on a PF without support"
+		expect_rc $RC_REFUSED "$p $cmd refused on a PF without support"
 		expect_err "does not support Intel live migration" "$p $cmd says why"
 		expect_err "--force" "$p $cmd says what --force does"
 		expect_sent "06" "$p $cmd sent nothing but Identify"
 	done
 	clear_trace
 	run "$P" suspend /dev/nvme0 --vf=1 --force
-	expect_rc 1 "$p --force sends anyway, and the device refuses"
+	expect_rc $RC_DEVICE "$p --force sends anyway, and the device refuses"
 	expect_sent "06 06 c8" "$p --force sent SUSPEND"
 	expect_err "Invalid Command Opcode (status 0x4001" "$p --force shows the device's answer"
 	expect_err "does not implement Intel live migration" "$p --force explains the answer"
@@ -128,7 +128,7 @@ CONF
 	echo precious > "$D/exists"
 	clear_trace
 	run "$P" save /dev/nvme0 --vf=1 -o "$D/exists"
-	expect_rc 1 "$p existing output refused"
+	expect_rc $RC_REFUSED "$p existing output refused"
 	expect_err "exists" "$p says the output exists"
 	expect_sent "" "$p existing output: nothing sent"
 	[ "$(cat "$D/exists")" = precious ] && pass "$p existing file untouched" ||
@@ -136,7 +136,7 @@ CONF
 	run "$P" save /dev/nvme0 --vf=1 -o "$D/exists" --force
 	expect_rc 0 "$p --force replaces the output"
 	run "$P" save /dev/nvme0 --vf=1 -o "$D/no/such/dir/blob"
-	expect_rc 1 "$p output in a missing directory refused"
+	expect_rc $RC_REFUSED "$p output in a missing directory refused"
 	expect_err "cannot write" "$p says it cannot write"
 
 	# blobs that must not load: each refused before LOAD_DATA reaches the device
@@ -166,16 +166,16 @@ PY
 		why=${f#*:}
 		clear_trace
 		run "$P" load /dev/nvme1 --vf=1 -i "$D/$name"
-		expect_rc 1 "$p load refuses $name"
+		expect_rc $RC_REFUSED "$p load refuses $name"
 		expect_err "$why" "$p load says why for $name"
 		expect_sent "06 06" "$p $name: no LOAD_DATA sent"
 		run "$P" inspect "$D/$name" --output-format=json
 		expect_json 'j["valid"] is False' "$p inspect says $name is invalid"
-		expect_rc 1 "$p inspect exits 1 for $name"
+		expect_rc $RC_REFUSED "$p inspect exits 3 for $name: load would refuse it"
 	done
 	clear_trace
 	run "$P" load /dev/nvme1 --vf=1 -i "$D/firmware"
-	expect_rc 1 "$p load refuses a blob from other firmware"
+	expect_rc $RC_REFUSED "$p load refuses a blob from other firmware"
 	expect_err 'firmware differs (blob "9.9.9", destination "1.0.0")' "$p names the difference"
 	expect_err "--force loads it anyway" "$p says what --force does for identity"
 	expect_sent "06 06" "$p other firmware: no LOAD_DATA sent"
@@ -183,7 +183,7 @@ PY
 	expect_rc 0 "$p --force loads a blob from other firmware"
 	expect_err "different kind of PF" "$p --force load notes the difference"
 	run "$P" load /dev/nvme1 --vf=1 -i "$D/missing-file"
-	expect_rc 1 "$p missing input file refused"
+	expect_rc $RC_REFUSED "$p missing input file refused"
 	expect_err "cannot read" "$p says it cannot read the input"
 
 	# a state larger than the destination can take
@@ -194,7 +194,7 @@ PY
 	run "$P" suspend /dev/nvme1 --vf=1
 	clear_trace
 	run "$P" load /dev/nvme1 --vf=1 -i "$D/big"
-	expect_rc 1 "$p refuses a state above the destination's limit"
+	expect_rc $RC_REFUSED "$p refuses a state above the destination's limit"
 	expect_err "larger than the 131072 bytes this PF can take" "$p names the limit"
 	expect_sent "06 06" "$p too large: no LOAD_DATA sent"
 	rm -f "$D"/big "$D"/good
@@ -206,14 +206,14 @@ mdts = 10" "mdts = 10"
 	run "$P" suspend /dev/nvme0 --vf=1
 	clear_trace
 	run "$P" save /dev/nvme0 --vf=1 -o "$D/huge"
-	expect_rc 1 "$p a 4 MiB state is refused by default"
+	expect_rc $RC_REFUSED "$p a 4 MiB state is refused by default"
 	expect_err "above the 262144 bytes this PF can move" "$p names the default limit"
 	expect_sent "06 06 c4" "$p a refused size sends no SAVE_DATA"
 	run "$P" save /dev/nvme0 --vf=1 -o "$D/huge" --max-state-size=4M
 	expect_rc 0 "$p --max-state-size=4M saves a 4 MiB state"
 	run "$P" suspend /dev/nvme1 --vf=1
 	run "$P" load /dev/nvme1 --vf=1 -i "$D/huge"
-	expect_rc 1 "$p the 4 MiB blob is refused by default on load"
+	expect_rc $RC_REFUSED "$p the 4 MiB blob is refused by default on load"
 	run "$P" load /dev/nvme1 --vf=1 -i "$D/huge" --max-state-size=4M
 	expect_rc 0 "$p --max-state-size=4M loads it"
 	run "$P" info /dev/nvme0 --max-state-size=5M

@@ -326,4 +326,8 @@ check "zsh completion _nvme-intel-lm under $datadir/zsh (${zsh#$dest})" \
 	cmp -s "$src/completions/zsh/_nvme-intel-lm" "$zsh"
 check "bash completion files parse" bash -n "$dest$datadir/bash-completion/completions/nvme-intel-lm"
 
+# --- the JSON schema --------------------------------------------------------------------------
+check "the JSON schema in $datadir/intel-lm/intel-lm.schema.json" \
+	cmp -s "$src/Documentation/intel-lm.schema.json" "$dest$datadir/intel-lm/intel-lm.schema.json"
+
 finish
