@@ -286,8 +286,11 @@ class Bench:
             return [([self.floor, op, dev, str(vf)] + tail, None)]
         if prog in ('standalone', 'nvme-cli'):
             head = [self.std] if prog == 'standalone' else [self.nvme_cli, 'intel-lm']
+            # --force: send SUSPEND also when the record shows the VF suspended from the
+            # previous round (else nothing is sent, and nothing is measured).
             tail = {'save': ['-o', files['out']] + big,
-                    'load': ['-i', files['blob']] + big}.get(op, [])
+                    'load': ['-i', files['blob']] + big,
+                    'suspend': ['--force'], 'resume': ['--force']}.get(op, [])
             return [(head + [op, dev, f'--vf={vf}'] + tail, None)]
         pt = [self.debian_nvme, 'admin-passthru', dev]
         if op == 'query-size':

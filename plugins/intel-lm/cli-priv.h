@@ -88,6 +88,7 @@ struct cli {
 	const char *state_dir;		/* INTEL_LM_STATE_DIR, or NULL for the default */
 	const char *sysfs;		/* INTEL_LM_SYSFS, or NULL for /sys */
 	char found_dev[64];		/* the PF found when none was named */
+	int changed;			/* JSON's changed: -1 does not apply, else 0 or 1 */
 	const struct printer *pr;
 	struct json_object *json;	/* the JSON back end's document */
 	pthread_mutex_t out_lock;	/* the back end, for traces from batch threads */
@@ -147,6 +148,7 @@ struct vf_result {
 	bool device_error;		/* @ret came back from a command sent to the device */
 	bool sent;			/* a state-changing command was submitted for this VF */
 	uint8_t opcode;			/* with @device_error: the command that failed */
+	bool changed;			/* the VF was (or with --dry-run would be) changed */
 	const char *op;			/* the step that failed */
 	const char *state;		/* the VF's state as far as we know */
 	struct intel_lm_record *rec;	/* the VF's record while the job runs; NULL: none */
@@ -183,6 +185,7 @@ struct rec_view {
 	char holder[256];		/* that process, as it recorded itself */
 	bool unresolved;		/* an interrupted operation that is not settled */
 	bool refused;			/* recover refused what it was asked (--confirm of a known state) */
+	bool changed;			/* recover wrote its entry (or sent a command) */
 	char action[512];		/* recover: what it did or would do */
 	char advice[512];		/* what to do next, with a command line */
 };

@@ -369,7 +369,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 
 int intel_lm_cli_run(const char *prog, int argc, char **argv)
 {
-	struct cli c = { .prog = prog, .jobs = DEFAULT_JOBS, .wait_ms = DEFAULT_WAIT_MS,
+	struct cli c = { .prog = prog, .jobs = DEFAULT_JOBS, .wait_ms = DEFAULT_WAIT_MS, .changed = -1,
 			 .confirm = INTEL_LM_VF_STATES, .out_lock = PTHREAD_MUTEX_INITIALIZER };
 	const char *sysfs = getenv("INTEL_LM_SYSFS");
 	const char *lock_dir = getenv("INTEL_LM_LOCK_DIR");

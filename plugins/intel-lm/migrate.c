@@ -185,6 +185,7 @@ int cmd_migrate(struct cli *c)
 	int ret;
 
 	memset(&dst, 0, sizeof(dst));
+	c->changed = 0;
 	if (!c->to_vf_arg)
 		c->to_vf = c->vf;
 	if (c->keep && (ret = intel_lm_outfile_check(c->keep, c->force)))
@@ -289,6 +290,8 @@ int cmd_migrate(struct cli *c)
 			     "(%s); nothing was sent", strerror(-ret), intel_lm_errno_name(ret));
 		goto out;
 	}
+	/* From here on commands are sent (or, with --dry-run, would be). */
+	c->changed = 1;
 	ret = intel_lm_migrate(mig);
 	intel_lm_migration_outcome(mig, &m, sizeof(m));
 

@@ -154,6 +154,8 @@ static void json_batch(struct cli *c, const struct session *s, const struct vf_r
 		add_int(e, "vf", r[i].vf);
 		add_bool(e, "success", !r[i].ret);
 		add_str(e, "state", r[i].state);
+		if (c->changed >= 0)
+			add_bool(e, "changed", r[i].changed);
 		if (r[i].size)
 			add_int(e, "size", r[i].size);
 		if (r[i].path[0])
@@ -386,6 +388,8 @@ static int json_finish(struct cli *c, int status)
 	add_int(root(c), "json_version", JSON_VERSION);
 	add_bool(root(c), "success", status == 0);
 	add_int(root(c), "exit_status", status);
+	if (c->changed >= 0)
+		add_bool(root(c), "changed", c->changed);
 	if (status && json_object_object_get_ex(root(c), "error", &err))
 		add_str(err, "kind", exit_kind(status));
 	fprintf(f, "%s\n", json_object_to_json_string_ext(c->json, JSON_C_TO_STRING_PRETTY |

@@ -388,8 +388,10 @@ static int write_entry(struct rec_view *v, struct held *h)
 
 	h->rec.entry = v->e;
 	ret = intel_lm_record_write(&h->rec);
-	if (!ret)
+	if (!ret) {
 		v->e = h->rec.entry;
+		v->changed = true;
+	}
 	else
 		snprintf(v->action + strlen(v->action), sizeof(v->action) - strlen(v->action),
 			 "; the record could not be written: %s", intel_lm_errno_name(ret));
@@ -704,9 +706,11 @@ int cmd_recover(struct cli *c)
 		if (x)
 			*x = extra.v[i];
 	}
+	c->changed = 0;
 	for (i = 0; i < vs.n; i++) {
 		open += (vs.v[i].unresolved && !vs.v[i].refused) || vs.v[i].in_progress;
 		refused += vs.v[i].refused;
+		c->changed |= vs.v[i].changed;
 	}
 	c->pr->records(c, vs.v, vs.n, true);
 	/* What stays open is a VF whose state is still in doubt. */

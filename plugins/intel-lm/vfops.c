@@ -352,6 +352,30 @@ static const struct vf_op op_resume = { "running", run_resume, print_state };
 static const struct vf_op op_save = { "saved", run_save, print_saved };
 static const struct vf_op op_load = { "loaded", run_load, print_loaded };
 
+/*
+ * suspend and resume of a VF that intel-lm's record shows in the state asked for: nothing to
+ * send (JSON changed: false), unless --force. Under --dry-run the record is only read.
+ */
+static bool already_there(struct cli *c, const struct session *s, const struct vf_op *op,
+			  const struct vf_result *r)
+{
+	enum intel_lm_vf_state want = op == &op_suspend ? INTEL_LM_VF_SUSPENDED :
+				      INTEL_LM_VF_RUNNING;
+	struct intel_lm_rec_entry e;
+	char path[INTEL_LM_PATH_MAX];
+	int ret;
+
+	if ((op != &op_suspend && op != &op_resume) || c->force)
+		return false;
+	if (r->rec)
+		return r->rec->entry.state == want;
+	if (intel_lm_record_path(c->state_dir, pf_key(s), r->vf, path, sizeof(path)))
+		return false;
+	ret = intel_lm_record_read(path, &e);
+	/* No record: intel-lm never changed the VF, which runs as it was created. */
+	return ret == -ENOENT ? want == INTEL_LM_VF_RUNNING : !ret && e.state == want;
+}
+
 static void run_job(struct cli *c, struct session *s, const struct vf_op *op,
 		    struct vf_result *r, bool batch)
 {
@@ -373,9 +397,15 @@ static void run_job(struct cli *c, struct session *s, const struct vf_op *op,
 		rec.entry.tmp_file[0] = '\0';
 		r->rec = &rec;
 	}
+	if (already_there(c, s, op, r)) {
+		r->state = op->done;
+		r->rec = NULL;
+		goto out;
+	}
 	op->run(c, s, r);
 	if (!r->ret && !r->rec)
 		r->state = op->done;
+	r->changed = !r->ret && op != &op_query;
 	r->rec = NULL;
 out:
 	intel_lm_record_close(&rec);
@@ -495,6 +525,9 @@ static int run_vf_op(struct cli *c, const struct vf_op *op)
 	size_t i;
 	int ret;
 
+	/* A state-changing command says whether it changed anything, also when refused. */
+	if (op != &op_query)
+		c->changed = 0;
 	/* A single output file is refused before anything reaches the device. */
 	if (op == &op_save && !c->vf_list) {
 		ret = intel_lm_outfile_check(c->output_file, c->force);
@@ -549,6 +582,12 @@ static int run_vf_op(struct cli *c, const struct vf_op *op)
 			c->pr->error(c, pf_path(&s), r->vf, r->op, r->ret, r->msg, r->hint);
 			ret = exit_for_result(r);
 		} else {
+			if (op != &op_query)
+				c->changed = r->changed;
+			if (op != &op_query && !r->changed)
+				c->pr->note(c, "%s VF %u is %s on intel-lm's record: nothing was sent "
+					    "(--force sends %s anyway)", pf_path(&s), r->vf, r->state,
+					    c->cmd->name);
 			op->print(c, &s, r);
 			ret = EXIT_OK;
 		}
@@ -563,6 +602,11 @@ static int run_vf_op(struct cli *c, const struct vf_op *op)
 		goto out;
 	defer_signals();
 	run_batch(&b);
+	if (op != &op_query) {
+		c->changed = 0;
+		for (i = 0; i < b.n; i++)
+			c->changed |= b.results[i].changed;
+	}
 	c->pr->batch(c, &s, b.results, b.n);
 	for (i = 0; i < b.n; i++)
 		record_warning(c, &s, &b.results[i]);

@@ -212,8 +212,26 @@ for P in "${PROGS[@]}"; do
 	# Error: refused means nothing changed, on record too; migrate and its rollback work.
 	emu_two_pfs "strict = 1" "strict = 1"
 	run "$P" suspend /dev/nvme0 --vf=3
+	# The record shows it suspended: nothing to send, unless --force.
+	clear_trace
+	run "$P" suspend /dev/nvme0 --vf=3 --output-format=json
+	expect_rc 0 "$p a second suspend of a VF on record as suspended succeeds"
+	expect_sent "06 06" "$p ... and sends nothing but Identify"
+	expect_json 'j["changed"] is False and j["state"] == "suspended"' "$p ... changed: false"
+	# Check mode: --dry-run says what would change and sends nothing.
+	clear_trace
+	run "$P" suspend /dev/nvme0 --vf=2-3 --dry-run --output-format=json
+	expect_json 'j["changed"] is True and [r["changed"] for r in j["results"]] == [True, False]' \
+		"$p --dry-run: VF 2 would change, VF 3 would not"
+	expect_sent "06 06" "$p --dry-run sends nothing but Identify"
+	run "$P" resume /dev/nvme0 --vf=1 --output-format=json
+	expect_json 'j["changed"] is False and j["exit_status"] == 0' \
+		"$p resume of a VF intel-lm never changed: changed false, nothing to do"
+	run "$P" resume /dev/nvme0 --vf=3 --output-format=json
+	expect_json 'j["changed"] is True and j["state"] == "running"' "$p a real resume: changed true"
 	run "$P" suspend /dev/nvme0 --vf=3
-	expect_rc $RC_DEVICE "$p strict: a second SUSPEND is refused"
+	run "$P" suspend /dev/nvme0 --vf=3 --force
+	expect_rc $RC_DEVICE "$p strict: a second SUSPEND (--force) is refused"
 	expect_err "Command Sequence Error" "$p strict: the status is decoded"
 	[ "$(rec_state /dev/nvme0 3)" = suspended ] && pass "$p strict: the refusal changed nothing on record" ||
 		fail "$p strict: the refusal changed nothing on record" "$(rec_state /dev/nvme0 3)"
