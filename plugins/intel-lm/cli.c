@@ -3,6 +3,7 @@
  * The command line: subcommand dispatch, option parsing (nvme-cli's conventions:
  * getopt_long_only, so -vf=3 is --vf=3), usage, help and version.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -123,12 +124,19 @@ static const char *opt_help(const struct cli_cmd *cmd, const struct opt_desc *d)
 	return "send to a PF without live migration support";
 }
 
+/* Only what reads may look for the PF; what changes a VF names it. */
+static bool device_required(const struct cli_cmd *cmd)
+{
+	return cmd->needs_device && cmd->changes_state && cmd->sends_vendor_cmds;
+}
+
 static void usage_cmd(FILE *f, const char *prog, const struct cli_cmd *cmd)
 {
 	size_t i;
 
 	fprintf(f, "Usage: %s %s %s[OPTIONS]\n\n%s.\n\nOptions:\n", prog, cmd->name,
-		cmd->needs_device ? "[<device>] " : "<file> ", cmd->summary);
+		!cmd->needs_device ? "<file> " : device_required(cmd) ? "<device> " :
+		"[<device>] ", cmd->summary);
 	for (i = 0; i < N_OPTS; i++) {
 		const struct opt_desc *d = &opt_descs[i];
 		char left[48];
@@ -192,15 +200,15 @@ static int parse_uint(const char *s, unsigned long min, unsigned long max, unsig
 	return 0;
 }
 
-/* A size in bytes, with an optional K (KiB) or M (MiB) suffix, from 1 to the kernel's cap. */
+/* A size in bytes, with an optional K/k (KiB) or M/m (MiB) suffix, from 1 to the kernel's cap. */
 static int parse_size(const char *s, unsigned long *out)
 {
 	char num[32];
 	size_t n = strlen(s);
 	unsigned long mult = 1;
 
-	if (n && (s[n - 1] == 'K' || s[n - 1] == 'M')) {
-		mult = s[n - 1] == 'K' ? 1024 : 1024 * 1024;
+	if (n && strchr("KkMm", s[n - 1])) {
+		mult = toupper((unsigned char)s[n - 1]) == 'K' ? 1024 : 1024 * 1024;
 		n--;
 	}
 	if (n >= sizeof(num))
@@ -211,6 +219,27 @@ static int parse_size(const char *s, unsigned long *out)
 		return -ERANGE;
 	*out *= mult;
 	return 0;
+}
+
+/* An option getopt did not take: ambiguous (a beginning of several), or unknown. */
+static int unknown_option(struct cli *c, const struct option *longopts, const char *arg)
+{
+	const char *name = arg + strspn(arg, "-");
+	size_t len = strcspn(name, "="), used = 0, n = 0, i;
+	char list[256] = "";
+
+	for (i = 0; len && longopts[i].name; i++) {
+		if (strncmp(longopts[i].name, name, len))
+			continue;
+		n++;
+		if (used < sizeof(list))
+			used += (size_t)snprintf(list + used, sizeof(list) - used, "%s--%s",
+						 used ? ", " : "", longopts[i].name);
+	}
+	if (n > 1)
+		return usage_error(c, "option '--%.*s' is ambiguous: it could be %s", (int)len,
+				   name, list);
+	return usage_error(c, "unknown option '%s'", arg);
 }
 
 static int parse_args(struct cli *c, int argc, char **argv)
@@ -235,7 +264,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			return -1;
 		}
 		if (opt == '?')
-			return usage_error(c, "unknown option '%s'", argv[optind - 1]);
+			return unknown_option(c, longopts, argv[optind - 1]);
 		if (opt == ':')
 			return usage_error(c, "option '%s' needs a value", argv[optind - 1]);
 		for (i = 0; i < N_OPTS; i++)
@@ -334,6 +363,11 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	if (c->cmd->needs_device) {
 		if (optind < argc)
 			c->device = argv[optind++];
+		/* Only what reads may look for the PF; what changes a VF names it. */
+		if (!c->device && device_required(c->cmd))
+			return usage_error(c, "name the PF: %s changes a VF, so it does not guess "
+					   "which PF (e.g. %s %s /dev/nvme0 ...)", c->cmd->name,
+					   c->prog, c->cmd->name);
 	} else {
 		if (optind >= argc)
 			return usage_error(c, "%s", "name the file to inspect");

@@ -51,6 +51,26 @@ for P in "${PROGS[@]}"; do
 	rm -f "$T/json"
 	LD_PRELOAD=$EMU_SO $P resume /dev/nvme0 --vf=1 > /dev/null 2>&1
 
+	# What changes a VF names its PF; what only reads may find the host's only capable PF.
+	for cmd in suspend resume "save -o $T/nodev" "load -i $T/nodev" "migrate --to=/dev/nvme1"; do
+		clear_trace
+		# shellcheck disable=SC2086 # $cmd holds the command and its options
+		run "$P" $cmd --vf=1
+		expect_rc $RC_USAGE "$p ${cmd%% *} without a device is a usage error"
+		expect_err "name the PF: ${cmd%% *} changes a VF" "$p ${cmd%% *}: says to name the PF"
+		expect_sent "" "$p ${cmd%% *} without a device sends nothing"
+	done
+	[ ! -e "$T/nodev" ] && pass "$p no file was written" || fail "$p no file was written" "$T/nodev"
+	run "$P" info --output=json
+	expect_rc $RC_USAGE "$p --output=json is a usage error"
+	expect_err "option '--output' is ambiguous: it could be --output-file, --output-format" \
+		"$p --output is called ambiguous, with what it could be"
+	run "$P" suspend /dev/nvme0 --vf=1
+	run "$P" save /dev/nvme0 --vf=1 -o "$T/lower" --max-state-size=2k
+	expect_rc $RC_REFUSED "$p --max-state-size=2k is 2 KiB (lower-case suffix), below the state"
+	expect_err "above the 2048 bytes" "$p 2k is read as 2048 bytes"
+	LD_PRELOAD=$EMU_SO $P resume /dev/nvme0 --vf=1 > /dev/null 2>&1
+
 	# devices
 	run "$P" info /dev/nvme9
 	expect_rc $RC_REFUSED "$p missing device refused"
