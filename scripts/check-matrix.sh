@@ -3,14 +3,17 @@
 #
 # The intel-lm plugin in the upstream nvme-cli releases that current distributions ship, each
 # with the libnvme it needs (bookworm's libnvme 1.3 is too old for them): nvme-cli 2.13 with
-# libnvme 1.13 (Debian 13) and nvme-cli 2.16 with libnvme 1.16.2 (Debian sid, Ubuntu 26.04,
-# Fedora 44), built from upstream tarballs by scripts/build-nvme-cli.sh.
+# libnvme 1.13 (Debian 13), nvme-cli 2.16 with libnvme 1.16.2 (Debian sid, Ubuntu 26.04,
+# Fedora 44), and nvme-cli 3.0-rc1 (+75 commits, after its plugin interface changed) with the
+# libnvme3 it carries (Debian experimental, Arch), into which intel-lm itself is built with
+# -Dlibnvme=3; all from upstream tarballs, by scripts/build-nvme-cli.sh.
 #
 # For each combination: build it (or reuse the cached build), run the end-to-end suites cli,
-# rejections, faults, migrate and record with that nvme (INTEL_LM_E2E_NVME), and the
+# rejections, faults, migrate, record and nvme-cli with that nvme (INTEL_LM_E2E_NVME), and the
 # exactly-once check: with the first SUSPEND failing EINTR after taking effect,
-# `nvme intel-lm suspend` must reach the device once and fail, although nvme-cli 2.14 and later
-# re-send a command that fails EINTR (shown with `nvme admin-passthru` through the same binary).
+# `nvme intel-lm suspend` must reach the device once and fail, although nvme-cli 2.14 to 2.16
+# re-send a command that fails EINTR (shown with `nvme admin-passthru` through the same binary;
+# 3.0's retry hook re-sends nothing, which is measured too).
 # Prints one line per combination and "matrix: N passed, N failed" (the suites' own counts
 # added up; a missing tarball or a failed build counts as a failure); exits 1 on any failure.
 #
@@ -22,8 +25,8 @@
 #                           combination, it is never skipped
 #   INTEL_LM_MATRIX_CACHE   where the builds are kept (default: /var/cache/intel-lm/matrix),
 #                           one directory per combination, reused while its inputs (the
-#                           tarballs, intel-lm's static archives, the plugin glue and
-#                           build-nvme-cli.sh) are the same
+#                           tarballs, intel-lm's static archives, or for 3.x intel-lm's
+#                           sources, the plugin glue and build-nvme-cli.sh) are the same
 set -euo pipefail
 
 prog=${0##*/}
@@ -48,12 +51,13 @@ case ${1:-} in
 esac
 [[ $# -le 1 ]] || die "usage: $prog [BUILD]"
 
-# name nvme-cli-tarball libnvme-tarball
+# name nvme-cli-tarball libnvme-tarball (- : nvme-cli's own) the version `nvme version` says
 combinations=(
-	"nvme-cli-2.13+libnvme-1.13 nvme-cli-2.13.tar.gz libnvme-1.13.tar.gz"
-	"nvme-cli-2.16+libnvme-1.16.2 nvme-cli-2.16.tar.gz libnvme-1.16.2.tar.gz"
+	"nvme-cli-2.13+libnvme-1.13 nvme-cli-2.13.tar.gz libnvme-1.13.tar.gz 2.13"
+	"nvme-cli-2.16+libnvme-1.16.2 nvme-cli-2.16.tar.gz libnvme-1.16.2.tar.gz 2.16"
+	"nvme-cli-3.0-rc1-75+libnvme3 nvme-cli-3.0-rc1-75.tar.gz - 3.0-rc1"
 )
-suites=(cli rejections faults migrate record)
+suites=(cli rejections faults migrate record nvme-cli)
 
 # ---------------------------------------------------------------------------------------------
 # What the builds need, installed when missing (as scripts/install-deps.sh does): idempotent.
@@ -135,6 +139,19 @@ archive_sha256()
 	} | sha256sum | cut -d' ' -f1
 }
 
+# The sha256 of each file intel-lm's own build of its libraries reads (what a build against
+# libnvme3 inside build-nvme-cli.sh is made of), one "PATH SUM" a line.
+sources_sha256()
+{
+	local f
+
+	(cd "$repo" && find lib include plugins/intel-lm meson.build meson_options.txt \
+		Documentation/meson.build completions/meson.build -type f -print 2>/dev/null) |
+		LC_ALL=C sort | while IFS= read -r f; do
+			printf '%s %s\n' "$f" "$(sha256 "$repo/$f")"
+		done
+}
+
 # Whether the tarball $1 matches its line in SHA256SUMS, when there is one.
 checksum_ok()
 {
@@ -173,7 +190,7 @@ once_suite()
 	e2e_init matrix-once "$build"
 
 	# The binary is the combination it claims to be.
-	got=$("$NVME" version 2>&1 | sed -n 's/^nvme version \([0-9.]*\).*/\1/p')
+	got=$("$NVME" version 2>&1 | sed -n 's/^nvme version \([0-9][0-9.a-z-]*\).*/\1/p')
 	if [[ $got == "$want_cli" ]]; then
 		pass "nvme version is $want_cli"
 	else
@@ -201,7 +218,7 @@ CONF
 		fail "SUSPEND reached the device exactly once" "counters: 0xc8=${c8:-?}"
 	fi
 
-	# The same fault through nvme-cli's own passthrough: 2.14 and later re-send on EINTR.
+	# The same fault through nvme-cli's own passthrough: 2.14 to 2.16 re-send on EINTR.
 	emu_config <<CONF
 [pf nvme0]
 vfs = 2
@@ -210,7 +227,8 @@ CONF
 	run "$NVME" admin-passthru /dev/nvme0 --opcode=0xc8 --cdw10=1
 	retries=$("$EMU_CTL" counters nvme0 | tr ' ' '\n' | sed -n 's/^0xc8=//p')
 	echo "measured: nvme admin-passthru: exit $RC, SUSPEND reached the device ${retries:-?} time(s)"
-	if [[ $(printf '%s\n' "$want_cli" 2.14 | sort -V | head -n1) == 2.14 ]]; then
+	if [[ $want_cli == 2.* && $(printf '%s\n' "$want_cli" 2.14 | sort -V | head -n1) == 2.14 ]]
+	then
 		if [[ ${retries:-0} -gt 1 ]]; then
 			pass "nvme-cli $want_cli admin-passthru re-sends a command that failed EINTR"
 		else
@@ -218,7 +236,7 @@ CONF
 				"counters: 0xc8=${retries:-?}"
 		fi
 	else
-		echo "# nvme-cli $want_cli re-sends nothing (that began in 2.14): not a check"
+		echo "# nvme-cli $want_cli re-sends nothing (only 2.14 to 2.16 do): not a check"
 	fi
 	e2e_finish
 }
@@ -253,12 +271,20 @@ add_counts()
 }
 
 for c in "${combinations[@]}"; do
-	read -r name cli_tar lib_tar <<<"$c"
+	read -r name cli_tar lib_tar want_ver <<<"$c"
 	cli_ver=${cli_tar#nvme-cli-}
 	cli_ver=${cli_ver%.tar.gz}
-	lib_ver=${lib_tar#libnvme-}
-	lib_ver=${lib_ver%.tar.gz}
-	label="nvme-cli $cli_ver + libnvme $lib_ver"
+	tarballs=("$cli_tar")
+	lib_args=()
+	if [[ $lib_tar == - ]]; then
+		label="nvme-cli $cli_ver + libnvme3"
+	else
+		lib_ver=${lib_tar#libnvme-}
+		lib_ver=${lib_ver%.tar.gz}
+		label="nvme-cli $cli_ver + libnvme $lib_ver"
+		tarballs+=("$lib_tar")
+		lib_args=(--libnvme-source "$sources/$lib_tar")
+	fi
 	c_pass=0
 	c_fail=0
 	log_dir=$logs/$name
@@ -268,9 +294,9 @@ for c in "${combinations[@]}"; do
 	# The tarballs: missing or altered ones fail the combination.
 	problem=
 	if [[ -z $sources ]]; then
-		problem="no sources directory: set INTEL_LM_SOURCES to the directory holding $cli_tar and $lib_tar"
+		problem="no sources directory: set INTEL_LM_SOURCES to the directory holding ${tarballs[*]}"
 	else
-		for t in "$cli_tar" "$lib_tar"; do
+		for t in "${tarballs[@]}"; do
 			if [[ ! -f $sources/$t ]]; then
 				problem="$t not found in $sources (set INTEL_LM_SOURCES)"
 				break
@@ -292,14 +318,21 @@ for c in "${combinations[@]}"; do
 	exec 8>"$dir/.lock"
 	flock 8
 	key=$(
-		printf '%s %s\n' "$cli_tar" "$(sha256 "$sources/$cli_tar")"
-		printf '%s %s\n' "$lib_tar" "$(sha256 "$sources/$lib_tar")"
-		for a in "${archives[@]}"; do
-			printf '%s %s\n' "${a#"$build"/}" "$(archive_sha256 "$a")"
+		for t in "${tarballs[@]}"; do
+			printf '%s %s\n' "$t" "$(sha256 "$sources/$t")"
 		done
+		if [[ $lib_tar == - ]]; then
+			# build-nvme-cli.sh builds intel-lm against libnvme3 from these sources.
+			sources_sha256
+		else
+			for a in "${archives[@]}"; do
+				printf '%s %s\n' "${a#"$build"/}" "$(archive_sha256 "$a")"
+			done
+		fi
 		for f in scripts/build-nvme-cli.sh plugins/intel-lm/intel-lm-nvme.c \
-			 plugins/intel-lm/intel-lm-nvme.h plugins/intel-lm/cli.h \
-			 plugins/intel-lm/nvme-cli/meson.build; do
+			 plugins/intel-lm/intel-lm-nvme.h plugins/intel-lm/intel-lm-glue.h \
+			 plugins/intel-lm/intel-lm-nvme3.c plugins/intel-lm/cli.h \
+			 plugins/intel-lm/nvme-cli/meson.build plugins/intel-lm/nvme-cli/meson3.build; do
 			printf '%s %s\n' "$f" "$(sha256 "$repo/$f")"
 		done
 		printf 'version %s\n' "$version"
@@ -314,7 +347,7 @@ for c in "${combinations[@]}"; do
 		rm -f "$dir/key"
 		if ! "$repo/scripts/build-nvme-cli.sh" --source-root "$repo" --version "$version" \
 			--work-dir "$dir/work" --output "$dir/nvme" \
-			--nvme-cli-source "$sources/$cli_tar" --libnvme-source "$sources/$lib_tar" \
+			--nvme-cli-source "$sources/$cli_tar" "${lib_args[@]}" \
 			"${archives[@]}" >"$log_dir/build.log" 2>&1; then
 			exec 8>&-
 			tail -n 20 "$log_dir/build.log" >&2
@@ -338,7 +371,7 @@ for c in "${combinations[@]}"; do
 	done
 	note "$label: exactly once"
 	rc=0
-	(INTEL_LM_E2E_NVME=$dir/nvme once_suite "$cli_ver") >"$log_dir/once.log" 2>&1 || rc=$?
+	(INTEL_LM_E2E_NVME=$dir/nvme once_suite "$want_ver") >"$log_dir/once.log" 2>&1 || rc=$?
 	add_counts "$log_dir/once.log" "$rc"
 	counts+=("once $last_counts")
 	exec 8>&-

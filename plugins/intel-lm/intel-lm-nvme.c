@@ -7,7 +7,10 @@
  * nvme-cli calls a handler with argv[0] set to the word the user typed, which may be an
  * abbreviation ("sa" for "save") or start with dashes ("--save"); the front end is given the
  * command's full name instead. "help" and "version" never get here: nvme-cli answers them.
+ * nvme-cli 2.x has no global options before the command: every option after it is the
+ * front end's.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "nvme.h"
@@ -17,12 +20,21 @@
 #define CREATE_CMD
 #include "intel-lm-nvme.h"
 
+/* nvme-cli 2.14 and later define it (util/sighdl.c); in 2.3 to 2.13 it stays NULL. */
+extern bool nvme_sigint_received __attribute__((weak));
+
+static bool lm_sigint_caught(void)
+{
+	return &nvme_sigint_received && nvme_sigint_received;
+}
+
 static int lm_plugin_run(int argc, char **argv, struct command *cmd)
 {
 	int ret;
 
+	lm_restore_sigint(lm_sigint_caught);
 	argv[0] = cmd->name;
-	ret = intel_lm_cli_run("nvme intel-lm", argc, argv);
+	ret = intel_lm_cli_run(LM_PROG, argc, argv);
 
 	/*
 	 * nvme-cli's main() turns every non-zero result into exit status 1. Leave with the front
@@ -33,53 +45,12 @@ static int lm_plugin_run(int argc, char **argv, struct command *cmd)
 	return ret;
 }
 
-static int lm_plugin_info(int argc, char **argv, struct command *cmd, struct plugin *plugin)
-{
-	return lm_plugin_run(argc, argv, cmd);
+/* The handlers cmd_handler.h declared, one per command, all alike. */
+#define LM_HANDLER(name, handler, sends, summary)						\
+static int handler(int argc, char **argv, struct command *cmd,					\
+		   struct plugin *plugin __attribute__((unused)))				\
+{												\
+	return lm_plugin_run(argc, argv, cmd);							\
 }
 
-static int lm_plugin_query_size(int argc, char **argv, struct command *cmd,
-			       struct plugin *plugin)
-{
-	return lm_plugin_run(argc, argv, cmd);
-}
-
-static int lm_plugin_suspend(int argc, char **argv, struct command *cmd, struct plugin *plugin)
-{
-	return lm_plugin_run(argc, argv, cmd);
-}
-
-static int lm_plugin_resume(int argc, char **argv, struct command *cmd, struct plugin *plugin)
-{
-	return lm_plugin_run(argc, argv, cmd);
-}
-
-static int lm_plugin_save(int argc, char **argv, struct command *cmd, struct plugin *plugin)
-{
-	return lm_plugin_run(argc, argv, cmd);
-}
-
-static int lm_plugin_load(int argc, char **argv, struct command *cmd, struct plugin *plugin)
-{
-	return lm_plugin_run(argc, argv, cmd);
-}
-
-static int lm_plugin_inspect(int argc, char **argv, struct command *cmd, struct plugin *plugin)
-{
-	return lm_plugin_run(argc, argv, cmd);
-}
-
-static int lm_plugin_migrate(int argc, char **argv, struct command *cmd, struct plugin *plugin)
-{
-	return lm_plugin_run(argc, argv, cmd);
-}
-
-static int lm_plugin_status(int argc, char **argv, struct command *cmd, struct plugin *plugin)
-{
-	return lm_plugin_run(argc, argv, cmd);
-}
-
-static int lm_plugin_recover(int argc, char **argv, struct command *cmd, struct plugin *plugin)
-{
-	return lm_plugin_run(argc, argv, cmd);
-}
+INTEL_LM_NVME_COMMANDS(LM_HANDLER)

@@ -4,7 +4,8 @@
  *
  * This header is read several times by nvme-cli's cmd_handler.h (through define_cmd.h) to
  * declare the handlers, build the command table and register the plugin. It belongs in the
- * nvme-cli tree as plugins/intel-lm/intel-lm-nvme.h: scripts/build-nvme-cli.sh puts it there.
+ * nvme-cli tree as plugins/intel-lm/intel-lm-nvme.h: scripts/build-nvme-cli.sh puts it there,
+ * with intel-lm-glue.h, whose list of commands (shared with the nvme-cli 3.x glue) it expands.
  */
 #undef CMD_INC_FILE
 #define CMD_INC_FILE plugins/intel-lm/intel-lm-nvme
@@ -12,24 +13,16 @@
 #if !defined(INTEL_LM_NVME) || defined(CMD_HEADER_MULTI_READ)
 #define INTEL_LM_NVME
 
-#ifndef INTEL_LM_VERSION
-#define INTEL_LM_VERSION "0.1.0"
-#endif
-
 #include "cmd.h"
+#include "intel-lm-glue.h"
 
-PLUGIN(NAME("intel-lm", "Intel IPU NVMe VF live migration", INTEL_LM_VERSION),
+/* One ENTRY of cmd.h per command; ENTRY means something else at each reading. */
+#undef LM_ENTRY
+#define LM_ENTRY(name, handler, sends, summary) ENTRY(name, summary, handler)
+
+PLUGIN(NAME(LM_PLUGIN_NAME, LM_PLUGIN_DESC, INTEL_LM_VERSION),
 	COMMAND_LIST(
-		ENTRY("info", "Show whether a PF supports Intel live migration, its identity and its VFs", lm_plugin_info)
-		ENTRY("query-size", "Print the size of a VF's migration state", lm_plugin_query_size)
-		ENTRY("suspend", "Suspend a VF", lm_plugin_suspend)
-		ENTRY("resume", "Resume a VF", lm_plugin_resume)
-		ENTRY("save", "Save a suspended VF's migration state to a file", lm_plugin_save)
-		ENTRY("load", "Load a migration state file into a suspended VF", lm_plugin_load)
-		ENTRY("migrate", "Cold-migrate a VF to another VF, resuming the source if a step fails", lm_plugin_migrate)
-		ENTRY("status", "Show intel-lm's record of what it did to each VF, and what was interrupted", lm_plugin_status)
-		ENTRY("recover", "Settle every interrupted operation in the record", lm_plugin_recover)
-		ENTRY("inspect", "Show a state blob's header and whether it verifies", lm_plugin_inspect)
+		INTEL_LM_NVME_COMMANDS(LM_ENTRY)
 	)
 );
 

@@ -6,9 +6,10 @@
 #	tests/docs/check-docs.sh BUILD_DIR SRC_DIR
 #
 # - every command `nvme-intel-lm --help` lists has a page nvme-intel-lm-COMMAND.txt, and every
-#   such page is a command's; so has every command of the nvme-cli plugin's table
-#   (intel-lm-nvme.h), whose `nvme intel-lm help COMMAND` opens it; a command page's NAME line
-#   says what `nvme-intel-lm --help` says the command does;
+#   such page is a command's; so has every command of the nvme-cli plugin's list
+#   (intel-lm-glue.h), whose `nvme intel-lm help COMMAND` opens it, and the list has every
+#   command of the program; a command page's NAME line says what `nvme-intel-lm --help` says
+#   the command does;
 # - every option a command's --help lists (but -h/--help) is in its page's OPTIONS section,
 #   short and long form, with a value exactly when it takes one, and in its SYNOPSIS; every
 #   option in a page's OPTIONS section is one its command's --help lists;
@@ -126,14 +127,21 @@ for page in "$doc"/nvme-intel-lm-*.txt; do
 	check $? "${page#"$src"/} documents '$cmd', which '$prog --help' does not list"
 done
 
-# The plugin's command table (nvme-cli's `nvme intel-lm help COMMAND` opens our pages)
-plugin_h=$src/plugins/intel-lm/intel-lm-nvme.h
-if [ -f "$plugin_h" ]; then
-	for cmd in $(grep -oE 'ENTRY\("[a-z-]+"' "$plugin_h" | sed -E 's/ENTRY\("(.*)"/\1/'); do
-		[ -f "$doc/nvme-intel-lm-$cmd.txt" ]
-		check $? "the nvme-cli plugin's command $cmd has no page Documentation/nvme-intel-lm-$cmd.txt"
-	done
-fi
+# The plugin's command list, which both nvme-cli glues expand (nvme-cli's `nvme intel-lm help
+# COMMAND` opens our pages), and the program's agree
+plugin_h=$src/plugins/intel-lm/intel-lm-glue.h
+plugin_cmds=$(grep -oE '^[[:space:]]*X\("[a-z-]+"' "$plugin_h" 2> /dev/null |
+	sed -E 's/.*X\("(.*)"/\1/')
+[ -n "$plugin_cmds" ]
+check $? "no command list in $plugin_h"
+for cmd in $plugin_cmds; do
+	[ -f "$doc/nvme-intel-lm-$cmd.txt" ]
+	check $? "the nvme-cli plugin's command $cmd has no page Documentation/nvme-intel-lm-$cmd.txt"
+done
+for cmd in $commands; do
+	grep -qx -- "$cmd" <<<"$plugin_cmds"
+	check $? "'$prog --help' lists '$cmd', which the nvme-cli plugin's list ($plugin_h) lacks"
+done
 
 # Each command page's NAME line says what the command's --help says it does
 for cmd in $commands; do

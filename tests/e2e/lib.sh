@@ -120,8 +120,8 @@ keep_json() {
 	case ${1#"${1%%[![:space:]]*}"} in
 	"{"*)
 		JSON_N=$((JSON_N + 1))
-		mkdir -p "$T/json"
-		printf '%s\n' "$1" > "$T/json/$JSON_N.json"
+		mkdir -p "$T/json-docs"
+		printf '%s\n' "$1" > "$T/json-docs/$JSON_N.json"
 		;;
 	esac
 }
@@ -132,7 +132,7 @@ check_json_docs() {
 	[ "$JSON_N" -gt 0 ] || return 0
 	# Debian's python3-jsonschema, which make test installs.
 	[ -x /usr/bin/python3 ] && py=/usr/bin/python3
-	if out=$("$py" "$(dirname "${BASH_SOURCE[0]}")/check-json.py" "$schema" "$T"/json/*.json 2>&1); then
+	if out=$("$py" "$(dirname "${BASH_SOURCE[0]}")/check-json.py" "$schema" "$T"/json-docs/*.json 2>&1); then
 		pass "all $JSON_N JSON documents match Documentation/intel-lm.schema.json"
 	else
 		fail "JSON documents match Documentation/intel-lm.schema.json" \

@@ -216,7 +216,7 @@ for c in query-size suspend resume save load; do
 	esac
 	# shellcheck disable=SC2086
 	run "refuse-$c" $PROG $c $PF --vf=1 --verbose $extra
-	need_rc 1
+	need_rc 3
 	need_has "does not support Intel live migration"
 	need_has "nothing but Identify was sent"
 	need_only_identify
@@ -226,7 +226,7 @@ done
 
 check refuse-json
 run refuse-json $PROG suspend $PF --vf=1 --output-format=json
-need_rc 1
+need_rc 3
 echo "KJSON refuse $(printf '%s' "$OUT" | tr -d '\n')"
 compact=$(printf '%s' "$OUT" | tr -d ' \n')
 case "$compact" in *'"success":false'*) ;; *) why 'JSON lacks "success":false' ;; esac
@@ -245,7 +245,7 @@ for c in query-size:0xc4 suspend:0xc8 resume:0xcc save:0xc4 load:0xd5; do
 	esac
 	# shellcheck disable=SC2086
 	run "force-$c" $PROG $c $PF --vf=1 --force --verbose $extra
-	need_rc 1
+	need_rc 4
 	need_has "Invalid Command Opcode"
 	need_has "does not implement Intel live migration"
 	need_sent_4001 "$op"
@@ -256,7 +256,7 @@ done
 
 check force-vf2
 run force-vf2 $PROG query-size $PF --vf=2 --force --verbose
-need_rc 1
+need_rc 4
 need_has "Invalid Command Opcode"
 printf '%s\n' "$ALL" | grep -q "opcode=0xc4 nsid=0x0 cdw10=0x00000002 cdw11=0x00000000" ||
 	why "QUERY_DATA_SIZE for VF 2 not sent with CDW10=2"
@@ -341,7 +341,7 @@ done_check
 
 check force-online-vf
 run force-online-vf $PROG suspend $PF --vf=1 --force --verbose
-need_rc 1
+need_rc 4
 need_has "Invalid Command Opcode"
 need_sent_4001 0xc8
 done_check
@@ -375,7 +375,7 @@ for c in info query-size force; do
 	query-size) run "vf-own-$c" $PROG query-size "$VF" --vf=1 --verbose ;;
 	force) run "vf-own-$c" $PROG suspend "$VF" --vf=1 --force --verbose ;;
 	esac
-	need_rc 1
+	need_rc 3
 	need_has "a VF's own controller"
 	need_has "name the PF instead: $PF"
 	[ -z "$(sent_opcodes)" ] || why "sent $(sent_opcodes)to the VF"
@@ -384,7 +384,7 @@ done
 
 check autodetect
 run autodetect $PROG info
-need_rc 1
+need_rc 3
 need_has "$PF (no Intel live migration)"
 need_not "$VF"
 done_check
