@@ -4,6 +4,7 @@
  * is supported only when the PCI vendor is Intel and byte 3072 is 01h.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,19 +36,23 @@ static void copy_id_string(char *dst, size_t dst_len, const char *src, size_t sr
 _Static_assert(sizeof(struct nvme_id_ctrl) == INTEL_LM_ID_DATA_LEN, "Identify Controller size");
 _Static_assert(INTEL_LM_OPC_IDENTIFY == nvme_admin_identify, "the Identify opcode");
 
+/* A field of Identify Controller in the raw bytes: its offset and size from libnvme's layout. */
+#define ID_AT(raw, field)	((raw) + offsetof(struct nvme_id_ctrl, field))
+#define ID_LEN(field)		sizeof(((struct nvme_id_ctrl *)NULL)->field)
+
 void intel_lm_parse_id_ctrl(const void *data, struct intel_lm_ctrl_info *info)
 {
-	const struct nvme_id_ctrl *id = data;
 	const uint8_t *raw = data;
 
+	/* Byte by byte: @data may have any alignment, so no struct is laid over it. */
 	memset(info, 0, sizeof(*info));
-	info->vid = intel_lm_le16(&id->vid);
-	info->ssvid = intel_lm_le16(&id->ssvid);
-	copy_id_string(info->sn, sizeof(info->sn), id->sn, sizeof(id->sn));
-	copy_id_string(info->mn, sizeof(info->mn), id->mn, sizeof(id->mn));
-	copy_id_string(info->fr, sizeof(info->fr), id->fr, sizeof(id->fr));
-	info->mdts = id->mdts;
-	info->cntlid = intel_lm_le16(&id->cntlid);
+	info->vid = intel_lm_le16(ID_AT(raw, vid));
+	info->ssvid = intel_lm_le16(ID_AT(raw, ssvid));
+	copy_id_string(info->sn, sizeof(info->sn), (const char *)ID_AT(raw, sn), ID_LEN(sn));
+	copy_id_string(info->mn, sizeof(info->mn), (const char *)ID_AT(raw, mn), ID_LEN(mn));
+	copy_id_string(info->fr, sizeof(info->fr), (const char *)ID_AT(raw, fr), ID_LEN(fr));
+	info->mdts = *ID_AT(raw, mdts);
+	info->cntlid = intel_lm_le16(ID_AT(raw, cntlid));
 	info->lm_byte = raw[INTEL_LM_ID_CTRL_LM_OFFSET];
 
 	if (info->vid != INTEL_LM_PCI_VID_INTEL)

@@ -14,6 +14,8 @@
 # `nvme intel-lm suspend` must reach the device once and fail, although nvme-cli 2.14 to 2.16
 # re-send a command that fails EINTR (shown with `nvme admin-passthru` through the same binary;
 # 3.0's retry hook re-sends nothing, which is measured too).
+# Then intel-lm itself built against libnvme 1.16.2 and libnvme3 (taken from those builds):
+# the standalone program with the unit, emulator and e2e suites (INTEL_LM_E2E_NVME=none).
 # Prints one line per combination and "matrix: N passed, N failed" (the suites' own counts
 # added up; a missing tarball or a failed build counts as a failure); exits 1 on any failure.
 #
@@ -382,6 +384,79 @@ for c in "${combinations[@]}"; do
 	if [[ $c_fail -eq 0 ]]; then verdict=ok; else verdict=FAIL; fi
 	echo "$label: $verdict: $c_pass passed, $c_fail failed (build $how ${build_time} s;" \
 		"$(printf '%s, ' "${counts[@]}" | sed 's/, $//'); $measured)"
+	if [[ $c_fail -ne 0 ]]; then
+		grep -h '^not ok' "$log_dir"/*.log | head -n 20 >&2 || true
+		note "$label: logs in $log_dir"
+	fi
+done
+
+# ---------------------------------------------------------------------------------------------
+# intel-lm itself against another libnvme: the standalone program, the unit and emulator suites
+# and the standalone's e2e suites, built with -Dlibnvme=1 against libnvme 1.16.2 and with
+# -Dlibnvme=3 against libnvme3, each taken from the work directory of the combination above
+# that built it (static archives: nothing is installed).
+
+standalone_libs=(
+	"libnvme-1.16.2 1 nvme-cli-2.16+libnvme-1.16.2/work/libnvme/root"
+	"libnvme3 3 nvme-cli-3.0-rc1-75+libnvme3/work/libnvme3/root"
+)
+for l in "${standalone_libs[@]}"; do
+	read -r lname gen root <<<"$l"
+	label="standalone + unit with $lname"
+	c_pass=0
+	c_fail=0
+	log_dir=$logs/standalone-$lname
+	rm -rf "$log_dir"
+	mkdir -p "$log_dir"
+	pc=$(find "$cache/$root" -path '*pkgconfig/libnvme*.pc' -printf '%h\n' 2>/dev/null | head -n1)
+	if [[ -z $pc ]]; then
+		total_fail=$((total_fail + 1))
+		echo "$label: FAIL: no $lname under $cache/$root (its nvme-cli combination did not build)"
+		continue
+	fi
+	bdir=$cache/standalone-$lname
+	start=$(now_us)
+	setup=(meson setup "$bdir" "$repo" "-Dlibnvme=$gen" -Dnvme-cli=disabled
+	       -Dquality-tests=false -Ddocs=false --werror)
+	[[ -f $bdir/build.ninja ]] && setup+=(--reconfigure)
+	note "$label: building (log: $log_dir/build.log)"
+	if ! PKG_CONFIG_PATH=$pc "${setup[@]}" >"$log_dir/build.log" 2>&1 ||
+	   ! ninja -C "$bdir" >>"$log_dir/build.log" 2>&1; then
+		tail -n 20 "$log_dir/build.log" >&2
+		total_fail=$((total_fail + 1))
+		echo "$label: FAIL: the build failed (log: $log_dir/build.log)"
+		continue
+	fi
+	build_time=$(seconds_since "$start")
+	counts=()
+	rc=0
+	"$repo/scripts/run-tests.sh" "$bdir" --no-rebuild --suite unit --suite emu \
+		>"$log_dir/unit.log" 2>&1 || rc=$?
+	# Its closing count only: the suites' own lines are in it already.
+	tail -n 1 "$log_dir/unit.log" | sed 's/^/unit-emu: /' >"$log_dir/unit.count"
+	add_counts "$log_dir/unit.count" "$rc"
+	counts+=("unit-emu $last_counts")
+	for s in cli rejections faults migrate record; do
+		note "$label: e2e-$s (the standalone)"
+		rc=0
+		INTEL_LM_E2E_NVME=none timeout 900 bash "$repo/tests/e2e/test-$s.sh" "$bdir" \
+			>"$log_dir/e2e-$s.log" 2>&1 || rc=$?
+		add_counts "$log_dir/e2e-$s.log" "$rc"
+		counts+=("e2e-$s $last_counts")
+	done
+	# The library says which libnvme it was built with.
+	if "$bdir/plugins/intel-lm/nvme-intel-lm" version | grep "(libnvme${gen/1/ 1.x}" >/dev/null
+	then
+		c_pass=$((c_pass + 1))
+	else
+		c_fail=$((c_fail + 1))
+		echo "not ok - nvme-intel-lm version names $lname" >>"$log_dir/unit.log"
+	fi
+	total_pass=$((total_pass + c_pass))
+	total_fail=$((total_fail + c_fail))
+	if [[ $c_fail -eq 0 ]]; then verdict=ok; else verdict=FAIL; fi
+	echo "$label: $verdict: $c_pass passed, $c_fail failed (build ${build_time} s;" \
+		"$(printf '%s, ' "${counts[@]}" | sed 's/, $//'))"
 	if [[ $c_fail -ne 0 ]]; then
 		grep -h '^not ok' "$log_dir"/*.log | head -n 20 >&2 || true
 		note "$label: logs in $log_dir"

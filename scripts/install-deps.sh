@@ -8,11 +8,12 @@
 set -euo pipefail
 
 build_pkgs=(gcc meson ninja-build pkg-config libnvme-dev libjson-c-dev libssl-dev libdbus-1-dev zlib1g-dev)
-test_pkgs=(check nvme-cli python3 python3-jsonschema valgrind man-db bash-completion zsh asciidoctor build-essential debhelper lintian)
+# strace: the hostile e2e suite checks with it that no shell or other program is ever run.
+test_pkgs=(check nvme-cli python3 python3-jsonschema valgrind man-db bash-completion zsh asciidoctor build-essential debhelper lintian strace ansible-core)
 # The quality suites (tests/quality): sanitizers and libFuzzer with clang (its runtimes are in
-# libclang-rt-14-dev; llvm gives llvm-symbolizer for readable reports), cppcheck, clang-tidy,
-# gcc -fanalyzer, valgrind.
-test_pkgs+=(clang libclang-rt-14-dev llvm clang-tidy cppcheck)
+# libclang-rt-dev: libclang-rt-14-dev on bookworm, -19- on trixie; llvm gives llvm-symbolizer
+# for readable reports), cppcheck, clang-tidy, gcc -fanalyzer, valgrind.
+test_pkgs+=(clang libclang-rt-dev llvm clang-tidy cppcheck)
 nvme_cli_pkgs=(dpkg-dev binutils xz-utils libdbus-1-dev)
 docs_pkgs=(asciidoctor)
 

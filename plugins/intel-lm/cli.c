@@ -254,7 +254,8 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	longopts[N_OPTS] = (struct option){ "help", no_argument, NULL, 'h' };
 	longopts[N_OPTS + 1] = (struct option){ NULL, 0, NULL, 0 };
 
-	optind = 1;
+	/* 0, not 1: a full reset, also after nvme-cli 3 parsed its options with "+" */
+	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long_only(argc, argv, ":o:i:vt:j:h", longopts, NULL)) != -1) {
 		const struct opt_desc *d = NULL;

@@ -170,7 +170,17 @@ expect_has() {
 commands=$(help_commands | sort)
 real_commands=$(grep -vx -e help -e version <<<"$commands")
 
-for setup in ours cli-first installed-as-nvme; do
+# bash-completion 2.12 and later (Debian 13) search their own directory, where nvme-cli's `nvme`
+# is, before XDG_DATA_DIRS: a file installed as <prefix>/share/bash-completion/completions/nvme
+# can no longer replace it, so that layout is not a setup there (see completions/meson.build).
+bc_version=$(dpkg-query -W -f='${Version}' bash-completion 2>/dev/null || true)
+setups="ours cli-first installed-as-nvme"
+if [ -n "$bc_version" ] && dpkg --compare-versions "$bc_version" ge 1:2.12; then
+	setups="ours cli-first"
+	echo "# bash-completion $bc_version searches /usr/share first: [installed-as-nvme] is not a"
+	echo "# setup that works there, and is not checked (nor counted)"
+fi
+for setup in $setups; do
 	if [ "$setup" != ours ] && [ ! -f "$nvme_cli_compl" ]; then
 		echo "nvme-cli's bash completion ($nvme_cli_compl) is missing: [$setup] skipped"
 		continue

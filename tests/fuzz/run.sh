@@ -49,7 +49,7 @@ for t in clang pkg-config; do
 	command -v "$t" >/dev/null || die "'$t' not found (scripts/install-deps.sh test)"
 done
 [ -f "$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a)" ] ||
-	die "clang has no libFuzzer (libclang_rt.fuzzer-x86_64.a): install libclang-rt-14-dev"
+	die "clang has no libFuzzer (libclang_rt.fuzzer-x86_64.a): install libclang-rt-dev"
 for t in "${targets[@]}"; do
 	[ -n "${max_len[$t]:-}" ] || die "unknown target '$t' (${all[*]})"
 done

@@ -94,7 +94,9 @@ if [[ " ${DEB_BUILD_OPTIONS:-} " != *" nocheck "* ]]; then
 fi
 check "dpkg-gensymbols: the symbols file is current" \
 	bash -c "! grep -E 'dpkg-gensymbols: (warning|error)' '$tmp/build.log'"
-check "no warning in the build log (compiler, dpkg-*, dh_*)" bash -c "! grep -E '(: warning: |^dh_[a-z]+: warning)' '$tmp/build.log'"
+# Less one: Debian 13's libc6 and libreadline8t64 divert their files in /lib (the /usr merge,
+# DEP 17), and dpkg-shlibdeps warns there that "diversions [are] involved".
+check "no warning in the build log (compiler, dpkg-*, dh_*)" bash -c "! grep -E '(: warning: |^dh_[a-z]+: warning)' '$tmp/build.log' | grep -v '^dpkg-shlibdeps: warning: diversions involved - output may be incorrect$'"
 
 arch=$(dpkg --print-architecture)
 changes=$tmp/intel-lm_${deb_version}_$arch.changes

@@ -63,8 +63,8 @@ apt_install() {
 }
 
 # qemu-system-x86: the machine; busybox-static: the guest's userland; nvme-cli: virt-mgmt in the
-# guest; cpio: the initramfs; kmod: depmod; util-linux: flock.
-apt_install qemu-system-x86 busybox-static nvme-cli cpio kmod util-linux
+# guest; cpio: the initramfs; kmod: depmod; util-linux: flock; xz-utils: compressed modules.
+apt_install qemu-system-x86 busybox-static nvme-cli cpio kmod util-linux xz-utils
 for t in qemu-system-x86_64 cpio depmod dpkg-deb apt-get flock ldd; do
 	command -v "$t" >/dev/null 2>&1 || die "$t not found after installing packages"
 done
@@ -107,6 +107,11 @@ fetch_kernel() {
 		{ rm -rf "$tmp"; return 1; }
 	dpkg-deb -x "$tmp"/*.deb "$tmp/x" || { rm -rf "$tmp"; return 1; }
 	local kver vmlinuz
+	# Debian 13's kernels put their modules in /usr/lib/modules, where depmod -b does not look.
+	if [ ! -d "$tmp/x/lib/modules" ] && [ -d "$tmp/x/usr/lib/modules" ]; then
+		mkdir -p "$tmp/x/lib"
+		mv "$tmp/x/usr/lib/modules" "$tmp/x/lib/modules"
+	fi
 	kver=$(find "$tmp/x/lib/modules" -mindepth 1 -maxdepth 1 -printf '%f\n' | head -n1)
 	vmlinuz=$tmp/x/boot/vmlinuz-$kver
 	if [ -z "$kver" ] || [ ! -f "$vmlinuz" ]; then
@@ -120,8 +125,9 @@ fetch_kernel() {
 	mkdir -p "$dest/modules"
 	cp "$vmlinuz" "$dest/vmlinuz"
 	echo "$kver" >"$dest/kver"
-	# Dependencies before dependents, each once, following modules.dep from nvme.ko.
-	awk '
+	# Dependencies before dependents, each once, following modules.dep from nvme.ko. Compressed
+	# modules (Debian 13's are .ko.xz) are named .ko here, and unpacked when copied.
+	sed -E 's/\.ko\.(xz|zst|gz)( |:|$)/.ko\2/g' "$mods/modules.dep" | awk '
 		{
 			key = $1
 			sub(/:$/, "", key)
@@ -139,14 +145,22 @@ fetch_kernel() {
 		END {
 			if (!("kernel/drivers/nvme/host/nvme.ko" in deps)) exit 1
 			visit("kernel/drivers/nvme/host/nvme.ko")
-		}' "$mods/modules.dep" >"$dest/modules.order" || {
-		rm -rf "$tmp"; note "nvme.ko not in $pkg's modules.dep (is it built in or compressed?)"
+		}' >"$dest/modules.order" || {
+		rm -rf "$tmp"; note "nvme.ko not in $pkg's modules.dep (is it built in?)"
 		return 1
 	}
 	local m
 	while read -r m; do
 		mkdir -p "$dest/modules/$(dirname "$m")"
-		cp "$mods/$m" "$dest/modules/$m"
+		if [ -f "$mods/$m" ]; then
+			cp "$mods/$m" "$dest/modules/$m"
+		elif [ -f "$mods/$m.xz" ]; then
+			xz -dc "$mods/$m.xz" >"$dest/modules/$m"
+		elif [ -f "$mods/$m.zst" ]; then
+			zstd -qdc "$mods/$m.zst" >"$dest/modules/$m"
+		else
+			gzip -dc "$mods/$m.gz" >"$dest/modules/$m"
+		fi || { rm -rf "$tmp"; note "cannot copy $m"; return 1; }
 	done <"$dest/modules.order"
 	rm -rf "${cache:?}/$key"
 	mv "$dest" "$cache/$key"

@@ -86,7 +86,7 @@ fi
 
 san=address,undefined
 rt=$(clang -print-file-name=libclang_rt.asan-x86_64.so)
-[ -f "$rt" ] || die "clang has no shared ASan runtime ($rt): install libclang-rt-14-dev"
+[ -f "$rt" ] || die "clang has no shared ASan runtime ($rt): install libclang-rt-dev"
 rt=$(dirname "$rt")
 # Our setup and nvme-cli's (run by build-nvme-cli.sh during the build) both read these.
 export CC=clang
@@ -127,11 +127,23 @@ meson compile -C "$build" >"$log/build.log" 2>&1 ||
 	{ tail -n 40 "$log/build.log" >&2; die "the sanitizer build failed (log: $log/build.log)"; }
 echo "built $build in $(($(date +%s) - start)) s"
 
+# The symbolizer the runtime starts to name a report's frames, run without the preloaded
+# emulator: clang 19's llvm-symbolizer (Debian 13) crashes under LD_PRELOAD=libintel-lm-emu.so,
+# and the report then loses its first line and the process dies of SIGPIPE.
+symbolizer=
+if command -v llvm-symbolizer >/dev/null; then
+	mkdir -p "$build/symbolizer"
+	printf '#!/bin/sh\nunset LD_PRELOAD\nexec %s "$@"\n' "$(command -v llvm-symbolizer)" \
+		>"$build/symbolizer/llvm-symbolizer"
+	chmod 755 "$build/symbolizer/llvm-symbolizer"
+	symbolizer=:external_symbolizer_path=$build/symbolizer/llvm-symbolizer
+fi
+
 # The sanitizers' settings, with reports written under $1.
 san_env() {
 	mkdir -p "$1"
-	export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:verify_asan_link_order=0:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=1:detect_invalid_pointer_pairs=1:strict_string_checks=1:log_path=$1/asan"
-	export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:report_error_type=1:log_path=$1/ubsan"
+	export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:verify_asan_link_order=0:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=1:detect_invalid_pointer_pairs=1:strict_string_checks=1:log_path=$1/asan$symbolizer"
+	export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:report_error_type=1:log_path=$1/ubsan$symbolizer"
 	export LSAN_OPTIONS="suppressions=$src/tests/sanitize/lsan-suppressions.txt:print_suppressions=0"
 }
 
@@ -211,7 +223,9 @@ for t in "${tests[@]}"; do
 	t0=$(date +%s%N)
 	(
 		san_env "$dir"
+		# Under the sanitizers everything runs a few times slower: so may the timeouts.
 		meson test -C "$build" --no-rebuild --print-errorlogs --logbase "sanitize-$name" \
+			--timeout-multiplier 3 \
 			"$name"
 	) >"$dir.log" 2>&1 && rc=0 || rc=$?
 	secs=$(( ($(date +%s%N) - t0) / 1000000 ))

@@ -114,7 +114,8 @@ firmware = 1.2.0
 cntlid = 2
 vfs = 4
 CONF
-export INTEL_LM_EMU=$work/emu.conf INTEL_LM_SYSFS=$work/sys INTEL_LM_LOCK_DIR=$work/locks
+export INTEL_LM_EMU=$work/emu.conf INTEL_LM_SYSFS=$work/sys INTEL_LM_LOCK_DIR=$work/locks \
+	INTEL_LM_STATE_DIR=$work/state
 "$ctl" setup >/dev/null || die "intel-lm-emu setup failed"
 
 # run NAME ARGS...: the standalone program under valgrind with the emulator preloaded
@@ -160,15 +161,17 @@ run load-all load /dev/nvme0 --vf=all --jobs=4 -i "$work/all/" || true
 run resume-all resume /dev/nvme0 --vf=all --output-format=json || true
 # A failure and its rollback: the destination LOAD_DATA fails, the source is resumed.
 "$ctl" setup >/dev/null
+rm -rf "$work/state"	# a fresh device is a fresh host: no record of the old one
 cat >>"$work/emu.conf" <<CONF
 fault = 0xd5 1 0x4002
 CONF
-LD_PRELOAD=$preload vg_check migrate-rollback 1 "$cli" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 \
+LD_PRELOAD=$preload vg_check migrate-rollback 4 "$cli" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 \
 	--to-vf=1 || true
 sed -i '$d' "$work/emu.conf"
 # The nvme-cli build with the plugin.
 if [ -x "$nvme" ]; then
 	"$ctl" setup >/dev/null
+	rm -rf "$work/state"
 	LD_PRELOAD=$preload vg_check nvme-cli-migrate 0 "$nvme" intel-lm migrate /dev/nvme0 --vf=1 \
 		--to=/dev/nvme1 --to-vf=3 || true
 	LD_PRELOAD=$preload vg_check nvme-cli-info 0 "$nvme" intel-lm info /dev/nvme1 \
