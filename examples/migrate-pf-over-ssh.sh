@@ -3,7 +3,9 @@
 #
 # Cold-migrate VFs of a PF on this host to VFs of a PF on another host, over ssh, one VF at a
 # time, in the order and with the rollback of 'migrate': a VF's state is never lost, and two
-# VFs never run the same state.
+# VFs never run the same state. With Ansible, the playbook intel_lm.nvme.migrate
+# (ansible/ansible_collections/intel_lm/nvme/playbooks/migrate.yml) runs the same steps, in the
+# same order, with the same rollback rules, across a fleet.
 #
 #   migrate-pf-over-ssh.sh SRC_PF DST_HOST DST_PF [VFS]
 #

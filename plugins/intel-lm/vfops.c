@@ -405,7 +405,9 @@ static void run_job(struct cli *c, struct session *s, const struct vf_op *op,
 	op->run(c, s, r);
 	if (!r->ret && !r->rec)
 		r->state = op->done;
-	r->changed = !r->ret && op != &op_query;
+	/* Changed: it succeeded, or a command whose effect is unknown may have changed it. */
+	r->changed = op != &op_query &&
+		     (!r->ret || (r->sent && intel_lm_effect_of(r->ret) == INTEL_LM_EFFECT_UNKNOWN));
 	r->rec = NULL;
 out:
 	intel_lm_record_close(&rec);
@@ -578,12 +580,12 @@ static int run_vf_op(struct cli *c, const struct vf_op *op)
 			defer_signals();
 		run_job(c, &s, op, r, false);
 		record_warning(c, &s, r);
+		if (op != &op_query)
+			c->changed = r->changed;
 		if (r->ret) {
 			c->pr->error(c, pf_path(&s), r->vf, r->op, r->ret, r->msg, r->hint);
 			ret = exit_for_result(r);
 		} else {
-			if (op != &op_query)
-				c->changed = r->changed;
 			if (op != &op_query && !r->changed)
 				c->pr->note(c, "%s VF %u is %s on intel-lm's record: nothing was sent "
 					    "(--force sends %s anyway)", pf_path(&s), r->vf, r->state,
