@@ -70,7 +70,8 @@ Options:
                          (default: the directory of FILE, then nvme-cli.d)
   --cache-dir DIR        where \`apt-get source nvme-cli\` unpacks when there is no
                          --nvme-cli-source (default: WORK/apt-source); reused when present
-  --version VERSION      the plugin's version, INTEL_LM_VERSION (default: 0.1.0)
+  --version VERSION      the plugin's version, INTEL_LM_VERSION (default: the project version
+                         of the intel-lm tree's meson.build)
   --check                only tell whether the build can work (tools, libraries, source)
   --setup-apt-src        as root: add a deb-src entry for bookworm to apt, and apt-get update
   -h, --help             show this text
@@ -88,7 +89,7 @@ nvme_cli_source=
 libnvme_source=
 work_dir=
 cache_dir=
-version=0.1.0
+version=
 mode=build
 archives=()
 
@@ -210,15 +211,17 @@ if [[ -z $cache_dir && -n $work_dir ]]; then
 	cache_dir=$work_dir/apt-source
 fi
 
-[[ $version =~ ^[A-Za-z0-9.+~_-]+$ ]] ||
-	die "--version '$version': use only letters, digits and . + ~ _ -"
-
 # Print the version in the project() of the meson.build of the tree $1.
 meson_project_version()
 {
 	sed -n "/^project(/,/)/ s/^[[:space:]]*version:[[:space:]]*'\\([^']*\\)'.*/\\1/p" \
 		"$1/meson.build" | head -n1
 }
+
+# The one version string: meson.build's, unless --version says otherwise.
+[[ -n $version ]] || version=$(meson_project_version "$source_root")
+[[ $version =~ ^[A-Za-z0-9.+~_-]+$ ]] ||
+	die "--version '$version': use only letters, digits and . + ~ _ -"
 
 # Print the plugin interface of the nvme-cli tree $1: 2 (2.x: the PLUGIN/ENTRY macros of cmd.h
 # and define_cmd.h) or 3 (3.x: plain structs, plugin_add_group() in src/plugin.h, the plugins

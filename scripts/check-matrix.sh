@@ -53,8 +53,10 @@ case ${1:-} in
 esac
 [[ $# -le 1 ]] || die "usage: $prog [BUILD]"
 
-# name nvme-cli-tarball libnvme-tarball (- : nvme-cli's own) the version `nvme version` says
+# name nvme-cli-tarball libnvme-tarball (- : nvme-cli's own) the version `nvme version` says;
+# "host": Debian 12's nvme-cli 2.3 with its libnvme 1.3, the nvme that `make build` made
 combinations=(
+	"nvme-cli-2.3+libnvme-1.3 host - 2.3"
 	"nvme-cli-2.13+libnvme-1.13 nvme-cli-2.13.tar.gz libnvme-1.13.tar.gz 2.13"
 	"nvme-cli-2.16+libnvme-1.16.2 nvme-cli-2.16.tar.gz libnvme-1.16.2.tar.gz 2.16"
 	"nvme-cli-3.0-rc1-75+libnvme3 nvme-cli-3.0-rc1-75.tar.gz - 3.0-rc1"
@@ -278,7 +280,23 @@ for c in "${combinations[@]}"; do
 	cli_ver=${cli_ver%.tar.gz}
 	tarballs=("$cli_tar")
 	lib_args=()
-	if [[ $lib_tar == - ]]; then
+	if [[ $cli_tar == host ]]; then
+		c_pass=0
+		c_fail=0
+		label="nvme-cli 2.3 + libnvme 1.3 (Debian 12, make build's)"
+		log_dir=$logs/$name
+		rm -rf "$log_dir"
+		mkdir -p "$log_dir"
+		dir=$build/plugins/intel-lm
+		if [[ ! -x $dir/nvme ]]; then
+			total_fail=$((total_fail + 1))
+			echo "$label: FAIL: $dir/nvme was not built (make build needs apt-get source nvme-cli)"
+			continue
+		fi
+		how=host
+		build_time=0
+		exec 8>/dev/null
+	elif [[ $lib_tar == - ]]; then
 		label="nvme-cli $cli_ver + libnvme3"
 	else
 		lib_ver=${lib_tar#libnvme-}
@@ -287,79 +305,81 @@ for c in "${combinations[@]}"; do
 		tarballs+=("$lib_tar")
 		lib_args=(--libnvme-source "$sources/$lib_tar")
 	fi
-	c_pass=0
-	c_fail=0
-	log_dir=$logs/$name
-	rm -rf "$log_dir"
-	mkdir -p "$log_dir"
+	if [[ $cli_tar != host ]]; then
+		c_pass=0
+		c_fail=0
+		log_dir=$logs/$name
+		rm -rf "$log_dir"
+		mkdir -p "$log_dir"
 
-	# The tarballs: missing or altered ones fail the combination.
-	problem=
-	if [[ -z $sources ]]; then
-		problem="no sources directory: set INTEL_LM_SOURCES to the directory holding ${tarballs[*]}"
-	else
-		for t in "${tarballs[@]}"; do
-			if [[ ! -f $sources/$t ]]; then
-				problem="$t not found in $sources (set INTEL_LM_SOURCES)"
-				break
-			elif ! checksum_ok "$sources/$t"; then
-				problem="$sources/$t does not match its sha256 in $sources/SHA256SUMS"
-				break
-			fi
-		done
-	fi
-	if [[ -n $problem ]]; then
-		total_fail=$((total_fail + 1))
-		echo "$label: FAIL: $problem"
-		continue
-	fi
-
-	# The build, or the cached one when nothing it is made of changed.
-	dir=$cache/$name
-	mkdir -p "$dir"
-	exec 8>"$dir/.lock"
-	flock 8
-	key=$(
-		for t in "${tarballs[@]}"; do
-			printf '%s %s\n' "$t" "$(sha256 "$sources/$t")"
-		done
-		if [[ $lib_tar == - ]]; then
-			# build-nvme-cli.sh builds intel-lm against libnvme3 from these sources.
-			sources_sha256
+		# The tarballs: missing or altered ones fail the combination.
+		problem=
+		if [[ -z $sources ]]; then
+			problem="no sources directory: set INTEL_LM_SOURCES to the directory holding ${tarballs[*]}"
 		else
-			for a in "${archives[@]}"; do
-				printf '%s %s\n' "${a#"$build"/}" "$(archive_sha256 "$a")"
+			for t in "${tarballs[@]}"; do
+				if [[ ! -f $sources/$t ]]; then
+					problem="$t not found in $sources (set INTEL_LM_SOURCES)"
+					break
+				elif ! checksum_ok "$sources/$t"; then
+					problem="$sources/$t does not match its sha256 in $sources/SHA256SUMS"
+					break
+				fi
 			done
 		fi
-		for f in scripts/build-nvme-cli.sh plugins/intel-lm/intel-lm-nvme.c \
-			 plugins/intel-lm/intel-lm-nvme.h plugins/intel-lm/intel-lm-glue.h \
-			 plugins/intel-lm/intel-lm-nvme3.c plugins/intel-lm/cli.h \
-			 plugins/intel-lm/nvme-cli/meson.build plugins/intel-lm/nvme-cli/meson3.build; do
-			printf '%s %s\n' "$f" "$(sha256 "$repo/$f")"
-		done
-		printf 'version %s\n' "$version"
-	)
-	start=$(now_us)
-	if [[ -x $dir/nvme && -f $dir/key && $(<"$dir/key") == "$key" ]]; then
-		how=cached
-		note "$label: the cached build is current ($dir)"
-	else
-		if [[ -d $dir/work ]]; then how=incremental; else how=cold; fi
-		note "$label: building ($how; log: $log_dir/build.log)"
-		rm -f "$dir/key"
-		if ! "$repo/scripts/build-nvme-cli.sh" --source-root "$repo" --version "$version" \
-			--work-dir "$dir/work" --output "$dir/nvme" \
-			--nvme-cli-source "$sources/$cli_tar" "${lib_args[@]}" \
-			"${archives[@]}" >"$log_dir/build.log" 2>&1; then
-			exec 8>&-
-			tail -n 20 "$log_dir/build.log" >&2
+		if [[ -n $problem ]]; then
 			total_fail=$((total_fail + 1))
-			echo "$label: FAIL: the build failed after $(seconds_since "$start") s (log: $log_dir/build.log)"
+			echo "$label: FAIL: $problem"
 			continue
 		fi
-		printf '%s\n' "$key" >"$dir/key"
+
+		# The build, or the cached one when nothing it is made of changed.
+		dir=$cache/$name
+		mkdir -p "$dir"
+		exec 8>"$dir/.lock"
+		flock 8
+		key=$(
+			for t in "${tarballs[@]}"; do
+				printf '%s %s\n' "$t" "$(sha256 "$sources/$t")"
+			done
+			if [[ $lib_tar == - ]]; then
+				# build-nvme-cli.sh builds intel-lm against libnvme3 from these sources.
+				sources_sha256
+			else
+				for a in "${archives[@]}"; do
+					printf '%s %s\n' "${a#"$build"/}" "$(archive_sha256 "$a")"
+				done
+			fi
+			for f in scripts/build-nvme-cli.sh plugins/intel-lm/intel-lm-nvme.c \
+				 plugins/intel-lm/intel-lm-nvme.h plugins/intel-lm/intel-lm-glue.h \
+				 plugins/intel-lm/intel-lm-nvme3.c plugins/intel-lm/cli.h \
+				 plugins/intel-lm/nvme-cli/meson.build plugins/intel-lm/nvme-cli/meson3.build; do
+				printf '%s %s\n' "$f" "$(sha256 "$repo/$f")"
+			done
+			printf 'version %s\n' "$version"
+		)
+		start=$(now_us)
+		if [[ -x $dir/nvme && -f $dir/key && $(<"$dir/key") == "$key" ]]; then
+			how=cached
+			note "$label: the cached build is current ($dir)"
+		else
+			if [[ -d $dir/work ]]; then how=incremental; else how=cold; fi
+			note "$label: building ($how; log: $log_dir/build.log)"
+			rm -f "$dir/key"
+			if ! "$repo/scripts/build-nvme-cli.sh" --source-root "$repo" --version "$version" \
+				--work-dir "$dir/work" --output "$dir/nvme" \
+				--nvme-cli-source "$sources/$cli_tar" "${lib_args[@]}" \
+				"${archives[@]}" >"$log_dir/build.log" 2>&1; then
+				exec 8>&-
+				tail -n 20 "$log_dir/build.log" >&2
+				total_fail=$((total_fail + 1))
+				echo "$label: FAIL: the build failed after $(seconds_since "$start") s (log: $log_dir/build.log)"
+				continue
+			fi
+			printf '%s\n' "$key" >"$dir/key"
+		fi
+		build_time=$(seconds_since "$start")
 	fi
-	build_time=$(seconds_since "$start")
 
 	# The suites, with that nvme.
 	counts=()

@@ -20,10 +20,11 @@ static int cmd_info(struct cli *c)
 	int ret;
 
 	ret = session_open(c, &s);
-	if (!ret)
+	if (!ret) {
+		/* The identity and the verdict are shown also when the VFs cannot be listed. */
 		ret = session_need_vf(c, &s);
-	if (!ret)
 		c->pr->info(c, &s);
+	}
 	session_close(&s);
 	return ret;
 }
@@ -71,8 +72,12 @@ static int cmd_inspect(struct cli *c)
 	free(buf);
 	if (fd > STDIN_FILENO)
 		close(fd);
-	/* An invalid blob is what load would refuse. */
-	return hdr_err || payload_err ? EXIT_REFUSED : EXIT_OK;
+	/* An invalid blob is what load would refuse: an error, as load would report it. */
+	if (hdr_err || payload_err)
+		return report(c, NULL, -1, "verify", hdr_err ? hdr_err : payload_err, "%s: %s\n"
+			      "load refuses it; save the state again from its source VF", c->file,
+			      blob_words(hdr_err ? hdr_err : payload_err));
+	return EXIT_OK;
 }
 
 #define COMMON_OPTS	(OPT_FORMAT | OPT_VERBOSE | OPT_TIMEOUT)

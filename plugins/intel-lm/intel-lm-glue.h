@@ -14,7 +14,7 @@
 #include <stdbool.h>
 
 #ifndef INTEL_LM_VERSION
-#define INTEL_LM_VERSION "0.1.0"
+#error "INTEL_LM_VERSION: scripts/build-nvme-cli.sh passes meson.build's project version"
 #endif
 
 #define LM_PLUGIN_NAME	"intel-lm"

@@ -128,8 +128,9 @@ const char *advice_words(int ret, uint8_t opcode)
 {
 	static const char *const words[] = {
 		[INTEL_LM_ADVICE_NONE] = "",
-		[INTEL_LM_ADVICE_CHECK_STATE] = "check the VF's state (info, query-size) before "
-			"doing anything else, and do not simply repeat the command",
+		[INTEL_LM_ADVICE_CHECK_STATE] = "find out the VF's state ('status' shows what "
+			"intel-lm knows) before doing anything else, and do not simply repeat the "
+			"command",
 		[INTEL_LM_ADVICE_RUN_AS_ROOT] = "run as root (CAP_SYS_ADMIN)",
 		[INTEL_LM_ADVICE_CHECK_PRESENT] = "check that the controller is still present "
 			"('nvme list', dmesg)",

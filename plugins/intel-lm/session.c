@@ -199,8 +199,9 @@ static int find_device(struct cli *c, char *out, size_t len)
 		return report(c, NULL, -1, "find device", -ENODEV, "no NVMe PF found on this host"
 			      "\nname the PF's controller, e.g. %s %s /dev/nvme0", c->prog,
 			      c->cmd->name);
-	return report(c, NULL, -1, "find device", -ENODEV, "%s PF supporting Intel live "
-		      "migration among: %s\nname one, e.g. %s %s /dev/nvme0 ...",
+	/* None is ENODEV; more than one is no error of the system's: no errno then. */
+	return report(c, NULL, -1, "find device", capable ? 0 : -ENODEV, "%s PF supporting "
+		      "Intel live migration among: %s\nname one, e.g. %s %s /dev/nvme0 ...",
 		      capable ? "more than one" : "no", list, c->prog, c->cmd->name);
 }
 
@@ -260,12 +261,15 @@ int session_need_vf(struct cli *c, struct session *s)
 
 	ret = intel_lm_pf_list_vfs(s->pf, &s->opts);
 	if (ret) {
+		/* A VF is named only when --vf named one. */
+		int vf = c->vf_arg && !c->vf_bad && !c->vf_list ? c->vf : -1;
+
 		if (ret == -EPROTO)
-			return report(c, s, c->vf, "list VFs", ret, "the controller's Secondary "
+			return report(c, s, vf, "list VFs", ret, "the controller's Secondary "
 				      "Controller List is malformed (an impossible entry count, VF "
 				      "number 0, or a VF listed twice)\nthe firmware is misbehaving: "
 				      "reset the PF or update its firmware");
-		return report_cmd(c, s, c->vf, INTEL_LM_OPC_IDENTIFY, ret);
+		return report_cmd(c, s, vf, INTEL_LM_OPC_IDENTIFY, ret);
 	}
 	if (!c->vf_arg || (!c->vf_bad && c->vf_list))
 		return 0;

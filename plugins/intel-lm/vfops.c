@@ -138,6 +138,15 @@ static void output_failed(struct vf_result *r, const char *op, int ret)
 	}
 }
 
+/* What to do about a state above the limit: the default limit can be raised, MDTS cannot. */
+static const char *larger_hint(const struct session *s)
+{
+	if (pf_limit(s)->src == INTEL_LM_LIMIT_REFERENCE)
+		return "if this PF really moves states that large, allow them with "
+		       "--max-state-size=BYTES (up to what MDTS and the kernel allow; see info)";
+	return "the commands have no offset field, so the state cannot be moved in pieces";
+}
+
 static void size_refused(struct vf_result *r, const struct session *s, int ret)
 {
 	if (ret == -ENODATA)
@@ -146,9 +155,8 @@ static void size_refused(struct vf_result *r, const struct session *s, int ret)
 		     "the firmware is misbehaving");
 	else
 		fail(r, "check size", ret, "the state is %u bytes, above the %u bytes this PF can "
-		     "move in one command (%s); no data command was sent\nthe commands have no "
-		     "offset field, so the state cannot be moved in pieces", r->size,
-		     pf_limit(s)->max_bytes, limit_words(pf_limit(s)->src));
+		     "move in one command (%s); no data command was sent\n%s", r->size,
+		     pf_limit(s)->max_bytes, limit_words(pf_limit(s)->src), larger_hint(s));
 }
 
 /* What the saved state's file says on record, once it is whole. */
@@ -253,10 +261,16 @@ static void input_failed(struct cli *c, const struct session *s, struct vf_resul
 	switch (-ret) {
 	case EFBIG:
 		fail(r, "read", ret, "%s holds a state larger than the %u bytes this PF can take "
-		     "(%s); nothing was sent\nload it on a PF that can take it", r->path,
-		     pf_limit(s)->max_bytes, limit_words(pf_limit(s)->src));
+		     "(%s); nothing was sent\n%s", r->path, pf_limit(s)->max_bytes,
+		     limit_words(pf_limit(s)->src), larger_hint(s));
 		break;
 	case ENODATA:
+		if (c->raw) {
+			fail(r, "read", ret, "%s is empty: it holds no state; nothing was sent\n"
+			     "name the file 'save --raw' wrote", r->path);
+			break;
+		}
+		/* fall through */
 	case EILSEQ:
 	case EPROTONOSUPPORT:
 	case EBADMSG:
@@ -296,6 +310,14 @@ static void run_load(struct cli *c, struct session *s, struct vf_result *r)
 		close(fd);
 	if (ret) {
 		input_failed(c, s, r, ret);
+		return;
+	}
+	/* --raw of a blob would hand its header to the device as state. */
+	if (c->raw && !intel_lm_blob_decode(buf, r->size, &hdr)) {
+		fail(r, "verify", -EINVAL, "%s is an intel-lm state blob, not a raw state: with "
+		     "--raw its header would go to the device; nothing was sent\nload it without "
+		     "--raw", r->path);
+		intel_lm_state_free(buf, r->size);
 		return;
 	}
 	if (!c->raw && intel_lm_blob_check_identity(&hdr, pf_info(s), why, sizeof(why))) {

@@ -81,6 +81,11 @@ for mode in seclist-overflow seclist-dup; do
 	run "$P" info /dev/nvme0
 	expect_rc $RC_REFUSED "$mode: info refuses the list"
 	expect_err "Secondary Controller List is malformed" "$mode: says the list is malformed"
+	expect_out "live migration : supported" "$mode: info still shows the PF's support"
+	expect_out "serial" "$mode: and its identity"
+	run "$P" info /dev/nvme0 --output-format=json
+	expect_json 'j["live_migration"] is True and j["vfs"] == [] and j["error"]["kind"] == "refused"' \
+		"$mode: JSON has the identity, no VFs, and the error"
 	run "$P" suspend /dev/nvme0 --vf=1
 	expect_rc $RC_REFUSED "$mode: nothing is sent for a malformed list"
 	expect_state nvme0 1 running "$mode: VF untouched"

@@ -71,6 +71,24 @@ for P in "${PROGS[@]}"; do
 	expect_err "above the 2048 bytes" "$p 2k is read as 2048 bytes"
 	LD_PRELOAD=$EMU_SO $P resume /dev/nvme0 --vf=1 > /dev/null 2>&1
 
+	# --raw: an empty file is empty, and a blob is not a raw state (its header would be sent).
+	: > "$T/empty.bin"
+	run "$P" suspend /dev/nvme1 --vf=1
+	clear_trace
+	run "$P" load /dev/nvme1 --vf=1 --raw -i "$T/empty.bin"
+	expect_rc $RC_REFUSED "$p load --raw of an empty file is refused"
+	expect_err "is empty: it holds no state; nothing was sent" "$p says the file is empty"
+	run "$P" suspend /dev/nvme0 --vf=2
+	run "$P" save /dev/nvme0 --vf=2 -o "$T/a.blob"
+	clear_trace
+	run "$P" load /dev/nvme1 --vf=1 --raw -i "$T/a.blob"
+	expect_rc $RC_REFUSED "$p load --raw of an intel-lm blob is refused"
+	expect_err "is an intel-lm state blob, not a raw state" "$p says it is a blob"
+	expect_err "load it without --raw" "$p says how to load it"
+	expect_sent "06 06" "$p nothing but Identify reaches the device"
+	rm -f "$T/a.blob" "$T/empty.bin"
+	emu_two_pfs
+
 	# devices
 	run "$P" info /dev/nvme9
 	expect_rc $RC_REFUSED "$p missing device refused"
@@ -101,6 +119,9 @@ for P in "${PROGS[@]}"; do
 	expect_rc $RC_REFUSED "$p no device with two capable PFs refused"
 	expect_err "more than one PF supporting Intel live migration among: /dev/nvme0" \
 		"$p lists the candidates"
+	run "$P" query-size --vf=1 --output-format=json
+	expect_json '"errno" not in j["error"] and j["error"]["kind"] == "refused"' \
+		"$p more than one PF is no errno (it was ENODEV)"
 	emu_config <<CONF
 [pf nvme0]
 lm = 0x00
@@ -190,7 +211,8 @@ PY
 		expect_err "$why" "$p load says why for $name"
 		expect_sent "06 06" "$p $name: no LOAD_DATA sent"
 		run "$P" inspect "$D/$name" --output-format=json
-		expect_json 'j["valid"] is False' "$p inspect says $name is invalid"
+		expect_json 'j["valid"] is False and j["error"]["operation"] == "verify" and j["error"]["kind"] == "refused"' \
+			"$p inspect says $name is invalid, with an error object as load's"
 		expect_rc $RC_REFUSED "$p inspect exits 3 for $name: load would refuse it"
 	done
 	clear_trace
@@ -228,6 +250,7 @@ mdts = 10" "mdts = 10"
 	run "$P" save /dev/nvme0 --vf=1 -o "$D/huge"
 	expect_rc $RC_REFUSED "$p a 4 MiB state is refused by default"
 	expect_err "above the 262144 bytes this PF can move" "$p names the default limit"
+	expect_err "allow them with --max-state-size=BYTES" "$p says how to allow a larger state"
 	expect_sent "06 06 c4" "$p a refused size sends no SAVE_DATA"
 	run "$P" save /dev/nvme0 --vf=1 -o "$D/huge" --max-state-size=4M
 	expect_rc 0 "$p --max-state-size=4M saves a 4 MiB state"
