@@ -107,7 +107,10 @@ rc=0
 ansible-galaxy collection install --offline -p "$T/installed" "$tarball" > "$T/install.log" 2>&1 || rc=$?
 rc2=0
 ANSIBLE_COLLECTIONS_PATH=$T/installed ansible-doc -t module intel_lm.nvme.vf_state > "$T/doc" 2>&1 || rc2=$?
-if [ $rc -eq 0 ] && [ $rc2 -eq 0 ] && grep -q "$T/installed/ansible_collections/intel_lm/nvme" "$T/doc"; then
+# Only the installed copy is on ANSIBLE_COLLECTIONS_PATH: ansible-doc read it from there (2.14
+# names the path in its output, 2.19 does not).
+if [ $rc -eq 0 ] && [ $rc2 -eq 0 ] && grep -q "vf_state" "$T/doc" &&
+	[ -f "$T/installed/ansible_collections/intel_lm/nvme/MANIFEST.json" ]; then
 	pass "the built collection installs and ansible-doc reads it from there"
 else
 	fail "the built collection installs" "install exit $rc, ansible-doc exit $rc2: $(tail -n 3 "$T/install.log") $(head -n 3 "$T/doc")"
