@@ -104,7 +104,10 @@ done
 check "the built collection holds the modules, module_utils, doc fragment and playbook" \
 	"missing:$missing" test -z "$missing"
 rc=0
-ansible-galaxy collection install --offline -p "$T/installed" "$tarball" > "$T/install.log" 2>&1 || rc=$?
+# Only the target on the path: ansible-core 2.19 does not install a collection it already finds
+# on the configured path (the repository's), and says "Nothing to do".
+ANSIBLE_COLLECTIONS_PATH=$T/installed ansible-galaxy collection install --offline \
+	-p "$T/installed" "$tarball" > "$T/install.log" 2>&1 || rc=$?
 rc2=0
 ANSIBLE_COLLECTIONS_PATH=$T/installed ansible-doc -t module intel_lm.nvme.vf_state > "$T/doc" 2>&1 || rc2=$?
 # Only the installed copy is on ANSIBLE_COLLECTIONS_PATH: ansible-doc read it from there (2.14
