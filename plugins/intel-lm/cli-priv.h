@@ -58,7 +58,22 @@ enum opt_bit {
 
 struct cli_cmd;
 
-/* The command line, parsed. */
+/*
+ * The report being made: its back end and what it gathers. The one part of a command's context
+ * that commands write; intel_lm_cli_run() owns it.
+ */
+struct out {
+	const struct printer *pr;
+	struct json_object *json;	/* the JSON back end's document */
+	pthread_mutex_t lock;		/* the back end, for traces from batch threads */
+	int changed;			/* JSON's changed: -1 does not apply, else 0 or 1 */
+};
+
+/*
+ * The command line, parsed once into plain values; read-only from then on (commands take it
+ * const). What a command finds out (the PF it opened, the VF's state) lives in its session and
+ * its results, and what it reports goes to @out.
+ */
 struct cli {
 	const char *prog;		/* "nvme intel-lm" or "nvme-intel-lm" */
 	const struct cli_cmd *cmd;
@@ -80,18 +95,14 @@ struct cli {
 	uint32_t wait_ms;
 	const char *to;			/* migrate: the destination PF */
 	const char *to_vf_arg;
-	uint16_t to_vf;
+	uint16_t to_vf;			/* --to-vf, else --vf */
 	const char *keep;		/* migrate: where to keep the state */
 	uint32_t max_state;		/* --max-state-size, 0 = the default limit */
 	enum intel_lm_vf_state confirm;	/* recover --confirm; INTEL_LM_VF_STATES: none */
 	const char *lock_dir;		/* INTEL_LM_LOCK_DIR, or NULL for the default */
 	const char *state_dir;		/* INTEL_LM_STATE_DIR, or NULL for the default */
 	const char *sysfs;		/* INTEL_LM_SYSFS, or NULL for /sys */
-	char found_dev[64];		/* the PF found when none was named */
-	int changed;			/* JSON's changed: -1 does not apply, else 0 or 1 */
-	const struct printer *pr;
-	struct json_object *json;	/* the JSON back end's document */
-	pthread_mutex_t out_lock;	/* the back end, for traces from batch threads */
+	struct out *out;
 };
 
 struct cli_cmd {
@@ -101,7 +112,7 @@ struct cli_cmd {
 	bool needs_device;
 	bool sends_vendor_cmds;		/* needs Intel live migration support, or --force */
 	bool changes_state;		/* sends state-changing commands: recorded, signals deferred */
-	int (*run)(struct cli *c);
+	int (*run)(const struct cli *c);
 };
 
 /* Room for a path in messages. */
@@ -109,7 +120,9 @@ struct cli_cmd {
 
 /* An opened PF and what we know of it. */
 struct session {
-	struct cli *cli;
+	const struct cli *cli;
+	const char *dev;		/* the device as named, or the PF found when none was */
+	char found[64];
 	struct intel_lm_pf *pf;		/* NULL until opened */
 	struct intel_lm_dev what;	/* what the device named is, also when it was refused */
 	struct intel_lm_opts opts;
@@ -192,25 +205,25 @@ struct rec_view {
 
 /* The print back ends: command code never formats text itself. */
 struct printer {
-	void (*info)(struct cli *c, const struct session *s);
-	void (*query_size)(struct cli *c, const struct session *s, uint16_t vf, uint32_t size);
-	void (*vf_done)(struct cli *c, const struct session *s, uint16_t vf, const char *what);
-	void (*saved)(struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
+	void (*info)(const struct cli *c, const struct session *s);
+	void (*query_size)(const struct cli *c, const struct session *s, uint16_t vf, uint32_t size);
+	void (*vf_done)(const struct cli *c, const struct session *s, uint16_t vf, const char *what);
+	void (*saved)(const struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
 		      const char *path, bool raw);
-	void (*loaded)(struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
+	void (*loaded)(const struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
 		       const char *path, uint16_t source_vf);
-	void (*inspect)(struct cli *c, const char *path, const struct intel_lm_blob_hdr *hdr,
+	void (*inspect)(const struct cli *c, const char *path, const struct intel_lm_blob_hdr *hdr,
 			int hdr_err, int payload_err, uint64_t file_size);
-	void (*command)(struct cli *c, const char *dev, const struct intel_lm_cmd *cmd,
+	void (*command)(const struct cli *c, const char *dev, const struct intel_lm_cmd *cmd,
 			int ret, uint32_t result, uint64_t ns, bool dry_run);
-	void (*note)(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-	void (*error)(struct cli *c, const char *dev, int vf, const char *op, int ret,
+	void (*note)(const struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+	void (*error)(const struct cli *c, const char *dev, int vf, const char *op, int ret,
 		      const char *msg, const char *hint);
-	void (*batch)(struct cli *c, const struct session *s, const struct vf_result *r, size_t n);
-	void (*migrated)(struct cli *c, const struct mig_report *r);
-	void (*records)(struct cli *c, const struct rec_view *v, size_t n, bool recover);
+	void (*batch)(const struct cli *c, const struct session *s, const struct vf_result *r, size_t n);
+	void (*migrated)(const struct cli *c, const struct mig_report *r);
+	void (*records)(const struct cli *c, const struct rec_view *v, size_t n, bool recover);
 	/* Print what is pending; 0, or a negative errno when the report could not be written. */
-	int (*finish)(struct cli *c, int status);
+	int (*finish)(const struct cli *c, int status);
 };
 
 extern const struct printer print_normal;
@@ -222,18 +235,18 @@ extern const struct printer print_json;
 extern const struct cli_cmd cli_cmds[];
 
 /* vfops.c: query-size, suspend, resume, save and load of one VF or many */
-int cmd_query_size(struct cli *c);
-int cmd_suspend(struct cli *c);
-int cmd_resume(struct cli *c);
-int cmd_save(struct cli *c);
-int cmd_load(struct cli *c);
+int cmd_query_size(const struct cli *c);
+int cmd_suspend(const struct cli *c);
+int cmd_resume(const struct cli *c);
+int cmd_save(const struct cli *c);
+int cmd_load(const struct cli *c);
 
 /* migrate.c */
-int cmd_migrate(struct cli *c);
+int cmd_migrate(const struct cli *c);
 
 /* recover.c: status and recover */
-int cmd_status(struct cli *c);
-int cmd_recover(struct cli *c);
+int cmd_status(const struct cli *c);
+int cmd_recover(const struct cli *c);
 
 /* files.c: input and output files, and signals */
 /* Open @path for reading, or standard input for "-": a descriptor or a negative errno. */
@@ -245,20 +258,27 @@ void defer_signals(void);
 int signal_caught(void);
 void unguard_output(void);
 /* session.c */
-int session_open(struct cli *c, struct session *s);
+/* Open @device (NULL: the host's only capable PF) and identify it; 0 or an exit status. */
+int session_open(const struct cli *c, const char *device, struct session *s);
+/* List @s's VFs; a failure names VF @vf (-1: none). 0 or an exit status. */
+int session_list_vfs(const struct session *s, int vf);
+/* List @s's VFs and check --vf against them. 0 or an exit status. */
+int session_need_vf(const struct cli *c, struct session *s);
+/* claim.c */
+/* The record's and the locks' directories can be trusted: 0, or an exit status. */
+int check_own_dirs(const struct cli *c, const struct session *s);
 /*
  * Open VF @vf's record on @s, for a state-changing command (the VF's lock is held); on failure
  * @r says why. Returns 0 or a negative errno.
  */
-int session_record(struct cli *c, const struct session *s, uint16_t vf,
+int session_record(const struct cli *c, const struct session *s, uint16_t vf,
 		   struct intel_lm_record *rec, struct vf_result *r);
 /* A signal's name for messages, e.g. "SIGINT". */
 const char *signal_name(int sig);
-int session_need_vf(struct cli *c, struct session *s);
 void session_close(struct session *s);
-int report(struct cli *c, const struct session *s, int vf, const char *op, int ret,
+int report(const struct cli *c, const struct session *s, int vf, const char *op, int ret,
 	   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-int report_cmd(struct cli *c, const struct session *s, int vf, uint8_t opcode, int ret);
+int report_cmd(const struct cli *c, const struct session *s, int vf, uint8_t opcode, int ret);
 /* Record a failure in @r: @fmt gives the message, and after a "\n" what to do next. */
 void fail(struct vf_result *r, const char *op, int ret, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -266,7 +286,7 @@ void fail(struct vf_result *r, const char *op, int ret, const char *fmt, ...)
  * Take VF @r->vf's lock on @s, recording @what (NULL: this command line) for whoever waits;
  * nothing under --dry-run. On failure @r says why; returns 0 or a negative errno.
  */
-int lock_vf(struct cli *c, const struct session *s, struct vf_result *r, const char *what,
+int lock_vf(const struct cli *c, const struct session *s, struct vf_result *r, const char *what,
 	    struct intel_lm_lock **lk);
 /* Cut @msg at its first "\n"; what follows, the advice, goes to @hint. */
 void split_hint(char *msg, char *hint, size_t len);

@@ -395,6 +395,8 @@ static int parse_args(struct cli *c, int argc, char **argv)
 				   "JSON add --output-format=json, and to write a file of that name "
 				   "give it as a path (./%s)", c->output_file, c->output_file,
 				   c->output_file);
+	if (!c->to_vf_arg)
+		c->to_vf = c->vf;
 	if ((c->cmd->opts & OPT_TO) && !c->to)
 		return usage_error(c, "%s", "--to=DEVICE, the destination PF, is required");
 	if ((c->cmd->opts & OPT_INPUT_FILE) && !c->input_file)
@@ -404,8 +406,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
 
 int intel_lm_cli_run(const char *prog, int argc, char **argv)
 {
-	struct cli c = { .prog = prog, .jobs = DEFAULT_JOBS, .wait_ms = DEFAULT_WAIT_MS, .changed = -1,
-			 .confirm = INTEL_LM_VF_STATES, .out_lock = PTHREAD_MUTEX_INITIALIZER };
+	struct out out = { .changed = -1, .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct cli c = { .prog = prog, .jobs = DEFAULT_JOBS, .wait_ms = DEFAULT_WAIT_MS,
+			 .confirm = INTEL_LM_VF_STATES, .out = &out };
 	const char *sysfs = getenv("INTEL_LM_SYSFS");
 	const char *lock_dir = getenv("INTEL_LM_LOCK_DIR");
 	const char *state_dir = getenv("INTEL_LM_STATE_DIR");
@@ -425,9 +428,9 @@ int intel_lm_cli_run(const char *prog, int argc, char **argv)
 
 	/* A reader that went away is a failed write of the report, not a fatal signal. */
 	signal(SIGPIPE, SIG_IGN);
-	c.pr = c.fmt == FMT_JSON ? &print_json : &print_normal;
+	out.pr = c.fmt == FMT_JSON ? &print_json : &print_normal;
 	ret = c.cmd->run(&c);
-	err = c.pr->finish(&c, ret);
+	err = out.pr->finish(&c, ret);
 	if (err) {
 		/* The device's part is done and on record: only the report was lost. */
 		fprintf(stderr, "%s %s: cannot write the report: %s (%s); what was done to the "

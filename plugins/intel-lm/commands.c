@@ -14,22 +14,22 @@
 
 #include "cli-priv.h"
 
-static int cmd_info(struct cli *c)
+static int cmd_info(const struct cli *c)
 {
 	struct session s;
 	int ret;
 
-	ret = session_open(c, &s);
+	ret = session_open(c, c->device, &s);
 	if (!ret) {
 		/* The identity and the verdict are shown also when the VFs cannot be listed. */
 		ret = session_need_vf(c, &s);
-		c->pr->info(c, &s);
+		c->out->pr->info(c, &s);
 	}
 	session_close(&s);
 	return ret;
 }
 
-static int cmd_inspect(struct cli *c)
+static int cmd_inspect(const struct cli *c)
 {
 	uint8_t raw[INTEL_LM_BLOB_HDR_LEN];
 	struct intel_lm_blob_hdr hdr;
@@ -67,7 +67,7 @@ static int cmd_inspect(struct cli *c)
 										    (size_t)n);
 		}
 	}
-	c->pr->inspect(c, c->file, &hdr, hdr_err, payload_err,
+	c->out->pr->inspect(c, c->file, &hdr, hdr_err, payload_err,
 		       fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0);
 	free(buf);
 	if (fd > STDIN_FILENO)

@@ -71,7 +71,7 @@ static void describe_rollback(struct mig_report *r)
 	}
 }
 
-static void describe_failure(struct cli *c, struct mig_report *r, const struct keeper *k)
+static void describe_failure(const struct cli *c, struct mig_report *r, const struct keeper *k)
 {
 	const struct intel_lm_mig_outcome *m = r->m;
 	uint8_t opc = intel_lm_mig_step_opcode(m->failed);
@@ -131,19 +131,14 @@ static void describe_failure(struct cli *c, struct mig_report *r, const struct k
 }
 
 /* Open the destination PF and check --to-vf there. */
-static int open_destination(struct cli *c, struct session *dst)
+static int open_destination(const struct cli *c, struct session *dst)
 {
-	const char *src_dev = c->device, *vf_arg = c->vf_arg;
 	char valid[256];
 	int ret;
 
-	c->device = c->to;
-	c->vf_arg = NULL;
-	ret = session_open(c, dst);
+	ret = session_open(c, c->to, dst);
 	if (!ret)
-		ret = session_need_vf(c, dst);
-	c->device = src_dev;
-	c->vf_arg = vf_arg;
+		ret = session_list_vfs(dst, c->to_vf);
 	if (ret || intel_lm_vf_find(pf_vfs(dst), c->to_vf))
 		return ret;
 	intel_lm_vf_list_format(pf_vfs(dst), valid, sizeof(valid));
@@ -168,7 +163,7 @@ static int mig_exit(const struct intel_lm_mig_outcome *m)
 	return EXIT_FAILED;
 }
 
-int cmd_migrate(struct cli *c)
+int cmd_migrate(const struct cli *c)
 {
 	struct intel_lm_lock *src_lock = NULL, *dst_lock = NULL;
 	struct intel_lm_record src_rec = { .fd = -1 }, dst_rec = { .fd = -1 };
@@ -185,15 +180,13 @@ int cmd_migrate(struct cli *c)
 	int ret;
 
 	memset(&dst, 0, sizeof(dst));
-	c->changed = 0;
-	if (!c->to_vf_arg)
-		c->to_vf = c->vf;
+	c->out->changed = 0;
 	if (c->keep && (ret = intel_lm_outfile_check(c->keep, c->force)))
 		return report(c, NULL, -1, "check --keep", ret, "cannot keep the state in %s: %s"
 			      "\nname a new file in a writable directory, or add --force", c->keep,
 			      ret == -EEXIST ? "it exists" : strerror(-ret));
 
-	ret = session_open(c, &src);
+	ret = session_open(c, c->device, &src);
 	if (!ret)
 		ret = session_need_vf(c, &src);
 	if (!ret)
@@ -216,7 +209,7 @@ int cmd_migrate(struct cli *c)
 				     pf_path(&src), pf_path(&dst), why);
 			goto out;
 		}
-		c->pr->note(c, "%s and %s are different kinds of PF (%s); migrating anyway "
+		c->out->pr->note(c, "%s and %s are different kinds of PF (%s); migrating anyway "
 			    "(--force)", pf_path(&src), pf_path(&dst), why);
 	}
 
@@ -236,7 +229,7 @@ int cmd_migrate(struct cli *c)
 		}
 	}
 	if (lr.ret) {
-		c->pr->error(c, lr.vf == c->vf && src_rec.fd < 0 ? pf_path(&src) : pf_path(&dst),
+		c->out->pr->error(c, lr.vf == c->vf && src_rec.fd < 0 ? pf_path(&src) : pf_path(&dst),
 			     lr.vf, lr.op, lr.ret, lr.msg, lr.hint);
 		ret = EXIT_REFUSED;
 		goto out;
@@ -291,7 +284,7 @@ int cmd_migrate(struct cli *c)
 		goto out;
 	}
 	/* From here on commands are sent (or, with --dry-run, would be). */
-	c->changed = 1;
+	c->out->changed = 1;
 	ret = intel_lm_migrate(mig);
 	intel_lm_migration_outcome(mig, &m, sizeof(m));
 
@@ -315,13 +308,13 @@ int cmd_migrate(struct cli *c)
 		describe_failure(c, &r, &k);
 	}
 	if (m.record_ret)
-		c->pr->note(c, "a record write failed (%s): the record may show a state as unknown; "
+		c->out->pr->note(c, "a record write failed (%s): the record may show a state as unknown; "
 			    "'%s status' shows it and '%s recover' settles it",
 			    intel_lm_errno_name(m.record_ret), c->prog, c->prog);
 	if (!ret && signal_caught())
-		c->pr->note(c, "%s arrived during the migration after its last step had started; "
+		c->out->pr->note(c, "%s arrived during the migration after its last step had started; "
 			    "the migration completed", signal_name(signal_caught()));
-	c->pr->migrated(c, &r);
+	c->out->pr->migrated(c, &r);
 	/* Once the destination runs, the migration has succeeded, whatever signal came. */
 	ret = !ret ? EXIT_OK : mig_exit(&m);
 out:

@@ -16,11 +16,11 @@
 /* The version of the JSON format (Documentation/intel-lm.schema.json, intel-lm-json(7)). */
 #define JSON_VERSION	1
 
-static struct json_object *root(struct cli *c)
+static struct json_object *root(const struct cli *c)
 {
-	if (!c->json)
-		c->json = json_object_new_object();
-	return c->json;
+	if (!c->out->json)
+		c->out->json = json_object_new_object();
+	return c->out->json;
 }
 
 static void add_str(struct json_object *o, const char *k, const char *v)
@@ -43,13 +43,13 @@ static void add_str_or_null(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, v && *v ? json_object_new_string(v) : NULL);
 }
 
-static void add_dev(struct cli *c, const struct session *s, uint16_t vf)
+static void add_dev(const struct cli *c, const struct session *s, uint16_t vf)
 {
 	add_str(root(c), "device", pf_path(s));
 	add_int(root(c), "vf", vf);
 }
 
-static void json_info(struct cli *c, const struct session *s)
+static void json_info(const struct cli *c, const struct session *s)
 {
 	const struct intel_lm_ctrl_info *i = pf_info(s);
 	struct json_object *o = root(c), *vfs = json_object_new_array();
@@ -86,20 +86,20 @@ static void json_info(struct cli *c, const struct session *s)
 	json_object_object_add(o, "vfs", vfs);
 }
 
-static void json_query_size(struct cli *c, const struct session *s, uint16_t vf, uint32_t size)
+static void json_query_size(const struct cli *c, const struct session *s, uint16_t vf, uint32_t size)
 {
 	add_dev(c, s, vf);
 	if (!c->dry_run)
 		add_int(root(c), "size", size);
 }
 
-static void json_vf_done(struct cli *c, const struct session *s, uint16_t vf, const char *what)
+static void json_vf_done(const struct cli *c, const struct session *s, uint16_t vf, const char *what)
 {
 	add_dev(c, s, vf);
 	add_str(root(c), "state", what);
 }
 
-static void json_saved(struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
+static void json_saved(const struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
 		       const char *path, bool raw)
 {
 	add_dev(c, s, vf);
@@ -108,7 +108,7 @@ static void json_saved(struct cli *c, const struct session *s, uint16_t vf, uint
 	add_bool(root(c), "raw", raw);
 }
 
-static void json_loaded(struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
+static void json_loaded(const struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
 			const char *path, uint16_t source_vf)
 {
 	add_dev(c, s, vf);
@@ -119,7 +119,7 @@ static void json_loaded(struct cli *c, const struct session *s, uint16_t vf, uin
 		add_int(root(c), "source_vf", source_vf);
 }
 
-static void json_error(struct cli *c, const char *dev, int vf, const char *op, int ret,
+static void json_error(const struct cli *c, const char *dev, int vf, const char *op, int ret,
 		       const char *msg, const char *hint);
 
 static struct json_object *error_object(const char *dev, int vf, const char *op, int ret,
@@ -141,7 +141,7 @@ static struct json_object *error_object(const char *dev, int vf, const char *op,
 	return e;
 }
 
-static void json_batch(struct cli *c, const struct session *s, const struct vf_result *r,
+static void json_batch(const struct cli *c, const struct session *s, const struct vf_result *r,
 		       size_t n)
 {
 	struct json_object *arr = json_object_new_array();
@@ -154,7 +154,7 @@ static void json_batch(struct cli *c, const struct session *s, const struct vf_r
 		add_int(e, "vf", r[i].vf);
 		add_bool(e, "success", !r[i].ret);
 		add_str(e, "state", r[i].state);
-		if (c->changed >= 0)
+		if (c->out->changed >= 0)
 			add_bool(e, "changed", r[i].changed);
 		if (r[i].size)
 			add_int(e, "size", r[i].size);
@@ -178,7 +178,7 @@ static void json_batch(struct cli *c, const struct session *s, const struct vf_r
 	add_int(root(c), "failed", (int64_t)(n - ok));
 }
 
-static void json_migrated(struct cli *c, const struct mig_report *r)
+static void json_migrated(const struct cli *c, const struct mig_report *r)
 {
 	const struct intel_lm_mig_outcome *m = r->m;
 	struct json_object *o = root(c), *steps = json_object_new_array();
@@ -232,7 +232,7 @@ static void json_migrated(struct cli *c, const struct mig_report *r)
 	}
 }
 
-static void json_records(struct cli *c, const struct rec_view *v, size_t n, bool recover)
+static void json_records(const struct cli *c, const struct rec_view *v, size_t n, bool recover)
 {
 	struct json_object *arr = json_object_new_array();
 	size_t i, open = 0;
@@ -292,7 +292,7 @@ static void json_records(struct cli *c, const struct rec_view *v, size_t n, bool
 		add_int(root(c), "unresolved_count", (int64_t)open);
 }
 
-static void json_inspect(struct cli *c, const char *path, const struct intel_lm_blob_hdr *h,
+static void json_inspect(const struct cli *c, const char *path, const struct intel_lm_blob_hdr *h,
 			 int hdr_err, int payload_err, uint64_t file_size)
 {
 	struct json_object *o = root(c);
@@ -319,7 +319,7 @@ static void json_inspect(struct cli *c, const char *path, const struct intel_lm_
 	add_str(o, "tool", h->tool);
 }
 
-static void json_command(struct cli *c, const char *dev, const struct intel_lm_cmd *cmd,
+static void json_command(const struct cli *c, const char *dev, const struct intel_lm_cmd *cmd,
 			 int ret, uint32_t result, uint64_t ns, bool dry_run)
 {
 	struct json_object *arr, *e = json_object_new_object();
@@ -352,9 +352,9 @@ static void json_command(struct cli *c, const char *dev, const struct intel_lm_c
 	json_object_array_add(arr, e);
 }
 
-static void json_note(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void json_note(const struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static void json_note(struct cli *c, const char *fmt, ...)
+static void json_note(const struct cli *c, const char *fmt, ...)
 {
 	struct json_object *arr;
 	char buf[1024];
@@ -370,7 +370,7 @@ static void json_note(struct cli *c, const char *fmt, ...)
 	json_object_array_add(arr, json_object_new_string(buf));
 }
 
-static void json_error(struct cli *c, const char *dev, int vf, const char *op, int ret,
+static void json_error(const struct cli *c, const char *dev, int vf, const char *op, int ret,
 		       const char *msg, const char *hint)
 {
 	/* Also in words on stderr, for the person reading a script's log. */
@@ -378,7 +378,7 @@ static void json_error(struct cli *c, const char *dev, int vf, const char *op, i
 	json_object_object_add(root(c), "error", error_object(dev, vf, op, ret, msg, hint));
 }
 
-static int json_finish(struct cli *c, int status)
+static int json_finish(const struct cli *c, int status)
 {
 	FILE *f = c->output_file && !strcmp(c->output_file, "-") ? stderr : stdout;
 	struct json_object *err;
@@ -388,16 +388,16 @@ static int json_finish(struct cli *c, int status)
 	add_int(root(c), "json_version", JSON_VERSION);
 	add_bool(root(c), "success", status == 0);
 	add_int(root(c), "exit_status", status);
-	if (c->changed >= 0)
-		add_bool(root(c), "changed", c->changed);
+	if (c->out->changed >= 0)
+		add_bool(root(c), "changed", c->out->changed);
 	if (status && json_object_object_get_ex(root(c), "error", &err))
 		add_str(err, "kind", exit_kind(status));
-	fprintf(f, "%s\n", json_object_to_json_string_ext(c->json, JSON_C_TO_STRING_PRETTY |
+	fprintf(f, "%s\n", json_object_to_json_string_ext(c->out->json, JSON_C_TO_STRING_PRETTY |
 							 JSON_C_TO_STRING_SPACED |
 							 JSON_C_TO_STRING_NOSLASHESCAPE));
 	ret = flush_report(f);
-	json_object_put(c->json);
-	c->json = NULL;
+	json_object_put(c->out->json);
+	c->out->json = NULL;
 	return ret;
 }
 

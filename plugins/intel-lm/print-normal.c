@@ -17,7 +17,7 @@ static FILE *result_stream(const struct cli *c)
 	return c->output_file && !strcmp(c->output_file, "-") ? stderr : stdout;
 }
 
-static void normal_error(struct cli *c, const char *dev, int vf, const char *op, int ret,
+static void normal_error(const struct cli *c, const char *dev, int vf, const char *op, int ret,
 			 const char *msg, const char *hint);
 
 int flush_report(FILE *f)
@@ -38,7 +38,7 @@ static void human_size(char *buf, size_t len, uint64_t bytes)
 		snprintf(buf, len, "%llu bytes", (unsigned long long)bytes);
 }
 
-static void normal_info(struct cli *c, const struct session *s)
+static void normal_info(const struct cli *c, const struct session *s)
 {
 	const struct intel_lm_ctrl_info *i = pf_info(s);
 	char mdts[32], lim[32];
@@ -72,7 +72,7 @@ static void normal_info(struct cli *c, const struct session *s)
 	}
 }
 
-static void normal_query_size(struct cli *c, const struct session *s, uint16_t vf,
+static void normal_query_size(const struct cli *c, const struct session *s, uint16_t vf,
 			      uint32_t size)
 {
 	if (c->dry_run)
@@ -81,7 +81,7 @@ static void normal_query_size(struct cli *c, const struct session *s, uint16_t v
 		size);
 }
 
-static void normal_vf_done(struct cli *c, const struct session *s, uint16_t vf,
+static void normal_vf_done(const struct cli *c, const struct session *s, uint16_t vf,
 			   const char *what)
 {
 	/* A resumed VF is running: say what was done. */
@@ -89,14 +89,14 @@ static void normal_vf_done(struct cli *c, const struct session *s, uint16_t vf,
 		strcmp(what, "running") ? what : "resumed");
 }
 
-static void normal_saved(struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
+static void normal_saved(const struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
 			 const char *path, bool raw)
 {
 	fprintf(result_stream(c), "%s VF %u: saved %u bytes of state to %s%s\n", pf_path(s), vf,
 		size, strcmp(path, "-") ? path : "standard output", raw ? " (raw)" : "");
 }
 
-static void normal_loaded(struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
+static void normal_loaded(const struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
 			  const char *path, uint16_t source_vf)
 {
 	fprintf(result_stream(c), "%s VF %u: loaded %u bytes of state from %s", pf_path(s), vf,
@@ -106,7 +106,7 @@ static void normal_loaded(struct cli *c, const struct session *s, uint16_t vf, u
 	fprintf(result_stream(c), "\n");
 }
 
-static void normal_batch(struct cli *c, const struct session *s, const struct vf_result *r,
+static void normal_batch(const struct cli *c, const struct session *s, const struct vf_result *r,
 			 size_t n)
 {
 	size_t i, failed = 0;
@@ -149,7 +149,7 @@ static const char *step_result(const struct intel_lm_mig_outcome *m, enum intel_
 	return "FAILED";
 }
 
-static void normal_migrated(struct cli *c, const struct mig_report *r)
+static void normal_migrated(const struct cli *c, const struct mig_report *r)
 {
 	const struct intel_lm_mig_outcome *m = r->m;
 	enum intel_lm_mig_step st;
@@ -194,7 +194,7 @@ static void iso_time(char *buf, size_t len, int64_t when)
 		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void normal_records(struct cli *c, const struct rec_view *v, size_t n, bool recover)
+static void normal_records(const struct cli *c, const struct rec_view *v, size_t n, bool recover)
 {
 	const char *pf = "";
 	size_t i, open = 0;
@@ -247,7 +247,7 @@ static void normal_records(struct cli *c, const struct rec_view *v, size_t n, bo
 		printf("%s recover: %zu VF%s unresolved\n", c->prog, open, open == 1 ? "" : "s");
 }
 
-static void normal_inspect(struct cli *c, const char *path, const struct intel_lm_blob_hdr *h,
+static void normal_inspect(const struct cli *c, const char *path, const struct intel_lm_blob_hdr *h,
 			   int hdr_err, int payload_err, uint64_t file_size)
 {
 	char when[64] = "?";
@@ -275,7 +275,7 @@ static void normal_inspect(struct cli *c, const char *path, const struct intel_l
 	       payload_err ? blob_words(payload_err) : "", payload_err ? ")" : "");
 }
 
-static void normal_command(struct cli *c, const char *dev, const struct intel_lm_cmd *cmd,
+static void normal_command(const struct cli *c, const char *dev, const struct intel_lm_cmd *cmd,
 			   int ret, uint32_t result, uint64_t ns, bool dry_run)
 {
 	FILE *f = dry_run && !c->verbose ? result_stream(c) : stderr;
@@ -295,9 +295,9 @@ static void normal_command(struct cli *c, const char *dev, const struct intel_lm
 	fprintf(f, "\n");
 }
 
-static void normal_note(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void normal_note(const struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static void normal_note(struct cli *c, const char *fmt, ...)
+static void normal_note(const struct cli *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -308,7 +308,7 @@ static void normal_note(struct cli *c, const char *fmt, ...)
 	fprintf(stderr, "\n");
 }
 
-static void normal_error(struct cli *c, const char *dev, int vf, const char *op, int ret,
+static void normal_error(const struct cli *c, const char *dev, int vf, const char *op, int ret,
 			 const char *msg, const char *hint)
 {
 	(void)ret;
@@ -322,7 +322,7 @@ static void normal_error(struct cli *c, const char *dev, int vf, const char *op,
 		fprintf(stderr, "  next: %s\n", hint);
 }
 
-static int normal_finish(struct cli *c, int status)
+static int normal_finish(const struct cli *c, int status)
 {
 	(void)status;
 	return flush_report(result_stream(c));

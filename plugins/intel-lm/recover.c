@@ -46,7 +46,7 @@ static const char *state_dir(const struct cli *c)
 }
 
 /* Whether the process that wrote @e still works on the VF: it holds the VF's lock. */
-static void probe_lock(struct cli *c, struct rec_view *v)
+static void probe_lock(const struct cli *c, struct rec_view *v)
 {
 	struct intel_lm_lock *lk;
 	int ret;
@@ -60,7 +60,7 @@ static void probe_lock(struct cli *c, struct rec_view *v)
 	v->in_progress = ret == -EWOULDBLOCK;
 }
 
-static void read_view(struct cli *c, struct rec_view *v)
+static void read_view(const struct cli *c, struct rec_view *v)
 {
 	const char *base = strrchr(v->path, '/'), *dash;
 	unsigned long vf;
@@ -100,7 +100,7 @@ static void read_view(struct cli *c, struct rec_view *v)
 
 /* The record's directory, checked: 0 (*@missing: it does not exist, so no records), or a
  * failure, reported. */
-static int check_dir(struct cli *c, bool *missing)
+static int check_dir(const struct cli *c, bool *missing)
 {
 	enum intel_lm_dir_problem why;
 	int ret = intel_lm_own_dir(state_dir(c), false, &why);
@@ -116,7 +116,7 @@ static int check_dir(struct cli *c, bool *missing)
 }
 
 /* Every VF of the named PF (or those --vf selects), recorded or not. */
-static int collect_pf(struct cli *c, struct session *s, struct views *vs)
+static int collect_pf(const struct cli *c, struct session *s, struct views *vs)
 {
 	uint16_t *sel = NULL;
 	const char *bad;
@@ -124,7 +124,7 @@ static int collect_pf(struct cli *c, struct session *s, struct views *vs)
 	size_t i, n = 0;
 	int ret;
 
-	ret = session_open(c, s);
+	ret = session_open(c, c->device, s);
 	if (!ret)
 		ret = session_need_vf(c, s);
 	if (ret)
@@ -158,7 +158,7 @@ static int collect_pf(struct cli *c, struct session *s, struct views *vs)
 }
 
 /* Every VF on record, of every PF (or the VFs --vf names). */
-static int collect_all(struct cli *c, struct views *vs)
+static int collect_all(const struct cli *c, struct views *vs)
 {
 	char **paths = NULL;
 	size_t i, count = 0;
@@ -183,7 +183,7 @@ static int collect_all(struct cli *c, struct views *vs)
 }
 
 /* --vf without a device: keep the entries of the VFs it names (of any PF). */
-static int filter_vfs(struct cli *c, struct views *vs)
+static int filter_vfs(const struct cli *c, struct views *vs)
 {
 	struct intel_lm_vf_list list = { 0 };
 	uint16_t *sel = NULL;
@@ -228,7 +228,7 @@ static struct rec_view *find_view(struct views *vs, const char *key, uint16_t vf
 }
 
 /* Words for an entry: what is interrupted, and what to do (for status and recover). */
-static void advise(struct cli *c, struct rec_view *v)
+static void advise(const struct cli *c, struct rec_view *v)
 {
 	const struct intel_lm_rec_entry *e = &v->e;
 	const char *dev = e->device[0] ? e->device : "<device>";
@@ -274,7 +274,7 @@ static void advise(struct cli *c, struct rec_view *v)
 }
 
 /* The entries status and recover work on: the named PF's VFs, or every VF on record. */
-static int collect(struct cli *c, struct session *s, struct views *vs)
+static int collect(const struct cli *c, struct session *s, struct views *vs)
 {
 	bool missing;
 	int ret;
@@ -292,7 +292,7 @@ static int collect(struct cli *c, struct session *s, struct views *vs)
 	return ret ? ret : filter_vfs(c, vs);
 }
 
-int cmd_status(struct cli *c)
+int cmd_status(const struct cli *c)
 {
 	struct views vs = { 0 };
 	struct session s;
@@ -303,7 +303,7 @@ int cmd_status(struct cli *c)
 	if (!ret) {
 		for (i = 0; i < vs.n; i++)
 			advise(c, &vs.v[i]);
-		c->pr->records(c, vs.v, vs.n, false);
+		c->out->pr->records(c, vs.v, vs.n, false);
 	}
 	free(vs.v);
 	session_close(&s);
@@ -314,7 +314,7 @@ int cmd_status(struct cli *c)
 
 /* Find and open the PF an entry names: its recorded device if it is still that PF, or the
  * host's PF with that identity. */
-static int open_pf(struct cli *c, const struct intel_lm_rec_entry *e, struct session *s)
+static int open_pf(const struct cli *c, const struct intel_lm_rec_entry *e, struct session *s)
 {
 	char names[64][INTEL_LM_DEV_NAME_LEN];
 	int i, n;
@@ -345,7 +345,7 @@ struct held {
 	struct intel_lm_record rec;
 };
 
-static int hold(struct cli *c, struct rec_view *v, struct held *h)
+static int hold(const struct cli *c, struct rec_view *v, struct held *h)
 {
 	char holder[256];
 	int ret;
@@ -399,7 +399,7 @@ static int write_entry(struct rec_view *v, struct held *h)
 }
 
 /* A safety copy that has done its job goes: @path, as the source's entry named it. */
-static void drop_temporary(struct cli *c, struct intel_lm_rec_entry *e, const char *path)
+static void drop_temporary(const struct cli *c, struct intel_lm_rec_entry *e, const char *path)
 {
 	if (!path[0])
 		return;
@@ -418,7 +418,7 @@ static void close_op(struct intel_lm_rec_entry *e)
 }
 
 /* Resume the source of a migration whose destination never ran; 0 when it runs. */
-static int resume_source(struct cli *c, struct rec_view *src, struct held *h)
+static int resume_source(const struct cli *c, struct rec_view *src, struct held *h)
 {
 	struct session s;
 	char why[256];
@@ -473,7 +473,7 @@ static bool confirming(const struct cli *c, const struct rec_view *v, const char
 }
 
 /* Settle the migration @v belongs to; @v and its peer are marked resolved or not. */
-static void recover_migration(struct cli *c, struct views *vs, struct rec_view *v,
+static void recover_migration(const struct cli *c, struct views *vs, struct rec_view *v,
 			      const char *dev_key, struct views *extra)
 {
 	struct rec_view peer_store, *peer, *src, *dst;
@@ -616,7 +616,7 @@ out:
 }
 
 /* Settle a single command's or a batch's entry. */
-static void recover_single(struct cli *c, struct rec_view *v, const char *dev_key)
+static void recover_single(const struct cli *c, struct rec_view *v, const char *dev_key)
 {
 	struct intel_lm_rec_entry *e = &v->e;
 	struct held h;
@@ -670,7 +670,7 @@ out:
 	release(&h);
 }
 
-int cmd_recover(struct cli *c)
+int cmd_recover(const struct cli *c)
 {
 	struct views vs = { 0 }, extra = { 0 };
 	struct session s;
@@ -706,13 +706,13 @@ int cmd_recover(struct cli *c)
 		if (x)
 			*x = extra.v[i];
 	}
-	c->changed = 0;
+	c->out->changed = 0;
 	for (i = 0; i < vs.n; i++) {
 		open += (vs.v[i].unresolved && !vs.v[i].refused) || vs.v[i].in_progress;
 		refused += vs.v[i].refused;
-		c->changed |= vs.v[i].changed;
+		c->out->changed |= vs.v[i].changed;
 	}
-	c->pr->records(c, vs.v, vs.n, true);
+	c->out->pr->records(c, vs.v, vs.n, true);
 	/* What stays open is a VF whose state is still in doubt. */
 	ret = open ? EXIT_UNKNOWN : refused ? EXIT_REFUSED : EXIT_OK;
 out:

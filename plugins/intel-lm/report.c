@@ -81,13 +81,13 @@ int exit_for_batch(const struct vf_result *r, size_t n)
 
 const char *session_dev(const struct session *s)
 {
-	return s->pf ? pf_path(s) : s->cli && s->cli->device ? s->cli->device : "";
+	return s->pf ? pf_path(s) : s->dev ? s->dev : "";
 }
 
-int report(struct cli *c, const struct session *s, int vf, const char *op, int ret,
+int report(const struct cli *c, const struct session *s, int vf, const char *op, int ret,
 	   const char *fmt, ...)
 {
-	const char *dev = s && s->pf ? pf_path(s) : c->device;
+	const char *dev = s ? session_dev(s) : c->device;
 	char msg[1024], hint[512];
 	va_list ap;
 
@@ -95,7 +95,7 @@ int report(struct cli *c, const struct session *s, int vf, const char *op, int r
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	split_hint(msg, hint, sizeof(hint));
-	c->pr->error(c, dev, vf, op, ret, msg, hint);
+	c->out->pr->error(c, dev, vf, op, ret, msg, hint);
 	return EXIT_REFUSED;
 }
 
@@ -186,13 +186,13 @@ void cmd_hint(const struct cli *c, const struct session *s, int vf, uint8_t opco
 }
 
 /* A command the device failed: the decoded status, and advice with a command line. */
-int report_cmd(struct cli *c, const struct session *s, int vf, uint8_t opcode, int ret)
+int report_cmd(const struct cli *c, const struct session *s, int vf, uint8_t opcode, int ret)
 {
 	char msg[512], hint[INTEL_LM_PATH_MAX + 128];
 
 	intel_lm_strerror(ret, opcode, msg, sizeof(msg));
 	cmd_hint(c, s, vf, opcode, ret, hint, sizeof(hint));
-	c->pr->error(c, session_dev(s), vf, intel_lm_opcode_name(opcode), ret, msg, hint);
+	c->out->pr->error(c, session_dev(s), vf, intel_lm_opcode_name(opcode), ret, msg, hint);
 	return exit_for_cmd(opcode, ret);
 }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Opening the PF a command names (or the host's only capable PF), checking what it is and
- * whether it supports Intel live migration, checking --vf against its VFs, and taking a VF:
- * its lock and its record. Failures are worded in report.c.
+ * whether it supports Intel live migration, and checking --vf against its VFs. Taking a VF (its
+ * lock and its record) is claim.c's.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -16,97 +16,21 @@
 
 #define MAX_PFS 64
 
-int lock_vf(struct cli *c, const struct session *s, struct vf_result *r, const char *what,
-	    struct intel_lm_lock **lk)
+/* A VF is named in errors only when --vf named one. */
+static int named_vf(const struct cli *c)
 {
-	char line[256], holder[256], path[4096];
-	int ret;
-
-	*lk = NULL;
-	if (c->dry_run)
-		return 0;
-	if (!what) {
-		snprintf(line, sizeof(line), "pid %d: %s %s %s --vf=%u", (int)getpid(), c->prog,
-			 c->cmd->name, pf_path(s), r->vf);
-		what = line;
-	}
-	ret = intel_lm_lock_vf(c->lock_dir, pf_key(s), r->vf, c->wait_ms, what, lk, holder,
-			       sizeof(holder));
-	if (ret == -EWOULDBLOCK)
-		fail(r, "lock", ret, "another process is working on this VF (%s); waited %u ms; "
-		     "nothing was sent\nwait for it to finish, or wait longer with --wait=SECONDS",
-		     holder, c->wait_ms);
-	else if (ret) {
-		/* The path, or "" when even it does not fit. */
-		intel_lm_lock_path(c->lock_dir, pf_key(s), r->vf, path, sizeof(path));
-		fail(r, "lock", ret, "cannot take the VF's lock %s: %s (%s); nothing was sent"
-		     "\ncheck %s (root's own directory, mode 0700), or set INTEL_LM_LOCK_DIR to "
-		     "one", path, strerror(-ret), intel_lm_errno_name(ret),
-		     c->lock_dir ? c->lock_dir : INTEL_LM_LOCK_DIR);
-	}
-	return ret;
-}
-
-int session_record(struct cli *c, const struct session *s, uint16_t vf,
-		   struct intel_lm_record *rec, struct vf_result *r)
-{
-	struct intel_lm_rec_entry *e = &rec->entry;
-	int ret;
-
-	ret = intel_lm_record_open(c->state_dir, intel_lm_pf_id(s->pf), vf, rec);
-	if (ret && ret != -EBADMSG) {
-		fail(r, "open record", ret, "cannot open the VF's record %s: %s (%s); nothing was "
-		     "sent\nthe record must be a regular file of root's, mode 0600, in a directory "
-		     "only root can write (%s)", rec->path[0] ? rec->path : "", strerror(-ret),
-		     intel_lm_errno_name(ret), c->state_dir ? c->state_dir : INTEL_LM_STATE_DIR);
-		return ret;
-	}
-	/* A corrupt entry is not trusted: the VF's state is unknown until this command says. */
-	snprintf(e->device, sizeof(e->device), "%s", pf_path(s));
-	snprintf(e->serial, sizeof(e->serial), "%s", pf_info(s)->sn);
-	snprintf(e->model, sizeof(e->model), "%s", pf_info(s)->mn);
-	snprintf(e->firmware, sizeof(e->firmware), "%s", pf_info(s)->fr);
-	return 0;
-}
-
-/* Before anything is sent: the record's and the locks' directories can be trusted. */
-static int check_own_dirs(struct cli *c, struct session *s)
-{
-	const char *dirs[2] = { c->state_dir ? c->state_dir : INTEL_LM_STATE_DIR,
-				c->lock_dir ? c->lock_dir : INTEL_LM_LOCK_DIR };
-	const char *what[2] = { "record", "lock" };
-	enum intel_lm_dir_problem why;
-	int i, ret;
-
-	for (i = 0; i < 2; i++) {
-		ret = intel_lm_own_dir(dirs[i], true, &why);
-		if (!ret)
-			continue;
-		if (why == INTEL_LM_DIR_ERROR)
-			return report(c, s, -1, "check directories", ret, "cannot use the %s "
-				      "directory %s: %s (%s); nothing was sent\ncreate it as root's own "
-				      "directory, mode 0700, or name another with INTEL_LM_%s_DIR",
-				      what[i], dirs[i], strerror(-ret), intel_lm_errno_name(ret),
-				      i ? "LOCK" : "STATE");
-		return report(c, s, -1, "check directories", ret, "the %s directory %s is not "
-			      "trusted: %s; nothing was sent\nmake it a real directory owned by %s "
-			      "with mode 0700 (e.g. chown root: %s && chmod 0700 %s), or name another "
-			      "with INTEL_LM_%s_DIR", what[i], dirs[i], intel_lm_dir_problem_text(why),
-			      geteuid() ? "you" : "root", dirs[i], dirs[i], i ? "LOCK" : "STATE");
-	}
-	return 0;
+	return c->vf_arg && !c->vf_bad && !c->vf_list ? c->vf : -1;
 }
 
 static void trace_cb(void *priv, const struct intel_lm_cmd *cmd, int ret, uint32_t result,
 		     uint64_t ns, bool dry_run)
 {
-	struct session *s = priv;
-	struct cli *c = s->cli;
+	const struct session *s = priv;
+	const struct cli *c = s->cli;
 
-	pthread_mutex_lock(&c->out_lock);
-	c->pr->command(c, session_dev(s), cmd, ret, result, ns,
-		       dry_run);
-	pthread_mutex_unlock(&c->out_lock);
+	pthread_mutex_lock(&c->out->lock);
+	c->out->pr->command(c, session_dev(s), cmd, ret, result, ns, dry_run);
+	pthread_mutex_unlock(&c->out->lock);
 }
 
 /* For a VF's own controller, the PF's controller name from sysfs (physfn/nvme/nvmeX). */
@@ -131,7 +55,7 @@ static void vf_parent_name(const char *sysfs, const char *vf_name, char *out, si
 	closedir(dir);
 }
 
-static int open_failed(struct cli *c, struct session *s, int ret)
+static int open_failed(const struct cli *c, struct session *s, int ret)
 {
 	char parent[64];
 
@@ -161,7 +85,7 @@ static int open_failed(struct cli *c, struct session *s, int ret)
 }
 
 /* No device named: the host's only PF that supports Intel live migration. */
-static int find_device(struct cli *c, char *out, size_t len)
+static int find_device(const struct cli *c, char *out, size_t len)
 {
 	char names[MAX_PFS][INTEL_LM_DEV_NAME_LEN], list[1024] = "", found[64] = "";
 	int n, i, capable = 0;
@@ -205,12 +129,13 @@ static int find_device(struct cli *c, char *out, size_t len)
 		      capable ? "more than one" : "no", list, c->prog, c->cmd->name);
 }
 
-int session_open(struct cli *c, struct session *s)
+int session_open(const struct cli *c, const char *device, struct session *s)
 {
 	int ret;
 
 	memset(s, 0, sizeof(*s));
 	s->cli = c;
+	s->dev = device;
 	s->opts.timeout_ms = c->timeout_ms;
 	s->opts.dry_run = c->dry_run;
 	if (c->verbose || c->dry_run) {
@@ -221,16 +146,15 @@ int session_open(struct cli *c, struct session *s)
 	/* Nothing is sent, not even Identify, unless the record can be kept. */
 	if (c->cmd->changes_state && !c->dry_run && (ret = check_own_dirs(c, s)))
 		return ret;
-	if (!c->device) {
-		ret = find_device(c, c->found_dev, sizeof(c->found_dev));
+	if (!s->dev) {
+		ret = find_device(c, s->found, sizeof(s->found));
 		if (ret)
 			return ret;
-		c->device = c->found_dev;
+		s->dev = s->found;
 	}
-	ret = intel_lm_pf_open(c->device, c->sysfs, &s->pf, &s->what);
+	ret = intel_lm_pf_open(s->dev, c->sysfs, &s->pf, &s->what);
 	if (ret)
 		return open_failed(c, s, ret);
-	c->device = pf_path(s);
 
 	ret = intel_lm_pf_identify(s->pf, &s->opts);
 	if (ret)
@@ -240,30 +164,25 @@ int session_open(struct cli *c, struct session *s)
 
 	if (c->cmd->sends_vendor_cmds && pf_info(s)->support != INTEL_LM_SUPPORTED) {
 		if (!c->force)
-			return report(c, s, c->vf_arg && !c->vf_bad &&
-				      !c->vf_list ? c->vf : -1,
-				      c->cmd->name, -EOPNOTSUPP,
+			return report(c, s, named_vf(c), c->cmd->name, -EOPNOTSUPP,
 				      "this PF does not support Intel live migration: %s; nothing "
 				      "but Identify was sent\n--force sends the vendor commands "
 				      "anyway (the device will most likely reject them)",
 				      intel_lm_support_reason(pf_info(s)->support));
-		c->pr->note(c, "%s does not support Intel live migration (%s); sending anyway "
+		c->out->pr->note(c, "%s does not support Intel live migration (%s); sending anyway "
 			    "(--force)", pf_path(s),
 			    intel_lm_support_reason(pf_info(s)->support));
 	}
 	return 0;
 }
 
-int session_need_vf(struct cli *c, struct session *s)
+int session_list_vfs(const struct session *s, int vf)
 {
-	char valid[256];
+	const struct cli *c = s->cli;
 	int ret;
 
 	ret = intel_lm_pf_list_vfs(s->pf, &s->opts);
 	if (ret) {
-		/* A VF is named only when --vf named one. */
-		int vf = c->vf_arg && !c->vf_bad && !c->vf_list ? c->vf : -1;
-
 		if (ret == -EPROTO)
 			return report(c, s, vf, "list VFs", ret, "the controller's Secondary "
 				      "Controller List is malformed (an impossible entry count, VF "
@@ -271,6 +190,17 @@ int session_need_vf(struct cli *c, struct session *s)
 				      "reset the PF or update its firmware");
 		return report_cmd(c, s, vf, INTEL_LM_OPC_IDENTIFY, ret);
 	}
+	return 0;
+}
+
+int session_need_vf(const struct cli *c, struct session *s)
+{
+	char valid[256];
+	int ret;
+
+	ret = session_list_vfs(s, named_vf(c));
+	if (ret)
+		return ret;
 	if (!c->vf_arg || (!c->vf_bad && c->vf_list))
 		return 0;
 	if (!c->vf_bad && intel_lm_vf_find(pf_vfs(s), c->vf))

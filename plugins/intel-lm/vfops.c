@@ -23,12 +23,12 @@
 
 struct vf_op {
 	const char *done;	/* the VF's state after success */
-	void (*run)(struct cli *c, struct session *s, struct vf_result *r);
-	void (*print)(struct cli *c, const struct session *s, const struct vf_result *r);
+	void (*run)(const struct cli *c, struct session *s, struct vf_result *r);
+	void (*print)(const struct cli *c, const struct session *s, const struct vf_result *r);
 };
 
 /* A command the device failed: the decoded status, and the VF's state that follows. */
-static void fail_cmd(struct cli *c, const struct session *s, struct vf_result *r,
+static void fail_cmd(const struct cli *c, const struct session *s, struct vf_result *r,
 		     uint8_t opcode, int ret)
 {
 	r->op = intel_lm_opcode_name(opcode);
@@ -52,7 +52,7 @@ static void fail_cmd(struct cli *c, const struct session *s, struct vf_result *r
  * signal). Returns what the command returned, or -ECANCELED / the record's errno when it was
  * not sent (@r then says why).
  */
-static int send_cmd(struct cli *c, struct session *s, struct vf_result *r, uint8_t opc,
+static int send_cmd(const struct cli *c, struct session *s, struct vf_result *r, uint8_t opc,
 		    void *buf, uint32_t len)
 {
 	struct intel_lm_record *rec = intel_lm_opcode_changes_state(opc) ? r->rec : NULL;
@@ -98,17 +98,17 @@ static int send_cmd(struct cli *c, struct session *s, struct vf_result *r, uint8
 	return ret;
 }
 
-static void run_query(struct cli *c, struct session *s, struct vf_result *r)
+static void run_query(const struct cli *c, struct session *s, struct vf_result *r)
 {
 	send_cmd(c, s, r, INTEL_LM_OPC_QUERY_DATA_SIZE, NULL, 0);
 }
 
-static void run_suspend(struct cli *c, struct session *s, struct vf_result *r)
+static void run_suspend(const struct cli *c, struct session *s, struct vf_result *r)
 {
 	send_cmd(c, s, r, INTEL_LM_OPC_SUSPEND, NULL, 0);
 }
 
-static void run_resume(struct cli *c, struct session *s, struct vf_result *r)
+static void run_resume(const struct cli *c, struct session *s, struct vf_result *r)
 {
 	send_cmd(c, s, r, INTEL_LM_OPC_RESUME, NULL, 0);
 }
@@ -186,7 +186,7 @@ static void record_saved_file(struct vf_result *r, const void *buf, bool ok)
 		r->record_err = err;
 }
 
-static void run_save(struct cli *c, struct session *s, struct vf_result *r)
+static void run_save(const struct cli *c, struct session *s, struct vf_result *r)
 {
 	struct intel_lm_outfile out = { .fd = -1 };
 	void *buf = NULL;
@@ -256,7 +256,7 @@ out:
 	intel_lm_state_free(buf, r->size);
 }
 
-static void input_failed(struct cli *c, const struct session *s, struct vf_result *r, int ret)
+static void input_failed(const struct cli *c, const struct session *s, struct vf_result *r, int ret)
 {
 	switch (-ret) {
 	case EFBIG:
@@ -286,7 +286,7 @@ static void input_failed(struct cli *c, const struct session *s, struct vf_resul
 	}
 }
 
-static void run_load(struct cli *c, struct session *s, struct vf_result *r)
+static void run_load(const struct cli *c, struct session *s, struct vf_result *r)
 {
 	struct intel_lm_blob_hdr hdr;
 	char why[512];
@@ -336,36 +336,36 @@ out:
 	intel_lm_state_free(buf, r->size);
 }
 
-static void print_query(struct cli *c, const struct session *s, const struct vf_result *r)
+static void print_query(const struct cli *c, const struct session *s, const struct vf_result *r)
 {
-	c->pr->query_size(c, s, r->vf, r->size);
+	c->out->pr->query_size(c, s, r->vf, r->size);
 }
 
-static void print_state(struct cli *c, const struct session *s, const struct vf_result *r)
+static void print_state(const struct cli *c, const struct session *s, const struct vf_result *r)
 {
 	if (!c->dry_run)
-		c->pr->vf_done(c, s, r->vf, r->state);
+		c->out->pr->vf_done(c, s, r->vf, r->state);
 }
 
-static void print_saved(struct cli *c, const struct session *s, const struct vf_result *r)
+static void print_saved(const struct cli *c, const struct session *s, const struct vf_result *r)
 {
 	if (c->dry_run)
-		c->pr->note(c, "would send SAVE_DATA (opcode 0xd2) to VF %u with the data length "
+		c->out->pr->note(c, "would send SAVE_DATA (opcode 0xd2) to VF %u with the data length "
 			    "QUERY_DATA_SIZE returns, then write %s", r->vf, r->path);
 	else
-		c->pr->saved(c, s, r->vf, r->size, r->path, c->raw);
+		c->out->pr->saved(c, s, r->vf, r->size, r->path, c->raw);
 }
 
-static void print_loaded(struct cli *c, const struct session *s, const struct vf_result *r)
+static void print_loaded(const struct cli *c, const struct session *s, const struct vf_result *r)
 {
 	/* A successful load may carry a note (the --force identity override). */
 	if (r->hint[0])
-		c->pr->note(c, "%s", r->hint);
+		c->out->pr->note(c, "%s", r->hint);
 	if (r->source_vf && r->source_vf != r->vf)
-		c->pr->note(c, "the state was saved from VF %u and goes to VF %u", r->source_vf,
+		c->out->pr->note(c, "the state was saved from VF %u and goes to VF %u", r->source_vf,
 			    r->vf);
 	if (!c->dry_run)
-		c->pr->loaded(c, s, r->vf, r->size, r->path, r->source_vf);
+		c->out->pr->loaded(c, s, r->vf, r->size, r->path, r->source_vf);
 }
 
 static const struct vf_op op_query = { "unchanged", run_query, print_query };
@@ -378,7 +378,7 @@ static const struct vf_op op_load = { "loaded", run_load, print_loaded };
  * suspend and resume of a VF that intel-lm's record shows in the state asked for: nothing to
  * send (JSON changed: false), unless --force. Under --dry-run the record is only read.
  */
-static bool already_there(struct cli *c, const struct session *s, const struct vf_op *op,
+static bool already_there(const struct cli *c, const struct session *s, const struct vf_op *op,
 			  const struct vf_result *r)
 {
 	enum intel_lm_vf_state want = op == &op_suspend ? INTEL_LM_VF_SUSPENDED :
@@ -398,7 +398,7 @@ static bool already_there(struct cli *c, const struct session *s, const struct v
 	return ret == -ENOENT ? want == INTEL_LM_VF_RUNNING : !ret && e.state == want;
 }
 
-static void run_job(struct cli *c, struct session *s, const struct vf_op *op,
+static void run_job(const struct cli *c, struct session *s, const struct vf_op *op,
 		    struct vf_result *r, bool batch)
 {
 	struct intel_lm_record rec = { .fd = -1 };
@@ -437,7 +437,7 @@ out:
 }
 
 struct batch {
-	struct cli *c;
+	const struct cli *c;
 	struct session *s;
 	const struct vf_op *op;
 	struct vf_result *results;
@@ -493,7 +493,7 @@ static void batch_path(const struct cli *c, const char *dir, uint16_t vf, char *
 
 /* Before any command: the batch directory exists (save creates it, 0700) and no file in it
  * would be replaced without --force. */
-static int batch_prepare_files(struct cli *c, const struct session *s, struct batch *b)
+static int batch_prepare_files(const struct cli *c, const struct session *s, struct batch *b)
 {
 	const char *dir = c->cmd->run == cmd_save ? c->output_file : c->input_file;
 	struct stat st;
@@ -529,17 +529,17 @@ static int batch_prepare_files(struct cli *c, const struct session *s, struct ba
 }
 
 /* A command whose outcome could not be put on record: its effect stands, the record lags. */
-static void record_warning(struct cli *c, const struct session *s, const struct vf_result *r)
+static void record_warning(const struct cli *c, const struct session *s, const struct vf_result *r)
 {
 	if (r->record_err)
-		c->pr->note(c, "%s VF %u: the command's outcome could not be put on record (%s); "
+		c->out->pr->note(c, "%s VF %u: the command's outcome could not be put on record (%s); "
 			    "the record says its effect is unknown until '%s recover %s --vf=%u "
 			    "--confirm=%s' settles it", pf_path(s), r->vf,
 			    intel_lm_errno_name(r->record_err), c->prog, pf_path(s), r->vf,
 			    r->state);
 }
 
-static int run_vf_op(struct cli *c, const struct vf_op *op)
+static int run_vf_op(const struct cli *c, const struct vf_op *op)
 {
 	struct batch b = { .c = c, .op = op };
 	struct session s;
@@ -551,7 +551,7 @@ static int run_vf_op(struct cli *c, const struct vf_op *op)
 
 	/* A state-changing command says whether it changed anything, also when refused. */
 	if (op != &op_query)
-		c->changed = 0;
+		c->out->changed = 0;
 	/* A single output file is refused before anything reaches the device. */
 	if (op == &op_save && !c->vf_list) {
 		ret = intel_lm_outfile_check(c->output_file, c->force);
@@ -564,7 +564,7 @@ static int run_vf_op(struct cli *c, const struct vf_op *op)
 		}
 	}
 
-	ret = session_open(c, &s);
+	ret = session_open(c, c->device, &s);
 	if (!ret)
 		ret = session_need_vf(c, &s);
 	if (ret)
@@ -603,20 +603,20 @@ static int run_vf_op(struct cli *c, const struct vf_op *op)
 		run_job(c, &s, op, r, false);
 		record_warning(c, &s, r);
 		if (op != &op_query)
-			c->changed = r->changed;
+			c->out->changed = r->changed;
 		if (r->ret) {
-			c->pr->error(c, pf_path(&s), r->vf, r->op, r->ret, r->msg, r->hint);
+			c->out->pr->error(c, pf_path(&s), r->vf, r->op, r->ret, r->msg, r->hint);
 			ret = exit_for_result(r);
 		} else {
 			if (op != &op_query && !r->changed)
-				c->pr->note(c, "%s VF %u is %s on intel-lm's record: nothing was sent "
+				c->out->pr->note(c, "%s VF %u is %s on intel-lm's record: nothing was sent "
 					    "(--force sends %s anyway)", pf_path(&s), r->vf, r->state,
 					    c->cmd->name);
 			op->print(c, &s, r);
 			ret = EXIT_OK;
 		}
 		if (!r->ret && signal_caught())
-			c->pr->note(c, "%s arrived while %s was under way; it completed first, so "
+			c->out->pr->note(c, "%s arrived while %s was under way; it completed first, so "
 				    "nothing is half done", signal_name(signal_caught()),
 				    c->cmd->name);
 		goto out;
@@ -627,11 +627,11 @@ static int run_vf_op(struct cli *c, const struct vf_op *op)
 	defer_signals();
 	run_batch(&b);
 	if (op != &op_query) {
-		c->changed = 0;
+		c->out->changed = 0;
 		for (i = 0; i < b.n; i++)
-			c->changed |= b.results[i].changed;
+			c->out->changed |= b.results[i].changed;
 	}
-	c->pr->batch(c, &s, b.results, b.n);
+	c->out->pr->batch(c, &s, b.results, b.n);
 	for (i = 0; i < b.n; i++)
 		record_warning(c, &s, &b.results[i]);
 	/* A signal that stopped work shows in the status; one that came after it does not. */
@@ -647,27 +647,27 @@ out:
 	return ret;
 }
 
-int cmd_query_size(struct cli *c)
+int cmd_query_size(const struct cli *c)
 {
 	return run_vf_op(c, &op_query);
 }
 
-int cmd_suspend(struct cli *c)
+int cmd_suspend(const struct cli *c)
 {
 	return run_vf_op(c, &op_suspend);
 }
 
-int cmd_resume(struct cli *c)
+int cmd_resume(const struct cli *c)
 {
 	return run_vf_op(c, &op_resume);
 }
 
-int cmd_save(struct cli *c)
+int cmd_save(const struct cli *c)
 {
 	return run_vf_op(c, &op_save);
 }
 
-int cmd_load(struct cli *c)
+int cmd_load(const struct cli *c)
 {
 	return run_vf_op(c, &op_load);
 }
