@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -326,11 +325,14 @@ int intel_lm_blob_read(int fd, uint32_t max, struct intel_lm_blob_hdr *hdr, void
 	return 0;
 }
 
-/* Read a raw state of unknown length from a stream, in a buffer grown as it fills. */
+/*
+ * Read a raw state of unknown length from a stream, in ordinary buffers grown as it fills; the
+ * state then goes to a state buffer of exactly its size (one the kernel can map, buffer.c).
+ */
 static int raw_read_stream(int fd, uint32_t max, void **payload, uint32_t *len)
 {
 	size_t cap = max < (64u << 10) ? max : (64u << 10), n = 0;
-	void *buf = intel_lm_state_alloc(cap), *grown;
+	void *buf = intel_lm_plain_alloc(cap), *grown;
 	ssize_t got;
 	int ret = 0;
 
@@ -351,34 +353,33 @@ static int raw_read_stream(int fd, uint32_t max, void **payload, uint32_t *len)
 				ret = -EFBIG;
 			break;
 		}
-		grown = intel_lm_state_alloc(cap * 2 < max ? cap * 2 : max);
+		grown = intel_lm_plain_alloc(cap * 2 < max ? cap * 2 : max);
 		if (!grown) {
 			ret = -ENOMEM;
 			break;
 		}
 		memcpy(grown, buf, n);
-		intel_lm_state_free(buf, cap);
+		intel_lm_plain_free(buf, cap);
 		buf = grown;
 		cap = cap * 2 < max ? cap * 2 : max;
 	}
 	if (!ret && !n)
 		ret = -ENODATA;
-	/* Hand out a buffer of exactly the state's size: it is freed with that size. */
-	if (!ret && n != cap) {
-		grown = intel_lm_state_alloc(n);
-		if (grown)
-			memcpy(grown, buf, n);
+	/* Hand out a state buffer of exactly the state's size: it is freed with that size. */
+	*payload = NULL;
+	if (!ret && n == cap && intel_lm_state_is_plain(n)) {
+		*payload = buf;
+		buf = NULL;
+	} else if (!ret) {
+		*payload = intel_lm_state_alloc(n);
+		if (*payload)
+			memcpy(*payload, buf, n);
 		else
 			ret = -ENOMEM;
-		intel_lm_state_free(buf, cap);
-		buf = grown;
-		cap = n;
 	}
-	if (ret) {
-		intel_lm_state_free(buf, cap);
+	intel_lm_plain_free(buf, cap);
+	if (ret)
 		return ret;
-	}
-	*payload = buf;
 	*len = (uint32_t)n;
 	return 0;
 }
@@ -414,28 +415,4 @@ int intel_lm_raw_read(int fd, uint32_t max, void **payload, uint32_t *len)
 	*payload = buf;
 	*len = (uint32_t)n;
 	return 0;
-}
-
-void *intel_lm_state_alloc(size_t len)
-{
-	void *buf;
-
-	/*
-	 * Anonymous pages: page aligned, zeroed by the kernel (no memset), and outside malloc's
-	 * per-thread arenas, so parallel jobs hold only their own state.
-	 */
-	if (!len)
-		return NULL;
-	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED)
-		return NULL;
-	return buf;
-}
-
-void intel_lm_state_free(void *buf, size_t len)
-{
-	if (!buf)
-		return;
-	explicit_bzero(buf, len);
-	munmap(buf, len);
 }

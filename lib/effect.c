@@ -23,6 +23,7 @@ enum intel_lm_effect intel_lm_effect_of(int ret)
 	case EACCES:
 	case ENOMEM:
 	case ECANCELED:	/* the library's own: stopped before the command was sent */
+	case EMSGSIZE:	/* the library's own: a buffer the kernel would refuse, not sent */
 		return INTEL_LM_EFFECT_NONE;
 	default:
 		return INTEL_LM_EFFECT_UNKNOWN;

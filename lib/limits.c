@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The largest state one SAVE_DATA or LOAD_DATA can move. The commands have no offset field, so
- * the whole state moves in one transfer, which MDTS and the kernel bound.
+ * the whole state moves in one transfer, which MDTS and the kernel bound: the kernel's transfer
+ * cap, and its segments per command, which the state buffer's memory decides (buffer.c).
  */
 #include <errno.h>
 
@@ -52,6 +53,22 @@ int intel_lm_state_limit_set(struct intel_lm_limit *limit, uint32_t max_bytes)
 	return 0;
 }
 
+void intel_lm_state_limit_segments(struct intel_lm_limit *limit, size_t contig)
+{
+	uint64_t segs_max;
+
+	if (!contig)
+		contig = INTEL_LM_PAGE_SIZE;
+	/* Segments that large carry any 32-bit size (and the product stays in 64 bits). */
+	if (contig > UINT32_MAX)
+		return;
+	segs_max = (uint64_t)INTEL_LM_KERNEL_MAX_SEGS * contig;
+	if (segs_max < limit->max_bytes) {
+		limit->max_bytes = (uint32_t)segs_max;
+		limit->src = INTEL_LM_LIMIT_SEGMENTS;
+	}
+}
+
 const char *intel_lm_limit_reason(enum intel_lm_limit_src src)
 {
 	switch (src) {
@@ -63,6 +80,9 @@ const char *intel_lm_limit_reason(enum intel_lm_limit_src src)
 		return "the Linux NVMe driver's 4 MiB transfer limit";
 	case INTEL_LM_LIMIT_CALLER:
 		return "the limit the caller set";
+	case INTEL_LM_LIMIT_SEGMENTS:
+		return "the Linux NVMe driver's 127 memory segments per command, with no huge pages "
+		       "for a larger buffer";
 	}
 	return "unknown";
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <intel-lm/blob.h>
 #include <intel-lm/pf.h>
 
 struct intel_lm_pf {
@@ -18,6 +19,12 @@ struct intel_lm_pf {
 	bool have_vfs;
 	char *sysfs;
 };
+
+/* Above what ordinary pages always carry, the host's memory decides too (buffer.c). */
+static void limit_by_memory(struct intel_lm_limit *limit)
+{
+	intel_lm_state_limit_segments(limit, intel_lm_state_contig(limit->max_bytes));
+}
 
 int intel_lm_pf_open(const char *arg, const char *sysfs, struct intel_lm_pf **pf,
 		     struct intel_lm_dev *what)
@@ -56,6 +63,7 @@ int intel_lm_pf_identify(struct intel_lm_pf *pf, const struct intel_lm_opts *opt
 		return ret;
 	intel_lm_pf_id_of(&pf->dev, pf->sysfs, &pf->info, &pf->id);
 	intel_lm_state_limit(&pf->info, &pf->limit);
+	limit_by_memory(&pf->limit);
 	return 0;
 }
 
@@ -101,7 +109,11 @@ const struct intel_lm_limit *intel_lm_pf_limit(const struct intel_lm_pf *pf)
 
 int intel_lm_pf_set_max_state(struct intel_lm_pf *pf, uint32_t max_bytes)
 {
-	return intel_lm_state_limit_set(&pf->limit, max_bytes);
+	int ret = intel_lm_state_limit_set(&pf->limit, max_bytes);
+
+	if (!ret)
+		limit_by_memory(&pf->limit);
+	return ret;
 }
 
 int intel_lm_pf_list_vfs(struct intel_lm_pf *pf, const struct intel_lm_opts *opts)

@@ -7,6 +7,7 @@
 
 #include <endian.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -93,5 +94,15 @@ int intel_lm_record_begin_then(struct intel_lm_record *rec, uint8_t opcode, uint
  * to follow it (@pending_then) becomes pending after a success.
  */
 void intel_lm_record_apply(struct intel_lm_record *rec, uint8_t opcode, int ret);
+
+/*
+ * Ordinary anonymous memory of exactly @len bytes (zeroed; NULL for 0 or on failure), for data
+ * that never goes to the device; intel_lm_plain_free() wipes and unmaps it.
+ */
+void *intel_lm_plain_alloc(size_t len);
+void intel_lm_plain_free(void *buf, size_t len);
+
+/* Whether intel_lm_state_alloc(@len) is such an ordinary mapping of exactly @len bytes. */
+bool intel_lm_state_is_plain(size_t len);
 
 #endif /* INTEL_LM_PRIVATE_H */

@@ -73,9 +73,15 @@ static const char *errno_meaning(int err, uint8_t opcode)
 		return "the command timed out or was cancelled by a controller reset; whether it "
 		       "took effect on the device is unknown";
 	case EINVAL:
-		return opcode & 0x3 ? "the kernel refused the transfer: it is larger than the "
-				      "controller's MDTS or the driver's transfer limit" :
+		return opcode & 0x3 ? "the kernel refused the transfer before the controller saw "
+				      "it: it is larger than the controller's MDTS or the driver's "
+				      "transfer limit, or its buffer lies in more than 127 pieces of "
+				      "memory (the driver's segments per command)" :
 				      "the kernel refused the command";
+	case EMSGSIZE:
+		return "the state's buffer lies in more than 127 pieces of memory, the Linux NVMe "
+		       "driver's segments per command, and no huge pages could be had for it; "
+		       "nothing was sent";
 	case EACCES:
 	case EPERM:
 		return "the vendor admin commands need CAP_SYS_ADMIN";

@@ -198,9 +198,23 @@ int intel_lm_blob_read(int fd, uint32_t max, struct intel_lm_blob_hdr *hdr, void
  */
 int intel_lm_raw_read(int fd, uint32_t max, void **payload, uint32_t *len);
 
+/** INTEL_LM_HUGE_PAGE_SIZE - the huge page a state buffer above the segment limit is made of */
+#define INTEL_LM_HUGE_PAGE_SIZE	(2u << 20)
+
 /**
- * intel_lm_state_alloc() - Allocate a page-aligned state buffer
+ * intel_lm_state_alloc() - Allocate a state buffer the kernel can map in one command
  * @len:	its size in bytes
+ *
+ * The Linux NVMe driver maps a buffer into at most %INTEL_LM_KERNEL_MAX_SEGS segments of
+ * physically contiguous memory. Up to that many pages (508 KiB with 4 KiB pages) the buffer is
+ * ordinary anonymous memory, which always fits. Larger, it is made of 2 MiB huge pages where
+ * the host has them: transparent huge pages where THP is enabled (collapsed if the first touch
+ * did not give them), else pages of the hugetlb pool; otherwise of ordinary pages, which
+ * intel_lm_submit() refuses when they lie in too many pieces. intel_lm_state_contig() says
+ * beforehand which it will be. A large buffer is faulted in at once.
+ *
+ * Every buffer is a mapping of its own, page aligned (a large one 2 MiB aligned), returned to
+ * the system when freed.
  *
  * Return: the zeroed buffer, or NULL (also for @len 0). Free it with intel_lm_state_free()
  * and the same @len.
@@ -209,10 +223,39 @@ void *intel_lm_state_alloc(size_t len);
 
 /**
  * intel_lm_state_free() - Zero and free a state buffer: states hold DMA addresses
- * @buf:	the buffer, or NULL
+ * @buf:	the buffer from intel_lm_state_alloc(), or NULL
  * @len:	the size it was allocated with
  */
 void intel_lm_state_free(void *buf, size_t len);
+
+/**
+ * intel_lm_state_contig() - How contiguous a state buffer of @len bytes will be, on this host now
+ * @len:	the state's size in bytes
+ *
+ * Reads the host's THP setting (and whether THP is disabled for this process) and the free
+ * 2 MiB pages of the hugetlb pool, only when @len is above %INTEL_LM_KERNEL_MAX_SEGS pages.
+ * Pass the result to intel_lm_state_limit_segments().
+ *
+ * Return: %INTEL_LM_HUGE_PAGE_SIZE when intel_lm_state_alloc() can back @len bytes with huge
+ * pages; otherwise, and for a buffer that fits in any case, the page size.
+ */
+size_t intel_lm_state_contig(size_t len);
+
+/**
+ * intel_lm_state_segments() - How many segments the kernel needs to map a buffer
+ * @buf:	the buffer
+ * @len:	its length in bytes
+ *
+ * Counts the runs of physically contiguous pages (a run never crosses a 4 GiB boundary, as
+ * the block layer's default segment boundary) in /proc/self/pagemap; a page not faulted in yet
+ * counts as a run of its own. The kernel refuses a command whose buffer needs more than
+ * %INTEL_LM_KERNEL_MAX_SEGS.
+ *
+ * Return: the number of segments; -EPERM when the process cannot see physical addresses (it
+ * lacks CAP_SYS_ADMIN); -EINVAL for an empty or wrapping range; or the errno of reading
+ * /proc/self/pagemap.
+ */
+int intel_lm_state_segments(const void *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -6,6 +6,7 @@
 #ifndef INTEL_LM_LIMITS_H
 #define INTEL_LM_LIMITS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <intel-lm/ctrl.h>
@@ -19,6 +20,11 @@ extern "C" {
 /** INTEL_LM_KERNEL_MAX_XFER - the Linux NVMe driver's cap on one transfer (6.1: 4 MiB) */
 #define INTEL_LM_KERNEL_MAX_XFER	(4u << 20)
 /**
+ * INTEL_LM_KERNEL_MAX_SEGS - the Linux NVMe driver's segments per admin command (6.1:
+ * NVME_MAX_SEGS): physically contiguous pieces of memory one command's buffer may be made of
+ */
+#define INTEL_LM_KERNEL_MAX_SEGS	127u
+/**
  * INTEL_LM_REFERENCE_MAX_STATE - the largest state the Intel reference driver (the RFC VFIO
  * driver) takes on resume: 256 KiB
  */
@@ -30,12 +36,15 @@ extern "C" {
  * @INTEL_LM_LIMIT_MDTS:	the controller's MDTS
  * @INTEL_LM_LIMIT_KERNEL:	the Linux NVMe driver's transfer cap
  * @INTEL_LM_LIMIT_CALLER:	a limit the caller set with intel_lm_state_limit_set()
+ * @INTEL_LM_LIMIT_SEGMENTS:	the driver's %INTEL_LM_KERNEL_MAX_SEGS segments per command, for a
+ *				buffer of ordinary pages (the host offers no huge pages)
  */
 enum intel_lm_limit_src {
 	INTEL_LM_LIMIT_REFERENCE = 0,
 	INTEL_LM_LIMIT_MDTS,
 	INTEL_LM_LIMIT_KERNEL,
 	INTEL_LM_LIMIT_CALLER,
+	INTEL_LM_LIMIT_SEGMENTS,
 };
 
 /**
@@ -67,10 +76,24 @@ void intel_lm_state_limit(const struct intel_lm_ctrl_info *info, struct intel_lm
  *
  * For a firmware known to produce states above 256 KiB, or to be stricter than the default.
  * The hard limits stay: never beyond MDTS or the kernel's 4 MiB (@limit then names that one).
+ * The limit is recomputed from those alone: apply intel_lm_state_limit_segments() again.
  *
  * Return: 0, or -EINVAL for @max_bytes 0 (@limit unchanged).
  */
 int intel_lm_state_limit_set(struct intel_lm_limit *limit, uint32_t max_bytes);
+
+/**
+ * intel_lm_state_limit_segments() - Bound a limit by the kernel's segments per command
+ * @limit:	a limit from intel_lm_state_limit() or intel_lm_state_limit_set(); changed in place
+ * @contig:	the bytes of physically contiguous memory a state buffer is made of:
+ *		intel_lm_state_contig() of @limit->max_bytes; 0 counts as %INTEL_LM_PAGE_SIZE
+ *
+ * The kernel maps one command's buffer into at most %INTEL_LM_KERNEL_MAX_SEGS segments, so a
+ * buffer of ordinary 4 KiB pages moves at most 127 pages (520192 bytes). When that is below
+ * @limit->max_bytes it becomes the limit (%INTEL_LM_LIMIT_SEGMENTS); with huge pages the bound
+ * is far above the kernel's 4 MiB and changes nothing.
+ */
+void intel_lm_state_limit_segments(struct intel_lm_limit *limit, size_t contig);
 
 /**
  * intel_lm_limit_reason() - Why a limit is what it is

@@ -161,6 +161,10 @@ const char *limit_words(enum intel_lm_limit_src src)
 {
 	if (src == INTEL_LM_LIMIT_CALLER)
 		return "the limit set for this run (--max-state-size)";
+	if (src == INTEL_LM_LIMIT_SEGMENTS)
+		return "the Linux NVMe driver's 127 memory segments per command, as this host has "
+		       "no huge pages for a larger buffer: reserve some in /proc/sys/vm/nr_hugepages, "
+		       "or enable transparent huge pages";
 	return intel_lm_limit_reason(src);
 }
 

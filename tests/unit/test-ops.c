@@ -1376,9 +1376,10 @@ START_TEST(status_text)
 	big = intel_lm_state_alloc(8193);
 	ret = intel_lm_save(fd, 1, big, 8193, NULL);
 	ck_assert_int_eq(ret, -EINVAL);
-	assert_text(ret, 0xd2, "Invalid argument (EINVAL): the kernel refused the transfer: it is "
-		    "larger than the controller's MDTS or the driver's transfer limit",
-		    INTEL_LM_ADVICE_CHECK_LIMIT);
+	assert_text(ret, 0xd2, "Invalid argument (EINVAL): the kernel refused the transfer before "
+		    "the controller saw it: it is larger than the controller's MDTS or the driver's "
+		    "transfer limit, or its buffer lies in more than 127 pieces of memory (the "
+		    "driver's segments per command)", INTEL_LM_ADVICE_CHECK_LIMIT);
 	intel_lm_state_free(big, 8193);
 	intel_lm_dev_close(&dev);
 
