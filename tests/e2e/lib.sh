@@ -114,6 +114,33 @@ run() {
 	keep_json "$ERR"
 }
 
+# run_no_thp PROG ARGS...: run as on a host without transparent huge pages: THP turned off for
+# the program (PR_SET_THP_DISABLE, kept across exec); sets OUT, ERR, RC.
+run_no_thp() {
+	local prog=$1
+	shift
+	RC=0
+	# shellcheck disable=SC2086 # PROG may be "nvme intel-lm"
+	python3 -c 'import ctypes, os, sys
+if ctypes.CDLL(None, use_errno=True).prctl(41, 1, 0, 0, 0):
+    sys.exit("PR_SET_THP_DISABLE failed")
+os.environ["LD_PRELOAD"] = sys.argv[1]
+os.execvp(sys.argv[2], sys.argv[2:])' "$EMU_SO" $prog "$@" > "$T/out" 2> "$T/err" || RC=$?
+	OUT=$(cat "$T/out")
+	ERR=$(cat "$T/err")
+	keep_json "$OUT"
+	keep_json "$ERR"
+}
+
+# The 2 MiB pages the host's hugetlb pool could give now (free, not reserved, or overcommit).
+hugetlb_free() {
+	local d=/sys/kernel/mm/hugepages/hugepages-2048kB f=0 r=0 o=0 s=0
+	[ -d $d ] || { echo 0; return; }
+	f=$(cat $d/free_hugepages) r=$(cat $d/resv_hugepages)
+	o=$(cat $d/nr_overcommit_hugepages) s=$(cat $d/surplus_hugepages)
+	echo $(( (f > r ? f - r : 0) + (o > s ? o - s : 0) ))
+}
+
 # Every JSON document a suite's programs print is checked against the schema at the end.
 JSON_N=0
 keep_json() {

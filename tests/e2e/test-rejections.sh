@@ -65,6 +65,32 @@ for P in "${PROGS[@]}"; do
 	expect_rc $RC_USAGE "$p --output=json is a usage error"
 	expect_err "option '--output' is ambiguous: it could be --output-file, --output-format" \
 		"$p --output is called ambiguous, with what it could be"
+	# A usage error is a JSON document when the command line asks for JSON, wherever it does.
+	clear_trace
+	run "$P" suspend /dev/nvme0 --vf=1 --bogus --output-format=json
+	expect_rc $RC_USAGE "$p a usage error with --output-format=json exits 2"
+	expect_json 'j["success"] is False and j["exit_status"] == 2 and j["error"]["kind"] == "usage" and "--bogus" in j["error"]["message"] and "--help" in j["error"]["hint"]' \
+		"$p a usage error is a JSON document when JSON was asked for"
+	expect_err "unknown option '--bogus'" "$p the usage error is in words on stderr too"
+	run "$P" save /dev/nvme0 --output-format json --vf=1
+	expect_json 'j["error"]["kind"] == "usage" and "-o/--output-file=FILE is required" in j["error"]["message"]' \
+		"$p --output-format json (two words) gives JSON for a missing option"
+	run "$P" suspend --output-format=json --vf=1
+	expect_json 'j["exit_status"] == 2 and "name the PF" in j["error"]["message"]' \
+		"$p a missing device is a usage error in JSON"
+	expect_sent "" "$p the usage errors sent nothing"
+	# A state is binary: never written to, nor read from, a terminal (script(1) gives a pty).
+	for io in "save /dev/nvme0 --vf=1 -o -:writes the state to standard output, which is a terminal" \
+		  "load /dev/nvme0 --vf=1 -i -:reads the state from standard input, which is a terminal"; do
+		args=${io%%:*}
+		clear_trace
+		# shellcheck disable=SC2086 # $P may be "nvme intel-lm"
+		script -qec "LD_PRELOAD=$EMU_SO $P $args" /dev/null > "$T/tty" 2>&1
+		RC=$? ERR=$(cat "$T/tty")
+		expect_rc $RC_USAGE "$p ${args%% *} ${args##* } on a terminal is refused"
+		expect_err "${io#*:}" "$p ${args%% *} ${args##* } on a terminal: says why"
+		expect_sent "" "$p ${args%% *} ${args##* } on a terminal: nothing sent"
+	done
 	run "$P" suspend /dev/nvme0 --vf=1
 	run "$P" save /dev/nvme0 --vf=1 -o "$T/lower" --max-state-size=2k
 	expect_rc $RC_REFUSED "$p --max-state-size=2k is 2 KiB (lower-case suffix), below the state"
@@ -262,6 +288,45 @@ mdts = 10" "mdts = 10"
 	run "$P" info /dev/nvme0 --max-state-size=5M
 	expect_rc 2 "$p --max-state-size above 4 MiB is a usage error"
 	rm -f "$D"/huge
+
+	# A host without huge pages (THP turned off for the process, no hugetlb pages free): the
+	# kernel's 127 segments per command bound a state to 127 pages, 520192 bytes; a larger one
+	# is refused before any data command, with the reason, and 127 pages still move.
+	if [ "$(hugetlb_free)" -eq 0 ]; then
+		emu_two_pfs "vf.1.size = 524288
+vf.2.size = 520192
+mdts = 10" "mdts = 10"
+		run_no_thp "$P" info /dev/nvme0 --max-state-size=4M
+		expect_rc 0 "$p info without huge pages"
+		expect_out "largest state  : 520192 bytes" "$p info shows the 127-page limit"
+		expect_out "127 memory segments" "$p info names the kernel's segments"
+		run_no_thp "$P" info /dev/nvme0 --max-state-size=4M --output-format=json
+		expect_json "j['max_state_size'] == 520192 and 'huge pages' in \
+			j['max_state_size_limited_by']" "$p info JSON has the 127-page limit"
+		run "$P" suspend /dev/nvme0 --vf=1
+		run "$P" suspend /dev/nvme0 --vf=2
+		clear_trace
+		run_no_thp "$P" save /dev/nvme0 --vf=1 -o "$D/big" --max-state-size=4M
+		expect_rc $RC_REFUSED "$p a 512 KiB state is refused without huge pages"
+		expect_err "above the 520192 bytes this PF can move" "$p names the 127-page limit"
+		expect_err "no huge pages" "$p says what is missing"
+		expect_sent "06 06 c4" "$p no SAVE_DATA without huge pages"
+		[ ! -e "$D/big" ] && pass "$p no file left" || fail "$p no file left" "$D/big exists"
+		run_no_thp "$P" save /dev/nvme0 --vf=2 -o "$D/fits" --raw --max-state-size=4M
+		expect_rc 0 "$p 127 pages save without huge pages"
+		run "$P" suspend /dev/nvme1 --vf=1
+		head -c 524288 /dev/urandom > "$D/big.raw"
+		clear_trace
+		run_no_thp "$P" load /dev/nvme1 --vf=1 -i "$D/big.raw" --raw --max-state-size=4M
+		expect_rc $RC_REFUSED "$p a 512 KiB raw state is refused on load without huge pages"
+		expect_err "larger than the 520192 bytes this PF can take" "$p load names the limit"
+		expect_sent "06 06" "$p no LOAD_DATA without huge pages"
+		run_no_thp "$P" load /dev/nvme1 --vf=1 -i "$D/fits" --raw --max-state-size=4M
+		expect_rc 0 "$p 127 pages load without huge pages"
+		rm -f "$D"/big.raw "$D"/fits
+	else
+		pass "$p (the host has free hugetlb pages: no host without huge pages to show)"
+	fi
 done
 
 e2e_finish

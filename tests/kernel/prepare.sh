@@ -37,7 +37,9 @@ build=$(cd "$1" 2>/dev/null && pwd) || die "no build directory '$1'"
 out=${2:-$build/tests/kernel/ktest}
 cache=${INTEL_LM_KERNEL_CACHE:-/var/cache/intel-lm-kernel}
 bin=$build/plugins/intel-lm/nvme-intel-lm
+frag=$build/tests/kernel/ktest-frag
 [ -x "$bin" ] || die "$bin is missing: build first (ninja -C $build)"
+[ -x "$frag" ] || die "$frag is missing: build first (ninja -C $build)"
 
 # --- tools -------------------------------------------------------------------------------------
 as_root=()
@@ -209,6 +211,7 @@ copy_prog() {
 }
 copy_prog "$bin" /usr/sbin/nvme-intel-lm
 copy_prog "$nvme_cli" /usr/sbin/nvme
+copy_prog "$frag" /usr/bin/ktest-frag
 
 # the nvme modules and their load order
 mkdir -p "$root/lib/modules/$kver"

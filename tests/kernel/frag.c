@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ktest-frag: the kernel test's memory tool, run inside the guest as root.
+ *
+ *   ktest-frag hold MIB      map MIB MiB of anonymous memory in small pages, touch every page,
+ *                            unmap every other page, print "ready PAGES" (the pages freed),
+ *                            then hold the rest until killed. The freed pages lie one apart,
+ *                            and the page allocator hands them out first: a buffer mapped
+ *                            afterwards is spread over as many pieces of memory as it has pages.
+ *   ktest-frag segments KIB  map KIB KiB the same way, touch it, and print "segments N pages M":
+ *                            how many physically contiguous runs (the kernel's segments) its
+ *                            pages form, read from /proc/self/pagemap.
+ *   ktest-frag xfer DEV PAGES
+ *                            build a buffer of PAGES pages of which no two are physically
+ *                            adjacent (every other page of a mapping, in reverse order), then
+ *                            print "segments N library L kernel K": this tool's count, what
+ *                            libintel-lm's intel_lm_load() of it to VF 1 of DEV returns, and
+ *                            what the kernel's admin ioctl of the same LOAD_DATA returns
+ *                            (0xSSSS for an NVMe status, or an errno name).
+ *
+ * The segment count is this tool's own, not the library's: it checks the test's premises
+ * (memory is fragmented; the kernel refuses more than 127 segments) independently of the code
+ * under test.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/nvme_ioctl.h>
+
+#include <libintel-lm.h>
+
+#define PFN_MASK	((1ull << 55) - 1)
+#define PRESENT		(1ull << 63)
+
+static void *map_small(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), i;
+
+	if (p == MAP_FAILED) {
+		perror("ktest-frag: mmap");
+		exit(1);
+	}
+	/* Small pages whatever the THP setting: each page is one piece of memory. */
+	madvise(p, len, MADV_NOHUGEPAGE);
+	for (i = 0; i < len; i += pg)
+		((volatile char *)p)[i] = 1;
+	return p;
+}
+
+static int hold(size_t mib)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), len = mib << 20, i, freed = 0;
+	char *p = map_small(len);
+
+	for (i = 0; i < len; i += 2 * pg) {
+		if (munmap(p + i, pg)) {
+			perror("ktest-frag: munmap");
+			return 1;
+		}
+		freed++;
+	}
+	printf("ready %zu\n", freed);
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
+/* Physically contiguous runs of @n pages from @p (all present), or -1. */
+static long count_runs(const char *p, size_t n)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), i;
+	uint64_t e, prev = 0;
+	long segs = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0) {
+		perror("ktest-frag: /proc/self/pagemap");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (pread(fd, &e, sizeof(e), (off_t)(((uintptr_t)p / pg + i) * sizeof(e))) !=
+		    (ssize_t)sizeof(e)) {
+			perror("ktest-frag: pread");
+			segs = -1;
+			break;
+		}
+		if (!(e & PRESENT) || !(e & PFN_MASK)) {
+			fprintf(stderr, "ktest-frag: page %zu: no physical address (root?)\n", i);
+			segs = -1;
+			break;
+		}
+		e &= PFN_MASK;
+		if (!i || e != prev + 1)
+			segs++;
+		prev = e;
+	}
+	close(fd);
+	return segs;
+}
+
+static int segments(size_t kib)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), n = (kib << 10) / pg;
+	long segs = count_runs(map_small(kib << 10), n);
+
+	if (segs < 0)
+		return 1;
+	printf("segments %ld pages %zu\n", segs, n);
+	return 0;
+}
+
+/* A command's return: 0xSSSS for an NVMe status, an errno name, or 0. */
+static const char *outcome(int ret, char *buf, size_t len)
+{
+	if (ret > 0)
+		snprintf(buf, len, "0x%04x", (unsigned int)ret);
+	else if (ret < 0)
+		snprintf(buf, len, "%s", intel_lm_errno_name(ret));
+	else
+		snprintf(buf, len, "0");
+	return buf;
+}
+
+static int xfer(const char *dev, size_t pages)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), len = pages * pg, i;
+	char *src = map_small(2 * len), *buf, lib_s[32], kernel_s[32];
+	struct nvme_admin_cmd cmd;
+	long segs;
+	int fd, lib, kernel;
+
+	/* Every other page, last first: no two of them can be neighbours in memory. */
+	buf = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED) {
+		perror("ktest-frag: mmap");
+		return 1;
+	}
+	for (i = 0; i < pages; i++) {
+		if (mremap(src + 2 * i * pg, pg, pg, MREMAP_MAYMOVE | MREMAP_FIXED,
+			   buf + (pages - 1 - i) * pg) == MAP_FAILED) {
+			perror("ktest-frag: mremap");
+			return 1;
+		}
+	}
+	segs = count_runs(buf, pages);
+	if (segs < 0)
+		return 1;
+	fd = open(dev, O_RDONLY);
+	if (fd < 0) {
+		perror(dev);
+		return 1;
+	}
+	lib = intel_lm_load(fd, 1, buf, (uint32_t)len, NULL);
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.opcode = INTEL_LM_OPC_LOAD_DATA;
+	cmd.cdw10 = 1;
+	cmd.cdw11 = (uint32_t)len;
+	cmd.addr = (uint64_t)(uintptr_t)buf;
+	cmd.data_len = (uint32_t)len;
+	kernel = ioctl(fd, NVME_IOCTL_ADMIN_CMD, &cmd);
+	if (kernel < 0)
+		kernel = -errno;
+	close(fd);
+	printf("segments %ld library %s kernel %s\n", segs, outcome(lib, lib_s, sizeof(lib_s)),
+	       outcome(kernel, kernel_s, sizeof(kernel_s)));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = argc >= 3 ? strtoul(argv[argc - 1], &end, 10) : 0;
+	if (errno || !v || v > 4096 || *end)
+		v = 0;
+	if (v && argc == 3 && !strcmp(argv[1], "hold"))
+		return hold(v);
+	if (v && argc == 3 && !strcmp(argv[1], "segments"))
+		return segments(v);
+	if (v && argc == 4 && !strcmp(argv[1], "xfer"))
+		return xfer(argv[2], v);
+	fprintf(stderr, "usage: ktest-frag hold MIB | segments KIB | xfer DEV PAGES\n");
+	return 2;
+}
