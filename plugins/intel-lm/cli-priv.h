@@ -184,10 +184,18 @@ struct mig_report {
 	const char *src_state;		/* the source VF's state afterwards (a status word) */
 	const char *dst_state;		/* the destination VF's state afterwards */
 	const char *op_id;		/* the migration's id in the record, or NULL */
+	const char *op;			/* what failed, in error.operation's terms */
 	char rollback[512];		/* what the rollback did, in words */
 	char msg[1024];
 	char hint[512];
 };
+
+/* Whether migrate's step @st is sent to the destination VF (else to the source). */
+static inline bool mig_step_on_dst(enum intel_lm_mig_step st)
+{
+	return st == INTEL_LM_MIG_DST_SUSPEND || st == INTEL_LM_MIG_DST_LOAD ||
+	       st == INTEL_LM_MIG_DST_RESUME;
+}
 
 /* One VF's entry in the record, for status and recover. */
 struct rec_view {
@@ -203,7 +211,11 @@ struct rec_view {
 	char advice[512];		/* what to do next, with a command line */
 };
 
-/* The print back ends: command code never formats text itself. */
+/*
+ * The print back ends: command code never formats text itself. Under --dry-run the result
+ * callbacks (query_size, vf_done, saved, loaded) are called with what would be done; the normal
+ * back end leaves that to the traces and notes, the JSON one names the device, the VF and files.
+ */
 struct printer {
 	void (*info)(const struct cli *c, const struct session *s);
 	void (*query_size)(const struct cli *c, const struct session *s, uint16_t vf, uint32_t size);
@@ -219,6 +231,10 @@ struct printer {
 	void (*note)(const struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 	void (*error)(const struct cli *c, const char *dev, int vf, const char *op, int ret,
 		      const char *msg, const char *hint);
+	/* The command line is wrong: @msg says how (exit status 2, nothing was opened). */
+	void (*usage)(const struct cli *c, const char *msg);
+	/* One VF's command failed: @r says how, and the VF's state as far as we know. */
+	void (*vf_failed)(const struct cli *c, const struct session *s, const struct vf_result *r);
 	void (*batch)(const struct cli *c, const struct session *s, const struct vf_result *r, size_t n);
 	void (*migrated)(const struct cli *c, const struct mig_report *r);
 	void (*records)(const struct cli *c, const struct rec_view *v, size_t n, bool recover);

@@ -174,14 +174,37 @@ static int usage_error(struct cli *c, const char *fmt, ...)
 
 static int usage_error(struct cli *c, const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fprintf(stderr, "%s %s: ", c->prog, c->cmd->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nsee '%s %s --help'\n", c->prog, c->cmd->name);
+	c->out->pr->usage(c, msg);
+	/* The report is the whole outcome: a lost one changes nothing of the status. */
+	c->out->pr->finish(c, EXIT_USAGE);
 	return EXIT_USAGE;
+}
+
+/*
+ * Whether the command line asks for JSON (--output-format=json or --output-format json, with one
+ * dash or two), looked for before the options are parsed so that a usage error found before
+ * that option is reported in JSON too.
+ */
+static bool asks_json(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		const char *a = argv[i] + strspn(argv[i], "-");
+
+		if (a == argv[i] || a - argv[i] > 2 || strncmp(a, "output-format", 13))
+			continue;
+		if (!strcmp(a + 13, "=json") || (!a[13] && i + 1 < argc &&
+						 !strcmp(argv[i + 1], "json")))
+			return true;
+	}
+	return false;
 }
 
 /* A whole decimal number within [min, max], nothing else: no sign, no spaces, no suffix. */
@@ -397,6 +420,15 @@ static int parse_args(struct cli *c, int argc, char **argv)
 				   c->output_file);
 	if (!c->to_vf_arg)
 		c->to_vf = c->vf;
+	/* A state is binary: never to a terminal, never typed in from one. */
+	if (c->output_file && !strcmp(c->output_file, "-") && isatty(STDOUT_FILENO))
+		return usage_error(c, "%s", "-o - writes the state to standard output, which is a "
+				   "terminal: redirect it to a file or a pipe (e.g. | ssh host ...), or "
+				   "name a file with -o FILE");
+	if (c->input_file && !strcmp(c->input_file, "-") && isatty(STDIN_FILENO))
+		return usage_error(c, "%s", "-i - reads the state from standard input, which is a "
+				   "terminal: redirect a file or a pipe to it, or name a file with "
+				   "-i FILE");
 	if ((c->cmd->opts & OPT_TO) && !c->to)
 		return usage_error(c, "%s", "--to=DEVICE, the destination PF, is required");
 	if ((c->cmd->opts & OPT_INPUT_FILE) && !c->input_file)
@@ -422,12 +454,12 @@ int intel_lm_cli_run(const char *prog, int argc, char **argv)
 	c.sysfs = sysfs && *sysfs ? sysfs : NULL;
 	c.lock_dir = lock_dir && *lock_dir ? lock_dir : NULL;
 	c.state_dir = state_dir && *state_dir ? state_dir : NULL;
+	/* A reader that went away is a failed write of the report, not a fatal signal. */
+	signal(SIGPIPE, SIG_IGN);
+	out.pr = asks_json(argc, argv) ? &print_json : &print_normal;
 	ret = parse_args(&c, argc, argv);
 	if (ret)
 		return ret < 0 ? EXIT_OK : ret;
-
-	/* A reader that went away is a failed write of the report, not a fatal signal. */
-	signal(SIGPIPE, SIG_IGN);
 	out.pr = c.fmt == FMT_JSON ? &print_json : &print_normal;
 	ret = c.cmd->run(&c);
 	err = out.pr->finish(&c, ret);

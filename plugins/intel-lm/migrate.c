@@ -71,11 +71,60 @@ static void describe_rollback(struct mig_report *r)
 	}
 }
 
+/*
+ * After a failure that the rollback undid (the source runs again, or was never stopped): what to
+ * fix before running migrate again. Never the one-VF commands' advice, which assumes the user
+ * suspended the VF and resumes it.
+ */
+static void migrate_again_hint(const struct cli *c, struct mig_report *r)
+{
+	const struct intel_lm_mig_outcome *m = r->m;
+	const char *src = m->src_resumed ? "the source runs again" : "the source was never stopped";
+	bool dst = mig_step_on_dst(m->failed);
+	const char *dev = dst ? pf_path(r->dst) : pf_path(r->src);
+	unsigned int vf = dst ? r->dst_vf : r->src_vf;
+
+	if (m->record_ret && m->ret == m->record_ret && m->effect == INTEL_LM_EFFECT_NONE)
+		snprintf(r->hint, sizeof(r->hint), "%s; make the record writable (root's own "
+			 "directory %s, mode 0700), then run migrate again", src,
+			 c->state_dir ? c->state_dir : INTEL_LM_STATE_DIR);
+	else if (!strcmp(r->op, "write"))
+		snprintf(r->hint, sizeof(r->hint), "%s; make room for the state's copy or name "
+			 "another place with --keep=FILE, then run migrate again", src);
+	else if (m->ret == -EFBIG && m->size <= INTEL_LM_KERNEL_MAX_XFER)
+		snprintf(r->hint, sizeof(r->hint), "%s; if a state of %u bytes is expected, run "
+			 "migrate again with --max-state-size=%u", src, m->size, m->size);
+	else if (m->ret == -EFBIG || m->ret == -ENODATA)
+		snprintf(r->hint, sizeof(r->hint), "%s; the device reported a state size that "
+			 "cannot be moved (see above): check the VF with '%s info %s'", src, c->prog,
+			 pf_path(r->src));
+	else if (m->effect == INTEL_LM_EFFECT_UNKNOWN)
+		snprintf(r->hint, sizeof(r->hint), "%s; whether the %s reached VF %u of %s is "
+			 "unknown: '%s status %s --vf=%u' shows what intel-lm knows; run migrate "
+			 "again once the cause (a timeout, a controller reset) is fixed", src,
+			 intel_lm_mig_step_name(m->failed), vf, dev, c->prog, dev, vf);
+	else
+		snprintf(r->hint, sizeof(r->hint), "%s; VF %u of %s refused the %s: fix what its "
+			 "status names, then run migrate again", src, vf, dev,
+			 intel_lm_mig_step_name(m->failed));
+}
+
 static void describe_failure(const struct cli *c, struct mig_report *r, const struct keeper *k)
 {
 	const struct intel_lm_mig_outcome *m = r->m;
 	uint8_t opc = intel_lm_mig_step_opcode(m->failed);
 	char what[512], kept[PATH_MAX + 64] = "";
+
+	/* What failed, as the one-VF commands name it: the command, else the file or record. */
+	r->op = opc ? intel_lm_opcode_name(opc) : "write";
+	if (m->ret == -ECANCELED)
+		r->op = "migrate";
+	else if (m->record_ret && m->ret == m->record_ret && m->effect == INTEL_LM_EFFECT_NONE)
+		r->op = "write record";
+	else if (m->ret == -ENODATA || m->ret == -EFBIG)
+		r->op = "check size";
+	else if (m->failed == INTEL_LM_MIG_SRC_QUERY && m->size && m->ret < 0)
+		r->op = "write";
 
 	if (m->ret == -ECANCELED)
 		snprintf(what, sizeof(what), "interrupted by %s before the %s",
@@ -126,8 +175,7 @@ static void describe_failure(const struct cli *c, struct mig_report *r, const st
 		snprintf(r->hint, sizeof(r->hint), "%s; run migrate again when you are ready",
 			 m->src_resumed ? "the source runs again" : "the source was never stopped");
 	else
-		/* Nothing to undo by hand: the device's own advice for the step. */
-		snprintf(r->hint, sizeof(r->hint), "%s", advice_words(m->ret, opc));
+		migrate_again_hint(c, r);
 }
 
 /* Open the destination PF and check --to-vf there. */

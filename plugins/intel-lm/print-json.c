@@ -43,10 +43,19 @@ static void add_str_or_null(struct json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, v && *v ? json_object_new_string(v) : NULL);
 }
 
+/* The PF and the VF a one-VF command worked on; with --dry-run, that nothing was sent. */
 static void add_dev(const struct cli *c, const struct session *s, uint16_t vf)
 {
 	add_str(root(c), "device", pf_path(s));
 	add_int(root(c), "vf", vf);
+	if (c->dry_run)
+		add_bool(root(c), "dry_run", true);
+}
+
+/* The key of a command's state file: save writes its output file, load reads its input file. */
+static const char *file_key(const struct cli *c)
+{
+	return c->cmd->opts & OPT_OUTPUT_FILE ? "output_file" : "input_file";
 }
 
 static void json_info(const struct cli *c, const struct session *s)
@@ -96,14 +105,16 @@ static void json_query_size(const struct cli *c, const struct session *s, uint16
 static void json_vf_done(const struct cli *c, const struct session *s, uint16_t vf, const char *what)
 {
 	add_dev(c, s, vf);
-	add_str(root(c), "state", what);
+	if (!c->dry_run)
+		add_str(root(c), "state", what);
 }
 
 static void json_saved(const struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
 		       const char *path, bool raw)
 {
 	add_dev(c, s, vf);
-	add_int(root(c), "size", size);
+	if (!c->dry_run)
+		add_int(root(c), "size", size);
 	add_str(root(c), "output_file", path);
 	add_bool(root(c), "raw", raw);
 }
@@ -112,7 +123,8 @@ static void json_loaded(const struct cli *c, const struct session *s, uint16_t v
 			const char *path, uint16_t source_vf)
 {
 	add_dev(c, s, vf);
-	add_int(root(c), "size", size);
+	if (size)
+		add_int(root(c), "size", size);
 	add_str(root(c), "input_file", path);
 	add_bool(root(c), "raw", !source_vf);
 	if (source_vf)
@@ -141,6 +153,25 @@ static struct json_object *error_object(const char *dev, int vf, const char *op,
 	return e;
 }
 
+static void json_usage(const struct cli *c, const char *msg)
+{
+	char hint[256];
+
+	print_normal.usage(c, msg);
+	snprintf(hint, sizeof(hint), "see '%s %s --help'", c->prog, c->cmd->name);
+	json_object_object_add(root(c), "error", error_object(NULL, -1, "check the command line",
+							      0, msg, hint));
+}
+
+static void json_vf_failed(const struct cli *c, const struct session *s, const struct vf_result *r)
+{
+	add_dev(c, s, r->vf);
+	add_str(root(c), "state", r->state);
+	if (r->path[0])
+		add_str(root(c), file_key(c), r->path);
+	json_error(c, pf_path(s), r->vf, r->op, r->ret, r->msg, r->hint);
+}
+
 static void json_batch(const struct cli *c, const struct session *s, const struct vf_result *r,
 		       size_t n)
 {
@@ -159,7 +190,7 @@ static void json_batch(const struct cli *c, const struct session *s, const struc
 		if (r[i].size)
 			add_int(e, "size", r[i].size);
 		if (r[i].path[0])
-			add_str(e, "file", r[i].path);
+			add_str(e, file_key(c), r[i].path);
 		if (r[i].source_vf)
 			add_int(e, "source_vf", r[i].source_vf);
 		if (r[i].ret) {
@@ -224,11 +255,18 @@ static void json_migrated(const struct cli *c, const struct mig_report *r)
 			add_str(rb, "errno", intel_lm_errno_name(m->rollback_ret));
 		add_str(rb, "message", r->rollback);
 		json_object_object_add(o, "rollback", rb);
-		bool dst = m->failed == INTEL_LM_MIG_DST_SUSPEND ||
-			   m->failed >= INTEL_LM_MIG_DST_LOAD;
+		bool dst = mig_step_on_dst(m->failed);
+		const char *dev = dst ? pf_path(r->dst) : pf_path(r->src);
+		int vf = dst ? r->dst_vf : r->src_vf;
+		struct json_object *err;
 
-		json_error(c, dst ? pf_path(r->dst) : pf_path(r->src), dst ? r->dst_vf : r->src_vf,
-			   intel_lm_mig_step_name(m->failed), m->ret, r->msg, r->hint);
+		/* The words on stderr as in the normal report; in JSON the operation as every
+		 * command names it, and the step as migrate's report does. */
+		print_normal.error(c, dev, vf, intel_lm_mig_step_name(m->failed), m->ret, r->msg,
+				   r->hint);
+		err = error_object(dev, vf, r->op, m->ret, r->msg, r->hint);
+		add_str(err, "step", intel_lm_mig_step_name(m->failed));
+		json_object_object_add(o, "error", err);
 	}
 }
 
@@ -411,6 +449,8 @@ const struct printer print_json = {
 	.command = json_command,
 	.note = json_note,
 	.error = json_error,
+	.usage = json_usage,
+	.vf_failed = json_vf_failed,
 	.batch = json_batch,
 	.migrated = json_migrated,
 	.records = json_records,

@@ -84,6 +84,8 @@ static void normal_query_size(const struct cli *c, const struct session *s, uint
 static void normal_vf_done(const struct cli *c, const struct session *s, uint16_t vf,
 			   const char *what)
 {
+	if (c->dry_run)
+		return;
 	/* A resumed VF is running: say what was done. */
 	fprintf(result_stream(c), "%s VF %u: %s\n", pf_path(s), vf,
 		strcmp(what, "running") ? what : "resumed");
@@ -92,6 +94,8 @@ static void normal_vf_done(const struct cli *c, const struct session *s, uint16_
 static void normal_saved(const struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
 			 const char *path, bool raw)
 {
+	if (c->dry_run)
+		return;
 	fprintf(result_stream(c), "%s VF %u: saved %u bytes of state to %s%s\n", pf_path(s), vf,
 		size, strcmp(path, "-") ? path : "standard output", raw ? " (raw)" : "");
 }
@@ -99,6 +103,8 @@ static void normal_saved(const struct cli *c, const struct session *s, uint16_t 
 static void normal_loaded(const struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
 			  const char *path, uint16_t source_vf)
 {
+	if (c->dry_run)
+		return;
 	fprintf(result_stream(c), "%s VF %u: loaded %u bytes of state from %s", pf_path(s), vf,
 		size, strcmp(path, "-") ? path : "standard input");
 	if (source_vf)
@@ -165,19 +171,19 @@ static void normal_migrated(const struct cli *c, const struct mig_report *r)
 		       strcmp(res, "not run") ? t : "");
 	}
 	ms(t, sizeof(t), m->downtime_ns);
-	if (!c->dry_run)
+	if (!c->dry_run && m->size)
 		printf("  state size           %u bytes\n", m->size);
 	if (m->downtime_ns)
 		printf("  downtime             %s (source suspend to %s)\n", t,
 		       m->failed == INTEL_LM_MIG_NO_STEP ? "destination resume" :
-		       m->src_resumed ? "source resumed" : "the failure; the source is not running");
+		       m->src_resumed ? "source resumed" :
+		       "the failure; the source is still suspended, so the downtime goes on");
 	if (r->op_id)
 		printf("  on record as         %s\n", r->op_id);
 	if (r->kept)
 		printf("  state kept in        %s\n", r->kept);
 	if (m->failed < INTEL_LM_MIG_STEPS) {
-		bool dst = m->failed == INTEL_LM_MIG_DST_SUSPEND ||
-			   m->failed >= INTEL_LM_MIG_DST_LOAD;
+		bool dst = mig_step_on_dst(m->failed);
 
 		normal_error(c, dst ? pf_path(r->dst) : pf_path(r->src), dst ? r->dst_vf :
 			     r->src_vf, intel_lm_mig_step_name(m->failed), m->ret, r->msg, r->hint);
@@ -322,6 +328,18 @@ static void normal_error(const struct cli *c, const char *dev, int vf, const cha
 		fprintf(stderr, "  next: %s\n", hint);
 }
 
+static void normal_usage(const struct cli *c, const char *msg)
+{
+	fprintf(stderr, "%s %s: %s\nsee '%s %s --help'\n", c->prog, c->cmd->name, msg, c->prog,
+		c->cmd->name);
+}
+
+static void normal_vf_failed(const struct cli *c, const struct session *s,
+			     const struct vf_result *r)
+{
+	normal_error(c, pf_path(s), r->vf, r->op, r->ret, r->msg, r->hint);
+}
+
 static int normal_finish(const struct cli *c, int status)
 {
 	(void)status;
@@ -338,6 +356,8 @@ const struct printer print_normal = {
 	.command = normal_command,
 	.note = normal_note,
 	.error = normal_error,
+	.usage = normal_usage,
+	.vf_failed = normal_vf_failed,
 	.batch = normal_batch,
 	.migrated = normal_migrated,
 	.records = normal_records,

@@ -343,8 +343,7 @@ static void print_query(const struct cli *c, const struct session *s, const stru
 
 static void print_state(const struct cli *c, const struct session *s, const struct vf_result *r)
 {
-	if (!c->dry_run)
-		c->out->pr->vf_done(c, s, r->vf, r->state);
+	c->out->pr->vf_done(c, s, r->vf, r->state);
 }
 
 static void print_saved(const struct cli *c, const struct session *s, const struct vf_result *r)
@@ -352,8 +351,7 @@ static void print_saved(const struct cli *c, const struct session *s, const stru
 	if (c->dry_run)
 		c->out->pr->note(c, "would send SAVE_DATA (opcode 0xd2) to VF %u with the data length "
 			    "QUERY_DATA_SIZE returns, then write %s", r->vf, r->path);
-	else
-		c->out->pr->saved(c, s, r->vf, r->size, r->path, c->raw);
+	c->out->pr->saved(c, s, r->vf, r->size, r->path, c->raw);
 }
 
 static void print_loaded(const struct cli *c, const struct session *s, const struct vf_result *r)
@@ -364,8 +362,7 @@ static void print_loaded(const struct cli *c, const struct session *s, const str
 	if (r->source_vf && r->source_vf != r->vf)
 		c->out->pr->note(c, "the state was saved from VF %u and goes to VF %u", r->source_vf,
 			    r->vf);
-	if (!c->dry_run)
-		c->out->pr->loaded(c, s, r->vf, r->size, r->path, r->source_vf);
+	c->out->pr->loaded(c, s, r->vf, r->size, r->path, r->source_vf);
 }
 
 static const struct vf_op op_query = { "unchanged", run_query, print_query };
@@ -605,7 +602,7 @@ static int run_vf_op(const struct cli *c, const struct vf_op *op)
 		if (op != &op_query)
 			c->out->changed = r->changed;
 		if (r->ret) {
-			c->out->pr->error(c, pf_path(&s), r->vf, r->op, r->ret, r->msg, r->hint);
+			c->out->pr->vf_failed(c, &s, r);
 			ret = exit_for_result(r);
 		} else {
 			if (op != &op_query && !r->changed)

@@ -104,6 +104,22 @@ for P in "${PROGS[@]}"; do
 	expect_out "would send to /dev/nvme0: SUSPEND opcode=0xc8" "$p --dry-run shows SUSPEND"
 	expect_sent "06 06" "$p --dry-run sends only Identify"
 	expect_state nvme0 1 running "$p --dry-run left the VF running"
+	# In JSON a dry run names what it would work on, as the real command does.
+	clear_trace
+	run "$P" suspend /dev/nvme0 --vf=1 --dry-run --output-format=json
+	expect_json 'j["device"] == "/dev/nvme0" and j["vf"] == 1 and j["dry_run"] is True and "state" not in j and j["changed"] is True' \
+		"$p suspend --dry-run JSON names the device and the VF"
+	run "$P" resume /dev/nvme0 --vf=2 --dry-run --force --output-format=json
+	expect_json 'j["device"] == "/dev/nvme0" and j["vf"] == 2 and j["dry_run"] is True' \
+		"$p resume --dry-run JSON names the device and the VF"
+	run "$P" save /dev/nvme0 --vf=1 -o "$D/dry.blob" --dry-run --output-format=json
+	expect_json 'j["device"] == "/dev/nvme0" and j["vf"] == 1 and j["dry_run"] is True and j["output_file"] == "'"$D/dry.blob"'" and "size" not in j' \
+		"$p save --dry-run JSON names the device, the VF and the file (no size: only the device knows it)"
+	[ ! -e "$D/dry.blob" ] && pass "$p save --dry-run wrote no file" || fail "$p save --dry-run wrote no file" "$D/dry.blob"
+	run "$P" load /dev/nvme1 --vf=1 --raw -i "$D/pt.raw" --dry-run --output-format=json
+	expect_json 'j["device"] == "/dev/nvme1" and j["vf"] == 1 and j["dry_run"] is True and j["input_file"] == "'"$D/pt.raw"'" and j["raw"] is True and j["size"] > 0' \
+		"$p load --dry-run JSON names the device, the VF, the file and its size"
+	expect_sent "06 06 06 06 06 06 06 06" "$p the JSON dry runs sent only Identify"
 
 	# --verbose shows the dwords and the completion
 	run "$P" query-size /dev/nvme0 --vf=1 -v

@@ -100,6 +100,19 @@ for P in "${PROGS[@]}"; do
 	expect_err "status /dev/nvme0 --vf=3" "$p EINTR points to status"
 	expect_state nvme0 3 suspended "$p the applied suspend is visible on the device"
 
+	# One VF's failure in JSON: the device, the VF and the state it is left in, as each entry
+	# of a batch has them.
+	emu_two_pfs "fault = 0xc8 1 0x4002"
+	run "$P" suspend /dev/nvme0 --vf=3 --output-format=json
+	expect_json 'j["device"] == "/dev/nvme0" and j["vf"] == 3 and j["state"] == "running" and j["error"]["operation"] == "SUSPEND" and j["error"]["status"] == 0x4002 and j["error"]["kind"] == "device"' \
+		"$p a refused suspend in JSON: device, VF, its state, the command and status"
+	emu_two_pfs "fault = 0xd2 1 EIO"
+	run "$P" suspend /dev/nvme0 --vf=2
+	run "$P" save /dev/nvme0 --vf=2 -o "$D/out/j.blob" --output-format=json
+	expect_json 'j["vf"] == 2 and j["state"] == "unknown" and j["output_file"] == "'"$D/out/j.blob"'" and j["error"]["operation"] == "SAVE_DATA" and j["error"]["errno"] == "EIO" and j["error"]["kind"] == "unknown"' \
+		"$p a save in doubt in JSON: the VF's state is unknown, the file named"
+	rm -f "$D/out"/*
+
 	# The Nth command fails: the first save works, the second fails.
 	emu_two_pfs "fault = 0xd2 2 EIO"
 	run "$P" suspend /dev/nvme0 --vf=1

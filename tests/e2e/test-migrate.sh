@@ -24,13 +24,17 @@ for P in "${PROGS[@]}"; do
 	expect_rc 0 "$p save of 64 VFs"
 	expect_json 'len(j["results"]) == 64 and j["failed"] == 0 and all(r["state"] == "saved" for r in j["results"])' \
 		"$p save JSON reports 64 saved VFs"
+	expect_json 'j["results"][63]["output_file"] == "'"$D/all/vf64.blob"'" and all("file" not in r and "input_file" not in r for r in j["results"])' \
+		"$p save JSON names each VF's file output_file, as a one-VF save does"
 	[ "$(ls "$D/all" | wc -l)" = 64 ] && [ -e "$D/all/vf64.blob" ] &&
 		pass "$p 64 blobs named vfN.blob" || fail "$p 64 blobs named vfN.blob" "$(ls "$D/all")"
 	[ "$(stat -c %a "$D/all")" = 700 ] && pass "$p batch directory is 0700" ||
 		fail "$p batch directory is 0700" "$(stat -c %a "$D/all")"
 	run "$P" suspend /dev/nvme1 --vf=1-64 --jobs=8
-	run "$P" load /dev/nvme1 --vf=1-64 --jobs=16 -i "$D/all"
+	run "$P" load /dev/nvme1 --vf=1-64 --jobs=16 -i "$D/all" --output-format=json
 	expect_rc 0 "$p load of 64 VFs"
+	expect_json 'j["results"][0]["input_file"] == "'"$D/all/vf1.blob"'" and all("file" not in r for r in j["results"])' \
+		"$p load JSON names each VF's file input_file, as a one-VF load does"
 	ok=1
 	for vf in 1 17 33 64; do
 		"$EMU_CTL" dump nvme0 $vf "$T/a"
@@ -118,6 +122,18 @@ fault = 0xd2 4 EIO"
 			expect_rc "$want" "$l: exit $want"
 			expect_json "[s['outcome'] for s in j['steps']].index('failed') == [s['step'] for s in j['steps']].index('$step')" \
 				"$l: the failed step is named"
+			case $step in
+			*suspend) opname=SUSPEND ;; *query-size) opname=QUERY_DATA_SIZE ;;
+			*save) opname=SAVE_DATA ;; *load) opname=LOAD_DATA ;; *) opname=RESUME ;;
+			esac
+			expect_json "j['error']['operation'] == '$opname' and j['error']['step'] == '$step'" \
+				"$l: error.operation is the command ($opname), as in the one-VF commands"
+			# The advice fits migrate: never the one-VF commands' (migrate suspended the
+			# VF itself; the rollback already resumed the source).
+			if [ "$step" != "destination resume" ] || [ "$what" != EIO ]; then
+				expect_json "j['error']['hint'].startswith(('the source runs again', 'the source was never stopped')) and 'suspend the VF first' not in j['error']['hint'] and 'for save' not in j['error']['hint']" \
+					"$l: the advice fits migrate (the source runs: run migrate again)"
+			fi
 			if [ "$step" != "destination resume" ] || [ "$what" != EIO ]; then
 				expect_state nvme0 1 running "$l: source VF running"
 			fi
