@@ -212,7 +212,9 @@ static void *map_anon(size_t len, int flags)
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | flags,
 		       -1, 0);
 
-	return p == MAP_FAILED ? NULL : p;
+	if (p == MAP_FAILED)
+		return NULL;
+	return p;
 }
 
 /* @len bytes (a multiple of HUGE) at a HUGE-aligned address, so that THP can back them. */
