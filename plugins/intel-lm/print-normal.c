@@ -127,16 +127,18 @@ static void normal_batch(const struct cli *c, const struct session *s, const str
 			printf("\n");
 			continue;
 		}
+		/* A failure is a diagnostic: on stderr, with what to do next. */
 		failed++;
-		printf("%s VF %u: FAILED at %s: %s; the VF is %s\n", pf_path(s), r[i].vf,
-		       r[i].op, r[i].msg, r[i].state);
+		fprintf(stderr, "%s VF %u: FAILED at %s: %s; the VF is %s\n", pf_path(s), r[i].vf,
+			r[i].op, r[i].msg, r[i].state);
 		if (r[i].hint[0])
-			printf("  next: %s\n", r[i].hint);
+			fprintf(stderr, "  next: %s\n", r[i].hint);
 	}
-	printf("%s %s: %zu of %zu VFs succeeded\n", c->prog, c->cmd->name, n - failed, n);
+	/* One summary, with the report. */
+	printf("%s %s: %zu of %zu VFs succeeded", c->prog, c->cmd->name, n - failed, n);
 	if (failed)
-		fprintf(stderr, "%s %s: %zu of %zu VFs failed on %s (see above)\n", c->prog,
-			c->cmd->name, failed, n, pf_path(s));
+		printf(", %zu failed (on standard error)", failed);
+	printf("\n");
 }
 
 static void ms(char *buf, size_t len, uint64_t ns)

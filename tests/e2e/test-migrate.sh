@@ -62,6 +62,20 @@ fault = 0xd2 4 EIO"
 	[ "$(ls "$D/part")" = "$(printf 'vf1.blob\nvf3.blob')" ] &&
 		pass "$p only the saved VFs have files" || fail "$p only the saved VFs have files" \
 		"$(ls "$D/part")"
+	# The same in words: successes and one count on stdout, each failure on stderr.
+	emu_two_pfs "fault = 0xc8 2 0x4002"
+	run "$P" suspend /dev/nvme0 --vf=1-3 --jobs=1
+	expect_rc $RC_PARTIAL "$p a batch where one VF failed exits 6"
+	expect_out "/dev/nvme0 VF 1: ok, suspended" "$p a VF that succeeded is on stdout"
+	expect_err "/dev/nvme0 VF 2: FAILED at SUSPEND: Invalid Field in Command" \
+		"$p a VF that failed is on stderr, with the decoded status"
+	expect_out "suspend: 2 of 3 VFs succeeded, 1 failed (on standard error)" \
+		"$p one count on stdout names the failures"
+	if grep -q FAILED <<< "$OUT" || grep -q "succeeded" <<< "$ERR"; then
+		fail "$p stdout has no failure, stderr no second count" "stdout: $OUT; stderr: $ERR"
+	else
+		pass "$p stdout has no failure, stderr no second count"
+	fi
 	run "$P" resume /dev/nvme0 --vf=1-4
 	run "$P" resume /dev/nvme0 --vf=1-4
 	expect_out "4 of 4 VFs succeeded" "$p normal batch report"
