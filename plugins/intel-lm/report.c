@@ -142,8 +142,7 @@ const char *advice_words(int ret, uint8_t opcode)
 			"('nvme error-log')",
 		[INTEL_LM_ADVICE_CHECK_SUPPORT] = "check with 'info' that this PF supports Intel "
 			"live migration, and that you named the PF, not a VF",
-		[INTEL_LM_ADVICE_CHECK_VF] = "check the VF index with 'info'; for save, suspend "
-			"the VF before asking its size, so the size cannot change",
+		[INTEL_LM_ADVICE_CHECK_VF] = "check the VF index with 'info'",
 		[INTEL_LM_ADVICE_SUSPEND_FIRST] = "suspend the VF first",
 		[INTEL_LM_ADVICE_RESUME_NOT_NOW] = "the VF cannot be resumed now: load a state or "
 			"suspend it first",
@@ -153,6 +152,13 @@ const char *advice_words(int ret, uint8_t opcode)
 	};
 	enum intel_lm_advice a = intel_lm_advice(ret, opcode);
 
+	/* A refused field of a data command may be its length, which comes from elsewhere. */
+	if (a == INTEL_LM_ADVICE_CHECK_VF && opcode == INTEL_LM_OPC_SAVE_DATA)
+		return "check the VF index with 'info'; the data length is the size QUERY_DATA_SIZE "
+		       "gave: suspend the VF before asking it, so that it cannot change";
+	if (a == INTEL_LM_ADVICE_CHECK_VF && opcode == INTEL_LM_OPC_LOAD_DATA)
+		return "check the VF index with 'info'; the state must fit the destination VF: "
+		       "one saved on another kind of PF or firmware may not";
 	return a < sizeof(words) / sizeof(words[0]) && words[a] ? words[a] : "";
 }
 

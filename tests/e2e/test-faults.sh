@@ -106,6 +106,13 @@ for P in "${PROGS[@]}"; do
 	run "$P" suspend /dev/nvme0 --vf=3 --output-format=json
 	expect_json 'j["device"] == "/dev/nvme0" and j["vf"] == 3 and j["state"] == "running" and j["error"]["operation"] == "SUSPEND" and j["error"]["status"] == 0x4002 and j["error"]["kind"] == "device"' \
 		"$p a refused suspend in JSON: device, VF, its state, the command and status"
+	expect_json '"info" in j["error"]["hint"] and "save" not in j["error"]["hint"]' \
+		"$p a refused SUSPEND's advice is about the VF index, not about save"
+	emu_two_pfs "fault = 0xd2 1 0x4002"
+	run "$P" suspend /dev/nvme0 --vf=2
+	run "$P" save /dev/nvme0 --vf=2 -o "$D/out/j.blob" --output-format=json
+	expect_json '"QUERY_DATA_SIZE gave" in j["error"]["hint"]' \
+		"$p a refused SAVE_DATA's advice names the data length's source"
 	emu_two_pfs "fault = 0xd2 1 EIO"
 	run "$P" suspend /dev/nvme0 --vf=2
 	run "$P" save /dev/nvme0 --vf=2 -o "$D/out/j.blob" --output-format=json
