@@ -262,13 +262,13 @@ class Bench:
 
     # ---------------------------------------------------------------- instruction counts
 
-    def callgrind(self, argv, env, stdout=None):
+    def callgrind(self, argv, env, stdout=None, preload=True, rc=0):
         """Instructions of one run: (total, the emulator's share, per object)."""
         out = os.path.join(self.work, 'callgrind.out')
         r = self.run([self.valgrind, '--tool=callgrind', f'--callgrind-out-file={out}',
                       '--compress-strings=no', '--compress-pos=no', '--'] + argv, env,
-                     stdout=stdout)
-        if r.rc != 0:
+                     stdout=stdout, preload=preload)
+        if r.rc != rc:
             raise MeasureError(f'callgrind {" ".join(argv)} exited {r.rc}: {r.err[-400:]}')
         try:
             return parse_callgrind(out, os.path.basename(self.emu_so))
@@ -276,6 +276,33 @@ class Bench:
             os.unlink(out)
 
     # ---------------------------------------------------------------- per-operation overhead
+
+    def needed(self, path):
+        """The shared objects a program names (DT_NEEDED), from readelf."""
+        try:
+            r = subprocess.run(['readelf', '-d', path], capture_output=True, text=True)
+        except OSError:
+            return None
+        return re.findall(r'\(NEEDED\)\s+Shared library: \[([^\]]+)\]', r.stdout)
+
+    def emu_loading(self, env):
+        """What loading the emulator costs each program: the instructions of a run that sends
+        nothing (usage, version), with the preload and without, the emulator's own calls taken
+        out. The dynamic loader maps and relocates libintel-lm-emu.so (and what it needs) for
+        every program alike; on a real host nothing of it happens, so it is counted with the
+        emulator, apart from the program."""
+        noop = {'floor': ([self.floor], 2), 'standalone': ([self.std, 'version'], 0),
+                'nvme-cli': ([self.nvme_cli, 'version'], 0),
+                'admin-passthru': ([self.debian_nvme, 'version'], 0)}
+        out = {}
+        for p, (argv, rc) in noop.items():
+            vals = []
+            for _ in range(self.cfg['instr_reps']):
+                t1, e1, _ = self.callgrind(argv, env, rc=rc)
+                t0, _, _ = self.callgrind(argv, env, preload=False, rc=rc)
+                vals.append(t1 - e1 - t0)
+            out[p] = median(vals)
+        return out
 
     def perop_steps(self, prog, op, vf, size, files):
         """The command lines (argv, stdout file) that do OP with PROG."""
@@ -297,6 +324,8 @@ class Bench:
             return [(pt + ['--opcode=0xc4', f'--cdw10={vf}'], None)]
         if op == 'suspend':
             return [(pt + ['--opcode=0xc8', f'--cdw10={vf}'], None)]
+        if op == 'resume':
+            return [(pt + ['--opcode=0xcc', f'--cdw10={vf}'], None)]
         if op == 'save':
             # A script must learn the size first: SAVE_DATA has no length field.
             return [(pt + ['--opcode=0xc4', f'--cdw10={vf}'], None),
@@ -321,13 +350,26 @@ class Bench:
                  'blob': os.path.join(self.work, f'perop-in-{s}.blob'),
                  'raw': os.path.join(self.work, f'perop-in-{s}.raw')}
             self.must([self.floor, 'save', '/dev/nvme0', str(v), f['floor']], env, 'floor save')
+            # The floor's own CRC-32 is zlib's.
+            import zlib
+            with open(f['floor'], 'rb') as fh:
+                blob = fh.read()
+            if int.from_bytes(blob[16:20], 'little') != zlib.crc32(blob[256:]):
+                raise MeasureError('the floor\'s CRC-32 is not zlib\'s')
             self.must([self.std, 'save', '/dev/nvme0', f'--vf={v}', '-o', f['blob']] +
                       (['--max-state-size=4M'] if s > REF_MAX_STATE else []), env, 'save')
             self.must([self.emu_ctl, 'dump', 'nvme0', str(v), f['raw']], env, 'dump',
                       preload=False)
             files[s] = f
-        # Rows: query-size and suspend do not depend on the state size.
-        rows = [('query-size', sizes[0]), ('suspend', sizes[0])]
+        loading = self.emu_loading(env) if self.valgrind else {}
+        self.results['emulator_loading'] = loading
+        self.results['needed'] = {p: self.needed(x) for p, x in
+                                  (('floor', self.floor), ('standalone', self.std),
+                                   ('nvme-cli', self.nvme_cli),
+                                   ('admin-passthru', self.debian_nvme))}
+        # Rows: query-size, suspend and resume do not depend on the state size.
+        # resume before suspend: the VFs are suspended, and save needs them so.
+        rows = [('query-size', sizes[0]), ('resume', sizes[0]), ('suspend', sizes[0])]
         rows += [('save', s) for s in sizes] + [('load', s) for s in sizes]
         data = {(op, s, p): {'instr': [], 'emu': [], 'total': [], 'wall': [], 'objects': None}
                 for op, s in rows for p in progs}
@@ -343,7 +385,7 @@ class Bench:
                 if counting:
                     t, e, objs = self.callgrind(argv, env, stdout=stdout)
                     total += t
-                    emu += e
+                    emu += e + (loading.get(p) or 0)
                     for k, v in objs.items():
                         if k == 'functions':
                             fns = objects.setdefault('functions', {})
@@ -1369,8 +1411,9 @@ class Bench:
 
 def parse_callgrind(path, emu_obj):
     """Total instructions, those inside the emulator (inclusive cost of every call into it
-    from another object), and the self cost of each object (and, under "functions", of the
-    20 costliest functions)."""
+    from another object but libc, whose calls into the emulator are callbacks made under a
+    call into it, e.g. pthread_once(), already counted), and the self cost of each object (and,
+    under "functions", of the 20 costliest functions)."""
     total = None
     emu = 0
     ob = None
@@ -1385,8 +1428,9 @@ def parse_callgrind(path, emu_obj):
                 in_call = False
                 parts = line.split()
                 callee = cob if cob is not None else ob
-                if callee and os.path.basename(callee) == emu_obj and \
-                        os.path.basename(ob or '') != emu_obj and len(parts) > 1:
+                caller = os.path.basename(ob or '')
+                if callee and os.path.basename(callee) == emu_obj and len(parts) > 1 and \
+                        caller != emu_obj and not caller.startswith('libc.so'):
                     emu += int(parts[1])
                 cob = None
                 continue

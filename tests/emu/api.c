@@ -55,7 +55,9 @@ static int vf_get(const char *name, uint16_t vf, struct emu_vf_rec *rec, void **
 	ret = emu_state_open(emu_cfg(), &st);
 	if (ret)
 		return ret;
-	ret = emu_state_get_vf(&st, pf->index, vf, rec);
+	ret = emu_state_lock_vf(&st, pf->index, vf, false);
+	if (!ret)
+		ret = emu_state_get_vf(&st, pf->index, vf, rec);
 	if (!ret && bytes) {
 		buf = malloc(rec->size);
 		ret = buf ? emu_state_read_bytes(&st, pf->index, vf, rec, buf, rec->size) : -ENOMEM;

@@ -6,7 +6,9 @@
  * Order of events, as on a real host:
  *	1. the kernel's checks (flags, transfer size cap), failing -1/errno;
  *	2. the command's latency (a sleep, outside any lock, so that processes overlap);
- *	3. under the state lock: the per-PF per-opcode counter, an injected fault, the model;
+ *	3. under the state locks (state.c: the VF's own record, so that commands on different
+ *	   VFs overlap as on a device): the per-PF per-opcode counter, an injected fault, the
+ *	   model;
  *	4. for a command that hangs (hostile `hang`, a fault `hang`, an Intel command sent to a
  *	   VF's controller), the wait for the timeout, then -1/EINTR as after a controller reset;
  *	   for any other, its completion delay (a sleep outside the lock: the effect is there,
@@ -353,12 +355,26 @@ static int pf_cmd(const struct emu_config *cfg, const struct emu_pf *pf,
 	uint8_t opc = cmd->opcode;
 	const struct emu_fault *fault;
 	struct emu_state st;
+	uint16_t vf;
 	uint32_t n;
 	int ret;
 
 	ret = emu_state_open(cfg, &st);
 	if (ret)
 		return ret;
+	/*
+	 * What the command reads or changes, locked before it is counted, so that the commands on
+	 * one VF are counted in the order they take effect: an Intel command's VF, the records
+	 * of all VFs for the Secondary Controller List (shared).
+	 */
+	vf = cmd->cdw10 & 0xffff;
+	if (intel_opcode(opc) && vf >= 1 && vf <= pf->nvfs)
+		ret = emu_state_lock_vf(&st, pf->index, vf, true);
+	else if (opc == nvme_admin_identify &&
+		 (cmd->cdw10 & 0xff) == NVME_IDENTIFY_CNS_SECONDARY_CTRL_LIST)
+		ret = emu_state_lock_vf(&st, pf->index, 0, false);
+	if (ret)
+		goto out;
 	ret = emu_state_count(&st, pf->index, opc, &n);
 	if (ret)
 		goto out;

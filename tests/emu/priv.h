@@ -185,6 +185,7 @@ struct emu_state {
 int emu_state_open(const struct emu_config *cfg, struct emu_state *st);
 void emu_state_close(struct emu_state *st);
 int emu_state_reset(const struct emu_config *cfg);
+int emu_state_lock_vf(struct emu_state *st, unsigned int pf, uint16_t vf, bool write);
 int emu_state_get_vf(struct emu_state *st, unsigned int pf, uint16_t vf, struct emu_vf_rec *rec);
 int emu_state_put_vf(struct emu_state *st, unsigned int pf, uint16_t vf,
 		     const struct emu_vf_rec *rec);

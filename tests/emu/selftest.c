@@ -3,7 +3,7 @@
  * A quick check of the emulator linked into a test executable (emu_dep): descriptors,
  * ADMIN64, libnvme's own calls (a shared library's ioctl must be caught too), threads and
  * latency, the C API, the completion delay, fault `hang`, device numbers and their fake sysfs
- * entries, reload and pass-through.
+ * entries, reload and pass-through, and the state's per-VF locks.
  *
  *	BUILDDIR/tests/emu/emu-selftest
  *
@@ -29,6 +29,7 @@
 #endif
 
 #include "emu.h"
+#include "priv.h"
 
 #define THREADS		8
 #define PER_THREAD	25
@@ -302,6 +303,135 @@ static void test_completion_delay(void)
 	close(d.fd);
 }
 
+static void *query_vf2(void *arg)
+{
+	struct delayed *d = arg;
+	uint32_t size;
+
+	d->ret = query(d->fd, 2, &size);
+	__atomic_store_n(&d->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* wait up to @ms for a thread's command to be done */
+static bool done_within(struct delayed *d, int ms)
+{
+	for (; ms > 0; ms -= 10) {
+		if (__atomic_load_n(&d->done, __ATOMIC_ACQUIRE))
+			return true;
+		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
+	}
+	return __atomic_load_n(&d->done, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * A VF's record is locked on its own (state.c): while VF 1's is held, a command on VF 2 runs,
+ * one on VF 1 waits.
+ */
+static void test_vf_locks(void)
+{
+	struct delayed d1 = { 0 }, d2 = { 0 };
+	struct emu_state st;
+	pthread_t t1, t2;
+
+	use_config("locks.conf", "[pf nvme0]\nvfs = 2\n");
+	d1.fd = d2.fd = open("/dev/nvme0", O_RDWR);
+	CHECK(d1.fd >= 0);
+	CHECK(emu_state_open(emu_cfg(), &st) == 0);
+	CHECK(emu_state_lock_vf(&st, 0, 1, true) == 0);
+	CHECK(pthread_create(&t2, NULL, query_vf2, &d2) == 0);
+	CHECK(done_within(&d2, 5000) && d2.ret == 0);
+	CHECK(pthread_create(&t1, NULL, suspend_vf1, &d1) == 0);
+	CHECK(!done_within(&d1, 200));
+	emu_state_close(&st);
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	CHECK(d1.ret == 0 && vf_state("nvme0", 1) == EMU_VF_SUSPENDED);
+	CHECK(emu_counter("nvme0", 0xc8) == 1 && emu_counter("nvme0", 0xc4) == 1);
+	close(d1.fd);
+}
+
+struct cycler {
+	int fd;
+	uint16_t vf;
+	int bad;
+};
+
+/* SUSPEND, SAVE_DATA, LOAD_DATA of what was saved, RESUME, over and over on one VF */
+static void *cycle_vf(void *arg)
+{
+	struct cycler *c = arg;
+	uint8_t buf[4096];
+	uint32_t size;
+	int i, err;
+
+	for (i = 0; i < PER_THREAD; i++) {
+		struct nvme_passthru_cmd cmd = { .opcode = 0xd2, .cdw10 = c->vf,
+						 .addr = (uintptr_t)buf };
+
+		if (admin(c->fd, 0xc8, c->vf, 0, &err) || query(c->fd, c->vf, &size) ||
+		    size > sizeof(buf)) {
+			c->bad++;
+			continue;
+		}
+		cmd.data_len = size;
+		c->bad += ioctl(c->fd, NVME_IOCTL_ADMIN_CMD, &cmd) != 0;
+		cmd.opcode = 0xd5;
+		cmd.cdw11 = size;
+		c->bad += ioctl(c->fd, NVME_IOCTL_ADMIN_CMD, &cmd) != 0;
+		c->bad += admin(c->fd, 0xcc, c->vf, 0, &err) != 0;
+	}
+	return NULL;
+}
+
+static void *seclist(void *arg)
+{
+	struct cycler *c = arg;
+	struct nvme_secondary_ctrl_list list;
+	int i;
+
+	for (i = 0; i < PER_THREAD; i++) {
+		struct nvme_passthru_cmd cmd = { .opcode = nvme_admin_identify,
+						 .cdw10 = NVME_IDENTIFY_CNS_SECONDARY_CTRL_LIST,
+						 .addr = (uintptr_t)&list,
+						 .data_len = sizeof(list) };
+
+		c->bad += ioctl(c->fd, NVME_IOCTL_ADMIN_CMD, &cmd) != 0 || list.num != THREADS;
+	}
+	return NULL;
+}
+
+/* commands on every VF at once, and Secondary Controller Lists: nothing lost, nothing torn */
+static void test_parallel_vfs(void)
+{
+	struct cycler c[THREADS + 1];
+	pthread_t t[THREADS + 1];
+	struct emu_vf_info info;
+	int fd, i, bad = 0;
+
+	use_config("parallel.conf", "[pf nvme0]\nvfs = 8\n");
+	fd = open("/dev/nvme0", O_RDWR);
+	CHECK(fd >= 0);
+	for (i = 0; i <= THREADS; i++) {
+		c[i] = (struct cycler){ .fd = fd, .vf = i + 1 };
+		CHECK(pthread_create(&t[i], NULL, i < THREADS ? cycle_vf : seclist, &c[i]) == 0);
+	}
+	for (i = 0; i <= THREADS; i++) {
+		pthread_join(t[i], NULL);
+		bad += c[i].bad;
+	}
+	CHECK(bad == 0);
+	CHECK(emu_counter("nvme0", 0xc8) == THREADS * PER_THREAD);
+	CHECK(emu_counter("nvme0", 0xd2) == THREADS * PER_THREAD);
+	CHECK(emu_counter("nvme0", 0xd5) == THREADS * PER_THREAD);
+	CHECK(emu_counter("nvme0", 0xcc) == THREADS * PER_THREAD);
+	CHECK(emu_counter("nvme0", 0x06) == PER_THREAD);
+	for (i = 1; i <= THREADS; i++)
+		CHECK(emu_vf_show("nvme0", i, &info) == 0 && info.state == EMU_VF_RUNNING &&
+		      info.loaded && info.crc_ok && info.origin_vf == i);
+	close(fd);
+}
+
 /* fault WHAT `hang`: the timeout, then -1/EINTR; with `apply` the command took effect */
 static void test_fault_hang(void)
 {
@@ -494,6 +624,8 @@ int main(void)
 	test_threads();
 	test_api();
 	test_completion_delay();
+	test_vf_locks();
+	test_parallel_vfs();
 	test_fault_hang();
 	test_dev_char();
 	test_bad_keys();

@@ -2,12 +2,24 @@
 /*
  * The emulated device's state, shared by every process using the same configuration.
  *
- * The state file holds, under an exclusive flock(2) taken for each command:
+ * The state file holds:
  *
  *	header (64 bytes): magic, version, a hash of the configuration's layout, PF count
  *	per PF, in configuration order:
  *		256 command counters (u32, one per opcode)
  *		one struct emu_vf_rec per VF
+ *
+ * Locking is by byte range, with open file description locks (F_OFD_SETLKW: each command opens
+ * the file, so threads of one process exclude each other as processes do), so that commands on
+ * different VFs run in parallel, as on a device:
+ *	- a command holds a shared lock on the header from emu_state_open() to emu_state_close();
+ *	  creating or resetting the state takes the whole file exclusively, so it waits for the
+ *	  commands in flight and they wait for it;
+ *	- a command on a VF holds its record exclusively (emu_state_lock_vf()) while it reads and
+ *	  changes the VF (the record, the VF's state bytes); the Secondary Controller List holds
+ *	  the records of all the PF's VFs shared while it reads them;
+ *	- a counter is locked only while it is incremented.
+ * The order is always header, then VF records, then a counter.
  *
  * A VF whose state was loaded (LOAD_DATA) keeps the loaded bytes in its own file next to the
  * state file, STATE.PF.vfN; the state of any other VF is generated on demand (blob.c).
@@ -19,7 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include "priv.h"
@@ -183,46 +194,89 @@ static int state_init(const struct emu_config *cfg, int fd)
 	return ret;
 }
 
-static int lock_file(const struct emu_config *cfg, int *fdp)
+/* an open file description lock on @len bytes from @start (0: to the end of the file) */
+static int range_lock(int fd, short type, off_t start, off_t len)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len };
+
+	while (fcntl(fd, F_OFD_SETLKW, &fl)) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	return 0;
+}
+
+static int open_file(const struct emu_config *cfg, int *fdp)
 {
 	int fd;
 
 	fd = emu_real_open(cfg->state, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		fprintf(stderr, "intel-lm-emu: %s: %s\n", cfg->state, strerror(errno));
-		return -errno;
-	}
-	while (flock(fd, LOCK_EX)) {
-		if (errno != EINTR) {
-			int ret = -errno;
-
-			emu_real_close(fd);
-			return ret;
-		}
-	}
 	*fdp = fd;
+	if (fd < 0) {
+		int ret = -errno;
+
+		fprintf(stderr, "intel-lm-emu: %s: %s\n", cfg->state, strerror(-ret));
+		return ret;
+	}
 	return 0;
 }
 
-/* open and lock the state, creating it when missing or made for another configuration */
-int emu_state_open(const struct emu_config *cfg, struct emu_state *st)
+static bool state_valid(const struct emu_config *cfg, int fd)
 {
 	struct state_hdr hdr;
+
+	return !pread_all(fd, &hdr, sizeof(hdr), 0) && !memcmp(hdr.magic, STATE_MAGIC, 8) &&
+	       hdr.version == STATE_VERSION && hdr.layout == layout_hash(cfg) &&
+	       hdr.npf == cfg->npf;
+}
+
+/*
+ * Open the state with a shared lock on its header, creating it when missing or made for
+ * another configuration (under an exclusive lock on the whole file, taken after the shared
+ * one is dropped: two processes upgrading at once would wait for each other for ever).
+ */
+int emu_state_open(const struct emu_config *cfg, struct emu_state *st)
+{
 	int ret;
 
 	st->cfg = cfg;
-	ret = lock_file(cfg, &st->fd);
+	ret = open_file(cfg, &st->fd);
 	if (ret)
 		return ret;
-	ret = pread_all(st->fd, &hdr, sizeof(hdr), 0);
-	if (ret || memcmp(hdr.magic, STATE_MAGIC, 8) || hdr.version != STATE_VERSION ||
-	    hdr.layout != layout_hash(cfg) || hdr.npf != cfg->npf)
-		ret = state_init(cfg, st->fd);
+	ret = range_lock(st->fd, F_RDLCK, 0, STATE_HDR);
+	if (!ret && !state_valid(cfg, st->fd)) {
+		ret = range_lock(st->fd, F_UNLCK, 0, STATE_HDR);
+		if (!ret)
+			ret = range_lock(st->fd, F_WRLCK, 0, 0);
+		if (!ret && !state_valid(cfg, st->fd))
+			ret = state_init(cfg, st->fd);
+		/* a write lock becomes a read lock without waiting */
+		if (!ret)
+			ret = range_lock(st->fd, F_RDLCK, 0, STATE_HDR);
+		if (!ret)
+			ret = range_lock(st->fd, F_UNLCK, STATE_HDR, 0);
+	}
 	if (ret) {
 		emu_state_close(st);
 		return ret;
 	}
 	return 0;
+}
+
+/*
+ * Lock VF @vf of PF @pf for a command: exclusively when @write, else shared; @vf 0 locks the
+ * records of all the PF's VFs (shared, for the Secondary Controller List). Held until
+ * emu_state_close().
+ */
+int emu_state_lock_vf(struct emu_state *st, unsigned int pf, uint16_t vf, bool write)
+{
+	const struct emu_config *cfg = st->cfg;
+
+	if (!vf)
+		return range_lock(st->fd, write ? F_WRLCK : F_RDLCK, vf_offset(cfg, pf, 1),
+				  (off_t)cfg->pf[pf].nvfs * sizeof(struct emu_vf_rec) ?: 1);
+	return range_lock(st->fd, write ? F_WRLCK : F_RDLCK, vf_offset(cfg, pf, vf),
+			  sizeof(struct emu_vf_rec));
 }
 
 void emu_state_close(struct emu_state *st)
@@ -236,10 +290,12 @@ int emu_state_reset(const struct emu_config *cfg)
 {
 	int fd, ret;
 
-	ret = lock_file(cfg, &fd);
+	ret = open_file(cfg, &fd);
 	if (ret)
 		return ret;
-	ret = state_init(cfg, fd);
+	ret = range_lock(fd, F_WRLCK, 0, 0);
+	if (!ret)
+		ret = state_init(cfg, fd);
 	emu_real_close(fd);
 	return ret;
 }
@@ -255,22 +311,40 @@ int emu_state_put_vf(struct emu_state *st, unsigned int pf, uint16_t vf,
 	return pwrite_all(st->fd, rec, sizeof(*rec), vf_offset(st->cfg, pf, vf));
 }
 
+static off_t counter_offset(const struct emu_config *cfg, unsigned int pf, uint8_t opcode)
+{
+	return pf_offset(cfg, pf) + opcode * sizeof(uint32_t);
+}
+
 int emu_state_counter(struct emu_state *st, unsigned int pf, uint8_t opcode, uint32_t *count)
 {
-	return pread_all(st->fd, count, sizeof(*count),
-			 pf_offset(st->cfg, pf) + opcode * sizeof(uint32_t));
+	off_t off = counter_offset(st->cfg, pf, opcode);
+	int ret;
+
+	ret = range_lock(st->fd, F_RDLCK, off, sizeof(*count));
+	if (ret)
+		return ret;
+	ret = pread_all(st->fd, count, sizeof(*count), off);
+	range_lock(st->fd, F_UNLCK, off, sizeof(*count));
+	return ret;
 }
 
 /* count one more command of @opcode on PF @pf; *@count is the new count */
 int emu_state_count(struct emu_state *st, unsigned int pf, uint8_t opcode, uint32_t *count)
 {
-	int ret = emu_state_counter(st, pf, opcode, count);
+	off_t off = counter_offset(st->cfg, pf, opcode);
+	int ret;
 
+	ret = range_lock(st->fd, F_WRLCK, off, sizeof(*count));
 	if (ret)
 		return ret;
-	++*count;
-	return pwrite_all(st->fd, count, sizeof(*count),
-			  pf_offset(st->cfg, pf) + opcode * sizeof(uint32_t));
+	ret = pread_all(st->fd, count, sizeof(*count), off);
+	if (!ret) {
+		++*count;
+		ret = pwrite_all(st->fd, count, sizeof(*count), off);
+	}
+	range_lock(st->fd, F_UNLCK, off, sizeof(*count));
+	return ret;
 }
 
 /* the VF's current state bytes; @len must be @rec->size */

@@ -164,8 +164,14 @@ check "libintel-lm2 depends on libnvme1 and zlib1g ($(field libintel-lm2 Depends
 	bash -c "grep -q libnvme1 <<<'$(field libintel-lm2 Depends)' && grep -q zlib1g <<<'$(field libintel-lm2 Depends)'"
 check "libintel-lm-dev depends on libintel-lm2 (= $deb_version), not on libnvme-dev" bash -c \
 	"grep -qF 'libintel-lm2 (= $deb_version)' <<<'$(field libintel-lm-dev Depends)' && ! grep -q libnvme-dev <<<'$(field libintel-lm-dev Depends)'"
-check "intel-lm depends on libjson-c5 and libnvme1 ($(field intel-lm Depends))" \
-	bash -c "grep -q libjson-c <<<'$(field intel-lm Depends)' && grep -q libnvme1 <<<'$(field intel-lm Depends)'"
+# nvme-intel-lm links the archives of libnvme, json-c and zlib (debian/rules): no run-time
+# dependency on them, and the fields of Debian Policy 7.8 name their source packages.
+check "intel-lm depends on neither libnvme1 nor libjson-c5 nor zlib1g ($(field intel-lm Depends))" \
+	bash -c "! grep -qE 'libnvme|libjson-c|zlib1g' <<<'$(field intel-lm Depends)'"
+check "intel-lm: Built-Using names libnvme ($(field intel-lm Built-Using))" \
+	bash -c "grep -qE '^libnvme \\(= [^)]+\\)$' <<<'$(field intel-lm Built-Using)'"
+check "intel-lm: Static-Built-Using names libnvme, json-c and zlib ($(field intel-lm Static-Built-Using))" \
+	bash -c "for p in libnvme json-c zlib; do grep -qE \"(^|, )\$p \\(= [^)]+\\)(,|\$)\" <<<'$(field intel-lm Static-Built-Using)' || exit 1; done"
 check "libintel-lm2 has a symbols control file" \
 	bash -c "dpkg-deb --info '$(deb libintel-lm2)' symbols | grep -q '^libintel-lm\.so\.2 libintel-lm2'"
 
