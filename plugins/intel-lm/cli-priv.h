@@ -185,6 +185,8 @@ struct mig_report {
 	const char *dst_state;		/* the destination VF's state afterwards */
 	const char *op_id;		/* the migration's id in the record, or NULL */
 	const char *op;			/* what failed, in error.operation's terms */
+	enum intel_lm_mig_step failed;	/* the step shown as failed (INTEL_LM_MIG_NO_STEP: none) */
+	bool failed_ran;		/* it ran: else it is shown as never run */
 	char rollback[512];		/* what the rollback did, in words */
 	char msg[1024];
 	char hint[512];
@@ -196,6 +198,9 @@ static inline bool mig_step_on_dst(enum intel_lm_mig_step st)
 	return st == INTEL_LM_MIG_DST_SUSPEND || st == INTEL_LM_MIG_DST_LOAD ||
 	       st == INTEL_LM_MIG_DST_RESUME;
 }
+
+/* migrate.c: a step's outcome in the report: "ok", "failed" or "not run". */
+const char *mig_step_outcome(const struct mig_report *r, enum intel_lm_mig_step st);
 
 /* One VF's entry in the record, for status and recover. */
 struct rec_view {

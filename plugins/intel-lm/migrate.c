@@ -80,7 +80,7 @@ static void migrate_again_hint(const struct cli *c, struct mig_report *r)
 {
 	const struct intel_lm_mig_outcome *m = r->m;
 	const char *src = m->src_resumed ? "the source runs again" : "the source was never stopped";
-	bool dst = mig_step_on_dst(m->failed);
+	bool dst = mig_step_on_dst(r->failed);
 	const char *dev = dst ? pf_path(r->dst) : pf_path(r->src);
 	unsigned int vf = dst ? r->dst_vf : r->src_vf;
 
@@ -102,11 +102,18 @@ static void migrate_again_hint(const struct cli *c, struct mig_report *r)
 		snprintf(r->hint, sizeof(r->hint), "%s; whether the %s reached VF %u of %s is "
 			 "unknown: '%s status %s --vf=%u' shows what intel-lm knows; run migrate "
 			 "again once the cause (a timeout, a controller reset) is fixed", src,
-			 intel_lm_mig_step_name(m->failed), vf, dev, c->prog, dev, vf);
+			 intel_lm_mig_step_name(r->failed), vf, dev, c->prog, dev, vf);
 	else
 		snprintf(r->hint, sizeof(r->hint), "%s; VF %u of %s refused the %s: fix what its "
 			 "status names, then run migrate again", src, vf, dev,
-			 intel_lm_mig_step_name(m->failed));
+			 intel_lm_mig_step_name(r->failed));
+}
+
+const char *mig_step_outcome(const struct mig_report *r, enum intel_lm_mig_step st)
+{
+	if (r->failed == INTEL_LM_MIG_NO_STEP || st < r->failed)
+		return "ok";
+	return st == r->failed && r->failed_ran ? "failed" : "not run";
 }
 
 static void describe_failure(const struct cli *c, struct mig_report *r, const struct keeper *k)
@@ -125,6 +132,12 @@ static void describe_failure(const struct cli *c, struct mig_report *r, const st
 		r->op = "check size";
 	else if (m->failed == INTEL_LM_MIG_SRC_QUERY && m->size && m->ret < 0)
 		r->op = "write";
+	/* The device gave the size; making room for its copy is the keep step's. */
+	if (!strcmp(r->op, "write"))
+		r->failed = INTEL_LM_MIG_KEEP;
+	/* Stopped before the step, or its command could not be put on record: never sent. */
+	if (m->ret == -ECANCELED || !strcmp(r->op, "write record"))
+		r->failed_ran = false;
 
 	if (m->ret == -ECANCELED)
 		snprintf(what, sizeof(what), "interrupted by %s before the %s",
@@ -163,6 +176,8 @@ static void describe_failure(const struct cli *c, struct mig_report *r, const st
 		snprintf(r->hint, sizeof(r->hint), "the source is not running: '%s recover %s "
 			 "--vf=%u' tries again once the cause is fixed", c->prog, pf_path(r->src),
 			 r->src_vf);
+	else if (!strcmp(r->op, "write record"))
+		migrate_again_hint(c, r);
 	else if (m->failed == INTEL_LM_MIG_DST_LOAD)
 		snprintf(r->hint, sizeof(r->hint), "%s; fix the cause and run migrate again; do not "
 			 "resume the destination VF %u of %s into a guest: it holds no usable state",
@@ -344,6 +359,8 @@ int cmd_migrate(const struct cli *c)
 	r.dst_vf = c->to_vf;
 	r.limit = p.limit;
 	r.op_id = m.op_id[0] ? m.op_id : NULL;
+	r.failed = m.failed;
+	r.failed_ran = true;
 	/* The library removed a safety copy that has done its job. */
 	r.kept = k.written && (c->keep || (ret && !m.src_resumed)) ? k.path : NULL;
 	r.src_state = intel_lm_vf_state_name(p.src_rec ? src_rec.entry.state :

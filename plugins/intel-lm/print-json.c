@@ -224,8 +224,7 @@ static void json_migrated(const struct cli *c, const struct mig_report *r)
 		struct json_object *e = json_object_new_object();
 
 		add_str(e, "step", intel_lm_mig_step_name(st));
-		add_str(e, "outcome", st < m->failed ? "ok" : st == m->failed &&
-			m->ret != -ECANCELED ? "failed" : "not run");
+		add_str(e, "outcome", mig_step_outcome(r, st));
 		add_int(e, "time_ns", (int64_t)intel_lm_migration_step_ns(r->mig, st));
 		json_object_array_add(steps, e);
 	}
@@ -255,17 +254,17 @@ static void json_migrated(const struct cli *c, const struct mig_report *r)
 			add_str(rb, "errno", intel_lm_errno_name(m->rollback_ret));
 		add_str(rb, "message", r->rollback);
 		json_object_object_add(o, "rollback", rb);
-		bool dst = mig_step_on_dst(m->failed);
+		bool dst = mig_step_on_dst(r->failed);
 		const char *dev = dst ? pf_path(r->dst) : pf_path(r->src);
 		int vf = dst ? r->dst_vf : r->src_vf;
 		struct json_object *err;
 
 		/* The words on stderr as in the normal report; in JSON the operation as every
 		 * command names it, and the step as migrate's report does. */
-		print_normal.error(c, dev, vf, intel_lm_mig_step_name(m->failed), m->ret, r->msg,
+		print_normal.error(c, dev, vf, intel_lm_mig_step_name(r->failed), m->ret, r->msg,
 				   r->hint);
 		err = error_object(dev, vf, r->op, m->ret, r->msg, r->hint);
-		add_str(err, "step", intel_lm_mig_step_name(m->failed));
+		add_str(err, "step", intel_lm_mig_step_name(r->failed));
 		json_object_object_add(o, "error", err);
 	}
 }

@@ -147,15 +147,6 @@ static void ms(char *buf, size_t len, uint64_t ns)
 		 (unsigned long long)(ns / 1000 % 1000));
 }
 
-/* A step's result word: a step stopped before it started never ran. */
-static const char *step_result(const struct intel_lm_mig_outcome *m, enum intel_lm_mig_step st)
-{
-	if (st < m->failed)
-		return "ok";
-	if (st > m->failed || m->ret == -ECANCELED)
-		return "not run";
-	return "FAILED";
-}
 
 static void normal_migrated(const struct cli *c, const struct mig_report *r)
 {
@@ -166,11 +157,11 @@ static void normal_migrated(const struct cli *c, const struct mig_report *r)
 	printf("migrate %s VF %u -> %s VF %u%s\n", pf_path(r->src), r->src_vf, pf_path(r->dst),
 	       r->dst_vf, c->dry_run ? " (dry run: nothing sent)" : "");
 	for (st = 0; st < INTEL_LM_MIG_STEPS; st++) {
-		const char *res = step_result(m, st);
+		const char *res = mig_step_outcome(r, st);
 
 		ms(t, sizeof(t), intel_lm_migration_step_ns(r->mig, st));
-		printf("  %-20s %-8s %s\n", intel_lm_mig_step_name(st), res,
-		       strcmp(res, "not run") ? t : "");
+		printf("  %-20s %-8s %s\n", intel_lm_mig_step_name(st),
+		       strcmp(res, "failed") ? res : "FAILED", strcmp(res, "not run") ? t : "");
 	}
 	ms(t, sizeof(t), m->downtime_ns);
 	if (!c->dry_run && m->size)
@@ -184,11 +175,11 @@ static void normal_migrated(const struct cli *c, const struct mig_report *r)
 		printf("  on record as         %s\n", r->op_id);
 	if (r->kept)
 		printf("  state kept in        %s\n", r->kept);
-	if (m->failed < INTEL_LM_MIG_STEPS) {
-		bool dst = mig_step_on_dst(m->failed);
+	if (r->failed < INTEL_LM_MIG_STEPS) {
+		bool dst = mig_step_on_dst(r->failed);
 
 		normal_error(c, dst ? pf_path(r->dst) : pf_path(r->src), dst ? r->dst_vf :
-			     r->src_vf, intel_lm_mig_step_name(m->failed), m->ret, r->msg, r->hint);
+			     r->src_vf, intel_lm_mig_step_name(r->failed), m->ret, r->msg, r->hint);
 	}
 }
 

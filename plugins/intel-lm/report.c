@@ -155,7 +155,7 @@ const char *advice_words(int ret, uint8_t opcode)
 	/* A refused field of a data command may be its length, which comes from elsewhere. */
 	if (a == INTEL_LM_ADVICE_CHECK_VF && opcode == INTEL_LM_OPC_SAVE_DATA)
 		return "check the VF index with 'info'; the data length is the size QUERY_DATA_SIZE "
-		       "gave: suspend the VF before asking it, so that it cannot change";
+		       "gave: suspend the VF before asking its size, so that it cannot change";
 	if (a == INTEL_LM_ADVICE_CHECK_VF && opcode == INTEL_LM_OPC_LOAD_DATA)
 		return "check the VF index with 'info'; the state must fit the destination VF: "
 		       "one saved on another kind of PF or firmware may not";

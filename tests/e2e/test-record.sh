@@ -361,6 +361,34 @@ fault = 0xd5 1 0x4002"
 		"$p failing directory fsync: the record names the file"
 	rm -f "$D/dsync"
 
+	# migrate whose record cannot be written before a step: that step's command is not sent,
+	# and the report shows it (and every later step) as never run, not as FAILED.
+	emu_two_pfs
+	RC=0
+	INTEL_LM_FSFAULT=fsync:EIO INTEL_LM_FSFAULT_AFTER=2 INTEL_LM_FSFAULT_DIR=$INTEL_LM_STATE_DIR \
+		LD_PRELOAD="$EMU_SO:$FSFAULT_SO" $P migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 \
+		--output-format=json > "$T/out" 2> "$T/err" || RC=$?
+	OUT=$(cat "$T/out") ERR=$(cat "$T/err")
+	keep_json "$OUT"
+	l="$p migrate, the destination suspend's record write fails"
+	expect_rc $RC_FAILED "$l: exit 1"
+	expect_json 'j["steps"][0]["outcome"] == "not run" and all(s["outcome"] == "not run" for s in j["steps"])' \
+		"$l: the step never sent is not run, not failed"
+	expect_json 'j["error"]["operation"] == "write record" and j["error"]["step"] == "destination suspend" and "make the record writable" in j["error"]["hint"]' \
+		"$l: the error names the record write and what to fix"
+	expect_state nvme1 1 running "$l: the destination is untouched"
+	expect_state nvme0 1 running "$l: the source is untouched"
+	RC=0
+	INTEL_LM_FSFAULT=fsync:EIO INTEL_LM_FSFAULT_AFTER=2 INTEL_LM_FSFAULT_DIR=$INTEL_LM_STATE_DIR \
+		LD_PRELOAD="$EMU_SO:$FSFAULT_SO" $P migrate /dev/nvme0 --vf=2 --to=/dev/nvme1 \
+		--to-vf=2 > "$T/out" 2> "$T/err" || RC=$?
+	OUT=$(cat "$T/out")
+	if grep -q FAILED <<< "$OUT" || ! grep -qE "destination suspend +not run" <<< "$OUT"; then
+		fail "$l: the normal report shows the step as not run" "$OUT"
+	else
+		pass "$l: the normal report shows the step as not run"
+	fi
+
 	# --- hostile record contents and directories ---------------------------------------------
 	emu_two_pfs
 	run "$P" suspend /dev/nvme0 --vf=1

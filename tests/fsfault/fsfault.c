@@ -8,6 +8,7 @@
  *   INTEL_LM_FSFAULT=write:ENOSPC | write:EIO | fsync:EIO | write:slow:MS | dirsync:EIO
  *
  * dirsync: fsync(2) of the directory INTEL_LM_FSFAULT_DIR itself fails (its files' do not).
+ * INTEL_LM_FSFAULT_AFTER=N   the first N calls that would fail succeed (a fault mid-way)
  *
  * Without INTEL_LM_FSFAULT it passes everything through.
  */
@@ -70,6 +71,15 @@ static int fault_for(const char *op, long *slow_ms)
 	return 0;
 }
 
+/* Whether a call that would fail does: not among the first INTEL_LM_FSFAULT_AFTER of them. */
+static int fails_now(void)
+{
+	static long seen;
+	const char *after = getenv("INTEL_LM_FSFAULT_AFTER");
+
+	return __atomic_fetch_add(&seen, 1, __ATOMIC_SEQ_CST) >= (after ? atol(after) : 0);
+}
+
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -88,7 +98,7 @@ ssize_t write(int fd, const void *buf, size_t len)
 		real = (write_fn)dlsym(RTLD_NEXT, "write");
 	err = fault_for("write", &slow);
 	if ((err || slow) && affected(fd)) {
-		if (err) {
+		if (err && fails_now()) {
 			errno = err;
 			return -1;
 		}
@@ -103,12 +113,12 @@ static int sync_common(const char *name, int fd)
 	long slow;
 	int err = fault_for("fsync", &slow);
 
-	if (err && affected(fd)) {
+	if (err && affected(fd) && fails_now()) {
 		errno = err;
 		return -1;
 	}
 	err = fault_for("dirsync", &slow);
-	if (err && affected_as(fd, 1)) {
+	if (err && affected_as(fd, 1) && fails_now()) {
 		errno = err;
 		return -1;
 	}
