@@ -1594,8 +1594,10 @@ def parse_callgrind(path, emu_obj, prog_obj=None):
                         caller != emu_obj and not caller.startswith('libc.so'):
                     emu += int(parts[1])
                 elif caller == prog_obj and callee not in (prog_obj, emu_obj) and \
-                        cur != '???' and len(parts) > 1:
-                    files[cur] = files.get(cur, 0) + int(parts[1])
+                        len(parts) > 1:
+                    where = cur if cur != '???' else archive_of(fn)
+                    if where:
+                        files[where] = files.get(where, 0) + int(parts[1])
                 cob = None
                 continue
             c = line[:1]
@@ -1604,8 +1606,9 @@ def parse_callgrind(path, emu_obj, prog_obj=None):
                 if len(parts) > 1 and ob:
                     k = os.path.basename(ob)
                     objects[k] = objects.get(k, 0) + int(parts[1])
-                    if k == prog_obj and cur != '???':
-                        files[cur] = files.get(cur, 0) + int(parts[1])
+                    where = cur if cur != '???' else archive_of(fn)
+                    if k == prog_obj and where:
+                        files[where] = files.get(where, 0) + int(parts[1])
                     k = f'{k}:{fn}'
                     functions[k] = functions.get(k, 0) + int(parts[1])
                 continue
@@ -1649,6 +1652,18 @@ def huge_len(n):
 def op_label(r):
     """query-size, or save 4 KiB: an operation as the tables name it."""
     return r['op'] + (f' {human_size(r["size"])}' if r['op'] in ('save', 'load') else '')
+
+
+def archive_of(fn):
+    """The library a function without debug information comes from, when a program links it
+    in from an archive (Debian's libz.a has none); None for the program's start-up code."""
+    for prefix, lib in (('crc32', 'zlib'), ('adler32', 'zlib'), ('inflate', 'zlib'),
+                        ('deflate', 'zlib'), ('json_', 'json-c'), ('lh_', 'json-c'),
+                        ('printbuf', 'json-c'), ('array_list', 'json-c'), ('nvme_', 'libnvme'),
+                        ('__nvme', 'libnvme'), ('libnvme_', 'libnvme')):
+        if (fn or '').startswith(prefix):
+            return f'{lib} (archive)'
+    return None
 
 
 def source_name(path):
