@@ -86,6 +86,7 @@ struct cli {
 	const char *output_file;
 	const char *input_file;
 	enum out_fmt fmt;
+	bool usage_json;		/* JSON asked for anywhere: for usage errors */
 	bool verbose;
 	bool dry_run;
 	bool force;
@@ -95,6 +96,7 @@ struct cli {
 	uint32_t wait_ms;
 	const char *to;			/* migrate: the destination PF */
 	const char *to_vf_arg;
+	bool to_vf_list;		/* --to-vf names several VFs (a list, a range, all) */
 	uint16_t to_vf;			/* --to-vf, else --vf */
 	const char *keep;		/* migrate: where to keep the state */
 	uint32_t max_state;		/* --max-state-size, 0 = the default limit */
@@ -199,6 +201,18 @@ static inline bool mig_step_on_dst(enum intel_lm_mig_step st)
 	       st == INTEL_LM_MIG_DST_RESUME;
 }
 
+/* One VF's migration in migrate: its report, and a refusal before any step. */
+struct mig_job {
+	struct mig_report r;		/* r.src_vf and r.dst_vf are the pair */
+	struct intel_lm_migration *mig;	/* NULL: refused or not started (see @refused) */
+	struct intel_lm_mig_outcome m;
+	struct vf_result refused;	/* a lock, record or keep file that stopped it */
+	const struct session *refused_on;
+	char keep[4096];		/* where its state is kept while it runs */
+	bool changed;			/* commands were (with --dry-run, would be) sent */
+	int status;			/* its exit status */
+};
+
 /* migrate.c: a step's outcome in the report: "ok", "failed" or "not run". */
 const char *mig_step_outcome(const struct mig_report *r, enum intel_lm_mig_step st);
 
@@ -242,6 +256,9 @@ struct printer {
 	void (*vf_failed)(const struct cli *c, const struct session *s, const struct vf_result *r);
 	void (*batch)(const struct cli *c, const struct session *s, const struct vf_result *r, size_t n);
 	void (*migrated)(const struct cli *c, const struct mig_report *r);
+	/* migrate of several VFs: each pair's outcome, in order. */
+	void (*mig_batch)(const struct cli *c, const struct session *src,
+			  const struct session *dst, const struct mig_job *j, size_t n);
 	void (*records)(const struct cli *c, const struct rec_view *v, size_t n, bool recover);
 	/* Print what is pending; 0, or a negative errno when the report could not be written. */
 	int (*finish)(const struct cli *c, int status);
@@ -268,6 +285,9 @@ int cmd_migrate(const struct cli *c);
 /* recover.c: status and recover */
 int cmd_status(const struct cli *c);
 int cmd_recover(const struct cli *c);
+
+/* jobs.c: run @worker(@arg) on up to @jobs threads (the caller's among them) for @n jobs. */
+void run_jobs(unsigned int jobs, size_t n, void *(*worker)(void *), void *arg);
 
 /* files.c: input and output files, and signals */
 /* Open @path for reading, or standard input for "-": a descriptor or a negative errno. */
@@ -318,6 +338,17 @@ int exit_for_cmd(uint8_t opcode, int ret);
 /* The exit status of one VF's outcome, and of a batch of them. */
 int exit_for_result(const struct vf_result *r);
 int exit_for_batch(const struct vf_result *r, size_t n);
+/*
+ * Several outcomes' exit status: a signal that stopped work first, then one in doubt; some
+ * failures among successes are partial; when all failed, their common status, else failed.
+ */
+struct exit_tally {
+	int sig, common;
+	bool unknown;
+	size_t ok, n;
+};
+void exit_tally_add(struct exit_tally *t, int status);
+int exit_tally_status(const struct exit_tally *t);
 /* What to do after @ret from @opcode, in words (the library gives the reason); "" if nothing. */
 const char *advice_words(int ret, uint8_t opcode);
 /* The PF's path once opened, else the device as the user named it. */

@@ -174,15 +174,18 @@ static int usage_error(struct cli *c, const char *fmt, ...)
 
 static int usage_error(struct cli *c, const char *fmt, ...)
 {
+	const struct printer *pr;
 	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	c->out->pr->usage(c, msg);
+	/* In JSON when the command line asks for it anywhere, even after the mistake. */
+	pr = c->usage_json ? &print_json : &print_normal;
+	pr->usage(c, msg);
 	/* The report is the whole outcome: a lost one changes nothing of the status. */
-	c->out->pr->finish(c, EXIT_USAGE);
+	pr->finish(c, EXIT_USAGE);
 	return EXIT_USAGE;
 }
 
@@ -361,9 +364,12 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			break;
 		case LOPT_TO_VF:
 			c->to_vf_arg = optarg;
+			c->to_vf_list = intel_lm_vf_select_is_list(optarg);
+			if (c->to_vf_list)
+				break;
 			if (parse_uint(optarg, INTEL_LM_VF_MIN, INTEL_LM_VF_MAX, &v))
-				return usage_error(c, "--to-vf takes a VF index from 1 to 65535, not "
-						   "'%s'", optarg);
+				return usage_error(c, "--to-vf takes a VF index from 1 to 65535, or a "
+						   "list as --vf does, not '%s'", optarg);
 			c->to_vf = (uint16_t)v;
 			break;
 		case LOPT_KEEP:
@@ -456,7 +462,7 @@ int intel_lm_cli_run(const char *prog, int argc, char **argv)
 	c.state_dir = state_dir && *state_dir ? state_dir : NULL;
 	/* A reader that went away is a failed write of the report, not a fatal signal. */
 	signal(SIGPIPE, SIG_IGN);
-	out.pr = asks_json(argc, argv) ? &print_json : &print_normal;
+	c.usage_json = asks_json(argc, argv);
 	ret = parse_args(&c, argc, argv);
 	if (ret)
 		return ret < 0 ? EXIT_OK : ret;

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * migrate: the whole cold migration of one VF. Everything that can be checked is checked
- * before the source VF is suspended (both PFs, both VFs, their kinship, the locks, where the
- * state will be kept), so that the downtime holds only the migration's own steps. The library
- * runs the steps and rolls back; this file reports.
+ * migrate: the whole cold migration of one VF, or of several pairs of VFs (--vf=LIST
+ * --to-vf=LIST, or all) on --jobs threads, each pair on its own: its locks, records, keep file,
+ * steps, rollback and report. Everything that can be checked is checked before a source VF is
+ * suspended (both PFs, the VFs, their kinship, the locks, where the state will be kept), so
+ * that the downtime holds only the migration's own steps. The library runs the steps and rolls
+ * back; this file reports.
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -176,14 +179,12 @@ static void describe_failure(const struct cli *c, struct mig_report *r, const st
 		snprintf(r->hint, sizeof(r->hint), "the source is not running: '%s recover %s "
 			 "--vf=%u' tries again once the cause is fixed", c->prog, pf_path(r->src),
 			 r->src_vf);
-	else if (!strcmp(r->op, "write record"))
-		migrate_again_hint(c, r);
-	else if (m->failed == INTEL_LM_MIG_DST_LOAD)
+	else if (m->failed == INTEL_LM_MIG_DST_LOAD && strcmp(r->op, "write record"))
 		snprintf(r->hint, sizeof(r->hint), "%s; fix the cause and run migrate again; do not "
 			 "resume the destination VF %u of %s into a guest: it holds no usable state",
 			 m->src_resumed ? "the source runs again" : "the source was never stopped",
 			 r->dst_vf, pf_path(r->dst));
-	else if (m->failed == INTEL_LM_MIG_DST_RESUME)
+	else if (m->failed == INTEL_LM_MIG_DST_RESUME && strcmp(r->op, "write record"))
 		snprintf(r->hint, sizeof(r->hint), "the source runs again; run migrate again once "
 			 "the destination can be resumed");
 	else if (m->ret == -ECANCELED)
@@ -191,22 +192,6 @@ static void describe_failure(const struct cli *c, struct mig_report *r, const st
 			 m->src_resumed ? "the source runs again" : "the source was never stopped");
 	else
 		migrate_again_hint(c, r);
-}
-
-/* Open the destination PF and check --to-vf there. */
-static int open_destination(const struct cli *c, struct session *dst)
-{
-	char valid[256];
-	int ret;
-
-	ret = session_open(c, c->to, dst);
-	if (!ret)
-		ret = session_list_vfs(dst, c->to_vf);
-	if (ret || intel_lm_vf_find(pf_vfs(dst), c->to_vf))
-		return ret;
-	intel_lm_vf_list_format(pf_vfs(dst), valid, sizeof(valid));
-	return report(c, dst, c->to_vf, "check --to-vf", -ENOENT, "VF %u is not a VF of %s; its "
-		      "VFs are: %s\nname one of them with --to-vf", c->to_vf, pf_path(dst), valid);
 }
 
 /*
@@ -226,108 +211,181 @@ static int mig_exit(const struct intel_lm_mig_outcome *m)
 	return EXIT_FAILED;
 }
 
-int cmd_migrate(const struct cli *c)
+/* Whether a VF list is written in ascending order, as pairs are made in that order. */
+static bool ascending(const char *arg)
+{
+	unsigned long last = 0, v;
+	char *end;
+
+	while (*arg >= '0' && *arg <= '9') {
+		v = strtoul(arg, &end, 10);
+		if (v <= last && last)
+			return false;
+		last = v;
+		arg = *end == '-' || *end == ',' ? end + 1 : end;
+	}
+	return true;
+}
+
+/* The VF pairs: --vf and --to-vf (or the same VF numbers) on each PF; 0 or an exit status. */
+static int select_pairs(const struct cli *c, const struct session *src, const struct session *dst,
+			struct mig_job **jobs, size_t *n)
+{
+	uint16_t *svf = NULL, *dvf = NULL;
+	const char *bad, *arg = c->to_vf_arg ? c->to_vf_arg : c->vf_arg;
+	size_t i, dn = 0;
+	char valid[256];
+	int ret;
+
+	if (!ascending(c->vf_arg) || !ascending(arg)) {
+		ret = report(c, src, -1, "check --vf", -EINVAL, "--vf=%s --to-vf=%s: write both "
+			     "lists in ascending order\nthe lowest source VF goes to the lowest "
+			     "destination VF, the next to the next, and so on", c->vf_arg, arg);
+		goto out;
+	}
+	ret = intel_lm_vf_select(c->vf_arg, pf_vfs(src), &svf, n, &bad);
+	if (ret || !*n) {
+		intel_lm_vf_list_format(pf_vfs(src), valid, sizeof(valid));
+		ret = report(c, src, -1, "check --vf", ret ? ret : -ENOENT, "--vf=%s %s; this "
+			     "PF's VFs are: %s\nname only VFs it has (see '%s info %s')", c->vf_arg,
+			     ret == -ENOENT ? "names a VF it does not have" : ret ? "is malformed" :
+			     "names no VF", valid, c->prog, pf_path(src));
+		goto out;
+	}
+	ret = intel_lm_vf_select(arg, pf_vfs(dst), &dvf, &dn, &bad);
+	if (ret == -ENOENT && !c->vf_list && !c->to_vf_list) {
+		intel_lm_vf_list_format(pf_vfs(dst), valid, sizeof(valid));
+		ret = report(c, dst, c->to_vf, "check --to-vf", ret, "VF %u is not a VF of %s; its "
+			     "VFs are: %s\nname one of them with --to-vf", c->to_vf, pf_path(dst),
+			     valid);
+		goto out;
+	}
+	if (ret || dn != *n) {
+		intel_lm_vf_list_format(pf_vfs(dst), valid, sizeof(valid));
+		if (!c->to_vf_arg)
+			ret = report(c, dst, -1, "check --to-vf", ret ? ret : -EINVAL, "without "
+				     "--to-vf the destination VFs are those of --vf, %s, but %s does "
+				     "not have them all; its VFs are: %s\nname the destination VFs "
+				     "with --to-vf (as many as --vf names)", arg, pf_path(dst), valid);
+		else
+			ret = report(c, dst, -1, "check --to-vf", ret ? ret : -EINVAL, "--to-vf=%s "
+				     "%s; %s's VFs are: %s\nname as many destination VFs with --to-vf "
+				     "as --vf names sources (the lowest goes to the lowest, and so on)",
+				     arg, ret == -ENOENT ? "names a VF it does not have" : ret ?
+				     "is malformed" : "names another number of VFs than --vf",
+				     pf_path(dst), valid);
+		goto out;
+	}
+	*jobs = calloc(*n, sizeof(**jobs));
+	if (!*jobs) {
+		ret = report(c, src, -1, "migrate", -ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < *n; i++) {
+		(*jobs)[i].r.src_vf = svf[i];
+		(*jobs)[i].r.dst_vf = dvf[i];
+		if (!strcmp(pf_info(src)->sn, pf_info(dst)->sn) && svf[i] == dvf[i]) {
+			ret = report(c, src, svf[i], "migrate", -EINVAL, "the source and the "
+				     "destination are the same VF\nname another destination with --to "
+				     "or --to-vf");
+			goto out;
+		}
+	}
+out:
+	free(svf);
+	free(dvf);
+	if (ret || !*jobs) {
+		free(*jobs);
+		*jobs = NULL;
+		*n = 0;
+		return ret ? ret : EXIT_FAILED;
+	}
+	return 0;
+}
+
+/* Where a pair's state is kept while it runs: --keep (a directory for several), or TMPDIR. */
+static void keep_path(const struct cli *c, const struct session *src, bool batch,
+		      struct mig_job *j)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	int n;
+
+	if (c->keep && batch)
+		n = snprintf(j->keep, sizeof(j->keep), "%s/vf%u.blob", c->keep, j->r.src_vf);
+	else if (c->keep)
+		n = snprintf(j->keep, sizeof(j->keep), "%s", c->keep);
+	else
+		n = snprintf(j->keep, sizeof(j->keep), "%s/intel-lm-migrate-%s-vf%u-%lld-%d.blob",
+			     tmpdir && *tmpdir ? tmpdir : "/var/tmp", pf_key(src), j->r.src_vf,
+			     (long long)time(NULL), (int)getpid());
+	if (n < 0 || n >= (int)sizeof(j->keep))
+		j->keep[0] = '\0';
+}
+
+/*
+ * One pair's migration: its locks, its records and its keep file, then the library's steps
+ * and rollback; @j gets the outcome. Everything that can refuse it comes before the source is
+ * suspended.
+ */
+static void run_mig_job(const struct cli *c, struct session *src, struct session *dst,
+			const struct intel_lm_limit *limit, bool batch, struct mig_job *j)
 {
 	struct intel_lm_lock *src_lock = NULL, *dst_lock = NULL;
 	struct intel_lm_record src_rec = { .fd = -1 }, dst_rec = { .fd = -1 };
 	struct intel_lm_mig_params p = { .size = sizeof(p) };
-	struct intel_lm_migration *mig = NULL;
-	struct intel_lm_mig_outcome m = { 0 };
-	struct mig_report r = { 0 };
-	struct session src, dst;
 	struct keeper k = { .out.fd = -1 };
-	struct intel_lm_blob_hdr hdr;
-	char tmp[PATH_MAX], why[512], what[512];
-	struct vf_result lr = { 0 };
-	const char *tmpdir;
+	struct mig_report *r = &j->r;
+	struct vf_result *lr = &j->refused;
+	char what[512];
 	int ret;
 
-	memset(&dst, 0, sizeof(dst));
-	c->out->changed = 0;
-	if (c->keep && (ret = intel_lm_outfile_check(c->keep, c->force)))
-		return report(c, NULL, -1, "check --keep", ret, "cannot keep the state in %s: %s"
-			      "\nname a new file in a writable directory, or add --force", c->keep,
-			      ret == -EEXIST ? "it exists" : strerror(-ret));
-
-	ret = session_open(c, c->device, &src);
-	if (!ret)
-		ret = session_need_vf(c, &src);
-	if (!ret)
-		ret = open_destination(c, &dst);
-	if (ret)
-		goto out;
-
-	if (!strcmp(pf_info(&src)->sn, pf_info(&dst)->sn) &&
-	    c->vf == c->to_vf) {
-		ret = report(c, &src, c->vf, "migrate", -EINVAL, "the source and the destination "
-			     "are the same VF\nname another destination with --to or --to-vf");
-		goto out;
-	}
-	intel_lm_blob_hdr_init(&hdr, pf_info(&src), c->vf, NULL, 0, 0);
-	if (intel_lm_blob_check_identity(&hdr, pf_info(&dst), why, sizeof(why))) {
-		if (!c->force) {
-			ret = report(c, &src, c->vf, "migrate", -EXDEV, "%s and %s are different "
-				     "kinds of PF: %s; nothing was sent\nIntel supports migration "
-				     "only between identical devices; --force migrates anyway",
-				     pf_path(&src), pf_path(&dst), why);
-			goto out;
-		}
-		c->out->pr->note(c, "%s and %s are different kinds of PF (%s); migrating anyway "
-			    "(--force)", pf_path(&src), pf_path(&dst), why);
-	}
-
-	/* Both VFs are ours for the whole migration. */
+	lr->state = "unchanged";
+	j->status = EXIT_REFUSED;
+	/* Both VFs are this job's for the whole migration. */
 	snprintf(what, sizeof(what), "pid %d: %s migrate %s --vf=%u --to=%s --to-vf=%u",
-		 (int)getpid(), c->prog, pf_path(&src), c->vf, pf_path(&dst), c->to_vf);
-	lr.vf = c->vf;
-	if (!lock_vf(c, &src, &lr, what, &src_lock)) {
-		lr.vf = c->to_vf;
-		lock_vf(c, &dst, &lr, what, &dst_lock);
-	}
-	if (!lr.ret && !c->dry_run) {
-		lr.vf = c->vf;
-		if (!session_record(c, &src, c->vf, &src_rec, &lr)) {
-			lr.vf = c->to_vf;
-			session_record(c, &dst, c->to_vf, &dst_rec, &lr);
-		}
-	}
-	if (lr.ret) {
-		c->out->pr->error(c, lr.vf == c->vf && src_rec.fd < 0 ? pf_path(&src) : pf_path(&dst),
-			     lr.vf, lr.op, lr.ret, lr.msg, lr.hint);
-		ret = EXIT_REFUSED;
+		 (int)getpid(), c->prog, pf_path(src), r->src_vf, pf_path(dst), r->dst_vf);
+	lr->vf = r->src_vf;
+	j->refused_on = src;
+	if (lock_vf(c, src, lr, what, &src_lock))
 		goto out;
+	lr->vf = r->dst_vf;
+	j->refused_on = dst;
+	if (lock_vf(c, dst, lr, what, &dst_lock))
+		goto out;
+	if (!c->dry_run) {
+		lr->vf = r->src_vf;
+		j->refused_on = src;
+		if (session_record(c, src, r->src_vf, &src_rec, lr))
+			goto out;
+		lr->vf = r->dst_vf;
+		j->refused_on = dst;
+		if (session_record(c, dst, r->dst_vf, &dst_rec, lr))
+			goto out;
 	}
 
-	p.src_fd = intel_lm_pf_fd(src.pf);
-	p.src_vf = c->vf;
-	p.dst_fd = intel_lm_pf_fd(dst.pf);
-	p.dst_vf = c->to_vf;
-	p.limit = *pf_limit(&src);
-	if (pf_limit(&dst)->max_bytes < p.limit.max_bytes)
-		p.limit = *pf_limit(&dst);
-	p.src_opts = &src.opts;
-	p.dst_opts = &dst.opts;
+	p.src_fd = intel_lm_pf_fd(src->pf);
+	p.src_vf = r->src_vf;
+	p.dst_fd = intel_lm_pf_fd(dst->pf);
+	p.dst_vf = r->dst_vf;
+	p.limit = *limit;
+	p.src_opts = &src->opts;
+	p.dst_opts = &dst->opts;
+	lr->vf = r->src_vf;
+	j->refused_on = src;
 	if (!c->dry_run) {
-		if (c->keep) {
-			k.path = c->keep;
-		} else {
-			tmpdir = getenv("TMPDIR");
-			snprintf(tmp, sizeof(tmp), "%s/intel-lm-migrate-%s-vf%u-%lld-%d.blob",
-				 tmpdir && *tmpdir ? tmpdir : "/var/tmp", pf_key(&src), c->vf,
-				 (long long)time(NULL), (int)getpid());
-			k.path = tmp;
-		}
+		keep_path(c, src, batch, j);
+		k.path = j->keep;
 		/* Created now, so that nothing but the migration's steps is on the downtime path. */
-		ret = intel_lm_outfile_open(&k.out, k.path, c->force);
+		ret = j->keep[0] ? intel_lm_outfile_open(&k.out, k.path, c->force) : -ENAMETOOLONG;
 		if (ret) {
-			ret = report(c, &src, c->vf, "open --keep", ret, "cannot create %s: %s (%s); "
-				     "nothing was sent\nname a file in a writable directory with --keep, "
-				     "or set TMPDIR", k.path, strerror(-ret), intel_lm_errno_name(ret));
+			fail(lr, "open --keep", ret, "cannot create %s: %s (%s); nothing was sent"
+			     "\nname a %s in a writable directory with --keep, or set TMPDIR", k.path,
+			     strerror(-ret), intel_lm_errno_name(ret), batch ? "directory" : "file");
 			goto out;
 		}
 		guard_output(&k.out);
-		k.src = &src;
-		k.vf = c->vf;
+		k.src = src;
+		k.vf = r->src_vf;
 		p.keep = keep_state;
 		p.keep_reserve = keep_reserve;
 		p.keep_priv = &k;
@@ -339,57 +397,210 @@ int cmd_migrate(const struct cli *c)
 
 	/* A signal from here on stops the migration at the next step and rolls it back. */
 	p.cancel = interrupted;
-	defer_signals();
-	ret = intel_lm_migration_new(&p, &mig);
+	ret = intel_lm_migration_new(&p, &j->mig);
 	if (ret) {
-		ret = report(c, &src, c->vf, "migrate", ret, "cannot prepare the migration: %s "
-			     "(%s); nothing was sent", strerror(-ret), intel_lm_errno_name(ret));
+		fail(lr, "migrate", ret, "cannot prepare the migration: %s (%s); nothing was sent",
+		     strerror(-ret), intel_lm_errno_name(ret));
 		goto out;
 	}
 	/* From here on commands are sent (or, with --dry-run, would be). */
-	c->out->changed = 1;
-	ret = intel_lm_migrate(mig);
-	intel_lm_migration_outcome(mig, &m, sizeof(m));
+	j->changed = true;
+	ret = intel_lm_migrate(j->mig);
+	intel_lm_migration_outcome(j->mig, &j->m, sizeof(j->m));
 
-	r.src = &src;
-	r.dst = &dst;
-	r.mig = mig;
-	r.m = &m;
-	r.src_vf = c->vf;
-	r.dst_vf = c->to_vf;
-	r.limit = p.limit;
-	r.op_id = m.op_id[0] ? m.op_id : NULL;
-	r.failed = m.failed;
-	r.failed_ran = true;
+	r->src = src;
+	r->dst = dst;
+	r->mig = j->mig;
+	r->m = &j->m;
+	r->limit = *limit;
+	r->op_id = j->m.op_id[0] ? j->m.op_id : NULL;
+	r->failed = j->m.failed;
+	r->failed_ran = true;
 	/* The library removed a safety copy that has done its job. */
-	r.kept = k.written && (c->keep || (ret && !m.src_resumed)) ? k.path : NULL;
-	r.src_state = intel_lm_vf_state_name(p.src_rec ? src_rec.entry.state :
-					     m.src_resumed ? INTEL_LM_VF_RUNNING :
-					     INTEL_LM_VF_UNKNOWN);
-	r.dst_state = intel_lm_vf_state_name(p.dst_rec ? dst_rec.entry.state :
-					     INTEL_LM_VF_UNKNOWN);
+	r->kept = k.written && (c->keep || (ret && !j->m.src_resumed)) ? k.path : NULL;
+	r->src_state = intel_lm_vf_state_name(p.src_rec ? src_rec.entry.state :
+					      j->m.src_resumed ? INTEL_LM_VF_RUNNING :
+					      INTEL_LM_VF_UNKNOWN);
+	r->dst_state = intel_lm_vf_state_name(p.dst_rec ? dst_rec.entry.state :
+					      INTEL_LM_VF_UNKNOWN);
 	if (ret) {
-		describe_rollback(&r);
-		describe_failure(c, &r, &k);
+		describe_rollback(r);
+		describe_failure(c, r, &k);
 	}
-	if (m.record_ret)
-		c->out->pr->note(c, "a record write failed (%s): the record may show a state as unknown; "
-			    "'%s status' shows it and '%s recover' settles it",
-			    intel_lm_errno_name(m.record_ret), c->prog, c->prog);
-	if (!ret && signal_caught())
-		c->out->pr->note(c, "%s arrived during the migration after its last step had started; "
-			    "the migration completed", signal_name(signal_caught()));
-	c->out->pr->migrated(c, &r);
 	/* Once the destination runs, the migration has succeeded, whatever signal came. */
-	ret = !ret ? EXIT_OK : mig_exit(&m);
+	j->status = !ret ? EXIT_OK : mig_exit(&j->m);
 out:
-	intel_lm_migration_free(mig);
 	intel_lm_outfile_abort(&k.out);
 	unguard_output();
 	intel_lm_record_close(&dst_rec);
 	intel_lm_record_close(&src_rec);
 	intel_lm_unlock_vf(dst_lock);
 	intel_lm_unlock_vf(src_lock);
+}
+
+/* The notes a finished migration may need: a record that lags, a signal it outran. */
+static void mig_notes(const struct cli *c, const struct mig_job *j)
+{
+	if (!j->mig)
+		return;
+	if (j->m.record_ret)
+		c->out->pr->note(c, "VF %u: a record write failed (%s): the record may show a state "
+				 "as unknown; '%s status' shows it and '%s recover' settles it",
+				 j->r.src_vf, intel_lm_errno_name(j->m.record_ret), c->prog,
+				 c->prog);
+	if (!j->status && signal_caught())
+		c->out->pr->note(c, "VF %u: %s arrived during the migration after its last step "
+				 "had started; the migration completed", j->r.src_vf,
+				 signal_name(signal_caught()));
+}
+
+struct mig_batch {
+	const struct cli *c;
+	struct session *src, *dst;
+	const struct intel_lm_limit *limit;
+	struct mig_job *jobs;
+	size_t n;
+	size_t next;		/* the next pair to take, atomically */
+};
+
+static void *mig_worker(void *arg)
+{
+	struct mig_batch *b = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) < b->n) {
+		struct mig_job *j = &b->jobs[i];
+
+		/* After a signal, start nothing new: the migrations under way roll back. */
+		if (signal_caught()) {
+			j->refused.vf = j->r.src_vf;
+			j->refused.state = "unchanged";
+			j->refused_on = b->src;
+			fail(&j->refused, "start", -ECANCELED, "not started: interrupted by %s",
+			     signal_name(signal_caught()));
+			j->status = 128 + signal_caught();
+			continue;
+		}
+		run_mig_job(b->c, b->src, b->dst, b->limit, true, j);
+	}
+	return NULL;
+}
+
+/* With several VFs, --keep names a directory: made 0700 like save's, no file replaced. */
+static int prepare_keep_dir(const struct cli *c, const struct session *src, struct mig_job *jobs,
+			    size_t n)
+{
+	struct stat st;
+	size_t i;
+	int ret;
+
+	if (!c->keep || c->dry_run)
+		return 0;
+	if (mkdir(c->keep, 0700) < 0 && errno != EEXIST)
+		return report(c, src, -1, "check --keep", -errno, "cannot create the directory "
+			      "%s: %s\ncheck the permissions of its parent", c->keep,
+			      strerror(errno));
+	if (stat(c->keep, &st) < 0 || !S_ISDIR(st.st_mode))
+		return report(c, src, -1, "check --keep", -ENOTDIR, "%s is not a directory\nwith "
+			      "several VFs, --keep names a directory holding one file per VF "
+			      "(vfN.blob)", c->keep);
+	for (i = 0; i < n; i++) {
+		keep_path(c, src, true, &jobs[i]);
+		ret = jobs[i].keep[0] ? intel_lm_outfile_check(jobs[i].keep, c->force) :
+		      -ENAMETOOLONG;
+		if (ret)
+			return report(c, src, jobs[i].r.src_vf, "check --keep", ret, "cannot keep "
+				      "the state in %s: %s; nothing was sent\nchoose another directory, "
+				      "or add --force to replace the files", jobs[i].keep,
+				      ret == -EEXIST ? "it exists" : strerror(-ret));
+	}
+	return 0;
+}
+
+int cmd_migrate(const struct cli *c)
+{
+	struct mig_batch b = { .c = c };
+	struct intel_lm_blob_hdr hdr;
+	struct intel_lm_limit limit;
+	struct session src, dst;
+	struct exit_tally t = { 0 };
+	bool batch = c->vf_list || c->to_vf_list;
+	char why[512];
+	size_t i;
+	int ret;
+
+	memset(&src, 0, sizeof(src));
+	memset(&dst, 0, sizeof(dst));
+	c->out->changed = 0;
+	if (c->keep && !batch && (ret = intel_lm_outfile_check(c->keep, c->force)))
+		return report(c, NULL, -1, "check --keep", ret, "cannot keep the state in %s: %s"
+			      "\nname a new file in a writable directory, or add --force", c->keep,
+			      ret == -EEXIST ? "it exists" : strerror(-ret));
+
+	ret = session_open(c, c->device, &src);
+	if (!ret)
+		ret = session_need_vf(c, &src);
+	if (!ret)
+		ret = session_open(c, c->to, &dst);
+	if (!ret)
+		ret = session_list_vfs(&dst, c->to_vf_list ? -1 : c->to_vf);
+	if (!ret)
+		ret = select_pairs(c, &src, &dst, &b.jobs, &b.n);
+	if (ret)
+		goto out;
+
+	intel_lm_blob_hdr_init(&hdr, pf_info(&src), b.jobs[0].r.src_vf, NULL, 0, 0);
+	if (intel_lm_blob_check_identity(&hdr, pf_info(&dst), why, sizeof(why))) {
+		if (!c->force) {
+			ret = report(c, &src, batch ? -1 : c->vf, "migrate", -EXDEV, "%s and %s are "
+				     "different kinds of PF: %s; nothing was sent\nIntel supports "
+				     "migration only between identical devices; --force migrates "
+				     "anyway", pf_path(&src), pf_path(&dst), why);
+			goto out;
+		}
+		c->out->pr->note(c, "%s and %s are different kinds of PF (%s); migrating anyway "
+				 "(--force)", pf_path(&src), pf_path(&dst), why);
+	}
+	/* The largest state both PFs move. */
+	limit = *pf_limit(&src);
+	if (pf_limit(&dst)->max_bytes < limit.max_bytes)
+		limit = *pf_limit(&dst);
+
+	if (!batch) {
+		struct mig_job *j = &b.jobs[0];
+
+		defer_signals();
+		run_mig_job(c, &src, &dst, &limit, false, j);
+		c->out->changed = j->changed;
+		if (!j->mig) {
+			c->out->pr->error(c, pf_path(j->refused_on), j->refused.vf, j->refused.op,
+					  j->refused.ret, j->refused.msg, j->refused.hint);
+		} else {
+			mig_notes(c, j);
+			c->out->pr->migrated(c, &j->r);
+		}
+		ret = j->status;
+		goto out;
+	}
+
+	if ((ret = prepare_keep_dir(c, &src, b.jobs, b.n)))
+		goto out;
+	b.src = &src;
+	b.dst = &dst;
+	b.limit = &limit;
+	defer_signals();
+	run_jobs(c->jobs, b.n, mig_worker, &b);
+	for (i = 0; i < b.n; i++) {
+		c->out->changed |= b.jobs[i].changed;
+		exit_tally_add(&t, b.jobs[i].status);
+		mig_notes(c, &b.jobs[i]);
+	}
+	c->out->pr->mig_batch(c, &src, &dst, b.jobs, b.n);
+	ret = exit_tally_status(&t);
+out:
+	for (i = 0; i < b.n; i++)
+		intel_lm_migration_free(b.jobs[i].mig);
+	free(b.jobs);
 	session_close(&dst);
 	session_close(&src);
 	return ret;

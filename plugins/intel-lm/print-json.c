@@ -209,17 +209,13 @@ static void json_batch(const struct cli *c, const struct session *s, const struc
 	add_int(root(c), "failed", (int64_t)(n - ok));
 }
 
-static void json_migrated(const struct cli *c, const struct mig_report *r)
+/* What a migration did, into @o: its steps, size, downtime, record and rollback. */
+static void add_migration(const struct cli *c, struct json_object *o, const struct mig_report *r)
 {
 	const struct intel_lm_mig_outcome *m = r->m;
-	struct json_object *o = root(c), *steps = json_object_new_array();
+	struct json_object *steps = json_object_new_array();
 	enum intel_lm_mig_step st;
 
-	add_str(o, "device", pf_path(r->src));
-	add_int(o, "vf", r->src_vf);
-	add_str(o, "to", pf_path(r->dst));
-	add_int(o, "to_vf", r->dst_vf);
-	add_bool(o, "dry_run", c->dry_run);
 	for (st = 0; st < INTEL_LM_MIG_STEPS; st++) {
 		struct json_object *e = json_object_new_object();
 
@@ -254,19 +250,77 @@ static void json_migrated(const struct cli *c, const struct mig_report *r)
 			add_str(rb, "errno", intel_lm_errno_name(m->rollback_ret));
 		add_str(rb, "message", r->rollback);
 		json_object_object_add(o, "rollback", rb);
-		bool dst = mig_step_on_dst(r->failed);
-		const char *dev = dst ? pf_path(r->dst) : pf_path(r->src);
-		int vf = dst ? r->dst_vf : r->src_vf;
-		struct json_object *err;
-
-		/* The words on stderr as in the normal report; in JSON the operation as every
-		 * command names it, and the step as migrate's report does. */
-		print_normal.error(c, dev, vf, intel_lm_mig_step_name(r->failed), m->ret, r->msg,
-				   r->hint);
-		err = error_object(dev, vf, r->op, m->ret, r->msg, r->hint);
-		add_str(err, "step", intel_lm_mig_step_name(r->failed));
-		json_object_object_add(o, "error", err);
 	}
+}
+
+/* A failed migration's error: the operation as every command names it, and the step. */
+static struct json_object *migration_error(const struct mig_report *r)
+{
+	bool dst = mig_step_on_dst(r->failed);
+	struct json_object *err;
+
+	err = error_object(dst ? pf_path(r->dst) : pf_path(r->src), dst ? r->dst_vf : r->src_vf,
+			   r->op, r->m->ret, r->msg, r->hint);
+	add_str(err, "step", intel_lm_mig_step_name(r->failed));
+	return err;
+}
+
+static void json_migrated(const struct cli *c, const struct mig_report *r)
+{
+	struct json_object *o = root(c);
+
+	add_str(o, "device", pf_path(r->src));
+	add_int(o, "vf", r->src_vf);
+	add_str(o, "to", pf_path(r->dst));
+	add_int(o, "to_vf", r->dst_vf);
+	add_bool(o, "dry_run", c->dry_run);
+	add_migration(c, o, r);
+	if (r->failed < INTEL_LM_MIG_STEPS) {
+		bool dst = mig_step_on_dst(r->failed);
+
+		/* The words on stderr as in the normal report. */
+		print_normal.error(c, dst ? pf_path(r->dst) : pf_path(r->src),
+				   dst ? r->dst_vf : r->src_vf, intel_lm_mig_step_name(r->failed),
+				   r->m->ret, r->msg, r->hint);
+		json_object_object_add(o, "error", migration_error(r));
+	}
+}
+
+static void json_mig_batch(const struct cli *c, const struct session *src,
+			   const struct session *dst, const struct mig_job *j, size_t n)
+{
+	struct json_object *arr = json_object_new_array();
+	size_t i, ok = 0;
+
+	add_str(root(c), "device", pf_path(src));
+	add_str(root(c), "to", pf_path(dst));
+	add_bool(root(c), "dry_run", c->dry_run);
+	for (i = 0; i < n; i++) {
+		struct json_object *e = json_object_new_object(), *err;
+
+		add_int(e, "vf", j[i].r.src_vf);
+		add_int(e, "to_vf", j[i].r.dst_vf);
+		add_bool(e, "success", !j[i].status);
+		add_str(e, "state", j[i].mig && !c->dry_run ? j[i].r.src_state : "unchanged");
+		add_bool(e, "changed", j[i].changed);
+		if (j[i].mig)
+			add_migration(c, e, &j[i].r);
+		if (!j[i].status) {
+			ok++;
+		} else {
+			const struct vf_result *f = &j[i].refused;
+
+			err = j[i].mig ? migration_error(&j[i].r) :
+			      error_object(pf_path(j[i].refused_on), f->vf, f->op, f->ret, f->msg,
+					   f->hint);
+			add_str(err, "kind", exit_kind(j[i].status));
+			json_object_object_add(e, "error", err);
+		}
+		json_object_array_add(arr, e);
+	}
+	json_object_object_add(root(c), "results", arr);
+	add_int(root(c), "succeeded", (int64_t)ok);
+	add_int(root(c), "failed", (int64_t)(n - ok));
 }
 
 static void json_records(const struct cli *c, const struct rec_view *v, size_t n, bool recover)
@@ -452,6 +506,7 @@ const struct printer print_json = {
 	.vf_failed = json_vf_failed,
 	.batch = json_batch,
 	.migrated = json_migrated,
+	.mig_batch = json_mig_batch,
 	.records = json_records,
 	.finish = json_finish,
 };

@@ -183,6 +183,48 @@ static void normal_migrated(const struct cli *c, const struct mig_report *r)
 	}
 }
 
+static void normal_mig_batch(const struct cli *c, const struct session *src,
+			     const struct session *dst, const struct mig_job *j, size_t n)
+{
+	uint64_t longest = 0;
+	size_t i, failed = 0;
+	char t[32];
+
+	for (i = 0; i < n; i++) {
+		const struct mig_report *r = &j[i].r;
+
+		if (!j[i].status) {
+			ms(t, sizeof(t), r->m->downtime_ns);
+			if (c->dry_run)
+				printf("%s VF %u -> %s VF %u: ok (dry run: nothing sent)\n",
+				       pf_path(src), r->src_vf, pf_path(dst), r->dst_vf);
+			else
+				printf("%s VF %u -> %s VF %u: ok, %u bytes, downtime %s\n",
+				       pf_path(src), r->src_vf, pf_path(dst), r->dst_vf,
+				       r->m->size, t);
+			if (r->m->downtime_ns > longest)
+				longest = r->m->downtime_ns;
+			continue;
+		}
+		/* A failure is a diagnostic: on stderr, with what to do next. */
+		failed++;
+		fprintf(stderr, "%s VF %u -> %s VF %u: FAILED at %s: %s\n", pf_path(src), r->src_vf,
+			pf_path(dst), r->dst_vf, j[i].mig ? intel_lm_mig_step_name(r->failed) :
+			j[i].refused.op, j[i].mig ? r->msg : j[i].refused.msg);
+		if (j[i].mig ? r->hint[0] : j[i].refused.hint[0])
+			fprintf(stderr, "  next: %s\n", j[i].mig ? r->hint : j[i].refused.hint);
+	}
+	/* One summary, with the report. */
+	printf("%s migrate: %zu of %zu VFs migrated", c->prog, n - failed, n);
+	if (failed)
+		printf(", %zu failed (on standard error)", failed);
+	if (longest) {
+		ms(t, sizeof(t), longest);
+		printf("; longest downtime %s", t);
+	}
+	printf("\n");
+}
+
 static void iso_time(char *buf, size_t len, int64_t when)
 {
 	time_t t = (time_t)when;
@@ -353,6 +395,7 @@ const struct printer print_normal = {
 	.vf_failed = normal_vf_failed,
 	.batch = normal_batch,
 	.migrated = normal_migrated,
+	.mig_batch = normal_mig_batch,
 	.records = normal_records,
 	.finish = normal_finish,
 };

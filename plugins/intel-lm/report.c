@@ -54,29 +54,38 @@ int exit_for_result(const struct vf_result *r)
  * A batch: a signal that stopped work shows first, then a VF whose state is in doubt; some
  * failures among successes are partial; when all failed, their common status, else failed.
  */
+void exit_tally_add(struct exit_tally *t, int status)
+{
+	if (status > 128)
+		t->sig = status;
+	else if (status == EXIT_UNKNOWN)
+		t->unknown = true;
+	t->n++;
+	if (status == EXIT_OK)
+		t->ok++;
+	else
+		t->common = !t->common || t->common == status ? status : EXIT_FAILED;
+}
+
+int exit_tally_status(const struct exit_tally *t)
+{
+	if (t->sig)
+		return t->sig;
+	if (t->unknown)
+		return EXIT_UNKNOWN;
+	if (t->ok == t->n)
+		return EXIT_OK;
+	return t->ok ? EXIT_PARTIAL : t->common;
+}
+
 int exit_for_batch(const struct vf_result *r, size_t n)
 {
-	int common = -1, st, sig = 0, unknown = 0, ok = 0;
+	struct exit_tally t = { 0 };
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		st = exit_for_result(&r[i]);
-		if (st > 128)
-			sig = st;
-		else if (st == EXIT_UNKNOWN)
-			unknown = 1;
-		if (st == EXIT_OK)
-			ok++;
-		else
-			common = common < 0 || common == st ? st : EXIT_FAILED;
-	}
-	if (sig)
-		return sig;
-	if (unknown)
-		return EXIT_UNKNOWN;
-	if (ok == (int)n)
-		return EXIT_OK;
-	return ok ? EXIT_PARTIAL : common;
+	for (i = 0; i < n; i++)
+		exit_tally_add(&t, exit_for_result(&r[i]));
+	return exit_tally_status(&t);
 }
 
 const char *session_dev(const struct session *s)

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -462,24 +461,6 @@ static void *batch_worker(void *arg)
 	return NULL;
 }
 
-/* Run the jobs on up to --jobs threads; the calling thread is one of them. */
-static void run_batch(struct batch *b)
-{
-	pthread_t tids[MAX_JOBS];
-	unsigned int want = b->c->jobs, started = 0, i;
-
-	if (want > b->n)
-		want = (unsigned int)b->n;
-	for (i = 1; i < want; i++) {
-		if (pthread_create(&tids[started], NULL, batch_worker, b))
-			break;
-		started++;
-	}
-	batch_worker(b);
-	for (i = 0; i < started; i++)
-		pthread_join(tids[i], NULL);
-}
-
 /* The file of VF @vf in a batch directory: DIR/vfN.blob, or DIR/vfN.bin for --raw. */
 static void batch_path(const struct cli *c, const char *dir, uint16_t vf, char *path,
 		       size_t len)
@@ -622,7 +603,7 @@ static int run_vf_op(const struct cli *c, const struct vf_op *op)
 	if ((op == &op_save || op == &op_load) && (ret = batch_prepare_files(c, &s, &b)))
 		goto out;
 	defer_signals();
-	run_batch(&b);
+	run_jobs(c->jobs, b.n, batch_worker, &b);
 	if (op != &op_query) {
 		c->out->changed = 0;
 		for (i = 0; i < b.n; i++)

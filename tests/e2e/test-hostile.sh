@@ -267,6 +267,40 @@ n_saved=$(python3 -c 'import json,sys; print(sum(r["state"] == "saved" for r in 
 	pass "SIGTERM: one whole file per saved VF, no temporary file" ||
 	fail "SIGTERM: one whole file per saved VF" "$(ls -A "$D/batch")"
 rm -rf "$D/batch"
+# SIGTERM during a migrate of several VFs: no new pair starts, the pair under way rolls back
+# (or completes), each pair is reported, and no VF is left with two running copies.
+emu_two_pfs "vfs = 6
+latency.0xd2 = 400000" "vfs = 6"
+LD_PRELOAD=$EMU_SO $P migrate /dev/nvme0 --vf=all --to=/dev/nvme1 --to-vf=all --jobs=1 \
+	--output-format=json > "$T/out" 2> "$T/err" &
+pid=$!
+sleep 1
+kill -TERM $pid
+RC=0
+wait $pid || RC=$?
+OUT=$(cat "$T/out")
+keep_json "$OUT"
+expect_rc 143 "SIGTERM during a migrate of several VFs exits 143"
+expect_json 'len(j["results"]) == 6 and any(r["success"] for r in j["results"]) and any("not started" in r.get("error", {}).get("message", "") for r in j["results"])' \
+	"SIGTERM: migrated and not-started pairs are both reported"
+# Each pair: migrated (source saved, destination runs), rolled back (source runs, destination
+# does not), or never started (both as they were, running their own states).
+bad=
+while read -r vf how; do
+	want="saved running"
+	[ "$how" = rolled ] && want="running suspended"
+	[ "$how" = untouched ] && want="running running"
+	got="$(vf_state nvme0 "$vf") $(vf_state nvme1 "$vf")"
+	[ "$how" = rolled ] && [ "${got#running }" = loaded ] && got="running suspended"
+	[ "$got" = "$want" ] || bad="$bad VF $vf ($how): $got;"
+done < <(python3 -c 'import json,sys
+for r in json.load(sys.stdin)["results"]:
+    how = "migrated" if r["success"] else "untouched" if "steps" not in r else "rolled"
+    print(r["vf"], how)' <<< "$OUT")
+[ -z "$bad" ] && pass "SIGTERM: every pair migrated, rolled back or untouched; none runs twice" ||
+	fail "SIGTERM: every pair migrated, rolled back or untouched" "$bad"
+expect_state nvme0 6 running "SIGTERM: a pair never started left its source running"
+
 # SIGPIPE: a closed stdout is an error like any other. The state is larger than a pipe holds,
 # so the writer meets the closed end whatever the timing.
 emu_two_pfs "vf.1.size = 200000"

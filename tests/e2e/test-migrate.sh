@@ -193,6 +193,100 @@ fault = 0xd2 4 EIO"
 	expect_err "two running copies must never exist" "$l: says why"
 	expect_err "--confirm=running" "$l: says how to settle it"
 
+	# migrate of several VFs: pairs in order, each a migration of its own
+	emu_two_pfs "vfs = 8" "vfs = 8"
+	rm -f "$T"/intel-lm-migrate-*
+	run "$P" migrate /dev/nvme0 --vf=all --to=/dev/nvme1 --to-vf=all --jobs=4 --output-format=json
+	l="$p migrate --vf=all --jobs=4 of 8 VFs"
+	expect_rc 0 "$l: exit 0"
+	expect_json 'len(j["results"]) == 8 and j["succeeded"] == 8 and j["failed"] == 0 and [(r["vf"], r["to_vf"]) for r in j["results"]] == [(v, v) for v in range(1, 9)]' \
+		"$l: every pair reported, in order"
+	expect_json 'all(r["success"] and r["changed"] and r["state"] == "saved" and r["destination_state"] == "running" and r["downtime_ns"] > 0 and len(r["steps"]) == 7 for r in j["results"])' \
+		"$l: each pair's states, downtime and steps"
+	expect_json 'len(set(r["operation_id"] for r in j["results"])) == 8' \
+		"$l: each pair is a migration of its own (8 ids on record)"
+	ok=1
+	for vf in 1 4 8; do
+		[ "$(vf_state nvme0 $vf)" = saved ] && [ "$(vf_state nvme1 $vf)" = running ] || ok=0
+		"$EMU_CTL" dump nvme0 $vf "$T/a"
+		"$EMU_CTL" dump nvme1 $vf "$T/b"
+		cmp -s "$T/a" "$T/b" || ok=0
+	done
+	[ $ok = 1 ] && pass "$l: each destination runs its own source's state" ||
+		fail "$l: each destination runs its own source's state" "states or contents differ"
+	[ "$(ls "$T" | grep -c intel-lm-migrate-)" = 0 ] && pass "$l: no safety copy left" ||
+		fail "$l: no safety copy left" "$(ls "$T" | grep intel-lm-migrate-)"
+
+	emu_two_pfs
+	run "$P" migrate /dev/nvme0 --vf=2,4 --to=/dev/nvme1 --to-vf=1-2
+	l="$p migrate --vf=2,4 --to-vf=1-2"
+	expect_rc 0 "$l: exit 0"
+	expect_out "/dev/nvme0 VF 2 -> /dev/nvme1 VF 1: ok, 2712 bytes, downtime " "$l: the lowest to the lowest"
+	expect_out "/dev/nvme0 VF 4 -> /dev/nvme1 VF 2: ok" "$l: the next to the next"
+	expect_out "migrate: 2 of 2 VFs migrated; longest downtime " "$l: one count"
+	"$EMU_CTL" dump nvme0 4 "$T/a"
+	"$EMU_CTL" dump nvme1 2 "$T/b"
+	cmp -s "$T/a" "$T/b" && pass "$l: VF 2 of nvme1 runs VF 4's state" ||
+		fail "$l: VF 2 of nvme1 runs VF 4's state" "differ"
+
+	# One pair fails: it is rolled back on its own, the others migrate.
+	emu_two_pfs "fault = 0xd2 2 0x4002" ""
+	run "$P" migrate /dev/nvme0 --vf=1-2 --to=/dev/nvme1 --jobs=1 --output-format=json
+	l="$p migrate of 2 VFs, the second source save refused"
+	expect_rc $RC_PARTIAL "$l: exit 6"
+	expect_json '[r["success"] for r in j["results"]] == [True, False] and j["succeeded"] == 1 and j["failed"] == 1' \
+		"$l: the counts"
+	expect_json 'j["results"][1]["error"]["operation"] == "SAVE_DATA" and j["results"][1]["error"]["step"] == "source save" and j["results"][1]["error"]["kind"] == "device" and j["results"][1]["source_resumed"] is True and j["results"][1]["state"] == "running"' \
+		"$l: the failed pair's error and rollback"
+	expect_state nvme0 2 running "$l: its source runs again"
+	expect_state nvme1 2 suspended "$l: its destination is left suspended"
+	expect_state nvme1 1 running "$l: the other pair migrated"
+	emu_two_pfs "fault = 0xd2 2 0x4002" ""
+	run "$P" migrate /dev/nvme0 --vf=1-2 --to=/dev/nvme1 --jobs=1
+	expect_err "/dev/nvme0 VF 2 -> /dev/nvme1 VF 2: FAILED at source save: Invalid Field" \
+		"$l, in words: the failure on stderr"
+	expect_out "migrate: 1 of 2 VFs migrated, 1 failed (on standard error)" "$l, in words: the count"
+
+	# Refused before anything is sent: lists of different lengths, or out of order.
+	emu_two_pfs
+	clear_trace
+	run "$P" migrate /dev/nvme0 --vf=1-4 --to=/dev/nvme1 --to-vf=1-2
+	expect_rc $RC_REFUSED "$p migrate of 4 VFs to 2: refused"
+	expect_err "names another number of VFs than --vf" "$p migrate of 4 VFs to 2: says why"
+	run "$P" migrate /dev/nvme0 --vf=1-4 --to=/dev/nvme1
+	expect_rc $RC_REFUSED "$p migrate of VFs 1-4 to a PF with 2 VFs, without --to-vf: refused"
+	expect_err "without --to-vf the destination VFs are those of --vf" \
+		"$p without --to-vf: says the destination VFs are --vf's"
+	run "$P" migrate /dev/nvme0 --vf=2,1 --to=/dev/nvme1 --to-vf=1,2
+	expect_rc $RC_REFUSED "$p migrate --vf=2,1: refused"
+	expect_err "write both lists in ascending order" "$p migrate --vf=2,1: says why"
+	expect_sent "06 06 06 06 06 06 06 06 06 06 06 06" "$p the refused lists sent only Identify"
+
+	# --keep names a directory for several VFs: one blob per source VF, none replaced.
+	emu_two_pfs
+	run "$P" migrate /dev/nvme0 --vf=1-2 --to=/dev/nvme1 --keep="$D/kept"
+	expect_rc 0 "$p migrate of 2 VFs with --keep=DIR"
+	[ -s "$D/kept/vf1.blob" ] && [ -s "$D/kept/vf2.blob" ] && [ "$(stat -c %a "$D/kept")" = 700 ] &&
+		pass "$p --keep=DIR holds vf1.blob and vf2.blob, mode 0700" ||
+		fail "$p --keep=DIR holds vf1.blob and vf2.blob, mode 0700" "$(ls -la "$D/kept")"
+	run "$P" inspect "$D/kept/vf2.blob"
+	expect_rc 0 "$p the kept blob verifies"
+	emu_two_pfs
+	clear_trace
+	run "$P" migrate /dev/nvme0 --vf=1-2 --to=/dev/nvme1 --keep="$D/kept"
+	expect_rc $RC_REFUSED "$p --keep=DIR whose files exist: refused"
+	expect_err "vf1.blob: it exists; nothing was sent" "$p --keep=DIR: names the file"
+	expect_sent "06 06 06 06" "$p --keep=DIR refused: only Identify sent"
+
+	# A dry run of several.
+	emu_two_pfs
+	clear_trace
+	run "$P" migrate /dev/nvme0 --vf=1-2 --to=/dev/nvme1 --dry-run --output-format=json
+	expect_rc 0 "$p migrate --dry-run of 2 VFs"
+	expect_json 'j["dry_run"] is True and len(j["results"]) == 2 and all(r["success"] for r in j["results"])' \
+		"$p migrate --dry-run of 2 VFs: both pairs reported"
+	expect_sent "06 06 06 06" "$p migrate --dry-run of 2 VFs sent only Identify"
+
 	# two processes on the same PF: the same VF is serialised, others proceed
 	emu_two_pfs "latency.0xc8 = 3000000"
 	LD_PRELOAD=$EMU_SO $P suspend /dev/nvme0 --vf=1 > "$T/a.out" 2>&1 &
