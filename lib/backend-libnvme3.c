@@ -19,24 +19,7 @@
 
 int intel_lm_be_submit(int fd, const struct intel_lm_cmd *c, uint32_t *result)
 {
-	struct libnvme_passthru_cmd cmd = {
-		.opcode = c->opcode,
-		.flags = c->flags,
-		.nsid = c->nsid,
-		.cdw2 = c->cdw2,
-		.cdw3 = c->cdw3,
-		.metadata = c->metadata,
-		.addr = c->addr,
-		.metadata_len = c->metadata_len,
-		.data_len = c->data_len,
-		.cdw10 = c->cdw10,
-		.cdw11 = c->cdw11,
-		.cdw12 = c->cdw12,
-		.cdw13 = c->cdw13,
-		.cdw14 = c->cdw14,
-		.cdw15 = c->cdw15,
-		.timeout_ms = c->timeout_ms,
-	};
+	struct libnvme_passthru_cmd cmd = INTEL_LM_BE_PASSTHRU(c);
 	int ret;
 
 	ret = ioctl(fd, BE_IOCTL_ADMIN64_CMD, &cmd);

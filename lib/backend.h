@@ -13,6 +13,19 @@
 #include <intel-lm/cmd.h>
 
 /*
+ * A generation's passthru structure (the kernel's, under libnvme's name) filled from
+ * &struct intel_lm_cmd @c: the fields are named alike in every generation.
+ */
+#define INTEL_LM_BE_PASSTHRU(c) {						\
+	.opcode = (c)->opcode, .flags = (c)->flags, .nsid = (c)->nsid,			\
+	.cdw2 = (c)->cdw2, .cdw3 = (c)->cdw3, .metadata = (c)->metadata,			\
+	.addr = (c)->addr, .metadata_len = (c)->metadata_len, .data_len = (c)->data_len,	\
+	.cdw10 = (c)->cdw10, .cdw11 = (c)->cdw11, .cdw12 = (c)->cdw12,			\
+	.cdw13 = (c)->cdw13, .cdw14 = (c)->cdw14, .cdw15 = (c)->cdw15,			\
+	.timeout_ms = (c)->timeout_ms,							\
+}
+
+/*
  * Send @cmd on the admin queue of the controller open at @fd, exactly once: the ioctl itself,
  * never a libnvme submission path that may re-send (see each back end). *@result gets CQE DW0
  * when the controller answered (also with a status), 0 otherwise.

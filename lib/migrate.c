@@ -26,36 +26,11 @@
  * %INTEL_LM_MIG_STEPS in @failed means success here (and names the rollback in step_rec()).
  */
 struct intel_lm_migration {
-	int src_fd;
-	uint16_t src_vf;
-	int dst_fd;
-	uint16_t dst_vf;
-	struct intel_lm_limit limit;
-	const struct intel_lm_opts *src_opts;
-	const struct intel_lm_opts *dst_opts;
-	intel_lm_keep_fn keep;
-	int (*keep_reserve)(void *priv, uint32_t len);
-	void *keep_priv;
-	bool (*cancel)(void *priv);
-	void *cancel_priv;
-	struct intel_lm_record *src_rec;
-	struct intel_lm_record *dst_rec;
+	struct intel_lm_mig_params p;	/* as the caller gave them (p.op_id: see @op_id) */
 	char op_id[40];
-	const char *keep_path;
-	bool keep_temporary;
 	bool ran;
-
-	enum intel_lm_mig_step failed;
-	int ret;
-	enum intel_lm_effect effect;
-	uint32_t size;
-	bool src_resumed;
-	bool rollback_skipped;
-	bool rollback_sent;
-	int rollback_ret;
-	int record_ret;
+	struct intel_lm_mig_outcome o;	/* o.failed is INTEL_LM_MIG_STEPS until a step fails */
 	uint64_t step_ns[INTEL_LM_MIG_STEPS];
-	uint64_t downtime_ns;
 };
 
 /* The first version's parameters end with keep_temporary. */
@@ -74,25 +49,11 @@ int intel_lm_migration_new(const struct intel_lm_mig_params *params,
 	*m = calloc(1, sizeof(**m));
 	if (!*m)
 		return -ENOMEM;
-	(*m)->src_fd = p.src_fd;
-	(*m)->src_vf = p.src_vf;
-	(*m)->dst_fd = p.dst_fd;
-	(*m)->dst_vf = p.dst_vf;
-	(*m)->limit = p.limit;
-	(*m)->src_opts = p.src_opts;
-	(*m)->dst_opts = p.dst_opts;
-	(*m)->keep = p.keep;
-	(*m)->keep_reserve = p.keep_reserve;
-	(*m)->keep_priv = p.keep_priv;
-	(*m)->cancel = p.cancel;
-	(*m)->cancel_priv = p.cancel_priv;
-	(*m)->src_rec = p.src_rec;
-	(*m)->dst_rec = p.dst_rec;
+	(*m)->p = p;
+	(*m)->p.op_id = NULL;
 	if (p.op_id)
 		snprintf((*m)->op_id, sizeof((*m)->op_id), "%s", p.op_id);
-	(*m)->keep_path = p.keep_path;
-	(*m)->keep_temporary = p.keep_temporary;
-	(*m)->failed = INTEL_LM_MIG_STEPS;
+	(*m)->o.failed = INTEL_LM_MIG_STEPS;
 	return 0;
 }
 
@@ -104,20 +65,11 @@ void intel_lm_migration_free(struct intel_lm_migration *m)
 void intel_lm_migration_outcome(const struct intel_lm_migration *m,
 				struct intel_lm_mig_outcome *out, size_t size)
 {
-	struct intel_lm_mig_outcome o = {
-		.failed = m->failed < INTEL_LM_MIG_STEPS ? m->failed : INTEL_LM_MIG_NO_STEP,
-		.ret = m->ret,
-		.effect = m->effect,
-		.size = m->size,
-		.src_resumed = m->src_resumed,
-		.rollback_skipped = m->rollback_skipped,
-		.rollback_sent = m->rollback_sent,
-		.rollback_ret = m->rollback_ret,
-		.record_ret = m->record_ret,
-		.downtime_ns = m->downtime_ns,
-	};
+	struct intel_lm_mig_outcome o = m->o;
 
-	if (m->src_rec)
+	if (o.failed >= INTEL_LM_MIG_STEPS)
+		o.failed = INTEL_LM_MIG_NO_STEP;
+	if (m->p.src_rec)
 		snprintf(o.op_id, sizeof(o.op_id), "%s", m->op_id);
 	memcpy(out, &o, size < sizeof(o) ? size : sizeof(o));
 }
@@ -165,13 +117,13 @@ static struct intel_lm_record *step_rec(const struct intel_lm_migration *m,
 	bool dst = step == INTEL_LM_MIG_DST_SUSPEND || step == INTEL_LM_MIG_DST_LOAD ||
 		   step == INTEL_LM_MIG_DST_RESUME;
 
-	return dst ? m->dst_rec : m->src_rec;
+	return dst ? m->p.dst_rec : m->p.src_rec;
 }
 
 /* Mark both entries as belonging to this migration (not yet written). */
 static void record_join(struct intel_lm_migration *m)
 {
-	struct intel_lm_record *r[2] = { m->src_rec, m->dst_rec };
+	struct intel_lm_record *r[2] = { m->p.src_rec, m->p.dst_rec };
 	int i;
 
 	if (!m->op_id[0]) {
@@ -210,19 +162,19 @@ static void record_state_file(struct intel_lm_migration *m, struct intel_lm_reco
 {
 	struct intel_lm_rec_entry *e = &rec->entry;
 
-	if (!m->keep_path)
+	if (!m->p.keep_path)
 		return;
-	snprintf(e->state_file, sizeof(e->state_file), "%s", m->keep_path);
-	e->state_size = m->size;
-	e->state_crc = (uint32_t)crc32(0L, state, m->size);
-	e->state_file_temporary = m->keep_temporary;
+	snprintf(e->state_file, sizeof(e->state_file), "%s", m->p.keep_path);
+	e->state_size = m->o.size;
+	e->state_crc = (uint32_t)crc32(0L, state, m->o.size);
+	e->state_file_temporary = m->p.keep_temporary;
 }
 
 /* The first record write that failed is the one reported. */
 static void note_record_err(struct intel_lm_migration *m, int err)
 {
-	if (err && !m->record_ret)
-		m->record_ret = err;
+	if (err && !m->o.record_ret)
+		m->o.record_ret = err;
 }
 
 /* How a step's command goes on record. */
@@ -245,7 +197,7 @@ static int recorded(struct intel_lm_migration *m, enum intel_lm_mig_step step, u
 		    void *state, enum intel_lm_effect *effect, uint64_t *sent_ns,
 		    uint64_t *done_ns)
 {
-	struct intel_lm_record *rec = m->src_rec ? step_rec(m, step) : NULL;
+	struct intel_lm_record *rec = m->p.src_rec ? step_rec(m, step) : NULL;
 	uint8_t opc = step == INTEL_LM_MIG_STEPS ? INTEL_LM_OPC_RESUME :
 		      intel_lm_mig_step_opcode(step);
 	int ret, err = 0;
@@ -293,49 +245,49 @@ static void record_flush(struct intel_lm_migration *m, struct intel_lm_record *r
 static int send_dst_suspend(struct intel_lm_migration *m, void *state)
 {
 	(void)state;
-	return intel_lm_suspend(m->dst_fd, m->dst_vf, m->dst_opts);
+	return intel_lm_suspend(m->p.dst_fd, m->p.dst_vf, m->p.dst_opts);
 }
 
 static int send_src_suspend(struct intel_lm_migration *m, void *state)
 {
 	(void)state;
-	return intel_lm_suspend(m->src_fd, m->src_vf, m->src_opts);
+	return intel_lm_suspend(m->p.src_fd, m->p.src_vf, m->p.src_opts);
 }
 
 static int send_src_save(struct intel_lm_migration *m, void *state)
 {
-	return intel_lm_save(m->src_fd, m->src_vf, state, m->size, m->src_opts);
+	return intel_lm_save(m->p.src_fd, m->p.src_vf, state, m->o.size, m->p.src_opts);
 }
 
 static int send_dst_load(struct intel_lm_migration *m, void *state)
 {
-	return intel_lm_load(m->dst_fd, m->dst_vf, state, m->size, m->dst_opts);
+	return intel_lm_load(m->p.dst_fd, m->p.dst_vf, state, m->o.size, m->p.dst_opts);
 }
 
 static int send_dst_resume(struct intel_lm_migration *m, void *state)
 {
 	(void)state;
-	return intel_lm_resume(m->dst_fd, m->dst_vf, m->dst_opts);
+	return intel_lm_resume(m->p.dst_fd, m->p.dst_vf, m->p.dst_opts);
 }
 
 static int send_src_resume(struct intel_lm_migration *m, void *state)
 {
 	(void)state;
-	return intel_lm_resume(m->src_fd, m->src_vf, m->src_opts);
+	return intel_lm_resume(m->p.src_fd, m->p.src_vf, m->p.src_opts);
 }
 
 /* The migration is over: both entries say so (an open one is for recover). */
 static void record_close_op(struct intel_lm_migration *m, bool keep_open)
 {
-	struct intel_lm_record *r[2] = { m->src_rec, m->dst_rec };
+	struct intel_lm_record *r[2] = { m->p.src_rec, m->p.dst_rec };
 	int i;
 
-	if (!m->src_rec)
+	if (!m->p.src_rec)
 		return;
 	for (i = 0; i < 2; i++) {
 		r[i]->entry.op_open = keep_open;
 		r[i]->entry.pending = 0;
-		if (!i && !keep_open && m->failed == INTEL_LM_MIG_STEPS &&
+		if (!i && !keep_open && m->o.failed == INTEL_LM_MIG_STEPS &&
 		    r[i]->entry.state_file_temporary) {
 			/* The safety copy has done its job. */
 			r[i]->entry.state_file[0] = '\0';
@@ -347,7 +299,7 @@ static void record_close_op(struct intel_lm_migration *m, bool keep_open)
 
 int intel_lm_migrate(struct intel_lm_migration *m)
 {
-	bool dry = (m->src_opts && m->src_opts->dry_run) || (m->dst_opts && m->dst_opts->dry_run);
+	bool dry = (m->p.src_opts && m->p.src_opts->dry_run) || (m->p.dst_opts && m->p.dst_opts->dry_run);
 	enum intel_lm_effect src_suspend = INTEL_LM_EFFECT_NONE;
 	enum intel_lm_effect dst_resume = INTEL_LM_EFFECT_NONE;
 	enum intel_lm_effect eff = INTEL_LM_EFFECT_NONE, rb_eff;
@@ -364,24 +316,24 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 	if (m->ran)
 		return -EALREADY;
 	m->ran = true;
-	m->failed = INTEL_LM_MIG_STEPS;
-	m->ret = 0;
-	m->effect = INTEL_LM_EFFECT_NONE;
-	m->size = 0;
-	m->src_resumed = false;
-	m->rollback_skipped = false;
-	m->rollback_sent = false;
-	m->rollback_ret = 0;
-	m->record_ret = 0;
-	m->downtime_ns = 0;
+	m->o.failed = INTEL_LM_MIG_STEPS;
+	m->o.ret = 0;
+	m->o.effect = INTEL_LM_EFFECT_NONE;
+	m->o.size = 0;
+	m->o.src_resumed = false;
+	m->o.rollback_skipped = false;
+	m->o.rollback_sent = false;
+	m->o.rollback_ret = 0;
+	m->o.record_ret = 0;
+	m->o.downtime_ns = 0;
 	memset(m->step_ns, 0, sizeof(m->step_ns));
-	if (dry || !m->dst_rec)
-		m->src_rec = m->dst_rec = NULL;
-	if (m->src_rec)
+	if (dry || !m->p.dst_rec)
+		m->p.src_rec = m->p.dst_rec = NULL;
+	if (m->p.src_rec)
 		record_join(m);
 
 	for (step = 0; step < INTEL_LM_MIG_STEPS; step++) {
-		if (step > 0 && m->cancel && m->cancel(m->cancel_priv)) {
+		if (step > 0 && m->p.cancel && m->p.cancel(m->p.cancel_priv)) {
 			ret = -ECANCELED;
 			break;
 		}
@@ -403,16 +355,16 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 			src_suspend = eff;
 			break;
 		case INTEL_LM_MIG_SRC_QUERY:
-			ret = intel_lm_query_size(m->src_fd, m->src_vf, m->src_opts, &m->size);
+			ret = intel_lm_query_size(m->p.src_fd, m->p.src_vf, m->p.src_opts, &m->o.size);
 			if (!ret && !dry)
-				ret = intel_lm_check_size(m->size, &m->limit);
-			if (!ret && !dry && m->keep_reserve)
-				ret = m->keep_reserve(m->keep_priv, m->size);
+				ret = intel_lm_check_size(m->o.size, &m->p.limit);
+			if (!ret && !dry && m->p.keep_reserve)
+				ret = m->p.keep_reserve(m->p.keep_priv, m->o.size);
 			break;
 		case INTEL_LM_MIG_SRC_SAVE:
 			if (dry)
 				break;
-			state = intel_lm_state_alloc(m->size);
+			state = intel_lm_state_alloc(m->o.size);
 			ret = state ? recorded(m, step, 0, 0, send_src_save, state, &eff, &sent,
 					       &done) : -ENOMEM;
 			break;
@@ -424,15 +376,15 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 			 * fdatasyncs of different files overlap, and both are done before anything
 			 * reaches the destination.
 			 */
-			flushing = m->src_rec && !pthread_create(&flusher, NULL, flush_thread,
-								m->src_rec);
-			if (m->keep)
-				ret = m->keep(m->keep_priv, state, m->size);
+			flushing = m->p.src_rec && !pthread_create(&flusher, NULL, flush_thread,
+								m->p.src_rec);
+			if (m->p.keep)
+				ret = m->p.keep(m->p.keep_priv, state, m->o.size);
 			if (flushing) {
 				pthread_join(flusher, &flush_ret);
 				note_record_err(m, (int)(intptr_t)flush_ret);
 			} else {
-				record_flush(m, m->src_rec);
+				record_flush(m, m->p.src_rec);
 			}
 			break;
 		case INTEL_LM_MIG_DST_LOAD:
@@ -454,7 +406,7 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 			dst_resume = eff;
 			/* The downtime ends when the destination runs, before its outcome's write. */
 			if (!ret)
-				m->downtime_ns = done - t0;
+				m->o.downtime_ns = done - t0;
 			break;
 		case INTEL_LM_MIG_STEPS:
 		case INTEL_LM_MIG_NO_STEP:
@@ -466,19 +418,19 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 	}
 
 	if (ret) {
-		m->failed = step;
-		m->ret = ret;
-		m->effect = eff;
+		m->o.failed = step;
+		m->o.ret = ret;
+		m->o.effect = eff;
 		if (dst_resume == INTEL_LM_EFFECT_UNKNOWN) {
 			/*
 			 * The destination's RESUME may have taken effect: resuming the source too
 			 * could leave two running copies of one VF. Someone must look first.
 			 */
-			m->rollback_skipped = true;
+			m->o.rollback_skipped = true;
 		} else if (src_suspend != INTEL_LM_EFFECT_NONE) {
 			/* Suspended, or maybe suspended (a timeout): run it again. */
-			m->rollback_sent = true;
-			m->rollback_ret = recorded(m, INTEL_LM_MIG_STEPS, 0,
+			m->o.rollback_sent = true;
+			m->o.rollback_ret = recorded(m, INTEL_LM_MIG_STEPS, 0,
 						   REC_INTENT | REC_OUTCOME, send_src_resume,
 						   NULL, &rb_eff, &sent, &done);
 			if (!sent) {
@@ -486,19 +438,19 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 				 * Its intent could not be recorded: the source running again matters
 				 * more (documented); the record keeps its last entry.
 				 */
-				m->rollback_ret = send_src_resume(m, NULL);
+				m->o.rollback_ret = send_src_resume(m, NULL);
 			}
-			m->src_resumed = m->rollback_ret == 0;
+			m->o.src_resumed = m->o.rollback_ret == 0;
 		}
-		m->downtime_ns = t0 ? intel_lm_now_ns() - t0 : 0;
+		m->o.downtime_ns = t0 ? intel_lm_now_ns() - t0 : 0;
 	}
-	record_close_op(m, m->rollback_skipped || (m->rollback_sent && !m->src_resumed));
+	record_close_op(m, m->o.rollback_skipped || (m->o.rollback_sent && !m->o.src_resumed));
 	/*
 	 * A safety copy has done its job once the state runs again, in the destination or in
 	 * the source: a stale copy of a running VF's state is one that could be run twice.
 	 */
-	if ((!ret || m->src_resumed) && m->keep_path && m->keep_temporary)
-		unlink(m->keep_path);
-	intel_lm_state_free(state, m->size);
+	if ((!ret || m->o.src_resumed) && m->p.keep_path && m->p.keep_temporary)
+		unlink(m->p.keep_path);
+	intel_lm_state_free(state, m->o.size);
 	return ret;
 }
