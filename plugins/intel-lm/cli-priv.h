@@ -286,8 +286,12 @@ int cmd_migrate(const struct cli *c);
 int cmd_status(const struct cli *c);
 int cmd_recover(const struct cli *c);
 
-/* jobs.c: run @worker(@arg) on up to @jobs threads (the caller's among them) for @n jobs. */
-void run_jobs(unsigned int jobs, size_t n, void *(*worker)(void *), void *arg);
+/*
+ * jobs.c: @run(@arg, i) for each job i below @n on up to @jobs threads (the caller's among
+ * them); after a deferred signal, @skip(@arg, i, signal) for each job not started.
+ */
+void run_jobs(unsigned int jobs, size_t n, void (*run)(void *arg, size_t i),
+	      void (*skip)(void *arg, size_t i, int sig), void *arg);
 
 /* files.c: input and output files, and signals */
 /* Open @path for reading, or standard input for "-": a descriptor or a negative errno. */

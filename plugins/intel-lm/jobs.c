@@ -1,16 +1,40 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Jobs: a selection's work (one VF each, or one pair of VFs for migrate) on up to --jobs
- * threads. The worker takes the next job itself (an atomic index in @arg), so a slow VF holds
- * up only its own thread; the threads share the PFs' file descriptors, as admin commands can
- * be outstanding together.
+ * threads. Each thread takes the next job itself, so a slow VF holds up only its own thread;
+ * the threads share the PFs' file descriptors, as admin commands can be outstanding together.
+ * After a deferred signal no job starts: the rest are skipped, and say so.
  */
 #include <pthread.h>
 
 #include "cli-priv.h"
 
-void run_jobs(unsigned int jobs, size_t n, void *(*worker)(void *), void *arg)
+struct job_set {
+	size_t n;
+	size_t next;		/* the next job to take, atomically */
+	void (*run)(void *arg, size_t i);
+	void (*skip)(void *arg, size_t i, int sig);
+	void *arg;
+};
+
+static void *worker(void *arg)
 {
+	struct job_set *js = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(&js->next, 1, __ATOMIC_RELAXED)) < js->n) {
+		if (signal_caught())
+			js->skip(js->arg, i, signal_caught());
+		else
+			js->run(js->arg, i);
+	}
+	return NULL;
+}
+
+void run_jobs(unsigned int jobs, size_t n, void (*run)(void *arg, size_t i),
+	      void (*skip)(void *arg, size_t i, int sig), void *arg)
+{
+	struct job_set js = { .n = n, .run = run, .skip = skip, .arg = arg };
 	pthread_t tids[MAX_JOBS] = { 0 };
 	unsigned int want = jobs, started = 0, i;
 
@@ -19,12 +43,12 @@ void run_jobs(unsigned int jobs, size_t n, void *(*worker)(void *), void *arg)
 	if (want > MAX_JOBS)
 		want = MAX_JOBS;
 	for (i = 1; i < want; i++) {
-		if (pthread_create(&tids[started], NULL, worker, arg))
+		if (pthread_create(&tids[started], NULL, worker, &js))
 			break;
 		started++;
 	}
-	/* The calling thread is one of them; too few threads only makes it slower. */
-	worker(arg);
+	/* The calling thread is one of them; fewer threads only make it slower. */
+	worker(&js);
 	for (i = 0; i < started; i++)
 		pthread_join(tids[i], NULL);
 }

@@ -460,30 +460,26 @@ struct mig_batch {
 	const struct intel_lm_limit *limit;
 	struct mig_job *jobs;
 	size_t n;
-	size_t next;		/* the next pair to take, atomically */
 };
 
-static void *mig_worker(void *arg)
+static void mig_run(void *arg, size_t i)
 {
 	struct mig_batch *b = arg;
-	size_t i;
 
-	while ((i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) < b->n) {
-		struct mig_job *j = &b->jobs[i];
+	run_mig_job(b->c, b->src, b->dst, b->limit, true, &b->jobs[i]);
+}
 
-		/* After a signal, start nothing new: the migrations under way roll back. */
-		if (signal_caught()) {
-			j->refused.vf = j->r.src_vf;
-			j->refused.state = "unchanged";
-			j->refused_on = b->src;
-			fail(&j->refused, "start", -ECANCELED, "not started: interrupted by %s",
-			     signal_name(signal_caught()));
-			j->status = 128 + signal_caught();
-			continue;
-		}
-		run_mig_job(b->c, b->src, b->dst, b->limit, true, j);
-	}
-	return NULL;
+/* After a signal no new pair starts: the migrations under way roll back. */
+static void mig_skip(void *arg, size_t i, int sig)
+{
+	struct mig_batch *b = arg;
+	struct mig_job *j = &b->jobs[i];
+
+	j->refused.vf = j->r.src_vf;
+	j->refused.state = "unchanged";
+	j->refused_on = b->src;
+	fail(&j->refused, "start", -ECANCELED, "not started: interrupted by %s", signal_name(sig));
+	j->status = 128 + sig;
 }
 
 /* With several VFs, --keep names a directory: made 0700 like save's, no file replaced. */
@@ -589,7 +585,7 @@ int cmd_migrate(const struct cli *c)
 	b.dst = &dst;
 	b.limit = &limit;
 	defer_signals();
-	run_jobs(c->jobs, b.n, mig_worker, &b);
+	run_jobs(c->jobs, b.n, mig_run, mig_skip, &b);
 	for (i = 0; i < b.n; i++) {
 		c->out->changed |= b.jobs[i].changed;
 		exit_tally_add(&t, b.jobs[i].status);

@@ -438,27 +438,22 @@ struct batch {
 	const struct vf_op *op;
 	struct vf_result *results;
 	size_t n;
-	size_t next;		/* the next job to take, atomically */
 };
 
-static void *batch_worker(void *arg)
+static void batch_run(void *arg, size_t i)
 {
 	struct batch *b = arg;
-	size_t i;
 
-	while ((i = __atomic_fetch_add(&b->next, 1, __ATOMIC_RELAXED)) < b->n) {
-		struct vf_result *r = &b->results[i];
+	run_job(b->c, b->s, b->op, &b->results[i], true);
+}
 
-		/* After a signal, start nothing new: the jobs under way finish. */
-		if (signal_caught()) {
-			r->state = "unchanged";
-			fail(r, "start", -ECANCELED, "not started: interrupted by %s",
-			     signal_name(signal_caught()));
-			continue;
-		}
-		run_job(b->c, b->s, b->op, r, true);
-	}
-	return NULL;
+/* After a signal no new job starts: the jobs under way finish. */
+static void batch_skip(void *arg, size_t i, int sig)
+{
+	struct vf_result *r = &((struct batch *)arg)->results[i];
+
+	r->state = "unchanged";
+	fail(r, "start", -ECANCELED, "not started: interrupted by %s", signal_name(sig));
 }
 
 /* The file of VF @vf in a batch directory: DIR/vfN.blob, or DIR/vfN.bin for --raw. */
@@ -603,7 +598,7 @@ static int run_vf_op(const struct cli *c, const struct vf_op *op)
 	if ((op == &op_save || op == &op_load) && (ret = batch_prepare_files(c, &s, &b)))
 		goto out;
 	defer_signals();
-	run_jobs(c->jobs, b.n, batch_worker, &b);
+	run_jobs(c->jobs, b.n, batch_run, batch_skip, &b);
 	if (op != &op_query) {
 		c->out->changed = 0;
 		for (i = 0; i < b.n; i++)
