@@ -12,6 +12,7 @@
  *
  * Every buffer is a mapping of its own: page aligned, zeroed by the kernel, outside malloc's
  * per-thread arenas, wiped and returned to the system when freed (states hold DMA addresses).
+ * A small one never takes a huge page (MADV_NOHUGEPAGE): a 4 KiB state costs 4 KiB.
  * One above the segment limit is mapped whole huge pages long, whatever backs it, so that its
  * length follows from the state's.
  */
@@ -275,11 +276,17 @@ static void *alloc_large(size_t len)
 
 void *intel_lm_state_alloc(size_t len)
 {
+	void *p;
+
 	if (!len || len > SIZE_MAX / 2)
 		return NULL;
-	if (len <= small_max())
-		return map_anon(len, 0);
-	return alloc_large(len);
+	if (len > small_max())
+		return alloc_large(len);
+	/* Never a huge page for a small state, even merged into a neighbour with THP always. */
+	p = map_anon(len, 0);
+	if (p)
+		madvise(p, len, MADV_NOHUGEPAGE);
+	return p;
 }
 
 void intel_lm_state_free(void *buf, size_t len)
@@ -288,6 +295,18 @@ void intel_lm_state_free(void *buf, size_t len)
 		return;
 	explicit_bzero(buf, len);
 	munmap(buf, map_len(len));
+}
+
+int intel_lm_xfer_check(const void *buf, size_t len)
+{
+	uintptr_t a = (uintptr_t)buf;
+	size_t pg = page_size();
+
+	/* Up to 127 pages touched, any memory fits; a wrapping range is the kernel's to refuse. */
+	if (!buf || !len || len - 1 > UINTPTR_MAX - a ||
+	    (a + len - 1) / pg - a / pg < INTEL_LM_KERNEL_MAX_SEGS)
+		return 0;
+	return intel_lm_state_segments(buf, len) > (int)INTEL_LM_KERNEL_MAX_SEGS ? -EMSGSIZE : 0;
 }
 
 bool intel_lm_state_is_plain(size_t len)

@@ -6,9 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include <intel-lm/blob.h>
 #include <intel-lm/cmd.h>
-#include <intel-lm/limits.h>
 
 #include "backend.h"
 #include "private.h"
@@ -116,10 +114,9 @@ int intel_lm_submit(int fd, struct intel_lm_cmd *cmd, const struct intel_lm_opts
 	 * A buffer in more pieces of memory than the kernel maps in one command would fail in the
 	 * kernel with a bare EINVAL: say so instead, sending nothing (buffer.c).
 	 */
-	if (cmd->addr && !intel_lm_state_is_plain(cmd->data_len) &&
-	    intel_lm_state_segments((const void *)(uintptr_t)cmd->addr, cmd->data_len) >
-	    (int)INTEL_LM_KERNEL_MAX_SEGS)
-		return -EMSGSIZE;
+	ret = intel_lm_xfer_check((const void *)(uintptr_t)cmd->addr, cmd->data_len);
+	if (ret)
+		return ret;
 
 	/* Exactly once: the back end never re-sends a command whose effect is unknown. */
 	start = intel_lm_now_ns();

@@ -102,6 +102,13 @@ void intel_lm_record_apply(struct intel_lm_record *rec, uint8_t opcode, int ret)
 void *intel_lm_plain_alloc(size_t len);
 void intel_lm_plain_free(void *buf, size_t len);
 
+/*
+ * Whether the kernel can map @buf in one command: -EMSGSIZE when it touches more than
+ * INTEL_LM_KERNEL_MAX_SEGS pages and needs more segments than that (the kernel would refuse it
+ * with EINVAL); 0 otherwise, also when no one can tell (no CAP_SYS_ADMIN).
+ */
+int intel_lm_xfer_check(const void *buf, size_t len);
+
 /* Whether intel_lm_state_alloc(@len) is such an ordinary mapping of exactly @len bytes. */
 bool intel_lm_state_is_plain(size_t len);
 

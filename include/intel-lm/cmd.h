@@ -177,9 +177,9 @@ void intel_lm_cmd_to_sqe(const struct intel_lm_cmd *cmd, uint8_t sqe[INTEL_LM_SQ
  * so nothing re-sends it (nvme-cli 2.14 and later replace libnvme 1.x's submission with one
  * that re-sends on EINTR, and libnvme3 lets its host program decide on retries). With
  * @opts->dry_run and an Intel opcode nothing is sent and 0 comes back with *@result = 0.
- * A buffer above %INTEL_LM_KERNEL_MAX_SEGS pages whose memory needs more segments than the
- * kernel maps in one command (intel_lm_state_segments(); see intel_lm_state_alloc()) is not
- * sent: the kernel would refuse it with a bare EINVAL.
+ * A buffer that touches more than %INTEL_LM_KERNEL_MAX_SEGS pages and needs more segments than
+ * the kernel maps in one command (intel_lm_state_segments(); see intel_lm_state_alloc()) is
+ * not sent: the kernel would refuse it with a bare EINVAL.
  *
  * Return: 0 on success, a positive NVMe status (SC, SCT, CRD, More and DNR bits as the
  * controller returned them), -EMSGSIZE for such a buffer (nothing sent), or a negative errno
