@@ -9,7 +9,7 @@
  *		256 command counters (u32, one per opcode)
  *		one struct emu_vf_rec per VF
  *
- * Locking is by byte range, with open file description locks (F_OFD_SETLKW: each command opens
+ * Locking is by byte range, with open file description locks (F_OFD_SETLK: each command opens
  * the file, so threads of one process exclude each other as processes do), so that commands on
  * different VFs run in parallel, as on a device:
  *	- a command holds a shared lock on the header from emu_state_open() to emu_state_close();
@@ -28,6 +28,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,14 +195,29 @@ static int state_init(const struct emu_config *cfg, int fd)
 	return ret;
 }
 
-/* an open file description lock on @len bytes from @start (0: to the end of the file) */
+/*
+ * An open file description lock on @len bytes from @start (0: to the end of the file).
+ *
+ * Not with F_OFD_SETLKW: valgrind (3.19) does not know that it waits, keeps its one running
+ * thread while it does, and the thread holding the lock in the same process never runs again.
+ * So it tries, and waits between tries a little longer each time: yields, then sleeps from
+ * 1 us up to 1 ms (a lock is held for a short critical section, a command's bookkeeping).
+ */
 static int range_lock(int fd, short type, off_t start, off_t len)
 {
 	struct flock fl = { .l_type = type, .l_whence = SEEK_SET, .l_start = start, .l_len = len };
+	unsigned int tries = 0;
 
-	while (fcntl(fd, F_OFD_SETLKW, &fl)) {
-		if (errno != EINTR)
+	while (fcntl(fd, F_OFD_SETLK, &fl)) {
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EACCES)
 			return -errno;
+		if (tries < 4)
+			sched_yield();
+		else
+			emu_sleep_us(tries < 14 ? 1u << (tries - 4) : 1000);
+		tries++;
 	}
 	return 0;
 }
@@ -274,7 +290,8 @@ int emu_state_lock_vf(struct emu_state *st, unsigned int pf, uint16_t vf, bool w
 
 	if (!vf)
 		return range_lock(st->fd, write ? F_WRLCK : F_RDLCK, vf_offset(cfg, pf, 1),
-				  (off_t)cfg->pf[pf].nvfs * sizeof(struct emu_vf_rec) ?: 1);
+				  cfg->pf[pf].nvfs ? (off_t)(cfg->pf[pf].nvfs *
+							      sizeof(struct emu_vf_rec)) : 1);
 	return range_lock(st->fd, write ? F_WRLCK : F_RDLCK, vf_offset(cfg, pf, vf),
 			  sizeof(struct emu_vf_rec));
 }
