@@ -190,6 +190,40 @@ run save-ns $PROG save $PF --vf=2 -o /tmp/vf2.state --verbose --force
 need_has "0x400c"
 done_check
 
+check model-load-not-suspended
+head -c 706 /dev/urandom >/tmp/junk.raw
+run load-ns $PROG load $PF --vf=2 -i /tmp/junk.raw --raw --force --verbose
+[ "$RC" -ne 0 ] || why "LOAD_DATA into a running VF succeeded"
+need_has "0x400c"
+done_check
+
+# VF 2 suspended: corrupt and truncated states are refused with Invalid Field
+run suspend-vf2 $PROG suspend $PF --vf=2
+check model-load-corrupt
+[ "$RC" -eq 0 ] || why "SUSPEND of VF 2 failed"
+run save-vf2 $PROG save $PF --vf=2 -o /tmp/vf2.raw --raw
+[ "$RC" -eq 0 ] || why "SAVE_DATA of VF 2 failed"
+# one byte flipped in the registers: the model's CRC catches it
+{ head -c 40 /tmp/vf2.raw; printf 'X'; tail -c +42 /tmp/vf2.raw; } >/tmp/vf2-bad.raw
+run load-corrupt $PROG load $PF --vf=2 -i /tmp/vf2-bad.raw --raw --verbose
+[ "$RC" -ne 0 ] || why "a corrupt state was loaded"
+need_has "0x4002"
+done_check
+
+check model-load-truncated
+head -c 100 /tmp/vf2.raw >/tmp/vf2-short.raw
+run load-short $PROG load $PF --vf=2 -i /tmp/vf2-short.raw --raw --verbose
+[ "$RC" -ne 0 ] || why "a truncated state was loaded"
+need_has "0x4002"
+done_check
+
+check model-load-good-vf2
+run load-vf2 $PROG load $PF --vf=2 -i /tmp/vf2.raw --raw --verbose
+need_rc 0
+run resume-vf2 $PROG resume $PF --vf=2 --verbose
+need_rc 0
+done_check
+
 # --- VF 1 in use: suspend, save, load, resume while a write waits --------------------------------
 head -c 1048576 /dev/urandom >/tmp/pattern
 dd if=/tmp/pattern of="$VFNS" bs=64k conv=fsync 2>/dev/null
@@ -237,6 +271,12 @@ run resume $PROG resume $PF --vf=1 --verbose
 need_rc 0
 done_check
 
+# run-model.sh starts QEMU with intel-lm.delay-resume=1500: RESUME took that long
+check model-delay
+ms=$(printf '%s\n' "$ALL" | sed -n 's/^sent to [^ ]*: RESUME .* in \([0-9]*\)\.[0-9]* ms$/\1/p')
+[ -n "$ms" ] && [ "$ms" -ge 1500 ] || why "RESUME took '${ms:-?}' ms, expected at least 1500"
+done_check
+
 check model-write-completes
 i=0
 while [ ! -e /tmp/dd.rc ] && [ $i -lt 300 ]; do
@@ -267,6 +307,23 @@ cmp -s /tmp/pattern3 /tmp/back3 || why "a new write reads back differently"
 need_quiet_kernel
 done_check
 
+# the model's answer to a RESUME after SAVE_DATA without LOAD_DATA (a rolled-back migration):
+# the VF gets its saved state back and keeps working
+check model-resume-after-save
+run rs-suspend $PROG suspend $PF --vf=1
+[ "$RC" -eq 0 ] || why "suspend failed"
+run rs-save $PROG save $PF --vf=1 -o /tmp/vf1-rs.state
+[ "$RC" -eq 0 ] || why "save failed"
+run rs-resume $PROG resume $PF --vf=1
+[ "$RC" -eq 0 ] || why "resume failed"
+head -c 65536 /dev/urandom >/tmp/pattern4
+dd if=/tmp/pattern4 of="$VFNS" bs=64k seek=48 conv=fsync 2>/dev/null || why "a write failed"
+echo 3 >/proc/sys/vm/drop_caches
+dd if="$VFNS" of=/tmp/back4 bs=64k skip=48 count=1 2>/dev/null
+cmp -s /tmp/pattern4 /tmp/back4 || why "the write reads back differently"
+need_quiet_kernel
+done_check
+
 check model-status
 run status $PROG status $PF
 need_rc 0
@@ -276,6 +333,21 @@ check model-pf-healthy
 run pf-healthy nvme id-ctrl $PF
 need_rc 0
 need_quiet_kernel
+done_check
+
+# last, since the kernel resets VF 1 for it: sent to a VF's own admin queue, a vendor command is
+# ignored (never completed); the kernel times it out and resets VF 1, which then works again
+check model-vf-own-ignored
+run vf-own nvme admin-passthru "/dev/${vf_ctrl:-nvme1}" --opcode=0xc4 --cdw10=1 --timeout=3000
+[ "$RC" -ne 0 ] || why "QUERY_DATA_SIZE on VF 1's own admin queue completed"
+sleep 3
+dd if=/tmp/pattern4 of="$VFNS" bs=64k seek=56 conv=fsync 2>/dev/null || why "a write after the reset failed"
+echo 3 >/proc/sys/vm/drop_caches
+dd if="$VFNS" of=/tmp/back5 bs=64k skip=56 count=1 2>/dev/null
+cmp -s /tmp/pattern4 /tmp/back5 || why "the write after the reset reads back differently"
+run vf-own-pf nvme id-ctrl $PF
+[ "$RC" -eq 0 ] || why "the PF stopped answering"
+dmesg | tail -n +"$((dmesg_mark + 1))" | sed 's/^/KLOG vf-own: /'
 done_check
 
 dmesg | grep -i nvme | sed 's/^/KLOG dmesg: /'

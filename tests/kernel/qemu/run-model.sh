@@ -59,6 +59,8 @@ truncate -s 64M "$out/ns.img" || fail_hard "cannot create $out/ns.img"
 
 dev=nvme,id=nvme0,serial=deadbeef,subsys=subsys0,bus=rp0,mdts=10,sriov_max_vfs=2
 dev+=,sriov_vq_flexible=4,sriov_vi_flexible=2,use-intel-id=on,intel-lm=on
+# RESUME is delayed (guest-checks.sh measures it): the delay works and a VF's I/O waits it out
+dev+=,intel-lm.delay-resume=1500
 [ -z "${INTEL_LM_MODEL_OPTS:-}" ] || dev+=,$INTEL_LM_MODEL_OPTS
 # shellcheck disable=SC2054  # the commas are QEMU's
 cmd=("$qemu" -L /usr/share/qemu -L /usr/share/seabios
