@@ -12,7 +12,8 @@
  *                            pages form, read from /proc/self/pagemap.
  *   ktest-frag xfer DEV PAGES
  *                            build a buffer of PAGES pages of which no two are physically
- *                            adjacent (every other page of a mapping, in reverse order), then
+ *                            adjacent (of twice as many pages, every other one by physical
+ *                            address, highest first), then
  *                            print "segments N library L kernel K": this tool's count, what
  *                            libintel-lm's intel_lm_load() of it to VF 1 of DEV returns, and
  *                            what the kernel's admin ioctl of the same LOAD_DATA returns
@@ -129,27 +130,61 @@ static const char *outcome(int ret, char *buf, size_t len)
 	return buf;
 }
 
+/* The page frame number of the page at @p, or 0 when it cannot be seen. */
+static uint64_t pfn_of(const void *p)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, sizeof(e), (off_t)((uintptr_t)p / pg * sizeof(e))) != sizeof(e))
+		e = 0;
+	close(fd);
+	return e & PFN_MASK;
+}
+
+struct frame {
+	uint64_t pfn;
+	size_t page;
+};
+
+static int by_pfn_down(const void *a, const void *b)
+{
+	const struct frame *x = a, *y = b;
+
+	return x->pfn < y->pfn ? 1 : x->pfn > y->pfn ? -1 : 0;
+}
+
 static int xfer(const char *dev, size_t pages)
 {
 	size_t pg = (size_t)sysconf(_SC_PAGESIZE), len = pages * pg, i;
 	char *src = map_small(2 * len), *buf, lib_s[32], kernel_s[32];
+	struct frame *f = calloc(2 * pages, sizeof(*f));
 	struct nvme_admin_cmd cmd;
 	long segs;
 	int fd, lib, kernel;
 
-	/* Every other page, last first: no two of them can be neighbours in memory. */
 	buf = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED) {
+	if (buf == MAP_FAILED || !f) {
 		perror("ktest-frag: mmap");
 		return 1;
 	}
+	/* Sorted by physical address, every other page differs from the next by two or more. */
+	for (i = 0; i < 2 * pages; i++) {
+		f[i].pfn = pfn_of(src + i * pg);
+		f[i].page = i;
+	}
+	qsort(f, 2 * pages, sizeof(*f), by_pfn_down);
 	for (i = 0; i < pages; i++) {
-		if (mremap(src + 2 * i * pg, pg, pg, MREMAP_MAYMOVE | MREMAP_FIXED,
-			   buf + (pages - 1 - i) * pg) == MAP_FAILED) {
+		if (mremap(src + f[2 * i].page * pg, pg, pg, MREMAP_MAYMOVE | MREMAP_FIXED,
+			   buf + i * pg) == MAP_FAILED) {
 			perror("ktest-frag: mremap");
 			return 1;
 		}
 	}
+	free(f);
 	segs = count_runs(buf, pages);
 	if (segs < 0)
 		return 1;

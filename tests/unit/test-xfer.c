@@ -142,24 +142,59 @@ static bool see_pfns(void)
 	return n == 1;
 }
 
+/* The page frame number of the page at @p, or 0 when it cannot be seen. */
+static uint64_t pfn_of(const void *p)
+{
+	uint64_t e = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, sizeof(e), (off_t)((uintptr_t)p / pg() * sizeof(e))) != sizeof(e))
+		e = 0;
+	close(fd);
+	return e & ((1ull << 55) - 1);
+}
+
+struct frame {
+	uint64_t pfn;
+	size_t page;
+};
+
+static int by_pfn_down(const void *a, const void *b)
+{
+	const struct frame *x = a, *y = b;
+
+	return x->pfn < y->pfn ? 1 : x->pfn > y->pfn ? -1 : 0;
+}
+
 /*
- * @pages pages of which no two are neighbours in physical memory: every other page of a touched
- * mapping, last first. Unmap with munmap(p, pages * page size).
+ * @pages pages of which no two are neighbours in physical memory: of 2 * @pages touched pages,
+ * every other one by physical address, highest first (where addresses cannot be seen, every
+ * other one of the mapping). Unmap with munmap(p, pages * page size).
  */
 static char *scattered(size_t pages)
 {
 	size_t i, len = pages * pg();
 	char *src = mmap(NULL, 2 * len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	char *buf = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct frame *f = calloc(2 * pages, sizeof(*f));
 
 	ck_assert_ptr_ne(src, MAP_FAILED);
 	ck_assert_ptr_ne(buf, MAP_FAILED);
+	ck_assert_ptr_nonnull(f);
 	madvise(src, 2 * len, MADV_NOHUGEPAGE);
-	for (i = 0; i < 2 * len; i += pg())
-		src[i] = (char)i;
+	for (i = 0; i < 2 * pages; i++) {
+		src[i * pg()] = (char)i;
+		f[i].pfn = pfn_of(src + i * pg());
+		f[i].page = i;
+	}
+	/* Sorted, every other frame differs from the next by two or more. */
+	qsort(f, 2 * pages, sizeof(*f), by_pfn_down);
 	for (i = 0; i < pages; i++)
-		ck_assert_ptr_ne(mremap(src + 2 * i * pg(), pg(), pg(), MREMAP_MAYMOVE | MREMAP_FIXED,
-					buf + (pages - 1 - i) * pg()), MAP_FAILED);
+		ck_assert_ptr_ne(mremap(src + f[2 * i].page * pg(), pg(), pg(),
+					MREMAP_MAYMOVE | MREMAP_FIXED, buf + i * pg()), MAP_FAILED);
+	free(f);
 	munmap(src, 2 * len);
 	return buf;
 }
@@ -281,22 +316,15 @@ END_TEST
 
 static uint64_t page_flags(const void *p)
 {
-	uint64_t e = 0, flags = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
+	uint64_t pfn = pfn_of(p), flags = 0;
+	int fd;
 
+	if (!pfn)
+		return 0;
+	fd = open("/proc/kpageflags", O_RDONLY);
 	if (fd < 0)
 		return 0;
-	if (pread(fd, &e, sizeof(e), (off_t)((uintptr_t)p / pg() * sizeof(e))) != sizeof(e))
-		e = 0;
-	close(fd);
-	e &= (1ull << 55) - 1;
-	fd = open("/proc/kpageflags", O_RDONLY);
-	if (!e || fd < 0) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
-	if (pread(fd, &flags, sizeof(flags), (off_t)(e * sizeof(flags))) != sizeof(flags))
+	if (pread(fd, &flags, sizeof(flags), (off_t)(pfn * sizeof(flags))) != sizeof(flags))
 		flags = 0;
 	close(fd);
 	return flags;
