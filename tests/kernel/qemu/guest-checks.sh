@@ -18,6 +18,7 @@ results=0
 VF_VQ=2
 VF_VI=1
 export INTEL_LM_STATE_DIR=/tmp/intel-lm-state
+export TMPDIR=/tmp
 mkdir -p "$INTEL_LM_STATE_DIR"
 
 ok() {
@@ -348,6 +349,19 @@ cmp -s /tmp/pattern4 /tmp/back5 || why "the write after the reset reads back dif
 run vf-own-pf nvme id-ctrl $PF
 [ "$RC" -eq 0 ] || why "the PF stopped answering"
 dmesg | tail -n +"$((dmesg_mark + 1))" | sed 's/^/KLOG vf-own: /'
+done_check
+
+# a cold migration in one command, VF 1 to VF 2, with VF 1's driver unbound (both idle)
+check model-migrate
+echo "$vf1_pci" >/sys/bus/pci/drivers/nvme/unbind || why "cannot unbind VF 1"
+run migrate $PROG migrate $PF --vf=1 --to=$PF --to-vf=2 --verbose
+need_rc 0
+for op in 0xc8 0xc4 0xd2 0xd5 0xcc; do
+	printf '%s\n' "$ALL" | grep -q "^sent to $PF: [A-Z_]* opcode=$op .*-> status 0x0000" ||
+		why "--verbose shows no opcode $op that succeeded"
+done
+run migrate-status $PROG status $PF
+need_rc 0
 done_check
 
 dmesg | grep -i nvme | sed 's/^/KLOG dmesg: /'
