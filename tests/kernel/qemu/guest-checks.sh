@@ -231,6 +231,7 @@ dd if=/tmp/pattern of="$VFNS" bs=64k conv=fsync 2>/dev/null
 dmesg_mark=$(dmesg | wc -l)
 
 check model-suspend
+# shellcheck disable=SC3044  # "suspend" is the name run gives the command, not ksh's builtin
 run suspend $PROG suspend $PF --vf=1 --verbose
 need_rc 0
 done_check
