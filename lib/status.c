@@ -162,6 +162,8 @@ enum intel_lm_advice intel_lm_advice(int ret, uint8_t opcode)
 			return INTEL_LM_ADVICE_CHECK_KERNEL_LOG;
 		case EINVAL:
 			return opcode & 0x3 ? INTEL_LM_ADVICE_CHECK_LIMIT : INTEL_LM_ADVICE_NONE;
+		case EMSGSIZE:
+			return INTEL_LM_ADVICE_CHECK_LIMIT;
 		default:
 			return INTEL_LM_ADVICE_NONE;
 		}

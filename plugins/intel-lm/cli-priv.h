@@ -337,7 +337,10 @@ int lock_vf(const struct cli *c, const struct session *s, struct vf_result *r, c
 void split_hint(char *msg, char *hint, size_t len);
 /* The word for an exit status in JSON's error.kind: "refused", "device", ...; NULL for 0. */
 const char *exit_kind(int status);
-/* The exit status of @opcode's failure @ret: EXIT_DEVICE, EXIT_UNKNOWN or EXIT_FAILED. */
+/*
+ * The exit status of @opcode's failure @ret: EXIT_DEVICE, EXIT_UNKNOWN or EXIT_FAILED; EXIT_REFUSED
+ * for a buffer the library refused before sending it (EMSGSIZE).
+ */
 int exit_for_cmd(uint8_t opcode, int ret);
 /* The exit status of one VF's outcome, and of a batch of them. */
 int exit_for_result(const struct vf_result *r);

@@ -32,6 +32,9 @@ int exit_for_cmd(uint8_t opcode, int ret)
 {
 	if (ret > 0)
 		return EXIT_DEVICE;
+	/* The library refused the command's buffer before sending it (lib/buffer.c). */
+	if (ret == -EMSGSIZE)
+		return EXIT_REFUSED;
 	/* Only a command that changes the VF's state can leave it in doubt. */
 	return intel_lm_opcode_changes_state(opcode) &&
 	       intel_lm_effect_of(ret) == INTEL_LM_EFFECT_UNKNOWN ? EXIT_UNKNOWN : EXIT_FAILED;

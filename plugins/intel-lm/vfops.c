@@ -143,6 +143,10 @@ static const char *larger_hint(const struct session *s)
 	if (pf_limit(s)->src == INTEL_LM_LIMIT_REFERENCE)
 		return "if this PF really moves states that large, allow them with "
 		       "--max-state-size=BYTES (up to what MDTS and the kernel allow; see info)";
+	if (pf_limit(s)->src == INTEL_LM_LIMIT_SEGMENTS)
+		return "give this host huge pages (e.g. echo 2 > /proc/sys/vm/nr_hugepages, or "
+		       "transparent huge pages set to madvise), then run the command again with "
+		       "--max-state-size=BYTES";
 	return "the commands have no offset field, so the state cannot be moved in pieces";
 }
 

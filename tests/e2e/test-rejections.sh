@@ -310,6 +310,8 @@ mdts = 10" "mdts = 10"
 		expect_rc $RC_REFUSED "$p a 512 KiB state is refused without huge pages"
 		expect_err "above the 520192 bytes this PF can move" "$p names the 127-page limit"
 		expect_err "no huge pages" "$p says what is missing"
+		expect_err "next: give this host huge pages (e.g. echo 2 > /proc/sys/vm/nr_hugepages" \
+			"$p the advice is how to get huge pages"
 		expect_sent "06 06 c4" "$p no SAVE_DATA without huge pages"
 		[ ! -e "$D/big" ] && pass "$p no file left" || fail "$p no file left" "$D/big exists"
 		run_no_thp "$P" save /dev/nvme0 --vf=2 -o "$D/fits" --raw --max-state-size=4M
