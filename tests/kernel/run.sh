@@ -49,16 +49,23 @@ truncate -s 64M "$out/ns.img" || fail_hard "cannot create $out/ns.img"
 
 # TCG only: KVM on these machines is paravirtual and hangs the guest. The controller is the one
 # FACTS.md describes: SR-IOV with 2 VFs, 4 flexible queues and 2 flexible interrupts to share,
-# with MDTS 10 (4 MiB, the Linux driver's own cap) instead of QEMU's 7, so that the transfer
-# checks reach the largest state the kernel can move.
+# with MDTS 10 (4 MiB, the Linux driver's own cap; 9 on QEMU 8+) instead of QEMU's 7, so that
+# the transfer checks reach the largest state the kernel can move.
+# QEMU 8 and later refuse an MDTS whose pages exceed IOV_MAX (1024): MDTS 9 (2 MiB) there. The
+# guest learns the largest transfer to check from its command line.
+mdts=10
+qver=$(qemu-system-x86_64 --version | sed -n 's/^QEMU emulator version \([0-9]*\)\..*/\1/p')
+[ "${qver:-0}" -ge 8 ] && mdts=9
+xfer_max=$((4096 << mdts))
+echo "kernel: QEMU ${qver:-?}, controller MDTS $mdts ($xfer_max bytes)"
 # shellcheck disable=SC2054  # the commas are QEMU's
 qemu=(qemu-system-x86_64 -accel tcg -M q35 -m 512 -smp 1 -nodefaults -display none
 	-no-reboot -serial "file:$log"
 	-kernel "$KTEST_KERNEL" -initrd "$KTEST_INITRD"
-	-append "console=ttyS0 quiet panic=-1"
+	-append "console=ttyS0 quiet panic=-1 ktest.xfer_max=$xfer_max"
 	-device pcie-root-port,id=rp0,chassis=1
 	-device nvme-subsys,id=subsys0,nqn=subsys0
-	-device nvme,id=nvme0,serial=deadbeef,subsys=subsys0,bus=rp0,mdts=10,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2
+	-device nvme,id=nvme0,serial=deadbeef,subsys=subsys0,bus=rp0,mdts=$mdts,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2
 	-drive "file=$out/ns.img,if=none,id=nvm,format=raw"
 	-device nvme-ns,drive=nvm,bus=nvme0,nsid=1)
 
