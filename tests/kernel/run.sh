@@ -65,7 +65,7 @@ qemu=(qemu-system-x86_64 -accel tcg -M q35 -m 512 -smp 1 -nodefaults -display no
 	-append "console=ttyS0 quiet panic=-1 ktest.xfer_max=$xfer_max"
 	-device pcie-root-port,id=rp0,chassis=1
 	-device nvme-subsys,id=subsys0,nqn=subsys0
-	-device nvme,id=nvme0,serial=deadbeef,subsys=subsys0,bus=rp0,mdts=$mdts,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2
+	-device "nvme,id=nvme0,serial=deadbeef,subsys=subsys0,bus=rp0,mdts=$mdts,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2"
 	-drive "file=$out/ns.img,if=none,id=nvm,format=raw"
 	-device nvme-ns,drive=nvm,bus=nvme0,nsid=1)
 
