@@ -431,8 +431,8 @@ echo 4 >$HUGE || why "cannot reserve huge pages in $HUGE"
 echo never >$THP || why "cannot write $THP"
 echo "KLOG THP: $(cat $THP); huge pages: $(cat $HUGE)"
 echo "KLOG largest transfer checked: $XFER_MAX bytes"
-for s in 520192 524288 $XFER_MAX; do
-	head -c $s /dev/urandom >/tmp/xfer-$s || why "cannot write /tmp/xfer-$s"
+for s in 520192 524288 "$XFER_MAX"; do
+	head -c "$s" /dev/urandom >"/tmp/xfer-$s" || why "cannot write /tmp/xfer-$s"
 done
 ktest-frag hold 48 >/tmp/frag.out 2>&1 &
 frag_pid=$!
@@ -459,10 +459,21 @@ run xfer-segments-127 ktest-frag xfer $PF 127
 	why "expected 'segments 127 library 0x4001 kernel 0x4001'"
 done_check
 
+# Linux 6.1's driver takes 127 segments on the admin queue; later ones (Debian 13's 6.12) may
+# take more: there the library's 127 is conservative (it refuses what the kernel would send),
+# never the other way round.
 check xfer-segments-128
 run xfer-segments-128 ktest-frag xfer $PF 128
-[ "$OUT" = "segments 128 library EMSGSIZE kernel EINVAL" ] ||
-	why "expected 'segments 128 library EMSGSIZE kernel EINVAL'"
+case $(uname -r) in
+6.1.*)	[ "$OUT" = "segments 128 library EMSGSIZE kernel EINVAL" ] ||
+		why "expected 'segments 128 library EMSGSIZE kernel EINVAL'" ;;
+*)	case $OUT in
+	"segments 128 library EMSGSIZE kernel EINVAL" | \
+	"segments 128 library EMSGSIZE kernel 0x4001")
+		echo "KLOG xfer-segments-128 on $(uname -r): $OUT" ;;
+	*)	why "expected the library to refuse 128 segments (EMSGSIZE), and the kernel to refuse them (EINVAL) or send them (0x4001)" ;;
+	esac ;;
+esac
 done_check
 
 # 1. Huge pages reserved (THP off): both sizes reach the controller.
@@ -472,7 +483,7 @@ need_reached
 done_check
 
 check xfer-hugetlb-max
-xfer_load xfer-hugetlb-max $XFER_MAX
+xfer_load xfer-hugetlb-max "$XFER_MAX"
 need_reached
 done_check
 
@@ -491,7 +502,7 @@ need_refused_segments
 done_check
 
 check xfer-plain-max
-xfer_load xfer-plain-max $XFER_MAX
+xfer_load xfer-plain-max "$XFER_MAX"
 need_refused_segments
 done_check
 
@@ -505,7 +516,7 @@ done_check
 # 3. Transparent huge pages (madvise), no reserved ones: each size reaches the controller, or
 # is refused before LOAD_DATA when no huge page could be had.
 echo madvise >$THP || true
-for s in 524288:512k $XFER_MAX:max; do
+for s in 524288:512k "$XFER_MAX:max"; do
 	check "xfer-thp-${s#*:}"
 	grep -q '\[madvise\]' $THP || why "THP is not madvise: $(cat $THP)"
 	xfer_load "xfer-thp-${s#*:}" "${s%:*}"
