@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Prepare the kernel test: fetch Debian's stock kernel once (cached), and build the initramfs
-# that runs tests/kernel/guest/checks.sh against QEMU's emulated NVMe controller.
+# that runs the guest scripts (tests/kernel/guest/*.sh) against QEMU's NVMe controller.
 #
 # Usage: tests/kernel/prepare.sh BUILD_DIR [OUT_DIR]
 #
-#   BUILD_DIR  a configured and built meson build directory (holds plugins/intel-lm/nvme-intel-lm)
+#   BUILD_DIR  a configured and built meson build directory (holds plugins/intel-lm/nvme-intel-lm,
+#              and plugins/intel-lm/nvme when nvme-cli is built with the plugin)
 #   OUT_DIR    where the initramfs goes (default BUILD_DIR/tests/kernel/ktest)
 #
 # Writes OUT_DIR/ktest.env (KTEST_KERNEL, KTEST_INITRD, KTEST_KVER, KTEST_KPKG) for run.sh.
@@ -24,13 +25,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 prog=prepare.sh
 
-die() {
-	echo "$prog: error: $*" >&2
-	exit 1
-}
-note() {
-	echo "$prog: $*" >&2
-}
+# shellcheck source=tests/kernel/host.sh
+. "$here/host.sh"
 
 [ $# -eq 1 ] || [ $# -eq 2 ] || die "usage: $0 BUILD_DIR [OUT_DIR]"
 build=$(cd "$1" 2>/dev/null && pwd) || die "no build directory '$1'"
@@ -42,28 +38,6 @@ frag=$build/tests/kernel/ktest-frag
 [ -x "$frag" ] || die "$frag is missing: build first (ninja -C $build)"
 
 # --- tools -------------------------------------------------------------------------------------
-as_root=()
-if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then
-	as_root=(sudo)
-fi
-
-apt_install() {
-	local missing=() p
-	for p in "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-			missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	note "installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	local apt=(apt-get -q -y --no-install-recommends -o DPkg::Lock::Timeout=300)
-	if ! "${as_root[@]}" "${apt[@]}" install "${missing[@]}" >/dev/null 2>&1; then
-		"${as_root[@]}" apt-get -q -o DPkg::Lock::Timeout=300 update >/dev/null 2>&1 || true
-		"${as_root[@]}" "${apt[@]}" install "${missing[@]}" >/dev/null ||
-			die "cannot install ${missing[*]} (apt-get install failed)"
-	fi
-}
-
 # qemu-system-x86: the machine; busybox-static: the guest's userland; nvme-cli: virt-mgmt in the
 # guest; cpio: the initramfs; kmod: depmod; util-linux: flock; xz-utils: compressed modules.
 apt_install qemu-system-x86 busybox-static nvme-cli cpio kmod util-linux xz-utils
@@ -95,7 +69,7 @@ resolve_pkg() {
 }
 
 key=$(resolve_pkg) || {
-	"${as_root[@]}" apt-get -q -o DPkg::Lock::Timeout=300 update >/dev/null 2>&1 || true
+	apt_update
 	key=$(resolve_pkg) || key=
 }
 
@@ -212,16 +186,23 @@ copy_prog() {
 copy_prog "$bin" /usr/sbin/nvme-intel-lm
 copy_prog "$nvme_cli" /usr/sbin/nvme
 copy_prog "$frag" /usr/bin/ktest-frag
+# nvme-cli with the intel-lm plugin, when the build directory has it (meson option nvme-cli)
+nvme_lm=$build/plugins/intel-lm/nvme
+if [ -x "$nvme_lm" ]; then
+	copy_prog "$nvme_lm" /usr/sbin/nvme-lm
+else
+	note "no $nvme_lm (nvme-cli with the plugin not built): its guest checks will not run"
+fi
 
 # the nvme modules and their load order
 mkdir -p "$root/lib/modules/$kver"
 cp -r "$kdir/modules/." "$root/lib/modules/$kver/"
 sed "s|^|/lib/modules/$kver/|" "$kdir/modules.order" >"$root/ktest/modules"
 
-# init and the checks
+# init, the checks and their library (init runs the script ktest.checks= names)
 cp "$here/guest/init" "$root/init"
-cp "$here/guest/checks.sh" "$root/ktest/checks.sh"
-chmod 755 "$root/init" "$root/ktest/checks.sh"
+cp "$here"/guest/*.sh "$root/ktest/"
+chmod 755 "$root/init" "$root"/ktest/*.sh
 [ "$(id -u)" -ne 0 ] || mknod -m 600 "$root/dev/console" c 5 1
 
 (cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc -R 0:0 --quiet) \

@@ -1,23 +1,36 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# The kernel test: boot Debian's stock kernel under QEMU (TCG) with QEMU's emulated NVMe
-# controller (SR-IOV, 2 VFs), run nvme-intel-lm inside the guest against the real nvme driver
-# (tests/kernel/guest/checks.sh), read the results from the serial console and print them,
-# ending with "kernel: N passed, N failed".
+# The kernel test: boot Debian's stock kernel under QEMU (TCG) and run nvme-intel-lm (and the
+# nvme-cli build of the plugin) inside the guest against the real nvme driver. Four boots:
+#
+#   stock          Debian's QEMU, whose NVMe controller has SR-IOV but no Intel commands
+#                  (guest/checks.sh)
+#   model          QEMU 7.2 with the device model of Intel's commands (qemu/intel-lm.patch,
+#                  built once by qemu/build.sh and cached) (guest/model.sh)
+#   model-big      the same, every state padded to the largest the kernel moves (model-big.sh)
+#   model-timeout  the same, SAVE_DATA slower than --timeout and than the kernel's admin
+#                  timeout (model-timeout.sh)
+#
+# It reads the results from the serial consoles, prints them and ends with
+# "kernel: N passed, N failed". Where the model cannot be built (Debian's QEMU is not 7.2 and no
+# build of the patch is cached) its boots are reported as "not run: <reason>", never as passed.
 #
 # Usage: tests/kernel/run.sh BUILD_DIR
 #
-# Exits 0 only when every check passed. Anything that stops the test from running (no kernel,
-# no QEMU, a guest that never reports or never finishes, a timeout) is a failure, never a skip.
+# Exits 0 only when every check passed. Anything that stops a boot from running (no kernel, no
+# QEMU, a guest that never reports or never finishes, a timeout) is a failure, never a skip.
 #
 # Environment:
-#   KTEST_TIMEOUT          seconds the whole guest run may take (default 420)
-#   INTEL_LM_KERNEL_CACHE  passed on to prepare.sh
+#   KTEST_TIMEOUT          seconds each guest run may take (default 420)
+#   KTEST_BOOTS            the boots to run (default "stock model model-big model-timeout")
+#   INTEL_LM_KERNEL_CACHE  passed on to prepare.sh and qemu/build.sh
+#   INTEL_LM_MODEL_QEMU    a patched qemu-system-x86_64 to use instead of qemu/build.sh's
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 timeout_s=${KTEST_TIMEOUT:-420}
+boots=${KTEST_BOOTS:-stock model model-big model-timeout}
 
 # Cannot run at all: say why, count it as one failure.
 fail_hard() {
@@ -42,68 +55,101 @@ start=$(date +%s)
 command -v qemu-system-x86_64 >/dev/null 2>&1 || fail_hard "qemu-system-x86_64 not found"
 command -v python3 >/dev/null 2>&1 || fail_hard "python3 not found (needed to read the results)"
 
-log=$out/console.log
-qlog=$out/qemu.log
-rm -f "$log" "$qlog" "$out/ns.img"
-truncate -s 64M "$out/ns.img" || fail_hard "cannot create $out/ns.img"
+# Arguments for the Python reader: per boot "NAME|CONSOLE|QEMU LOG|QEMU STATUS|SECONDS", or
+# "notrun|NAME|REASON" for one that cannot run here.
+reports=()
 
+# boot NAME QEMU MDTS CONTROLLER-PROPERTIES NAMESPACE-PROPERTIES KERNEL-ARGS: boot the guest
+# once; the console is NAME.console.log, QEMU's own output NAME.qemu.log.
+#
 # TCG only: KVM on these machines is paravirtual and hangs the guest. The controller is the one
 # FACTS.md describes: SR-IOV with 2 VFs, 4 flexible queues and 2 flexible interrupts to share,
 # with MDTS 10 (4 MiB, the Linux driver's own cap; 9 on QEMU 8+) instead of QEMU's 7, so that
 # the transfer checks reach the largest state the kernel can move.
-# QEMU 8 and later refuse an MDTS whose pages exceed IOV_MAX (1024): MDTS 9 (2 MiB) there. The
-# guest learns the largest transfer to check from its command line.
-mdts=10
-qver=$(qemu-system-x86_64 --version | sed -n 's/^QEMU emulator version \([0-9]*\)\..*/\1/p')
-[ "${qver:-0}" -ge 8 ] && mdts=9
-xfer_max=$((4096 << mdts))
-echo "kernel: QEMU ${qver:-?}, controller MDTS $mdts ($xfer_max bytes)"
-# shellcheck disable=SC2054  # the commas are QEMU's
-qemu=(qemu-system-x86_64 -accel tcg -M q35 -m 512 -smp 1 -nodefaults -display none
-	-no-reboot -serial "file:$log"
-	-kernel "$KTEST_KERNEL" -initrd "$KTEST_INITRD"
-	-append "console=ttyS0 quiet panic=-1 ktest.xfer_max=$xfer_max"
-	-device pcie-root-port,id=rp0,chassis=1
-	-device nvme-subsys,id=subsys0,nqn=subsys0
-	-device "nvme,id=nvme0,serial=deadbeef,subsys=subsys0,bus=rp0,mdts=$mdts,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2"
-	-drive "file=$out/ns.img,if=none,id=nvm,format=raw"
-	-device nvme-ns,drive=nvm,bus=nvme0,nsid=1)
+boot() {
+	local name=$1 qemu=$2 mdts=$3 props=$4 nsprops=$5 args=$6 t0 qrc=0
+	local log=$out/$name.console.log qlog=$out/$name.qemu.log
+	rm -f "$log" "$qlog"
+	rm -f "$out/ns.img"
+	truncate -s 64M "$out/ns.img" || fail_hard "cannot create $out/ns.img"
+	# shellcheck disable=SC2054  # the commas are QEMU's
+	local cmd=("$qemu" -L /usr/share/qemu -L /usr/share/seabios
+		-accel tcg -M q35 -m 512 -smp 1 -nodefaults -display none
+		-no-reboot -serial "file:$log"
+		-kernel "$KTEST_KERNEL" -initrd "$KTEST_INITRD"
+		-append "console=ttyS0 quiet panic=-1 ktest.xfer_max=$((4096 << mdts)) $args"
+		-device pcie-root-port,id=rp0,chassis=1
+		-device nvme-subsys,id=subsys0,nqn=subsys0
+		-device "nvme,id=nvme0,serial=deadbeef,subsys=subsys0,bus=rp0,mdts=$mdts,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2$props"
+		-drive "file=$out/ns.img,if=none,id=nvm,format=raw"
+		-device "nvme-ns,drive=nvm,bus=nvme0,nsid=1$nsprops")
+	echo "kernel: booting $KTEST_KPKG under $qemu (TCG): $name, console in $log"
+	t0=$(date +%s)
+	timeout -k 10 "$timeout_s" "${cmd[@]}" </dev/null >"$qlog" 2>&1 || qrc=$?
+	[ -f "$log" ] || : >"$log"
+	reports+=("$name|$log|$qlog|$qrc|$(($(date +%s) - t0))")
+}
 
-echo "kernel: booting $KTEST_KPKG under QEMU (TCG), console in $log"
-qrc=0
-timeout -k 10 "$timeout_s" "${qemu[@]}" </dev/null >"$qlog" 2>&1 || qrc=$?
-[ -f "$log" ] || fail_hard "QEMU wrote no console (exit status $qrc): $(head -c 2000 "$qlog")"
+for b in $boots; do
+	case $b in
+	stock)
+		# QEMU 8 and later refuse an MDTS whose pages exceed IOV_MAX (1024): MDTS 9 (2 MiB)
+		# there. The guest learns the largest transfer to check from its command line.
+		mdts=10
+		qver=$(qemu-system-x86_64 --version |
+		       sed -n 's/^QEMU emulator version \([0-9]*\)\..*/\1/p')
+		[ "${qver:-0}" -ge 8 ] && mdts=9
+		echo "kernel: Debian's QEMU ${qver:-?}, controller MDTS $mdts ($((4096 << mdts)) bytes)"
+		boot stock "$(command -v qemu-system-x86_64)" "$mdts" "" "" "ktest.checks=checks.sh" ;;
+	model | model-big | model-timeout)
+		if [ -z "${model_qemu:-}" ] && [ -z "${model_notrun:-}" ]; then
+			if [ -n "${INTEL_LM_MODEL_QEMU:-}" ]; then
+				model_qemu=$INTEL_LM_MODEL_QEMU
+			else
+				t0=$(date +%s)
+				brc=0
+				bout=$("$here/qemu/build.sh" "$build") || brc=$?
+				echo "kernel: qemu/build.sh took $(($(date +%s) - t0)) s"
+				case $brc in
+				0) model_qemu=$(printf '%s\n' "$bout" | tail -n1) ;;
+				2) model_notrun=$(printf '%s\n' "$bout" | tail -n1) ;;
+				*) model_qemu=/nonexistent/qemu-build-failed ;;
+				esac
+			fi
+		fi
+		if [ -n "${model_notrun:-}" ]; then
+			reports+=("notrun|$b|the device model: $model_notrun")
+			continue
+		fi
+		# RESUME is delayed in the first model boot (model.sh measures it, and a VF's I/O
+		# waits it out); every state is padded to 4 MiB (4194304 - 604 bytes: a VF never
+		# enabled) in the second; SAVE_DATA takes 10 s in the third, whose kernel times
+		# out admin commands after 5 s.
+		props=,use-intel-id=on,intel-lm=on
+		case $b in
+		model) props+=,intel-lm.delay-resume=1500 ;;
+		model-big) props+=,intel-lm.pad=$((4194304 - 604)) ;;
+		model-timeout) props+=,intel-lm.delay-save=10000 ;;
+		esac
+		# The namespace is shared, so that QEMU attaches it to the VFs too.
+		boot "$b" "$model_qemu" 10 "$props" ,shared=on "ktest.checks=$b.sh" ;;
+	*) fail_hard "unknown boot '$b' in KTEST_BOOTS" ;;
+	esac
+done
 
 # The results (and the JSON checks) are read in Python; a crash there still ends in a count.
 rc=0
-python3 - "$log" "$qlog" "$qrc" "$timeout_s" "$(( $(date +%s) - start ))" <<'PY' |
+python3 - "$timeout_s" "$(( $(date +%s) - start ))" "${reports[@]}" <<'PY' |
 import json, re, sys
 
-log_path, qlog_path, qrc, limit, took = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
-lines = open(log_path, 'rb').read().decode('utf-8', 'replace').replace('\r', '').split('\n')
+limit, took = sys.argv[1], sys.argv[2]
 
-results = []           # (ok, name, why, index of the line, or None for a host-side check)
-jsons = {}
-booted = end = None
-for i, line in enumerate(lines):
-    m = re.search(r'KTEST (ok|fail) ([^\s:]+)(?::\s?(.*))?$', line)
-    if m:
-        results.append((m.group(1) == 'ok', m.group(2), m.group(3) or '', i))
-        continue
-    m = re.search(r'KTEST end (\d+)', line)
-    if m:
-        end = int(m.group(1))
-        continue
-    if re.search(r'KTEST boot ', line):
-        booted = line[line.index('KTEST boot ') + 11:]
-        continue
-    m = re.search(r'KJSON (\S+) (.*)$', line)
-    if m:
-        jsons[m.group(1)] = m.group(2)
+results = []           # (ok, name, why, boot, index of the line, or None for a host-side check)
+notrun = []            # (name, why)
+hard = []              # (boot, why, console lines)
+consoles = {}
 
-guest_count = len(results)
-
-# --- host-side checks of the JSON the guest printed --------------------------------------------
+# --- host-side checks of the JSON the guest printed (stock boot) -------------------------------
 INFO_KEYS = ['device', 'live_migration', 'reason', 'lm_byte', 'vendor_id', 'subsystem_vendor_id',
              'model', 'serial', 'firmware', 'controller_id', 'mdts', 'max_state_size', 'vfs',
              'success']
@@ -111,10 +157,10 @@ VF_KEYS = ['vf', 'secondary_controller_id', 'online', 'vq', 'vi', 'pci_address']
 
 json_of = {}
 
-def json_check(name, key, test):
-    json_of[name] = key
+def json_check(jsons, boot, name, key, test):
+    json_of[name] = (jsons, key)
     if key not in jsons:
-        results.append((False, name, 'the guest printed no KJSON ' + key, None))
+        results.append((False, name, 'the guest printed no KJSON ' + key, boot, None))
         return
     why = []
     try:
@@ -122,7 +168,7 @@ def json_check(name, key, test):
         test(obj, why)
     except (ValueError, KeyError, TypeError, IndexError) as e:
         why.append('%s: %s' % (type(e).__name__, e))
-    results.append((not why, name, '; '.join(why), None))
+    results.append((not why, name, '; '.join(why), boot, None))
 
 def expect(why, what, got, want):
     if got != want:
@@ -164,32 +210,67 @@ def info_online(o, why):
 def refuse(o, why):
     expect(why, 'success', o.get('success'), False)
 
-if booted is not None:
-    json_check('json-info-offline', 'info-offline', info_offline)
-    json_check('json-info-online', 'info-online', info_online)
-    json_check('json-refuse', 'refuse', refuse)
+# --- each boot ------------------------------------------------------------------------------------
+boots = []
+for arg in sys.argv[3:]:
+    f = arg.split('|', 4)
+    if f[0] == 'notrun':
+        notrun.append((f[1], f[2]))
+        continue
+    boot, log_path, qlog_path, qrc, secs = f[0], f[1], f[2], int(f[3]), f[4]
+    boots.append('%s %s s' % (boot, secs))
+    lines = open(log_path, 'rb').read().decode('utf-8', 'replace').replace('\r', '').split('\n')
+    consoles[boot] = lines
+    jsons = {}
+    booted = end = None
+    count = 0
+    for i, line in enumerate(lines):
+        m = re.search(r'KTEST (ok|fail|notrun) ([^\s:]+)(?::\s?(.*))?$', line)
+        if m:
+            count += 1
+            if m.group(1) == 'notrun':
+                notrun.append((m.group(2), m.group(3) or ''))
+            else:
+                results.append((m.group(1) == 'ok', m.group(2), m.group(3) or '', boot, i))
+            continue
+        m = re.search(r'KTEST end (\d+)', line)
+        if m:
+            end = int(m.group(1))
+            continue
+        if re.search(r'KTEST boot ', line):
+            booted = line[line.index('KTEST boot ') + 11:]
+            continue
+        m = re.search(r'KJSON (\S+) (.*)$', line)
+        if m:
+            jsons[m.group(1)] = m.group(2)
 
-# --- could the guest report at all? ----------------------------------------------------------
-def tail():
-    return '\n'.join('  | ' + l for l in lines[-25:])
+    if booted is not None and boot == 'stock':
+        json_check(jsons, boot, 'json-info-offline', 'info-offline', info_offline)
+        json_check(jsons, boot, 'json-info-online', 'info-online', info_online)
+        json_check(jsons, boot, 'json-refuse', 'refuse', refuse)
 
-hard = []
-if qrc == 124 or qrc == 137:
-    hard.append('timed out after %s s (QEMU killed)' % limit)
-elif qrc != 0:
-    hard.append('QEMU exited with status %d: %s' % (qrc, open(qlog_path).read()[:2000].strip()))
-if booted is None:
-    hard.append('the guest never reported (no "KTEST boot" on the console)')
-elif end is None:
-    hard.append('the guest did not finish (no "KTEST end" on the console)')
-elif end != guest_count:
-    hard.append('the guest reported %d results but %d reached the console' % (end, guest_count))
-if not results and not hard:
-    hard.append('no results')
+    # could the guest report at all?
+    h = []
+    if qrc == 124 or qrc == 137:
+        h.append('timed out after %s s (QEMU killed)' % limit)
+    elif qrc != 0:
+        h.append('QEMU exited with status %d: %s' % (qrc, open(qlog_path).read()[:2000].strip()))
+    if booted is None:
+        h.append('the guest never reported (no "KTEST boot" on the console)')
+    elif end is None:
+        h.append('the guest did not finish (no "KTEST end" on the console)')
+    elif end != count:
+        h.append('the guest reported %d results but %d reached the console' % (end, count))
+    if not count and not h:
+        h.append('no results')
+    if h:
+        hard.append((boot, '; '.join(h), log_path, lines))
+    if booted:
+        print('kernel: %s: guest kernel %s' % (boot, booted))
 
 passed = failed = 0
-prev = 0
-for ok, name, why, at in results:
+prev = {}
+for ok, name, why, boot, at in results:
     if ok:
         passed += 1
         print('ok   ' + name)
@@ -197,25 +278,30 @@ for ok, name, why, at in results:
         failed += 1
         print('FAIL %s: %s' % (name, why))
         if at is None and name in json_of:
-            print('       JSON: ' + jsons.get(json_of[name], '(none)')[:3000])
+            j, k = json_of[name]
+            print('       JSON: ' + j.get(k, '(none)')[:3000])
         # what the guest ran for this check: the lines since the previous result
-        for l in (lines[prev:at] if at is not None else []):
+        for l in (consoles[boot][prev.get(boot, 0):at] if at is not None else []):
             m = re.search(r'K(CMD|OUT|RC|LOG) ', l)
             if m:
                 print('       ' + l[m.start():])
     if at is not None:
-        prev = at + 1
-if hard:
-    # the test could not run (to its end): one failure, whatever the number of reasons
+        prev[boot] = at + 1
+for boot, why, log_path, lines in hard:
+    # the boot could not run (to its end): one failure, whatever the number of reasons
     failed += 1
-    print('FAIL kernel-test: ' + '; '.join(hard))
+    print('FAIL kernel-test-%s: %s' % (boot, why))
     print('  last console lines (%s):' % log_path)
-    print(tail())
-print('kernel: guest kernel %s, %s s' % (booted or '?', took))
+    print('\n'.join('  | ' + l for l in lines[-25:]))
+for name, why in notrun:
+    print('kernel: not run: %s: %s' % (name, why))
+print('kernel: %s; %s s in all' % (', '.join(boots), took))
+if notrun:
+    print('kernel: %d not run (not counted as passed)' % len(notrun))
 print('kernel: %d passed, %d failed' % (passed, failed))
 sys.exit(1 if failed else 0)
 PY
 	tee "$out/results.txt" || rc=$?
 grep -Eq '^kernel: [0-9]+ passed, [0-9]+ failed$' "$out/results.txt" ||
-	fail_hard "could not read the results from $log"
+	fail_hard "could not read the results of $out/*.console.log"
 exit "$rc"

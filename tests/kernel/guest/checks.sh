@@ -3,100 +3,15 @@
 #
 # The kernel test's checks, run by /init inside the guest (busybox ash) against Debian's nvme
 # driver and QEMU's emulated NVMe controller (vendor 0x1b36, sriov_max_vfs=2, no Intel live
-# migration). Reports on the console, one line each:
-#
-#   KTEST ok NAME
-#   KTEST fail NAME: WHY
-#   KTEST end COUNT            (COUNT = results reported; run.sh checks it saw them all)
-#
-# and, for diagnosis, every command run (KCMD), its standard output (KOUT NAME 1|) and error
-# (KOUT NAME 2|), its exit status (KRC), and JSON outputs for the host to check (KJSON NAME).
-#
-# Deliberately not "set -e": a failing check must not stop the others. Every check reports,
-# whether it passes, fails or cannot run (a failure too: nothing here is ever skipped).
+# migration). Reports on the console with KTEST lines (guest/lib.sh, which has the helpers).
+# Every check reports, whether it passes, fails or cannot run (a failure too: nothing here is
+# ever skipped).
 set -u
 
-PF=/dev/nvme0
-PROG=nvme-intel-lm
-CMD_TIMEOUT=60
-results=0
+# shellcheck source=tests/kernel/guest/lib.sh
+. /ktest/lib.sh
 # The VFs QEMU is started with (run.sh: sriov_max_vfs=2), and what the setup assigns each.
 EXPECT_VFS="1 2"
-VF_VQ=2
-VF_VI=1
-
-# --- reporting ---------------------------------------------------------------------------------
-ok() {
-	echo "KTEST ok $1"
-	results=$((results + 1))
-}
-
-bad() {
-	_n=$1
-	shift
-	echo "KTEST fail $_n: $*" | tr '\n' ' '
-	echo
-	results=$((results + 1))
-}
-
-# check NAME: start collecting conditions; done_check reports ok, or fail with every reason.
-check() {
-	T=$1
-	WHY=
-}
-why() {
-	WHY="${WHY:+$WHY; }$*"
-}
-done_check() {
-	if [ -z "$WHY" ]; then ok "$T"; else bad "$T" "$WHY"; fi
-}
-
-# run NAME CMD...: run with a time limit; sets OUT (stdout), ERR (stderr), ALL (both), RC.
-run() {
-	_n=$1
-	shift
-	echo "KCMD $_n: $*"
-	timeout "$CMD_TIMEOUT" "$@" >/tmp/.out 2>/tmp/.err
-	RC=$?
-	OUT=$(cat /tmp/.out)
-	ERR=$(cat /tmp/.err)
-	ALL="$OUT
-$ERR"
-	sed "s/^/KOUT $_n 1| /" /tmp/.out
-	sed "s/^/KOUT $_n 2| /" /tmp/.err
-	echo "KRC $_n: $RC"
-	case $RC in 137 | 143) why "timed out after ${CMD_TIMEOUT}s" ;; esac
-}
-
-has() {
-	case "$ALL" in *"$1"*) return 0 ;; esac
-	return 1
-}
-
-need_rc() {
-	[ "$RC" -eq "$1" ] || why "exit status $RC, expected $1"
-}
-need_has() {
-	has "$1" || why "output lacks '$1'"
-}
-need_not() {
-	! has "$1" || why "output has '$1'"
-}
-
-# The commands --verbose reports sending ("sent to DEV: NAME opcode=0xNN ..."), as "0xNN ...".
-sent_opcodes() {
-	printf '%s\n' "$ALL" | sed -n 's/^sent to [^ ]*: [A-Z_]* opcode=\(0x[0-9a-f]*\) .*/\1/p' |
-		tr '\n' ' '
-}
-
-# Only Identify (0x06), at least once.
-need_only_identify() {
-	_ops=$(sent_opcodes)
-	[ -n "$_ops" ] || why "--verbose showed no command sent (expected Identify)"
-	for _o in $_ops; do
-		[ "$_o" = 0x06 ] || why "sent opcode $_o: expected nothing but Identify (0x06)"
-	done
-}
 
 # The opcode was sent and came back with status 0x4001 (Invalid Command Opcode, DNR).
 need_sent_4001() {
@@ -112,24 +27,6 @@ prog_vf_table() {
 		t && $1 ~ /^[0-9]+$/ { printf "%s:%s:%d:%s:%s ", $1, $2, $3 == "yes", $4, $5 }'
 }
 
-# From Debian's 'nvme list-secondary' (nvme-cli 2.3 normal output), for primary controller $1.
-cli_vf_table() {
-	nvme list-secondary "$PF" 2>/dev/null | awk -v pcid="$1" '
-		function hex(s,    n, i) {
-			s = tolower(s); sub(/^0x/, "", s); n = 0
-			for (i = 1; i <= length(s); i++)
-				n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
-			return n
-		}
-		/^ *SCID / { scid = hex($NF) }
-		/^ *PCID / { p = hex($NF) }
-		/^ *SCS /  { scs = hex($(NF - 1)) % 2 }
-		/^ *VFN /  { vfn = hex($NF) }
-		/^ *NVQ /  { nvq = hex($NF) }
-		/^ *NVI /  { if (p == pcid) e[vfn] = vfn ":" scid ":" scs ":" nvq ":" hex($NF) }
-		END { for (v = 1; v <= 65535; v++) if (v in e) printf "%s ", e[v] }'
-}
-
 table_vfs() {
 	_l=
 	for _e in $1; do _l="${_l:+$_l }${_e%%:*}"; done
@@ -137,35 +34,19 @@ table_vfs() {
 }
 
 # --- boot: modules, the PF -----------------------------------------------------------------------
-check modules
-while read -r m; do
-	case $m in
-	# a hung command fails after 20 s instead of the default 60 s
-	*/nvme-core.ko) insmod "$m" admin_timeout=20 ;;
-	*) insmod "$m" ;;
-	esac || why "insmod $m failed"
-done </ktest/modules
-done_check
+# a hung command fails after 20 s instead of the default 60 s
+load_modules admin_timeout=20
 
 check pf-present
-i=0
-while [ ! -c $PF ] && [ $i -lt 150 ]; do
-	sleep 0.2
-	i=$((i + 1))
-done
-[ -c $PF ] || why "$PF did not appear within 30 s"
-pf_pci=$(cat /sys/class/nvme/nvme0/address 2>/dev/null)
-[ -n "$pf_pci" ] || why "no /sys/class/nvme/nvme0/address"
-pf_sys=/sys/bus/pci/devices/$pf_pci
-[ "$(cat "$pf_sys/sriov_totalvfs" 2>/dev/null)" = 2 ] || why "sriov_totalvfs is not 2"
+wait_pf || why "$PF did not appear within 30 s"
+[ -n "${pf_pci:-}" ] || why "no /sys/class/nvme/nvme0/address"
+[ "$(cat "${pf_sys:-/nonexistent}/sriov_totalvfs" 2>/dev/null)" = 2 ] || why "sriov_totalvfs is not 2"
 done_check
 if [ ! -c $PF ]; then
 	bad all-checks "not run: no $PF"
 	echo "KTEST end $results"
 	exit 0
 fi
-pf_cntlid=$(nvme id-ctrl $PF 2>/dev/null | awk '$1 == "cntlid" { print $NF }')
-pf_cntlid=$((${pf_cntlid:-0}))
 
 echo "KCMD raw-secondary-list: nvme list-secondary $PF -o binary | hexdump -C | head"
 nvme list-secondary $PF -o binary 2>&1 | hexdump -C | head -n 8 | sed 's/^/KOUT raw-secondary-list 1| /'
@@ -283,25 +164,7 @@ done
 # go, enable the VFs (not probed automatically: offline VFs cannot start), give each VF two
 # queues and one interrupt, and set it online.
 check vf-setup
-step() {
-	_s=$1
-	shift
-	run "vf-setup-$_s" "$@"
-	[ "$RC" -eq 0 ] || why "step $_s ($*) failed with status $RC: $(echo "$ALL" | tr '\n' ' ')"
-}
-echo 0 >"$pf_sys/sriov_drivers_autoprobe" || why "cannot clear sriov_drivers_autoprobe"
-step pri-vq nvme virt-mgmt $PF --cntlid="$pf_cntlid" --rt=0 --act=1 --nr=0
-step pri-vi nvme virt-mgmt $PF --cntlid="$pf_cntlid" --rt=1 --act=1 --nr=0
-echo 1 >"$pf_sys/reset" || why "PF reset through $pf_sys/reset failed"
-step id-after-reset nvme id-ctrl $PF
-echo 2 >"$pf_sys/sriov_numvfs" || why "writing 2 to sriov_numvfs failed"
-for e in $(cli_vf_table "$pf_cntlid"); do
-	scid=${e#*:}
-	scid=${scid%%:*}
-	step "vq-$scid" nvme virt-mgmt $PF --cntlid="$scid" --rt=0 --act=8 --nr=$VF_VQ
-	step "vi-$scid" nvme virt-mgmt $PF --cntlid="$scid" --rt=1 --act=8 --nr=$VF_VI
-	step "online-$scid" nvme virt-mgmt $PF --cntlid="$scid" --rt=0 --act=9 --nr=0
-done
+vf_setup
 done_check
 
 check info-vfs-online
@@ -348,23 +211,9 @@ done_check
 
 # --- a VF's own controller ------------------------------------------------------------------------
 check vf-bind
-echo nvme >"/sys/bus/pci/devices/$vf1_pci/driver_override" || why "cannot set driver_override"
-echo "$vf1_pci" >/sys/bus/pci/drivers/nvme/bind || why "binding $vf1_pci to nvme failed"
-vf_ctrl=
-i=0
-while [ -z "$vf_ctrl" ] && [ $i -lt 100 ]; do
-	for d in /sys/bus/pci/devices/"$vf1_pci"/nvme/nvme*; do
-		[ -e "$d" ] && vf_ctrl=${d##*/}
-	done
-	[ -n "$vf_ctrl" ] && [ -c "/dev/$vf_ctrl" ] && break
-	vf_ctrl=
-	sleep 0.2
-	i=$((i + 1))
-done
-[ -n "$vf_ctrl" ] || why "no controller appeared for VF $vf1_pci within 20 s"
+bind_vf1 ctrl
 [ -z "$vf_ctrl" ] || [ -e "/sys/class/nvme/$vf_ctrl/device/physfn" ] ||
 	why "/sys/class/nvme/$vf_ctrl/device/physfn missing"
-echo "KLOG VF 1 is /dev/${vf_ctrl:-?}"
 done_check
 VF=/dev/${vf_ctrl:-nvme1}
 
@@ -542,5 +391,4 @@ log=$(dmesg | grep -iE 'nvme.*(timeout|reset|abort)|call trace|BUG:|WARNING:')
 [ -z "$log" ] || why "kernel log: $(echo "$log" | tr '\n' ' ')"
 done_check
 
-dmesg | grep -i nvme | sed 's/^/KLOG dmesg: /'
-echo "KTEST end $results"
+finish

@@ -6,7 +6,9 @@
 #
 # Usage: tests/kernel/qemu/build.sh BUILD_DIR
 #
-# Leaves the binary at BUILD_DIR/tests/kernel/qemu/qemu-system-x86_64. Run it with
+# Leaves the binary at BUILD_DIR/tests/kernel/qemu/qemu-system-x86_64 and prints its path.
+# Exits 2, printing why, where the model cannot be built (Debian's QEMU is not 7.2 and no build
+# of this patch is cached); 1 on any other failure. Run it with
 # "-L /usr/share/qemu -L /usr/share/seabios" (the firmware of Debian's qemu-system-x86 and
 # seabios packages; the source tarball lacks the edk2 images and none are installed).
 #
@@ -22,16 +24,11 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../../.." && pwd)
-prog=build.sh
+prog=qemu/build.sh
 patch_file=$here/intel-lm.patch
 
-die() {
-	echo "qemu/$prog: error: $*" >&2
-	exit 1
-}
-note() {
-	echo "qemu/$prog: $*" >&2
-}
+# shellcheck source=tests/kernel/host.sh
+. "$here/../host.sh"
 
 [ $# -eq 1 ] || die "usage: $0 BUILD_DIR"
 mkdir -p "$1" || die "cannot create $1"
@@ -40,28 +37,6 @@ out=$build/tests/kernel/qemu
 cache=${INTEL_LM_KERNEL_CACHE:-/var/cache/intel-lm-kernel}
 jobs=${INTEL_LM_QEMU_JOBS:-$(nproc)}
 [ -f "$patch_file" ] || die "no $patch_file"
-
-as_root=()
-if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then
-	as_root=(sudo)
-fi
-apt=(apt-get -q -y --no-install-recommends -o DPkg::Lock::Timeout=300)
-export DEBIAN_FRONTEND=noninteractive
-
-apt_install() {
-	local missing=() p
-	for p in "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-			missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	note "installing ${missing[*]}"
-	if ! "${as_root[@]}" "${apt[@]}" install "${missing[@]}" >/dev/null 2>&1; then
-		"${as_root[@]}" apt-get -q -o DPkg::Lock::Timeout=300 update >/dev/null 2>&1 || true
-		"${as_root[@]}" "${apt[@]}" install "${missing[@]}" >/dev/null ||
-			die "cannot install ${missing[*]}"
-	fi
-}
 
 # The source version apt would fetch (deb-src), else the binary package's candidate.
 qemu_version() {
@@ -73,11 +48,33 @@ qemu_version() {
 }
 
 mkdir -p "$cache" "$out" || die "cannot create $cache or $out"
+
+# The patch is for Debian's QEMU 7.2 (bookworm). Elsewhere (Debian 13 has QEMU 10, to whose
+# hw/nvme it does not apply) a build of this same patch already in the cache is used if it runs;
+# else the model cannot run here: exit 2 with the reason, which run.sh reports as not run.
+deb_qemu=$(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null || true)
+case $deb_qemu in
+1:7.2*) ;;
+*)
+	for d in "$cache"/qemu-*/; do
+		if ! [ -x "$d/qemu-system-x86_64" ] || ! cmp -s "$d/intel-lm.patch" "$patch_file" ||
+		   ! "$d/qemu-system-x86_64" -device nvme,help 2>/dev/null | grep -q 'intel-lm='; then
+			continue
+		fi
+		note "Debian's QEMU here is ${deb_qemu:-not installed}: using the cached build $d"
+		cp "$d/qemu-system-x86_64" "$out/qemu-system-x86_64.tmp"
+		mv "$out/qemu-system-x86_64.tmp" "$out/qemu-system-x86_64"
+		echo "$out/qemu-system-x86_64"
+		exit 0
+	done
+	echo "intel-lm.patch is for Debian's QEMU 7.2 (bookworm); this system's qemu-system-x86 is ${deb_qemu:-not installed}, and no build of the patch is cached in $cache"
+	exit 2 ;;
+esac
 exec 9>"$cache/.qemu.lock"
 flock -w 1800 9 || die "another build holds $cache/.qemu.lock"
 
 ver=$(qemu_version) || {
-	"${as_root[@]}" apt-get -q -o DPkg::Lock::Timeout=300 update >/dev/null 2>&1 || true
+	apt_update
 	ver=$(qemu_version)
 } || {
 	note "no deb-src entry for qemu: adding one (scripts/build-nvme-cli.sh --setup-apt-src)"
@@ -103,7 +100,7 @@ else
 	(cd "$tmp" && apt-get -q -o APT::Sandbox::User=root source "qemu=$ver" >"$tmp/source.log" 2>&1) ||
 		die "apt-get source qemu=$ver failed: $(tail -n 5 "$tmp/source.log")"
 	src=$(find "$tmp" -mindepth 1 -maxdepth 1 -type d -name 'qemu-*' | head -n1)
-	[ -n "$src" ] && [ -f "$src/hw/nvme/ctrl.c" ] || die "no QEMU source tree in $tmp"
+	if [ -z "$src" ] || [ ! -f "$src/hw/nvme/ctrl.c" ]; then die "no QEMU source tree in $tmp"; fi
 	note "applying intel-lm.patch"
 	(cd "$src" && patch -p1 --quiet <"$patch_file") || die "intel-lm.patch does not apply to $ver"
 	# Debian's source has no edk2 images: never unpack them

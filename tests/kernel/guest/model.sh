@@ -1,106 +1,27 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# The device model's checks, run in the guest (busybox ash) by the kernel suite's /init in place
-# of tests/kernel/guest/checks.sh, against QEMU's NVMe controller patched with intel-lm.patch
-# (intel-lm=on, use-intel-id=on, sriov_max_vfs=2). Same console protocol as the kernel suite:
-#
-#   KTEST ok NAME | KTEST fail NAME: WHY | KTEST end COUNT
-#   KCMD / KOUT NAME 1|,2| / KRC / KLOG   what was run and what it printed
-#
-# Deliberately not "set -e": a failing check must not stop the others.
+# The device model's checks (run.sh's "model" boot), run in the guest (busybox ash) by /init
+# against QEMU's NVMe controller patched with qemu/intel-lm.patch (intel-lm=on, use-intel-id=on,
+# sriov_max_vfs=2, intel-lm.delay-resume=1500), through the real nvme driver. KTEST lines and
+# helpers: guest/lib.sh. Deliberately not "set -e": a failing check must not stop the others.
 set -u
 
-PF=/dev/nvme0
-PROG=nvme-intel-lm
-CMD_TIMEOUT=60
-results=0
-VF_VQ=2
-VF_VI=1
+# shellcheck source=tests/kernel/guest/lib.sh
+. /ktest/lib.sh
 export INTEL_LM_STATE_DIR=/tmp/intel-lm-state
 export TMPDIR=/tmp
 mkdir -p "$INTEL_LM_STATE_DIR"
 
-ok() {
-	echo "KTEST ok $1"
-	results=$((results + 1))
-}
-bad() {
-	_n=$1
-	shift
-	echo "KTEST fail $_n: $*" | tr '\n' ' '
-	echo
-	results=$((results + 1))
-}
-check() {
-	T=$1
-	WHY=
-}
-why() {
-	WHY="${WHY:+$WHY; }$*"
-}
-done_check() {
-	if [ -z "$WHY" ]; then ok "$T"; else bad "$T" "$WHY"; fi
-}
-run() {
-	_n=$1
-	shift
-	echo "KCMD $_n: $*"
-	timeout "$CMD_TIMEOUT" "$@" >/tmp/.out 2>/tmp/.err
-	RC=$?
-	OUT=$(cat /tmp/.out)
-	ERR=$(cat /tmp/.err)
-	ALL="$OUT
-$ERR"
-	sed "s/^/KOUT $_n 1| /" /tmp/.out
-	sed "s/^/KOUT $_n 2| /" /tmp/.err
-	echo "KRC $_n: $RC"
-	case $RC in 137 | 143) why "timed out after ${CMD_TIMEOUT}s" ;; esac
-}
-has() {
-	case "$ALL" in *"$1"*) return 0 ;; esac
-	return 1
-}
-need_rc() {
-	[ "$RC" -eq "$1" ] || why "exit status $RC, expected $1"
-}
-need_has() {
-	has "$1" || why "output lacks '$1'"
-}
-# the kernel logged nothing bad about nvme since the last call
-dmesg_mark=0
-need_quiet_kernel() {
-	_l=$(dmesg | tail -n +"$((dmesg_mark + 1))" |
-	     grep -iE 'nvme.*(timeout|reset|abort|I/O error)|call trace|BUG:|WARNING:')
-	[ -z "$_l" ] || why "kernel log: $(echo "$_l" | tr '\n' ' ')"
-	dmesg_mark=$(dmesg | wc -l)
-}
-
 # --- boot -----------------------------------------------------------------------------------------
-check modules
-while read -r m; do
-	case $m in
-	# no native multipath: the namespace, shared by the PF and VF 1, gets a node per
-	# controller, so that VF 1's I/O really goes through VF 1
-	*/nvme-core.ko) insmod "$m" admin_timeout=20 multipath=N ;;
-	*) insmod "$m" ;;
-	esac || why "insmod $m failed"
-done </ktest/modules
-i=0
-while [ ! -c $PF ] && [ $i -lt 150 ]; do
-	sleep 0.2
-	i=$((i + 1))
-done
-[ -c $PF ] || why "$PF did not appear within 30 s"
-done_check
-if [ ! -c $PF ]; then
+# No native multipath: the namespace, shared by the PF and VF 1, gets a node per controller, so
+# that VF 1's I/O really goes through VF 1.
+load_modules admin_timeout=20 multipath=N
+if ! wait_pf; then
+	bad pf-present "$PF did not appear within 30 s"
 	echo "KTEST end $results"
 	exit 0
 fi
-pf_pci=$(cat /sys/class/nvme/nvme0/address)
-pf_sys=/sys/bus/pci/devices/$pf_pci
-pf_cntlid=$(nvme id-ctrl $PF 2>/dev/null | awk '$1 == "cntlid" { print $NF }')
-pf_cntlid=$((${pf_cntlid:-0}))
 
 # --- the PF says it supports live migration ------------------------------------------------------
 check model-info-supported
@@ -117,50 +38,14 @@ done_check
 
 # --- bring the VFs online (QEMU's Virtualization Management flow, as checks.sh does) ------------
 check model-vf-setup
-step() {
-	_s=$1
-	shift
-	run "vf-setup-$_s" "$@"
-	[ "$RC" -eq 0 ] || why "step $_s ($*) failed with status $RC"
-}
-echo 0 >"$pf_sys/sriov_drivers_autoprobe" || why "cannot clear sriov_drivers_autoprobe"
-step pri-vq nvme virt-mgmt $PF --cntlid="$pf_cntlid" --rt=0 --act=1 --nr=0
-step pri-vi nvme virt-mgmt $PF --cntlid="$pf_cntlid" --rt=1 --act=1 --nr=0
-echo 1 >"$pf_sys/reset" || why "PF reset through $pf_sys/reset failed"
-step id-after-reset nvme id-ctrl $PF
-echo 2 >"$pf_sys/sriov_numvfs" || why "writing 2 to sriov_numvfs failed"
-scids=$(nvme list-secondary $PF 2>/dev/null | awk '/^ *SCID / { print $NF }')
-echo "KLOG secondary controllers: $scids"
-for scid in $scids; do
-	scid=$((scid))
-	step "vq-$scid" nvme virt-mgmt $PF --cntlid="$scid" --rt=0 --act=8 --nr=$VF_VQ
-	step "vi-$scid" nvme virt-mgmt $PF --cntlid="$scid" --rt=1 --act=8 --nr=$VF_VI
-	step "online-$scid" nvme virt-mgmt $PF --cntlid="$scid" --rt=0 --act=9 --nr=0
-done
-vf1_scid=$(($(echo "$scids" | head -n1)))
+vf_setup
 # the namespace, attached to VF 1 too (QEMU attaches a shared one already), so that it does I/O
 run vf-setup-attach nvme attach-ns $PF --namespace-id=1 --controllers="$vf1_scid"
 [ "$RC" -eq 0 ] || has "Namespace Already Attached" || why "attach-ns failed with status $RC"
 done_check
 
 check model-vf-bind
-vf1_pci=$(basename "$(readlink "$pf_sys/virtfn0")")
-echo nvme >"/sys/bus/pci/devices/$vf1_pci/driver_override" || why "cannot set driver_override"
-echo "$vf1_pci" >/sys/bus/pci/drivers/nvme/bind || why "binding $vf1_pci to nvme failed"
-vf_ctrl=
-i=0
-while [ $i -lt 100 ]; do
-	for d in /sys/bus/pci/devices/"$vf1_pci"/nvme/nvme*; do
-		[ -e "$d" ] && vf_ctrl=${d##*/}
-	done
-	[ -n "$vf_ctrl" ] && [ -b "/dev/${vf_ctrl}n1" ] && break
-	sleep 0.2
-	i=$((i + 1))
-done
-[ -n "$vf_ctrl" ] || why "no controller appeared for VF 1 ($vf1_pci) within 20 s"
-VFNS=/dev/${vf_ctrl:-nvme1}n1
-[ -b "$VFNS" ] || why "no namespace $VFNS on VF 1"
-echo "KLOG VF 1 is /dev/${vf_ctrl:-?} at $vf1_pci, namespace $VFNS"
+bind_vf1 ns
 grep -i nvme /proc/interrupts | sed 's/^/KLOG irq: /'
 need_quiet_kernel
 done_check
@@ -174,7 +59,7 @@ run qs-vf1 $PROG query-size $PF --vf=1
 need_rc 0
 s1=$(printf '%s\n' "$OUT" | grep -oE '[0-9]+' | tail -n1)
 echo "KLOG state sizes: VF 1 $s1, VF 2 $s2"
-[ -n "$s1" ] && [ -n "$s2" ] && [ "$s1" -gt "$s2" ] ||
+[ "${s1:-0}" -gt "${s2:-0}" ] ||
 	why "VF 1's state ($s1) is not larger than VF 2's ($s2)"
 done_check
 
@@ -276,7 +161,7 @@ done_check
 # run-model.sh starts QEMU with intel-lm.delay-resume=1500: RESUME took that long
 check model-delay
 ms=$(printf '%s\n' "$ALL" | sed -n 's/^sent to [^ ]*: RESUME .* in \([0-9]*\)\.[0-9]* ms$/\1/p')
-[ -n "$ms" ] && [ "$ms" -ge 1500 ] || why "RESUME took '${ms:-?}' ms, expected at least 1500"
+[ "${ms:-0}" -ge 1500 ] || why "RESUME took '${ms:-?}' ms, expected at least 1500"
 done_check
 
 check model-write-completes
@@ -357,13 +242,131 @@ check model-migrate
 echo "$vf1_pci" >/sys/bus/pci/drivers/nvme/unbind || why "cannot unbind VF 1"
 run migrate $PROG migrate $PF --vf=1 --to=$PF --to-vf=2 --verbose
 need_rc 0
-for op in 0xc8 0xc4 0xd2 0xd5 0xcc; do
-	printf '%s\n' "$ALL" | grep -q "^sent to $PF: [A-Z_]* opcode=$op .*-> status 0x0000" ||
-		why "--verbose shows no opcode $op that succeeded"
-done
+need_sent_ok 0xc8 0xc4 0xd2 0xd5 0xcc
+need_has "downtime"
 run migrate-status $PROG status $PF
 need_rc 0
+need_status 1 saved
+need_status 2 running
 done_check
 
-dmesg | grep -i nvme | sed 's/^/KLOG dmesg: /'
-echo "KTEST end $results"
+# --- cold migrations step by step, both VFs idle (no driver) --------------------------------------
+# The VF's state size, from query-size's output (its last number).
+state_size() {
+	printf '%s\n' "$OUT" | grep -oE '[0-9]+' | tail -n1
+}
+
+# VF 1 was left saved by migrate: RESUME gives it back its saved state (the model's rollback).
+check model-resume-source
+run resume-source $PROG resume $PF --vf=1 --verbose
+need_rc 0
+need_sent_ok 0xcc
+run resume-source-status $PROG status $PF --vf=1
+need_status 1 running
+done_check
+
+# The standalone: suspend, query-size, save, suspend, load into the other VF, resume.
+check model-cold-standalone
+run cold-suspend $PROG suspend $PF --vf=1 --verbose
+need_rc 0
+need_sent_ok 0xc8
+run cold-size $PROG query-size $PF --vf=1
+need_rc 0
+size=$(state_size)
+run cold-save $PROG save $PF --vf=1 -o /tmp/cold.blob --verbose
+need_rc 0
+need_sent_ok 0xc4 0xd2
+run cold-inspect $PROG inspect /tmp/cold.blob
+need_rc 0
+need_has "${size:-?}"
+run cold-suspend2 $PROG suspend $PF --vf=2 --verbose
+need_rc 0
+need_sent_ok 0xc8
+run cold-load $PROG load $PF --vf=2 -i /tmp/cold.blob --verbose
+need_rc 0
+need_sent_ok 0xd5
+run cold-resume $PROG resume $PF --vf=2 --verbose
+need_rc 0
+need_sent_ok 0xcc
+run cold-status $PROG status $PF
+need_rc 0
+need_status 1 saved
+need_status 2 running
+done_check
+
+# The nvme-cli build (nvme intel-lm ...), VF 2 back to VF 1 with --raw: the file holds the
+# device's bytes only, exactly QUERY_DATA_SIZE's size. It shares the standalone's record.
+check model-cold-nvme-cli
+if ! command -v nvme-lm >/dev/null 2>&1; then
+	notrun model-cold-nvme-cli "the build directory has no nvme-cli with the plugin" \
+		"(plugins/intel-lm/nvme: meson option nvme-cli)"
+else
+	run cli-suspend nvme-lm intel-lm suspend $PF --vf=2 --verbose
+	need_rc 0
+	need_sent_ok 0xc8
+	run cli-size nvme-lm intel-lm query-size $PF --vf=2
+	need_rc 0
+	size=$(state_size)
+	run cli-save nvme-lm intel-lm save $PF --vf=2 -o /tmp/cli.raw --raw --verbose
+	need_rc 0
+	need_sent_ok 0xd2
+	got=$(wc -c </tmp/cli.raw 2>/dev/null)
+	[ "${got:-0}" -eq "${size:-1}" ] ||
+		why "the raw file has ${got:-no} bytes, QUERY_DATA_SIZE said ${size:-?}"
+	run cli-load nvme-lm intel-lm load $PF --vf=1 -i /tmp/cli.raw --raw --verbose
+	need_rc 0
+	need_sent_ok 0xd5
+	run cli-resume nvme-lm intel-lm resume $PF --vf=1 --verbose
+	need_rc 0
+	need_sent_ok 0xcc
+	run cli-status nvme-lm intel-lm status $PF
+	need_rc 0
+	need_status 1 running
+	need_status 2 saved
+	run cli-status-standalone $PROG status $PF
+	need_status 1 running
+	need_status 2 saved
+	done_check
+fi
+
+# A stream: save -o - piped into load -i -, VF 1 into VF 2 (suspended and saved already).
+check model-stream
+run stream-suspend $PROG suspend $PF --vf=1
+need_rc 0
+runsh stream "set -o pipefail; $PROG save $PF --vf=1 -o - | $PROG load $PF --vf=2 -i - --verbose"
+need_rc 0
+need_sent_ok 0xd5
+run stream-resume $PROG resume $PF --vf=2
+need_rc 0
+run stream-status $PROG status $PF
+need_status 1 saved
+need_status 2 running
+done_check
+
+# Batches: --vf=1-2 and all, with --jobs=2. Save every VF into a directory, load it back.
+check model-batch
+run batch-resume1 $PROG resume $PF --vf=1
+need_rc 0
+run batch-suspend $PROG suspend $PF --vf=1-2 --jobs=2 --verbose
+need_rc 0
+for v in 1 2; do
+	printf '%s\n' "$ALL" | grep -q "^sent to $PF: SUSPEND opcode=0xc8 nsid=0x0 cdw10=0x0000000$v .*-> status 0x0000" ||
+		why "no successful SUSPEND of VF $v"
+done
+run batch-size $PROG query-size $PF --vf=all
+need_rc 0
+run batch-save $PROG save $PF --vf=all -o /tmp/batch --jobs=2
+need_rc 0
+n=$(find /tmp/batch -type f 2>/dev/null | wc -l)
+[ "$n" -eq 2 ] || why "/tmp/batch holds $n files, expected 2"
+run batch-load $PROG load $PF --vf=all -i /tmp/batch --jobs=2 --verbose
+need_rc 0
+need_sent_ok 0xd5
+run batch-resume $PROG resume $PF --vf=1-2 --jobs=2
+need_rc 0
+run batch-status $PROG status $PF --vf=all
+need_status 1 running
+need_status 2 running
+done_check
+
+finish

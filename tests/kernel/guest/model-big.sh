@@ -1,0 +1,145 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The largest state the kernel moves (run.sh's "model-big" boot): the model pads every state
+# with intel-lm.pad=4194304-604, so that a VF never enabled has a state of exactly 4 MiB (the
+# controller's MDTS 10 and the kernel's cap) and VF 1, enabled once by the driver, one above it.
+# Memory is fragmented first (ktest-frag), so that only huge pages can hold such a state in the
+# kernel's 127 segments. KTEST lines and helpers: guest/lib.sh.
+set -u
+
+# shellcheck source=tests/kernel/guest/lib.sh
+. /ktest/lib.sh
+export INTEL_LM_STATE_DIR=/tmp/intel-lm-state
+export TMPDIR=/tmp
+mkdir -p "$INTEL_LM_STATE_DIR"
+XFER_MAX=$(kparam xfer_max)
+XFER_MAX=${XFER_MAX:-4194304}
+BIG=--max-state-size=4M
+HUGE=/proc/sys/vm/nr_hugepages
+THP=/sys/kernel/mm/transparent_hugepage/enabled
+
+# need_not_sent OPCODE: --verbose shows no such command sent.
+need_not_sent() {
+	! printf '%s\n' "$ALL" | grep -q "^sent to [^ ]*: [A-Z_]* opcode=$1 " ||
+		why "opcode $1 was sent"
+}
+
+load_modules admin_timeout=20 multipath=N
+if ! wait_pf; then
+	bad pf-present "$PF did not appear within 30 s"
+	echo "KTEST end $results"
+	exit 0
+fi
+
+# VFs online; VF 1 bound to the driver once (which enables its controller: admin queues and an
+# AER, 54 bytes more state) and unbound again. No huge pages, no THP, memory fragmented.
+check big-setup
+vf_setup
+bind_vf1 ctrl
+echo "$vf1_pci" >/sys/bus/pci/drivers/nvme/unbind || why "cannot unbind VF 1"
+echo never >$THP || why "cannot write $THP"
+echo 0 >$HUGE || why "cannot write $HUGE"
+ktest-frag hold 48 >/tmp/frag.out 2>&1 &
+frag_pid=$!
+i=0
+while ! grep -q '^ready' /tmp/frag.out && [ $i -lt 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+grep -q '^ready' /tmp/frag.out || why "ktest-frag hold 48: $(cat /tmp/frag.out)"
+done_check
+
+check big-sizes
+run big-size-2 $PROG query-size $PF --vf=2 $BIG
+need_rc 0
+s2=$(printf '%s\n' "$OUT" | grep -oE '[0-9]+' | tail -n1)
+[ "${s2:-0}" -eq "$XFER_MAX" ] || why "VF 2's state is ${s2:-?} bytes, expected $XFER_MAX"
+run big-size-1 $PROG query-size $PF --vf=1 $BIG
+s1=$(printf '%s\n' "$ALL" | grep -oE '[0-9]{7,}' | head -n1)
+echo "KLOG state sizes: VF 1 ${s1:-?}, VF 2 ${s2:-?}"
+[ "${s1:-0}" -gt "$XFER_MAX" ] || why "VF 1's state (${s1:-?}) is not above $XFER_MAX"
+done_check
+
+# Without huge pages: refused before SAVE_DATA, saying why (the kernel's 127 segments).
+check big-plain-save-refused
+run big-suspend $PROG suspend $PF --vf=2
+need_rc 0
+run big-plain-save $PROG save $PF --vf=2 -o /tmp/big.blob $BIG --verbose
+need_rc 3
+need_has "127"
+need_has "huge pages"
+need_not_sent 0xd2
+[ ! -e /tmp/big.blob ] || why "/tmp/big.blob was written"
+done_check
+
+# With huge pages reserved (as a host does at boot): 4 MiB saved, loaded and resumed.
+check big-hugetlb
+echo 4 >$HUGE || why "cannot reserve huge pages"
+[ "$(cat $HUGE)" = 4 ] || why "$HUGE is $(cat $HUGE), expected 4"
+run big-save $PROG save $PF --vf=2 -o /tmp/big.blob $BIG --verbose
+need_rc 0
+need_sent_ok 0xd2
+run big-inspect $PROG inspect /tmp/big.blob
+need_rc 0
+need_has "$XFER_MAX"
+run big-load $PROG load $PF --vf=2 -i /tmp/big.blob $BIG --verbose
+need_rc 0
+need_sent_ok 0xd5
+run big-resume $PROG resume $PF --vf=2 --verbose
+need_rc 0
+need_sent_ok 0xcc
+run big-status $PROG status $PF --vf=2
+need_status 2 running
+done_check
+
+check big-hugetlb-info
+run big-info $PROG info $PF $BIG
+need_rc 0
+need_has "largest state  : $XFER_MAX bytes"
+done_check
+
+# LOAD_DATA of the 4 MiB state without huge pages: refused before it is sent.
+check big-plain-load-refused
+echo 0 >$HUGE || true
+run big-suspend2 $PROG suspend $PF --vf=2
+need_rc 0
+run big-plain-load $PROG load $PF --vf=2 -i /tmp/big.blob $BIG --verbose
+need_rc 3
+need_has "127"
+need_has "huge pages"
+need_not_sent 0xd5
+run big-resume2 $PROG resume $PF --vf=2
+need_rc 0
+done_check
+
+# Above the largest: VF 1's state exceeds the 4 MiB the kernel moves. intel-lm refuses before
+# SAVE_DATA (huge pages or not), and the kernel itself refuses such a transfer (nvme-cli's
+# admin-passthru, the same SAVE_DATA with the state's size: EINVAL), leaving the VF as it was.
+check big-above
+echo 4 >$HUGE || true
+run big-above-suspend $PROG suspend $PF --vf=1
+need_rc 0
+run big-above-save $PROG save $PF --vf=1 -o /tmp/above.blob $BIG --verbose
+[ "$RC" -ne 0 ] || why "save of a state above $XFER_MAX succeeded"
+need_not_sent 0xd2
+[ ! -e /tmp/above.blob ] || why "/tmp/above.blob was written"
+run big-above-kernel nvme admin-passthru $PF --opcode=0xd2 --cdw10=1 --data-len="${s1:-4194358}" -r
+[ "$RC" -ne 0 ] || why "the kernel sent a SAVE_DATA of ${s1:-?} bytes"
+need_has "Invalid argument"
+run big-above-resume $PROG resume $PF --vf=1
+need_rc 0
+run big-above-status $PROG status $PF --vf=1
+need_status 1 running
+done_check
+
+kill "$frag_pid" 2>/dev/null
+wait "$frag_pid" 2>/dev/null
+
+check big-pf-healthy
+run big-pf-healthy nvme id-ctrl $PF
+need_rc 0
+need_quiet_kernel
+done_check
+
+finish
