@@ -191,28 +191,36 @@ int intel_lm_blob_check_identity(const struct intel_lm_blob_hdr *hdr,
 	       -EXDEV : 0;
 }
 
-/* The header of a state about to be written, into @raw; false for a raw state (no header). */
+/*
+ * The header of a state about to be written, into @raw; false for a raw state (no header).
+ * *@crc gets the state's CRC-32 either way, computed once.
+ */
 static bool blob_header(const struct intel_lm_ctrl_info *src, uint16_t vf, const void *state,
-			uint32_t len, uint8_t raw[INTEL_LM_BLOB_HDR_LEN])
+			uint32_t len, uint8_t raw[INTEL_LM_BLOB_HDR_LEN], uint32_t *crc_out)
 {
 	struct intel_lm_blob_hdr hdr;
 
-	if (!src)
+	if (!src) {
+		if (crc_out)
+			*crc_out = crc(state, len);
 		return false;
+	}
 	intel_lm_blob_hdr_init(&hdr, src, vf, state, len, time(NULL));
 	intel_lm_blob_encode(&hdr, raw);
+	if (crc_out)
+		*crc_out = hdr.payload_crc;
 	return true;
 }
 
-int intel_lm_blob_write(struct intel_lm_outfile *out, const struct intel_lm_ctrl_info *src,
-			uint16_t vf, const void *state, uint32_t len)
+int intel_lm_blob_write_crc(struct intel_lm_outfile *out, const struct intel_lm_ctrl_info *src,
+			    uint16_t vf, const void *state, uint32_t len, uint32_t *state_crc)
 {
 	uint8_t raw[INTEL_LM_BLOB_HDR_LEN];
 	int ret = 0;
 
 	if (!state || !len)
 		ret = -EINVAL;
-	if (!ret && blob_header(src, vf, state, len, raw))
+	if (!ret && blob_header(src, vf, state, len, raw, state_crc))
 		ret = intel_lm_outfile_write(out, raw, sizeof(raw));
 	if (!ret)
 		ret = intel_lm_outfile_write(out, state, len);
@@ -220,6 +228,12 @@ int intel_lm_blob_write(struct intel_lm_outfile *out, const struct intel_lm_ctrl
 		return intel_lm_outfile_commit(out);
 	intel_lm_outfile_abort(out);
 	return ret;
+}
+
+int intel_lm_blob_write(struct intel_lm_outfile *out, const struct intel_lm_ctrl_info *src,
+			uint16_t vf, const void *state, uint32_t len)
+{
+	return intel_lm_blob_write_crc(out, src, vf, state, len, NULL);
 }
 
 int intel_lm_blob_write_fd(int fd, const struct intel_lm_ctrl_info *src, uint16_t vf,
@@ -231,7 +245,7 @@ int intel_lm_blob_write_fd(int fd, const struct intel_lm_ctrl_info *src, uint16_
 
 	if (!state || !len)
 		return -EINVAL;
-	if (blob_header(src, vf, state, len, raw))
+	if (blob_header(src, vf, state, len, raw, NULL))
 		ret = intel_lm_write_full(fd, raw, sizeof(raw));
 	if (!ret)
 		ret = intel_lm_write_full(fd, state, len);

@@ -11,7 +11,10 @@
  * hugetlb pool. As root, /proc/self/pagemap tells how many segments a buffer needs.
  *
  * Every buffer is a mapping of its own: page aligned, zeroed by the kernel, outside malloc's
- * per-thread arenas, wiped and returned to the system when freed (states hold DMA addresses).
+ * per-thread arenas, and returned to the system when freed. It is not wiped first: the kernel
+ * zeroes a page (anonymous or of the hugetlb pool) before it maps it anywhere again, so no
+ * later mapping sees a state (which holds DMA addresses), and a wipe would be one more pass
+ * over every byte of it.
  * A small one never takes a huge page (MADV_NOHUGEPAGE): a 4 KiB state costs 4 KiB.
  * One above the segment limit is mapped whole huge pages long, whatever backs it, so that its
  * length follows from the state's.
@@ -293,7 +296,6 @@ void intel_lm_state_free(void *buf, size_t len)
 {
 	if (!buf)
 		return;
-	explicit_bzero(buf, len);
 	munmap(buf, map_len(len));
 }
 
@@ -323,6 +325,5 @@ void intel_lm_plain_free(void *buf, size_t len)
 {
 	if (!buf)
 		return;
-	explicit_bzero(buf, len);
 	munmap(buf, len);
 }

@@ -97,7 +97,7 @@ void intel_lm_record_apply(struct intel_lm_record *rec, uint8_t opcode, int ret)
 
 /*
  * Ordinary anonymous memory of exactly @len bytes (zeroed; NULL for 0 or on failure), for data
- * that never goes to the device; intel_lm_plain_free() wipes and unmaps it.
+ * that never goes to the device; intel_lm_plain_free() unmaps it.
  */
 void *intel_lm_plain_alloc(size_t len);
 void intel_lm_plain_free(void *buf, size_t len);

@@ -96,31 +96,53 @@ static void put_raw(struct buf *b, const char *s, size_t n)
 	b->len += n;
 }
 
+/* "key=value\n", the value's control bytes, '%' and DEL percent-encoded; plain runs copied whole. */
 static void put_str(struct buf *b, const char *key, const char *v)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *s = (const unsigned char *)v;
+	const unsigned char *s = (const unsigned char *)v, *run = s;
+	char e[3] = { '%' };
 
 	put_raw(b, key, strlen(key));
 	put_raw(b, "=", 1);
 	for (; *s; s++) {
-		if (*s < 0x20 || *s == 0x7f || *s == '%') {
-			char e[3] = { '%', hex[*s >> 4], hex[*s & 0xf] };
-
-			put_raw(b, e, 3);
-		} else {
-			put_raw(b, (const char *)s, 1);
-		}
+		if (*s >= 0x20 && *s != 0x7f && *s != '%')
+			continue;
+		e[1] = hex[*s >> 4];
+		e[2] = hex[*s & 0xf];
+		put_raw(b, (const char *)run, (size_t)(s - run));
+		put_raw(b, e, 3);
+		run = s + 1;
 	}
+	put_raw(b, (const char *)run, (size_t)(s - run));
 	put_raw(b, "\n", 1);
 }
 
+/* A number in decimal, as snprintf's PRId64 would write it. */
 static void put_num(struct buf *b, const char *key, int64_t v)
 {
-	char num[32];
+	char num[24], *p = num + sizeof(num);
+	uint64_t m = v < 0 ? -(uint64_t)v : (uint64_t)v;
 
-	snprintf(num, sizeof(num), "%" PRId64, v);
-	put_str(b, key, num);
+	*--p = '\0';
+	do {
+		*--p = (char)('0' + m % 10);
+		m /= 10;
+	} while (m);
+	if (v < 0)
+		*--p = '-';
+	put_str(b, key, p);
+}
+
+/* @v as exactly @digits lowercase hex digits at @p. */
+static void put_hex(char *p, uint64_t v, int digits)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	while (digits--) {
+		p[digits] = hex[v & 0xf];
+		v >>= 4;
+	}
 }
 
 static int encode(const struct intel_lm_rec_entry *e, char *slot)
@@ -162,10 +184,16 @@ static int encode(const struct intel_lm_rec_entry *e, char *slot)
 	if (b.overflow)
 		return -ENAMETOOLONG;
 
-	snprintf(hdr, sizeof(hdr), REC_MAGIC "%016" PRIx64 " %04zx ", e->seq, b.len);
+	/* REC_MAGIC, then "%016" PRIx64 " %04zx %08lx\n" of the sequence, length and CRC */
+	memcpy(hdr, REC_MAGIC, sizeof(REC_MAGIC) - 1);
+	put_hex(hdr + 8, e->seq, 16);
+	hdr[24] = ' ';
+	put_hex(hdr + 25, b.len, 4);
+	hdr[29] = ' ';
 	crc = crc32(0L, (const Bytef *)hdr, REC_CRC_AT);
 	crc = crc32(crc, (const Bytef *)b.p, (uInt)b.len);
-	snprintf(hdr + REC_CRC_AT, sizeof(hdr) - REC_CRC_AT, "%08lx\n", crc & 0xffffffffUL);
+	put_hex(hdr + REC_CRC_AT, crc & 0xffffffffUL, 8);
+	hdr[REC_HDR_LEN - 1] = '\n';
 	memcpy(slot, hdr, REC_HDR_LEN);
 	return (int)(REC_HDR_LEN + b.len);
 }
@@ -325,15 +353,13 @@ static int decode_field(struct intel_lm_rec_entry *e, const char *k, size_t kn, 
 	return ret;
 }
 
-static int decode_slot(const char *slot, struct intel_lm_rec_entry *e)
+/* A slot's header, checked against the CRC of its body: its sequence number and length. */
+static int slot_header(const char *slot, uint64_t *seq_out, size_t *len_out)
 {
 	char hdr[REC_HDR_LEN + 1], *end;
 	unsigned long long seq;
 	unsigned long blen, crc;
-	unsigned int seen = 0;
-	const char *p, *lim;
 	uLong want;
-	int ret;
 
 	if (memcmp(slot, REC_MAGIC, sizeof(REC_MAGIC) - 1) || slot[REC_HDR_LEN - 1] != '\n' ||
 	    slot[24] != ' ' || slot[29] != ' ')
@@ -358,6 +384,17 @@ static int decode_slot(const char *slot, struct intel_lm_rec_entry *e)
 	want = crc32(want, (const Bytef *)slot + REC_HDR_LEN, (uInt)blen);
 	if ((want & 0xffffffffUL) != crc)
 		return -EBADMSG;
+	*seq_out = seq;
+	*len_out = blen;
+	return 0;
+}
+
+/* The body of a slot whose header checked out. */
+static int decode_body(const char *slot, uint64_t seq, size_t blen, struct intel_lm_rec_entry *e)
+{
+	unsigned int seen = 0;
+	const char *p, *lim;
+	int ret;
 
 	memset(e, 0, sizeof(*e));
 	e->seq = seq;
@@ -381,11 +418,17 @@ static int decode_slot(const char *slot, struct intel_lm_rec_entry *e)
 	return seen == 7 ? 0 : -EBADMSG;
 }
 
-/* The newest valid entry of a file's contents; -EBADMSG when none, -ENODATA when blank. */
+/*
+ * The newest valid entry of a file's contents; -EBADMSG when none, -ENODATA when blank. Only
+ * the newer slot's body is decoded, the other's when the newer one's does not decode.
+ */
 static int decode_file(const char *data, size_t len, struct intel_lm_rec_entry *e)
 {
-	struct intel_lm_rec_entry s[2];
-	int ok[2] = { -EBADMSG, -EBADMSG }, i;
+	struct intel_lm_rec_entry t;
+	uint64_t seq[2] = { 0, 0 };
+	size_t blen[2] = { 0, 0 };
+	bool ok[2];
+	int i, first;
 	size_t z;
 
 	for (z = 0; z < len && !data[z]; z++)
@@ -395,16 +438,20 @@ static int decode_file(const char *data, size_t len, struct intel_lm_rec_entry *
 	if (len != REC_FILE)
 		return -EBADMSG;
 	/* Entry N is written to slot N % 2: anything else is not ours to trust. */
-	for (i = 0; i < 2; i++) {
-		ok[i] = decode_slot(data + (size_t)i * REC_SLOT, &s[i]);
-		if (!ok[i] && s[i].seq % 2 != (uint64_t)i)
-			ok[i] = -EBADMSG;
+	for (i = 0; i < 2; i++)
+		ok[i] = !slot_header(data + (size_t)i * REC_SLOT, &seq[i], &blen[i]) &&
+			seq[i] % 2 == (uint64_t)i;
+	first = ok[0] && ok[1] ? seq[1] > seq[0] : ok[1];
+	for (i = first; ; i = !i) {
+		/* @e is left alone unless an entry decodes whole. */
+		if (ok[i] && !decode_body(data + (size_t)i * REC_SLOT, seq[i], blen[i], &t)) {
+			*e = t;
+			return 0;
+		}
+		if (i != first)
+			break;
 	}
-	if (ok[0] && ok[1])
-		return -EBADMSG;
-	i = ok[0] ? 1 : ok[1] ? 0 : s[1].seq > s[0].seq;
-	*e = s[i];
-	return 0;
+	return -EBADMSG;
 }
 
 /* Files */

@@ -50,15 +50,32 @@ static int list_append(struct intel_lm_vf_list *list, const struct intel_lm_vf *
 	return 0;
 }
 
-static bool list_has(const struct intel_lm_vf_list *list, uint16_t vf)
+static bool list_sorted(const struct intel_lm_vf_list *list)
 {
 	size_t i;
 
+	for (i = 1; i < list->count; i++)
+		if (list->vf[i - 1].vf > list->vf[i].vf)
+			return false;
+	return true;
+}
+
+/*
+ * Whether @vf is in @list; @ascending says the list is in ascending order, as devices list
+ * VFs: then a larger index than the last is new without a search.
+ */
+static bool list_has(const struct intel_lm_vf_list *list, uint16_t vf, bool ascending)
+{
+	size_t i;
+
+	if (!list->count || (ascending && list->vf[list->count - 1].vf < vf))
+		return false;
 	for (i = 0; i < list->count; i++)
 		if (list->vf[i].vf == vf)
 			return true;
 	return false;
 }
+
 
 int intel_lm_parse_sec_ctrl_list(const void *buf, uint16_t pf_cntlid,
 				 struct intel_lm_vf_list *list, uint16_t *last_scid,
@@ -66,6 +83,7 @@ int intel_lm_parse_sec_ctrl_list(const void *buf, uint16_t pf_cntlid,
 {
 	const uint8_t *raw = buf;
 	unsigned int num = raw[SCL_NUM], i;
+	bool ascending = list_sorted(list);
 	int ret;
 
 	*last_scid = 0;
@@ -87,8 +105,10 @@ int intel_lm_parse_sec_ctrl_list(const void *buf, uint16_t pf_cntlid,
 			*last_scid = vf.scid;
 		if (intel_lm_le16(e + SCE_PCID) != pf_cntlid)
 			continue;
-		if (vf.vf < INTEL_LM_VF_MIN || list_has(list, vf.vf))
+		if (vf.vf < INTEL_LM_VF_MIN || list_has(list, vf.vf, ascending))
 			return -EPROTO;
+		if (list->count && list->vf[list->count - 1].vf > vf.vf)
+			ascending = false;
 		ret = list_append(list, &vf);
 		if (ret)
 			return ret;
@@ -133,25 +153,48 @@ int intel_lm_list_vfs(int fd, uint16_t pf_cntlid, const struct intel_lm_opts *op
 		intel_lm_vf_list_free(list);
 		return ret;
 	}
-	if (list->count)
+	if (!list_sorted(list))
 		qsort(list->vf, list->count, sizeof(*list->vf), vf_cmp);
 	return 0;
+}
+
+/* "virtfn" and @n in decimal at @p. */
+static void put_virtfn(char *p, unsigned int n)
+{
+	char digits[10];
+	int i = 0;
+
+	memcpy(p, "virtfn", 6);
+	p += 6;
+	do {
+		digits[i++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n);
+	while (i)
+		*p++ = digits[--i];
+	*p = '\0';
 }
 
 void intel_lm_vf_list_sysfs(struct intel_lm_vf_list *list, const char *sysfs, const char *ctrl)
 {
 	char link[PATH_MAX], target[PATH_MAX];
 	const char *base;
-	size_t i;
+	size_t i, dir;
 	ssize_t n;
+	int len;
 
+	for (i = 0; i < list->count; i++)
+		list->vf[i].pci_addr[0] = '\0';
+	/* The directory once; each VF appends its link's name ("virtfn" and up to 5 digits). */
+	len = snprintf(link, sizeof(link), "%s/class/nvme/%s/device/", intel_lm_sysfs_root(sysfs),
+		       ctrl);
+	if (len < 0 || (size_t)len + sizeof("virtfn65535") > sizeof(link))
+		return;
+	dir = (size_t)len;
 	for (i = 0; i < list->count; i++) {
 		struct intel_lm_vf *vf = &list->vf[i];
 
-		vf->pci_addr[0] = '\0';
-		if (snprintf(link, sizeof(link), "%s/class/nvme/%s/device/virtfn%u",
-			     intel_lm_sysfs_root(sysfs), ctrl, vf->vf - 1u) >= (int)sizeof(link))
-			continue;
+		put_virtfn(link + dir, vf->vf - 1u);
 		n = readlink(link, target, sizeof(target) - 1);
 		if (n <= 0)
 			continue;
@@ -246,6 +289,7 @@ int intel_lm_vf_select(const char *arg, const struct intel_lm_vf_list *list, uin
 	unsigned int v, lo_all = INTEL_LM_VF_MAX, hi_all = INTEL_LM_VF_MIN;
 	uint16_t *sel;
 	size_t n = 0, i;
+	uint16_t v16;
 
 	*out = NULL;
 	*count = 0;
@@ -260,6 +304,21 @@ int intel_lm_vf_select(const char *arg, const struct intel_lm_vf_list *list, uin
 		*out = sel;
 		*count = list->count;
 		return 0;
+	}
+
+	/* One index, the usual case: no bitmap. */
+	if (!strpbrk(arg, ",-")) {
+		if (!parse_index(arg, arg + strlen(arg), &v16)) {
+			*bad = arg;
+			return -EINVAL;
+		}
+		sel = malloc(sizeof(*sel));
+		if (!sel)
+			return -ENOMEM;
+		sel[0] = v16;
+		*out = sel;
+		*count = 1;
+		return intel_lm_vf_find(list, v16) ? 0 : -ENOENT;
 	}
 
 	seen = calloc((INTEL_LM_VF_MAX + 1) / 8 + 1, 1);

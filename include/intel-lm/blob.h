@@ -97,6 +97,25 @@ int intel_lm_blob_write(struct intel_lm_outfile *out, const struct intel_lm_ctrl
 			uint16_t vf, const void *state, uint32_t len);
 
 /**
+ * intel_lm_blob_write_crc() - intel_lm_blob_write(), and the state's CRC-32 for the caller
+ * @out:	as for intel_lm_blob_write()
+ * @src:	as for intel_lm_blob_write(); NULL writes the raw state alone
+ * @vf:		the source VF index
+ * @state:	the state
+ * @len:	its length in bytes
+ * @state_crc:	set to the CRC-32 (zlib) of @state, the header's payload CRC (computed once,
+ *		for a raw state too), when the state was checksummed; may be NULL
+ *
+ * For a caller that keeps the state's checksum elsewhere (the record of the VF) without a
+ * second pass over the state.
+ *
+ * Return: as intel_lm_blob_write(). *@state_crc is set whenever @state and @len are valid,
+ * even when writing the file then fails.
+ */
+int intel_lm_blob_write_crc(struct intel_lm_outfile *out, const struct intel_lm_ctrl_info *src,
+			    uint16_t vf, const void *state, uint32_t len, uint32_t *state_crc);
+
+/**
  * intel_lm_blob_write_fd() - Write a saved state to a descriptor the caller owns
  * @fd:		a descriptor open for writing: a pipe, a socket or a file
  * @src:	the source PF's identity, for the blob's header; NULL writes the raw state alone
@@ -222,9 +241,12 @@ int intel_lm_raw_read(int fd, uint32_t max, void **payload, uint32_t *len);
 void *intel_lm_state_alloc(size_t len);
 
 /**
- * intel_lm_state_free() - Zero and free a state buffer: states hold DMA addresses
+ * intel_lm_state_free() - Free a state buffer
  * @buf:	the buffer from intel_lm_state_alloc(), or NULL
  * @len:	the size it was allocated with
+ *
+ * The pages go back to the kernel, which zeroes them before it maps them anywhere again: no
+ * later mapping sees the state (states hold DMA addresses).
  */
 void intel_lm_state_free(void *buf, size_t len);
 

@@ -16,8 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <zlib.h>
-
 #include "cli-priv.h"
 
 struct vf_op {
@@ -86,7 +84,8 @@ static int send_cmd(const struct cli *c, struct session *s, struct vf_result *r,
 		ret = intel_lm_load(intel_lm_pf_fd(s->pf), r->vf, buf, len, &s->opts);
 		break;
 	}
-	if (rec) {
+	/* A saved state's file is written next: its success is recorded once, with the file. */
+	if (rec && !(r->end_with_file && opc == INTEL_LM_OPC_SAVE_DATA && !ret)) {
 		err = intel_lm_record_end(rec, opc, ret, 0);
 		if (err && !r->record_err)
 			r->record_err = err;
@@ -162,8 +161,12 @@ static void size_refused(struct vf_result *r, const struct session *s, int ret)
 		     pf_limit(s)->max_bytes, limit_words(pf_limit(s)->src), larger_hint(s));
 }
 
-/* What the saved state's file says on record, once it is whole. */
-static void record_saved_file(struct vf_result *r, const void *buf, bool ok)
+/*
+ * SAVE_DATA's success on record, with the saved state's file once it is whole: one durable
+ * write for both. A crash before it leaves SAVE_DATA pending on record (the VF's state unknown,
+ * for status and recover), never a file on record that is not whole.
+ */
+static void record_saved_file(struct vf_result *r, uint32_t crc, bool ok)
 {
 	struct intel_lm_rec_entry *e;
 	int err;
@@ -179,20 +182,22 @@ static void record_saved_file(struct vf_result *r, const void *buf, bool ok)
 			snprintf(abs, sizeof(abs), "%s", r->path);
 		snprintf(e->state_file, sizeof(e->state_file), "%s", abs);
 		e->state_size = r->size;
-		e->state_crc = (uint32_t)crc32(0L, buf, r->size);
+		e->state_crc = crc;
 		e->state_file_temporary = false;
 	}
 	e->op_open = false;
 	e->tmp_file[0] = '\0';
-	err = intel_lm_record_write(r->rec);
+	err = intel_lm_record_end(r->rec, INTEL_LM_OPC_SAVE_DATA, 0, 0);
 	if (err && !r->record_err)
 		r->record_err = err;
+	r->state = intel_lm_vf_state_name(e->state);
 }
 
 static void run_save(const struct cli *c, struct session *s, struct vf_result *r)
 {
 	struct intel_lm_outfile out = { .fd = -1 };
 	void *buf = NULL;
+	uint32_t crc = 0;
 	int ret;
 
 	/* The output is created first: a place that cannot be written stops us before the
@@ -232,18 +237,19 @@ static void run_save(const struct cli *c, struct session *s, struct vf_result *r
 		     r->size);
 		goto out;
 	}
+	r->end_with_file = true;
 	ret = send_cmd(c, s, r, INTEL_LM_OPC_SAVE_DATA, buf, r->size);
 	if (ret)
 		goto out;
 	/* The device saved (and disabled the VF controller) even if the file fails. */
-	ret = intel_lm_blob_write(&out, c->raw ? NULL : pf_info(s), r->vf, buf, r->size);
+	ret = intel_lm_blob_write_crc(&out, c->raw ? NULL : pf_info(s), r->vf, buf, r->size, &crc);
 	if (ret && out.placed) {
 		/* In place, but its directory could not be made durable. */
 		fail(r, "sync directory", ret, "the state is in %s, but its directory could not be "
 		     "synced: %s (%s), so the file may not survive a power loss\nrun 'sync', or copy "
 		     "the file to another disk, before anything else; the VF is saved (disabled)",
 		     r->path, strerror(-ret), intel_lm_errno_name(ret));
-		record_saved_file(r, buf, true);
+		record_saved_file(r, crc, true);
 		goto out;
 	}
 	if (ret) {
@@ -252,7 +258,7 @@ static void run_save(const struct cli *c, struct session *s, struct vf_result *r
 			 "file: resume it to run it again (%s resume %s --vf=%u), or save it again to "
 			 "a place with room", c->prog, pf_path(s), r->vf);
 	}
-	record_saved_file(r, buf, !ret);
+	record_saved_file(r, crc, !ret);
 out:
 	intel_lm_outfile_abort(&out);
 	unguard_output();

@@ -303,8 +303,8 @@ START_TEST(write_and_read_back)
 	struct intel_lm_outfile out;
 	struct intel_lm_blob_hdr h;
 	struct stat st;
+	uint32_t len, crc;
 	void *back;
-	uint32_t len;
 	int fd;
 
 	make_blob();
@@ -331,6 +331,22 @@ START_TEST(write_and_read_back)
 	ck_assert_uint_eq(len, sizeof(payload));
 	ck_assert_int_eq(memcmp(back, payload, sizeof(payload)), 0);
 	intel_lm_state_free(back, len);
+	/* The state's CRC-32 for the caller: the header's for a blob, computed alike when raw. */
+	crc = 0;
+	ck_assert_int_eq(intel_lm_outfile_open(&out, path, true), 0);
+	ck_assert_int_eq(intel_lm_blob_write_crc(&out, &src, 3, payload, sizeof(payload), &crc), 0);
+	ck_assert_uint_eq(crc, (uint32_t)crc32(0L, payload, sizeof(payload)));
+	fd = open(path, O_RDONLY);
+	ck_assert_int_eq(intel_lm_blob_read(fd, 1 << 20, &h, &back), 0);
+	close(fd);
+	ck_assert_uint_eq(h.payload_crc, crc);
+	intel_lm_state_free(back, h.payload_len);
+	crc = 0;
+	ck_assert_int_eq(intel_lm_outfile_open(&out, path, true), 0);
+	ck_assert_int_eq(intel_lm_blob_write_crc(&out, NULL, 3, payload, sizeof(payload), &crc), 0);
+	ck_assert_uint_eq(crc, (uint32_t)crc32(0L, payload, sizeof(payload)));
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_size, sizeof(payload));
 	/* Nothing to write: refused, and the earlier file is untouched. */
 	ck_assert_int_eq(intel_lm_outfile_open(&out, path, true), 0);
 	ck_assert_int_eq(intel_lm_blob_write(&out, &src, 3, payload, 0), -EINVAL);

@@ -435,6 +435,24 @@ START_TEST(vfs_several)
 	ck_assert_uint_eq(sel[0], 7);
 	ck_assert_ptr_null(bad);
 	free(sel);
+	/* One index */
+	ck_assert_int_eq(intel_lm_vf_select("4", &l, &sel, &n, &bad), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(sel[0], 4);
+	free(sel);
+	ck_assert_int_eq(intel_lm_vf_select("7", &l, &sel, &n, &bad), -ENOENT);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(sel[0], 7);
+	ck_assert_ptr_null(bad);
+	free(sel);
+	sel = NULL;
+	ck_assert_int_eq(intel_lm_vf_select("0", &l, &sel, &n, &bad), -EINVAL);
+	ck_assert_str_eq(bad, "0");
+	ck_assert_ptr_null(sel);
+	ck_assert_int_eq(intel_lm_vf_select("65536", &l, &sel, &n, &bad), -EINVAL);
+	ck_assert_int_eq(intel_lm_vf_select("+3", &l, &sel, &n, &bad), -EINVAL);
+	ck_assert_int_eq(intel_lm_vf_select("", &l, &sel, &n, &bad), -EINVAL);
+	ck_assert_ptr_null(sel);
 	/* Identify Controller, then one list page from CNTID 0 */
 	ck_assert_int_eq(emu_counter("nvme0", 0x06), 2);
 	ck_assert_int_eq(trace_lines("opcode=0x06", "cdw10=0x00000015 "), 1);

@@ -136,6 +136,22 @@ START_TEST(malformed_pages)
 	entry(1, 3, 1, true, 1, 4, 2);
 	ck_assert_int_eq(parse(&list, 1), -EPROTO);
 	intel_lm_vf_list_free(&list);
+	/* The same VF number twice, apart, in a list out of order. */
+	memset(page, 0, sizeof(page));
+	entry(0, 4, 1, true, 3, 4, 2);
+	entry(1, 2, 1, true, 1, 4, 2);
+	entry(2, 5, 1, true, 3, 4, 2);
+	ck_assert_int_eq(parse(&list, 1), -EPROTO);
+	intel_lm_vf_list_free(&list);
+	/* Out of order and distinct: accepted. */
+	memset(page, 0, sizeof(page));
+	entry(0, 4, 1, true, 3, 4, 2);
+	entry(1, 2, 1, true, 1, 4, 2);
+	entry(2, 5, 1, true, 4, 4, 2);
+	entry(3, 3, 1, true, 2, 4, 2);
+	ck_assert_int_eq(parse(&list, 1), 0);
+	ck_assert_uint_eq(list.count, 4);
+	intel_lm_vf_list_free(&list);
 	/* VF number 0 for this PF. */
 	memset(page, 0, sizeof(page));
 	entry(0, 2, 1, true, 0, 4, 2);
