@@ -126,13 +126,14 @@ for b in $boots; do
 		# enabled) in the second; SAVE_DATA takes 10 s in the third, whose kernel times
 		# out admin commands after 5 s.
 		props=,use-intel-id=on,intel-lm=on
+		args=
 		case $b in
 		model) props+=,intel-lm.delay-resume=1500 ;;
 		model-big) props+=,intel-lm.pad=$((4194304 - 604)) ;;
-		model-timeout) props+=,intel-lm.delay-save=10000 ;;
+		model-timeout) props+=,intel-lm.delay-save=10000 args=ktest.admin_timeout=5 ;;
 		esac
 		# The namespace is shared, so that QEMU attaches it to the VFs too.
-		boot "$b" "$model_qemu" 10 "$props" ,shared=on "ktest.checks=$b.sh" ;;
+		boot "$b" "$model_qemu" 10 "$props" ,shared=on "ktest.checks=$b.sh $args" ;;
 	*) fail_hard "unknown boot '$b' in KTEST_BOOTS" ;;
 	esac
 done
