@@ -2,9 +2,13 @@
 /*
  * The largest state one SAVE_DATA or LOAD_DATA can move. The commands have no offset field, so
  * the whole state moves in one transfer, which MDTS and the kernel bound: the kernel's transfer
- * cap, and its segments per command, which the state buffer's memory decides (buffer.c).
+ * cap, and its segments per command, which the state buffer's memory decides (buffer.c). And
+ * the kernel's timeout of admin commands, past which it resets the PF.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include <intel-lm/limits.h>
 
@@ -93,5 +97,37 @@ int intel_lm_check_size(uint32_t size, const struct intel_lm_limit *limit)
 		return -ENODATA;
 	if (size > limit->max_bytes)
 		return -EFBIG;
+	return 0;
+}
+
+int intel_lm_kernel_admin_timeout(const char *sysfs, uint32_t *ms)
+{
+	char path[4096], buf[32];
+	unsigned long long secs = 0;
+	ssize_t n;
+	size_t i;
+	int fd, err;
+
+	*ms = INTEL_LM_KERNEL_ADMIN_TIMEOUT_MS;
+	if (snprintf(path, sizeof(path), "%s/module/nvme_core/parameters/admin_timeout",
+		     sysfs ? sysfs : "/sys") >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	do {
+		n = read(fd, buf, sizeof(buf) - 1);
+	} while (n < 0 && errno == EINTR);
+	err = n < 0 ? -errno : 0;
+	close(fd);
+	if (err)
+		return err;
+	/* Decimal seconds and a newline, as the kernel prints an uint parameter. */
+	for (i = 0; i < (size_t)n && buf[i] >= '0' && buf[i] <= '9' && secs <= UINT32_MAX; i++)
+		secs = secs * 10 + (unsigned long long)(buf[i] - '0');
+	if (!i || (i < (size_t)n && buf[i] != '\n') || (i + 1 < (size_t)n) || !secs ||
+	    secs > UINT32_MAX / 1000)
+		return -EINVAL;
+	*ms = (uint32_t)secs * 1000;
 	return 0;
 }

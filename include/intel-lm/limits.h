@@ -112,6 +112,31 @@ const char *intel_lm_limit_reason(enum intel_lm_limit_src src);
  */
 int intel_lm_check_size(uint32_t size, const struct intel_lm_limit *limit);
 
+/**
+ * INTEL_LM_KERNEL_ADMIN_TIMEOUT_MS - nvme_core.admin_timeout's default, 60 s, in milliseconds
+ */
+#define INTEL_LM_KERNEL_ADMIN_TIMEOUT_MS	60000u
+
+/**
+ * intel_lm_kernel_admin_timeout() - The Linux NVMe driver's timeout of admin commands
+ * @sysfs:	the sysfs mount point, NULL for "/sys"
+ * @ms:		set to the timeout in milliseconds: the module parameter
+ *		SYSFS/module/nvme_core/parameters/admin_timeout (seconds), or
+ *		%INTEL_LM_KERNEL_ADMIN_TIMEOUT_MS when it cannot be read
+ *
+ * A command sent with a timeout of 0 gets this one. A command's own timeout (the ioctl's
+ * timeout_ms) replaces it for that command; when an admin command outlasts its timeout the
+ * driver does not abort it but resets the controller, here the PF, which can take the PF's
+ * VFs offline. A timeout shorter than this one makes that more likely, never less. (A
+ * controller keeps the value its admin queue was set up with: a parameter changed later
+ * applies to controllers probed afterwards.)
+ *
+ * Return: 0 when it was read; -ENOENT when the file is missing (nvme_core not loaded, or
+ * sysfs not mounted there), -EINVAL when it holds no whole number of seconds from 1 to
+ * 4294967, or another negative errno of open(2) or read(2). @ms is set in every case.
+ */
+int intel_lm_kernel_admin_timeout(const char *sysfs, uint32_t *ms);
+
 #ifdef __cplusplus
 }
 #endif

@@ -67,6 +67,9 @@ struct out {
 	struct json_object *json;	/* the JSON back end's document */
 	pthread_mutex_t lock;		/* the back end, for traces from batch threads */
 	int changed;			/* JSON's changed: -1 does not apply, else 0 or 1 */
+	/* The PFs (their keys) warned about --timeout, each once (session_warn_timeout()). */
+	char warned[8][INTEL_LM_PF_KEY_LEN];
+	unsigned int n_warned;
 };
 
 /*
@@ -176,6 +179,23 @@ struct vf_result {
 	char hint[512];
 };
 
+/*
+ * A warning given before commands are sent (in words on standard error, and in JSON's
+ * "warnings"): a --timeout shorter than the kernel's admin timeout, which can make the kernel
+ * reset the PF under its VFs.
+ */
+struct warning {
+	const char *kind;		/* JSON's warnings[].kind: "short_timeout" */
+	const char *device;		/* the PF */
+	uint32_t timeout_ms;		/* --timeout */
+	uint32_t admin_timeout_ms;	/* the kernel's admin timeout */
+	int admin_timeout_err;		/* 0: read from sysfs; else why not (the default assumed) */
+	const uint16_t *online;		/* the PF's VFs online now */
+	size_t n_online;
+	const char *msg;
+	const char *hint;
+};
+
 /* What migrate did, for the report. */
 struct mig_report {
 	const struct session *src, *dst;
@@ -251,6 +271,8 @@ struct printer {
 	void (*note)(const struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 	void (*error)(const struct cli *c, const char *dev, int vf, const char *op, int ret,
 		      const char *msg, const char *hint);
+	/* A warning before commands are sent; the words go to standard error in every format. */
+	void (*warning)(const struct cli *c, const struct warning *w);
 	/* The command line is wrong: @msg says how (exit status 2, nothing was opened). */
 	void (*usage)(const struct cli *c, const char *msg);
 	/* One VF's command failed: @r says how, and the VF's state as far as we know. */
@@ -308,6 +330,11 @@ void unguard_output(void);
 int session_open(const struct cli *c, const char *device, struct session *s);
 /* List @s's VFs; a failure names VF @vf (-1: none). 0 or an exit status. */
 int session_list_vfs(const struct session *s, int vf);
+/*
+ * Warn, once per PF, when --timeout is shorter than the kernel's admin timeout: naming @s's
+ * online VFs, which needs its VF list (session_list_vfs() calls it).
+ */
+void session_warn_timeout(const struct session *s);
 /* List @s's VFs and check --vf against them. 0 or an exit status. */
 int session_need_vf(const struct cli *c, struct session *s);
 /* claim.c */

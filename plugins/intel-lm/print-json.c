@@ -469,6 +469,32 @@ static void json_error(const struct cli *c, const char *dev, int vf, const char 
 	json_object_object_add(root(c), "error", error_object(dev, vf, op, ret, msg, hint));
 }
 
+static void json_warning(const struct cli *c, const struct warning *w)
+{
+	struct json_object *arr, *e = json_object_new_object(), *vfs = json_object_new_array();
+	size_t i;
+
+	/* Also in words on stderr, for the person reading a script's log. */
+	print_normal.warning(c, w);
+	if (!json_object_object_get_ex(root(c), "warnings", &arr)) {
+		arr = json_object_new_array();
+		json_object_object_add(root(c), "warnings", arr);
+	}
+	add_str(e, "kind", w->kind);
+	add_str(e, "device", w->device);
+	add_int(e, "timeout_ms", w->timeout_ms);
+	add_int(e, "admin_timeout_ms", w->admin_timeout_ms);
+	add_bool(e, "admin_timeout_read", !w->admin_timeout_err);
+	if (w->admin_timeout_err)
+		add_str(e, "admin_timeout_errno", intel_lm_errno_name(w->admin_timeout_err));
+	for (i = 0; i < w->n_online; i++)
+		json_object_array_add(vfs, json_object_new_int64(w->online[i]));
+	json_object_object_add(e, "online_vfs", vfs);
+	add_str(e, "message", w->msg);
+	add_str(e, "hint", w->hint ? w->hint : "");
+	json_object_array_add(arr, e);
+}
+
 static int json_finish(const struct cli *c, int status)
 {
 	FILE *f = c->output_file && !strcmp(c->output_file, "-") ? stderr : stdout;
@@ -502,6 +528,7 @@ const struct printer print_json = {
 	.command = json_command,
 	.note = json_note,
 	.error = json_error,
+	.warning = json_warning,
 	.usage = json_usage,
 	.vf_failed = json_vf_failed,
 	.batch = json_batch,

@@ -363,6 +363,13 @@ static void normal_error(const struct cli *c, const char *dev, int vf, const cha
 		fprintf(stderr, "  next: %s\n", hint);
 }
 
+static void normal_warning(const struct cli *c, const struct warning *w)
+{
+	fprintf(stderr, "%s %s: warning: %s\n", c->prog, c->cmd->name, w->msg);
+	if (w->hint && *w->hint)
+		fprintf(stderr, "  next: %s\n", w->hint);
+}
+
 static void normal_usage(const struct cli *c, const char *msg)
 {
 	fprintf(stderr, "%s %s: %s\nsee '%s %s --help'\n", c->prog, c->cmd->name, msg, c->prog,
@@ -391,6 +398,7 @@ const struct printer print_normal = {
 	.command = normal_command,
 	.note = normal_note,
 	.error = normal_error,
+	.warning = normal_warning,
 	.usage = normal_usage,
 	.vf_failed = normal_vf_failed,
 	.batch = normal_batch,

@@ -312,6 +312,17 @@ int cmd_status(const struct cli *c)
 
 /* recover */
 
+/*
+ * The PF was found: before its RESUME, the warning about a short --timeout, which names its
+ * online VFs (their list is asked for only then).
+ */
+static int found_pf(struct session *s)
+{
+	if (s->cli->timeout_ms && !intel_lm_pf_list_vfs(s->pf, &s->opts))
+		session_warn_timeout(s);
+	return 0;
+}
+
 /* Find and open the PF an entry names: its recorded device if it is still that PF, or the
  * host's PF with that identity. */
 static int open_pf(const struct cli *c, const struct intel_lm_rec_entry *e, struct session *s)
@@ -325,7 +336,7 @@ static int open_pf(const struct cli *c, const struct intel_lm_rec_entry *e, stru
 	if (e->device[0] && !intel_lm_pf_open(e->device, c->sysfs, &s->pf, NULL) &&
 	    !intel_lm_pf_identify(s->pf, &s->opts) &&
 	    !strcmp(pf_key(s), e->pf.key))
-		return 0;
+		return found_pf(s);
 	session_close(s);
 	n = intel_lm_find_pfs(c->sysfs, names, 64);
 	for (i = 0; i < n && i < 64; i++) {
@@ -333,7 +344,7 @@ static int open_pf(const struct cli *c, const struct intel_lm_rec_entry *e, stru
 			continue;
 		if (!intel_lm_pf_identify(s->pf, &s->opts) &&
 		    !strcmp(pf_key(s), e->pf.key))
-			return 0;
+			return found_pf(s);
 		session_close(s);
 	}
 	return -ENODEV;

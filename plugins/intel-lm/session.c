@@ -176,12 +176,90 @@ int session_open(const struct cli *c, const char *device, struct session *s)
 	return 0;
 }
 
+/* Whether @s's PF was warned about already; if not, it is now marked as warned. */
+static bool warned_before(const struct session *s)
+{
+	struct out *out = s->cli->out;
+	bool seen = false;
+	unsigned int i;
+
+	pthread_mutex_lock(&out->lock);
+	for (i = 0; i < out->n_warned && !seen; i++)
+		seen = !strcmp(out->warned[i], pf_key(s));
+	if (!seen && out->n_warned < sizeof(out->warned) / sizeof(out->warned[0]))
+		snprintf(out->warned[out->n_warned++], sizeof(out->warned[0]), "%s", pf_key(s));
+	pthread_mutex_unlock(&out->lock);
+	return seen;
+}
+
+/* @vf as ranges ("1-4, 7"), or "none". */
+static void format_vfs(const uint16_t *vf, size_t n, char *out, size_t len)
+{
+	size_t i, j, used = 0;
+
+	snprintf(out, len, "none");
+	for (i = 0; i < n && used < len; i = j) {
+		for (j = i + 1; j < n && vf[j] == vf[j - 1] + 1; j++)
+			;
+		if (j - i > 1)
+			used += (size_t)snprintf(out + used, len - used, "%s%u-%u", i ? ", " : "",
+						 vf[i], vf[j - 1]);
+		else
+			used += (size_t)snprintf(out + used, len - used, "%s%u", i ? ", " : "",
+						 vf[i]);
+	}
+}
+
+void session_warn_timeout(const struct session *s)
+{
+	const struct cli *c = s->cli;
+	const struct intel_lm_vf_list *vfs = pf_vfs(s);
+	char msg[1024], hint[256], list[256], why[INTEL_LM_PATH_MAX + 128] = "";
+	struct warning w = { .kind = "short_timeout", .device = pf_path(s) };
+	uint16_t *online;
+	size_t i;
+
+	w.timeout_ms = c->timeout_ms;
+	w.admin_timeout_err = intel_lm_kernel_admin_timeout(c->sysfs, &w.admin_timeout_ms);
+	/* 0 is the kernel's own timeout; one at least as long can only be safer. */
+	if (!w.timeout_ms || w.timeout_ms >= w.admin_timeout_ms || warned_before(s))
+		return;
+	online = calloc(vfs->count ? vfs->count : 1, sizeof(*online));
+	for (i = 0; online && i < vfs->count; i++)
+		if (vfs->vf[i].online)
+			online[w.n_online++] = vfs->vf[i].vf;
+	w.online = online;
+	format_vfs(online, w.n_online, list, sizeof(list));
+	if (w.admin_timeout_err)
+		snprintf(why, sizeof(why), ", taken to be %u s as %s/module/nvme_core/parameters/"
+			 "admin_timeout cannot be read (%s)", w.admin_timeout_ms / 1000,
+			 c->sysfs ? c->sysfs : "/sys", intel_lm_errno_name(w.admin_timeout_err));
+	else
+		snprintf(why, sizeof(why), " of %u s", w.admin_timeout_ms / 1000);
+	snprintf(msg, sizeof(msg), "--timeout=%u is shorter than the kernel's admin command "
+		 "timeout (nvme_core.admin_timeout)%s: a command to %s that takes longer than "
+		 "%u ms times out, and the Linux NVMe driver then resets the PF's controller "
+		 "instead of aborting the command, which can take the PF's VFs offline and lose "
+		 "their queued I/O; VFs of %s online now: %s", w.timeout_ms, why, pf_path(s),
+		 w.timeout_ms, pf_path(s), list);
+	snprintf(hint, sizeof(hint), "omit --timeout (the kernel's own then applies), or give "
+		 "--timeout=%u or more", w.admin_timeout_ms);
+	w.msg = msg;
+	w.hint = hint;
+	pthread_mutex_lock(&c->out->lock);
+	c->out->pr->warning(c, &w);
+	pthread_mutex_unlock(&c->out->lock);
+	free(online);
+}
+
 int session_list_vfs(const struct session *s, int vf)
 {
 	const struct cli *c = s->cli;
 	int ret;
 
 	ret = intel_lm_pf_list_vfs(s->pf, &s->opts);
+	if (!ret)
+		session_warn_timeout(s);
 	if (ret) {
 		if (ret == -EPROTO)
 			return report(c, s, vf, "list VFs", ret, "the controller's Secondary "

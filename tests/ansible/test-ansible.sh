@@ -287,6 +287,8 @@ mod "r['resume_check']['changed'] is True and '--dry-run' in r['resume_check']['
 	"vf_state in check mode runs --dry-run and reports the RESUME it would send"
 mod "r['no_vf']['failed'] is True and r['no_vf']['rc'] == 3 and r['no_vf']['exit_status'] == 3 and r['no_vf']['error']['kind'] == 'refused' and r['no_vf']['error']['operation'] == 'check --vf' and r['no_vf']['effect'] == 'none' and r['no_vf']['changed'] is False and 'VF 9' in r['no_vf']['msg'] and '--timeout=1000' in r['no_vf']['cmd']" \
 	"vf_state failing returns the program's error object and exit status"
+mod "[w for w in r['no_vf']['warnings'] if w.startswith('suspend: --timeout=1000 is shorter than the kernel') and w.endswith('; next: omit --timeout (the kernel\\'s own then applies), or give --timeout=60000 or more')] != [] and not any('--timeout' in w for w in r['suspend'].get('warnings', []))" \
+	"a --timeout shorter than the kernel's: the program's warning is an Ansible warning (none without it)"
 mod "r['no_program']['failed'] is True and r['no_program']['effect'] == 'none' and 'cannot run' in r['no_program']['msg']" \
 	"a program that is not there fails, with nothing sent"
 mod "r['save_check']['changed'] is True and '--dry-run' in r['save_check']['cmd'] and [c['command'] for c in r['save_check']['commands'] if c['sent']] == ['IDENTIFY', 'IDENTIFY']" \

@@ -390,6 +390,12 @@ static int global_key(struct parser *p, const char *key, const char *val)
 		cfg->admin_timeout_ms = v;
 		return 0;
 	}
+	if (!strcmp(key, "kernel_admin_timeout")) {
+		if (num(p, key, val, UINT32_MAX / 1000, &v))
+			return -EINVAL;
+		cfg->kernel_admin_timeout = v;
+		return 0;
+	}
 	return perr(p, "unknown global key '%s'", key);
 }
 
@@ -638,6 +644,7 @@ int emu_config_load(const char *file, struct emu_config **cfgp)
 	if (!p.cfg)
 		return -ENOMEM;
 	p.cfg->admin_timeout_ms = DEF_ADMIN_TIMEOUT_MS;
+	p.cfg->kernel_admin_timeout = EMU_KERNEL_TIMEOUT_MS / 1000;
 	p.cfg->file = strdup(file);
 	slash = strrchr(file, '/');
 	if (slash)

@@ -118,7 +118,8 @@ static void latency_done(int64_t start, int64_t ns)
 /* a command that is never answered: the kernel's timeout fires and a reset cancels it */
 static int hang(const struct emu_config *cfg, const struct nvme_passthru_cmd *cmd)
 {
-	uint32_t ms = cmd->timeout_ms ?: EMU_KERNEL_TIMEOUT_MS;
+	uint32_t ms = cmd->timeout_ms ?: cfg->kernel_admin_timeout ?
+		      cfg->kernel_admin_timeout * 1000 : EMU_KERNEL_TIMEOUT_MS;
 
 	if (ms > cfg->admin_timeout_ms)
 		ms = cfg->admin_timeout_ms;

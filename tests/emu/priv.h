@@ -134,6 +134,7 @@ struct emu_config {
 	char *trace;
 	char *sysfs;
 	uint32_t admin_timeout_ms;
+	uint32_t kernel_admin_timeout;	/* seconds, in the fake sysfs; 0: no such file */
 	struct emu_pf *pf;
 	unsigned int npf;
 	struct emu_vfdev *vfdev;

@@ -286,6 +286,11 @@ int emu_sysfs_create(const struct emu_config *cfg)
 	dir(&t, "dev/char");
 	dir(&t, PCI_ROOT);
 	file(&t, MARK, "fake sysfs tree of the emulated Intel IPU NVMe PF (%s)\n", cfg->file);
+	if (cfg->kernel_admin_timeout) {
+		dir(&t, "module/nvme_core/parameters");
+		file(&t, "module/nvme_core/parameters/admin_timeout", "%u\n",
+		     cfg->kernel_admin_timeout);
+	}
 	for (i = 0; i < cfg->npf; i++)
 		pf_tree(&t, &cfg->pf[i]);
 	for (i = 0; i < cfg->nvfdev; i++) {

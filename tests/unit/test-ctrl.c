@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The capability verdict and the identity read from Identify Controller, and the size limits.
+ * The capability verdict and the identity read from Identify Controller, the size limits, and
+ * the kernel's admin timeout read from sysfs.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <libintel-lm.h>
 #include <libnvme.h>
@@ -202,6 +207,73 @@ START_TEST(raw_bytes_unaligned)
 }
 END_TEST
 
+/* SYSFS/module/nvme_core/parameters/admin_timeout holds @text (NULL: no such file). */
+static void admin_timeout_file(const char *sysfs, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/module/nvme_core/parameters/admin_timeout", sysfs);
+	unlink(path);
+	if (!text)
+		return;
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fputs(text, f) >= 0, 1);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+START_TEST(kernel_admin_timeout)
+{
+	static const struct {
+		const char *text;
+		int ret;
+		uint32_t ms;
+	} cases[] = {
+		{ "60\n", 0, 60000 },
+		{ "20\n", 0, 20000 },
+		{ "1", 0, 1000 },
+		{ "4294967\n", 0, 4294967000u },
+		{ "4294968\n", -EINVAL, 60000 },
+		{ "99999999999999999999\n", -EINVAL, 60000 },
+		{ "0\n", -EINVAL, 60000 },
+		{ "", -EINVAL, 60000 },
+		{ "\n", -EINVAL, 60000 },
+		{ "-5\n", -EINVAL, 60000 },
+		{ "30s\n", -EINVAL, 60000 },
+		{ "30\n\n", -EINVAL, 60000 },
+		{ NULL, -ENOENT, 60000 },
+	};
+	char dir[] = "/tmp/unit-ctrl.XXXXXX", path[256];
+	uint32_t ms = 1;
+	size_t i;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/module", dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/module/nvme_core", dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/module/nvme_core/parameters", dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		admin_timeout_file(dir, cases[i].text);
+		ms = 1;
+		ck_assert_msg(intel_lm_kernel_admin_timeout(dir, &ms) == cases[i].ret,
+			      "'%s': %d", cases[i].text ? cases[i].text : "(none)", cases[i].ret);
+		ck_assert_uint_eq(ms, cases[i].ms);
+	}
+	/* A sysfs without nvme_core at all, and the default when unreadable. */
+	ck_assert_int_eq(rmdir(path), 0);
+	ck_assert_int_eq(intel_lm_kernel_admin_timeout(dir, &ms), -ENOENT);
+	ck_assert_uint_eq(ms, INTEL_LM_KERNEL_ADMIN_TIMEOUT_MS);
+	snprintf(path, sizeof(path), "%s/module/nvme_core", dir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/module", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create(unit_name);
@@ -215,6 +287,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, limits);
 	tcase_add_test(tc, caller_limit);
 	tcase_add_test(tc, raw_bytes_unaligned);
+	tcase_add_test(tc, kernel_admin_timeout);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -31,6 +31,10 @@ options:
     description:
       - The timeout of each admin command, in milliseconds (the program's C(--timeout)).
       - When not set, the program's default applies (the kernel's admin timeout).
+      - A command that outlasts its timeout makes the kernel reset the PF, which can take all
+        of its VFs offline; a timeout shorter than the kernel's (C(nvme_core.admin_timeout),
+        60 s by default) therefore draws a warning, and the command runs all the same. See
+        intel-lm-cold-migration(7), THE ADMIN TIMEOUT.
     type: int
 notes:
   - The module runs the program with C(--output-format=json) and returns its JSON document

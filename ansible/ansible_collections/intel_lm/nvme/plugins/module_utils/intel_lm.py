@@ -116,6 +116,12 @@ class IntelLm(object):
             doc = json.loads(out)
         except ValueError:
             pass
+        # What the program warned about before sending commands (a --timeout shorter than the
+        # kernel's): Ansible's own warnings, as the command ran all the same.
+        for w in (doc.get('warnings') if isinstance(doc, dict) else None) or []:
+            if isinstance(w, dict) and w.get('message'):
+                self.module.warn('%s: %s%s' % (command, w['message'],
+                                               '; next: %s' % w['hint'] if w.get('hint') else ''))
         return Run(command, argv, rc, doc if isinstance(doc, dict) else None, err)
 
 

@@ -63,12 +63,12 @@ EXAMPLES = r'''
     state: suspended
   become: true
 
-- name: Resume it, waiting at most 5 s for the device's answer
+- name: Resume it, waiting at most 60 s (the kernel's admin timeout) for the device's answer
   intel_lm.nvme.vf_state:
     device: /dev/nvme0
     vf: 3
     state: running
-    timeout: 5000
+    timeout: 60000
   become: true
 
 - name: Through an nvme-cli built with the plugin
