@@ -135,6 +135,7 @@ class Bench:
         self.mode = mode
         self.cfg = MODES[mode]
         self.keep = keep
+        self.loadavg_start = os.getloadavg()
         self.checks = []                # (ok, description)
         self.notes = []                 # Markdown bullet points about misses
         self.results = {}
@@ -1737,6 +1738,9 @@ class Bench:
                 m['os'] = mm.group(1) if mm else None
         except OSError:
             pass
+        # Other work on the machine during the run (1, 5, 15 minutes), at its start and end.
+        m['loadavg_start'] = [round(x, 2) for x in self.loadavg_start]
+        m['loadavg_end'] = [round(x, 2) for x in os.getloadavg()]
         m['output_fs'] = self.fstype(self.work)
         m['record_fs'] = self.fstype(self.work)
         m['emulator_fs'] = self.fstype(self.fast)
@@ -1779,7 +1783,11 @@ class Bench:
         w(f'Machine: {m.get("cpu")}, {m.get("cores")} cores, {m.get("memory_gib")} GiB, '
           f'{m.get("os")}, kernel {m.get("kernel")}; output files on {m.get("output_fs")}, '
           f'the emulator\'s state on {m.get("emulator_fs")}. intel-lm {m.get("intel_lm")}, '
-          f'{m.get("debian_nvme")}, {m.get("valgrind")}. Run time {res["duration_s"]:.0f} s.')
+          f'{m.get("debian_nvme")}, {m.get("valgrind")}. Run time {res["duration_s"]:.0f} s; '
+          'load average (1, 5, 15 min) '
+          f'{" ".join(str(x) for x in m.get("loadavg_start") or [])} at the start, '
+          f'{" ".join(str(x) for x in m.get("loadavg_end") or [])} at the end (other work on '
+          'the machine: wall times and fsyncs vary with it; instruction counts do not).')
         w('')
         w('## Targets')
         w('')
