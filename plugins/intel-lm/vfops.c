@@ -620,11 +620,7 @@ static int run_vf_op(const struct cli *c, const struct vf_op *op)
 	/* A signal that stopped work shows in the status; one that came after it does not. */
 	ret = exit_for_batch(b.results, b.n);
 out:
-	if (b.results) {
-		for (i = 0; i < b.n; i++)
-			explicit_bzero(&b.results[i], sizeof(b.results[i]));
-		free(b.results);
-	}
+	free(b.results);
 	free(vfs);
 	session_close(&s);
 	return ret;
