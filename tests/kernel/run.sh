@@ -296,7 +296,7 @@ for boot, why, log_path, lines in hard:
     print('\n'.join('  | ' + l for l in lines[-25:]))
 for name, why in notrun:
     print('kernel: not run: %s: %s' % (name, why))
-print('kernel: %s; %s s in all' % (', '.join(boots), took))
+print('kernel: %s%s s in all' % (', '.join(boots) + '; ' if boots else '', took))
 if notrun:
     print('kernel: %d not run (not counted as passed)' % len(notrun))
 print('kernel: %d passed, %d failed' % (passed, failed))
