@@ -654,6 +654,26 @@ else
 fi
 flock -s 8
 
+# The kernel suite's device model (tests/kernel/qemu/build.sh) is built from Debian 12's QEMU
+# 7.2, to which its patch applies; trixie's QEMU 10 takes no such patch. The host's cached build
+# of this same patch runs on trixie's libraries: copied into the chroot's kernel cache, it lets
+# the model boots run there too (without one they say "not run").
+host_kcache=${INTEL_LM_KERNEL_CACHE:-/var/cache/intel-lm-kernel}
+for d in "$host_kcache"/qemu-*/; do
+	[[ -x ${d}qemu-system-x86_64 && -f ${d}version ]] || continue
+	cmp -s "${d}intel-lm.patch" "$repo/tests/kernel/qemu/intel-lm.patch" || continue
+	d=${d%/}
+	if [[ ! -x $cache/kernel/${d##*/}/qemu-system-x86_64 ]]; then
+		find "$cache/kernel" -mindepth 1 -maxdepth 1 -name 'qemu-*' -exec rm -rf {} +
+		if ! cp -a "$d" "$cache/kernel/${d##*/}.tmp" ||
+		   ! mv "$cache/kernel/${d##*/}.tmp" "$cache/kernel/${d##*/}"; then
+			note "warning: cannot copy the model's QEMU $d into $cache/kernel"
+		fi
+	fi
+	note "the kernel suite's device model: QEMU $(cat "$d/version") from $d"
+	break
+done
+
 run=$(mktemp -d "$cache/run.XXXXXX")
 export CT_BASE=$base CT_RUN=$run CT_KERNEL_CACHE=$cache/kernel
 echo "check-trixie: Debian $release from $mirror, base $base_how ($base); logs in $logs"
