@@ -158,7 +158,7 @@ run resume $PROG resume $PF --vf=1 --verbose
 need_rc 0
 done_check
 
-# run-model.sh starts QEMU with intel-lm.delay-resume=1500: RESUME took that long
+# run.sh starts this boot's QEMU with intel-lm.delay-resume=1500: RESUME took that long
 check model-delay
 ms=$(printf '%s\n' "$ALL" | sed -n 's/^sent to [^ ]*: RESUME .* in \([0-9]*\)\.[0-9]* ms$/\1/p')
 [ "${ms:-0}" -ge 1500 ] || why "RESUME took '${ms:-?}' ms, expected at least 1500"
