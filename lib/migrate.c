@@ -229,17 +229,29 @@ static int recorded(struct intel_lm_migration *m, enum intel_lm_mig_step step, u
 	return ret;
 }
 
-/* record_flush() on a thread of its own: 0, or the write's negative errno as the result. */
-static void *flush_thread(void *rec)
-{
-	return (void *)(intptr_t)intel_lm_record_write(rec);
-}
+/*
+ * The record writes that go with the state's durable write: the source's outcomes, then the
+ * destination's intent of LOAD_DATA (and of the RESUME that follows it at once), so that no
+ * record write is left between the state's durable write and LOAD_DATA. A crash after the
+ * intent and before LOAD_DATA leaves it unknown on record, as a crash during LOAD_DATA would;
+ * a migration that stops before LOAD_DATA takes the intent back when it closes.
+ */
+struct keep_writes {
+	struct intel_lm_record *src, *dst;
+	int src_ret, dst_ret;
+};
 
-/* Write an entry whose outcome was only applied in memory. */
-static void record_flush(struct intel_lm_migration *m, struct intel_lm_record *rec)
+static void *keep_writes(void *arg)
 {
-	if (rec)
-		note_record_err(m, intel_lm_record_write(rec));
+	struct keep_writes *w = arg;
+
+	w->src_ret = intel_lm_record_write(w->src);
+	if (w->dst) {
+		w->dst->entry.step = (int)INTEL_LM_MIG_DST_LOAD;
+		w->dst_ret = intel_lm_record_begin_then(w->dst, INTEL_LM_OPC_LOAD_DATA,
+							INTEL_LM_OPC_RESUME);
+	}
+	return NULL;
 }
 
 static int send_dst_suspend(struct intel_lm_migration *m, void *state)
@@ -287,6 +299,7 @@ static void record_close_op(struct intel_lm_migration *m, bool keep_open)
 	for (i = 0; i < 2; i++) {
 		r[i]->entry.op_open = keep_open;
 		r[i]->entry.pending = 0;
+		r[i]->entry.pending_then = 0;
 		if (!i && !keep_open && m->o.failed == INTEL_LM_MIG_STEPS &&
 		    r[i]->entry.state_file_temporary) {
 			/* The safety copy has done its job. */
@@ -304,9 +317,9 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 	enum intel_lm_effect dst_resume = INTEL_LM_EFFECT_NONE;
 	enum intel_lm_effect eff = INTEL_LM_EFFECT_NONE, rb_eff;
 	uint64_t sent = 0, done = 0;
+	struct keep_writes kw = { 0 };
 	pthread_t flusher;
 	bool flushing;
-	void *flush_ret;
 	enum intel_lm_mig_step step;
 	uint64_t start, t0 = 0;
 	bool load_ok = false;
@@ -372,20 +385,20 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 			if (dry)
 				break;
 			/*
-			 * The source's outcomes go on record while the state is written: two
-			 * fdatasyncs of different files overlap, and both are done before anything
-			 * reaches the destination.
+			 * The source's outcomes and the destination's intent go on record while the
+			 * state is written: fdatasyncs of different files overlap, and all are done
+			 * before anything reaches the destination.
 			 */
-			flushing = m->p.src_rec && !pthread_create(&flusher, NULL, flush_thread,
-								m->p.src_rec);
+			kw.src = m->p.src_rec;
+			kw.dst = m->p.src_rec ? m->p.dst_rec : NULL;
+			flushing = kw.src && !pthread_create(&flusher, NULL, keep_writes, &kw);
 			if (m->p.keep)
 				ret = m->p.keep(m->p.keep_priv, state, m->o.size);
-			if (flushing) {
-				pthread_join(flusher, &flush_ret);
-				note_record_err(m, (int)(intptr_t)flush_ret);
-			} else {
-				record_flush(m, m->p.src_rec);
-			}
+			if (flushing)
+				pthread_join(flusher, NULL);
+			else if (kw.src)
+				keep_writes(&kw);
+			note_record_err(m, kw.src_ret);
 			break;
 		case INTEL_LM_MIG_DST_LOAD:
 			if (dry)
@@ -395,8 +408,14 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 			 * RESUME follows LOAD_DATA at once. A crash in between leaves the RESUME
 			 * unknown, which recover settles only with the operator's word.
 			 */
-			ret = recorded(m, step, INTEL_LM_OPC_RESUME, REC_INTENT, send_dst_load, state,
-				       &eff, &sent, &done);
+			if (kw.dst && kw.dst_ret) {
+				/* Its intent is not on record: LOAD_DATA is not sent. */
+				note_record_err(m, kw.dst_ret);
+				ret = kw.dst_ret;
+				break;
+			}
+			ret = recorded(m, step, INTEL_LM_OPC_RESUME, kw.dst ? 0 : REC_INTENT,
+				       send_dst_load, state, &eff, &sent, &done);
 			load_ok = !ret;
 			break;
 		case INTEL_LM_MIG_DST_RESUME:

@@ -211,17 +211,22 @@ static int mig_exit(const struct intel_lm_mig_outcome *m)
 	return EXIT_FAILED;
 }
 
-/* Whether a VF list is written in ascending order, as pairs are made in that order. */
+/*
+ * Whether a VF list is written in ascending order, as pairs are made in that order. The end of
+ * a range may equal its start ("3-3" is VF 3).
+ */
 static bool ascending(const char *arg)
 {
 	unsigned long last = 0, v;
+	bool range_end = false;
 	char *end;
 
 	while (*arg >= '0' && *arg <= '9') {
 		v = strtoul(arg, &end, 10);
-		if (v <= last && last)
+		if (last && (range_end ? v < last : v <= last))
 			return false;
 		last = v;
+		range_end = *end == '-';
 		arg = *end == '-' || *end == ',' ? end + 1 : end;
 	}
 	return true;

@@ -231,6 +231,20 @@ expect_err "SIGTERM arrived" "SIGTERM during the write: says the signal came and
 run "$P" inspect "$D/blob"
 expect_rc 0 "SIGTERM during the write: the blob is whole and verifies"
 rm -f "$D/blob"
+# kill -9 while the file is being written: no file, and SAVE_DATA pending on record (its
+# success goes on record with the file), so status says the VF's state is unknown.
+emu_two_pfs
+run "$P" suspend /dev/nvme0 --vf=1
+INTEL_LM_FSFAULT=write:slow:3000 INTEL_LM_FSFAULT_DIR=$D LD_PRELOAD="$EMU_SO:$FSFAULT_SO" \
+	$P save /dev/nvme0 --vf=1 -o "$D/blob" > /dev/null 2> "$T/err" &
+pid=$!
+sleep 1
+kill -KILL $pid
+wait $pid 2>/dev/null || true
+[ ! -e "$D/blob" ] && pass "kill -9 during the write: no file" ||
+	fail "kill -9 during the write: no file" "$(ls -la "$D")"
+run "$P" status /dev/nvme0 --vf=1 --output-format=json
+expect_json "j['vfs'][0]['state'] == 'unknown'" "kill -9 during the write: the VF is unknown on record"
 # SIGINT during migrate: the step under way finishes, the rest does not, the source resumes.
 emu_two_pfs "" "latency.0xd5 = 2000000"
 LD_PRELOAD=$EMU_SO $P migrate /dev/nvme0 --vf=2 --to=/dev/nvme1 > "$T/out" 2> "$T/err" &

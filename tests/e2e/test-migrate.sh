@@ -261,6 +261,12 @@ fault = 0xd2 4 EIO"
 	expect_rc $RC_REFUSED "$p migrate --vf=2,1: refused"
 	expect_err "write both lists in ascending order" "$p migrate --vf=2,1: says why"
 	expect_sent "06 06 06 06 06 06 06 06 06 06 06 06" "$p the refused lists sent only Identify"
+	run "$P" migrate /dev/nvme0 --vf=1-1,2 --to=/dev/nvme1 --to-vf=2-2 --dry-run
+	expect_err "names another number of VFs than --vf" \
+		"$p migrate --vf=1-1,2 --to-vf=2-2: ranges of one VF are in order, the counts differ"
+	run "$P" migrate /dev/nvme0 --vf=2-2 --to=/dev/nvme1 --to-vf=1-1
+	expect_rc 0 "$p migrate --vf=2-2 --to-vf=1-1: a range of one VF each"
+	expect_state nvme1 1 running "$p migrate --vf=2-2 --to-vf=1-1: VF 1 runs on the destination"
 
 	# --keep names a directory for several VFs: one blob per source VF, none replaced.
 	emu_two_pfs

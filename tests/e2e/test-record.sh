@@ -389,6 +389,40 @@ fault = 0xd5 1 0x4002"
 		pass "$l: the normal report shows the step as not run"
 	fi
 
+	# migrate puts the destination's LOAD_DATA intent on record while the state's copy is
+	# written, so that no record write is left in the downtime before LOAD_DATA. When that
+	# write fails, LOAD_DATA is not sent; when the copy fails, the intent is taken back.
+	# The seventh record write is that intent (the sixth, the source's outcomes, before it).
+	n=6
+	emu_two_pfs
+	clear_trace
+	RC=0
+	INTEL_LM_FSFAULT=fsync:EIO INTEL_LM_FSFAULT_AFTER=$n INTEL_LM_FSFAULT_DIR=$INTEL_LM_STATE_DIR \
+		LD_PRELOAD="$EMU_SO:$FSFAULT_SO" $P migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 \
+		--output-format=json > "$T/out" 2> "$T/err" || RC=$?
+	keep_json "$(cat "$T/out")"
+	sent=$(sent_opcodes)
+	case $sent in
+	*d5*)	fail "$p migrate, record write $((n + 1)) fails: no LOAD_DATA" "sent: $sent" ;;
+	*)	pass "$p migrate, record write $((n + 1)) fails: no LOAD_DATA" ;;
+	esac
+	expect_state nvme0 1 running "$p migrate, record write $((n + 1)) fails: the source runs again"
+	expect_state nvme1 1 suspended "$p migrate, record write $((n + 1)) fails: the destination is untouched but suspended"
+	run "$P" status /dev/nvme1 --vf=1 --output-format=json
+	expect_json "j['vfs'][0]['state'] == 'suspended'" \
+		"$p migrate, record write $((n + 1)) fails: the destination is suspended on record, not unknown"
+	emu_two_pfs
+	clear_trace
+	RC=0
+	INTEL_LM_FSFAULT=fsync:EIO INTEL_LM_FSFAULT_DIR=$D LD_PRELOAD="$EMU_SO:$FSFAULT_SO" \
+		$P migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --keep="$D/kept.blob" \
+		> "$T/out" 2> "$T/err" || RC=$?
+	expect_rc 1 "$p migrate whose copy cannot be synced fails"
+	expect_sent "06 06 06 06 c8 c8 c4 d2 cc" "$p migrate, copy not synced: no LOAD_DATA, the source resumed"
+	run "$P" status /dev/nvme1 --vf=1 --output-format=json
+	expect_json "j['vfs'][0]['state'] == 'suspended'" \
+		"$p migrate, copy not synced: the destination's LOAD_DATA intent is taken back on record"
+
 	# --- hostile record contents and directories ---------------------------------------------
 	emu_two_pfs
 	run "$P" suspend /dev/nvme0 --vf=1
