@@ -190,8 +190,7 @@ struct warning {
 	uint32_t timeout_ms;		/* --timeout */
 	uint32_t admin_timeout_ms;	/* the kernel's admin timeout */
 	int admin_timeout_err;		/* 0: read from sysfs; else why not (the default assumed) */
-	const uint16_t *online;		/* the PF's VFs online now */
-	size_t n_online;
+	const struct intel_lm_vf_list *vfs;	/* the PF's VFs; those online are named */
 	const char *msg;
 	const char *hint;
 };

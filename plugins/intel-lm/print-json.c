@@ -487,8 +487,9 @@ static void json_warning(const struct cli *c, const struct warning *w)
 	add_bool(e, "admin_timeout_read", !w->admin_timeout_err);
 	if (w->admin_timeout_err)
 		add_str(e, "admin_timeout_errno", intel_lm_errno_name(w->admin_timeout_err));
-	for (i = 0; i < w->n_online; i++)
-		json_object_array_add(vfs, json_object_new_int64(w->online[i]));
+	for (i = 0; i < w->vfs->count; i++)
+		if (w->vfs->vf[i].online)
+			json_object_array_add(vfs, json_object_new_int64(w->vfs->vf[i].vf));
 	json_object_object_add(e, "online_vfs", vfs);
 	add_str(e, "message", w->msg);
 	add_str(e, "hint", w->hint ? w->hint : "");

@@ -192,21 +192,26 @@ static bool warned_before(const struct session *s)
 	return seen;
 }
 
-/* @vf as ranges ("1-4, 7"), or "none". */
-static void format_vfs(const uint16_t *vf, size_t n, char *out, size_t len)
+/* The online VFs of @vfs as ranges ("1-4, 7"), or "none". */
+static void format_online(const struct intel_lm_vf_list *vfs, char *out, size_t len)
 {
 	size_t i, j, used = 0;
+	bool first = true;
 
 	snprintf(out, len, "none");
-	for (i = 0; i < n && used < len; i = j) {
-		for (j = i + 1; j < n && vf[j] == vf[j - 1] + 1; j++)
-			;
+	for (i = 0; i < vfs->count && used < len; i = j) {
+		j = i + 1;
+		if (!vfs->vf[i].online)
+			continue;
+		while (j < vfs->count && vfs->vf[j].online && vfs->vf[j].vf == vfs->vf[j - 1].vf + 1)
+			j++;
 		if (j - i > 1)
-			used += (size_t)snprintf(out + used, len - used, "%s%u-%u", i ? ", " : "",
-						 vf[i], vf[j - 1]);
+			used += (size_t)snprintf(out + used, len - used, "%s%u-%u", first ? "" : ", ",
+						 vfs->vf[i].vf, vfs->vf[j - 1].vf);
 		else
-			used += (size_t)snprintf(out + used, len - used, "%s%u", i ? ", " : "",
-						 vf[i]);
+			used += (size_t)snprintf(out + used, len - used, "%s%u", first ? "" : ", ",
+						 vfs->vf[i].vf);
+		first = false;
 	}
 }
 
@@ -215,21 +220,14 @@ void session_warn_timeout(const struct session *s)
 	const struct cli *c = s->cli;
 	const struct intel_lm_vf_list *vfs = pf_vfs(s);
 	char msg[1024], hint[256], list[256], why[INTEL_LM_PATH_MAX + 128] = "";
-	struct warning w = { .kind = "short_timeout", .device = pf_path(s) };
-	uint16_t *online;
-	size_t i;
+	struct warning w = { .kind = "short_timeout", .device = pf_path(s), .vfs = vfs };
 
 	w.timeout_ms = c->timeout_ms;
 	w.admin_timeout_err = intel_lm_kernel_admin_timeout(c->sysfs, &w.admin_timeout_ms);
 	/* 0 is the kernel's own timeout; one at least as long can only be safer. */
 	if (!w.timeout_ms || w.timeout_ms >= w.admin_timeout_ms || warned_before(s))
 		return;
-	online = calloc(vfs->count ? vfs->count : 1, sizeof(*online));
-	for (i = 0; online && i < vfs->count; i++)
-		if (vfs->vf[i].online)
-			online[w.n_online++] = vfs->vf[i].vf;
-	w.online = online;
-	format_vfs(online, w.n_online, list, sizeof(list));
+	format_online(vfs, list, sizeof(list));
 	if (w.admin_timeout_err)
 		snprintf(why, sizeof(why), ", taken to be %u s as %s/module/nvme_core/parameters/"
 			 "admin_timeout cannot be read (%s)", w.admin_timeout_ms / 1000,
@@ -249,7 +247,6 @@ void session_warn_timeout(const struct session *s)
 	pthread_mutex_lock(&c->out->lock);
 	c->out->pr->warning(c, &w);
 	pthread_mutex_unlock(&c->out->lock);
-	free(online);
 }
 
 int session_list_vfs(const struct session *s, int vf)
