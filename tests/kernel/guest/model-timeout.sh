@@ -85,10 +85,18 @@ need_recorded_unknown() {
 	need_status 2 unknown
 }
 
-# 1. SAVE_DATA slower than --timeout=2000.
+# 1. SAVE_DATA slower than --timeout=2000. intel-lm warns first, before any vendor command,
+# that a --timeout below the kernel's admin timeout can reset the PF under its online VFs.
 check timeout-option
 timed_save timeout-option --timeout=2000
 need_unknown_outcome 2
+need_has "--timeout=2000 is shorter than the kernel's admin command timeout (nvme_core.admin_timeout) of $ADMIN_TIMEOUT s"
+need_has "resets the PF's controller"
+need_has "VFs of $PF online now: 1-2"
+w=$(printf '%s\n' "$ERR" | grep -n "is shorter than the kernel's admin command timeout" | head -n1)
+q=$(printf '%s\n' "$ERR" | grep -n "^sent to $PF: QUERY_DATA_SIZE" | head -n1)
+[ "${w%%:*}" -lt "${q%%:*}" ] 2>/dev/null ||
+	why "the warning does not come before the first vendor command"
 done_check
 
 check timeout-option-status
@@ -125,6 +133,7 @@ check timeout-kernel
 vf_online
 timed_save timeout-kernel
 need_unknown_outcome "$ADMIN_TIMEOUT"
+need_not "is shorter than the kernel's admin command timeout"
 done_check
 
 check timeout-kernel-status
