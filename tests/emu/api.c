@@ -72,14 +72,17 @@ static int vf_get(const char *name, uint16_t vf, struct emu_vf_rec *rec, void **
 	return 0;
 }
 
-EMU_EXPORT int emu_vf_show(const char *pf, uint16_t vf, struct emu_vf_info *info)
+EMU_EXPORT int emu_vf_show(const char *name, uint16_t vf, struct emu_vf_info *info)
 {
 	struct emu_blob_origin origin;
+	const struct emu_pf *pf;
 	struct emu_vf_rec rec;
 	void *buf;
 	int ret;
 
-	ret = vf_get(pf, vf, &rec, &buf);
+	ret = find(name, true, vf, &pf);
+	if (!ret)
+		ret = vf_get(name, vf, &rec, &buf);
 	if (ret)
 		return ret;
 	memset(info, 0, sizeof(*info));
@@ -91,8 +94,22 @@ EMU_EXPORT int emu_vf_show(const char *pf, uint16_t vf, struct emu_vf_info *info
 	memcpy(info->origin_serial, origin.serial, sizeof(info->origin_serial));
 	info->origin_vf = origin.vf;
 	info->gen = origin.gen;
+	info->reset = rec.reset;
+	info->online = pf->vf[vf - 1].online && !rec.reset;
+	info->nvi = rec.reset ? 0 : pf->vf[vf - 1].nvi;
 	free(buf);
 	return 0;
+}
+
+EMU_EXPORT int emu_vf_online(const char *name, uint16_t vf)
+{
+	const struct emu_pf *pf;
+	int ret;
+
+	ret = find(name, true, vf, &pf);
+	if (ret)
+		return ret;
+	return emu_state_vf_online(emu_cfg(), pf->index, vf);
 }
 
 EMU_EXPORT int emu_vf_dump(const char *pf, uint16_t vf, void *out, size_t len)

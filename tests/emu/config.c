@@ -346,6 +346,12 @@ static int pf_key(struct parser *p, const char *key, const char *val)
 		pf->strict = v;
 		return 0;
 	}
+	if (!strcmp(key, "hang_reset")) {
+		if (num(p, key, val, 1, &v))
+			return -EINVAL;
+		pf->hang_reset = v;
+		return 0;
+	}
 	if (!strcmp(key, "latency_us")) {
 		if (num(p, key, val, UINT32_MAX, &v))
 			return -EINVAL;
@@ -487,6 +493,7 @@ static int section(struct parser *p, char *s)
 		pf->mdts = DEF_MDTS;
 		pf->cntlid = DEF_CNTLID;
 		pf->lm = DEF_LM;
+		pf->hang_reset = true;
 		pf->nvfs = DEF_VFS;
 		pf->pci_rid = (DEF_PCI_BUS + PCI_BUS_STRIDE * n) << 8;
 		for (int i = 0; i < EMU_NOPC; i++)

@@ -4,6 +4,7 @@
  *
  *	intel-lm-emu [-c CONFIG] setup
  *	intel-lm-emu [-c CONFIG] show PF VF
+ *	intel-lm-emu [-c CONFIG] online PF VF
  *	intel-lm-emu [-c CONFIG] dump PF VF FILE
  *	intel-lm-emu [-c CONFIG] counters PF
  *
@@ -29,6 +30,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: intel-lm-emu [-c CONFIG] setup\n"
 		"       intel-lm-emu [-c CONFIG] show PF VF\n"
+		"       intel-lm-emu [-c CONFIG] online PF VF\n"
 		"       intel-lm-emu [-c CONFIG] dump PF VF FILE\n"
 		"       intel-lm-emu [-c CONFIG] counters PF\n"
 		"The configuration is CONFIG, else the file named by " EMU_ENV ".\n");
@@ -66,10 +68,23 @@ static int show(const char *pf, const char *vfs)
 	ret = emu_vf_show(pf, vf, &info);
 	if (ret)
 		return fail(pf, ret);
-	printf("state=%s size=%u nvq=%u origin=%s/vf%u crc=%s loaded=%s gen=%u\n",
+	printf("state=%s size=%u nvq=%u origin=%s/vf%u crc=%s loaded=%s gen=%u "
+	       "online=%s nvi=%u%s\n",
 	       emu_vf_state_name(info.state), info.size, info.nvq, info.origin_serial,
-	       info.origin_vf, info.crc_ok ? "ok" : "bad", info.loaded ? "yes" : "no", info.gen);
+	       info.origin_vf, info.crc_ok ? "ok" : "bad", info.loaded ? "yes" : "no", info.gen,
+	       info.online ? "yes" : "no", info.nvi, info.reset ? " reset=yes" : "");
 	return 0;
+}
+
+static int online(const char *pf, const char *vfs)
+{
+	uint16_t vf;
+	int ret;
+
+	if (parse_vf(vfs, &vf))
+		return 2;
+	ret = emu_vf_online(pf, vf);
+	return ret ? fail(pf, ret) : 0;
 }
 
 static int dump(const char *pf, const char *vfs, const char *file)
@@ -168,6 +183,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "show") && nargs == 2)
 		return show(argv[0], argv[1]);
+	if (!strcmp(cmd, "online") && nargs == 2)
+		return online(argv[0], argv[1]);
 	if (!strcmp(cmd, "dump") && nargs == 3)
 		return dump(argv[0], argv[1], argv[2]);
 	if (!strcmp(cmd, "counters") && nargs == 1)

@@ -10,7 +10,8 @@
  *	   VFs overlap as on a device): the per-PF per-opcode counter, an injected fault, the
  *	   model;
  *	4. for a command that hangs (hostile `hang`, a fault `hang`, an Intel command sent to a
- *	   VF's controller), the wait for the timeout, then -1/EINTR as after a controller reset;
+ *	   VF's controller), the wait for the timeout, then -1/EINTR as after a controller reset,
+ *	   and on the PF that reset (`hang_reset`): every VF of the PF goes offline;
  *	   for any other, its completion delay (a sleep outside the lock: the effect is there,
  *	   the completion not yet);
  *	5. one trace line.
@@ -231,8 +232,8 @@ static int sec_list(struct emu_state *st, const struct emu_pf *pf, uint16_t from
 			s[n].pcid = pf->cntlid;
 			s[n].vfn = i + 1;
 			s[n].nvq = rec.nvq;
-			s[n].nvi = pf->vf[i].nvi;
-			s[n].online = pf->vf[i].online;
+			s[n].nvi = rec.reset ? 0 : pf->vf[i].nvi;
+			s[n].online = pf->vf[i].online && !rec.reset;
 		} else {
 			s[n].pcid = pf->cntlid + FOREIGN_PCID_OFFSET;
 			s[n].vfn = i - pf->nvfs + 1;
@@ -335,6 +336,13 @@ static int load(struct emu_state *st, const struct emu_pf *pf, uint16_t vf,
 		return SC_SEQ_ERROR;
 	if (cmd->cdw11 != cmd->data_len || emu_blob_check(buf, cmd->data_len, &origin))
 		return SC_INVALID_FIELD;
+	/*
+	 * Into a VF a PF reset took offline with its resources, as the model answers: a state
+	 * with I/O queues does not fit its (no) queues, Invalid Field; one without, the state of
+	 * an enabled controller into an offline VF, Command Sequence Error.
+	 */
+	if (rec->reset)
+		return origin.nvq ? SC_INVALID_FIELD : SC_SEQ_ERROR;
 	ret = emu_state_write_bytes(st, pf->index, vf, buf, cmd->data_len);
 	if (ret)
 		return ret;
@@ -520,7 +528,14 @@ int emu_dev_admin(const struct emu_config *cfg, enum emu_target_kind kind, unsig
 		latency_done(start, latency);
 		if (hangs)
 			ret = hang(cfg, cmd);
-		else
+		/*
+		 * The Linux driver answers a timed-out admin command by resetting the controller,
+		 * and the PF's reset takes its VFs offline (the kernel suite's model-timeout boot).
+		 * A VF's own controller reset leaves its migration state alone.
+		 */
+		if (hangs && kind == EMU_TARGET_PF && pf->hang_reset)
+			emu_state_pf_reset(cfg, idx);
+		if (!hangs)
 			emu_sleep_us(pf->completion_delay[opc]);
 	}
 	if (ret >= 0)

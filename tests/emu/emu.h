@@ -41,6 +41,9 @@ enum emu_vf_state {
  * @origin_vf:	the VF index they were generated for
  * @gen:	the generation counter in the state header
  * @crc_ok:	the state bytes pass their own check (magic, version, size, CRC32)
+ * @online:	Secondary Controller List SCS bit 0: `vf.N.online`, until a PF reset
+ * @nvi:	its current VI count (0 after a PF reset)
+ * @reset:	a PF reset (a command that hung, `hang_reset`) took it offline with its resources
  */
 struct emu_vf_info {
 	enum emu_vf_state state;
@@ -51,6 +54,9 @@ struct emu_vf_info {
 	uint16_t origin_vf;
 	uint32_t gen;
 	bool crc_ok;
+	bool online;
+	uint16_t nvi;
+	bool reset;
 };
 
 /**
@@ -84,6 +90,19 @@ int emu_setup(void);
  * Return: 0 or -errno (-ENODEV for an unknown PF or VF).
  */
 int emu_vf_show(const char *pf, uint16_t vf, struct emu_vf_info *info);
+
+/**
+ * emu_vf_online() - Give a VF back what a PF reset took: its VQ and VI resources, online
+ * @pf:		the PF's name
+ * @vf:		the 1-based VF index
+ *
+ * What the Virtualization Management flow (assign resources, set online) does on a real host.
+ * The VF is then RUNNING with the generated state of its configured queues. Nothing changes
+ * for a VF no reset took offline.
+ *
+ * Return: 0 or -errno (-ENODEV for an unknown PF or VF).
+ */
+int emu_vf_online(const char *pf, uint16_t vf);
 
 /**
  * emu_vf_dump() - Copy a VF's current state bytes (what SAVE_DATA would return)

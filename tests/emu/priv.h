@@ -115,6 +115,7 @@ struct emu_pf {
 	int64_t latency_op[EMU_NOPC];	/* -1: latency_us */
 	uint32_t completion_delay[EMU_NOPC];	/* us from the effect to the completion */
 	bool strict;		/* SUSPEND and RESUME check the VF's state */
+	bool hang_reset;	/* a command that hangs resets the PF: its VFs go offline */
 	struct emu_fault *faults;
 	unsigned int nfaults;
 	unsigned int hostile;
@@ -175,7 +176,9 @@ struct emu_vf_rec {
 	uint16_t nvq;
 	uint32_t size;
 	uint32_t size_seq;	/* size-change: QUERY count */
-	uint32_t rsvd;
+	uint8_t reset;		/* a PF reset took it offline with its VQ and VI resources */
+	// cppcheck-suppress unusedStructMember ; the file format's reserved bytes, always 0
+	uint8_t rsvd[3];
 };
 
 struct emu_state {
@@ -192,6 +195,8 @@ int emu_state_put_vf(struct emu_state *st, unsigned int pf, uint16_t vf,
 		     const struct emu_vf_rec *rec);
 int emu_state_count(struct emu_state *st, unsigned int pf, uint8_t opcode, uint32_t *count);
 int emu_state_counter(struct emu_state *st, unsigned int pf, uint8_t opcode, uint32_t *count);
+int emu_state_pf_reset(const struct emu_config *cfg, unsigned int pf);
+int emu_state_vf_online(const struct emu_config *cfg, unsigned int pf, uint16_t vf);
 int emu_state_read_bytes(struct emu_state *st, unsigned int pf, uint16_t vf,
 			 const struct emu_vf_rec *rec, void *buf, uint32_t len);
 int emu_state_write_bytes(struct emu_state *st, unsigned int pf, uint16_t vf, const void *buf,

@@ -2,13 +2,15 @@
 /*
  * A quick check of the emulator linked into a test executable (emu_dep): descriptors,
  * ADMIN64, libnvme's own calls (a shared library's ioctl must be caught too), threads and
- * latency, the C API, the completion delay, fault `hang`, device numbers and their fake sysfs
+ * latency, the C API, the completion delay, fault `hang` and the PF reset it brings (the
+ * model's, `hang_reset`), device numbers and their fake sysfs
  * entries, reload and pass-through, and the state's per-VF locks.
  *
  *	BUILDDIR/tests/emu/emu-selftest
  *
  * Prints "emu-selftest: N passed, M failed"; exit status 0 when nothing failed.
  */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -445,7 +447,8 @@ static void test_fault_hang(void)
 		   "vfs = 2\n"
 		   "fault = 0xc8 1 hang apply\n"
 		   "fault = 0xc8 2 hang\n"
-		   "completion_delay.0xc8 = 700000\n");
+		   "completion_delay.0xc8 = 700000\n"
+		   "hang_reset = 0\n");
 	fd = open("/dev/nvme0", O_RDWR);
 	CHECK(fd >= 0);
 
@@ -535,6 +538,109 @@ static void check_dev_char(const char *path, const char *name, const char *addr,
 }
 
 /* st_rdev of every controller names its directory in the fake sysfs tree */
+/* SAVE_DATA (@load false) or LOAD_DATA of @len bytes at @buf: the ioctl's return value */
+static int xfer(int fd, bool load, uint16_t vf, void *buf, uint32_t len)
+{
+	struct nvme_passthru_cmd cmd = {
+		.opcode = load ? 0xd5 : 0xd2, .cdw10 = vf, .cdw11 = load ? len : 0,
+		.addr = (uintptr_t)buf, .data_len = len, .timeout_ms = 100,
+	};
+
+	return ioctl(fd, NVME_IOCTL_ADMIN_CMD, &cmd);
+}
+
+/* the Secondary Controller List entry of VF @vf: SCS bit 0, NVQ and NVI */
+static bool sc_entry(int fd, uint16_t vf, bool *online, uint16_t *nvq, uint16_t *nvi)
+{
+	static uint8_t buf[4096];
+	struct nvme_passthru_cmd cmd = {
+		.opcode = nvme_admin_identify, .cdw10 = NVME_IDENTIFY_CNS_SECONDARY_CTRL_LIST,
+		.addr = (uintptr_t)buf, .data_len = sizeof(buf),
+	};
+	const struct nvme_secondary_ctrl *e;
+	unsigned int i;
+
+	if (ioctl(fd, NVME_IOCTL_ADMIN_CMD, &cmd))
+		return false;
+	for (i = 0; i < buf[0]; i++) {
+		e = &((const struct nvme_secondary_ctrl_list *)buf)->sc_entry[i];
+		if (le16toh(e->vfn) == vf) {
+			*online = e->scs & 1;
+			*nvq = le16toh(e->nvq);
+			*nvi = le16toh(e->nvi);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * A command that hangs on the PF (hang_reset, the default): the kernel's reset of the PF takes
+ * every VF offline with its resources, suspension and saved state, as the model did in the
+ * kernel suite; the timed-out command never ran. A hang on a VF's own controller does not.
+ */
+static void test_hang_reset(void)
+{
+	static uint8_t blob1[0x2c8 + 4 * 0x1f4], blob0[0x2c8];
+	struct emu_vf_info info;
+	uint16_t nvq, nvi, vf;
+	bool online;
+	int fd, vfd, err;
+
+	use_config("reset.conf",
+		   "admin_timeout_ms = 300\n"
+		   "[pf nvme0]\n"
+		   "vfs = 3\n"
+		   "vf.3.online = 0\n"
+		   "fault = 0xd2 2 hang\n"
+		   "[vf nvme5]\n"
+		   "pf = nvme0\n"
+		   "vf = 1\n");
+	fd = open("/dev/nvme0", O_RDWR);
+	vfd = open("/dev/nvme5", O_RDWR);
+	CHECK(fd >= 0 && vfd >= 0);
+
+	/* a hang on VF 1's own admin queue resets VF 1's controller only */
+	CHECK(admin(fd, 0xc8, 1, 0, &err) == 0);
+	CHECK(admin(vfd, 0xc4, 1, 100, &err) == -1 && err == EINTR);
+	CHECK(vf_state("nvme0", 1) == EMU_VF_SUSPENDED);
+	CHECK(sc_entry(fd, 1, &online, &nvq, &nvi) && online && nvq == 4 && nvi == 2);
+
+	CHECK(xfer(fd, false, 1, blob1, sizeof(blob1)) == 0);
+	CHECK(admin(fd, 0xc8, 2, 0, &err) == 0);
+	CHECK(xfer(fd, false, 2, blob1, sizeof(blob1)) == -1 && errno == EINTR);
+	for (vf = 1; vf <= 3; vf++) {
+		CHECK(emu_vf_show("nvme0", vf, &info) == 0 && info.state == EMU_VF_RUNNING &&
+		      !info.online && info.reset && !info.loaded && info.nvq == 0 &&
+		      info.nvi == 0 && info.size == 0x2c8 && info.crc_ok);
+		CHECK(sc_entry(fd, vf, &online, &nvq, &nvi) && !online && nvq == 0 && nvi == 0);
+	}
+	CHECK(emu_counter("nvme0", 0xd2) == 2);
+
+	/* the VF is not suspended any more: SAVE_DATA is out of sequence, SUSPEND works */
+	CHECK(xfer(fd, false, 1, blob0, sizeof(blob0)) == NVME_SC_DNR + NVME_SC_CMD_SEQ_ERROR);
+	CHECK(admin(fd, 0xc8, 1, 0, &err) == 0);
+	/* LOAD_DATA into it: a state with I/O queues does not fit, an enabled one is refused */
+	CHECK(xfer(fd, true, 1, blob1, sizeof(blob1)) == NVME_SC_DNR + NVME_SC_INVALID_FIELD);
+	CHECK(xfer(fd, false, 1, blob0, sizeof(blob0)) == 0);
+	CHECK(xfer(fd, true, 1, blob0, sizeof(blob0)) == NVME_SC_DNR + NVME_SC_CMD_SEQ_ERROR);
+
+	/* the Virtualization Management flow's result: resources back, online, running */
+	CHECK(emu_vf_online("nvme0", 1) == 0);
+	CHECK(emu_vf_show("nvme0", 1, &info) == 0 && info.state == EMU_VF_RUNNING &&
+	      info.online && !info.reset && info.nvq == 4 && info.nvi == 2);
+	CHECK(sc_entry(fd, 1, &online, &nvq, &nvi) && online && nvq == 4 && nvi == 2);
+	CHECK(admin(fd, 0xc8, 1, 0, &err) == 0);
+	CHECK(xfer(fd, true, 1, blob1, sizeof(blob1)) == 0);
+	CHECK(vf_state("nvme0", 1) == EMU_VF_LOADED);
+	/* VF 3 is offline by configuration: online gives it its resources, not SCS bit 0 */
+	CHECK(emu_vf_online("nvme0", 3) == 0);
+	CHECK(sc_entry(fd, 3, &online, &nvq, &nvi) && !online && nvq == 4 && nvi == 2);
+	CHECK(emu_vf_online("nvme0", 4) == -ENODEV);
+	close(vfd);
+	close(fd);
+}
+
 static void test_dev_char(void)
 {
 	static const char * const devs[][2] = {
@@ -627,6 +733,7 @@ int main(void)
 	test_vf_locks();
 	test_parallel_vfs();
 	test_fault_hang();
+	test_hang_reset();
 	test_dev_char();
 	test_bad_keys();
 	test_reload();

@@ -320,7 +320,26 @@ expect 1 "Interrupted system call" passthru --opcode=0xd2 --cdw10=2 --data-len=2
 ms=$((($(date +%s%N) - start) / 1000000))
 [ $ms -ge 250 ] && [ $ms -lt 2000 ]
 verdict $? "fault hang took $ms ms"
-expect 0 "state=saved" "$ctl" show nvme0 2
+# ... and the kernel's reset of the PF took every VF offline, with its resources, suspension
+# and saved state (the model in the kernel suite's model-timeout boot)
+expect 0 "state=running size=712 nvq=0 .* loaded=no gen=0 online=no nvi=0 reset=yes" \
+	"$ctl" show nvme0 2
+expect 0 "state=running .* online=no nvi=0 reset=yes" "$ctl" show nvme0 1
+expect 0 "SCS .*: 0x0000 \(Offline\)" "$nvme" list-secondary /dev/nvme0
+! LD_PRELOAD=$preload "$nvme" list-secondary /dev/nvme0 | grep -q "SCS .*Online"
+verdict $? "no VF online after the PF reset"
+expect 0 "" "$ctl" online nvme0 2
+expect 0 "state=running size=2712 nvq=4 .* online=yes nvi=2$" "$ctl" show nvme0 2
+expect 0 "state=running .* online=no nvi=0 reset=yes" "$ctl" show nvme0 1
+expect 2 "usage" "$ctl" online nvme0
+expect 1 "nvme0: No such device" "$ctl" online nvme0 5
+# hang_reset = 0: the hang leaves the VFs alone (the effect of `apply` stays)
+echo "hang_reset = 0" >>"$tmp/delay.conf"
+"$ctl" setup || bad "setup delay"
+expect 0 "Success" passthru --opcode=0xc8 --cdw10=2
+expect 1 "Interrupted system call" passthru --opcode=0xd2 --cdw10=2 --data-len=2712 -r -b \
+	--timeout=250
+expect 0 "state=saved .* online=yes nvi=2$" "$ctl" show nvme0 2
 grep -q "opcode=0xd2 .* timeout_ms=250 -> status=0x0000 errno=EINTR result=0x00000000" delay.log
 verdict $? "trace fault hang"
 export INTEL_LM_EMU=$tmp/emu.conf

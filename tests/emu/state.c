@@ -379,6 +379,70 @@ int emu_state_count(struct emu_state *st, unsigned int pf, uint8_t opcode, uint3
 	return ret;
 }
 
+/*
+ * What a reset of PF @pf does to its VFs, as the NVMe specification has a primary controller's
+ * reset do and as QEMU's controller did in the kernel suite (the model-timeout boot): every VF
+ * goes offline and loses its VQ and VI resources (the Secondary Controller List shows SCS bit 0
+ * clear, NVQ and NVI 0), its suspension and its saved or loaded state; it is left RUNNING (not
+ * suspended) with the generated state of a VF without queues.
+ */
+int emu_state_pf_reset(const struct emu_config *cfg, unsigned int pf)
+{
+	const struct emu_pf *p = &cfg->pf[pf];
+	struct emu_state st;
+	struct emu_vf_rec rec;
+	unsigned int i;
+	char *path;
+	int ret;
+
+	ret = emu_state_open(cfg, &st);
+	if (ret)
+		return ret;
+	ret = emu_state_lock_vf(&st, pf, 0, true);
+	for (i = 1; !ret && i <= p->nvfs; i++) {
+		memset(&rec, 0, sizeof(rec));
+		rec.state = EMU_VF_RUNNING;
+		rec.reset = 1;
+		rec.size = p->vf[i - 1].size ?: emu_state_size(0);
+		ret = emu_state_put_vf(&st, pf, i, &rec);
+		path = blob_path(cfg, pf, i);
+		if (path)
+			unlink(path);
+		free(path);
+	}
+	emu_state_close(&st);
+	return ret;
+}
+
+/*
+ * VF @vf of PF @pf gets its configured VQ and VI resources back after a PF reset took them
+ * (what the Virtualization Management flow does on a real host): its state is then that of a
+ * running VF with those queues.
+ */
+int emu_state_vf_online(const struct emu_config *cfg, unsigned int pf, uint16_t vf)
+{
+	const struct emu_pf *p = &cfg->pf[pf];
+	struct emu_state st;
+	struct emu_vf_rec rec;
+	int ret;
+
+	ret = emu_state_open(cfg, &st);
+	if (ret)
+		return ret;
+	ret = emu_state_lock_vf(&st, pf, vf, true);
+	if (!ret)
+		ret = emu_state_get_vf(&st, pf, vf, &rec);
+	if (!ret && rec.reset) {
+		memset(&rec, 0, sizeof(rec));
+		rec.state = EMU_VF_RUNNING;
+		rec.nvq = p->vf[vf - 1].nvq;
+		rec.size = p->vf[vf - 1].size ?: emu_state_size(rec.nvq);
+		ret = emu_state_put_vf(&st, pf, vf, &rec);
+	}
+	emu_state_close(&st);
+	return ret;
+}
+
 /* the VF's current state bytes; @len must be @rec->size */
 int emu_state_read_bytes(struct emu_state *st, unsigned int pf, uint16_t vf,
 			 const struct emu_vf_rec *rec, void *buf, uint32_t len)
