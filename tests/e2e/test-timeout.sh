@@ -163,4 +163,22 @@ for P in "${PROGS[@]}"; do
 	expect_err_exact "" "$p no admin_timeout in sysfs, --timeout=60000: no warning"
 done
 
+# recover: a migration within nvme0 killed while the destination's LOAD_DATA is in flight
+# (1.5 s); the operator confirms the destination never ran, and recover resumes the source.
+# The PF is warned about once, before that RESUME.
+emu_kernel_timeout 60 "latency.0xd5 = 1500000"
+LD_PRELOAD=$EMU_SO "$STANDALONE" migrate /dev/nvme0 --vf=1 --to=/dev/nvme0 --to-vf=2 \
+	> "$T/out" 2> "$T/err" &
+pid=$!
+sleep 0.6
+kill -KILL $pid 2> /dev/null
+wait $pid 2> /dev/null
+expect_state nvme0 1 saved "recover: the killed migration left the source saved (suspended)"
+run "$STANDALONE" recover /dev/nvme0 --vf=2 --confirm=suspended --timeout=1000
+expect_rc 0 "recover --confirm=suspended --timeout=1000: settles the migration (exit 0)"
+expect_state nvme0 1 running "recover --confirm=suspended --timeout=1000: resumed the source"
+expect_warnings 1 "recover --confirm=suspended --timeout=1000: one warning for the PF"
+expect_err "$(warning nvme-intel-lm recover 1000 60 "1-4" /dev/nvme0 | head -n 1)" \
+	"recover --confirm=suspended --timeout=1000: the exact warning"
+
 e2e_finish
