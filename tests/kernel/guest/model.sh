@@ -29,6 +29,7 @@ run info $PROG info $PF
 need_rc 0
 need_has "live migration : supported"
 need_has "vendor         : 0x8086"
+need_has "VFs            : 2"
 done_check
 
 check model-id-ctrl-byte
