@@ -269,7 +269,7 @@ static void input_failed(const struct cli *c, const struct session *s, struct vf
 {
 	switch (-ret) {
 	case EFBIG:
-		fail(r, "read", ret, "%s holds a state larger than the %u bytes this PF can take "
+		fail(r, "check size", ret, "%s holds a state larger than the %u bytes this PF can take "
 		     "(%s); nothing was sent\n%s", r->path, pf_limit(s)->max_bytes,
 		     limit_words(pf_limit(s)->src), larger_hint(s));
 		break;

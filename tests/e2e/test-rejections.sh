@@ -263,7 +263,8 @@ PY
 	clear_trace
 	run "$P" load /dev/nvme1 --vf=1 -i "$D/big"
 	expect_rc $RC_REFUSED "$p refuses a state above the destination's limit"
-	expect_err "larger than the 131072 bytes this PF can take" "$p names the limit"
+	expect_err "check size failed on /dev/nvme1 VF 1: $D/big holds a state larger than the 131072 bytes this PF can take" \
+		"$p names the step (a size check, not a read) and the limit"
 	expect_sent "06 06" "$p too large: no LOAD_DATA sent"
 	rm -f "$D"/big "$D"/good
 
