@@ -255,14 +255,28 @@ static void advise(const struct cli *c, struct rec_view *v)
 	}
 	if (e->pending || e->state == INTEL_LM_VF_UNKNOWN) {
 		uint8_t opc = e->pending ? e->pending : e->last_opcode;
+		char why[160];
 
 		v->unresolved = true;
+		if (e->pending)
+			snprintf(why, sizeof(why), "was in flight when its process died: its "
+				 "effect is unknown");
+		else if (e->last_ret > 0)
+			/* a refusal changes nothing: the doubt is an earlier command's */
+			snprintf(why, sizeof(why), "was refused by the device (status 0x%04x) "
+				 "and changed nothing: the state is still unknown", e->last_ret);
+		else if (e->last_ret == -EINTR)
+			/* what the kernel suite saw: a timeout, the PF reset, its VFs offline */
+			snprintf(why, sizeof(why), "failed with an errno: its effect is unknown "
+				 "(EINTR: a timeout, and Linux reset the PF, which can take its "
+				 "VFs offline)");
+		else
+			snprintf(why, sizeof(why), "failed with an errno: its effect is "
+				 "unknown");
 		snprintf(v->advice, sizeof(v->advice), "%s %s; check the VF, then settle it: '%s "
 			 "recover %s --vf=%u --confirm=running' (or suspended), or a command that "
 			 "succeeds (e.g. '%s resume %s --vf=%u')", opc ? intel_lm_opcode_name(opc) :
-			 "a command", e->pending ? "was in flight when its process died: its effect "
-			 "is unknown" : "failed with an errno: its effect is unknown", c->prog, dev,
-			 e->vf, c->prog, dev, e->vf);
+			 "a command", why, c->prog, dev, e->vf, c->prog, dev, e->vf);
 		return;
 	}
 	if (e->op_open) {

@@ -139,6 +139,66 @@ for P in "${PROGS[@]}"; do
 		"$p says how to suspend first"
 	[ -z "$(ls -A "$D/out")" ] && pass "$p failed save left no file" ||
 		fail "$p failed save left no file" "$(ls -A "$D/out")"
+
+	# A SAVE_DATA that times out: Linux resets the PF, which takes every VF of the PF offline
+	# with its resources and suspension; the command never ran (what the kernel suite's
+	# model-timeout boot showed with the QEMU model, which the emulator follows; strict = 1
+	# answers sequence errors as the model does).
+	emu_two_pfs "fault = 0xd2 1 hang
+strict = 1"
+	run "$P" suspend /dev/nvme0 --vf=2
+	run "$P" save /dev/nvme0 --vf=2 -o "$D/out/hung" --timeout=300
+	expect_rc $RC_UNKNOWN "$p PF reset: the timed-out save exits 5 (unknown)"
+	expect_err "(EINTR)" "$p PF reset: EINTR reported"
+	expect_err "whether it took effect on the device is unknown" \
+		"$p PF reset: the effect is unknown"
+	[ -z "$(ls -A "$D/out")" ] && pass "$p PF reset: no file left" ||
+		fail "$p PF reset: no file left" "$(ls -A "$D/out")"
+	"$EMU_CTL" show nvme0 2 | grep -q "^state=running .* online=no nvi=0 reset=yes$" &&
+		"$EMU_CTL" show nvme0 4 | grep -q " online=no nvi=0 reset=yes$" &&
+		"$EMU_CTL" show nvme1 1 | grep -q " online=yes nvi=2$" &&
+		pass "$p PF reset: nvme0's VFs offline and not suspended, nvme1's untouched" ||
+		fail "$p PF reset: nvme0's VFs offline" "$("$EMU_CTL" show nvme0 2)"
+	run "$P" info /dev/nvme0
+	expect_rc 0 "$p PF reset: info works"
+	grep -Eq "^  2 +3 +no +0 +0 " <<< "$OUT" &&
+		! grep -Eq "^  [0-9]+ +[0-9]+ +yes " <<< "$OUT" &&
+		pass "$p PF reset: info shows every VF offline, without resources" ||
+		fail "$p PF reset: info shows every VF offline" "$OUT"
+	run "$P" status /dev/nvme0 --vf=2
+	expect_rc 0 "$p PF reset: status works"
+	expect_out "unknown" "$p PF reset: status shows VF 2 unknown"
+	expect_out "next: SAVE_DATA failed with an errno: its effect is unknown (EINTR: " \
+		"$p PF reset: status says the errno was a timeout ..."
+	expect_out "Linux reset the PF, which can take its VFs offline" \
+		"$p PF reset: ... after which Linux reset the PF"
+	expect_out "--confirm=running" "$p PF reset: status says how to settle it"
+	run "$P" recover /dev/nvme0 --vf=2
+	expect_rc $RC_UNKNOWN "$p PF reset: recover leaves the unknown VF alone"
+	expect_out "left alone: its state is unknown" "$p PF reset: recover says why"
+	expect_out "1 VF unresolved" "$p PF reset: recover counts it unresolved"
+	# RESUME, the advice's example of a command that succeeds, is refused by the model's
+	# device: the VF is running now. The record must not call that refusal an errno.
+	run "$P" resume /dev/nvme0 --vf=2
+	expect_rc $RC_DEVICE "$p PF reset: resume of the reset VF is refused (0x400c)"
+	expect_err "Command Sequence Error" "$p PF reset: the refusal is decoded"
+	run "$P" status /dev/nvme0 --vf=2
+	expect_out "unknown" "$p PF reset: still unknown after the refused resume"
+	expect_out "next: RESUME was refused by the device (status 0x400c) and changed nothing" \
+		"$p PF reset: status says the resume was refused, not that it failed with an errno"
+	run "$P" recover /dev/nvme0 --vf=2 --confirm=running
+	expect_rc 0 "$p PF reset: recover --confirm=running settles it"
+	expect_out "recorded it running as you confirmed" "$p PF reset: as confirmed"
+	run "$P" status /dev/nvme0 --vf=2
+	expect_out "running" "$p PF reset: status then shows it running"
+	expect_state nvme0 2 running "$p PF reset: as the device has it"
+	# The Virtualization Management flow brings it back; then it migrates as before.
+	"$EMU_CTL" online nvme0 2
+	run "$P" suspend /dev/nvme0 --vf=2
+	expect_rc 0 "$p PF reset: once online again, suspend works"
+	run "$P" save /dev/nvme0 --vf=2 -o "$D/out/again"
+	expect_rc 0 "$p PF reset: and save works"
+	rm -f "$D/out"/*
 done
 
 e2e_finish

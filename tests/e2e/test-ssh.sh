@@ -235,8 +235,11 @@ for P in "${PROGS[@]}"; do
 	expect_rc 0 "$l: the source resume"
 	expect_state nvme0 1 running "$l: source running"
 	expect_one_copy 1 "$l: one running copy"
-	# ... or it runs (its completion lost): confirmed running, the migration is done.
-	emu_two_pfs "" "fault = 0xcc 1 hang apply"
+	# ... or it runs (its completion lost): confirmed running, the migration is done. The
+	# PF reset Linux follows a timeout with would take the destination offline and wipe the
+	# state compared below (test-faults.sh checks that): hang_reset = 0 leaves it.
+	emu_two_pfs "" "fault = 0xcc 1 hang apply
+hang_reset = 0"
 	mig 1
 	l="$p ssh, destination resume hangs after taking effect, settled as named"
 	run "$P" recover /dev/nvme1 --vf=1 --confirm=running
