@@ -10,7 +10,8 @@
 #              and plugins/intel-lm/nvme when nvme-cli is built with the plugin)
 #   OUT_DIR    where the initramfs goes (default BUILD_DIR/tests/kernel/ktest)
 #
-# Writes OUT_DIR/ktest.env (KTEST_KERNEL, KTEST_INITRD, KTEST_KVER, KTEST_KPKG) for run.sh.
+# Writes OUT_DIR/ktest.env (KTEST_KERNEL, KTEST_INITRD, KTEST_INITRD_DISK, KTEST_KVER, KTEST_KPKG)
+# for run.sh.
 #
 # Environment:
 #   INTEL_LM_KERNEL_CACHE  kernel cache (default /var/cache/intel-lm-kernel)
@@ -39,9 +40,10 @@ frag=$build/tests/kernel/ktest-frag
 
 # --- tools -------------------------------------------------------------------------------------
 # qemu-system-x86: the machine; busybox-static: the guest's userland; nvme-cli: virt-mgmt in the
-# guest; cpio: the initramfs; kmod: depmod; util-linux: flock; xz-utils: compressed modules.
-apt_install qemu-system-x86 busybox-static nvme-cli cpio kmod util-linux xz-utils
-for t in qemu-system-x86_64 cpio depmod dpkg-deb apt-get flock ldd; do
+# guest; cpio: the initramfs; kmod: depmod; util-linux: flock; xz-utils: compressed modules;
+# e2fsprogs: mkfs.ext4 for the model boot's scratch disk (run.sh).
+apt_install qemu-system-x86 busybox-static nvme-cli cpio kmod util-linux xz-utils e2fsprogs
+for t in qemu-system-x86_64 cpio depmod dpkg-deb apt-get flock ldd mkfs.ext4; do
 	command -v "$t" >/dev/null 2>&1 || die "$t not found after installing packages"
 done
 busybox=/bin/busybox
@@ -74,7 +76,9 @@ key=$(resolve_pkg) || {
 }
 
 # Unpack one kernel image package into $cache/$key: vmlinuz, and the modules nvme.ko needs with
-# their load order (modules.dep order, dependencies first).
+# their load order (modules.dep order, dependencies first) in modules.order; in
+# modules.disk.order those of the model boot's scratch disk (virtio-blk with ext4; ext4's
+# checksums need crc32c, a soft dependency modules.dep does not name).
 fetch_kernel() {
 	local key=$1 pkg=${1%%_*} ver=${1#*_} tmp
 	tmp=$(mktemp -d "$cache/.fetch.XXXXXX")
@@ -103,7 +107,14 @@ fetch_kernel() {
 	echo "$kver" >"$dest/kver"
 	# Dependencies before dependents, each once, following modules.dep from nvme.ko. Compressed
 	# modules (Debian 13's are .ko.xz) are named .ko here, and unpacked when copied.
-	sed -E 's/\.ko\.(xz|zst|gz)( |:|$)/.ko\2/g' "$mods/modules.dep" | awk '
+	# order strict|lenient ROOT...: the modules the roots need, dependencies first, each once.
+	# A root missing from modules.dep (built in, or not built) fails "strict" and is left out
+	# by "lenient".
+	order() {
+		local mode=$1
+		shift
+		sed -E 's/\.ko\.(xz|zst|gz)( |:|$)/.ko\2/g' "$mods/modules.dep" |
+		awk -v mode="$mode" -v roots="$*" '
 		{
 			key = $1
 			sub(/:$/, "", key)
@@ -119,12 +130,20 @@ fetch_kernel() {
 			print m
 		}
 		END {
-			if (!("kernel/drivers/nvme/host/nvme.ko" in deps)) exit 1
-			visit("kernel/drivers/nvme/host/nvme.ko")
-		}' >"$dest/modules.order" || {
+			n = split(roots, r, " ")
+			for (i = 1; i <= n; i++)
+				if (!(r[i] in deps) && mode == "strict") exit 1
+			for (i = 1; i <= n; i++)
+				if (r[i] in deps) visit(r[i])
+		}'
+	}
+	order strict kernel/drivers/nvme/host/nvme.ko >"$dest/modules.order" || {
 		rm -rf "$tmp"; note "nvme.ko not in $pkg's modules.dep (is it built in?)"
 		return 1
 	}
+	# (a built-in one is simply not listed; one really missing fails model-disk-mount)
+	order lenient kernel/drivers/virtio/virtio_pci.ko kernel/drivers/block/virtio_blk.ko \
+		kernel/crypto/crc32c_generic.ko kernel/fs/ext4/ext4.ko >"$dest/modules.disk.order"
 	local m
 	while read -r m; do
 		mkdir -p "$dest/modules/$(dirname "$m")"
@@ -137,7 +156,7 @@ fetch_kernel() {
 		else
 			gzip -dc "$mods/$m.gz" >"$dest/modules/$m"
 		fi || { rm -rf "$tmp"; note "cannot copy $m"; return 1; }
-	done <"$dest/modules.order"
+	done < <(cat "$dest/modules.order" "$dest/modules.disk.order")
 	rm -rf "${cache:?}/$key"
 	mv "$dest" "$cache/$key"
 	rm -rf "$tmp"
@@ -147,7 +166,8 @@ fetch_kernel() {
 		-exec rm -rf {} +
 }
 
-if [ -n "$key" ] && [ -f "$cache/$key/kver" ]; then
+# A cache from before modules.disk.order is fetched again.
+if [ -n "$key" ] && [ -f "$cache/$key/kver" ] && [ -f "$cache/$key/modules.disk.order" ]; then
 	: # cached
 elif [ -n "$key" ] && fetch_kernel "$key"; then
 	:
@@ -194,10 +214,18 @@ else
 	note "no $nvme_lm (nvme-cli with the plugin not built): its guest checks will not run"
 fi
 
+# copy_mods ROOT ORDER LIST: the modules ORDER names into ROOT, their paths in ROOT/ktest/LIST.
+copy_mods() {
+	local m
+	: >"$1/ktest/$3"
+	while read -r m; do
+		mkdir -p "$1/lib/modules/$kver/$(dirname "$m")"
+		cp "$kdir/modules/$m" "$1/lib/modules/$kver/$m"
+		echo "/lib/modules/$kver/$m" >>"$1/ktest/$3"
+	done <"$2"
+}
 # the nvme modules and their load order
-mkdir -p "$root/lib/modules/$kver"
-cp -r "$kdir/modules/." "$root/lib/modules/$kver/"
-sed "s|^|/lib/modules/$kver/|" "$kdir/modules.order" >"$root/ktest/modules"
+copy_mods "$root" "$kdir/modules.order" modules
 
 # init, the checks and their library (init runs the script ktest.checks= names)
 cp "$here/guest/init" "$root/init"
@@ -209,9 +237,29 @@ chmod 755 "$root/init" "$root"/ktest/*.sh
 	>"$out/initrd.cpio.tmp"
 mv "$out/initrd.cpio.tmp" "$out/initrd.cpio"
 
+# The model boot's initramfs: the same, followed by a second archive (the kernel unpacks both)
+# with the scratch disk's modules and their load order, in /ktest/modules.disk (empty with a
+# cache from before them: model.sh then fails model-disk-mount). Only that boot gets them, so
+# that the others' memory is as before.
+droot=$out/root-disk
+rm -rf "$droot"
+mkdir -p "$droot/ktest"
+if [ -f "$kdir/modules.disk.order" ]; then
+	copy_mods "$droot" "$kdir/modules.disk.order" modules.disk
+else
+	note "warning: the cached $key has no virtio-blk and ext4 modules"
+	: >"$droot/ktest/modules.disk"
+fi
+{
+	cat "$out/initrd.cpio"
+	(cd "$droot" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc -R 0:0 --quiet)
+} >"$out/initrd-disk.cpio.tmp"
+mv "$out/initrd-disk.cpio.tmp" "$out/initrd-disk.cpio"
+
 cat >"$out/ktest.env" <<EOF
 KTEST_KERNEL=$kdir/vmlinuz
 KTEST_INITRD=$out/initrd.cpio
+KTEST_INITRD_DISK=$out/initrd-disk.cpio
 KTEST_KVER=$kver
 KTEST_KPKG=$key
 EOF

@@ -52,6 +52,7 @@ start=$(date +%s)
 . "$out/ktest.env"
 [ -f "$KTEST_KERNEL" ] || fail_hard "no kernel at $KTEST_KERNEL"
 [ -f "$KTEST_INITRD" ] || fail_hard "no initramfs at $KTEST_INITRD"
+[ -f "$KTEST_INITRD_DISK" ] || fail_hard "no initramfs at $KTEST_INITRD_DISK"
 command -v qemu-system-x86_64 >/dev/null 2>&1 || fail_hard "qemu-system-x86_64 not found"
 command -v python3 >/dev/null 2>&1 || fail_hard "python3 not found (needed to read the results)"
 
@@ -59,30 +60,42 @@ command -v python3 >/dev/null 2>&1 || fail_hard "python3 not found (needed to re
 # "notrun|NAME|REASON" for one that cannot run here.
 reports=()
 
-# boot NAME QEMU MDTS CONTROLLER-PROPERTIES NAMESPACE-PROPERTIES KERNEL-ARGS: boot the guest
-# once; the console is NAME.console.log, QEMU's own output NAME.qemu.log.
+# boot NAME QEMU MDTS CONTROLLER-PROPERTIES NAMESPACE-PROPERTIES KERNEL-ARGS [disk]: boot the
+# guest once; the console is NAME.console.log, QEMU's own output NAME.qemu.log. With "disk", the
+# guest also gets a scratch disk outside the PF under test: a 32 MiB ext4 image (made here, as
+# the guest has no mkfs) on virtio-blk, its /dev/vda, and the initramfs with its modules.
 #
 # TCG only: KVM on these machines is paravirtual and hangs the guest. The controller is the one
 # FACTS.md describes: SR-IOV with 2 VFs, 4 flexible queues and 2 flexible interrupts to share,
 # with MDTS 10 (4 MiB, the Linux driver's own cap; 9 on QEMU 8+) instead of QEMU's 7, so that
 # the transfer checks reach the largest state the kernel can move.
 boot() {
-	local name=$1 qemu=$2 mdts=$3 props=$4 nsprops=$5 args=$6 t0 qrc=0
+	local name=$1 qemu=$2 mdts=$3 props=$4 nsprops=$5 args=$6 disk=${7:-} t0 qrc=0
 	local log=$out/$name.console.log qlog=$out/$name.qemu.log
 	rm -f "$log" "$qlog"
-	rm -f "$out/ns.img"
+	rm -f "$out/ns.img" "$out/disk.img"
 	truncate -s 64M "$out/ns.img" || fail_hard "cannot create $out/ns.img"
+	local diskdev=() initrd=$KTEST_INITRD
+	if [ -n "$disk" ]; then
+		initrd=$KTEST_INITRD_DISK
+		truncate -s 32M "$out/disk.img" || fail_hard "cannot create $out/disk.img"
+		PATH=$PATH:/usr/sbin:/sbin mkfs.ext4 -q -F "$out/disk.img" ||
+			fail_hard "mkfs.ext4 of $out/disk.img failed"
+		# shellcheck disable=SC2054  # the commas are QEMU's
+		diskdev=(-drive "file=$out/disk.img,if=none,id=disk,format=raw"
+			-device virtio-blk-pci,drive=disk)
+	fi
 	# shellcheck disable=SC2054  # the commas are QEMU's
 	local cmd=("$qemu" -L /usr/share/qemu -L /usr/share/seabios
 		-accel tcg -M q35 -m 512 -smp 1 -nodefaults -display none
 		-no-reboot -serial "file:$log"
-		-kernel "$KTEST_KERNEL" -initrd "$KTEST_INITRD"
+		-kernel "$KTEST_KERNEL" -initrd "$initrd"
 		-append "console=ttyS0 quiet panic=-1 ktest.xfer_max=$((4096 << mdts)) $args"
 		-device pcie-root-port,id=rp0,chassis=1
 		-device nvme-subsys,id=subsys0,nqn=subsys0
 		-device "nvme,id=nvme0,serial=deadbeef,subsys=subsys0,bus=rp0,mdts=$mdts,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2$props"
 		-drive "file=$out/ns.img,if=none,id=nvm,format=raw"
-		-device "nvme-ns,drive=nvm,bus=nvme0,nsid=1$nsprops")
+		-device "nvme-ns,drive=nvm,bus=nvme0,nsid=1$nsprops" "${diskdev[@]}")
 	echo "kernel: booting $KTEST_KPKG under $qemu (TCG): $name, console in $log"
 	t0=$(date +%s)
 	timeout -k 10 "$timeout_s" "${cmd[@]}" </dev/null >"$qlog" 2>&1 || qrc=$?
@@ -132,8 +145,11 @@ for b in $boots; do
 		model-big) props+=,intel-lm.pad=$((4194304 - 604)) ;;
 		model-timeout) props+=,intel-lm.delay-save=10000 args=ktest.admin_timeout=5 ;;
 		esac
-		# The namespace is shared, so that QEMU attaches it to the VFs too.
-		boot "$b" "$model_qemu" 10 "$props" ,shared=on "ktest.checks=$b.sh $args" ;;
+		# The namespace is shared, so that QEMU attaches it to the VFs too. The model boot's
+		# in-use round trip also keeps the state and the record on a scratch disk.
+		disk=
+		[ "$b" != model ] || disk=disk
+		boot "$b" "$model_qemu" 10 "$props" ,shared=on "ktest.checks=$b.sh $args" "$disk" ;;
 	*) fail_hard "unknown boot '$b' in KTEST_BOOTS" ;;
 	esac
 done

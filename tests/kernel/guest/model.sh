@@ -195,6 +195,116 @@ cmp -s /tmp/pattern3 /tmp/back3 || why "a new write reads back differently"
 need_quiet_kernel
 done_check
 
+# --- the same round trip with the state and the record on a real disk ---------------------------
+# run.sh gives this boot a scratch ext4 disk on virtio-blk (/dev/vda, not on the PF under test):
+# the blob goes to a file there, which intel-lm fsyncs, and so does the record
+# (INTEL_LM_STATE_DIR), whose fdatasyncs then reach a real block device.
+DISK=/mnt/disk
+disk_t0=$(date +%s)
+check model-disk-mount
+while read -r m; do
+	insmod "$m" || why "insmod $m failed"
+done </ktest/modules.disk
+i=0
+while [ ! -b /dev/vda ] && [ $i -lt 50 ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
+mkdir -p "$DISK"
+if [ ! -b /dev/vda ]; then
+	why "no /dev/vda within 10 s ($(wc -l </ktest/modules.disk) modules in /ktest/modules.disk)"
+elif ! mount -t ext4 /dev/vda "$DISK"; then
+	why "cannot mount /dev/vda (ext4) on $DISK"
+fi
+grep -q " $DISK ext4 " /proc/mounts || why "$DISK is not an ext4 mount"
+done_check
+
+if grep -q " $DISK ext4 " /proc/mounts; then
+	INTEL_LM_STATE_DIR=$DISK/state
+	mkdir -p "$INTEL_LM_STATE_DIR"
+	head -c 1048576 /dev/urandom >/tmp/pattern5
+	dd if=/tmp/pattern5 of="$VFNS" bs=64k seek=80 conv=fsync 2>/dev/null
+	dmesg_mark=$(dmesg | wc -l)
+
+	check model-disk-suspend
+	run disk-suspend $PROG suspend $PF --vf=1 --verbose
+	need_rc 0
+	need_sent_ok 0xc8
+	done_check
+
+	# a write submitted while VF 1 is suspended, as above
+	head -c 1048576 /dev/urandom >/tmp/pattern6
+	( dd if=/tmp/pattern6 of="$VFNS" bs=64k seek=96 conv=fsync 2>/tmp/dd6.err; echo $? >/tmp/dd6.rc ) &
+	dd_pid=$!
+	sleep 2
+
+	check model-disk-write-waits
+	[ ! -e /tmp/dd6.rc ] || why "the write finished while VF 1 was suspended (status $(cat /tmp/dd6.rc))"
+	done_check
+
+	check model-disk-save
+	run disk-save $PROG save $PF --vf=1 -o "$DISK/vf1.blob" --verbose
+	need_rc 0
+	need_sent_ok 0xc4 0xd2
+	[ -s "$DISK/vf1.blob" ] || why "no $DISK/vf1.blob"
+	echo "KLOG state file on disk: $(wc -c <"$DISK/vf1.blob" 2>/dev/null) bytes"
+	run disk-inspect $PROG inspect "$DISK/vf1.blob"
+	need_rc 0
+	done_check
+
+	check model-disk-load-resume
+	run disk-load $PROG load $PF --vf=1 -i "$DISK/vf1.blob" --verbose
+	need_rc 0
+	need_sent_ok 0xd5
+	run disk-resume $PROG resume $PF --vf=1 --verbose
+	need_rc 0
+	need_sent_ok 0xcc
+	done_check
+
+	check model-disk-data-intact
+	i=0
+	while [ ! -e /tmp/dd6.rc ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -e /tmp/dd6.rc ] || why "the write did not finish within 30 s of RESUME"
+	[ "$(cat /tmp/dd6.rc 2>/dev/null)" = 0 ] || why "the write failed: $(cat /tmp/dd6.err 2>/dev/null)"
+	wait "$dd_pid" 2>/dev/null
+	echo 3 >/proc/sys/vm/drop_caches
+	dd if="$VFNS" of=/tmp/back5 bs=64k skip=80 count=16 2>/dev/null
+	dd if="$VFNS" of=/tmp/back6 bs=64k skip=96 count=16 2>/dev/null
+	cmp -s /tmp/pattern5 /tmp/back5 || why "the data written before SUSPEND reads back differently"
+	cmp -s /tmp/pattern6 /tmp/back6 || why "the data written while suspended reads back differently"
+	l=$(new_dmesg | grep -iE 'EXT4-fs (error|warning)|vda.*error|I/O error')
+	[ -z "$l" ] || why "kernel log: $(echo "$l" | tr '\n' ' ')"
+	need_quiet_kernel
+	done_check
+
+	# status agrees, from the record on the disk; and after the disk is unmounted and mounted
+	# again (nothing left in the page cache), the blob still inspects and the record still says so
+	check model-disk-status
+	run disk-status $PROG status $PF
+	need_rc 0
+	need_status 1 running
+	n=$(find "$INTEL_LM_STATE_DIR" -type f 2>/dev/null | wc -l)
+	[ "$n" -gt 0 ] || why "no record in $INTEL_LM_STATE_DIR"
+	if umount "$DISK" && mount -t ext4 /dev/vda "$DISK"; then
+		run disk-inspect-again $PROG inspect "$DISK/vf1.blob"
+		need_rc 0
+		run disk-status-again $PROG status $PF
+		need_rc 0
+		need_status 1 running
+	else
+		why "cannot unmount and mount $DISK again"
+	fi
+	done_check
+	umount "$DISK"
+	INTEL_LM_STATE_DIR=/tmp/intel-lm-state
+else
+	bad model-disk-round-trip "no disk: the round trip through a file on disk did not run"
+fi
+echo "KLOG the round trip through the disk took $(($(date +%s) - disk_t0)) s"
+
 # the model's answer to a RESUME after SAVE_DATA without LOAD_DATA (a rolled-back migration):
 # the VF gets its saved state back and keeps working
 check model-resume-after-save
