@@ -176,7 +176,7 @@ struct vf_result {
 	uint16_t source_vf;		/* load: the blob's source VF; 0 for a raw state */
 	char path[4096];		/* save/load: the file */
 	char msg[1024];
-	char hint[512];
+	char hint[1024];
 };
 
 /*

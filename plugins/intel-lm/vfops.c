@@ -35,11 +35,20 @@ static void fail_cmd(const struct cli *c, const struct session *s, struct vf_res
 	intel_lm_strerror(ret, opcode, r->msg, sizeof(r->msg));
 	cmd_hint(c, s, r->vf, opcode, ret, r->hint, sizeof(r->hint));
 	if (intel_lm_effect_of(ret) == INTEL_LM_EFFECT_UNKNOWN) {
+		char reset[512] = "";
+
+		/* A timeout: Linux reset the PF (intel-lm-cold-migration(7), THE ADMIN TIMEOUT). */
+		if (ret == -EINTR || ret == -ETIMEDOUT)
+			snprintf(reset, sizeof(reset), "; a timed-out command makes Linux reset the "
+				 "PF, which can take every VF of the PF offline and undo their "
+				 "suspension or saved state, whatever intel-lm's record says of them: "
+				 "check them with '%s info %s' before acting on any of them", c->prog,
+				 pf_path(s));
 		r->state = intel_lm_vf_state_name(INTEL_LM_VF_UNKNOWN);
 		snprintf(r->hint, sizeof(r->hint), "do not repeat the command blindly: '%s status "
 			 "%s --vf=%u' shows what intel-lm knows; once you checked the VF, '%s recover "
-			 "%s --vf=%u --confirm=running' (or suspended) settles it", c->prog,
-			 pf_path(s), r->vf, c->prog, pf_path(s), r->vf);
+			 "%s --vf=%u --confirm=running' (or suspended) settles it%s", c->prog,
+			 pf_path(s), r->vf, c->prog, pf_path(s), r->vf, reset);
 	}
 }
 

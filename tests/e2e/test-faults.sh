@@ -152,6 +152,8 @@ strict = 1"
 	expect_err "(EINTR)" "$p PF reset: EINTR reported"
 	expect_err "whether it took effect on the device is unknown" \
 		"$p PF reset: the effect is unknown"
+	expect_err "makes Linux reset the PF, which can take every VF of the PF offline and undo their suspension or saved state, whatever intel-lm's record says of them" \
+		"$p PF reset: the advice says what a timeout does to the PF's other VFs"
 	[ -z "$(ls -A "$D/out")" ] && pass "$p PF reset: no file left" ||
 		fail "$p PF reset: no file left" "$(ls -A "$D/out")"
 	"$EMU_CTL" show nvme0 2 | grep -q "^state=running .* online=no nvi=0 reset=yes$" &&
