@@ -325,7 +325,7 @@ verdict $? "fault hang took $ms ms"
 expect 0 "state=running size=712 nvq=0 .* loaded=no gen=0 online=no nvi=0 reset=yes" \
 	"$ctl" show nvme0 2
 expect 0 "state=running .* online=no nvi=0 reset=yes" "$ctl" show nvme0 1
-expect 0 "SCS .*: 0x0000 \(Offline\)" "$nvme" list-secondary /dev/nvme0
+expect 0 "SCS .*: (0x)?0000 \(Offline\)" "$nvme" list-secondary /dev/nvme0
 ! LD_PRELOAD=$preload "$nvme" list-secondary /dev/nvme0 | grep -q "SCS .*Online"
 verdict $? "no VF online after the PF reset"
 expect 0 "" "$ctl" online nvme0 2
