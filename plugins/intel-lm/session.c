@@ -222,10 +222,12 @@ void session_warn_timeout(const struct session *s)
 	char msg[1024], hint[256], list[256], why[INTEL_LM_PATH_MAX + 128] = "";
 	struct warning w = { .kind = "short_timeout", .device = pf_path(s), .vfs = vfs };
 
-	w.timeout_ms = c->timeout_ms;
-	w.admin_timeout_err = intel_lm_kernel_admin_timeout(c->sysfs, &w.admin_timeout_ms);
 	/* 0 is the kernel's own timeout; one at least as long can only be safer. */
-	if (!w.timeout_ms || w.timeout_ms >= w.admin_timeout_ms || warned_before(s))
+	w.timeout_ms = c->timeout_ms;
+	if (!w.timeout_ms)
+		return;
+	w.admin_timeout_err = intel_lm_kernel_admin_timeout(c->sysfs, &w.admin_timeout_ms);
+	if (w.timeout_ms >= w.admin_timeout_ms || warned_before(s))
 		return;
 	format_online(vfs, list, sizeof(list));
 	if (w.admin_timeout_err)
