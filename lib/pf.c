@@ -11,7 +11,7 @@
 #include <intel-lm/pf.h>
 
 struct intel_lm_pf {
-	struct intel_lm_dev dev;
+	struct intel_lm_dev dev;	/* first: intel_lm_pf_open() zeroes what follows it */
 	struct intel_lm_ctrl_info info;
 	struct intel_lm_pf_id id;
 	struct intel_lm_limit limit;
@@ -33,9 +33,11 @@ int intel_lm_pf_open(const char *arg, const char *sysfs, struct intel_lm_pf **pf
 	int ret;
 
 	*pf = NULL;
-	p = calloc(1, sizeof(*p));
+	/* intel_lm_dev_open() sets all of @p->dev (its 4 KiB path too): zero only the rest. */
+	p = malloc(sizeof(*p));
 	if (!p)
 		return -ENOMEM;
+	memset((char *)p + sizeof(p->dev), 0, sizeof(*p) - sizeof(p->dev));
 	if (sysfs && !(p->sysfs = strdup(sysfs))) {
 		free(p);
 		return -ENOMEM;

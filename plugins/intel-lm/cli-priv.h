@@ -174,9 +174,10 @@ struct vf_result {
 	int record_err;			/* a record write that failed after a command */
 	uint32_t size;
 	uint16_t source_vf;		/* load: the blob's source VF; 0 for a raw state */
-	char path[4096];		/* save/load: the file */
 	char msg[1024];
 	char hint[1024];
+	/* last: a new result zeroes what comes before it and empties this */
+	char path[4096];		/* save/load: the file */
 };
 
 /*

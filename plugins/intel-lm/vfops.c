@@ -577,13 +577,17 @@ static int run_vf_op(const struct cli *c, const struct vf_op *op)
 		goto out;
 	}
 	b.s = &s;
-	b.results = calloc(b.n, sizeof(*b.results));
+	b.results = malloc(b.n * sizeof(*b.results));
 	if (!b.results) {
 		ret = report(c, &s, -1, c->cmd->name, -ENOMEM, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < b.n; i++)
+	for (i = 0; i < b.n; i++) {
+		/* All but the path, which is written before it is read. */
+		memset(&b.results[i], 0, offsetof(struct vf_result, path));
+		b.results[i].path[0] = '\0';
 		b.results[i].vf = vfs[i];
+	}
 
 	if (!c->vf_list) {
 		struct vf_result *r = &b.results[0];
