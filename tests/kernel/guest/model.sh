@@ -333,6 +333,123 @@ need_rc 0
 need_quiet_kernel
 done_check
 
+# --- VF 1 in use: migrated to VF 2 and back within the PF while writes go on --------------------
+# The guest driver stays bound to VF 1's PCI function, so its state goes to VF 2 (migrate) and
+# comes back (suspend, save, load, resume).
+# migrate suspends the source itself, so the writes run all along: a writer writes 64 KiB chunks
+# of fresh random data one after the other (each fsynced, each chunk once, at most 800: chunks
+# 200 to 999 of the 64 MiB namespace) until told to stop, and keeps their MD5 sums. VF 2, RESUMEd
+# with VF 1's queues, may fetch and execute VF 1's commands, posting into VF 1's CQ memory; the way
+# back drains them, and VF 1's RESUME re-raises the interrupt of a CQ with unread entries.
+head -c 1048576 /dev/urandom >/tmp/pattern7
+dd if=/tmp/pattern7 of="$VFNS" bs=64k seek=128 conv=fsync 2>/dev/null
+rm -f /tmp/im.stop /tmp/im.count /tmp/im.rc /tmp/im.err /tmp/im.sums
+(
+	n=0
+	rc=0
+	while [ ! -e /tmp/im.stop ] && [ $n -lt 800 ]; do
+		head -c 65536 /dev/urandom >/tmp/im.chunk
+		dd if=/tmp/im.chunk of="$VFNS" bs=64k seek=$((200 + n)) count=1 conv=fsync \
+			2>/tmp/im.err || { rc=1; break; }
+		md5sum </tmp/im.chunk | cut -d' ' -f1 >>/tmp/im.sums
+		n=$((n + 1))
+		echo $n >/tmp/im.count
+	done
+	echo $rc >/tmp/im.rc
+) &
+writer=$!
+dmesg_mark=$(dmesg | wc -l)
+# writes done so far by the writer
+im_count() {
+	cat /tmp/im.count 2>/dev/null || echo 0
+}
+i=0
+while [ "$(im_count)" -lt 20 ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+
+check model-inuse-migrate-there
+n0=$(im_count)
+[ -e /tmp/im.rc ] && why "the writer stopped before the migration (status $(cat /tmp/im.rc))"
+run im-migrate1 $PROG migrate $PF --vf=1 --to=$PF --to-vf=2 --verbose
+need_rc 0
+need_sent_ok 0xc8 0xc4 0xd2 0xd5 0xcc
+need_has "downtime"
+run im-status1 $PROG status $PF
+need_rc 0
+need_status 1 saved
+need_status 2 running
+n_mid=$(im_count)
+done_check
+
+# The way back is step by step: migrate --vf=2 --to-vf=1 sends SUSPEND to its destination first,
+# and VF 1, left suspended and saved by the first migrate, refuses it (0x400C).
+check model-inuse-migrate-back
+run im-back-suspend $PROG suspend $PF --vf=2 --verbose
+need_rc 0
+need_sent_ok 0xc8
+run im-back-save $PROG save $PF --vf=2 -o /tmp/im-back.blob --verbose
+need_rc 0
+need_sent_ok 0xc4 0xd2
+run im-back-load $PROG load $PF --vf=1 -i /tmp/im-back.blob --verbose
+need_rc 0
+need_sent_ok 0xd5
+run im-back-resume $PROG resume $PF --vf=1 --verbose
+need_rc 0
+need_sent_ok 0xcc
+run im-status2 $PROG status $PF
+need_rc 0
+need_status 1 running
+need_status 2 saved
+# VF 2 gets its own idle state back (model-load-good-vf2's): a RESUME of it saved would restore
+# VF 1's queues next to VF 1, and the cold migrations below want it running.
+run im-vf2-load $PROG load $PF --vf=2 -i /tmp/vf2.raw --raw --verbose
+need_rc 0
+need_sent_ok 0xd5
+run im-vf2-resume $PROG resume $PF --vf=2
+need_rc 0
+run im-status3 $PROG status $PF
+need_status 1 running
+need_status 2 running
+done_check
+
+check model-inuse-migrate-data-intact
+n1=$(im_count)
+i=0
+while [ "$(im_count)" -lt $((n1 + 20)) ] && [ ! -e /tmp/im.rc ] && [ $i -lt 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+n2=$(im_count)
+touch /tmp/im.stop
+i=0
+while [ ! -e /tmp/im.rc ] && [ $i -lt 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+wait "$writer" 2>/dev/null
+echo "KLOG inuse-migrate: writes: $n0 before, $n_mid with VF 2, $n1 after, $(im_count) in all"
+[ -e /tmp/im.rc ] || why "the writer did not stop within 30 s"
+[ "$(cat /tmp/im.rc 2>/dev/null)" = 0 ] || why "a write failed: $(cat /tmp/im.err 2>/dev/null)"
+[ "$n2" -gt "$n1" ] || why "the writer made no write after the migrations ($n1 writes before)"
+echo 3 >/proc/sys/vm/drop_caches
+dd if="$VFNS" of=/tmp/back7 bs=64k skip=128 count=16 2>/dev/null
+cmp -s /tmp/pattern7 /tmp/back7 || why "the data written before the migrations reads back wrong"
+k=0
+bad_chunks=
+while read -r sum; do
+	got=$(dd if="$VFNS" bs=64k skip=$((200 + k)) count=1 2>/dev/null | md5sum | cut -d' ' -f1)
+	[ "$got" = "$sum" ] || bad_chunks="$bad_chunks $k"
+	k=$((k + 1))
+done </tmp/im.sums
+[ "$k" -gt 0 ] || why "the writer kept no sums"
+[ -z "$bad_chunks" ] ||
+	why "chunks written during the migrations read back wrong (write number):$bad_chunks"
+new_dmesg | sed 's/^/KLOG inuse-migrate: /'
+need_quiet_kernel
+done_check
+
 # last, since the kernel resets VF 1 for it: sent to a VF's own admin queue, a vendor command is
 # ignored (never completed); the kernel times it out and resets VF 1, which then works again
 check model-vf-own-ignored
