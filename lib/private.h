@@ -49,6 +49,21 @@ static inline void intel_lm_put_le64(void *p, uint64_t v)
 	memcpy(p, &v, sizeof(v));
 }
 
+/* @v in decimal at @p, without a NUL (at most 20 characters); returns the end. */
+static inline char *intel_lm_put_dec(char *p, uint64_t v)
+{
+	char d[20];
+	int i = 0;
+
+	do {
+		d[i++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (i)
+		*p++ = d[--i];
+	return p;
+}
+
 /* The monotonic clock in nanoseconds: the one clock of command and step times. */
 static inline uint64_t intel_lm_now_ns(void)
 {

@@ -121,17 +121,12 @@ static void put_str(struct buf *b, const char *key, const char *v)
 /* A number in decimal, as snprintf's PRId64 would write it. */
 static void put_num(struct buf *b, const char *key, int64_t v)
 {
-	char num[24], *p = num + sizeof(num);
-	uint64_t m = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	char num[24], *p = num;
 
-	*--p = '\0';
-	do {
-		*--p = (char)('0' + m % 10);
-		m /= 10;
-	} while (m);
 	if (v < 0)
-		*--p = '-';
-	put_str(b, key, p);
+		*p++ = '-';
+	*intel_lm_put_dec(p, v < 0 ? -(uint64_t)v : (uint64_t)v) = '\0';
+	put_str(b, key, num);
 }
 
 /* @v as exactly @digits lowercase hex digits at @p. */

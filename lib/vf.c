@@ -76,7 +76,6 @@ static bool list_has(const struct intel_lm_vf_list *list, uint16_t vf, bool asce
 	return false;
 }
 
-
 int intel_lm_parse_sec_ctrl_list(const void *buf, uint16_t pf_cntlid,
 				 struct intel_lm_vf_list *list, uint16_t *last_scid,
 				 unsigned int *entries)
@@ -158,23 +157,6 @@ int intel_lm_list_vfs(int fd, uint16_t pf_cntlid, const struct intel_lm_opts *op
 	return 0;
 }
 
-/* "virtfn" and @n in decimal at @p. */
-static void put_virtfn(char *p, unsigned int n)
-{
-	char digits[10];
-	int i = 0;
-
-	memcpy(p, "virtfn", 6);
-	p += 6;
-	do {
-		digits[i++] = (char)('0' + n % 10);
-		n /= 10;
-	} while (n);
-	while (i)
-		*p++ = digits[--i];
-	*p = '\0';
-}
-
 void intel_lm_vf_list_sysfs(struct intel_lm_vf_list *list, const char *sysfs, const char *ctrl)
 {
 	char link[PATH_MAX], target[PATH_MAX];
@@ -194,7 +176,8 @@ void intel_lm_vf_list_sysfs(struct intel_lm_vf_list *list, const char *sysfs, co
 	for (i = 0; i < list->count; i++) {
 		struct intel_lm_vf *vf = &list->vf[i];
 
-		put_virtfn(link + dir, vf->vf - 1u);
+		memcpy(link + dir, "virtfn", 6);
+		*intel_lm_put_dec(link + dir + 6, vf->vf - 1u) = '\0';
 		n = readlink(link, target, sizeof(target) - 1);
 		if (n <= 0)
 			continue;
