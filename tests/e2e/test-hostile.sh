@@ -214,15 +214,20 @@ for f in "write:ENOSPC:(ENOSPC)" "write:EIO:(EIO)" "fsync:EIO:(EIO)" "write:EDQU
 done
 
 # --- signals -------------------------------------------------------------------------------
+# Signal $1 to a save of VF 1 one second into writing its file (each write takes 3 s).
+signal_slow_save() {
+	emu_two_pfs
+	run "$P" suspend /dev/nvme0 --vf=1
+	INTEL_LM_FSFAULT=write:slow:3000 INTEL_LM_FSFAULT_DIR=$D LD_PRELOAD="$EMU_SO:$FSFAULT_SO" \
+		$P save /dev/nvme0 --vf=1 -o "$D/blob" > /dev/null 2> "$T/err" &
+	pid=$!
+	sleep 1
+	kill "-$1" $pid
+}
+
 # SIGTERM while the output file is being written: SAVE_DATA has disabled the VF, so the state
 # is written whole before the signal is obeyed; never half a file, never a lost state.
-emu_two_pfs
-run "$P" suspend /dev/nvme0 --vf=1
-INTEL_LM_FSFAULT=write:slow:3000 INTEL_LM_FSFAULT_DIR=$D LD_PRELOAD="$EMU_SO:$FSFAULT_SO" \
-	$P save /dev/nvme0 --vf=1 -o "$D/blob" > /dev/null 2> "$T/err" &
-pid=$!
-sleep 1
-kill -TERM $pid
+signal_slow_save TERM
 RC=0
 wait $pid || RC=$?
 ERR=$(cat "$T/err")
@@ -233,13 +238,7 @@ expect_rc 0 "SIGTERM during the write: the blob is whole and verifies"
 rm -f "$D/blob"
 # kill -9 while the file is being written: no file, and SAVE_DATA pending on record (its
 # success goes on record with the file), so status says the VF's state is unknown.
-emu_two_pfs
-run "$P" suspend /dev/nvme0 --vf=1
-INTEL_LM_FSFAULT=write:slow:3000 INTEL_LM_FSFAULT_DIR=$D LD_PRELOAD="$EMU_SO:$FSFAULT_SO" \
-	$P save /dev/nvme0 --vf=1 -o "$D/blob" > /dev/null 2> "$T/err" &
-pid=$!
-sleep 1
-kill -KILL $pid
+signal_slow_save KILL
 wait $pid 2>/dev/null || true
 [ ! -e "$D/blob" ] && pass "kill -9 during the write: no file" ||
 	fail "kill -9 during the write: no file" "$(ls -la "$D")"
