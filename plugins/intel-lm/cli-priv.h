@@ -165,7 +165,6 @@ struct vf_result {
 	int ret;			/* 0, a positive NVMe status, or a negative errno */
 	bool device_error;		/* @ret came back from a command sent to the device */
 	bool sent;			/* a state-changing command was submitted for this VF */
-	bool end_with_file;		/* save: SAVE_DATA's success goes on record with its file */
 	uint8_t opcode;			/* with @device_error: the command that failed */
 	bool changed;			/* the VF was (or with --dry-run would be) changed */
 	const char *op;			/* the step that failed */

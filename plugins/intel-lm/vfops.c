@@ -93,8 +93,11 @@ static int send_cmd(const struct cli *c, struct session *s, struct vf_result *r,
 		ret = intel_lm_load(intel_lm_pf_fd(s->pf), r->vf, buf, len, &s->opts);
 		break;
 	}
-	/* A saved state's file is written next: its success is recorded once, with the file. */
-	if (rec && !(r->end_with_file && opc == INTEL_LM_OPC_SAVE_DATA && !ret)) {
+	/*
+	 * SAVE_DATA is sent by run_save() alone, which writes the state's file next: its success
+	 * is recorded once, with the file (record_saved_file()).
+	 */
+	if (rec && !(opc == INTEL_LM_OPC_SAVE_DATA && !ret)) {
 		err = intel_lm_record_end(rec, opc, ret, 0);
 		if (err && !r->record_err)
 			r->record_err = err;
@@ -246,7 +249,6 @@ static void run_save(const struct cli *c, struct session *s, struct vf_result *r
 		     r->size);
 		goto out;
 	}
-	r->end_with_file = true;
 	ret = send_cmd(c, s, r, INTEL_LM_OPC_SAVE_DATA, buf, r->size);
 	if (ret)
 		goto out;
