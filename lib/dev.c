@@ -80,12 +80,14 @@ int intel_lm_dev_open(const char *arg, const char *sysfs, struct intel_lm_dev *d
 	dev->kind = INTEL_LM_DEV_OTHER;
 
 	/* A bare name is a device under /dev, as nvme-cli takes it. */
-	if (!strchr(arg, '/'))
-		snprintf(dev->path, sizeof(dev->path), "/dev/%s", arg);
-	else
-		snprintf(dev->path, sizeof(dev->path), "%s", arg);
+	if (!strchr(arg, '/')) {
+		memcpy(dev->path, "/dev/", 5);
+		intel_lm_put_str(dev->path + 5, sizeof(dev->path) - 5, arg);
+	} else {
+		intel_lm_put_str(dev->path, sizeof(dev->path), arg);
+	}
 	base = strrchr(dev->path, '/') + 1;
-	snprintf(dev->name, sizeof(dev->name), "%s", base);
+	intel_lm_put_str(dev->name, sizeof(dev->name), base);
 
 	/*
 	 * Look before opening: opening a FIFO or a terminal named by mistake could block or
@@ -169,7 +171,7 @@ int intel_lm_find_pfs(const char *sysfs, char (*names)[INTEL_LM_DEV_NAME_LEN], i
 		if (sysfs_is_vf(sysfs, de->d_name))
 			continue;
 		if (found < max)
-			snprintf(names[found], INTEL_LM_DEV_NAME_LEN, "%s", de->d_name);
+			intel_lm_put_str(names[found], INTEL_LM_DEV_NAME_LEN, de->d_name);
 		found++;
 	}
 	closedir(dir);

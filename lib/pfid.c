@@ -68,7 +68,7 @@ static void pci_from_rdev(const char *sysfs, dev_t rdev, char *pci, size_t len)
 	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 	if (is_pci_addr(buf))
-		snprintf(pci, len, "%s", buf);
+		intel_lm_put_str(pci, len, buf);
 }
 
 void intel_lm_pf_id_of(const struct intel_lm_dev *dev, const char *sysfs,
@@ -81,7 +81,8 @@ void intel_lm_pf_id_of(const struct intel_lm_dev *dev, const char *sysfs,
 	if (dev->fd >= 0 && fstat(dev->fd, &st) == 0 && S_ISCHR(st.st_mode))
 		pci_from_rdev(sysfs, st.st_rdev, id->pci, sizeof(id->pci));
 	if (id->pci[0]) {
-		snprintf(id->key, sizeof(id->key), "pci-%s", id->pci);
+		memcpy(id->key, "pci-", 4);
+		intel_lm_put_str(id->key + 4, sizeof(id->key) - 4, id->pci);
 		return;
 	}
 	intel_lm_safe_name(sn, sizeof(sn), info->sn);

@@ -49,6 +49,20 @@ static inline void intel_lm_put_le64(void *p, uint64_t v)
 	memcpy(p, &v, sizeof(v));
 }
 
+/*
+ * @src at @dst (@len bytes, at least 1), cut short to fit, NUL-terminated: what
+ * snprintf(dst, len, "%s", src) writes, without a format to interpret. Returns the end.
+ */
+static inline char *intel_lm_put_str(char *dst, size_t len, const char *src)
+{
+	char *end = dst + len - 1;
+
+	while (dst < end && *src)
+		*dst++ = *src++;
+	*dst = '\0';
+	return dst;
+}
+
 /* @v in decimal at @p, without a NUL (at most 20 characters); returns the end. */
 static inline char *intel_lm_put_dec(char *p, uint64_t v)
 {

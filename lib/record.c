@@ -96,38 +96,50 @@ static void put_raw(struct buf *b, const char *s, size_t n)
 	b->len += n;
 }
 
-/* "key=value\n", the value's control bytes, '%' and DEL percent-encoded; plain runs copied whole. */
-static void put_str(struct buf *b, const char *key, const char *v)
+/* The bytes a value keeps as they are: all but control bytes, '%' and DEL. */
+static const bool plain[256] = {
+	[0x20 ... 0x24] = true, [0x26 ... 0x7e] = true, [0x80 ... 0xff] = true,
+};
+
+/* "key=", the value with the bytes that are not plain percent-encoded, then "\n". */
+static void put_val(struct buf *b, const char *key, size_t klen, const char *v)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *s = (const unsigned char *)v, *run = s;
 	char e[3] = { '%' };
 
-	put_raw(b, key, strlen(key));
-	put_raw(b, "=", 1);
-	for (; *s; s++) {
-		if (*s >= 0x20 && *s != 0x7f && *s != '%')
-			continue;
+	put_raw(b, key, klen);
+	for (;;) {
+		while (plain[*s])
+			s++;
+		put_raw(b, (const char *)run, (size_t)(s - run));
+		if (!*s)
+			break;
 		e[1] = hex[*s >> 4];
 		e[2] = hex[*s & 0xf];
-		put_raw(b, (const char *)run, (size_t)(s - run));
 		put_raw(b, e, 3);
-		run = s + 1;
+		run = ++s;
 	}
-	put_raw(b, (const char *)run, (size_t)(s - run));
 	put_raw(b, "\n", 1);
 }
 
+/* KEY is a string literal: its length is known here, and "=" is part of it. */
+#define put_str(b, key, v)	put_val((b), key "=", sizeof(key), (v))
+
 /* A number in decimal, as snprintf's PRId64 would write it. */
-static void put_num(struct buf *b, const char *key, int64_t v)
+static void put_dec_val(struct buf *b, const char *key, size_t klen, int64_t v)
 {
 	char num[24], *p = num;
 
 	if (v < 0)
 		*p++ = '-';
-	*intel_lm_put_dec(p, v < 0 ? -(uint64_t)v : (uint64_t)v) = '\0';
-	put_str(b, key, num);
+	p = intel_lm_put_dec(p, v < 0 ? -(uint64_t)v : (uint64_t)v);
+	*p++ = '\n';
+	put_raw(b, key, klen);
+	put_raw(b, num, (size_t)(p - num));
 }
+
+#define put_num(b, key, v)	put_dec_val((b), key "=", sizeof(key), (v))
 
 /* @v as exactly @digits lowercase hex digits at @p. */
 static void put_hex(char *p, uint64_t v, int digits)
@@ -234,20 +246,28 @@ static int get_str(const char *v, size_t n, char *out, size_t len)
 	return 0;
 }
 
+/* A decimal number as put_num() writes it: an optional '-', then 1 to 19 digits. */
 static int get_num(const char *v, size_t n, int64_t min, int64_t max, int64_t *out)
 {
-	char num[32], *end;
-	long long x;
+	bool neg = n && v[0] == '-';
+	uint64_t x = 0;
+	int64_t val;
+	size_t i;
 
-	if (!n || n >= sizeof(num))
+	if (n - neg < 1 || n - neg > 19)
 		return -EBADMSG;
-	memcpy(num, v, n);
-	num[n] = '\0';
-	errno = 0;
-	x = strtoll(num, &end, 10);
-	if (errno || *end || x < min || x > max)
+	for (i = neg; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -EBADMSG;
+		x = x * 10 + (uint64_t)(v[i] - '0');
+	}
+	/* 19 digits stay below 2^64; past INT64_MAX (or -INT64_MIN) is out of every range. */
+	if (x > (uint64_t)INT64_MAX + neg)
 		return -EBADMSG;
-	*out = x;
+	val = neg ? (int64_t)(0 - x) : (int64_t)x;
+	if (val < min || val > max)
+		return -EBADMSG;
+	*out = val;
 	return 0;
 }
 
@@ -348,40 +368,52 @@ static int decode_field(struct intel_lm_rec_entry *e, const char *k, size_t kn, 
 	return ret;
 }
 
-/* A slot's header, checked against the CRC of its body: its sequence number and length. */
+/* @digits lowercase hex digits at @p, as put_hex() writes them; -EBADMSG for anything else. */
+static int get_hex(const char *p, int digits, uint64_t *out)
+{
+	uint64_t v = 0;
+	int i, d;
+
+	for (i = 0; i < digits; i++) {
+		d = p[i] >= 'a' ? hexval(p[i]) : p[i] >= '0' && p[i] <= '9' ? p[i] - '0' : -1;
+		if (d < 0)
+			return -EBADMSG;
+		v = v << 4 | (uint64_t)d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* A slot's header: its sequence number and body length; the CRC is checked apart. */
 static int slot_header(const char *slot, uint64_t *seq_out, size_t *len_out)
 {
-	char hdr[REC_HDR_LEN + 1], *end;
-	unsigned long long seq;
-	unsigned long blen, crc;
-	uLong want;
+	uint64_t seq, blen, crc;
 
 	if (memcmp(slot, REC_MAGIC, sizeof(REC_MAGIC) - 1) || slot[REC_HDR_LEN - 1] != '\n' ||
 	    slot[24] != ' ' || slot[29] != ' ')
 		return -EBADMSG;
-	memcpy(hdr, slot, REC_HDR_LEN);
-	hdr[REC_HDR_LEN - 1] = '\0';
-	hdr[24] = hdr[29] = '\0';
-	/* Exactly the hex digits the writer puts there: no sign, no space. */
-	if (strspn(hdr + 8, "0123456789abcdef") != 16 || strspn(hdr + 25, "0123456789abcdef") != 4 ||
-	    strspn(hdr + 30, "0123456789abcdef") != 8)
+	/* Exactly the hex digits the writer puts there: no sign, no space, no capitals. */
+	if (get_hex(slot + 8, 16, &seq) || get_hex(slot + 25, 4, &blen) ||
+	    get_hex(slot + REC_CRC_AT, 8, &crc))
 		return -EBADMSG;
-	seq = strtoull(hdr + 8, &end, 16);
-	if (*end || !seq || seq == UINT64_MAX)
-		return -EBADMSG;
-	blen = strtoul(hdr + 25, &end, 16);
-	if (*end || blen > REC_BODY_MAX)
-		return -EBADMSG;
-	crc = strtoul(hdr + 30, &end, 16);
-	if (*end)
-		return -EBADMSG;
-	want = crc32(0L, (const Bytef *)slot, REC_CRC_AT);
-	want = crc32(want, (const Bytef *)slot + REC_HDR_LEN, (uInt)blen);
-	if ((want & 0xffffffffUL) != crc)
+	if (!seq || seq == UINT64_MAX || blen > REC_BODY_MAX)
 		return -EBADMSG;
 	*seq_out = seq;
-	*len_out = blen;
+	*len_out = (size_t)blen;
 	return 0;
+}
+
+/* Whether a slot's CRC, over its header up to the CRC field and its body, is the one it says. */
+static bool slot_crc_ok(const char *slot, size_t blen)
+{
+	uint64_t crc;
+	uLong want;
+
+	if (get_hex(slot + REC_CRC_AT, 8, &crc))
+		return false;
+	want = crc32(0L, (const Bytef *)slot, REC_CRC_AT);
+	want = crc32(want, (const Bytef *)slot + REC_HDR_LEN, (uInt)blen);
+	return (want & 0xffffffffUL) == crc;
 }
 
 /* The body of a slot whose header checked out. */
@@ -422,24 +454,26 @@ static int decode_file(const char *data, size_t len, struct intel_lm_rec_entry *
 	struct intel_lm_rec_entry t;
 	uint64_t seq[2] = { 0, 0 };
 	size_t blen[2] = { 0, 0 };
-	bool ok[2];
+	bool ok[2] = { false, false };
 	int i, first;
 	size_t z;
 
-	for (z = 0; z < len && !data[z]; z++)
-		;
-	if (z == len)
-		return -ENODATA;
-	if (len != REC_FILE)
-		return -EBADMSG;
 	/* Entry N is written to slot N % 2: anything else is not ours to trust. */
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2 && len == REC_FILE; i++)
 		ok[i] = !slot_header(data + (size_t)i * REC_SLOT, &seq[i], &blen[i]) &&
 			seq[i] % 2 == (uint64_t)i;
+	if (len != REC_FILE || (!ok[0] && !ok[1])) {
+		/* A file created but never written is all zeros: blank, not corrupt. */
+		for (z = 0; z < len && !data[z]; z++)
+			;
+		return z == len ? -ENODATA : -EBADMSG;
+	}
 	first = ok[0] && ok[1] ? seq[1] > seq[0] : ok[1];
 	for (i = first; ; i = !i) {
-		/* @e is left alone unless an entry decodes whole. */
-		if (ok[i] && !decode_body(data + (size_t)i * REC_SLOT, seq[i], blen[i], &t)) {
+		const char *slot = data + (size_t)i * REC_SLOT;
+
+		/* @e is left alone unless an entry checks out and decodes whole. */
+		if (ok[i] && slot_crc_ok(slot, blen[i]) && !decode_body(slot, seq[i], blen[i], &t)) {
 			*e = t;
 			return 0;
 		}
@@ -636,7 +670,9 @@ int intel_lm_record_write(struct intel_lm_record *rec)
 	e->pid = (int32_t)getpid();
 	if (!e->since)
 		e->since = (int64_t)time(NULL);
-	snprintf(e->cmdline, sizeof(e->cmdline), "%s", rec->self);
+	_Static_assert(sizeof(e->cmdline) == sizeof(rec->self), "the command line fits as it is");
+	memcpy(e->cmdline, rec->self, sizeof(e->cmdline) - 1);
+	e->cmdline[sizeof(e->cmdline) - 1] = '\0';
 	len = encode(e, slot);
 	if (len < 0) {
 		e->seq--;

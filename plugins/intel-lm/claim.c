@@ -57,9 +57,13 @@ int session_record(const struct cli *c, const struct session *s, uint16_t vf,
 	}
 	/* A corrupt entry is not trusted: the VF's state is unknown until this command says. */
 	snprintf(e->device, sizeof(e->device), "%s", pf_path(s));
-	snprintf(e->serial, sizeof(e->serial), "%s", pf_info(s)->sn);
-	snprintf(e->model, sizeof(e->model), "%s", pf_info(s)->mn);
-	snprintf(e->firmware, sizeof(e->firmware), "%s", pf_info(s)->fr);
+	/* The same NUL-terminated fields, of the same sizes, as Identify left them. */
+	_Static_assert(sizeof(e->serial) == sizeof(pf_info(s)->sn) &&
+		       sizeof(e->model) == sizeof(pf_info(s)->mn) &&
+		       sizeof(e->firmware) == sizeof(pf_info(s)->fr), "identity fields differ");
+	memcpy(e->serial, pf_info(s)->sn, sizeof(e->serial));
+	memcpy(e->model, pf_info(s)->mn, sizeof(e->model));
+	memcpy(e->firmware, pf_info(s)->fr, sizeof(e->firmware));
 	return 0;
 }
 

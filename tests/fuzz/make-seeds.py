@@ -70,6 +70,33 @@ def limits(mdts, size, max_bytes=0):
     return struct.pack('<BII', mdts, size, max_bytes)
 
 
+REC_FIELDS = [
+    ('version', '1'), ('pf', 'pci-0000:3b:00.0'), ('pci', '0000:3b:00.0'),
+    ('device', '/dev/nvme0'), ('serial', 'PHSRC0001'), ('model', 'Intel IPU E2100 NVMe'),
+    ('firmware', '1.0.0'), ('vf', '3'), ('state', 'saved'), ('since', '1700000000'),
+    ('pid', '4242'), ('cmdline', 'nvme-intel-lm save /dev/nvme0 --vf=3 -o /v/s%25'),
+    ('pending', '0'), ('pending_then', '0'), ('last_opcode', '210'), ('last_ret', '0'),
+    ('state_file', '/var/lib/vf3.blob'), ('state_size', '4352'), ('state_crc', '305419896'),
+    ('state_file_temporary', '0'), ('tmp_file', ''), ('op', 'migrate'), ('op_open', '1'),
+    ('op_id', '1700000000-4242-1'), ('role', 'source'), ('step', '3'),
+    ('peer', 'pci-0000:5e:00.0'), ('peer_pci', '0000:5e:00.0'), ('peer_device', '/dev/nvme1'),
+    ('peer_vf', '4'),
+]
+
+
+def rec_slot(seq, fields=None, bad_crc=False):
+    """One slot of a record file (lib/record.c, include/intel-lm/record.h): the header
+    line with the sequence, body length and CRC-32, then the "key=value" lines."""
+    body = ''.join(f'{k}={v}\n' for k, v in (fields or REC_FIELDS)).encode()
+    head = f'ILMREC1 {seq:016x} {len(body):04x} '.encode()
+    crc = zlib.crc32(head + body) ^ (1 if bad_crc else 0)
+    return head + f'{crc:08x}\n'.encode() + body
+
+
+def rec_file(slot0, slot1):
+    return slot0.ljust(8192, b'\0') + slot1.ljust(8192, b'\0')
+
+
 def seeds():
     valid = blob(state(64))
     s = {}
@@ -150,6 +177,20 @@ def seeds():
         'mdts-31-caller-1m': limits(31, 1 << 20, 1 << 20),
         'mdts-255-caller-1': limits(255, 1, 1),
         'mdts-3-caller-big': limits(3, 1 << 15, 0xffffffff),
+    }
+    running = [(k, 'running' if k == 'state' else v) for k, v in REC_FIELDS]
+    s['record'] = {
+        'slot0-valid': b'\x01' + rec_slot(2),
+        'slot1-valid': b'\x02' + rec_slot(1),
+        'slot0-odd-seq': b'\x01' + rec_slot(3),
+        'slot0-bad-crc': b'\x01' + rec_slot(2, bad_crc=True),
+        'both-valid': b'\x03' + rec_slot(4, running).ljust(700, b'\0') +
+                      rec_slot(3).ljust(700, b'\0'),
+        'file-whole': b'\x00' + rec_file(rec_slot(6, running), rec_slot(5)),
+        'file-newer-torn': b'\x00' + rec_file(rec_slot(6, running, bad_crc=True), rec_slot(5)),
+        'file-blank': b'\x00' + bytes(16384),
+        'file-too-long': b'\x00' + rec_file(rec_slot(2), b'') + b'\0',
+        'file-short': b'\x00' + rec_slot(2),
     }
     return s
 

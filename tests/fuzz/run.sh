@@ -20,6 +20,7 @@
 #   id-ctrl		intel_lm_parse_id_ctrl on 4096 bytes, then intel_lm_state_limit
 #   sec-ctrl-list	intel_lm_parse_sec_ctrl_list on 4096 bytes, then find, format, select
 #   limits		intel_lm_state_limit, ..._limit_set and intel_lm_check_size for any MDTS
+#   record		intel_lm_record_read of any record file
 set -euo pipefail
 
 prog=fuzz
@@ -34,14 +35,14 @@ build=$(cd "$2" && pwd)
 seconds=$3
 shift 3
 [[ $seconds =~ ^[0-9]+$ ]] && [ "$seconds" -gt 0 ] || usage
-all=(blob blob-read vf-select id-ctrl sec-ctrl-list limits)
+all=(blob blob-read vf-select id-ctrl sec-ctrl-list limits record)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 here=$src/tests/fuzz
 
 # The longest input each target reads (libFuzzer's -max_len).
 declare -A max_len=([blob]=2048 [blob-read]=2048 [vf-select]=128 [id-ctrl]=4096
-		    [sec-ctrl-list]=4096 [limits]=16)
+		    [sec-ctrl-list]=4096 [limits]=16 [record]=16386)
 
 . "$(dirname "$0")/../quality/count.sh"
 

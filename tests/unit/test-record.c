@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include <libintel-lm.h>
 
 #include "unit.h"
@@ -206,6 +208,120 @@ START_TEST(torn_and_corrupt)
 }
 END_TEST
 
+/*
+ * Slot @slot of @path with the body line starting @key replaced by @line, and a header (length,
+ * CRC) that agrees: what a writer of another version, or a forger, could leave.
+ */
+static void rewrite_line(const char *path, int slot, const char *key, const char *line)
+{
+	char buf[8192], body[8192], hdr[40];
+	size_t blen, klen = strlen(key), n = 0;
+	char *p, *end, *nl;
+	unsigned long crc;
+	int fd = open(path, O_RDWR);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, buf, sizeof(buf), slot * 8192), (ssize_t)sizeof(buf));
+	blen = strtoul(buf + 25, NULL, 16);
+	for (p = buf + 39, end = p + blen; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		ck_assert_ptr_nonnull(nl);
+		if (!strncmp(p, key, klen) && p[klen] == '=') {
+			n += (size_t)sprintf(body + n, "%s\n", line);
+			continue;
+		}
+		memcpy(body + n, p, (size_t)(nl + 1 - p));
+		n += (size_t)(nl + 1 - p);
+	}
+	snprintf(hdr, sizeof(hdr), "%.24s %04zx ", buf, n);
+	crc = crc32(crc32(0L, (const Bytef *)hdr, 30), (const Bytef *)body, (uInt)n);
+	snprintf(hdr + 30, sizeof(hdr) - 30, "%08lx\n", crc & 0xffffffffUL);
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, hdr, 39);
+	memcpy(buf + 39, body, n);
+	ck_assert_int_eq(pwrite(fd, buf, sizeof(buf), slot * 8192), (ssize_t)sizeof(buf));
+	close(fd);
+}
+
+/*
+ * Numbers and headers are read only in the form the writer gives them: an entry with any other
+ * (a sign, a space, a leading zero past 19 digits, a value out of its field's range, capital
+ * hex) is not trusted, and the entry before it stands; the extremes of a range are kept.
+ */
+START_TEST(values_as_written)
+{
+	static const struct {
+		const char *key, *line;
+		bool ok;
+	} t[] = {
+		{ "last_ret", "last_ret=-2147483648", true },
+		{ "last_ret", "last_ret=2147483647", true },
+		{ "since", "since=9223372036854775807", true },
+		{ "state_crc", "state_crc=4294967295", true },
+		{ "last_ret", "last_ret=-2147483649", false },
+		{ "state_crc", "state_crc=4294967296", false },
+		{ "since", "since=9223372036854775808", false },
+		{ "since", "since=18446744073709551616", false },
+		{ "since", "since=-1", false },
+		{ "since", "since=+5", false },
+		{ "since", "since= 5", false },
+		{ "since", "since=5 ", false },
+		{ "since", "since=", false },
+		{ "since", "since=-", false },
+		{ "since", "since=00000000000000000005", false },
+		{ "vf", "vf=0", false },
+		{ "vf", "vf=65536", false },
+		{ "state", "state=Saved", false },
+		{ "state_file", "state_file=%2", false },
+		{ "state_file", "state_file=%zz", false },
+		{ "state_file", "state_file=a%00b", false },
+		{ "peer_vf", "peer_vf=0x1", false },
+	};
+	struct intel_lm_record rec;
+	struct intel_lm_rec_entry e;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (i)
+			unlink(rec.path);
+		open_rec(&rec, 7);
+		/* Entries 1 suspended (slot 1), 2 saved (slot 0), 3 running (slot 1): 3 changed. */
+		ck_assert_int_eq(intel_lm_record_end(&rec, INTEL_LM_OPC_SUSPEND, 0, 0), 0);
+		ck_assert_int_eq(intel_lm_record_end(&rec, INTEL_LM_OPC_SAVE_DATA, 0, 0), 0);
+		ck_assert_int_eq(intel_lm_record_end(&rec, INTEL_LM_OPC_RESUME, 0, 0), 0);
+		intel_lm_record_close(&rec);
+		rewrite_line(rec.path, 1, t[i].key, t[i].line);
+		ck_assert_int_eq(intel_lm_record_read(rec.path, &e), 0);
+		ck_assert_msg(e.state == (t[i].ok ? INTEL_LM_VF_RUNNING : INTEL_LM_VF_SAVED),
+			      "'%s': read as %s", t[i].line, intel_lm_vf_state_name(e.state));
+		if (i == 0)
+			ck_assert_int_eq(e.last_ret, INT32_MIN);
+		if (i == 2)
+			ck_assert_int_eq(e.since, INT64_MAX);
+	}
+	/* The header's hex in capitals: the same entry, not trusted. */
+	{
+		int fd = open(rec.path, O_RDWR);
+		char hdr[39];
+
+		ck_assert_int_ge(fd, 0);
+		rewrite_line(rec.path, 1, "peer_vf", "peer_vf=0");	/* the last row's, undone */
+		ck_assert_int_eq(intel_lm_record_read(rec.path, &e), 0);
+		ck_assert_int_eq(e.state, INTEL_LM_VF_RUNNING);
+		ck_assert_int_eq(pread(fd, hdr, sizeof(hdr), 8192), (ssize_t)sizeof(hdr));
+		for (i = 8; i < 38; i++)
+			if (hdr[i] >= 'a' && hdr[i] <= 'f')
+				break;
+		ck_assert_uint_lt(i, 38);	/* a sequence, length or CRC with a letter in it */
+		hdr[i] = (char)(hdr[i] - 'a' + 'A');
+		ck_assert_int_eq(pwrite(fd, hdr, sizeof(hdr), 8192), (ssize_t)sizeof(hdr));
+		close(fd);
+		ck_assert_int_eq(intel_lm_record_read(rec.path, &e), 0);
+		ck_assert_int_eq(e.state, INTEL_LM_VF_SAVED);
+	}
+}
+END_TEST
+
 START_TEST(never_grows)
 {
 	struct intel_lm_record rec;
@@ -293,6 +409,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, intent_outcome_round_trip);
 	tcase_add_test(tc, pending_on_open_is_unknown);
 	tcase_add_test(tc, torn_and_corrupt);
+	tcase_add_test(tc, values_as_written);
 	tcase_add_test(tc, never_grows);
 	tcase_add_test(tc, untrusted_files_and_dirs);
 	tcase_add_test(tc, list_and_names);
