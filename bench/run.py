@@ -1393,6 +1393,17 @@ class Bench:
                 f'{fmt_int(own_fl)}, by source file with the libc work each asks for: ' +
                 ', '.join(f'{k} {fmt_int(v)}' for k, v in shown) +
                 (f', the rest {fmt_int(others)}' if others > 0 else '') + '.')
+        ob, obf = r.get('objects') or {}, (fl or {}).get('objects') or {}
+        if ob.get('binding_calls') and obf.get('binding_calls') is not None:
+            extra = ob['binding_instr'] - obf['binding_instr']
+            text += (f' Of the command\'s own figures, {fmt_int(ob["binding_instr"])} go to the '
+                     f'dynamic loader binding {ob["binding_calls"]} libc functions on their '
+                     f'first call (lazy binding, about '
+                     f'{fmt_int(ob["binding_instr"] / ob["binding_calls"])} each, the emulator '
+                     f'preloaded in the lookup scope as for every program here), against the '
+                     f'floor\'s {obf["binding_calls"]} ({fmt_int(obf["binding_instr"])}): '
+                     f'{fmt_int(extra)} more, for the lock, the record, the device and '
+                     f'directory checks, the options and the output the floor does not have.')
         return text
 
     def scale_breakdown(self, r, limit):
@@ -2042,6 +2053,9 @@ def parse_callgrind(path, emu_obj, prog_obj=None):
     ob = None
     fn = None
     cob = None
+    cfn = None
+    ncalls = 0
+    bind_calls = bind_instr = 0
     fl = cur = '???'
     in_call = False
     objects = {}
@@ -2062,7 +2076,12 @@ def parse_callgrind(path, emu_obj, prog_obj=None):
                     where = cur if cur != '???' else archive_of(fn)
                     if where:
                         files[where] = files.get(where, 0) + int(parts[1])
+                    # The dynamic loader binding a function on its first call (lazy binding).
+                    if callee.startswith('ld-linux') and '_dl_runtime_resolve' in (cfn or ''):
+                        bind_calls += ncalls
+                        bind_instr += int(parts[1])
                 cob = None
+                cfn = None
                 continue
             c = line[:1]
             if c.isdigit() or c in '+-*':
@@ -2082,6 +2101,9 @@ def parse_callgrind(path, emu_obj, prog_obj=None):
                 cob = line[4:].strip()
             elif line.startswith('calls='):
                 in_call = True
+                ncalls = int(line[6:].split()[0])
+            elif line.startswith('cfn='):
+                cfn = line[4:].strip()
             elif line.startswith('fl='):
                 fl = cur = source_name(line[3:].strip())
             elif line.startswith('fi=') or line.startswith('fe='):
@@ -2097,6 +2119,8 @@ def parse_callgrind(path, emu_obj, prog_obj=None):
     objects['functions'] = dict(sorted(functions.items(), key=lambda kv: -kv[1])[:20])
     if prog_obj:
         objects['files'] = files
+        objects['binding_calls'] = bind_calls
+        objects['binding_instr'] = bind_instr
     return total, emu, objects
 
 
