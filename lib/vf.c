@@ -198,7 +198,9 @@ const struct intel_lm_vf *intel_lm_vf_find(const struct intel_lm_vf_list *list, 
 	return bsearch(&key, list->vf, list->count, sizeof(*list->vf), vf_cmp);
 }
 
-void intel_lm_vf_list_format(const struct intel_lm_vf_list *list, char *buf, size_t len)
+/* The indexes of @list's VFs (only the online ones with @online_only) as ranges, or "none". */
+static void format_vfs(const struct intel_lm_vf_list *list, bool online_only, char *buf,
+		       size_t len)
 {
 	size_t i = 0, used = 0;
 	int n;
@@ -206,15 +208,14 @@ void intel_lm_vf_list_format(const struct intel_lm_vf_list *list, char *buf, siz
 	if (!len)
 		return;
 	buf[0] = '\0';
-	if (!list->count) {
-		snprintf(buf, len, "%s", len > 4 ? "none" : "...");
-		return;
-	}
-	while (i < list->count) {
+	for (; i < list->count; i++) {
 		size_t j = i;
 
+		if (online_only && !list->vf[i].online)
+			continue;
 		/* Fold runs of consecutive indexes into "a-b". */
-		while (j + 1 < list->count && list->vf[j + 1].vf == list->vf[j].vf + 1)
+		while (j + 1 < list->count && list->vf[j + 1].vf == list->vf[j].vf + 1 &&
+		       (!online_only || list->vf[j + 1].online))
 			j++;
 		if (j > i)
 			n = snprintf(buf + used, len - used, "%s%u-%u", used ? ", " : "",
@@ -229,8 +230,20 @@ void intel_lm_vf_list_format(const struct intel_lm_vf_list *list, char *buf, siz
 			return;
 		}
 		used += (size_t)n;
-		i = j + 1;
+		i = j;
 	}
+	if (!used)
+		snprintf(buf, len, "%s", len > 4 ? "none" : "...");
+}
+
+void intel_lm_vf_list_format(const struct intel_lm_vf_list *list, char *buf, size_t len)
+{
+	format_vfs(list, false, buf, len);
+}
+
+void intel_lm_vf_list_format_online(const struct intel_lm_vf_list *list, char *buf, size_t len)
+{
+	format_vfs(list, true, buf, len);
 }
 
 void intel_lm_vf_list_free(struct intel_lm_vf_list *list)

@@ -108,6 +108,15 @@ const struct intel_lm_vf *intel_lm_vf_find(const struct intel_lm_vf_list *list, 
 void intel_lm_vf_list_format(const struct intel_lm_vf_list *list, char *buf, size_t len);
 
 /**
+ * intel_lm_vf_list_format_online() - The online VFs of a list, for messages
+ * @list:	the PF's VFs
+ * @buf:	where to write the indexes of the VFs whose @online is set, e.g. "1, 3-4", or
+ *		"none"
+ * @len:	size of @buf, cut as intel_lm_vf_list_format() cuts
+ */
+void intel_lm_vf_list_format_online(const struct intel_lm_vf_list *list, char *buf, size_t len);
+
+/**
  * intel_lm_vf_select() - Turn a --vf argument into VF indexes
  * @arg:	"3", "1,3,5-8", or "all"
  * @list:	the PF's VFs: "all" means these, and every index named must be one of them

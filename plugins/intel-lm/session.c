@@ -192,29 +192,6 @@ static bool warned_before(const struct session *s)
 	return seen;
 }
 
-/* The online VFs of @vfs as ranges ("1-4, 7"), or "none". */
-static void format_online(const struct intel_lm_vf_list *vfs, char *out, size_t len)
-{
-	size_t i, j, used = 0;
-	bool first = true;
-
-	snprintf(out, len, "none");
-	for (i = 0; i < vfs->count && used < len; i = j) {
-		j = i + 1;
-		if (!vfs->vf[i].online)
-			continue;
-		while (j < vfs->count && vfs->vf[j].online && vfs->vf[j].vf == vfs->vf[j - 1].vf + 1)
-			j++;
-		if (j - i > 1)
-			used += (size_t)snprintf(out + used, len - used, "%s%u-%u", first ? "" : ", ",
-						 vfs->vf[i].vf, vfs->vf[j - 1].vf);
-		else
-			used += (size_t)snprintf(out + used, len - used, "%s%u", first ? "" : ", ",
-						 vfs->vf[i].vf);
-		first = false;
-	}
-}
-
 void session_warn_timeout(const struct session *s)
 {
 	const struct cli *c = s->cli;
@@ -229,7 +206,7 @@ void session_warn_timeout(const struct session *s)
 	w.admin_timeout_err = intel_lm_kernel_admin_timeout(c->sysfs, &w.admin_timeout_ms);
 	if (w.timeout_ms >= w.admin_timeout_ms || warned_before(s))
 		return;
-	format_online(vfs, list, sizeof(list));
+	intel_lm_vf_list_format_online(vfs, list, sizeof(list));
 	if (w.admin_timeout_err)
 		snprintf(why, sizeof(why), ", taken to be %u s as %s/module/nvme_core/parameters/"
 			 "admin_timeout cannot be read (%s)", w.admin_timeout_ms / 1000,

@@ -65,6 +65,11 @@ START_TEST(several_vfs)
 	ck_assert(!intel_lm_vf_find(&list, 2)->online);
 	intel_lm_vf_list_format(&list, buf, sizeof(buf));
 	ck_assert_str_eq(buf, "1-3, 6");
+	/* VF 2 is offline: the online ones are no run. */
+	intel_lm_vf_list_format_online(&list, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "1, 3, 6");
+	intel_lm_vf_list_format_online(&list, buf, 7);
+	ck_assert_str_eq(buf, "1, ...");
 	intel_lm_vf_list_free(&list);
 	ck_assert_uint_eq(list.count, 0);
 }
