@@ -76,9 +76,12 @@ emu_config() {
 	"$EMU_CTL" setup > /dev/null || fail "emulator setup" "intel-lm-emu setup failed"
 }
 
-# Two Intel PFs of the same kind: nvme0 with 4 VFs, nvme1 with 2.
+# emu_two_pfs [NVME0-KEYS [NVME1-KEYS [GLOBAL-KEYS]]]: two Intel PFs of the same kind, nvme0
+# with 4 VFs, nvme1 with 2; GLOBAL-KEYS go before the PFs' sections (the host's, e.g.
+# kernel_admin_timeout).
 emu_two_pfs() {
 	emu_config <<CONF
+${3:-}
 [pf nvme0]
 serial = SRC0001
 model = Intel IPU E2100 NVMe

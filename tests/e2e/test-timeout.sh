@@ -10,24 +10,10 @@ set -u
 . "$(dirname "$0")/lib.sh"
 e2e_init e2e-timeout "$1"
 
-# emu_kernel_timeout SECONDS [NVME0-KEYS]: two PFs (nvme0 with VFs 1-4, nvme1 with 1-2) on a
-# host whose nvme_core.admin_timeout is SECONDS (0: no such file in sysfs).
+# emu_kernel_timeout SECONDS [NVME0-KEYS]: the two PFs of emu_two_pfs on a host whose
+# nvme_core.admin_timeout is SECONDS (0: no such file in sysfs).
 emu_kernel_timeout() {
-	emu_config <<CONF
-kernel_admin_timeout = $1
-[pf nvme0]
-serial = SRC0001
-model = Intel IPU E2100 NVMe
-firmware = 1.0.0
-vfs = 4
-${2:-}
-[pf nvme1]
-serial = DST0001
-model = Intel IPU E2100 NVMe
-firmware = 1.0.0
-cntlid = 2
-vfs = 2
-CONF
+	emu_two_pfs "${2:-}" "" "kernel_admin_timeout = $1"
 }
 
 # warning PROG COMMAND TIMEOUT_MS KERNEL_S ONLINE DEVICE [UNREAD_ERRNO]: the two lines users see.
