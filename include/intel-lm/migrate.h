@@ -23,8 +23,10 @@ extern "C" {
 /**
  * enum intel_lm_mig_step - the steps of a migration, in order
  * @INTEL_LM_MIG_DST_SUSPEND:	SUSPEND the destination VF: it needs nothing from the source, so
- *				it comes before the downtime starts
- * @INTEL_LM_MIG_SRC_SUSPEND:	SUSPEND the source VF (downtime starts)
+ *				it comes before the downtime starts; not sent when the
+ *				destination is suspended already (see intel_lm_mig_plan())
+ * @INTEL_LM_MIG_SRC_SUSPEND:	SUSPEND the source VF (downtime starts); not sent when the
+ *				source is suspended already
  * @INTEL_LM_MIG_SRC_QUERY:	QUERY_DATA_SIZE of the source VF
  * @INTEL_LM_MIG_SRC_SAVE:	SAVE_DATA of the source VF
  * @INTEL_LM_MIG_KEEP:		hand the state to the caller to keep (e.g. a durable file)
@@ -85,6 +87,10 @@ typedef int (*intel_lm_keep_fn)(void *priv, const void *state, uint32_t len);
  * @keep_path:	the file @keep writes (recorded as the source's saved state), or NULL
  * @keep_temporary: @keep_path is a safety copy: removed once the state runs again (the
  *		migration succeeded, or the rollback resumed the source)
+ * @src_state:	without records (@src_rec NULL, a dry run for example), the source VF's state
+ *		as the caller knows it; %INTEL_LM_VF_RUNNING (0) when it does not know. With
+ *		records, the record's state counts and this is not read. See intel_lm_mig_plan().
+ * @dst_state:	the same for the destination VF
  */
 struct intel_lm_mig_params {
 	size_t size;
@@ -105,6 +111,8 @@ struct intel_lm_mig_params {
 	const char *op_id;
 	const char *keep_path;
 	bool keep_temporary;
+	enum intel_lm_vf_state src_state;
+	enum intel_lm_vf_state dst_state;
 };
 
 /**
@@ -123,6 +131,8 @@ struct intel_lm_mig_params {
  * @downtime_ns: the time from the source SUSPEND to the destination RESUME's completion (or
  *		to the rollback's end), in nanoseconds
  * @op_id:	the migration's id in the record ("" when nothing was recorded)
+ * @skipped:	the steps that were not sent because their VF was suspended already, as bits
+ *		(1U << step): see intel_lm_mig_plan()
  */
 struct intel_lm_mig_outcome {
 	enum intel_lm_mig_step failed;
@@ -136,7 +146,29 @@ struct intel_lm_mig_outcome {
 	int record_ret;
 	uint64_t downtime_ns;
 	char op_id[40];
+	unsigned int skipped;
 };
+
+/**
+ * intel_lm_mig_plan() - Which SUSPENDs a migration sends, from its two VFs' states
+ * @src:		the source VF's state, as its record has it
+ * @dst:		the destination VF's state, as its record has it
+ * @skip:	set to the steps not to send, as bits (1U << step)
+ *
+ * A VF that is running, or whose state is unknown, gets its SUSPEND. A destination that is
+ * suspended, saved or loaded is suspended already: its SUSPEND is not sent (LOAD_DATA
+ * replaces what it holds). A source that is suspended is suspended already: its SUSPEND is not
+ * sent, and after a failure the rollback resumes it as if the migration had suspended it (a
+ * suspended VF holds its own state only, so resuming it runs no second copy of any VF). A
+ * source that is saved or loaded holds a state that may run, or have run, in another VF too
+ * (the copy a migration moved, or a load brought in): it is refused.
+ *
+ * A pure function.
+ *
+ * Return: 0; -ESTALE for a saved or loaded source (@skip is then 0).
+ */
+int intel_lm_mig_plan(enum intel_lm_vf_state src, enum intel_lm_vf_state dst,
+		      unsigned int *skip);
 
 /* One VF's cold migration: an opaque handle. */
 struct intel_lm_migration;
@@ -164,19 +196,25 @@ void intel_lm_migration_free(struct intel_lm_migration *m);
  * @m:		the migration, from intel_lm_migration_new(); run once
  *
  * Destination SUSPEND; source SUSPEND, QUERY_DATA_SIZE (checked against the limit before any
- * data command), SAVE_DATA; keep; destination LOAD_DATA, RESUME. Once the destination RESUME
- * succeeded the migration has succeeded, whatever cancel says. Otherwise the source VF is
- * RESUMEd when its SUSPEND took effect or may have (an unknown effect), except when the
- * destination RESUME's effect is unknown: it may have started, so the source stays suspended
- * (rollback_skipped) and the record keeps the migration open for intel-lm's recover. A source
- * never suspended is never resumed. The destination VF is left as it is. Nothing is retried.
+ * data command), SAVE_DATA; keep; destination LOAD_DATA, RESUME. A SUSPEND whose VF is
+ * suspended already (intel_lm_mig_plan(), from the records' states, or without records from
+ * @src_state and @dst_state) is not sent: the outcome's @skipped says so, and the VF's record
+ * still gets the migration's entry (and the source's SAVE_DATA intent) at that step. Once the
+ * destination RESUME succeeded the migration has succeeded, whatever cancel says. Otherwise
+ * the source VF is RESUMEd when its SUSPEND took effect or may have (an unknown effect), or it
+ * was suspended before the migration started, except when the destination RESUME's effect is
+ * unknown: it may have started, so the source stays suspended (rollback_skipped) and the
+ * record keeps the migration open for intel-lm's recover. A source never suspended is never
+ * resumed. The destination VF is left as it is: never resumed by the rollback, so one that was
+ * suspended before the migration started stays suspended. Nothing is retried.
  * With dry_run in either options the commands are traced, not sent, the data steps are
  * skipped and nothing is recorded. intel_lm_migration_outcome() tells what happened.
  *
- * Return: 0 when the destination RESUME succeeded; otherwise the failed step's return value
- * (a positive NVMe status or a negative errno; -ENODATA or -EFBIG for a size the limits
- * refuse; -ECANCELED when cancel stopped it; a record write's errno when a command's intent
- * could not be put on record); -EALREADY when @m already ran.
+ * Return: 0 when the destination RESUME succeeded; otherwise the failed step's return value (a
+ * positive NVMe status or a negative errno; -ESTALE for a source intel_lm_mig_plan() refuses: the
+ * first step is then the failed one, and nothing was sent or recorded; -ENODATA or -EFBIG for a
+ * size the limits refuse; -ECANCELED when cancel stopped it; a record write's errno when a
+ * command's intent could not be put on record); -EALREADY when @m already ran.
  */
 int intel_lm_migrate(struct intel_lm_migration *m);
 

@@ -205,6 +205,8 @@ struct mig_report {
 	const char *kept;		/* where the state was kept, or NULL */
 	const char *src_state;		/* the source VF's state afterwards (a status word) */
 	const char *dst_state;		/* the destination VF's state afterwards */
+	const char *src_before;		/* the source VF's state on record before */
+	const char *dst_before;		/* the destination VF's, likewise */
 	const char *op_id;		/* the migration's id in the record, or NULL */
 	const char *op;			/* what failed, in error.operation's terms */
 	enum intel_lm_mig_step failed;	/* the step shown as failed (INTEL_LM_MIG_NO_STEP: none) */
@@ -230,10 +232,12 @@ struct mig_job {
 	const struct session *refused_on;
 	char keep[4096];		/* where its state is kept while it runs */
 	bool changed;			/* commands were (with --dry-run, would be) sent */
+	enum intel_lm_vf_state src_before;	/* the source's state on record before */
+	enum intel_lm_vf_state dst_before;	/* the destination's */
 	int status;			/* its exit status */
 };
 
-/* migrate.c: a step's outcome in the report: "ok", "failed" or "not run". */
+/* migrate.c: a step's outcome in the report: "ok", "skipped", "failed" or "not run". */
 const char *mig_step_outcome(const struct mig_report *r, enum intel_lm_mig_step st);
 
 /* One VF's entry in the record, for status and recover. */

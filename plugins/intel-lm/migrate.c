@@ -48,6 +48,27 @@ static bool interrupted(void *priv)
 	return signal_caught() != 0;
 }
 
+/* Whether the source was suspended before migrate started (its SUSPEND was not sent). */
+static bool src_pre_suspended(const struct intel_lm_mig_outcome *m)
+{
+	return m->skipped & (1U << INTEL_LM_MIG_SRC_SUSPEND);
+}
+
+/* A Command Sequence Error (SCT 0h, SC 0Ch), with or without DNR and More. */
+static bool seq_error(int ret)
+{
+	return ret > 0 && (ret & 0x7ff) == 0x0c;
+}
+
+/* Where the source stands after a failure that left nothing in doubt, for the hints. */
+static const char *src_words(const struct intel_lm_mig_outcome *m)
+{
+	if (m->src_resumed)
+		return "the source runs again";
+	return src_pre_suspended(m) ? "the source is suspended, as it was before" :
+	       "the source was never stopped";
+}
+
 /* The rollback, in words, with its own decoded status or errno. */
 static void describe_rollback(struct mig_report *r)
 {
@@ -61,6 +82,13 @@ static void describe_rollback(struct mig_report *r)
 	} else if (m->failed == INTEL_LM_MIG_DST_SUSPEND) {
 		snprintf(r->rollback, sizeof(r->rollback), "nothing was sent to the source VF %u of "
 			 "%s", r->src_vf, pf_path(r->src));
+	} else if (!m->rollback_sent && src_pre_suspended(m)) {
+		snprintf(r->rollback, sizeof(r->rollback), "the source VF %u of %s, suspended "
+			 "before migrate started, is left so: nothing was sent to it", r->src_vf,
+			 pf_path(r->src));
+	} else if (m->src_resumed && src_pre_suspended(m)) {
+		snprintf(r->rollback, sizeof(r->rollback), "the source VF %u of %s, suspended "
+			 "before migrate started, was resumed", r->src_vf, pf_path(r->src));
 	} else if (!m->rollback_sent) {
 		snprintf(r->rollback, sizeof(r->rollback), "the source VF %u of %s was never "
 			 "suspended, so nothing was sent to resume it", r->src_vf, pf_path(r->src));
@@ -75,6 +103,32 @@ static void describe_rollback(struct mig_report *r)
 }
 
 /*
+ * A SUSPEND refused as out of sequence: it was sent because the record said running (or
+ * unknown), so something intel-lm did not record may have suspended the VF, or left a state in
+ * it that runs in another VF. Resuming it to get past this could run a second copy: the hint
+ * says so, and never "fix what its status names".
+ */
+static bool seq_error_hint(const struct cli *c, struct mig_report *r)
+{
+	const struct intel_lm_mig_outcome *m = r->m;
+	bool dst = r->failed == INTEL_LM_MIG_DST_SUSPEND;
+	const char *dev = dst ? pf_path(r->dst) : pf_path(r->src);
+	unsigned int vf = dst ? r->dst_vf : r->src_vf;
+
+	if ((!dst && r->failed != INTEL_LM_MIG_SRC_SUSPEND) || !seq_error(m->ret))
+		return false;
+	snprintf(r->hint, sizeof(r->hint), "%s; VF %u of %s refused the SUSPEND as out of "
+		 "sequence although intel-lm's record says it is %s: something intel-lm did "
+		 "not record may have suspended it, or left a state in it; do not resume it to "
+		 "get past this (if it holds a state that runs in another VF, that would run a "
+		 "second copy); find out what it holds ('%s status %s --vf=%u' shows what "
+		 "intel-lm knows)%s", dst ? src_words(m) : "nothing was sent to resume the source",
+		 vf, dev, dst ? r->dst_before : r->src_before, c->prog, dev, vf,
+		 dst ? ", or name another destination VF with --to-vf" : "");
+	return true;
+}
+
+/*
  * After a failure that the rollback undid (the source runs again, or was never stopped): what to
  * fix before running migrate again. Never the one-VF commands' advice, which assumes the user
  * suspended the VF and resumes it.
@@ -82,11 +136,13 @@ static void describe_rollback(struct mig_report *r)
 static void migrate_again_hint(const struct cli *c, struct mig_report *r)
 {
 	const struct intel_lm_mig_outcome *m = r->m;
-	const char *src = m->src_resumed ? "the source runs again" : "the source was never stopped";
+	const char *src = src_words(m);
 	bool dst = mig_step_on_dst(r->failed);
 	const char *dev = dst ? pf_path(r->dst) : pf_path(r->src);
 	unsigned int vf = dst ? r->dst_vf : r->src_vf;
 
+	if (seq_error_hint(c, r))
+		return;
 	if (m->record_ret && m->ret == m->record_ret && m->effect == INTEL_LM_EFFECT_NONE)
 		snprintf(r->hint, sizeof(r->hint), "%s; make the record writable (root's own "
 			 "directory %s, mode 0700), then run migrate again", src,
@@ -114,6 +170,9 @@ static void migrate_again_hint(const struct cli *c, struct mig_report *r)
 
 const char *mig_step_outcome(const struct mig_report *r, enum intel_lm_mig_step st)
 {
+	if (r->m && (r->m->skipped & (1U << st)) && (r->failed == INTEL_LM_MIG_NO_STEP ||
+							   st < r->failed))
+		return "skipped";
 	if (r->failed == INTEL_LM_MIG_NO_STEP || st < r->failed)
 		return "ok";
 	return st == r->failed && r->failed_ran ? "failed" : "not run";
@@ -182,14 +241,14 @@ static void describe_failure(const struct cli *c, struct mig_report *r, const st
 	else if (m->failed == INTEL_LM_MIG_DST_LOAD && strcmp(r->op, "write record"))
 		snprintf(r->hint, sizeof(r->hint), "%s; fix the cause and run migrate again; do not "
 			 "resume the destination VF %u of %s into a guest: it holds no usable state",
-			 m->src_resumed ? "the source runs again" : "the source was never stopped",
+			 src_words(m),
 			 r->dst_vf, pf_path(r->dst));
 	else if (m->failed == INTEL_LM_MIG_DST_RESUME && strcmp(r->op, "write record"))
 		snprintf(r->hint, sizeof(r->hint), "the source runs again; run migrate again once "
 			 "the destination can be resumed");
 	else if (m->ret == -ECANCELED)
 		snprintf(r->hint, sizeof(r->hint), "%s; run migrate again when you are ready",
-			 m->src_resumed ? "the source runs again" : "the source was never stopped");
+			 src_words(m));
 	else
 		migrate_again_hint(c, r);
 }
@@ -327,6 +386,64 @@ static void keep_path(const struct cli *c, const struct session *src, bool batch
 		j->keep[0] = '\0';
 }
 
+/* A VF's state as its record has it, read only (a dry run opens no record): running if none. */
+static enum intel_lm_vf_state peek_state(const struct cli *c, const struct session *s, uint16_t vf)
+{
+	struct intel_lm_rec_entry e;
+	char path[4096];
+	int ret;
+
+	if (intel_lm_record_path(c->state_dir, pf_key(s), vf, path, sizeof(path)))
+		return INTEL_LM_VF_UNKNOWN;
+	ret = intel_lm_record_read(path, &e);
+	if (ret == -ENOENT)
+		return INTEL_LM_VF_RUNNING;
+	return ret ? INTEL_LM_VF_UNKNOWN : e.state;
+}
+
+/*
+ * The two VFs' states before the migration, from their records (@src_rec and @dst_rec, or with
+ * --dry-run read without a lock), and the refusal of a source that holds a saved or loaded
+ * state: 0, or nonzero with @j's refusal filled in (nothing was sent).
+ */
+static int check_states(const struct cli *c, const struct session *src, const struct session *dst,
+			const struct intel_lm_record *src_rec,
+			const struct intel_lm_record *dst_rec, struct mig_job *j)
+{
+	const struct mig_report *r = &j->r;
+	unsigned int skip;
+	int ret;
+
+	j->src_before = src_rec ? src_rec->entry.state : peek_state(c, src, r->src_vf);
+	j->dst_before = dst_rec ? dst_rec->entry.state : peek_state(c, dst, r->dst_vf);
+	ret = intel_lm_mig_plan(j->src_before, j->dst_before, &skip);
+	if (!ret)
+		return 0;
+	j->refused.vf = r->src_vf;
+	j->refused_on = src;
+	if (j->src_before == INTEL_LM_VF_SAVED)
+		fail(&j->refused, "check source", ret, "VF %u of %s is saved on record: its state "
+		     "was saved (SAVE_DATA disabled the VF) and may run in another VF now; migrate "
+		     "moves a VF's own state and will not move a saved one; nothing was sent\n'%s "
+		     "status %s --vf=%u' shows where its state went; only if it runs nowhere "
+		     "else: resume the VF ('%s resume %s --vf=%u') and run migrate again, or, to "
+		     "move the saved state itself, load its file, if status names one, into the "
+		     "destination ('%s load', then '%s resume'); if it runs elsewhere, leave this "
+		     "VF suspended",
+		     r->src_vf, pf_path(src), c->prog, pf_path(src), r->src_vf, c->prog,
+		     pf_path(src), r->src_vf, c->prog, c->prog);
+	else
+		fail(&j->refused, "check source", ret, "VF %u of %s is loaded on record: a state "
+		     "was loaded into it and never ran here, and may run in the VF it came from; "
+		     "migrate moves a VF's own state and will not move a loaded one; nothing was "
+		     "sent\n'%s status %s --vf=%u' shows what intel-lm knows of it; move that "
+		     "state from where it came from (migrate that VF, or load its file into the "
+		     "destination), not from here; resume this VF ('%s resume %s --vf=%u') only if "
+		     "the state is to run here and runs nowhere else", r->src_vf, pf_path(src),
+		     c->prog, pf_path(src), r->src_vf, c->prog, pf_path(src), r->src_vf);
+	return ret;
+}
+
 /*
  * One pair's migration: its locks, its records and its keep file, then the library's steps
  * and rollback; @j gets the outcome. Everything that can refuse it comes before the source is
@@ -367,6 +484,15 @@ static void run_mig_job(const struct cli *c, struct session *src, struct session
 		if (session_record(c, dst, r->dst_vf, &dst_rec, lr))
 			goto out;
 	}
+
+	/* A VF suspended already gets no second SUSPEND; a saved or loaded source is refused. */
+	if (check_states(c, src, dst, c->dry_run ? NULL : &src_rec,
+			 c->dry_run ? NULL : &dst_rec, j))
+		goto out;
+	p.src_state = j->src_before;
+	p.dst_state = j->dst_before;
+	r->src_before = intel_lm_vf_state_name(j->src_before);
+	r->dst_before = intel_lm_vf_state_name(j->dst_before);
 
 	p.src_fd = intel_lm_pf_fd(src->pf);
 	p.src_vf = r->src_vf;
@@ -443,11 +569,26 @@ out:
 	intel_lm_unlock_vf(src_lock);
 }
 
-/* The notes a finished migration may need: a record that lags, a signal it outran. */
+/*
+ * The notes a finished migration may need: a SUSPEND not sent, a record that lags, a signal it
+ * outran.
+ */
 static void mig_notes(const struct cli *c, const struct mig_job *j)
 {
+	const struct mig_report *r = &j->r;
+
 	if (!j->mig)
 		return;
+	if (j->m.skipped & (1U << INTEL_LM_MIG_DST_SUSPEND))
+		c->out->pr->note(c, "the destination VF %u of %s is %s on record, so suspended "
+				 "already: its SUSPEND was not sent, and it is never resumed "
+				 "but by the migration's own last step", r->dst_vf, pf_path(r->dst),
+				 r->dst_before);
+	if (j->m.skipped & (1U << INTEL_LM_MIG_SRC_SUSPEND))
+		c->out->pr->note(c, "the source VF %u of %s is suspended on record: its SUSPEND "
+				 "was not sent, its downtime began before migrate, and a failure "
+				 "resumes it as if migrate had suspended it", r->src_vf,
+				 pf_path(r->src));
 	if (j->m.record_ret)
 		c->out->pr->note(c, "VF %u: a record write failed (%s): the record may show a state "
 				 "as unknown; '%s status' shows it and '%s recover' settles it",

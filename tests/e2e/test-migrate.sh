@@ -9,6 +9,24 @@ set -u
 e2e_init e2e-migrate "$1"
 export INTEL_LM_LOCK_DIR=$T/locks TMPDIR=$T
 
+# The vendor commands the emulated PFs got since the last emu_config, each as DEV:OPCODE:VF
+# (e.g. "nvme1:c8:1 nvme0:c8:1"): Identify left out.
+vendor_sent() {
+	local dev opc vf out=""
+	[ -f "$T/trace.log" ] || { echo; return; }
+	while read -r dev opc vf; do
+		[ "$opc" = 06 ] || out+="${out:+ }$dev:$opc:$((16#$vf))"
+	done < <(sed -n 's/.* dev=\([a-z0-9]*\) opcode=0x\([0-9a-f]*\) .* cdw10=0x0000\([0-9a-f]*\) .*/\1 \2 \3/p' \
+		"$T/trace.log")
+	echo "$out"
+}
+
+expect_vendor_sent() {
+	local got
+	got=$(vendor_sent)
+	if [ "$got" = "$1" ]; then pass "$2"; else fail "$2" "device got '$got', expected '$1'"; fi
+}
+
 prog_n=0
 for P in "${PROGS[@]}"; do
 	p=${P##*/}
@@ -192,6 +210,151 @@ fault = 0xd2 4 EIO"
 	expect_state nvme0 1 saved "$l: source VF left saved"
 	expect_err "two running copies must never exist" "$l: says why"
 	expect_err "--confirm=running" "$l: says how to settle it"
+
+	# migrate into a VF that is suspended already (issue 15): its SUSPEND is not sent. strict = 1
+	# answers a second SUSPEND with Command Sequence Error, as the kernel suite's QEMU model does.
+	# VF 1 -> VF 2 and back within one PF: VF 1, saved by the first migrate, is the destination.
+	emu_two_pfs "strict = 1" "strict = 1"
+	run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme0 --to-vf=2
+	expect_rc 0 "$p strict: migrate VF 1 -> VF 2 of one PF"
+	clear_trace
+	run "$P" migrate /dev/nvme0 --vf=2 --to=/dev/nvme0 --to-vf=1 --output-format=json
+	l="$p migrate VF 2 -> VF 1, VF 1 saved by the first migrate"
+	expect_rc 0 "$l: exit 0"
+	expect_vendor_sent "nvme0:c8:2 nvme0:c4:2 nvme0:d2:2 nvme0:d5:1 nvme0:cc:1" \
+		"$l: no SUSPEND to VF 1, the rest in order"
+	expect_json '[s["outcome"] for s in j["steps"]] == ["skipped"] + ["ok"] * 6 and j["steps"][0]["step"] == "destination suspend"' \
+		"$l: JSON: the destination suspend skipped, every other step ok"
+	expect_json 'j["source_state"] == "saved" and j["destination_state"] == "running" and j["downtime_ns"] > 0' \
+		"$l: JSON: the states on record and the downtime"
+	expect_json 'any("VF 1 of /dev/nvme0 is saved on record, so suspended already: its SUSPEND was not sent" in n for n in j["notes"])' \
+		"$l: a note says why"
+	expect_state nvme0 1 running "$l: VF 1 runs"
+	expect_state nvme0 2 saved "$l: VF 2 saved"
+	"$EMU_CTL" dump nvme0 2 "$T/a"
+	"$EMU_CTL" dump nvme0 1 "$T/b"
+	cmp -s "$T/a" "$T/b" && pass "$l: VF 1 runs VF 2's state" || fail "$l: VF 1 runs VF 2's state" "differ"
+	run "$P" status /dev/nvme0 --output-format=json
+	expect_json '[(v["vf"], v["state"], v["last_operation"]["open"]) for v in j["vfs"] if v["vf"] in (1, 2)] == [(1, "running", False), (2, "saved", False)]' \
+		"$l: status: VF 1 running, VF 2 saved, the migration closed"
+	# The words: the step is shown skipped.
+	run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme0 --to-vf=2
+	expect_rc 0 "$p strict: and VF 1 -> VF 2 again, in words"
+	expect_out "destination suspend  skipped" "$p in words: the destination suspend skipped"
+
+	# A running destination still gets its SUSPEND first.
+	emu_two_pfs "strict = 1" "strict = 1"
+	run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --to-vf=2 --output-format=json
+	l="$p migrate into a running destination"
+	expect_rc 0 "$l: exit 0"
+	expect_vendor_sent "nvme1:c8:2 nvme0:c8:1 nvme0:c4:1 nvme0:d2:1 nvme1:d5:2 nvme1:cc:2" \
+		"$l: its SUSPEND first"
+	expect_json '[s["outcome"] for s in j["steps"]] == ["ok"] * 7 and "notes" not in j' \
+		"$l: every step ok, no note"
+
+	# Into a suspended (not saved) destination, and a --dry-run that shows no SUSPEND for it.
+	emu_two_pfs "strict = 1" "strict = 1"
+	run "$P" suspend /dev/nvme1 --vf=1
+	clear_trace
+	run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --dry-run
+	l="$p migrate --dry-run into a suspended destination"
+	expect_rc 0 "$l: exit 0"
+	if grep -q "would send to /dev/nvme1: SUSPEND" <<< "$ERR$OUT"; then
+		fail "$l: no SUSPEND for the destination" "$ERR"
+	else
+		pass "$l: no SUSPEND for the destination"
+	fi
+	expect_out "would send to /dev/nvme0: SUSPEND" "$l: the source's SUSPEND"
+	run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --output-format=json
+	l="$p migrate into a suspended destination"
+	expect_rc 0 "$l: exit 0"
+	expect_vendor_sent "nvme0:c8:1 nvme0:c4:1 nvme0:d2:1 nvme1:d5:1 nvme1:cc:1" "$l: no SUSPEND to it"
+	expect_state nvme1 1 running "$l: it runs"
+
+	# A failure after a skipped destination SUSPEND: the rollback resumes the source only; the
+	# destination, saved before, stays saved, on the device and on record.
+	for f in "source save:0xd2 1:src" "destination load:0xd5 1:dst"; do
+		IFS=: read -r step fault on <<< "$f"
+		# The setup sends no command the fault counts on its PF.
+		if [ "$on" = src ]; then
+			emu_two_pfs "strict = 1
+fault = $fault 0x4002" "strict = 1"
+		else
+			emu_two_pfs "strict = 1" "strict = 1
+fault = $fault 0x4002"
+		fi
+		run "$P" suspend /dev/nvme1 --vf=1
+		run "$P" save /dev/nvme1 --vf=1 -o "$D/dst-own.blob" --force
+		clear_trace
+		run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --output-format=json
+		l="$p migrate into a saved destination, $step refused"
+		expect_rc $RC_DEVICE "$l: exit 4"
+		if [ "$on" = src ]; then
+			expect_vendor_sent "nvme0:c8:1 nvme0:c4:1 nvme0:d2:1 nvme0:cc:1" \
+				"$l: no SUSPEND to the destination, the source resumed, nothing else"
+		else
+			expect_vendor_sent "nvme0:c8:1 nvme0:c4:1 nvme0:d2:1 nvme1:d5:1 nvme0:cc:1" \
+				"$l: no SUSPEND to the destination, the source resumed, nothing else"
+		fi
+		expect_json "j['steps'][0]['outcome'] == 'skipped' and j['error']['step'] == '$step' and j['source_resumed'] is True" \
+			"$l: JSON: skipped, the failed step, the source resumed"
+		expect_json 'j["destination_state"] == "saved" and j["source_state"] == "running"' \
+			"$l: JSON: the destination still saved on record, the source running"
+		expect_state nvme1 1 saved "$l: the destination still saved on the device"
+		expect_state nvme0 1 running "$l: the source runs"
+		run "$P" status /dev/nvme1 --vf=1 --output-format=json
+		expect_json 'j["vfs"][0]["state"] == "saved" and j["vfs"][0]["last_operation"]["open"] is False' \
+			"$l: status: the destination saved, the migration closed"
+	done
+
+	# A source suspended already: its SUSPEND is not sent, and a failure resumes it.
+	emu_two_pfs "strict = 1" "strict = 1"
+	run "$P" suspend /dev/nvme0 --vf=1
+	clear_trace
+	run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --output-format=json
+	l="$p migrate of a suspended source"
+	expect_rc 0 "$l: exit 0"
+	expect_vendor_sent "nvme1:c8:1 nvme0:c4:1 nvme0:d2:1 nvme1:d5:1 nvme1:cc:1" "$l: no SUSPEND to it"
+	expect_json '[s["outcome"] for s in j["steps"]] == ["ok", "skipped"] + ["ok"] * 5 and j["downtime_ns"] > 0' \
+		"$l: JSON: the source suspend skipped, a downtime"
+	emu_two_pfs "strict = 1
+fault = 0xd2 1 0x4002" "strict = 1"
+	run "$P" suspend /dev/nvme0 --vf=1
+	clear_trace
+	run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --output-format=json
+	l="$p migrate of a suspended source, source save refused"
+	expect_rc $RC_DEVICE "$l: exit 4"
+	expect_vendor_sent "nvme1:c8:1 nvme0:c4:1 nvme0:d2:1 nvme0:cc:1" "$l: the source resumed"
+	expect_json 'j["source_resumed"] is True and j["source_state"] == "running"' "$l: JSON says so"
+	expect_err "the source VF 1 of /dev/nvme0, suspended before migrate started, was resumed" \
+		"$l: in words"
+	expect_state nvme0 1 running "$l: the source runs"
+
+	# A saved source is refused before anything is sent: its state may run elsewhere.
+	emu_two_pfs "strict = 1" "strict = 1"
+	run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme0 --to-vf=2
+	clear_trace
+	run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --output-format=json
+	l="$p migrate of a saved source"
+	expect_rc $RC_REFUSED "$l: refused, exit 3"
+	expect_vendor_sent "" "$l: nothing sent"
+	expect_json 'j["error"]["operation"] == "check source" and "resume the VF" in j["error"]["hint"] and "only if it runs nowhere else" in j["error"]["hint"]' \
+		"$l: says why, and when resuming it is safe"
+	expect_state nvme0 1 saved "$l: the source still saved"
+	expect_state nvme1 1 running "$l: the destination untouched"
+
+	# A destination suspended behind intel-lm's back (another record directory): the record says
+	# running, so its SUSPEND is sent and refused; the advice never says to resume it.
+	emu_two_pfs "strict = 1" "strict = 1"
+	INTEL_LM_STATE_DIR=$T/other-state run "$P" suspend /dev/nvme1 --vf=1
+	rm -rf "$T/other-state"
+	run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --output-format=json
+	l="$p migrate into a VF suspended without intel-lm's record"
+	expect_rc $RC_DEVICE "$l: exit 4"
+	expect_json 'j["error"]["step"] == "destination suspend" and j["error"]["status"] == 0x400c' \
+		"$l: the destination suspend refused with Command Sequence Error"
+	expect_json '"out of sequence although intel-lm\x27s record says it is running" in j["error"]["hint"] and "do not resume it" in j["error"]["hint"] and "fix what its status names" not in j["error"]["hint"]' \
+		"$l: the advice says not to resume it"
 
 	# migrate of several VFs: pairs in order, each a migration of its own
 	emu_two_pfs "vfs = 8" "vfs = 8"

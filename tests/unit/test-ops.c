@@ -1763,6 +1763,111 @@ START_TEST(migrate_rollback)
 }
 END_TEST
 
+/* Which SUSPENDs a migration sends, for every pair of states on record (issue 15). */
+START_TEST(mig_plan)
+{
+	enum intel_lm_vf_state src = (enum intel_lm_vf_state)(_i / INTEL_LM_VF_STATES);
+	enum intel_lm_vf_state dst = (enum intel_lm_vf_state)(_i % INTEL_LM_VF_STATES);
+	bool refused = src == INTEL_LM_VF_SAVED || src == INTEL_LM_VF_LOADED;
+	bool dst_down = dst == INTEL_LM_VF_SUSPENDED || dst == INTEL_LM_VF_SAVED ||
+			dst == INTEL_LM_VF_LOADED;
+	unsigned int skip = 0xdead, want = 0;
+
+	if (!refused && src == INTEL_LM_VF_SUSPENDED)
+		want |= 1U << INTEL_LM_MIG_SRC_SUSPEND;
+	if (!refused && dst_down)
+		want |= 1U << INTEL_LM_MIG_DST_SUSPEND;
+	ck_assert_int_eq(intel_lm_mig_plan(src, dst, &skip), refused ? -ESTALE : 0);
+	ck_assert_msg(skip == want, "%s -> %s: skip 0x%x, expected 0x%x",
+		      intel_lm_vf_state_name(src), intel_lm_vf_state_name(dst), skip, want);
+}
+END_TEST
+
+/*
+ * Into a destination suspended already (the caller's word, without records): no SUSPEND is
+ * sent to it, and a failure after that resumes the source only; the destination stays
+ * suspended. strict = 1 refuses a second SUSPEND, as the kernel suite's model does.
+ */
+START_TEST(migrate_into_suspended)
+{
+	struct mig_run m;
+	struct intel_lm_dev src, dst;
+	struct keeper k = { 0 };
+
+	emu_start(MIG_CONF, "strict = 1", "strict = 1");
+	mig_init(&m, &src, &dst, &k);
+	ck_assert_int_eq(intel_lm_suspend(m.p.dst_fd, 1, NULL), 0);
+	m.p.dst_state = INTEL_LM_VF_SUSPENDED;
+	ck_assert_int_eq(run_mig(&m), 0);
+	ck_assert_int_eq(m.o.failed, INTEL_LM_MIG_NO_STEP);
+	ck_assert_uint_eq(m.o.skipped, 1U << INTEL_LM_MIG_DST_SUSPEND);
+	ck_assert_int_eq(emu_counter("nvme1", 0xc8), 1);	/* ours, before the migration */
+	ck_assert_int_eq(emu_counter("nvme0", 0xc8), 1);
+	assert_vf("nvme1", 1, EMU_VF_RUNNING, true);
+	ck_assert_uint_gt(m.o.downtime_ns, 0);
+	intel_lm_dev_close(&src);
+	intel_lm_dev_close(&dst);
+
+	/* The source's SAVE_DATA refused: the source is resumed, the destination left suspended. */
+	emu_start(MIG_CONF, "strict = 1\nfault = 0xd2 1 0x4002", "strict = 1");
+	mig_init(&m, &src, &dst, &k);
+	ck_assert_int_eq(intel_lm_suspend(m.p.dst_fd, 1, NULL), 0);
+	m.p.dst_state = INTEL_LM_VF_SAVED;
+	ck_assert_int_eq(run_mig(&m), 0x4002);
+	ck_assert_int_eq(m.o.failed, INTEL_LM_MIG_SRC_SAVE);
+	ck_assert(m.o.src_resumed);
+	ck_assert_uint_eq(m.o.skipped, 1U << INTEL_LM_MIG_DST_SUSPEND);
+	assert_vf("nvme0", 3, EMU_VF_RUNNING, false);
+	assert_vf("nvme1", 1, EMU_VF_SUSPENDED, false);
+	ck_assert_int_eq(emu_counter("nvme1", 0xc8), 1);
+	ck_assert_int_eq(emu_counter("nvme1", 0xcc), 0);
+	intel_lm_dev_close(&src);
+	intel_lm_dev_close(&dst);
+}
+END_TEST
+
+/*
+ * A source suspended already: no SUSPEND is sent to it, and a failure resumes it as if the
+ * migration had suspended it. A saved (or loaded) source is refused before anything is sent.
+ */
+START_TEST(migrate_suspended_source)
+{
+	struct mig_run m;
+	struct intel_lm_dev src, dst;
+	struct keeper k = { 0 };
+	static const uint8_t opcodes[] = { 0xc4, 0xc8, 0xcc, 0xd2, 0xd5 };
+	size_t i;
+
+	emu_start(MIG_CONF, "strict = 1\nfault = 0xd2 1 0x4002", "strict = 1");
+	mig_init(&m, &src, &dst, &k);
+	ck_assert_int_eq(intel_lm_suspend(m.p.src_fd, 3, NULL), 0);
+	m.p.src_state = INTEL_LM_VF_SUSPENDED;
+	ck_assert_int_eq(run_mig(&m), 0x4002);
+	ck_assert_int_eq(m.o.failed, INTEL_LM_MIG_SRC_SAVE);
+	ck_assert_uint_eq(m.o.skipped, 1U << INTEL_LM_MIG_SRC_SUSPEND);
+	ck_assert(m.o.src_resumed && m.o.rollback_sent);
+	ck_assert_uint_gt(m.o.downtime_ns, 0);
+	ck_assert_int_eq(emu_counter("nvme0", 0xc8), 1);
+	ck_assert_int_eq(emu_counter("nvme0", 0xcc), 1);
+	assert_vf("nvme0", 3, EMU_VF_RUNNING, false);
+	intel_lm_dev_close(&src);
+	intel_lm_dev_close(&dst);
+
+	emu_start(MIG_CONF, "", "");
+	mig_init(&m, &src, &dst, &k);
+	m.p.src_state = INTEL_LM_VF_SAVED;
+	ck_assert_int_eq(run_mig(&m), -ESTALE);
+	ck_assert_int_eq(m.o.failed, INTEL_LM_MIG_DST_SUSPEND);
+	ck_assert(!m.o.rollback_sent && !m.o.src_resumed);
+	for (i = 0; i < ARRAY_SIZE(opcodes); i++) {
+		ck_assert_int_eq(emu_counter("nvme0", opcodes[i]), 0);
+		ck_assert_int_eq(emu_counter("nvme1", opcodes[i]), 0);
+	}
+	intel_lm_dev_close(&src);
+	intel_lm_dev_close(&dst);
+}
+END_TEST
+
 /* the rollback's own failure is reported, apart from the step's */
 START_TEST(migrate_rollback_fails)
 {
@@ -1947,6 +2052,9 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, migrate_size_refused);
 	tcase_add_test(tc, migrate_dry_run);
 	tcase_add_test(tc, migrate_options_per_pf);
+	tcase_add_loop_test(tc, mig_plan, 0, INTEL_LM_VF_STATES * INTEL_LM_VF_STATES);
+	tcase_add_test(tc, migrate_into_suspended);
+	tcase_add_test(tc, migrate_suspended_source);
 	suite_add_tcase(s, tc);
 	return s;
 }
