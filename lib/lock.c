@@ -18,6 +18,8 @@
 #include <intel-lm/owndir.h>
 #include <intel-lm/pfid.h>
 
+#include "private.h"
+
 #define LOCK_POLL_MS	10
 
 /* A held lock: the flock()ed file, released and closed by intel_lm_unlock_vf(). */
@@ -27,17 +29,8 @@ struct intel_lm_lock {
 
 int intel_lm_lock_path(const char *dir, const char *pf_key, uint16_t vf, char *path, size_t len)
 {
-	char key[INTEL_LM_PF_KEY_LEN];
-
-	if (!dir || !*dir)
-		dir = INTEL_LM_LOCK_DIR;
-	intel_lm_safe_name(key, sizeof(key), pf_key);
-	if (snprintf(path, len, "%s/%s-vf%u.lock", dir, key, vf) >= (int)len) {
-		if (len)
-			path[0] = '\0';
-		return -ENAMETOOLONG;
-	}
-	return 0;
+	return intel_lm_vf_file_path(path, len, dir && *dir ? dir : INTEL_LM_LOCK_DIR, pf_key, vf,
+				     ".lock");
 }
 
 static void read_holder(int fd, char *holder, size_t len)

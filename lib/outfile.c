@@ -31,8 +31,8 @@ static void dir_of(const char *path, char *dir, size_t len)
 {
 	char copy[PATH_MAX];
 
-	snprintf(copy, sizeof(copy), "%s", path);
-	snprintf(dir, len, "%s", dirname(copy));
+	intel_lm_put_str(copy, sizeof(copy), path);
+	intel_lm_put_str(dir, len, dirname(copy));
 }
 
 int intel_lm_outfile_check(const char *path, bool force)
@@ -67,13 +67,18 @@ int intel_lm_outfile_check(const char *path, bool force)
 int intel_lm_outfile_open(struct intel_lm_outfile *out, const char *path, bool force)
 {
 	char dir[PATH_MAX], copy[PATH_MAX];
+	size_t len = strlen(path);
 	int ret;
 
-	memset(out, 0, sizeof(*out));
+	/* Field by field: the two paths are 8 KiB that need only their first byte set. */
 	out->fd = -1;
 	out->force = force;
-	if (snprintf(out->path, sizeof(out->path), "%s", path) >= (int)sizeof(out->path))
+	out->placed = false;
+	out->tmp[0] = '\0';
+	out->path[0] = '\0';
+	if (len >= sizeof(out->path))
 		return -ENAMETOOLONG;
+	memcpy(out->path, path, len + 1);
 	if (is_stdout(path)) {
 		out->fd = STDOUT_FILENO;
 		return 0;

@@ -34,6 +34,28 @@ void intel_lm_safe_name(char *dst, size_t len, const char *src)
 		snprintf(dst, len, "_");
 }
 
+int intel_lm_vf_file_path(char *path, size_t len, const char *dir, const char *pf_key,
+			  uint16_t vf, const char *suffix)
+{
+	char key[INTEL_LM_PF_KEY_LEN], num[8], *p, *end = path + len;
+
+	intel_lm_safe_name(key, sizeof(key), pf_key);
+	*intel_lm_put_dec(num, vf) = '\0';
+	/* DIR "/" KEY "-vf" N SUFFIX and the NUL: checked whole, then written piece by piece. */
+	if (strlen(dir) + 1 + strlen(key) + 3 + strlen(num) + strlen(suffix) + 1 > len) {
+		if (len)
+			path[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	p = intel_lm_put_str(path, len, dir);
+	p = intel_lm_put_str(p, (size_t)(end - p), "/");
+	p = intel_lm_put_str(p, (size_t)(end - p), key);
+	p = intel_lm_put_str(p, (size_t)(end - p), "-vf");
+	p = intel_lm_put_str(p, (size_t)(end - p), num);
+	intel_lm_put_str(p, (size_t)(end - p), suffix);
+	return 0;
+}
+
 /* "DDDD:BB:DD.F" in lower-case hex: what the kernel writes for a PCI function. */
 static bool is_pci_addr(const char *s)
 {

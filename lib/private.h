@@ -103,6 +103,14 @@ const char *intel_lm_sysfs_root(const char *sysfs);
 int intel_lm_identify_raw(int fd, uint8_t cns, uint16_t cntid, void *buf,
 			  const struct intel_lm_opts *opts);
 
+/*
+ * The file of VF @vf of the PF whose key is @pf_key in @dir: "DIR/KEY-vfN" then @suffix, the
+ * key made safe (intel_lm_safe_name()); the one shape of the record and lock files. Returns 0,
+ * or -ENAMETOOLONG with @path "" when it does not fit in @len bytes.
+ */
+int intel_lm_vf_file_path(char *path, size_t len, const char *dir, const char *pf_key,
+			  uint16_t vf, const char *suffix);
+
 /* Write all of @buf to @fd, again after EINTR and short writes: 0 or a negative errno. */
 int intel_lm_write_full(int fd, const void *buf, size_t len);
 

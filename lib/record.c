@@ -69,13 +69,8 @@ static const char *role_name(enum intel_lm_role r)
 int intel_lm_record_path(const char *dir, const char *pf_key, uint16_t vf, char *path,
 			 size_t len)
 {
-	char key[INTEL_LM_PF_KEY_LEN];
-
-	intel_lm_safe_name(key, sizeof(key), pf_key);
-	if (snprintf(path, len, "%s/%s-vf%u" REC_SUFFIX, dir && *dir ? dir : INTEL_LM_STATE_DIR,
-		     key, vf) >= (int)len)
-		return -ENAMETOOLONG;
-	return 0;
+	return intel_lm_vf_file_path(path, len, dir && *dir ? dir : INTEL_LM_STATE_DIR, pf_key, vf,
+				     REC_SUFFIX);
 }
 
 /* Encoding */

@@ -149,7 +149,7 @@ struct intel_lm_record {
  * @path:	where to write the path
  * @len:	its size
  *
- * Return: 0, or -ENAMETOOLONG.
+ * Return: 0, or -ENAMETOOLONG when it does not fit (@path is then "").
  */
 int intel_lm_record_path(const char *dir, const char *pf_key, uint16_t vf, char *path,
 			 size_t len);

@@ -207,10 +207,16 @@ static void record_saved_file(struct vf_result *r, uint32_t crc, bool ok)
 
 static void run_save(const struct cli *c, struct session *s, struct vf_result *r)
 {
-	struct intel_lm_outfile out = { .fd = -1 };
+	struct intel_lm_outfile out;
 	void *buf = NULL;
 	uint32_t crc = 0;
 	int ret;
+
+	/* What intel_lm_outfile_abort() reads, should the file never be opened (--dry-run): the
+	 * rest is set by intel_lm_outfile_open(), and zeroing its 8 KiB of paths costs more than
+	 * the record's work. */
+	out.fd = -1;
+	out.tmp[0] = '\0';
 
 	/* The output is created first: a place that cannot be written stops us before the
 	 * device is touched. Until the commit it has no name, so no crash can leave it. */

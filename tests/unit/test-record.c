@@ -396,6 +396,32 @@ START_TEST(list_and_names)
 }
 END_TEST
 
+/* The record's and the lock's file names: the exact room they need, and not a byte less. */
+START_TEST(path_room)
+{
+	static const char rec_want[] = "/d/sn-a_b-cntlid-1-vf65535.rec";
+	static const char lock_want[] = "/d/sn-a_b-cntlid-1-vf65535.lock";
+	char path[64];
+
+	ck_assert_int_eq(intel_lm_record_path("/d", "sn-a/b-cntlid-1", 65535, path,
+					      sizeof(rec_want)), 0);
+	ck_assert_str_eq(path, rec_want);
+	ck_assert_int_eq(intel_lm_record_path("/d", "sn-a/b-cntlid-1", 65535, path,
+					      sizeof(rec_want) - 1), -ENAMETOOLONG);
+	ck_assert_str_eq(path, "");
+	ck_assert_int_eq(intel_lm_lock_path("/d", "sn-a/b-cntlid-1", 65535, path,
+					    sizeof(lock_want)), 0);
+	ck_assert_str_eq(path, lock_want);
+	ck_assert_int_eq(intel_lm_lock_path("/d", "sn-a/b-cntlid-1", 65535, path,
+					    sizeof(lock_want) - 1), -ENAMETOOLONG);
+	ck_assert_str_eq(path, "");
+	ck_assert_int_eq(intel_lm_record_path(NULL, "pci-0000:3b:00.0", 1, path, sizeof(path)), 0);
+	ck_assert_str_eq(path, INTEL_LM_STATE_DIR "/pci-0000:3b:00.0-vf1.rec");
+	ck_assert_int_eq(intel_lm_lock_path("", "pci-0000:3b:00.0", 1, path, sizeof(path)), 0);
+	ck_assert_str_eq(path, INTEL_LM_LOCK_DIR "/pci-0000:3b:00.0-vf1.lock");
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create(unit_name);
@@ -413,6 +439,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, never_grows);
 	tcase_add_test(tc, untrusted_files_and_dirs);
 	tcase_add_test(tc, list_and_names);
+	tcase_add_test(tc, path_room);
 	suite_add_tcase(s, tc);
 	return s;
 }
