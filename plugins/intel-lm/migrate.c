@@ -386,36 +386,75 @@ static void keep_path(const struct cli *c, const struct session *src, bool batch
 		j->keep[0] = '\0';
 }
 
-/* A VF's state as its record has it, read only (a dry run opens no record): running if none. */
-static enum intel_lm_vf_state peek_state(const struct cli *c, const struct session *s, uint16_t vf)
+/*
+ * A VF's entry as its record has it, read only (a dry run opens no record): a running VF's when
+ * there is none, an unknown one's when it cannot be read.
+ */
+static void peek_entry(const struct cli *c, const struct session *s, uint16_t vf,
+		       struct intel_lm_rec_entry *e)
 {
-	struct intel_lm_rec_entry e;
 	char path[4096];
 	int ret;
 
-	if (intel_lm_record_path(c->state_dir, pf_key(s), vf, path, sizeof(path)))
-		return INTEL_LM_VF_UNKNOWN;
-	ret = intel_lm_record_read(path, &e);
-	if (ret == -ENOENT)
-		return INTEL_LM_VF_RUNNING;
-	return ret ? INTEL_LM_VF_UNKNOWN : e.state;
+	ret = intel_lm_record_path(c->state_dir, pf_key(s), vf, path, sizeof(path));
+	if (!ret)
+		ret = intel_lm_record_read(path, e);
+	if (ret) {
+		memset(e, 0, sizeof(*e));
+		e->state = ret == -ENOENT ? INTEL_LM_VF_RUNNING : INTEL_LM_VF_UNKNOWN;
+	}
+}
+
+/*
+ * A VF whose record shows a migration that was not settled (interrupted, or left in doubt): its
+ * state may be what that migration needs to be settled (a source's saved state that recover
+ * would resume, say), and a new migration would take its record over, so migrate leaves it
+ * alone until recover has settled it. A single command's or a batch's open entry (a save that
+ * failed, say) does not stop it, as it stops none of the one-VF commands.
+ */
+static int check_open(const struct cli *c, const struct session *s, uint16_t vf,
+		      const struct intel_lm_rec_entry *e, struct mig_job *j)
+{
+	if (!e->op_open || e->op != INTEL_LM_OP_MIGRATE)
+		return 0;
+	j->refused.vf = vf;
+	j->refused_on = s;
+	fail(&j->refused, "check record", -EBUSY, "VF %u of %s is %s on record, in migration %s, "
+	     "which was not settled (interrupted, or left in doubt); nothing was sent\n'%s "
+	     "status %s --vf=%u' shows it and '%s recover %s --vf=%u' settles it; run migrate "
+	     "again once it is settled", vf, pf_path(s), intel_lm_vf_state_name(e->state),
+	     e->op_id, c->prog, pf_path(s), vf, c->prog, pf_path(s), vf);
+	return -EBUSY;
 }
 
 /*
  * The two VFs' states before the migration, from their records (@src_rec and @dst_rec, or with
- * --dry-run read without a lock), and the refusal of a source that holds a saved or loaded
- * state: 0, or nonzero with @j's refusal filled in (nothing was sent).
+ * --dry-run read without a lock), and the refusal of a VF whose record shows a migration not
+ * settled, or of a source that holds a saved or loaded state: 0, or nonzero with @j's refusal
+ * filled in (nothing was sent).
  */
 static int check_states(const struct cli *c, const struct session *src, const struct session *dst,
 			const struct intel_lm_record *src_rec,
 			const struct intel_lm_record *dst_rec, struct mig_job *j)
 {
 	const struct mig_report *r = &j->r;
+	struct intel_lm_rec_entry se, de;
 	unsigned int skip;
 	int ret;
 
-	j->src_before = src_rec ? src_rec->entry.state : peek_state(c, src, r->src_vf);
-	j->dst_before = dst_rec ? dst_rec->entry.state : peek_state(c, dst, r->dst_vf);
+	if (src_rec)
+		se = src_rec->entry;
+	else
+		peek_entry(c, src, r->src_vf, &se);
+	if (dst_rec)
+		de = dst_rec->entry;
+	else
+		peek_entry(c, dst, r->dst_vf, &de);
+	j->src_before = se.state;
+	j->dst_before = de.state;
+	/* A migration not settled first, then the states. */
+	if (check_open(c, src, r->src_vf, &se, j) || check_open(c, dst, r->dst_vf, &de, j))
+		return -EBUSY;
 	ret = intel_lm_mig_plan(j->src_before, j->dst_before, &skip);
 	if (!ret)
 		return 0;

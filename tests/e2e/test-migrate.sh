@@ -210,6 +210,19 @@ fault = 0xd2 4 EIO"
 	expect_state nvme0 1 saved "$l: source VF left saved"
 	expect_err "two running copies must never exist" "$l: says why"
 	expect_err "--confirm=running" "$l: says how to settle it"
+	# That migration is not settled: neither VF takes part in another until recover settles it
+	# (issue 15: VF 1, saved, would otherwise get VF 2's state without a SUSPEND, over the state
+	# its rollback needs).
+	clear_trace
+	run "$P" migrate /dev/nvme0 --vf=2 --to=/dev/nvme0 --to-vf=1 --output-format=json
+	expect_rc $RC_REFUSED "$l, then a migrate into its source: refused"
+	expect_vendor_sent "" "$l, then a migrate into its source: nothing sent"
+	expect_json 'j["error"]["operation"] == "check record" and "not settled" in j["error"]["message"] and "recover /dev/nvme0 --vf=1" in j["error"]["hint"]' \
+		"$l, then a migrate into its source: says recover settles it first"
+	run "$P" migrate /dev/nvme1 --vf=1 --to=/dev/nvme1 --to-vf=2
+	expect_rc $RC_REFUSED "$l, then a migrate of its destination: refused"
+	expect_err "check record failed on /dev/nvme1 VF 1" "$l, then a migrate of its destination: says why"
+	expect_state nvme0 1 saved "$l, then other migrates: the source still saved"
 
 	# migrate into a VF that is suspended already (issue 15): its SUSPEND is not sent. strict = 1
 	# answers a second SUSPEND with Command Sequence Error, as the kernel suite's QEMU model does.
