@@ -349,6 +349,8 @@ static void json_records(const struct cli *c, const struct rec_view *v, size_t n
 			add_str(o, "command", e->cmdline);
 			add_str_or_null(o, "pending", e->pending ?
 					intel_lm_opcode_name(e->pending) : NULL);
+			add_str_or_null(o, "pending_then", e->pending && e->pending_then ?
+					intel_lm_opcode_name(e->pending_then) : NULL);
 		}
 		add_str_or_null(o, "state_file", e->state_file);
 		if (e->state_file[0]) {

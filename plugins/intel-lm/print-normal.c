@@ -268,7 +268,12 @@ static void normal_records(const struct cli *c, const struct rec_view *v, size_t
 			iso_time(when, sizeof(when), e->since);
 			printf(" since %s, by pid %d: %s\n", when, e->pid, e->cmdline);
 		}
-		if (e->pending)
+		/* A command recorded to follow it without another write may have been sent too. */
+		if (e->pending && e->pending_then)
+			printf("           in flight: %s, then perhaps %s (their effect is "
+			       "unknown)\n", intel_lm_opcode_name(e->pending),
+			       intel_lm_opcode_name(e->pending_then));
+		else if (e->pending)
 			printf("           in flight: %s (its effect is unknown)\n",
 			       intel_lm_opcode_name(e->pending));
 		if (e->state_file[0])

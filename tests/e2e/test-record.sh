@@ -179,6 +179,27 @@ for P in "${PROGS[@]}"; do
 	expect_rc 0 "$p --confirm=running settles the migration as done"
 	[ "$(running_copies)" = 1 ] && expect_state nvme1 1 running "$p and the destination alone runs"
 
+	# Killed with the destination's LOAD_DATA in flight: its RESUME went on record with it, so
+	# status says it may have followed, and recover leaves both VFs to the operator.
+	emu_two_pfs "" "completion_delay.0xd5 = 1500000"
+	start_killed 0.6 "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1
+	l="$p kill -9 during the destination's LOAD_DATA"
+	run "$P" status /dev/nvme1 --vf=1
+	expect_out "in flight: LOAD_DATA, then perhaps RESUME (their effect is unknown)" "$l: status says so"
+	run "$P" status /dev/nvme1 --vf=1 --output-format=json
+	expect_json 'j["vfs"][0]["pending"] == "LOAD_DATA" and j["vfs"][0]["pending_then"] == "RESUME"' \
+		"$l: JSON pending, pending_then"
+	run "$P" status /dev/nvme0 --vf=1 --output-format=json
+	expect_json 'j["vfs"][0]["pending"] is None and j["vfs"][0]["pending_then"] is None' \
+		"$l: JSON: nothing pending on the source"
+	run "$P" recover
+	expect_rc $RC_UNKNOWN "$l: recover exits 5"
+	expect_state nvme0 1 saved "$l: the source is not resumed"
+	run "$P" recover /dev/nvme1 --vf=1 --confirm=suspended
+	expect_rc 0 "$l: --confirm=suspended settles it"
+	expect_state nvme0 1 running "$l: and recover resumes the source"
+	[ "$(running_copies)" = 1 ] && pass "$l: one running copy" || fail "$l: one running copy" "$(running_copies)"
+
 	# --- SIGKILL of batches and single commands -----------------------------------------
 	emu_two_pfs "completion_delay.0xd2 = 1500000"
 	run "$P" suspend /dev/nvme0 --vf=1-3
