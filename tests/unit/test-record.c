@@ -399,26 +399,31 @@ END_TEST
 /* The record's and the lock's file names: the exact room they need, and not a byte less. */
 START_TEST(path_room)
 {
-	static const char rec_want[] = "/d/sn-a_b-cntlid-1-vf65535.rec";
-	static const char lock_want[] = "/d/sn-a_b-cntlid-1-vf65535.lock";
+	static const struct {
+		int (*path)(const char *dir, const char *pf_key, uint16_t vf, char *path,
+			    size_t len);
+		const char *want, *dflt;
+	} t[] = {
+		{ intel_lm_record_path, "/d/sn-a_b-cntlid-1-vf65535.rec",
+		  INTEL_LM_STATE_DIR "/pci-0000:3b:00.0-vf1.rec" },
+		{ intel_lm_lock_path, "/d/sn-a_b-cntlid-1-vf65535.lock",
+		  INTEL_LM_LOCK_DIR "/pci-0000:3b:00.0-vf1.lock" },
+	};
 	char path[64];
+	size_t i, room;
 
-	ck_assert_int_eq(intel_lm_record_path("/d", "sn-a/b-cntlid-1", 65535, path,
-					      sizeof(rec_want)), 0);
-	ck_assert_str_eq(path, rec_want);
-	ck_assert_int_eq(intel_lm_record_path("/d", "sn-a/b-cntlid-1", 65535, path,
-					      sizeof(rec_want) - 1), -ENAMETOOLONG);
-	ck_assert_str_eq(path, "");
-	ck_assert_int_eq(intel_lm_lock_path("/d", "sn-a/b-cntlid-1", 65535, path,
-					    sizeof(lock_want)), 0);
-	ck_assert_str_eq(path, lock_want);
-	ck_assert_int_eq(intel_lm_lock_path("/d", "sn-a/b-cntlid-1", 65535, path,
-					    sizeof(lock_want) - 1), -ENAMETOOLONG);
-	ck_assert_str_eq(path, "");
-	ck_assert_int_eq(intel_lm_record_path(NULL, "pci-0000:3b:00.0", 1, path, sizeof(path)), 0);
-	ck_assert_str_eq(path, INTEL_LM_STATE_DIR "/pci-0000:3b:00.0-vf1.rec");
-	ck_assert_int_eq(intel_lm_lock_path("", "pci-0000:3b:00.0", 1, path, sizeof(path)), 0);
-	ck_assert_str_eq(path, INTEL_LM_LOCK_DIR "/pci-0000:3b:00.0-vf1.lock");
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		room = strlen(t[i].want) + 1;
+		ck_assert_int_eq(t[i].path("/d", "sn-a/b-cntlid-1", 65535, path, room), 0);
+		ck_assert_str_eq(path, t[i].want);
+		ck_assert_int_eq(t[i].path("/d", "sn-a/b-cntlid-1", 65535, path, room - 1),
+				 -ENAMETOOLONG);
+		ck_assert_str_eq(path, "");
+		/* No directory, or an empty one: the default. */
+		ck_assert_int_eq(t[i].path(i ? "" : NULL, "pci-0000:3b:00.0", 1, path,
+					   sizeof(path)), 0);
+		ck_assert_str_eq(path, t[i].dflt);
+	}
 }
 END_TEST
 
