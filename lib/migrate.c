@@ -110,27 +110,29 @@ uint8_t intel_lm_mig_step_opcode(enum intel_lm_mig_step step)
 	return step < INTEL_LM_MIG_STEPS ? opcodes[step] : 0;
 }
 
-int intel_lm_mig_plan(enum intel_lm_vf_state src, enum intel_lm_vf_state dst,
+int intel_lm_mig_plan(enum intel_lm_vf_state src, enum intel_lm_vf_state dst, bool dst_kept,
 		      unsigned int *skip)
 {
 	*skip = 0;
 	if (src == INTEL_LM_VF_SAVED || src == INTEL_LM_VF_LOADED)
 		return -ESTALE;
 	/*
-	 * A VF that is suspended already gets no second SUSPEND: the QEMU model of the kernel suite
-	 * refuses one with Command Sequence Error (0x400C), and what a real device does with it is
-	 * not documented. Neither Intel's document nor FACTS.md says what LOAD_DATA does to a VF
-	 * that is not suspended: they give only the driver's order (SUSPEND, LOAD_DATA, RESUME).
-	 * The model and the emulated PF refuse it with Command Sequence Error and change nothing,
-	 * so on them a record that wrongly says suspended costs a refused LOAD_DATA and a rollback,
-	 * not a state loaded under a running VF's feet; on a real device, intel-lm's record is what
-	 * vouches for it: a VF suspended, saved or loaded by intel-lm stays so until intel-lm
-	 * resumes it, unless something else (nvme admin-passthru, a PF reset after a timeout, a
-	 * reboot) got there first, which the documentation warns of.
+	 * A destination suspended already gets no second SUSPEND: the QEMU model of the kernel
+	 * suite refuses one with Command Sequence Error (0x400C), and what a real device does
+	 * with it is not documented. Only when LOAD_DATA loses nothing by replacing what it holds:
+	 * its own state (suspended), or a saved state kept elsewhere, in a file or in the VF a
+	 * completed migration moved it to. Neither Intel's document nor FACTS.md says what
+	 * LOAD_DATA does to a VF that is not suspended; the model and the emulated PF refuse it
+	 * with Command Sequence Error and change nothing, so on them a record that wrongly says
+	 * suspended costs a refused LOAD_DATA and a rollback; on a real device, intel-lm's record
+	 * vouches for it, as it does when suspend finds a VF suspended on record.
+	 *
+	 * The source always gets its SUSPEND: "suspended" on record does not prove that it holds
+	 * only its own state (one that recover found suspended after a LOAD_DATA may hold
+	 * another VF's), and a device that refuses a second SUSPEND then stops the migration
+	 * before anything is moved.
 	 */
-	if (src == INTEL_LM_VF_SUSPENDED)
-		*skip |= 1U << INTEL_LM_MIG_SRC_SUSPEND;
-	if (dst == INTEL_LM_VF_SUSPENDED || dst == INTEL_LM_VF_SAVED || dst == INTEL_LM_VF_LOADED)
+	if (dst == INTEL_LM_VF_SUSPENDED || (dst == INTEL_LM_VF_SAVED && dst_kept))
 		*skip |= 1U << INTEL_LM_MIG_DST_SUSPEND;
 	return 0;
 }
@@ -314,12 +316,11 @@ static int send_src_resume(struct intel_lm_migration *m, void *state)
 }
 
 /*
- * A SUSPEND not sent because its VF is suspended already: the VF's entry is written all the
- * same, with the migration's id and step, and with @intent (the source's SAVE_DATA) pending.
- * A write that fails stops the migration there, as a command's intent would.
+ * The destination's SUSPEND not sent because it is suspended already: its entry is written all
+ * the same, with the migration's id and step. A write that fails stops the migration there, as
+ * a command's intent would.
  */
-static int skipped_step(struct intel_lm_migration *m, enum intel_lm_mig_step step,
-			uint8_t intent)
+static int skipped_step(struct intel_lm_migration *m, enum intel_lm_mig_step step)
 {
 	struct intel_lm_record *rec = m->p.src_rec ? step_rec(m, step) : NULL;
 	int err;
@@ -327,7 +328,7 @@ static int skipped_step(struct intel_lm_migration *m, enum intel_lm_mig_step ste
 	if (!rec)
 		return 0;
 	rec->entry.step = (int)step;
-	err = intent ? intel_lm_record_begin(rec, intent) : intel_lm_record_write(rec);
+	err = intel_lm_record_write(rec);
 	note_record_err(m, err);
 	return err;
 }
@@ -389,7 +390,9 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 	if (!m->p.dst_rec)
 		m->p.src_rec = NULL;
 	ret = intel_lm_mig_plan(m->p.src_rec ? m->p.src_rec->entry.state : m->p.src_state,
-				m->p.src_rec ? m->p.dst_rec->entry.state : m->p.dst_state, &skip);
+				m->p.src_rec ? m->p.dst_rec->entry.state : m->p.dst_state,
+				m->p.src_rec && intel_lm_record_state_kept(&m->p.dst_rec->entry),
+				&skip);
 	if (ret) {
 		/* Refused before any step: nothing sent, nothing recorded. */
 		m->o.failed = 0;
@@ -418,26 +421,13 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 				 * resumes the destination, so a failure leaves it suspended, as it
 				 * was.
 				 */
-				ret = skipped_step(m, step, 0);
+				ret = skipped_step(m, step);
 				break;
 			}
 			ret = recorded(m, step, 0, REC_INTENT | REC_OUTCOME, send_dst_suspend, NULL,
 				       &eff, &sent, &done);
 			break;
 		case INTEL_LM_MIG_SRC_SUSPEND:
-			if (skip & (1U << step)) {
-				/*
-				 * Suspended already: its downtime began before the migration, which
-				 * counts its own part from here. SAVE_DATA's intent goes on record
-				 * now, as it would have with SUSPEND's; the rollback resumes the
-				 * source as if the migration had suspended it.
-				 */
-				t0 = intel_lm_now_ns();
-				ret = skipped_step(m, step, dry ? 0 : INTEL_LM_OPC_SAVE_DATA);
-				if (!ret)
-					src_suspend = INTEL_LM_EFFECT_DONE;
-				break;
-			}
 			/*
 			 * SAVE_DATA's intent goes with SUSPEND's, before the downtime; their
 			 * outcomes go with the state's durable write.

@@ -686,6 +686,21 @@ int intel_lm_record_write(struct intel_lm_record *rec)
 	return err;
 }
 
+bool intel_lm_record_state_kept(const struct intel_lm_rec_entry *e)
+{
+	struct stat st;
+
+	if (e->state != INTEL_LM_VF_SAVED || e->pending)
+		return false;
+	/* The source of a migration that finished: its state runs in the destination. */
+	if (e->op == INTEL_LM_OP_MIGRATE && e->role == INTEL_LM_ROLE_SOURCE && !e->op_open)
+		return true;
+	/* A file of its state, not a safety copy, that is there and holds at least the state. */
+	return e->state_file[0] == '/' && !e->state_file_temporary &&
+	       stat(e->state_file, &st) == 0 && S_ISREG(st.st_mode) &&
+	       (uint64_t)st.st_size >= e->state_size;
+}
+
 static void set_state(struct intel_lm_rec_entry *e, enum intel_lm_vf_state s)
 {
 	if (e->state != s || !e->since)

@@ -25,8 +25,7 @@ extern "C" {
  * @INTEL_LM_MIG_DST_SUSPEND:	SUSPEND the destination VF: it needs nothing from the source, so
  *				it comes before the downtime starts; not sent when the
  *				destination is suspended already (see intel_lm_mig_plan())
- * @INTEL_LM_MIG_SRC_SUSPEND:	SUSPEND the source VF (downtime starts); not sent when the
- *				source is suspended already
+ * @INTEL_LM_MIG_SRC_SUSPEND:	SUSPEND the source VF (downtime starts)
  * @INTEL_LM_MIG_SRC_QUERY:	QUERY_DATA_SIZE of the source VF
  * @INTEL_LM_MIG_SRC_SAVE:	SAVE_DATA of the source VF
  * @INTEL_LM_MIG_KEEP:		hand the state to the caller to keep (e.g. a durable file)
@@ -132,7 +131,7 @@ struct intel_lm_mig_params {
  *		to the rollback's end), in nanoseconds
  * @op_id:	the migration's id in the record ("" when nothing was recorded)
  * @skipped:	the steps that were not sent because their VF was suspended already, as bits
- *		(1U << step): see intel_lm_mig_plan()
+ *		(1U << step): only the destination's SUSPEND, see intel_lm_mig_plan()
  */
 struct intel_lm_mig_outcome {
 	enum intel_lm_mig_step failed;
@@ -151,23 +150,25 @@ struct intel_lm_mig_outcome {
 
 /**
  * intel_lm_mig_plan() - Which SUSPENDs a migration sends, from its two VFs' states
- * @src:		the source VF's state, as its record has it
- * @dst:		the destination VF's state, as its record has it
+ * @src:	the source VF's state, as its record has it
+ * @dst:	the destination VF's state, as its record has it
+ * @dst_kept:	the destination's saved state is kept elsewhere
+ *		(intel_lm_record_state_kept()); read only for a saved destination
  * @skip:	set to the steps not to send, as bits (1U << step)
  *
- * A VF that is running, or whose state is unknown, gets its SUSPEND. A destination that is
- * suspended, saved or loaded is suspended already: its SUSPEND is not sent (LOAD_DATA
- * replaces what it holds). A source that is suspended is suspended already: its SUSPEND is not
- * sent, and after a failure the rollback resumes it as if the migration had suspended it (a
- * suspended VF holds its own state only, so resuming it runs no second copy of any VF). A
- * source that is saved or loaded holds a state that may run, or have run, in another VF too
- * (the copy a migration moved, or a load brought in): it is refused.
+ * The source always gets its SUSPEND. A source that is saved or loaded holds a state that may
+ * run, or have run, in another VF too (the copy a migration moved, or a load brought in): it
+ * is refused. A destination gets its SUSPEND unless it is suspended already and LOAD_DATA
+ * loses nothing by replacing what it holds: when it is suspended, or saved with its state
+ * kept elsewhere (@dst_kept). A loaded destination, or a saved one whose state is in no file
+ * and runs nowhere, gets its SUSPEND, which a device may refuse (Command Sequence Error): its
+ * state is not replaced behind the operator's back.
  *
  * A pure function.
  *
  * Return: 0; -ESTALE for a saved or loaded source (@skip is then 0).
  */
-int intel_lm_mig_plan(enum intel_lm_vf_state src, enum intel_lm_vf_state dst,
+int intel_lm_mig_plan(enum intel_lm_vf_state src, enum intel_lm_vf_state dst, bool dst_kept,
 		      unsigned int *skip);
 
 /* One VF's cold migration: an opaque handle. */
@@ -196,13 +197,14 @@ void intel_lm_migration_free(struct intel_lm_migration *m);
  * @m:		the migration, from intel_lm_migration_new(); run once
  *
  * Destination SUSPEND; source SUSPEND, QUERY_DATA_SIZE (checked against the limit before any
- * data command), SAVE_DATA; keep; destination LOAD_DATA, RESUME. A SUSPEND whose VF is
- * suspended already (intel_lm_mig_plan(), from the records' states, or without records from
- * @src_state and @dst_state) is not sent: the outcome's @skipped says so, and the VF's record
- * still gets the migration's entry (and the source's SAVE_DATA intent) at that step. Once the
+ * data command), SAVE_DATA; keep; destination LOAD_DATA, RESUME. The destination's SUSPEND
+ * is not sent when intel_lm_mig_plan() says so (from the records, or without records from
+ * @src_state and @dst_state, a saved destination then counting as not kept): the outcome's
+ * @skipped says so, and the destination's record still gets the migration's entry at that
+ * step. Once the
  * destination RESUME succeeded the migration has succeeded, whatever cancel says. Otherwise
- * the source VF is RESUMEd when its SUSPEND took effect or may have (an unknown effect), or it
- * was suspended before the migration started, except when the destination RESUME's effect is
+ * the source VF is RESUMEd when its SUSPEND took effect or may have (an unknown effect),
+ * except when the destination RESUME's effect is
  * unknown: it may have started, so the source stays suspended (rollback_skipped) and the
  * record keeps the migration open for intel-lm's recover. A source never suspended is never
  * resumed. The destination VF is left as it is: never resumed by the rollback, so one that was

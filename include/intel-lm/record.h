@@ -142,6 +142,19 @@ struct intel_lm_record {
 };
 
 /**
+ * intel_lm_record_state_kept() - Whether a saved VF's state is kept elsewhere
+ * @e:		the VF's entry
+ *
+ * A saved VF holds its state in the device, disabled; replacing it there loses nothing when
+ * the state is also elsewhere: in the VF a migration moved it to (the entry is that finished
+ * migration's source), or in a state file on record, which is there and holds at least the
+ * state's size. Its content is not read.
+ *
+ * Return: true when @e is saved, with nothing pending, and its state is kept elsewhere.
+ */
+bool intel_lm_record_state_kept(const struct intel_lm_rec_entry *e);
+
+/**
  * intel_lm_record_path() - The record file of a VF
  * @dir:	the record's directory, or NULL for %INTEL_LM_STATE_DIR
  * @pf_key:	the PF's key (&struct intel_lm_pf_id)

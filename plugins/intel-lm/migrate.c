@@ -48,12 +48,6 @@ static bool interrupted(void *priv)
 	return signal_caught() != 0;
 }
 
-/* Whether the source was suspended before migrate started (its SUSPEND was not sent). */
-static bool src_pre_suspended(const struct intel_lm_mig_outcome *m)
-{
-	return m->skipped & (1U << INTEL_LM_MIG_SRC_SUSPEND);
-}
-
 /* A Command Sequence Error (SCT 0h, SC 0Ch), with or without DNR and More. */
 static bool seq_error(int ret)
 {
@@ -63,10 +57,7 @@ static bool seq_error(int ret)
 /* Where the source stands after a failure that left nothing in doubt, for the hints. */
 static const char *src_words(const struct intel_lm_mig_outcome *m)
 {
-	if (m->src_resumed)
-		return "the source runs again";
-	return src_pre_suspended(m) ? "the source is suspended, as it was before" :
-	       "the source was never stopped";
+	return m->src_resumed ? "the source runs again" : "the source was never stopped";
 }
 
 /* The rollback, in words, with its own decoded status or errno. */
@@ -82,13 +73,11 @@ static void describe_rollback(struct mig_report *r)
 	} else if (m->failed == INTEL_LM_MIG_DST_SUSPEND) {
 		snprintf(r->rollback, sizeof(r->rollback), "nothing was sent to the source VF %u of "
 			 "%s", r->src_vf, pf_path(r->src));
-	} else if (!m->rollback_sent && src_pre_suspended(m)) {
-		snprintf(r->rollback, sizeof(r->rollback), "the source VF %u of %s, suspended "
-			 "before migrate started, is left so: nothing was sent to it", r->src_vf,
-			 pf_path(r->src));
-	} else if (m->src_resumed && src_pre_suspended(m)) {
-		snprintf(r->rollback, sizeof(r->rollback), "the source VF %u of %s, suspended "
-			 "before migrate started, was resumed", r->src_vf, pf_path(r->src));
+	} else if (!m->rollback_sent && m->failed == INTEL_LM_MIG_SRC_SUSPEND && r->src_before &&
+		   !strcmp(r->src_before, intel_lm_vf_state_name(INTEL_LM_VF_SUSPENDED))) {
+		snprintf(r->rollback, sizeof(r->rollback), "the source VF %u of %s, suspended on "
+			 "record before migrate started, refused migrate's SUSPEND and is left as "
+			 "it was: nothing was sent to resume it", r->src_vf, pf_path(r->src));
 	} else if (!m->rollback_sent) {
 		snprintf(r->rollback, sizeof(r->rollback), "the source VF %u of %s was never "
 			 "suspended, so nothing was sent to resume it", r->src_vf, pf_path(r->src));
@@ -117,6 +106,18 @@ static bool seq_error_hint(const struct cli *c, struct mig_report *r)
 
 	if ((!dst && r->failed != INTEL_LM_MIG_SRC_SUSPEND) || !seq_error(m->ret))
 		return false;
+	if (!dst && r->src_before &&
+	    !strcmp(r->src_before, intel_lm_vf_state_name(INTEL_LM_VF_SUSPENDED))) {
+		/* Suspended on record: migrate suspends its source all the same (see the plan). */
+		snprintf(r->hint, sizeof(r->hint), "nothing was sent to resume the source; VF %u "
+			 "of %s is suspended on intel-lm's record and refused a second SUSPEND; "
+			 "migrate suspends its source itself, since a VF suspended on record may "
+			 "hold a state loaded into it; '%s status %s --vf=%u' shows what intel-lm "
+			 "did to it last: only if it holds its own state, resume it ('%s resume %s "
+			 "--vf=%u') and run migrate again; never resume it if it may hold a state "
+			 "that runs in another VF", vf, dev, c->prog, dev, vf, c->prog, dev, vf);
+		return true;
+	}
 	snprintf(r->hint, sizeof(r->hint), "%s; VF %u of %s refused the SUSPEND as out of "
 		 "sequence although intel-lm's record says it is %s: something intel-lm did "
 		 "not record may have suspended it, or left a state in it; do not resume it to "
@@ -403,6 +404,9 @@ static void peek_entry(const struct cli *c, const struct session *s, uint16_t vf
 		memset(e, 0, sizeof(*e));
 		e->state = ret == -ENOENT ? INTEL_LM_VF_RUNNING : INTEL_LM_VF_UNKNOWN;
 	}
+	/* A command pending: its process died with it in flight, as opening the record says. */
+	if (e->pending)
+		e->state = INTEL_LM_VF_UNKNOWN;
 }
 
 /*
@@ -455,7 +459,8 @@ static int check_states(const struct cli *c, const struct session *src, const st
 	/* A migration not settled first, then the states. */
 	if (check_open(c, src, r->src_vf, &se, j) || check_open(c, dst, r->dst_vf, &de, j))
 		return -EBUSY;
-	ret = intel_lm_mig_plan(j->src_before, j->dst_before, &skip);
+	ret = intel_lm_mig_plan(j->src_before, j->dst_before, intel_lm_record_state_kept(&de),
+				&skip);
 	if (!ret)
 		return 0;
 	j->refused.vf = r->src_vf;
@@ -623,11 +628,6 @@ static void mig_notes(const struct cli *c, const struct mig_job *j)
 				 "already: its SUSPEND was not sent, and it is never resumed "
 				 "but by the migration's own last step", r->dst_vf, pf_path(r->dst),
 				 r->dst_before);
-	if (j->m.skipped & (1U << INTEL_LM_MIG_SRC_SUSPEND))
-		c->out->pr->note(c, "the source VF %u of %s is suspended on record: its SUSPEND "
-				 "was not sent, its downtime began before migrate, and a failure "
-				 "resumes it as if migrate had suspended it", r->src_vf,
-				 pf_path(r->src));
 	if (j->m.record_ret)
 		c->out->pr->note(c, "VF %u: a record write failed (%s): the record may show a state "
 				 "as unknown; '%s status' shows it and '%s recover' settles it",

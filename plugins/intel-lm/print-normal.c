@@ -166,11 +166,8 @@ static void normal_migrated(const struct cli *c, const struct mig_report *r)
 	ms(t, sizeof(t), m->downtime_ns);
 	if (!c->dry_run && m->size)
 		printf("  state size           %u bytes\n", m->size);
-	/* A source suspended before migrate: its downtime began then; migrate counts its part. */
 	if (m->downtime_ns)
-		printf("  downtime             %s (%s to %s)\n", t,
-		       m->skipped & (1U << INTEL_LM_MIG_SRC_SUSPEND) ? "migrate's part: the source "
-		       "was suspended before it started; from its query-size" : "source suspend",
+		printf("  downtime             %s (source suspend to %s)\n", t,
 		       m->failed == INTEL_LM_MIG_NO_STEP ? "destination resume" :
 		       m->src_resumed ? "source resumed" :
 		       "the failure; the source is still suspended, so the downtime goes on");

@@ -556,7 +556,12 @@ static void recover_migration(const struct cli *c, struct views *vs, struct rec_
 		snprintf(safety, sizeof(safety), "%s", src->e.state_file);
 
 	if (dst_resume(&dst->e) == RESUME_UNKNOWN && confirming(c, dst, dev_key)) {
-		dst->e.state = c->confirm;
+		/*
+		 * Not running: its LOAD_DATA came before the RESUME in doubt, so it may hold the
+		 * source's state. "loaded" says so; "suspended" would let migrate take it for a VF
+		 * holding its own state.
+		 */
+		dst->e.state = c->confirm == INTEL_LM_VF_SUSPENDED ? INTEL_LM_VF_LOADED : c->confirm;
 		dst->e.pending = 0;
 		dst->e.last_opcode = c->confirm == INTEL_LM_VF_RUNNING ? INTEL_LM_OPC_RESUME : 0;
 		snprintf(dst->action, sizeof(dst->action), "confirmed %s by you",
@@ -583,11 +588,15 @@ static void recover_migration(const struct cli *c, struct views *vs, struct rec_
 			 "in the destination", intel_lm_vf_state_name(src->e.state));
 		break;
 	case RESUME_NOT_SENT:
-		/* The destination never ran: an unknown LOAD left it suspended either way. */
+		/*
+		 * The destination never ran: an unknown LOAD left it suspended either way, and
+		 * perhaps holding the source's state, which "loaded" says (a VF "suspended" on
+		 * record is one that holds its own).
+		 */
 		if (dst->e.state == INTEL_LM_VF_UNKNOWN &&
 		    (dst->e.pending == INTEL_LM_OPC_LOAD_DATA ||
 		     dst->e.last_opcode == INTEL_LM_OPC_LOAD_DATA))
-			dst->e.state = INTEL_LM_VF_SUSPENDED;
+			dst->e.state = INTEL_LM_VF_LOADED;
 		snprintf(dst->action + strlen(dst->action), sizeof(dst->action) -
 			 strlen(dst->action), "%sleft as it is (%s; the destination never ran): do "
 			 "not resume it into a guest", dst->action[0] ? "; " : "",

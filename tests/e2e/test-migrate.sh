@@ -320,28 +320,71 @@ fault = $fault 0x4002"
 			"$l: status: the destination saved, the migration closed"
 	done
 
-	# A source suspended already: its SUSPEND is not sent, and a failure resumes it.
+	# A source suspended already gets its SUSPEND all the same (a VF suspended on record may
+	# hold a state loaded into it): a device that refuses a second one stops the migration
+	# before anything is moved, and the advice says when resuming the source first is safe.
 	emu_two_pfs "strict = 1" "strict = 1"
 	run "$P" suspend /dev/nvme0 --vf=1
 	clear_trace
 	run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --output-format=json
-	l="$p migrate of a suspended source"
-	expect_rc 0 "$l: exit 0"
-	expect_vendor_sent "nvme1:c8:1 nvme0:c4:1 nvme0:d2:1 nvme1:d5:1 nvme1:cc:1" "$l: no SUSPEND to it"
-	expect_json '[s["outcome"] for s in j["steps"]] == ["ok", "skipped"] + ["ok"] * 5 and j["downtime_ns"] > 0' \
-		"$l: JSON: the source suspend skipped, a downtime"
-	emu_two_pfs "strict = 1
-fault = 0xd2 1 0x4002" "strict = 1"
+	l="$p migrate of a suspended source, the second SUSPEND refused"
+	expect_rc $RC_DEVICE "$l: exit 4"
+	expect_vendor_sent "nvme1:c8:1 nvme0:c8:1" "$l: its SUSPEND sent, nothing moved"
+	expect_json 'j["error"]["step"] == "source suspend" and "only if it holds its own state, resume it" in j["error"]["hint"] and "never resume it if it may hold a state that runs in another VF" in j["error"]["hint"]' \
+		"$l: the advice says when resuming it is safe"
+	expect_json '"suspended on record before migrate started, refused migrate\x27s SUSPEND and is left as it was" in j["error"]["message"] + j["error"]["hint"] + json.dumps(j)' \
+		"$l: the rollback says the source was left as it was"
+	expect_state nvme0 1 suspended "$l: the source still suspended"
+	emu_two_pfs "" ""
 	run "$P" suspend /dev/nvme0 --vf=1
 	clear_trace
 	run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --output-format=json
-	l="$p migrate of a suspended source, source save refused"
-	expect_rc $RC_DEVICE "$l: exit 4"
-	expect_vendor_sent "nvme1:c8:1 nvme0:c4:1 nvme0:d2:1 nvme0:cc:1" "$l: the source resumed"
-	expect_json 'j["source_resumed"] is True and j["source_state"] == "running"' "$l: JSON says so"
-	expect_err "the source VF 1 of /dev/nvme0, suspended before migrate started, was resumed" \
-		"$l: in words"
-	expect_state nvme0 1 running "$l: the source runs"
+	l="$p migrate of a suspended source, a device that takes a second SUSPEND"
+	expect_rc 0 "$l: exit 0"
+	expect_vendor_sent "nvme1:c8:1 nvme0:c8:1 nvme0:c4:1 nvme0:d2:1 nvme1:d5:1 nvme1:cc:1" \
+		"$l: every command, its SUSPEND too"
+	expect_state nvme1 1 running "$l: the destination runs"
+
+	# A saved destination whose state is in no file and ran nowhere (its save's write failed)
+	# gets its SUSPEND: its state is not replaced behind the operator's back.
+	emu_two_pfs "strict = 1" "strict = 1"
+	run "$P" suspend /dev/nvme1 --vf=1
+	run "$P" save /dev/nvme1 --vf=1 -o - > /dev/full
+	clear_trace
+	run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --output-format=json
+	l="$p migrate into a saved destination whose state is in no file"
+	expect_rc $RC_DEVICE "$l: exit 4, the device refused its SUSPEND"
+	expect_vendor_sent "nvme1:c8:1" "$l: its SUSPEND, nothing else"
+	expect_state nvme1 1 saved "$l: its state is still in it"
+	expect_state nvme0 1 running "$l: the source untouched"
+
+	# A destination whose LOAD_DATA may have taken effect, settled by the operator as not
+	# running, is recorded "loaded": migrate refuses it as a source (it may hold the state of
+	# the VF the rollback resumed), and a device never runs two copies.
+	emu_two_pfs "strict = 1" "strict = 1
+completion_delay.0xd5 = 1500000"
+	LD_PRELOAD=$EMU_SO $P migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 > /dev/null 2>&1 &
+	pid=$!
+	sleep 0.6
+	kill -9 $pid
+	wait $pid 2> /dev/null || true
+	run "$P" recover /dev/nvme1 --vf=1 --confirm=suspended
+	l="$p a destination settled as not running after its LOAD_DATA"
+	expect_rc 0 "$l: recover settles it"
+	expect_state nvme0 1 running "$l: the source resumed"
+	run "$P" status /dev/nvme1 --vf=1 --output-format=json
+	expect_json 'j["vfs"][0]["state"] == "loaded"' "$l: recorded loaded"
+	clear_trace
+	run "$P" migrate /dev/nvme1 --vf=1 --to=/dev/nvme0 --to-vf=2 --output-format=json
+	expect_rc $RC_REFUSED "$l: migrate from it is refused, exit 3"
+	expect_vendor_sent "" "$l: nothing sent"
+	expect_state nvme0 2 running "$l: VF 2 untouched"
+	n=0
+	for v in "nvme0 1" "nvme1 1" "nvme0 2"; do
+		"$EMU_CTL" show $v | grep -q '^state=running .*origin=SRC0001/vf1 ' && n=$((n + 1))
+	done
+	[ "$n" = 1 ] && pass "$l: one VF runs the source's state" ||
+		fail "$l: one VF runs the source's state" "$n do"
 
 	# A saved source is refused before anything is sent: its state may run elsewhere.
 	emu_two_pfs "strict = 1" "strict = 1"

@@ -396,6 +396,44 @@ START_TEST(list_and_names)
 }
 END_TEST
 
+/* A saved VF's state kept elsewhere: in the VF a finished migration moved it to, or a file. */
+START_TEST(state_kept)
+{
+	struct intel_lm_rec_entry e = { .state = INTEL_LM_VF_SAVED, .state_size = 4 };
+	char path[PATH_MAX];
+	int fd;
+
+	ck_assert(!intel_lm_record_state_kept(&e));		/* in no file, ran nowhere */
+	e.op = INTEL_LM_OP_MIGRATE;
+	e.role = INTEL_LM_ROLE_SOURCE;
+	ck_assert(intel_lm_record_state_kept(&e));		/* a finished migration's source */
+	e.op_open = true;
+	ck_assert(!intel_lm_record_state_kept(&e));		/* ... not one that is open */
+	e.op_open = false;
+	e.role = INTEL_LM_ROLE_DESTINATION;
+	ck_assert(!intel_lm_record_state_kept(&e));
+	e.op = INTEL_LM_OP_SINGLE;
+	snprintf(path, sizeof(path), "%s/state.blob", dir);
+	snprintf(e.state_file, sizeof(e.state_file), "%s", path);
+	ck_assert(!intel_lm_record_state_kept(&e));		/* a file that is not there */
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "abc", 3), 3);
+	ck_assert(!intel_lm_record_state_kept(&e));		/* shorter than the state */
+	ck_assert_int_eq(write(fd, "d", 1), 1);
+	close(fd);
+	ck_assert(intel_lm_record_state_kept(&e));
+	e.state_file_temporary = true;
+	ck_assert(!intel_lm_record_state_kept(&e));		/* a safety copy */
+	e.state_file_temporary = false;
+	e.pending = INTEL_LM_OPC_RESUME;
+	ck_assert(!intel_lm_record_state_kept(&e));		/* something in flight */
+	e.pending = 0;
+	e.state = INTEL_LM_VF_SUSPENDED;
+	ck_assert(!intel_lm_record_state_kept(&e));		/* not saved */
+}
+END_TEST
+
 /* The record's and the lock's file names: the exact room they need, and not a byte less. */
 START_TEST(path_room)
 {
@@ -445,6 +483,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, untrusted_files_and_dirs);
 	tcase_add_test(tc, list_and_names);
 	tcase_add_test(tc, path_room);
+	tcase_add_test(tc, state_kept);
 	suite_add_tcase(s, tc);
 	return s;
 }
