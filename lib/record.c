@@ -468,7 +468,8 @@ static int decode_file(const char *data, size_t len, struct intel_lm_rec_entry *
 		const char *slot = data + (size_t)i * REC_SLOT;
 
 		/* @e is left alone unless an entry checks out and decodes whole. */
-		if (ok[i] && slot_crc_ok(slot, blen[i]) && !decode_body(slot, seq[i], blen[i], &t)) {
+		if (ok[i] && slot_crc_ok(slot, blen[i]) &&
+		    !decode_body(slot, seq[i], blen[i], &t)) {
 			*e = t;
 			return 0;
 		}
