@@ -379,8 +379,15 @@ static int get_hex(const char *p, int digits, uint64_t *out)
 	return 0;
 }
 
-/* A slot's header: its sequence number and body length; the CRC is checked apart. */
-static int slot_header(const char *slot, uint64_t *seq_out, size_t *len_out)
+/* What a slot's header says: its entry's sequence number, its body's length and CRC-32. */
+struct slot_hdr {
+	uint64_t seq;
+	size_t len;
+	uint32_t crc;
+};
+
+/* A slot's header, read once; the CRC it names is checked apart (slot_crc_ok()). */
+static int slot_header(const char *slot, struct slot_hdr *h)
 {
 	uint64_t seq, blen, crc;
 
@@ -393,22 +400,20 @@ static int slot_header(const char *slot, uint64_t *seq_out, size_t *len_out)
 		return -EBADMSG;
 	if (!seq || seq == UINT64_MAX || blen > REC_BODY_MAX)
 		return -EBADMSG;
-	*seq_out = seq;
-	*len_out = (size_t)blen;
+	h->seq = seq;
+	h->len = (size_t)blen;
+	h->crc = (uint32_t)crc;
 	return 0;
 }
 
 /* Whether a slot's CRC, over its header up to the CRC field and its body, is the one it says. */
-static bool slot_crc_ok(const char *slot, size_t blen)
+static bool slot_crc_ok(const char *slot, const struct slot_hdr *h)
 {
-	uint64_t crc;
 	uLong want;
 
-	if (get_hex(slot + REC_CRC_AT, 8, &crc))
-		return false;
 	want = crc32(0L, (const Bytef *)slot, REC_CRC_AT);
-	want = crc32(want, (const Bytef *)slot + REC_HDR_LEN, (uInt)blen);
-	return (want & 0xffffffffUL) == crc;
+	want = crc32(want, (const Bytef *)slot + REC_HDR_LEN, (uInt)h->len);
+	return (want & 0xffffffffUL) == h->crc;
 }
 
 /* The body of a slot whose header checked out. */
@@ -447,29 +452,28 @@ static int decode_body(const char *slot, uint64_t seq, size_t blen, struct intel
 static int decode_file(const char *data, size_t len, struct intel_lm_rec_entry *e)
 {
 	struct intel_lm_rec_entry t;
-	uint64_t seq[2] = { 0, 0 };
-	size_t blen[2] = { 0, 0 };
+	struct slot_hdr h[2];
 	bool ok[2] = { false, false };
 	int i, first;
 	size_t z;
 
 	/* Entry N is written to slot N % 2: anything else is not ours to trust. */
 	for (i = 0; i < 2 && len == REC_FILE; i++)
-		ok[i] = !slot_header(data + (size_t)i * REC_SLOT, &seq[i], &blen[i]) &&
-			seq[i] % 2 == (uint64_t)i;
+		ok[i] = !slot_header(data + (size_t)i * REC_SLOT, &h[i]) &&
+			h[i].seq % 2 == (uint64_t)i;
 	if (len != REC_FILE || (!ok[0] && !ok[1])) {
 		/* A file created but never written is all zeros: blank, not corrupt. */
 		for (z = 0; z < len && !data[z]; z++)
 			;
 		return z == len ? -ENODATA : -EBADMSG;
 	}
-	first = ok[0] && ok[1] ? seq[1] > seq[0] : ok[1];
+	first = ok[0] && ok[1] ? h[1].seq > h[0].seq : ok[1];
 	for (i = first; ; i = !i) {
 		const char *slot = data + (size_t)i * REC_SLOT;
 
 		/* @e is left alone unless an entry checks out and decodes whole. */
-		if (ok[i] && slot_crc_ok(slot, blen[i]) &&
-		    !decode_body(slot, seq[i], blen[i], &t)) {
+		if (ok[i] && slot_crc_ok(slot, &h[i]) &&
+		    !decode_body(slot, h[i].seq, h[i].len, &t)) {
 			*e = t;
 			return 0;
 		}
