@@ -395,7 +395,7 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 				&skip);
 	if (ret) {
 		/* Refused before any step: nothing sent, nothing recorded. */
-		m->o.failed = 0;
+		m->o.failed = INTEL_LM_MIG_DST_SUSPEND;
 		m->o.ret = ret;
 		return ret;
 	}

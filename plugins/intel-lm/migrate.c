@@ -54,6 +54,13 @@ static bool seq_error(int ret)
 	return ret > 0 && (ret & 0x7ff) == 0x0c;
 }
 
+/* Whether intel-lm's record showed the source suspended before migrate started. */
+static bool src_suspended_before(const struct mig_report *r)
+{
+	return r->src_before && !strcmp(r->src_before,
+					intel_lm_vf_state_name(INTEL_LM_VF_SUSPENDED));
+}
+
 /* Where the source stands after a failure that left nothing in doubt, for the hints. */
 static const char *src_words(const struct intel_lm_mig_outcome *m)
 {
@@ -73,8 +80,8 @@ static void describe_rollback(struct mig_report *r)
 	} else if (m->failed == INTEL_LM_MIG_DST_SUSPEND) {
 		snprintf(r->rollback, sizeof(r->rollback), "nothing was sent to the source VF %u of "
 			 "%s", r->src_vf, pf_path(r->src));
-	} else if (!m->rollback_sent && m->failed == INTEL_LM_MIG_SRC_SUSPEND && r->src_before &&
-		   !strcmp(r->src_before, intel_lm_vf_state_name(INTEL_LM_VF_SUSPENDED))) {
+	} else if (!m->rollback_sent && m->failed == INTEL_LM_MIG_SRC_SUSPEND &&
+		   src_suspended_before(r)) {
 		snprintf(r->rollback, sizeof(r->rollback), "the source VF %u of %s, suspended on "
 			 "record before migrate started, refused migrate's SUSPEND and is left as "
 			 "it was: nothing was sent to resume it", r->src_vf, pf_path(r->src));
@@ -106,8 +113,7 @@ static bool seq_error_hint(const struct cli *c, struct mig_report *r)
 
 	if ((!dst && r->failed != INTEL_LM_MIG_SRC_SUSPEND) || !seq_error(m->ret))
 		return false;
-	if (!dst && r->src_before &&
-	    !strcmp(r->src_before, intel_lm_vf_state_name(INTEL_LM_VF_SUSPENDED))) {
+	if (!dst && src_suspended_before(r)) {
 		/* Suspended on record: migrate suspends its source all the same (see the plan). */
 		snprintf(r->hint, sizeof(r->hint), "nothing was sent to resume the source; VF %u "
 			 "of %s is suspended on intel-lm's record and refused a second SUSPEND; "
