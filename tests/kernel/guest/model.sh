@@ -122,14 +122,35 @@ run suspend $PROG suspend $PF --vf=1 --verbose
 need_rc 0
 done_check
 
+# write_suspended N SEEK: a write of 1 MiB of /tmp/patternN to VF 1's namespace at 64 KiB block
+# SEEK, submitted while VF 1 is suspended, in the background (its status in /tmp/ddN.rc, its
+# errors in /tmp/ddN.err); given 2 s to finish, which it must not.
+write_suspended() {
+	head -c 1048576 /dev/urandom >/tmp/pattern$1
+	( dd if=/tmp/pattern$1 of="$VFNS" bs=64k seek=$2 conv=fsync 2>/tmp/dd$1.err
+	  echo $? >/tmp/dd$1.rc ) &
+	dd_pid=$!
+	sleep 2
+	[ ! -e /tmp/dd$1.rc ] ||
+		why "the write finished while VF 1 was suspended (status $(cat /tmp/dd$1.rc))"
+}
+
+# await_write N: write_suspended's write N completes, without error, within 30 s of RESUME.
+await_write() {
+	i=0
+	while [ ! -e /tmp/dd$1.rc ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -e /tmp/dd$1.rc ] || why "the write did not finish within 30 s of RESUME"
+	[ "$(cat /tmp/dd$1.rc 2>/dev/null)" = 0 ] || why "the write failed: $(cat /tmp/dd$1.err 2>/dev/null)"
+	wait "$dd_pid" 2>/dev/null
+}
+
 # a write submitted while VF 1 is suspended: it must wait, then complete after RESUME
-head -c 1048576 /dev/urandom >/tmp/pattern2
-( dd if=/tmp/pattern2 of="$VFNS" bs=64k seek=16 conv=fsync 2>/tmp/dd.err; echo $? >/tmp/dd.rc ) &
-dd_pid=$!
-sleep 2
 
 check model-write-waits
-[ ! -e /tmp/dd.rc ] || why "the write finished while VF 1 was suspended (status $(cat /tmp/dd.rc))"
+write_suspended 2 16
 done_check
 
 check model-query-size
@@ -166,14 +187,7 @@ ms=$(printf '%s\n' "$ALL" | sed -n 's/^sent to [^ ]*: RESUME .* in \([0-9]*\)\.[
 done_check
 
 check model-write-completes
-i=0
-while [ ! -e /tmp/dd.rc ] && [ $i -lt 300 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-[ -e /tmp/dd.rc ] || why "the write did not finish within 30 s of RESUME"
-[ "$(cat /tmp/dd.rc 2>/dev/null)" = 0 ] || why "the write failed: $(cat /tmp/dd.err 2>/dev/null)"
-wait "$dd_pid" 2>/dev/null
+await_write 2
 done_check
 
 check model-data-intact
@@ -233,13 +247,8 @@ if grep -q " $DISK ext4 " /proc/mounts; then
 	done_check
 
 	# a write submitted while VF 1 is suspended, as above
-	head -c 1048576 /dev/urandom >/tmp/pattern6
-	( dd if=/tmp/pattern6 of="$VFNS" bs=64k seek=96 conv=fsync 2>/tmp/dd6.err; echo $? >/tmp/dd6.rc ) &
-	dd_pid=$!
-	sleep 2
-
 	check model-disk-write-waits
-	[ ! -e /tmp/dd6.rc ] || why "the write finished while VF 1 was suspended (status $(cat /tmp/dd6.rc))"
+	write_suspended 6 96
 	done_check
 
 	check model-disk-save
@@ -262,14 +271,7 @@ if grep -q " $DISK ext4 " /proc/mounts; then
 	done_check
 
 	check model-disk-data-intact
-	i=0
-	while [ ! -e /tmp/dd6.rc ] && [ $i -lt 300 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	[ -e /tmp/dd6.rc ] || why "the write did not finish within 30 s of RESUME"
-	[ "$(cat /tmp/dd6.rc 2>/dev/null)" = 0 ] || why "the write failed: $(cat /tmp/dd6.err 2>/dev/null)"
-	wait "$dd_pid" 2>/dev/null
+	await_write 6
 	echo 3 >/proc/sys/vm/drop_caches
 	dd if="$VFNS" of=/tmp/back5 bs=64k skip=80 count=16 2>/dev/null
 	dd if="$VFNS" of=/tmp/back6 bs=64k skip=96 count=16 2>/dev/null
