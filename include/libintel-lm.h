@@ -10,6 +10,7 @@
 #include <intel-lm/ctrl.h>
 #include <intel-lm/dev.h>
 #include <intel-lm/effect.h>
+#include <intel-lm/identity.h>
 #include <intel-lm/limits.h>
 #include <intel-lm/lock.h>
 #include <intel-lm/migrate.h>
@@ -18,6 +19,7 @@
 #include <intel-lm/pf.h>
 #include <intel-lm/pfid.h>
 #include <intel-lm/record.h>
+#include <intel-lm/rule.h>
 #include <intel-lm/status.h>
 #include <intel-lm/version.h>
 #include <intel-lm/vf.h>

@@ -33,6 +33,10 @@
 #define OFF_MN		56	/* 40 bytes */
 #define OFF_FR		96	/* 8 bytes */
 #define OFF_TOOL	104	/* 32 bytes, NUL padded */
+#define OFF_ID		136	/* 16 bytes: the state's identity, zero when none */
+#define OFF_ID_GEN	152	/* u32: its generation */
+#define OFF_ID_VF	156	/* u16: its origin VF (then 2 bytes zero) */
+#define OFF_ID_ORIGIN	160	/* 64 bytes, NUL padded: its origin PF key */
 #define OFF_HDR_CRC	252	/* u32, CRC-32 of bytes 0..251 */
 #define LEN_MAGIC	8
 #define LEN_SN		20
@@ -114,6 +118,12 @@ void intel_lm_blob_encode(struct intel_lm_blob_hdr *hdr, uint8_t out[INTEL_LM_BL
 	put_str(out + OFF_MN, LEN_MN, hdr->mn, ' ');
 	put_str(out + OFF_FR, LEN_FR, hdr->fr, ' ');
 	put_str(out + OFF_TOOL, LEN_TOOL, hdr->tool, '\0');
+	if (intel_lm_identity_is_set(&hdr->ident)) {
+		memcpy(out + OFF_ID, hdr->ident.id, INTEL_LM_ID_BYTES);
+		intel_lm_put_le32(out + OFF_ID_GEN, hdr->ident.gen);
+		intel_lm_put_le16(out + OFF_ID_VF, hdr->ident.origin_vf);
+		put_str(out + OFF_ID_ORIGIN, INTEL_LM_PF_KEY_LEN - 1, hdr->ident.origin, '\0');
+	}
 	hdr->hdr_crc = crc(out, OFF_HDR_CRC);
 	intel_lm_put_le32(out + OFF_HDR_CRC, hdr->hdr_crc);
 }
@@ -147,6 +157,13 @@ int intel_lm_blob_decode(const uint8_t *buf, size_t len, struct intel_lm_blob_hd
 	get_str(hdr->mn, sizeof(hdr->mn), buf + OFF_MN, LEN_MN);
 	get_str(hdr->fr, sizeof(hdr->fr), buf + OFF_FR, LEN_FR);
 	get_str(hdr->tool, sizeof(hdr->tool), buf + OFF_TOOL, LEN_TOOL);
+	memcpy(hdr->ident.id, buf + OFF_ID, INTEL_LM_ID_BYTES);
+	if (intel_lm_identity_is_set(&hdr->ident)) {
+		hdr->ident.gen = intel_lm_le32(buf + OFF_ID_GEN);
+		hdr->ident.origin_vf = intel_lm_le16(buf + OFF_ID_VF);
+		get_str(hdr->ident.origin, sizeof(hdr->ident.origin), buf + OFF_ID_ORIGIN,
+			INTEL_LM_PF_KEY_LEN - 1);
+	}
 	if (hdr->hdr_len != INTEL_LM_BLOB_HDR_LEN || intel_lm_le16(buf + OFF_FLAGS) ||
 	    hdr->vf < INTEL_LM_VF_MIN || !hdr->payload_len)
 		return -EPROTO;
@@ -195,8 +212,9 @@ int intel_lm_blob_check_identity(const struct intel_lm_blob_hdr *hdr,
  * The header of a state about to be written, into @raw; false for a raw state (no header).
  * *@crc gets the state's CRC-32 either way, computed once.
  */
-static bool blob_header(const struct intel_lm_ctrl_info *src, uint16_t vf, const void *state,
-			uint32_t len, uint8_t raw[INTEL_LM_BLOB_HDR_LEN], uint32_t *crc_out)
+static bool blob_header(const struct intel_lm_ctrl_info *src, uint16_t vf,
+			const struct intel_lm_identity *ident, const void *state, uint32_t len,
+			uint8_t raw[INTEL_LM_BLOB_HDR_LEN], uint32_t *crc_out)
 {
 	struct intel_lm_blob_hdr hdr;
 
@@ -206,21 +224,24 @@ static bool blob_header(const struct intel_lm_ctrl_info *src, uint16_t vf, const
 		return false;
 	}
 	intel_lm_blob_hdr_init(&hdr, src, vf, state, len, time(NULL));
+	if (ident)
+		hdr.ident = *ident;
 	intel_lm_blob_encode(&hdr, raw);
 	if (crc_out)
 		*crc_out = hdr.payload_crc;
 	return true;
 }
 
-int intel_lm_blob_write_crc(struct intel_lm_outfile *out, const struct intel_lm_ctrl_info *src,
-			    uint16_t vf, const void *state, uint32_t len, uint32_t *state_crc)
+int intel_lm_blob_write_state(struct intel_lm_outfile *out, const struct intel_lm_ctrl_info *src,
+			      uint16_t vf, const struct intel_lm_identity *ident, const void *state,
+			      uint32_t len, uint32_t *state_crc)
 {
 	uint8_t raw[INTEL_LM_BLOB_HDR_LEN];
 	int ret = 0;
 
 	if (!state || !len)
 		ret = -EINVAL;
-	if (!ret && blob_header(src, vf, state, len, raw, state_crc))
+	if (!ret && blob_header(src, vf, ident, state, len, raw, state_crc))
 		ret = intel_lm_outfile_write(out, raw, sizeof(raw));
 	if (!ret)
 		ret = intel_lm_outfile_write(out, state, len);
@@ -228,6 +249,12 @@ int intel_lm_blob_write_crc(struct intel_lm_outfile *out, const struct intel_lm_
 		return intel_lm_outfile_commit(out);
 	intel_lm_outfile_abort(out);
 	return ret;
+}
+
+int intel_lm_blob_write_crc(struct intel_lm_outfile *out, const struct intel_lm_ctrl_info *src,
+			    uint16_t vf, const void *state, uint32_t len, uint32_t *state_crc)
+{
+	return intel_lm_blob_write_state(out, src, vf, NULL, state, len, state_crc);
 }
 
 int intel_lm_blob_write(struct intel_lm_outfile *out, const struct intel_lm_ctrl_info *src,
@@ -239,13 +266,20 @@ int intel_lm_blob_write(struct intel_lm_outfile *out, const struct intel_lm_ctrl
 int intel_lm_blob_write_fd(int fd, const struct intel_lm_ctrl_info *src, uint16_t vf,
 			   const void *state, uint32_t len)
 {
+	return intel_lm_blob_write_fd_state(fd, src, vf, NULL, state, len);
+}
+
+int intel_lm_blob_write_fd_state(int fd, const struct intel_lm_ctrl_info *src, uint16_t vf,
+				 const struct intel_lm_identity *ident, const void *state,
+				 uint32_t len)
+{
 	uint8_t raw[INTEL_LM_BLOB_HDR_LEN];
 	struct stat st;
 	int ret = 0;
 
 	if (!state || !len)
 		return -EINVAL;
-	if (blob_header(src, vf, state, len, raw, NULL))
+	if (blob_header(src, vf, ident, state, len, raw, NULL))
 		ret = intel_lm_write_full(fd, raw, sizeof(raw));
 	if (!ret)
 		ret = intel_lm_write_full(fd, state, len);

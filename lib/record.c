@@ -147,6 +147,27 @@ static void put_hex(char *p, uint64_t v, int digits)
 	}
 }
 
+/* An identity's four keys; "file_" before each for a state file's. Nothing when not set. */
+static void put_ident(struct buf *b, const struct intel_lm_identity *id, bool file)
+{
+	char hex[INTEL_LM_ID_HEX_LEN];
+
+	if (!intel_lm_identity_is_set(id))
+		return;
+	intel_lm_identity_hex(id, hex);
+	if (file) {
+		put_str(b, "file_identity", hex);
+		put_num(b, "file_generation", id->gen);
+		put_str(b, "file_origin", id->origin);
+		put_num(b, "file_origin_vf", id->origin_vf);
+	} else {
+		put_str(b, "identity", hex);
+		put_num(b, "generation", id->gen);
+		put_str(b, "origin", id->origin);
+		put_num(b, "origin_vf", id->origin_vf);
+	}
+}
+
 static int encode(const struct intel_lm_rec_entry *e, char *slot)
 {
 	struct buf b = { .p = slot + REC_HDR_LEN, .room = REC_BODY_MAX };
@@ -173,6 +194,8 @@ static int encode(const struct intel_lm_rec_entry *e, char *slot)
 	put_num(&b, "state_size", e->state_size);
 	put_num(&b, "state_crc", e->state_crc);
 	put_num(&b, "state_file_temporary", e->state_file_temporary);
+	put_ident(&b, &e->ident, false);
+	put_ident(&b, &e->file_ident, true);
 	put_str(&b, "tmp_file", e->tmp_file);
 	put_str(&b, "op", intel_lm_op_kind_name(e->op));
 	put_num(&b, "op_open", e->op_open);
@@ -357,6 +380,22 @@ static int decode_field(struct intel_lm_rec_entry *e, const char *k, size_t kn, 
 		ret = get_str(v, n, e->peer_device, sizeof(e->peer_device));
 	} else if (IS("peer_vf")) {
 		NUM(peer_vf, 0, INTEL_LM_VF_MAX);
+	} else if (IS("identity")) {
+		ret = intel_lm_identity_parse_hex(v, n, &e->ident) ? -EBADMSG : 0;
+	} else if (IS("generation")) {
+		NUM(ident.gen, 0, UINT32_MAX);
+	} else if (IS("origin")) {
+		ret = get_str(v, n, e->ident.origin, sizeof(e->ident.origin));
+	} else if (IS("origin_vf")) {
+		NUM(ident.origin_vf, 0, INTEL_LM_VF_MAX);
+	} else if (IS("file_identity")) {
+		ret = intel_lm_identity_parse_hex(v, n, &e->file_ident) ? -EBADMSG : 0;
+	} else if (IS("file_generation")) {
+		NUM(file_ident.gen, 0, UINT32_MAX);
+	} else if (IS("file_origin")) {
+		ret = get_str(v, n, e->file_ident.origin, sizeof(e->file_ident.origin));
+	} else if (IS("file_origin_vf")) {
+		NUM(file_ident.origin_vf, 0, INTEL_LM_VF_MAX);
 	}
 	/* Keys of a later version are passed over. */
 #undef IS
@@ -731,6 +770,13 @@ void intel_lm_record_apply(struct intel_lm_record *rec, uint8_t opcode, int ret)
 	enum intel_lm_effect eff = intel_lm_effect_of(ret);
 
 	set_state(e, intel_lm_state_after(e->state, opcode, eff));
+	/* A LOAD_DATA that had no effect left the VF with what it held. */
+	if (opcode == INTEL_LM_OPC_LOAD_DATA && eff == INTEL_LM_EFFECT_NONE)
+		e->ident = rec->held;
+	/* A state that runs again is a new version: every copy taken before is stale. */
+	if (opcode == INTEL_LM_OPC_RESUME && eff == INTEL_LM_EFFECT_DONE &&
+	    intel_lm_identity_is_set(&e->ident))
+		e->ident.gen++;
 	e->last_opcode = opcode;
 	e->last_ret = ret;
 	/* What was to follow without another write goes on pending only after a success. */
@@ -743,7 +789,23 @@ void intel_lm_record_apply(struct intel_lm_record *rec, uint8_t opcode, int ret)
 		e->state_size = 0;
 		e->state_crc = 0;
 		e->state_file_temporary = false;
+		memset(&e->file_ident, 0, sizeof(e->file_ident));
 	}
+}
+
+int intel_lm_record_take_charge(struct intel_lm_record *rec)
+{
+	struct intel_lm_rec_entry *e = &rec->entry;
+
+	if (intel_lm_identity_is_set(&e->ident))
+		return 0;
+	return intel_lm_identity_new(&e->ident, e->pf.key, e->vf);
+}
+
+void intel_lm_record_loading(struct intel_lm_record *rec, const struct intel_lm_identity *incoming)
+{
+	rec->held = rec->entry.ident;
+	rec->entry.ident = *incoming;
 }
 
 int intel_lm_record_end(struct intel_lm_record *rec, uint8_t opcode, int ret, uint8_t next)

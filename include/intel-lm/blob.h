@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include <intel-lm/ctrl.h>
+#include <intel-lm/identity.h>
 #include <intel-lm/outfile.h>
 
 #ifdef __cplusplus
@@ -40,6 +41,8 @@ extern "C" {
  * @mn:		source PF's model number
  * @fr:		source PF's firmware revision
  * @tool:	the intel-lm version that wrote the blob
+ * @ident:	the state's identity (intel-lm/identity.h); not set in a blob written before
+ *		identities (intel_lm_identity_derive() gives it one from its bytes)
  */
 struct intel_lm_blob_hdr {
 	uint16_t version;
@@ -55,6 +58,7 @@ struct intel_lm_blob_hdr {
 	char mn[41];
 	char fr[9];
 	char tool[33];
+	struct intel_lm_identity ident;
 };
 
 /**
@@ -114,6 +118,37 @@ int intel_lm_blob_write(struct intel_lm_outfile *out, const struct intel_lm_ctrl
  */
 int intel_lm_blob_write_crc(struct intel_lm_outfile *out, const struct intel_lm_ctrl_info *src,
 			    uint16_t vf, const void *state, uint32_t len, uint32_t *state_crc);
+
+/**
+ * intel_lm_blob_write_state() - intel_lm_blob_write_crc() with the state's identity
+ * @out:	as for intel_lm_blob_write()
+ * @src:	as for intel_lm_blob_write(); NULL writes the raw state alone (no identity)
+ * @vf:		the source VF index
+ * @ident:	the state's identity, for the header; NULL or not set: none
+ * @state:	the state
+ * @len:	its length in bytes
+ * @state_crc:	as for intel_lm_blob_write_crc(); may be NULL
+ *
+ * Return: as intel_lm_blob_write().
+ */
+int intel_lm_blob_write_state(struct intel_lm_outfile *out, const struct intel_lm_ctrl_info *src,
+			      uint16_t vf, const struct intel_lm_identity *ident, const void *state,
+			      uint32_t len, uint32_t *state_crc);
+
+/**
+ * intel_lm_blob_write_fd_state() - intel_lm_blob_write_fd() with the state's identity
+ * @fd:		as for intel_lm_blob_write_fd()
+ * @src:	as for intel_lm_blob_write_fd(); NULL writes the raw state alone
+ * @vf:		the source VF index
+ * @ident:	the state's identity, for the header; NULL or not set: none
+ * @state:	the state
+ * @len:	its length in bytes
+ *
+ * Return: as intel_lm_blob_write_fd().
+ */
+int intel_lm_blob_write_fd_state(int fd, const struct intel_lm_ctrl_info *src, uint16_t vf,
+				 const struct intel_lm_identity *ident, const void *state,
+				 uint32_t len);
 
 /**
  * intel_lm_blob_write_fd() - Write a saved state to a descriptor the caller owns

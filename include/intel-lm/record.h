@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include <intel-lm/effect.h>
+#include <intel-lm/identity.h>
 #include <intel-lm/pfid.h>
 
 #ifdef __cplusplus
@@ -82,6 +83,9 @@ enum intel_lm_role {
  * @state_crc:	its CRC-32 (zlib)
  * @state_file_temporary: @state_file is a safety copy that intel-lm removes once the
  *		migration it belongs to is settled
+ * @ident:	the identity of the state the VF holds (not set: its own state, which intel-lm
+ *		never took charge of); while LOAD_DATA is pending, the state it loads
+ * @file_ident:	the identity of the state in @state_file
  * @tmp_file:	a temporary file the operation may leave behind if it dies, or ""
  * @op:		what the last change belonged to
  * @op_open:	that operation has not finished (or was interrupted)
@@ -111,6 +115,8 @@ struct intel_lm_rec_entry {
 	uint8_t last_opcode;
 	bool state_file_temporary;
 	bool op_open;
+	struct intel_lm_identity ident;
+	struct intel_lm_identity file_ident;
 	struct intel_lm_pf_id pf;
 	struct intel_lm_pf_id peer;
 	char device[64];
@@ -132,6 +138,7 @@ struct intel_lm_rec_entry {
  * @entry:	the entry as last written (or read); change it through the functions below
  * @existed:	the file held a valid entry when opened
  * @self:	this process's command line, which every write records
+ * @held:	the identity the VF held before a LOAD_DATA (intel_lm_record_loading())
  */
 struct intel_lm_record {
 	int fd;
@@ -139,6 +146,7 @@ struct intel_lm_record {
 	struct intel_lm_rec_entry entry;
 	bool existed;
 	char self[256];
+	struct intel_lm_identity held;
 };
 
 /**
@@ -230,6 +238,27 @@ int intel_lm_record_begin(struct intel_lm_record *rec, uint8_t opcode);
  * Return: 0 or a negative errno.
  */
 int intel_lm_record_end(struct intel_lm_record *rec, uint8_t opcode, int ret, uint8_t next);
+
+/**
+ * intel_lm_record_take_charge() - Give the state a VF holds an identity, before SAVE_DATA
+ * @rec:	an open record
+ *
+ * A state keeps the identity it has; one without (the VF's own) gets a fresh one, with this
+ * VF as its origin. It goes on record with the next write (SAVE_DATA's intent).
+ *
+ * Return: 0 or a negative errno (from getrandom(2)).
+ */
+int intel_lm_record_take_charge(struct intel_lm_record *rec);
+
+/**
+ * intel_lm_record_loading() - The identity a LOAD_DATA brings, before its intent is written
+ * @rec:	an open record
+ * @incoming:	the identity of the state to load
+ *
+ * The entry holds @incoming from its next write on (a LOAD_DATA in flight may have taken
+ * effect); a LOAD_DATA that had no effect gives the VF back the identity it held.
+ */
+void intel_lm_record_loading(struct intel_lm_record *rec, const struct intel_lm_identity *incoming);
 
 /**
  * intel_lm_record_read() - Read a VF's record without opening it for writing

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The one rule (see intel-lm/rule.h): an identity runs in at most one VF, and no command
+ * replaces or discards the last copy of one. intel_lm_rule_check() is pure; what it is given
+ * is gathered by intel_lm_rule_copies() below it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <intel-lm/blob.h>
+#include <intel-lm/rule.h>
+
+#include "private.h"
+
+const char *intel_lm_reason_name(enum intel_lm_reason reason)
+{
+	static const char *const names[INTEL_LM_REASONS] = {
+		[INTEL_LM_REASON_OK] = "ok",
+		[INTEL_LM_REASON_RUNS_ELSEWHERE] = "runs-elsewhere",
+		[INTEL_LM_REASON_STALE] = "stale",
+		[INTEL_LM_REASON_LAST_COPY] = "last-copy",
+	};
+
+	return (unsigned int)reason < INTEL_LM_REASONS ? names[reason] : "ok";
+}
+
+/* Whether copy @c is the place @p (the same VF, or the same file). */
+static bool same_place(const struct intel_lm_copy *c, const struct intel_lm_copy *p)
+{
+	if (!p)
+		return false;
+	if (c->vf || p->vf)
+		return c->vf == p->vf && !strcmp(c->pf, p->pf);
+	return !strcmp(c->path, p->path);
+}
+
+static bool is_file(const struct intel_lm_copy *c)
+{
+	return !c->vf;
+}
+
+/* A place that holds its state for sure: a whole file, or a VF in a known state. */
+static bool reliable(const struct intel_lm_copy *c)
+{
+	return is_file(c) ? c->whole : c->state != INTEL_LM_VF_UNKNOWN;
+}
+
+/* The copies to look at: all but the places the command itself works on. */
+struct scan {
+	const struct intel_lm_rule_ask *ask;
+	const struct intel_lm_copy *skip[2];
+};
+
+static bool skipped(const struct scan *s, const struct intel_lm_copy *c)
+{
+	return same_place(c, s->skip[0]) || same_place(c, s->skip[1]);
+}
+
+/* A VF other than those skipped that runs, or may run, @id. */
+static const struct intel_lm_copy *runs_elsewhere(const struct scan *s,
+						  const struct intel_lm_identity *id)
+{
+	size_t i;
+
+	for (i = 0; i < s->ask->n; i++) {
+		const struct intel_lm_copy *c = &s->ask->copies[i];
+
+		if (is_file(c) || skipped(s, c) || !intel_lm_identity_same(&c->ident, id))
+			continue;
+		if (c->state == INTEL_LM_VF_RUNNING || c->state == INTEL_LM_VF_UNKNOWN)
+			return c;
+	}
+	return NULL;
+}
+
+/* A copy of @id newer than generation @gen (the newest of them), or NULL. */
+static const struct intel_lm_copy *newer(const struct scan *s, const struct intel_lm_identity *id,
+					 uint32_t gen)
+{
+	const struct intel_lm_copy *best = NULL;
+	size_t i;
+
+	for (i = 0; i < s->ask->n; i++) {
+		const struct intel_lm_copy *c = &s->ask->copies[i];
+
+		if (!intel_lm_identity_same(&c->ident, id) || c->ident.gen <= gen)
+			continue;
+		/* A file that is not whole holds no version at all. */
+		if (is_file(c) && !c->whole)
+			continue;
+		if (!best || c->ident.gen > best->ident.gen)
+			best = c;
+	}
+	return best;
+}
+
+/* Another place that reliably holds @id at generation @gen or newer. */
+static bool kept_elsewhere(const struct scan *s, const struct intel_lm_identity *id)
+{
+	size_t i;
+
+	for (i = 0; i < s->ask->n; i++) {
+		const struct intel_lm_copy *c = &s->ask->copies[i];
+
+		if (!skipped(s, c) && intel_lm_identity_same(&c->ident, id) &&
+		    c->ident.gen >= id->gen && reliable(c))
+			return true;
+	}
+	return false;
+}
+
+static enum intel_lm_reason verdict(struct intel_lm_verdict *v, enum intel_lm_reason reason,
+				    const struct intel_lm_identity *id,
+				    const struct intel_lm_copy *other)
+{
+	v->reason = reason;
+	v->ident = *id;
+	v->other = other;
+	return reason;
+}
+
+/*
+ * What @place holds is replaced (LOAD_DATA into a VF) or removed (a file) by @incoming, or by
+ * nothing. Only a copy of the newest version with no other reliable copy is in the way.
+ */
+static enum intel_lm_reason check_replace(const struct scan *s, const struct intel_lm_copy *place,
+					  const struct intel_lm_identity *incoming,
+					  struct intel_lm_verdict *v)
+{
+	const struct intel_lm_identity *held = &place->ident;
+
+	if (!intel_lm_identity_is_set(held))
+		return INTEL_LM_REASON_OK;
+	/* The same state, as new or newer, replaces it: nothing is lost. */
+	if (incoming && intel_lm_identity_same(incoming, held) && incoming->gen >= held->gen)
+		return INTEL_LM_REASON_OK;
+	/* A stale copy loses nothing: a newer version is elsewhere. */
+	if (newer(s, held, held->gen))
+		return INTEL_LM_REASON_OK;
+	if (kept_elsewhere(s, held))
+		return INTEL_LM_REASON_OK;
+	return verdict(v, INTEL_LM_REASON_LAST_COPY, held, NULL);
+}
+
+/* @place is to run @id: nothing else may run it, and no newer version may exist. */
+static enum intel_lm_reason check_run(const struct scan *s, const struct intel_lm_identity *id,
+				      struct intel_lm_verdict *v)
+{
+	const struct intel_lm_copy *c;
+
+	if (!intel_lm_identity_is_set(id))
+		return INTEL_LM_REASON_OK;
+	c = runs_elsewhere(s, id);
+	if (c)
+		return verdict(v, INTEL_LM_REASON_RUNS_ELSEWHERE, id, c);
+	c = newer(s, id, id->gen);
+	if (c)
+		return verdict(v, INTEL_LM_REASON_STALE, id, c);
+	return INTEL_LM_REASON_OK;
+}
+
+enum intel_lm_reason intel_lm_rule_check(const struct intel_lm_rule_ask *ask,
+					 struct intel_lm_verdict *v)
+{
+	struct scan s = { .ask = ask };
+	struct intel_lm_copy file = { .state = INTEL_LM_VF_SAVED, .whole = true };
+	enum intel_lm_reason r;
+
+	memset(v, 0, sizeof(*v));
+	switch (ask->op) {
+	case INTEL_LM_RULE_RESUME:
+		/* Also for a VF running on record: the record does not stand in for the device. */
+		s.skip[0] = ask->vf;
+		return check_run(&s, &ask->vf->ident, v);
+	case INTEL_LM_RULE_LOAD:
+		s.skip[0] = ask->vf;
+		r = check_replace(&s, ask->vf, ask->incoming, v);
+		if (r)
+			return r;
+		return check_run(&s, ask->incoming, v);
+	case INTEL_LM_RULE_MIGRATE:
+		/* The source's state moves: it must be the one to run. */
+		s.skip[0] = ask->vf;
+		s.skip[1] = ask->dst;
+		r = check_run(&s, &ask->vf->ident, v);
+		if (r)
+			return r;
+		/* The destination runs it next, and nothing else may (the source is suspended). */
+		if (intel_lm_identity_is_set(&ask->vf->ident) &&
+		    intel_lm_identity_same(&ask->dst->ident, &ask->vf->ident) &&
+		    (ask->dst->state == INTEL_LM_VF_RUNNING ||
+		     ask->dst->state == INTEL_LM_VF_UNKNOWN)) {
+			v->at_dst = true;
+			return verdict(v, INTEL_LM_REASON_RUNS_ELSEWHERE, &ask->vf->ident, ask->dst);
+		}
+		s.skip[0] = ask->dst;
+		s.skip[1] = NULL;
+		r = check_replace(&s, ask->dst, &ask->vf->ident, v);
+		v->at_dst = r != INTEL_LM_REASON_OK;
+		return r;
+	case INTEL_LM_RULE_DISCARD:
+		snprintf(file.path, sizeof(file.path), "%s", ask->file ? ask->file : "");
+		file.ident = *ask->incoming;
+		s.skip[0] = &file;
+		return check_replace(&s, &file, NULL, v);
+	case INTEL_LM_RULE_SUSPEND:
+	case INTEL_LM_RULE_SAVE:
+	default:
+		return INTEL_LM_REASON_OK;
+	}
+}
+
+void intel_lm_rule_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_copy *c)
+{
+	intel_lm_put_str(c->pf, sizeof(c->pf), e->pf.key);
+	c->vf = e->vf;
+	c->state = e->pending ? INTEL_LM_VF_UNKNOWN : e->state;
+	c->whole = true;
+	c->ident = e->ident;
+	c->path[0] = '\0';
+}
+
+/* The state file an entry names, as a copy: there, regular and holding the whole state. */
+static bool file_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_copy *c)
+{
+	struct stat st;
+
+	if (!e->state_file[0] || !intel_lm_identity_is_set(&e->file_ident))
+		return false;
+	memset(c, 0, sizeof(*c));
+	c->state = INTEL_LM_VF_SAVED;
+	c->ident = e->file_ident;
+	intel_lm_put_str(c->path, sizeof(c->path), e->state_file);
+	c->whole = !stat(e->state_file, &st) && S_ISREG(st.st_mode) &&
+		   (uint64_t)st.st_size >= e->state_size;
+	return true;
+}
+
+int intel_lm_rule_copies(const char *dir, struct intel_lm_copy **copies, size_t *n)
+{
+	struct intel_lm_copy *out = NULL;
+	struct intel_lm_rec_entry e;
+	char **paths = NULL;
+	size_t count = 0, i, k = 0;
+	int ret;
+
+	*copies = NULL;
+	*n = 0;
+	ret = intel_lm_record_list(dir, &paths, &count);
+	if (ret)
+		return ret;
+	if (count) {
+		out = calloc(2 * count, sizeof(*out));
+		if (!out) {
+			intel_lm_record_list_free(paths, count);
+			return -ENOMEM;
+		}
+	}
+	for (i = 0; i < count; i++) {
+		if (intel_lm_record_read(paths[i], &e))
+			continue;
+		if (intel_lm_identity_is_set(&e.ident))
+			intel_lm_rule_copy_of(&e, &out[k++]);
+		if (file_copy_of(&e, &out[k]))
+			k++;
+	}
+	intel_lm_record_list_free(paths, count);
+	*copies = out;
+	*n = k;
+	return 0;
+}

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The one rule (lib/rule.c) as a table: the command, the VFs and files involved with the
+ * identity and generation each holds, and the reason the rule must answer, with the place in
+ * the way. A state is written "A1": identity A, generation 1; "-" is a VF's own state.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libintel-lm.h>
+
+#include "unit.h"
+
+const char unit_name[] = "unit-rule";
+
+/* A place: "pf:vf state ident" for a VF ("nvme0:3 saved A1"), "/path whole|torn A1" for a file. */
+static void place(struct intel_lm_copy *c, const char *spec)
+{
+	char where[64], what[16], id[8];
+
+	memset(c, 0, sizeof(*c));
+	ck_assert_int_eq(sscanf(spec, "%63s %15s %7s", where, what, id), 3);
+	if (where[0] == '/') {
+		snprintf(c->path, sizeof(c->path), "%s", where);
+		c->state = INTEL_LM_VF_SAVED;
+		c->whole = !strcmp(what, "whole");
+	} else {
+		char *colon = strchr(where, ':');
+
+		ck_assert_ptr_nonnull(colon);
+		*colon = '\0';
+		snprintf(c->pf, sizeof(c->pf), "%s", where);
+		c->vf = (uint16_t)atoi(colon + 1);
+		c->state = intel_lm_vf_state_parse(what);
+		ck_assert_int_ne(c->state, INTEL_LM_VF_STATES);
+		c->whole = true;
+	}
+	if (id[0] != '-') {
+		c->ident.id[0] = (uint8_t)id[0];
+		c->ident.gen = (uint32_t)atoi(id + 1);
+	}
+}
+
+struct rule_case {
+	const char *name;
+	enum intel_lm_rule_op op;
+	const char *vf;		/* the VF asked about (a migration's source) */
+	const char *dst;	/* a migration's destination */
+	const char *incoming;	/* LOAD_DATA's state, DISCARD's file ("/f whole A1") */
+	const char *copies[4];	/* the other places intel-lm knows of */
+	enum intel_lm_reason want;
+	int other;		/* which of copies[] is in the way, -1 none, 9 the destination */
+	bool at_dst;
+};
+
+#define OK INTEL_LM_REASON_OK
+#define RUNS INTEL_LM_REASON_RUNS_ELSEWHERE
+#define STALE INTEL_LM_REASON_STALE
+#define LAST INTEL_LM_REASON_LAST_COPY
+
+static const struct rule_case cases[] = {
+	/* SUSPEND and SAVE_DATA lose nothing and run nothing. */
+	{ "suspend", INTEL_LM_RULE_SUSPEND, "n0:1 running A1", NULL, NULL,
+	  { "n0:2 running A1" }, OK, -1, false },
+	{ "save", INTEL_LM_RULE_SAVE, "n0:1 suspended A1", NULL, NULL, { "n0:2 running A1" },
+	  OK, -1, false },
+	/* RESUME */
+	{ "resume own state", INTEL_LM_RULE_RESUME, "n0:1 suspended -", NULL, NULL, { NULL }, OK,
+	  -1, false },
+	{ "resume a source after its state ran elsewhere", INTEL_LM_RULE_RESUME,
+	  "n0:3 saved A0", NULL, NULL, { "n1:1 running A1" }, RUNS, 0, false },
+	{ "resume a source while the destination only loaded", INTEL_LM_RULE_RESUME,
+	  "n0:3 saved A0", NULL, NULL, { "n1:1 loaded A0" }, OK, -1, false },
+	{ "resume a stale copy", INTEL_LM_RULE_RESUME, "n0:3 saved A0", NULL, NULL,
+	  { "n1:1 suspended A1" }, STALE, 0, false },
+	{ "resume below a newer file", INTEL_LM_RULE_RESUME, "n0:3 loaded A0", NULL, NULL,
+	  { "/s/a1.blob whole A1" }, STALE, 0, false },
+	{ "a torn newer file holds nothing", INTEL_LM_RULE_RESUME, "n0:3 loaded A0", NULL, NULL,
+	  { "/s/a1.blob torn A1" }, OK, -1, false },
+	{ "resume while another VF's state is unknown", INTEL_LM_RULE_RESUME, "n0:3 saved A0",
+	  NULL, NULL, { "n1:1 unknown A0" }, RUNS, 0, false },
+	{ "resume running on record, also running elsewhere", INTEL_LM_RULE_RESUME,
+	  "n0:3 running A1", NULL, NULL, { "n0:4 running A1" }, RUNS, 0, false },
+	{ "the VF itself is not elsewhere", INTEL_LM_RULE_RESUME, "n0:3 saved A0", NULL, NULL,
+	  { "n0:3 saved A0", "n1:3 saved B0" }, OK, -1, false },
+	/* LOAD_DATA */
+	{ "load into a fresh VF", INTEL_LM_RULE_LOAD, "n1:1 suspended -", NULL, "/b whole B0",
+	  { "n0:2 saved B0" }, OK, -1, false },
+	{ "load over a saved state kept nowhere", INTEL_LM_RULE_LOAD, "n1:1 saved A0", NULL,
+	  "/b whole B0", { NULL }, LAST, -1, false },
+	{ "load over a saved state kept in a file", INTEL_LM_RULE_LOAD, "n1:1 saved A0", NULL,
+	  "/b whole B0", { "/a whole A0" }, OK, -1, false },
+	{ "a torn file keeps nothing", INTEL_LM_RULE_LOAD, "n1:1 saved A0", NULL, "/b whole B0",
+	  { "/a torn A0" }, LAST, -1, false },
+	{ "an older file keeps nothing", INTEL_LM_RULE_LOAD, "n1:1 suspended A2", NULL,
+	  "/b whole B0", { "/a whole A1" }, LAST, -1, false },
+	{ "an unknown VF keeps nothing", INTEL_LM_RULE_LOAD, "n1:1 saved A0", NULL, "/b whole B0",
+	  { "n0:1 unknown A0" }, LAST, -1, false },
+	{ "load over a stale copy", INTEL_LM_RULE_LOAD, "n1:1 suspended A3", NULL, "/b whole B0",
+	  { "n0:1 running A4" }, OK, -1, false },
+	{ "load the same state again", INTEL_LM_RULE_LOAD, "n1:1 loaded A1", NULL, "/a whole A1",
+	  { NULL }, OK, -1, false },
+	{ "load an older copy over a newer one", INTEL_LM_RULE_LOAD, "n1:1 suspended A2", NULL,
+	  "/a whole A1", { NULL }, LAST, -1, false },
+	{ "load a state that runs elsewhere", INTEL_LM_RULE_LOAD, "n1:2 suspended -", NULL,
+	  "/a whole A1", { "n1:1 running A1" }, RUNS, 0, false },
+	{ "load a stale file", INTEL_LM_RULE_LOAD, "n1:2 suspended -", NULL, "/a whole A0",
+	  { "n1:1 saved A1" }, STALE, 0, false },
+	{ "save then load elsewhere", INTEL_LM_RULE_LOAD, "n1:2 suspended -", NULL,
+	  "/a whole A1", { "n0:1 saved A1", "/a whole A1" }, OK, -1, false },
+	/* migrate */
+	{ "migrate into an unused VF", INTEL_LM_RULE_MIGRATE, "n0:3 running -",
+	  "n1:1 running -", NULL, { NULL }, OK, -1, false },
+	{ "migrate into a VF running a moved state", INTEL_LM_RULE_MIGRATE, "n0:4 running -",
+	  "n1:1 running A1", NULL, { "n0:3 saved A0" }, LAST, -1, true },
+	{ "migrate into a VF saved and kept nowhere", INTEL_LM_RULE_MIGRATE, "n0:4 running -",
+	  "n1:1 saved C0", NULL, { NULL }, LAST, -1, true },
+	{ "migrate into a VF saved and kept in a file", INTEL_LM_RULE_MIGRATE, "n0:4 running -",
+	  "n1:1 saved C0", NULL, { "/c whole C0" }, OK, -1, false },
+	{ "migrate a stale source", INTEL_LM_RULE_MIGRATE, "n0:3 saved A0", "n1:2 running -", NULL,
+	  { "n1:1 running A1" }, RUNS, 0, false },
+	{ "migrate a source whose state the destination runs", INTEL_LM_RULE_MIGRATE,
+	  "n0:3 saved A0", "n1:1 running A0", NULL, { NULL }, RUNS, 9, true },
+	{ "migrate back from where it ran", INTEL_LM_RULE_MIGRATE, "n1:1 running A1",
+	  "n0:3 saved A0", NULL, { NULL }, OK, -1, false },
+	{ "migrate a loaded copy on", INTEL_LM_RULE_MIGRATE, "n1:1 loaded A0", "n1:2 running -",
+	  NULL, { "n0:3 saved A0" }, OK, -1, false },
+	/* discarding a file */
+	{ "discard a stale file", INTEL_LM_RULE_DISCARD, NULL, NULL, "/k whole A0",
+	  { "n1:1 running A1" }, OK, -1, false },
+	{ "discard a file the source still holds", INTEL_LM_RULE_DISCARD, NULL, NULL,
+	  "/k whole A0", { "n0:3 saved A0" }, OK, -1, false },
+	{ "discard the last copy", INTEL_LM_RULE_DISCARD, NULL, NULL, "/k whole A0",
+	  { "/k whole A0", "n0:3 unknown A0" }, LAST, -1, false },
+};
+
+START_TEST(table)
+{
+	const struct rule_case *t = &cases[_i];
+	struct intel_lm_copy vf, dst, in, copies[4];
+	struct intel_lm_rule_ask ask = { .op = t->op, .copies = copies };
+	struct intel_lm_verdict v;
+	enum intel_lm_reason got;
+
+	if (t->vf) {
+		place(&vf, t->vf);
+		ask.vf = &vf;
+	}
+	if (t->dst) {
+		place(&dst, t->dst);
+		ask.dst = &dst;
+	}
+	if (t->incoming) {
+		place(&in, t->incoming);
+		ask.incoming = &in.ident;
+		ask.file = in.path;
+	}
+	while (ask.n < 4 && t->copies[ask.n]) {
+		place(&copies[ask.n], t->copies[ask.n]);
+		ask.n++;
+	}
+	got = intel_lm_rule_check(&ask, &v);
+	ck_assert_msg(got == t->want, "%s: %s, not %s", t->name, intel_lm_reason_name(got),
+		      intel_lm_reason_name(t->want));
+	ck_assert_int_eq(v.reason, got);
+	ck_assert_msg(v.at_dst == t->at_dst, "%s: at_dst %d", t->name, v.at_dst);
+	if (t->other == 9)
+		ck_assert_ptr_eq(v.other, &dst);
+	else if (t->other >= 0)
+		ck_assert_ptr_eq(v.other, &copies[t->other]);
+	else
+		ck_assert_ptr_null(v.other);
+	if (got != OK)
+		ck_assert(intel_lm_identity_is_set(&v.ident));
+}
+END_TEST
+
+START_TEST(reason_words)
+{
+	ck_assert_str_eq(intel_lm_reason_name(INTEL_LM_REASON_OK), "ok");
+	ck_assert_str_eq(intel_lm_reason_name(INTEL_LM_REASON_RUNS_ELSEWHERE), "runs-elsewhere");
+	ck_assert_str_eq(intel_lm_reason_name(INTEL_LM_REASON_STALE), "stale");
+	ck_assert_str_eq(intel_lm_reason_name(INTEL_LM_REASON_LAST_COPY), "last-copy");
+	ck_assert_str_eq(intel_lm_reason_name(INTEL_LM_REASONS), "ok");
+}
+END_TEST
+
+START_TEST(identity_hex_round_trip)
+{
+	struct intel_lm_identity a, b = { 0 };
+	char hex[INTEL_LM_ID_HEX_LEN];
+
+	ck_assert_int_eq(intel_lm_identity_new(&a, "pci-0000:3b:00.0", 3), 0);
+	ck_assert(intel_lm_identity_is_set(&a));
+	ck_assert_str_eq(a.origin, "pci-0000:3b:00.0");
+	ck_assert_int_eq(a.origin_vf, 3);
+	ck_assert_int_eq(strlen(intel_lm_identity_hex(&a, hex)), 32);
+	ck_assert_int_eq(intel_lm_identity_parse_hex(hex, strlen(hex), &b), 0);
+	ck_assert(intel_lm_identity_same(&a, &b));
+	ck_assert_int_eq(intel_lm_identity_parse_hex("0g", 2, &b), -EINVAL);
+	ck_assert_int_eq(intel_lm_identity_parse_hex(hex, 31, &b), -EINVAL);
+	ck_assert_int_eq(intel_lm_identity_parse_hex("", 0, &b), 0);
+	ck_assert(!intel_lm_identity_is_set(&b));
+	ck_assert_str_eq(intel_lm_identity_hex(&b, hex), "");
+	/* Two fresh identities differ. */
+	ck_assert_int_eq(intel_lm_identity_new(&b, "x", 1), 0);
+	ck_assert(!intel_lm_identity_same(&a, &b));
+}
+END_TEST
+
+START_TEST(identity_derived_from_bytes)
+{
+	struct intel_lm_identity a, b;
+	char s1[64] = "state one", s2[64] = "state two";
+
+	intel_lm_identity_derive(&a, s1, sizeof(s1));
+	intel_lm_identity_derive(&b, s1, sizeof(s1));
+	ck_assert(intel_lm_identity_same(&a, &b));
+	intel_lm_identity_derive(&b, s2, sizeof(s2));
+	ck_assert(!intel_lm_identity_same(&a, &b));
+	ck_assert_int_eq(a.gen, 0);
+}
+END_TEST
+
+Suite *unit_suite(void)
+{
+	Suite *s = suite_create(unit_name);
+	TCase *tc = tcase_create("rule");
+
+	tcase_add_loop_test(tc, table, 0, (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_test(tc, reason_words);
+	tcase_add_test(tc, identity_hex_round_trip);
+	tcase_add_test(tc, identity_derived_from_bytes);
+	suite_add_tcase(s, tc);
+	return s;
+}
