@@ -18,6 +18,7 @@
 
 #include <intel-lm/blob.h>
 #include <intel-lm/migrate.h>
+#include <intel-lm/rule.h>
 
 #include "private.h"
 
@@ -191,6 +192,7 @@ static void record_state_file(struct intel_lm_migration *m, struct intel_lm_reco
 
 	if (!m->p.keep_path)
 		return;
+	e->file_ident = e->ident;
 	snprintf(e->state_file, sizeof(e->state_file), "%s", m->p.keep_path);
 	e->state_size = m->o.size;
 	e->state_crc = (uint32_t)crc32(0L, state, m->o.size);
@@ -274,6 +276,8 @@ static void *keep_writes(void *arg)
 
 	w->src_ret = intel_lm_record_write(w->src);
 	if (w->dst) {
+		/* From LOAD_DATA's intent on, the destination may hold the source's state. */
+		intel_lm_record_loading(w->dst, &w->src->entry.ident);
 		w->dst->entry.step = (int)INTEL_LM_MIG_DST_LOAD;
 		w->dst_ret = intel_lm_record_begin_then(w->dst, INTEL_LM_OPC_LOAD_DATA,
 							INTEL_LM_OPC_RESUME);
@@ -355,6 +359,35 @@ static void record_close_op(struct intel_lm_migration *m, bool keep_open)
 	}
 }
 
+/*
+ * The one rule, before anything is sent: the source's state may move (it runs nowhere else and
+ * is not stale) and the destination holds no last copy. A refusal's errno by its reason.
+ */
+static int rule_allows(struct intel_lm_migration *m)
+{
+	static const int err[INTEL_LM_REASONS] = {
+		[INTEL_LM_REASON_RUNS_ELSEWHERE] = -EBUSY,
+		[INTEL_LM_REASON_STALE] = -ESTALE,
+		[INTEL_LM_REASON_LAST_COPY] = -EEXIST,
+	};
+	struct intel_lm_rule_ask ask = { .op = INTEL_LM_RULE_MIGRATE };
+	struct intel_lm_copy src, dst, *copies;
+	struct intel_lm_verdict v;
+	int ret;
+
+	ret = intel_lm_rule_copies(m->p.state_dir, &copies, &ask.n);
+	if (ret)
+		return ret;
+	intel_lm_rule_copy_of(&m->p.src_rec->entry, &src);
+	intel_lm_rule_copy_of(&m->p.dst_rec->entry, &dst);
+	ask.vf = &src;
+	ask.dst = &dst;
+	ask.copies = copies;
+	m->o.reason = intel_lm_rule_check(&ask, &v);
+	free(copies);
+	return err[m->o.reason];
+}
+
 int intel_lm_migrate(struct intel_lm_migration *m)
 {
 	bool dry = (m->p.src_opts && m->p.src_opts->dry_run) || (m->p.dst_opts && m->p.dst_opts->dry_run);
@@ -386,6 +419,7 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 	m->o.record_ret = 0;
 	m->o.downtime_ns = 0;
 	m->o.skipped = 0;
+	m->o.reason = 0;
 	memset(m->step_ns, 0, sizeof(m->step_ns));
 	if (!m->p.dst_rec)
 		m->p.src_rec = NULL;
@@ -402,6 +436,14 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 	m->o.skipped = skip;
 	if (dry || !m->p.dst_rec)
 		m->p.src_rec = m->p.dst_rec = NULL;
+	ret = m->p.src_rec && !m->p.force ? rule_allows(m) : 0;
+	if (!ret && m->p.src_rec)
+		ret = intel_lm_record_take_charge(m->p.src_rec);
+	if (ret) {
+		m->o.failed = INTEL_LM_MIG_DST_SUSPEND;
+		m->o.ret = ret;
+		return ret;
+	}
 	if (m->p.src_rec)
 		record_join(m);
 

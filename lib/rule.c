@@ -216,6 +216,7 @@ enum intel_lm_reason intel_lm_rule_check(const struct intel_lm_rule_ask *ask,
 void intel_lm_rule_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_copy *c)
 {
 	intel_lm_put_str(c->pf, sizeof(c->pf), e->pf.key);
+	intel_lm_put_str(c->device, sizeof(c->device), e->device);
 	c->vf = e->vf;
 	c->state = e->pending ? INTEL_LM_VF_UNKNOWN : e->state;
 	c->whole = true;

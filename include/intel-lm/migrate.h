@@ -90,6 +90,9 @@ typedef int (*intel_lm_keep_fn)(void *priv, const void *state, uint32_t len);
  *		as the caller knows it; %INTEL_LM_VF_RUNNING (0) when it does not know. With
  *		records, the record's state counts and this is not read. See intel_lm_mig_plan().
  * @dst_state:	the same for the destination VF
+ * @state_dir:	with records: their directory (NULL: %INTEL_LM_STATE_DIR), where the one rule
+ *		(intel-lm/rule.h) finds every copy of the states involved before anything is sent
+ * @force:	with records: do not ask the rule (the operator's --force)
  */
 struct intel_lm_mig_params {
 	size_t size;
@@ -112,6 +115,8 @@ struct intel_lm_mig_params {
 	bool keep_temporary;
 	enum intel_lm_vf_state src_state;
 	enum intel_lm_vf_state dst_state;
+	const char *state_dir;
+	bool force;
 };
 
 /**
@@ -132,6 +137,8 @@ struct intel_lm_mig_params {
  * @op_id:	the migration's id in the record ("" when nothing was recorded)
  * @skipped:	the steps that were not sent because their VF was suspended already, as bits
  *		(1U << step): only the destination's SUSPEND, see intel_lm_mig_plan()
+ * @reason:	the one rule's refusal (nothing was sent; @ret is -EBUSY, -ESTALE or -EEXIST),
+ *		or %INTEL_LM_REASON_OK
  */
 struct intel_lm_mig_outcome {
 	enum intel_lm_mig_step failed;
@@ -146,6 +153,7 @@ struct intel_lm_mig_outcome {
 	uint64_t downtime_ns;
 	char op_id[40];
 	unsigned int skipped;
+	int reason;
 };
 
 /**

@@ -67,6 +67,7 @@ enum intel_lm_reason {
 /**
  * struct intel_lm_copy - a place that holds a state: a VF, or a state file
  * @pf:		a VF's PF key; "" for a file
+ * @device:	a VF's PF device path as its record last saw it, for messages; "" for a file
  * @vf:		the VF index; 0 for a file
  * @path:	a file's path (NUL-terminated); "" for a VF
  * @state:	a VF's state, %INTEL_LM_VF_UNKNOWN also while a command is pending on it; a
@@ -76,6 +77,7 @@ enum intel_lm_reason {
  */
 struct intel_lm_copy {
 	char pf[INTEL_LM_PF_KEY_LEN];
+	char device[64];
 	uint16_t vf;
 	enum intel_lm_vf_state state;
 	bool whole;

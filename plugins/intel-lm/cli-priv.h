@@ -167,12 +167,16 @@ struct vf_result {
 	bool sent;			/* a state-changing command was submitted for this VF */
 	uint8_t opcode;			/* with @device_error: the command that failed */
 	bool changed;			/* the VF was (or with --dry-run would be) changed */
+	bool again;			/* suspend/resume of a VF on record in that state already */
+	int again_status;		/* then: the Command Sequence Error it drew, or 0 */
 	const char *op;			/* the step that failed */
 	const char *state;		/* the VF's state as far as we know */
 	struct intel_lm_record *rec;	/* the VF's record while the job runs; NULL: none */
 	int record_err;			/* a record write that failed after a command */
 	uint32_t size;
 	uint16_t source_vf;		/* load: the blob's source VF; 0 for a raw state */
+	enum intel_lm_reason reason;	/* why the rule refused the command, or 0 */
+	int guard_fd;			/* the identities' lock while it is held, else 0 */
 	char msg[1024];
 	char hint[1024];
 	/* last: a new result zeroes what comes before it and empties this */
@@ -397,5 +401,23 @@ const char *blob_words(int err);
 /* What to do after @opcode failed with @ret on VF @vf of @s, with a command line if one helps. */
 void cmd_hint(const struct cli *c, const struct session *s, int vf, uint8_t opcode, int ret,
 	      char *hint, size_t len);
+
+/* guard.c */
+/*
+ * Ask the one rule whether @op (with @incoming, the state a load brings) may go to VF @r->vf,
+ * whose record is open; @what names the command for the message. 0: allowed, and the
+ * identities' lock is held until guard_release() (after the command's intent is on record);
+ * else a negative errno, and @r says why (with @r->reason). Nothing with --force.
+ */
+int guard_vf(const struct cli *c, const struct session *s, struct vf_result *r,
+	     enum intel_lm_rule_op op, const struct intel_lm_identity *incoming, const char *what);
+void guard_release(struct vf_result *r);
+/*
+ * The same for a migration between the VFs of @src_rec and @dst_rec: a refusal goes to @r, its
+ * VF and *@on say which end it is about. 0 or a negative errno.
+ */
+int guard_mig(const struct cli *c, const struct session *src, const struct session *dst,
+	      struct intel_lm_record *src_rec, struct intel_lm_record *dst_rec,
+	      struct vf_result *r, const struct session **on);
 
 #endif /* INTEL_LM_CLI_PRIV_H */

@@ -22,6 +22,7 @@ struct keeper {
 	const struct session *src;
 	uint16_t vf;
 	const char *path;
+	const struct intel_lm_identity *ident;	/* the state's, from the source's record */
 	struct intel_lm_outfile out;	/* opened before the source is suspended */
 	bool written;
 };
@@ -29,7 +30,8 @@ struct keeper {
 static int keep_state(void *priv, const void *state, uint32_t len)
 {
 	struct keeper *k = priv;
-	int ret = intel_lm_blob_write(&k->out, pf_info(k->src), k->vf, state, len);
+	int ret = intel_lm_blob_write_state(&k->out, pf_info(k->src), k->vf, k->ident, state, len,
+					    NULL);
 
 	k->written = !ret;
 	return ret;
@@ -539,6 +541,9 @@ static void run_mig_job(const struct cli *c, struct session *src, struct session
 	if (check_states(c, src, dst, c->dry_run ? NULL : &src_rec,
 			 c->dry_run ? NULL : &dst_rec, j))
 		goto out;
+	/* The one rule, in words; the library asks it again for its other callers. */
+	if (!c->dry_run && guard_mig(c, src, dst, &src_rec, &dst_rec, lr, &j->refused_on))
+		goto out;
 	p.src_state = j->src_before;
 	p.dst_state = j->dst_before;
 	r->src_before = intel_lm_vf_state_name(j->src_before);
@@ -567,6 +572,7 @@ static void run_mig_job(const struct cli *c, struct session *src, struct session
 		guard_output(&k.out);
 		k.src = src;
 		k.vf = r->src_vf;
+		k.ident = &src_rec.entry.ident;
 		p.keep = keep_state;
 		p.keep_reserve = keep_reserve;
 		p.keep_priv = &k;
@@ -574,6 +580,8 @@ static void run_mig_job(const struct cli *c, struct session *src, struct session
 		p.keep_temporary = !c->keep;
 		p.src_rec = &src_rec;
 		p.dst_rec = &dst_rec;
+		p.state_dir = c->state_dir;
+		p.force = c->force;
 	}
 
 	/* A signal from here on stops the migration at the next step and rolls it back. */

@@ -163,13 +163,24 @@ static void json_usage(const struct cli *c, const char *msg)
 							      0, msg, hint));
 }
 
+/* The one rule's refusal: its stable word (intel-lm/rule.h), for scripts. */
+static void add_reason(struct json_object *err, const struct vf_result *r)
+{
+	if (err && r->reason)
+		add_str(err, "reason", intel_lm_reason_name(r->reason));
+}
+
 static void json_vf_failed(const struct cli *c, const struct session *s, const struct vf_result *r)
 {
+	struct json_object *err = NULL;
+
 	add_dev(c, s, r->vf);
 	add_str(root(c), "state", r->state);
 	if (r->path[0])
 		add_str(root(c), file_key(c), r->path);
 	json_error(c, pf_path(s), r->vf, r->op, r->ret, r->msg, r->hint);
+	json_object_object_get_ex(root(c), "error", &err);
+	add_reason(err, r);
 }
 
 static void json_batch(const struct cli *c, const struct session *s, const struct vf_result *r,
@@ -198,6 +209,7 @@ static void json_batch(const struct cli *c, const struct session *s, const struc
 							       r[i].ret, r[i].msg, r[i].hint);
 
 			add_str(err, "kind", exit_kind(exit_for_result(&r[i])));
+			add_reason(err, &r[i]);
 			json_object_object_add(e, "error", err);
 		} else {
 			ok++;

@@ -69,7 +69,10 @@ static int send_cmd(const struct cli *c, struct session *s, struct vf_result *r,
 		     signal_name(signal_caught()));
 		return -ECANCELED;
 	}
-	if (rec && (err = intel_lm_record_begin(rec, opc))) {
+	err = rec ? intel_lm_record_begin(rec, opc) : 0;
+	/* The intent is on record (or not to be): others may look at the identities again. */
+	guard_release(r);
+	if (err) {
 		fail(r, "write record", err, "cannot put %s on record in %s: %s (%s); nothing was "
 		     "sent\nfree space or fix the record's directory, then run the command again",
 		     intel_lm_opcode_name(opc), rec->path, strerror(-err), intel_lm_errno_name(err));
@@ -120,6 +123,8 @@ static void run_suspend(const struct cli *c, struct session *s, struct vf_result
 
 static void run_resume(const struct cli *c, struct session *s, struct vf_result *r)
 {
+	if (guard_vf(c, s, r, INTEL_LM_RULE_RESUME, NULL, "resume"))
+		return;
 	send_cmd(c, s, r, INTEL_LM_OPC_RESUME, NULL, 0);
 }
 
@@ -196,6 +201,7 @@ static void record_saved_file(struct vf_result *r, uint32_t crc, bool ok)
 		e->state_size = r->size;
 		e->state_crc = crc;
 		e->state_file_temporary = false;
+		e->file_ident = e->ident;
 	}
 	e->op_open = false;
 	e->tmp_file[0] = '\0';
@@ -255,11 +261,19 @@ static void run_save(const struct cli *c, struct session *s, struct vf_result *r
 		     r->size);
 		goto out;
 	}
+	/* intel-lm takes charge of the state: it gets an identity with SAVE_DATA's intent. */
+	ret = r->rec ? intel_lm_record_take_charge(r->rec) : 0;
+	if (ret) {
+		fail(r, "save", ret, "cannot give the state an identity: %s (%s); SAVE_DATA was not "
+		     "sent", strerror(-ret), intel_lm_errno_name(ret));
+		goto out;
+	}
 	ret = send_cmd(c, s, r, INTEL_LM_OPC_SAVE_DATA, buf, r->size);
 	if (ret)
 		goto out;
 	/* The device saved (and disabled the VF controller) even if the file fails. */
-	ret = intel_lm_blob_write_crc(&out, c->raw ? NULL : pf_info(s), r->vf, buf, r->size, &crc);
+	ret = intel_lm_blob_write_state(&out, c->raw ? NULL : pf_info(s), r->vf,
+					r->rec ? &r->rec->entry.ident : NULL, buf, r->size, &crc);
 	if (ret && out.placed) {
 		/* In place, but its directory could not be made durable. */
 		fail(r, "sync directory", ret, "the state is in %s, but its directory could not be "
@@ -356,7 +370,13 @@ static void run_load(const struct cli *c, struct session *s, struct vf_result *r
 		snprintf(r->hint, sizeof(r->hint), "%s was saved on a different kind of PF (%s); "
 			 "loading anyway (--force)", r->path, why);
 	}
-	/* A raw file that is an intel-lm blob would hand its header to the device. */
+	/* A state that carries no identity (raw, or saved before identities) gets its bytes'. */
+	if (c->raw || !intel_lm_identity_is_set(&hdr.ident))
+		intel_lm_identity_derive(&hdr.ident, buf, r->size);
+	if (guard_vf(c, s, r, INTEL_LM_RULE_LOAD, &hdr.ident, "load"))
+		goto out;
+	if (r->rec)
+		intel_lm_record_loading(r->rec, &hdr.ident);
 	send_cmd(c, s, r, INTEL_LM_OPC_LOAD_DATA, buf, r->size);
 out:
 	intel_lm_state_free(buf, r->size);
@@ -398,11 +418,13 @@ static const struct vf_op op_save = { "saved", run_save, print_saved };
 static const struct vf_op op_load = { "loaded", run_load, print_loaded };
 
 /*
- * suspend and resume of a VF that intel-lm's record shows in the state asked for: nothing to
- * send (JSON changed: false), unless --force. Under --dry-run the record is only read.
+ * suspend and resume of a VF that intel-lm's record shows in the state asked for. The command is
+ * sent all the same (the record is intel-lm's memory, not the device's: the VF may have been
+ * changed by other means); the answer then says whether anything changed. Under --dry-run the
+ * record is only read, and nothing would change.
  */
-static bool already_there(const struct cli *c, const struct session *s, const struct vf_op *op,
-			  const struct vf_result *r)
+static bool on_record_as(const struct session *s, const struct cli *c, const struct vf_op *op,
+			 const struct vf_result *r)
 {
 	enum intel_lm_vf_state want = op == &op_suspend ? INTEL_LM_VF_SUSPENDED :
 				      INTEL_LM_VF_RUNNING;
@@ -410,7 +432,7 @@ static bool already_there(const struct cli *c, const struct session *s, const st
 	char path[INTEL_LM_PATH_MAX];
 	int ret;
 
-	if ((op != &op_suspend && op != &op_resume) || c->force)
+	if (op != &op_suspend && op != &op_resume)
 		return false;
 	if (r->rec)
 		return r->rec->entry.state == want;
@@ -421,11 +443,32 @@ static bool already_there(const struct cli *c, const struct session *s, const st
 	return ret == -ENOENT ? want == INTEL_LM_VF_RUNNING : !ret && e.state == want;
 }
 
+/*
+ * A suspend or resume of a VF on record in that state already: a success, or a Command
+ * Sequence Error (a device that refuses SUSPEND of a VF not running, RESUME of one not
+ * suspended), confirms the record, and nothing changed.
+ */
+static void settle_again(const struct vf_op *op, struct vf_result *r)
+{
+	bool seq_error = r->device_error && r->ret > 0 && (r->ret & 0x7ff) == 0x00c;
+
+	if (r->ret && !seq_error)
+		return;
+	r->again = true;
+	r->again_status = r->ret;
+	r->ret = 0;
+	r->op = NULL;
+	r->device_error = false;
+	r->msg[0] = r->hint[0] = '\0';
+	r->state = op->done;
+}
+
 static void run_job(const struct cli *c, struct session *s, const struct vf_op *op,
 		    struct vf_result *r, bool batch)
 {
 	struct intel_lm_record rec = { .fd = -1 };
 	struct intel_lm_lock *lk;
+	bool again;
 
 	r->state = "unchanged";
 	if (lock_vf(c, s, r, NULL, &lk))
@@ -442,19 +485,23 @@ static void run_job(const struct cli *c, struct session *s, const struct vf_op *
 		rec.entry.tmp_file[0] = '\0';
 		r->rec = &rec;
 	}
-	if (already_there(c, s, op, r)) {
+	again = on_record_as(s, c, op, r);
+	if (again && c->dry_run) {
 		r->state = op->done;
-		r->rec = NULL;
+		r->again = true;
 		goto out;
 	}
 	op->run(c, s, r);
+	if (again)
+		settle_again(op, r);
 	if (!r->ret && !r->rec)
 		r->state = op->done;
 	/* Changed: it succeeded, or a command whose effect is unknown may have changed it. */
-	r->changed = op != &op_query &&
+	r->changed = op != &op_query && !r->again &&
 		     (!r->ret || (r->sent && intel_lm_effect_of(r->ret) == INTEL_LM_EFFECT_UNKNOWN));
 	r->rec = NULL;
 out:
+	guard_release(r);
 	intel_lm_record_close(&rec);
 	intel_lm_unlock_vf(lk);
 }
@@ -612,10 +659,20 @@ static int run_vf_op(const struct cli *c, const struct vf_op *op)
 			c->out->pr->vf_failed(c, &s, r);
 			ret = exit_for_result(r);
 		} else {
-			if (op != &op_query && !r->changed)
-				c->out->pr->note(c, "%s VF %u is %s on intel-lm's record: nothing was sent "
-					    "(--force sends %s anyway)", pf_path(&s), r->vf, r->state,
-					    c->cmd->name);
+			if (r->again && c->dry_run)
+				c->out->pr->note(c, "%s VF %u is %s on intel-lm's record: %s would "
+					    "change nothing", pf_path(&s), r->vf, r->state, c->cmd->name);
+			else if (r->again && r->again_status)
+				c->out->pr->note(c, "%s VF %u was %s on intel-lm's record already; the "
+					    "device answered %s with Command Sequence Error (0x%04x), as "
+					    "it does for a VF in that state: nothing changed", pf_path(&s),
+					    r->vf, r->state, intel_lm_opcode_name(op == &op_suspend ?
+					    INTEL_LM_OPC_SUSPEND : INTEL_LM_OPC_RESUME), r->again_status);
+			else if (r->again)
+				c->out->pr->note(c, "%s VF %u was %s on intel-lm's record already; %s "
+					    "was sent all the same and the device accepted it", pf_path(&s),
+					    r->vf, r->state, intel_lm_opcode_name(op == &op_suspend ?
+					    INTEL_LM_OPC_SUSPEND : INTEL_LM_OPC_RESUME));
 			op->print(c, &s, r);
 			ret = EXIT_OK;
 		}
