@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <intel-lm/blob.h>
+#include <intel-lm/cmd.h>
 #include <intel-lm/rule.h>
 
 #include "private.h"
@@ -70,7 +71,8 @@ static const struct intel_lm_copy *runs_elsewhere(const struct scan *s,
 
 		if (is_file(c) || skipped(s, c) || !intel_lm_identity_same(&c->ident, id))
 			continue;
-		if (c->state == INTEL_LM_VF_RUNNING || c->state == INTEL_LM_VF_UNKNOWN)
+		if (c->state == INTEL_LM_VF_RUNNING ||
+		    (c->state == INTEL_LM_VF_UNKNOWN && c->may_run))
 			return c;
 	}
 	return NULL;
@@ -217,9 +219,14 @@ void intel_lm_rule_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_c
 {
 	intel_lm_put_str(c->pf, sizeof(c->pf), e->pf.key);
 	intel_lm_put_str(c->device, sizeof(c->device), e->device);
+	uint8_t doubt = e->pending ? e->pending : e->last_opcode;
+
 	c->vf = e->vf;
 	c->state = e->pending ? INTEL_LM_VF_UNKNOWN : e->state;
 	c->whole = true;
+	/* A LOAD_DATA or SAVE_DATA in doubt leaves a VF suspended, unless RESUME was to follow. */
+	c->may_run = e->pending_then == INTEL_LM_OPC_RESUME ||
+		     (doubt != INTEL_LM_OPC_LOAD_DATA && doubt != INTEL_LM_OPC_SAVE_DATA);
 	c->ident = e->ident;
 	c->path[0] = '\0';
 }

@@ -73,6 +73,8 @@ enum intel_lm_reason {
  * @state:	a VF's state, %INTEL_LM_VF_UNKNOWN also while a command is pending on it; a
  *		file's is %INTEL_LM_VF_SAVED
  * @whole:	a file is there and holds the whole state; always true for a VF
+ * @may_run:	a VF whose state is unknown may be running: the command in doubt could have
+ *		resumed it (not a LOAD_DATA or SAVE_DATA of a VF that was not running)
  * @ident:	the identity of the state it holds (not set: a VF's own, never taken charge of)
  */
 struct intel_lm_copy {
@@ -81,6 +83,7 @@ struct intel_lm_copy {
 	uint16_t vf;
 	enum intel_lm_vf_state state;
 	bool whole;
+	bool may_run;
 	struct intel_lm_identity ident;
 	char path[INTEL_LM_REC_PATH_LEN];
 };

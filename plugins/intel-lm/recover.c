@@ -443,12 +443,18 @@ static void close_op(struct intel_lm_rec_entry *e)
 }
 
 /* Resume the source of a migration whose destination never ran; 0 when it runs. */
-static int resume_source(const struct cli *c, struct rec_view *src, struct held *h)
+static int resume_source(const struct cli *c, struct rec_view *src,
+			 const struct intel_lm_rec_entry *dst, struct held *h)
 {
 	struct session s;
-	char why[256];
+	char why[INTEL_LM_PATH_MAX + 256];
 	int ret;
 
+	if (guard_entry(c, &src->e, dst, INTEL_LM_RULE_RESUME, why, sizeof(why))) {
+		snprintf(src->action, sizeof(src->action), "left the source alone: %s; nothing was "
+			 "sent", why);
+		return -EBUSY;
+	}
 	if (c->dry_run) {
 		snprintf(src->action, sizeof(src->action), "would resume the source (RESUME)");
 		return 0;
@@ -616,7 +622,7 @@ static void recover_migration(const struct cli *c, struct views *vs, struct rec_
 		if (src->e.state == INTEL_LM_VF_RUNNING && !src->e.pending) {
 			snprintf(src->action, sizeof(src->action), "running: nothing to roll back");
 		} else {
-			ret = resume_source(c, src, src == v ? &hs : &hd);
+			ret = resume_source(c, src, &dst->e, src == v ? &hs : &hd);
 			if (ret) {
 				src->unresolved = true;
 				snprintf(src->advice, sizeof(src->advice), "fix the cause, then run '%s "

@@ -33,6 +33,10 @@ static void place(struct intel_lm_copy *c, const char *spec)
 		*colon = '\0';
 		snprintf(c->pf, sizeof(c->pf), "%s", where);
 		c->vf = (uint16_t)atoi(colon + 1);
+		/* "unknown-load": unknown after a LOAD_DATA in doubt, which runs nothing */
+		c->may_run = strcmp(what, "unknown-load") != 0;
+		if (!c->may_run)
+			what[7] = '\0';
 		c->state = intel_lm_vf_state_parse(what);
 		ck_assert_int_ne(c->state, INTEL_LM_VF_STATES);
 		c->whole = true;
@@ -81,6 +85,8 @@ static const struct rule_case cases[] = {
 	  { "/s/a1.blob torn A1" }, OK, -1, false },
 	{ "resume while another VF's state is unknown", INTEL_LM_RULE_RESUME, "n0:3 saved A0",
 	  NULL, NULL, { "n1:1 unknown A0" }, RUNS, 0, false },
+	{ "resume while another VF's LOAD_DATA is in doubt", INTEL_LM_RULE_RESUME,
+	  "n0:3 saved A0", NULL, NULL, { "n1:1 unknown-load A0" }, OK, -1, false },
 	{ "resume running on record, also running elsewhere", INTEL_LM_RULE_RESUME,
 	  "n0:3 running A1", NULL, NULL, { "n0:4 running A1" }, RUNS, 0, false },
 	{ "the VF itself is not elsewhere", INTEL_LM_RULE_RESUME, "n0:3 saved A0", NULL, NULL,
