@@ -9,11 +9,14 @@
  *
  * Build:	cc -o save-vf-state save-vf-state.c $(pkg-config --cflags --libs intel-lm)
  *
- * The library's lock and record are left out to keep the example short; intel-lm's own
- * commands take both, so that no one else works on the VF meanwhile and a crash can be
- * recovered from.
+ * It claims the VF through the library (intel-lm/claim.h), as intel-lm's own commands do: the
+ * VF's lock, so that no one else works on it meanwhile, and its record, so that each command's
+ * intent and outcome are durable (a crash can be recovered from), the state gets an identity
+ * and the one rule is kept. `nvme-intel-lm status` shows what it did. INTEL_LM_STATE_DIR and
+ * INTEL_LM_LOCK_DIR name other directories than the defaults, as for the programs.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,12 +36,18 @@ static int failed(struct intel_lm_pf *pf, unsigned int vf, const char *what, int
 
 int main(int argc, char **argv)
 {
+	struct intel_lm_claim_opts co = { .size = sizeof(co) };
+	enum intel_lm_claim_step step;
+	struct intel_lm_claim *cl = NULL;
 	struct intel_lm_outfile out;
+	struct intel_lm_sent sent;
 	struct intel_lm_pf *pf;
+	uint32_t crc = 0;
+	char holder[256] = "", path[PATH_MAX];
 	unsigned long vf;
 	uint32_t size = 0;
 	void *state = NULL;
-	int fd, ret, status;
+	int ret, status;
 	char *end;
 
 	if (argc != 4) {
@@ -83,14 +92,27 @@ int main(int argc, char **argv)
 		fprintf(stderr, "save-vf-state: %s: %s\n", argv[3], strerror(-ret));
 		return 1;
 	}
-	fd = intel_lm_pf_fd(pf);
 	status = 1;
-	ret = intel_lm_suspend(fd, (uint16_t)vf, NULL);
+	co.state_dir = getenv("INTEL_LM_STATE_DIR");
+	co.lock_dir = getenv("INTEL_LM_LOCK_DIR");
+	co.wait_ms = 10000;
+	co.what = "save-vf-state";
+	ret = intel_lm_claim_vf(pf, (uint16_t)vf, &co, &cl, &step, holder, sizeof(holder));
+	if (ret) {
+		fprintf(stderr, "save-vf-state: %s: VF %lu: cannot claim it (%s): %s%s%s\n",
+			intel_lm_pf_path(pf), vf, step == INTEL_LM_CLAIM_LOCK ? "its lock" :
+			step == INTEL_LM_CLAIM_RECORD ? "its record" : "the directories",
+			strerror(-ret), holder[0] ? "; held by " : "", holder);
+		goto out;
+	}
+	ret = intel_lm_claim_send(cl, INTEL_LM_OPC_SUSPEND, NULL, 0, NULL, false, NULL, NULL);
 	if (ret) {
 		failed(pf, vf, "SUSPEND", ret, INTEL_LM_OPC_SUSPEND);
 		goto out;
 	}
-	ret = intel_lm_query_size(fd, (uint16_t)vf, NULL, &size);
+	ret = intel_lm_claim_send(cl, INTEL_LM_OPC_QUERY_DATA_SIZE, NULL, 0, NULL, false, NULL,
+				  &sent);
+	size = sent.result;
 	if (!ret)
 		ret = intel_lm_check_size(size, intel_lm_pf_limit(pf));
 	if (ret) {
@@ -102,14 +124,18 @@ int main(int argc, char **argv)
 		failed(pf, vf, "a state buffer", -ENOMEM, 0);
 		goto out;
 	}
-	ret = intel_lm_save(fd, (uint16_t)vf, state, size, NULL);
+	ret = intel_lm_claim_send(cl, INTEL_LM_OPC_SAVE_DATA, state, size, NULL, false, NULL, NULL);
 	if (ret) {
 		failed(pf, vf, "SAVE_DATA", ret, INTEL_LM_OPC_SAVE_DATA);
 		goto out;
 	}
-	ret = intel_lm_blob_write(&out, intel_lm_pf_info(pf), (uint16_t)vf, state, size);
+	/* The blob carries the identity the state got with SAVE_DATA. */
+	ret = intel_lm_blob_write_state(&out, intel_lm_pf_info(pf), (uint16_t)vf,
+					&intel_lm_claim_record(cl)->entry.ident, state, size, &crc);
+	/* SAVE_DATA's outcome goes on record with the file (absolute), or none if it failed. */
+	intel_lm_claim_saved(cl, ret ? NULL : realpath(argv[3], path) ? path : argv[3], size, crc);
 	if (ret) {
-		failed(pf, vf, "write the state file", ret, 0);
+		failed(pf, vf, "write the state file (the VF is saved, its state in no file)", ret, 0);
 		goto out;
 	}
 	printf("%s: VF %lu: saved %u bytes of state to %s; the VF stays suspended\n",
@@ -119,6 +145,7 @@ out:
 	/* Nothing is left at the path unless the whole state was written. */
 	intel_lm_outfile_abort(&out);
 	intel_lm_state_free(state, size);
+	intel_lm_claim_release(cl);
 	intel_lm_pf_close(pf);
 	return status;
 }

@@ -6,6 +6,7 @@
 #define LIBINTEL_LM_H
 
 #include <intel-lm/blob.h>
+#include <intel-lm/claim.h>
 #include <intel-lm/cmd.h>
 #include <intel-lm/ctrl.h>
 #include <intel-lm/dev.h>

@@ -10,61 +10,85 @@
 
 #include "cli-priv.h"
 
+/* What this process does, for whoever waits for the VF's lock. */
+static const char *this_command(const struct cli *c, const struct session *s,
+				const struct vf_result *r, char *line, size_t len)
+{
+	snprintf(line, len, "pid %d: %s %s %s --vf=%u", (int)getpid(), c->prog, c->cmd->name,
+		 pf_path(s), r->vf);
+	return line;
+}
+
+/* A VF's lock that could not be taken, in words: held by @holder, or an errno. */
+static void lock_failed(const struct cli *c, const struct session *s, struct vf_result *r,
+			int ret, const char *holder)
+{
+	char path[4096];
+
+	if (ret == -EWOULDBLOCK) {
+		fail(r, "lock", ret, "another process is working on this VF (%s); waited %u ms; "
+		     "nothing was sent\nwait for it to finish, or wait longer with --wait=SECONDS",
+		     holder, c->wait_ms);
+		return;
+	}
+	/* The path, or "" when even it does not fit. */
+	intel_lm_lock_path(c->lock_dir, pf_key(s), r->vf, path, sizeof(path));
+	fail(r, "lock", ret, "cannot take the VF's lock %s: %s (%s); nothing was sent\ncheck %s "
+	     "(root's own directory, mode 0700), or set INTEL_LM_LOCK_DIR to one", path,
+	     strerror(-ret), intel_lm_errno_name(ret), c->lock_dir ? c->lock_dir : INTEL_LM_LOCK_DIR);
+}
+
 int lock_vf(const struct cli *c, const struct session *s, struct vf_result *r, const char *what,
 	    struct intel_lm_lock **lk)
 {
-	char line[256], holder[256], path[4096];
+	char line[256], holder[256];
 	int ret;
 
 	*lk = NULL;
 	if (c->dry_run)
 		return 0;
-	if (!what) {
-		snprintf(line, sizeof(line), "pid %d: %s %s %s --vf=%u", (int)getpid(), c->prog,
-			 c->cmd->name, pf_path(s), r->vf);
-		what = line;
-	}
-	ret = intel_lm_lock_vf(c->lock_dir, pf_key(s), r->vf, c->wait_ms, what, lk, holder,
+	ret = intel_lm_lock_vf(c->lock_dir, pf_key(s), r->vf, c->wait_ms,
+			       what ? what : this_command(c, s, r, line, sizeof(line)), lk, holder,
 			       sizeof(holder));
-	if (ret == -EWOULDBLOCK)
-		fail(r, "lock", ret, "another process is working on this VF (%s); waited %u ms; "
-		     "nothing was sent\nwait for it to finish, or wait longer with --wait=SECONDS",
-		     holder, c->wait_ms);
-	else if (ret) {
-		/* The path, or "" when even it does not fit. */
-		intel_lm_lock_path(c->lock_dir, pf_key(s), r->vf, path, sizeof(path));
-		fail(r, "lock", ret, "cannot take the VF's lock %s: %s (%s); nothing was sent"
-		     "\ncheck %s (root's own directory, mode 0700), or set INTEL_LM_LOCK_DIR to "
-		     "one", path, strerror(-ret), intel_lm_errno_name(ret),
-		     c->lock_dir ? c->lock_dir : INTEL_LM_LOCK_DIR);
-	}
+	if (ret)
+		lock_failed(c, s, r, ret, holder);
 	return ret;
 }
 
-int session_record(const struct cli *c, const struct session *s, uint16_t vf,
-		   struct intel_lm_record *rec, struct vf_result *r)
+int claim_vf(const struct cli *c, const struct session *s, struct vf_result *r,
+	     enum intel_lm_op_kind op, const char *what, struct intel_lm_claim **cl)
 {
-	struct intel_lm_rec_entry *e = &rec->entry;
+	struct intel_lm_claim_opts o = {
+		.size = sizeof(o), .state_dir = c->state_dir, .lock_dir = c->lock_dir,
+		.wait_ms = c->wait_ms, .op = op,
+	};
+	enum intel_lm_claim_step step;
+	char line[256], holder[256], path[4096];
 	int ret;
 
-	ret = intel_lm_record_open(c->state_dir, intel_lm_pf_id(s->pf), vf, rec);
-	if (ret && ret != -EBADMSG) {
+	o.what = what ? what : this_command(c, s, r, line, sizeof(line));
+	ret = intel_lm_claim_vf(s->pf, r->vf, &o, cl, &step, holder, sizeof(holder));
+	if (!ret)
+		return 0;
+	switch (step) {
+	case INTEL_LM_CLAIM_LOCK:
+		lock_failed(c, s, r, ret, holder);
+		break;
+	case INTEL_LM_CLAIM_RECORD:
+		intel_lm_record_path(c->state_dir, pf_key(s), r->vf, path, sizeof(path));
 		fail(r, "open record", ret, "cannot open the VF's record %s: %s (%s); nothing was "
 		     "sent\nthe record must be a regular file of root's, mode 0600, in a directory "
-		     "only root can write (%s)", rec->path[0] ? rec->path : "", strerror(-ret),
-		     intel_lm_errno_name(ret), c->state_dir ? c->state_dir : INTEL_LM_STATE_DIR);
-		return ret;
+		     "only root can write (%s)", path, strerror(-ret), intel_lm_errno_name(ret),
+		     c->state_dir ? c->state_dir : INTEL_LM_STATE_DIR);
+		break;
+	default:
+		fail(r, "check directories", ret, "the record's or the locks' directory (%s, %s) "
+		     "cannot be used: %s (%s); nothing was sent\nsee 'status' for which",
+		     c->state_dir ? c->state_dir : INTEL_LM_STATE_DIR,
+		     c->lock_dir ? c->lock_dir : INTEL_LM_LOCK_DIR, strerror(-ret),
+		     intel_lm_errno_name(ret));
 	}
-	/* A corrupt entry is not trusted: the VF's state is unknown until this command says. */
-	snprintf(e->device, sizeof(e->device), "%s", pf_path(s));
-	/* The same NUL-terminated fields, of the same sizes, as Identify left them. */
-	_Static_assert(sizeof(e->serial) == sizeof(pf_info(s)->sn) &&
-		       sizeof(e->model) == sizeof(pf_info(s)->mn) &&
-		       sizeof(e->firmware) == sizeof(pf_info(s)->fr), "identity fields differ");
-	memcpy(e->serial, pf_info(s)->sn, sizeof(e->serial));
-	memcpy(e->model, pf_info(s)->mn, sizeof(e->model));
-	memcpy(e->firmware, pf_info(s)->fr, sizeof(e->firmware));
-	return 0;
+	return ret;
 }
 
 /* Before anything is sent: the record's and the locks' directories can be trusted. */

@@ -176,7 +176,8 @@ struct vf_result {
 	uint32_t size;
 	uint16_t source_vf;		/* load: the blob's source VF; 0 for a raw state */
 	enum intel_lm_reason reason;	/* why the rule refused the command, or 0 */
-	int guard_fd;			/* the identities' lock while it is held, else 0 */
+	struct intel_lm_claim *claim;	/* the VF's claim while a state-changing job runs */
+	const struct intel_lm_identity *incoming;	/* load: the state's identity */
 	char msg[1024];
 	char hint[1024];
 	/* last: a new result zeroes what comes before it and empties this */
@@ -284,6 +285,8 @@ struct printer {
 	void (*usage)(const struct cli *c, const char *msg);
 	/* One VF's command failed: @r says how, and the VF's state as far as we know. */
 	void (*vf_failed)(const struct cli *c, const struct session *s, const struct vf_result *r);
+	/* A command refused on @on before anything was sent: @r says why (with the rule's reason). */
+	void (*refused)(const struct cli *c, const struct session *on, const struct vf_result *r);
 	void (*batch)(const struct cli *c, const struct session *s, const struct vf_result *r, size_t n);
 	void (*migrated)(const struct cli *c, const struct mig_report *r);
 	/* migrate of several VFs: each pair's outcome, in order. */
@@ -347,12 +350,6 @@ int session_need_vf(const struct cli *c, struct session *s);
 /* claim.c */
 /* The record's and the locks' directories can be trusted: 0, or an exit status. */
 int check_own_dirs(const struct cli *c, const struct session *s);
-/*
- * Open VF @vf's record on @s, for a state-changing command (the VF's lock is held); on failure
- * @r says why. Returns 0 or a negative errno.
- */
-int session_record(const struct cli *c, const struct session *s, uint16_t vf,
-		   struct intel_lm_record *rec, struct vf_result *r);
 /* A signal's name for messages, e.g. "SIGINT". */
 const char *signal_name(int sig);
 void session_close(struct session *s);
@@ -368,6 +365,13 @@ void fail(struct vf_result *r, const char *op, int ret, const char *fmt, ...)
  */
 int lock_vf(const struct cli *c, const struct session *s, struct vf_result *r, const char *what,
 	    struct intel_lm_lock **lk);
+/*
+ * Claim VF @r->vf of @s through libintel-lm (its lock and its record, the change belonging to
+ * @op; @what, or NULL for this command line, for whoever waits) into *@cl; on failure @r says
+ * why. Returns 0 or a negative errno.
+ */
+int claim_vf(const struct cli *c, const struct session *s, struct vf_result *r,
+	     enum intel_lm_op_kind op, const char *what, struct intel_lm_claim **cl);
 /* Cut @msg at its first "\n"; what follows, the advice, goes to @hint. */
 void split_hint(char *msg, char *hint, size_t len);
 /* The word for an exit status in JSON's error.kind: "refused", "device", ...; NULL for 0. */
@@ -403,15 +407,17 @@ void cmd_hint(const struct cli *c, const struct session *s, int vf, uint8_t opco
 	      char *hint, size_t len);
 
 /* guard.c */
+/* The one rule's refusal @v of @what on VF @r->vf of @s, in words, into @r (with its reason). */
+void rule_refusal(const struct cli *c, const struct session *s, struct vf_result *r,
+		  const struct intel_lm_verdict *v, const char *what);
 /*
- * Ask the one rule whether @op (with @incoming, the state a load brings) may go to VF @r->vf,
- * whose record is open; @what names the command for the message. 0: allowed, and the
- * identities' lock is held until guard_release() (after the command's intent is on record);
- * else a negative errno, and @r says why (with @r->reason). Nothing with --force.
+ * The rule for @op on the VF of entry @e, for recover: its reason, and in @why its words
+ * (which state, where); OK with --force or for a VF holding its own state. @peer, when not
+ * NULL, is the other VF's entry as recover settled it, not yet on record.
  */
-int guard_vf(const struct cli *c, const struct session *s, struct vf_result *r,
-	     enum intel_lm_rule_op op, const struct intel_lm_identity *incoming, const char *what);
-void guard_release(struct vf_result *r);
+enum intel_lm_reason guard_entry(const struct cli *c, const struct intel_lm_rec_entry *e,
+				 const struct intel_lm_rec_entry *peer, enum intel_lm_rule_op op,
+				 char *why, size_t len);
 /*
  * The same for a migration between the VFs of @src_rec and @dst_rec: a refusal goes to @r, its
  * VF and *@on say which end it is about. 0 or a negative errno.

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Asking the one rule (lib/rule.c) before a command changes a VF, and wording its refusal. The
- * rule decides; this file gathers what it needs (the VF's entry, every copy the record knows
- * of), holds the identities' lock until the command's intent is on record, and words the
- * reason: one row per reason.
+ * The one rule's refusals in words (one row per reason), and asking it where libintel-lm's
+ * claim does not: a migration's two VFs, and recover's rollback. The rule decides (lib/rule.c);
+ * the library gathers what it needs (intel_lm_claim_ask(), intel_lm_rule_copies()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,40 +14,6 @@
 
 #include "cli-priv.h"
 
-/*
- * One lock for every identity: two commands that could each run (or replace) the same state
- * on two VFs are ordered, so each sees the other's intent on record.
- */
-static int identities_lock(const struct cli *c)
-{
-	char path[INTEL_LM_PATH_MAX];
-	int fd;
-
-	if (snprintf(path, sizeof(path), "%s/identities.lock",
-		     c->lock_dir ? c->lock_dir : INTEL_LM_LOCK_DIR) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			int err = -errno;
-
-			close(fd);
-			return err;
-		}
-	}
-	return fd;
-}
-
-void guard_release(struct vf_result *r)
-{
-	if (r->guard_fd > 0) {
-		close(r->guard_fd);
-		r->guard_fd = 0;
-	}
-}
-
 /* Where a copy is, in words: "/dev/nvme1 VF 1" or "the file /x/a.blob". */
 static void place_words(const struct intel_lm_copy *p, char *out, size_t len)
 {
@@ -59,8 +24,8 @@ static void place_words(const struct intel_lm_copy *p, char *out, size_t len)
 		snprintf(out, len, "the file %s", p->path);
 }
 
-static void refuse(const struct cli *c, const struct session *s, struct vf_result *r,
-		   const struct intel_lm_verdict *v, const char *what)
+void rule_refusal(const struct cli *c, const struct session *s, struct vf_result *r,
+		  const struct intel_lm_verdict *v, const char *what)
 {
 	char id[INTEL_LM_ID_HEX_LEN], other[INTEL_LM_PATH_MAX + 96] = "";
 
@@ -94,6 +59,44 @@ static void refuse(const struct cli *c, const struct session *s, struct vf_resul
 	}
 }
 
+enum intel_lm_reason guard_entry(const struct cli *c, const struct intel_lm_rec_entry *e,
+				 const struct intel_lm_rec_entry *peer, enum intel_lm_rule_op op,
+				 char *why, size_t len)
+{
+	char id[INTEL_LM_ID_HEX_LEN], other[INTEL_LM_PATH_MAX + 96] = "";
+	struct intel_lm_rule_ask ask = { .op = op };
+	struct intel_lm_copy self, *copies = NULL;
+	struct intel_lm_verdict v = { 0 };
+	size_t i;
+
+	why[0] = '\0';
+	if (c->force || !intel_lm_identity_is_set(&e->ident))
+		return INTEL_LM_REASON_OK;
+	if (intel_lm_rule_copies(c->state_dir, &copies, &ask.n)) {
+		/* A record that cannot be read leaves nothing to go on: be safe. */
+		snprintf(why, len, "the record in %s cannot be read", c->state_dir ?
+			 c->state_dir : INTEL_LM_STATE_DIR);
+		return INTEL_LM_REASON_RUNS_ELSEWHERE;
+	}
+	/* What recover settled for the other VF counts, before it is written. */
+	for (i = 0; peer && i < ask.n; i++)
+		if (copies[i].vf == peer->vf && !strcmp(copies[i].pf, peer->pf.key))
+			intel_lm_rule_copy_of(peer, &copies[i]);
+	intel_lm_rule_copy_of(e, &self);
+	ask.vf = &self;
+	ask.copies = copies;
+	if (intel_lm_rule_check(&ask, &v)) {
+		if (v.other)
+			place_words(v.other, other, sizeof(other));
+		snprintf(why, len, "state %s %s %s (the one rule: %s)",
+			 intel_lm_identity_hex(&v.ident, id), v.reason == INTEL_LM_REASON_STALE ?
+			 "has a newer version in" : "runs, or may run, in", other,
+			 intel_lm_reason_name(v.reason));
+	}
+	free(copies);
+	return v.reason;
+}
+
 int guard_mig(const struct cli *c, const struct session *src, const struct session *dst,
 	      struct intel_lm_record *src_rec, struct intel_lm_record *dst_rec,
 	      struct vf_result *r, const struct session **on)
@@ -120,52 +123,8 @@ int guard_mig(const struct cli *c, const struct session *src, const struct sessi
 	if (intel_lm_rule_check(&ask, &v)) {
 		r->vf = v.at_dst ? dst_rec->entry.vf : src_rec->entry.vf;
 		*on = v.at_dst ? dst : src;
-		refuse(c, *on, r, &v, v.at_dst ? "migrate (destination)" : "migrate (source)");
+		rule_refusal(c, *on, r, &v, v.at_dst ? "migrate (destination)" : "migrate (source)");
 		ret = r->ret;
-	}
-	free(copies);
-	return ret;
-}
-
-int guard_vf(const struct cli *c, const struct session *s, struct vf_result *r,
-	     enum intel_lm_rule_op op, const struct intel_lm_identity *incoming, const char *what)
-{
-	struct intel_lm_rule_ask ask = { .op = op, .incoming = incoming };
-	struct intel_lm_copy self, *copies = NULL;
-	struct intel_lm_verdict v;
-	int fd, ret;
-
-	r->guard_fd = 0;
-	if (c->force || !r->rec)
-		return 0;
-	intel_lm_rule_copy_of(&r->rec->entry, &self);
-	/* A VF holding its own state, resumed: nothing to look up. */
-	if (op == INTEL_LM_RULE_RESUME && !intel_lm_identity_is_set(&self.ident))
-		return 0;
-	fd = identities_lock(c);
-	if (fd < 0) {
-		fail(r, "lock", fd, "cannot take the identities' lock in %s: %s (%s); nothing was "
-		     "sent\ncheck that directory, or set INTEL_LM_LOCK_DIR", c->lock_dir ?
-		     c->lock_dir : INTEL_LM_LOCK_DIR, strerror(-fd), intel_lm_errno_name(fd));
-		return fd;
-	}
-	ret = intel_lm_rule_copies(c->state_dir, &copies, &ask.n);
-	if (ret) {
-		close(fd);
-		fail(r, "read record", ret, "cannot read the record in %s: %s (%s); nothing was "
-		     "sent", c->state_dir ? c->state_dir : INTEL_LM_STATE_DIR, strerror(-ret),
-		     intel_lm_errno_name(ret));
-		return ret;
-	}
-	ask.vf = &self;
-	ask.copies = copies;
-	if (intel_lm_rule_check(&ask, &v)) {
-		refuse(c, s, r, &v, what);
-		ret = r->ret;
-		close(fd);
-	} else {
-		/* Held until the command's intent is on record (guard_release()). */
-		r->guard_fd = fd;
 	}
 	free(copies);
 	return ret;

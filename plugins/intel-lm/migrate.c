@@ -504,8 +504,8 @@ static int check_states(const struct cli *c, const struct session *src, const st
 static void run_mig_job(const struct cli *c, struct session *src, struct session *dst,
 			const struct intel_lm_limit *limit, bool batch, struct mig_job *j)
 {
-	struct intel_lm_lock *src_lock = NULL, *dst_lock = NULL;
-	struct intel_lm_record src_rec = { .fd = -1 }, dst_rec = { .fd = -1 };
+	struct intel_lm_claim *src_cl = NULL, *dst_cl = NULL;
+	struct intel_lm_record *src_rec = NULL, *dst_rec = NULL;
 	struct intel_lm_mig_params p = { .size = sizeof(p) };
 	struct keeper k = { .out.fd = -1 };
 	struct mig_report *r = &j->r;
@@ -520,29 +520,25 @@ static void run_mig_job(const struct cli *c, struct session *src, struct session
 		 (int)getpid(), c->prog, pf_path(src), r->src_vf, pf_path(dst), r->dst_vf);
 	lr->vf = r->src_vf;
 	j->refused_on = src;
-	if (lock_vf(c, src, lr, what, &src_lock))
-		goto out;
-	lr->vf = r->dst_vf;
-	j->refused_on = dst;
-	if (lock_vf(c, dst, lr, what, &dst_lock))
-		goto out;
-	if (!c->dry_run) {
-		lr->vf = r->src_vf;
-		j->refused_on = src;
-		if (session_record(c, src, r->src_vf, &src_rec, lr))
+	if (c->dry_run) {
+		/* Nothing is claimed: the records are only read. */
+	} else {
+		/* Each VF's lock and record, from libintel-lm; the source's first. */
+		if (claim_vf(c, src, lr, INTEL_LM_OP_NONE, what, &src_cl))
 			goto out;
 		lr->vf = r->dst_vf;
 		j->refused_on = dst;
-		if (session_record(c, dst, r->dst_vf, &dst_rec, lr))
+		if (claim_vf(c, dst, lr, INTEL_LM_OP_NONE, what, &dst_cl))
 			goto out;
+		src_rec = intel_lm_claim_record(src_cl);
+		dst_rec = intel_lm_claim_record(dst_cl);
 	}
 
 	/* A VF suspended already gets no second SUSPEND; a saved or loaded source is refused. */
-	if (check_states(c, src, dst, c->dry_run ? NULL : &src_rec,
-			 c->dry_run ? NULL : &dst_rec, j))
+	if (check_states(c, src, dst, src_rec, dst_rec, j))
 		goto out;
 	/* The one rule, in words; the library asks it again for its other callers. */
-	if (!c->dry_run && guard_mig(c, src, dst, &src_rec, &dst_rec, lr, &j->refused_on))
+	if (!c->dry_run && guard_mig(c, src, dst, src_rec, dst_rec, lr, &j->refused_on))
 		goto out;
 	p.src_state = j->src_before;
 	p.dst_state = j->dst_before;
@@ -572,14 +568,14 @@ static void run_mig_job(const struct cli *c, struct session *src, struct session
 		guard_output(&k.out);
 		k.src = src;
 		k.vf = r->src_vf;
-		k.ident = &src_rec.entry.ident;
+		k.ident = &src_rec->entry.ident;
 		p.keep = keep_state;
 		p.keep_reserve = keep_reserve;
 		p.keep_priv = &k;
 		p.keep_path = k.path;
 		p.keep_temporary = !c->keep;
-		p.src_rec = &src_rec;
-		p.dst_rec = &dst_rec;
+		p.src_rec = src_rec;
+		p.dst_rec = dst_rec;
 		p.state_dir = c->state_dir;
 		p.force = c->force;
 	}
@@ -607,10 +603,10 @@ static void run_mig_job(const struct cli *c, struct session *src, struct session
 	r->failed_ran = true;
 	/* The library removed a safety copy that has done its job. */
 	r->kept = k.written && (c->keep || (ret && !j->m.src_resumed)) ? k.path : NULL;
-	r->src_state = intel_lm_vf_state_name(p.src_rec ? src_rec.entry.state :
+	r->src_state = intel_lm_vf_state_name(p.src_rec ? src_rec->entry.state :
 					      j->m.src_resumed ? INTEL_LM_VF_RUNNING :
 					      INTEL_LM_VF_UNKNOWN);
-	r->dst_state = intel_lm_vf_state_name(p.dst_rec ? dst_rec.entry.state :
+	r->dst_state = intel_lm_vf_state_name(p.dst_rec ? dst_rec->entry.state :
 					      INTEL_LM_VF_UNKNOWN);
 	if (ret) {
 		describe_rollback(r);
@@ -621,10 +617,8 @@ static void run_mig_job(const struct cli *c, struct session *src, struct session
 out:
 	intel_lm_outfile_abort(&k.out);
 	unguard_output();
-	intel_lm_record_close(&dst_rec);
-	intel_lm_record_close(&src_rec);
-	intel_lm_unlock_vf(dst_lock);
-	intel_lm_unlock_vf(src_lock);
+	intel_lm_claim_release(dst_cl);
+	intel_lm_claim_release(src_cl);
 }
 
 /*
@@ -768,8 +762,7 @@ int cmd_migrate(const struct cli *c)
 		run_mig_job(c, &src, &dst, &limit, false, j);
 		c->out->changed = j->changed;
 		if (!j->mig) {
-			c->out->pr->error(c, pf_path(j->refused_on), j->refused.vf, j->refused.op,
-					  j->refused.ret, j->refused.msg, j->refused.hint);
+			c->out->pr->refused(c, j->refused_on, &j->refused);
 		} else {
 			mig_notes(c, j);
 			c->out->pr->migrated(c, &j->r);

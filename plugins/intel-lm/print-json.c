@@ -183,6 +183,15 @@ static void json_vf_failed(const struct cli *c, const struct session *s, const s
 	add_reason(err, r);
 }
 
+static void json_refused(const struct cli *c, const struct session *on, const struct vf_result *r)
+{
+	struct json_object *err = NULL;
+
+	json_error(c, pf_path(on), r->vf, r->op, r->ret, r->msg, r->hint);
+	json_object_object_get_ex(root(c), "error", &err);
+	add_reason(err, r);
+}
+
 static void json_batch(const struct cli *c, const struct session *s, const struct vf_result *r,
 		       size_t n)
 {
@@ -326,6 +335,8 @@ static void json_mig_batch(const struct cli *c, const struct session *src,
 			      error_object(pf_path(j[i].refused_on), f->vf, f->op, f->ret, f->msg,
 					   f->hint);
 			add_str(err, "kind", exit_kind(j[i].status));
+			if (!j[i].mig)
+				add_reason(err, f);
 			json_object_object_add(e, "error", err);
 		}
 		json_object_array_add(arr, e);
@@ -346,6 +357,7 @@ static void json_records(const struct cli *c, const struct rec_view *v, size_t n
 	for (i = 0; i < n; i++) {
 		const struct intel_lm_rec_entry *e = &v[i].e;
 		struct json_object *o = json_object_new_object(), *op;
+		char id[INTEL_LM_ID_HEX_LEN];
 
 		add_str(o, "pf", e->pf.key);
 		add_str_or_null(o, "pci_address", e->pf.pci);
@@ -364,11 +376,18 @@ static void json_records(const struct cli *c, const struct rec_view *v, size_t n
 			add_str_or_null(o, "pending_then", e->pending && e->pending_then ?
 					intel_lm_opcode_name(e->pending_then) : NULL);
 		}
+		add_str_or_null(o, "identity", intel_lm_identity_hex(&e->ident, id));
+		if (intel_lm_identity_is_set(&e->ident))
+			add_int(o, "generation", e->ident.gen);
 		add_str_or_null(o, "state_file", e->state_file);
 		if (e->state_file[0]) {
 			add_int(o, "state_size", e->state_size);
 			add_int(o, "state_crc32", e->state_crc);
 			add_bool(o, "state_file_temporary", e->state_file_temporary);
+			add_str_or_null(o, "state_file_identity",
+					intel_lm_identity_hex(&e->file_ident, id));
+			if (intel_lm_identity_is_set(&e->file_ident))
+				add_int(o, "state_file_generation", e->file_ident.gen);
 		}
 		if (!v[i].read_err && e->op != INTEL_LM_OP_NONE) {
 			op = json_object_new_object();
@@ -401,6 +420,7 @@ static void json_inspect(const struct cli *c, const char *path, const struct int
 			 int hdr_err, int payload_err, uint64_t file_size)
 {
 	struct json_object *o = root(c);
+	char id[INTEL_LM_ID_HEX_LEN];
 
 	add_str(o, "file", path);
 	add_bool(o, "valid", !hdr_err && !payload_err);
@@ -422,6 +442,12 @@ static void json_inspect(const struct cli *c, const char *path, const struct int
 	add_str(o, "firmware", h->fr);
 	add_int(o, "created", h->created);
 	add_str(o, "tool", h->tool);
+	add_str_or_null(o, "identity", intel_lm_identity_hex(&h->ident, id));
+	if (intel_lm_identity_is_set(&h->ident)) {
+		add_int(o, "generation", h->ident.gen);
+		add_str(o, "origin_pf", h->ident.origin);
+		add_int(o, "origin_vf", h->ident.origin_vf);
+	}
 }
 
 static void json_command(const struct cli *c, const char *dev, const struct intel_lm_cmd *cmd,
@@ -546,6 +572,7 @@ const struct printer print_json = {
 	.warning = json_warning,
 	.usage = json_usage,
 	.vf_failed = json_vf_failed,
+	.refused = json_refused,
 	.batch = json_batch,
 	.migrated = json_migrated,
 	.mig_batch = json_mig_batch,

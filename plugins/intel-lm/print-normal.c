@@ -239,7 +239,7 @@ static void normal_records(const struct cli *c, const struct rec_view *v, size_t
 {
 	const char *pf = "";
 	size_t i, open = 0;
-	char when[32];
+	char when[32], id[INTEL_LM_ID_HEX_LEN];
 
 	printf("intel-lm's record in %s (what intel-lm did to each VF; the device itself cannot "
 	       "be asked)\n", c->state_dir ? c->state_dir : INTEL_LM_STATE_DIR);
@@ -273,6 +273,10 @@ static void normal_records(const struct cli *c, const struct rec_view *v, size_t
 		else if (e->pending)
 			printf("           in flight: %s (its effect is unknown)\n",
 			       intel_lm_opcode_name(e->pending));
+		if (intel_lm_identity_is_set(&e->ident))
+			printf("           holds state %s, generation %u (first taken from %s VF "
+			       "%u)\n", intel_lm_identity_hex(&e->ident, id), e->ident.gen,
+			       e->ident.origin[0] ? e->ident.origin : "?", e->ident.origin_vf);
 		if (e->state_file[0])
 			printf("           state file: %s (%u bytes, CRC-32 0x%08x%s)\n",
 			       e->state_file, e->state_size, e->state_crc,
@@ -296,7 +300,7 @@ static void normal_records(const struct cli *c, const struct rec_view *v, size_t
 static void normal_inspect(const struct cli *c, const char *path, const struct intel_lm_blob_hdr *h,
 			   int hdr_err, int payload_err, uint64_t file_size)
 {
-	char when[64] = "?";
+	char when[64] = "?", id[INTEL_LM_ID_HEX_LEN];
 	time_t t;
 	struct tm tm;
 
@@ -317,6 +321,13 @@ static void normal_inspect(const struct cli *c, const char *path, const struct i
 	printf("  source PF      : vendor 0x%04x (subsystem 0x%04x), model \"%s\", serial "
 	       "\"%s\", firmware \"%s\"\n", h->vid, h->ssvid, h->mn, h->sn, h->fr);
 	printf("  created        : %s by %s\n", when, h->tool);
+	if (intel_lm_identity_is_set(&h->ident))
+		printf("  identity       : %s, generation %u (first taken from %s VF %u)\n",
+		       intel_lm_identity_hex(&h->ident, id), h->ident.gen,
+		       h->ident.origin[0] ? h->ident.origin : "?", h->ident.origin_vf);
+	else
+		printf("  identity       : none (written before identities; load derives one "
+		       "from the state's bytes)\n");
 	printf("  valid          : %s%s%s\n", payload_err ? "no (" : "yes",
 	       payload_err ? blob_words(payload_err) : "", payload_err ? ")" : "");
 }
@@ -381,6 +392,11 @@ static void normal_usage(const struct cli *c, const char *msg)
 		c->cmd->name);
 }
 
+static void normal_refused(const struct cli *c, const struct session *on, const struct vf_result *r)
+{
+	normal_error(c, pf_path(on), r->vf, r->op, r->ret, r->msg, r->hint);
+}
+
 static void normal_vf_failed(const struct cli *c, const struct session *s,
 			     const struct vf_result *r)
 {
@@ -406,6 +422,7 @@ const struct printer print_normal = {
 	.warning = normal_warning,
 	.usage = normal_usage,
 	.vf_failed = normal_vf_failed,
+	.refused = normal_refused,
 	.batch = normal_batch,
 	.migrated = normal_migrated,
 	.mig_batch = normal_mig_batch,

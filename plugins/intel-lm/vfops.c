@@ -52,60 +52,66 @@ static void fail_cmd(const struct cli *c, const struct session *s, struct vf_res
 	}
 }
 
+/* One of the five commands, without a record (--dry-run shows it and sends nothing). */
+static int direct(struct session *s, struct vf_result *r, uint8_t opc, void *buf, uint32_t len)
+{
+	int fd = intel_lm_pf_fd(s->pf);
+
+	switch (opc) {
+	case INTEL_LM_OPC_QUERY_DATA_SIZE:
+		return intel_lm_query_size(fd, r->vf, &s->opts, &r->size);
+	case INTEL_LM_OPC_SUSPEND:
+		return intel_lm_suspend(fd, r->vf, &s->opts);
+	case INTEL_LM_OPC_RESUME:
+		return intel_lm_resume(fd, r->vf, &s->opts);
+	case INTEL_LM_OPC_SAVE_DATA:
+		return intel_lm_save(fd, r->vf, buf, len, &s->opts);
+	default:
+		return intel_lm_load(fd, r->vf, buf, len, &s->opts);
+	}
+}
+
 /*
- * Send one of the five commands to VF @r->vf: a state-changing one with its intent on record
- * before and its outcome after (nothing is sent when the intent cannot be recorded, or after a
- * signal). Returns what the command returned, or -ECANCELED / the record's errno when it was
- * not sent (@r then says why).
+ * Send one of the five commands to VF @r->vf: a state-changing one through the VF's claim
+ * (libintel-lm asks the one rule, puts the intent on record before and the outcome after;
+ * nothing is sent when the rule refuses or the intent cannot be recorded, nor after a signal).
+ * Returns what the command returned, or -ECANCELED / the refusal's or the record's errno when
+ * it was not sent (@r then says why).
  */
 static int send_cmd(const struct cli *c, struct session *s, struct vf_result *r, uint8_t opc,
 		    void *buf, uint32_t len)
 {
-	struct intel_lm_record *rec = intel_lm_opcode_changes_state(opc) ? r->rec : NULL;
-	int ret, err;
+	struct intel_lm_sent out;
+	int ret;
 
-	if (rec && signal_caught()) {
+	/* QUERY_DATA_SIZE, and --dry-run (which records nothing): straight to the device. */
+	if (!r->claim || !intel_lm_opcode_changes_state(opc)) {
+		ret = direct(s, r, opc, buf, len);
+		if (ret)
+			fail_cmd(c, s, r, opc, ret);
+		return ret;
+	}
+	if (signal_caught()) {
 		fail(r, intel_lm_opcode_name(opc), -ECANCELED, "not sent: interrupted by %s",
 		     signal_name(signal_caught()));
 		return -ECANCELED;
 	}
-	err = rec ? intel_lm_record_begin(rec, opc) : 0;
-	/* The intent is on record (or not to be): others may look at the identities again. */
-	guard_release(r);
-	if (err) {
-		fail(r, "write record", err, "cannot put %s on record in %s: %s (%s); nothing was "
+	ret = intel_lm_claim_send(r->claim, opc, buf, len, r->incoming, c->force, &s->opts, &out);
+	if (!out.sent && out.verdict.reason) {
+		rule_refusal(c, s, r, &out.verdict, c->cmd->name);
+		return ret;
+	}
+	if (!out.sent) {
+		fail(r, "write record", ret, "cannot put %s on record in %s: %s (%s); nothing was "
 		     "sent\nfree space or fix the record's directory, then run the command again",
-		     intel_lm_opcode_name(opc), rec->path, strerror(-err), intel_lm_errno_name(err));
-		return err;
+		     intel_lm_opcode_name(opc), r->rec->path, strerror(-ret),
+		     intel_lm_errno_name(ret));
+		return ret;
 	}
-	r->sent |= intel_lm_opcode_changes_state(opc);
-	switch (opc) {
-	case INTEL_LM_OPC_QUERY_DATA_SIZE:
-		ret = intel_lm_query_size(intel_lm_pf_fd(s->pf), r->vf, &s->opts, &r->size);
-		break;
-	case INTEL_LM_OPC_SUSPEND:
-		ret = intel_lm_suspend(intel_lm_pf_fd(s->pf), r->vf, &s->opts);
-		break;
-	case INTEL_LM_OPC_RESUME:
-		ret = intel_lm_resume(intel_lm_pf_fd(s->pf), r->vf, &s->opts);
-		break;
-	case INTEL_LM_OPC_SAVE_DATA:
-		ret = intel_lm_save(intel_lm_pf_fd(s->pf), r->vf, buf, len, &s->opts);
-		break;
-	default:
-		ret = intel_lm_load(intel_lm_pf_fd(s->pf), r->vf, buf, len, &s->opts);
-		break;
-	}
-	/*
-	 * SAVE_DATA is sent by run_save() alone, which writes the state's file next: its success
-	 * is recorded once, with the file (record_saved_file()).
-	 */
-	if (rec && !(opc == INTEL_LM_OPC_SAVE_DATA && !ret)) {
-		err = intel_lm_record_end(rec, opc, ret, 0);
-		if (err && !r->record_err)
-			r->record_err = err;
-		r->state = intel_lm_vf_state_name(rec->entry.state);
-	}
+	r->sent = true;
+	if (out.record_ret && !r->record_err)
+		r->record_err = out.record_ret;
+	r->state = intel_lm_vf_state_name(r->rec->entry.state);
 	if (ret)
 		fail_cmd(c, s, r, opc, ret);
 	return ret;
@@ -123,8 +129,6 @@ static void run_suspend(const struct cli *c, struct session *s, struct vf_result
 
 static void run_resume(const struct cli *c, struct session *s, struct vf_result *r)
 {
-	if (guard_vf(c, s, r, INTEL_LM_RULE_RESUME, NULL, "resume"))
-		return;
 	send_cmd(c, s, r, INTEL_LM_OPC_RESUME, NULL, 0);
 }
 
@@ -185,30 +189,20 @@ static void size_refused(struct vf_result *r, const struct session *s, int ret)
  */
 static void record_saved_file(struct vf_result *r, uint32_t crc, bool ok)
 {
-	struct intel_lm_rec_entry *e;
+	char abs[PATH_MAX];
+	const char *file = NULL;
 	int err;
 
-	if (!r->rec)
+	if (!r->claim)
 		return;
-	e = &r->rec->entry;
 	if (ok && strcmp(r->path, "-")) {
-		char abs[PATH_MAX];
-
 		/* Absolute, so that status run anywhere finds it. */
-		if (!realpath(r->path, abs) || strlen(abs) >= sizeof(e->state_file))
-			snprintf(abs, sizeof(abs), "%s", r->path);
-		snprintf(e->state_file, sizeof(e->state_file), "%s", abs);
-		e->state_size = r->size;
-		e->state_crc = crc;
-		e->state_file_temporary = false;
-		e->file_ident = e->ident;
+		file = realpath(r->path, abs) ? abs : r->path;
 	}
-	e->op_open = false;
-	e->tmp_file[0] = '\0';
-	err = intel_lm_record_end(r->rec, INTEL_LM_OPC_SAVE_DATA, 0, 0);
+	err = intel_lm_claim_saved(r->claim, file, r->size, crc);
 	if (err && !r->record_err)
 		r->record_err = err;
-	r->state = intel_lm_vf_state_name(e->state);
+	r->state = intel_lm_vf_state_name(r->rec->entry.state);
 }
 
 static void run_save(const struct cli *c, struct session *s, struct vf_result *r)
@@ -261,13 +255,7 @@ static void run_save(const struct cli *c, struct session *s, struct vf_result *r
 		     r->size);
 		goto out;
 	}
-	/* intel-lm takes charge of the state: it gets an identity with SAVE_DATA's intent. */
-	ret = r->rec ? intel_lm_record_take_charge(r->rec) : 0;
-	if (ret) {
-		fail(r, "save", ret, "cannot give the state an identity: %s (%s); SAVE_DATA was not "
-		     "sent", strerror(-ret), intel_lm_errno_name(ret));
-		goto out;
-	}
+	/* libintel-lm takes charge of the state: it gets an identity with SAVE_DATA's intent. */
 	ret = send_cmd(c, s, r, INTEL_LM_OPC_SAVE_DATA, buf, r->size);
 	if (ret)
 		goto out;
@@ -373,11 +361,9 @@ static void run_load(const struct cli *c, struct session *s, struct vf_result *r
 	/* A state that carries no identity (raw, or saved before identities) gets its bytes'. */
 	if (c->raw || !intel_lm_identity_is_set(&hdr.ident))
 		intel_lm_identity_derive(&hdr.ident, buf, r->size);
-	if (guard_vf(c, s, r, INTEL_LM_RULE_LOAD, &hdr.ident, "load"))
-		goto out;
-	if (r->rec)
-		intel_lm_record_loading(r->rec, &hdr.ident);
+	r->incoming = &hdr.ident;
 	send_cmd(c, s, r, INTEL_LM_OPC_LOAD_DATA, buf, r->size);
+	r->incoming = NULL;
 out:
 	intel_lm_state_free(buf, r->size);
 }
@@ -466,24 +452,27 @@ static void settle_again(const struct vf_op *op, struct vf_result *r)
 static void run_job(const struct cli *c, struct session *s, const struct vf_op *op,
 		    struct vf_result *r, bool batch)
 {
-	struct intel_lm_record rec = { .fd = -1 };
-	struct intel_lm_lock *lk;
+	struct intel_lm_lock *lk = NULL;
+	struct intel_lm_rec_entry *e;
 	bool again;
 
 	r->state = "unchanged";
-	if (lock_vf(c, s, r, NULL, &lk))
-		return;
+	r->claim = NULL;
 	if (op != &op_query && !c->dry_run) {
-		if (session_record(c, s, r->vf, &rec, r))
-			goto out;
-		rec.entry.op = batch ? INTEL_LM_OP_BATCH : INTEL_LM_OP_SINGLE;
+		/* A state-changing command: the VF's lock and record, from libintel-lm. */
+		if (claim_vf(c, s, r, batch ? INTEL_LM_OP_BATCH : INTEL_LM_OP_SINGLE, NULL,
+			     &r->claim))
+			return;
+		r->rec = intel_lm_claim_record(r->claim);
+		e = &r->rec->entry;
 		/* Open until its last write; save closes it once the file is whole. */
-		rec.entry.op_open = op == &op_save;
-		rec.entry.op_id[0] = '\0';
-		rec.entry.role = INTEL_LM_ROLE_NONE;
-		rec.entry.peer_vf = 0;
-		rec.entry.tmp_file[0] = '\0';
-		r->rec = &rec;
+		e->op_open = op == &op_save;
+		e->op_id[0] = '\0';
+		e->role = INTEL_LM_ROLE_NONE;
+		e->peer_vf = 0;
+		e->tmp_file[0] = '\0';
+	} else if (lock_vf(c, s, r, NULL, &lk)) {
+		return;
 	}
 	again = on_record_as(s, c, op, r);
 	if (again && c->dry_run) {
@@ -499,10 +488,10 @@ static void run_job(const struct cli *c, struct session *s, const struct vf_op *
 	/* Changed: it succeeded, or a command whose effect is unknown may have changed it. */
 	r->changed = op != &op_query && !r->again &&
 		     (!r->ret || (r->sent && intel_lm_effect_of(r->ret) == INTEL_LM_EFFECT_UNKNOWN));
-	r->rec = NULL;
 out:
-	guard_release(r);
-	intel_lm_record_close(&rec);
+	r->rec = NULL;
+	intel_lm_claim_release(r->claim);
+	r->claim = NULL;
 	intel_lm_unlock_vf(lk);
 }
 

@@ -303,8 +303,8 @@ mod "r['load']['changed'] is True and r['load']['source_vf'] == 4 and r['load'][
 	"vf_load loads the state on the other host"
 mod "[v['state'] for v in r['dst_info']['vfs']] == ['running', 'running', 'running', 'loaded'] and r['dst_info']['serial'] == 'DST0001'" \
 	"vf_info through the other host's executable shows its own PF and record"
-check "the modules sent what they said: the source PF SUSPEND and a save of VF 4" \
-	"it got '$(vendor_sent src)'" test "$(vendor_sent src)" = "c8/4 c4/4 d2/4"
+check "the modules sent what they said: the source PF SUSPEND (twice: the record does not stand in for the device) and a save of VF 4" \
+	"it got '$(vendor_sent src)'" test "$(vendor_sent src)" = "c8/4 c8/4 c4/4 d2/4"
 check "... and the destination PF SUSPEND and LOAD of VF 4" \
 	"it got '$(vendor_sent dst)'" test "$(vendor_sent dst)" = "c8/4 d5/4"
 check "... and the destination VF holds the source's state" "dst VF 4 is $(emu dst show nvme0 4)" \
@@ -343,6 +343,20 @@ expect_recap "changed=0 failed=0 rescued=0" "second run changes nothing (changed
 expect_line 1 "already moved" "second run: VF 1 already moved"
 expect_vendor src "" "second run: no vendor command to the source"
 expect_vendor dst "" "second run: no vendor command to the destination"
+
+# A source merely saved and a destination that runs a state of its own have not moved: the
+# records' identities differ (on 7cc76d0 the play said "already moved" and sent nothing).
+hosts "" ""
+mkdir -p "$T/src/keep"
+"$T/src/nvme-intel-lm" suspend /dev/nvme0 --vf=1 > /dev/null 2>&1
+"$T/src/nvme-intel-lm" save /dev/nvme0 --vf=1 -o "$T/src/keep/own.blob" > /dev/null 2>&1
+"$T/dst/nvme-intel-lm" suspend /dev/nvme0 --vf=2 > /dev/null 2>&1
+"$T/dst/nvme-intel-lm" resume /dev/nvme0 --vf=2 > /dev/null 2>&1
+rm -f "$T/src/trace.log" "$T/dst/trace.log"
+play -e '{"vf_map": [{"src": 1, "dst": 2}]}'
+expect_line 1 "moved; its saved state is kept in" \
+	"a saved source and a destination running its own state: moved, not 'already moved'"
+expect_vendor dst "c8/2 d5/2 cc/2" "... the play moves the VF: SUSPEND, LOAD, RESUME on the destination"
 
 # Check mode, on fresh PFs (the directory for the saved states there, so that the save runs
 # with --dry-run too).
@@ -414,7 +428,8 @@ expect_line 1 "moved" "... VF 1 moves"
 truth "a run after the failure: VF 1" 1 1 saved
 expect_line 2 "FAILED before anything was sent: intel-lm's record needs settling first (source running, destination unknown)" \
 	"... VF 2 refused: the destination's record needs settling"
-expect_vendor dst "d5/1 cc/1" "... nothing sent to destination VF 2 (nor a SUSPEND to VF 1, suspended on record)"
+expect_vendor dst "c8/1 d5/1 cc/1" \
+	"... nothing sent to destination VF 2 (VF 1's SUSPEND is sent though suspended on record)"
 
 fault_run "faults 3" "fault = 0xc4 1 EIO
 fault = 0xd2 1 0x4002" ""

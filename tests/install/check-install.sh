@@ -226,6 +226,8 @@ done
 if [ -x "$tmp/save-vf-state" ] && [ -x "$emu_ctl" ]; then
 	printf 'sysfs = %s/sys\n[pf nvme0]\nserial = INST0001\nvfs = 3\n' "$tmp" > "$tmp/emu.conf"
 	export INTEL_LM_EMU=$tmp/emu.conf
+	# The example claims the VF through the library: its record and locks here, not the host's.
+	export INTEL_LM_STATE_DIR=$tmp/state INTEL_LM_LOCK_DIR=$tmp/locks
 	"$emu_ctl" setup > /dev/null
 	out=$(LD_LIBRARY_PATH=$lib LD_PRELOAD=$emu_so "$tmp/save-vf-state" /dev/nvme0 2 \
 		"$tmp/vf2.blob" 2>&1)
@@ -237,6 +239,12 @@ if [ -x "$tmp/save-vf-state" ] && [ -x "$emu_ctl" ]; then
 	check "it saved VF 2's state" grep -q '^/dev/nvme0: VF 2: saved [0-9]* bytes' <<<"$out"
 	check "the emulated VF 2 is saved: SUSPEND and SAVE_DATA reached the device" bash -c \
 		"'$emu_ctl' show nvme0 2 | grep -q '^state=saved'"
+	out=$(LD_PRELOAD=$emu_so "$dest$sbindir/nvme-intel-lm" status /dev/nvme0 --vf=2 \
+		--output-format=json 2>&1)
+	check "status shows what the example did: VF 2 saved, its file and identity on record" \
+		python3 -c 'import json, sys; v = json.loads(sys.argv[1])["vfs"][0]
+sys.exit(not (v["state"] == "saved" and v["state_file"] == sys.argv[2] and v["identity"] and
+              v["state_file_identity"] == v["identity"] and v["recorded"]))' "$out" "$tmp/vf2.blob"
 	out=$(LD_PRELOAD=$emu_so "$dest$sbindir/nvme-intel-lm" inspect "$tmp/vf2.blob" 2>&1)
 	check "nvme-intel-lm inspect finds the file a valid blob from INST0001 VF 2" bash -c \
 		"grep -q 'source VF *: 2' <<<'$out' && grep -q INST0001 <<<'$out' &&
@@ -247,7 +255,7 @@ if [ -x "$tmp/save-vf-state" ] && [ -x "$emu_ctl" ]; then
 	check "save-vf-state refuses VF 9 of a PF with 3 VFs, and writes nothing (exit $rc)" \
 		bash -c "[ $rc -eq 1 ] && grep -q 'VF 9 is not one of its 3 VFs' <<<'$out' &&
 			 [ ! -e '$tmp/vf9.blob' ]"
-	unset INTEL_LM_EMU
+	unset INTEL_LM_EMU INTEL_LM_STATE_DIR INTEL_LM_LOCK_DIR
 else
 	fail "save-vf-state against the emulated PF" "not built, or no emulator in $build"
 fi

@@ -125,8 +125,9 @@ vfs:
     - One entry per VF, from C(info) - C(vf) (the index), C(secondary_controller_id),
       C(online), C(vq), C(vi), C(pci_address) (the VF's) - with the record's keys from
       C(status) - C(state) (C(running), C(suspended), C(saved), C(loaded) or C(unknown)),
-      C(recorded), C(unresolved), C(pending), C(next), C(state_file), C(last_operation),
-      C(since), C(pid), C(command), C(record_error) when they apply.
+      C(recorded), C(unresolved), C(pending), C(next), C(identity) and C(generation) (the
+      state the VF holds), C(state_file), C(last_operation), C(since), C(pid), C(command),
+      C(record_error) when they apply.
   returned: success
   type: list
   elements: dict

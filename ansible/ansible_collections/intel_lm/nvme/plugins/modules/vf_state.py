@@ -14,8 +14,10 @@ description:
   - Runs C(nvme-intel-lm suspend) or C(nvme-intel-lm resume) for one VF, which sends the
     vendor SUSPEND (C8h) or RESUME (CCh) admin command to the PF that owns the VF, and
     returns the program's JSON document.
-  - When intel-lm's record already shows the VF in the requested state, the program sends
-    nothing and says so (C(changed=false)), unless I(force) is set.
+  - The command is always sent (intel-lm's record does not stand in for the device). When
+    the record already shows the VF in the requested state and the device accepts the
+    command again, or refuses it with Command Sequence Error, nothing changed
+    (C(changed=false)).
   - In check mode the program runs with C(--dry-run); it sends Identify commands only, and
     C(changed) says whether the command would be sent.
 author:

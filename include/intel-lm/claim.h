@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * intel-lm: claiming a VF and sending it commands through its record, the journal every
+ * program that links libintel-lm gets: the record's and the locks' directories trusted, the
+ * VF's lock held, its record open; then each state-changing command asked of the one rule
+ * (intel-lm/rule.h), its intent made durable, the command sent exactly once, its outcome
+ * recorded. A VF changed this way shows in `nvme-intel-lm status` as one changed by the CLI.
+ */
+#ifndef INTEL_LM_CLAIM_H
+#define INTEL_LM_CLAIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <intel-lm/cmd.h>
+#include <intel-lm/identity.h>
+#include <intel-lm/pf.h>
+#include <intel-lm/record.h>
+#include <intel-lm/rule.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * enum intel_lm_claim_step - the part of a claim that failed
+ * @INTEL_LM_CLAIM_DIRS:	the record's or the locks' directory is not trusted or usable
+ * @INTEL_LM_CLAIM_LOCK:	the VF's lock (held by another process: -EWOULDBLOCK)
+ * @INTEL_LM_CLAIM_RECORD:	the VF's record cannot be opened
+ */
+enum intel_lm_claim_step {
+	INTEL_LM_CLAIM_DIRS = 0,
+	INTEL_LM_CLAIM_LOCK,
+	INTEL_LM_CLAIM_RECORD,
+};
+
+/**
+ * struct intel_lm_claim_opts - where and how to claim
+ * @size:	sizeof(struct intel_lm_claim_opts) as the caller was built with
+ * @state_dir:	the record's directory, NULL for %INTEL_LM_STATE_DIR
+ * @lock_dir:	the locks' directory, NULL for %INTEL_LM_LOCK_DIR
+ * @wait_ms:	how long to wait for another process holding the VF's lock
+ * @what:	what the caller does, for whoever waits (e.g. "pid 42: my-vmm save"), or NULL
+ * @op:		what the record's next write says the change belongs to; 0 leaves the entry's
+ *		(intel_lm_migrate() sets its own)
+ */
+struct intel_lm_claim_opts {
+	size_t size;
+	const char *state_dir;
+	const char *lock_dir;
+	unsigned int wait_ms;
+	const char *what;
+	enum intel_lm_op_kind op;
+};
+
+/* A claimed VF: an opaque handle from intel_lm_claim_vf(), freed by intel_lm_claim_release(). */
+struct intel_lm_claim;
+
+/**
+ * intel_lm_claim_vf() - Claim a VF of an opened, identified PF
+ * @pf:		the PF (intel_lm_pf_open() and intel_lm_pf_identify())
+ * @vf:		the VF index
+ * @o:		where and how, or NULL for the defaults
+ * @cl:		set to the claim on success, NULL otherwise
+ * @step:	set to the part that failed, on failure
+ * @holder:	on -EWOULDBLOCK, what the lock's holder recorded; may be NULL
+ * @len:	size of @holder
+ *
+ * Both directories are checked (and created, mode 0700) with intel_lm_own_dir(), the VF's lock
+ * is taken (intel_lm_lock_vf()) and its record opened (intel_lm_record_open()), with the PF's
+ * device path, serial, model and firmware written into the entry.
+ *
+ * Return: 0; a negative errno (see @step); -EBADMSG is not an error here: a record whose
+ * entry is corrupt is opened, and its state is unknown until a command says.
+ */
+int intel_lm_claim_vf(const struct intel_lm_pf *pf, uint16_t vf, const struct intel_lm_claim_opts *o,
+		      struct intel_lm_claim **cl, enum intel_lm_claim_step *step, char *holder,
+		      size_t len);
+
+/**
+ * intel_lm_claim_record() - The claimed VF's record
+ * @cl:		a claim
+ *
+ * Return: the record, open for writing while the claim is held; never NULL.
+ */
+struct intel_lm_record *intel_lm_claim_record(struct intel_lm_claim *cl);
+
+/**
+ * struct intel_lm_sent - what intel_lm_claim_send() did
+ * @sent:	the command was submitted: its effect follows from what it returned
+ * @result:	QUERY_DATA_SIZE: the state size
+ * @record_ret:	the write of the outcome that failed, or 0; the record then still shows the
+ *		command in flight, so its effect reads as unknown until recover settles it
+ * @verdict:	the one rule's answer (its @other points into the claim, valid until the next
+ *		call)
+ */
+struct intel_lm_sent {
+	bool sent;
+	uint32_t result;
+	int record_ret;
+	struct intel_lm_verdict verdict;
+};
+
+/**
+ * intel_lm_claim_send() - Send one command to the claimed VF through its record
+ * @cl:		a claim
+ * @opcode:	one of the five Intel opcodes
+ * @buf:	SAVE_DATA's or LOAD_DATA's buffer (intel_lm_state_alloc()), else NULL
+ * @len:	its length
+ * @incoming:	LOAD_DATA: the identity of the state loaded (the blob's, or
+ *		intel_lm_identity_derive() of a raw state); else NULL
+ * @force:	do not ask the one rule
+ * @opts:	submission options, or NULL
+ * @out:	set to what was done; may be NULL
+ *
+ * A state-changing command is first asked of the rule (RESUME and LOAD_DATA, under the
+ * identities' lock, held until its intent is on record); a refusal sends nothing. SAVE_DATA
+ * gives the state an identity (intel_lm_record_take_charge()) with its intent; LOAD_DATA puts
+ * @incoming on record with its. Then the intent is made durable, the command sent exactly once
+ * (never again, whatever it returns), and its outcome recorded, except a successful SAVE_DATA's:
+ * intel_lm_claim_saved() records it with the file the state went to.
+ *
+ * Return: what the command returned (0, a positive NVMe status, or a negative errno); the
+ * rule's refusal as -EBUSY (runs elsewhere), -ESTALE or -EEXIST (last copy), nothing sent;
+ * the record's errno when the intent could not be written, nothing sent.
+ */
+int intel_lm_claim_send(struct intel_lm_claim *cl, uint8_t opcode, void *buf, uint32_t len,
+			const struct intel_lm_identity *incoming, bool force,
+			const struct intel_lm_opts *opts, struct intel_lm_sent *out);
+
+/**
+ * intel_lm_claim_ask() - Ask the one rule about a VF's entry, without sending anything
+ * @state_dir:	the record's directory, NULL for %INTEL_LM_STATE_DIR
+ * @e:		the VF's entry
+ * @op:		the command
+ * @incoming:	%INTEL_LM_RULE_LOAD: the state loaded; else NULL
+ * @other:	where the place in the way is copied (@v->other then points to it)
+ * @v:		set to the rule's answer
+ *
+ * Gathers every copy the record knows of (intel_lm_rule_copies()) and asks
+ * intel_lm_rule_check().
+ *
+ * Return: 0 when allowed; -EBUSY (runs elsewhere), -ESTALE or -EEXIST (last copy) when
+ * refused; another negative errno when the record cannot be read.
+ */
+int intel_lm_claim_ask(const char *state_dir, const struct intel_lm_rec_entry *e,
+		       enum intel_lm_rule_op op, const struct intel_lm_identity *incoming,
+		       struct intel_lm_copy *other, struct intel_lm_verdict *v);
+
+/**
+ * intel_lm_claim_saved() - A successful SAVE_DATA's outcome, with the file that holds it
+ * @cl:		a claim whose last intel_lm_claim_send() was a successful SAVE_DATA
+ * @path:	the file the state was written to, whole and durable; NULL when it is in no
+ *		file (the write failed: the VF is saved, its state nowhere else)
+ * @size:	the state's size
+ * @crc:	its CRC-32 (zlib)
+ *
+ * Return: 0 or the record's negative errno.
+ */
+int intel_lm_claim_saved(struct intel_lm_claim *cl, const char *path, uint32_t size, uint32_t crc);
+
+/**
+ * intel_lm_claim_release() - Close the record and release the VF's lock
+ * @cl:		a claim, or NULL
+ */
+void intel_lm_claim_release(struct intel_lm_claim *cl);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* INTEL_LM_CLAIM_H */

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Claiming a VF and sending it commands through its record (see intel-lm/claim.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <intel-lm/claim.h>
+#include <intel-lm/lock.h>
+#include <intel-lm/owndir.h>
+
+#include "private.h"
+
+struct intel_lm_claim {
+	int fd;				/* the PF */
+	char lock_dir[4096];		/* "" for the default */
+	char state_dir[4096];
+	struct intel_lm_lock *lock;
+	struct intel_lm_record rec;
+	struct intel_lm_copy other;	/* the place in the way of the last refusal */
+};
+
+static const char *or_default(const char *dir, const char *def)
+{
+	return dir && *dir ? dir : def;
+}
+
+int intel_lm_claim_vf(const struct intel_lm_pf *pf, uint16_t vf, const struct intel_lm_claim_opts *o,
+		      struct intel_lm_claim **clp, enum intel_lm_claim_step *step, char *holder,
+		      size_t len)
+{
+	struct intel_lm_claim_opts opts = { 0 };
+	const struct intel_lm_ctrl_info *info = intel_lm_pf_info(pf);
+	enum intel_lm_dir_problem why;
+	struct intel_lm_rec_entry *e;
+	struct intel_lm_claim *cl;
+	char what[128];
+	int ret;
+
+	*clp = NULL;
+	*step = INTEL_LM_CLAIM_DIRS;
+	if (o)
+		memcpy(&opts, o, o->size < sizeof(opts) ? o->size : sizeof(opts));
+	ret = intel_lm_own_dir(or_default(opts.state_dir, INTEL_LM_STATE_DIR), true, &why);
+	if (!ret)
+		ret = intel_lm_own_dir(or_default(opts.lock_dir, INTEL_LM_LOCK_DIR), true, &why);
+	if (ret)
+		return ret;
+	cl = calloc(1, sizeof(*cl));
+	if (!cl)
+		return -ENOMEM;
+	cl->fd = intel_lm_pf_fd(pf);
+	cl->rec.fd = -1;
+	intel_lm_put_str(cl->lock_dir, sizeof(cl->lock_dir), opts.lock_dir ? opts.lock_dir : "");
+	intel_lm_put_str(cl->state_dir, sizeof(cl->state_dir), opts.state_dir ? opts.state_dir : "");
+	if (!opts.what) {
+		snprintf(what, sizeof(what), "pid %d: libintel-lm", (int)getpid());
+		opts.what = what;
+	}
+	*step = INTEL_LM_CLAIM_LOCK;
+	ret = intel_lm_lock_vf(opts.lock_dir, intel_lm_pf_id(pf)->key, vf, opts.wait_ms, opts.what,
+			       &cl->lock, holder, len);
+	if (ret)
+		goto fail;
+	*step = INTEL_LM_CLAIM_RECORD;
+	ret = intel_lm_record_open(opts.state_dir, intel_lm_pf_id(pf), vf, &cl->rec);
+	if (ret && ret != -EBADMSG)
+		goto fail;
+	e = &cl->rec.entry;
+	intel_lm_put_str(e->device, sizeof(e->device), intel_lm_pf_path(pf));
+	/* The same NUL-terminated fields, of the same sizes, as Identify left them. */
+	_Static_assert(sizeof(e->serial) == sizeof(info->sn) && sizeof(e->model) == sizeof(info->mn) &&
+		       sizeof(e->firmware) == sizeof(info->fr), "identity fields differ");
+	memcpy(e->serial, info->sn, sizeof(e->serial));
+	memcpy(e->model, info->mn, sizeof(e->model));
+	memcpy(e->firmware, info->fr, sizeof(e->firmware));
+	if (opts.op)
+		e->op = opts.op;
+	*clp = cl;
+	return 0;
+fail:
+	intel_lm_claim_release(cl);
+	return ret;
+}
+
+struct intel_lm_record *intel_lm_claim_record(struct intel_lm_claim *cl)
+{
+	return &cl->rec;
+}
+
+/* One lock for every identity: see intel_lm_claim_send(). Its descriptor, or a negative errno. */
+static int identities_lock(const char *lock_dir)
+{
+	char path[4096];
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/identities.lock",
+		     or_default(lock_dir, INTEL_LM_LOCK_DIR)) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			int err = -errno;
+
+			close(fd);
+			return err;
+		}
+	}
+	return fd;
+}
+
+int intel_lm_claim_ask(const char *state_dir, const struct intel_lm_rec_entry *e,
+		       enum intel_lm_rule_op op, const struct intel_lm_identity *incoming,
+		       struct intel_lm_copy *other, struct intel_lm_verdict *v)
+{
+	static const int err[INTEL_LM_REASONS] = {
+		[INTEL_LM_REASON_RUNS_ELSEWHERE] = -EBUSY,
+		[INTEL_LM_REASON_STALE] = -ESTALE,
+		[INTEL_LM_REASON_LAST_COPY] = -EEXIST,
+	};
+	struct intel_lm_rule_ask ask = { .op = op, .incoming = incoming };
+	struct intel_lm_copy self, *copies;
+	int ret;
+
+	memset(v, 0, sizeof(*v));
+	ret = intel_lm_rule_copies(state_dir && *state_dir ? state_dir : NULL, &copies, &ask.n);
+	if (ret)
+		return ret;
+	intel_lm_rule_copy_of(e, &self);
+	ask.vf = &self;
+	ask.copies = copies;
+	intel_lm_rule_check(&ask, v);
+	/* The place in the way outlives the copies. */
+	if (v->other) {
+		*other = *v->other;
+		v->other = other;
+	}
+	free(copies);
+	return err[v->reason];
+}
+
+static int submit(struct intel_lm_claim *cl, uint8_t opcode, void *buf, uint32_t len,
+		  const struct intel_lm_opts *opts, uint32_t *result)
+{
+	uint16_t vf = cl->rec.entry.vf;
+
+	switch (opcode) {
+	case INTEL_LM_OPC_QUERY_DATA_SIZE:
+		return intel_lm_query_size(cl->fd, vf, opts, result);
+	case INTEL_LM_OPC_SUSPEND:
+		return intel_lm_suspend(cl->fd, vf, opts);
+	case INTEL_LM_OPC_RESUME:
+		return intel_lm_resume(cl->fd, vf, opts);
+	case INTEL_LM_OPC_SAVE_DATA:
+		return intel_lm_save(cl->fd, vf, buf, len, opts);
+	case INTEL_LM_OPC_LOAD_DATA:
+		return intel_lm_load(cl->fd, vf, buf, len, opts);
+	default:
+		return -EINVAL;
+	}
+}
+
+int intel_lm_claim_send(struct intel_lm_claim *cl, uint8_t opcode, void *buf, uint32_t len,
+			const struct intel_lm_identity *incoming, bool force,
+			const struct intel_lm_opts *opts, struct intel_lm_sent *out)
+{
+	struct intel_lm_record *rec = &cl->rec;
+	struct intel_lm_sent none;
+	struct intel_lm_verdict *v;
+	int lk = -1, ret;
+
+	if (!out)
+		out = &none;
+	memset(out, 0, sizeof(*out));
+	v = &out->verdict;
+	if (!intel_lm_opcode_changes_state(opcode)) {
+		out->sent = true;
+		return submit(cl, opcode, buf, len, opts, &out->result);
+	}
+	if (opcode == INTEL_LM_OPC_LOAD_DATA && !incoming)
+		return -EINVAL;
+	/* RESUME and LOAD_DATA may run a state: the rule first, under the identities' lock. */
+	if (!force && (opcode == INTEL_LM_OPC_LOAD_DATA ||
+		       (opcode == INTEL_LM_OPC_RESUME &&
+			intel_lm_identity_is_set(&rec->entry.ident)))) {
+		lk = identities_lock(cl->lock_dir);
+		if (lk < 0)
+			return lk;
+		ret = intel_lm_claim_ask(cl->state_dir, &rec->entry, opcode == INTEL_LM_OPC_RESUME ?
+					 INTEL_LM_RULE_RESUME : INTEL_LM_RULE_LOAD, incoming,
+					 &cl->other, v);
+		if (ret) {
+			close(lk);
+			return ret;
+		}
+	}
+	ret = 0;
+	if (opcode == INTEL_LM_OPC_SAVE_DATA)
+		ret = intel_lm_record_take_charge(rec);
+	else if (opcode == INTEL_LM_OPC_LOAD_DATA)
+		intel_lm_record_loading(rec, incoming);
+	if (!ret)
+		ret = intel_lm_record_begin(rec, opcode);
+	/* The intent is on record: others may look at the identities again. */
+	if (lk >= 0)
+		close(lk);
+	if (ret) {
+		if (opcode == INTEL_LM_OPC_LOAD_DATA)
+			rec->entry.ident = rec->held;
+		return ret;
+	}
+	out->sent = true;
+	ret = submit(cl, opcode, buf, len, opts, &out->result);
+	/* SAVE_DATA's success goes on record with its file (intel_lm_claim_saved()). */
+	if (!(opcode == INTEL_LM_OPC_SAVE_DATA && !ret))
+		out->record_ret = intel_lm_record_end(rec, opcode, ret, 0);
+	return ret;
+}
+
+int intel_lm_claim_saved(struct intel_lm_claim *cl, const char *path, uint32_t size, uint32_t crc)
+{
+	struct intel_lm_rec_entry *e = &cl->rec.entry;
+
+	if (path) {
+		if (strlen(path) >= sizeof(e->state_file))
+			return -ENAMETOOLONG;
+		intel_lm_put_str(e->state_file, sizeof(e->state_file), path);
+		e->state_size = size;
+		e->state_crc = crc;
+		e->state_file_temporary = false;
+		e->file_ident = e->ident;
+	}
+	e->op_open = false;
+	e->tmp_file[0] = '\0';
+	return intel_lm_record_end(&cl->rec, INTEL_LM_OPC_SAVE_DATA, 0, 0);
+}
+
+void intel_lm_claim_release(struct intel_lm_claim *cl)
+{
+	if (!cl)
+		return;
+	intel_lm_record_close(&cl->rec);
+	intel_lm_unlock_vf(cl->lock);
+	free(cl);
+}
