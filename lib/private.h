@@ -124,6 +124,11 @@ struct intel_lm_record;
  * another write (migrate: SAVE_DATA after SUSPEND, RESUME after LOAD_DATA). Returns as
  * intel_lm_record_write().
  */
+struct intel_lm_rec_entry;
+/* intel_lm_record_read() of @name in the directory @dirfd (or AT_FDCWD). */
+int intel_lm_record_read_at(int dirfd, const char *name, struct intel_lm_rec_entry *entry);
+/* Whether a directory entry's name is a record file's. */
+bool intel_lm_record_name(const char *name);
 int intel_lm_record_begin_then(struct intel_lm_record *rec, uint8_t opcode, uint8_t then);
 
 /*

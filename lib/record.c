@@ -551,19 +551,64 @@ static int read_entry(int fd, struct intel_lm_rec_entry *e)
 	return ret;
 }
 
-int intel_lm_record_read(const char *path, struct intel_lm_rec_entry *entry)
+/*
+ * read_entry() in three small reads instead of the whole file: both slots' headers, then the
+ * newer slot's header and body (what every command's one rule reads of every record). Any
+ * doubt (a file of another size, a header that does not check out, a slot that does not
+ * decode) falls back to read_entry(), which judges the file as a whole.
+ */
+static int read_entry_quick(int fd, struct intel_lm_rec_entry *e)
+{
+	char hdr[2][REC_HDR_LEN], slot[REC_SLOT];
+	struct intel_lm_rec_entry t;
+	struct slot_hdr h[2];
+	bool ok[2] = { false, false };
+	struct stat st;
+	int i, first;
+
+	if (fstat(fd, &st) < 0 || st.st_size != (off_t)REC_FILE)
+		return read_entry(fd, e);
+	for (i = 0; i < 2; i++)
+		ok[i] = pread(fd, hdr[i], REC_HDR_LEN, (off_t)i * REC_SLOT) == REC_HDR_LEN &&
+			!slot_header(hdr[i], &h[i]) && h[i].seq % 2 == (uint64_t)i;
+	if (!ok[0] && !ok[1])
+		return read_entry(fd, e);
+	first = ok[0] && ok[1] ? h[1].seq > h[0].seq : ok[1];
+	if (!ok[first] ||
+	    pread(fd, slot, REC_HDR_LEN + h[first].len, (off_t)first * REC_SLOT) !=
+	    (ssize_t)(REC_HDR_LEN + h[first].len) ||
+	    memcmp(slot, hdr[first], REC_HDR_LEN) || !slot_crc_ok(slot, &h[first]) ||
+	    decode_body(slot, h[first].seq, h[first].len, &t))
+		return read_entry(fd, e);
+	*e = t;
+	return 0;
+}
+
+int intel_lm_record_read_at(int dirfd, const char *name, struct intel_lm_rec_entry *entry)
 {
 	int fd, ret;
 
 	memset(entry, 0, sizeof(*entry));
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	ret = check_file(fd);
 	if (!ret)
-		ret = read_entry(fd, entry);
+		ret = read_entry_quick(fd, entry);
 	close(fd);
 	return ret == -ENODATA ? -ENOENT : ret;
+}
+
+int intel_lm_record_read(const char *path, struct intel_lm_rec_entry *entry)
+{
+	return intel_lm_record_read_at(AT_FDCWD, path, entry);
+}
+
+bool intel_lm_record_name(const char *name)
+{
+	size_t l = strlen(name), sl = strlen(REC_SUFFIX);
+
+	return name[0] != '.' && l > sl && !strcmp(name + l - sl, REC_SUFFIX);
 }
 
 /* A new record file: written whole with zeros, so that entries overwrite allocated blocks. */
@@ -834,7 +879,7 @@ void intel_lm_record_list_free(char **paths, size_t count)
 
 int intel_lm_record_list(const char *dir, char ***paths, size_t *count)
 {
-	size_t n = 0, room = 0, sl = strlen(REC_SUFFIX);
+	size_t n = 0, room = 0;
 	char **v = NULL, **nv;
 	struct dirent *de;
 	DIR *d;
@@ -847,10 +892,9 @@ int intel_lm_record_list(const char *dir, char ***paths, size_t *count)
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
 	while ((de = readdir(d))) {
-		size_t l = strlen(de->d_name);
 		char *p;
 
-		if (de->d_name[0] == '.' || l <= sl || strcmp(de->d_name + l - sl, REC_SUFFIX))
+		if (!intel_lm_record_name(de->d_name))
 			continue;
 		if (n == room) {
 			room = room ? room * 2 : 16;

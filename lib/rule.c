@@ -4,6 +4,7 @@
  * replaces or discards the last copy of one. intel_lm_rule_check() is pure; what it is given
  * is gathered by intel_lm_rule_copies() below it.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,33 +250,38 @@ static bool file_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_cop
 
 int intel_lm_rule_copies(const char *dir, struct intel_lm_copy **copies, size_t *n)
 {
-	struct intel_lm_copy *out = NULL;
+	struct intel_lm_copy *out = NULL, *more;
 	struct intel_lm_rec_entry e;
-	char **paths = NULL;
-	size_t count = 0, i, k = 0;
-	int ret;
+	size_t k = 0, room = 0;
+	struct dirent *de;
+	DIR *d;
 
 	*copies = NULL;
 	*n = 0;
-	ret = intel_lm_record_list(dir, &paths, &count);
-	if (ret)
-		return ret;
-	if (count) {
-		out = calloc(2 * count, sizeof(*out));
-		if (!out) {
-			intel_lm_record_list_free(paths, count);
-			return -ENOMEM;
-		}
-	}
-	for (i = 0; i < count; i++) {
-		if (intel_lm_record_read(paths[i], &e))
+	/* Every record in the directory, each read relative to it (no path walk each time). */
+	d = opendir(dir && *dir ? dir : INTEL_LM_STATE_DIR);
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		if (!intel_lm_record_name(de->d_name) ||
+		    intel_lm_record_read_at(dirfd(d), de->d_name, &e))
 			continue;
+		if (k + 2 > room) {
+			room = room ? 2 * room : 64;
+			more = realloc(out, room * sizeof(*out));
+			if (!more) {
+				free(out);
+				closedir(d);
+				return -ENOMEM;
+			}
+			out = more;
+		}
 		if (intel_lm_identity_is_set(&e.ident))
 			intel_lm_rule_copy_of(&e, &out[k++]);
 		if (file_copy_of(&e, &out[k]))
 			k++;
 	}
-	intel_lm_record_list_free(paths, count);
+	closedir(d);
 	*copies = out;
 	*n = k;
 	return 0;

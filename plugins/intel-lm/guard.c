@@ -5,12 +5,9 @@
  * the library gathers what it needs (intel_lm_claim_ask(), intel_lm_rule_copies()).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include "cli-priv.h"
 
