@@ -5,15 +5,18 @@
  *
  *	offset	size	field
  *	0	8	magic "ILMEMU\0\1"
- *	8	4	version (1)
+ *	8	4	version (2)
  *	12	4	size: the whole state in bytes, header and CRC included
  *	16	20	serial of the PF it was generated on (space padded, as in Identify)
  *	36	2	VF index it was generated for
  *	38	2	VQ count
  *	40	4	generation counter
- *	44	4	reserved, 0
- *	48	size-52	pseudo-random body, a function of all the fields above
- *	size-4	4	CRC32 (IEEE 802.3, as zlib) of the bytes before it
+ *	44	4	CRC32 (IEEE 802.3, as zlib) of every other byte: 0..43, then 48..size-1
+ *	48	size-48	pseudo-random body, a function of the fields at 0..43
+ *
+ * The check sits in the header, not at the end: a CRC-32 stored after the bytes it covers
+ * (inverted or not) makes the CRC-32 of the whole state one constant for every state, so a
+ * state file's payload CRC could not tell two states apart. Here it differs between states.
  */
 #include <endian.h>
 #include <errno.h>
@@ -24,7 +27,7 @@
 #include "priv.h"
 
 #define BLOB_MAGIC	"ILMEMU\0\1"
-#define BLOB_VERSION	1
+#define BLOB_VERSION	2
 #define BLOB_HDR	48u
 
 /* the state size of a VF with @nvq I/O queues, when the configuration does not fix it */
@@ -33,14 +36,14 @@ uint32_t emu_state_size(uint16_t nvq)
 	return 0x2c8 + (uint32_t)nvq * 0x1f4;
 }
 
-/*
- * The state's check value: zlib's CRC-32, stored inverted. Stored as is, the CRC-32 of a whole
- * state (body and check together) would be the same constant for every state, which would make
- * every blob's payload checksum look alike.
- */
+#define BLOB_CRC	44u
+
+/* The state's check value: zlib's CRC-32 of the @len bytes at @p but its own field. */
 static uint32_t state_check(const uint8_t *p, size_t len)
 {
-	return ~(uint32_t)crc32(0L, p, (uInt)len);
+	uLong c = crc32(0L, p, BLOB_CRC);
+
+	return (uint32_t)crc32(c, p + BLOB_HDR, (uInt)(len - BLOB_HDR));
 }
 
 static uint64_t splitmix64(uint64_t *x)
@@ -106,12 +109,12 @@ void emu_blob_generate(void *buf, uint32_t size, const char *serial, uint16_t vf
 	seed = 0xcbf29ce484222325ull;
 	for (i = 0; i < BLOB_HDR; i++)
 		seed = (seed ^ p[i]) * 0x100000001b3ull;
-	for (i = BLOB_HDR; i < size - 4; i += 8) {
+	for (i = BLOB_HDR; i < size; i += 8) {
 		r = htole64(splitmix64(&seed));
-		n = size - 4 - i < 8 ? size - 4 - i : 8;
+		n = size - i < 8 ? size - i : 8;
 		memcpy(p + i, &r, n);
 	}
-	put32(p + size - 4, state_check(p, size - 4));
+	put32(p + BLOB_CRC, state_check(p, size));
 }
 
 /*
@@ -140,7 +143,7 @@ int emu_blob_check(const void *buf, size_t len, struct emu_blob_origin *origin)
 	}
 	if (get32(p + 8) != BLOB_VERSION || get32(p + 12) != len)
 		return -EBADMSG;
-	if (get32(p + len - 4) != state_check(p, len - 4))
+	if (get32(p + BLOB_CRC) != state_check(p, len))
 		return -EBADMSG;
 	return 0;
 }

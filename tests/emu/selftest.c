@@ -4,7 +4,7 @@
  * ADMIN64, libnvme's own calls (a shared library's ioctl must be caught too), threads and
  * latency, the C API, the completion delay, fault `hang` and the PF reset it brings (the
  * model's, `hang_reset`), device numbers and their fake sysfs
- * entries, reload and pass-through, and the state's per-VF locks.
+ * entries, reload and pass-through, the state's per-VF locks, and the states' CRC-32s.
  *
  *	BUILDDIR/tests/emu/emu-selftest
  *
@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include <libnvme.h>
+#include <zlib.h>
 #ifndef NVME_IOCTL_ADMIN_CMD
 /* libnvme3 keeps the kernel's passthrough interface private: take it from the kernel. */
 #include <linux/nvme_ioctl.h>
@@ -708,6 +709,54 @@ static void test_reload(void)
 	CHECK(emu_setup() == -ENOENT);
 }
 
+/*
+ * The CRC-32 of a whole state tells states apart (its check sits in the header: a check at
+ * the end made it 0xffffffff for every state), and LOAD_DATA still refuses a state whose
+ * header, check or body was changed.
+ */
+static void test_state_crc(void)
+{
+	uint32_t crc[3], size[3];
+	struct emu_vf_info info;
+	const size_t at[] = { 20, 44, 47, 48, 500, 999 };
+	uint8_t *b[3];
+	size_t i, j;
+	int fd, err;
+
+	CHECK(emu_setup() == 0);
+	fd = open("/dev/nvme0", O_RDWR);
+	for (i = 0; i < 3; i++) {
+		CHECK(query(fd, (uint16_t)(i + 1), &size[i]) == 0);
+		b[i] = malloc(size[i]);
+		CHECK(b[i] && emu_vf_dump("nvme0", (uint16_t)(i + 1), b[i], size[i]) == 0);
+		CHECK(emu_blob_check(b[i], size[i], NULL) == 0);
+		crc[i] = (uint32_t)crc32(0L, b[i], size[i]);
+		CHECK(crc[i] != 0xffffffffu && crc[i] != 0x2144df1cu);
+		for (j = 0; j < i; j++)
+			CHECK(crc[i] != crc[j]);
+	}
+	/* a later generation of the same VF differs too */
+	CHECK(size[2] == 1000);
+	emu_blob_generate(b[0], 1000, "SELF", 3, 4, 1);
+	CHECK(emu_blob_check(b[0], 1000, NULL) == 0 && (uint32_t)crc32(0L, b[0], 1000) != crc[2]);
+
+	/* one bit flipped anywhere, the check's own bytes included: LOAD_DATA refuses it */
+	CHECK(admin(fd, 0xc8, 3, 0, &err) == 0);
+	for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		b[2][at[i]] ^= 0x10;
+		CHECK(emu_blob_check(b[2], 1000, NULL) == -EBADMSG);
+		CHECK(xfer(fd, true, 3, b[2], 1000) == 0x4002);
+		b[2][at[i]] ^= 0x10;
+	}
+	CHECK(emu_vf_show("nvme0", 3, &info) == 0 && info.state == EMU_VF_SUSPENDED);
+	CHECK(xfer(fd, true, 3, b[2], 1000) == 0);
+	CHECK(emu_vf_show("nvme0", 3, &info) == 0 && info.state == EMU_VF_LOADED && info.crc_ok);
+	for (i = 0; i < 3; i++)
+		free(b[i]);
+	close(fd);
+	CHECK(emu_setup() == 0);
+}
+
 int main(void)
 {
 	char cmd[300];
@@ -729,6 +778,7 @@ int main(void)
 	test_devices();
 	test_threads();
 	test_api();
+	test_state_crc();
 	test_completion_delay();
 	test_vf_locks();
 	test_parallel_vfs();
