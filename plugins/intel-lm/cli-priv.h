@@ -257,6 +257,7 @@ struct rec_view {
 	bool changed;			/* recover wrote its entry (or sent a command) */
 	char action[512];		/* recover: what it did or would do */
 	char advice[512];		/* what to do next, with a command line */
+	char last_refused[320];		/* the last command, refused by the device, or "" */
 };
 
 /*

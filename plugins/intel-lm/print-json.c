@@ -404,6 +404,13 @@ static void json_records(const struct cli *c, const struct rec_view *v, size_t n
 			}
 			json_object_object_add(o, "last_operation", op);
 		}
+		if (v[i].last_refused[0]) {
+			op = json_object_new_object();
+			add_str(op, "command", intel_lm_opcode_name(e->last_opcode));
+			add_int(op, "status", e->last_ret);
+			add_str(op, "message", v[i].last_refused);
+			json_object_object_add(o, "last_refused", op);
+		}
 		add_bool(o, "unresolved", v[i].unresolved);
 		if (recover)
 			add_str_or_null(o, "action", v[i].action);

@@ -287,6 +287,8 @@ static void normal_records(const struct cli *c, const struct rec_view *v, size_t
 			       e->role == INTEL_LM_ROLE_SOURCE ? "to" : "from", e->peer_device,
 			       e->peer_vf, e->op_open ? v[i].in_progress ? ", in progress" :
 			       ", interrupted" : ", finished");
+		if (v[i].last_refused[0])
+			printf("           last: %s\n", v[i].last_refused);
 		if (recover && v[i].action[0])
 			printf("           recover: %s\n", v[i].action);
 		if (v[i].advice[0])

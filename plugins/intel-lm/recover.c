@@ -284,6 +284,17 @@ static void advise(const struct cli *c, struct rec_view *v)
 		snprintf(v->advice, sizeof(v->advice), "its %s was interrupted after the device "
 			 "finished; '%s recover %s --vf=%u' closes it", intel_lm_op_kind_name(e->op),
 			 c->prog, dev, e->vf);
+		return;
+	}
+	if (e->last_opcode && e->last_ret > 0) {
+		char why[256];
+
+		/* Settled: the last command was refused, which changed nothing. */
+		intel_lm_strerror(e->last_ret, e->last_opcode, why, sizeof(why));
+		snprintf(v->last_refused, sizeof(v->last_refused), "%s was refused by the device: "
+			 "%s; it changed nothing (the VF stayed %s)",
+			 intel_lm_opcode_name(e->last_opcode), why,
+			 intel_lm_vf_state_name(e->state));
 	}
 }
 
