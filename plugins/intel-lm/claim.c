@@ -4,8 +4,11 @@
  * directories, the VF's lock, and its record. Failures are worded here, in the front end's terms.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli-priv.h"
@@ -91,6 +94,52 @@ int claim_vf(const struct cli *c, const struct session *s, struct vf_result *r,
 	return ret;
 }
 
+/*
+ * Whether @dir is one that users, programs or the system share, whose owner or mode nobody
+ * should change for intel-lm: the root, the usual system and temporary directories, and any
+ * directory with the sticky bit (a /tmp of another name). A directory others may merely write
+ * to is taken for a dedicated one whose mode went wrong.
+ */
+static bool dir_is_shared(const char *dir)
+{
+	static const char *const shared[] = {
+		"/", "/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue", "/dev", "/run", "/run/lock",
+		"/run/user", "/var", "/var/lib", "/var/run", "/var/lock", "/var/cache", "/var/log",
+		"/usr", "/usr/local", "/etc", "/home", "/root", "/proc", "/sys", "/boot", "/opt",
+		"/srv", "/mnt", "/media", "/bin", "/sbin", "/lib", "/lib64",
+	};
+	char real[PATH_MAX];
+	struct stat st;
+	size_t i;
+
+	if (!realpath(dir, real))
+		snprintf(real, sizeof(real), "%s", dir);
+	for (i = 0; i < sizeof(shared) / sizeof(shared[0]); i++)
+		if (!strcmp(real, shared[i]))
+			return true;
+	return !stat(real, &st) && S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX);
+}
+
+void dir_fix_hint(const char *dir, const char *env, const char *def,
+		  enum intel_lm_dir_problem why, bool cmds, char *buf, size_t len)
+{
+	/* The default is intel-lm's own directory, whatever was done to it. */
+	if (strcmp(dir, def) && dir_is_shared(dir)) {
+		snprintf(buf, len, "%s is a directory the system and other users share: do not "
+			 "change its owner or mode; name a dedicated directory instead, such as "
+			 "the default INTEL_LM_%s_DIR=%s (intel-lm creates it, %s own with mode "
+			 "0700)", dir, env, def, geteuid() ? "your" : "root's");
+		return;
+	}
+	if (cmds && why != INTEL_LM_DIR_ERROR)
+		snprintf(buf, len, "make it a real directory owned by %s with mode 0700 (e.g. "
+			 "chown root: %s && chmod 0700 %s), or name another with INTEL_LM_%s_DIR",
+			 geteuid() ? "you" : "root", dir, dir, env);
+	else
+		snprintf(buf, len, "make it a real directory owned by %s with mode 0700, or name "
+			 "another with INTEL_LM_%s_DIR", geteuid() ? "you" : "root", env);
+}
+
 /* Before anything is sent: the record's and the locks' directories can be trusted. */
 int check_own_dirs(const struct cli *c, const struct session *s)
 {
@@ -98,6 +147,7 @@ int check_own_dirs(const struct cli *c, const struct session *s)
 				c->lock_dir ? c->lock_dir : INTEL_LM_LOCK_DIR };
 	const char *what[2] = { "record", "lock" };
 	enum intel_lm_dir_problem why;
+	char hint[PATH_MAX + 512];
 	int i, ret;
 
 	for (i = 0; i < 2; i++) {
@@ -110,11 +160,11 @@ int check_own_dirs(const struct cli *c, const struct session *s)
 				      "directory, mode 0700, or name another with INTEL_LM_%s_DIR",
 				      what[i], dirs[i], strerror(-ret), intel_lm_errno_name(ret),
 				      i ? "LOCK" : "STATE");
+		dir_fix_hint(dirs[i], i ? "LOCK" : "STATE", i ? INTEL_LM_LOCK_DIR :
+			     INTEL_LM_STATE_DIR, why, true, hint, sizeof(hint));
 		return report(c, s, -1, "check directories", ret, "the %s directory %s is not "
-			      "trusted: %s; nothing was sent\nmake it a real directory owned by %s "
-			      "with mode 0700 (e.g. chown root: %s && chmod 0700 %s), or name another "
-			      "with INTEL_LM_%s_DIR", what[i], dirs[i], intel_lm_dir_problem_text(why),
-			      geteuid() ? "you" : "root", dirs[i], dirs[i], i ? "LOCK" : "STATE");
+			      "trusted: %s; nothing was sent\n%s", what[i], dirs[i],
+			      intel_lm_dir_problem_text(why), hint);
 	}
 	return 0;
 }

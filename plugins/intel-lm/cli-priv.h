@@ -351,6 +351,13 @@ int session_need_vf(const struct cli *c, struct session *s);
 /* claim.c */
 /* The record's and the locks' directories can be trusted: 0, or an exit status. */
 int check_own_dirs(const struct cli *c, const struct session *s);
+/*
+ * What to do about an untrusted directory @dir (@why) that INTEL_LM_@env_DIR names (its
+ * default: @def): a dedicated directory for one users and the system share, else make it
+ * root's own with mode 0700. @cmds: with the chown/chmod command lines.
+ */
+void dir_fix_hint(const char *dir, const char *env, const char *def,
+		  enum intel_lm_dir_problem why, bool cmds, char *buf, size_t len);
 /* A signal's name for messages, e.g. "SIGINT". */
 const char *signal_name(int sig);
 void session_close(struct session *s);

@@ -104,15 +104,15 @@ static int check_dir(const struct cli *c, bool *missing)
 {
 	enum intel_lm_dir_problem why;
 	int ret = intel_lm_own_dir(state_dir(c), false, &why);
+	char hint[4096 + 512];
 
 	*missing = ret == -ENOENT;
 	if (!ret || *missing)
 		return 0;
+	dir_fix_hint(state_dir(c), "STATE", INTEL_LM_STATE_DIR, why, false, hint, sizeof(hint));
 	return report(c, NULL, -1, "read record", ret, "the record directory %s is not trusted: "
-		      "%s (%s)\nmake it a real directory owned by %s with mode 0700, or name another "
-		      "with INTEL_LM_STATE_DIR", state_dir(c), why == INTEL_LM_DIR_ERROR ?
-		      strerror(-ret) : intel_lm_dir_problem_text(why), intel_lm_errno_name(ret),
-		      geteuid() ? "you" : "root");
+		      "%s (%s)\n%s", state_dir(c), why == INTEL_LM_DIR_ERROR ? strerror(-ret) :
+		      intel_lm_dir_problem_text(why), intel_lm_errno_name(ret), hint);
 }
 
 /* Every VF of the named PF (or those --vf selects), recorded or not. */

@@ -47,6 +47,43 @@ for P in "${PROGS[@]}"; do
 		pass "$l: a later success clears the refusal"
 	fi
 	rm -f "$D/refused.blob"
+
+	# --- a shared directory as the lock or record directory: never chmod/chown it --------
+	emu_two_pfs
+	mkdir -p "$T/sticky" "$T/own"
+	chmod 1777 "$T/sticky"
+	# (/ itself is root's own and not writable by others: trusted, never refused.)
+	for dir in /tmp /tmp/ /var/tmp /dev/shm "$T/sticky"; do
+		for kind in LOCK STATE; do
+			[ -d "$dir" ] || continue
+			l="$p INTEL_LM_${kind}_DIR=$dir"
+			clear_trace
+			if [ $kind = LOCK ]; then
+				INTEL_LM_LOCK_DIR=$dir run "$P" suspend /dev/nvme0 --vf=1
+			else
+				INTEL_LM_STATE_DIR=$dir run "$P" suspend /dev/nvme0 --vf=1
+			fi
+			expect_rc $RC_REFUSED "$l: refused"
+			expect_sent "" "$l: nothing sent"
+			expect_err "is a directory the system and other users share: do not change its owner or mode; name a dedicated directory instead, such as the default INTEL_LM_${kind}_DIR=" \
+				"$l: advises a dedicated directory"
+			if grep -qE "chmod|chown" <<< "$ERR"; then
+				fail "$l: never advises chmod or chown" "$ERR"
+			else
+				pass "$l: never advises chmod or chown"
+			fi
+		done
+		INTEL_LM_STATE_DIR=$dir run "$P" status
+		expect_rc $RC_REFUSED "$p status with INTEL_LM_STATE_DIR=$dir: refused"
+		expect_err "name a dedicated directory instead" "$p status with INTEL_LM_STATE_DIR=$dir: advises a dedicated directory"
+		grep -q "mode 0700, or name another" <<< "$ERR" &&
+			fail "$p status with INTEL_LM_STATE_DIR=$dir: no mode change advised" "$ERR" ||
+			pass "$p status with INTEL_LM_STATE_DIR=$dir: no mode change advised"
+	done
+	# A directory of intel-lm's own that others can write: fixing its mode is the advice.
+	chmod 0777 "$T/own"
+	INTEL_LM_LOCK_DIR=$T/own run "$P" suspend /dev/nvme0 --vf=1
+	expect_err "chmod 0700 $T/own" "$p a dedicated directory others can write: chmod it"
 done
 
 e2e_finish
