@@ -58,6 +58,41 @@ int lock_vf(const struct cli *c, const struct session *s, struct vf_result *r, c
 	return ret;
 }
 
+void record_fix_hint(const struct cli *c, int err, char *buf, size_t len)
+{
+	const char *dir = c->state_dir ? c->state_dir : INTEL_LM_STATE_DIR;
+
+	switch (-err) {
+	case ENOSPC:
+		snprintf(buf, len, "free space on the file system of %s ('df %s' shows it)", dir,
+			 dir);
+		break;
+	case EDQUOT:
+		snprintf(buf, len, "the disk quota on the file system of %s is used up: free space "
+			 "or raise the quota", dir);
+		break;
+	case EROFS:
+		snprintf(buf, len, "the file system of %s is read-only: remount it read-write, or "
+			 "name a directory on a writable one with INTEL_LM_STATE_DIR", dir);
+		break;
+	case EIO:
+		snprintf(buf, len, "the disk under %s reported an I/O error: check it (dmesg) "
+			 "before trusting it, or name a directory on another disk with "
+			 "INTEL_LM_STATE_DIR", dir);
+		break;
+	case EPERM:
+	case EACCES:
+	case ELOOP:
+		snprintf(buf, len, "the record must be a regular file of %s, mode 0600, in a "
+			 "directory only %s can write (%s)", geteuid() ? "yours" : "root's",
+			 geteuid() ? "you" : "root", dir);
+		break;
+	default:
+		snprintf(buf, len, "check the record's directory %s (%s)", dir,
+			 intel_lm_errno_name(err));
+	}
+}
+
 int claim_vf(const struct cli *c, const struct session *s, struct vf_result *r,
 	     enum intel_lm_op_kind op, const char *what, struct intel_lm_claim **cl)
 {
@@ -66,7 +101,7 @@ int claim_vf(const struct cli *c, const struct session *s, struct vf_result *r,
 		.wait_ms = c->wait_ms, .op = op,
 	};
 	enum intel_lm_claim_step step;
-	char line[256], holder[256], path[4096];
+	char line[256], holder[256], path[4096], hint[1024];
 	int ret;
 
 	o.what = what ? what : this_command(c, s, r, line, sizeof(line));
@@ -79,10 +114,9 @@ int claim_vf(const struct cli *c, const struct session *s, struct vf_result *r,
 		break;
 	case INTEL_LM_CLAIM_RECORD:
 		intel_lm_record_path(c->state_dir, pf_key(s), r->vf, path, sizeof(path));
+		record_fix_hint(c, ret, hint, sizeof(hint));
 		fail(r, "open record", ret, "cannot open the VF's record %s: %s (%s); nothing was "
-		     "sent\nthe record must be a regular file of root's, mode 0600, in a directory "
-		     "only root can write (%s)", path, strerror(-ret), intel_lm_errno_name(ret),
-		     c->state_dir ? c->state_dir : INTEL_LM_STATE_DIR);
+		     "sent\n%s", path, strerror(-ret), intel_lm_errno_name(ret), hint);
 		break;
 	default:
 		fail(r, "check directories", ret, "the record's or the locks' directory (%s, %s) "

@@ -358,6 +358,12 @@ int check_own_dirs(const struct cli *c, const struct session *s);
  */
 void dir_fix_hint(const char *dir, const char *env, const char *def,
 		  enum intel_lm_dir_problem why, bool cmds, char *buf, size_t len);
+/*
+ * What to do when the record could not be opened or written with @err (a negative errno),
+ * worded by the errno: free space, a read-only file system, an I/O error; its owner and mode
+ * only for EPERM, EACCES and ELOOP.
+ */
+void record_fix_hint(const struct cli *c, int err, char *buf, size_t len);
 /* A signal's name for messages, e.g. "SIGINT". */
 const char *signal_name(int sig);
 void session_close(struct session *s);

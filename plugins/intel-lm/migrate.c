@@ -152,10 +152,13 @@ static void migrate_again_hint(const struct cli *c, struct mig_report *r)
 
 	if (seq_error_hint(c, r))
 		return;
-	if (m->record_ret && m->ret == m->record_ret && m->effect == INTEL_LM_EFFECT_NONE)
-		snprintf(r->hint, sizeof(r->hint), "%s; make the record writable (root's own "
-			 "directory %s, mode 0700), then run migrate again", src,
-			 c->state_dir ? c->state_dir : INTEL_LM_STATE_DIR);
+	if (m->record_ret && m->ret == m->record_ret && m->effect == INTEL_LM_EFFECT_NONE) {
+		char fix[1024];
+
+		record_fix_hint(c, m->record_ret, fix, sizeof(fix));
+		snprintf(r->hint, sizeof(r->hint), "%s; make the record writable: %s; then run "
+			 "migrate again", src, fix);
+	}
 	else if (!strcmp(r->op, "write"))
 		snprintf(r->hint, sizeof(r->hint), "%s; make room for the state's copy or name "
 			 "another place with --keep=FILE, then run migrate again", src);

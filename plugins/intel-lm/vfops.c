@@ -102,10 +102,12 @@ static int send_cmd(const struct cli *c, struct session *s, struct vf_result *r,
 		return ret;
 	}
 	if (!out.sent) {
+		char hint[1024];
+
+		record_fix_hint(c, ret, hint, sizeof(hint));
 		fail(r, "write record", ret, "cannot put %s on record in %s: %s (%s); nothing was "
-		     "sent\nfree space or fix the record's directory, then run the command again",
-		     intel_lm_opcode_name(opc), r->rec->path, strerror(-ret),
-		     intel_lm_errno_name(ret));
+		     "sent\n%s, then run the command again", intel_lm_opcode_name(opc),
+		     r->rec->path, strerror(-ret), intel_lm_errno_name(ret), hint);
 		return ret;
 	}
 	r->sent = true;

@@ -84,6 +84,74 @@ for P in "${PROGS[@]}"; do
 	chmod 0777 "$T/own"
 	INTEL_LM_LOCK_DIR=$T/own run "$P" suspend /dev/nvme0 --vf=1
 	expect_err "chmod 0700 $T/own" "$p a dedicated directory others can write: chmod it"
+
+	# --- the record cannot be written: the hint follows the errno ------------------------
+	# no_owner_hint DESC: the last stderr names no owner or mode as the cause.
+	no_owner_hint() {
+		if grep -qE "root's, mode|only root can write|chown|chmod|owned by" <<< "$ERR"; then
+			fail "$1: no ownership hint" "$ERR"
+		else
+			pass "$1: no ownership hint"
+		fi
+	}
+	emu_two_pfs
+	for s in "ENOSPC:free space on the file system of $INTEL_LM_STATE_DIR" \
+		 "EDQUOT:the disk quota on the file system of $INTEL_LM_STATE_DIR is used up" \
+		 "EIO:the disk under $INTEL_LM_STATE_DIR reported an I/O error" \
+		 "EROFS:the file system of $INTEL_LM_STATE_DIR is read-only: remount it read-write"; do
+		e=${s%%:*} words=${s#*:}
+		# A new record file (written whole when created), then an entry of an existing one.
+		for vf in 2 3; do
+			[ $vf = 3 ] && LD_PRELOAD=$EMU_SO $P suspend /dev/nvme0 --vf=3 > /dev/null 2>&1
+			cmd=$([ $vf = 2 ] && echo suspend || echo resume)
+			l="$p $e on the record ($cmd, $([ $vf = 2 ] && echo new || echo existing) file)"
+			clear_trace
+			RC=0
+			INTEL_LM_FSFAULT=write:$e INTEL_LM_FSFAULT_DIR=$INTEL_LM_STATE_DIR \
+				LD_PRELOAD="$EMU_SO:$FSFAULT_SO" $P $cmd /dev/nvme0 --vf=$vf \
+				> "$T/out" 2> "$T/err" || RC=$?
+			ERR=$(cat "$T/err")
+			expect_rc $RC_REFUSED "$l: refused"
+			expect_err "($e); nothing was sent" "$l: names the errno"
+			expect_err "next: $words" "$l: the hint says what to do about $e"
+			no_owner_hint "$l"
+			[ $vf = 3 ] && LD_PRELOAD=$EMU_SO $P resume /dev/nvme0 --vf=3 > /dev/null 2>&1
+		done
+	done
+	# migrate, whose record write fails before its second step
+	RC=0
+	INTEL_LM_FSFAULT=fsync:EIO INTEL_LM_FSFAULT_AFTER=2 INTEL_LM_FSFAULT_DIR=$INTEL_LM_STATE_DIR \
+		LD_PRELOAD="$EMU_SO:$FSFAULT_SO" $P migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 \
+		> "$T/out" 2> "$T/err" || RC=$?
+	ERR=$(cat "$T/err")
+	l="$p migrate, EIO on the record"
+	expect_rc $RC_FAILED "$l: exit 1"
+	expect_err "make the record writable: the disk under $INTEL_LM_STATE_DIR reported an I/O error" \
+		"$l: the hint says I/O error"
+	no_owner_hint "$l"
+	# The real thing: a full file system, a read-only one.
+	mkdir -p "$T/full" "$T/ro"
+	if mount -t tmpfs -o size=16k,mode=0700 tmpfs "$T/full" 2> /dev/null &&
+	   mount -t tmpfs -o ro,mode=0700 tmpfs "$T/ro" 2> /dev/null; then
+		dd if=/dev/zero of="$T/full/filler" bs=1k count=64 2> /dev/null
+		INTEL_LM_STATE_DIR=$T/full run "$P" suspend /dev/nvme0 --vf=4
+		expect_err "next: free space on the file system of $T/full" "$p a full record file system: free space"
+		no_owner_hint "$p a full record file system"
+		INTEL_LM_STATE_DIR=$T/ro run "$P" suspend /dev/nvme0 --vf=4
+		expect_err "next: the file system of $T/ro is read-only" "$p a read-only record file system: says so"
+		no_owner_hint "$p a read-only record file system"
+		umount "$T/full" "$T/ro"
+	else
+		fail "$p full and read-only tmpfs" "cannot mount a tmpfs (run as root)"
+	fi
+	# An untrusted record file: then the owner and mode are the fix.
+	emu_two_pfs
+	run "$P" suspend /dev/nvme0 --vf=2
+	chmod 0666 "$INTEL_LM_STATE_DIR/pci-0000:3b:00.0-vf2.rec"
+	run "$P" resume /dev/nvme0 --vf=2
+	expect_err "(EPERM); nothing was sent" "$p a record file others can write: EPERM"
+	expect_err "next: the record must be a regular file of root's, mode 0600" \
+		"$p a record file others can write: the owner and mode are the fix"
 done
 
 e2e_finish

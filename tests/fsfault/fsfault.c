@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * File system faults for tests, as an LD_PRELOAD library: write(2), fsync(2) and fdatasync(2)
- * on files under one directory fail with a chosen errno, or are slowed down so that a test can
- * send a signal while an output file is being written.
+ * File system faults for tests, as an LD_PRELOAD library: write(2), pwrite(2), fsync(2) and
+ * fdatasync(2) on files under one directory fail with a chosen errno, or are slowed down so that
+ * a test can send a signal while an output file is being written.
  *
  *   INTEL_LM_FSFAULT_DIR=/tmp/x   the directory whose files are affected (nothing else is)
- *   INTEL_LM_FSFAULT=write:ENOSPC | write:EIO | fsync:EIO | write:slow:MS | dirsync:EIO
+ *   INTEL_LM_FSFAULT=write:ENOSPC | write:EIO | write:EDQUOT | write:EROFS | fsync:EIO |
+ *                    write:slow:MS | dirsync:EIO   (write: covers pwrite too)
  *
  * dirsync: fsync(2) of the directory INTEL_LM_FSFAULT_DIR itself fails (its files' do not).
  * INTEL_LM_FSFAULT_AFTER=N   the first N calls that would fail succeed (a fault mid-way)
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 typedef ssize_t (*write_fn)(int, const void *, size_t);
+typedef ssize_t (*pwrite_fn)(int, const void *, size_t, off_t);
 typedef int (*sync_fn)(int);
 
 /* Whether @fd is a file under INTEL_LM_FSFAULT_DIR, or with @self that directory itself. */
@@ -68,6 +70,8 @@ static int fault_for(const char *op, long *slow_ms)
 		return EIO;
 	if (!strcmp(f, "EDQUOT"))
 		return EDQUOT;
+	if (!strcmp(f, "EROFS"))
+		return EROFS;
 	return 0;
 }
 
@@ -105,6 +109,36 @@ ssize_t write(int fd, const void *buf, size_t len)
 		sleep_ms(slow);
 	}
 	return real(fd, buf, len);
+}
+
+static ssize_t pwrite_common(const char *name, int fd, const void *buf, size_t len, off_t off)
+{
+	pwrite_fn real = (pwrite_fn)dlsym(RTLD_NEXT, name);
+	long slow;
+	int err = fault_for("write", &slow);
+
+	if ((err || slow) && affected(fd)) {
+		if (err && fails_now()) {
+			errno = err;
+			return -1;
+		}
+		sleep_ms(slow);
+	}
+	return real(fd, buf, len, off);
+}
+
+/* Both symbols, whatever _FILE_OFFSET_BITS makes of the name pwrite here (off_t is 64 bits). */
+ssize_t fsfault_pwrite(int fd, const void *buf, size_t len, off_t off) __asm__("pwrite");
+ssize_t fsfault_pwrite64(int fd, const void *buf, size_t len, off_t off) __asm__("pwrite64");
+
+ssize_t fsfault_pwrite(int fd, const void *buf, size_t len, off_t off)
+{
+	return pwrite_common("pwrite", fd, buf, len, off);
+}
+
+ssize_t fsfault_pwrite64(int fd, const void *buf, size_t len, off_t off)
+{
+	return pwrite_common("pwrite64", fd, buf, len, off);
 }
 
 static int sync_common(const char *name, int fd)
