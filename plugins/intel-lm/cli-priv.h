@@ -216,6 +216,7 @@ struct mig_report {
 	const char *op;			/* what failed, in error.operation's terms */
 	enum intel_lm_mig_step failed;	/* the step shown as failed (INTEL_LM_MIG_NO_STEP: none) */
 	bool failed_ran;		/* it ran: else it is shown as never run */
+	bool dry_run;			/* --dry-run: no step was sent */
 	char rollback[512];		/* what the rollback did, in words */
 	char msg[1024];
 	char hint[512];
@@ -242,8 +243,13 @@ struct mig_job {
 	int status;			/* its exit status */
 };
 
-/* migrate.c: a step's outcome in the report: "ok", "skipped", "failed" or "not run". */
+/*
+ * migrate.c: a step's outcome in the report: "ok", "skipped", "failed", "not run" (never sent)
+ * or "would run" (--dry-run).
+ */
 const char *mig_step_outcome(const struct mig_report *r, enum intel_lm_mig_step st);
+/* Whether a step with that outcome was sent, so that its time means something. */
+bool mig_step_timed(const char *outcome);
 
 /* One VF's entry in the record, for status and recover. */
 struct rec_view {

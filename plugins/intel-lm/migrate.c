@@ -185,9 +185,23 @@ const char *mig_step_outcome(const struct mig_report *r, enum intel_lm_mig_step 
 	if (r->m && (r->m->skipped & (1U << st)) && (r->failed == INTEL_LM_MIG_NO_STEP ||
 							   st < r->failed))
 		return "skipped";
+	/* Traced, never sent: not "ok", which says the device did it. */
+	if (r->dry_run && (r->failed == INTEL_LM_MIG_NO_STEP || st < r->failed))
+		return "would run";
+	/*
+	 * Shown failed later than the library stopped (no room for the state's copy, found
+	 * at the size query, is the keep step's failure): the steps between were never sent.
+	 */
+	if (r->m && r->m->failed != INTEL_LM_MIG_NO_STEP && st > r->m->failed && st < r->failed)
+		return "not run";
 	if (r->failed == INTEL_LM_MIG_NO_STEP || st < r->failed)
 		return "ok";
 	return st == r->failed && r->failed_ran ? "failed" : "not run";
+}
+
+bool mig_step_timed(const char *outcome)
+{
+	return strcmp(outcome, "not run") && strcmp(outcome, "would run");
 }
 
 static void describe_failure(const struct cli *c, struct mig_report *r, const struct keeper *k)
@@ -604,6 +618,7 @@ static void run_mig_job(const struct cli *c, struct session *src, struct session
 	r->op_id = j->m.op_id[0] ? j->m.op_id : NULL;
 	r->failed = j->m.failed;
 	r->failed_ran = true;
+	r->dry_run = c->dry_run;
 	/* The library removed a safety copy that has done its job. */
 	r->kept = k.written && (c->keep || (ret && !j->m.src_resumed)) ? k.path : NULL;
 	r->src_state = intel_lm_vf_state_name(p.src_rec ? src_rec->entry.state :

@@ -242,13 +242,14 @@ static void add_migration(const struct cli *c, struct json_object *o, const stru
 
 		add_str(e, "step", intel_lm_mig_step_name(st));
 		add_str(e, "outcome", mig_step_outcome(r, st));
-		add_int(e, "time_ns", (int64_t)intel_lm_migration_step_ns(r->mig, st));
+		add_int(e, "time_ns", mig_step_timed(mig_step_outcome(r, st)) ?
+			(int64_t)intel_lm_migration_step_ns(r->mig, st) : 0);
 		json_object_array_add(steps, e);
 	}
 	json_object_object_add(o, "steps", steps);
 	if (!c->dry_run)
 		add_int(o, "size", m->size);
-	add_int(o, "downtime_ns", (int64_t)m->downtime_ns);
+	add_int(o, "downtime_ns", c->dry_run ? 0 : (int64_t)m->downtime_ns);
 	if (r->kept)
 		add_str(o, "kept", r->kept);
 	add_str_or_null(o, "operation_id", r->op_id);

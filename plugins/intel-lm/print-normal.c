@@ -161,12 +161,12 @@ static void normal_migrated(const struct cli *c, const struct mig_report *r)
 
 		ms(t, sizeof(t), intel_lm_migration_step_ns(r->mig, st));
 		printf("  %-20s %-8s %s\n", intel_lm_mig_step_name(st),
-		       strcmp(res, "failed") ? res : "FAILED", strcmp(res, "not run") ? t : "");
+		       strcmp(res, "failed") ? res : "FAILED", mig_step_timed(res) ? t : "");
 	}
 	ms(t, sizeof(t), m->downtime_ns);
 	if (!c->dry_run && m->size)
 		printf("  state size           %u bytes\n", m->size);
-	if (m->downtime_ns)
+	if (m->downtime_ns && !c->dry_run)
 		printf("  downtime             %s (source suspend to %s)\n", t,
 		       m->failed == INTEL_LM_MIG_NO_STEP ? "destination resume" :
 		       m->src_resumed ? "source resumed" :

@@ -152,6 +152,49 @@ for P in "${PROGS[@]}"; do
 	expect_err "(EPERM); nothing was sent" "$p a record file others can write: EPERM"
 	expect_err "next: the record must be a regular file of root's, mode 0600" \
 		"$p a record file others can write: the owner and mode are the fix"
+
+	# --- migrate's report: a step never sent is never "ok" ---------------------------------
+	emu_two_pfs
+	mkdir -p "$T/nokeep"
+	if mount -t tmpfs -o size=16k tmpfs "$T/nokeep" 2> /dev/null; then
+		dd if=/dev/zero of="$T/nokeep/filler" bs=1k count=64 2> /dev/null
+		clear_trace
+		run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --keep="$T/nokeep/keep"
+		l="$p migrate with no room for its copy"
+		expect_rc $RC_FAILED "$l: exit 1"
+		case " $(sent_opcodes) " in
+		*" d2 "*) fail "$l: SAVE_DATA not sent" "$(sent_opcodes)" ;;
+		*) pass "$l: SAVE_DATA not sent" ;;
+		esac
+		if grep -qE "source save +not run *$" <<< "$OUT" && ! grep -qE "source save +ok" <<< "$OUT"; then
+			pass "$l: the report shows source save as not run"
+		else
+			fail "$l: the report shows source save as not run" "$OUT"
+		fi
+		expect_out "keep the state       FAILED" "$l: the keep step failed"
+		LD_PRELOAD=$EMU_SO $P resume /dev/nvme1 --vf=1 > /dev/null 2>&1
+		run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --keep="$T/nokeep/keep" --output-format=json
+		expect_json '[(s["step"], s["outcome"]) for s in j["steps"]][2:5] == [("source query-size", "ok"), ("source save", "not run"), ("keep the state", "failed")] and j["steps"][3]["time_ns"] == 0' \
+			"$l: JSON: source save not run, time 0"
+		umount "$T/nokeep"
+	else
+		fail "$p migrate with no room for its copy" "cannot mount a tmpfs (run as root)"
+	fi
+	emu_two_pfs
+	clear_trace
+	run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --dry-run
+	l="$p migrate --dry-run"
+	expect_rc 0 "$l: exit 0"
+	expect_sent "06 06 06 06" "$l: only Identify sent"
+	if grep -qE "^  (destination|source|keep).* ok " <<< "$OUT" || grep -q downtime <<< "$OUT"; then
+		fail "$l: no step reported ok, no downtime" "$OUT"
+	else
+		pass "$l: no step reported ok, no downtime"
+	fi
+	expect_out "source save          would run" "$l: the save would run"
+	run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --dry-run --output-format=json
+	expect_json 'all(s["outcome"] == "would run" and s["time_ns"] == 0 for s in j["steps"]) and j["downtime_ns"] == 0' \
+		"$l: JSON: every step would run, no time"
 done
 
 e2e_finish
