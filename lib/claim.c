@@ -219,13 +219,14 @@ int intel_lm_claim_send(struct intel_lm_claim *cl, uint8_t opcode, void *buf, ui
 	out->sent = true;
 	ret = submit(cl, opcode, buf, len, opts, &out->result);
 	/*
-	 * SAVE_DATA's success goes on record with its file (intel_lm_claim_saved()). A failed
-	 * SAVE_DATA ends the save: no file follows, nothing is left open.
+	 * SAVE_DATA's outcome goes on record before its file is written: the save stays open
+	 * until intel_lm_claim_saved() records the file, so that a crash during the write is
+	 * told from one with SAVE_DATA in flight. A failed SAVE_DATA ends the save: no file
+	 * follows, nothing is left open.
 	 */
 	if (opcode == INTEL_LM_OPC_SAVE_DATA && ret)
 		rec->entry.op_open = false;
-	if (!(opcode == INTEL_LM_OPC_SAVE_DATA && !ret))
-		out->record_ret = intel_lm_record_end(rec, opcode, ret, 0);
+	out->record_ret = intel_lm_record_end(rec, opcode, ret, 0);
 	return ret;
 }
 

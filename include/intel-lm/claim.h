@@ -118,8 +118,9 @@ struct intel_lm_sent {
  * identities' lock, held until its intent is on record); a refusal sends nothing. SAVE_DATA
  * gives the state an identity (intel_lm_record_take_charge()) with its intent; LOAD_DATA puts
  * @incoming on record with its. Then the intent is made durable, the command sent exactly once
- * (never again, whatever it returns), and its outcome recorded, except a successful SAVE_DATA's:
- * intel_lm_claim_saved() records it with the file the state went to.
+ * (never again, whatever it returns), and its outcome recorded. A successful SAVE_DATA leaves
+ * the operation open (the VF saved, its file to follow) until intel_lm_claim_saved() records
+ * the file the state went to; a failed one closes it.
  *
  * Return: what the command returned (0, a positive NVMe status, or a negative errno); the
  * rule's refusal as -EBUSY (runs elsewhere), -ESTALE or -EEXIST (last copy), nothing sent;
@@ -149,7 +150,7 @@ int intel_lm_claim_ask(const char *state_dir, const struct intel_lm_rec_entry *e
 		       struct intel_lm_copy *other, struct intel_lm_verdict *v);
 
 /**
- * intel_lm_claim_saved() - A successful SAVE_DATA's outcome, with the file that holds it
+ * intel_lm_claim_saved() - The file that holds a successful SAVE_DATA's state, on record
  * @cl:		a claim whose last intel_lm_claim_send() was a successful SAVE_DATA
  * @path:	the file the state was written to, whole and durable; NULL when it is in no
  *		file (the write failed: the VF is saved, its state nowhere else)

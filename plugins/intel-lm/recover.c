@@ -279,6 +279,18 @@ static void advise(const struct cli *c, struct rec_view *v)
 			 "a command", why, c->prog, dev, e->vf, c->prog, dev, e->vf);
 		return;
 	}
+	if (e->op_open && e->op != INTEL_LM_OP_MIGRATE &&
+	    e->last_opcode == INTEL_LM_OPC_SAVE_DATA && !e->last_ret &&
+	    e->state == INTEL_LM_VF_SAVED && !e->state_file[0]) {
+		/* SAVE_DATA's outcome is on record before the file is written. */
+		v->unresolved = true;
+		snprintf(v->advice, sizeof(v->advice), "SAVE_DATA completed, then the %s was "
+			 "interrupted while it wrote the state's file: no file holds the state "
+			 "and the VF is saved (disabled); '%s recover %s --vf=%u' closes it; then "
+			 "resume the VF ('%s resume %s --vf=%u') or save it again",
+			 intel_lm_op_kind_name(e->op), c->prog, dev, e->vf, c->prog, dev, e->vf);
+		return;
+	}
 	if (e->op_open) {
 		v->unresolved = true;
 		snprintf(v->advice, sizeof(v->advice), "its %s was interrupted after the device "

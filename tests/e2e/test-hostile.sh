@@ -236,14 +236,15 @@ expect_err "SIGTERM arrived" "SIGTERM during the write: says the signal came and
 run "$P" inspect "$D/blob"
 expect_rc 0 "SIGTERM during the write: the blob is whole and verifies"
 rm -f "$D/blob"
-# kill -9 while the file is being written: no file, and SAVE_DATA pending on record (its
-# success goes on record with the file), so status says the VF's state is unknown.
+# kill -9 while the file is being written: no file; SAVE_DATA's outcome went on record before
+# the write, so status says the VF is saved, its save interrupted, and no file holds the state.
 signal_slow_save KILL
 wait $pid 2>/dev/null || true
 [ ! -e "$D/blob" ] && pass "kill -9 during the write: no file" ||
 	fail "kill -9 during the write: no file" "$(ls -la "$D")"
 run "$P" status /dev/nvme0 --vf=1 --output-format=json
-expect_json "j['vfs'][0]['state'] == 'unknown'" "kill -9 during the write: the VF is unknown on record"
+expect_json "j['vfs'][0]['state'] == 'saved' and j['vfs'][0]['pending'] is None and j['vfs'][0]['unresolved'] and j['vfs'][0]['state_file'] is None" \
+	"kill -9 during the write: saved on record, SAVE_DATA not in flight, the save unresolved"
 # SIGINT during migrate: the step under way finishes, the rest does not, the source resumes.
 emu_two_pfs "" "latency.0xd5 = 2000000"
 LD_PRELOAD=$EMU_SO $P migrate /dev/nvme0 --vf=2 --to=/dev/nvme1 > "$T/out" 2> "$T/err" &

@@ -14,6 +14,27 @@ FSFAULT_SO=$BUILD/tests/fsfault/libintel-lm-fsfault.so
 D=$T/files
 mkdir -p "$D"
 
+# The recorded state of VF $2 of the PF at $1 (a device path), from status's JSON.
+rec_state() {
+	LD_PRELOAD=$EMU_SO $STANDALONE status --output-format=json 2> /dev/null |
+		python3 -c 'import json,sys
+j=json.load(sys.stdin)
+m=[v["state"] for v in j["vfs"] if v["device"]==sys.argv[1] and v["vf"]==int(sys.argv[2])]
+print(m[0] if m else "running")' "$1" "$2"
+}
+
+# start_killed DELAY PROG ARGS...: run in the background, SIGKILL it after DELAY seconds.
+start_killed() {
+	local delay=$1
+	shift
+	# shellcheck disable=SC2086 # PROG may be "nvme intel-lm"
+	LD_PRELOAD="$EMU_SO:$FSFAULT_SO" $1 "${@:2}" > "$T/out" 2> "$T/err" &
+	local pid=$!
+	sleep "$delay"
+	kill -KILL $pid 2> /dev/null
+	wait $pid 2> /dev/null
+}
+
 for P in "${PROGS[@]}"; do
 	p=${P##*/}
 
@@ -195,6 +216,48 @@ for P in "${PROGS[@]}"; do
 	run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --dry-run --output-format=json
 	expect_json 'all(s["outcome"] == "would run" and s["time_ns"] == 0 for s in j["steps"]) and j["downtime_ns"] == 0' \
 		"$l: JSON: every step would run, no time"
+
+	# --- kill -9 during save: SAVE_DATA in flight, or done and the file being written ----
+	emu_two_pfs
+	LD_PRELOAD=$EMU_SO $P suspend /dev/nvme0 --vf=1 > /dev/null 2>&1
+	mkdir -p "$D/slow"
+	INTEL_LM_FSFAULT=write:slow:3000 INTEL_LM_FSFAULT_DIR=$D/slow \
+		LD_PRELOAD="$EMU_SO:$FSFAULT_SO" $P save /dev/nvme0 --vf=1 -o "$D/slow/b" \
+		> "$T/out" 2> "$T/err" &
+	pid=$!
+	sleep 1
+	kill -KILL $pid 2> /dev/null
+	wait $pid 2> /dev/null
+	l="$p kill -9 during save's file write"
+	expect_state nvme0 1 saved "$l: the device saved the VF"
+	run "$P" status /dev/nvme0 --vf=1
+	expect_out "SAVE_DATA completed, then the single was interrupted while it wrote the state's file" \
+		"$l: status says SAVE_DATA completed and the write was interrupted"
+	if grep -q "in flight" <<< "$OUT"; then
+		fail "$l: status does not say SAVE_DATA was in flight" "$OUT"
+	else
+		pass "$l: status does not say SAVE_DATA was in flight"
+	fi
+	run "$P" status /dev/nvme0 --vf=1 --output-format=json
+	expect_json '(lambda v: v["state"] == "saved" and v["pending"] is None and v["unresolved"] is True and v["state_file"] is None)(j["vfs"][0])' \
+		"$l: JSON saved, nothing pending, unresolved"
+	run "$P" recover /dev/nvme0
+	expect_rc 0 "$l: recover closes it"
+	expect_out "the VF is saved and its state is in no file" "$l: recover says no file holds the state"
+	left=$(ls -A "$D/slow")
+	[ -z "$left" ] && pass "$l: no file, no temporary file after recover" ||
+		fail "$l: no file, no temporary file after recover" "$left"
+	emu_two_pfs "completion_delay.0xd2 = 1500000"
+	LD_PRELOAD=$EMU_SO $P suspend /dev/nvme0 --vf=1 > /dev/null 2>&1
+	start_killed 0.6 "$P" save /dev/nvme0 --vf=1 -o "$D/slow/b"
+	l="$p kill -9 with SAVE_DATA in flight"
+	run "$P" status /dev/nvme0 --vf=1
+	expect_out "in flight: SAVE_DATA (its effect is unknown)" "$l: status says in flight"
+	run "$P" status /dev/nvme0 --vf=1 --output-format=json
+	expect_json '(lambda v: v["state"] == "unknown" and v["pending"] == "SAVE_DATA")(j["vfs"][0])' \
+		"$l: JSON unknown, SAVE_DATA pending"
+	rm -rf "$D/slow"
+
 done
 
 e2e_finish
