@@ -402,7 +402,9 @@ static int hold(const struct cli *c, struct rec_view *v, struct held *h)
 	h->rec.fd = -1;
 	ret = intel_lm_lock_vf(c->lock_dir, v->e.pf.key, v->e.vf, c->wait_ms, "recover", &h->lk,
 			       holder, sizeof(holder));
+	/* Not settled, whatever it needed (a --confirm too): it stays unresolved (exit 5). */
 	if (ret == -EWOULDBLOCK) {
+		v->unresolved = true;
 		snprintf(v->action, sizeof(v->action), "left alone: %s works on it", holder);
 		return ret;
 	}
@@ -415,6 +417,7 @@ static int hold(const struct cli *c, struct rec_view *v, struct held *h)
 			v->e = h->rec.entry;
 	}
 	if (ret) {
+		v->unresolved = true;
 		snprintf(v->action, sizeof(v->action), "cannot take its lock and record: %s (%s)",
 			 strerror(-ret), intel_lm_errno_name(ret));
 		intel_lm_unlock_vf(h->lk);
@@ -439,10 +442,12 @@ static int write_entry(struct rec_view *v, struct held *h)
 	if (!ret) {
 		v->e = h->rec.entry;
 		v->changed = true;
-	}
-	else
+	} else {
+		/* The record still says what it said: the VF stays unresolved (exit 5). */
+		v->unresolved = true;
 		snprintf(v->action + strlen(v->action), sizeof(v->action) - strlen(v->action),
 			 "; the record could not be written: %s", intel_lm_errno_name(ret));
+	}
 	return ret;
 }
 
@@ -463,6 +468,19 @@ static void close_op(struct intel_lm_rec_entry *e)
 {
 	e->op_open = false;
 	e->pending = 0;
+}
+
+/* A migration's part closed on its own: unresolved only if its state stays unknown. */
+static void closed_alone(const struct cli *c, struct rec_view *v)
+{
+	const char *dev = v->e.device[0] ? v->e.device : "<device>";
+
+	v->unresolved = v->e.state == INTEL_LM_VF_UNKNOWN;
+	v->advice[0] = '\0';
+	if (v->unresolved)
+		snprintf(v->advice, sizeof(v->advice), "its state is unknown (a command's effect "
+			 "on it is): check the VF, then settle it: '%s recover %s --vf=%u "
+			 "--confirm=running' (or suspended)", c->prog, dev, v->e.vf);
 }
 
 /* Resume the source of a migration whose destination never ran; 0 when it runs. */
@@ -555,6 +573,7 @@ static void recover_migration(const struct cli *c, struct views *vs, struct rec_
 		close_op(&v->e);
 		snprintf(v->action, sizeof(v->action), "closed: the migration stopped before it "
 			 "touched the source");
+		closed_alone(c, v);
 		if (!c->dry_run)
 			write_entry(v, &hs);
 		goto out;

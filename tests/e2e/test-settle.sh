@@ -217,6 +217,84 @@ for P in "${PROGS[@]}"; do
 	expect_json 'all(s["outcome"] == "would run" and s["time_ns"] == 0 for s in j["steps"]) and j["downtime_ns"] == 0' \
 		"$l: JSON: every step would run, no time"
 
+	# --- recover's exit statuses: one table (nvme-intel-lm-recover(1), EXIT STATUS) --------
+	emu_two_pfs "completion_delay.0xc8 = 1500000"
+	l="$p recover exit status"
+	run "$P" recover
+	expect_rc 0 "$l: nothing on record: 0"
+	run "$P" recover --confirm=running
+	expect_rc $RC_USAGE "$l: --confirm without a device: 2"
+	run "$P" recover /dev/nvme0 --vf=1 --confirm=bogus
+	expect_rc $RC_USAGE "$l: --confirm of no state: 2"
+	run "$P" recover /dev/nvme9
+	expect_rc $RC_REFUSED "$l: a device that cannot be opened: 3"
+	run "$P" recover /dev/nvme0 --vf=9
+	expect_rc $RC_REFUSED "$l: a VF the PF does not have: 3"
+	# VF 1 unknown: a suspend killed with its SUSPEND applied, the completion pending.
+	start_killed 0.6 "$P" suspend /dev/nvme0 --vf=1
+	# VF 2 known (resumed, after a quick suspend without the delay: nvme1 has none).
+	LD_PRELOAD=$EMU_SO $P suspend /dev/nvme1 --vf=2 > /dev/null 2>&1
+	run "$P" recover
+	expect_rc $RC_UNKNOWN "$l: an unknown VF left for --confirm: 5"
+	run "$P" recover /dev/nvme1 --vf=2 --confirm=running
+	expect_rc $RC_REFUSED "$l: --confirm of a known state, nothing else unresolved: 3"
+	run "$P" recover /dev/nvme1 --vf=2 --confirm=running --output-format=json
+	expect_json 'j["exit_status"] == 3' "$l: JSON exit_status 3 for a refused --confirm"
+	run "$P" recover --vf=2 --output-format=json
+	expect_rc 0 "$l: only the settled VF selected: 0"
+	chmod 0777 "$INTEL_LM_STATE_DIR"
+	run "$P" recover
+	expect_rc $RC_REFUSED "$l: an untrusted record directory: 3"
+	chmod 0700 "$INTEL_LM_STATE_DIR"
+	# The record cannot be written when --confirm settles VF 1: it stays unresolved.
+	RC=0
+	INTEL_LM_FSFAULT=write:EIO INTEL_LM_FSFAULT_DIR=$INTEL_LM_STATE_DIR \
+		LD_PRELOAD="$EMU_SO:$FSFAULT_SO" $P recover /dev/nvme0 --vf=1 --confirm=suspended \
+		> "$T/out" 2> "$T/err" || RC=$?
+	OUT=$(cat "$T/out") ERR=$(cat "$T/err")
+	expect_rc $RC_UNKNOWN "$l: --confirm whose record write fails: 5"
+	expect_out "the record could not be written: EIO" "$l: ... and says why"
+	expect_out "1 VF unresolved" "$l: ... and counts it unresolved"
+	[ "$(rec_state /dev/nvme0 1)" = unknown ] && pass "$l: ... the record still says unknown" ||
+		fail "$l: ... the record still says unknown" "$(rec_state /dev/nvme0 1)"
+	# Another process holds the lock of the VF --confirm names: not settled.
+	python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a")
+fcntl.flock(f, fcntl.LOCK_EX)
+time.sleep(10)' "$INTEL_LM_LOCK_DIR/pci-0000:3b:00.0-vf1.lock" &
+	holder=$!
+	for i in $(seq 1 50); do
+		flock -n "$INTEL_LM_LOCK_DIR/pci-0000:3b:00.0-vf1.lock" true || break
+		sleep 0.1
+	done
+	run "$P" recover /dev/nvme0 --vf=1 --confirm=suspended --wait=0
+	expect_rc $RC_UNKNOWN "$l: --confirm of a VF another process holds: 5"
+	kill $holder 2> /dev/null
+	wait $holder 2> /dev/null
+	# The same for a VF whose state the record knows: not refused (3), not settled either.
+	lk=$(ls "$INTEL_LM_LOCK_DIR" | grep -- '-vf2\.lock$' | grep -v '^pci-0000:3b:00\.0-')
+	python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a")
+fcntl.flock(f, fcntl.LOCK_EX)
+time.sleep(10)' "$INTEL_LM_LOCK_DIR/$lk" &
+	holder=$!
+	for i in $(seq 1 50); do
+		flock -n "$INTEL_LM_LOCK_DIR/$lk" true || break
+		sleep 0.1
+	done
+	run "$P" recover /dev/nvme1 --vf=2 --confirm=running --wait=0
+	expect_rc $RC_UNKNOWN "$l: --confirm of a known VF another process holds: 5"
+	expect_out "left alone:" "$l: ... and says it was left alone"
+	kill $holder 2> /dev/null
+	wait $holder 2> /dev/null
+	run "$P" recover /dev/nvme0 --vf=1 --confirm=suspended
+	expect_rc 0 "$l: --confirm that settles the last unknown VF: 0"
+	start_killed 0.6 "$P" suspend /dev/nvme0 --vf=3
+	run "$P" recover --vf=2
+	expect_rc 0 "$l: the unknown VF not selected: 0"
+	run "$P" recover --vf=2,3
+	expect_rc $RC_UNKNOWN "$l: an unknown VF among those selected: 5"
+
 	# --- kill -9 during save: SAVE_DATA in flight, or done and the file being written ----
 	emu_two_pfs
 	LD_PRELOAD=$EMU_SO $P suspend /dev/nvme0 --vf=1 > /dev/null 2>&1
