@@ -197,6 +197,13 @@ static void record_state_file(struct intel_lm_migration *m, struct intel_lm_reco
 	e->state_size = m->o.size;
 	e->state_crc = (uint32_t)crc32(0L, state, m->o.size);
 	e->state_file_temporary = m->p.keep_temporary;
+	/*
+	 * A safety copy is also a file the migration may leave behind: named there too, it
+	 * outlives the rollback RESUME's outcome, which takes the state file off the entry, so
+	 * that recover can remove it should this process die before it does.
+	 */
+	if (m->p.keep_temporary)
+		snprintf(e->tmp_file, sizeof(e->tmp_file), "%s", m->p.keep_path);
 }
 
 /* The first record write that failed is the one reported. */
@@ -349,6 +356,9 @@ static void record_close_op(struct intel_lm_migration *m, bool keep_open)
 		r[i]->entry.op_open = keep_open;
 		r[i]->entry.pending = 0;
 		r[i]->entry.pending_then = 0;
+		/* Closed, its safety copy is removed next (intel_lm_migrate()). */
+		if (!keep_open)
+			r[i]->entry.tmp_file[0] = '\0';
 		if (!i && !keep_open && m->o.failed == INTEL_LM_MIG_STEPS &&
 		    r[i]->entry.state_file_temporary) {
 			/* The safety copy has done its job. */

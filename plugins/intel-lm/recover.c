@@ -451,17 +451,53 @@ static int write_entry(struct rec_view *v, struct held *h)
 	return ret;
 }
 
-/* A safety copy that has done its job goes: @path, as the source's entry named it. */
-static void drop_temporary(const struct cli *c, struct intel_lm_rec_entry *e, const char *path)
+/*
+ * The safety copy of the migration @src (a source's view) belongs to: its state file while
+ * that is the copy, else the file the migration may leave behind (which outlives the
+ * rollback RESUME's outcome). "" when none.
+ */
+static void safety_copy(const struct rec_view *src, char *path, size_t len)
+{
+	const struct intel_lm_rec_entry *e = &src->e;
+	bool migrating = e->op == INTEL_LM_OP_MIGRATE && e->role == INTEL_LM_ROLE_SOURCE;
+
+	snprintf(path, len, "%s", e->state_file_temporary ? e->state_file :
+		 migrating ? e->tmp_file : "");
+}
+
+/* A safety copy that has done its job: off the source's entry, before the entry is written. */
+static void forget_temporary(struct intel_lm_rec_entry *e, const char *path)
 {
 	if (!path[0])
 		return;
-	if (!c->dry_run)
-		unlink(path);
 	if (!strcmp(e->state_file, path)) {
 		e->state_file[0] = '\0';
 		e->state_file_temporary = false;
 	}
+	if (!strcmp(e->tmp_file, path))
+		e->tmp_file[0] = '\0';
+}
+
+/*
+ * Then the file goes (once the entry no longer names it: a crash in between leaves a file
+ * nobody names, never an entry naming a file that is gone), and the report says so.
+ */
+static void remove_temporary(const struct cli *c, struct rec_view *src, const char *path)
+{
+	size_t n = strlen(src->action);
+
+	if (!path[0])
+		return;
+	if (c->dry_run)
+		snprintf(src->action + n, sizeof(src->action) - n, "; would remove its safety copy "
+			 "%s (the state runs again)", path);
+	else if (unlink(path) < 0 && errno != ENOENT)
+		snprintf(src->action + n, sizeof(src->action) - n, "; its safety copy %s could not "
+			 "be removed: %s (%s): remove it yourself (the state runs again)", path,
+			 strerror(errno), intel_lm_errno_name(-errno));
+	else
+		snprintf(src->action + n, sizeof(src->action) - n, "; removed its safety copy %s "
+			 "(the state runs again)", path);
 }
 
 static void close_op(struct intel_lm_rec_entry *e)
@@ -591,17 +627,34 @@ static void recover_migration(const struct cli *c, struct views *vs, struct rec_
 	peer_held = true;
 	if (strcmp(peer->e.op_id, v->e.op_id)) {
 		/* The other VF's entry moved on (or is gone): nothing of this one can be undone. */
+		bool runs = v->e.state == INTEL_LM_VF_RUNNING && !v->e.pending;
+
+		if (v->e.role == INTEL_LM_ROLE_SOURCE)
+			safety_copy(v, safety, sizeof(safety));
 		close_op(&v->e);
 		snprintf(v->action, sizeof(v->action), "closed: the other VF's record no longer "
 			 "belongs to migration %s", v->e.op_id);
-		if (!c->dry_run)
-			write_entry(v, &hs);
+		if (safety[0] && !runs) {
+			/* The source's state may run nowhere: its copy stays, on record. */
+			size_t n = strlen(v->action);
+
+			snprintf(v->action + n, sizeof(v->action) - n, "; its safety copy %s is "
+				 "kept: the source is %s and its state may run nowhere else; "
+				 "remove the copy once that state runs again", safety,
+				 intel_lm_vf_state_name(v->e.state));
+			safety[0] = '\0';
+		}
+		closed_alone(c, v);
+		forget_temporary(&v->e, safety);
+		if (c->dry_run)
+			remove_temporary(c, v, safety);
+		else if (!write_entry(v, &hs))
+			remove_temporary(c, v, safety);
 		goto out;
 	}
 	src = v->e.role == INTEL_LM_ROLE_SOURCE ? v : peer;
 	dst = src == v ? peer : v;
-	if (src->e.state_file_temporary)
-		snprintf(safety, sizeof(safety), "%s", src->e.state_file);
+	safety_copy(src, safety, sizeof(safety));
 
 	if (dst_resume(&dst->e) == RESUME_UNKNOWN && confirming(c, dst, dev_key)) {
 		/*
@@ -676,12 +729,16 @@ static void recover_migration(const struct cli *c, struct views *vs, struct rec_
 	}
 	src->unresolved = dst->unresolved = false;
 	src->advice[0] = dst->advice[0] = '\0';
-	if (c->dry_run)
+	/* Settled: the state runs again, in the destination or in the source. */
+	if (c->dry_run) {
+		remove_temporary(c, src, safety);
 		goto out;
-	drop_temporary(c, &src->e, safety);
+	}
+	forget_temporary(&src->e, safety);
 	close_op(&src->e);
 	close_op(&dst->e);
-	write_entry(src, src == v ? &hs : &hd);
+	if (!write_entry(src, src == v ? &hs : &hd))
+		remove_temporary(c, src, safety);
 	write_entry(dst, dst == v ? &hs : &hd);
 out:
 	if (peer_held)

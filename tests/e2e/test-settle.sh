@@ -336,6 +336,42 @@ time.sleep(10)' "$INTEL_LM_LOCK_DIR/$lk" &
 		"$l: JSON unknown, SAVE_DATA pending"
 	rm -rf "$D/slow"
 
+	# --- migrate's safety copy, once recover settles the migration ---------------------------
+	# The destination RESUME applied, its completion lost: --confirm=running completes it.
+	emu_two_pfs "" "completion_delay.0xcc = 1500000"
+	start_killed 0.6 "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1
+	copy=$(ls "$TMPDIR"/intel-lm-migrate-* 2> /dev/null)
+	l="$p safety copy, migration completed by --confirm"
+	[ -n "$copy" ] && pass "$l: migrate left its safety copy" || fail "$l: migrate left its safety copy" "none"
+	run "$P" recover /dev/nvme1 --vf=1 --confirm=running --dry-run
+	expect_out "would remove its safety copy $copy" "$l: --dry-run says it would remove it"
+	[ -e "$copy" ] && pass "$l: --dry-run removes nothing" || fail "$l: --dry-run removes nothing" "gone"
+	run "$P" recover /dev/nvme1 --vf=1 --confirm=running
+	expect_rc 0 "$l: settled"
+	expect_out "removed its safety copy $copy (the state runs again)" "$l: recover says it removed it"
+	[ ! -e "$copy" ] && pass "$l: the copy is gone" || fail "$l: the copy is gone" "$copy"
+	run "$P" status /dev/nvme0 --vf=1 --output-format=json
+	expect_json 'j["vfs"][0]["state_file"] is None' "$l: the source's entry no longer names it"
+
+	# The destination's record lost, then settled by hand: recover closes the source's part,
+	# whose state may run nowhere else: the copy stays, and the report says so.
+	emu_two_pfs "" "completion_delay.0xd5 = 1500000"
+	start_killed 0.6 "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1
+	copy=$(ls "$TMPDIR"/intel-lm-migrate-* 2> /dev/null)
+	l="$p safety copy, the other VF's record moved on"
+	dst_rec=$(ls "$INTEL_LM_STATE_DIR" | grep -- '-vf1\.rec$' | grep -v '^pci-0000:3b:00\.0-')
+	[ -n "$dst_rec" ] && rm -f "$INTEL_LM_STATE_DIR/$dst_rec"
+	run "$P" recover
+	expect_rc $RC_UNKNOWN "$l: the destination's record missing: 5"
+	run "$P" recover /dev/nvme1 --vf=1 --confirm=suspended
+	expect_rc 0 "$l: the destination settled by hand"
+	run "$P" recover
+	expect_rc 0 "$l: recover closes the source's part: 0"
+	expect_out "closed: the other VF's record no longer belongs to migration" "$l: says it closed it"
+	expect_out "its safety copy $copy is kept: the source is saved and its state may run nowhere else" \
+		"$l: says the copy is kept, and why"
+	[ -e "$copy" ] && pass "$l: the copy is kept" || fail "$l: the copy is kept" "gone"
+	rm -f "$copy"
 done
 
 e2e_finish
