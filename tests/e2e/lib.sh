@@ -2,13 +2,24 @@
 #
 # Helpers for the end-to-end suites: run the real programs in their own processes against the
 # emulated PF, as a user would, and count checks. Source it, call e2e_init SUITE BUILD, then
-# checks, then e2e_finish (prints "SUITE: N passed, N failed").
+# checks, then e2e_finish (prints "SUITE: N passed, N failed, N skipped").
+#
+# Each check is also counted for the program it asserts about: the one the last run (or
+# run_no_thp, or via PROG) started since the last emu_config, "neither" before any (checks of
+# the emulator's state, of programs a suite starts by hand, of the schema); e2e_finish prints
+# "# SUITE via PROGRAM: N passed, N failed, N skipped" for each, and "# SUITE: N emulated hosts
+# set up" (the emu_config calls: fresh devices and a fresh record), which scripts/run-tests.sh
+# adds up in its closing lines.
 
 e2e_init() {
 	E2E_SUITE=$1
 	BUILD=$(cd "$2" && pwd)
 	E2E_PASS=0
 	E2E_FAIL=0
+	E2E_SKIP=0
+	E2E_HOSTS=0
+	E2E_VIA=neither
+	declare -gA E2E_VIA_PASS=() E2E_VIA_FAIL=() E2E_VIA_SKIP=()
 	STANDALONE=$BUILD/plugins/intel-lm/nvme-intel-lm
 	# INTEL_LM_E2E_NVME: another nvme-cli build with the plugin (scripts/check-matrix.sh), or
 	# "none": the standalone only (check-matrix's builds against another libnvme).
@@ -48,17 +59,47 @@ fault_rc() {
 
 pass() {
 	E2E_PASS=$((E2E_PASS + 1))
+	E2E_VIA_PASS[$E2E_VIA]=$((${E2E_VIA_PASS[$E2E_VIA]:-0} + 1))
 	echo "ok - $1"
 }
 
 fail() {
 	E2E_FAIL=$((E2E_FAIL + 1))
+	E2E_VIA_FAIL[$E2E_VIA]=$((${E2E_VIA_FAIL[$E2E_VIA]:-0} + 1))
 	echo "not ok - $1: $2"
 }
 
+# skip DESC WHY [N]: a check (N checks) that cannot run here; counted as skipped, never as
+# passed (and a skip fails CI: .ci/run).
+skip() {
+	local n=${3:-1}
+	E2E_SKIP=$((E2E_SKIP + n))
+	E2E_VIA_SKIP[$E2E_VIA]=$((${E2E_VIA_SKIP[$E2E_VIA]:-0} + n))
+	echo "skip - $1: $2${3:+ ($n checks)}"
+}
+
+# via PROG: the program the next checks assert about: "nvme-intel-lm", "nvme intel-lm" (the
+# nvme-cli build), or "neither" (another program: the emulator's, a tool).
+via() {
+	case $1 in
+	*" intel-lm"*) E2E_VIA="nvme intel-lm" ;;
+	nvme-intel-lm | */nvme-intel-lm) E2E_VIA=nvme-intel-lm ;;
+	*) E2E_VIA=neither ;;
+	esac
+}
+
 e2e_finish() {
+	local v
+	E2E_VIA=neither
 	check_json_docs
-	echo "$E2E_SUITE: $E2E_PASS passed, $E2E_FAIL failed"
+	for v in $(printf '%s\n' "${!E2E_VIA_PASS[@]}" "${!E2E_VIA_FAIL[@]}" "${!E2E_VIA_SKIP[@]}" |
+		   tr ' ' '_' | sort -u); do
+		v=${v//_/ }
+		echo "# $E2E_SUITE via $v: ${E2E_VIA_PASS[$v]:-0} passed, ${E2E_VIA_FAIL[$v]:-0}" \
+			"failed, ${E2E_VIA_SKIP[$v]:-0} skipped"
+	done
+	echo "# $E2E_SUITE: $E2E_HOSTS emulated hosts set up"
+	echo "$E2E_SUITE: $E2E_PASS passed, $E2E_FAIL failed, $E2E_SKIP skipped"
 	[ "$E2E_FAIL" -eq 0 ]
 }
 
@@ -71,6 +112,8 @@ emu_config() {
 		cat
 	} > "$T/emu.conf"
 	rm -f "$T/trace.log"
+	E2E_HOSTS=$((E2E_HOSTS + 1))
+	E2E_VIA=neither
 	# A fresh device is a fresh host: a record of the previous one would be about other VFs.
 	rm -rf "$INTEL_LM_STATE_DIR"
 	"$EMU_CTL" setup > /dev/null || fail "emulator setup" "intel-lm-emu setup failed"
@@ -108,6 +151,7 @@ CONF
 run() {
 	local prog=$1
 	shift
+	via "$prog"
 	RC=0
 	# shellcheck disable=SC2086 # PROG may be "nvme intel-lm"
 	LD_PRELOAD=$EMU_SO $prog "$@" > "$T/out" 2> "$T/err" || RC=$?
@@ -117,14 +161,16 @@ run() {
 	keep_json "$ERR"
 }
 
-# run_no_thp PROG ARGS...: run as on a host without transparent huge pages: THP turned off for
-# the program (PR_SET_THP_DISABLE, kept across exec); sets OUT, ERR, RC.
+# run_no_thp PROG ARGS...: run as on a host without huge pages: THP turned off for the program
+# (PR_SET_THP_DISABLE, kept across exec) and, where this host's hugetlb pool has free pages,
+# that pool shown empty (no_hugetlb_setup must have succeeded); sets OUT, ERR, RC.
 run_no_thp() {
 	local prog=$1
 	shift
+	via "$prog"
 	RC=0
 	# shellcheck disable=SC2086 # PROG may be "nvme intel-lm"
-	python3 -c 'import ctypes, os, sys
+	"${NO_HUGETLB[@]}" python3 -c 'import ctypes, os, sys
 if ctypes.CDLL(None, use_errno=True).prctl(41, 1, 0, 0, 0):
     sys.exit("PR_SET_THP_DISABLE failed")
 os.environ["LD_PRELOAD"] = sys.argv[1]
@@ -135,13 +181,42 @@ os.execvp(sys.argv[2], sys.argv[2:])' "$EMU_SO" $prog "$@" > "$T/out" 2> "$T/err
 	keep_json "$ERR"
 }
 
+HUGETLB_DIR=/sys/kernel/mm/hugepages/hugepages-2048kB
+
 # The 2 MiB pages the host's hugetlb pool could give now (free, not reserved, or overcommit).
 hugetlb_free() {
-	local d=/sys/kernel/mm/hugepages/hugepages-2048kB f=0 r=0 o=0 s=0
-	[ -d $d ] || { echo 0; return; }
-	f=$(cat $d/free_hugepages) r=$(cat $d/resv_hugepages)
-	o=$(cat $d/nr_overcommit_hugepages) s=$(cat $d/surplus_hugepages)
+	local d=${1:-$HUGETLB_DIR} f=0 r=0 o=0 s=0
+	[ -d "$d" ] || { echo 0; return; }
+	f=$(cat "$d"/free_hugepages) r=$(cat "$d"/resv_hugepages)
+	o=$(cat "$d"/nr_overcommit_hugepages) s=$(cat "$d"/surplus_hugepages)
 	echo $(( (f > r ? f - r : 0) + (o > s ? o - s : 0) ))
+}
+
+# no_hugetlb_setup: make run_no_thp's programs see an empty hugetlb pool. Nothing to do where
+# the pool has no page to give; else each runs in a mount namespace of its own where an empty
+# pool (every count 0) is mounted over $HUGETLB_DIR, which needs root. Returns 1, with the
+# reason in NO_HUGETLB_WHY, when that cannot be done. INTEL_LM_TEST_FAKE_HUGETLB=1 mounts the
+# empty pool even where the host's is empty (to check this path on such a host).
+NO_HUGETLB=()
+no_hugetlb_setup() {
+	local fake=$T/no-hugetlb f
+	NO_HUGETLB=()
+	[ "${INTEL_LM_TEST_FAKE_HUGETLB:-}" = 1 ] || [ "$(hugetlb_free)" -ne 0 ] || return 0
+	mkdir -p "$fake"
+	for f in free_hugepages resv_hugepages nr_overcommit_hugepages surplus_hugepages \
+		 nr_hugepages; do
+		echo 0 > "$fake/$f"
+	done
+	# shellcheck disable=SC2016 # expanded by that sh
+	NO_HUGETLB=(unshare -m sh -c 'mount --bind "$1" "$2" || exit 125; shift 2; exec "$@"'
+		    sh "$fake" "$HUGETLB_DIR")
+	if ! [ -d "$HUGETLB_DIR" ] ||
+	   [ "$("${NO_HUGETLB[@]}" cat "$HUGETLB_DIR/free_hugepages" 2>&1)" != 0 ]; then
+		NO_HUGETLB_WHY="cannot show an empty hugetlb pool over $HUGETLB_DIR"
+		NO_HUGETLB_WHY+=" (unshare -m and mount need root)"
+		NO_HUGETLB=()
+		return 1
+	fi
 }
 
 # Every JSON document a suite's programs print is checked against the schema at the end.
