@@ -32,6 +32,14 @@ steps=(
 	"info:0x06:IDENTIFY:no"
 )
 
+# expect_vf_state VF STATE DESC: status's line for VF of the last run shows STATE in its state
+# field ("  VF 2     running    since ..."), not merely somewhere (its advice names states too).
+expect_vf_state() {
+	local got
+	got=$(sed -n "s/^  VF $1 \{1,\}\([a-z-]*\) .*/\1/p" <<< "$OUT")
+	if [ "$got" = "$2" ]; then pass "$3"; else fail "$3" "VF $1 is '$got', expected $2: $OUT"; fi
+}
+
 prog_n=0
 for P in "${PROGS[@]}"; do
 	p=${P##*/}
@@ -70,10 +78,13 @@ for P in "${PROGS[@]}"; do
 			expect_err "$name failed on /dev/nvme0" "$label: names the step and device"
 			[ "$cmd" != info ] && expect_err "VF 2" "$label: names the VF"
 			expect_err "$says" "$label: decodes the failure"
-			left=$(ls -A "$D/out")
-			[ -z "$left" ] && pass "$label: no file left" ||
-				fail "$label: no file left" "found: $left"
-			rm -f "$D/out"/* "$D/out"/.??* 2>/dev/null
+			# Only save writes a file (its -o, through a temporary one beside it).
+			if [ "$cmd" = save ]; then
+				left=$(ls -A "$D/out")
+				[ -z "$left" ] && pass "$label: no file left" ||
+					fail "$label: no file left" "found: $left"
+				rm -f "$D/out"/* "$D/out"/.??* 2>/dev/null
+			fi
 		done
 	done
 
@@ -169,7 +180,7 @@ strict = 1"
 		fail "$p PF reset: info shows every VF offline" "$OUT"
 	run "$P" status /dev/nvme0 --vf=2
 	expect_rc 0 "$p PF reset: status works"
-	expect_out "unknown" "$p PF reset: status shows VF 2 unknown"
+	expect_vf_state 2 unknown "$p PF reset: status shows VF 2 unknown"
 	expect_out "next: SAVE_DATA failed with an errno: its effect is unknown (EINTR: " \
 		"$p PF reset: status says the errno was a timeout ..."
 	expect_out "Linux reset the PF, which can take its VFs offline" \
@@ -185,14 +196,14 @@ strict = 1"
 	expect_rc $RC_DEVICE "$p PF reset: resume of the reset VF is refused (0x400c)"
 	expect_err "Command Sequence Error" "$p PF reset: the refusal is decoded"
 	run "$P" status /dev/nvme0 --vf=2
-	expect_out "unknown" "$p PF reset: still unknown after the refused resume"
+	expect_vf_state 2 unknown "$p PF reset: still unknown after the refused resume"
 	expect_out "next: RESUME was refused by the device (status 0x400c) and changed nothing" \
 		"$p PF reset: status says the resume was refused, not that it failed with an errno"
 	run "$P" recover /dev/nvme0 --vf=2 --confirm=running
 	expect_rc 0 "$p PF reset: recover --confirm=running settles it"
 	expect_out "recorded it running as you confirmed" "$p PF reset: as confirmed"
 	run "$P" status /dev/nvme0 --vf=2
-	expect_out "running" "$p PF reset: status then shows it running"
+	expect_vf_state 2 running "$p PF reset: status then shows it running"
 	expect_state nvme0 2 running "$p PF reset: as the device has it"
 	# The Virtualization Management flow brings it back; then it migrates as before.
 	"$EMU_CTL" online nvme0 2
