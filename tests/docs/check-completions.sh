@@ -15,11 +15,16 @@
 # - the same through `nvme intel-lm ...`, with nvme-cli's own completion loaded first, loaded
 #   lazily by this one, or with this file installed as bash-completion's `nvme`; and words that
 #   are not intel-lm's still reach nvme-cli's completion.
-# zsh (completions/zsh/_nvme-intel-lm), when zsh is installed: the file parses, compinit
+# zsh (completions/zsh/_nvme-intel-lm): the file parses, compinit
 # registers it for nvme-intel-lm and nvme, and its option specs for every command (with
 # _arguments and _describe stubbed) are exactly those --help lists.
 #
-# Prints one line per failure, then "completions: N passed, N failed"; exits 1 on any failure.
+# bash-completion, nvme-cli's completion and zsh are installed by scripts/install-deps.sh test:
+# a missing one is a failure. The device checks need mknod (root): without it they are counted
+# as skipped, never as passed.
+#
+# Prints one line per failure or skip, then "completions: N passed, N failed, N skipped"; exits 1
+# on any failure.
 set -u
 
 build=${1:?usage: check-completions.sh BUILD_DIR SRC_DIR}
@@ -31,14 +36,17 @@ bash_completion=${BASH_COMPLETION_SCRIPT:-/usr/share/bash-completion/bash_comple
 nvme_cli_compl=${NVME_CLI_COMPLETION:-/usr/share/bash-completion/completions/nvme}
 passed=0
 failed=0
+skipped=0
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/intel-lm-compl.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 pass() { passed=$((passed + 1)); }
 fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+# skip N WHY: N checks that cannot run here
+skip() { skipped=$((skipped + $1)); echo "SKIP: $1 checks: $2"; }
 
 finish() {
-	echo "completions: $passed passed, $failed failed"
+	echo "completions: $passed passed, $failed failed, $skipped skipped"
 	[ "$failed" -eq 0 ]
 	exit
 }
@@ -63,7 +71,8 @@ help_options() {
 }
 
 # A fake /dev and sysfs: two PFs, a VF's own controller, namespaces, and a file named like a
-# controller. Character devices need mknod (root); without it, the device checks are skipped.
+# controller. Character devices need mknod (root); without it, the device checks are counted as
+# skipped.
 devdir=$tmp/dev
 sysfs=$tmp/sys
 mkdir -p "$devdir" "$sysfs/class/nvme/nvme2/device"
@@ -182,12 +191,14 @@ if [ -n "$bc_version" ] && dpkg --compare-versions "$bc_version" ge 1:2.12; then
 fi
 for setup in $setups; do
 	if [ "$setup" != ours ] && [ ! -f "$nvme_cli_compl" ]; then
-		echo "nvme-cli's bash completion ($nvme_cli_compl) is missing: [$setup] skipped"
+		fail "nvme-cli's bash completion ($nvme_cli_compl) is missing: [$setup] not checked" \
+			"(scripts/install-deps.sh test installs nvme-cli)"
 		continue
 	fi
 	if [ "$setup" != ours ] && [ ! -f "$bash_completion" ]; then
 		# nvme-cli's completion needs bash-completion's _init_completion
-		echo "bash-completion is not installed: [$setup] skipped (apt-get install bash-completion)"
+		fail "bash-completion is not installed: [$setup] not checked" \
+			"(scripts/install-deps.sh test installs it)"
 		continue
 	fi
 	for front in "nvme-intel-lm" "nvme intel-lm"; do
@@ -224,6 +235,8 @@ for setup in $setups; do
 			expect "$setup" "$front info nvme1" nvme10
 			expect "$setup" "$front migrate /dev/nvme0 --vf=1 --to=" "$devdir/nvme0" "$devdir/nvme10"
 			expect "$setup" "$front info /dev/nvme0 " ""
+		else
+			skip 5 "[$setup] '$front': the devices of a fake /dev (mknod failed: not root?)"
 		fi
 	done
 	if [ "$setup" != ours ]; then
@@ -307,7 +320,8 @@ EOF
 		zexpect "nvme intel-lm $cmd" "$want" nvme nvme intel-lm "$cmd" ""
 	done
 else
-	echo "zsh is not installed: the zsh completion was not checked (apt-get install zsh)"
+	fail "zsh is not installed: the zsh completion was not checked" \
+		"(scripts/install-deps.sh test installs it)"
 fi
 
 finish

@@ -17,8 +17,9 @@
 #   line "name - purpose";
 # - the overview nvme-intel-lm.txt lists every command and every JSON key print-json.c writes;
 # - every reference name(N) to one of our pages names a page that exists, in that section;
-# - when asciidoctor is installed: every page renders to a man page without a warning, and
-#   groff formats that without a warning.
+# - every page renders to a man page with asciidoctor without a warning, and groff formats that
+#   without a warning (scripts/install-deps.sh test installs both: a missing one is a failure,
+#   never a skip).
 #
 # Prints one line per failure, then "docs: N passed, N failed"; exits 1 on any failure.
 set -u
@@ -273,14 +274,18 @@ if command -v asciidoctor >/dev/null 2>&1; then
 			continue
 		fi
 		pass
-		if command -v groff >/dev/null 2>&1; then
-			LC_ALL=C.UTF-8 groff -k -t -man -Tutf8 -ww -z "$out" >"$tmp/err" 2>&1
-			[ $? -eq 0 ] && [ ! -s "$tmp/err" ]
-			check $? "$rel: groff warns about the man page: $(tr '\n' ' ' <"$tmp/err")"
+		if ! command -v groff >/dev/null 2>&1; then
+			fail "$rel: groff is not installed: the man page was not checked" \
+				"(scripts/install-deps.sh test installs man-db, which brings it)"
+			continue
 		fi
+		LC_ALL=C.UTF-8 groff -k -t -man -Tutf8 -ww -z "$out" >"$tmp/err" 2>&1
+		[ $? -eq 0 ] && [ ! -s "$tmp/err" ]
+		check $? "$rel: groff warns about the man page: $(tr '\n' ' ' <"$tmp/err")"
 	done
 else
-	echo "asciidoctor is not installed: pages not rendered (apt-get install asciidoctor)"
+	fail "asciidoctor is not installed: no page was rendered" \
+		"(scripts/install-deps.sh test installs it)"
 fi
 
 finish
