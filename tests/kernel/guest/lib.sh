@@ -5,7 +5,7 @@
 #
 #   KTEST ok NAME
 #   KTEST fail NAME: WHY
-#   KTEST notrun NAME: WHY     (could not run here: never counted as passed)
+#   KTEST notrun NAME: WHY     (could not run here: counted as skipped, never as passed)
 #   KTEST end COUNT            (COUNT = results reported; run.sh checks it saw them all)
 #
 # and, for diagnosis, every command run (KCMD), its standard output (KOUT NAME 1|) and error
