@@ -16,8 +16,9 @@
 # 3.0's retry hook re-sends nothing, which is measured too).
 # Then intel-lm itself built against libnvme 1.16.2 and libnvme3 (taken from those builds):
 # the standalone program with the unit, emulator and e2e suites (INTEL_LM_E2E_NVME=none).
-# Prints one line per combination and "matrix: N passed, N failed" (the suites' own counts
-# added up; a missing tarball or a failed build counts as a failure); exits 1 on any failure.
+# Prints one line per combination and "matrix: N passed, N failed, N skipped" (the suites' own
+# counts added up; a missing tarball or a failed build counts as a failure); exits 1 on any
+# failure.
 #
 # Usage: scripts/check-matrix.sh [BUILD]      BUILD: intel-lm's built meson directory (.build)
 #
@@ -250,18 +251,21 @@ CONF
 
 total_pass=0
 total_fail=0
+total_skip=0
 
-# add_counts LOG RC: add the "SUITE: N passed, N failed" lines of LOG to c_pass and c_fail,
-# and set last_counts to "P/F"; a suite that failed without failures counted, or printed no
-# count, is one failure (as scripts/run-tests.sh counts).
+# add_counts LOG RC: add the "SUITE: N passed, N failed[, N skipped]" lines of LOG to c_pass,
+# c_fail and c_skip, and set last_counts to "P/F" (or "P/F/S" with skips); a suite that failed
+# without failures counted, or printed no count, is one failure (as scripts/run-tests.sh counts).
 add_counts()
 {
-	local log=$1 rc=$2 p=0 f=0 a b
+	local log=$1 rc=$2 p=0 f=0 s=0 a b c
+	local count_re='^[A-Za-z0-9_. -]*: ([0-9]*) passed, ([0-9]*) failed(, ([0-9]*) skipped)?'
 
-	while read -r a b; do
+	while read -r a b c; do
 		p=$((p + a))
 		f=$((f + b))
-	done < <(sed -n 's/^[A-Za-z0-9_. -]*: \([0-9]*\) passed, \([0-9]*\) failed.*/\1 \2/p' "$log")
+		s=$((s + ${c:-0}))
+	done < <(sed -nE "s/$count_re.*/\\1 \\2 \\4/p" "$log")
 	if [[ $rc -ne 0 && $f -eq 0 ]]; then
 		f=1
 	fi
@@ -271,7 +275,9 @@ add_counts()
 	fi
 	c_pass=$((c_pass + p))
 	c_fail=$((c_fail + f))
+	c_skip=$((c_skip + s))
 	last_counts=$p/$f
+	[[ $s -eq 0 ]] || last_counts+=/$s
 }
 
 for c in "${combinations[@]}"; do
@@ -283,6 +289,7 @@ for c in "${combinations[@]}"; do
 	if [[ $cli_tar == host ]]; then
 		c_pass=0
 		c_fail=0
+		c_skip=0
 		label="nvme-cli 2.3 + libnvme 1.3 (Debian 12, make build's)"
 		log_dir=$logs/$name
 		rm -rf "$log_dir"
@@ -308,6 +315,7 @@ for c in "${combinations[@]}"; do
 	if [[ $cli_tar != host ]]; then
 		c_pass=0
 		c_fail=0
+		c_skip=0
 		log_dir=$logs/$name
 		rm -rf "$log_dir"
 		mkdir -p "$log_dir"
@@ -401,8 +409,10 @@ for c in "${combinations[@]}"; do
 
 	total_pass=$((total_pass + c_pass))
 	total_fail=$((total_fail + c_fail))
+	total_skip=$((total_skip + c_skip))
 	if [[ $c_fail -eq 0 ]]; then verdict=ok; else verdict=FAIL; fi
-	echo "$label: $verdict: $c_pass passed, $c_fail failed (build $how ${build_time} s;" \
+	echo "$label: $verdict: $c_pass passed, $c_fail failed, $c_skip skipped" \
+		"(build $how ${build_time} s;" \
 		"$(printf '%s, ' "${counts[@]}" | sed 's/, $//'); $measured)"
 	if [[ $c_fail -ne 0 ]]; then
 		grep -h '^not ok' "$log_dir"/*.log | head -n 20 >&2 || true
@@ -425,6 +435,7 @@ for l in "${standalone_libs[@]}"; do
 	label="standalone + unit with $lname"
 	c_pass=0
 	c_fail=0
+	c_skip=0
 	log_dir=$logs/standalone-$lname
 	rm -rf "$log_dir"
 	mkdir -p "$log_dir"
@@ -474,8 +485,10 @@ for l in "${standalone_libs[@]}"; do
 	fi
 	total_pass=$((total_pass + c_pass))
 	total_fail=$((total_fail + c_fail))
+	total_skip=$((total_skip + c_skip))
 	if [[ $c_fail -eq 0 ]]; then verdict=ok; else verdict=FAIL; fi
-	echo "$label: $verdict: $c_pass passed, $c_fail failed (build ${build_time} s;" \
+	echo "$label: $verdict: $c_pass passed, $c_fail failed, $c_skip skipped" \
+		"(build ${build_time} s;" \
 		"$(printf '%s, ' "${counts[@]}" | sed 's/, $//'))"
 	if [[ $c_fail -ne 0 ]]; then
 		grep -h '^not ok' "$log_dir"/*.log | head -n 20 >&2 || true
@@ -483,5 +496,5 @@ for l in "${standalone_libs[@]}"; do
 	fi
 done
 
-echo "matrix: $total_pass passed, $total_fail failed"
+echo "matrix: $total_pass passed, $total_fail failed, $total_skip skipped"
 [[ $total_fail -eq 0 ]]

@@ -8,9 +8,10 @@
 # the Debian packages built with `dpkg-buildpackage -us -uc` and checked with lintian, which
 # must report no error and no warning.
 #
-# Prints the inner make test's count and ends with "check-trixie: N passed, N failed": make
-# test's own count, and the demo, the package build and lintian as one check each; a step that
-# could not run, or printed no count, is a failure, never a skip. Exits 1 on any failure.
+# Prints the inner make test's count and ends with "check-trixie: N passed, N failed, N
+# skipped": make test's own count (its skips too), and the demo, the package build and lintian
+# as one check each; a step that could not run, or printed no count, is a failure, never a skip.
+# Exits 1 on any failure.
 #
 # The base (debootstrap --variant=minbase; deb and deb-src entries for trixie from the host's
 # mirror; what scripts/install-deps.sh test, the package's Build-Depends and the kernel suite
@@ -206,6 +207,7 @@ step()
 
 passed=0
 failed=0
+skipped=0
 
 ok()
 {
@@ -289,14 +291,18 @@ inside_run()
 	     }
 	     total && index($0, total) && $0 ~ /^ *[0-9]+\/[0-9]+ .* [0-9.]+s/ && !seen[$0]++' \
 		"$logs/test.log" || :
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$logs/test.log" | tail -n 1) || line=
-	if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$logs/test.log" |
+	       tail -n 1) || line=
+	if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed(,\ ([0-9]+)\ skipped)?$ ]]; then
 		p=${BASH_REMATCH[1]}
 		f=${BASH_REMATCH[2]}
+		sk=${BASH_REMATCH[4]:-0}
 		[[ $step_rc -eq 0 || $f -gt 0 ]] || f=1
-		echo "make test ($release): $p passed, $f failed (exit $step_rc, $step_time s)"
+		echo "make test ($release): $p passed, $f failed, $sk skipped" \
+			"(exit $step_rc, $step_time s)"
 		passed=$((passed + p))
 		failed=$((failed + f))
+		skipped=$((skipped + sk))
 	else
 		bad "make test printed no count: exit $step_rc after $step_time s (log: $logs/test.log)"
 		tail -n 20 "$logs/test.log" | sed 's/^/# /'
@@ -339,7 +345,7 @@ inside_run()
 
 	chroot_down
 	counted=true
-	echo "check-trixie: $passed passed, $failed failed"
+	echo "check-trixie: $passed passed, $failed failed, $skipped skipped"
 	[[ $failed -eq 0 ]]
 }
 
@@ -353,7 +359,8 @@ if [[ ${1:-} == --inside ]]; then
 	run)
 		# A run that stops early still ends with a count, the stop one failure more.
 		trap 'rc=$?; chroot_down; $counted ||
-			echo "check-trixie: $passed passed, $((failed + 1)) failed"; exit $rc' EXIT
+			echo "check-trixie: $passed passed, $((failed + 1)) failed, $skipped skipped"
+			exit $rc' EXIT
 		inside_run
 		;;
 	*)
@@ -400,7 +407,7 @@ cleanup()
 	trap - EXIT
 	trap '' INT TERM
 	# Stopped before the run, which prints the count: one failure.
-	$ran || echo "check-trixie: 0 passed, 1 failed"
+	$ran || echo "check-trixie: 0 passed, 1 failed, 0 skipped"
 	if [[ -n $ns_pid ]]; then
 		kill -TERM "$ns_pid" 2>/dev/null || :
 		wait "$ns_pid" 2>/dev/null || :
