@@ -476,7 +476,8 @@ static void run_job(const struct cli *c, struct session *s, const struct vf_op *
 	} else if (lock_vf(c, s, r, NULL, &lk)) {
 		return;
 	}
-	again = on_record_as(s, c, op, r);
+	/* --force reports the device's answer as it is. */
+	again = !c->force && on_record_as(s, c, op, r);
 	if (again && c->dry_run) {
 		r->state = op->done;
 		r->again = true;

@@ -256,8 +256,8 @@ for P in "${PROGS[@]}"; do
 	expect_json 'j["changed"] is True and j["state"] == "running"' "$p a real resume: changed true"
 	run "$P" suspend /dev/nvme0 --vf=3
 	run "$P" suspend /dev/nvme0 --vf=3 --force
-	expect_rc 0 "$p strict: a second SUSPEND answered 0x400C confirms the record"
-	expect_err "Command Sequence Error (0x400c)" "$p strict: the status is decoded"
+	expect_rc $RC_DEVICE "$p strict: a second SUSPEND with --force reports the device's refusal"
+	expect_err "Command Sequence Error" "$p strict: the status is decoded"
 	[ "$(rec_state /dev/nvme0 3)" = suspended ] && pass "$p strict: the refusal changed nothing on record" ||
 		fail "$p strict: the refusal changed nothing on record" "$(rec_state /dev/nvme0 3)"
 	run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1

@@ -374,7 +374,9 @@ done
 check model-inuse-migrate-there
 n0=$(im_count)
 [ -e /tmp/im.rc ] && why "the writer stopped before the migration (status $(cat /tmp/im.rc))"
-run im-migrate1 $PROG migrate $PF --vf=1 --to=$PF --to-vf=2 --verbose
+# VF 2 runs the raw state model-load-good-vf2 gave it, the only copy of that state: the one rule
+# would refuse to load over it. This suite reuses the VFs, so --force.
+run im-migrate1 $PROG migrate $PF --vf=1 --to=$PF --to-vf=2 --verbose --force
 need_rc 0
 need_sent_ok 0xc8 0xc4 0xd2 0xd5 0xcc
 need_has "downtime"
@@ -470,7 +472,8 @@ done_check
 # a cold migration in one command, VF 1 to VF 2, with VF 1's driver unbound (both idle)
 check model-migrate
 echo "$vf1_pci" >/sys/bus/pci/drivers/nvme/unbind || why "cannot unbind VF 1"
-run migrate $PROG migrate $PF --vf=1 --to=$PF --to-vf=2 --verbose
+# --force: VF 2 runs a state of its own again (the raw load above), which the one rule keeps.
+run migrate $PROG migrate $PF --vf=1 --to=$PF --to-vf=2 --verbose --force
 need_rc 0
 need_sent_ok 0xc8 0xc4 0xd2 0xd5 0xcc
 need_has "downtime"
@@ -488,7 +491,9 @@ state_size() {
 
 # VF 1 was left saved by migrate: RESUME gives it back its saved state (the model's rollback).
 check model-resume-source
-run resume-source $PROG resume $PF --vf=1 --verbose
+# --force: the state now runs in VF 2, so the one rule refuses this RESUME (e2e-identity tests
+# that); here it is the device's answer to a RESUME of a saved VF that is tested.
+run resume-source $PROG resume $PF --vf=1 --verbose --force
 need_rc 0
 need_sent_ok 0xcc
 run resume-source-status $PROG status $PF --vf=1
@@ -587,7 +592,9 @@ done_check
 # RESUME goes one VF at a time (--jobs=1): this boot's model delays RESUME by 1.5 s and takes one
 # delayed command at a time (another one meanwhile gets Command Sequence Error).
 check model-batch
-run batch-resume1 $PROG resume $PF --vf=1
+# --force: VF 1's state runs in VF 2 since the stream; from here on both VFs run one state, as
+# a scratch pair for the batches (the one rule would refuse each RESUME of the second).
+run batch-resume1 $PROG resume $PF --vf=1 --force
 need_rc 0
 run batch-suspend $PROG suspend $PF --vf=1-2 --jobs=2 --verbose
 need_rc 0
@@ -604,7 +611,7 @@ n=$(find /tmp/batch -type f 2>/dev/null | wc -l)
 run batch-load $PROG load $PF --vf=all -i /tmp/batch --jobs=2 --verbose
 need_rc 0
 need_sent_ok 0xd5
-run batch-resume $PROG resume $PF --vf=1-2 --jobs=1
+run batch-resume $PROG resume $PF --vf=1-2 --jobs=1 --force
 need_rc 0
 run batch-status $PROG status $PF --vf=all
 need_status 1 running
