@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The library's claim (intel-lm/claim.h) against the emulated PF, as a program that links
+ * libintel-lm uses it: the VF's lock, its record, each command through the record and the one
+ * rule, exactly once. Each test runs in its own process (CK_FORK) with its own directory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libintel-lm.h>
+
+#include "emu.h"
+#include "unit.h"
+
+const char unit_name[] = "unit-claim";
+
+static char dir[PATH_MAX];
+static char sysfs[PATH_MAX + 8], state_dir[PATH_MAX + 8], lock_dir[PATH_MAX + 8];
+
+static void setup(void)
+{
+	char conf[PATH_MAX + 16];
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "/tmp/intel-lm-claim-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(sysfs, sizeof(sysfs), "%s/sys", dir);
+	snprintf(state_dir, sizeof(state_dir), "%s/state", dir);
+	snprintf(lock_dir, sizeof(lock_dir), "%s/locks", dir);
+	snprintf(conf, sizeof(conf), "%s/emu.conf", dir);
+	f = fopen(conf, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "trace = trace.log\nsysfs = sys\n[pf nvme0]\nvfs = 4\n");
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(setenv("INTEL_LM_EMU", conf, 1), 0);
+	ck_assert_int_eq(emu_reload(), 0);
+	ck_assert_int_eq(emu_setup(), 0);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* Each test's directory goes with it. */
+static void teardown(void)
+{
+	if (dir[0])
+		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static struct intel_lm_pf *open_pf(void)
+{
+	struct intel_lm_pf *pf;
+
+	ck_assert_int_eq(intel_lm_pf_open("/dev/nvme0", sysfs, &pf, NULL), 0);
+	ck_assert_int_eq(intel_lm_pf_identify(pf, NULL), 0);
+	return pf;
+}
+
+static struct intel_lm_claim *claim(struct intel_lm_pf *pf, uint16_t vf)
+{
+	struct intel_lm_claim_opts o = {
+		.size = sizeof(o), .state_dir = state_dir, .lock_dir = lock_dir, .what = "unit",
+	};
+	enum intel_lm_claim_step step;
+	struct intel_lm_claim *cl;
+
+	ck_assert_int_eq(intel_lm_claim_vf(pf, vf, &o, &cl, &step, NULL, 0), 0);
+	return cl;
+}
+
+static enum emu_vf_state emu_state(uint16_t vf)
+{
+	struct emu_vf_info info;
+
+	ck_assert_int_eq(emu_vf_show("nvme0", vf, &info), 0);
+	return info.state;
+}
+
+/* Save VF @vf through a claim into DIR/vfN.blob; its record then names the file. */
+static void save_vf(struct intel_lm_pf *pf, uint16_t vf)
+{
+	struct intel_lm_claim *cl = claim(pf, vf);
+	struct intel_lm_outfile out;
+	struct intel_lm_sent s;
+	char path[PATH_MAX + 32];
+	uint32_t crc = 0;
+	void *buf;
+
+	snprintf(path, sizeof(path), "%s/vf%u.blob", dir, vf);
+	ck_assert_int_eq(intel_lm_outfile_open(&out, path, false), 0);
+	ck_assert_int_eq(intel_lm_claim_send(cl, INTEL_LM_OPC_SUSPEND, NULL, 0, NULL, false, NULL,
+					     &s), 0);
+	ck_assert(s.sent);
+	ck_assert_int_eq(intel_lm_claim_send(cl, INTEL_LM_OPC_QUERY_DATA_SIZE, NULL, 0, NULL,
+					     false, NULL, &s), 0);
+	ck_assert_uint_gt(s.result, 0);
+	buf = intel_lm_state_alloc(s.result);
+	ck_assert_int_eq(intel_lm_claim_send(cl, INTEL_LM_OPC_SAVE_DATA, buf, s.result, NULL,
+					     false, NULL, NULL), 0);
+	/* SAVE_DATA gave the state an identity, which the blob carries. */
+	ck_assert(intel_lm_identity_is_set(&intel_lm_claim_record(cl)->entry.ident));
+	ck_assert_int_eq(intel_lm_blob_write_state(&out, intel_lm_pf_info(pf), vf,
+						   &intel_lm_claim_record(cl)->entry.ident, buf,
+						   s.result, &crc), 0);
+	ck_assert_int_eq(intel_lm_claim_saved(cl, path, s.result, crc), 0);
+	intel_lm_state_free(buf, s.result);
+	intel_lm_claim_release(cl);
+}
+
+START_TEST(save_goes_on_record)
+{
+	struct intel_lm_pf *pf;
+	struct intel_lm_rec_entry e;
+	char rec[PATH_MAX + 32];
+
+	setup();
+	pf = open_pf();
+	save_vf(pf, 2);
+	ck_assert_int_eq(emu_state(2), EMU_VF_SAVED);
+	ck_assert_int_eq(intel_lm_record_path(state_dir, intel_lm_pf_id(pf)->key, 2, rec,
+					      sizeof(rec)), 0);
+	ck_assert_int_eq(intel_lm_record_read(rec, &e), 0);
+	ck_assert_int_eq(e.state, INTEL_LM_VF_SAVED);
+	ck_assert_int_eq(e.pending, 0);
+	ck_assert(intel_lm_identity_same(&e.ident, &e.file_ident));
+	ck_assert_str_eq(e.ident.origin, intel_lm_pf_id(pf)->key);
+	ck_assert_int_eq(e.ident.origin_vf, 2);
+	ck_assert_str_eq(e.serial, intel_lm_pf_info(pf)->sn);
+	ck_assert_str_eq(e.device, "/dev/nvme0");
+	intel_lm_pf_close(pf);
+}
+END_TEST
+
+/* The state moves to VF 3 and runs there: VF 2's RESUME is refused, and never sent. */
+START_TEST(resume_of_a_moved_state_is_refused)
+{
+	struct intel_lm_claim *cl;
+	struct intel_lm_blob_hdr hdr;
+	struct intel_lm_pf *pf;
+	struct intel_lm_sent s;
+	char path[PATH_MAX + 32];
+	void *buf;
+	int fd, ret, before;
+
+	setup();
+	pf = open_pf();
+	save_vf(pf, 2);
+	snprintf(path, sizeof(path), "%s/vf2.blob", dir);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(intel_lm_blob_read(fd, 1 << 20, &hdr, &buf), 0);
+	close(fd);
+	cl = claim(pf, 3);
+	ck_assert_int_eq(intel_lm_claim_send(cl, INTEL_LM_OPC_SUSPEND, NULL, 0, NULL, false, NULL,
+					     NULL), 0);
+	/* LOAD_DATA needs the state's identity. */
+	ck_assert_int_eq(intel_lm_claim_send(cl, INTEL_LM_OPC_LOAD_DATA, buf, hdr.payload_len,
+					     NULL, false, NULL, &s), -EINVAL);
+	ck_assert(!s.sent);
+	ck_assert_int_eq(intel_lm_claim_send(cl, INTEL_LM_OPC_LOAD_DATA, buf, hdr.payload_len,
+					     &hdr.ident, false, NULL, &s), 0);
+	ck_assert(s.sent);
+	ck_assert_int_eq(intel_lm_claim_send(cl, INTEL_LM_OPC_RESUME, NULL, 0, NULL, false, NULL,
+					     NULL), 0);
+	ck_assert_uint_eq(intel_lm_claim_record(cl)->entry.ident.gen, hdr.ident.gen + 1);
+	intel_lm_claim_release(cl);
+	intel_lm_state_free(buf, hdr.payload_len);
+
+	before = emu_counter("nvme0", INTEL_LM_OPC_RESUME);
+	cl = claim(pf, 2);
+	ret = intel_lm_claim_send(cl, INTEL_LM_OPC_RESUME, NULL, 0, NULL, false, NULL, &s);
+	ck_assert_int_eq(ret, -EBUSY);
+	ck_assert(!s.sent);
+	ck_assert_int_eq(s.verdict.reason, INTEL_LM_REASON_RUNS_ELSEWHERE);
+	ck_assert_ptr_nonnull(s.verdict.other);
+	ck_assert_int_eq(s.verdict.other->vf, 3);
+	ck_assert_int_eq(emu_counter("nvme0", INTEL_LM_OPC_RESUME), before);
+	ck_assert_int_eq(emu_state(2), EMU_VF_SAVED);
+	/* Nothing pending on record: the refusal wrote nothing. */
+	ck_assert_int_eq(intel_lm_claim_record(cl)->entry.pending, 0);
+	/* --force: the operator's word. */
+	ck_assert_int_eq(intel_lm_claim_send(cl, INTEL_LM_OPC_RESUME, NULL, 0, NULL, true, NULL,
+					     &s), 0);
+	ck_assert(s.sent);
+	ck_assert_int_eq(emu_state(2), EMU_VF_RUNNING);
+	intel_lm_claim_release(cl);
+	intel_lm_pf_close(pf);
+}
+END_TEST
+
+/* A VF claimed by one holder cannot be claimed again; the holder says who. */
+START_TEST(claim_is_exclusive)
+{
+	struct intel_lm_claim_opts o = {
+		.size = sizeof(o), .state_dir = state_dir, .lock_dir = lock_dir, .what = "second",
+	};
+	enum intel_lm_claim_step step;
+	struct intel_lm_claim *cl, *again = NULL;
+	struct intel_lm_pf *pf;
+	char holder[256] = "";
+
+	setup();
+	pf = open_pf();
+	cl = claim(pf, 1);
+	ck_assert_int_eq(intel_lm_claim_vf(pf, 1, &o, &again, &step, holder, sizeof(holder)),
+			 -EWOULDBLOCK);
+	ck_assert_ptr_null(again);
+	ck_assert_int_eq(step, INTEL_LM_CLAIM_LOCK);
+	ck_assert_str_eq(holder, "unit");
+	intel_lm_claim_release(cl);
+	ck_assert_int_eq(intel_lm_claim_vf(pf, 1, &o, &again, &step, NULL, 0), 0);
+	intel_lm_claim_release(again);
+	intel_lm_pf_close(pf);
+}
+END_TEST
+
+Suite *unit_suite(void)
+{
+	Suite *s = suite_create(unit_name);
+	TCase *tc = tcase_create("claim");
+
+	tcase_add_checked_fixture(tc, NULL, teardown);
+
+	tcase_add_test(tc, save_goes_on_record);
+	tcase_add_test(tc, resume_of_a_moved_state_is_refused);
+	tcase_add_test(tc, claim_is_exclusive);
+	suite_add_tcase(s, tc);
+	return s;
+}
