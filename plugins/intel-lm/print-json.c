@@ -2,7 +2,8 @@
 /*
  * The JSON print back end (json-c): one object per invocation, printed when the command ends,
  * on standard output (standard error when standard output carries a state). The keys are
- * documented in Documentation/nvme-intel-lm.txt and stay stable.
+ * documented in Documentation/nvme-intel-lm.txt and stay stable. Strings from outside go in as
+ * they are; the document is made valid UTF-8 as it is written (json_finish(), escape.h).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "cli-priv.h"
+#include "escape.h"
 
 /* The version of the JSON format (Documentation/intel-lm.schema.json, intel-lm-json(7)). */
 #define JSON_VERSION	1
@@ -558,9 +560,14 @@ static int json_finish(const struct cli *c, int status)
 		add_bool(root(c), "changed", c->out->changed);
 	if (status && json_object_object_get_ex(root(c), "error", &err))
 		add_str(err, "kind", exit_kind(status));
-	fprintf(f, "%s\n", json_object_to_json_string_ext(c->out->json, JSON_C_TO_STRING_PRETTY |
-							 JSON_C_TO_STRING_SPACED |
-							 JSON_C_TO_STRING_NOSLASHESCAPE));
+	/*
+	 * Valid UTF-8 whatever the strings from outside hold: json-c copies their bytes as they
+	 * are, so a byte that is not UTF-8 is written as \udcHH (intel-lm-json(7), STRINGS).
+	 */
+	json_fputs_utf8(json_object_to_json_string_ext(c->out->json, JSON_C_TO_STRING_PRETTY |
+						       JSON_C_TO_STRING_SPACED |
+						       JSON_C_TO_STRING_NOSLASHESCAPE), f);
+	fputc('\n', f);
 	ret = flush_report(f);
 	json_object_put(c->out->json);
 	c->out->json = NULL;
