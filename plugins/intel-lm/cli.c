@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "cli-priv.h"
+#include "escape.h"
 
 /* Long-only options get values above any character. */
 enum {
@@ -453,7 +454,9 @@ int intel_lm_cli_run(const char *prog, int argc, char **argv)
 	int ret, err;
 
 	if (argc < 1 || !(c.cmd = find_cmd(argv[0]))) {
-		fprintf(stderr, "%s: unknown command '%s'\n", prog, argc ? argv[0] : "");
+		struct esc_room x = { .used = 0 };
+
+		fprintf(stderr, "%s: unknown command '%s'\n", prog, esc(&x, argc ? argv[0] : ""));
 		usage(stderr, prog);
 		return EXIT_USAGE;
 	}
@@ -508,7 +511,9 @@ static int show_manual(const char *prog, const char *cmd)
 	char page[64];
 
 	if (!found) {
-		fprintf(stderr, "%s: no command '%s'\n", prog, cmd);
+		struct esc_room x = { .used = 0 };
+
+		fprintf(stderr, "%s: no command '%s'\n", prog, esc(&x, cmd));
 		usage(stderr, prog);
 		return EXIT_USAGE;
 	}

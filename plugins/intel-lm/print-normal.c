@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The normal (human) print back end. Results go to standard output, except when standard
- * output carries a state (save -o -); notes, traces and errors go to standard error.
+ * output carries a state (save -o -); notes, traces and errors go to standard error. Every
+ * string from outside (a path, a device, the device's or a blob's strings, a record's fields,
+ * and the messages that embed them) is printed through esc() (escape.h): no control character
+ * or byte that is not UTF-8 reaches the terminal as it is.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -10,6 +13,7 @@
 #include <time.h>
 
 #include "cli-priv.h"
+#include "escape.h"
 
 /* Where results go: stderr when stdout is the data stream. */
 static FILE *result_stream(const struct cli *c)
@@ -41,6 +45,7 @@ static void human_size(char *buf, size_t len, uint64_t bytes)
 static void normal_info(const struct cli *c, const struct session *s)
 {
 	const struct intel_lm_ctrl_info *i = pf_info(s);
+	struct esc_room x = { .used = 0 };
 	char mdts[32], lim[32];
 	size_t n;
 
@@ -50,12 +55,12 @@ static void normal_info(const struct cli *c, const struct session *s)
 	else
 		snprintf(mdts, sizeof(mdts), "no limit");
 	human_size(lim, sizeof(lim), pf_limit(s)->max_bytes);
-	printf("%s\n", pf_path(s));
+	printf("%s\n", esc(&x, pf_path(s)));
 	printf("  live migration : %s (%s)\n", i->support == INTEL_LM_SUPPORTED ? "supported" :
 	       "not supported", intel_lm_support_reason(i->support));
 	printf("  vendor         : 0x%04x (subsystem 0x%04x)\n", i->vid, i->ssvid);
-	printf("  model          : %s\n  serial         : %s\n  firmware       : %s\n", i->mn,
-	       i->sn, i->fr);
+	printf("  model          : %s\n  serial         : %s\n  firmware       : %s\n",
+	       esc(&x, i->mn), esc(&x, i->sn), esc(&x, i->fr));
 	printf("  controller id  : %u\n  mdts           : %u (%s)\n", i->cntlid, i->mdts, mdts);
 	printf("  largest state  : %u bytes (%s, limited by %s)\n", pf_limit(s)->max_bytes, lim,
 	       limit_words(pf_limit(s)->src));
@@ -67,46 +72,57 @@ static void normal_info(const struct cli *c, const struct session *s)
 	for (n = 0; n < pf_vfs(s)->count; n++) {
 		const struct intel_lm_vf *vf = &pf_vfs(s)->vf[n];
 
+		x.used = 0;
 		printf("  %-5u %-6u %-6s %-5u %-5u %s\n", vf->vf, vf->scid, vf->online ? "yes" :
-		       "no", vf->nvq, vf->nvi, vf->pci_addr[0] ? vf->pci_addr : "-");
+		       "no", vf->nvq, vf->nvi, vf->pci_addr[0] ? esc(&x, vf->pci_addr) : "-");
 	}
 }
 
 static void normal_query_size(const struct cli *c, const struct session *s, uint16_t vf,
 			      uint32_t size)
 {
+	struct esc_room x = { .used = 0 };
+
 	if (c->dry_run)
 		return;
-	fprintf(result_stream(c), "%s VF %u: migration state size %u bytes\n", pf_path(s), vf,
-		size);
+	fprintf(result_stream(c), "%s VF %u: migration state size %u bytes\n",
+		esc(&x, pf_path(s)), vf, size);
 }
 
 static void normal_vf_done(const struct cli *c, const struct session *s, uint16_t vf,
 			   const char *what)
 {
+	struct esc_room x = { .used = 0 };
+
 	if (c->dry_run)
 		return;
 	/* A resumed VF is running: say what was done. */
-	fprintf(result_stream(c), "%s VF %u: %s\n", pf_path(s), vf,
+	fprintf(result_stream(c), "%s VF %u: %s\n", esc(&x, pf_path(s)), vf,
 		strcmp(what, "running") ? what : "resumed");
 }
 
 static void normal_saved(const struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
 			 const char *path, bool raw)
 {
+	struct esc_room x = { .used = 0 };
+
 	if (c->dry_run)
 		return;
-	fprintf(result_stream(c), "%s VF %u: saved %u bytes of state to %s%s\n", pf_path(s), vf,
-		size, strcmp(path, "-") ? path : "standard output", raw ? " (raw)" : "");
+	fprintf(result_stream(c), "%s VF %u: saved %u bytes of state to %s%s\n",
+		esc(&x, pf_path(s)), vf, size, strcmp(path, "-") ? esc(&x, path) :
+		"standard output", raw ? " (raw)" : "");
 }
 
 static void normal_loaded(const struct cli *c, const struct session *s, uint16_t vf, uint32_t size,
 			  const char *path, uint16_t source_vf)
 {
+	struct esc_room x = { .used = 0 };
+
 	if (c->dry_run)
 		return;
-	fprintf(result_stream(c), "%s VF %u: loaded %u bytes of state from %s", pf_path(s), vf,
-		size, strcmp(path, "-") ? path : "standard input");
+	fprintf(result_stream(c), "%s VF %u: loaded %u bytes of state from %s",
+		esc(&x, pf_path(s)), vf, size, strcmp(path, "-") ? esc(&x, path) :
+		"standard input");
 	if (source_vf)
 		fprintf(result_stream(c), " (saved from VF %u)", source_vf);
 	fprintf(result_stream(c), "\n");
@@ -115,24 +131,26 @@ static void normal_loaded(const struct cli *c, const struct session *s, uint16_t
 static void normal_batch(const struct cli *c, const struct session *s, const struct vf_result *r,
 			 size_t n)
 {
+	struct esc_room x;
 	size_t i, failed = 0;
 
 	for (i = 0; i < n; i++) {
+		x.used = 0;
 		if (!r[i].ret) {
-			printf("%s VF %u: ok, %s", pf_path(s), r[i].vf, r[i].state);
+			printf("%s VF %u: ok, %s", esc(&x, pf_path(s)), r[i].vf, r[i].state);
 			if (r[i].size)
 				printf(", %u bytes", r[i].size);
 			if (r[i].path[0])
-				printf(", %s", r[i].path);
+				printf(", %s", esc(&x, r[i].path));
 			printf("\n");
 			continue;
 		}
 		/* A failure is a diagnostic: on stderr, with what to do next. */
 		failed++;
-		fprintf(stderr, "%s VF %u: FAILED at %s: %s; the VF is %s\n", pf_path(s), r[i].vf,
-			r[i].op, r[i].msg, r[i].state);
+		fprintf(stderr, "%s VF %u: FAILED at %s: %s; the VF is %s\n", esc(&x, pf_path(s)),
+			r[i].vf, r[i].op, esc(&x, r[i].msg), r[i].state);
 		if (r[i].hint[0])
-			fprintf(stderr, "  next: %s\n", r[i].hint);
+			fprintf(stderr, "  next: %s\n", esc(&x, r[i].hint));
 	}
 	/* One summary, with the report. */
 	printf("%s %s: %zu of %zu VFs succeeded", c->prog, c->cmd->name, n - failed, n);
@@ -151,11 +169,12 @@ static void ms(char *buf, size_t len, uint64_t ns)
 static void normal_migrated(const struct cli *c, const struct mig_report *r)
 {
 	const struct intel_lm_mig_outcome *m = r->m;
+	struct esc_room x = { .used = 0 };
 	enum intel_lm_mig_step st;
 	char t[32];
 
-	printf("migrate %s VF %u -> %s VF %u%s\n", pf_path(r->src), r->src_vf, pf_path(r->dst),
-	       r->dst_vf, c->dry_run ? " (dry run: nothing sent)" : "");
+	printf("migrate %s VF %u -> %s VF %u%s\n", esc(&x, pf_path(r->src)), r->src_vf,
+	       esc(&x, pf_path(r->dst)), r->dst_vf, c->dry_run ? " (dry run: nothing sent)" : "");
 	for (st = 0; st < INTEL_LM_MIG_STEPS; st++) {
 		const char *res = mig_step_outcome(r, st);
 
@@ -172,9 +191,9 @@ static void normal_migrated(const struct cli *c, const struct mig_report *r)
 		       m->src_resumed ? "source resumed" :
 		       "the failure; the source is still suspended, so the downtime goes on");
 	if (r->op_id)
-		printf("  on record as         %s\n", r->op_id);
+		printf("  on record as         %s\n", esc(&x, r->op_id));
 	if (r->kept)
-		printf("  state kept in        %s\n", r->kept);
+		printf("  state kept in        %s\n", esc(&x, r->kept));
 	if (r->failed < INTEL_LM_MIG_STEPS) {
 		bool dst = mig_step_on_dst(r->failed);
 
@@ -186,33 +205,38 @@ static void normal_migrated(const struct cli *c, const struct mig_report *r)
 static void normal_mig_batch(const struct cli *c, const struct session *src,
 			     const struct session *dst, const struct mig_job *j, size_t n)
 {
+	struct esc_room x;
 	uint64_t longest = 0;
 	size_t i, failed = 0;
 	char t[32];
 
 	for (i = 0; i < n; i++) {
 		const struct mig_report *r = &j[i].r;
+		const char *from, *to;
 
+		x.used = 0;
+		from = esc(&x, pf_path(src));
+		to = esc(&x, pf_path(dst));
 		if (!j[i].status) {
 			ms(t, sizeof(t), r->m->downtime_ns);
 			if (c->dry_run)
 				printf("%s VF %u -> %s VF %u: ok (dry run: nothing sent)\n",
-				       pf_path(src), r->src_vf, pf_path(dst), r->dst_vf);
+				       from, r->src_vf, to, r->dst_vf);
 			else
 				printf("%s VF %u -> %s VF %u: ok, %u bytes, downtime %s\n",
-				       pf_path(src), r->src_vf, pf_path(dst), r->dst_vf,
-				       r->m->size, t);
+				       from, r->src_vf, to, r->dst_vf, r->m->size, t);
 			if (r->m->downtime_ns > longest)
 				longest = r->m->downtime_ns;
 			continue;
 		}
 		/* A failure is a diagnostic: on stderr, with what to do next. */
 		failed++;
-		fprintf(stderr, "%s VF %u -> %s VF %u: FAILED at %s: %s\n", pf_path(src), r->src_vf,
-			pf_path(dst), r->dst_vf, j[i].mig ? intel_lm_mig_step_name(r->failed) :
-			j[i].refused.op, j[i].mig ? r->msg : j[i].refused.msg);
+		fprintf(stderr, "%s VF %u -> %s VF %u: FAILED at %s: %s\n", from, r->src_vf, to,
+			r->dst_vf, j[i].mig ? intel_lm_mig_step_name(r->failed) : j[i].refused.op,
+			esc(&x, j[i].mig ? r->msg : j[i].refused.msg));
 		if (j[i].mig ? r->hint[0] : j[i].refused.hint[0])
-			fprintf(stderr, "  next: %s\n", j[i].mig ? r->hint : j[i].refused.hint);
+			fprintf(stderr, "  next: %s\n", esc(&x, j[i].mig ? r->hint :
+							    j[i].refused.hint));
 	}
 	/* One summary, with the report. */
 	printf("%s migrate: %zu of %zu VFs migrated", c->prog, n - failed, n);
@@ -237,21 +261,23 @@ static void iso_time(char *buf, size_t len, int64_t when)
 
 static void normal_records(const struct cli *c, const struct rec_view *v, size_t n, bool recover)
 {
+	struct esc_room x = { .used = 0 };
 	const char *pf = "";
 	size_t i, open = 0;
 	char when[32], id[INTEL_LM_ID_HEX_LEN];
 
 	printf("intel-lm's record in %s (what intel-lm did to each VF; the device itself cannot "
-	       "be asked)\n", c->state_dir ? c->state_dir : INTEL_LM_STATE_DIR);
+	       "be asked)\n", esc(&x, c->state_dir ? c->state_dir : INTEL_LM_STATE_DIR));
 	if (!n)
 		printf("  no VF on record\n");
 	for (i = 0; i < n; i++) {
 		const struct intel_lm_rec_entry *e = &v[i].e;
 
+		x.used = 0;
 		if (strcmp(pf, e->pf.key)) {
 			pf = e->pf.key;
-			printf("PF %s%s%s%s\n", pf, e->device[0] ? " (" : "", e->device,
-			       e->device[0] ? ")" : "");
+			printf("PF %s%s%s%s\n", esc(&x, pf), e->device[0] ? " (" : "",
+			       esc(&x, e->device), e->device[0] ? ")" : "");
 		}
 		printf("  VF %-5u %-10s", e->vf, intel_lm_vf_state_name(e->state));
 		if (v[i].read_err == -ENOENT) {
@@ -263,7 +289,7 @@ static void normal_records(const struct cli *c, const struct rec_view *v, size_t
 			       intel_lm_errno_name(v[i].read_err));
 		} else {
 			iso_time(when, sizeof(when), e->since);
-			printf(" since %s, by pid %d: %s\n", when, e->pid, e->cmdline);
+			printf(" since %s, by pid %d: %s\n", when, e->pid, esc(&x, e->cmdline));
 		}
 		/* A command recorded to follow it without another write may have been sent too. */
 		if (e->pending && e->pending_then)
@@ -276,23 +302,25 @@ static void normal_records(const struct cli *c, const struct rec_view *v, size_t
 		if (intel_lm_identity_is_set(&e->ident))
 			printf("           holds state %s, generation %u (first taken from %s VF "
 			       "%u)\n", intel_lm_identity_hex(&e->ident, id), e->ident.gen,
-			       e->ident.origin[0] ? e->ident.origin : "?", e->ident.origin_vf);
+			       e->ident.origin[0] ? esc(&x, e->ident.origin) : "?",
+			       e->ident.origin_vf);
 		if (e->state_file[0])
 			printf("           state file: %s (%u bytes, CRC-32 0x%08x%s)\n",
-			       e->state_file, e->state_size, e->state_crc,
+			       esc(&x, e->state_file), e->state_size, e->state_crc,
 			       e->state_file_temporary ? ", a safety copy" : "");
 		if (e->op == INTEL_LM_OP_MIGRATE && e->op_id[0])
-			printf("           migration %s: %s, %s %s VF %u%s\n", e->op_id,
+			printf("           migration %s: %s, %s %s VF %u%s\n", esc(&x, e->op_id),
 			       e->role == INTEL_LM_ROLE_SOURCE ? "source" : "destination",
-			       e->role == INTEL_LM_ROLE_SOURCE ? "to" : "from", e->peer_device,
+			       e->role == INTEL_LM_ROLE_SOURCE ? "to" : "from",
+			       esc(&x, e->peer_device),
 			       e->peer_vf, e->op_open ? v[i].in_progress ? ", in progress" :
 			       ", interrupted" : ", finished");
 		if (v[i].last_refused[0])
 			printf("           last: %s\n", v[i].last_refused);
 		if (recover && v[i].action[0])
-			printf("           recover: %s\n", v[i].action);
+			printf("           recover: %s\n", esc(&x, v[i].action));
 		if (v[i].advice[0])
-			printf("           next: %s\n", v[i].advice);
+			printf("           next: %s\n", esc(&x, v[i].advice));
 		open += v[i].unresolved || v[i].in_progress;
 	}
 	if (recover)
@@ -302,12 +330,13 @@ static void normal_records(const struct cli *c, const struct rec_view *v, size_t
 static void normal_inspect(const struct cli *c, const char *path, const struct intel_lm_blob_hdr *h,
 			   int hdr_err, int payload_err, uint64_t file_size)
 {
+	struct esc_room x = { .used = 0 };
 	char when[64] = "?", id[INTEL_LM_ID_HEX_LEN];
 	time_t t;
 	struct tm tm;
 
 	(void)c;
-	printf("%s\n", path);
+	printf("%s\n", esc(&x, path));
 	if (hdr_err) {
 		printf("  valid          : no (%s)\n", blob_words(hdr_err));
 		return;
@@ -321,12 +350,13 @@ static void normal_inspect(const struct cli *c, const char *path, const struct i
 	if (file_size)
 		printf("  file size      : %llu bytes\n", (unsigned long long)file_size);
 	printf("  source PF      : vendor 0x%04x (subsystem 0x%04x), model \"%s\", serial "
-	       "\"%s\", firmware \"%s\"\n", h->vid, h->ssvid, h->mn, h->sn, h->fr);
-	printf("  created        : %s by %s\n", when, h->tool);
+	       "\"%s\", firmware \"%s\"\n", h->vid, h->ssvid, esc(&x, h->mn), esc(&x, h->sn),
+	       esc(&x, h->fr));
+	printf("  created        : %s by %s\n", when, esc(&x, h->tool));
 	if (intel_lm_identity_is_set(&h->ident))
 		printf("  identity       : %s, generation %u (first taken from %s VF %u)\n",
 		       intel_lm_identity_hex(&h->ident, id), h->ident.gen,
-		       h->ident.origin[0] ? h->ident.origin : "?", h->ident.origin_vf);
+		       h->ident.origin[0] ? esc(&x, h->ident.origin) : "?", h->ident.origin_vf);
 	else
 		printf("  identity       : none (written before identities; load derives one "
 		       "from the state's bytes)\n");
@@ -338,10 +368,12 @@ static void normal_command(const struct cli *c, const char *dev, const struct in
 			   int ret, uint32_t result, uint64_t ns, bool dry_run)
 {
 	FILE *f = dry_run && !c->verbose ? result_stream(c) : stderr;
+	struct esc_room x = { .used = 0 };
 
 	fprintf(f, "%s %s: %s opcode=0x%02x nsid=0x%x cdw10=0x%08x cdw11=0x%08x "
 		"cdw12=0x%08x cdw13=0x%08x cdw14=0x%08x cdw15=0x%08x data_len=%u timeout_ms=%u",
-		dry_run ? "would send to" : "sent to", dev, intel_lm_opcode_name(cmd->opcode),
+		dry_run ? "would send to" : "sent to", esc(&x, dev),
+		intel_lm_opcode_name(cmd->opcode),
 		cmd->opcode, cmd->nsid, cmd->cdw10, cmd->cdw11, cmd->cdw12, cmd->cdw13, cmd->cdw14,
 		cmd->cdw15, cmd->data_len, cmd->timeout_ms);
 	if (!dry_run) {
@@ -358,40 +390,49 @@ static void normal_note(const struct cli *c, const char *fmt, ...) __attribute__
 
 static void normal_note(const struct cli *c, const char *fmt, ...)
 {
+	struct esc_room x = { .used = 0 };
+	char buf[INTEL_LM_PATH_MAX + 1024];
 	va_list ap;
 
-	fprintf(stderr, "%s %s: note: ", c->prog, c->cmd->name);
+	/* Our words hold no control character: the note is escaped whole. */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\n");
+	fprintf(stderr, "%s %s: note: %s\n", c->prog, c->cmd->name, esc(&x, buf));
 }
 
 static void normal_error(const struct cli *c, const char *dev, int vf, const char *op, int ret,
 			 const char *msg, const char *hint)
 {
+	struct esc_room x = { .used = 0 };
+
 	(void)ret;
 	fprintf(stderr, "%s %s: %s failed", c->prog, c->cmd->name, op);
 	if (dev)
-		fprintf(stderr, " on %s", dev);
+		fprintf(stderr, " on %s", esc(&x, dev));
 	if (vf >= 0)
 		fprintf(stderr, " VF %d", vf);
-	fprintf(stderr, ": %s\n", msg);
+	/* Our words hold no control character: the message and the advice are escaped whole. */
+	fprintf(stderr, ": %s\n", esc(&x, msg));
 	if (hint && *hint)
-		fprintf(stderr, "  next: %s\n", hint);
+		fprintf(stderr, "  next: %s\n", esc(&x, hint));
 }
 
 static void normal_warning(const struct cli *c, const struct warning *w)
 {
-	fprintf(stderr, "%s %s: warning: %s\n", c->prog, c->cmd->name, w->msg);
+	struct esc_room x = { .used = 0 };
+
+	fprintf(stderr, "%s %s: warning: %s\n", c->prog, c->cmd->name, esc(&x, w->msg));
 	if (w->hint && *w->hint)
-		fprintf(stderr, "  next: %s\n", w->hint);
+		fprintf(stderr, "  next: %s\n", esc(&x, w->hint));
 }
 
 static void normal_usage(const struct cli *c, const char *msg)
 {
-	fprintf(stderr, "%s %s: %s\nsee '%s %s --help'\n", c->prog, c->cmd->name, msg, c->prog,
-		c->cmd->name);
+	struct esc_room x = { .used = 0 };
+
+	fprintf(stderr, "%s %s: %s\nsee '%s %s --help'\n", c->prog, c->cmd->name, esc(&x, msg),
+		c->prog, c->cmd->name);
 }
 
 static void normal_refused(const struct cli *c, const struct session *on, const struct vf_result *r)

@@ -96,17 +96,55 @@ const char *session_dev(const struct session *s)
 	return s->pf ? pf_path(s) : s->dev ? s->dev : "";
 }
 
+/*
+ * The message of a format is what it prints up to its first "\n", the advice what follows: the
+ * split is the format's, not the text's, so that a newline inside a value (a file name) stays
+ * in the message, which the print back ends escape, and cannot make the rest of the message
+ * pass for the advice. format_head() copies that part of @fmt to @head (false: no "\n", or
+ * too long, and the text is split instead); after the message's @n bytes, the whole text @all
+ * holds the "\n" and then the advice, which format_tail() copies to @hint.
+ */
+static bool format_head(const char *fmt, char *head, size_t len)
+{
+	const char *nl = strchr(fmt, '\n');
+
+	if (!nl || (size_t)(nl - fmt) >= len)
+		return false;
+	memcpy(head, fmt, (size_t)(nl - fmt));
+	head[nl - fmt] = '\0';
+	return true;
+}
+
+static void format_tail(const char *all, int n, char *hint, size_t len)
+{
+	snprintf(hint, len, "%s", n >= 0 && (size_t)n < strlen(all) ? all + n + 1 : "");
+}
+
+/* The head of a format is a part of a checked format, with the same arguments. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+
 int report(const struct cli *c, const struct session *s, int vf, const char *op, int ret,
 	   const char *fmt, ...)
 {
 	const char *dev = s ? session_dev(s) : c->device;
-	char msg[1024], hint[512];
+	char msg[1024], hint[512], head[512], all[INTEL_LM_PATH_MAX + 2048];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(all, sizeof(all), fmt, ap);
 	va_end(ap);
-	split_hint(msg, hint, sizeof(hint));
+	if (format_head(fmt, head, sizeof(head))) {
+		int n;
+
+		va_start(ap, fmt);
+		n = vsnprintf(msg, sizeof(msg), head, ap);
+		va_end(ap);
+		format_tail(all, n, hint, sizeof(hint));
+	} else {
+		snprintf(msg, sizeof(msg), "%s", all);
+		split_hint(msg, hint, sizeof(hint));
+	}
 	c->out->pr->error(c, dev, vf, op, ret, msg, hint);
 	return EXIT_REFUSED;
 }
@@ -114,15 +152,28 @@ int report(const struct cli *c, const struct session *s, int vf, const char *op,
 /* Record a failure: @fmt gives the message, and after a "\n" what to do next. */
 void fail(struct vf_result *r, const char *op, int ret, const char *fmt, ...)
 {
+	char head[512], all[INTEL_LM_PATH_MAX + 2048];
 	va_list ap;
 
 	r->op = op;
 	r->ret = ret;
 	va_start(ap, fmt);
-	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	vsnprintf(all, sizeof(all), fmt, ap);
 	va_end(ap);
-	split_hint(r->msg, r->hint, sizeof(r->hint));
+	if (format_head(fmt, head, sizeof(head))) {
+		int n;
+
+		va_start(ap, fmt);
+		n = vsnprintf(r->msg, sizeof(r->msg), head, ap);
+		va_end(ap);
+		format_tail(all, n, r->hint, sizeof(r->hint));
+	} else {
+		snprintf(r->msg, sizeof(r->msg), "%s", all);
+		split_hint(r->msg, r->hint, sizeof(r->hint));
+	}
 }
+
+#pragma GCC diagnostic pop
 
 void split_hint(char *msg, char *hint, size_t len)
 {
