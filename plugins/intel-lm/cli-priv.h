@@ -342,6 +342,15 @@ void defer_signals(void);
 /* The deferred signal caught, or 0. */
 int signal_caught(void);
 void unguard_output(void);
+/*
+ * Whether @path fits the record (INTEL_LM_REC_PATH_LEN) as it would hold it: its absolute form
+ * when @absolute (save's file), else as it is (migrate's --keep file and safety copy). 0, or
+ * -ENAMETOOLONG with @msg naming @what and the path, its length and the limit, and saying that
+ * nothing was sent, and @hint what to do: refused before anything reaches the device, never
+ * cut on record.
+ */
+int record_path_check(const char *what, const char *path, bool absolute, char *msg,
+		      size_t msg_len, char *hint, size_t hint_len);
 /* session.c */
 /* Open @device (NULL: the host's only capable PF) and identify it; 0 or an exit status. */
 int session_open(const struct cli *c, const char *device, struct session *s);

@@ -17,9 +17,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -108,4 +112,57 @@ int open_input(const char *path)
 	if (fd < 0)
 		return -errno;
 	return fd;
+}
+
+/* @path in at most about 100 bytes for a message: its beginning and its end. */
+static const char *shorten(const char *path, char *buf, size_t len)
+{
+	size_t n = strlen(path), head = 48, tail = 48;
+
+	if (n <= head + tail + 3 || len < head + tail + 4)
+		return path;
+	/* Cut between characters, not inside one (escape.h escapes what is left of one). */
+	while (head && ((unsigned char)path[head] & 0xc0) == 0x80)
+		head--;
+	while (tail && ((unsigned char)path[n - tail] & 0xc0) == 0x80)
+		tail--;
+	snprintf(buf, len, "%.*s...%s", (int)head, path, path + n - tail);
+	return buf;
+}
+
+int record_path_check(const char *what, const char *path, bool absolute, char *msg,
+		      size_t msg_len, char *hint, size_t hint_len)
+{
+	char abs[PATH_MAX + NAME_MAX + 2], shown[128];
+	const char *held = path;
+	size_t len;
+
+	if (!strcmp(path, "-"))
+		return 0;
+	/* save records its file as an absolute path: its directory resolved, then its name. */
+	if (absolute && strlen(path) < PATH_MAX) {
+		char dir[PATH_MAX], base[PATH_MAX], real[PATH_MAX], cwd[PATH_MAX];
+
+		snprintf(dir, sizeof(dir), "%s", path);
+		snprintf(base, sizeof(base), "%s", path);
+		if (realpath(dirname(dir), real))
+			snprintf(abs, sizeof(abs), "%s/%s", strcmp(real, "/") ? real : "",
+				 basename(base));
+		else if (path[0] != '/' && getcwd(cwd, sizeof(cwd)))
+			snprintf(abs, sizeof(abs), "%s/%s", cwd, path);
+		else
+			snprintf(abs, sizeof(abs), "%s", path);
+		held = abs;
+	}
+	len = strlen(held);
+	if (len < INTEL_LM_REC_PATH_LEN)
+		return 0;
+	snprintf(msg, msg_len, "%s %s is %zu bytes%s, longer than the %d bytes intel-lm's record "
+		 "holds for a path; nothing was sent to the device", what,
+		 shorten(held, shown, sizeof(shown)), len, held == abs ? " as an absolute path" : "",
+		 INTEL_LM_REC_PATH_LEN - 1);
+	snprintf(hint, hint_len, "name a file whose %spath is at most %d bytes, so that status "
+		 "and recover can find it", held == abs ? "absolute " : "",
+		 INTEL_LM_REC_PATH_LEN - 1);
+	return -ENAMETOOLONG;
 }

@@ -572,8 +572,18 @@ static void run_mig_job(const struct cli *c, struct session *src, struct session
 	lr->vf = r->src_vf;
 	j->refused_on = src;
 	if (!c->dry_run) {
+		char msg[512], hint[256];
+
 		keep_path(c, src, batch, j);
 		k.path = j->keep;
+		ret = record_path_check(c->keep ? "the --keep file" : "the safety copy", k.path,
+					false, msg, sizeof(msg), hint, sizeof(hint));
+		if (ret) {
+			fail(lr, "check --keep", ret, "%s\n%s%s", msg, hint, c->keep ? "" :
+			     "; the safety copy goes in $TMPDIR: set TMPDIR to a shorter "
+			     "directory, or name a file with --keep");
+			goto out;
+		}
 		/* Created now, so that nothing but the migration's steps is on the downtime path. */
 		ret = j->keep[0] ? intel_lm_outfile_open(&k.out, k.path, c->force) : -ENAMETOOLONG;
 		if (ret) {
@@ -697,6 +707,7 @@ static void mig_skip(void *arg, size_t i, int sig)
 static int prepare_keep_dir(const struct cli *c, const struct session *src, struct mig_job *jobs,
 			    size_t n)
 {
+	char msg[512], hint[256];
 	struct stat st;
 	size_t i;
 	int ret;
@@ -713,6 +724,11 @@ static int prepare_keep_dir(const struct cli *c, const struct session *src, stru
 			      "(vfN.blob)", c->keep);
 	for (i = 0; i < n; i++) {
 		keep_path(c, src, true, &jobs[i]);
+		ret = record_path_check("the --keep file", jobs[i].keep, false, msg, sizeof(msg),
+					hint, sizeof(hint));
+		if (ret)
+			return report(c, src, jobs[i].r.src_vf, "check --keep", ret, "%s\n%s", msg,
+				      hint);
 		ret = jobs[i].keep[0] ? intel_lm_outfile_check(jobs[i].keep, c->force) :
 		      -ENAMETOOLONG;
 		if (ret)
@@ -732,7 +748,7 @@ int cmd_migrate(const struct cli *c)
 	struct session src, dst;
 	struct exit_tally t = { 0 };
 	bool batch = c->vf_list || c->to_vf_list;
-	char why[512];
+	char why[512], msg[512], hint[256];
 	size_t i;
 	int ret;
 
@@ -743,6 +759,9 @@ int cmd_migrate(const struct cli *c)
 		return report(c, NULL, -1, "check --keep", ret, "cannot keep the state in %s: %s"
 			      "\nname a new file in a writable directory, or add --force", c->keep,
 			      ret == -EEXIST ? "it exists" : strerror(-ret));
+	if (c->keep && !batch && (ret = record_path_check("the --keep file", c->keep, false, msg,
+							  sizeof(msg), hint, sizeof(hint))))
+		return report(c, NULL, -1, "check --keep", ret, "%s\n%s", msg, hint);
 
 	ret = session_open(c, c->device, &src);
 	if (!ret)

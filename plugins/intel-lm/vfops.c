@@ -232,8 +232,18 @@ static void run_save(const struct cli *c, struct session *s, struct vf_result *r
 	}
 	/* A named temporary file (no O_TMPFILE here) goes on record with SAVE_DATA's intent,
 	 * so that recover removes it if this process dies. */
-	if (r->rec && out.tmp[0])
+	if (r->rec && out.tmp[0]) {
+		char msg[512], hint[256];
+
+		/* Its name is longer than the file's: on record whole, or nothing is sent. */
+		ret = record_path_check("the temporary file", out.tmp, false, msg, sizeof(msg),
+					hint, sizeof(hint));
+		if (ret) {
+			fail(r, "check --output-file", ret, "%s\n%s", msg, hint);
+			goto out;
+		}
 		snprintf(r->rec->entry.tmp_file, sizeof(r->rec->entry.tmp_file), "%s", out.tmp);
+	}
 	ret = send_cmd(c, s, r, INTEL_LM_OPC_QUERY_DATA_SIZE, NULL, 0);
 	if (ret || c->dry_run)
 		goto out;
@@ -535,6 +545,7 @@ static void batch_path(const struct cli *c, const char *dir, uint16_t vf, char *
 static int batch_prepare_files(const struct cli *c, const struct session *s, struct batch *b)
 {
 	const char *dir = c->cmd->run == cmd_save ? c->output_file : c->input_file;
+	char msg[512], hint[256];
 	struct stat st;
 	size_t i;
 	int ret;
@@ -553,6 +564,11 @@ static int batch_prepare_files(const struct cli *c, const struct session *s, str
 	for (i = 0; i < b->n; i++) {
 		batch_path(c, dir, b->results[i].vf, b->results[i].path,
 			   sizeof(b->results[i].path));
+		if (c->cmd->run == cmd_save &&
+		    (ret = record_path_check("the output file", b->results[i].path, true, msg,
+					     sizeof(msg), hint, sizeof(hint))))
+			return report(c, s, b->results[i].vf, "check --output-file", ret, "%s\n%s",
+				      msg, hint);
 		if (c->cmd->run != cmd_save || c->dry_run)
 			continue;
 		ret = intel_lm_outfile_check(b->results[i].path, c->force);
@@ -583,7 +599,7 @@ static int run_vf_op(const struct cli *c, const struct vf_op *op)
 	struct batch b = { .c = c, .op = op };
 	struct session s;
 	const char *bad;
-	char valid[256];
+	char valid[256], msg[512], hint[256];
 	uint16_t *vfs = NULL;
 	size_t i;
 	int ret;
@@ -601,6 +617,10 @@ static int run_vf_op(const struct cli *c, const struct vf_op *op)
 			output_failed(&r, "save", ret);
 			return report(c, NULL, -1, r.op, r.ret, "%s\n%s", r.msg, r.hint);
 		}
+		ret = record_path_check("the output file", c->output_file, true, msg, sizeof(msg),
+					hint, sizeof(hint));
+		if (ret)
+			return report(c, NULL, -1, "check --output-file", ret, "%s\n%s", msg, hint);
 	}
 
 	ret = session_open(c, c->device, &s);
