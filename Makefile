@@ -42,6 +42,11 @@ check-matrix: build
 check-trixie:
 	@scripts/check-trixie.sh $(BUILD)
 
+# Deliberate bugs (tests/mutants/) that the suites must each catch; slow, so not in make test.
+.PHONY: check-mutants
+check-mutants: build
+	@scripts/check-mutants.sh $(BUILD)
+
 sanitize: build
 	@scripts/run-tests.sh $(BUILD) --suite sanitize
 
