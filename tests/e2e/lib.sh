@@ -147,6 +147,19 @@ vf = 1
 CONF
 }
 
+# next_gen SAVED RUNNING: the state file RUNNING (intel-lm-emu dump of a VF that was resumed
+# once since) is the next generation of the state file SAVED: same origin, size and lineage,
+# generation + 1 (RESUME advances it, tests/emu/README.md).
+next_gen() {
+	local a b
+	a=$("$EMU_CTL" ident "$1" | sed -n 's/^[^:]*: \(.*\) gen=\([0-9]*\) \(lineage=[0-9a-f]* \).*crc=ok$/\1 \2 \3/p')
+	b=$("$EMU_CTL" ident "$2" | sed -n 's/^[^:]*: \(.*\) gen=\([0-9]*\) \(lineage=[0-9a-f]* \).*crc=ok$/\1 \2 \3/p')
+	[ -n "$a" ] && [ -n "$b" ] || return 1
+	read -r ao as an ag al <<<"$a"
+	read -r bo bs bn bg bl <<<"$b"
+	[ "$ao $as $an $al" = "$bo $bs $bn $bl" ] && [ "$bg" = $((ag + 1)) ]
+}
+
 # run PROG ARGS...: run with the emulator preloaded; sets OUT, ERR, RC.
 run() {
 	local prog=$1

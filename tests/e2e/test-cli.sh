@@ -49,13 +49,18 @@ for P in "${PROGS[@]}"; do
 	expect_out "/dev/nvme1 VF 1: suspended" "$p suspend normal"
 	run "$P" load /dev/nvme1 --vf=1 -i "$D/blob" --output-format=json
 	expect_json 'j["vf"] == 1 and j["source_vf"] == 3 and j["success"] is True' "$p load JSON"
-	run "$P" resume /dev/nvme1 --vf=1
-	expect_out "/dev/nvme1 VF 1: resumed" "$p resume normal"
-	expect_state nvme1 1 running "$p destination VF running"
 	"$EMU_CTL" dump nvme1 1 "$D/dst.state"
 	tail -c +257 "$D/blob" > "$D/saved.state"
 	cmp -s "$D/saved.state" "$D/dst.state" && pass "$p destination holds the saved bytes" ||
 		fail "$p destination holds the saved bytes" "the states differ"
+	run "$P" resume /dev/nvme1 --vf=1
+	expect_out "/dev/nvme1 VF 1: resumed" "$p resume normal"
+	expect_state nvme1 1 running "$p destination VF running"
+	# running, the state is the next generation of the saved one (tests/emu/README.md)
+	lin=$("$EMU_CTL" ident "$D/saved.state" | sed -n 's/.* gen=0 lineage=\([0-9a-f]*\) .*/\1/p')
+	"$EMU_CTL" show nvme1 1 | grep -q " gen=1 lineage=${lin:-none} protected=yes " &&
+		pass "$p destination runs the saved state" ||
+		fail "$p destination runs the saved state" "$("$EMU_CTL" show nvme1 1)"
 
 	# stdout / stdin streaming
 	emu_two_pfs

@@ -94,6 +94,8 @@ EMU_EXPORT int emu_vf_show(const char *name, uint16_t vf, struct emu_vf_info *in
 	memcpy(info->origin_serial, origin.serial, sizeof(info->origin_serial));
 	info->origin_vf = origin.vf;
 	info->gen = origin.gen;
+	info->lineage = origin.lineage;
+	info->is_protected = origin.flags & EMU_BLOB_PROTECTED;
 	info->reset = rec.reset;
 	info->online = pf->vf[vf - 1].online && !rec.reset;
 	info->nvi = rec.reset ? 0 : pf->vf[vf - 1].nvi;
@@ -162,4 +164,24 @@ EMU_EXPORT const char *emu_vf_state_name(enum emu_vf_state state)
 		return "loaded";
 	}
 	return "?";
+}
+
+EMU_EXPORT int emu_state_ident(const void *buf, size_t len, struct emu_state_ident *id)
+{
+	struct emu_blob_origin origin;
+	int ret;
+
+	memset(id, 0, sizeof(*id));
+	ret = emu_blob_check(buf, len, &origin);
+	if (ret && (len < EMU_BLOB_MIN || memcmp(buf, "ILMEMU", 6)))
+		return -EBADMSG;
+	id->crc_ok = !ret;
+	memcpy(id->serial, origin.serial, sizeof(id->serial));
+	id->vf = origin.vf;
+	id->nvq = origin.nvq;
+	id->size = origin.size;
+	id->gen = origin.gen;
+	id->lineage = origin.lineage;
+	id->is_protected = origin.flags & EMU_BLOB_PROTECTED;
+	return 0;
 }

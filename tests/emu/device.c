@@ -19,6 +19,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <time.h>
@@ -304,6 +305,42 @@ static uint32_t reported_size(const struct emu_pf *pf, const struct emu_vf_rec *
 	return rec->size;
 }
 
+/*
+ * Change the VF's current content: a new generation (@evolve, RESUME ran it) and/or @flags
+ * ORed in. Generated content changes in its record (which the caller writes), loaded bytes in
+ * their file.
+ */
+static int update_content(struct emu_state *st, const struct emu_pf *pf, uint16_t vf,
+			  struct emu_vf_rec *rec, bool evolve, uint32_t flags)
+{
+	uint8_t *buf;
+	int ret;
+
+	if (!rec->loaded) {
+		rec->gen += evolve;
+		rec->flags |= flags;
+		return 0;
+	}
+	buf = malloc(rec->size);
+	if (!buf)
+		return -ENOMEM;
+	ret = emu_state_read_bytes(st, pf->index, vf, rec, buf, rec->size);
+	if (!ret && emu_blob_check(buf, rec->size, NULL))
+		ret = -EIO;
+	if (!ret) {
+		emu_blob_update(buf, rec->size, evolve, flags);
+		ret = emu_state_write_bytes(st, pf->index, vf, buf, rec->size);
+	}
+	free(buf);
+	return ret;
+}
+
+static int mark_protected(struct emu_state *st, const struct emu_pf *pf, uint16_t vf,
+			  struct emu_vf_rec *rec)
+{
+	return update_content(st, pf, vf, rec, false, EMU_BLOB_PROTECTED);
+}
+
 static int save(struct emu_state *st, const struct emu_pf *pf, uint16_t vf,
 		struct emu_vf_rec *rec, struct nvme_passthru_cmd *cmd)
 {
@@ -314,8 +351,20 @@ static int save(struct emu_state *st, const struct emu_pf *pf, uint16_t vf,
 		return SC_SEQ_ERROR;
 	if (cmd->data_len != reported_size(pf, rec))
 		return SC_INVALID_FIELD;
+	/*
+	 * intel-lm takes charge of the state: it is marked protected before its bytes are copied
+	 * out, so that the copy carries the mark too.
+	 */
+	ret = mark_protected(st, pf, vf, rec);
+	if (ret)
+		return ret;
 	if ((pf->hostile & EMU_HOSTILE_SIZE_CHANGE) && rec->size_seq) {
-		emu_blob_generate(buf, cmd->data_len, pf->serial, vf, rec->nvq, rec->size_seq);
+		struct emu_blob_id id = {
+			.serial = pf->serial, .vf = vf, .nvq = rec->nvq, .gen = rec->size_seq,
+			.flags = rec->flags, .lineage = rec->lineage,
+		};
+
+		emu_blob_generate(buf, cmd->data_len, &id);
 	} else {
 		ret = emu_state_read_bytes(st, pf->index, vf, rec, buf, cmd->data_len);
 		if (ret)
@@ -390,6 +439,12 @@ static int intel_cmd(struct emu_state *st, const struct emu_pf *pf,
 	case EMU_OPC_RESUME:
 		if (rec.state == EMU_VF_RUNNING && pf->strict)
 			return SC_SEQ_ERROR;
+		/* the state runs again: a new generation of its lineage */
+		if (rec.state != EMU_VF_RUNNING) {
+			ret = update_content(st, pf, vf, &rec, true, 0);
+			if (ret)
+				return ret;
+		}
 		rec.state = EMU_VF_RUNNING;
 		return emu_state_put_vf(st, pf->index, vf, &rec);
 	case EMU_OPC_SAVE:

@@ -39,7 +39,12 @@ enum emu_vf_state {
  * @loaded:	its state bytes came from LOAD_DATA (else they are generated)
  * @origin_serial: the serial of the PF the state bytes were generated on
  * @origin_vf:	the VF index they were generated for
- * @gen:	the generation counter in the state header
+ * @gen:	the generation counter in the state header: 0 when generated, +1 at each RESUME
+ * @lineage:	the lineage in the state header: a nonce given to each freshly generated state
+ *		(setup, a PF reset, emu_vf_online()), unique since setup
+ * @is_protected: the state header's protected mark: a SAVE_DATA that succeeded copied this
+ *		lineage out (intel-lm took charge of it), so losing its newest generation loses a
+ *		state; a fresh VF's own state, or one only suspended, has no mark
  * @crc_ok:	the state bytes pass their own check (magic, version, size, CRC32)
  * @online:	Secondary Controller List SCS bit 0: `vf.N.online`, until a PF reset
  * @nvi:	its current VI count (0 after a PF reset)
@@ -53,6 +58,8 @@ struct emu_vf_info {
 	char origin_serial[21];
 	uint16_t origin_vf;
 	uint32_t gen;
+	uint64_t lineage;
+	bool is_protected;
 	bool crc_ok;
 	bool online;
 	uint16_t nvi;
@@ -125,6 +132,39 @@ int emu_vf_dump(const char *pf, uint16_t vf, void *buf, size_t len);
  * Return: the count, or -errno.
  */
 int emu_counter(const char *pf, uint8_t opcode);
+
+/**
+ * struct emu_state_ident - what a VF state's content header says (emu_state_ident())
+ * @serial:	the serial of the PF it was generated on
+ * @vf:		the VF index it was generated for
+ * @nvq:	its VQ count
+ * @size:	its size field
+ * @gen:	its generation
+ * @lineage:	its lineage
+ * @is_protected: its protected mark
+ * @crc_ok:	it passes its own check (magic, version, size, CRC32)
+ */
+struct emu_state_ident {
+	char serial[21];
+	uint16_t vf;
+	uint16_t nvq;
+	uint32_t size;
+	uint32_t gen;
+	uint64_t lineage;
+	bool is_protected;
+	bool crc_ok;
+};
+
+/**
+ * emu_state_ident() - Decode a VF state (SAVE_DATA's bytes, or an intel-lm blob's payload)
+ * @buf:	the state bytes
+ * @len:	their length
+ * @id:		filled in as far as the header could be read
+ *
+ * Return: 0 (see @id->crc_ok), or -EBADMSG when @buf is not an emulated state at all (too
+ * short, wrong magic).
+ */
+int emu_state_ident(const void *buf, size_t len, struct emu_state_ident *id);
 
 /**
  * emu_vf_state_name() - "running", "suspended", "saved" or "loaded"

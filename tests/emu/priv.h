@@ -156,17 +156,29 @@ const struct emu_config *emu_cfg(void);
 int emu_cfg_reload(void);
 
 /* blob.c: a VF's migration state content */
-#define EMU_BLOB_MIN		52u
+#define EMU_BLOB_MIN		64u
+#define EMU_BLOB_PROTECTED	0x1u	/* flags: a SAVE_DATA that succeeded copied it out */
 struct emu_blob_origin {
 	char serial[21];
 	uint16_t vf;
 	uint16_t nvq;
 	uint32_t gen;
 	uint32_t size;
+	uint32_t flags;
+	uint64_t lineage;
+};
+/* what a generated state is made of */
+struct emu_blob_id {
+	const char *serial;
+	uint16_t vf;
+	uint16_t nvq;
+	uint32_t gen;
+	uint32_t flags;
+	uint64_t lineage;
 };
 uint32_t emu_state_size(uint16_t nvq);
-void emu_blob_generate(void *buf, uint32_t size, const char *serial, uint16_t vf, uint16_t nvq,
-		       uint32_t gen);
+void emu_blob_generate(void *buf, uint32_t size, const struct emu_blob_id *id);
+void emu_blob_update(void *buf, uint32_t len, bool evolve, uint32_t flags);
 int emu_blob_check(const void *buf, size_t len, struct emu_blob_origin *origin);
 
 /* state.c: the state shared by all processes */
@@ -179,6 +191,13 @@ struct emu_vf_rec {
 	uint8_t reset;		/* a PF reset took it offline with its VQ and VI resources */
 	// cppcheck-suppress unusedStructMember ; the file format's reserved bytes, always 0
 	uint8_t rsvd[3];
+	/* the generated content (not loaded): its generation, flags and lineage */
+	uint32_t gen;
+	uint32_t flags;
+	uint64_t lineage;
+	uint32_t fresh;		/* fresh states this VF was given since setup */
+	// cppcheck-suppress unusedStructMember ; the file format's reserved word, always 0
+	uint32_t rsvd2;
 };
 
 struct emu_state {
@@ -197,6 +216,7 @@ int emu_state_count(struct emu_state *st, unsigned int pf, uint8_t opcode, uint3
 int emu_state_counter(struct emu_state *st, unsigned int pf, uint8_t opcode, uint32_t *count);
 int emu_state_pf_reset(const struct emu_config *cfg, unsigned int pf);
 int emu_state_vf_online(const struct emu_config *cfg, unsigned int pf, uint16_t vf);
+void emu_state_fresh(struct emu_state *st, unsigned int pf, uint16_t vf, struct emu_vf_rec *rec);
 int emu_state_read_bytes(struct emu_state *st, unsigned int pf, uint16_t vf,
 			 const struct emu_vf_rec *rec, void *buf, uint32_t len);
 int emu_state_write_bytes(struct emu_state *st, unsigned int pf, uint16_t vf, const void *buf,

@@ -185,6 +185,20 @@ expect 0 "state=running" "$ctl" show nvme0 3
 expect 1 "Input/output error" passthru --opcode=0xc8 --cdw10=1
 expect 0 "state=suspended" "$ctl" show nvme0 1
 expect 0 "^0x06=[0-9]+ 0xc4=8 0xc8=4 0xcc=3 0xd2=4 0xd5=4 0xc0=1" "$ctl" counters nvme0
+# identities: SAVE_DATA marked VF 3's state protected (the file carries the mark), its RESUME
+# made generation 1 of the same lineage; VF 2 runs VF 3's saved lineage at generation 1; VF 1,
+# only suspended, is unmarked; every fresh lineage differs
+lin3=$("$ctl" ident blob3 | sed -n 's/.* lineage=\([0-9a-f]*\) .*/\1/p')
+expect 0 "^blob3: origin=SELFTEST0001/vf3 size=2712 nvq=4 gen=0 lineage=$lin3 protected=yes crc=ok$" \
+	"$ctl" ident blob3
+expect 0 " gen=1 lineage=$lin3 protected=yes online" "$ctl" show nvme0 3
+expect 0 "origin=SELFTEST0001/vf3 .* gen=1 lineage=$lin3 protected=yes" "$ctl" show nvme0 2
+expect 0 "state=suspended .* gen=0 lineage=[0-9a-f]{16} protected=no" "$ctl" show nvme0 1
+[ "$("$ctl" show | sed -n 's/.* lineage=\([0-9a-f]*\) .*/\1/p' | sort | uniq -d)" = "$lin3" ]
+verdict $? "lineages: only VF 3's appears twice"
+printf 'INTELLM\032' > wrapped && head -c 248 /dev/zero >> wrapped && cat blob3 >> wrapped
+expect 0 "^wrapped: .* lineage=$lin3 protected=yes crc=ok blob=yes$" "$ctl" ident wrapped
+expect 1 "^corrupt: .* crc=bad$" "$ctl" ident corrupt /dev/null
 # 4 MiB
 expect 0 "result: 0x00400000" passthru --opcode=0xc4 --cdw10=4
 expect 0 "Success" passthru --opcode=0xc8 --cdw10=4
@@ -322,7 +336,7 @@ ms=$((($(date +%s%N) - start) / 1000000))
 verdict $? "fault hang took $ms ms"
 # ... and the kernel's reset of the PF took every VF offline, with its resources, suspension
 # and saved state (the model in the kernel suite's model-timeout boot)
-expect 0 "state=running size=712 nvq=0 .* loaded=no gen=0 online=no nvi=0 reset=yes" \
+expect 0 "state=running size=712 nvq=0 .* loaded=no gen=0 lineage=[0-9a-f]* protected=no online=no nvi=0 reset=yes" \
 	"$ctl" show nvme0 2
 expect 0 "state=running .* online=no nvi=0 reset=yes" "$ctl" show nvme0 1
 expect 0 "SCS .*: (0x)?0000 \(Offline\)" "$nvme" list-secondary /dev/nvme0

@@ -22,7 +22,10 @@
  * The order is always header, then VF records, then a counter.
  *
  * A VF whose state was loaded (LOAD_DATA) keeps the loaded bytes in its own file next to the
- * state file, STATE.PF.vfN; the state of any other VF is generated on demand (blob.c).
+ * state file, STATE.PF.vfN; the state of any other VF is generated on demand (blob.c) from its
+ * record (VQ count, size, generation, flags, lineage). Each fresh state (setup, a PF reset,
+ * `online`) gets a lineage unique in this setup: a bijective mix of the header's nonce (made
+ * from the configuration's layout at each setup) plus the PF, the VF and the VF's count of fresh states.
  * When the configuration's layout (PFs, VF counts, VQ counts, sizes, serials) no longer
  * matches the file, the state is created afresh, as `intel-lm-emu setup` would.
  */
@@ -37,7 +40,7 @@
 #include "priv.h"
 
 #define STATE_MAGIC	"ILMEMUS\1"
-#define STATE_VERSION	1
+#define STATE_VERSION	2
 #define STATE_HDR	64u
 #define PF_COUNTERS	(EMU_NOPC * sizeof(uint32_t))
 
@@ -48,6 +51,7 @@ struct state_hdr {
 	uint32_t npf;
 	// cppcheck-suppress unusedStructMember ; the file format's reserved word, always 0
 	uint32_t rsvd;
+	uint64_t nonce;		/* the lineages' base, from the layout */
 };
 
 static uint32_t fnv(uint32_t h, const void *data, size_t len)
@@ -157,6 +161,44 @@ int emu_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* a bijection of 64-bit words (splitmix64's finalizer) */
+static uint64_t mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* the lineage of the @fresh-th fresh state of VF @vf of PF @pf: distinct for distinct keys */
+static uint64_t lineage_of(uint64_t nonce, unsigned int pf, uint16_t vf, uint32_t fresh)
+{
+	return mix64(nonce + ((uint64_t)pf << 48 | (uint64_t)vf << 32 | fresh));
+}
+
+/* a new generated state for @rec: the next lineage, generation 0, no flag */
+static void rec_fresh(uint64_t nonce, unsigned int pf, uint16_t vf, struct emu_vf_rec *rec)
+{
+	rec->fresh++;
+	rec->lineage = lineage_of(nonce, pf, vf, rec->fresh);
+	rec->gen = 0;
+	rec->flags = 0;
+}
+
+static uint64_t state_nonce(struct emu_state *st)
+{
+	struct state_hdr hdr;
+
+	if (pread_all(st->fd, &hdr, sizeof(hdr), 0))
+		return 0;
+	return hdr.nonce;
+}
+
+/* give VF @vf's record a fresh lineage (the caller holds the VF and writes the record) */
+void emu_state_fresh(struct emu_state *st, unsigned int pf, uint16_t vf, struct emu_vf_rec *rec)
+{
+	rec_fresh(state_nonce(st), pf, vf, rec);
+}
+
 /* write a fresh state: counters zero, every VF RUNNING with its generated state */
 static int state_init(const struct emu_config *cfg, int fd)
 {
@@ -172,6 +214,8 @@ static int state_init(const struct emu_config *cfg, int fd)
 		return -ENOMEM;
 	memcpy(hdr.magic, STATE_MAGIC, 8);
 	hdr.layout = layout_hash(cfg);
+	/* the same configuration gives the same lineages, so that a test's runs compare */
+	hdr.nonce = mix64((uint64_t)hdr.layout << 32 | 0x4c494e45u);
 	hdr.npf = cfg->npf;
 	memcpy(buf, &hdr, sizeof(hdr));
 	for (i = 0; i < cfg->npf; i++) {
@@ -182,6 +226,7 @@ static int state_init(const struct emu_config *cfg, int fd)
 
 			rec.nvq = pf->vf[j - 1].nvq;
 			rec.size = pf->vf[j - 1].size ?: emu_state_size(rec.nvq);
+			rec_fresh(hdr.nonce, i, j, &rec);
 			memcpy(buf + vf_offset(cfg, i, j), &rec, sizeof(rec));
 
 			path = blob_path(cfg, i, j);
@@ -400,7 +445,13 @@ int emu_state_pf_reset(const struct emu_config *cfg, unsigned int pf)
 		return ret;
 	ret = emu_state_lock_vf(&st, pf, 0, true);
 	for (i = 1; !ret && i <= p->nvfs; i++) {
+		uint32_t fresh = 0;
+
+		if (!emu_state_get_vf(&st, pf, i, &rec))
+			fresh = rec.fresh;
 		memset(&rec, 0, sizeof(rec));
+		rec.fresh = fresh;
+		emu_state_fresh(&st, pf, i, &rec);
 		rec.state = EMU_VF_RUNNING;
 		rec.reset = 1;
 		rec.size = p->vf[i - 1].size ?: emu_state_size(0);
@@ -433,7 +484,11 @@ int emu_state_vf_online(const struct emu_config *cfg, unsigned int pf, uint16_t 
 	if (!ret)
 		ret = emu_state_get_vf(&st, pf, vf, &rec);
 	if (!ret && rec.reset) {
+		uint32_t fresh = rec.fresh;
+
 		memset(&rec, 0, sizeof(rec));
+		rec.fresh = fresh;
+		emu_state_fresh(&st, pf, vf, &rec);
 		rec.state = EMU_VF_RUNNING;
 		rec.nvq = p->vf[vf - 1].nvq;
 		rec.size = p->vf[vf - 1].size ?: emu_state_size(rec.nvq);
@@ -454,7 +509,12 @@ int emu_state_read_bytes(struct emu_state *st, unsigned int pf, uint16_t vf,
 	if (len != rec->size || len < EMU_BLOB_MIN)
 		return -EINVAL;
 	if (!rec->loaded) {
-		emu_blob_generate(buf, len, p->serial, vf, rec->nvq, 0);
+		struct emu_blob_id id = {
+			.serial = p->serial, .vf = vf, .nvq = rec->nvq, .gen = rec->gen,
+			.flags = rec->flags, .lineage = rec->lineage,
+		};
+
+		emu_blob_generate(buf, len, &id);
 		return 0;
 	}
 	path = blob_path(st->cfg, pf, vf);

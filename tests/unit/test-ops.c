@@ -133,6 +133,26 @@ static void *dump(const char *pf, uint16_t vf, uint32_t *len)
 	return buf;
 }
 
+/*
+ * VF @vf of @pf runs the state @copy (@len bytes) saved before its RESUME: the same lineage,
+ * size and origin, the next generation (each RESUME advances it, tests/emu/README.md).
+ */
+static void assert_next_gen(const char *pf, uint16_t vf, const void *copy, size_t len)
+{
+	struct emu_state_ident id;
+	struct emu_vf_info info;
+
+	ck_assert_int_eq(emu_state_ident(copy, len, &id), 0);
+	ck_assert(id.crc_ok);
+	ck_assert_int_eq(emu_vf_show(pf, vf, &info), 0);
+	ck_assert(info.crc_ok);
+	ck_assert_uint_eq(info.size, len);
+	ck_assert_str_eq(info.origin_serial, id.serial);
+	ck_assert_uint_eq(info.origin_vf, id.vf);
+	ck_assert_uint_eq(info.lineage, id.lineage);
+	ck_assert_uint_eq(info.gen, id.gen + 1);
+}
+
 static bool all_zero(const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
@@ -873,13 +893,14 @@ START_TEST(round_trip)
 	ck_assert_int_eq(intel_lm_suspend(dfd, 1, NULL), 0);
 	ck_assert_int_eq(intel_lm_load(dfd, 1, loaded, rhdr.payload_len, NULL), 0);
 	assert_vf("nvme1", 1, EMU_VF_LOADED, true);
-	ck_assert_int_eq(intel_lm_resume(dfd, 1, NULL), 0);
-	assert_vf("nvme1", 1, EMU_VF_RUNNING, true);
-
-	/* the destination holds exactly the source's bytes */
+	/* the destination holds exactly the source's bytes, then runs them */
 	now = dump("nvme1", 1, &len);
 	ck_assert_uint_eq(len, size);
 	ck_assert_mem_eq(now, state, size);
+	intel_lm_state_free(now, len);
+	ck_assert_int_eq(intel_lm_resume(dfd, 1, NULL), 0);
+	assert_vf("nvme1", 1, EMU_VF_RUNNING, true);
+	assert_next_gen("nvme1", 1, state, size);
 	ck_assert_int_eq(emu_vf_show("nvme1", 1, &info), 0);
 	ck_assert_str_eq(info.origin_serial, "SRC0001");
 	ck_assert_uint_eq(info.origin_vf, 3);
@@ -896,11 +917,13 @@ START_TEST(round_trip)
 	ck_assert_uint_eq(l.vf[1].nvq, 2);
 	intel_lm_vf_list_free(&l);
 
-	/* saved again, the destination gives back the same bytes */
+	/* saved again, the destination gives back the state it ran: the next generation */
 	again = intel_lm_state_alloc(size);
 	ck_assert_int_eq(intel_lm_suspend(dfd, 1, NULL), 0);
 	ck_assert_int_eq(intel_lm_save(dfd, 1, again, size, NULL), 0);
-	ck_assert_mem_eq(again, state, size);
+	assert_next_gen("nvme1", 1, state, size);
+	now = dump("nvme1", 1, &len);
+	ck_assert_mem_eq(again, now, size);
 
 	/* the source is untouched and can run again */
 	ck_assert_int_eq(intel_lm_resume(sfd, 3, NULL), 0);
@@ -1641,8 +1664,6 @@ START_TEST(migrate_ok)
 	struct mig_run m;
 	struct intel_lm_dev src, dst;
 	struct keeper k = { 0 };
-	uint32_t len;
-	void *now;
 	int i;
 
 	emu_start(MIG_CONF, "", "");
@@ -1658,13 +1679,10 @@ START_TEST(migrate_ok)
 	ck_assert_uint_ge(m.o.downtime_ns, m.step_ns[INTEL_LM_MIG_SRC_SUSPEND] +
 			  m.step_ns[INTEL_LM_MIG_DST_RESUME]);
 
-	/* the kept copy is what the destination now holds */
+	/* the kept copy is what the destination now runs */
 	ck_assert_int_eq(k.calls, 1);
 	ck_assert_uint_eq(k.len, STATE_SIZE(8));
-	now = dump("nvme1", 1, &len);
-	ck_assert_uint_eq(len, k.len);
-	ck_assert_mem_eq(now, k.copy, len);
-	intel_lm_state_free(now, len);
+	assert_next_gen("nvme1", 1, k.copy, k.len);
 	assert_vf("nvme0", 3, EMU_VF_SAVED, false);
 	assert_vf("nvme1", 1, EMU_VF_RUNNING, true);
 	ck_assert_int_eq(emu_counter("nvme0", 0xc8), 1);
