@@ -8,7 +8,7 @@ MESON_OPTS ?= -Ddocs=man
 DESTDIR ?=
 FUZZ_SECONDS ?= 300
 
-.PHONY: all deps setup build test check-kernel check-matrix check-trixie sanitize static fuzz demo bench install uninstall clean distclean
+.PHONY: all deps setup build test check-kernel check-matrix check-trixie sanitize static fuzz demo bench soak install uninstall clean distclean
 
 all: build
 
@@ -59,6 +59,14 @@ fuzz: build
 
 demo: build
 	@scripts/demo.sh $(BUILD)
+
+# The model-based random checker (tests/model/README.md) for SOAK_STEPS steps, episodes of 150
+# from seed SOAK_SEED (default: a random one, printed); a failing seed replays with
+# CHECKER_SEED=N python3 tests/model/checker.py $(BUILD).
+SOAK_STEPS ?= 100000
+SOAK_SEED ?=
+soak: build
+	@python3 tests/model/checker.py $(BUILD) --total=$(SOAK_STEPS) --steps=150 $(if $(SOAK_SEED),--seed=$(SOAK_SEED))
 
 bench: build
 	@python3 bench/run.py $(BUILD) full
