@@ -66,7 +66,7 @@ demo: build
 SOAK_STEPS ?= 100000
 SOAK_SEED ?=
 soak: build
-	@python3 tests/model/checker.py $(BUILD) --total=$(SOAK_STEPS) --steps=150 $(if $(SOAK_SEED),--seed=$(SOAK_SEED))
+	@python3 tests/model/checker.py $(BUILD) --total=$(SOAK_STEPS) --steps=150 --tmp=/dev/shm $(if $(SOAK_SEED),--seed=$(SOAK_SEED))
 
 bench: build
 	@python3 bench/run.py $(BUILD) full

@@ -66,7 +66,7 @@ class World:
         self.ctl = os.path.join(self.build, 'tests/emu/intel-lm-emu')
         self.emu_so = os.path.join(self.build, 'tests/emu/libintel-lm-emu.so')
         self.fsfault_so = os.path.join(self.build, 'tests/fsfault/libintel-lm-fsfault.so')
-        self.dir = tempfile.mkdtemp(prefix='intel-lm-model.')
+        self.dir = tempfile.mkdtemp(prefix='intel-lm-model.', dir=os.environ.get('CHECKER_TMP'))
         self.files = os.path.join(self.dir, 'files')
         self.tmp = os.path.join(self.dir, 'tmp')
         self.statedir = os.path.join(self.dir, 'state')
@@ -74,6 +74,8 @@ class World:
         for d in (self.files, self.tmp, emu):
             os.makedirs(d)
         self.conf = os.path.join(emu, 'emu.conf')
+        self.trace = os.path.join(emu, 'trace.log')
+        self.trace_off = 0
         self.strict = strict
         self.env = dict(os.environ)
         self.env.update(INTEL_LM_EMU=self.conf, INTEL_LM_SYSFS=os.path.join(emu, 'sys'),
@@ -87,7 +89,7 @@ class World:
 
     def write_conf(self, extra=None):
         """The configuration; @extra: (pf, key, value) for a delayed command."""
-        lines = ['state = emu.state', 'sysfs = sys']
+        lines = ['state = emu.state', 'sysfs = sys', 'trace = trace.log']
         for i, (pf, vfs) in enumerate(PFS.items()):
             lines += [f'[pf {pf}]', f'serial = MODEL{i}', f'cntlid = {1 + i * 16}',
                       f'vfs = {vfs}', 'nvq = 2', f'strict = {int(self.strict)}']
@@ -99,6 +101,22 @@ class World:
 
     def close(self):
         shutil.rmtree(self.dir, ignore_errors=True)
+
+    def sent(self):
+        """The VFs that got a SUSPEND, RESUME, SAVE_DATA or LOAD_DATA since the last call."""
+        got = set()
+        try:
+            with open(self.trace) as f:
+                f.seek(self.trace_off)
+                text = f.read()
+                self.trace_off = f.tell()
+        except OSError:
+            return got
+        for line in text.splitlines():
+            kv = dict(w.split('=', 1) for w in line.split() if '=' in w)
+            if kv.get('opcode') in ('0xc8', '0xcc', '0xd2', '0xd5') and kv.get('dev') in PFS:
+                got.add((kv['dev'], int(kv.get('cdw10', '0'), 16) & 0xffff))
+        return got
 
     def cli_env(self, fault=None):
         env = dict(self.env)
@@ -334,17 +352,19 @@ class Episode:
 
     def note_lies(self, step):
         """An operator who confirms a state of a VF status calls unknown is believed: what
-        status then says of that VF is the operator's word, until a command names it again."""
+        status then says of that VF is the operator's word, until intel-lm sends the VF a
+        command (SUSPEND, RESUME, SAVE_DATA, LOAD_DATA), whose answer it can learn from."""
         args = step['args']
-        named = self.named(args)
         if args[0] != 'recover':
-            for k in named:
-                self.lies.pop(k, None)
             return
         confirm = [a.split('=', 1)[1] for a in args if a.startswith('--confirm=')]
-        for k in named:
+        for k in self.named(args):
             if confirm and self.said.get(k) == 'unknown':
                 self.lies[k] = confirm[0]
+
+    def forget_lies(self):
+        for k in self.world.sent():
+            self.lies.pop(k, None)
 
     def execute(self, step):
         w = self.world
@@ -434,6 +454,7 @@ class Episode:
             for i in range(n):
                 step = self.script[i] if self.script is not None else self.choose()
                 rc, out, err, note = self.execute(step)
+                self.forget_lies()
                 self.history.append((step, f'step {i + 1}: {self.describe(step)}  -> exit {rc}'
                                      f'{note}'))
                 problems, vfs, disk = self.check()
@@ -513,6 +534,9 @@ def main():
                     help='the first episode\'s seed (CHECKER_SEED: that one episode only)')
     ap.add_argument('--total', type=int, default=0,
                     help='run episodes until this many steps in all (make soak)')
+    ap.add_argument('--tmp', default=os.environ.get('CHECKER_TMP'),
+                    help='where episodes make their directories (CHECKER_TMP; default $TMPDIR): '
+                    '/dev/shm doubles the speed, the record\'s fsyncs then cost nothing')
     ap.add_argument('--keep-going', action='store_true',
                     help='go on after a violation (each is reported)')
     ap.add_argument('--checks', default='abc',
@@ -520,6 +544,8 @@ def main():
     ap.add_argument('--shrink', action='store_true',
                     help='with CHECKER_SEED: find a minimal failing sequence')
     a = ap.parse_args()
+    if a.tmp:
+        os.environ['CHECKER_TMP'] = a.tmp
     env_seed = os.environ.get('CHECKER_SEED')
     if env_seed:
         a.seed, a.episodes, a.total = int(env_seed), 1, 0
