@@ -85,6 +85,38 @@ print(m[0] if m else "none")' "/dev/$1" "$2" <<< "$OUT")
 	fi
 }
 
+# strike PF OPC completion_delay|latency ARGS...: run the standalone with ARGS, OPC on PF delayed
+# by 5 s (completion_delay: it takes effect, its completion is late; latency: it waits before
+# taking effect), and kill -9 it in flight: once the emulator counted OPC (completion_delay),
+# or 200 ms after the start (latency). The configuration is then as before.
+strike() {
+	local pf=$1 opc=$2 how=$3 n pid
+	shift 3
+	python3 - "$INTEL_LM_EMU" "$pf" "$how.$opc = 5000000" <<'PY'
+import sys
+p, pf, line = sys.argv[1:]
+s = open(p).read().replace(f'[pf {pf}]\n', f'[pf {pf}]\n{line}\n')
+open(p, 'w').write(s)
+PY
+	n=$("$EMU_CTL" counters "$pf" | sed -n "s/.*$opc=\([0-9]*\).*/\1/p")
+	{
+		LD_PRELOAD=$EMU_SO "$P" "$@" > /dev/null 2>&1 &
+		pid=$!
+		if [ "$how" = latency ]; then
+			sleep 0.2
+		else
+			for _ in $(seq 1 400); do
+				[ "$("$EMU_CTL" counters "$pf" | sed -n "s/.*$opc=\([0-9]*\).*/\1/p")" -gt "$n" ] &&
+					break
+				sleep 0.01
+			done
+		fi
+		kill -9 $pid
+		wait $pid
+	} 2> /dev/null
+	sed -i "/^$how.$opc = /d" "$INTEL_LM_EMU"
+}
+
 export TMPDIR=$T/tmp
 mkdir -p "$TMPDIR"
 
@@ -128,7 +160,7 @@ run "$P" load /dev/nvme1 --vf=2 -i "$F/s1.blob"
 run "$P" resume /dev/nvme1 --vf=2
 expect_once "$L" "$l: the state runs once"
 
-# 3. (seed 2) recover --confirm= of a VF with nothing to settle: status then says the
+# 3. (seeds 2, 11) recover --confirm= of a VF with nothing to settle: status then says the
 # operator's word, not the device's: a wrong known state
 emu_rule
 l="recover --confirm=suspended of a running VF with no record"
@@ -141,7 +173,7 @@ l="recover --confirm=saved of a running VF settled on record"
 run "$P" recover /dev/nvme0 --vf=3 --confirm=saved
 expect_status nvme0 3 "$l: status says running or unknown"
 
-# 4. (seed 3) a SUSPEND the device refuses with Command Sequence Error (a strict device: the VF
+# 4. (seeds 3, 8, 9, 12, 13) a SUSPEND the device refuses with Command Sequence Error (a strict device: the VF
 # is not running) leaves the VF "running" on record: here a VF suspended outside intel-lm
 for strict in 0 1; do
 	emu_rule "strict = $strict"
@@ -152,7 +184,7 @@ for strict in 0 1; do
 	expect_status nvme0 3 "$l: status says suspended or unknown"
 done
 
-# 5. (seed 6) a SUSPEND a lenient device accepts without effect, of a VF whose state intel-lm
+# 5. (seeds 15, 34 with CHECKER_WITHOUT=outside,confirm) a SUSPEND a lenient device accepts without effect, of a VF whose state intel-lm
 # does not know (its last command was killed in flight): recorded "suspended", though the VF
 # is saved (a migration's source, its state protected): a later command that trusts the record
 # takes it for a VF with nothing to protect
@@ -160,27 +192,44 @@ emu_rule
 l="suspend of a saved VF after a command killed in flight"
 run "$P" migrate /dev/nvme1 --vf=1 --to=/dev/nvme1 --to-vf=3
 expect_rc 0 "$l: the migrate (VF 1 saved)"
-python3 - "$INTEL_LM_EMU" <<'PY'
-import sys
-p = sys.argv[1]
-s = open(p).read().replace('[pf nvme1]\n', '[pf nvme1]\ncompletion_delay.0xc8 = 5000000\n')
-open(p, 'w').write(s)
-PY
-n=$("$EMU_CTL" counters nvme1 | sed -n 's/.*0xc8=\([0-9]*\).*/\1/p')
-{
-	LD_PRELOAD=$EMU_SO "$P" suspend /dev/nvme1 --vf=1 > /dev/null 2>&1 &
-	pid=$!
-	# strike once the emulator counted the SUSPEND: it took effect, its completion is not back
-	for _ in $(seq 1 400); do
-		[ "$("$EMU_CTL" counters nvme1 | sed -n 's/.*0xc8=\([0-9]*\).*/\1/p')" -gt "$n" ] && break
-		sleep 0.01
-	done
-	kill -9 $pid
-	wait $pid
-} 2> /dev/null
-sed -i '/^completion_delay.0xc8/d' "$INTEL_LM_EMU"
+strike nvme1 0xc8 completion_delay suspend /dev/nvme1 --vf=1
 expect_state nvme1 1 saved "$l: VF 1 is still saved"
 run "$P" suspend /dev/nvme1 --vf=1
 expect_status nvme1 1 "$l: status says saved or unknown"
+
+# 6. (seed 21 with CHECKER_WITHOUT=outside,confirm) a migrate killed once the destination's
+# RESUME took effect; a save of that destination, refused by the device (it runs); then another
+# migrate into it: it runs the first state (its only running copy, a generation newer than the
+# source's), which is lost
+emu_rule
+l="migrate into the destination of a migrate killed at its RESUME"
+strike nvme0 0xcc completion_delay migrate /dev/nvme1 --vf=3 --to=/dev/nvme0 --to-vf=2
+L=$(lineage nvme0 2)
+G=$(gen nvme0 2)
+[ "$L" = "$(lineage nvme1 3)" ] && [ "$(vf_state nvme0 2)" = running ] &&
+	pass "$l: the destination runs the state" ||
+	fail "$l: the destination runs the state" "$("$EMU_CTL" show)"
+run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme0 --to-vf=2
+expect_rc 3 "$l: while its state is unknown, a migrate into it is refused (exit 3)"
+expect_held "$L" "$G" "$l: the running state (generation $G) is kept"
+run "$P" save /dev/nvme0 --vf=2 -o "$F/running.blob"
+expect_rc 4 "$l: save of the running destination fails at SAVE_DATA (exit 4)"
+run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme0 --to-vf=2
+expect_held "$L" "$G" "$l: the running state (generation $G) is kept"
+
+# 7. (seed 29 with CHECKER_WITHOUT=outside,confirm) a migration's source, saved, whose next
+# LOAD_DATA was killed before it took effect: migrate takes it for a source and its state runs
+# twice
+emu_rule
+l="migrate of a migrated source after a load killed before its effect"
+run "$P" suspend /dev/nvme0 --vf=3
+run "$P" save /dev/nvme0 --vf=3 -o "$F/s3.blob"
+run "$P" migrate /dev/nvme1 --vf=1 --to=/dev/nvme1 --to-vf=3
+expect_rc 0 "$l: the first migrate"
+L=$(lineage nvme1 1)
+strike nvme1 0xd5 latency load /dev/nvme1 --vf=1 --input-file="$F/s3.blob"
+expect_state nvme1 1 saved "$l: the source is still saved"
+run "$P" migrate /dev/nvme1 --vf=1 --to=/dev/nvme0 --to-vf=3
+expect_once "$L" "$l: its state runs once"
 
 e2e_finish
