@@ -232,4 +232,34 @@ expect_state nvme1 1 saved "$l: the source is still saved"
 run "$P" migrate /dev/nvme1 --vf=1 --to=/dev/nvme0 --to-vf=3
 expect_once "$L" "$l: its state runs once"
 
+# 8. (make soak seeds 1026, 1027) the same with a plain resume: a migration's source whose next
+# load was killed before LOAD_DATA took effect is resumed, and its state runs twice
+emu_rule
+l="resume of a migrated source after a load killed before its effect"
+run "$P" suspend /dev/nvme0 --vf=2
+run "$P" save /dev/nvme0 --vf=2 -o "$F/s2.blob"
+run "$P" migrate /dev/nvme1 --vf=2 --to=/dev/nvme1 --to-vf=3
+expect_rc 0 "$l: the migrate"
+L=$(lineage nvme1 2)
+strike nvme1 0xd5 latency load /dev/nvme1 --vf=2 --input-file="$F/s2.blob"
+expect_state nvme1 2 saved "$l: the source is still saved"
+run "$P" resume /dev/nvme1 --vf=2
+expect_rc 3 "$l: its resume is refused (exit 3)"
+expect_once "$L" "$l: its state runs once"
+
+# 9. (make soak seed 1039) a migrate whose record cannot be written (ENOSPC after 2 writes),
+# then a migrate back whose record's fsync fails (EIO after 2): status says the source is saved,
+# while the rollback resumed it (issue 22's fsync finding)
+emu_rule
+l="migrate under a failing record, then back under a failing fsync"
+RC=0
+INTEL_LM_FSFAULT=write:ENOSPC INTEL_LM_FSFAULT_AFTER=2 INTEL_LM_FSFAULT_DIR=$INTEL_LM_STATE_DIR \
+	LD_PRELOAD="$EMU_SO:$FSFAULT_SO" "$P" migrate /dev/nvme0 --vf=3 --to=/dev/nvme0 --to-vf=2 \
+	> /dev/null 2>&1 || RC=$?
+INTEL_LM_FSFAULT=fsync:EIO INTEL_LM_FSFAULT_AFTER=2 INTEL_LM_FSFAULT_DIR=$INTEL_LM_STATE_DIR \
+	LD_PRELOAD="$EMU_SO:$FSFAULT_SO" "$P" migrate /dev/nvme0 --vf=2 --to=/dev/nvme0 --to-vf=3 \
+	> /dev/null 2>&1 || RC=$?
+expect_status nvme0 2 "$l: status says the source's true state or unknown"
+expect_status nvme0 3 "$l: status says the destination's true state or unknown"
+
 e2e_finish
