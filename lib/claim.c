@@ -138,7 +138,7 @@ int intel_lm_claim_ask(const char *state_dir, const struct intel_lm_rec_entry *e
 	ask.copies = copies;
 	intel_lm_rule_check(&ask, v);
 	/* The place in the way outlives the copies. */
-	if (v->other) {
+	if (v->other && other) {
 		*other = *v->other;
 		v->other = other;
 	}
@@ -171,11 +171,14 @@ int intel_lm_claim_send(struct intel_lm_claim *cl, uint8_t opcode, void *buf, ui
 			const struct intel_lm_identity *incoming, bool force,
 			const struct intel_lm_opts *opts, struct intel_lm_sent *out)
 {
-	struct intel_lm_record *rec = &cl->rec;
+	struct intel_lm_record *rec;
 	struct intel_lm_sent none;
 	struct intel_lm_verdict *v;
 	int lk = -1, ret;
 
+	if (!cl)
+		return -EINVAL;
+	rec = &cl->rec;
 	if (!out)
 		out = &none;
 	memset(out, 0, sizeof(*out));

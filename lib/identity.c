@@ -79,7 +79,7 @@ char *intel_lm_identity_hex(const struct intel_lm_identity *ident, char out[INTE
 		out[2 * i] = hex[ident->id[i] >> 4];
 		out[2 * i + 1] = hex[ident->id[i] & 0xf];
 	}
-	out[2 * INTEL_LM_ID_BYTES] = '\0';
+	out[(size_t)2 * INTEL_LM_ID_BYTES] = '\0';
 	return out;
 }
 
@@ -101,7 +101,7 @@ int intel_lm_identity_parse_hex(const char *s, size_t n, struct intel_lm_identit
 		memset(ident->id, 0, sizeof(ident->id));
 		return 0;
 	}
-	if (n != 2 * INTEL_LM_ID_BYTES)
+	if (n != (size_t)2 * INTEL_LM_ID_BYTES)
 		return -EINVAL;
 	for (i = 0; i < INTEL_LM_ID_BYTES; i++) {
 		int hi = nibble(s[2 * i]), lo = nibble(s[2 * i + 1]);

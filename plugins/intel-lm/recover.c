@@ -646,9 +646,8 @@ static void recover_migration(const struct cli *c, struct views *vs, struct rec_
 		}
 		closed_alone(c, v);
 		forget_temporary(&v->e, safety);
-		if (c->dry_run)
-			remove_temporary(c, v, safety);
-		else if (!write_entry(v, &hs))
+		/* The copy goes once the record no longer names it (or would, under --dry-run). */
+		if (c->dry_run || !write_entry(v, &hs))
 			remove_temporary(c, v, safety);
 		goto out;
 	}

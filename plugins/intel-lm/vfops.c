@@ -107,13 +107,14 @@ static int send_cmd(const struct cli *c, struct session *s, struct vf_result *r,
 		record_fix_hint(c, ret, hint, sizeof(hint));
 		fail(r, "write record", ret, "cannot put %s on record in %s: %s (%s); nothing was "
 		     "sent\n%s, then run the command again", intel_lm_opcode_name(opc),
-		     r->rec->path, strerror(-ret), intel_lm_errno_name(ret), hint);
+		     intel_lm_claim_record(r->claim)->path, strerror(-ret), intel_lm_errno_name(ret),
+		     hint);
 		return ret;
 	}
 	r->sent = true;
 	if (out.record_ret && !r->record_err)
 		r->record_err = out.record_ret;
-	r->state = intel_lm_vf_state_name(r->rec->entry.state);
+	r->state = intel_lm_vf_state_name(intel_lm_claim_record(r->claim)->entry.state);
 	if (ret)
 		fail_cmd(c, s, r, opc, ret);
 	return ret;
@@ -204,7 +205,7 @@ static void record_saved_file(struct vf_result *r, uint32_t crc, bool ok)
 	err = intel_lm_claim_saved(r->claim, file, r->size, crc);
 	if (err && !r->record_err)
 		r->record_err = err;
-	r->state = intel_lm_vf_state_name(r->rec->entry.state);
+	r->state = intel_lm_vf_state_name(intel_lm_claim_record(r->claim)->entry.state);
 }
 
 static void run_save(const struct cli *c, struct session *s, struct vf_result *r)

@@ -139,7 +139,7 @@ static int ident(char **files, int n)
 		ret = len < 0 ? (errno ? -errno : -ENOMEM) : 0;
 		if (fd >= 0)
 			close(fd);
-		if (ret) {
+		if (ret || !buf) {
 			free(buf);
 			rc = fail(files[i], ret);
 			continue;

@@ -474,7 +474,7 @@ int emu_state_vf_online(const struct emu_config *cfg, unsigned int pf, uint16_t 
 {
 	const struct emu_pf *p = &cfg->pf[pf];
 	struct emu_state st;
-	struct emu_vf_rec rec;
+	struct emu_vf_rec rec = { 0 };
 	int ret;
 
 	ret = emu_state_open(cfg, &st);

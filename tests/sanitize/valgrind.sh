@@ -125,10 +125,13 @@ run() {
 	LD_PRELOAD=$preload vg_check "$name" 0 "$cli" "$@"
 }
 
-# same PF VF PF VF: the two VFs hold the same state bytes
+# same PF VF PF VF: the two VFs hold the same state: its lineage (the emulator's truth; the
+# destination, resumed since, holds a later generation of it, so the bytes differ)
 same() {
-	"$ctl" dump "$1" "$2" "$work/a.state" && "$ctl" dump "$3" "$4" "$work/b.state" &&
-		cmp -s "$work/a.state" "$work/b.state"
+	local a b
+	a=$("$ctl" show "$1" "$2" | sed -n 's/.* lineage=\([0-9a-f]*\).*/\1/p')
+	b=$("$ctl" show "$3" "$4" | sed -n 's/.* lineage=\([0-9a-f]*\).*/\1/p')
+	[ -n "$a" ] && [ "$a" = "$b" ]
 }
 
 run info info /dev/nvme0 || true
@@ -153,7 +156,11 @@ else
 fi
 run migrate-json migrate /dev/nvme0 --vf=4 --to=/dev/nvme1 --to-vf=4 --output-format=json ||
 	true
-# A batch: all VFs of nvme0 with worker threads, saved into a directory and loaded back.
+# A batch: all VFs of nvme0 with worker threads, saved into a directory and loaded back. On a
+# fresh device: the states of nvme0's VFs 2 to 4 run in nvme1 now, and the one rule would
+# refuse to load them back here.
+"$ctl" setup >/dev/null
+rm -rf "$work/state"	# a fresh device is a fresh host: no record of the old one
 mkdir "$work/all"
 run suspend-all suspend /dev/nvme0 --vf=all || true
 run save-all save /dev/nvme0 --vf=all --jobs=4 -o "$work/all/" || true
