@@ -344,6 +344,25 @@ static int skipped_step(struct intel_lm_migration *m, enum intel_lm_mig_step ste
 	return err;
 }
 
+/*
+ * The rollback RESUME, sent although its intent could not be put on record: every later write
+ * of the source's entry says unknown (with RESUME as its last command), never the state the
+ * device answered, since the record may keep an earlier entry that the RESUME made wrong.
+ * A RESUME the device refused changed nothing: the entry stays as it was.
+ */
+static void unrecorded_resume(struct intel_lm_record *rec, int ret)
+{
+	struct intel_lm_rec_entry *e;
+
+	if (!rec || intel_lm_effect_of(ret) == INTEL_LM_EFFECT_NONE)
+		return;
+	e = &rec->entry;
+	intel_lm_record_apply(rec, INTEL_LM_OPC_RESUME, ret);
+	e->state = INTEL_LM_VF_UNKNOWN;
+	e->pending = 0;
+	e->pending_then = 0;
+}
+
 /* The migration is over: both entries say so (an open one is for recover). */
 static void record_close_op(struct intel_lm_migration *m, bool keep_open)
 {
@@ -426,6 +445,7 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 	m->o.rollback_skipped = false;
 	m->o.rollback_sent = false;
 	m->o.rollback_ret = 0;
+	m->o.rollback_unrecorded = false;
 	m->o.record_ret = 0;
 	m->o.downtime_ns = 0;
 	m->o.skipped = 0;
@@ -577,15 +597,20 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 			if (!sent) {
 				/*
 				 * Its intent could not be recorded: the source running again matters
-				 * more (documented); the record keeps its last entry.
+				 * more (documented). What the record holds now, the source's last
+				 * entry (saved, say) or the RESUME's intent, is not what the device
+				 * has if the RESUME works, so the source's entry says unknown.
 				 */
 				m->o.rollback_ret = send_src_resume(m, NULL);
+				m->o.rollback_unrecorded = true;
+				unrecorded_resume(m->p.src_rec, m->o.rollback_ret);
 			}
 			m->o.src_resumed = m->o.rollback_ret == 0;
 		}
 		m->o.downtime_ns = t0 ? intel_lm_now_ns() - t0 : 0;
 	}
-	record_close_op(m, m->o.rollback_skipped || (m->o.rollback_sent && !m->o.src_resumed));
+	record_close_op(m, m->o.rollback_skipped || m->o.rollback_unrecorded ||
+			(m->o.rollback_sent && !m->o.src_resumed));
 	/*
 	 * A safety copy has done its job once the state runs again, in the destination or in
 	 * the source: a stale copy of a running VF's state is one that could be run twice.

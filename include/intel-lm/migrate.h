@@ -139,6 +139,8 @@ struct intel_lm_mig_params {
  *		(1U << step): only the destination's SUSPEND, see intel_lm_mig_plan()
  * @reason:	the one rule's refusal (nothing was sent; @ret is -EBUSY, -ESTALE or -EEXIST),
  *		or %INTEL_LM_REASON_OK
+ * @rollback_unrecorded: the rollback RESUME was sent although its intent could not be put on
+ *		record; the source's entry then says unknown, and the migration stays open
  */
 struct intel_lm_mig_outcome {
 	enum intel_lm_mig_step failed;
@@ -154,6 +156,7 @@ struct intel_lm_mig_outcome {
 	char op_id[40];
 	unsigned int skipped;
 	int reason;
+	bool rollback_unrecorded;
 };
 
 /**

@@ -90,6 +90,10 @@ static void describe_rollback(struct mig_report *r)
 	} else if (!m->rollback_sent) {
 		snprintf(r->rollback, sizeof(r->rollback), "the source VF %u of %s was never "
 			 "suspended, so nothing was sent to resume it", r->src_vf, pf_path(r->src));
+	} else if (m->src_resumed && m->rollback_unrecorded) {
+		snprintf(r->rollback, sizeof(r->rollback), "the source VF %u of %s was resumed, "
+			 "but its RESUME could not be put on record, so its record says unknown",
+			 r->src_vf, pf_path(r->src));
 	} else if (m->src_resumed) {
 		snprintf(r->rollback, sizeof(r->rollback), "the source VF %u of %s was resumed",
 			 r->src_vf, pf_path(r->src));
@@ -260,6 +264,12 @@ static void describe_failure(const struct cli *c, struct mig_report *r, const st
 			 "runs: the migration is done) or '--confirm=suspended' (it does not: recover "
 			 "resumes the source)", r->dst_vf, pf_path(r->dst), c->prog,
 			 pf_path(r->dst), r->dst_vf);
+	else if (m->rollback_unrecorded && m->src_resumed)
+		snprintf(r->hint, sizeof(r->hint), "make the record writable (root's own "
+			 "directory %s, mode 0700); then check that the source runs and settle "
+			 "its record: '%s recover %s --vf=%u --confirm=running'; then run migrate "
+			 "again", c->state_dir ? c->state_dir : INTEL_LM_STATE_DIR, c->prog,
+			 pf_path(r->src), r->src_vf);
 	else if (m->rollback_sent && !m->src_resumed)
 		snprintf(r->hint, sizeof(r->hint), "the source is not running: '%s recover %s "
 			 "--vf=%u' tries again once the cause is fixed", c->prog, pf_path(r->src),
@@ -288,7 +298,7 @@ static int mig_exit(const struct intel_lm_mig_outcome *m)
 {
 	if (m->ret == -ECANCELED && signal_caught())
 		return 128 + signal_caught();
-	if (m->rollback_skipped || m->effect == INTEL_LM_EFFECT_UNKNOWN ||
+	if (m->rollback_skipped || m->effect == INTEL_LM_EFFECT_UNKNOWN || m->rollback_unrecorded ||
 	    (m->rollback_ret && exit_for_cmd(INTEL_LM_OPC_RESUME, m->rollback_ret) == EXIT_UNKNOWN))
 		return EXIT_UNKNOWN;
 	if (m->failed != INTEL_LM_MIG_KEEP && m->ret > 0)

@@ -701,6 +701,15 @@ static void recover_migration(const struct cli *c, struct views *vs, struct rec_
 			 strlen(dst->action), "%sleft as it is (%s; the destination never ran): do "
 			 "not resume it into a guest", dst->action[0] ? "; " : "",
 			 intel_lm_vf_state_name(dst->e.state));
+		if (confirming(c, src, dev_key) && (src->e.pending || src->e.state ==
+						   INTEL_LM_VF_UNKNOWN)) {
+			/* The operator's word on the source: running closes the migration. */
+			src->e.state = c->confirm;
+			src->e.pending = 0;
+			src->e.since = 0;
+			snprintf(src->action, sizeof(src->action), "confirmed %s by you",
+				 intel_lm_vf_state_name(c->confirm));
+		}
 		if (src->e.pending == INTEL_LM_OPC_RESUME || (src->e.state == INTEL_LM_VF_UNKNOWN &&
 		    src->e.last_opcode == INTEL_LM_OPC_RESUME)) {
 			/* The rollback's own RESUME is unknown: never re-sent. */
@@ -708,13 +717,17 @@ static void recover_migration(const struct cli *c, struct views *vs, struct rec_
 			snprintf(src->action, sizeof(src->action), "left alone: the rollback's RESUME "
 				 "may have run");
 			snprintf(src->advice, sizeof(src->advice), "the destination never ran, so "
-				 "resuming the source is safe: '%s resume %s --vf=%u'", c->prog,
+				 "resuming the source is safe: '%s resume %s --vf=%u'; or, once "
+				 "you checked that it runs, '%s recover %s --vf=%u "
+				 "--confirm=running'", c->prog, src->e.device, src->e.vf, c->prog,
 				 src->e.device, src->e.vf);
 			goto out;
 		}
 
 		if (src->e.state == INTEL_LM_VF_RUNNING && !src->e.pending) {
-			snprintf(src->action, sizeof(src->action), "running: nothing to roll back");
+			snprintf(src->action + strlen(src->action), sizeof(src->action) -
+				 strlen(src->action), "%srunning: nothing to roll back",
+				 src->action[0] ? "; " : "");
 		} else {
 			ret = resume_source(c, src, &dst->e, src == v ? &hs : &hd);
 			if (ret) {

@@ -426,6 +426,7 @@ fault = 0xd5 1 0x4002"
 		LD_PRELOAD="$EMU_SO:$FSFAULT_SO" $P migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 \
 		--output-format=json > "$T/out" 2> "$T/err" || RC=$?
 	keep_json "$(cat "$T/out")"
+	mig_rc=$RC mig_out=$(cat "$T/out")
 	sent=$(sent_opcodes)
 	case $sent in
 	*d5*)	fail "$p migrate, record write $((n + 1)) fails: no LOAD_DATA" "sent: $sent" ;;
@@ -436,6 +437,30 @@ fault = 0xd5 1 0x4002"
 	run "$P" status /dev/nvme1 --vf=1 --output-format=json
 	expect_json "j['vfs'][0]['state'] == 'suspended'" \
 		"$p migrate, record write $((n + 1)) fails: the destination is suspended on record, not unknown"
+	# The rollback's RESUME is sent although its intent cannot be written: the source's
+	# record must not keep saying saved (its outcome, written before), nor the migration
+	# finished. It says unknown, and recover leaves it to the operator.
+	l="$p migrate, record writes fail from the LOAD_DATA intent on"
+	RC=$mig_rc OUT=$mig_out
+	expect_rc $RC_UNKNOWN "$l: exit 5"
+	expect_json '"--confirm=running" in j["error"]["hint"] and "could not be put on record" in j["rollback"]["message"]' \
+		"$l: says the source's RESUME is not on record and how to settle it"
+	run "$P" status /dev/nvme0 --vf=1 --output-format=json
+	expect_json 'j["vfs"][0]["state"] == "unknown" and j["vfs"][0]["last_operation"]["open"] and j["vfs"][0]["unresolved"]' \
+		"$l: status says the source is unknown, the migration open"
+	run "$P" recover --output-format=json
+	expect_rc $RC_UNKNOWN "$l: recover does not report nothing to do"
+	expect_json '[v["state"] for v in j["vfs"] if v["device"] == "/dev/nvme0"] == ["unknown"] and any("--confirm=running" in (v["next"] or "") for v in j["vfs"] if v["device"] == "/dev/nvme0")' \
+		"$l: recover says the source is unknown and how to settle it"
+	clear_trace
+	run "$P" recover /dev/nvme0 --vf=1 --confirm=running
+	expect_rc 0 "$l: --confirm=running on the source settles the migration"
+	expect_sent "06 06" "$l: and sends nothing but Identify to the running source"
+	[ "$(rec_state /dev/nvme0 1)" = running ] && [ "$(running_copies)" = 1 ] &&
+		expect_state nvme0 1 running "$l: the source runs, on record too" ||
+		fail "$l: the source runs, on record too" "$(rec_state /dev/nvme0 1), $(running_copies) running"
+	run "$P" recover
+	expect_rc 0 "$l: then nothing is left to recover"
 	emu_two_pfs
 	clear_trace
 	RC=0
