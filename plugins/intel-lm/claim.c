@@ -115,6 +115,13 @@ int claim_vf(const struct cli *c, const struct session *s, struct vf_result *r,
 	case INTEL_LM_CLAIM_RECORD:
 		intel_lm_record_path(c->state_dir, pf_key(s), r->vf, path, sizeof(path));
 		record_fix_hint(c, ret, hint, sizeof(hint));
+		/* Not believed and not changed: recover --confirm moves it aside. */
+		if (ret == -EPERM || ret == -ELOOP || ret == -EISDIR)
+			snprintf(hint + strlen(hint), sizeof(hint) - strlen(hint), "; it is not, so "
+				 "it is not trusted: if it is intel-lm's own, fix that; else check the "
+				 "VF, then '%s recover %s --vf=%u --confirm=running' (or suspended): it "
+				 "moves the file aside, keeps it, and starts a fresh record", c->prog,
+				 pf_path(s), r->vf);
 		fail(r, "open record", ret, "cannot open the VF's record %s: %s (%s); nothing was "
 		     "sent\n%s", path, strerror(-ret), intel_lm_errno_name(ret), hint);
 		break;

@@ -264,6 +264,7 @@ struct rec_view {
 	char action[512];		/* recover: what it did or would do */
 	char advice[512];		/* what to do next, with a command line */
 	char last_refused[320];		/* the last command, refused by the device, or "" */
+	char moved_to[4096];		/* recover --confirm: where an untrusted record went */
 };
 
 /*

@@ -417,6 +417,8 @@ static void json_records(const struct cli *c, const struct rec_view *v, size_t n
 		add_bool(o, "unresolved", v[i].unresolved);
 		if (recover)
 			add_str_or_null(o, "action", v[i].action);
+		if (v[i].moved_to[0])
+			add_str(o, "record_moved_to", v[i].moved_to);
 		add_str_or_null(o, "next", v[i].advice);
 		open += v[i].unresolved || v[i].in_progress;
 		json_object_array_add(arr, o);

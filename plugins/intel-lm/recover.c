@@ -19,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli-priv.h"
@@ -237,8 +239,10 @@ static void advise(const struct cli *c, struct rec_view *v)
 		v->unresolved = true;
 		snprintf(v->advice, sizeof(v->advice), "the record %s is %s and not trusted; "
 			 "the VF's state is unknown: check the VF, then '%s recover %s --vf=%u "
-			 "--confirm=running|suspended'", v->path, v->read_err == -EBADMSG ?
-			 "torn or corrupt" : "not root's own regular file", c->prog, dev, e->vf);
+			 "--confirm=running|suspended'%s", v->path, v->read_err == -EBADMSG ?
+			 "torn or corrupt" : "not root's own regular file", c->prog, dev, e->vf,
+			 v->read_err == -EBADMSG ? "" : " (it moves the file aside, kept, and "
+			 "starts a fresh record)");
 		return;
 	}
 	if (v->in_progress) {
@@ -393,7 +397,53 @@ struct held {
 	struct intel_lm_record rec;
 };
 
-static int hold(const struct cli *c, struct rec_view *v, struct held *h)
+/* A record file intel-lm refuses to trust: not a regular file of ours with one link. */
+static bool untrusted(int err)
+{
+	return err == -EPERM || err == -ELOOP || err == -EISDIR;
+}
+
+/*
+ * Move the untrusted record file at @path aside, never removing it: to
+ * PATH.untrusted-YYYYmmddTHHMMSSZ (or with -N after it when that exists), named in @to, and
+ * make the rename durable. What was there is kept for whoever wants to look at it.
+ */
+static int set_aside(const char *path, char *to, size_t len)
+{
+	char stamp[32], dir[4096], *slash;
+	time_t now = time(NULL);
+	struct tm tm;
+	int i, fd, ret = -EEXIST;
+
+	if (!gmtime_r(&now, &tm) || !strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm))
+		snprintf(stamp, sizeof(stamp), "%lld", (long long)now);
+	for (i = 0; i < 100 && ret == -EEXIST; i++) {
+		if (snprintf(to, len, i ? "%s.untrusted-%s-%d" : "%s.untrusted-%s", path, stamp,
+			     i) >= (int)len)
+			return -ENAMETOOLONG;
+		ret = renameat2(AT_FDCWD, path, AT_FDCWD, to, RENAME_NOREPLACE) ? -errno : 0;
+	}
+	if (ret) {
+		to[0] = '\0';
+		return ret;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		ret = fsync(fd) ? -errno : 0;
+		close(fd);
+	}
+	return ret;
+}
+
+/*
+ * Take a VF's lock and open its record for writing. With @aside (recover --confirm), a record
+ * file that cannot be trusted is moved aside (set_aside()) and a fresh one started.
+ */
+static int hold(const struct cli *c, struct rec_view *v, struct held *h, bool aside)
 {
 	char holder[256];
 	int ret;
@@ -411,15 +461,31 @@ static int hold(const struct cli *c, struct rec_view *v, struct held *h)
 	if (!ret) {
 		/* Read again under the lock: the entry may have moved on since. */
 		ret = intel_lm_record_open(c->state_dir, &v->e.pf, v->e.vf, &h->rec);
+		if (aside && untrusted(ret) && c->dry_run) {
+			ret = 0;
+		} else if (aside && untrusted(ret)) {
+			intel_lm_record_path(c->state_dir, v->e.pf.key, v->e.vf, h->rec.path,
+					     sizeof(h->rec.path));
+			ret = set_aside(h->rec.path, v->moved_to, sizeof(v->moved_to));
+			if (!ret)
+				ret = intel_lm_record_open(c->state_dir, &v->e.pf, v->e.vf,
+							   &h->rec);
+			else
+				snprintf(v->action, sizeof(v->action), "cannot move the untrusted "
+					 "record %s aside: %s (%s)", h->rec.path, strerror(-ret),
+					 intel_lm_errno_name(ret));
+		}
 		if (ret == -EBADMSG)
 			ret = 0;
 		if (!ret && h->rec.existed)
 			v->e = h->rec.entry;
 	}
-	if (ret) {
-		v->unresolved = true;
+	if (ret && !v->action[0]) {
 		snprintf(v->action, sizeof(v->action), "cannot take its lock and record: %s (%s)",
 			 strerror(-ret), intel_lm_errno_name(ret));
+	}
+	if (ret) {
+		v->unresolved = true;
 		intel_lm_unlock_vf(h->lk);
 		h->lk = NULL;
 	}
@@ -598,7 +664,7 @@ static void recover_migration(const struct cli *c, struct views *vs, struct rec_
 		read_view(c, &peer_store);
 		peer = &peer_store;
 	}
-	if (hold(c, v, &hs))
+	if (hold(c, v, &hs, false))
 		return;
 	if (!v->e.op_open) {
 		snprintf(v->action, sizeof(v->action), "already settled");
@@ -614,7 +680,7 @@ static void recover_migration(const struct cli *c, struct views *vs, struct rec_
 			write_entry(v, &hs);
 		goto out;
 	}
-	if (peer->read_err || peer->in_progress || hold(c, peer, &hd)) {
+	if (peer->read_err || peer->in_progress || hold(c, peer, &hd, false)) {
 		/* Without the other VF's entry, nothing here can be decided safely. */
 		v->unresolved = true;
 		snprintf(v->action, sizeof(v->action), "left alone: the other VF's record (%s VF "
@@ -772,7 +838,7 @@ static void recover_single(const struct cli *c, struct rec_view *v, const char *
 	struct intel_lm_rec_entry *e = &v->e;
 	struct held h;
 
-	if (hold(c, v, &h))
+	if (hold(c, v, &h, confirming(c, v, dev_key)))
 		return;
 	if (e->tmp_file[0]) {
 		/*
@@ -797,8 +863,17 @@ static void recover_single(const struct cli *c, struct rec_view *v, const char *
 		}
 		e->state = c->confirm;
 		e->since = 0;
-		snprintf(v->action, sizeof(v->action), "%s %s as you confirmed",
-			 c->dry_run ? "would record it" : "recorded it",
+		if (v->moved_to[0] || (c->dry_run && untrusted(v->read_err))) {
+			/* A fresh record: the PF as the command line named it. */
+			snprintf(e->device, sizeof(e->device), "%s", c->device);
+			snprintf(v->action, sizeof(v->action), "%s the untrusted record aside%s%s, "
+				 "kept; ", c->dry_run ? "would move" : "moved", c->dry_run ? "" :
+				 " to ", v->moved_to);
+			if (!c->dry_run)
+				v->read_err = 0;
+		}
+		snprintf(v->action + strlen(v->action), sizeof(v->action) - strlen(v->action),
+			 "%s %s as you confirmed", c->dry_run ? "would record it" : "recorded it",
 			 intel_lm_vf_state_name(c->confirm));
 	} else if (e->op_open) {
 		snprintf(v->action, sizeof(v->action), "closed its interrupted %s: the VF is %s%s",

@@ -515,6 +515,60 @@ PY
 	expect_err "cannot open the VF's record $f" "$p a symlinked record: names the path"
 	expect_sent "06 06" "$p a symlinked record: no vendor command sent"
 	rm -f "$f"
+	# An untrusted record file has a way out: recover --confirm moves it aside (kept, named)
+	# and starts a fresh record. Every other command keeps refusing it and names that fix.
+	for bad in "chmod 0666" "chown 65534" "symlink" "hardlink"; do
+		l="$p untrusted record ($bad)"
+		emu_two_pfs
+		LD_PRELOAD=$EMU_SO $P suspend /dev/nvme0 --vf=1 > /dev/null 2>&1
+		case $bad in
+		symlink) mv "$f" "$T/elsewhere.rec"; ln -s "$T/elsewhere.rec" "$f" ;;
+		hardlink) ln "$f" "$T/second-link.rec" ;;
+		*) $bad "$f" ;;
+		esac
+		clear_trace
+		run "$P" resume /dev/nvme0 --vf=1
+		expect_rc $RC_REFUSED "$l: resume is refused"
+		expect_err "recover /dev/nvme0 --vf=1 --confirm=running' (or suspended): it moves the file aside" \
+			"$l: the refusal names the fix that works"
+		expect_sent "06 06" "$l: nothing but Identify sent"
+		run "$P" status /dev/nvme0 --vf=1 --output-format=json
+		expect_json 'j["vfs"][0]["state"] == "unknown" and not j["vfs"][0]["recorded"] and "--confirm" in j["vfs"][0]["next"]' \
+			"$l: status says unknown, and how to settle it"
+		run "$P" recover /dev/nvme0 --vf=1 --confirm=suspended --output-format=json
+		expect_rc 0 "$l: recover --confirm settles it"
+		moved=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["vfs"][0].get("record_moved_to", ""))' <<< "$OUT")
+		case $moved in
+		"$f".untrusted-*)
+			if [ -L "$moved" ] || [ -f "$moved" ]; then
+				pass "$l: the file is moved aside, kept and named"
+			else
+				fail "$l: the file is moved aside, kept and named" "$moved is not there"
+			fi ;;
+		*) fail "$l: the file is moved aside, kept and named" "record_moved_to: '$moved'" ;;
+		esac
+		expect_json "'moved the untrusted record aside to $moved, kept' in j['vfs'][0]['action']" \
+			"$l: the action names it"
+		[ -f "$f" ] && [ ! -L "$f" ] && [ "$(stat -c '%a %h %u' "$f")" = "600 1 $(id -u)" ] &&
+			pass "$l: a fresh record, 0600, one link" ||
+			fail "$l: a fresh record, 0600, one link" "$(ls -la "$f" 2>&1)"
+		run "$P" status /dev/nvme0 --vf=1 --output-format=json
+		expect_json 'j["vfs"][0]["state"] == "suspended" and j["vfs"][0]["recorded"] and not j["vfs"][0]["unresolved"] and j["vfs"][0]["device"] == "/dev/nvme0"' \
+			"$l: status then says suspended, as confirmed"
+		run "$P" resume /dev/nvme0 --vf=1
+		expect_rc 0 "$l: and commands work again"
+		expect_state nvme0 1 running "$l: the VF runs"
+		rm -f "$moved" "$T/elsewhere.rec" "$T/second-link.rec"
+	done
+	emu_two_pfs
+	LD_PRELOAD=$EMU_SO $P suspend /dev/nvme0 --vf=1 > /dev/null 2>&1
+	chmod 0666 "$f"
+	run "$P" recover /dev/nvme0 --vf=1 --confirm=suspended
+	expect_rc 0 "$p untrusted record: recover --confirm, normal output"
+	expect_out "recover: moved the untrusted record aside to $f.untrusted-" "$p untrusted record: the normal output names the file"
+	run "$P" recover /dev/nvme0 --vf=1 --confirm=suspended --dry-run
+	expect_rc $RC_REFUSED "$p untrusted record: settled, a second --confirm is refused"
+	rm -f "$f" "$f".untrusted-*
 	for bad in "chmod 0777" "chown 65534" "symlink"; do
 		rm -rf "$INTEL_LM_STATE_DIR" "$T/real-state"
 		case $bad in
