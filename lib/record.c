@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,6 +207,7 @@ static int encode(const struct intel_lm_rec_entry *e, char *slot)
 	put_str(&b, "peer_pci", e->peer.pci);
 	put_str(&b, "peer_device", e->peer_device);
 	put_num(&b, "peer_vf", e->peer_vf);
+	put_str(&b, "boot_id", e->boot_id);
 	if (b.overflow)
 		return -ENAMETOOLONG;
 
@@ -388,6 +390,8 @@ static int decode_field(struct intel_lm_rec_entry *e, const char *k, size_t kn, 
 		ret = get_str(v, n, e->ident.origin, sizeof(e->ident.origin));
 	} else if (IS("origin_vf")) {
 		NUM(ident.origin_vf, 0, INTEL_LM_VF_MAX);
+	} else if (IS("boot_id")) {
+		ret = get_str(v, n, e->boot_id, sizeof(e->boot_id));
 	} else if (IS("file_identity")) {
 		ret = intel_lm_identity_parse_hex(v, n, &e->file_ident) ? -EBADMSG : 0;
 	} else if (IS("file_generation")) {
@@ -536,6 +540,63 @@ static int check_file(int fd)
 	return 0;
 }
 
+/* Boots */
+
+static char boot_id[37];
+static pthread_once_t boot_once = PTHREAD_ONCE_INIT;
+
+static void read_boot_id(void)
+{
+	const char *path = secure_getenv("INTEL_LM_BOOT_ID_FILE");
+	char buf[40] = "";
+	ssize_t n;
+	int fd, i;
+
+	fd = open(path && *path ? path : "/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	/* A UUID as the kernel writes it, "8-4-4-4-12" lowercase hex digits, then a newline. */
+	if (n < 36 || (n > 36 && buf[36] != '\n'))
+		return;
+	for (i = 0; i < 36; i++)
+		if (i == 8 || i == 13 || i == 18 || i == 23 ? buf[i] != '-' :
+		    !((buf[i] >= '0' && buf[i] <= '9') || (buf[i] >= 'a' && buf[i] <= 'f')))
+			return;
+	memcpy(boot_id, buf, 36);
+}
+
+const char *intel_lm_boot_id(void)
+{
+	pthread_once(&boot_once, read_boot_id);
+	return boot_id;
+}
+
+bool intel_lm_record_outlive(struct intel_lm_rec_entry *e, enum intel_lm_outlived why)
+{
+	if (e->outlived)
+		return true;
+	if (why == INTEL_LM_OUTLIVED_NO || (!e->pending && e->state != INTEL_LM_VF_SUSPENDED &&
+					     e->state != INTEL_LM_VF_SAVED &&
+					     e->state != INTEL_LM_VF_LOADED))
+		return false;
+	e->outlived = (uint8_t)why;
+	e->outlived_state = (uint8_t)e->state;
+	e->state = INTEL_LM_VF_UNKNOWN;
+	return true;
+}
+
+/* A reboot undid what an entry of an earlier boot says (one of no boot: perhaps). */
+static void check_boot(struct intel_lm_rec_entry *e)
+{
+	const char *boot = intel_lm_boot_id();
+
+	if (*boot && strcmp(e->boot_id, boot))
+		intel_lm_record_outlive(e, e->boot_id[0] ? INTEL_LM_OUTLIVED_BOOT :
+					INTEL_LM_OUTLIVED_NO_BOOT);
+}
+
 /* Read and decode an open record file. One byte more than a record shows a file too long. */
 static int read_entry(int fd, struct intel_lm_rec_entry *e)
 {
@@ -548,6 +609,8 @@ static int read_entry(int fd, struct intel_lm_rec_entry *e)
 	n = intel_lm_read_full(fd, data, REC_FILE + 1);
 	ret = n < 0 ? (int)n : decode_file(data, (size_t)n, e);
 	free(data);
+	if (!ret)
+		check_boot(e);
 	return ret;
 }
 
@@ -581,6 +644,7 @@ static int read_entry_quick(int fd, struct intel_lm_rec_entry *e)
 	    decode_body(slot, h[first].seq, h[first].len, &t))
 		return read_entry(fd, e);
 	*e = t;
+	check_boot(e);
 	return 0;
 }
 
@@ -757,6 +821,10 @@ int intel_lm_record_write(struct intel_lm_record *rec)
 	_Static_assert(sizeof(e->cmdline) == sizeof(rec->self), "the command line fits as it is");
 	memcpy(e->cmdline, rec->self, sizeof(e->cmdline) - 1);
 	e->cmdline[sizeof(e->cmdline) - 1] = '\0';
+	/* The entry belongs to this boot; what was outlived says unknown now, as written. */
+	memcpy(e->boot_id, intel_lm_boot_id(), sizeof(e->boot_id));
+	e->outlived = 0;
+	e->outlived_state = 0;
 	len = encode(e, slot);
 	if (len < 0) {
 		e->seq--;

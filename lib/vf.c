@@ -198,6 +198,11 @@ const struct intel_lm_vf *intel_lm_vf_find(const struct intel_lm_vf_list *list, 
 	return bsearch(&key, list->vf, list->count, sizeof(*list->vf), vf_cmp);
 }
 
+bool intel_lm_vf_reset_seen(const struct intel_lm_vf *vf)
+{
+	return vf && !vf->online && !vf->nvq && !vf->nvi;
+}
+
 /* The indexes of @list's VFs (only the online ones with @online_only) as ranges, or "none". */
 static void format_vfs(const struct intel_lm_vf_list *list, bool online_only, char *buf,
 		       size_t len)

@@ -60,6 +60,26 @@ enum intel_lm_role {
 };
 
 /**
+ * enum intel_lm_outlived - why an entry's state no longer counts
+ * @INTEL_LM_OUTLIVED_NO:	it counts
+ * @INTEL_LM_OUTLIVED_BOOT:	the entry was written in an earlier boot of this host: a
+ *				reboot leaves every VF running with a fresh state
+ * @INTEL_LM_OUTLIVED_NO_BOOT:	the entry names no boot (an earlier version wrote it): it may
+ *				be of an earlier boot
+ * @INTEL_LM_OUTLIVED_RESET:	the PF was reset since: the VF is offline with no resources
+ *				(intel_lm_vf_reset_seen())
+ *
+ * Only an entry that says suspended, saved or loaded, or has a command pending, is outlived:
+ * a VF that runs runs after a reboot or a reset too.
+ */
+enum intel_lm_outlived {
+	INTEL_LM_OUTLIVED_NO = 0,
+	INTEL_LM_OUTLIVED_BOOT,
+	INTEL_LM_OUTLIVED_NO_BOOT,
+	INTEL_LM_OUTLIVED_RESET,
+};
+
+/**
  * struct intel_lm_rec_entry - one VF's entry
  * @seq:	sequence number of the write that holds it (1 for the first)
  * @pf:		the PF's identity
@@ -95,6 +115,11 @@ enum intel_lm_role {
  * @peer:	the other VF's PF
  * @peer_device: its device path
  * @peer_vf:	its VF index
+ * @boot_id:	the host's boot (/proc/sys/kernel/random/boot_id) when the entry was written, or
+ *		"" (an entry of an earlier version, or a host where it cannot be read)
+ * @outlived:	set when the entry is read, never written (enum intel_lm_outlived): why the
+ *		state it says no longer counts, which @state then says unknown
+ * @outlived_state: with @outlived, the state the entry said
  * @reserved:	zero: room for what a later version records
  */
 struct intel_lm_rec_entry {
@@ -128,6 +153,9 @@ struct intel_lm_rec_entry {
 	char op_id[40];
 	char state_file[INTEL_LM_REC_PATH_LEN];
 	char tmp_file[INTEL_LM_REC_PATH_LEN];
+	char boot_id[37];
+	uint8_t outlived;
+	uint8_t outlived_state;
 	uint8_t reserved[64];
 };
 
@@ -289,6 +317,31 @@ int intel_lm_record_list(const char *dir, char ***paths, size_t *count);
  * @count:	its length
  */
 void intel_lm_record_list_free(char **paths, size_t count);
+
+/**
+ * intel_lm_record_outlive() - Count an entry's state as unknown, when it is one that a reboot
+ *			       or a PF reset undoes
+ * @e:		an entry as read
+ * @why:	why (not %INTEL_LM_OUTLIVED_NO)
+ *
+ * An entry that says suspended, saved or loaded, or has a command pending, gets @why in
+ * @e->outlived, its state in @e->outlived_state, and state unknown. intel_lm_record_read() and
+ * intel_lm_record_open() do this for an entry of another boot than the current one (or of no
+ * boot, when the current one is known); the caller does it for a PF reset it sees.
+ *
+ * Return: true when @e was outlived (now or before).
+ */
+bool intel_lm_record_outlive(struct intel_lm_rec_entry *e, enum intel_lm_outlived why);
+
+/**
+ * intel_lm_boot_id() - This host's boot id
+ *
+ * /proc/sys/kernel/random/boot_id, or the file INTEL_LM_BOOT_ID_FILE names (for tests), read
+ * once per process.
+ *
+ * Return: its 36 characters, or "" when it cannot be read; never NULL.
+ */
+const char *intel_lm_boot_id(void);
 
 /**
  * intel_lm_op_kind_name() - An operation kind's word

@@ -99,6 +99,21 @@ void intel_lm_vf_list_sysfs(struct intel_lm_vf_list *list, const char *sysfs, co
 const struct intel_lm_vf *intel_lm_vf_find(const struct intel_lm_vf_list *list, uint16_t vf);
 
 /**
+ * intel_lm_vf_reset_seen() - Whether a VF looks as a PF reset leaves it
+ * @vf:		its entry in the PF's Secondary Controller List, or NULL
+ *
+ * A reset of the PF's controller (Linux resets it when an admin command times out) takes every
+ * VF offline with its flexible resources: Secondary Controller State bit 0 clear, VQ and VI
+ * resources 0 (the kernel suite's QEMU model and real PFs alike; the emulated PF's "reset=yes").
+ * Whatever was suspended, saved or loaded in the VF is gone. A VF that is offline by
+ * configuration keeps its resources; one that was never given any looks the same as a reset
+ * one, and is taken for one.
+ *
+ * Return: true when @vf is offline with no VQ and no VI resources.
+ */
+bool intel_lm_vf_reset_seen(const struct intel_lm_vf *vf);
+
+/**
  * intel_lm_vf_list_format() - The VF indexes of a list, for messages
  * @list:	the PF's VFs
  * @buf:	where to write, e.g. "1-4, 7" or "none"

@@ -133,6 +133,50 @@ START_TEST(intent_outcome_round_trip)
 }
 END_TEST
 
+/* An entry names its boot; one that a reboot or a reset undid counts as unknown. */
+START_TEST(boot_and_outlived)
+{
+	static const enum intel_lm_vf_state st[] = {
+		INTEL_LM_VF_RUNNING, INTEL_LM_VF_SUSPENDED, INTEL_LM_VF_SAVED, INTEL_LM_VF_LOADED,
+		INTEL_LM_VF_UNKNOWN,
+	};
+	struct intel_lm_record rec;
+	struct intel_lm_rec_entry e;
+	size_t i;
+
+	open_rec(&rec, 5);
+	ck_assert_int_eq(intel_lm_record_end(&rec, INTEL_LM_OPC_SUSPEND, 0, 0), 0);
+	ck_assert_int_eq(intel_lm_record_read(rec.path, &e), 0);
+	/* This boot's entry: its boot id is the host's, and it counts. */
+	ck_assert_str_eq(e.boot_id, intel_lm_boot_id());
+	ck_assert_int_eq(e.outlived, INTEL_LM_OUTLIVED_NO);
+	ck_assert_int_eq(e.state, INTEL_LM_VF_SUSPENDED);
+	intel_lm_record_close(&rec);
+	for (i = 0; i < sizeof(st) / sizeof(st[0]); i++) {
+		memset(&e, 0, sizeof(e));
+		e.state = st[i];
+		ck_assert(!intel_lm_record_outlive(&e, INTEL_LM_OUTLIVED_NO));
+		ck_assert_int_eq(intel_lm_record_outlive(&e, INTEL_LM_OUTLIVED_RESET),
+				 st[i] != INTEL_LM_VF_RUNNING && st[i] != INTEL_LM_VF_UNKNOWN);
+		ck_assert_int_eq(e.state, st[i] == INTEL_LM_VF_RUNNING ? INTEL_LM_VF_RUNNING :
+				 INTEL_LM_VF_UNKNOWN);
+		if (e.outlived)
+			ck_assert_int_eq(e.outlived_state, st[i]);
+		/* A command pending is undone as well, whatever the state. */
+		memset(&e, 0, sizeof(e));
+		e.state = st[i];
+		e.pending = INTEL_LM_OPC_RESUME;
+		ck_assert(intel_lm_record_outlive(&e, INTEL_LM_OUTLIVED_BOOT));
+		ck_assert_int_eq(e.state, INTEL_LM_VF_UNKNOWN);
+		ck_assert_int_eq(e.outlived, INTEL_LM_OUTLIVED_BOOT);
+	}
+	ck_assert_int_eq(intel_lm_vf_reset_seen(NULL), false);
+	ck_assert(intel_lm_vf_reset_seen(&(struct intel_lm_vf){ .vf = 1 }));
+	ck_assert(!intel_lm_vf_reset_seen(&(struct intel_lm_vf){ .vf = 1, .nvq = 2 }));
+	ck_assert(!intel_lm_vf_reset_seen(&(struct intel_lm_vf){ .vf = 1, .online = true }));
+}
+END_TEST
+
 /* A writer that finds a command pending: its process died with it in flight. */
 START_TEST(pending_on_open_is_unknown)
 {
@@ -477,6 +521,7 @@ Suite *unit_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, intent_outcome_round_trip);
 	tcase_add_test(tc, pending_on_open_is_unknown);
+	tcase_add_test(tc, boot_and_outlived);
 	tcase_add_test(tc, torn_and_corrupt);
 	tcase_add_test(tc, values_as_written);
 	tcase_add_test(tc, never_grows);
