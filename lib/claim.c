@@ -72,6 +72,9 @@ int intel_lm_claim_vf(const struct intel_lm_pf *pf, uint16_t vf, const struct in
 	if (ret && ret != -EBADMSG)
 		goto fail;
 	e = &cl->rec.entry;
+	/* A PF reset since the entry was written undid what it says (intel_lm_vf_reset_seen()). */
+	if (intel_lm_vf_reset_seen(intel_lm_vf_find(intel_lm_pf_vfs(pf), vf)))
+		intel_lm_record_outlive(e, INTEL_LM_OUTLIVED_RESET);
 	intel_lm_put_str(e->device, sizeof(e->device), intel_lm_pf_path(pf));
 	/* The same NUL-terminated fields, of the same sizes, as Identify left them. */
 	_Static_assert(sizeof(e->serial) == sizeof(info->sn) && sizeof(e->model) == sizeof(info->mn) &&

@@ -324,6 +324,8 @@ int cmd_load(const struct cli *c);
 int cmd_migrate(const struct cli *c);
 
 /* recover.c: status and recover */
+/* Why an outlived entry (intel_lm_record_outlive()) no longer counts, in words. */
+const char *outlived_words(const struct intel_lm_rec_entry *e);
 int cmd_status(const struct cli *c);
 int cmd_recover(const struct cli *c);
 

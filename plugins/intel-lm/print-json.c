@@ -378,6 +378,18 @@ static void json_records(const struct cli *c, const struct rec_view *v, size_t n
 					intel_lm_opcode_name(e->pending) : NULL);
 			add_str_or_null(o, "pending_then", e->pending && e->pending_then ?
 					intel_lm_opcode_name(e->pending_then) : NULL);
+			add_str_or_null(o, "boot_id", e->boot_id);
+		}
+		if (e->outlived) {
+			static const char *const why[] = {
+				[INTEL_LM_OUTLIVED_BOOT] = "reboot",
+				[INTEL_LM_OUTLIVED_NO_BOOT] = "unknown boot",
+				[INTEL_LM_OUTLIVED_RESET] = "pf reset",
+			};
+
+			add_str(o, "outlived", e->outlived <= INTEL_LM_OUTLIVED_RESET ?
+				why[e->outlived] : "reboot");
+			add_str(o, "recorded_state", intel_lm_vf_state_name(e->outlived_state));
 		}
 		add_str_or_null(o, "identity", intel_lm_identity_hex(&e->ident, id));
 		if (intel_lm_identity_is_set(&e->ident))

@@ -291,6 +291,9 @@ static void normal_records(const struct cli *c, const struct rec_view *v, size_t
 			iso_time(when, sizeof(when), e->since);
 			printf(" since %s, by pid %d: %s\n", when, e->pid, esc(&x, e->cmdline));
 		}
+		if (e->outlived)
+			printf("           recorded %s, which no longer counts: %s\n",
+			       intel_lm_vf_state_name(e->outlived_state), outlived_words(e));
 		/* A command recorded to follow it without another write may have been sent too. */
 		if (e->pending && e->pending_then)
 			printf("           in flight: %s, then perhaps %s (their effect is "

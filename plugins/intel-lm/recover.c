@@ -152,6 +152,8 @@ static int collect_pf(const struct cli *c, struct session *s, struct views *vs)
 		if (v->read_err) {
 			v->e.pf = *intel_lm_pf_id(s->pf);
 			v->e.vf = sel[i];
+		} else if (intel_lm_vf_reset_seen(intel_lm_vf_find(pf_vfs(s), sel[i]))) {
+			intel_lm_record_outlive(&v->e, INTEL_LM_OUTLIVED_RESET);
 		}
 		snprintf(v->e.device, sizeof(v->e.device), "%s", pf_path(s));
 	}
@@ -229,6 +231,22 @@ static struct rec_view *find_view(struct views *vs, const char *key, uint16_t vf
 	return NULL;
 }
 
+const char *outlived_words(const struct intel_lm_rec_entry *e)
+{
+	switch (e->outlived) {
+	case INTEL_LM_OUTLIVED_BOOT:
+		return "it was written before this host's last boot";
+	case INTEL_LM_OUTLIVED_NO_BOOT:
+		return "it names no boot (an earlier intel-lm wrote it), so the host may have "
+		       "rebooted since";
+	case INTEL_LM_OUTLIVED_RESET:
+		return "the PF was reset since: the VF is offline with no queue or interrupt "
+		       "resources";
+	default:
+		return "it no longer counts";
+	}
+}
+
 /* Words for an entry: what is interrupted, and what to do (for status and recover). */
 static void advise(const struct cli *c, struct rec_view *v)
 {
@@ -247,6 +265,15 @@ static void advise(const struct cli *c, struct rec_view *v)
 	}
 	if (v->in_progress) {
 		snprintf(v->advice, sizeof(v->advice), "in progress: %s", v->holder);
+		return;
+	}
+	if (e->outlived) {
+		v->unresolved = true;
+		snprintf(v->advice, sizeof(v->advice), "the entry says %s%s, but %s; a VF runs "
+			 "with a fresh state after a reboot or a PF reset, unless something else "
+			 "was done to it since: check the VF, then '%s recover %s --vf=%u "
+			 "--confirm=running' (or suspended)", intel_lm_vf_state_name(e->outlived_state), e->pending ?
+			 " with a command in flight" : "", outlived_words(e), c->prog, dev, e->vf);
 		return;
 	}
 	if (e->op == INTEL_LM_OP_MIGRATE && e->op_open) {
@@ -477,8 +504,14 @@ static int hold(const struct cli *c, struct rec_view *v, struct held *h, bool as
 		}
 		if (ret == -EBADMSG)
 			ret = 0;
-		if (!ret && h->rec.existed)
+		if (!ret && h->rec.existed) {
+			bool reset = v->e.outlived == INTEL_LM_OUTLIVED_RESET;
+
+			/* The reset was seen on the device: read again, the entry still says it. */
+			if (reset)
+				intel_lm_record_outlive(&h->rec.entry, INTEL_LM_OUTLIVED_RESET);
 			v->e = h->rec.entry;
+		}
 	}
 	if (ret && !v->action[0]) {
 		snprintf(v->action, sizeof(v->action), "cannot take its lock and record: %s (%s)",
@@ -691,6 +724,17 @@ static void recover_migration(const struct cli *c, struct views *vs, struct rec_
 		goto out;
 	}
 	peer_held = true;
+	if (peer->e.outlived && !strcmp(peer->e.op_id, v->e.op_id) && peer->e.op_open) {
+		/* A reboot or a reset undid the other VF's part: nothing is sent on its word. */
+		v->unresolved = true;
+		snprintf(v->action, sizeof(v->action), "left alone: the other VF's entry (%s VF "
+			 "%u) no longer counts: %s", v->e.peer_device, v->e.peer_vf,
+			 outlived_words(&peer->e));
+		snprintf(v->advice, sizeof(v->advice), "check both VFs, then settle the other one "
+			 "first: '%s recover %s --vf=%u --confirm=running|suspended'", c->prog,
+			 v->e.peer_device, v->e.peer_vf);
+		goto out;
+	}
 	if (strcmp(peer->e.op_id, v->e.op_id)) {
 		/* The other VF's entry moved on (or is gone): nothing of this one can be undone. */
 		bool runs = v->e.state == INTEL_LM_VF_RUNNING && !v->e.pending;
@@ -920,7 +964,9 @@ int cmd_recover(const struct cli *c)
 		advise(c, v);
 		if (v->in_progress)
 			continue;
-		if (!v->read_err && v->e.op == INTEL_LM_OP_MIGRATE && v->e.op_open)
+		/* An outlived migration entry is settled alone: nothing of it can be undone. */
+		if (!v->read_err && v->e.op == INTEL_LM_OP_MIGRATE && v->e.op_open &&
+		    !v->e.outlived)
 			recover_migration(c, &vs, v, key, &extra);
 		else if (v->unresolved || (v->read_err && v->read_err != -ENOENT) ||
 			 confirming(c, v, key))

@@ -594,6 +594,108 @@ PY
 	expect_sent "" "$p lock directory: nothing sent"
 	chmod 0700 "$INTEL_LM_LOCK_DIR"
 
+	# --- reboots and PF resets ------------------------------------------------------------
+	# Each entry carries the boot it was written in; after a reboot (a new boot id), one that
+	# says suspended, saved or loaded counts as unknown, for status, recover and every command.
+	export INTEL_LM_BOOT_ID_FILE=$T/boot_id
+	echo 11111111-1111-4111-8111-111111111111 > "$T/boot_id"
+	l="$p reboot"
+	emu_two_pfs
+	for a in "suspend --vf=1" "suspend --vf=2" "save --vf=2 -o $D/rb2" "suspend --vf=3" \
+		 "resume --vf=3"; do
+		# shellcheck disable=SC2086 # the words of the command
+		LD_PRELOAD=$EMU_SO $P ${a%% *} /dev/nvme0 ${a#* } > /dev/null 2>&1
+	done
+	run "$P" status /dev/nvme0 --vf=1-3 --output-format=json
+	expect_json '[v["state"] for v in j["vfs"]] == ["suspended", "saved", "running"] and all(v["boot_id"] == "11111111-1111-4111-8111-111111111111" and "outlived" not in v for v in j["vfs"])' \
+		"$l: in the same boot the record stands, and names its boot"
+	# The host reboots: a new boot id, and the emulated VFs as a reboot leaves them (running).
+	echo 22222222-2222-4222-8222-222222222222 > "$T/boot_id"
+	"$EMU_CTL" setup > /dev/null
+	clear_trace
+	run "$P" status --output-format=json
+	expect_json '[(v["vf"], v["state"], v.get("outlived"), v.get("recorded_state"), v["unresolved"]) for v in j["vfs"]] == [(1, "unknown", "reboot", "suspended", True), (2, "unknown", "reboot", "saved", True), (3, "running", None, None, False)]' \
+		"$l: status counts suspended and saved of the earlier boot as unknown, running as running"
+	expect_json '"--confirm=running" in j["vfs"][0]["next"] and "before this host" in j["vfs"][0]["next"]' \
+		"$l: status says why, and how to settle it"
+	run "$P" status /dev/nvme0 --vf=2
+	expect_out "recorded saved, which no longer counts: it was written before this host's last boot" \
+		"$l: the normal output says what the entry said and why it no longer counts"
+	run "$P" recover --output-format=json
+	expect_rc $RC_UNKNOWN "$l: recover leaves them unresolved"
+	expect_json 'j["unresolved_count"] == 2' "$l: recover: two VFs unresolved"
+	expect_sent "06 06" "$l: nothing but status's Identify sent"
+	# A command takes the VF as unknown too: migrate into VF 1 sends the destination's
+	# SUSPEND (the record's "suspended" would skip it, and LOAD_DATA into the running VF
+	# would be refused).
+	clear_trace
+	run "$P" migrate /dev/nvme1 --vf=1 --to=/dev/nvme0 --to-vf=1
+	expect_rc 0 "$l: migrate into a VF suspended before the reboot succeeds"
+	case " $(sent_opcodes) " in
+	*" c8 c8 "*) pass "$l: ... and sends the destination's SUSPEND" ;;
+	*) fail "$l: ... and sends the destination's SUSPEND" "sent: $(sent_opcodes)" ;;
+	esac
+	expect_state nvme0 1 running "$l: ... the destination runs"
+	run "$P" recover /dev/nvme0 --vf=2 --confirm=running --output-format=json
+	expect_rc 0 "$l: recover --confirm settles the saved one"
+	run "$P" status /dev/nvme0 --vf=1-2 --output-format=json
+	expect_json '[v["state"] for v in j["vfs"]] == ["running", "running"] and all(v["boot_id"] == "22222222-2222-4222-8222-222222222222" and "outlived" not in v for v in j["vfs"])' \
+		"$l: then both are known, in this boot"
+	rm -f "$D/rb2"
+
+	# A record of an earlier version, without boot_id: readable; a running VF stays running,
+	# a suspended one may be of an earlier boot (unknown boot).
+	emu_two_pfs
+	LD_PRELOAD=$EMU_SO $P suspend /dev/nvme0 --vf=1 > /dev/null 2>&1
+	LD_PRELOAD=$EMU_SO $P suspend /dev/nvme0 --vf=2 > /dev/null 2>&1
+	LD_PRELOAD=$EMU_SO $P resume /dev/nvme0 --vf=2 > /dev/null 2>&1
+	for v in 1 2; do
+		python3 - "$INTEL_LM_STATE_DIR/pci-0000:3b:00.0-vf$v.rec" <<'PY'
+import sys, zlib
+f = sys.argv[1]
+d = bytearray(open(f, "rb").read())
+for i in (0, 1):
+    slot = d[i * 8192:(i + 1) * 8192]
+    if slot[:8] != b"ILMREC1 ":
+        continue
+    body = bytes(slot[39:39 + int(slot[25:29], 16)])
+    body = b"".join(l + b"\n" for l in body.split(b"\n")[:-1] if not l.startswith(b"boot_id="))
+    hdr = bytearray(slot[:39])
+    hdr[25:29] = b"%04x" % len(body)
+    hdr[30:38] = b"%08x" % zlib.crc32(body, zlib.crc32(bytes(hdr[:30])))
+    new = bytes(hdr) + body
+    d[i * 8192:(i + 1) * 8192] = new + bytes(8192 - len(new))
+open(f, "wb").write(d)
+PY
+	done
+	grep -qa "boot_id=" "$INTEL_LM_STATE_DIR/pci-0000:3b:00.0-vf1.rec" &&
+		fail "$p an old record: made without boot_id" "boot_id= is still there"
+	run "$P" status /dev/nvme0 --vf=1-2 --output-format=json
+	expect_json '[(v["state"], v["recorded"], v["boot_id"], v.get("outlived"), v.get("recorded_state")) for v in j["vfs"]] == [("unknown", True, None, "unknown boot", "suspended"), ("running", True, None, None, None)]' \
+		"$p an old record without boot_id: readable; suspended counts as unknown (unknown boot), running as running"
+	run "$P" status /dev/nvme0 --vf=1
+	expect_out "it names no boot" "$p an old record: the normal output says its boot is unknown"
+
+	# A PF reset (here: a command that outlives its timeout) takes every VF offline with no
+	# resources: a VF suspended on record then counts as unknown wherever the PF is read.
+	l="$p PF reset"
+	emu_two_pfs "fault = 0xc8 2 hang"
+	LD_PRELOAD=$EMU_SO $P suspend /dev/nvme0 --vf=1 > /dev/null 2>&1
+	run "$P" suspend /dev/nvme0 --vf=2 --timeout=300
+	expect_rc $RC_UNKNOWN "$l: a SUSPEND that hangs times out"
+	"$EMU_CTL" show nvme0 1 | grep -q "online=no nvi=0 reset=yes" && pass "$l: the emulated PF reset its VFs" ||
+		fail "$l: the emulated PF reset its VFs" "$("$EMU_CTL" show nvme0 1)"
+	run "$P" status /dev/nvme0 --vf=1 --output-format=json
+	expect_json 'j["vfs"][0]["state"] == "unknown" and j["vfs"][0]["outlived"] == "pf reset" and j["vfs"][0]["recorded_state"] == "suspended" and j["vfs"][0]["unresolved"]' \
+		"$l: status <device> counts the suspended VF as unknown"
+	run "$P" status /dev/nvme0 --vf=1
+	expect_out "the PF was reset since: the VF is offline with no queue or interrupt resources" \
+		"$l: and says how it knows"
+	clear_trace
+	run "$P" suspend /dev/nvme0 --vf=1
+	expect_sent "06 06 c8" "$l: suspend sends its SUSPEND, not trusting the record's suspended"
+	unset INTEL_LM_BOOT_ID_FILE
+
 	# --- the device path, outputs, the report --------------------------------------------
 	mkfifo "$T/fifo"
 	RC=0
