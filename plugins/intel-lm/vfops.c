@@ -589,10 +589,11 @@ static void record_warning(const struct cli *c, const struct session *s, const s
 {
 	if (r->record_err)
 		c->out->pr->note(c, "%s VF %u: the command's outcome could not be put on record (%s); "
-			    "the record says its effect is unknown until '%s recover %s --vf=%u "
-			    "--confirm=%s' settles it", pf_path(s), r->vf,
-			    intel_lm_errno_name(r->record_err), c->prog, pf_path(s), r->vf,
-			    r->state);
+			    "the record may still show the command in flight, its effect unknown "
+			    "(never a state the VF no longer has): '%s status %s --vf=%u' shows "
+			    "it, and '%s recover %s --vf=%u --confirm=%s' settles it", pf_path(s),
+			    r->vf, intel_lm_errno_name(r->record_err), c->prog, pf_path(s), r->vf,
+			    c->prog, pf_path(s), r->vf, r->state);
 }
 
 static int run_vf_op(const struct cli *c, const struct vf_op *op)
