@@ -218,8 +218,8 @@ int intel_lm_claim_send(struct intel_lm_claim *cl, uint8_t opcode, void *buf, ui
 	if (lk >= 0)
 		close(lk);
 	if (ret) {
-		if (opcode == INTEL_LM_OPC_LOAD_DATA)
-			rec->entry.ident = rec->held;
+		/* Not sent: the VF holds what it held. */
+		memset(&rec->entry.load_ident, 0, sizeof(rec->entry.load_ident));
 		return ret;
 	}
 	out->sent = true;

@@ -45,8 +45,9 @@ enum intel_lm_vf_state intel_lm_state_after(enum intel_lm_vf_state prev, uint8_t
 		return INTEL_LM_VF_UNKNOWN;
 	switch (opcode) {
 	case INTEL_LM_OPC_SUSPEND:
-		return prev == INTEL_LM_VF_SAVED || prev == INTEL_LM_VF_LOADED ? prev :
-		       INTEL_LM_VF_SUSPENDED;
+		/* An unknown VF may be saved or loaded, which SUSPEND leaves as they are. */
+		return prev == INTEL_LM_VF_SAVED || prev == INTEL_LM_VF_LOADED ||
+		       prev == INTEL_LM_VF_UNKNOWN ? prev : INTEL_LM_VF_SUSPENDED;
 	case INTEL_LM_OPC_RESUME:
 		return INTEL_LM_VF_RUNNING;
 	case INTEL_LM_OPC_SAVE_DATA:

@@ -148,15 +148,25 @@ static void put_hex(char *p, uint64_t v, int digits)
 	}
 }
 
-/* An identity's four keys; "file_" before each for a state file's. Nothing when not set. */
-static void put_ident(struct buf *b, const struct intel_lm_identity *id, bool file)
+enum ident_keys { IDENT_HELD, IDENT_FILE, IDENT_LOAD };
+
+/*
+ * An identity's four keys; "file_" before each for a state file's, "load_" for a LOAD_DATA's
+ * in doubt. Nothing when not set.
+ */
+static void put_ident(struct buf *b, const struct intel_lm_identity *id, enum ident_keys which)
 {
 	char hex[INTEL_LM_ID_HEX_LEN];
 
 	if (!intel_lm_identity_is_set(id))
 		return;
 	intel_lm_identity_hex(id, hex);
-	if (file) {
+	if (which == IDENT_LOAD) {
+		put_str(b, "load_identity", hex);
+		put_num(b, "load_generation", id->gen);
+		put_str(b, "load_origin", id->origin);
+		put_num(b, "load_origin_vf", id->origin_vf);
+	} else if (which == IDENT_FILE) {
 		put_str(b, "file_identity", hex);
 		put_num(b, "file_generation", id->gen);
 		put_str(b, "file_origin", id->origin);
@@ -195,8 +205,9 @@ static int encode(const struct intel_lm_rec_entry *e, char *slot)
 	put_num(&b, "state_size", e->state_size);
 	put_num(&b, "state_crc", e->state_crc);
 	put_num(&b, "state_file_temporary", e->state_file_temporary);
-	put_ident(&b, &e->ident, false);
-	put_ident(&b, &e->file_ident, true);
+	put_ident(&b, &e->ident, IDENT_HELD);
+	put_ident(&b, &e->file_ident, IDENT_FILE);
+	put_ident(&b, &e->load_ident, IDENT_LOAD);
 	put_str(&b, "tmp_file", e->tmp_file);
 	put_str(&b, "op", intel_lm_op_kind_name(e->op));
 	put_num(&b, "op_open", e->op_open);
@@ -400,6 +411,14 @@ static int decode_field(struct intel_lm_rec_entry *e, const char *k, size_t kn, 
 		ret = get_str(v, n, e->file_ident.origin, sizeof(e->file_ident.origin));
 	} else if (IS("file_origin_vf")) {
 		NUM(file_ident.origin_vf, 0, INTEL_LM_VF_MAX);
+	} else if (IS("load_identity")) {
+		ret = intel_lm_identity_parse_hex(v, n, &e->load_ident) ? -EBADMSG : 0;
+	} else if (IS("load_generation")) {
+		NUM(load_ident.gen, 0, UINT32_MAX);
+	} else if (IS("load_origin")) {
+		ret = get_str(v, n, e->load_ident.origin, sizeof(e->load_ident.origin));
+	} else if (IS("load_origin_vf")) {
+		NUM(load_ident.origin_vf, 0, INTEL_LM_VF_MAX);
 	}
 	/* Keys of a later version are passed over. */
 #undef IS
@@ -877,15 +896,38 @@ int intel_lm_record_begin_then(struct intel_lm_record *rec, uint8_t opcode, uint
 	return intel_lm_record_write(rec);
 }
 
+/* Whether a VF in state @s is in the state @opcode needs (on a device that checks). */
+static bool state_needed(enum intel_lm_vf_state s, uint8_t opcode)
+{
+	if (s == INTEL_LM_VF_UNKNOWN)
+		return false;
+	return opcode == INTEL_LM_OPC_SUSPEND ? s == INTEL_LM_VF_RUNNING : s != INTEL_LM_VF_RUNNING;
+}
+
 void intel_lm_record_apply(struct intel_lm_record *rec, uint8_t opcode, int ret)
 {
 	struct intel_lm_rec_entry *e = &rec->entry;
 	enum intel_lm_effect eff = intel_lm_effect_of(ret);
 
-	set_state(e, intel_lm_state_after(e->state, opcode, eff));
-	/* A LOAD_DATA that had no effect left the VF with what it held. */
-	if (opcode == INTEL_LM_OPC_LOAD_DATA && eff == INTEL_LM_EFFECT_NONE)
-		e->ident = rec->held;
+	/*
+	 * A Command Sequence Error says the VF is not in the state the command needs: when the
+	 * record says it is, the record is wrong (the VF was changed by other means), and the
+	 * VF's state is unknown. A refusal of what the record already shows changes nothing.
+	 */
+	if (eff == INTEL_LM_EFFECT_NONE && ret > 0 && (ret & 0x7ff) == 0x00c &&
+	    intel_lm_opcode_changes_state(opcode) && state_needed(e->state, opcode))
+		set_state(e, INTEL_LM_VF_UNKNOWN);
+	else
+		set_state(e, intel_lm_state_after(e->state, opcode, eff));
+	/*
+	 * LOAD_DATA: the VF holds what it loaded once it took effect; nothing changed without
+	 * effect; in doubt it holds either, and the entry keeps both.
+	 */
+	if (opcode == INTEL_LM_OPC_LOAD_DATA && eff != INTEL_LM_EFFECT_UNKNOWN) {
+		if (eff == INTEL_LM_EFFECT_DONE && intel_lm_identity_is_set(&e->load_ident))
+			e->ident = e->load_ident;
+		memset(&e->load_ident, 0, sizeof(e->load_ident));
+	}
 	/* A state that runs again is a new version: every copy taken before is stale. */
 	if (opcode == INTEL_LM_OPC_RESUME && eff == INTEL_LM_EFFECT_DONE &&
 	    intel_lm_identity_is_set(&e->ident))
@@ -917,8 +959,7 @@ int intel_lm_record_take_charge(struct intel_lm_record *rec)
 
 void intel_lm_record_loading(struct intel_lm_record *rec, const struct intel_lm_identity *incoming)
 {
-	rec->held = rec->entry.ident;
-	rec->entry.ident = *incoming;
+	rec->entry.load_ident = *incoming;
 }
 
 int intel_lm_record_end(struct intel_lm_record *rec, uint8_t opcode, int ret, uint8_t next)

@@ -61,6 +61,18 @@ static bool skipped(const struct scan *s, const struct intel_lm_copy *c)
 	return same_place(c, s->skip[0]) || same_place(c, s->skip[1]);
 }
 
+/* Whether copy @c holds, or may hold, @id (any generation). */
+static bool holds(const struct intel_lm_copy *c, const struct intel_lm_identity *id)
+{
+	return intel_lm_identity_same(&c->ident, id) || intel_lm_identity_same(&c->alt, id);
+}
+
+/* The generation of @id that @c holds or may hold. */
+static uint32_t gen_of(const struct intel_lm_copy *c, const struct intel_lm_identity *id)
+{
+	return intel_lm_identity_same(&c->ident, id) ? c->ident.gen : c->alt.gen;
+}
+
 /* A VF other than those skipped that runs, or may run, @id. */
 static const struct intel_lm_copy *runs_elsewhere(const struct scan *s,
 						  const struct intel_lm_identity *id)
@@ -70,7 +82,7 @@ static const struct intel_lm_copy *runs_elsewhere(const struct scan *s,
 	for (i = 0; i < s->ask->n; i++) {
 		const struct intel_lm_copy *c = &s->ask->copies[i];
 
-		if (is_file(c) || skipped(s, c) || !intel_lm_identity_same(&c->ident, id))
+		if (is_file(c) || skipped(s, c) || !holds(c, id))
 			continue;
 		if (c->state == INTEL_LM_VF_RUNNING ||
 		    (c->state == INTEL_LM_VF_UNKNOWN && c->may_run))
@@ -89,27 +101,29 @@ static const struct intel_lm_copy *newer(const struct scan *s, const struct inte
 	for (i = 0; i < s->ask->n; i++) {
 		const struct intel_lm_copy *c = &s->ask->copies[i];
 
-		if (!intel_lm_identity_same(&c->ident, id) || c->ident.gen <= gen)
+		if (!holds(c, id) || gen_of(c, id) <= gen)
 			continue;
 		/* A file that is not whole holds no version at all. */
 		if (is_file(c) && !c->whole)
 			continue;
-		if (!best || c->ident.gen > best->ident.gen)
+		if (!best || gen_of(c, id) > gen_of(best, id))
 			best = c;
 	}
 	return best;
 }
 
 /* Another place that reliably holds @id at generation @gen or newer. */
-static bool kept_elsewhere(const struct scan *s, const struct intel_lm_identity *id)
+static bool kept_elsewhere(const struct scan *s, const struct intel_lm_identity *id,
+			   uint32_t gen)
 {
 	size_t i;
 
 	for (i = 0; i < s->ask->n; i++) {
 		const struct intel_lm_copy *c = &s->ask->copies[i];
 
+		/* A VF that may hold either of two states holds neither for sure. */
 		if (!skipped(s, c) && intel_lm_identity_same(&c->ident, id) &&
-		    c->ident.gen >= id->gen && reliable(c))
+		    !intel_lm_identity_is_set(&c->alt) && c->ident.gen >= gen && reliable(c))
 			return true;
 	}
 	return false;
@@ -126,26 +140,41 @@ static enum intel_lm_reason verdict(struct intel_lm_verdict *v, enum intel_lm_re
 }
 
 /*
- * What @place holds is replaced (LOAD_DATA into a VF) or removed (a file) by @incoming, or by
- * nothing. Only a copy of the newest version with no other reliable copy is in the way.
+ * @held, which @place holds (or may hold), is replaced (LOAD_DATA into a VF) or removed (a
+ * file) by @incoming, or by nothing. Only a copy of the newest version with no other reliable
+ * copy is in the way. A VF that may have run since its record was written (its state unknown
+ * after a RESUME in doubt) may hold a newer version than any copy: one more generation.
  */
+static enum intel_lm_reason replace_one(const struct scan *s, const struct intel_lm_copy *place,
+					const struct intel_lm_identity *held,
+					const struct intel_lm_identity *incoming,
+					struct intel_lm_verdict *v)
+{
+	uint32_t gen = held->gen;
+
+	if (!intel_lm_identity_is_set(held))
+		return INTEL_LM_REASON_OK;
+	if (place->vf && place->state == INTEL_LM_VF_UNKNOWN && place->may_run)
+		gen++;
+	/* The same state, as new or newer, replaces it: nothing is lost. */
+	if (incoming && intel_lm_identity_same(incoming, held) && incoming->gen >= gen)
+		return INTEL_LM_REASON_OK;
+	/* A stale copy loses nothing: a newer version is elsewhere. */
+	if (newer(s, held, gen))
+		return INTEL_LM_REASON_OK;
+	if (kept_elsewhere(s, held, gen))
+		return INTEL_LM_REASON_OK;
+	return verdict(v, INTEL_LM_REASON_LAST_COPY, held, NULL);
+}
+
+/* What @place holds is replaced: each state it may hold. */
 static enum intel_lm_reason check_replace(const struct scan *s, const struct intel_lm_copy *place,
 					  const struct intel_lm_identity *incoming,
 					  struct intel_lm_verdict *v)
 {
-	const struct intel_lm_identity *held = &place->ident;
+	enum intel_lm_reason r = replace_one(s, place, &place->ident, incoming, v);
 
-	if (!intel_lm_identity_is_set(held))
-		return INTEL_LM_REASON_OK;
-	/* The same state, as new or newer, replaces it: nothing is lost. */
-	if (incoming && intel_lm_identity_same(incoming, held) && incoming->gen >= held->gen)
-		return INTEL_LM_REASON_OK;
-	/* A stale copy loses nothing: a newer version is elsewhere. */
-	if (newer(s, held, held->gen))
-		return INTEL_LM_REASON_OK;
-	if (kept_elsewhere(s, held))
-		return INTEL_LM_REASON_OK;
-	return verdict(v, INTEL_LM_REASON_LAST_COPY, held, NULL);
+	return r ? r : replace_one(s, place, &place->alt, incoming, v);
 }
 
 /* @place is to run @id: nothing else may run it, and no newer version may exist. */
@@ -177,7 +206,8 @@ enum intel_lm_reason intel_lm_rule_check(const struct intel_lm_rule_ask *ask,
 	case INTEL_LM_RULE_RESUME:
 		/* Also for a VF running on record: the record does not stand in for the device. */
 		s.skip[0] = ask->vf;
-		return check_run(&s, &ask->vf->ident, v);
+		r = check_run(&s, &ask->vf->ident, v);
+		return r ? r : check_run(&s, &ask->vf->alt, v);
 	case INTEL_LM_RULE_LOAD:
 		s.skip[0] = ask->vf;
 		r = check_replace(&s, ask->vf, ask->incoming, v);
@@ -189,6 +219,8 @@ enum intel_lm_reason intel_lm_rule_check(const struct intel_lm_rule_ask *ask,
 		s.skip[0] = ask->vf;
 		s.skip[1] = ask->dst;
 		r = check_run(&s, &ask->vf->ident, v);
+		if (!r)
+			r = check_run(&s, &ask->vf->alt, v);
 		if (r)
 			return r;
 		/* The destination runs it next, and nothing else may (the source is suspended). */
@@ -225,10 +257,15 @@ void intel_lm_rule_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_c
 	c->vf = e->vf;
 	c->state = e->pending ? INTEL_LM_VF_UNKNOWN : e->state;
 	c->whole = true;
-	/* A LOAD_DATA or SAVE_DATA in doubt leaves a VF suspended, unless RESUME was to follow. */
+	/*
+	 * A LOAD_DATA or SAVE_DATA in doubt leaves a VF suspended, unless RESUME was to follow; an
+	 * unknown VF whose last SUSPEND succeeded runs nothing either.
+	 */
 	c->may_run = e->pending_then == INTEL_LM_OPC_RESUME ||
-		     (doubt != INTEL_LM_OPC_LOAD_DATA && doubt != INTEL_LM_OPC_SAVE_DATA);
+		     (doubt != INTEL_LM_OPC_LOAD_DATA && doubt != INTEL_LM_OPC_SAVE_DATA &&
+		      !(!e->pending && doubt == INTEL_LM_OPC_SUSPEND && !e->last_ret));
 	c->ident = e->ident;
+	c->alt = e->load_ident;
 	c->path[0] = '\0';
 }
 

@@ -66,7 +66,8 @@ enum intel_lm_effect intel_lm_effect_of(int ret);
  * @opcode:	one of the five Intel opcodes
  * @effect:	the command's effect
  *
- * SUSPEND of a running VF makes it suspended (a saved or loaded VF stays what it is), RESUME
+ * SUSPEND of a running VF makes it suspended (a saved, loaded or unknown VF stays what it is:
+ * an unknown one may be saved or loaded, which SUSPEND leaves as they are), RESUME
  * makes it running, SAVE_DATA saved, LOAD_DATA loaded; QUERY_DATA_SIZE changes nothing. No
  * effect leaves @prev; an unknown effect of a state-changing command makes it unknown.
  *

@@ -106,6 +106,8 @@ enum intel_lm_outlived {
  * @ident:	the identity of the state the VF holds (not set: its own state, which intel-lm
  *		never took charge of); while LOAD_DATA is pending, the state it loads
  * @file_ident:	the identity of the state in @state_file
+ * @load_ident:	from a LOAD_DATA's intent until its outcome, and for good when that is in doubt:
+ *		the identity of the state it loads; the VF then holds @ident or this one
  * @tmp_file:	a temporary file the operation may leave behind if it dies, or ""
  * @op:		what the last change belonged to
  * @op_open:	that operation has not finished (or was interrupted)
@@ -142,6 +144,7 @@ struct intel_lm_rec_entry {
 	bool op_open;
 	struct intel_lm_identity ident;
 	struct intel_lm_identity file_ident;
+	struct intel_lm_identity load_ident;
 	struct intel_lm_pf_id pf;
 	struct intel_lm_pf_id peer;
 	char device[64];
@@ -166,7 +169,6 @@ struct intel_lm_rec_entry {
  * @entry:	the entry as last written (or read); change it through the functions below
  * @existed:	the file held a valid entry when opened
  * @self:	this process's command line, which every write records
- * @held:	the identity the VF held before a LOAD_DATA (intel_lm_record_loading())
  */
 struct intel_lm_record {
 	int fd;
@@ -174,7 +176,6 @@ struct intel_lm_record {
 	struct intel_lm_rec_entry entry;
 	bool existed;
 	char self[256];
-	struct intel_lm_identity held;
 };
 
 /**
@@ -283,8 +284,9 @@ int intel_lm_record_take_charge(struct intel_lm_record *rec);
  * @rec:	an open record
  * @incoming:	the identity of the state to load
  *
- * The entry holds @incoming from its next write on (a LOAD_DATA in flight may have taken
- * effect); a LOAD_DATA that had no effect gives the VF back the identity it held.
+ * The entry names @incoming (@load_ident) from its next write on: a LOAD_DATA in flight may
+ * have taken effect. Its outcome settles which state the VF holds: @incoming once it took
+ * effect, the one it held without effect; in doubt the entry keeps both.
  */
 void intel_lm_record_loading(struct intel_lm_record *rec, const struct intel_lm_identity *incoming);
 

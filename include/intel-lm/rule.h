@@ -76,6 +76,7 @@ enum intel_lm_reason {
  * @may_run:	a VF whose state is unknown may be running: the command in doubt could have
  *		resumed it (not a LOAD_DATA or SAVE_DATA of a VF that was not running)
  * @ident:	the identity of the state it holds (not set: a VF's own, never taken charge of)
+ * @alt:	a VF whose LOAD_DATA is in doubt may hold this one instead (else not set)
  */
 struct intel_lm_copy {
 	char pf[INTEL_LM_PF_KEY_LEN];
@@ -85,6 +86,7 @@ struct intel_lm_copy {
 	bool whole;
 	bool may_run;
 	struct intel_lm_identity ident;
+	struct intel_lm_identity alt;
 	char path[INTEL_LM_REC_PATH_LEN];
 };
 

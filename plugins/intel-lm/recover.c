@@ -899,7 +899,8 @@ static void recover_single(const struct cli *c, struct rec_view *v, const char *
 			unlink(e->tmp_file);
 		e->tmp_file[0] = '\0';
 	}
-	if (e->pending || e->state == INTEL_LM_VF_UNKNOWN || v->read_err) {
+	/* A VF with no record is one intel-lm never changed: it runs, and nothing is unknown. */
+	if (e->pending || e->state == INTEL_LM_VF_UNKNOWN || (v->read_err && v->read_err != -ENOENT)) {
 		if (!confirming(c, v, dev_key)) {
 			advise(c, v);
 			snprintf(v->action, sizeof(v->action), "left alone: its state is unknown");
