@@ -896,12 +896,18 @@ int intel_lm_record_begin_then(struct intel_lm_record *rec, uint8_t opcode, uint
 	return intel_lm_record_write(rec);
 }
 
-/* Whether a VF in state @s is in the state @opcode needs (on a device that checks). */
+/*
+ * Whether a VF in state @s is, on record, in the state SUSPEND or RESUME needs (on a device that
+ * checks): running, or not. Whether it runs is what the one rule hangs on; a SAVE_DATA or
+ * LOAD_DATA refused with Command Sequence Error leaves the record as it was.
+ */
 static bool state_needed(enum intel_lm_vf_state s, uint8_t opcode)
 {
 	if (s == INTEL_LM_VF_UNKNOWN)
 		return false;
-	return opcode == INTEL_LM_OPC_SUSPEND ? s == INTEL_LM_VF_RUNNING : s != INTEL_LM_VF_RUNNING;
+	if (opcode == INTEL_LM_OPC_SUSPEND)
+		return s == INTEL_LM_VF_RUNNING;
+	return opcode == INTEL_LM_OPC_RESUME && s != INTEL_LM_VF_RUNNING;
 }
 
 void intel_lm_record_apply(struct intel_lm_record *rec, uint8_t opcode, int ret)

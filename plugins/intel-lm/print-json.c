@@ -394,6 +394,10 @@ static void json_records(const struct cli *c, const struct rec_view *v, size_t n
 		add_str_or_null(o, "identity", intel_lm_identity_hex(&e->ident, id));
 		if (intel_lm_identity_is_set(&e->ident))
 			add_int(o, "generation", e->ident.gen);
+		if (intel_lm_identity_is_set(&e->load_ident)) {
+			add_str(o, "load_identity", intel_lm_identity_hex(&e->load_ident, id));
+			add_int(o, "load_generation", e->load_ident.gen);
+		}
 		add_str_or_null(o, "state_file", e->state_file);
 		if (e->state_file[0]) {
 			add_int(o, "state_size", e->state_size);

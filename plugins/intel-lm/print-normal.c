@@ -307,6 +307,10 @@ static void normal_records(const struct cli *c, const struct rec_view *v, size_t
 			       "%u)\n", intel_lm_identity_hex(&e->ident, id), e->ident.gen,
 			       e->ident.origin[0] ? esc(&x, e->ident.origin) : "?",
 			       e->ident.origin_vf);
+		if (intel_lm_identity_is_set(&e->load_ident))
+			printf("           or perhaps state %s, generation %u, which a LOAD_DATA in "
+			       "doubt was loading\n", intel_lm_identity_hex(&e->load_ident, id),
+			       e->load_ident.gen);
 		if (e->state_file[0])
 			printf("           state file: %s (%u bytes, CRC-32 0x%08x%s)\n",
 			       esc(&x, e->state_file), e->state_size, e->state_crc,

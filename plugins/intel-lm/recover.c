@@ -877,7 +877,29 @@ out:
 }
 
 /* Settle a single command's or a batch's entry. */
-static void recover_single(const struct cli *c, struct rec_view *v, const char *dev_key)
+/*
+ * Whether VF @v, which has no record, is one an open migration's other VF names: its record was
+ * lost, not never written, and its state is unknown.
+ */
+static bool record_lost(const struct cli *c, const struct rec_view *v)
+{
+	struct intel_lm_rec_entry w;
+	char **paths = NULL;
+	size_t n = 0, i;
+	bool lost = false;
+
+	/* Every record, not only this PF's: the other VF may be on another PF. */
+	if (v->read_err != -ENOENT || intel_lm_record_list(c->state_dir, &paths, &n))
+		return false;
+	for (i = 0; i < n && !lost; i++)
+		lost = !intel_lm_record_read(paths[i], &w) && w.op == INTEL_LM_OP_MIGRATE &&
+		       w.op_open && w.peer_vf == v->e.vf && !strcmp(w.peer.key, v->e.pf.key);
+	intel_lm_record_list_free(paths, n);
+	return lost;
+}
+
+static void recover_single(const struct cli *c, struct rec_view *v, const char *dev_key,
+			   bool lost)
 {
 	struct intel_lm_rec_entry *e = &v->e;
 	struct held h;
@@ -899,8 +921,12 @@ static void recover_single(const struct cli *c, struct rec_view *v, const char *
 			unlink(e->tmp_file);
 		e->tmp_file[0] = '\0';
 	}
-	/* A VF with no record is one intel-lm never changed: it runs, and nothing is unknown. */
-	if (e->pending || e->state == INTEL_LM_VF_UNKNOWN || (v->read_err && v->read_err != -ENOENT)) {
+	/*
+	 * A VF with no record is one intel-lm never changed: it runs, and nothing is unknown;
+	 * unless an open migration names it (its record was lost).
+	 */
+	if (e->pending || e->state == INTEL_LM_VF_UNKNOWN ||
+	    (v->read_err && (v->read_err != -ENOENT || lost))) {
 		if (!confirming(c, v, dev_key)) {
 			advise(c, v);
 			snprintf(v->action, sizeof(v->action), "left alone: its state is unknown");
@@ -971,7 +997,7 @@ int cmd_recover(const struct cli *c)
 			recover_migration(c, &vs, v, key, &extra);
 		else if (v->unresolved || (v->read_err && v->read_err != -ENOENT) ||
 			 confirming(c, v, key))
-			recover_single(c, v, key);
+			recover_single(c, v, key, record_lost(c, v));
 	}
 	for (i = 0; i < extra.n; i++) {
 		struct rec_view *x = views_add(&vs);

@@ -502,8 +502,14 @@ PY
 	expect_out "torn or corrupt" "$p a corrupt record: says so"
 	run "$P" suspend /dev/nvme0 --vf=1
 	expect_rc 0 "$p a command on a VF with a corrupt record works"
-	[ "$(rec_state /dev/nvme0 1)" = suspended ] && pass "$p and its outcome replaces the corrupt entry" ||
-		fail "$p and its outcome replaces the corrupt entry" "$(rec_state /dev/nvme0 1)"
+	# Its outcome replaces the corrupt entry; a SUSPEND cannot tell a saved or loaded VF from a
+	# suspended one, so the state stays unknown until a RESUME settles it.
+	run "$P" status /dev/nvme0 --vf=1 --output-format=json
+	expect_json 'j["vfs"][0]["state"] == "unknown" and "record_error" not in j["vfs"][0] and j["vfs"][0]["recorded"]' \
+		"$p and its outcome replaces the corrupt entry (unknown: SUSPEND cannot tell saved from suspended)"
+	run "$P" resume /dev/nvme0 --vf=1
+	[ "$(rec_state /dev/nvme0 1)" = running ] && pass "$p a RESUME then settles it" ||
+		fail "$p a RESUME then settles it" "$(rec_state /dev/nvme0 1)"
 	truncate -s 100 "$f"
 	run "$P" status /dev/nvme0 --vf=1 --output-format=json
 	expect_json 'j["vfs"][0]["state"] == "unknown"' "$p a truncated record is not trusted"
