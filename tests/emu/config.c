@@ -388,6 +388,8 @@ static int global_key(struct parser *p, const char *key, const char *val)
 		return set_path(p, &cfg->state, val);
 	if (!strcmp(key, "trace"))
 		return set_path(p, &cfg->trace, val);
+	if (!strcmp(key, "progress"))
+		return set_path(p, &cfg->progress, val);
 	if (!strcmp(key, "sysfs"))
 		return set_path(p, &cfg->sysfs, val);
 	if (!strcmp(key, "admin_timeout_ms")) {
@@ -706,6 +708,7 @@ void emu_config_free(struct emu_config *cfg)
 	free(cfg->file);
 	free(cfg->state);
 	free(cfg->trace);
+	free(cfg->progress);
 	free(cfg->sysfs);
 	free(cfg);
 }

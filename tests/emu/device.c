@@ -15,6 +15,7 @@
  *	   for any other, its completion delay (a sleep outside the lock: the effect is there,
  *	   the completion not yet);
  *	5. one trace line.
+ * With `progress` set, steps 2, 4 and the hang are announced as they begin (trace.c).
  */
 #include <endian.h>
 #include <errno.h>
@@ -118,13 +119,15 @@ static void latency_done(int64_t start, int64_t ns)
 }
 
 /* a command that is never answered: the kernel's timeout fires and a reset cancels it */
-static int hang(const struct emu_config *cfg, const struct nvme_passthru_cmd *cmd)
+static int hang(const struct emu_config *cfg, const char *dev,
+		const struct nvme_passthru_cmd *cmd)
 {
 	uint32_t ms = cmd->timeout_ms ?: cfg->kernel_admin_timeout ?
 		      cfg->kernel_admin_timeout * 1000 : EMU_KERNEL_TIMEOUT_MS;
 
 	if (ms > cfg->admin_timeout_ms)
 		ms = cfg->admin_timeout_ms;
+	emu_progress(cfg, dev, cmd, "hangs", ms);
 	emu_sleep_us((uint64_t)ms * 1000);
 	return -EINTR;
 }
@@ -576,13 +579,14 @@ int emu_dev_admin(const struct emu_config *cfg, enum emu_target_kind kind, unsig
 
 	ret = kernel_check(pf, cmd);
 	if (!ret) {
+		emu_progress(cfg, name, cmd, "arrived", -1);
 		latency = (pf->latency_op[opc] >= 0 ? pf->latency_op[opc] : pf->latency_us) * 1000;
 		latency_sleep(start, latency);
 		ret = kind == EMU_TARGET_VF ? vf_cmd(pf, &cfg->vfdev[idx], cmd, &hangs) :
 					      pf_cmd(cfg, pf, cmd, &result, &hangs);
 		latency_done(start, latency);
 		if (hangs)
-			ret = hang(cfg, cmd);
+			ret = hang(cfg, name, cmd);
 		/*
 		 * The Linux driver answers a timed-out admin command by resetting the controller,
 		 * and the PF's reset takes its VFs offline (the kernel suite's model-timeout boot).
@@ -590,8 +594,10 @@ int emu_dev_admin(const struct emu_config *cfg, enum emu_target_kind kind, unsig
 		 */
 		if (hangs && kind == EMU_TARGET_PF && pf->hang_reset)
 			emu_state_pf_reset(cfg, idx);
-		if (!hangs)
+		if (!hangs) {
+			emu_progress(cfg, name, cmd, "ran", -1);
 			emu_sleep_us(pf->completion_delay[opc]);
+		}
 	}
 	if (ret >= 0)
 		cmd->result = result;

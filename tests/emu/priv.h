@@ -133,6 +133,7 @@ struct emu_config {
 	char *file;
 	char *state;
 	char *trace;
+	char *progress;	/* a test hook: where each command's steps are appended */
 	char *sysfs;
 	uint32_t admin_timeout_ms;
 	uint32_t kernel_admin_timeout;	/* seconds, in the fake sysfs; 0: no such file */
@@ -250,6 +251,8 @@ int emu_sysfs_create(const struct emu_config *cfg);
 /* trace.c */
 void emu_trace(const struct emu_config *cfg, const char *dev, const struct nvme_passthru_cmd *cmd,
 	       int status, int err, uint32_t result);
+void emu_progress(const struct emu_config *cfg, const char *dev,
+		  const struct nvme_passthru_cmd *cmd, const char *step, int64_t wait_ms);
 const char *emu_errno_name(int err);
 int emu_errno_parse(const char *name);
 

@@ -2,6 +2,8 @@
 /*
  * The trace log: one line per admin command sent to an emulated controller, appended with a
  * single write(2) on an O_APPEND descriptor so that lines of concurrent processes never mix.
+ * The progress log (a test hook), the same way: one line per step of a command, so that a test
+ * can wait until a command is in flight, or has taken effect, before it signals the program.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -73,5 +75,33 @@ void emu_trace(const struct emu_config *cfg, const char *dev, const struct nvme_
 		return;
 	if (write(fd, line, n) != n)
 		fprintf(stderr, "intel-lm-emu: %s: short write\n", cfg->trace);
+	emu_real_close(fd);
+}
+
+/*
+ * A step of a command on @dev (`progress`): "arrived" when it reached the device (before its
+ * latency), "ran" when the model (or a fault) ran and its effect is in the state file (before
+ * its completion delay), "hangs" when it will never be answered (before the wait for its
+ * timeout, @wait_ms, which the line gives).
+ */
+void emu_progress(const struct emu_config *cfg, const char *dev,
+		  const struct nvme_passthru_cmd *cmd, const char *step, int64_t wait_ms)
+{
+	char line[160], wait[32] = "";
+	int fd, n;
+
+	if (!cfg->progress)
+		return;
+	if (wait_ms >= 0)
+		snprintf(wait, sizeof(wait), " wait_ms=%lld", (long long)wait_ms);
+	n = snprintf(line, sizeof(line), "pid=%d dev=%s opcode=0x%02x cdw10=0x%08x %s%s\n",
+		     (int)getpid(), dev, cmd->opcode, cmd->cdw10, step, wait);
+	if (n <= 0 || n >= (int)sizeof(line))
+		return;
+	fd = emu_real_open(cfg->progress, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return;
+	if (write(fd, line, n) != n)
+		fprintf(stderr, "intel-lm-emu: %s: short write\n", cfg->progress);
 	emu_real_close(fd);
 }
