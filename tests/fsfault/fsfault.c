@@ -10,11 +10,14 @@
  *
  * dirsync: fsync(2) of the directory INTEL_LM_FSFAULT_DIR itself fails (its files' do not).
  * INTEL_LM_FSFAULT_AFTER=N   the first N calls that would fail succeed (a fault mid-way)
+ * INTEL_LM_FSFAULT_LOG=FILE  a line "write slow PATH" is appended to FILE as each slowed write
+ *                            begins, so that a test can signal the program during that write
  *
  * Without INTEL_LM_FSFAULT it passes everything through.
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +95,28 @@ static void sleep_ms(long ms)
 		;
 }
 
+/* announce a slowed write of @fd in INTEL_LM_FSFAULT_LOG (one write(2), O_APPEND) */
+static void log_slow(write_fn real, int fd)
+{
+	const char *log = getenv("INTEL_LM_FSFAULT_LOG");
+	char link[64], path[PATH_MAX], line[PATH_MAX + 16];
+	ssize_t n;
+	int lfd;
+
+	if (!log || !*log)
+		return;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	path[n > 0 ? n : 0] = '\0';
+	n = snprintf(line, sizeof(line), "write slow %s\n", path);
+	lfd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (lfd < 0)
+		return;
+	if (n > 0 && n < (ssize_t)sizeof(line) && real(lfd, line, n) != n)
+		fprintf(stderr, "fsfault: %s: short write\n", log);
+	close(lfd);
+}
+
 ssize_t write(int fd, const void *buf, size_t len)
 {
 	static write_fn real;
@@ -106,6 +131,8 @@ ssize_t write(int fd, const void *buf, size_t len)
 			errno = err;
 			return -1;
 		}
+		if (slow)
+			log_slow(real, fd);
 		sleep_ms(slow);
 	}
 	return real(fd, buf, len);
