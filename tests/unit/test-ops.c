@@ -387,7 +387,10 @@ START_TEST(dev_open_kinds)
 	t0 = now_ms();
 	ck_assert_int_eq(intel_lm_suspend(fd, 2, &o), -EINTR);
 	ms = now_ms() - t0;
-	ck_assert_msg(ms >= 190 && ms < 1500, "took %llu ms", (unsigned long long)ms);
+	/* it waited for its timeout (how fast is bench/'s business): sent with 200 ms, lost */
+	ck_assert_msg(ms >= 190, "took %llu ms", (unsigned long long)ms);
+	ck_assert_int_eq(trace_lines("dev=nvme5 opcode=0xc8 ", "timeout_ms=200 -> status=0x0000 "
+				     "errno=EINTR "), 1);
 	close(fd);
 	ck_assert_int_eq(emu_counter("nvme0", 0xc8), 0);
 	assert_vf("nvme0", 2, EMU_VF_RUNNING, false);
@@ -1558,8 +1561,7 @@ START_TEST(hang_times_out)
 	t0 = now_ms();
 	ck_assert_int_eq(intel_lm_suspend(fd, 1, &o), -EINTR);
 	ms = now_ms() - t0;
-	ck_assert_msg(ms >= 195 && ms < 700, "timeout 200 ms took %llu ms",
-		      (unsigned long long)ms);
+	ck_assert_msg(ms >= 195, "timeout 200 ms took %llu ms", (unsigned long long)ms);
 	ck_assert_int_eq(s.n, 2);
 	ck_assert_int_eq(s.c[1].ret, -EINTR);
 	ck_assert_uint_ge(s.c[1].elapsed_ns, 195000000ull);
@@ -1573,7 +1575,9 @@ START_TEST(hang_times_out)
 	t0 = now_ms();
 	ck_assert_int_eq(intel_lm_resume(fd, 1, NULL), -EINTR);
 	ms = now_ms() - t0;
-	ck_assert_msg(ms >= 295 && ms < 900, "timeout 0 took %llu ms", (unsigned long long)ms);
+	ck_assert_msg(ms >= 295, "timeout 0 took %llu ms", (unsigned long long)ms);
+	ck_assert_int_eq(trace_lines("opcode=0xcc ", "timeout_ms=0 -> status=0x0000 errno=EINTR "),
+			 1);
 	intel_lm_dev_close(&dev);
 }
 END_TEST
