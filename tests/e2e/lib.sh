@@ -109,9 +109,10 @@ emu_config() {
 	{
 		echo "sysfs = $T/sys"
 		echo "trace = $T/trace.log"
+		echo "progress = $T/progress.log"
 		cat
 	} > "$T/emu.conf"
-	rm -f "$T/trace.log"
+	rm -f "$T/trace.log" "$T/progress.log"
 	E2E_HOSTS=$((E2E_HOSTS + 1))
 	E2E_VIA=neither
 	# A fresh device is a fresh host: a record of the previous one would be about other VFs.
@@ -296,6 +297,69 @@ expect_sent() {
 
 clear_trace() {
 	rm -f "$T/trace.log"
+}
+
+# --- striking a program during step X ---------------------------------------------------------
+# A test that signals a program "during" a step waits until the step is under way, never a
+# fixed time, and checks that its signal came then: too early, and it would test an earlier
+# step; too late, a later one. The emulator's progress log (its `progress` test hook,
+# tests/emu/README.md) says when a command arrived (in flight: its latency), ran (its effect is
+# there: its completion delay) or hangs; the trace, when it completed.
+
+# steps DEV OPC STEP: how many commands OPC (0x..) on DEV (nvme0) have reached STEP.
+steps() {
+	[ -f "$T/progress.log" ] || { echo 0; return; }
+	grep -c " dev=$1 opcode=$2 .* $3\( \|\$\)" "$T/progress.log" || true
+}
+
+# completed DEV OPC: how many commands OPC on DEV have completed (their trace line).
+completed() {
+	[ -f "$T/trace.log" ] || { echo 0; return; }
+	grep -c " dev=$1 opcode=$2 " "$T/trace.log" || true
+}
+
+# wait_until WHAT COMMAND...: poll COMMAND (every 20 ms, for up to 20 s) until it succeeds;
+# returns 1 when it never does.
+wait_until() {
+	for _ in $(seq 1000); do
+		"$@" && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# the last lines of the progress log, for a failure's message
+progress_tail() {
+	tail -n 4 "$T/progress.log" 2> /dev/null | tr '\n' ';'
+}
+
+step_reached() {
+	[ "$(steps "$1" "$2" "$3")" -ge "$4" ]
+}
+
+# strike SIG PID DEV OPC STEP DESC [N]: send SIG to PID while the Nth command OPC on DEV is in
+# STEP: arrived (sent, its latency under way, no effect yet) or ran (its effect there, its
+# completion delay under way). A check: it fails when the command never gets there (the signal
+# is sent anyway), or when it was already past STEP as the signal was sent.
+strike() {
+	local sig=$1 pid=$2 dev=$3 opc=$4 step=$5 desc=$6 n=${7:-1} late
+	if ! wait_until step_reached "$dev" "$opc" "$step" "$n"; then
+		kill "-$sig" "$pid" 2> /dev/null
+		fail "$desc: the signal came during $opc $step on $dev" \
+			"command $n never got there in 20 s; progress: $(progress_tail)"
+		return 1
+	fi
+	kill "-$sig" "$pid"
+	case $step in
+	arrived) late=$(steps "$dev" "$opc" ran) ;;
+	*) late=$(completed "$dev" "$opc") ;;
+	esac
+	if [ "$late" -lt "$n" ]; then
+		pass "$desc: the signal came during $opc $step on $dev"
+	else
+		fail "$desc: the signal came during $opc $step on $dev" \
+			"command $n was already past it; progress: $(progress_tail)"
+	fi
 }
 
 vf_state() {

@@ -214,15 +214,26 @@ for f in "write:ENOSPC:(ENOSPC)" "write:EIO:(EIO)" "fsync:EIO:(EIO)" "write:EDQU
 done
 
 # --- signals -------------------------------------------------------------------------------
-# Signal $1 to a save of VF 1 one second into writing its file (each write takes 3 s).
+# Signal $1 to a save of VF 1 while it writes its file (each write takes 3 s): once fsfault
+# says the first write of a file under $D began, and checks that the file was not yet in place.
 signal_slow_save() {
+	local desc="SIG$1 during the write: the signal came after SAVE_DATA, with the file written"
 	emu_two_pfs
 	run "$P" suspend /dev/nvme0 --vf=1
-	INTEL_LM_FSFAULT=write:slow:3000 INTEL_LM_FSFAULT_DIR=$D LD_PRELOAD="$EMU_SO:$FSFAULT_SO" \
+	rm -f "$T/fsfault.log"
+	INTEL_LM_FSFAULT=write:slow:3000 INTEL_LM_FSFAULT_DIR=$D \
+		INTEL_LM_FSFAULT_LOG=$T/fsfault.log LD_PRELOAD="$EMU_SO:$FSFAULT_SO" \
 		$P save /dev/nvme0 --vf=1 -o "$D/blob" > /dev/null 2> "$T/err" &
 	pid=$!
-	sleep 1
-	kill "-$1" $pid
+	if wait_until grep -q "^write slow $D/" "$T/fsfault.log" 2> /dev/null; then
+		kill "-$1" $pid
+		[ "$(completed nvme0 0xd2)" = 1 ] && [ ! -e "$D/blob" ] &&
+			pass "$desc" || fail "$desc" \
+				"SAVE_DATA completed $(completed nvme0 0xd2) times; $(ls -A "$D")"
+	else
+		kill "-$1" $pid
+		fail "$desc" "no slowed write under $D in 20 s"
+	fi
 }
 
 # SIGTERM while the output file is being written: SAVE_DATA has disabled the VF, so the state
@@ -249,8 +260,7 @@ expect_json "j['vfs'][0]['state'] == 'saved' and j['vfs'][0]['pending'] is None 
 emu_two_pfs "" "latency.0xd5 = 2000000"
 LD_PRELOAD=$EMU_SO $P migrate /dev/nvme0 --vf=2 --to=/dev/nvme1 > "$T/out" 2> "$T/err" &
 pid=$!
-sleep 1
-kill -INT $pid
+strike INT $pid nvme1 0xd5 arrived "SIGINT during migrate"
 RC=0
 wait $pid || RC=$?
 ERR=$(cat "$T/err")
@@ -268,14 +278,16 @@ run "$P" suspend /dev/nvme0 --vf=all
 LD_PRELOAD=$EMU_SO $P save /dev/nvme0 --vf=all --jobs=1 -o "$D/batch" --output-format=json \
 	> "$T/out" 2> "$T/err" &
 pid=$!
-sleep 1
-kill -TERM $pid
+# during VF 2's SAVE_DATA: VF 1 is saved, VF 2's save finishes, no other starts
+strike TERM $pid nvme0 0xd2 arrived "SIGTERM during a batch" 2
 RC=0
 wait $pid || RC=$?
 OUT=$(cat "$T/out")
 expect_rc 143 "SIGTERM during a batch exits 143"
 expect_json 'any(r["state"] == "saved" for r in j["results"]) and any("not started" in r.get("error", {}).get("message", "") for r in j["results"])' \
 	"SIGTERM: finished and not-started VFs are both reported"
+expect_json '[r["vf"] for r in j["results"] if r["state"] == "saved"] == [1, 2] and all("not started" in r.get("error", {}).get("message", "") for r in j["results"] if r["vf"] > 2)' \
+	"SIGTERM during VF 2's SAVE_DATA: VFs 1 and 2 saved, VFs 3-8 not started"
 n_saved=$(python3 -c 'import json,sys; print(sum(r["state"] == "saved" for r in json.load(sys.stdin)["results"]))' <<< "$OUT")
 [ "$(ls -A "$D/batch" | wc -l)" = "$n_saved" ] && ! ls -A "$D/batch" | grep -q '^\.' &&
 	pass "SIGTERM: one whole file per saved VF, no temporary file" ||
@@ -288,8 +300,8 @@ latency.0xd2 = 400000" "vfs = 6"
 LD_PRELOAD=$EMU_SO $P migrate /dev/nvme0 --vf=all --to=/dev/nvme1 --to-vf=all --jobs=1 \
 	--output-format=json > "$T/out" 2> "$T/err" &
 pid=$!
-sleep 1
-kill -TERM $pid
+# during the second pair's SAVE_DATA: the first pair migrated, no third starts
+strike TERM $pid nvme0 0xd2 arrived "SIGTERM during a migrate of several VFs" 2
 RC=0
 wait $pid || RC=$?
 OUT=$(cat "$T/out")
@@ -297,6 +309,8 @@ keep_json "$OUT"
 expect_rc 143 "SIGTERM during a migrate of several VFs exits 143"
 expect_json 'len(j["results"]) == 6 and any(r["success"] for r in j["results"]) and any("not started" in r.get("error", {}).get("message", "") for r in j["results"])' \
 	"SIGTERM: migrated and not-started pairs are both reported"
+expect_json 'j["results"][0]["vf"] == 1 and j["results"][0]["success"] and all("not started" in r.get("error", {}).get("message", "") for r in j["results"] if r["vf"] > 2)' \
+	"SIGTERM during pair 2's SAVE_DATA: pair 1 migrated, pairs 3-6 not started"
 # Each pair: migrated (source saved, destination runs), rolled back (source runs, destination
 # does not), or never started (both as they were, running their own states).
 bad=

@@ -365,11 +365,10 @@ fault = $fault 0x4002"
 completion_delay.0xd5 = 1500000"
 	LD_PRELOAD=$EMU_SO $P migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 > /dev/null 2>&1 &
 	pid=$!
-	sleep 0.6
-	kill -9 $pid
+	l="$p a destination settled as not running after its LOAD_DATA"
+	strike KILL $pid nvme1 0xd5 ran "$l"
 	wait $pid 2> /dev/null || true
 	run "$P" recover /dev/nvme1 --vf=1 --confirm=suspended
-	l="$p a destination settled as not running after its LOAD_DATA"
 	expect_rc 0 "$l: recover settles it"
 	expect_state nvme0 1 running "$l: the source resumed"
 	run "$P" status /dev/nvme1 --vf=1 --output-format=json
@@ -516,13 +515,16 @@ completion_delay.0xd5 = 1500000"
 	emu_two_pfs "latency.0xc8 = 3000000"
 	LD_PRELOAD=$EMU_SO $P suspend /dev/nvme0 --vf=1 > "$T/a.out" 2>&1 &
 	holder=$!
-	sleep 0.5
-	start=$(date +%s%N)
+	# VF 1's SUSPEND is sent (so its lock is held) and in its latency
+	if wait_until step_reached nvme0 0xc8 arrived 1; then
+		pass "$p the holder's SUSPEND of VF 1 is in flight"
+	else
+		fail "$p the holder's SUSPEND of VF 1 is in flight" "not sent in 20 s"
+	fi
 	run "$P" query-size /dev/nvme0 --vf=2 --wait=0
-	end=$(date +%s%N)
 	expect_rc 0 "$p another VF proceeds while VF 1 is busy"
-	[ $(((end - start) / 1000000)) -lt 1500 ] && pass "$p VF 2 did not wait for VF 1" ||
-		fail "$p VF 2 did not wait for VF 1" "took $(((end - start) / 1000000)) ms"
+	[ "$(steps nvme0 0xc8 ran)" = 0 ] && pass "$p VF 2 did not wait for VF 1" ||
+		fail "$p VF 2 did not wait for VF 1" "VF 1's SUSPEND ran before VF 2's query ended"
 	run "$P" suspend /dev/nvme0 --vf=1 --wait=0
 	expect_rc $RC_REFUSED "$p the busy VF is refused with --wait=0"
 	expect_err "another process is working on this VF (pid $holder:" "$p names the holder's pid"

@@ -50,15 +50,16 @@ source_state_runs() {
 	return 1
 }
 
-# start_killed DELAY PROG ARGS...: run in the background, SIGKILL it after DELAY seconds.
+# start_killed DEV OPC STEP DESC PROG ARGS...: run in the background, SIGKILL it while its first
+# command OPC on DEV is in STEP (arrived: in flight; ran: applied, its completion pending), and
+# check that it was (strike, lib.sh).
 start_killed() {
-	local delay=$1
-	shift
+	local dev=$1 opc=$2 step=$3 desc=$4
+	shift 4
 	# shellcheck disable=SC2086 # PROG may be "nvme intel-lm"
 	LD_PRELOAD="$EMU_SO:$FSFAULT_SO" $1 "${@:2}" > "$T/out" 2> "$T/err" &
 	local pid=$!
-	sleep "$delay"
-	kill -KILL $pid 2> /dev/null
+	strike KILL $pid "$dev" "$opc" "$step" "$desc"
 	wait $pid 2> /dev/null
 }
 
@@ -127,10 +128,11 @@ for P in "${PROGS[@]}"; do
 		IFS=: read -r step opc pf who <<< "$s"
 		for phase in inflight applied; do
 			key=$([ $phase = inflight ] && echo latency || echo completion_delay)
+			at=$([ $phase = inflight ] && echo arrived || echo ran)
 			cfg="$key.$opc = 1500000"
 			if [ "$pf" = 1 ]; then emu_two_pfs "$cfg" ""; else emu_two_pfs "" "$cfg"; fi
 			l="$p kill -9 at $step ($phase)"
-			start_killed 0.6 "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1
+			start_killed "nvme$((pf - 1))" "$opc" $at "$l" "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1
 			expect_status_truth nvme0 1 /dev/nvme0 "$([ "$who" = src ] && echo yes || echo no)" \
 				"$l: status of the source"
 			expect_status_truth nvme1 1 /dev/nvme1 "$([ "$who" = dst ] && echo yes || echo no)" \
@@ -169,7 +171,8 @@ for P in "${PROGS[@]}"; do
 	# The destination RESUME applied but its completion lost: recover never resumes the
 	# source; the operator's word settles it either way.
 	emu_two_pfs "" "completion_delay.0xcc = 1500000"
-	start_killed 0.6 "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1
+	start_killed nvme1 0xcc ran "$p unknown destination RESUME" \
+		"$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1
 	run "$P" recover --output-format=json
 	expect_rc $RC_UNKNOWN "$p unknown destination RESUME: recover exits 5"
 	expect_json 'any("--confirm=running" in (v["next"] or "") for v in j["vfs"])' \
@@ -182,8 +185,8 @@ for P in "${PROGS[@]}"; do
 	# Killed with the destination's LOAD_DATA in flight: its RESUME went on record with it, so
 	# status says it may have followed, and recover leaves both VFs to the operator.
 	emu_two_pfs "" "completion_delay.0xd5 = 1500000"
-	start_killed 0.6 "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1
 	l="$p kill -9 during the destination's LOAD_DATA"
+	start_killed nvme1 0xd5 ran "$l" "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1
 	run "$P" status /dev/nvme1 --vf=1
 	expect_out "in flight: LOAD_DATA, then perhaps RESUME (their effect is unknown)" "$l: status says so"
 	run "$P" status /dev/nvme1 --vf=1 --output-format=json
@@ -203,7 +206,8 @@ for P in "${PROGS[@]}"; do
 	# --- SIGKILL of batches and single commands -----------------------------------------
 	emu_two_pfs "completion_delay.0xd2 = 1500000"
 	run "$P" suspend /dev/nvme0 --vf=1-3
-	start_killed 0.6 "$P" save /dev/nvme0 --vf=1-3 --jobs=1 -o "$D/batch"
+	start_killed nvme0 0xd2 ran "$p kill -9 in a batch save" \
+		"$P" save /dev/nvme0 --vf=1-3 --jobs=1 -o "$D/batch"
 	expect_status_truth nvme0 1 /dev/nvme0 yes "$p kill -9 in a batch save: VF 1 (in flight)"
 	expect_status_truth nvme0 2 /dev/nvme0 no "$p kill -9 in a batch save: VF 2"
 	expect_status_truth nvme0 3 /dev/nvme0 no "$p kill -9 in a batch save: VF 3"
@@ -222,7 +226,8 @@ for P in "${PROGS[@]}"; do
 	LD_PRELOAD=$EMU_SO $P suspend /dev/nvme0 --vf=1-2 > /dev/null
 	LD_PRELOAD=$EMU_SO $P save /dev/nvme0 --vf=1-2 -o "$D/lb" > /dev/null
 	LD_PRELOAD=$EMU_SO $P suspend /dev/nvme1 --vf=1-2 > /dev/null
-	start_killed 0.6 "$P" load /dev/nvme1 --vf=1-2 --jobs=1 -i "$D/lb"
+	start_killed nvme1 0xd5 ran "$p kill -9 in a batch load" \
+		"$P" load /dev/nvme1 --vf=1-2 --jobs=1 -i "$D/lb"
 	expect_status_truth nvme1 1 /dev/nvme1 yes "$p kill -9 in a batch load: VF 1 (in flight)"
 	expect_status_truth nvme1 2 /dev/nvme1 no "$p kill -9 in a batch load: VF 2"
 	[ "$(rec_state /dev/nvme1 1)" = unknown ] && pass "$p kill -9 in a batch load: VF 1 unknown" ||
@@ -277,9 +282,11 @@ fault = 0xd5 1 0x4002"
 		cmd=${s%%:*} opc=${s#*:}
 		for phase in inflight applied; do
 			key=$([ $phase = inflight ] && echo latency || echo completion_delay)
+			at=$([ $phase = inflight ] && echo arrived || echo ran)
 			emu_two_pfs "$key.$opc = 1500000"
 			[ "$cmd" = resume ] && LD_PRELOAD=$EMU_SO $P suspend /dev/nvme0 --vf=4 > /dev/null
-			start_killed 0.6 "$P" "$cmd" /dev/nvme0 --vf=4
+			start_killed nvme0 "$opc" $at "$p kill -9 during $cmd ($phase)" \
+				"$P" "$cmd" /dev/nvme0 --vf=4
 			expect_status_truth nvme0 4 /dev/nvme0 yes "$p kill -9 during $cmd ($phase): status"
 			[ "$(rec_state /dev/nvme0 4)" = unknown ] && pass "$p kill -9 during $cmd ($phase): unknown" ||
 				fail "$p kill -9 during $cmd ($phase): unknown" "$(rec_state /dev/nvme0 4)"
@@ -296,7 +303,8 @@ fault = 0xd5 1 0x4002"
 
 	emu_two_pfs "completion_delay.0xd2 = 1500000"
 	LD_PRELOAD=$EMU_SO $P suspend /dev/nvme0 --vf=1 > /dev/null
-	start_killed 0.6 "$P" save /dev/nvme0 --vf=1 -o "$D/single"
+	start_killed nvme0 0xd2 ran "$p kill -9 during save" \
+		"$P" save /dev/nvme0 --vf=1 -o "$D/single"
 	left=$(ls -A "$D")
 	[ -z "$left" ] && pass "$p kill -9 during save: no file, no temporary file" ||
 		fail "$p kill -9 during save: no file, no temporary file" "$left"
@@ -318,12 +326,11 @@ fault = 0xd5 1 0x4002"
 		LD_PRELOAD=$EMU_SO $P migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --output-format=json \
 			> "$T/out" 2> "$T/err" &
 		pid=$!
-		sleep 0.4
-		kill -$sig $pid
+		l="$p SIG$sig during $step"
+		strike "$sig" $pid "nvme$((pf - 1))" "$opc" arrived "$l"
 		RC=0
 		wait $pid || RC=$?
 		OUT=$(cat "$T/out") ERR=$(cat "$T/err")
-		l="$p SIG$sig during $step"
 		if [ "$step" = dst-resume ]; then
 			expect_rc 0 "$l: the migration completed: exit 0"
 			expect_json 'j["success"] is True and "error" not in j' "$l: JSON success"

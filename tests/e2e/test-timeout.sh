@@ -156,8 +156,7 @@ emu_kernel_timeout 60 "latency.0xd5 = 1500000"
 LD_PRELOAD=$EMU_SO "$STANDALONE" migrate /dev/nvme0 --vf=1 --to=/dev/nvme0 --to-vf=2 \
 	> "$T/out" 2> "$T/err" &
 pid=$!
-sleep 0.6
-kill -KILL $pid 2> /dev/null
+strike KILL $pid nvme0 0xd5 arrived "recover: kill -9 of the migration"
 wait $pid 2> /dev/null
 expect_state nvme0 1 saved "recover: the killed migration left the source saved (suspended)"
 run "$STANDALONE" recover /dev/nvme0 --vf=2 --confirm=suspended --timeout=1000
