@@ -3,13 +3,21 @@
  * ktest-frag: the kernel test's memory tool, run inside the guest as root.
  *
  *   ktest-frag hold MIB      map MIB MiB of anonymous memory in small pages, touch every page,
- *                            unmap every other page, print "ready PAGES" (the pages freed),
- *                            then hold the rest until killed. The freed pages lie one apart,
- *                            and the page allocator hands them out first: a buffer mapped
- *                            afterwards is spread over as many pieces of memory as it has pages.
- *   ktest-frag segments KIB  map KIB KiB the same way, touch it, and print "segments N pages M":
- *                            how many physically contiguous runs (the kernel's segments) its
- *                            pages form, read from /proc/self/pagemap.
+ *                            read their physical addresses from /proc/self/pagemap, and unmap
+ *                            every other page by physical address, only pages whose two
+ *                            physical neighbours are pages it keeps; print "ready PAGES" (the
+ *                            pages freed), then hold the rest until killed. No freed page has
+ *                            a free neighbour, so none merges into a larger free block, and the
+ *                            page allocator hands out these single pages first: a buffer
+ *                            mapped afterwards is spread over as many pieces of memory as it
+ *                            has pages.
+ *   ktest-frag segments KIB  map KIB KiB the same way, touch it, and print "segments N pages M
+ *                            tries T": how many physically contiguous runs (the kernel's
+ *                            segments) its pages form, read from /proc/self/pagemap. A buffer
+ *                            with two neighbouring pages (from the allocator's per-CPU lists,
+ *                            or memory the tool did not fragment) is kept mapped, so that its
+ *                            pages are not handed out again, and another one mapped, up to
+ *                            SEGMENTS_TRIES buffers in all; the last one is reported.
  *   ktest-frag xfer DEV PAGES
  *                            build a buffer of PAGES pages of which no two are physically
  *                            adjacent (of twice as many pages, every other one by physical
@@ -39,6 +47,7 @@
 
 #define PFN_MASK	((1ull << 55) - 1)
 #define PRESENT		(1ull << 63)
+#define SEGMENTS_TRIES	8
 
 static void *map_small(size_t len)
 {
@@ -56,23 +65,6 @@ static void *map_small(size_t len)
 	return p;
 }
 
-static int hold(size_t mib)
-{
-	size_t pg = (size_t)sysconf(_SC_PAGESIZE), len = mib << 20, i, freed = 0;
-	char *p = map_small(len);
-
-	for (i = 0; i < len; i += 2 * pg) {
-		if (munmap(p + i, pg)) {
-			perror("ktest-frag: munmap");
-			return 1;
-		}
-		freed++;
-	}
-	printf("ready %zu\n", freed);
-	fflush(stdout);
-	for (;;)
-		pause();
-}
 
 /* Physically contiguous runs of @n pages from @p (all present), or -1. */
 static long count_runs(const char *p, size_t n)
@@ -110,11 +102,17 @@ static long count_runs(const char *p, size_t n)
 static int segments(size_t kib)
 {
 	size_t pg = (size_t)sysconf(_SC_PAGESIZE), n = (kib << 10) / pg;
-	long segs = count_runs(map_small(kib << 10), n);
+	long segs = -1;
+	int tries = 0;
 
-	if (segs < 0)
-		return 1;
-	printf("segments %ld pages %zu\n", segs, n);
+	/* earlier buffers stay mapped: their pages are not handed out again */
+	while (tries < SEGMENTS_TRIES && segs != (long)n) {
+		segs = count_runs(map_small(kib << 10), n);
+		if (segs < 0)
+			return 1;
+		tries++;
+	}
+	printf("segments %ld pages %zu tries %d\n", segs, n, tries);
 	return 0;
 }
 
@@ -155,6 +153,51 @@ static int by_pfn_down(const void *a, const void *b)
 	const struct frame *x = a, *y = b;
 
 	return x->pfn < y->pfn ? 1 : x->pfn > y->pfn ? -1 : 0;
+}
+
+static int by_pfn_up(const void *a, const void *b)
+{
+	return by_pfn_down(b, a);
+}
+
+static int hold(size_t mib)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE), len = mib << 20, n = len / pg, i, freed = 0;
+	char *p = map_small(len);
+	struct frame *f = calloc(n, sizeof(*f));
+
+	if (!f) {
+		perror("ktest-frag: calloc");
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		f[i].pfn = pfn_of(p + i * pg);
+		f[i].page = i;
+		if (!f[i].pfn) {
+			fprintf(stderr, "ktest-frag: page %zu: no physical address (root?)\n", i);
+			return 1;
+		}
+	}
+	qsort(f, n, sizeof(*f), by_pfn_up);
+	/*
+	 * Free a page only between two pages of ours that stay: the one before it was kept (the
+	 * page after a freed one is skipped), the one after it is kept now.
+	 */
+	for (i = 1; i + 1 < n; i++) {
+		if (f[i - 1].pfn + 1 != f[i].pfn || f[i].pfn + 1 != f[i + 1].pfn)
+			continue;
+		if (munmap(p + f[i].page * pg, pg)) {
+			perror("ktest-frag: munmap");
+			return 1;
+		}
+		freed++;
+		i++;
+	}
+	free(f);
+	printf("ready %zu\n", freed);
+	fflush(stdout);
+	for (;;)
+		pause();
 }
 
 static int xfer(const char *dev, size_t pages)

@@ -242,8 +242,9 @@ done_check
 # The admin queue takes at most 127 segments (NVME_MAX_SEGS in Linux 6.1), and this controller's
 # MDTS (run.sh: mdts=10, 9 on QEMU 8+) allows 4 MiB (2 MiB): the largest, XFER_MAX, comes on
 # the kernel command line. Huge pages are reserved first, as a host does at boot; then memory is
-# fragmented (48 MiB mapped, every other page unmapped and the rest held), so an ordinary buffer
-# above 127 pages no longer fits in 127 segments. LOAD_DATA of 512 KiB and of XFER_MAX must
+# fragmented (48 MiB mapped, every other page by physical address unmapped, each between two
+# held ones, and the rest held), so an ordinary buffer above 127 pages no longer fits in 127
+# segments. LOAD_DATA of 512 KiB and of XFER_MAX must
 # then reach the controller (0x4001) or be refused before anything is sent, with the reason;
 # the kernel must never refuse the transfer (a bare EINVAL).
 XFER_MAX=$(sed -n 's/.*ktest\.xfer_max=\([0-9]*\).*/\1/p' /proc/cmdline)
@@ -292,11 +293,14 @@ while ! grep -q '^ready' /tmp/frag.out && [ $i -lt 300 ]; do
 done
 grep -q '^ready' /tmp/frag.out || why "ktest-frag hold 48: $(cat /tmp/frag.out)"
 echo "KLOG ktest-frag: $(cat /tmp/frag.out)"
-# The premise: an ordinary 512 KiB buffer now needs more segments than the kernel takes.
+# The premise: an ordinary 512 KiB buffer now needs more segments than the kernel takes. A
+# buffer that drew two neighbouring pages (from memory not fragmented here) is kept and
+# another one tried, up to 8 (ktest-frag segments); the tries are logged.
 run xfer-premise ktest-frag segments 512
+echo "KLOG xfer-premise: $OUT"
 segs=$(printf '%s\n' "$OUT" | sed -n 's/^segments \([0-9]*\) .*/\1/p')
 [ "${segs:-0}" -gt 127 ] ||
-	why "a 512 KiB buffer needs ${segs:-?} segments after fragmenting: memory is not fragmented"
+	why "a 512 KiB buffer needs ${segs:-?} segments after fragmenting: memory is not fragmented ($OUT)"
 done_check
 
 # The rule itself, against the kernel: a buffer of 127 pages that are nowhere neighbours
