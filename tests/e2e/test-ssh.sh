@@ -333,13 +333,9 @@ hang_reset = 0"
 	LD_PRELOAD=$EMU_SO INTEL_LM="$P" RSH="$T/ssh" KEEP_DIR="$D/keep" bash "$SCRIPT" /dev/nvme0 \
 		dsthost /dev/nvme1 1-2 > "$T/out" 2> "$T/err" &
 	pid=$!
-	for _ in $(seq 100); do
-		[ "$(count nvme0 0xd2)" = 1 ] && break
-		sleep 0.05
-	done
-	kill -TERM $pid
-	wait_for $pid
 	l="$p ssh, SIGTERM during the source save"
+	strike TERM $pid nvme0 0xd2 ran "$l"
+	wait_for $pid
 	expect_rc 1 "$l: exit 1"
 	expect_err "interrupted by SIGTERM" "$l: says it was interrupted"
 	expect_err "VF 2: not started" "$l: starts no other VF"
