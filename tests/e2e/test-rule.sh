@@ -85,12 +85,13 @@ print(m[0] if m else "none")' "/dev/$1" "$2" <<< "$OUT")
 	fi
 }
 
-# strike PF OPC completion_delay|latency ARGS...: run the standalone with ARGS, OPC on PF delayed
-# by 5 s (completion_delay: it takes effect, its completion is late; latency: it waits before
-# taking effect), and kill -9 it in flight: once the emulator counted OPC (completion_delay),
-# or 200 ms after the start (latency). The configuration is then as before.
-strike() {
-	local pf=$1 opc=$2 how=$3 n pid
+# kill_in_flight PF OPC completion_delay|latency ARGS...: run the standalone with ARGS, OPC on PF
+# delayed by 5 s (completion_delay: it takes effect, its completion is late; latency: it waits
+# before taking effect), and kill -9 it in flight: once the emulator counted OPC
+# (completion_delay), or once its progress log shows OPC arrived (latency); a check fails when
+# it never does. The configuration is then as before.
+kill_in_flight() {
+	local pf=$1 opc=$2 how=$3 n a pid
 	shift 3
 	python3 - "$INTEL_LM_EMU" "$pf" "$how.$opc = 5000000" <<'PY'
 import sys
@@ -99,11 +100,13 @@ s = open(p).read().replace(f'[pf {pf}]\n', f'[pf {pf}]\n{line}\n')
 open(p, 'w').write(s)
 PY
 	n=$("$EMU_CTL" counters "$pf" | sed -n "s/.*$opc=\([0-9]*\).*/\1/p")
+	a=$(($(steps "$pf" "$opc" arrived) + 1))
 	{
 		LD_PRELOAD=$EMU_SO "$P" "$@" > /dev/null 2>&1 &
 		pid=$!
 		if [ "$how" = latency ]; then
-			sleep 0.2
+			wait_until step_reached "$pf" "$opc" arrived "$a" ||
+				fail "kill -9 during $opc on $pf" "it never arrived in 20 s"
 		else
 			for _ in $(seq 1 400); do
 				[ "$("$EMU_CTL" counters "$pf" | sed -n "s/.*$opc=\([0-9]*\).*/\1/p")" -gt "$n" ] &&
@@ -192,7 +195,7 @@ emu_rule
 l="suspend of a saved VF after a command killed in flight"
 run "$P" migrate /dev/nvme1 --vf=1 --to=/dev/nvme1 --to-vf=3
 expect_rc 0 "$l: the migrate (VF 1 saved)"
-strike nvme1 0xc8 completion_delay suspend /dev/nvme1 --vf=1
+kill_in_flight nvme1 0xc8 completion_delay suspend /dev/nvme1 --vf=1
 expect_state nvme1 1 saved "$l: VF 1 is still saved"
 run "$P" suspend /dev/nvme1 --vf=1
 expect_status nvme1 1 "$l: status says saved or unknown"
@@ -203,7 +206,7 @@ expect_status nvme1 1 "$l: status says saved or unknown"
 # source's), which is lost
 emu_rule
 l="migrate into the destination of a migrate killed at its RESUME"
-strike nvme0 0xcc completion_delay migrate /dev/nvme1 --vf=3 --to=/dev/nvme0 --to-vf=2
+kill_in_flight nvme0 0xcc completion_delay migrate /dev/nvme1 --vf=3 --to=/dev/nvme0 --to-vf=2
 L=$(lineage nvme0 2)
 G=$(gen nvme0 2)
 [ "$L" = "$(lineage nvme1 3)" ] && [ "$(vf_state nvme0 2)" = running ] &&
@@ -227,7 +230,7 @@ run "$P" save /dev/nvme0 --vf=3 -o "$F/s3.blob"
 run "$P" migrate /dev/nvme1 --vf=1 --to=/dev/nvme1 --to-vf=3
 expect_rc 0 "$l: the first migrate"
 L=$(lineage nvme1 1)
-strike nvme1 0xd5 latency load /dev/nvme1 --vf=1 --input-file="$F/s3.blob"
+kill_in_flight nvme1 0xd5 latency load /dev/nvme1 --vf=1 --input-file="$F/s3.blob"
 expect_state nvme1 1 saved "$l: the source is still saved"
 run "$P" migrate /dev/nvme1 --vf=1 --to=/dev/nvme0 --to-vf=3
 expect_once "$L" "$l: its state runs once"
@@ -241,7 +244,7 @@ run "$P" save /dev/nvme0 --vf=2 -o "$F/s2.blob"
 run "$P" migrate /dev/nvme1 --vf=2 --to=/dev/nvme1 --to-vf=3
 expect_rc 0 "$l: the migrate"
 L=$(lineage nvme1 2)
-strike nvme1 0xd5 latency load /dev/nvme1 --vf=2 --input-file="$F/s2.blob"
+kill_in_flight nvme1 0xd5 latency load /dev/nvme1 --vf=2 --input-file="$F/s2.blob"
 expect_state nvme1 2 saved "$l: the source is still saved"
 run "$P" resume /dev/nvme1 --vf=2
 expect_rc 3 "$l: its resume is refused (exit 3)"

@@ -23,15 +23,17 @@ m=[v["state"] for v in j["vfs"] if v["device"]==sys.argv[1] and v["vf"]==int(sys
 print(m[0] if m else "running")' "$1" "$2"
 }
 
-# start_killed DELAY PROG ARGS...: run in the background, SIGKILL it after DELAY seconds.
+# start_killed DEV OPC STEP DESC PROG ARGS...: run in the background, SIGKILL it once its
+# command OPC on DEV (the next one of that opcode) is in STEP, and check that it was (strike,
+# lib.sh): no fixed sleep decides what is tested.
 start_killed() {
-	local delay=$1
-	shift
+	local dev=$1 opc=$2 step=$3 desc=$4 n
+	shift 4
+	n=$(($(steps "$dev" "$opc" "$step") + 1))
 	# shellcheck disable=SC2086 # PROG may be "nvme intel-lm"
 	LD_PRELOAD="$EMU_SO:$FSFAULT_SO" $1 "${@:2}" > "$T/out" 2> "$T/err" &
 	local pid=$!
-	sleep "$delay"
-	kill -KILL $pid 2> /dev/null
+	strike KILL $pid "$dev" "$opc" "$step" "$desc" "$n"
 	wait $pid 2> /dev/null
 }
 
@@ -231,7 +233,7 @@ for P in "${PROGS[@]}"; do
 	run "$P" recover /dev/nvme0 --vf=9
 	expect_rc $RC_REFUSED "$l: a VF the PF does not have: 3"
 	# VF 1 unknown: a suspend killed with its SUSPEND applied, the completion pending.
-	start_killed 0.6 "$P" suspend /dev/nvme0 --vf=1
+	start_killed nvme0 0xc8 ran "$l: VF 1's suspend killed" "$P" suspend /dev/nvme0 --vf=1
 	# VF 2 known (resumed, after a quick suspend without the delay: nvme1 has none).
 	LD_PRELOAD=$EMU_SO $P suspend /dev/nvme1 --vf=2 > /dev/null 2>&1
 	run "$P" recover
@@ -289,7 +291,7 @@ time.sleep(10)' "$INTEL_LM_LOCK_DIR/$lk" &
 	wait $holder 2> /dev/null
 	run "$P" recover /dev/nvme0 --vf=1 --confirm=suspended
 	expect_rc 0 "$l: --confirm that settles the last unknown VF: 0"
-	start_killed 0.6 "$P" suspend /dev/nvme0 --vf=3
+	start_killed nvme0 0xc8 ran "$l: VF 3's suspend killed" "$P" suspend /dev/nvme0 --vf=3
 	run "$P" recover --vf=2
 	expect_rc 0 "$l: the unknown VF not selected: 0"
 	run "$P" recover --vf=2,3
@@ -299,14 +301,21 @@ time.sleep(10)' "$INTEL_LM_LOCK_DIR/$lk" &
 	emu_two_pfs
 	LD_PRELOAD=$EMU_SO $P suspend /dev/nvme0 --vf=1 > /dev/null 2>&1
 	mkdir -p "$D/slow"
-	INTEL_LM_FSFAULT=write:slow:3000 INTEL_LM_FSFAULT_DIR=$D/slow \
-		LD_PRELOAD="$EMU_SO:$FSFAULT_SO" $P save /dev/nvme0 --vf=1 -o "$D/slow/b" \
-		> "$T/out" 2> "$T/err" &
-	pid=$!
-	sleep 1
-	kill -KILL $pid 2> /dev/null
-	wait $pid 2> /dev/null
+	rm -f "$T/fsfault.log"
 	l="$p kill -9 during save's file write"
+	INTEL_LM_FSFAULT=write:slow:3000 INTEL_LM_FSFAULT_DIR=$D/slow \
+		INTEL_LM_FSFAULT_LOG=$T/fsfault.log LD_PRELOAD="$EMU_SO:$FSFAULT_SO" \
+		$P save /dev/nvme0 --vf=1 -o "$D/slow/b" > "$T/out" 2> "$T/err" &
+	pid=$!
+	# Once the file's first write began (fsfault's log), not after a guess of how long.
+	if wait_until grep -q "^write slow $D/slow/" "$T/fsfault.log" 2> /dev/null; then
+		kill -KILL $pid 2> /dev/null
+		pass "$l: the kill came during the file's write"
+	else
+		kill -KILL $pid 2> /dev/null
+		fail "$l: the kill came during the file's write" "no slowed write in 20 s"
+	fi
+	wait $pid 2> /dev/null
 	expect_state nvme0 1 saved "$l: the device saved the VF"
 	run "$P" status /dev/nvme0 --vf=1
 	expect_out "SAVE_DATA completed, then the single was interrupted while it wrote the state's file" \
@@ -327,8 +336,8 @@ time.sleep(10)' "$INTEL_LM_LOCK_DIR/$lk" &
 		fail "$l: no file, no temporary file after recover" "$left"
 	emu_two_pfs "completion_delay.0xd2 = 1500000"
 	LD_PRELOAD=$EMU_SO $P suspend /dev/nvme0 --vf=1 > /dev/null 2>&1
-	start_killed 0.6 "$P" save /dev/nvme0 --vf=1 -o "$D/slow/b"
 	l="$p kill -9 with SAVE_DATA in flight"
+	start_killed nvme0 0xd2 ran "$l" "$P" save /dev/nvme0 --vf=1 -o "$D/slow/b"
 	run "$P" status /dev/nvme0 --vf=1
 	expect_out "in flight: SAVE_DATA (its effect is unknown)" "$l: status says in flight"
 	run "$P" status /dev/nvme0 --vf=1 --output-format=json
@@ -339,9 +348,9 @@ time.sleep(10)' "$INTEL_LM_LOCK_DIR/$lk" &
 	# --- migrate's safety copy, once recover settles the migration ---------------------------
 	# The destination RESUME applied, its completion lost: --confirm=running completes it.
 	emu_two_pfs "" "completion_delay.0xcc = 1500000"
-	start_killed 0.6 "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1
-	copy=$(ls "$TMPDIR"/intel-lm-migrate-* 2> /dev/null)
 	l="$p safety copy, migration completed by --confirm"
+	start_killed nvme1 0xcc ran "$l" "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1
+	copy=$(ls "$TMPDIR"/intel-lm-migrate-* 2> /dev/null)
 	[ -n "$copy" ] && pass "$l: migrate left its safety copy" || fail "$l: migrate left its safety copy" "none"
 	run "$P" recover /dev/nvme1 --vf=1 --confirm=running --dry-run
 	expect_out "would remove its safety copy $copy" "$l: --dry-run says it would remove it"
@@ -356,9 +365,9 @@ time.sleep(10)' "$INTEL_LM_LOCK_DIR/$lk" &
 	# The destination's record lost, then settled by hand: recover closes the source's part,
 	# whose state may run nowhere else: the copy stays, and the report says so.
 	emu_two_pfs "" "completion_delay.0xd5 = 1500000"
-	start_killed 0.6 "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1
-	copy=$(ls "$TMPDIR"/intel-lm-migrate-* 2> /dev/null)
 	l="$p safety copy, the other VF's record moved on"
+	start_killed nvme1 0xd5 ran "$l" "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1
+	copy=$(ls "$TMPDIR"/intel-lm-migrate-* 2> /dev/null)
 	dst_rec=$(ls "$INTEL_LM_STATE_DIR" | grep -- '-vf1\.rec$' | grep -v '^pci-0000:3b:00\.0-')
 	[ -n "$dst_rec" ] && rm -f "$INTEL_LM_STATE_DIR/$dst_rec"
 	run "$P" recover
