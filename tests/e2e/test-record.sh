@@ -15,15 +15,6 @@ FSFAULT_SO=$BUILD/tests/fsfault/libintel-lm-fsfault.so
 D=$T/files
 mkdir -p "$D"
 
-# The recorded state of VF $2 of the PF at $1 (a device path), from status's JSON.
-rec_state() {
-	LD_PRELOAD=$EMU_SO $STANDALONE status --output-format=json 2> /dev/null |
-		python3 -c 'import json,sys
-j=json.load(sys.stdin)
-m=[v["state"] for v in j["vfs"] if v["device"]==sys.argv[1] and v["vf"]==int(sys.argv[2])]
-print(m[0] if m else "running")' "$1" "$2"
-}
-
 # The emulator's truth as a status word: saved and loaded VFs are not running either.
 truth() {
 	vf_state "$1" "$2"
@@ -50,18 +41,6 @@ source_state_runs() {
 	return 1
 }
 
-# start_killed DEV OPC STEP DESC PROG ARGS...: run in the background, SIGKILL it while its first
-# command OPC on DEV is in STEP (arrived: in flight; ran: applied, its completion pending), and
-# check that it was (strike, lib.sh).
-start_killed() {
-	local dev=$1 opc=$2 step=$3 desc=$4
-	shift 4
-	# shellcheck disable=SC2086 # PROG may be "nvme intel-lm"
-	LD_PRELOAD="$EMU_SO:$FSFAULT_SO" $1 "${@:2}" > "$T/out" 2> "$T/err" &
-	local pid=$!
-	strike KILL $pid "$dev" "$opc" "$step" "$desc"
-	wait $pid 2> /dev/null
-}
 
 # status agrees with the emulator for VF $2 of $1 (device path $3), or says unknown when
 # $4 = inflight names that VF.

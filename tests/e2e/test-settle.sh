@@ -14,29 +14,6 @@ FSFAULT_SO=$BUILD/tests/fsfault/libintel-lm-fsfault.so
 D=$T/files
 mkdir -p "$D"
 
-# The recorded state of VF $2 of the PF at $1 (a device path), from status's JSON.
-rec_state() {
-	LD_PRELOAD=$EMU_SO $STANDALONE status --output-format=json 2> /dev/null |
-		python3 -c 'import json,sys
-j=json.load(sys.stdin)
-m=[v["state"] for v in j["vfs"] if v["device"]==sys.argv[1] and v["vf"]==int(sys.argv[2])]
-print(m[0] if m else "running")' "$1" "$2"
-}
-
-# start_killed DEV OPC STEP DESC PROG ARGS...: run in the background, SIGKILL it once its
-# command OPC on DEV (the next one of that opcode) is in STEP, and check that it was (strike,
-# lib.sh): no fixed sleep decides what is tested.
-start_killed() {
-	local dev=$1 opc=$2 step=$3 desc=$4 n
-	shift 4
-	n=$(($(steps "$dev" "$opc" "$step") + 1))
-	# shellcheck disable=SC2086 # PROG may be "nvme intel-lm"
-	LD_PRELOAD="$EMU_SO:$FSFAULT_SO" $1 "${@:2}" > "$T/out" 2> "$T/err" &
-	local pid=$!
-	strike KILL $pid "$dev" "$opc" "$step" "$desc" "$n"
-	wait $pid 2> /dev/null
-}
-
 for P in "${PROGS[@]}"; do
 	p=${P##*/}
 
