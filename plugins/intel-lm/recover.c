@@ -976,9 +976,10 @@ int cmd_recover(const struct cli *c)
 	int ret;
 
 	ret = collect(c, &s, &vs);
-	key = c->device ? pf_key(&s) : "";
 	if (ret)
 		goto out;
+	/* The PF is open only once collect() succeeded. */
+	key = c->device ? pf_key(&s) : "";
 	/* What recover sends and writes is finished once started, as every command does. */
 	if (!c->dry_run)
 		defer_signals();
