@@ -421,9 +421,16 @@ expect_line 2 "FAILED at destination SUSPEND" "destination SUSPEND failed (EIO):
 truth "destination SUSPEND unknown" 2 2 running
 expect_vendor src "c8/1" "... no RESUME sent to the source"
 
-# After it: destination VF 2's state is unknown on record; VF 1 goes, VF 2 is refused.
+# After it: destination VF 2's state is unknown on record, and so is source VF 1's: its SUSPEND
+# was refused with Command Sequence Error, which says the VF does not run, though the record
+# said it did (the one rule's truth or unknown). The operator checks VF 1 and settles it; then
+# VF 1 goes, VF 2 is refused.
 cp "$T/src/emu.conf" "$T/src/emu.conf.1" && grep -v '^fault' "$T/src/emu.conf.1" > "$T/src/emu.conf"
 cp "$T/dst/emu.conf" "$T/dst/emu.conf.1" && grep -v '^fault' "$T/dst/emu.conf.1" > "$T/dst/emu.conf"
+"$T/src/nvme-intel-lm" status /dev/nvme0 --vf=1 --output-format=json > "$T/st1.json" 2> /dev/null
+check "faults 2: the source VF 1 is unknown on record after its refused SUSPEND" \
+	"$(cat "$T/st1.json")" python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["vfs"][0]["state"] != "unknown")' "$T/st1.json"
+"$T/src/nvme-intel-lm" recover /dev/nvme0 --vf=1 --confirm=running > /dev/null 2>&1
 rm -f "$T/src/trace.log" "$T/dst/trace.log"
 play
 expect_rc 2 "a run after the failure fails for VF 2 only"
