@@ -88,10 +88,10 @@ print(m[0] if m else "none")' "/dev/$1" "$2" <<< "$OUT")
 # kill_in_flight PF OPC completion_delay|latency ARGS...: run the standalone with ARGS, OPC on PF
 # delayed by 5 s (completion_delay: it takes effect, its completion is late; latency: it waits
 # before taking effect), and kill -9 it in flight: once the emulator counted OPC
-# (completion_delay), or once its progress log shows OPC arrived (latency); a check fails when
-# it never does. The configuration is then as before.
+# (completion_delay: its progress log shows OPC ran), or once it shows OPC arrived (latency); a
+# check fails when it never does. The configuration is then as before.
 kill_in_flight() {
-	local pf=$1 opc=$2 how=$3 n a pid
+	local pf=$1 opc=$2 how=$3 a r pid
 	shift 3
 	python3 - "$INTEL_LM_EMU" "$pf" "$how.$opc = 5000000" <<'PY'
 import sys
@@ -99,8 +99,8 @@ p, pf, line = sys.argv[1:]
 s = open(p).read().replace(f'[pf {pf}]\n', f'[pf {pf}]\n{line}\n')
 open(p, 'w').write(s)
 PY
-	n=$("$EMU_CTL" counters "$pf" | sed -n "s/.*$opc=\([0-9]*\).*/\1/p")
 	a=$(($(steps "$pf" "$opc" arrived) + 1))
+	r=$(($(steps "$pf" "$opc" ran) + 1))
 	{
 		LD_PRELOAD=$EMU_SO "$P" "$@" > /dev/null 2>&1 &
 		pid=$!
@@ -108,11 +108,9 @@ PY
 			wait_until step_reached "$pf" "$opc" arrived "$a" ||
 				fail "kill -9 during $opc on $pf" "it never arrived in 20 s"
 		else
-			for _ in $(seq 1 400); do
-				[ "$("$EMU_CTL" counters "$pf" | sed -n "s/.*$opc=\([0-9]*\).*/\1/p")" -gt "$n" ] &&
-					break
-				sleep 0.01
-			done
+			# Counted: it took effect, its completion is held back.
+			wait_until step_reached "$pf" "$opc" ran "$r" ||
+				fail "kill -9 during $opc on $pf" "it never took effect in 20 s"
 		fi
 		kill -9 $pid
 		wait $pid
