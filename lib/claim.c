@@ -123,11 +123,6 @@ int intel_lm_claim_ask(const char *state_dir, const struct intel_lm_rec_entry *e
 		       enum intel_lm_rule_op op, const struct intel_lm_identity *incoming,
 		       struct intel_lm_copy *other, struct intel_lm_verdict *v)
 {
-	static const int err[INTEL_LM_REASONS] = {
-		[INTEL_LM_REASON_RUNS_ELSEWHERE] = -EBUSY,
-		[INTEL_LM_REASON_STALE] = -ESTALE,
-		[INTEL_LM_REASON_LAST_COPY] = -EEXIST,
-	};
 	struct intel_lm_rule_ask ask = { .op = op, .incoming = incoming };
 	struct intel_lm_copy self, *copies;
 	int ret;
@@ -146,7 +141,7 @@ int intel_lm_claim_ask(const char *state_dir, const struct intel_lm_rec_entry *e
 		v->other = other;
 	}
 	free(copies);
-	return err[v->reason];
+	return intel_lm_reason_errno(v->reason);
 }
 
 static int submit(struct intel_lm_claim *cl, uint8_t opcode, void *buf, uint32_t len,

@@ -394,11 +394,6 @@ static void record_close_op(struct intel_lm_migration *m, bool keep_open)
  */
 static int rule_allows(struct intel_lm_migration *m)
 {
-	static const int err[INTEL_LM_REASONS] = {
-		[INTEL_LM_REASON_RUNS_ELSEWHERE] = -EBUSY,
-		[INTEL_LM_REASON_STALE] = -ESTALE,
-		[INTEL_LM_REASON_LAST_COPY] = -EEXIST,
-	};
 	struct intel_lm_rule_ask ask = { .op = INTEL_LM_RULE_MIGRATE };
 	struct intel_lm_copy src, dst, *copies;
 	struct intel_lm_verdict v;
@@ -414,7 +409,7 @@ static int rule_allows(struct intel_lm_migration *m)
 	ask.copies = copies;
 	m->o.reason = intel_lm_rule_check(&ask, &v);
 	free(copies);
-	return err[m->o.reason];
+	return intel_lm_reason_errno(m->o.reason);
 }
 
 int intel_lm_migrate(struct intel_lm_migration *m)

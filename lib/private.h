@@ -125,6 +125,8 @@ struct intel_lm_record;
  * intel_lm_record_write().
  */
 struct intel_lm_rec_entry;
+/* The errno a refusal of the one rule returns: -EBUSY, -ESTALE, -EEXIST; 0 for ok. */
+int intel_lm_reason_errno(int reason);
 /* intel_lm_record_read() of @name in the directory @dirfd (or AT_FDCWD). */
 int intel_lm_record_read_at(int dirfd, const char *name, struct intel_lm_rec_entry *entry);
 /* Whether a directory entry's name is a record file's. */

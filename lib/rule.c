@@ -29,6 +29,17 @@ const char *intel_lm_reason_name(enum intel_lm_reason reason)
 	return (unsigned int)reason < INTEL_LM_REASONS ? names[reason] : "ok";
 }
 
+int intel_lm_reason_errno(int reason)
+{
+	static const int err[INTEL_LM_REASONS] = {
+		[INTEL_LM_REASON_RUNS_ELSEWHERE] = -EBUSY,
+		[INTEL_LM_REASON_STALE] = -ESTALE,
+		[INTEL_LM_REASON_LAST_COPY] = -EEXIST,
+	};
+
+	return (unsigned int)reason < INTEL_LM_REASONS ? err[reason] : 0;
+}
+
 /* Whether copy @c is the place @p (the same VF, or the same file). */
 static bool same_place(const struct intel_lm_copy *c, const struct intel_lm_copy *p)
 {
