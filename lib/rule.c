@@ -324,7 +324,8 @@ int intel_lm_rule_copies(const char *dir, struct intel_lm_copy **copies, size_t 
 			}
 			out = more;
 		}
-		if (intel_lm_identity_is_set(&e.ident))
+		/* A VF counts by the state it holds or by the one a LOAD_DATA in doubt brought. */
+		if (intel_lm_identity_is_set(&e.ident) || intel_lm_identity_is_set(&e.load_ident))
 			intel_lm_rule_copy_of(&e, &out[k++]);
 		if (file_copy_of(&e, &out[k]))
 			k++;

@@ -263,4 +263,15 @@ INTEL_LM_FSFAULT=fsync:EIO INTEL_LM_FSFAULT_AFTER=2 INTEL_LM_FSFAULT_DIR=$INTEL_
 expect_status nvme0 2 "$l: status says the source's true state or unknown"
 expect_status nvme0 3 "$l: status says the destination's true state or unknown"
 
+# 10. (make soak seed 20261240) a migrate killed once the destination's RESUME took effect, then a
+# plain resume of its source: the destination's record names the state only as the one its
+# LOAD_DATA (in doubt, RESUME to follow) was bringing in, and the rule did not count it
+emu_rule
+l="resume of the source of a migrate killed at its destination's RESUME"
+L=$(lineage nvme1 2)
+kill_in_flight nvme0 0xcc completion_delay migrate /dev/nvme1 --vf=2 --to=/dev/nvme0 --to-vf=1
+run "$P" resume /dev/nvme1 --vf=2
+expect_rc 3 "$l: the source's resume is refused (exit 3)"
+expect_once "$L" "$l: its state runs once"
+
 e2e_finish
