@@ -205,6 +205,8 @@ static int encode(const struct intel_lm_rec_entry *e, char *slot)
 	put_num(&b, "state_size", e->state_size);
 	put_num(&b, "state_crc", e->state_crc);
 	put_num(&b, "state_file_temporary", e->state_file_temporary);
+	if (e->may_run)
+		put_num(&b, "may_run", 1);
 	put_ident(&b, &e->ident, IDENT_HELD);
 	put_ident(&b, &e->file_ident, IDENT_FILE);
 	put_ident(&b, &e->load_ident, IDENT_LOAD);
@@ -349,6 +351,8 @@ static int decode_field(struct intel_lm_rec_entry *e, const char *k, size_t kn, 
 		NUM(pid, 0, INT32_MAX);
 	} else if (IS("cmdline")) {
 		ret = get_str(v, n, e->cmdline, sizeof(e->cmdline));
+	} else if (IS("may_run")) {
+		NUM(may_run, 0, 1);
 	} else if (IS("pending")) {
 		NUM(pending, 0, 255);
 	} else if (IS("pending_then")) {
@@ -891,6 +895,9 @@ int intel_lm_record_begin(struct intel_lm_record *rec, uint8_t opcode)
 
 int intel_lm_record_begin_then(struct intel_lm_record *rec, uint8_t opcode, uint8_t then)
 {
+	/* The doubt this command's intent would hide is kept in so many words. */
+	if (rec->entry.state == INTEL_LM_VF_UNKNOWN && intel_lm_record_may_run(&rec->entry))
+		rec->entry.may_run = 1;
 	rec->entry.pending = opcode;
 	rec->entry.pending_then = then;
 	return intel_lm_record_write(rec);
@@ -910,18 +917,47 @@ static bool state_needed(enum intel_lm_vf_state s, uint8_t opcode)
 	return opcode == INTEL_LM_OPC_RESUME && s != INTEL_LM_VF_RUNNING;
 }
 
+bool intel_lm_record_may_run(const struct intel_lm_rec_entry *e)
+{
+	uint8_t doubt = e->pending ? e->pending : e->last_opcode;
+
+	if (e->may_run)
+		return true;
+	if (!e->pending && e->state != INTEL_LM_VF_UNKNOWN)
+		return false;
+	/*
+	 * A LOAD_DATA or SAVE_DATA in doubt leaves a VF suspended, unless RESUME was to follow; an
+	 * unknown VF whose last SUSPEND succeeded runs nothing either.
+	 */
+	return e->pending_then == INTEL_LM_OPC_RESUME ||
+	       (doubt != INTEL_LM_OPC_LOAD_DATA && doubt != INTEL_LM_OPC_SAVE_DATA &&
+		!(!e->pending && doubt == INTEL_LM_OPC_SUSPEND && !e->last_ret));
+}
+
+/* Both identities a VF may hold are one generation newer: it may have run either. */
+static void ran(struct intel_lm_rec_entry *e)
+{
+	if (intel_lm_identity_is_set(&e->ident))
+		e->ident.gen++;
+	if (intel_lm_identity_is_set(&e->load_ident))
+		e->load_ident.gen++;
+}
+
 void intel_lm_record_apply(struct intel_lm_record *rec, uint8_t opcode, int ret)
 {
 	struct intel_lm_rec_entry *e = &rec->entry;
 	enum intel_lm_effect eff = intel_lm_effect_of(ret);
+	/* What the VF may have done before this command, which its outcome must not forget. */
+	bool ran_before = e->state == INTEL_LM_VF_UNKNOWN && intel_lm_record_may_run(e);
+	bool contradicts = eff == INTEL_LM_EFFECT_NONE && ret > 0 && (ret & 0x7ff) == 0x00c &&
+			   intel_lm_opcode_changes_state(opcode) && state_needed(e->state, opcode);
 
 	/*
 	 * A Command Sequence Error says the VF is not in the state the command needs: when the
 	 * record says it is, the record is wrong (the VF was changed by other means), and the
 	 * VF's state is unknown. A refusal of what the record already shows changes nothing.
 	 */
-	if (eff == INTEL_LM_EFFECT_NONE && ret > 0 && (ret & 0x7ff) == 0x00c &&
-	    intel_lm_opcode_changes_state(opcode) && state_needed(e->state, opcode))
+	if (contradicts)
 		set_state(e, INTEL_LM_VF_UNKNOWN);
 	else
 		set_state(e, intel_lm_state_after(e->state, opcode, eff));
@@ -934,10 +970,32 @@ void intel_lm_record_apply(struct intel_lm_record *rec, uint8_t opcode, int ret)
 			e->ident = e->load_ident;
 		memset(&e->load_ident, 0, sizeof(e->load_ident));
 	}
-	/* A state that runs again is a new version: every copy taken before is stale. */
-	if (opcode == INTEL_LM_OPC_RESUME && eff == INTEL_LM_EFFECT_DONE &&
-	    intel_lm_identity_is_set(&e->ident))
-		e->ident.gen++;
+	/*
+	 * A state that runs again is a new version: every copy taken before is stale. With a
+	 * LOAD_DATA in doubt the VF runs its own state, which has no identity to protect, or the
+	 * loaded one: it runs the loaded one, as far as the rule is concerned.
+	 */
+	if (opcode == INTEL_LM_OPC_RESUME && eff == INTEL_LM_EFFECT_DONE) {
+		if (!intel_lm_identity_is_set(&e->ident)) {
+			e->ident = e->load_ident;
+			memset(&e->load_ident, 0, sizeof(e->load_ident));
+		}
+		ran(e);
+		e->may_run = 0;
+	} else if (eff == INTEL_LM_EFFECT_DONE && (opcode == INTEL_LM_OPC_SUSPEND ||
+						   opcode == INTEL_LM_OPC_SAVE_DATA)) {
+		/* It runs nothing now; what it may have run since is a newer generation. */
+		if (ran_before || e->may_run)
+			ran(e);
+		e->may_run = 0;
+	} else if (opcode == INTEL_LM_OPC_LOAD_DATA && eff == INTEL_LM_EFFECT_DONE) {
+		e->may_run = 0;
+	} else {
+		/* Nothing learnt of whether it ran: a RESUME in doubt, or refused as running. */
+		e->may_run = ran_before || e->may_run ||
+			     (opcode == INTEL_LM_OPC_RESUME &&
+			      (eff == INTEL_LM_EFFECT_UNKNOWN || contradicts));
+	}
 	e->last_opcode = opcode;
 	e->last_ret = ret;
 	/* What was to follow without another write goes on pending only after a success. */
@@ -960,6 +1018,12 @@ int intel_lm_record_take_charge(struct intel_lm_record *rec)
 
 	if (intel_lm_identity_is_set(&e->ident))
 		return 0;
+	/* Its own state or the one a LOAD_DATA in doubt brought: the copy is of the loaded one. */
+	if (intel_lm_identity_is_set(&e->load_ident)) {
+		e->ident = e->load_ident;
+		memset(&e->load_ident, 0, sizeof(e->load_ident));
+		return 0;
+	}
 	return intel_lm_identity_new(&e->ident, e->pf.key, e->vf);
 }
 

@@ -263,18 +263,10 @@ void intel_lm_rule_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_c
 {
 	intel_lm_put_str(c->pf, sizeof(c->pf), e->pf.key);
 	intel_lm_put_str(c->device, sizeof(c->device), e->device);
-	uint8_t doubt = e->pending ? e->pending : e->last_opcode;
-
 	c->vf = e->vf;
 	c->state = e->pending ? INTEL_LM_VF_UNKNOWN : e->state;
 	c->whole = true;
-	/*
-	 * A LOAD_DATA or SAVE_DATA in doubt leaves a VF suspended, unless RESUME was to follow; an
-	 * unknown VF whose last SUSPEND succeeded runs nothing either.
-	 */
-	c->may_run = e->pending_then == INTEL_LM_OPC_RESUME ||
-		     (doubt != INTEL_LM_OPC_LOAD_DATA && doubt != INTEL_LM_OPC_SAVE_DATA &&
-		      !(!e->pending && doubt == INTEL_LM_OPC_SUSPEND && !e->last_ret));
+	c->may_run = intel_lm_record_may_run(e);
 	c->ident = e->ident;
 	c->alt = e->load_ident;
 	c->path[0] = '\0';

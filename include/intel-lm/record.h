@@ -122,6 +122,10 @@ enum intel_lm_outlived {
  * @outlived:	set when the entry is read, never written (enum intel_lm_outlived): why the
  *		state it says no longer counts, which @state then says unknown
  * @outlived_state: with @outlived, the state the entry said
+ * @may_run:	the VF may have run its state since the entry last knew it did not: set by a
+ *		RESUME in doubt or refused as out of sequence, kept through what teaches nothing
+ *		of it, and folded into a newer generation of @ident and @load_ident once a
+ *		SUSPEND or SAVE_DATA takes effect (see intel_lm_record_may_run())
  * @reserved:	zero: room for what a later version records
  */
 struct intel_lm_rec_entry {
@@ -159,7 +163,8 @@ struct intel_lm_rec_entry {
 	char boot_id[37];
 	uint8_t outlived;
 	uint8_t outlived_state;
-	uint8_t reserved[64];
+	uint8_t may_run;
+	uint8_t reserved[63];
 };
 
 /**
@@ -319,6 +324,18 @@ int intel_lm_record_list(const char *dir, char ***paths, size_t *count);
  * @count:	its length
  */
 void intel_lm_record_list_free(char **paths, size_t count);
+
+/**
+ * intel_lm_record_may_run() - whether a VF may be running the state its entry names
+ * @e:		the entry, as read
+ *
+ * An entry whose state is unknown may be running unless what it knows says otherwise: the
+ * command in doubt was a SAVE_DATA or LOAD_DATA of a VF that was not running, or its last
+ * SUSPEND succeeded; one with @e->may_run set may have run even then.
+ *
+ * Return: true when the VF may be running.
+ */
+bool intel_lm_record_may_run(const struct intel_lm_rec_entry *e);
 
 /**
  * intel_lm_record_outlive() - Count an entry's state as unknown, when it is one that a reboot

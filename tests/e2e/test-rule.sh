@@ -274,4 +274,39 @@ run "$P" resume /dev/nvme1 --vf=2
 expect_rc 3 "$l: the source's resume is refused (exit 3)"
 expect_once "$L" "$l: its state runs once"
 
+# 11. (make soak seed 20261302, strict device) a migrate killed once the destination's LOAD_DATA
+# took effect; a resume of that destination (its own state or the loaded one runs), then a
+# migrate of it: the save took it for a state of its own, gave it a new identity, and the
+# source, whose state now ran on in a third VF, could be resumed
+emu_rule "strict = 1" "strict = 1"
+l="resume of a source whose state ran on through a load in doubt"
+L=$(lineage nvme0 2)
+kill_in_flight nvme0 0xd5 completion_delay migrate /dev/nvme0 --vf=2 --to=/dev/nvme0 --to-vf=1
+run "$P" resume /dev/nvme0 --vf=1
+expect_rc 0 "$l: the destination's resume"
+run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme0 --to-vf=3
+expect_rc 0 "$l: the migrate of the destination"
+run "$P" resume /dev/nvme0 --vf=2
+expect_rc 3 "$l: the first source's resume is refused (exit 3)"
+expect_once "$L" "$l: its state runs once"
+
+# 12. (make soak seed 20261326) a resume killed once it took effect, a save the device refuses
+# (the VF runs), a SUSPEND outside intel-lm, then a load of the file saved before: the refused
+# save's outcome hid that the VF may have run, and the load replaced the only copy of the
+# newer generation
+emu_rule
+l="load over a VF that ran after its resume was in doubt"
+run "$P" suspend /dev/nvme1 --vf=1
+run "$P" save /dev/nvme1 --vf=1 -o "$F/s1.blob"
+expect_rc 0 "$l: the save"
+L=$(lineage nvme1 1)
+kill_in_flight nvme1 0xcc completion_delay resume /dev/nvme1 --vf=1
+G=$(gen nvme1 1)
+run "$P" save /dev/nvme1 --vf=1 -o "$F/again.blob"
+expect_rc 4 "$l: the save of the running VF fails at SAVE_DATA (exit 4)"
+LD_PRELOAD=$EMU_SO /usr/sbin/nvme admin-passthru /dev/nvme1 --opcode=0xc8 --cdw10=1 > /dev/null 2>&1
+run "$P" load /dev/nvme1 --vf=1 --input-file="$F/s1.blob"
+expect_rc 3 "$l: the load is refused (exit 3)"
+expect_held "$L" "$G" "$l: the generation that ran ($G) is kept"
+
 e2e_finish
