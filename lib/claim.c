@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,140 @@ struct intel_lm_claim {
 	struct intel_lm_lock *lock;
 	struct intel_lm_record rec;
 	struct intel_lm_copy other;	/* the place in the way of the last refusal */
+	struct intel_lm_syncs *syncs;	/* a batch's late fdatasyncs, or NULL */
+	bool late;			/* the record's last write is not durable yet */
 };
+
+/* Late fdatasyncs */
+
+struct late_sync {
+	int fd;
+	int *err;
+	struct late_sync *next;
+};
+
+struct intel_lm_syncs {
+	pthread_mutex_t mu;
+	pthread_cond_t more;		/* an fdatasync queued, or the group is closing */
+	struct late_sync *head, **tail;
+	unsigned int max, started, idle;
+	bool closing;
+	int first_err;
+	pthread_t tids[];
+};
+
+int intel_lm_syncs_new(unsigned int threads, struct intel_lm_syncs **sp)
+{
+	struct intel_lm_syncs *s;
+
+	if (!threads)
+		threads = 1;
+	s = calloc(1, sizeof(*s) + threads * sizeof(s->tids[0]));
+	*sp = s;
+	if (!s)
+		return -ENOMEM;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->more, NULL);
+	s->tail = &s->head;
+	s->max = threads;
+	return 0;
+}
+
+/* fdatasync(2) of @fd, again after EINTR, then close it; an error to @err and the group's. */
+static void sync_now(struct intel_lm_syncs *s, int fd, int *err)
+{
+	int ret;
+
+	while ((ret = fdatasync(fd)) < 0 && errno == EINTR)
+		;
+	ret = ret < 0 ? -errno : 0;
+	close(fd);
+	if (ret) {
+		pthread_mutex_lock(&s->mu);
+		if (err && !*err)
+			*err = ret;
+		if (!s->first_err)
+			s->first_err = ret;
+		pthread_mutex_unlock(&s->mu);
+	}
+}
+
+static void *syncer(void *arg)
+{
+	struct intel_lm_syncs *s = arg;
+	struct late_sync *l;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (!s->head && !s->closing) {
+			s->idle++;
+			pthread_cond_wait(&s->more, &s->mu);
+			s->idle--;
+		}
+		l = s->head;
+		if (!l)
+			break;
+		s->head = l->next;
+		if (!s->head)
+			s->tail = &s->head;
+		pthread_mutex_unlock(&s->mu);
+		sync_now(s, l->fd, l->err);
+		free(l);
+		pthread_mutex_lock(&s->mu);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* Queue the fdatasync of @fd (which the group then owns); done here when no thread can. */
+static void syncs_hand(struct intel_lm_syncs *s, int fd, int *err)
+{
+	struct late_sync *l = calloc(1, sizeof(*l));
+
+	if (!l) {
+		sync_now(s, fd, err);
+		return;
+	}
+	l->fd = fd;
+	l->err = err;
+	pthread_mutex_lock(&s->mu);
+	/* A thread more while none waits, up to the group's size. */
+	if (!s->idle && s->started < s->max &&
+	    !pthread_create(&s->tids[s->started], NULL, syncer, s))
+		s->started++;
+	if (!s->started) {
+		/* Not even one thread: this caller does it. */
+		pthread_mutex_unlock(&s->mu);
+		free(l);
+		sync_now(s, fd, err);
+		return;
+	}
+	*s->tail = l;
+	s->tail = &l->next;
+	pthread_cond_signal(&s->more);
+	pthread_mutex_unlock(&s->mu);
+}
+
+int intel_lm_syncs_wait(struct intel_lm_syncs *s)
+{
+	unsigned int i;
+	int ret;
+
+	if (!s)
+		return 0;
+	pthread_mutex_lock(&s->mu);
+	s->closing = true;
+	pthread_cond_broadcast(&s->more);
+	pthread_mutex_unlock(&s->mu);
+	/* Each thread leaves once the queue is empty. */
+	for (i = 0; i < s->started; i++)
+		pthread_join(s->tids[i], NULL);
+	ret = s->first_err;
+	pthread_cond_destroy(&s->more);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+	return ret;
+}
 
 static const char *or_default(const char *dir, const char *def)
 {
@@ -58,6 +192,7 @@ int intel_lm_claim_vf(const struct intel_lm_pf *pf, uint16_t vf, const struct in
 	cl->rec.fd = -1;
 	intel_lm_put_str(cl->lock_dir, sizeof(cl->lock_dir), opts.lock_dir ? opts.lock_dir : "");
 	intel_lm_put_str(cl->state_dir, sizeof(cl->state_dir), opts.state_dir ? opts.state_dir : "");
+	cl->syncs = opts.syncs;
 	if (!opts.what) {
 		snprintf(what, sizeof(what), "pid %d: libintel-lm", (int)getpid());
 		opts.what = what;
@@ -165,6 +300,23 @@ static int submit(struct intel_lm_claim *cl, uint8_t opcode, void *buf, uint32_t
 	}
 }
 
+/*
+ * A command's outcome on record: durable now, or with a batch's late fdatasyncs once it is
+ * written (intel_lm_claim_release_later()). Either way it is durable before it is reported.
+ */
+static int outcome(struct intel_lm_claim *cl, uint8_t opcode, int ret)
+{
+	int err;
+
+	if (!cl->syncs)
+		return intel_lm_record_end(&cl->rec, opcode, ret, 0);
+	intel_lm_record_apply(&cl->rec, opcode, ret);
+	err = intel_lm_record_write_later(&cl->rec);
+	if (!err)
+		cl->late = true;
+	return err;
+}
+
 int intel_lm_claim_send(struct intel_lm_claim *cl, uint8_t opcode, void *buf, uint32_t len,
 			const struct intel_lm_identity *incoming, bool force,
 			const struct intel_lm_opts *opts, struct intel_lm_sent *out)
@@ -209,6 +361,8 @@ int intel_lm_claim_send(struct intel_lm_claim *cl, uint8_t opcode, void *buf, ui
 		intel_lm_record_loading(rec, incoming);
 	if (!ret)
 		ret = intel_lm_record_begin(rec, opcode);
+	if (!ret)
+		cl->late = false;
 	/* The intent is on record: others may look at the identities again. */
 	if (lk >= 0)
 		close(lk);
@@ -227,7 +381,7 @@ int intel_lm_claim_send(struct intel_lm_claim *cl, uint8_t opcode, void *buf, ui
 	 */
 	if (opcode == INTEL_LM_OPC_SAVE_DATA && ret)
 		rec->entry.op_open = false;
-	out->record_ret = intel_lm_record_end(rec, opcode, ret, 0);
+	out->record_ret = outcome(cl, opcode, ret);
 	return ret;
 }
 
@@ -246,14 +400,29 @@ int intel_lm_claim_saved(struct intel_lm_claim *cl, const char *path, uint32_t s
 	}
 	e->op_open = false;
 	e->tmp_file[0] = '\0';
-	return intel_lm_record_end(&cl->rec, INTEL_LM_OPC_SAVE_DATA, 0, 0);
+	return outcome(cl, INTEL_LM_OPC_SAVE_DATA, 0);
+}
+
+void intel_lm_claim_release_later(struct intel_lm_claim *cl, int *err)
+{
+	if (!cl)
+		return;
+	if (cl->late && cl->rec.fd >= 0) {
+		/* The group owns the file now; the lock goes, the outcome is in the file. */
+		syncs_hand(cl->syncs, cl->rec.fd, err);
+		cl->rec.fd = -1;
+		cl->late = false;
+	}
+	intel_lm_record_close(&cl->rec);
+	intel_lm_unlock_vf(cl->lock);
+	free(cl);
 }
 
 void intel_lm_claim_release(struct intel_lm_claim *cl)
 {
-	if (!cl)
-		return;
-	intel_lm_record_close(&cl->rec);
-	intel_lm_unlock_vf(cl->lock);
-	free(cl);
+	if (cl && cl->late && cl->rec.fd >= 0)
+		fdatasync(cl->rec.fd);
+	if (cl)
+		cl->late = false;
+	intel_lm_claim_release_later(cl, NULL);
 }

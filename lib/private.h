@@ -134,6 +134,14 @@ bool intel_lm_record_name(const char *name);
 int intel_lm_record_begin_then(struct intel_lm_record *rec, uint8_t opcode, uint8_t then);
 
 /*
+ * intel_lm_record_write() without the fdatasync: the entry is in the file (every reader, and a
+ * process that dies, sees it) but not yet on the disk. Only for an outcome whose fdatasync
+ * follows before it is reported (intel_lm_claim_release_later()): a power loss before that
+ * leaves the previous entry, the command's intent, which reads as in flight (unknown).
+ */
+int intel_lm_record_write_later(struct intel_lm_record *rec);
+
+/*
  * A command's outcome in @rec->entry, not yet written: the state that follows, and what was
  * to follow it (@pending_then) becomes pending after a success.
  */

@@ -825,7 +825,8 @@ void intel_lm_record_close(struct intel_lm_record *rec)
 	rec->fd = -1;
 }
 
-int intel_lm_record_write(struct intel_lm_record *rec)
+/* The next slot written, then made durable when @durable (else it is in the page cache only). */
+static int record_store(struct intel_lm_record *rec, bool durable)
 {
 	struct intel_lm_rec_entry *e = &rec->entry;
 	char *slot;
@@ -856,7 +857,7 @@ int intel_lm_record_write(struct intel_lm_record *rec)
 	}
 	n = pwrite(rec->fd, slot, (size_t)len, (off_t)((e->seq % 2) * REC_SLOT));
 	free(slot);
-	if (n == len && fdatasync(rec->fd) == 0)
+	if (n == len && (!durable || fdatasync(rec->fd) == 0))
 		return 0;
 	/* A short write (n >= 0) leaves errno untouched: say EIO. */
 	err = n < 0 || n == len ? -errno : -EIO;
@@ -864,6 +865,16 @@ int intel_lm_record_write(struct intel_lm_record *rec)
 	if (err)
 		e->seq--;
 	return err;
+}
+
+int intel_lm_record_write(struct intel_lm_record *rec)
+{
+	return record_store(rec, true);
+}
+
+int intel_lm_record_write_later(struct intel_lm_record *rec)
+{
+	return record_store(rec, false);
 }
 
 bool intel_lm_record_state_kept(const struct intel_lm_rec_entry *e)

@@ -44,6 +44,11 @@ enum intel_lm_claim_step {
  * @what:	what the caller does, for whoever waits (e.g. "pid 42: my-vmm save"), or NULL
  * @op:		what the record's next write says the change belongs to; 0 leaves the entry's
  *		(intel_lm_migrate() sets its own)
+ * @syncs:	a batch's group of late fdatasyncs (intel_lm_syncs_new()), or NULL. With it,
+ *		a command's outcome is written to the record at once but made durable behind
+ *		the next commands, by intel_lm_claim_release_later(); its intent is made durable
+ *		before the command is sent all the same. Without it, every write is durable
+ *		before intel_lm_claim_send() returns.
  */
 struct intel_lm_claim_opts {
 	size_t size;
@@ -52,7 +57,37 @@ struct intel_lm_claim_opts {
 	unsigned int wait_ms;
 	const char *what;
 	enum intel_lm_op_kind op;
+	struct intel_lm_syncs *syncs;
 };
+
+/*
+ * A batch's late fdatasyncs: the outcomes of its claims, made durable on a few threads of
+ * their own while the batch's next commands run. An opaque handle.
+ */
+struct intel_lm_syncs;
+
+/**
+ * intel_lm_syncs_new() - A group of late fdatasyncs for a batch
+ * @threads:	how many fdatasyncs may run at once (the batch's jobs); at least 1
+ * @sp:		set to the group
+ *
+ * Its threads start as outcomes wait for them, never more than @threads.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int intel_lm_syncs_new(unsigned int threads, struct intel_lm_syncs **sp);
+
+/**
+ * intel_lm_syncs_wait() - Wait until every outcome handed to the group is durable, and free it
+ * @s:		a group, or NULL
+ *
+ * Call it before any outcome of the batch is reported: until it returns, an outcome handed
+ * over by intel_lm_claim_release_later() is in the record file but perhaps not on the disk.
+ *
+ * Return: 0, or the first negative errno of an fdatasync that failed (each also went to the
+ * @err its claim named).
+ */
+int intel_lm_syncs_wait(struct intel_lm_syncs *s);
 
 /* A claimed VF: an opaque handle from intel_lm_claim_vf(), freed by intel_lm_claim_release(). */
 struct intel_lm_claim;
@@ -164,8 +199,27 @@ int intel_lm_claim_saved(struct intel_lm_claim *cl, const char *path, uint32_t s
 /**
  * intel_lm_claim_release() - Close the record and release the VF's lock
  * @cl:		a claim, or NULL
+ *
+ * An outcome not yet durable (a claim with @syncs) is made durable first; should that fail,
+ * its error is lost: a batch uses intel_lm_claim_release_later().
  */
 void intel_lm_claim_release(struct intel_lm_claim *cl);
+
+/**
+ * intel_lm_claim_release_later() - Release the VF's lock; its last outcome is made durable later
+ * @cl:		a claim, or NULL
+ * @err:	set to the negative errno of that fdatasync should it fail (left alone when it
+ *		succeeds or *@err is set already); read it after intel_lm_syncs_wait()
+ *
+ * The VF's lock is released at once and the record's file handed to the claim's group of late
+ * fdatasyncs (intel_lm_claim_opts.syncs), which makes the outcome durable while the batch goes
+ * on. The outcome is in the record file already: another process that takes the VF's lock reads
+ * it, and its own intent's fdatasync makes it durable too. A process killed before the
+ * fdatasync leaves it in the file; only a power loss can take it, leaving the intent on record
+ * (the command in flight, its effect unknown), never a state the VF does not have. A claim
+ * with nothing left to make durable is released as by intel_lm_claim_release().
+ */
+void intel_lm_claim_release_later(struct intel_lm_claim *cl, int *err);
 
 #ifdef __cplusplus
 }

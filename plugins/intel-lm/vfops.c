@@ -504,7 +504,8 @@ static void run_job(const struct cli *c, struct session *s, const struct vf_op *
 		     (!r->ret || (r->sent && intel_lm_effect_of(r->ret) == INTEL_LM_EFFECT_UNKNOWN));
 out:
 	r->rec = NULL;
-	intel_lm_claim_release(r->claim);
+	/* In a batch the outcome is made durable behind the next VFs, before the report. */
+	intel_lm_claim_release_later(r->claim, &r->record_err);
 	r->claim = NULL;
 	intel_lm_unlock_vf(lk);
 }
@@ -700,7 +701,16 @@ static int run_vf_op(const struct cli *c, const struct vf_op *op)
 	if ((op == &op_save || op == &op_load) && (ret = batch_prepare_files(c, &s, &b)))
 		goto out;
 	defer_signals();
+	/*
+	 * Each VF's outcome is written at once and made durable by these threads while the job
+	 * goes on to its next VF: one fdatasync per VF in a job's path (its intent's), not two or
+	 * three. Nothing is reported before every one of them is done.
+	 */
+	if (op != &op_query && !c->dry_run && intel_lm_syncs_new(c->jobs, &s.syncs))
+		s.syncs = NULL;
 	run_jobs(c->jobs, b.n, batch_run, batch_skip, &b);
+	intel_lm_syncs_wait(s.syncs);
+	s.syncs = NULL;
 	if (op != &op_query) {
 		c->out->changed = 0;
 		for (i = 0; i < b.n; i++)

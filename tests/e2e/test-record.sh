@@ -213,6 +213,57 @@ for P in "${PROGS[@]}"; do
 		fail "$p kill -9 in a batch load: VF 1 unknown" "$(rec_state /dev/nvme1 1)"
 	rm -rf "$D/lb"
 
+	# A batch writes each VF's outcome at once and makes it durable behind the job's next VF
+	# (its intent made durable before its command, as ever). Killed between the outcome's
+	# write and its fdatasync: the outcome stands in the file (a process's death does not
+	# undo a write), and the next VF, whose intent was being made durable, got no command.
+	emu_two_pfs
+	LD_PRELOAD=$EMU_SO $P suspend /dev/nvme0 --vf=1-2 > /dev/null
+	LD_PRELOAD=$EMU_SO $P save /dev/nvme0 --vf=1-2 -o "$D/lb" > /dev/null
+	LD_PRELOAD=$EMU_SO $P suspend /dev/nvme1 --vf=1-2 > /dev/null
+	rm -f "$T/fsfault.log"
+	clear_trace
+	l="$p kill -9 between a batch load's outcome and its fdatasync"
+	INTEL_LM_FSFAULT=fsync:slow:2000 INTEL_LM_FSFAULT_DIR=$INTEL_LM_STATE_DIR \
+		INTEL_LM_FSFAULT_LOG=$T/fsfault.log LD_PRELOAD="$EMU_SO:$FSFAULT_SO" \
+		$P load /dev/nvme1 --vf=1-2 --jobs=1 -i "$D/lb" > "$T/out" 2> "$T/err" &
+	pid=$!
+	# VF 1's record is synced twice: its intent, before LOAD_DATA, then its outcome, after.
+	synced_twice() {
+		[ "$(grep -c "^fsync slow $INTEL_LM_STATE_DIR/.*-vf1\.rec\$" "$T/fsfault.log" \
+			2> /dev/null)" -ge 2 ]
+	}
+	if wait_until synced_twice; then
+		kill -KILL $pid 2> /dev/null
+		pass "$l: the kill came during the outcome's fdatasync"
+	else
+		kill -KILL $pid 2> /dev/null
+		fail "$l: the kill came during the outcome's fdatasync" "$(cat "$T/fsfault.log")"
+	fi
+	wait $pid 2> /dev/null
+	expect_sent "06 06 d5" "$l: LOAD_DATA went to VF 1 only"
+	expect_state nvme1 1 loaded "$l: the device loaded VF 1"
+	expect_status_truth nvme1 1 /dev/nvme1 no "$l: VF 1's outcome stands on record"
+	expect_status_truth nvme1 2 /dev/nvme1 yes "$l: VF 2 is as the device has it, or unknown"
+	expect_state nvme1 2 suspended "$l: VF 2 was not sent LOAD_DATA"
+
+	# The outcome's late fdatasync fails: the report says so for that VF, as when it failed at
+	# once. The first fdatasync (VF 1's intent) succeeds, then none: VF 2's intent fails too.
+	emu_two_pfs
+	LD_PRELOAD=$EMU_SO $P suspend /dev/nvme1 --vf=1-2 > /dev/null
+	clear_trace
+	l="$p a batch load whose outcome's late fdatasync fails"
+	RC=0
+	INTEL_LM_FSFAULT=fsync:EIO INTEL_LM_FSFAULT_AFTER=1 INTEL_LM_FSFAULT_DIR=$INTEL_LM_STATE_DIR \
+		LD_PRELOAD="$EMU_SO:$FSFAULT_SO" $P load /dev/nvme1 --vf=1-2 --jobs=1 -i "$D/lb" \
+		> "$T/out" 2> "$T/err" || RC=$?
+	OUT=$(cat "$T/out") ERR=$(cat "$T/err")
+	expect_rc $RC_PARTIAL "$l: exit 6 (VF 1 loaded, VF 2 not)"
+	expect_sent "06 06 d5" "$l: LOAD_DATA went to VF 1 only"
+	expect_err "/dev/nvme1 VF 1: the command's outcome could not be put on record (EIO)" \
+		"$l: the report says VF 1's outcome is not on record"
+	rm -rf "$D/lb"
+
 	# A device that answers a SUSPEND or RESUME in the wrong state with Command Sequence
 	# Error: refused means nothing changed, on record too; migrate and its rollback work.
 	emu_two_pfs "strict = 1" "strict = 1"

@@ -6,12 +6,14 @@
  *
  *   INTEL_LM_FSFAULT_DIR=/tmp/x   the directory whose files are affected (nothing else is)
  *   INTEL_LM_FSFAULT=write:ENOSPC | write:EIO | write:EDQUOT | write:EROFS | fsync:EIO |
- *                    write:slow:MS | dirsync:EIO   (write: covers pwrite too)
+ *                    write:slow:MS | fsync:slow:MS | dirsync:EIO   (write: covers pwrite too;
+ *                    fsync: covers fdatasync)
  *
  * dirsync: fsync(2) of the directory INTEL_LM_FSFAULT_DIR itself fails (its files' do not).
  * INTEL_LM_FSFAULT_AFTER=N   the first N calls that would fail succeed (a fault mid-way)
- * INTEL_LM_FSFAULT_LOG=FILE  a line "write slow PATH" is appended to FILE as each slowed write
- *                            begins, so that a test can signal the program during that write
+ * INTEL_LM_FSFAULT_LOG=FILE  a line "write slow PATH" (or "fsync slow PATH") is appended to
+ *                            FILE as each slowed write (or fsync) begins, so that a test can
+ *                            signal the program during it
  *
  * Without INTEL_LM_FSFAULT it passes everything through.
  */
@@ -95,8 +97,11 @@ static void sleep_ms(long ms)
 		;
 }
 
-/* announce a slowed write of @fd in INTEL_LM_FSFAULT_LOG (one write(2), O_APPEND) */
-static void log_slow(write_fn real, int fd)
+/*
+ * announce a slowed @op ("write" or "fsync") of @fd in INTEL_LM_FSFAULT_LOG (one write(2),
+ * O_APPEND)
+ */
+static void log_slow(write_fn real, int fd, const char *op)
 {
 	const char *log = getenv("INTEL_LM_FSFAULT_LOG");
 	char link[64], path[PATH_MAX], line[PATH_MAX + 16];
@@ -108,7 +113,7 @@ static void log_slow(write_fn real, int fd)
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	n = readlink(link, path, sizeof(path) - 1);
 	path[n > 0 ? n : 0] = '\0';
-	n = snprintf(line, sizeof(line), "write slow %s\n", path);
+	n = snprintf(line, sizeof(line), "%s slow %s\n", op, path);
 	lfd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (lfd < 0)
 		return;
@@ -132,7 +137,7 @@ ssize_t write(int fd, const void *buf, size_t len)
 			return -1;
 		}
 		if (slow)
-			log_slow(real, fd);
+			log_slow(real, fd, "write");
 		sleep_ms(slow);
 	}
 	return real(fd, buf, len);
@@ -177,6 +182,10 @@ static int sync_common(const char *name, int fd)
 	if (err && affected(fd) && fails_now()) {
 		errno = err;
 		return -1;
+	}
+	if (slow && affected(fd)) {
+		log_slow((write_fn)dlsym(RTLD_NEXT, "write"), fd, "fsync");
+		sleep_ms(slow);
 	}
 	err = fault_for("dirsync", &slow);
 	if (err && affected_as(fd, 1) && fails_now()) {

@@ -224,6 +224,58 @@ START_TEST(claim_is_exclusive)
 }
 END_TEST
 
+/*
+ * A batch's claims (with a group of late fdatasyncs): each outcome is in the record as soon as
+ * intel_lm_claim_send() returns, the VF's lock is free once released, and the group's wait
+ * reports no error when every fdatasync succeeded. A claim without the group is unchanged.
+ */
+START_TEST(batch_outcomes_are_synced_late)
+{
+	struct intel_lm_claim_opts o = {
+		.size = sizeof(o), .state_dir = state_dir, .lock_dir = lock_dir, .what = "batch",
+	};
+	enum intel_lm_claim_step step;
+	struct intel_lm_syncs *syncs;
+	struct intel_lm_claim *cl;
+	struct intel_lm_rec_entry e;
+	struct intel_lm_pf *pf;
+	struct intel_lm_sent s;
+	char rec[PATH_MAX + 32];
+	int err[3] = { 0 };
+	uint16_t vf;
+
+	setup();
+	pf = open_pf();
+	ck_assert_int_eq(intel_lm_syncs_new(2, &syncs), 0);
+	o.syncs = syncs;
+	for (vf = 1; vf <= 3; vf++) {
+		ck_assert_int_eq(intel_lm_claim_vf(pf, vf, &o, &cl, &step, NULL, 0), 0);
+		ck_assert_int_eq(intel_lm_claim_send(cl, INTEL_LM_OPC_SUSPEND, NULL, 0, NULL, false,
+						     NULL, &s), 0);
+		ck_assert(s.sent);
+		ck_assert_int_eq(s.record_ret, 0);
+		/* The outcome is in the file before it is durable: any reader sees it. */
+		ck_assert_int_eq(intel_lm_record_path(state_dir, intel_lm_pf_id(pf)->key, vf, rec,
+						      sizeof(rec)), 0);
+		ck_assert_int_eq(intel_lm_record_read(rec, &e), 0);
+		ck_assert_int_eq(e.state, INTEL_LM_VF_SUSPENDED);
+		ck_assert_int_eq(e.pending, 0);
+		intel_lm_claim_release_later(cl, &err[vf - 1]);
+		/* The lock is free at once. */
+		cl = claim(pf, vf);
+		intel_lm_claim_release(cl);
+	}
+	ck_assert_int_eq(intel_lm_syncs_wait(syncs), 0);
+	ck_assert_int_eq(err[0] | err[1] | err[2], 0);
+	ck_assert_int_eq(emu_state(3), EMU_VF_SUSPENDED);
+	/* Nothing handed over: waiting for an empty group is fine, and NULL is no group. */
+	ck_assert_int_eq(intel_lm_syncs_new(1, &syncs), 0);
+	ck_assert_int_eq(intel_lm_syncs_wait(syncs), 0);
+	ck_assert_int_eq(intel_lm_syncs_wait(NULL), 0);
+	intel_lm_pf_close(pf);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create(unit_name);
@@ -234,6 +286,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, save_goes_on_record);
 	tcase_add_test(tc, resume_of_a_moved_state_is_refused);
 	tcase_add_test(tc, claim_is_exclusive);
+	tcase_add_test(tc, batch_outcomes_are_synced_late);
 	suite_add_tcase(s, tc);
 	return s;
 }
