@@ -256,6 +256,14 @@ static int get_str(const char *v, size_t n, char *out, size_t len)
 {
 	size_t i, o = 0;
 
+	/* Most values have no escape: checked and copied whole (every rule check reads them all). */
+	if (!memchr(v, '%', n)) {
+		if (n >= len || memchr(v, '\0', n))
+			return -EBADMSG;
+		memcpy(out, v, n);
+		out[n] = '\0';
+		return 0;
+	}
 	for (i = 0; i < n; i++) {
 		char c = v[i];
 
