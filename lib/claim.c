@@ -185,11 +185,17 @@ int intel_lm_claim_vf(const struct intel_lm_pf *pf, uint16_t vf, const struct in
 		ret = intel_lm_own_dir(or_default(opts.lock_dir, INTEL_LM_LOCK_DIR), true, &why);
 	if (ret)
 		return ret;
-	cl = calloc(1, sizeof(*cl));
+	/*
+	 * Not zeroed whole: its 25 KiB of paths and entry cost more to clear than the record's
+	 * work (intel_lm_record_open() clears the record itself; @other is written before read).
+	 */
+	cl = malloc(sizeof(*cl));
 	if (!cl)
 		return -ENOMEM;
 	cl->fd = intel_lm_pf_fd(pf);
+	cl->lock = NULL;
 	cl->rec.fd = -1;
+	cl->late = false;
 	intel_lm_put_str(cl->lock_dir, sizeof(cl->lock_dir), opts.lock_dir ? opts.lock_dir : "");
 	intel_lm_put_str(cl->state_dir, sizeof(cl->state_dir), opts.state_dir ? opts.state_dir : "");
 	cl->syncs = opts.syncs;
