@@ -1452,9 +1452,11 @@ class Bench:
                      f'with the record directory on tmpfs takes {fmt_ms(rec["wall_ns"], 1)} ms, '
                      f'{fmt_ratio(rec["ratio"])}' +
                      (f'; {syncs / n:.1f} fsync or fdatasync per VF, '
-                      f'{syncs / n * per_job:.0f} in each job\'s path' if syncs else '') +
-                     ': the record of a VF is written and made durable before and after each '
-                     'command that changes it')
+                      f'{(syncs / n - 1) * per_job:.0f} in each job\'s path' if syncs else '') +
+                     ': a VF\'s intent is made durable before each command that changes it, '
+                     'in the job\'s path; its outcome is written after it and made durable by '
+                     'one fdatasync on the batch\'s own threads, beside the job\'s next VF, '
+                     'before the report')
         text += (f'; the rest, {fmt_ms(rest, 2)} ms, is {fmt_ms(rest / per_job, 3)} ms for '
                  f'each of the {per_job} VFs in a job\'s path')
         cmd_ns = res.get('scale_device_cmd_ns')
