@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The peer protocol's frames (wire.h): pure encoding and decoding, and whole reads and writes
+ * of frames on a file descriptor. The frame is hand-written (16 bytes of header): the two
+ * ends are the same program and the channel is ssh's byte stream, so a general serialisation
+ * library would add a dependency and nothing the CRC-32 (zlib) and the version do not.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "wire.h"
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint32_t frame_crc(const uint8_t *hdr, const void *payload, uint32_t len)
+{
+	uLong crc = crc32(0L, hdr, 12);
+
+	if (len)
+		crc = crc32(crc, payload, len);
+	return (uint32_t)crc;
+}
+
+size_t wire_encode(void *buf, size_t cap, uint16_t type, const void *payload, uint32_t len)
+{
+	uint8_t *p = buf;
+
+	if (len > WIRE_MAX_PAYLOAD || cap < WIRE_HDR_LEN + (size_t)len)
+		return 0;
+	put32(p, WIRE_MAGIC);
+	put16(p + 4, WIRE_VERSION);
+	put16(p + 6, type);
+	put32(p + 8, len);
+	if (len)
+		memmove(p + WIRE_HDR_LEN, payload, len);
+	put32(p + 12, frame_crc(p, p + WIRE_HDR_LEN, len));
+	return WIRE_HDR_LEN + (size_t)len;
+}
+
+int wire_decode(const void *buf, size_t len, struct wire_msg *m, size_t *used)
+{
+	const uint8_t *p = buf;
+	uint32_t plen;
+
+	*used = WIRE_HDR_LEN;
+	memset(m, 0, sizeof(*m));
+	if (len < 6)
+		return len >= 4 && get32(p) != WIRE_MAGIC ? -EBADMSG : -EAGAIN;
+	if (get32(p) != WIRE_MAGIC)
+		return -EBADMSG;
+	/* The version first: another version's header may not be this one's. */
+	m->version = get16(p + 4);
+	if (m->version != WIRE_VERSION)
+		return -EPROTONOSUPPORT;
+	if (len < WIRE_HDR_LEN)
+		return -EAGAIN;
+	m->type = get16(p + 6);
+	plen = get32(p + 8);
+	if (plen > WIRE_MAX_PAYLOAD)
+		return -EMSGSIZE;
+	*used = WIRE_HDR_LEN + (size_t)plen;
+	if (len < *used)
+		return -EAGAIN;
+	if (frame_crc(p, p + WIRE_HDR_LEN, plen) != get32(p + 12))
+		return -EBADMSG;
+	if (m->type == 0 || m->type >= WIRE_TYPES)
+		return -EBADMSG;
+	m->len = plen;
+	m->payload = p + WIRE_HDR_LEN;
+	return 0;
+}
+
+const char *wire_type_name(uint16_t type)
+{
+	static const char *const names[WIRE_TYPES] = {
+		[WIRE_HELLO] = "HELLO", [WIRE_PREPARE] = "PREPARE", [WIRE_READY] = "READY",
+		[WIRE_BEGIN] = "BEGIN", [WIRE_DATA] = "DATA", [WIRE_LOAD] = "LOAD",
+		[WIRE_RESUME] = "RESUME", [WIRE_ABORT] = "ABORT", [WIRE_OK] = "OK",
+		[WIRE_FAIL] = "FAIL", [WIRE_BYE] = "BYE",
+	};
+
+	return type && type < WIRE_TYPES ? names[type] : "unknown";
+}
+
+int wire_kv(const struct wire_msg *m, const char *key, char *out, size_t len)
+{
+	const char *p = (const char *)m->payload, *end = p + m->len;
+	size_t klen = strlen(key);
+
+	if (m->len && memchr(p, '\0', m->len))
+		return -EBADMSG;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eq;
+
+		if (!nl)
+			return -EBADMSG;
+		eq = memchr(p, '=', (size_t)(nl - p));
+		if (!eq)
+			return -EBADMSG;
+		if ((size_t)(eq - p) == klen && !memcmp(p, key, klen)) {
+			size_t vlen = (size_t)(nl - eq - 1);
+
+			if (vlen >= len)
+				return -E2BIG;
+			memcpy(out, eq + 1, vlen);
+			out[vlen] = '\0';
+			return 0;
+		}
+		p = nl + 1;
+	}
+	return -ENOENT;
+}
+
+int wire_kv_add(char *buf, size_t len, const char *key, const char *fmt, ...)
+{
+	size_t orig = strnlen(buf, len), used = orig;
+	va_list ap;
+	int n, v;
+
+	if (used >= len)
+		return -E2BIG;
+	n = snprintf(buf + used, len - used, "%s=", key);
+	if (n < 0 || (size_t)n >= len - used)
+		goto full;
+	used += (size_t)n;
+	va_start(ap, fmt);
+	v = vsnprintf(buf + used, len - used, fmt, ap);
+	va_end(ap);
+	/* A value holds no line end: it would forge another key. */
+	if (v < 0 || (size_t)v + 1 >= len - used || memchr(buf + used, '\n', (size_t)v))
+		goto full;
+	buf[used + (size_t)v] = '\n';
+	buf[used + (size_t)v + 1] = '\0';
+	return 0;
+full:
+	if (orig < len)
+		buf[orig] = '\0';
+	return -E2BIG;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* 0, -ECONNRESET at end of file (also in the middle: a cut frame), or read()'s errno. */
+static int read_all(int fd, uint8_t *p, size_t len)
+{
+	while (len) {
+		ssize_t n = read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (!n)
+			return -ECONNRESET;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int wire_send(int fd, uint16_t type, const void *payload, uint32_t len)
+{
+	uint8_t hdr[WIRE_HDR_LEN];
+	uint32_t crc;
+	int ret;
+
+	if (len > WIRE_MAX_PAYLOAD)
+		return -EMSGSIZE;
+	/* The header alone, then the payload where it is: no copy of a state's bytes. */
+	put32(hdr, WIRE_MAGIC);
+	put16(hdr + 4, WIRE_VERSION);
+	put16(hdr + 6, type);
+	put32(hdr + 8, len);
+	crc = frame_crc(hdr, payload, len);
+	put32(hdr + 12, crc);
+	ret = write_all(fd, hdr, sizeof(hdr));
+	if (!ret && len)
+		ret = write_all(fd, payload, len);
+	return ret;
+}
+
+int wire_recv(int fd, void *buf, struct wire_msg *m)
+{
+	uint8_t *p = buf;
+	size_t used;
+	int ret;
+
+	ret = read_all(fd, p, WIRE_HDR_LEN);
+	if (ret)
+		return ret;
+	ret = wire_decode(p, WIRE_HDR_LEN, m, &used);
+	if (ret != -EAGAIN)
+		return ret;
+	ret = read_all(fd, p + WIRE_HDR_LEN, used - WIRE_HDR_LEN);
+	if (ret)
+		return ret;
+	return wire_decode(p, used, m, &used);
+}
