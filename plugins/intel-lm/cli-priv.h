@@ -49,6 +49,8 @@ enum opt_bit {
 	OPT_KEEP	= 1 << 13,
 	OPT_MAX_STATE	= 1 << 14,
 	OPT_CONFIRM	= 1 << 15,
+	OPT_SSH		= 1 << 16,
+	OPT_REMOTE_PROGRAM = 1 << 17,
 };
 
 /* The default --jobs and --wait. */
@@ -102,6 +104,8 @@ struct cli {
 	bool to_vf_list;		/* --to-vf names several VFs (a list, a range, all) */
 	uint16_t to_vf;			/* --to-vf, else --vf */
 	const char *keep;		/* migrate: where to keep the state */
+	const char *ssh;		/* migrate --ssh: the command that replaces ssh */
+	const char *remote_program;	/* migrate --remote-program: the peer's path */
 	uint32_t max_state;		/* --max-state-size, 0 = the default limit */
 	enum intel_lm_vf_state confirm;	/* recover --confirm; INTEL_LM_VF_STATES: none */
 	const char *lock_dir;		/* INTEL_LM_LOCK_DIR, or NULL for the default */
@@ -323,6 +327,10 @@ int cmd_load(const struct cli *c);
 
 /* migrate.c */
 int cmd_migrate(const struct cli *c);
+int cmd_serve_peer(const struct cli *c);
+/* migrate --to=ssh://...: the source's half of a host-to-host migrate (remote.c). */
+bool remote_url(const char *to);
+int cmd_migrate_remote(const struct cli *c);
 
 /* recover.c: status and recover */
 /* Why an outlived entry (intel_lm_record_outlive()) no longer counts, in words. */

@@ -36,6 +36,8 @@ enum {
 	LOPT_KEEP,
 	LOPT_MAX_STATE,
 	LOPT_CONFIRM,
+	LOPT_SSH,
+	LOPT_REMOTE_PROGRAM,
 };
 
 struct opt_desc {
@@ -73,7 +75,12 @@ static const struct opt_desc opt_descs[] = {
 	{ { "wait", required_argument, NULL, LOPT_WAIT }, OPT_WAIT, "SECONDS",
 	  "wait up to SECONDS for another process working on the same VF (default 10)" },
 	{ { "to", required_argument, NULL, LOPT_TO }, OPT_TO, "DEVICE",
-	  "the destination PF" },
+	  "the destination PF; ssh://[user@]host[:port]/dev/nvmeN for one on another host" },
+	{ { "ssh", required_argument, NULL, LOPT_SSH }, OPT_SSH, "COMMAND",
+	  "with --to=ssh://...: the command that replaces ssh (words split at spaces)" },
+	{ { "remote-program", required_argument, NULL, LOPT_REMOTE_PROGRAM }, OPT_REMOTE_PROGRAM,
+	  "PATH", "with --to=ssh://...: the path of nvme-intel-lm on the other host (default: "
+	  "nvme-intel-lm on its PATH)" },
 	{ { "to-vf", required_argument, NULL, LOPT_TO_VF }, OPT_TO_VF, "M",
 	  "the destination VF index (default: the source VF index)" },
 	{ { "keep", required_argument, NULL, LOPT_KEEP }, OPT_KEEP, "FILE",
@@ -376,6 +383,12 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		case LOPT_KEEP:
 			c->keep = optarg;
 			break;
+		case LOPT_SSH:
+			c->ssh = optarg;
+			break;
+		case LOPT_REMOTE_PROGRAM:
+			c->remote_program = optarg;
+			break;
 		case LOPT_CONFIRM:
 			c->confirm = intel_lm_vf_state_parse(optarg);
 			if (c->confirm != INTEL_LM_VF_RUNNING && c->confirm != INTEL_LM_VF_SUSPENDED)
@@ -453,6 +466,18 @@ int intel_lm_cli_run(const char *prog, int argc, char **argv)
 	const char *state_dir = getenv("INTEL_LM_STATE_DIR");
 	int ret, err;
 
+	/*
+	 * The destination's half of migrate --to=ssh://...: hidden, run by this program on the
+	 * other host, and speaking only the peer protocol (peer.c).
+	 */
+	if (argc == 1 && !strcmp(argv[0], "serve-peer")) {
+		c.cmd = find_cmd("migrate");
+		c.sysfs = sysfs && *sysfs ? sysfs : NULL;
+		c.lock_dir = lock_dir && *lock_dir ? lock_dir : NULL;
+		c.state_dir = state_dir && *state_dir ? state_dir : NULL;
+		out.pr = &print_normal;
+		return cmd_serve_peer(&c);
+	}
 	if (argc < 1 || !(c.cmd = find_cmd(argv[0]))) {
 		struct esc_room x = { .used = 0 };
 

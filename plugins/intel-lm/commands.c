@@ -97,7 +97,8 @@ const struct cli_cmd cli_cmds[] = {
 	  VF_OPTS | OPT_INPUT_FILE | OPT_RAW | OPT_MAX_STATE, true, true, true, cmd_load },
 	{ "migrate", "Cold-migrate a VF to another VF, resuming the source if a step fails",
 	  COMMON_OPTS | OPT_VF | OPT_DRY_RUN | OPT_FORCE | OPT_JOBS | OPT_WAIT | OPT_TO |
-	  OPT_TO_VF | OPT_KEEP | OPT_MAX_STATE, true, true, true, cmd_migrate },
+	  OPT_TO_VF | OPT_KEEP | OPT_MAX_STATE | OPT_SSH | OPT_REMOTE_PROGRAM, true, true, true,
+	  cmd_migrate },
 	{ "status", "Show intel-lm's record of what it did to each VF, and what was interrupted",
 	  OPT_FORMAT | OPT_VF, true, false, false, cmd_status },
 	{ "recover", "Settle every interrupted operation in the record",

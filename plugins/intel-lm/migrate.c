@@ -762,6 +762,9 @@ int cmd_migrate(const struct cli *c)
 	size_t i;
 	int ret;
 
+	/* To another host: remote.c. */
+	if (remote_url(c->to))
+		return cmd_migrate_remote(c);
 	memset(&src, 0, sizeof(src));
 	memset(&dst, 0, sizeof(dst));
 	c->out->changed = 0;

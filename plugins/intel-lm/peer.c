@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * serve-peer: the destination's half of a host-to-host migrate, run by `migrate
+ * --to=ssh://host/dev/nvmeX` on the other host through ssh. It speaks only the peer protocol
+ * (wire.h) on standard input and output and trusts nothing it is sent: every device name, VF,
+ * migration id and size is checked. Each destination VF goes through libintel-lm's claim
+ * (intel-lm/claim.h) as the one-VF commands do: its lock and record, the one rule asked before
+ * LOAD_DATA and RESUME, each command's intent durable before it is sent, exactly once. Its
+ * entry carries the migration's id, its role and the peer (the source host's PF and VF).
+ *
+ * What it prints for people goes to standard error (ssh brings it back to the source's).
+ * When the connection drops, a VF under way is left as it is, its migration open on record,
+ * for recover: never resumed by this side alone.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "cli-priv.h"
+#include "wire.h"
+
+struct peer {
+	const struct cli *c;
+	int in, out;
+	uint8_t *buf;
+	struct session s;
+	bool opened;
+	char dev[32];
+	/* The VF under way, from PREPARE to RESUME or ABORT. */
+	struct intel_lm_claim *cl;
+	uint16_t vf;
+	struct intel_lm_identity incoming;
+	void *state;
+	uint32_t size, got, crc;
+	bool loaded;
+	bool doubt;			/* a command's effect is unknown */
+};
+
+static int send_kv(struct peer *p, uint16_t type, const char *kv)
+{
+	return wire_send(p->out, type, kv, (uint32_t)strlen(kv));
+}
+
+/* A FAIL: what failed, its return, its effect, the VF's state now, and the words. */
+static int send_fail(struct peer *p, const char *op, int ret, enum intel_lm_effect eff,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int send_fail(struct peer *p, const char *op, int ret, enum intel_lm_effect eff,
+		     const char *fmt, ...)
+{
+	char msg[1024], kv[1536] = "";
+	va_list ap;
+	char *nl;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* One line: the key=value payload holds no line end in a value. */
+	while ((nl = strchr(msg, '\n')))
+		*nl = ';';
+	wire_kv_add(kv, sizeof(kv), "op", "%s", op);
+	wire_kv_add(kv, sizeof(kv), "ret", "%d", ret);
+	wire_kv_add(kv, sizeof(kv), "effect", "%s", intel_lm_effect_name(eff));
+	if (p->cl)
+		wire_kv_add(kv, sizeof(kv), "state", "%s", intel_lm_vf_state_name(
+				    intel_lm_claim_record(p->cl)->entry.state));
+	wire_kv_add(kv, sizeof(kv), "msg", "%s", msg);
+	return send_kv(p, WIRE_FAIL, kv);
+}
+
+/* A device name this side accepts: /dev/nvmeN, nothing else. */
+static bool valid_device(const char *d)
+{
+	const char *n = d + strlen("/dev/nvme");
+
+	if (strncmp(d, "/dev/nvme", strlen("/dev/nvme")) || !*n || strlen(d) > 20)
+		return false;
+	for (; *n; n++)
+		if (!isdigit((unsigned char)*n))
+			return false;
+	return true;
+}
+
+/* A migration id or peer name: printable, no spaces, as intel-lm writes them. */
+static bool valid_word(const char *w, size_t max)
+{
+	size_t n = strlen(w);
+
+	if (!n || n >= max)
+		return false;
+	for (; *w; w++)
+		if (!isgraph((unsigned char)*w))
+			return false;
+	return true;
+}
+
+static int kv_uint(const struct wire_msg *m, const char *key, unsigned long max,
+		   unsigned long *v)
+{
+	char buf[24], *end;
+
+	if (wire_kv(m, key, buf, sizeof(buf)) || !isdigit((unsigned char)buf[0]))
+		return -EINVAL;
+	errno = 0;
+	*v = strtoul(buf, &end, 10);
+	return errno || *end || *v > max ? -EINVAL : 0;
+}
+
+static bool has_vf(const struct session *s, unsigned long vf)
+{
+	const struct intel_lm_vf_list *l = pf_vfs(s);
+	size_t i;
+
+	for (i = 0; i < l->count; i++)
+		if (l->vf[i].vf == vf)
+			return true;
+	return false;
+}
+
+static void drop_state(struct peer *p)
+{
+	intel_lm_state_free(p->state, p->size);
+	p->state = NULL;
+	p->size = p->got = 0;
+}
+
+/*
+ * The migration ends on this side: its entry closed (ABORT or success), or left open for
+ * recover (@open: the connection dropped), and the VF released.
+ */
+static void end_vf(struct peer *p, bool open)
+{
+	struct intel_lm_record *rec;
+
+	if (!p->cl)
+		return;
+	rec = intel_lm_claim_record(p->cl);
+	if (!open) {
+		rec->entry.op_open = false;
+		if (intel_lm_record_write(rec))
+			fprintf(stderr, "%s serve-peer: VF %u of %s: the migration's close could "
+				"not be put on record; '%s status' shows it\n", p->c->prog, p->vf,
+				p->dev, p->c->prog);
+	}
+	intel_lm_claim_release(p->cl);
+	p->cl = NULL;
+	p->loaded = false;
+	p->doubt = false;
+	drop_state(p);
+}
+
+/* Open the destination PF named, once per connection (another name reopens). */
+static int open_pf(struct peer *p, const char *dev)
+{
+	int ret;
+
+	if (p->opened && !strcmp(p->dev, dev))
+		return 0;
+	if (p->opened)
+		session_close(&p->s);
+	p->opened = false;
+	snprintf(p->dev, sizeof(p->dev), "%s", dev);
+	ret = session_open(p->c, p->dev, &p->s);
+	if (!ret)
+		ret = session_list_vfs(&p->s, -1);
+	if (ret) {
+		session_close(&p->s);
+		return ret;
+	}
+	p->opened = true;
+	return 0;
+}
+
+/*
+ * PREPARE: everything the destination can do before the source is suspended: the PF, the VF,
+ * the kinship of the two PFs, its claim, its record (no migration left unsettled), the one
+ * rule for the state that will be loaded, and its SUSPEND (unless suspended already). READY
+ * says it is done, with what the source needs to know (the limit, the state before).
+ */
+static int prepare(struct peer *p, const struct wire_msg *m)
+{
+	char dev[32], op_id[40], peer[64], ident[INTEL_LM_ID_HEX_LEN + 1], mn[41], fr[9];
+	char what[256], why[256], kv[512] = "";
+	struct intel_lm_ctrl_info src_info = { 0 };
+	struct intel_lm_blob_hdr hdr;
+	struct vf_result r = { 0 };
+	struct intel_lm_record *rec;
+	struct intel_lm_rec_entry *e;
+	struct intel_lm_sent sent;
+	struct intel_lm_verdict v;
+	struct intel_lm_copy other;
+	unsigned long vf, peer_vf, vid, force, gen, origin_vf;
+	char origin[INTEL_LM_PF_KEY_LEN];
+	unsigned int skip = 0;
+	enum intel_lm_vf_state before;
+	int ret;
+
+	if (p->cl)
+		return send_fail(p, "prepare", -EBUSY, INTEL_LM_EFFECT_NONE, "a migration is "
+				 "under way on this connection: VF %u of %s", p->vf, p->dev);
+	if (wire_kv(m, "device", dev, sizeof(dev)) || !valid_device(dev))
+		return send_fail(p, "check device", -EINVAL, INTEL_LM_EFFECT_NONE, "the "
+				 "destination device must be /dev/nvmeN; nothing was sent");
+	if (kv_uint(m, "vf", INTEL_LM_VF_MAX, &vf) || !vf ||
+	    kv_uint(m, "peer_vf", INTEL_LM_VF_MAX, &peer_vf) || !peer_vf ||
+	    kv_uint(m, "vid", 0xffff, &vid) || kv_uint(m, "force", 1, &force) ||
+	    wire_kv(m, "op_id", op_id, sizeof(op_id)) || !valid_word(op_id, sizeof(op_id)) ||
+	    wire_kv(m, "peer", peer, sizeof(peer)) || !valid_word(peer, sizeof(peer)) ||
+	    wire_kv(m, "ident", ident, sizeof(ident)) ||
+	    intel_lm_identity_parse_hex(ident, strlen(ident), &p->incoming) ||
+	    kv_uint(m, "gen", UINT32_MAX, &gen) || kv_uint(m, "origin_vf", INTEL_LM_VF_MAX,
+							  &origin_vf) ||
+	    wire_kv(m, "origin", origin, sizeof(origin)) ||
+	    (origin[0] && !valid_word(origin, sizeof(origin))) ||
+	    wire_kv(m, "mn", mn, sizeof(mn)) || wire_kv(m, "fr", fr, sizeof(fr)))
+		return send_fail(p, "check request", -EINVAL, INTEL_LM_EFFECT_NONE, "a malformed "
+				 "PREPARE (a missing or invalid field); nothing was sent");
+	/* The hex names the state; where it was first taken from comes beside it. */
+	p->incoming.gen = (uint32_t)gen;
+	p->incoming.origin_vf = (uint16_t)origin_vf;
+	snprintf(p->incoming.origin, sizeof(p->incoming.origin), "%s", origin);
+	ret = open_pf(p, dev);
+	if (ret)
+		return send_fail(p, "open", ret, INTEL_LM_EFFECT_NONE, "cannot use %s (see the "
+				 "remote's messages above); nothing was sent", dev);
+	if (!has_vf(&p->s, vf))
+		return send_fail(p, "check --to-vf", -ENOENT, INTEL_LM_EFFECT_NONE, "VF %lu is "
+				 "not a VF of %s; nothing was sent", vf, dev);
+	/* Intel supports migration only between identical devices. */
+	src_info.vid = (uint16_t)vid;
+	snprintf(src_info.mn, sizeof(src_info.mn), "%s", mn);
+	snprintf(src_info.fr, sizeof(src_info.fr), "%s", fr);
+	intel_lm_blob_hdr_init(&hdr, &src_info, (uint16_t)peer_vf, NULL, 0, 0);
+	if (!force && intel_lm_blob_check_identity(&hdr, pf_info(&p->s), why, sizeof(why)))
+		return send_fail(p, "migrate", -EXDEV, INTEL_LM_EFFECT_NONE, "the source's PF "
+				 "and %s are different kinds of PF: %s; nothing was sent; --force "
+				 "migrates anyway", dev, why);
+
+	r.vf = (uint16_t)vf;
+	snprintf(what, sizeof(what), "pid %d: %s serve-peer (migration %s from %s VF %lu)",
+		 (int)getpid(), p->c->prog, op_id, peer, peer_vf);
+	if (claim_vf(p->c, &p->s, &r, INTEL_LM_OP_NONE, what, &p->cl))
+		return send_fail(p, r.op ? r.op : "claim", r.ret, INTEL_LM_EFFECT_NONE, "%s",
+				 r.msg);
+	p->vf = (uint16_t)vf;
+	rec = intel_lm_claim_record(p->cl);
+	e = &rec->entry;
+	before = e->pending ? INTEL_LM_VF_UNKNOWN : e->state;
+	if (e->op_open && e->op == INTEL_LM_OP_MIGRATE) {
+		ret = send_fail(p, "check record", -EBUSY, INTEL_LM_EFFECT_NONE, "VF %lu of %s is "
+				"%s on record, in migration %s, which was not settled; nothing was "
+				"sent; '%s status %s --vf=%lu' on the destination host shows it and "
+				"'%s recover' settles it", vf, dev, intel_lm_vf_state_name(e->state),
+				e->op_id, p->c->prog, dev, vf, p->c->prog);
+		end_vf(p, true);
+		return ret;
+	}
+	intel_lm_mig_plan(INTEL_LM_VF_RUNNING, before, intel_lm_record_state_kept(e), &skip);
+	/* The one rule: the destination holds no last copy that LOAD_DATA would replace. */
+	if (!force) {
+		ret = intel_lm_claim_ask(p->c->state_dir, e, INTEL_LM_RULE_LOAD, &p->incoming,
+					 &other, &v);
+		if (ret) {
+			ret = send_fail(p, "check rule", ret, INTEL_LM_EFFECT_NONE, "the one rule "
+					"refuses to load the source's state into VF %lu of %s: %s; "
+					"nothing was sent; '%s status %s --vf=%lu' on the destination "
+					"host shows why", vf, dev, intel_lm_reason_name(v.reason),
+					p->c->prog, dev, vf);
+			end_vf(p, true);
+			return ret;
+		}
+	}
+	e->op = INTEL_LM_OP_MIGRATE;
+	e->op_open = true;
+	snprintf(e->op_id, sizeof(e->op_id), "%s", op_id);
+	e->role = INTEL_LM_ROLE_DESTINATION;
+	e->step = INTEL_LM_MIG_DST_SUSPEND;
+	memset(&e->peer, 0, sizeof(e->peer));
+	snprintf(e->peer_device, sizeof(e->peer_device), "%s", peer);
+	e->peer_vf = (uint16_t)peer_vf;
+	if (skip & (1U << INTEL_LM_MIG_DST_SUSPEND)) {
+		ret = intel_lm_record_write(rec);
+		if (ret) {
+			ret = send_fail(p, "write record", ret, INTEL_LM_EFFECT_NONE, "cannot put "
+					"the migration on VF %lu's record: %s; nothing was sent", vf,
+					strerror(-ret));
+			end_vf(p, true);
+			return ret;
+		}
+	} else {
+		ret = intel_lm_claim_send(p->cl, INTEL_LM_OPC_SUSPEND, NULL, 0, NULL, true,
+					  &p->s.opts, &sent);
+		if (ret) {
+			enum intel_lm_effect eff = sent.sent ? intel_lm_effect_of(ret) :
+						   INTEL_LM_EFFECT_NONE;
+			char words[256];
+
+			intel_lm_strerror(ret, INTEL_LM_OPC_SUSPEND, words, sizeof(words));
+			ret = send_fail(p, sent.sent ? "SUSPEND" : "write record", ret, eff,
+					"VF %lu of %s: %s%s", vf, dev, words, sent.sent ? "" :
+					"; it was not sent");
+			/* Nothing of the source moved: this side's part of it is over. */
+			end_vf(p, eff == INTEL_LM_EFFECT_UNKNOWN);
+			return ret;
+		}
+	}
+	wire_kv_add(kv, sizeof(kv), "before", "%s", intel_lm_vf_state_name(before));
+	wire_kv_add(kv, sizeof(kv), "skipped", "%u", skip);
+	wire_kv_add(kv, sizeof(kv), "max_bytes", "%u", pf_limit(&p->s)->max_bytes);
+	wire_kv_add(kv, sizeof(kv), "key", "%s", pf_key(&p->s));
+	return send_kv(p, WIRE_READY, kv);
+}
+
+/* BEGIN: the state's size and CRC; its bytes follow in DATA frames. */
+static int begin(struct peer *p, const struct wire_msg *m)
+{
+	unsigned long size, crc;
+	int ret;
+
+	if (!p->cl || p->state || p->loaded)
+		return send_fail(p, "begin", -EPROTO, INTEL_LM_EFFECT_NONE, "BEGIN out of turn");
+	if (kv_uint(m, "size", UINT32_MAX, &size) || kv_uint(m, "crc", UINT32_MAX, &crc))
+		return send_fail(p, "begin", -EINVAL, INTEL_LM_EFFECT_NONE, "a malformed BEGIN");
+	ret = intel_lm_check_size((uint32_t)size, pf_limit(&p->s));
+	if (ret)
+		return send_fail(p, "check size", ret, INTEL_LM_EFFECT_NONE, "a state of %lu "
+				 "bytes is beyond what %s moves (%u bytes); nothing was loaded",
+				 size, p->dev, pf_limit(&p->s)->max_bytes);
+	p->state = intel_lm_state_alloc(size);
+	if (!p->state)
+		return send_fail(p, "begin", -ENOMEM, INTEL_LM_EFFECT_NONE, "out of memory");
+	p->size = (uint32_t)size;
+	p->crc = (uint32_t)crc;
+	p->got = 0;
+	return 0;
+}
+
+/* DATA: silent while it fits; the next reply says what came of it. */
+static int data(struct peer *p, const struct wire_msg *m)
+{
+	if (!p->state || m->len > p->size - p->got) {
+		drop_state(p);
+		return send_fail(p, "receive", -EPROTO, INTEL_LM_EFFECT_NONE, "more state than "
+				 "BEGIN announced, or none announced");
+	}
+	memcpy((uint8_t *)p->state + p->got, m->payload, m->len);
+	p->got += m->len;
+	return 0;
+}
+
+/* LOAD: the source's copy is durable; the state came whole: LOAD_DATA. */
+static int load(struct peer *p)
+{
+	struct intel_lm_record *rec;
+	struct intel_lm_sent sent;
+	char words[256];
+	int ret;
+
+	if (!p->cl || !p->state || p->loaded)
+		return send_fail(p, "load", -EPROTO, INTEL_LM_EFFECT_NONE, "LOAD out of turn");
+	if (p->got != p->size || (uint32_t)crc32(0L, p->state, p->size) != p->crc)
+		return send_fail(p, "receive", -EBADMSG, INTEL_LM_EFFECT_NONE, "the state came "
+				 "%s (%u of %u bytes); LOAD_DATA was not sent", p->got != p->size ?
+				 "cut short" : "with a wrong CRC-32", p->got, p->size);
+	rec = intel_lm_claim_record(p->cl);
+	rec->entry.step = INTEL_LM_MIG_DST_LOAD;
+	ret = intel_lm_claim_send(p->cl, INTEL_LM_OPC_LOAD_DATA, p->state, p->size,
+				  &p->incoming, false, &p->s.opts, &sent);
+	drop_state(p);
+	if (ret) {
+		p->doubt = sent.sent && intel_lm_effect_of(ret) == INTEL_LM_EFFECT_UNKNOWN;
+		intel_lm_strerror(ret, INTEL_LM_OPC_LOAD_DATA, words, sizeof(words));
+		return send_fail(p, sent.sent ? "LOAD_DATA" : "write record", ret,
+				 sent.sent ? intel_lm_effect_of(ret) : INTEL_LM_EFFECT_NONE,
+				 "VF %u of %s: %s", p->vf, p->dev, words);
+	}
+	p->loaded = true;
+	return send_kv(p, WIRE_OK, "");
+}
+
+/* RESUME: the destination runs; the migration is done on this side. */
+static int resume(struct peer *p)
+{
+	struct intel_lm_record *rec;
+	struct intel_lm_sent sent;
+	char words[256];
+	int ret;
+
+	if (!p->cl || !p->loaded)
+		return send_fail(p, "resume", -EPROTO, INTEL_LM_EFFECT_NONE, "RESUME out of turn");
+	rec = intel_lm_claim_record(p->cl);
+	rec->entry.step = INTEL_LM_MIG_DST_RESUME;
+	ret = intel_lm_claim_send(p->cl, INTEL_LM_OPC_RESUME, NULL, 0, NULL, false, &p->s.opts,
+				  &sent);
+	if (ret) {
+		enum intel_lm_effect eff = sent.sent ? intel_lm_effect_of(ret) :
+					   INTEL_LM_EFFECT_NONE;
+
+		intel_lm_strerror(ret, INTEL_LM_OPC_RESUME, words, sizeof(words));
+		ret = send_fail(p, sent.sent ? "RESUME" : "write record", ret, eff, "VF %u of %s: "
+				"%s", p->vf, p->dev, words);
+		/* Refused: it holds the loaded state, suspended; the source resumes. */
+		end_vf(p, eff == INTEL_LM_EFFECT_UNKNOWN);
+		return ret;
+	}
+	end_vf(p, false);
+	return send_kv(p, WIRE_OK, "");
+}
+
+/* HELLO: the versions, both ways; another version of the frame is refused by wire_recv(). */
+static int hello(struct peer *p, const struct wire_msg *m)
+{
+	char v[16], kv[128] = "";
+
+	if (wire_kv(m, "version", v, sizeof(v)) || strcmp(v, "1")) {
+		fprintf(stderr, "%s serve-peer: the source speaks peer protocol version %s, this "
+			"program (%s) version %d; install the same intel-lm on both hosts\n",
+			p->c->prog, wire_kv(m, "version", v, sizeof(v)) ? "(none)" : v,
+			intel_lm_version(), WIRE_VERSION);
+		return -EPROTONOSUPPORT;
+	}
+	wire_kv_add(kv, sizeof(kv), "version", "%d", WIRE_VERSION);
+	wire_kv_add(kv, sizeof(kv), "program", "%s", intel_lm_version());
+	return send_kv(p, WIRE_HELLO, kv);
+}
+
+int cmd_serve_peer(const struct cli *c)
+{
+	struct peer p = { .c = c, .in = STDIN_FILENO };
+	struct wire_msg m;
+	bool said_hello = false;
+	int ret = 0;
+
+	/* The protocol alone on standard output: anything printed goes to standard error. */
+	p.out = dup(STDOUT_FILENO);
+	if (p.out < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+		fprintf(stderr, "%s serve-peer: %s\n", c->prog, strerror(errno));
+		return EXIT_FAILED;
+	}
+	p.buf = malloc(WIRE_BUF_LEN);
+	if (!p.buf)
+		return EXIT_FAILED;
+	/* A source that goes away is seen as an end of file or a failed write. */
+	signal(SIGPIPE, SIG_IGN);
+	for (;;) {
+		ret = wire_recv(p.in, p.buf, &m);
+		if (ret == -EPROTONOSUPPORT) {
+			char kv[128] = "";
+
+			fprintf(stderr, "%s serve-peer: the source speaks peer protocol version "
+				"%u, this program (%s) version %d; install the same intel-lm on "
+				"both hosts\n", c->prog, m.version, intel_lm_version(),
+				WIRE_VERSION);
+			/* Told in this side's version, which the other can at least name. */
+			wire_kv_add(kv, sizeof(kv), "version", "%d", WIRE_VERSION);
+			wire_kv_add(kv, sizeof(kv), "program", "%s", intel_lm_version());
+			wire_send(p.out, WIRE_HELLO, kv, (uint32_t)strlen(kv));
+			break;
+		}
+		if (ret) {
+			if (ret != -ECONNRESET || p.cl)
+				fprintf(stderr, "%s serve-peer: the connection %s (%s)%s\n", c->prog,
+					ret == -ECONNRESET ? "ended" : "sent a bad frame",
+					intel_lm_errno_name(ret), p.cl ? "; the destination VF is left "
+					"as it is, its migration open on record for recover" : "");
+			break;
+		}
+		if (!said_hello && m.type != WIRE_HELLO) {
+			ret = -EPROTO;
+			break;
+		}
+		switch (m.type) {
+		case WIRE_HELLO:
+			ret = said_hello ? -EPROTO : hello(&p, &m);
+			said_hello = true;
+			break;
+		case WIRE_PREPARE:
+			ret = prepare(&p, &m);
+			break;
+		case WIRE_BEGIN:
+			ret = begin(&p, &m);
+			break;
+		case WIRE_DATA:
+			ret = data(&p, &m);
+			break;
+		case WIRE_LOAD:
+			ret = load(&p);
+			break;
+		case WIRE_RESUME:
+			ret = resume(&p);
+			break;
+		case WIRE_ABORT:
+			/* Left as it is (suspended, or holding a state never run). */
+			end_vf(&p, p.loaded || p.doubt);
+			ret = send_kv(&p, WIRE_OK, "");
+			break;
+		case WIRE_BYE:
+			goto out;
+		default:
+			ret = -EPROTO;
+		}
+		if (ret)
+			break;
+	}
+out:
+	end_vf(&p, true);
+	if (p.opened)
+		session_close(&p.s);
+	free(p.buf);
+	close(p.out);
+	return ret && ret != -ECONNRESET ? EXIT_FAILED : EXIT_OK;
+}

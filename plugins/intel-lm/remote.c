@@ -1,0 +1,759 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * migrate --to=ssh://[user@]host[:port]/dev/nvmeX: the source's half of a host-to-host
+ * migrate. The destination's half is this program's serve-peer on the other host (peer.c),
+ * started through the system's OpenSSH client (or --ssh=COMMAND) and spoken to in the peer
+ * protocol (wire.h) over ssh's standard input and output: nothing listens on any port.
+ *
+ * Downtime first: the connection, both claims and records, the destination's checks and its
+ * SUSPEND all happen before the source's SUSPEND. Then QUERY_DATA_SIZE and SAVE_DATA; the
+ * state streams to the peer from SAVE_DATA's buffer while the source's durable safety copy
+ * is written; once that copy is durable the peer LOADs and RESUMEs. A failure before the
+ * destination's RESUME was sent resumes the source; a RESUME whose answer never came (the
+ * connection dropped) leaves the source suspended and its migration open on record: two
+ * running copies must never exist. Each VF goes through libintel-lm's claim
+ * (intel-lm/claim.h), as on the destination.
+ *
+ * The pairs run one after the other over the one connection.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "cli-priv.h"
+#include "wire.h"
+
+/* The destination, from the URL. */
+struct dest {
+	char login[128];	/* [user@]host, as ssh takes it */
+	char port[8];		/* "" for ssh's own default */
+	char dev[32];		/* /dev/nvmeN */
+	char peer[64];		/* host:/dev/nvmeN, for the records */
+};
+
+/* The connection to the peer. */
+struct link {
+	pid_t pid;
+	int to, from;
+	uint8_t *buf;
+	char version[32];	/* the peer program's version */
+};
+
+bool remote_url(const char *to)
+{
+	return to && !strncmp(to, "ssh://", 6);
+}
+
+static bool host_char(char ch)
+{
+	return isalnum((unsigned char)ch) || ch == '.' || ch == '-' || ch == '_';
+}
+
+/* ssh://[user@]host[:port]/dev/nvmeN; 0 or -EINVAL. */
+static int parse_url(const char *url, struct dest *d)
+{
+	const char *p = url + 6, *at, *slash, *colon, *hs, *q;
+	size_t n;
+
+	memset(d, 0, sizeof(*d));
+	slash = strchr(p, '/');
+	if (!slash)
+		return -EINVAL;
+	at = memchr(p, '@', (size_t)(slash - p));
+	hs = at ? at + 1 : p;
+	if (at)
+		for (q = p; q < at; q++)
+			if (!host_char(*q))
+				return -EINVAL;
+	colon = memchr(hs, ':', (size_t)(slash - hs));
+	for (q = hs; q < (colon ? colon : slash); q++)
+		if (!host_char(*q))
+			return -EINVAL;
+	if ((colon ? colon : slash) == hs || hs[0] == '-')
+		return -EINVAL;
+	if (colon) {
+		n = (size_t)(slash - colon - 1);
+		if (!n || n >= sizeof(d->port))
+			return -EINVAL;
+		for (q = colon + 1; q < slash; q++)
+			if (!isdigit((unsigned char)*q))
+				return -EINVAL;
+		memcpy(d->port, colon + 1, n);
+	}
+	n = (size_t)((colon ? colon : slash) - p);
+	if (n >= sizeof(d->login))
+		return -EINVAL;
+	memcpy(d->login, p, n);
+	if (strncmp(slash, "/dev/nvme", 9) || !slash[9] || strlen(slash) >= sizeof(d->dev))
+		return -EINVAL;
+	for (q = slash + 9; *q; q++)
+		if (!isdigit((unsigned char)*q))
+			return -EINVAL;
+	snprintf(d->dev, sizeof(d->dev), "%s", slash);
+	n = (size_t)((colon ? colon : slash) - hs);
+	snprintf(d->peer, sizeof(d->peer), "%.*s:%s", (int)n, hs, d->dev);
+	return 0;
+}
+
+/* A path for the remote program: no character a remote shell would read. */
+static bool safe_path(const char *p)
+{
+	if (!*p || *p == '-')
+		return false;
+	for (; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("/._-+", *p))
+			return false;
+	return true;
+}
+
+/* Start ssh [--ssh words] [-p PORT] [user@]host PROGRAM serve-peer. */
+static int link_open(const struct cli *c, const struct dest *d, struct link *l)
+{
+	const char *ssh = c->ssh ? c->ssh : "ssh";
+	char words[1024], *argv[64], *tok, *save;
+	int in[2], out[2], n = 0;
+
+	snprintf(words, sizeof(words), "%s", ssh);
+	for (tok = strtok_r(words, " \t", &save); tok && n < 50;
+	     tok = strtok_r(NULL, " \t", &save))
+		argv[n++] = tok;
+	if (!n)
+		return -EINVAL;
+	/* No terminal: the channel carries binary frames. */
+	argv[n++] = "-T";
+	if (d->port[0]) {
+		argv[n++] = "-p";
+		argv[n++] = (char *)d->port;
+	}
+	argv[n++] = "--";
+	argv[n++] = (char *)d->login;
+	argv[n++] = (char *)(c->remote_program ? c->remote_program : "nvme-intel-lm");
+	argv[n++] = "serve-peer";
+	argv[n] = NULL;
+	if (pipe2(in, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(out, O_CLOEXEC) < 0) {
+		close(in[0]);
+		close(in[1]);
+		return -errno;
+	}
+	l->pid = fork();
+	if (l->pid < 0) {
+		int err = -errno;
+
+		close(in[0]);
+		close(in[1]);
+		close(out[0]);
+		close(out[1]);
+		return err;
+	}
+	if (!l->pid) {
+		dup2(in[0], STDIN_FILENO);
+		dup2(out[1], STDOUT_FILENO);
+		/* Deferred signals stay the parent's: ssh dies of its own. */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		execvp(argv[0], argv);
+		fprintf(stderr, "%s migrate: cannot run %s: %s\n", c->prog, argv[0],
+			strerror(errno));
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	l->to = in[1];
+	l->from = out[0];
+	return 0;
+}
+
+static void link_close(struct link *l)
+{
+	int status;
+
+	if (l->to >= 0) {
+		wire_send(l->to, WIRE_BYE, NULL, 0);
+		close(l->to);
+	}
+	if (l->from >= 0)
+		close(l->from);
+	if (l->pid > 0)
+		waitpid(l->pid, &status, 0);
+	free(l->buf);
+}
+
+static int send_kv(struct link *l, uint16_t type, const char *kv)
+{
+	return wire_send(l->to, type, kv, (uint32_t)strlen(kv));
+}
+
+/* The peer's answer: OK or READY (0), FAIL (1, @m holds it), or the link's errno. */
+static int answer(struct link *l, struct wire_msg *m, uint16_t want)
+{
+	int ret = wire_recv(l->from, l->buf, m);
+
+	if (ret)
+		return ret;
+	if (m->type == WIRE_FAIL)
+		return 1;
+	return m->type == want ? 0 : -EPROTO;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int kv_num(const struct wire_msg *m, const char *key, unsigned long *v)
+{
+	char buf[24], *end;
+
+	if (wire_kv(m, key, buf, sizeof(buf)) || !isdigit((unsigned char)buf[0]))
+		return -EINVAL;
+	errno = 0;
+	*v = strtoul(buf, &end, 10);
+	return errno || *end ? -EINVAL : 0;
+}
+
+/* One pair and what became of it. */
+struct rjob {
+	uint16_t src_vf, dst_vf;
+	int status;
+	char op_id[40];
+	char keep[INTEL_LM_PATH_MAX];
+	uint64_t downtime_ns;
+};
+
+struct keep_thread {
+	struct intel_lm_outfile *out;
+	const struct session *src;
+	uint16_t vf;
+	const struct intel_lm_identity *ident;
+	const void *state;
+	uint32_t len;
+	int ret;
+};
+
+static void *keep_run(void *arg)
+{
+	struct keep_thread *k = arg;
+
+	k->ret = intel_lm_blob_write_state(k->out, pf_info(k->src), k->vf, k->ident, k->state,
+					   k->len, NULL);
+	return NULL;
+}
+
+/* The source's migration ends: its entry closed, or left open for recover. */
+static void close_src(struct intel_lm_record *rec, bool open, bool drop_copy)
+{
+	struct intel_lm_rec_entry *e = &rec->entry;
+
+	e->op_open = open;
+	e->pending = 0;
+	e->pending_then = 0;
+	if (!open)
+		e->tmp_file[0] = '\0';
+	if (drop_copy) {
+		e->state_file[0] = '\0';
+		e->state_file_temporary = false;
+	}
+	intel_lm_record_write(rec);
+}
+
+static void say_fail(const struct cli *c, const struct rjob *j, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void say_fail(const struct cli *c, const struct rjob *j, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s migrate: VF %u to VF %u: ", c->prog, j->src_vf, j->dst_vf);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* The peer's FAIL, in words: what, its decoded return, the destination's state. */
+static void peer_words(const struct wire_msg *m, char *out, size_t len)
+{
+	char op[32] = "?", msg[1024] = "", state[32] = "", eff[16] = "";
+
+	wire_kv(m, "op", op, sizeof(op));
+	wire_kv(m, "msg", msg, sizeof(msg));
+	wire_kv(m, "state", state, sizeof(state));
+	wire_kv(m, "effect", eff, sizeof(eff));
+	snprintf(out, len, "the destination's %s failed: %s%s%s", op, msg,
+		 state[0] ? "; the destination VF is " : "", state);
+}
+
+static enum intel_lm_effect peer_effect(const struct wire_msg *m)
+{
+	char eff[16] = "";
+
+	wire_kv(m, "effect", eff, sizeof(eff));
+	return !strcmp(eff, intel_lm_effect_name(INTEL_LM_EFFECT_UNKNOWN)) ?
+	       INTEL_LM_EFFECT_UNKNOWN : !strcmp(eff, intel_lm_effect_name(INTEL_LM_EFFECT_DONE)) ?
+	       INTEL_LM_EFFECT_DONE : INTEL_LM_EFFECT_NONE;
+}
+
+static void new_op_id(char *out, size_t len)
+{
+	unsigned int rnd = 0;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		(void)!read(fd, &rnd, sizeof(rnd));
+		close(fd);
+	}
+	snprintf(out, len, "mig-%lld-%d-%08x", (long long)time(NULL), (int)getpid(), rnd);
+}
+
+/*
+ * One pair. Returns its exit status; a broken link sets *@lost (the next pairs are not
+ * started).
+ */
+static int run_pair(const struct cli *c, struct session *src, const struct dest *d,
+		    struct link *l, struct rjob *j, bool batch, bool *lost)
+{
+	struct intel_lm_claim *cl = NULL;
+	struct intel_lm_record *rec;
+	struct intel_lm_rec_entry *e;
+	struct intel_lm_outfile out = { .fd = -1 };
+	struct intel_lm_limit limit = *pf_limit(src);
+	struct vf_result r = { 0 };
+	struct intel_lm_sent sent;
+	struct keep_thread kt = { 0 };
+	struct wire_msg m;
+	char kv[1024] = "", hex[INTEL_LM_ID_HEX_LEN], words[1536], what[512];
+	unsigned long max_bytes;
+	uint64_t t0 = 0;
+	void *state = NULL;
+	uint32_t size = 0, crc, off;
+	pthread_t th;
+	bool threaded, src_suspended = false;
+	int ret, status = EXIT_FAILED;
+
+	/* The source's claim, its checks, the identity of the state it will hand over. */
+	r.vf = j->src_vf;
+	snprintf(what, sizeof(what), "pid %d: %s migrate %s --vf=%u --to=%s --to-vf=%u",
+		 (int)getpid(), c->prog, pf_path(src), j->src_vf, c->to, j->dst_vf);
+	if (claim_vf(c, src, &r, INTEL_LM_OP_NONE, what, &cl)) {
+		say_fail(c, j, "%s", r.msg);
+		return EXIT_REFUSED;
+	}
+	rec = intel_lm_claim_record(cl);
+	e = &rec->entry;
+	if (e->pending || (e->op_open && e->op == INTEL_LM_OP_MIGRATE) ||
+	    e->state == INTEL_LM_VF_SAVED || e->state == INTEL_LM_VF_LOADED ||
+	    e->state == INTEL_LM_VF_UNKNOWN) {
+		say_fail(c, j, "VF %u of %s is %s on record%s%s; nothing was sent\n'%s status %s "
+			 "--vf=%u' shows it; settle it first ('%s recover')", j->src_vf,
+			 pf_path(src), intel_lm_vf_state_name(e->pending ? INTEL_LM_VF_UNKNOWN :
+							       e->state),
+			 e->op_open ? ", in migration " : "", e->op_open ? e->op_id : "", c->prog,
+			 pf_path(src), j->src_vf, c->prog);
+		status = EXIT_REFUSED;
+		goto out;
+	}
+	ret = intel_lm_record_take_charge(rec);
+	if (ret) {
+		say_fail(c, j, "cannot give the state an identity: %s; nothing was sent",
+			 strerror(-ret));
+		goto out;
+	}
+	/* The safety copy's file, created now: nothing but the steps in the downtime. */
+	if (c->keep && batch)
+		snprintf(j->keep, sizeof(j->keep), "%s/vf%u.blob", c->keep, j->src_vf);
+	else if (c->keep)
+		snprintf(j->keep, sizeof(j->keep), "%s", c->keep);
+	else
+		snprintf(j->keep, sizeof(j->keep), "%s/intel-lm-migrate-%s-vf%u-%lld-%d.blob",
+			 getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/var/tmp",
+			 pf_key(src), j->src_vf, (long long)time(NULL), (int)getpid());
+	ret = intel_lm_outfile_open(&out, j->keep, c->force);
+	if (ret) {
+		say_fail(c, j, "cannot create %s: %s (%s); nothing was sent\nname a file in a "
+			 "writable directory with --keep, or set TMPDIR", j->keep, strerror(-ret),
+			 intel_lm_errno_name(ret));
+		status = EXIT_REFUSED;
+		goto out;
+	}
+
+	/* The destination: claimed, checked and suspended before the source is touched. */
+	new_op_id(j->op_id, sizeof(j->op_id));
+	wire_kv_add(kv, sizeof(kv), "device", "%s", d->dev);
+	wire_kv_add(kv, sizeof(kv), "vf", "%u", j->dst_vf);
+	wire_kv_add(kv, sizeof(kv), "op_id", "%s", j->op_id);
+	gethostname(words, 64);
+	words[63] = '\0';
+	snprintf(what, sizeof(what), "%.40s:%s", words, pf_path(src));
+	wire_kv_add(kv, sizeof(kv), "peer", "%.63s", what);
+	wire_kv_add(kv, sizeof(kv), "peer_vf", "%u", j->src_vf);
+	wire_kv_add(kv, sizeof(kv), "ident", "%s", intel_lm_identity_hex(&e->ident, hex));
+	wire_kv_add(kv, sizeof(kv), "gen", "%u", e->ident.gen);
+	wire_kv_add(kv, sizeof(kv), "origin", "%s", e->ident.origin);
+	wire_kv_add(kv, sizeof(kv), "origin_vf", "%u", e->ident.origin_vf);
+	wire_kv_add(kv, sizeof(kv), "vid", "%u", pf_info(src)->vid);
+	wire_kv_add(kv, sizeof(kv), "mn", "%s", pf_info(src)->mn);
+	wire_kv_add(kv, sizeof(kv), "fr", "%s", pf_info(src)->fr);
+	wire_kv_add(kv, sizeof(kv), "force", "%d", c->force ? 1 : 0);
+	ret = send_kv(l, WIRE_PREPARE, kv);
+	if (!ret)
+		ret = answer(l, &m, WIRE_READY);
+	if (ret == 1) {
+		peer_words(&m, words, sizeof(words));
+		say_fail(c, j, "%s; nothing was sent to the source VF %u of %s", words, j->src_vf,
+			 pf_path(src));
+		status = peer_effect(&m) == INTEL_LM_EFFECT_UNKNOWN ? EXIT_UNKNOWN : EXIT_REFUSED;
+		goto out;
+	}
+	if (ret) {
+		*lost = true;
+		say_fail(c, j, "the connection to %s failed while the destination was prepared "
+			 "(%s); nothing was sent to the source VF %u of %s, which runs as it did; "
+			 "'%s status %s --vf=%u' on %s shows the destination VF", d->login,
+			 intel_lm_errno_name(ret), j->src_vf, pf_path(src), c->prog, d->dev,
+			 j->dst_vf, d->login);
+		status = EXIT_UNKNOWN;
+		goto out;
+	}
+	if (!kv_num(&m, "max_bytes", &max_bytes) && max_bytes < limit.max_bytes)
+		limit.max_bytes = (uint32_t)max_bytes;
+
+	/* The source: its entry joins the migration; the downtime starts with its SUSPEND. */
+	e->op = INTEL_LM_OP_MIGRATE;
+	e->op_open = true;
+	snprintf(e->op_id, sizeof(e->op_id), "%s", j->op_id);
+	e->role = INTEL_LM_ROLE_SOURCE;
+	e->step = INTEL_LM_MIG_SRC_SUSPEND;
+	memset(&e->peer, 0, sizeof(e->peer));
+	snprintf(e->peer_device, sizeof(e->peer_device), "%s", d->peer);
+	e->peer_vf = j->dst_vf;
+	t0 = now_ns();
+	ret = intel_lm_claim_send(cl, INTEL_LM_OPC_SUSPEND, NULL, 0, NULL, true, &src->opts,
+				  &sent);
+	src_suspended = sent.sent && intel_lm_effect_of(ret) != INTEL_LM_EFFECT_NONE;
+	if (ret) {
+		intel_lm_strerror(ret, INTEL_LM_OPC_SUSPEND, words, sizeof(words));
+		say_fail(c, j, "the source's SUSPEND failed: %s", words);
+		goto rollback;
+	}
+	e->step = INTEL_LM_MIG_SRC_QUERY;
+	ret = intel_lm_claim_send(cl, INTEL_LM_OPC_QUERY_DATA_SIZE, NULL, 0, NULL, true,
+				  &src->opts, &sent);
+	size = sent.result;
+	if (!ret)
+		ret = intel_lm_check_size(size, &limit);
+	if (!ret)
+		ret = intel_lm_outfile_reserve(&out, INTEL_LM_BLOB_HDR_LEN + (size_t)size);
+	if (ret) {
+		say_fail(c, j, "the state size %u could not be moved or kept: %s (%s)", size,
+			 strerror(ret < 0 ? -ret : EIO), ret < 0 ? intel_lm_errno_name(ret) :
+			 "NVMe status");
+		goto rollback;
+	}
+	state = intel_lm_state_alloc(size);
+	e->step = INTEL_LM_MIG_SRC_SAVE;
+	ret = state ? intel_lm_claim_send(cl, INTEL_LM_OPC_SAVE_DATA, state, size, NULL, true,
+					  &src->opts, &sent) : -ENOMEM;
+	if (ret) {
+		intel_lm_strerror(ret, INTEL_LM_OPC_SAVE_DATA, words, sizeof(words));
+		say_fail(c, j, "the source's SAVE_DATA failed: %s", words);
+		goto rollback;
+	}
+	crc = (uint32_t)crc32(0L, state, size);
+
+	/* The state streams to the peer while its safety copy is made durable here. */
+	kt = (struct keep_thread){ .out = &out, .src = src, .vf = j->src_vf, .ident = &e->ident,
+				   .state = state, .len = size };
+	threaded = !pthread_create(&th, NULL, keep_run, &kt);
+	kv[0] = '\0';
+	wire_kv_add(kv, sizeof(kv), "size", "%u", size);
+	wire_kv_add(kv, sizeof(kv), "crc", "%u", crc);
+	ret = send_kv(l, WIRE_BEGIN, kv);
+	for (off = 0; !ret && off < size; off += WIRE_MAX_PAYLOAD)
+		ret = wire_send(l->to, WIRE_DATA, (uint8_t *)state + off,
+				size - off < WIRE_MAX_PAYLOAD ? size - off : WIRE_MAX_PAYLOAD);
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		keep_run(&kt);
+	e->step = INTEL_LM_MIG_KEEP;
+	if (!kt.ret)
+		kt.ret = intel_lm_claim_saved(cl, j->keep, size, crc);
+	if (!kt.ret && !c->keep) {
+		e->state_file_temporary = true;
+		snprintf(e->tmp_file, sizeof(e->tmp_file), "%s", j->keep);
+		e->op_open = true;
+		kt.ret = intel_lm_record_write(rec);
+	}
+	if (kt.ret) {
+		say_fail(c, j, "cannot keep the state in %s: %s (%s)", j->keep, strerror(-kt.ret),
+			 intel_lm_errno_name(kt.ret));
+		ret = kt.ret;
+		goto rollback;
+	}
+	if (ret) {
+		*lost = true;
+		say_fail(c, j, "the connection to %s failed while the state was sent (%s)",
+			 d->login, intel_lm_errno_name(ret));
+		goto rollback;
+	}
+
+	/* The copy here is durable: the destination loads, then runs. */
+	e->step = INTEL_LM_MIG_DST_LOAD;
+	ret = send_kv(l, WIRE_LOAD, "");
+	if (!ret)
+		ret = answer(l, &m, WIRE_OK);
+	if (ret == 1) {
+		peer_words(&m, words, sizeof(words));
+		say_fail(c, j, "%s", words);
+		goto rollback;
+	}
+	if (ret) {
+		*lost = true;
+		say_fail(c, j, "the connection to %s failed during the destination's LOAD_DATA "
+			 "(%s); the destination was never resumed", d->login,
+			 intel_lm_errno_name(ret));
+		goto rollback;
+	}
+	e->step = INTEL_LM_MIG_DST_RESUME;
+	ret = send_kv(l, WIRE_RESUME, "");
+	if (!ret)
+		ret = answer(l, &m, WIRE_OK);
+	if (ret == 1 && peer_effect(&m) == INTEL_LM_EFFECT_NONE) {
+		peer_words(&m, words, sizeof(words));
+		say_fail(c, j, "%s", words);
+		goto rollback;
+	}
+	if (ret) {
+		/* The RESUME may have run the state there: this side must not run it too. */
+		if (ret == 1)
+			peer_words(&m, words, sizeof(words));
+		else
+			snprintf(words, sizeof(words), "the connection to %s failed after the "
+				 "destination's RESUME was sent (%s)", d->login,
+				 intel_lm_errno_name(ret));
+		*lost = ret != 1;
+		close_src(rec, true, false);
+		say_fail(c, j, "%s; whether VF %u of %s on %s runs is unknown, so the source VF "
+			 "%u of %s is left suspended (two running copies must never exist), its "
+			 "state kept in %s\nfind out on %s with '%s status %s --vf=%u': if it runs, "
+			 "the migration is done ('%s recover %s --vf=%u --confirm=running' here); "
+			 "if not, '%s recover %s --vf=%u' resumes the source", words, j->dst_vf,
+			 d->dev, d->login, j->src_vf, pf_path(src), j->keep, d->login, c->prog,
+			 d->dev, j->dst_vf, c->prog, pf_path(src), j->src_vf, c->prog,
+			 pf_path(src), j->src_vf);
+		status = EXIT_UNKNOWN;
+		goto out;
+	}
+	j->downtime_ns = now_ns() - t0;
+	/* Done: the safety copy has done its job. */
+	close_src(rec, false, !c->keep);
+	if (!c->keep)
+		unlink(j->keep);
+	printf("VF %u of %s migrated to VF %u of %s on %s (migration %s, downtime %.1f ms)\n",
+	       j->src_vf, pf_path(src), j->dst_vf, d->dev, d->login, j->op_id,
+	       (double)j->downtime_ns / 1e6);
+	status = EXIT_OK;
+	goto out;
+
+rollback:
+	/* The destination was never resumed: it stays as it is; the source runs again. */
+	if (!*lost) {
+		send_kv(l, WIRE_ABORT, "");
+		if (answer(l, &m, WIRE_OK) < 0)
+			*lost = true;
+	}
+	status = ret > 0 ? EXIT_DEVICE : EXIT_FAILED;
+	if (src_suspended) {
+		int rb;
+
+		e->step = INTEL_LM_MIG_STEPS;
+		rb = intel_lm_claim_send(cl, INTEL_LM_OPC_RESUME, NULL, 0, NULL, true, &src->opts,
+					 &sent);
+		if (rb) {
+			intel_lm_strerror(rb, INTEL_LM_OPC_RESUME, words, sizeof(words));
+			close_src(rec, true, false);
+			say_fail(c, j, "the source VF %u of %s could NOT be resumed: %s; its state is "
+				 "kept in %s\n'%s recover %s --vf=%u' tries again once the cause is "
+				 "fixed", j->src_vf, pf_path(src), words, j->keep, c->prog,
+				 pf_path(src), j->src_vf);
+			status = EXIT_UNKNOWN;
+			goto out;
+		}
+		close_src(rec, false, !c->keep);
+		if (!c->keep)
+			unlink(j->keep);
+		say_fail(c, j, "the source VF %u of %s was resumed; the destination VF %u of %s "
+			 "on %s was never resumed and is left suspended; run migrate again once "
+			 "the cause is fixed", j->src_vf, pf_path(src), j->dst_vf, d->dev,
+			 d->login);
+	} else {
+		close_src(rec, false, false);
+		say_fail(c, j, "the source VF %u of %s was never suspended", j->src_vf,
+			 pf_path(src));
+	}
+out:
+	intel_lm_state_free(state, size);
+	intel_lm_outfile_abort(&out);
+	intel_lm_claim_release(cl);
+	return status;
+}
+
+/* The HELLO both ways: 0, or the exit status after saying what is wrong. */
+static int hello(const struct cli *c, const struct dest *d, struct link *l)
+{
+	struct wire_msg m;
+	char kv[128] = "", v[16] = "";
+	int ret;
+
+	wire_kv_add(kv, sizeof(kv), "version", "%d", WIRE_VERSION);
+	wire_kv_add(kv, sizeof(kv), "program", "%s", intel_lm_version());
+	ret = send_kv(l, WIRE_HELLO, kv);
+	if (!ret)
+		ret = wire_recv(l->from, l->buf, &m);
+	if (ret == -EPROTONOSUPPORT || (!ret && m.type == WIRE_HELLO &&
+					(wire_kv(&m, "version", v, sizeof(v)) || strcmp(v, "1")))) {
+		fprintf(stderr, "%s migrate: the peer on %s speaks peer protocol version %s, this "
+			"program (%s) version %d; nothing was sent\ninstall the same intel-lm on "
+			"both hosts\n", c->prog, d->login, ret ? (snprintf(v, sizeof(v), "%u",
+			m.version), v) : v, intel_lm_version(), WIRE_VERSION);
+		return EXIT_REFUSED;
+	}
+	if (ret || m.type != WIRE_HELLO) {
+		fprintf(stderr, "%s migrate: cannot start the peer on %s: %s; nothing was sent\n"
+			"check that '%s %s %s serve-peer' works (ssh keys, known_hosts, the "
+			"program's path: --remote-program)\n", c->prog, d->login, ret ?
+			(ret == -ECONNRESET ? "the connection closed" : intel_lm_errno_name(ret)) :
+			"it did not answer in the peer protocol", c->ssh ? c->ssh : "ssh", d->login,
+			c->remote_program ? c->remote_program : "nvme-intel-lm");
+		return EXIT_REFUSED;
+	}
+	wire_kv(&m, "program", l->version, sizeof(l->version));
+	return 0;
+}
+
+int cmd_migrate_remote(const struct cli *c)
+{
+	struct intel_lm_vf_list any = { 0 };
+	struct exit_tally t = { 0 };
+	struct link l = { .pid = -1, .to = -1, .from = -1 };
+	struct rjob *jobs = NULL;
+	struct session src;
+	struct dest d;
+	uint16_t *svf = NULL, *dvf = NULL;
+	const char *bad;
+	size_t n = 0, dn = 0, i;
+	bool lost = false, batch = c->vf_list || c->to_vf_list;
+	int ret;
+
+	memset(&src, 0, sizeof(src));
+	if (parse_url(c->to, &d))
+		return report(c, NULL, -1, "check --to", -EINVAL, "--to=%s: write the destination "
+			      "as ssh://[user@]host[:port]/dev/nvmeN", c->to);
+	if (c->remote_program && !safe_path(c->remote_program))
+		return report(c, NULL, -1, "check --remote-program", -EINVAL, "--remote-program=%s: "
+			      "name a path of letters, digits and / . _ - + only", c->remote_program);
+	if (!c->to_vf_arg || !strcmp(c->to_vf_arg, "all"))
+		return report(c, NULL, -1, "check --to-vf", -EINVAL, "to another host, name the "
+			      "destination VFs with --to-vf (a list, not all)");
+	if (c->dry_run || c->fmt == FMT_JSON)
+		return report(c, NULL, -1, "migrate", -EOPNOTSUPP, "--dry-run and "
+			      "--output-format=json are not supported to another host yet");
+
+	ret = session_open(c, c->device, &src);
+	if (!ret)
+		ret = session_need_vf(c, &src);
+	if (ret)
+		goto out;
+	ret = intel_lm_vf_select(c->vf_arg, pf_vfs(&src), &svf, &n, &bad);
+	if (ret || !n) {
+		ret = report(c, &src, -1, "check --vf", ret ? ret : -ENOENT, "--vf=%s names a VF "
+			     "%s does not have, or none\nsee '%s info %s'", c->vf_arg, pf_path(&src),
+			     c->prog, pf_path(&src));
+		goto out;
+	}
+	/* The destination's VFs are the peer's to check; here only the list's form. */
+	any.vf = calloc(INTEL_LM_VF_MAX, sizeof(*any.vf));
+	if (!any.vf) {
+		ret = EXIT_FAILED;
+		goto out;
+	}
+	for (i = 0; i < INTEL_LM_VF_MAX; i++)
+		any.vf[i].vf = (uint16_t)(i + 1);
+	any.count = INTEL_LM_VF_MAX;
+	ret = intel_lm_vf_select(c->to_vf_arg, &any, &dvf, &dn, &bad);
+	if (ret || dn != n) {
+		ret = report(c, &src, -1, "check --to-vf", ret ? ret : -EINVAL, "--to-vf=%s %s "
+			     "\nname as many destination VFs as --vf names sources (the lowest goes "
+			     "to the lowest, and so on)", c->to_vf_arg, ret ? "is malformed" :
+			     "names another number of VFs than --vf");
+		goto out;
+	}
+	jobs = calloc(n, sizeof(*jobs));
+	if (!jobs) {
+		ret = EXIT_FAILED;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		jobs[i].src_vf = svf[i];
+		jobs[i].dst_vf = dvf[i];
+	}
+	if (c->keep && batch) {
+		struct stat st;
+
+		if ((mkdir(c->keep, 0700) < 0 && errno != EEXIST) || stat(c->keep, &st) < 0 ||
+		    !S_ISDIR(st.st_mode)) {
+			ret = report(c, &src, -1, "check --keep", -ENOTDIR, "with several VFs, --keep "
+				     "names a directory: %s cannot be one", c->keep);
+			goto out;
+		}
+	}
+	l.buf = malloc(WIRE_BUF_LEN);
+	ret = l.buf ? link_open(c, &d, &l) : -ENOMEM;
+	if (ret) {
+		ret = report(c, &src, -1, "connect", ret, "cannot start %s: %s",
+			     c->ssh ? c->ssh : "ssh", strerror(-ret));
+		goto out;
+	}
+	ret = hello(c, &d, &l);
+	if (ret)
+		goto out;
+	defer_signals();
+	for (i = 0; i < n; i++) {
+		if (lost || signal_caught()) {
+			fprintf(stderr, "%s migrate: VF %u to VF %u: not started: %s\n", c->prog,
+				jobs[i].src_vf, jobs[i].dst_vf, lost ? "the connection was lost" :
+				signal_name(signal_caught()));
+			jobs[i].status = signal_caught() ? 128 + signal_caught() : EXIT_FAILED;
+		} else {
+			jobs[i].status = run_pair(c, &src, &d, &l, &jobs[i], batch, &lost);
+		}
+		exit_tally_add(&t, jobs[i].status);
+	}
+	ret = exit_tally_status(&t);
+out:
+	link_close(&l);
+	free(any.vf);
+	free(svf);
+	free(dvf);
+	free(jobs);
+	session_close(&src);
+	return ret;
+}

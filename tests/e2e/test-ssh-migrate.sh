@@ -1,0 +1,307 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# End-to-end: migrate --to=ssh://host/dev/nvmeX, host to host through a real OpenSSH: the test
+# starts its own sshd (Debian's openssh-server) on a free port of 127.0.0.1, with its own host
+# key, authorized_keys and configuration, and the client (openssh-client) uses its own
+# configuration and known_hosts. The two "hosts" are the emulated PFs nvme0 and nvme1, each
+# with its own record and locks (the destination's through the remote program's environment).
+# Asserted: a VF list moves and the destination holds exactly the source's state (the
+# emulator's truth); both records carry the migration's id and the peer; status on each side
+# tells the truth; ssh or the remote killed at a step never leaves two running copies and
+# loses nothing; a peer of another protocol version is refused with both versions named.
+set -uo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091 # followed with -x
+. "$(dirname "$0")/lib.sh"
+e2e_init e2e-ssh-migrate "$1"
+export TMPDIR=$T/tmp
+mkdir -p "$TMPDIR"
+E2E_VIA=neither
+
+SSHD=/usr/sbin/sshd
+if [ ! -x "$SSHD" ] || ! command -v ssh > /dev/null || ! command -v ssh-keygen > /dev/null; then
+	# A missing part is a failure, never a skip: scripts/install-deps.sh test installs them.
+	fail "openssh" "openssh-server and openssh-client are needed (make deps)"
+	e2e_finish
+	exit 1
+fi
+
+# --- the test's own sshd -----------------------------------------------------------------------
+S=$T/sshd
+mkdir -p "$S"
+chmod 700 "$S"
+ssh-keygen -q -t ed25519 -N '' -f "$S/host_key" -C e2e-host
+ssh-keygen -q -t ed25519 -N '' -f "$S/client_key" -C e2e-client
+cp "$S/client_key.pub" "$S/authorized_keys"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+USER_NAME=$(id -un)
+cat > "$S/sshd_config" <<CONF
+ListenAddress 127.0.0.1
+Port $PORT
+HostKey $S/host_key
+AuthorizedKeysFile $S/authorized_keys
+PidFile $S/sshd.pid
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+AllowUsers $USER_NAME
+StrictModes no
+UsePAM no
+LogLevel ERROR
+CONF
+# The privilege separation directory sshd insists on (root's, made as Debian's unit makes it).
+[ -d /run/sshd ] || mkdir -p -m 0755 /run/sshd
+"$SSHD" -D -e -f "$S/sshd_config" 2> "$S/sshd.log" &
+SSHD_PID=$!
+trap 'kill $SSHD_PID 2> /dev/null; wait $SSHD_PID 2> /dev/null; rm -rf "$T"' EXIT
+echo "[127.0.0.1]:$PORT $(cut -d' ' -f1-2 "$S/host_key.pub")" > "$S/known_hosts"
+cat > "$S/ssh_config" <<CONF
+Host dsthost
+	HostName 127.0.0.1
+	IdentityFile $S/client_key
+	IdentitiesOnly yes
+	UserKnownHostsFile $S/known_hosts
+	StrictHostKeyChecking yes
+	BatchMode yes
+	LogLevel ERROR
+CONF
+SSH="ssh -F $S/ssh_config"
+URL=ssh://$USER_NAME@dsthost:$PORT/dev/nvme1
+# The destination host's program: sshd passes no environment, so the emulator, the fake sysfs
+# and that host's record and locks are set here.
+cat > "$T/remote" <<SH
+#!/bin/bash
+export INTEL_LM_EMU=$INTEL_LM_EMU INTEL_LM_SYSFS=$INTEL_LM_SYSFS
+export INTEL_LM_STATE_DIR=$T/dst-state INTEL_LM_LOCK_DIR=$T/dst-locks
+export LD_PRELOAD=$EMU_SO
+exec $STANDALONE "\$@"
+SH
+chmod +x "$T/remote"
+if wait_until $SSH -p "$PORT" dsthost true 2> /dev/null; then
+	pass "the test's sshd accepts the test's key on port $PORT"
+else
+	fail "the test's sshd accepts the test's key on port $PORT" "$(cat "$S/sshd.log")"
+fi
+
+# mig PROG ARGS...: migrate from nvme0 here to nvme1 on dsthost through ssh.
+mig() {
+	local prog=$1
+	shift
+	run "$prog" migrate /dev/nvme0 --to="$URL" --ssh="$SSH" --remote-program="$T/remote" "$@"
+}
+
+# The destination host's status (its record), as JSON: dst_status VF FIELD...
+dst_field() {
+	INTEL_LM_STATE_DIR=$T/dst-state LD_PRELOAD=$EMU_SO $STANDALONE status \
+		--output-format=json 2> /dev/null | python3 -c 'import json,sys
+j=json.load(sys.stdin)
+v=[v for v in j["vfs"] if v["device"]==sys.argv[1] and v["vf"]==int(sys.argv[2])]
+o=v[0] if v else {}
+for k in sys.argv[3].split("."):
+    o=o.get(k) if isinstance(o, dict) else None
+print(o)' "$@"
+}
+
+src_field() {
+	LD_PRELOAD=$EMU_SO $STANDALONE status --output-format=json 2> /dev/null | python3 -c '
+import json,sys
+j=json.load(sys.stdin)
+v=[v for v in j["vfs"] if v["device"]==sys.argv[1] and v["vf"]==int(sys.argv[2])]
+o=v[0] if v else {}
+for k in sys.argv[3].split("."):
+    o=o.get(k) if isinstance(o, dict) else None
+print(o)' "$@"
+}
+
+fresh() {
+	emu_two_pfs "${1:-}" "${2:-}"
+	rm -rf "$T/dst-state" "$T/dst-locks"
+}
+
+# running_copies ORIGIN: how many VFs of both PFs run a state first taken from ORIGIN.
+running_copies() {
+	local n=0 pf vf
+	for pf in "nvme0 4" "nvme1 2"; do
+		set -- $pf
+		for vf in $(seq "$2"); do
+			"$EMU_CTL" show "$1" "$vf" | grep -q "^state=running .*origin=$ORIGIN " &&
+				n=$((n + 1))
+		done
+	done
+	echo $n
+}
+
+# --- a VF list moves ---------------------------------------------------------------------------
+for P in "${PROGS[@]}"; do
+	fresh
+	mig "$P" --vf=1,3 --to-vf=1,2
+	expect_rc 0 "$P: two VFs migrate to another host"
+	expect_out "VF 1 of /dev/nvme0 migrated to VF 1 of /dev/nvme1 on $USER_NAME@dsthost" \
+		"$P: says where VF 1 went"
+	expect_out "VF 3 of /dev/nvme0 migrated to VF 2 of /dev/nvme1" "$P: says where VF 3 went"
+	E2E_VIA=neither
+	for pair in "1 1" "3 2"; do
+		set -- $pair
+		"$EMU_CTL" dump nvme0 "$1" "$T/a"
+		"$EMU_CTL" dump nvme1 "$2" "$T/b"
+		if next_gen "$T/a" "$T/b"; then
+			pass "$P: VF $2 of nvme1 runs exactly the state VF $1 of nvme0 saved"
+		else
+			fail "$P: VF $2 of nvme1 runs exactly the state VF $1 of nvme0 saved" \
+				"$("$EMU_CTL" ident "$T/a"); $("$EMU_CTL" ident "$T/b")"
+		fi
+		expect_state nvme0 "$1" saved "$P: the source VF $1 is saved (disabled)"
+		expect_state nvme1 "$2" running "$P: the destination VF $2 runs"
+		sid=$(src_field /dev/nvme0 "$1" last_operation.id)
+		did=$(dst_field /dev/nvme1 "$2" last_operation.id)
+		if [ -n "$sid" ] && [ "$sid" != None ] && [ "$sid" = "$did" ]; then
+			pass "$P: both records carry migration $sid (VF $1 and VF $2)"
+		else
+			fail "$P: both records carry the migration's id" "source '$sid', destination '$did'"
+		fi
+		got="$(src_field /dev/nvme0 "$1" last_operation.role) $(src_field /dev/nvme0 "$1" \
+			last_operation.peer_device) $(src_field /dev/nvme0 "$1" last_operation.peer_vf)"
+		want="source dsthost:/dev/nvme1 $2"
+		if [ "$got" = "$want" ]; then pass "$P: the source's record names its peer ($want)"
+		else fail "$P: the source's record names its peer" "got '$got', expected '$want'"; fi
+		got="$(dst_field /dev/nvme1 "$2" last_operation.role) $(dst_field /dev/nvme1 "$2" \
+			last_operation.peer_device) $(dst_field /dev/nvme1 "$2" last_operation.peer_vf)"
+		want="destination $(hostname | cut -c1-40):/dev/nvme0 $1"
+		if [ "$got" = "$want" ]; then pass "$P: the destination's record names its peer ($want)"
+		else fail "$P: the destination's record names its peer" "got '$got', expected '$want'"; fi
+		got="$(src_field /dev/nvme0 "$1" state) $(dst_field /dev/nvme1 "$2" state)"
+		if [ "$got" = "saved running" ]; then
+			pass "$P: status on each host tells the truth (saved here, running there)"
+		else
+			fail "$P: status on each host tells the truth" "got '$got', expected 'saved running'"
+		fi
+		got="$(src_field /dev/nvme0 "$1" last_operation.open) $(dst_field /dev/nvme1 "$2" \
+			last_operation.open)"
+		if [ "$got" = "False False" ]; then pass "$P: the migration is closed on both hosts"
+		else fail "$P: the migration is closed on both hosts" "got '$got'"; fi
+	done
+	left=$(find "$TMPDIR" -name 'intel-lm-migrate-*' | wc -l)
+	if [ "$left" -eq 0 ]; then pass "$P: the safety copies are gone once the states run"
+	else fail "$P: the safety copies are gone once the states run" "$left left in $TMPDIR"; fi
+done
+P=$STANDALONE
+
+# --- refusals before anything is sent ----------------------------------------------------------
+fresh
+mig "$P" --vf=1 --to-vf=7
+expect_rc $RC_REFUSED "a destination VF the remote PF does not have is refused"
+expect_err "VF 7 is not a VF of /dev/nvme1" "the remote names the VF it does not have"
+expect_state nvme0 1 running "nothing was sent to the source"
+expect_sent "06 06 06 06" "only Identify reached either PF"
+run "$P" migrate /dev/nvme0 --vf=1 --to="ssh://dsthost/dev/sda" --to-vf=1 --ssh="$SSH"
+expect_rc $RC_REFUSED "a destination that is not /dev/nvmeN is refused here"
+run "$P" migrate /dev/nvme0 --vf=1 --to="$URL" --to-vf=1 --ssh="$SSH" \
+	--remote-program='nvme-intel-lm;reboot'
+expect_rc $RC_REFUSED "a --remote-program a shell would read is refused"
+expect_err "letters, digits" "it says which characters a path may have"
+
+# A peer of another protocol version: refused, both versions named, nothing sent.
+python3 - > "$T/v2.bin" <<'PY'
+import struct, sys, zlib
+pl = b"version=2\nprogram=9.9.9\n"
+h = struct.pack(">IHHI", 0x494c4d57, 2, 1, len(pl))
+sys.stdout.buffer.write(h + struct.pack(">I", zlib.crc32(h + pl)) + pl)
+PY
+printf '#!/bin/bash\ncat %s\ncat > /dev/null\n' "$T/v2.bin" > "$T/v2peer"
+chmod +x "$T/v2peer"
+fresh
+run "$P" migrate /dev/nvme0 --vf=1 --to="$URL" --to-vf=1 --ssh="$SSH" --remote-program="$T/v2peer"
+expect_rc $RC_REFUSED "a peer speaking protocol version 2 is refused"
+expect_err "speaks peer protocol version 2, this program ($($STANDALONE version | sed -n 's/.* version \([^ ]*\) .*/\1/p')) version 1" \
+	"the refusal names both versions"
+expect_state nvme0 1 running "nothing was sent to the source after the refusal"
+# The remote side refuses a source of another version the same way.
+{ cat "$T/v2.bin"; } | "$T/remote" serve-peer > "$T/v2out" 2> "$T/v2err"
+if grep -q "the source speaks peer protocol version 2, this program .* version 1" "$T/v2err"; then
+	pass "serve-peer refuses a source of version 2, naming both versions"
+else
+	fail "serve-peer refuses a source of version 2, naming both versions" "$(cat "$T/v2err")"
+fi
+
+# --- faults mid-way ----------------------------------------------------------------------------
+# strike_child SIG NAME DEV OPC STEP DESC ARGS...: migrate in the background; SIG to its ssh
+# (NAME=ssh) or to the remote serve-peer (NAME=peer) while OPC on DEV is in STEP.
+strike_child() {
+	local sig=$1 name=$2 dev=$3 opc=$4 step=$5 desc=$6 pid victim n
+	shift 6
+	n=$(($(steps "$dev" "$opc" "$step") + 1))
+	LD_PRELOAD=$EMU_SO $P migrate /dev/nvme0 --to="$URL" --ssh="$SSH" \
+		--remote-program="$T/remote" "$@" > "$T/out" 2> "$T/err" &
+	pid=$!
+	wait_until step_reached "$dev" "$opc" arrived "$n" || true
+	if [ "$name" = ssh ]; then
+		victim=$(pgrep -P $pid -x ssh)
+	else
+		victim=$(pgrep -f "^$STANDALONE serve-peer" | head -1)
+	fi
+	strike "$sig" "${victim:-0}" "$dev" "$opc" "$step" "$desc" "$n"
+	RC=0
+	wait $pid || RC=$?
+	OUT=$(cat "$T/out")
+	ERR=$(cat "$T/err")
+	E2E_VIA=nvme-intel-lm
+}
+
+one_copy() {
+	local origin=$1 desc=$2 n
+	ORIGIN=$origin
+	n=$(running_copies)
+	if [ "$n" -eq 1 ]; then pass "$desc: exactly one running copy of $origin"
+	else fail "$desc: exactly one running copy of $origin" "$n run"; fi
+}
+
+# ssh killed while the destination's LOAD_DATA is in flight: the destination was never
+# resumed, so the source runs again.
+fresh "" "latency.0xd5 = 300000"
+strike_child KILL ssh nvme1 0xd5 arrived "ssh killed during the destination's LOAD_DATA" \
+	--vf=2 --to-vf=1
+expect_rc $RC_FAILED "a connection lost before the RESUME was sent fails"
+expect_err "the source VF 2 of /dev/nvme0 was resumed" "it says the source runs again"
+expect_state nvme0 2 running "the source runs again"
+one_copy SRC0001/vf2 "ssh killed during LOAD_DATA"
+got=$(src_field /dev/nvme0 2 state)
+if [ "$got" = running ]; then pass "status here says the source runs"
+else fail "status here says the source runs" "it says $got"; fi
+
+# The remote serve-peer killed during the destination's SUSPEND: the source was never touched.
+fresh "" "latency.0xc8 = 300000"
+strike_child KILL peer nvme1 0xc8 arrived "the remote killed during the destination's SUSPEND" \
+	--vf=1 --to-vf=2
+expect_rc $RC_UNKNOWN "a remote gone while it prepared says the destination is in doubt"
+expect_err "nothing was sent to the source VF 1" "it says the source was never touched"
+expect_state nvme0 1 running "the source still runs"
+one_copy SRC0001/vf1 "the remote killed during SUSPEND"
+
+# ssh killed while the destination's RESUME is completing (it took effect, its answer lost):
+# the source must stay suspended, its safety copy kept, and say so.
+fresh "" "completion_delay.0xcc = 2000000"
+strike_child KILL ssh nvme1 0xcc ran "ssh killed after the destination's RESUME ran" \
+	--vf=3 --to-vf=1
+expect_rc $RC_UNKNOWN "a RESUME whose answer was lost leaves the outcome unknown"
+expect_err "left suspended (two running copies must never exist)" "it says why the source waits"
+expect_state nvme0 3 saved "the source is not resumed"
+expect_state nvme1 1 running "the destination runs"
+one_copy SRC0001/vf3 "ssh killed after RESUME"
+got="$(src_field /dev/nvme0 3 last_operation.open) $(src_field /dev/nvme0 3 state_file)"
+case $got in
+"True $TMPDIR/"*) pass "the source's record keeps the migration open and names its kept state" ;;
+*) fail "the source's record keeps the migration open and names its kept state" "got '$got'" ;;
+esac
+f=${got#True }
+if [ -s "$f" ]; then pass "the safety copy is kept ($f)"
+else fail "the safety copy is kept" "$f is missing"; fi
+
+# The destination's RESUME refused by the device: the source runs again.
+fresh "" "fault = 0xcc 1 0x4002"
+mig "$P" --vf=4 --to-vf=2
+if [ "$RC" -ne 0 ]; then pass "a refused destination RESUME fails the migration"
+else fail "a refused destination RESUME fails the migration" "rc 0"; fi
+expect_state nvme0 4 running "after a refused destination RESUME the source runs again"
+one_copy SRC0001/vf4 "a refused destination RESUME"
+
+e2e_finish
