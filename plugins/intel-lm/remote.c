@@ -32,6 +32,8 @@
 
 #include <zlib.h>
 
+#include <json-c/json.h>
+
 #include "cli-priv.h"
 #include "wire.h"
 
@@ -236,6 +238,15 @@ struct rjob {
 	char op_id[40];
 	char keep[INTEL_LM_PATH_MAX];
 	uint64_t downtime_ns;
+	bool changed;			/* a state-changing command was sent to either VF */
+	bool kept;			/* @keep holds the state after the run */
+	const char *src_state, *dst_state;
+	/* A failure: what failed, on which end, its return, and the words (message\nhint). */
+	const char *op;
+	bool on_dst;
+	int ret;
+	char op_buf[32];		/* the peer's word for what failed there */
+	char msg[2048];
 };
 
 struct keep_thread {
@@ -274,18 +285,43 @@ static void close_src(struct intel_lm_record *rec, bool open, bool drop_copy)
 	intel_lm_record_write(rec);
 }
 
-static void say_fail(const struct cli *c, const struct rjob *j, const char *fmt, ...)
+static void say_fail(const struct cli *c, struct rjob *j, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static void say_fail(const struct cli *c, const struct rjob *j, const char *fmt, ...)
+/* The words go to standard error in every format, and into the pair's JSON error. */
+static void say_fail(const struct cli *c, struct rjob *j, const char *fmt, ...)
 {
+	size_t used = strlen(j->msg);
+	char line[1536];
 	va_list ap;
 
-	fprintf(stderr, "%s migrate: VF %u to VF %u: ", c->prog, j->src_vf, j->dst_vf);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "%s migrate: VF %u to VF %u: %s\n", c->prog, j->src_vf, j->dst_vf, line);
+	snprintf(j->msg + used, sizeof(j->msg) - used, "%s%s", used ? "; " : "", line);
+}
+
+/* The state the peer's FAIL gives its VF, else @dflt. */
+static const char *peer_state(const struct wire_msg *m, const char *dflt)
+{
+	char state[32];
+	enum intel_lm_vf_state st;
+
+	if (wire_kv(m, "state", state, sizeof(state)))
+		return dflt;
+	st = intel_lm_vf_state_parse(state);
+	return st < INTEL_LM_VF_STATES ? intel_lm_vf_state_name(st) : dflt;
+}
+
+/* What failed, for the JSON error: the first failure named wins. */
+static void failed_at(struct rjob *j, const char *op, bool on_dst, int ret)
+{
+	if (j->op)
+		return;
+	j->op = op;
+	j->on_dst = on_dst;
+	j->ret = ret;
 }
 
 /* The peer's FAIL, in words: what, its decoded return, the destination's state. */
@@ -299,6 +335,20 @@ static void peer_words(const struct wire_msg *m, char *out, size_t len)
 	wire_kv(m, "effect", eff, sizeof(eff));
 	snprintf(out, len, "the destination's %s failed: %s%s%s", op, msg,
 		 state[0] ? "; the destination VF is " : "", state);
+}
+
+static void peer_failed(struct rjob *j, const struct wire_msg *m)
+{
+	char ret[16] = "0";
+
+	if (j->op)
+		return;
+	if (wire_kv(m, "op", j->op_buf, sizeof(j->op_buf)) || !j->op_buf[0])
+		snprintf(j->op_buf, sizeof(j->op_buf), "peer");
+	wire_kv(m, "ret", ret, sizeof(ret));
+	j->op = j->op_buf;
+	j->on_dst = true;
+	j->ret = atoi(ret);
 }
 
 static enum intel_lm_effect peer_effect(const struct wire_msg *m)
@@ -353,6 +403,7 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 	snprintf(what, sizeof(what), "pid %d: %s migrate %s --vf=%u --to=%s --to-vf=%u",
 		 (int)getpid(), c->prog, pf_path(src), j->src_vf, c->to, j->dst_vf);
 	if (claim_vf(c, src, &r, INTEL_LM_OP_NONE, what, &cl)) {
+		failed_at(j, r.op ? r.op : "claim", false, r.ret);
 		say_fail(c, j, "%s", r.msg);
 		return EXIT_REFUSED;
 	}
@@ -361,6 +412,7 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 	if (e->pending || (e->op_open && e->op == INTEL_LM_OP_MIGRATE) ||
 	    e->state == INTEL_LM_VF_SAVED || e->state == INTEL_LM_VF_LOADED ||
 	    e->state == INTEL_LM_VF_UNKNOWN) {
+		failed_at(j, "check record", false, -EBUSY);
 		say_fail(c, j, "VF %u of %s is %s on record%s%s; nothing was sent\n'%s status %s "
 			 "--vf=%u' shows it; settle it first ('%s recover')", j->src_vf,
 			 pf_path(src), intel_lm_vf_state_name(e->pending ? INTEL_LM_VF_UNKNOWN :
@@ -372,6 +424,7 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 	}
 	ret = intel_lm_record_take_charge(rec);
 	if (ret) {
+		failed_at(j, "check record", false, ret);
 		say_fail(c, j, "cannot give the state an identity: %s; nothing was sent",
 			 strerror(-ret));
 		goto out;
@@ -387,6 +440,7 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 			 pf_key(src), j->src_vf, (long long)time(NULL), (int)getpid());
 	ret = intel_lm_outfile_open(&out, j->keep, c->force);
 	if (ret) {
+		failed_at(j, "open --keep", false, ret);
 		say_fail(c, j, "cannot create %s: %s (%s); nothing was sent\nname a file in a "
 			 "writable directory with --keep, or set TMPDIR", j->keep, strerror(-ret),
 			 intel_lm_errno_name(ret));
@@ -416,6 +470,8 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 	if (!ret)
 		ret = answer(l, &m, WIRE_READY);
 	if (ret == 1) {
+		peer_failed(j, &m);
+		j->dst_state = peer_state(&m, "unchanged");
 		peer_words(&m, words, sizeof(words));
 		say_fail(c, j, "%s; nothing was sent to the source VF %u of %s", words, j->src_vf,
 			 pf_path(src));
@@ -424,6 +480,8 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 	}
 	if (ret) {
 		*lost = true;
+		failed_at(j, "connect", true, ret);
+		j->dst_state = "unknown";
 		say_fail(c, j, "the connection to %s failed while the destination was prepared "
 			 "(%s); nothing was sent to the source VF %u of %s, which runs as it did; "
 			 "'%s status %s --vf=%u' on %s shows the destination VF", d->login,
@@ -434,6 +492,8 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 	}
 	if (!kv_num(&m, "max_bytes", &max_bytes) && max_bytes < limit.max_bytes)
 		limit.max_bytes = (uint32_t)max_bytes;
+	j->changed = true;
+	j->dst_state = "suspended";
 
 	/* The source: its entry joins the migration; the downtime starts with its SUSPEND. */
 	e->op = INTEL_LM_OP_MIGRATE;
@@ -451,6 +511,7 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 	if (ret) {
 		intel_lm_strerror(ret, INTEL_LM_OPC_SUSPEND, words, sizeof(words));
 		say_fail(c, j, "the source's SUSPEND failed: %s", words);
+		failed_at(j, "SUSPEND", false, ret);
 		goto rollback;
 	}
 	e->step = INTEL_LM_MIG_SRC_QUERY;
@@ -465,6 +526,8 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 		say_fail(c, j, "the state size %u could not be moved or kept: %s (%s)", size,
 			 strerror(ret < 0 ? -ret : EIO), ret < 0 ? intel_lm_errno_name(ret) :
 			 "NVMe status");
+		failed_at(j, sent.result == size && ret > 0 ? "QUERY_DATA_SIZE" : "check size", false,
+			  ret);
 		goto rollback;
 	}
 	state = intel_lm_state_alloc(size);
@@ -474,6 +537,7 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 	if (ret) {
 		intel_lm_strerror(ret, INTEL_LM_OPC_SAVE_DATA, words, sizeof(words));
 		say_fail(c, j, "the source's SAVE_DATA failed: %s", words);
+		failed_at(j, "SAVE_DATA", false, ret);
 		goto rollback;
 	}
 	crc = (uint32_t)crc32(0L, state, size);
@@ -505,6 +569,7 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 	if (kt.ret) {
 		say_fail(c, j, "cannot keep the state in %s: %s (%s)", j->keep, strerror(-kt.ret),
 			 intel_lm_errno_name(kt.ret));
+		failed_at(j, "write", false, kt.ret);
 		ret = kt.ret;
 		goto rollback;
 	}
@@ -512,6 +577,7 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 		*lost = true;
 		say_fail(c, j, "the connection to %s failed while the state was sent (%s)",
 			 d->login, intel_lm_errno_name(ret));
+		failed_at(j, "connect", true, ret);
 		goto rollback;
 	}
 
@@ -522,6 +588,8 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 		ret = answer(l, &m, WIRE_OK);
 	if (ret == 1) {
 		peer_words(&m, words, sizeof(words));
+		peer_failed(j, &m);
+		j->dst_state = peer_state(&m, "unknown");
 		say_fail(c, j, "%s", words);
 		goto rollback;
 	}
@@ -530,19 +598,29 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 		say_fail(c, j, "the connection to %s failed during the destination's LOAD_DATA "
 			 "(%s); the destination was never resumed", d->login,
 			 intel_lm_errno_name(ret));
+		failed_at(j, "connect", true, ret);
+		j->dst_state = "unknown";
 		goto rollback;
 	}
 	e->step = INTEL_LM_MIG_DST_RESUME;
+	j->dst_state = "loaded";
 	ret = send_kv(l, WIRE_RESUME, "");
 	if (!ret)
 		ret = answer(l, &m, WIRE_OK);
 	if (ret == 1 && peer_effect(&m) == INTEL_LM_EFFECT_NONE) {
 		peer_words(&m, words, sizeof(words));
+		peer_failed(j, &m);
+		j->dst_state = peer_state(&m, "loaded");
 		say_fail(c, j, "%s", words);
 		goto rollback;
 	}
 	if (ret) {
 		/* The RESUME may have run the state there: this side must not run it too. */
+		if (ret == 1)
+			peer_failed(j, &m);
+		failed_at(j, "connect", true, ret);
+		j->dst_state = "unknown";
+		j->kept = true;
 		if (ret == 1)
 			peer_words(&m, words, sizeof(words));
 		else
@@ -563,13 +641,16 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 		goto out;
 	}
 	j->downtime_ns = now_ns() - t0;
+	j->dst_state = "running";
+	j->kept = c->keep != NULL;
 	/* Done: the safety copy has done its job. */
 	close_src(rec, false, !c->keep);
 	if (!c->keep)
 		unlink(j->keep);
-	printf("VF %u of %s migrated to VF %u of %s on %s (migration %s, downtime %.1f ms)\n",
-	       j->src_vf, pf_path(src), j->dst_vf, d->dev, d->login, j->op_id,
-	       (double)j->downtime_ns / 1e6);
+	if (c->fmt != FMT_JSON)
+		printf("VF %u of %s migrated to VF %u of %s on %s (migration %s, downtime %.1f "
+		       "ms)\n", j->src_vf, pf_path(src), j->dst_vf, d->dev, d->login, j->op_id,
+		       (double)j->downtime_ns / 1e6);
 	status = EXIT_OK;
 	goto out;
 
@@ -581,6 +662,7 @@ rollback:
 			*lost = true;
 	}
 	status = ret > 0 ? EXIT_DEVICE : EXIT_FAILED;
+	j->kept = c->keep && kt.ret == 0 && size && state;
 	if (src_suspended) {
 		int rb;
 
@@ -594,6 +676,7 @@ rollback:
 				 "kept in %s\n'%s recover %s --vf=%u' tries again once the cause is "
 				 "fixed", j->src_vf, pf_path(src), words, j->keep, c->prog,
 				 pf_path(src), j->src_vf);
+			j->kept = true;
 			status = EXIT_UNKNOWN;
 			goto out;
 		}
@@ -610,6 +693,7 @@ rollback:
 			 pf_path(src));
 	}
 out:
+	j->src_state = intel_lm_vf_state_name(e->pending ? INTEL_LM_VF_UNKNOWN : e->state);
 	intel_lm_state_free(state, size);
 	intel_lm_outfile_abort(&out);
 	intel_lm_claim_release(cl);
@@ -628,25 +712,96 @@ static int hello(const struct cli *c, const struct dest *d, struct link *l)
 	ret = send_kv(l, WIRE_HELLO, kv);
 	if (!ret)
 		ret = wire_recv(l->from, l->buf, &m);
+	if (ret == -EPROTONOSUPPORT)
+		snprintf(v, sizeof(v), "%u", m.version);
 	if (ret == -EPROTONOSUPPORT || (!ret && m.type == WIRE_HELLO &&
-					(wire_kv(&m, "version", v, sizeof(v)) || strcmp(v, "1")))) {
-		fprintf(stderr, "%s migrate: the peer on %s speaks peer protocol version %s, this "
-			"program (%s) version %d; nothing was sent\ninstall the same intel-lm on "
-			"both hosts\n", c->prog, d->login, ret ? (snprintf(v, sizeof(v), "%u",
-			m.version), v) : v, intel_lm_version(), WIRE_VERSION);
-		return EXIT_REFUSED;
-	}
-	if (ret || m.type != WIRE_HELLO) {
-		fprintf(stderr, "%s migrate: cannot start the peer on %s: %s; nothing was sent\n"
-			"check that '%s %s %s serve-peer' works (ssh keys, known_hosts, the "
-			"program's path: --remote-program)\n", c->prog, d->login, ret ?
-			(ret == -ECONNRESET ? "the connection closed" : intel_lm_errno_name(ret)) :
-			"it did not answer in the peer protocol", c->ssh ? c->ssh : "ssh", d->login,
-			c->remote_program ? c->remote_program : "nvme-intel-lm");
-		return EXIT_REFUSED;
-	}
+					(wire_kv(&m, "version", v, sizeof(v)) || strcmp(v, "1"))))
+		return report(c, NULL, -1, "connect", -EPROTONOSUPPORT, "the peer on %s speaks "
+			      "peer protocol version %s, this program (%s) version %d; nothing was "
+			      "sent\ninstall the same intel-lm on both hosts", d->login, v,
+			      intel_lm_version(), WIRE_VERSION);
+	if (ret || m.type != WIRE_HELLO)
+		return report(c, NULL, -1, "connect", ret ? ret : -EPROTO, "cannot start the peer "
+			      "on %s: %s; nothing was sent\ncheck that '%s %s %s serve-peer' works "
+			      "(ssh keys, known_hosts, the program's path: --remote-program)", d->login,
+			      ret == -ECONNRESET ? "the connection closed" : ret ?
+			      intel_lm_errno_name(ret) : "it did not answer in the peer protocol",
+			      c->ssh ? c->ssh : "ssh", d->login,
+			      c->remote_program ? c->remote_program : "nvme-intel-lm");
 	wire_kv(&m, "program", l->version, sizeof(l->version));
 	return 0;
+}
+
+/* The JSON report: the pairs as a one-host migrate of several VFs gives them. */
+static void json_report(const struct cli *c, const struct session *src, const struct link *l,
+			const struct rjob *jobs, size_t n)
+{
+	struct json_object *root, *arr = json_object_new_array();
+	size_t i, ok = 0;
+
+	if (!c->out->json)
+		c->out->json = json_object_new_object();
+	root = c->out->json;
+	json_object_object_add(root, "device", json_object_new_string(pf_path(src)));
+	json_object_object_add(root, "to", json_object_new_string(c->to));
+	json_object_object_add(root, "dry_run", json_object_new_boolean(false));
+	if (l->version[0])
+		json_object_object_add(root, "peer_version", json_object_new_string(l->version));
+	for (i = 0; i < n; i++) {
+		const struct rjob *j = &jobs[i];
+		struct json_object *e = json_object_new_object(), *err;
+		char msg[sizeof(j->msg)], *hint, *nl;
+
+		json_object_object_add(e, "vf", json_object_new_int(j->src_vf));
+		json_object_object_add(e, "to_vf", json_object_new_int(j->dst_vf));
+		json_object_object_add(e, "success", json_object_new_boolean(!j->status));
+		json_object_object_add(e, "state", json_object_new_string(
+					       j->src_state ? j->src_state : "unchanged"));
+		json_object_object_add(e, "changed", json_object_new_boolean(j->changed));
+		if (j->changed) {
+			json_object_object_add(e, "downtime_ns",
+					       json_object_new_int64((int64_t)j->downtime_ns));
+			json_object_object_add(e, "operation_id", json_object_new_string(j->op_id));
+			json_object_object_add(e, "source_state", json_object_new_string(
+						       j->src_state ? j->src_state : "unknown"));
+			json_object_object_add(e, "destination_state", json_object_new_string(
+						       j->dst_state ? j->dst_state : "unknown"));
+		}
+		if (j->kept)
+			json_object_object_add(e, "kept", json_object_new_string(j->keep));
+		if (!j->status) {
+			ok++;
+			json_object_array_add(arr, e);
+			continue;
+		}
+		/* The words as on standard error: the message, then the hint after a line end. */
+		snprintf(msg, sizeof(msg), "%s", j->msg);
+		hint = strchr(msg, '\n');
+		if (hint)
+			*hint++ = '\0';
+		while (hint && (nl = strchr(hint, '\n')))
+			*nl = ' ';
+		err = json_object_new_object();
+		json_object_object_add(err, "device", json_object_new_string(
+					       j->on_dst ? c->to : pf_path(src)));
+		json_object_object_add(err, "vf", json_object_new_int(j->on_dst ? j->dst_vf :
+									j->src_vf));
+		json_object_object_add(err, "operation", json_object_new_string(
+					       j->op ? j->op : "migrate"));
+		if (j->ret > 0)
+			json_object_object_add(err, "status", json_object_new_int(j->ret));
+		else if (j->ret < 0)
+			json_object_object_add(err, "errno", json_object_new_string(
+						       intel_lm_errno_name(j->ret)));
+		json_object_object_add(err, "message", json_object_new_string(msg));
+		json_object_object_add(err, "hint", json_object_new_string(hint ? hint : ""));
+		json_object_object_add(err, "kind", json_object_new_string(exit_kind(j->status)));
+		json_object_object_add(e, "error", err);
+		json_object_array_add(arr, e);
+	}
+	json_object_object_add(root, "results", arr);
+	json_object_object_add(root, "succeeded", json_object_new_int64((int64_t)ok));
+	json_object_object_add(root, "failed", json_object_new_int64((int64_t)(n - ok)));
 }
 
 int cmd_migrate_remote(const struct cli *c)
@@ -664,6 +819,7 @@ int cmd_migrate_remote(const struct cli *c)
 	int ret;
 
 	memset(&src, 0, sizeof(src));
+	c->out->changed = 0;
 	if (parse_url(c->to, &d))
 		return report(c, NULL, -1, "check --to", -EINVAL, "--to=%s: write the destination "
 			      "as ssh://[user@]host[:port]/dev/nvmeN", c->to);
@@ -673,9 +829,9 @@ int cmd_migrate_remote(const struct cli *c)
 	if (!c->to_vf_arg || !strcmp(c->to_vf_arg, "all"))
 		return report(c, NULL, -1, "check --to-vf", -EINVAL, "to another host, name the "
 			      "destination VFs with --to-vf (a list, not all)");
-	if (c->dry_run || c->fmt == FMT_JSON)
-		return report(c, NULL, -1, "migrate", -EOPNOTSUPP, "--dry-run and "
-			      "--output-format=json are not supported to another host yet");
+	if (c->dry_run)
+		return report(c, NULL, -1, "migrate", -EOPNOTSUPP, "--dry-run is not supported to "
+			      "another host yet");
 
 	ret = session_open(c, c->device, &src);
 	if (!ret)
@@ -746,8 +902,11 @@ int cmd_migrate_remote(const struct cli *c)
 			jobs[i].status = run_pair(c, &src, &d, &l, &jobs[i], batch, &lost);
 		}
 		exit_tally_add(&t, jobs[i].status);
+		c->out->changed |= jobs[i].changed;
 	}
 	ret = exit_tally_status(&t);
+	if (c->fmt == FMT_JSON)
+		json_report(c, &src, &l, jobs, n);
 out:
 	link_close(&l);
 	free(any.vf);

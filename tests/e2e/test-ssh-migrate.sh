@@ -186,6 +186,21 @@ for P in "${PROGS[@]}"; do
 done
 P=$STANDALONE
 
+# The JSON report (checked against the schema at the end, as every document is).
+fresh
+mig "$P" --vf=2 --to-vf=2 --output-format=json
+expect_rc 0 "--output-format=json: the migration to another host succeeds"
+expect_json 'j["success"] and j["changed"] and j["to"].startswith("ssh://") and j["succeeded"] == 1' \
+	"--output-format=json reports the migration"
+expect_json 'j["results"][0]["vf"] == 2 and j["results"][0]["to_vf"] == 2 and j["results"][0]["source_state"] == "saved" and j["results"][0]["destination_state"] == "running" and j["results"][0]["operation_id"].startswith("mig-")' \
+	"--output-format=json gives the pair's states and its migration id"
+expect_json 'j["peer_version"] != ""' "--output-format=json names the peer's version"
+fresh
+mig "$P" --vf=1 --to-vf=7 --output-format=json
+expect_rc $RC_REFUSED "--output-format=json: a refusal by the remote"
+expect_json 'not j["success"] and not j["changed"] and j["results"][0]["error"]["operation"] == "check --to-vf" and j["results"][0]["error"]["errno"] == "ENOENT" and j["results"][0]["error"]["vf"] == 7' \
+	"--output-format=json names what the remote refused, with its errno"
+
 # --- refusals before anything is sent ----------------------------------------------------------
 fresh
 mig "$P" --vf=1 --to-vf=7
