@@ -240,7 +240,8 @@ fi
 
 # --- faults mid-way ----------------------------------------------------------------------------
 # strike_child SIG NAME DEV OPC STEP DESC ARGS...: migrate in the background; SIG to its ssh
-# (NAME=ssh) or to the remote serve-peer (NAME=peer) while OPC on DEV is in STEP.
+# (NAME=ssh), to the remote serve-peer (NAME=peer) or to migrate itself (NAME=self) while OPC
+# on DEV is in STEP.
 strike_child() {
 	local sig=$1 name=$2 dev=$3 opc=$4 step=$5 desc=$6 pid victim n
 	shift 6
@@ -251,6 +252,8 @@ strike_child() {
 	wait_until step_reached "$dev" "$opc" arrived "$n" || true
 	if [ "$name" = ssh ]; then
 		victim=$(pgrep -P $pid -x ssh)
+	elif [ "$name" = self ]; then
+		victim=$pid
 	else
 		victim=$(pgrep -f "^$STANDALONE serve-peer" | head -1)
 	fi
@@ -282,6 +285,50 @@ one_copy SRC0001/vf2 "ssh killed during LOAD_DATA"
 got=$(src_field /dev/nvme0 2 state)
 if [ "$got" = running ]; then pass "status here says the source runs"
 else fail "status here says the source runs" "it says $got"; fi
+
+# The remote serve-peer killed during the destination's LOAD_DATA: it never took effect there;
+# the source runs again, the destination's record says its LOAD_DATA is in doubt.
+fresh "" "latency.0xd5 = 300000"
+strike_child KILL peer nvme1 0xd5 arrived "the remote killed during the destination's LOAD_DATA" \
+	--vf=2 --to-vf=2
+expect_rc $RC_FAILED "a remote gone during LOAD_DATA fails the migration"
+expect_state nvme0 2 running "the source runs again after the remote died"
+expect_state nvme1 2 suspended "the destination was never resumed"
+one_copy SRC0001/vf2 "the remote killed during LOAD_DATA"
+got="$(dst_field /dev/nvme1 2 state) $(dst_field /dev/nvme1 2 last_operation.open)"
+if [ "$got" = "unknown True" ]; then
+	pass "status there says the destination is unknown, its migration open"
+else
+	fail "status there says the destination is unknown, its migration open" "got '$got'"
+fi
+
+# migrate itself killed (-9) during the destination's LOAD_DATA: nothing runs, nothing is lost:
+# the source saved with its safety copy named, both records say the migration was interrupted.
+fresh "" "latency.0xd5 = 300000"
+strike_child KILL self nvme1 0xd5 arrived "migrate killed during the destination's LOAD_DATA" \
+	--vf=3 --to-vf=1
+E2E_VIA=neither
+wait_until bash -c "! pgrep -f '^$STANDALONE serve-peer' > /dev/null" ||
+	fail "the remote ends when its source is gone" "serve-peer still runs"
+ORIGIN=SRC0001/vf3
+n=$(running_copies)
+if [ "$n" -eq 0 ]; then pass "migrate killed mid-way: no running copy"
+else fail "migrate killed mid-way: no running copy" "$n run"; fi
+expect_state nvme0 3 saved "the source stays saved (disabled)"
+got="$(src_field /dev/nvme0 3 state) $(src_field /dev/nvme0 3 last_operation.open) $(dst_field \
+	/dev/nvme1 1 last_operation.open)"
+if [ "$got" = "saved True True" ]; then
+	pass "status on each host says the migration was interrupted"
+else
+	fail "status on each host says the migration was interrupted" "got '$got'"
+fi
+f=$(src_field /dev/nvme0 3 state_file)
+"$EMU_CTL" dump nvme0 3 "$T/a"
+if [ -s "$f" ] && cmp -s <(tail -c "$(stat -c %s "$T/a")" "$f") "$T/a"; then
+	pass "the safety copy the record names holds the source's state"
+else
+	fail "the safety copy the record names holds the source's state" "'$f'"
+fi
 
 # The remote serve-peer killed during the destination's SUSPEND: the source was never touched.
 fresh "" "latency.0xc8 = 300000"
