@@ -141,29 +141,23 @@ int wire_kv(const struct wire_msg *m, const char *key, char *out, size_t len)
 
 int wire_kv_add(char *buf, size_t len, const char *key, const char *fmt, ...)
 {
-	size_t orig = strnlen(buf, len), used = orig;
+	size_t used = strnlen(buf, len);
+	char val[1024];
 	va_list ap;
-	int n, v;
+	int v, n;
 
-	if (used >= len)
-		return -E2BIG;
-	n = snprintf(buf + used, len - used, "%s=", key);
-	if (n < 0 || (size_t)n >= len - used)
-		goto full;
-	used += (size_t)n;
 	va_start(ap, fmt);
-	v = vsnprintf(buf + used, len - used, fmt, ap);
+	v = vsnprintf(val, sizeof(val), fmt, ap);
 	va_end(ap);
 	/* A value holds no line end: it would forge another key. */
-	if (v < 0 || (size_t)v + 1 >= len - used || memchr(buf + used, '\n', (size_t)v))
-		goto full;
-	buf[used + (size_t)v] = '\n';
-	buf[used + (size_t)v + 1] = '\0';
+	if (v < 0 || (size_t)v >= sizeof(val) || strchr(val, '\n') || used >= len)
+		return -E2BIG;
+	n = snprintf(buf + used, len - used, "%s=%s\n", key, val);
+	if (n < 0 || (size_t)n >= len - used) {
+		buf[used] = '\0';
+		return -E2BIG;
+	}
 	return 0;
-full:
-	if (orig < len)
-		buf[orig] = '\0';
-	return -E2BIG;
 }
 
 static int write_all(int fd, const uint8_t *p, size_t len)
