@@ -348,7 +348,7 @@ static void peer_failed(struct rjob *j, const struct wire_msg *m)
 	wire_kv(m, "ret", ret, sizeof(ret));
 	j->op = j->op_buf;
 	j->on_dst = true;
-	j->ret = atoi(ret);
+	j->ret = (int)strtol(ret, NULL, 10);
 }
 
 static enum intel_lm_effect peer_effect(const struct wire_msg *m)
@@ -380,6 +380,7 @@ static void new_op_id(char *out, size_t len)
 static int run_pair(const struct cli *c, struct session *src, const struct dest *d,
 		    struct link *l, struct rjob *j, bool batch, bool *lost)
 {
+	const char *tmpdir = getenv("TMPDIR");
 	struct intel_lm_claim *cl = NULL;
 	struct intel_lm_record *rec;
 	struct intel_lm_rec_entry *e;
@@ -436,8 +437,8 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 		snprintf(j->keep, sizeof(j->keep), "%s", c->keep);
 	else
 		snprintf(j->keep, sizeof(j->keep), "%s/intel-lm-migrate-%s-vf%u-%lld-%d.blob",
-			 getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/var/tmp",
-			 pf_key(src), j->src_vf, (long long)time(NULL), (int)getpid());
+			 tmpdir && *tmpdir ? tmpdir : "/var/tmp", pf_key(src), j->src_vf,
+			 (long long)time(NULL), (int)getpid());
 	ret = intel_lm_outfile_open(&out, j->keep, c->force);
 	if (ret) {
 		failed_at(j, "open --keep", false, ret);
@@ -701,9 +702,9 @@ out:
 }
 
 /* The HELLO both ways: 0, or the exit status after saying what is wrong. */
-static int hello(const struct cli *c, const struct dest *d, struct link *l)
+static int hello(const struct cli *c, const struct dest *d, struct link *l, bool say)
 {
-	struct wire_msg m;
+	struct wire_msg m = { 0 };
 	char kv[128] = "", v[16] = "";
 	int ret;
 
@@ -714,6 +715,9 @@ static int hello(const struct cli *c, const struct dest *d, struct link *l)
 		ret = wire_recv(l->from, l->buf, &m);
 	if (ret == -EPROTONOSUPPORT)
 		snprintf(v, sizeof(v), "%u", m.version);
+	if (!say)
+		return ret || m.type != WIRE_HELLO ? EXIT_REFUSED : (wire_kv(&m, "version", v,
+			sizeof(v)) || strcmp(v, "1")) ? EXIT_REFUSED : 0;
 	if (ret == -EPROTONOSUPPORT || (!ret && m.type == WIRE_HELLO &&
 					(wire_kv(&m, "version", v, sizeof(v)) || strcmp(v, "1"))))
 		return report(c, NULL, -1, "connect", -EPROTONOSUPPORT, "the peer on %s speaks "
@@ -804,21 +808,128 @@ static void json_report(const struct cli *c, const struct session *src, const st
 	json_object_object_add(root, "failed", json_object_new_int64((int64_t)(n - ok)));
 }
 
+/*
+ * With --jobs, the pairs run on up to that many connections, each its own serve-peer on the
+ * other host (ssh's ControlMaster, where the user's configuration has it, carries them all
+ * on one TCP connection). The first is opened before any pair starts; the others when a pair
+ * finds none free. A connection lost mid-way takes no further pair.
+ */
+struct pool {
+	const struct cli *c;
+	struct session *src;
+	const struct dest *d;
+	struct rjob *jobs;
+	bool batch;
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	struct link links[MAX_JOBS];
+	bool busy[MAX_JOBS], lost[MAX_JOBS];
+	size_t n, cap;
+	bool open_failed;
+};
+
+/* A free connection, a new one, or NULL when none is left. */
+static struct link *take_link(struct pool *p, size_t *slot)
+{
+	size_t i;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		bool usable = false;
+
+		for (i = 0; i < p->n; i++) {
+			if (p->lost[i])
+				continue;
+			usable = true;
+			if (!p->busy[i]) {
+				p->busy[i] = true;
+				pthread_mutex_unlock(&p->lock);
+				*slot = i;
+				return &p->links[i];
+			}
+		}
+		if (p->n < p->cap && !p->open_failed) {
+			struct link *l = &p->links[p->n];
+
+			i = p->n++;
+			p->busy[i] = true;
+			pthread_mutex_unlock(&p->lock);
+			l->buf = malloc(WIRE_BUF_LEN);
+			if (l->buf && !link_open(p->c, p->d, l) && !hello(p->c, p->d, l, false)) {
+				*slot = i;
+				return l;
+			}
+			pthread_mutex_lock(&p->lock);
+			p->lost[i] = true;
+			p->busy[i] = false;
+			p->open_failed = true;
+			continue;
+		}
+		if (!usable) {
+			pthread_mutex_unlock(&p->lock);
+			return NULL;
+		}
+		pthread_cond_wait(&p->freed, &p->lock);
+	}
+}
+
+static void pool_run(void *arg, size_t i)
+{
+	struct pool *p = arg;
+	struct rjob *j = &p->jobs[i];
+	struct link *l;
+	size_t slot;
+	bool lost = false;
+
+	l = take_link(p, &slot);
+	if (!l) {
+		fprintf(stderr, "%s migrate: VF %u to VF %u: not started: the connection to %s was "
+			"lost\n", p->c->prog, j->src_vf, j->dst_vf, p->d->login);
+		snprintf(j->msg, sizeof(j->msg), "not started: the connection to %s was lost",
+			 p->d->login);
+		failed_at(j, "connect", true, -ECONNRESET);
+		j->status = EXIT_FAILED;
+		return;
+	}
+	j->status = run_pair(p->c, p->src, p->d, l, j, p->batch, &lost);
+	pthread_mutex_lock(&p->lock);
+	p->busy[slot] = false;
+	p->lost[slot] = lost;
+	pthread_cond_broadcast(&p->freed);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* After a signal no new pair starts: the pairs under way roll back. */
+static void pool_skip(void *arg, size_t i, int sig)
+{
+	struct pool *p = arg;
+	struct rjob *j = &p->jobs[i];
+
+	fprintf(stderr, "%s migrate: VF %u to VF %u: not started: interrupted by %s\n",
+		p->c->prog, j->src_vf, j->dst_vf, signal_name(sig));
+	snprintf(j->msg, sizeof(j->msg), "not started: interrupted by %s", signal_name(sig));
+	failed_at(j, "start", false, -ECANCELED);
+	j->status = 128 + sig;
+}
+
 int cmd_migrate_remote(const struct cli *c)
 {
 	struct intel_lm_vf_list any = { 0 };
 	struct exit_tally t = { 0 };
-	struct link l = { .pid = -1, .to = -1, .from = -1 };
+	struct pool pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .freed = PTHREAD_COND_INITIALIZER };
+	struct link *l;
 	struct rjob *jobs = NULL;
 	struct session src;
 	struct dest d;
 	uint16_t *svf = NULL, *dvf = NULL;
 	const char *bad;
 	size_t n = 0, dn = 0, i;
-	bool lost = false, batch = c->vf_list || c->to_vf_list;
+	bool batch = c->vf_list || c->to_vf_list;
 	int ret;
 
 	memset(&src, 0, sizeof(src));
+	for (i = 0; i < MAX_JOBS; i++)
+		pool.links[i] = (struct link){ .pid = -1, .to = -1, .from = -1 };
 	c->out->changed = 0;
 	if (parse_url(c->to, &d))
 		return report(c, NULL, -1, "check --to", -EINVAL, "--to=%s: write the destination "
@@ -881,34 +992,39 @@ int cmd_migrate_remote(const struct cli *c)
 			goto out;
 		}
 	}
-	l.buf = malloc(WIRE_BUF_LEN);
-	ret = l.buf ? link_open(c, &d, &l) : -ENOMEM;
+	pool.c = c;
+	pool.src = &src;
+	pool.d = &d;
+	pool.jobs = jobs;
+	pool.batch = batch;
+	pool.cap = c->jobs < n ? c->jobs : n;
+	/* The first connection before any pair: what is wrong with it is said once. */
+	l = &pool.links[0];
+	pool.n = 1;
+	l->buf = malloc(WIRE_BUF_LEN);
+	ret = l->buf ? link_open(c, &d, l) : -ENOMEM;
 	if (ret) {
 		ret = report(c, &src, -1, "connect", ret, "cannot start %s: %s",
 			     c->ssh ? c->ssh : "ssh", strerror(-ret));
 		goto out;
 	}
-	ret = hello(c, &d, &l);
+	ret = hello(c, &d, l, true);
 	if (ret)
 		goto out;
 	defer_signals();
+	run_jobs(c->jobs, n, pool_run, pool_skip, &pool);
 	for (i = 0; i < n; i++) {
-		if (lost || signal_caught()) {
-			fprintf(stderr, "%s migrate: VF %u to VF %u: not started: %s\n", c->prog,
-				jobs[i].src_vf, jobs[i].dst_vf, lost ? "the connection was lost" :
-				signal_name(signal_caught()));
-			jobs[i].status = signal_caught() ? 128 + signal_caught() : EXIT_FAILED;
-		} else {
-			jobs[i].status = run_pair(c, &src, &d, &l, &jobs[i], batch, &lost);
-		}
 		exit_tally_add(&t, jobs[i].status);
 		c->out->changed |= jobs[i].changed;
 	}
 	ret = exit_tally_status(&t);
 	if (c->fmt == FMT_JSON)
-		json_report(c, &src, &l, jobs, n);
+		json_report(c, &src, l, jobs, n);
 out:
-	link_close(&l);
+	for (i = 0; i < pool.n; i++)
+		link_close(&pool.links[i]);
+	pthread_mutex_destroy(&pool.lock);
+	pthread_cond_destroy(&pool.freed);
 	free(any.vf);
 	free(svf);
 	free(dvf);

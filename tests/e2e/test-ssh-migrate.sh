@@ -74,6 +74,7 @@ cat > "$T/remote" <<SH
 export INTEL_LM_EMU=$INTEL_LM_EMU INTEL_LM_SYSFS=$INTEL_LM_SYSFS
 export INTEL_LM_STATE_DIR=$T/dst-state INTEL_LM_LOCK_DIR=$T/dst-locks
 export LD_PRELOAD=$EMU_SO
+echo "\$\$ \$*" >> $T/peers.log
 exec $STANDALONE "\$@"
 SH
 chmod +x "$T/remote"
@@ -185,6 +186,37 @@ for P in "${PROGS[@]}"; do
 	else fail "$P: the safety copies are gone once the states run" "$left left in $TMPDIR"; fi
 done
 P=$STANDALONE
+
+# --jobs: the pairs run on up to N connections, each its own serve-peer; --jobs=1 on one.
+fresh
+rm -f "$T/peers.log"
+mig "$P" --vf=1,3 --to-vf=1,2 --jobs=1
+expect_rc 0 "--jobs=1: two VFs migrate"
+n=$(grep -c serve-peer "$T/peers.log")
+if [ "$n" -eq 1 ]; then pass "--jobs=1: one connection, one serve-peer, for both pairs"
+else fail "--jobs=1: one connection, one serve-peer, for both pairs" "$n started"; fi
+fresh "latency.0xd2 = 1500000"
+rm -f "$T/peers.log"
+mig "$P" --vf=2,4 --to-vf=1,2 --jobs=2
+expect_rc 0 "--jobs=2: two VFs migrate"
+n=$(grep -c serve-peer "$T/peers.log")
+if [ "$n" -eq 2 ]; then pass "--jobs=2: two connections, one serve-peer each"
+else fail "--jobs=2: two connections, one serve-peer each" "$n started"; fi
+E2E_VIA=neither
+# Both SAVE_DATAs were in flight at once: the second arrived before the first completed.
+if awk '/dev=nvme0 opcode=0xd2 .* arrived/ { a++ } /dev=nvme0 opcode=0xd2 .* ran/ { r++ }
+	a == 2 && r == 0 { found = 1 } END { exit !found }' "$T/progress.log"; then
+	pass "--jobs=2: the two pairs ran at once"
+else
+	fail "--jobs=2: the two pairs ran at once" "$(grep 0xd2 "$T/progress.log" | tr '\n' ';')"
+fi
+for pair in "2 1" "4 2"; do
+	set -- $pair
+	"$EMU_CTL" dump nvme0 "$1" "$T/a"
+	"$EMU_CTL" dump nvme1 "$2" "$T/b"
+	if next_gen "$T/a" "$T/b"; then pass "--jobs=2: VF $2 of nvme1 runs exactly VF $1's state"
+	else fail "--jobs=2: VF $2 of nvme1 runs exactly VF $1's state" "differs"; fi
+done
 
 # The JSON report (checked against the schema at the end, as every document is).
 fresh
