@@ -272,6 +272,29 @@ void intel_lm_rule_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_c
 	c->path[0] = '\0';
 }
 
+/*
+ * A source whose migration to another host succeeded (migrate --to=ssh://...: its peer is
+ * "host:/dev/nvmeN", the migration closed, the VF saved): its state runs there, in the peer VF,
+ * which this host's records do not hold. It counts as a copy of its own, running, one
+ * generation on, so that nothing here runs the state a second time.
+ */
+static bool remote_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_copy *c)
+{
+	if (e->op != INTEL_LM_OP_MIGRATE || e->role != INTEL_LM_ROLE_SOURCE || e->op_open ||
+	    e->pending || e->state != INTEL_LM_VF_SAVED || !strchr(e->peer_device, ':') ||
+	    !intel_lm_identity_is_set(&e->ident))
+		return false;
+	memset(c, 0, sizeof(*c));
+	intel_lm_put_str(c->device, sizeof(c->device), e->peer_device);
+	c->vf = e->peer_vf;
+	c->state = INTEL_LM_VF_RUNNING;
+	c->whole = true;
+	c->may_run = true;
+	c->ident = e->ident;
+	c->ident.gen++;
+	return true;
+}
+
 /* The state file an entry names, as a copy: there, regular and holding the whole state. */
 static bool file_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_copy *c)
 {
@@ -306,7 +329,7 @@ int intel_lm_rule_copies(const char *dir, struct intel_lm_copy **copies, size_t 
 		if (!intel_lm_record_name(de->d_name) ||
 		    intel_lm_record_read_at(dirfd(d), de->d_name, &e))
 			continue;
-		if (k + 2 > room) {
+		if (k + 3 > room) {
 			room = room ? 2 * room : 64;
 			more = realloc(out, room * sizeof(*out));
 			if (!more) {
@@ -320,6 +343,8 @@ int intel_lm_rule_copies(const char *dir, struct intel_lm_copy **copies, size_t 
 		if (intel_lm_identity_is_set(&e.ident) || intel_lm_identity_is_set(&e.load_ident))
 			intel_lm_rule_copy_of(&e, &out[k++]);
 		if (file_copy_of(&e, &out[k]))
+			k++;
+		if (remote_copy_of(&e, &out[k]))
 			k++;
 	}
 	closedir(d);

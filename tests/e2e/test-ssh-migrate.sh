@@ -187,6 +187,13 @@ for P in "${PROGS[@]}"; do
 done
 P=$STANDALONE
 
+# The one rule across hosts: the source's state runs on the other host now; this host's
+# records do not hold that VF, but the source's entry names it: resume is refused.
+run "$P" resume /dev/nvme0 --vf=1
+expect_rc $RC_REFUSED "resume of a source whose state now runs on another host is refused"
+expect_err "runs, or may run, in dsthost:/dev/nvme1 VF 1" "the refusal names where it runs"
+expect_state nvme0 1 saved "the source was not resumed: one running copy"
+
 # --jobs: the pairs run on up to N connections, each its own serve-peer; --jobs=1 on one.
 fresh
 rm -f "$T/peers.log"
