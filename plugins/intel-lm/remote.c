@@ -519,16 +519,25 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 	ret = intel_lm_claim_send(cl, INTEL_LM_OPC_QUERY_DATA_SIZE, NULL, 0, NULL, true,
 				  &src->opts, &sent);
 	size = sent.result;
-	if (!ret)
-		ret = intel_lm_check_size(size, &limit);
-	if (!ret)
-		ret = intel_lm_outfile_reserve(&out, INTEL_LM_BLOB_HDR_LEN + (size_t)size);
 	if (ret) {
-		say_fail(c, j, "the state size %u could not be moved or kept: %s (%s)", size,
-			 strerror(ret < 0 ? -ret : EIO), ret < 0 ? intel_lm_errno_name(ret) :
-			 "NVMe status");
-		failed_at(j, sent.result == size && ret > 0 ? "QUERY_DATA_SIZE" : "check size", false,
-			  ret);
+		intel_lm_strerror(ret, INTEL_LM_OPC_QUERY_DATA_SIZE, words, sizeof(words));
+		say_fail(c, j, "the source's QUERY_DATA_SIZE failed: %s", words);
+		failed_at(j, "QUERY_DATA_SIZE", false, ret);
+		goto rollback;
+	}
+	ret = intel_lm_check_size(size, &limit);
+	if (ret) {
+		say_fail(c, j, "the state size %u bytes is %s (limit %u bytes)", size,
+			 ret == -ENODATA ? "zero" : "too large", limit.max_bytes);
+		failed_at(j, "check size", false, ret);
+		goto rollback;
+	}
+	/* Room for the safety copy before SAVE_DATA disables the source. */
+	ret = intel_lm_outfile_reserve(&out, INTEL_LM_BLOB_HDR_LEN + (size_t)size);
+	if (ret) {
+		say_fail(c, j, "cannot make room for the state's copy in %s: %s (%s); SAVE_DATA was "
+			 "not sent", j->keep, strerror(-ret), intel_lm_errno_name(ret));
+		failed_at(j, "write", false, ret);
 		goto rollback;
 	}
 	state = intel_lm_state_alloc(size);
@@ -662,7 +671,8 @@ rollback:
 		if (answer(l, &m, WIRE_OK) < 0)
 			*lost = true;
 	}
-	status = ret > 0 ? EXIT_DEVICE : EXIT_FAILED;
+	/* The device's refusal, on either end, or another failure. */
+	status = (j->op ? j->ret : ret) > 0 ? EXIT_DEVICE : EXIT_FAILED;
 	j->kept = c->keep && kt.ret == 0 && size && state;
 	if (src_suspended) {
 		int rb;

@@ -74,6 +74,8 @@ cat > "$T/remote" <<SH
 export INTEL_LM_EMU=$INTEL_LM_EMU INTEL_LM_SYSFS=$INTEL_LM_SYSFS
 export INTEL_LM_STATE_DIR=$T/dst-state INTEL_LM_LOCK_DIR=$T/dst-locks
 export LD_PRELOAD=$EMU_SO
+# A fault of that host's file system, when a check sets one.
+[ -f $T/remote.env ] && . $T/remote.env
 echo "\$\$ \$*" >> $T/peers.log
 exec $STANDALONE "\$@"
 SH
@@ -396,6 +398,58 @@ esac
 f=${got#True }
 if [ -s "$f" ]; then pass "the safety copy is kept ($f)"
 else fail "the safety copy is kept" "$f is missing"; fi
+
+# ENOSPC at the source: its safety copy cannot be written. The state went to the other host
+# meanwhile, but LOAD_DATA waits for that copy: the destination is never loaded, the source
+# runs again.
+FSF=$BUILD/tests/fsfault/libintel-lm-fsfault.so
+fresh
+RC=0
+INTEL_LM_FSFAULT_DIR=$TMPDIR INTEL_LM_FSFAULT=write:ENOSPC LD_PRELOAD="$EMU_SO:$FSF" $P migrate \
+	/dev/nvme0 --vf=1 --to-vf=1 --to="$URL" --ssh="$SSH" --remote-program="$T/remote" \
+	> "$T/out" 2> "$T/err" || RC=$?
+OUT=$(cat "$T/out") ERR=$(cat "$T/err")
+E2E_VIA=nvme-intel-lm
+if [ "$RC" -ne 0 ]; then pass "ENOSPC at the source fails the migration"
+else fail "ENOSPC at the source fails the migration" "rc 0"; fi
+expect_err "ENOSPC" "it names ENOSPC"
+expect_state nvme0 1 running "after ENOSPC at the source, the source runs again"
+expect_state nvme1 1 suspended "after ENOSPC at the source, the destination was never loaded"
+one_copy SRC0001/vf1 "ENOSPC at the source"
+
+# ENOSPC at the destination: its record cannot be written, so nothing is sent there, and the
+# source is never touched; then the same fault after a few writes, wherever it falls: one
+# running copy, and status on each host names no state it does not hold.
+fresh
+echo "export INTEL_LM_FSFAULT_DIR=$T/dst-state INTEL_LM_FSFAULT=write:ENOSPC LD_PRELOAD=$EMU_SO:$FSF" \
+	> "$T/remote.env"
+mig "$P" --vf=2 --to-vf=2
+expect_rc $RC_REFUSED "ENOSPC at the destination's record refuses the migration"
+expect_err "ENOSPC" "it names ENOSPC"
+expect_state nvme0 2 running "after ENOSPC at the destination, the source runs"
+expect_state nvme1 2 running "after ENOSPC at the destination, nothing was sent there"
+for after in 1 2 3 4 5 6 7; do
+	fresh
+	echo "export INTEL_LM_FSFAULT_DIR=$T/dst-state INTEL_LM_FSFAULT=write:ENOSPC" \
+		"INTEL_LM_FSFAULT_AFTER=$after LD_PRELOAD=$EMU_SO:$FSF" > "$T/remote.env"
+	mig "$P" --vf=3 --to-vf=1
+	one_copy SRC0001/vf3 "ENOSPC at the destination after $after writes (exit $RC)"
+	got=$(src_field /dev/nvme0 3 state)
+	[ "$got" = None ] && got=running	# no entry: never touched
+	want=$(vf_state nvme0 3)
+	case "$got" in
+	"$want" | unknown) pass "ENOSPC after $after writes: status here says $got, the VF is $want" ;;
+	*) fail "ENOSPC after $after writes: status here tells the truth" "says $got, is $want" ;;
+	esac
+	got=$(dst_field /dev/nvme1 1 state)
+	[ "$got" = None ] && got=running
+	want=$(vf_state nvme1 1)
+	case "$got" in
+	"$want" | unknown) pass "ENOSPC after $after writes: status there says $got, the VF is $want" ;;
+	*) fail "ENOSPC after $after writes: status there tells the truth" "says $got, is $want" ;;
+	esac
+done
+rm -f "$T/remote.env"
 
 # The destination's RESUME refused by the device: the source runs again.
 fresh "" "fault = 0xcc 1 0x4002"
