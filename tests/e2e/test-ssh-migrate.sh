@@ -196,6 +196,34 @@ expect_rc $RC_REFUSED "resume of a source whose state now runs on another host i
 expect_err "runs, or may run, in dsthost:/dev/nvme1 VF 1" "the refusal names where it runs"
 expect_state nvme0 1 saved "the source was not resumed: one running copy"
 
+# Equivalence: each PF gets the same commands, with the same dwords, in the same order, as in a
+# one-host migrate of the same pair (Identify aside: each host identifies its own PF).
+vendor_cmds() {
+	sed -n "s/^pid=[0-9]* dev=$1 \(opcode=0x[0-9a-f]*\) .*\(cdw10=[^ ]* cdw11=[^ ]* cdw12=[^ ]*\) .*-> \(status=[^ ]*\).*/\1 \2 \3/p" \
+		"$T/trace.log" | grep -v "opcode=0x06 "
+}
+fresh
+run "$P" migrate /dev/nvme0 --vf=2 --to=/dev/nvme1 --to-vf=1
+expect_rc 0 "a one-host migrate of VF 2 to VF 1, for comparison"
+one_src=$(vendor_cmds nvme0)
+one_dst=$(vendor_cmds nvme1)
+fresh
+mig "$P" --vf=2 --to-vf=1
+expect_rc 0 "the same pair to another host"
+E2E_VIA=neither
+if [ -n "$one_src" ] && [ "$(vendor_cmds nvme0)" = "$one_src" ]; then
+	pass "the source PF got the commands a one-host migrate sends it ($(echo $one_src | wc -w) words)"
+else
+	fail "the source PF got the commands a one-host migrate sends it" \
+		"one host: $one_src; two: $(vendor_cmds nvme0)"
+fi
+if [ -n "$one_dst" ] && [ "$(vendor_cmds nvme1)" = "$one_dst" ]; then
+	pass "the destination PF got the commands a one-host migrate sends it"
+else
+	fail "the destination PF got the commands a one-host migrate sends it" \
+		"one host: $one_dst; two: $(vendor_cmds nvme1)"
+fi
+
 # --jobs: the pairs run on up to N connections, each its own serve-peer; --jobs=1 on one.
 fresh
 rm -f "$T/peers.log"
