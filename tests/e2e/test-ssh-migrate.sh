@@ -54,10 +54,11 @@ CONF
 "$SSHD" -D -e -f "$S/sshd_config" 2> "$S/sshd.log" &
 SSHD_PID=$!
 trap 'kill $SSHD_PID 2> /dev/null; wait $SSHD_PID 2> /dev/null; rm -rf "$T"' EXIT
-echo "[127.0.0.1]:$PORT $(cut -d' ' -f1-2 "$S/host_key.pub")" > "$S/known_hosts"
+echo "dsthost $(cut -d' ' -f1-2 "$S/host_key.pub")" > "$S/known_hosts"
 cat > "$S/ssh_config" <<CONF
 Host dsthost
 	HostName 127.0.0.1
+	HostKeyAlias dsthost
 	IdentityFile $S/client_key
 	IdentitiesOnly yes
 	UserKnownHostsFile $S/known_hosts
@@ -478,6 +479,110 @@ for after in 1 2 3 4 5 6 7; do
 	esac
 done
 rm -f "$T/remote.env"
+
+# --- through a relay the test owns: added round-trip time, and the link cut at each step ---------
+# relay.py LISTEN-PORT TO-PORT ONE-WAY-SECONDS: forwards TCP to sshd, each chunk DELAY later;
+# SIGUSR1 cuts every connection, as a network that drops would.
+cat > "$T/relay.py" <<'PY'
+import signal, socket, sys, threading, time
+lport, dport, delay = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+conns = []
+def close(s):
+    try:
+        s.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+def pump(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d:
+                break
+            if delay:
+                time.sleep(delay)
+            b.sendall(d)
+    except OSError:
+        pass
+    close(a)
+    close(b)
+def cut(*_):
+    for s in list(conns):
+        close(s)
+signal.signal(signal.SIGUSR1, cut)
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", lport))
+srv.listen(16)
+print("ready", flush=True)
+while True:
+    c, _ = srv.accept()
+    u = socket.create_connection(("127.0.0.1", dport))
+    conns += [c, u]
+    for a, b in ((c, u), (u, c)):
+        threading.Thread(target=pump, args=(a, b), daemon=True).start()
+PY
+# relay_start ONE-WAY-SECONDS: a relay on a free port; RELAY_URL and RELAY_PID.
+relay_start() {
+	local rport
+	rport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	python3 "$T/relay.py" "$rport" "$PORT" "$1" > "$T/relay.out" 2>&1 &
+	RELAY_PID=$!
+	wait_until grep -q ready "$T/relay.out" || fail "relay" "did not start: $(cat "$T/relay.out")"
+	RELAY_URL=ssh://$USER_NAME@dsthost:$rport/dev/nvme1
+}
+relay_stop() {
+	kill "$RELAY_PID" 2> /dev/null
+	wait "$RELAY_PID" 2> /dev/null
+}
+# downtime of the last normal report, in ms
+downtime_ms() {
+	sed -n 's/.*downtime \([0-9.]*\) ms.*/\1/p' <<< "$OUT" | head -1
+}
+for rtt in 0 20; do
+	relay_start "$(python3 -c "print($rtt / 2000)")"
+	fresh
+	run "$P" migrate /dev/nvme0 --vf=1 --to="$RELAY_URL" --to-vf=1 --ssh="$SSH" \
+		--remote-program="$T/remote"
+	expect_rc 0 "through a relay adding $rtt ms of round trip, the migration succeeds"
+	E2E_VIA=neither
+	"$EMU_CTL" dump nvme0 1 "$T/a"
+	"$EMU_CTL" dump nvme1 1 "$T/b"
+	if next_gen "$T/a" "$T/b"; then pass "at $rtt ms: the destination runs the source's state"
+	else fail "at $rtt ms: the destination runs the source's state" "differs"; fi
+	dt=$(downtime_ms)
+	# The downtime holds the LOAD and the RESUME, each a round trip: never less than two.
+	if [ -n "$dt" ] && python3 -c "import sys; sys.exit(not $dt >= 2 * $rtt)"; then
+		pass "at $rtt ms: the downtime ($dt ms) holds the two round trips of LOAD and RESUME"
+	else
+		fail "at $rtt ms: the downtime holds two round trips" "'$dt' ms"
+	fi
+	echo "# downtime at $rtt ms of added round trip: $dt ms"
+	relay_stop
+done
+
+# The link cut (the relay drops every connection) during each of the destination's commands:
+# before its RESUME was sent the source runs again; after its RESUME ran, the source stays
+# suspended. One running copy each time.
+for cut in "0xc8 arrived 1 running" "0xd5 arrived 2 running" "0xcc ran 3 saved"; do
+	set -- $cut
+	relay_start 0
+	fresh "" "latency.$1 = 300000
+completion_delay.$1 = 300000"
+	n=$(($(steps nvme1 "$1" "$2") + 1))
+	LD_PRELOAD=$EMU_SO $P migrate /dev/nvme0 --vf="$3" --to="$RELAY_URL" --to-vf=1 \
+		--ssh="$SSH" --remote-program="$T/remote" > "$T/out" 2> "$T/err" &
+	pid=$!
+	strike USR1 "$RELAY_PID" nvme1 "$1" "$2" "the link cut during $1 $2 on the destination" "$n"
+	RC=0
+	wait $pid || RC=$?
+	ERR=$(cat "$T/err")
+	E2E_VIA=nvme-intel-lm
+	if [ "$RC" -ne 0 ]; then pass "the link cut during $1 $2: migrate fails (exit $RC)"
+	else fail "the link cut during $1 $2: migrate fails" "rc 0"; fi
+	expect_state nvme0 "$3" "$4" "the link cut during $1 $2: the source is $4"
+	one_copy "SRC0001/vf$3" "the link cut during $1 $2"
+	relay_stop
+done
 
 # The destination's RESUME refused by the device: the source runs again.
 fresh "" "fault = 0xcc 1 0x4002"
