@@ -374,6 +374,20 @@ static void new_op_id(char *out, size_t len)
 }
 
 /*
+ * A deferred signal stops the migration before its next step (as a one-host migrate's cancel
+ * does): true, with the failure named, when one came.
+ */
+static bool interrupted_before(const struct cli *c, struct rjob *j, const char *step, int *ret)
+{
+	if (!signal_caught())
+		return false;
+	say_fail(c, j, "interrupted by %s before the %s", signal_name(signal_caught()), step);
+	failed_at(j, "migrate", false, -ECANCELED);
+	*ret = -ECANCELED;
+	return true;
+}
+
+/*
  * One pair. Returns its exit status; a broken link sets *@lost (the next pairs are not
  * started).
  */
@@ -496,6 +510,8 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 	j->changed = true;
 	j->dst_state = "suspended";
 
+	if (interrupted_before(c, j, "source suspend", &ret))
+		goto rollback;
 	/* The source: its entry joins the migration; the downtime starts with its SUSPEND. */
 	e->op = INTEL_LM_OP_MIGRATE;
 	e->op_open = true;
@@ -591,6 +607,8 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 		goto rollback;
 	}
 
+	if (interrupted_before(c, j, "destination load", &ret))
+		goto rollback;
 	/* The copy here is durable: the destination loads, then runs. */
 	e->step = INTEL_LM_MIG_DST_LOAD;
 	ret = send_kv(l, WIRE_LOAD, "");
@@ -612,6 +630,8 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 		j->dst_state = "unknown";
 		goto rollback;
 	}
+	if (interrupted_before(c, j, "destination resume", &ret))
+		goto rollback;
 	e->step = INTEL_LM_MIG_DST_RESUME;
 	j->dst_state = "loaded";
 	ret = send_kv(l, WIRE_RESUME, "");
@@ -673,6 +693,8 @@ rollback:
 	}
 	/* The device's refusal, on either end, or another failure. */
 	status = (j->op ? j->ret : ret) > 0 ? EXIT_DEVICE : EXIT_FAILED;
+	if (ret == -ECANCELED)
+		status = 128 + signal_caught();
 	j->kept = c->keep && kt.ret == 0 && size && state;
 	if (src_suspended) {
 		int rb;

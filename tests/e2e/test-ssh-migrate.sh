@@ -428,6 +428,22 @@ f=${got#True }
 if [ -s "$f" ]; then pass "the safety copy is kept ($f)"
 else fail "the safety copy is kept" "$f is missing"; fi
 
+# SIGTERM to migrate: it stops before its next step and rolls back, as on one host.
+fresh "" "latency.0xc8 = 300000"
+strike_child TERM self nvme1 0xc8 arrived "SIGTERM during the destination's SUSPEND" \
+	--vf=1 --to-vf=1
+expect_rc 143 "SIGTERM before the source's SUSPEND: exit 128 + 15"
+expect_err "interrupted by SIGTERM before the source suspend" "it says where it stopped"
+expect_state nvme0 1 running "the source was never suspended"
+fresh "" "latency.0xd5 = 300000"
+strike_child TERM self nvme1 0xd5 arrived "SIGTERM during the destination's LOAD_DATA" \
+	--vf=2 --to-vf=1
+expect_rc 143 "SIGTERM before the destination's RESUME: exit 128 + 15"
+expect_err "interrupted by SIGTERM before the destination resume" "it says where it stopped"
+expect_state nvme0 2 running "the source runs again"
+expect_state nvme1 1 loaded "the destination was never resumed"
+one_copy SRC0001/vf2 "SIGTERM during LOAD_DATA"
+
 # ENOSPC at the source: its safety copy cannot be written. The state went to the other host
 # meanwhile, but LOAD_DATA waits for that copy: the destination is never loaded, the source
 # runs again.
