@@ -84,6 +84,12 @@ static uint32_t gen_of(const struct intel_lm_copy *c, const struct intel_lm_iden
 	return intel_lm_identity_same(&c->ident, id) ? c->ident.gen : c->alt.gen;
 }
 
+/* A copy remote_copy_of() made: a VF of another host, known by its "host:/dev/nvmeN". */
+static bool is_remote(const struct intel_lm_copy *c)
+{
+	return !c->pf[0] && !c->path[0] && strchr(c->device, ':');
+}
+
 /* A VF other than those skipped that runs, or may run, @id. */
 static const struct intel_lm_copy *runs_elsewhere(const struct scan *s,
 						  const struct intel_lm_identity *id)
@@ -94,6 +100,12 @@ static const struct intel_lm_copy *runs_elsewhere(const struct scan *s,
 		const struct intel_lm_copy *c = &s->ask->copies[i];
 
 		if (is_file(c) || skipped(s, c) || !holds(c, id))
+			continue;
+		/*
+		 * What ran on another host, at the generation it started there: a state here as
+		 * new or newer came back from there (a state moves only once saved).
+		 */
+		if (is_remote(c) && id->gen >= gen_of(c, id))
 			continue;
 		if (c->state == INTEL_LM_VF_RUNNING ||
 		    (c->state == INTEL_LM_VF_UNKNOWN && c->may_run))

@@ -197,6 +197,27 @@ expect_rc $RC_REFUSED "resume of a source whose state now runs on another host i
 expect_err "runs, or may run, in dsthost:/dev/nvme1 VF 1" "the refusal names where it runs"
 expect_state nvme0 1 saved "the source was not resumed: one running copy"
 
+# And back: from the destination host to the first, into the VF it came from. The state that
+# comes back is the one that ran there: allowed; then the copy left there is refused.
+sed "s#$T/dst-state#$INTEL_LM_STATE_DIR#; s#$T/dst-locks#$INTEL_LM_LOCK_DIR#" "$T/remote" \
+	> "$T/remote-back"
+chmod +x "$T/remote-back"
+RC=0
+INTEL_LM_STATE_DIR=$T/dst-state INTEL_LM_LOCK_DIR=$T/dst-locks LD_PRELOAD=$EMU_SO $P migrate \
+	/dev/nvme1 --vf=1 --to="ssh://$USER_NAME@dsthost:$PORT/dev/nvme0" --to-vf=1 --ssh="$SSH" \
+	--remote-program="$T/remote-back" > "$T/out" 2> "$T/err" || RC=$?
+ERR=$(cat "$T/err")
+E2E_VIA=nvme-intel-lm
+expect_rc 0 "the state migrates back to the VF it came from, on the first host"
+expect_state nvme0 1 running "back home, the VF runs"
+expect_state nvme1 1 saved "the second host's VF is saved"
+RC=0
+INTEL_LM_STATE_DIR=$T/dst-state INTEL_LM_LOCK_DIR=$T/dst-locks LD_PRELOAD=$EMU_SO $P resume \
+	/dev/nvme1 --vf=1 > "$T/out" 2> "$T/err" || RC=$?
+ERR=$(cat "$T/err")
+expect_rc $RC_REFUSED "then resume of the copy left on the second host is refused"
+expect_err "runs, or may run, in dsthost:/dev/nvme0 VF 1" "it names where the state runs now"
+
 # Equivalence: each PF gets the same commands, with the same dwords, in the same order, as in a
 # one-host migrate of the same pair (Identify aside: each host identifies its own PF).
 vendor_cmds() {
