@@ -703,6 +703,25 @@ static void recover_migration(const struct cli *c, struct views *vs, struct rec_
 		snprintf(v->action, sizeof(v->action), "already settled");
 		goto out;
 	}
+	if (strchr(v->e.peer_device, ':')) {
+		/* migrate --to=ssh://: the other VF and its record are on another host. */
+		const char *dev = strchr(v->e.peer_device, ':') + 1;
+		int host = (int)(dev - 1 - v->e.peer_device);
+		bool src_role = v->e.role == INTEL_LM_ROLE_SOURCE;
+
+		v->unresolved = true;
+		snprintf(v->action, sizeof(v->action), "left alone: the other VF (%s VF %u) is on "
+			 "another host, whose record is there", v->e.peer_device, v->e.peer_vf);
+		snprintf(v->advice, sizeof(v->advice), "on %.*s, '%s status %s --vf=%u' shows the "
+			 "other VF (migration %s); %s; then settle each VF on its own host with '%s "
+			 "recover <device> --vf=N --confirm=running|suspended'", host,
+			 v->e.peer_device, c->prog, dev, v->e.peer_vf, v->e.op_id, src_role ?
+			 "if it runs the state, the migration is done: leave this source suspended; "
+			 "if it does not, this source may be resumed" : "if the source there runs, "
+			 "do not resume this VF: it holds a copy of a running state",
+			 c->prog);
+		goto out;
+	}
 	if (peer->read_err == -ENOENT && v->e.role == INTEL_LM_ROLE_DESTINATION) {
 		/* The source's intent is written before its SUSPEND: it was never touched. */
 		close_op(&v->e);

@@ -421,6 +421,25 @@ else
 	fail "the safety copy the record names holds the source's state" "'$f'"
 fi
 
+# recover on each host: the other VF's record is on the other host; nothing is decided here,
+# and the advice names the host and the status command to run there.
+run "$P" recover /dev/nvme0 --vf=3
+expect_rc $RC_UNKNOWN "recover on the source host leaves the migration to the operator"
+expect_out "on dsthost, 'nvme-intel-lm status /dev/nvme1 --vf=1' shows the other VF" \
+	"recover names the host and the command that shows the destination"
+RC=0
+INTEL_LM_STATE_DIR=$T/dst-state INTEL_LM_LOCK_DIR=$T/dst-locks LD_PRELOAD=$EMU_SO $P recover \
+	/dev/nvme1 --vf=1 > "$T/out" 2> "$T/err" || RC=$?
+OUT=$(cat "$T/out")
+expect_rc $RC_UNKNOWN "recover on the destination host leaves it to the operator too"
+expect_out "is on another host" "recover there says the source is on another host"
+got="$(dst_field /dev/nvme1 1 last_operation.open) $(vf_state nvme1 1)"
+if [ "$got" = "True loaded" ]; then
+	pass "the destination's migration stays open, its VF loaded, never resumed"
+else
+	fail "the destination's migration stays open, its VF loaded, never resumed" "got '$got'"
+fi
+
 # The remote serve-peer killed during the destination's SUSPEND: the source was never touched.
 fresh "" "latency.0xc8 = 300000"
 strike_child KILL peer nvme1 0xc8 arrived "the remote killed during the destination's SUSPEND" \
