@@ -75,6 +75,23 @@ static int send_fail(struct peer *p, const char *op, int ret, enum intel_lm_effe
 	return send_kv(p, WIRE_FAIL, kv);
 }
 
+/*
+ * An OK; with a note when the command's outcome could not be put on record (the record then
+ * shows it in flight, unknown until recover settles it).
+ */
+static int send_ok(struct peer *p, const struct intel_lm_sent *sent)
+{
+	char kv[512] = "";
+
+	if (sent->record_ret)
+		wire_kv_add(kv, sizeof(kv), "note", "VF %u of %s on the destination host: the "
+			    "command's outcome could not be put on record (%s), which shows it as "
+			    "unknown; '%s status %s --vf=%u' there shows it and '%s recover' settles "
+			    "it", p->vf, p->dev, intel_lm_errno_name(sent->record_ret), p->c->prog,
+			    p->dev, p->vf, p->c->prog);
+	return send_kv(p, WIRE_OK, kv);
+}
+
 /* A device name this side accepts: /dev/nvmeN, nothing else. */
 static bool valid_device(const char *d)
 {
@@ -382,7 +399,7 @@ static int load(struct peer *p)
 				 "VF %u of %s: %s", p->vf, p->dev, words);
 	}
 	p->loaded = true;
-	return send_kv(p, WIRE_OK, "");
+	return send_ok(p, &sent);
 }
 
 /* RESUME: the destination runs; the migration is done on this side. */
@@ -411,7 +428,7 @@ static int resume(struct peer *p)
 		return ret;
 	}
 	end_vf(p, false);
-	return send_kv(p, WIRE_OK, "");
+	return send_ok(p, &sent);
 }
 
 /* HELLO: the versions, both ways; another version of the frame is refused by wire_recv(). */

@@ -200,15 +200,24 @@ static int send_kv(struct link *l, uint16_t type, const char *kv)
 	return wire_send(l->to, type, kv, (uint32_t)strlen(kv));
 }
 
-/* The peer's answer: OK or READY (0), FAIL (1, @m holds it), or the link's errno. */
-static int answer(struct link *l, struct wire_msg *m, uint16_t want)
+/*
+ * The peer's answer: OK or READY (0), FAIL (1, @m holds it), or the link's errno. A note the
+ * peer adds to an OK is passed on.
+ */
+static int answer(const struct cli *c, struct link *l, struct wire_msg *m, uint16_t want)
 {
+	char note[512];
 	int ret = wire_recv(l->from, l->buf, m);
 
 	if (ret)
 		return ret;
 	if (m->type == WIRE_FAIL)
 		return 1;
+	if (m->type == WIRE_OK && !wire_kv(m, "note", note, sizeof(note))) {
+		pthread_mutex_lock(&c->out->lock);
+		c->out->pr->note(c, "%s", note);
+		pthread_mutex_unlock(&c->out->lock);
+	}
 	return m->type == want ? 0 : -EPROTO;
 }
 
@@ -483,7 +492,7 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 	wire_kv_add(kv, sizeof(kv), "force", "%d", c->force ? 1 : 0);
 	ret = send_kv(l, WIRE_PREPARE, kv);
 	if (!ret)
-		ret = answer(l, &m, WIRE_READY);
+		ret = answer(c, l, &m, WIRE_READY);
 	if (ret == 1) {
 		peer_failed(j, &m);
 		j->dst_state = peer_state(&m, "unchanged");
@@ -613,7 +622,7 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 	e->step = INTEL_LM_MIG_DST_LOAD;
 	ret = send_kv(l, WIRE_LOAD, "");
 	if (!ret)
-		ret = answer(l, &m, WIRE_OK);
+		ret = answer(c, l, &m, WIRE_OK);
 	if (ret == 1) {
 		peer_words(&m, words, sizeof(words));
 		peer_failed(j, &m);
@@ -636,7 +645,7 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 	j->dst_state = "loaded";
 	ret = send_kv(l, WIRE_RESUME, "");
 	if (!ret)
-		ret = answer(l, &m, WIRE_OK);
+		ret = answer(c, l, &m, WIRE_OK);
 	if (ret == 1 && peer_effect(&m) == INTEL_LM_EFFECT_NONE) {
 		peer_words(&m, words, sizeof(words));
 		peer_failed(j, &m);
@@ -688,7 +697,7 @@ rollback:
 	/* The destination was never resumed: it stays as it is; the source runs again. */
 	if (!*lost) {
 		send_kv(l, WIRE_ABORT, "");
-		if (answer(l, &m, WIRE_OK) < 0)
+		if (answer(c, l, &m, WIRE_OK) < 0)
 			*lost = true;
 	}
 	/* The device's refusal, on either end, or another failure. */
