@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # The kernel test: boot Debian's stock kernel under QEMU (TCG) and run nvme-intel-lm (and the
-# nvme-cli build of the plugin) inside the guest against the real nvme driver. Four boots:
+# nvme-cli build of the plugin) inside the guest against the real nvme driver. Five boots:
 #
 #   stock          Debian's QEMU, whose NVMe controller has SR-IOV but no Intel commands
 #                  (guest/checks.sh)
@@ -11,6 +11,8 @@
 #   model-big      the same, every state padded to the largest the kernel moves (model-big.sh)
 #   model-timeout  the same, SAVE_DATA slower than --timeout and than the kernel's admin
 #                  timeout (model-timeout.sh)
+#   model-tp4159   the same QEMU with NVMe TP4159 Migration Send/Receive only (lm-tp4159=on),
+#                  every state above one transfer: raw commands (model-tp4159.sh)
 #
 # It reads the results from the serial consoles, prints them and ends with
 # "kernel: N passed, N failed, N skipped". qemu/build.sh builds the model when none is cached on
@@ -26,14 +28,15 @@
 #
 # Environment:
 #   KTEST_TIMEOUT          seconds each guest run may take (default 420)
-#   KTEST_BOOTS            the boots to run (default "stock model model-big model-timeout")
+#   KTEST_BOOTS            the boots to run (default "stock model model-big model-timeout
+#                          model-tp4159")
 #   INTEL_LM_KERNEL_CACHE  passed on to prepare.sh and qemu/build.sh
 #   INTEL_LM_MODEL_QEMU    a patched qemu-system-x86_64 to use instead of qemu/build.sh's
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 timeout_s=${KTEST_TIMEOUT:-420}
-boots=${KTEST_BOOTS:-stock model model-big model-timeout}
+boots=${KTEST_BOOTS:-stock model model-big model-timeout model-tp4159}
 
 # Cannot run at all: say why, count it as one failure.
 fail_hard() {
@@ -117,7 +120,7 @@ for b in $boots; do
 		[ "${qver:-0}" -ge 8 ] && mdts=9
 		echo "kernel: Debian's QEMU ${qver:-?}, controller MDTS $mdts ($((4096 << mdts)) bytes)"
 		boot stock "$(command -v qemu-system-x86_64)" "$mdts" "" "" "ktest.checks=checks.sh" ;;
-	model | model-big | model-timeout)
+	model | model-big | model-timeout | model-tp4159)
 		if [ -z "${model_qemu:-}" ] && [ -z "${model_notrun:-}" ]; then
 			if [ -n "${INTEL_LM_MODEL_QEMU:-}" ]; then
 				model_qemu=$INTEL_LM_MODEL_QEMU
@@ -140,19 +143,24 @@ for b in $boots; do
 		# RESUME is delayed in the first model boot (model.sh measures it, and a VF's I/O
 		# waits it out); every state is padded to 4 MiB (4194304 - 604 bytes: a VF never
 		# enabled) in the second; SAVE_DATA takes 10 s in the third, whose kernel times
-		# out admin commands after 5 s.
+		# out admin commands after 5 s. The second also has TP4159's commands (both
+		# protocols on one PF). The fourth has TP4159's only, on QEMU's own vendor ID, with
+		# MDTS 7 (512 KiB) and every state padded to above 1 MiB, so that a state moves in
+		# several commands.
 		props=,use-intel-id=on,intel-lm=on
 		args=
+		mdts=10
 		case $b in
 		model) props+=,intel-lm.delay-resume=1500 ;;
-		model-big) props+=,intel-lm.pad=$((4194304 - 604)) ;;
+		model-big) props+=,intel-lm.pad=$((4194304 - 604)),lm-tp4159=on ;;
 		model-timeout) props+=,intel-lm.delay-save=10000 args=ktest.admin_timeout=5 ;;
+		model-tp4159) props=,lm-tp4159=on,intel-lm.pad=1048576 mdts=7 ;;
 		esac
 		# The namespace is shared, so that QEMU attaches it to the VFs too. The model boot's
 		# in-use round trip also keeps the state and the record on a scratch disk.
 		disk=
 		[ "$b" != model ] || disk=disk
-		boot "$b" "$model_qemu" 10 "$props" ,shared=on "ktest.checks=$b.sh $args" "$disk" ;;
+		boot "$b" "$model_qemu" "$mdts" "$props" ,shared=on "ktest.checks=$b.sh $args" "$disk" ;;
 	*) fail_hard "unknown boot '$b' in KTEST_BOOTS" ;;
 	esac
 done

@@ -137,6 +137,32 @@ run big-above-status $PROG status $PF --vf=1
 need_status 1 running
 done_check
 
+# Both protocols on this PF (lm-tp4159=on too): HMLMS is set beside byte 3072, and TP4159 reads
+# the very state Intel's commands suspended: VF 1, suspended by intel-lm, is read with Migration
+# Receive (its header: the vendor-specific part is QUERY_DATA_SIZE's state, rounded up to a
+# dword), then resumed by intel-lm.
+check big-both
+oacs=$(nvme id-ctrl $PF 2>/dev/null | awk '$1 == "oacs" { print $NF }')
+[ $((${oacs:-0} >> 11 & 1)) -eq 1 ] || why "OACS is '${oacs:-?}': HMLMS (bit 11) is not set"
+b=$(nvme id-ctrl $PF -o binary 2>/dev/null | dd bs=1 skip=3072 count=1 2>/dev/null |
+	hexdump -e '1/1 "%02x"')
+[ "$b" = 01 ] || why "Identify Controller byte 3072 is '$b', expected 01"
+run big-both-suspend $PROG suspend $PF --vf=1
+need_rc 0
+run big-both-size $PROG query-size $PF --vf=1
+need_rc 0
+s1=$(printf '%s\n' "$OUT" | grep -oE '[0-9]+' | tail -n1)
+rm -f /tmp/tphdr
+run big-both-get nvme admin-passthru $PF --opcode=0x42 --cdw10=$((1 << 16)) --cdw11=$((vf1_scid)) \
+	--cdw15=11 --data-len=48 -r -i /tmp/tphdr
+need_rc 0
+vss=$(hexdump -s 32 -n 4 -e '1/4 "%u"' /tmp/tphdr 2>/dev/null)
+[ $((4 * ${vss:-0})) -eq $(((${s1:-0} + 3) / 4 * 4)) ] ||
+	why "TP4159's vendor-specific state is $((4 * ${vss:-0})) bytes, QUERY_DATA_SIZE said ${s1:-?}"
+run big-both-resume $PROG resume $PF --vf=1
+need_rc 0
+done_check
+
 # VF 1, resumed, still works: its driver answers Identify through it.
 check big-vf1-works
 run big-vf1-id nvme id-ctrl "/dev/${vf_ctrl:-nvme1}"

@@ -37,6 +37,23 @@ b=$(nvme id-ctrl $PF -o binary 2>/dev/null | dd bs=1 skip=3072 count=1 2>/dev/nu
 [ "$b" = 01 ] || why "Identify Controller byte 3072 is '$b', expected 01"
 done_check
 
+# An Intel-only PF (no lm-tp4159): no HMLMS, no Supported Controller State Formats, and TP4159's
+# Migration Send (41h) and Migration Receive (42h) are not commands of it.
+check model-tp4159-refused
+oacs=$(nvme id-ctrl $PF 2>/dev/null | awk '$1 == "oacs" { print $NF }')
+[ -n "$oacs" ] || why "nvme id-ctrl shows no OACS"
+[ $((${oacs:-0x800} >> 11 & 1)) -eq 0 ] || why "OACS is '$oacs': HMLMS (bit 11) is set"
+run tp-formats nvme admin-passthru $PF --opcode=0x06 --cdw10=0x20 --data-len=4096 -r
+[ "$RC" -ne 0 ] || why "Identify CNS 20h succeeded"
+need_has "Invalid Field in Command"
+run tp-send nvme admin-passthru $PF --opcode=0x41 --cdw10=0 --cdw11=$((0x10000 | 1))
+[ "$RC" -ne 0 ] || why "Migration Send succeeded"
+need_has "Invalid Command Opcode"
+run tp-recv nvme admin-passthru $PF --opcode=0x42 --cdw11=1 --cdw15=11 --data-len=48 -r
+[ "$RC" -ne 0 ] || why "Migration Receive succeeded"
+need_has "Invalid Command Opcode"
+done_check
+
 # --- bring the VFs online (QEMU's Virtualization Management flow, as checks.sh does) ------------
 check model-vf-setup
 vf_setup

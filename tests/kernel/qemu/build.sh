@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Build Debian's QEMU 7.2 with the intel-lm device model (intel-lm.patch beside this script):
-# a TCG-only qemu-system-x86_64, cached once per patch and QEMU version.
+# Build Debian's QEMU 7.2 with the intel-lm device model (intel-lm.patch beside this script:
+# Intel's commands and NVMe TP4159's Migration Send/Receive): a TCG-only qemu-system-x86_64,
+# cached once per patch and QEMU version.
 #
 # Usage: tests/kernel/qemu/build.sh BUILD_DIR
 #
@@ -58,7 +59,7 @@ case $deb_qemu in
 *)
 	for d in "$cache"/qemu-*/; do
 		if ! [ -x "$d/qemu-system-x86_64" ] || ! cmp -s "$d/intel-lm.patch" "$patch_file" ||
-		   ! "$d/qemu-system-x86_64" -device nvme,help 2>/dev/null | grep -q 'intel-lm='; then
+		   ! "$d/qemu-system-x86_64" -device nvme,help 2>/dev/null | grep -q 'lm-tp4159='; then
 			continue
 		fi
 		note "Debian's QEMU here is ${deb_qemu:-not installed}: using the cached build $d"
@@ -121,8 +122,10 @@ else
 		grep -B2 -A10 -m3 'error' "$tmp/ninja.log" >&2 || tail -n 30 "$tmp/ninja.log" >&2
 		die "the build failed"
 	}
-	"$src/build/qemu-system-x86_64" -device nvme,help 2>/dev/null | grep -q 'intel-lm=' ||
-		die "the built QEMU has no intel-lm property"
+	for prop in intel-lm lm-tp4159; do
+		"$src/build/qemu-system-x86_64" -device nvme,help 2>/dev/null | grep -q "$prop=" ||
+			die "the built QEMU has no $prop property"
+	done
 	rm -rf "${cache:?}/$key"
 	mkdir -p "$cache/$key.tmp"
 	cp "$src/build/qemu-system-x86_64" "$cache/$key.tmp/"
