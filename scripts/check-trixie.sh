@@ -666,9 +666,16 @@ flock -s 8
 # of this same patch runs on trixie's libraries: copied into the chroot's kernel cache, it lets
 # the model boots run there too (without one they are "not run", counted as skipped). With none
 # cached yet, the host builds it first (tests/kernel/qemu/build.sh, about 5 minutes on 2 cores;
-# it exits 2 on a host whose QEMU is not 7.2).
+# it exits 2 on a host whose QEMU is not 7.2). A build of another patch does not count.
 host_kcache=${INTEL_LM_KERNEL_CACHE:-/var/cache/intel-lm-kernel}
-if ! compgen -G "$host_kcache/qemu-*/qemu-system-x86_64" >/dev/null; then
+have_model=
+for d in "$host_kcache"/qemu-*/; do
+	if [[ -x ${d}qemu-system-x86_64 ]] &&
+	   cmp -s "${d}intel-lm.patch" "$repo/tests/kernel/qemu/intel-lm.patch"; then
+		have_model=$d
+	fi
+done
+if [[ -z $have_model ]]; then
 	note "no build of the kernel suite's device model in $host_kcache: building it" \
 		"(log: $logs/model-qemu.log)"
 	mkdir -p "$logs"
