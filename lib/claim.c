@@ -26,6 +26,7 @@ struct intel_lm_claim {
 	struct intel_lm_copy other;	/* the place in the way of the last refusal */
 	struct intel_lm_syncs *syncs;	/* a batch's late fdatasyncs, or NULL */
 	bool late;			/* the record's last write is not durable yet */
+	struct intel_lm_scan *scan;	/* the caller's scan cache, or NULL */
 };
 
 /* Late fdatasyncs */
@@ -185,6 +186,10 @@ int intel_lm_claim_vf(const struct intel_lm_pf *pf, uint16_t vf, const struct in
 		ret = intel_lm_own_dir(or_default(opts.lock_dir, INTEL_LM_LOCK_DIR), true, &why);
 	if (ret)
 		return ret;
+	/* A scan cache of another directory would answer for the wrong records. */
+	if (opts.scan && strcmp(intel_lm_scan_dir(opts.scan),
+				or_default(opts.state_dir, INTEL_LM_STATE_DIR)))
+		return -EINVAL;
 	/*
 	 * Not zeroed whole: its 25 KiB of paths and entry cost more to clear than the record's
 	 * work (intel_lm_record_open() clears the record itself; @other is written before read).
@@ -196,6 +201,7 @@ int intel_lm_claim_vf(const struct intel_lm_pf *pf, uint16_t vf, const struct in
 	cl->lock = NULL;
 	cl->rec.fd = -1;
 	cl->late = false;
+	cl->scan = opts.scan;
 	intel_lm_put_str(cl->lock_dir, sizeof(cl->lock_dir), opts.lock_dir ? opts.lock_dir : "");
 	intel_lm_put_str(cl->state_dir, sizeof(cl->state_dir), opts.state_dir ? opts.state_dir : "");
 	cl->syncs = opts.syncs;
@@ -260,29 +266,47 @@ static int identities_lock(const char *lock_dir)
 	return fd;
 }
 
-int intel_lm_claim_ask(const char *state_dir, const struct intel_lm_rec_entry *e,
-		       enum intel_lm_rule_op op, const struct intel_lm_identity *incoming,
-		       struct intel_lm_copy *other, struct intel_lm_verdict *v)
+/* intel_lm_claim_ask() with the scan cache @scan, or one of its own for @state_dir. */
+static int ask(struct intel_lm_scan *scan, const char *state_dir,
+	       const struct intel_lm_rec_entry *e, enum intel_lm_rule_op op,
+	       const struct intel_lm_identity *incoming, struct intel_lm_copy *other,
+	       struct intel_lm_verdict *v)
 {
 	struct intel_lm_rule_ask ask = { .op = op, .incoming = incoming };
-	struct intel_lm_copy self, *copies;
+	struct intel_lm_scan *own = NULL;
+	struct intel_lm_copy self;
 	int ret;
 
 	memset(v, 0, sizeof(*v));
-	ret = intel_lm_rule_copies(state_dir && *state_dir ? state_dir : NULL, &copies, &ask.n);
-	if (ret)
+	if (!scan) {
+		ret = intel_lm_scan_new(state_dir && *state_dir ? state_dir : NULL, &own);
+		if (ret)
+			return ret;
+		scan = own;
+	}
+	ret = intel_lm_scan_copies(scan, &ask.copies, &ask.n);
+	if (ret) {
+		intel_lm_scan_free(own);
 		return ret;
+	}
 	intel_lm_rule_copy_of(e, &self);
 	ask.vf = &self;
-	ask.copies = copies;
 	intel_lm_rule_check(&ask, v);
 	/* The place in the way outlives the copies. */
 	if (v->other && other) {
 		*other = *v->other;
 		v->other = other;
 	}
-	free(copies);
+	intel_lm_scan_done(scan);
+	intel_lm_scan_free(own);
 	return intel_lm_reason_errno(v->reason);
+}
+
+int intel_lm_claim_ask(const char *state_dir, const struct intel_lm_rec_entry *e,
+		       enum intel_lm_rule_op op, const struct intel_lm_identity *incoming,
+		       struct intel_lm_copy *other, struct intel_lm_verdict *v)
+{
+	return ask(NULL, state_dir, e, op, incoming, other, v);
 }
 
 static int submit(struct intel_lm_claim *cl, uint8_t opcode, void *buf, uint32_t len,
@@ -352,9 +376,8 @@ int intel_lm_claim_send(struct intel_lm_claim *cl, uint8_t opcode, void *buf, ui
 		lk = identities_lock(cl->lock_dir);
 		if (lk < 0)
 			return lk;
-		ret = intel_lm_claim_ask(cl->state_dir, &rec->entry, opcode == INTEL_LM_OPC_RESUME ?
-					 INTEL_LM_RULE_RESUME : INTEL_LM_RULE_LOAD, incoming,
-					 &cl->other, v);
+		ret = ask(cl->scan, cl->state_dir, &rec->entry, opcode == INTEL_LM_OPC_RESUME ?
+			  INTEL_LM_RULE_RESUME : INTEL_LM_RULE_LOAD, incoming, &cl->other, v);
 		if (ret) {
 			close(lk);
 			return ret;

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include <intel-lm/cmd.h>
@@ -129,6 +130,35 @@ struct intel_lm_rec_entry;
 int intel_lm_reason_errno(int reason);
 /* intel_lm_record_read() of @name in the directory @dirfd (or AT_FDCWD). */
 int intel_lm_record_read_at(int dirfd, const char *name, struct intel_lm_rec_entry *entry);
+/* A record slot's header: "ILMREC1 <seq> <len> <crc>\n". */
+#define INTEL_LM_REC_HDR_LEN	39
+/* The buffer intel_lm_record_read_stamped() reads into: two slots and one byte more. */
+#define INTEL_LM_REC_READ_BUF	(2 * 8192 + 1)
+/* What a scan keeps of a record file to tell it unchanged (see record.c). */
+struct intel_lm_rec_stamp {
+	char hdr[2][INTEL_LM_REC_HDR_LEN];
+	struct timespec ctime;
+	bool settled;
+};
+int intel_lm_record_read_stamped(int fd, char *buf, struct intel_lm_rec_entry *e,
+				 struct intel_lm_rec_stamp *stamp, uid_t euid);
+bool intel_lm_record_unchanged(int fd, const struct intel_lm_rec_stamp *stamp, uid_t euid);
+struct intel_lm_copy;
+/* The state file @e names as a copy, its .whole from stat(2); false when it names none. */
+bool intel_lm_rule_file_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_copy *c);
+/* The copy on another host a migrate to there left, running (see lib/rule.c); false: none. */
+bool intel_lm_rule_remote_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_copy *c);
+/*
+ * A scan's copies (intel_lm_rule_copies()'s, in the same order), owned by @s: on success the
+ * scan's mutex is held until intel_lm_scan_done(), which the caller must call.
+ */
+struct intel_lm_scan;
+int intel_lm_scan_copies(struct intel_lm_scan *s, const struct intel_lm_copy **copies, size_t *n);
+void intel_lm_scan_done(struct intel_lm_scan *s);
+/* The directory a scan lists. */
+const char *intel_lm_scan_dir(const struct intel_lm_scan *s);
+/* How many times a scan cache read a record file whole (for tests). */
+unsigned long intel_lm_scan_reads(const struct intel_lm_scan *s);
 /* Whether a directory entry's name is a record file's. */
 bool intel_lm_record_name(const char *name);
 int intel_lm_record_begin_then(struct intel_lm_record *rec, uint8_t opcode, uint8_t then);

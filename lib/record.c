@@ -37,6 +37,9 @@
 #define REC_BODY_MAX	(REC_SLOT - REC_HDR_LEN)
 #define REC_SUFFIX	".rec"
 
+_Static_assert(REC_HDR_LEN == INTEL_LM_REC_HDR_LEN && REC_FILE + 1 == INTEL_LM_REC_READ_BUF,
+	       "private.h describes the record's layout");
+
 const char *intel_lm_op_kind_name(enum intel_lm_op_kind op)
 {
 	switch (op) {
@@ -521,9 +524,11 @@ static int decode_body(const char *slot, uint64_t seq, size_t blen, struct intel
 
 /*
  * The newest valid entry of a file's contents; -EBADMSG when none, -ENODATA when blank. Only
- * the newer slot's body is decoded, the other's when the newer one's does not decode.
+ * the newer slot's body is decoded, the other's when the newer one's does not decode. @newest,
+ * unless NULL, is set to the sequence number of the newest slot whose header checks out.
  */
-static int decode_file(const char *data, size_t len, struct intel_lm_rec_entry *e)
+static int decode_file_newest(const char *data, size_t len, struct intel_lm_rec_entry *e,
+			      uint64_t *newest)
 {
 	struct intel_lm_rec_entry t;
 	struct slot_hdr h[2];
@@ -542,6 +547,8 @@ static int decode_file(const char *data, size_t len, struct intel_lm_rec_entry *
 		return z == len ? -ENODATA : -EBADMSG;
 	}
 	first = ok[0] && ok[1] ? h[1].seq > h[0].seq : ok[1];
+	if (newest)
+		*newest = h[first].seq;
 	for (i = first; ; i = !i) {
 		const char *slot = data + (size_t)i * REC_SLOT;
 
@@ -557,18 +564,29 @@ static int decode_file(const char *data, size_t len, struct intel_lm_rec_entry *
 	return -EBADMSG;
 }
 
+static int decode_file(const char *data, size_t len, struct intel_lm_rec_entry *e)
+{
+	return decode_file_newest(data, len, e, NULL);
+}
+
 /* Files */
+
+/* A record file is ours (@uid's) alone: regular, one link, writable by no one else. */
+static int check_file_as(int fd, struct stat *st, uid_t uid)
+{
+	if (fstat(fd, st) < 0)
+		return -errno;
+	if (!S_ISREG(st->st_mode) || st->st_nlink != 1 || st->st_uid != uid ||
+	    (st->st_mode & (S_IWGRP | S_IWOTH)))
+		return -EPERM;
+	return 0;
+}
 
 static int check_file(int fd)
 {
 	struct stat st;
 
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != geteuid() ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH)))
-		return -EPERM;
-	return 0;
+	return check_file_as(fd, &st, geteuid());
 }
 
 /* Boots */
@@ -697,6 +715,71 @@ int intel_lm_record_read_at(int dirfd, const char *name, struct intel_lm_rec_ent
 int intel_lm_record_read(const char *path, struct intel_lm_rec_entry *entry)
 {
 	return intel_lm_record_read_at(AT_FDCWD, path, entry);
+}
+
+/*
+ * A record file read whole for a scan: its ownership (@euid's) and mode checked, both
+ * slots in one pread, decoded as read_entry() does. @stamp keeps both slots' headers as they
+ * were read, and whether the newest header's slot is the one that decoded: only then does an
+ * unchanged pair of headers mean an unchanged entry (intel_lm_record_unchanged()).
+ */
+int intel_lm_record_read_stamped(int fd, char *buf, struct intel_lm_rec_entry *e,
+				 struct intel_lm_rec_stamp *stamp, uid_t euid)
+{
+	struct timespec now;
+	uint64_t newest;
+	struct stat st;
+	ssize_t n;
+	int ret;
+
+	stamp->settled = false;
+	ret = check_file_as(fd, &st, euid);
+	if (ret)
+		return ret;
+	/* One byte more than a record shows a file too long. */
+	n = pread(fd, buf, REC_FILE + 1, 0);
+	if (n < 0)
+		return -errno;
+	clock_gettime(CLOCK_REALTIME_COARSE, &now);
+	ret = decode_file_newest(buf, (size_t)n, e, &newest);
+	if (ret)
+		return ret == -ENODATA ? -ENOENT : ret;
+	check_boot(e);
+	memcpy(stamp->hdr[0], buf, REC_HDR_LEN);
+	memcpy(stamp->hdr[1], buf + REC_SLOT, REC_HDR_LEN);
+	/*
+	 * The entry came from the slot whose valid header is the newest: nothing newer waits. And
+	 * the file's last change is of an earlier clock tick than this read, so that any change
+	 * after it shows in its ctime (as racy-git does), even one that kept the headers.
+	 */
+	stamp->ctime = st.st_ctim;
+	stamp->settled = (size_t)n == REC_FILE && e->seq == newest &&
+			 (st.st_ctim.tv_sec < now.tv_sec ||
+			  (st.st_ctim.tv_sec == now.tv_sec && st.st_ctim.tv_nsec < now.tv_nsec));
+	return 0;
+}
+
+/*
+ * Whether a record file read by intel_lm_record_read_stamped() still holds that entry, from
+ * its status (ownership, mode, links, size, ctime) and both slots' headers alone: three system
+ * calls, no decoding (@euid is geteuid(), which a scan asks once). A writer puts a new entry in
+ * the other slot under a new header (a new sequence number, and the body's length and CRC);
+ * any other change to the file moves its ctime past the one read.
+ */
+bool intel_lm_record_unchanged(int fd, const struct intel_lm_rec_stamp *stamp, uid_t euid)
+{
+	char hdr[REC_HDR_LEN];
+	struct stat st;
+	int i;
+
+	if (!stamp->settled || check_file_as(fd, &st, euid) || st.st_size != (off_t)REC_FILE ||
+	    st.st_ctim.tv_sec != stamp->ctime.tv_sec || st.st_ctim.tv_nsec != stamp->ctime.tv_nsec)
+		return false;
+	for (i = 0; i < 2; i++)
+		if (pread(fd, hdr, REC_HDR_LEN, (off_t)i * REC_SLOT) != REC_HDR_LEN ||
+		    memcmp(hdr, stamp->hdr[i], REC_HDR_LEN))
+			return false;
+	return true;
 }
 
 bool intel_lm_record_name(const char *name)

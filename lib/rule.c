@@ -2,9 +2,8 @@
 /*
  * The one rule (see intel-lm/rule.h): an identity runs in at most one VF, and no command
  * replaces or discards the last copy of one. intel_lm_rule_check() is pure; what it is given
- * is gathered by intel_lm_rule_copies() below it.
+ * is gathered by intel_lm_rule_copies() (lib/scan.c) with the helpers below it.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,7 +83,7 @@ static uint32_t gen_of(const struct intel_lm_copy *c, const struct intel_lm_iden
 	return intel_lm_identity_same(&c->ident, id) ? c->ident.gen : c->alt.gen;
 }
 
-/* A copy remote_copy_of() made: a VF of another host, known by its "host:/dev/nvmeN". */
+/* A copy intel_lm_rule_remote_copy_of() made: another host's VF, known by "host:/dev/nvmeN". */
 static bool is_remote(const struct intel_lm_copy *c)
 {
 	return !c->pf[0] && !c->path[0] && strchr(c->device, ':');
@@ -290,7 +289,7 @@ void intel_lm_rule_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_c
  * which this host's records do not hold. It counts as a copy of its own, running, one
  * generation on, so that nothing here runs the state a second time.
  */
-static bool remote_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_copy *c)
+bool intel_lm_rule_remote_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_copy *c)
 {
 	if (e->op != INTEL_LM_OP_MIGRATE || e->role != INTEL_LM_ROLE_SOURCE || e->op_open ||
 	    e->pending || e->state != INTEL_LM_VF_SAVED || !strchr(e->peer_device, ':') ||
@@ -308,7 +307,7 @@ static bool remote_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_c
 }
 
 /* The state file an entry names, as a copy: there, regular and holding the whole state. */
-static bool file_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_copy *c)
+bool intel_lm_rule_file_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_copy *c)
 {
 	struct stat st;
 
@@ -321,46 +320,4 @@ static bool file_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_cop
 	c->whole = !stat(e->state_file, &st) && S_ISREG(st.st_mode) &&
 		   (uint64_t)st.st_size >= e->state_size;
 	return true;
-}
-
-int intel_lm_rule_copies(const char *dir, struct intel_lm_copy **copies, size_t *n)
-{
-	struct intel_lm_copy *out = NULL, *more;
-	struct intel_lm_rec_entry e;
-	size_t k = 0, room = 0;
-	struct dirent *de;
-	DIR *d;
-
-	*copies = NULL;
-	*n = 0;
-	/* Every record in the directory, each read relative to it (no path walk each time). */
-	d = opendir(dir && *dir ? dir : INTEL_LM_STATE_DIR);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d))) {
-		if (!intel_lm_record_name(de->d_name) ||
-		    intel_lm_record_read_at(dirfd(d), de->d_name, &e))
-			continue;
-		if (k + 3 > room) {
-			room = room ? 2 * room : 64;
-			more = realloc(out, room * sizeof(*out));
-			if (!more) {
-				free(out);
-				closedir(d);
-				return -ENOMEM;
-			}
-			out = more;
-		}
-		/* A VF counts by the state it holds or by the one a LOAD_DATA in doubt brought. */
-		if (intel_lm_identity_is_set(&e.ident) || intel_lm_identity_is_set(&e.load_ident))
-			intel_lm_rule_copy_of(&e, &out[k++]);
-		if (file_copy_of(&e, &out[k]))
-			k++;
-		if (remote_copy_of(&e, &out[k]))
-			k++;
-	}
-	closedir(d);
-	*copies = out;
-	*n = k;
-	return 0;
 }

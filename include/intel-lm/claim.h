@@ -49,6 +49,8 @@ enum intel_lm_claim_step {
  *		the next commands, by intel_lm_claim_release_later(); its intent is made durable
  *		before the command is sent all the same. Without it, every write is durable
  *		before intel_lm_claim_send() returns.
+ * @scan:	a scan cache of @state_dir (intel_lm_scan_new()) the rule's scans share, e.g. a
+ *		batch's; NULL for one of the claim's own. Its answers are the same either way.
  */
 struct intel_lm_claim_opts {
 	size_t size;
@@ -58,6 +60,7 @@ struct intel_lm_claim_opts {
 	const char *what;
 	enum intel_lm_op_kind op;
 	struct intel_lm_syncs *syncs;
+	struct intel_lm_scan *scan;
 };
 
 /*

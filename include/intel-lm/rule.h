@@ -165,6 +165,32 @@ void intel_lm_rule_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_c
  */
 int intel_lm_rule_copies(const char *dir, struct intel_lm_copy **copies, size_t *n);
 
+/*
+ * A record directory's copies kept from one scan to the next, for a program that asks the
+ * rule many times (a batch): an opaque handle, safe to share between threads.
+ */
+struct intel_lm_scan;
+
+/**
+ * intel_lm_scan_new() - A scan cache of a record directory, for intel_lm_claim_opts.scan
+ * @dir:	the record's directory, or NULL for %INTEL_LM_STATE_DIR
+ * @sp:		set to the cache, NULL on failure
+ *
+ * Each scan still lists @dir and looks at every record and state file, and its copies are
+ * the ones intel_lm_rule_copies() would gather at that moment, in the same order; a record
+ * unchanged since the last scan is told so from its status and its two slots' headers and not
+ * read again. The cache keeps each record file open until it goes or intel_lm_scan_free().
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int intel_lm_scan_new(const char *dir, struct intel_lm_scan **sp);
+
+/**
+ * intel_lm_scan_free() - Close a scan cache's files and free it
+ * @s:		a scan cache, or NULL
+ */
+void intel_lm_scan_free(struct intel_lm_scan *s);
+
 /**
  * intel_lm_reason_name() - A reason's stable word, as JSON's "reason" carries it
  * @reason:	a reason

@@ -99,6 +99,7 @@ int claim_vf(const struct cli *c, const struct session *s, struct vf_result *r,
 	struct intel_lm_claim_opts o = {
 		.size = sizeof(o), .state_dir = c->state_dir, .lock_dir = c->lock_dir,
 		.wait_ms = c->wait_ms, .op = op, .syncs = s->syncs,
+		.scan = s->scan,
 	};
 	enum intel_lm_claim_step step;
 	char line[256], holder[256], path[4096], hint[1024];

@@ -136,6 +136,7 @@ struct session {
 	struct intel_lm_dev what;	/* what the device named is, also when it was refused */
 	struct intel_lm_opts opts;
 	struct intel_lm_syncs *syncs;	/* a batch's late fdatasyncs of outcomes, or NULL */
+	struct intel_lm_scan *scan;	/* a batch's scan cache for the one rule, or NULL */
 };
 
 /* A session's PF, in short: its path, identity, key, state limit and VFs. */

@@ -705,10 +705,19 @@ static int run_vf_op(const struct cli *c, const struct vf_op *op)
 	 * Each VF's outcome is written at once and made durable by these threads while the job
 	 * goes on to its next VF: one fdatasync per VF in a job's path (its intent's), not two or
 	 * three. Nothing is reported before every one of them is done.
+	 *
+	 * The rule's scans of the record under the identities' lock, one per RESUME or
+	 * LOAD_DATA, share what they read: a record unchanged since the last scan is not read
+	 * again.
 	 */
 	if (op != &op_query && !c->dry_run && intel_lm_syncs_new(c->jobs, &s.syncs))
 		s.syncs = NULL;
+	if ((op == &op_resume || op == &op_load) && !c->dry_run &&
+	    intel_lm_scan_new(c->state_dir, &s.scan))
+		s.scan = NULL;
 	run_jobs(c->jobs, b.n, batch_run, batch_skip, &b);
+	intel_lm_scan_free(s.scan);
+	s.scan = NULL;
 	intel_lm_syncs_wait(s.syncs);
 	s.syncs = NULL;
 	if (op != &op_query) {

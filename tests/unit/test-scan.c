@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The rule's scan cache (lib/scan.c): after every change another writer can make to a record
+ * directory (a new entry, a removed record, a new one, a corrupt slot or header, a record no
+ * longer trusted, a state file gone), a long-lived cache gives the copies that reading every
+ * record afresh gives, field for field and in the same order; and an unchanged record is not
+ * read again.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libintel-lm.h>
+
+#include "unit.h"
+
+const char unit_name[] = "unit-scan";
+
+/* The library's private side of the cache (lib/private.h), linked from its static archive. */
+int intel_lm_scan_copies(struct intel_lm_scan *s, const struct intel_lm_copy **copies, size_t *n);
+void intel_lm_scan_done(struct intel_lm_scan *s);
+unsigned long intel_lm_scan_reads(const struct intel_lm_scan *s);
+int intel_lm_record_read_at(int dirfd, const char *name, struct intel_lm_rec_entry *entry);
+bool intel_lm_record_name(const char *name);
+bool intel_lm_rule_remote_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_copy *c);
+
+static char dir[] = "/tmp/intel-lm-scan-XXXXXX";
+static const struct intel_lm_pf_id pf = { .key = "pci-0000:3b:00.0", .pci = "0000:3b:00.0" };
+static struct intel_lm_scan *cache;
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static void setup(void)
+{
+	strcpy(dir, "/tmp/intel-lm-scan-XXXXXX");
+	if (!mkdtemp(dir) || intel_lm_scan_new(dir, &cache))
+		abort();
+}
+
+static void teardown(void)
+{
+	intel_lm_scan_free(cache);
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void path_of(char *buf, size_t len, uint16_t vf, const char *ext)
+{
+	snprintf(buf, len, "%s/vf%u.%s", dir, vf, ext);
+}
+
+/* Another writer puts an entry on VF @vf's record: @state, identity @id generation @gen. */
+static void put(uint16_t vf, enum intel_lm_vf_state state, char id, uint32_t gen,
+		uint32_t file_size)
+{
+	struct intel_lm_record rec;
+	struct intel_lm_rec_entry *e = &rec.entry;
+
+	ck_assert_int_eq(intel_lm_record_open(dir, &pf, vf, &rec), 0);
+	e->state = state;
+	memset(&e->ident, 0, sizeof(e->ident));
+	e->ident.id[0] = (uint8_t)id;
+	e->ident.gen = gen;
+	if (file_size) {
+		path_of(e->state_file, sizeof(e->state_file), vf, "blob");
+		e->state_size = file_size;
+		e->file_ident = e->ident;
+	}
+	ck_assert_int_eq(intel_lm_record_write(&rec), 0);
+	intel_lm_record_close(&rec);
+}
+
+/* VF @vf saved by a closed migrate to VF @peer_vf of another host. */
+static void put_remote(uint16_t vf, uint16_t peer_vf)
+{
+	struct intel_lm_record rec;
+	struct intel_lm_rec_entry *e = &rec.entry;
+
+	ck_assert_int_eq(intel_lm_record_open(dir, &pf, vf, &rec), 0);
+	e->state = INTEL_LM_VF_SAVED;
+	e->ident.id[0] = 'R';
+	e->ident.gen = 4;
+	e->op = INTEL_LM_OP_MIGRATE;
+	e->role = INTEL_LM_ROLE_SOURCE;
+	snprintf(e->peer_device, sizeof(e->peer_device), "peer:/dev/nvme1");
+	e->peer_vf = peer_vf;
+	ck_assert_int_eq(intel_lm_record_write(&rec), 0);
+	intel_lm_record_close(&rec);
+}
+
+static void state_file(uint16_t vf, size_t size)
+{
+	char path[256], *buf = calloc(1, size);
+	int fd;
+
+	path_of(path, sizeof(path), vf, "blob");
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, buf, size), (ssize_t)size);
+	close(fd);
+	free(buf);
+}
+
+static void rec_path(char *buf, size_t len, uint16_t vf)
+{
+	ck_assert_int_eq(intel_lm_record_path(dir, pf.key, vf, buf, len), 0);
+}
+
+/* The newest slot's offset in VF @vf's record. */
+static off_t newest_slot(uint16_t vf)
+{
+	struct intel_lm_rec_entry e;
+	char path[4096];
+
+	rec_path(path, sizeof(path), vf);
+	ck_assert_int_eq(intel_lm_record_read(path, &e), 0);
+	return (off_t)(e.seq % 2) * 8192;
+}
+
+static void flip(uint16_t vf, off_t at)
+{
+	char path[4096];
+	unsigned char c;
+	int fd;
+
+	rec_path(path, sizeof(path), vf);
+	fd = open(path, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &c, 1, at), 1);
+	c ^= 0x5a;
+	ck_assert_int_eq(pwrite(fd, &c, 1, at), 1);
+	close(fd);
+}
+
+/* Past the file system's clock tick, so that a cached read settles (see lib/record.c). */
+static void tick(void)
+{
+	struct timespec ts = { 0, 50000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * The copies as intel_lm_rule_copies() gathered them before the cache: every record read
+ * afresh with intel_lm_record_read_at(), in the order listed.
+ */
+static size_t reference(struct intel_lm_copy *out, size_t room)
+{
+	struct intel_lm_rec_entry e;
+	struct dirent *de;
+	struct stat st;
+	size_t k = 0;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		if (!intel_lm_record_name(de->d_name) ||
+		    intel_lm_record_read_at(dirfd(d), de->d_name, &e))
+			continue;
+		ck_assert_uint_le(k + 3, room);
+		if (intel_lm_identity_is_set(&e.ident) || intel_lm_identity_is_set(&e.load_ident))
+			intel_lm_rule_copy_of(&e, &out[k++]);
+		if (e.state_file[0] && intel_lm_identity_is_set(&e.file_ident)) {
+			struct intel_lm_copy *c = &out[k++];
+
+			memset(c, 0, sizeof(*c));
+			c->state = INTEL_LM_VF_SAVED;
+			c->ident = e.file_ident;
+			snprintf(c->path, sizeof(c->path), "%s", e.state_file);
+			c->whole = !stat(e.state_file, &st) && S_ISREG(st.st_mode) &&
+				   (uint64_t)st.st_size >= e.state_size;
+		}
+		if (intel_lm_rule_remote_copy_of(&e, &out[k]))
+			k++;
+	}
+	closedir(d);
+	return k;
+}
+
+static void same_copy(const struct intel_lm_copy *a, const struct intel_lm_copy *b)
+{
+	ck_assert_str_eq(a->pf, b->pf);
+	ck_assert_str_eq(a->device, b->device);
+	ck_assert_uint_eq(a->vf, b->vf);
+	ck_assert_int_eq(a->state, b->state);
+	ck_assert_int_eq(a->whole, b->whole);
+	ck_assert_int_eq(a->may_run, b->may_run);
+	ck_assert_mem_eq(a->ident.id, b->ident.id, sizeof(a->ident.id));
+	ck_assert_uint_eq(a->ident.gen, b->ident.gen);
+	ck_assert_mem_eq(a->alt.id, b->alt.id, sizeof(a->alt.id));
+	ck_assert_uint_eq(a->alt.gen, b->alt.gen);
+	ck_assert_str_eq(a->path, b->path);
+}
+
+static struct intel_lm_copy ref[32], found, found_file;
+
+/*
+ * The cache's copies, intel_lm_rule_copies()' and the reference's are the same: @want of
+ * them. @vf's VF copy, if any, is left in @found, its state file's in @found_file.
+ */
+static void same(size_t want, uint16_t vf)
+{
+	const struct intel_lm_copy *c;
+	struct intel_lm_copy *u;
+	size_t nref, nc, nu, i;
+	char file[4096];
+
+	nref = reference(ref, 32);
+	ck_assert_int_eq(intel_lm_rule_copies(dir, &u, &nu), 0);
+	ck_assert_int_eq(intel_lm_scan_copies(cache, &c, &nc), 0);
+	ck_assert_uint_eq(nref, want);
+	ck_assert_uint_eq(nu, nref);
+	ck_assert_uint_eq(nc, nref);
+	memset(&found, 0, sizeof(found));
+	memset(&found_file, 0, sizeof(found_file));
+	path_of(file, sizeof(file), vf, "blob");
+	for (i = 0; i < nref; i++) {
+		same_copy(&c[i], &ref[i]);
+		same_copy(&u[i], &ref[i]);
+		if (!c[i].path[0] && c[i].vf == vf)
+			found = c[i];
+		if (!strcmp(c[i].path, file))
+			found_file = c[i];
+	}
+	intel_lm_scan_done(cache);
+	free(u);
+}
+
+START_TEST(cached_as_uncached)
+{
+	char path[4096], moved[4096];
+	unsigned long reads;
+	uint16_t vf;
+
+	/* Five VFs, each written twice (both slots valid); VF 1's and 2's states in files. */
+	for (vf = 1; vf <= 5; vf++) {
+		put(vf, INTEL_LM_VF_SUSPENDED, (char)('A' + vf), 1, vf <= 2 ? 4096 : 0);
+		put(vf, INTEL_LM_VF_SAVED, (char)('A' + vf), 1, vf <= 2 ? 4096 : 0);
+	}
+	state_file(1, 4096);
+	state_file(2, 100);	/* torn: shorter than the state */
+	tick();
+	same(7, 1);
+	ck_assert_uint_eq(intel_lm_scan_reads(cache), 5);
+	/* Nothing changed: nothing read again. */
+	same(7, 1);
+	ck_assert_uint_eq(intel_lm_scan_reads(cache), 5);
+
+	/* Another writer's new entry, at once after the scan: seen by the next one. */
+	reads = intel_lm_scan_reads(cache);
+	put(3, INTEL_LM_VF_RUNNING, 'D', 2, 0);
+	same(7, 3);
+	ck_assert_int_eq(found.state, INTEL_LM_VF_RUNNING);
+	ck_assert_uint_eq(found.ident.gen, 2);
+	ck_assert_uint_eq(intel_lm_scan_reads(cache), reads + 1);
+
+	/* A record removed, then a new one. */
+	rec_path(path, sizeof(path), 4);
+	ck_assert_int_eq(unlink(path), 0);
+	same(6, 0);
+	put(6, INTEL_LM_VF_LOADED, 'Z', 7, 0);
+	same(7, 6);
+	ck_assert_int_eq(found.state, INTEL_LM_VF_LOADED);
+
+	/* A state file gone, its record unchanged: no longer whole. */
+	tick();
+	same(7, 1);
+	ck_assert(found_file.whole);
+	reads = intel_lm_scan_reads(cache);
+	path_of(path, sizeof(path), 1, "blob");
+	ck_assert_int_eq(unlink(path), 0);
+	same(7, 1);
+	ck_assert_str_eq(found_file.path, path);
+	ck_assert(!found_file.whole);
+	ck_assert_uint_eq(intel_lm_scan_reads(cache), reads);
+
+	/*
+	 * A corrupt body in the newest slot of a record read and settled, its headers as they
+	 * were: the older entry counts, as when every record is read afresh.
+	 */
+	tick();
+	same(7, 5);
+	ck_assert_int_eq(found.state, INTEL_LM_VF_SAVED);
+	flip(5, newest_slot(5) + 39 + 3);
+	same(7, 5);
+	ck_assert_int_eq(found.state, INTEL_LM_VF_SUSPENDED);
+	/* Such a record is read whole every time: its newer slot may be one being written. */
+	tick();
+	reads = intel_lm_scan_reads(cache);
+	same(7, 5);
+	ck_assert_uint_eq(intel_lm_scan_reads(cache), reads + 1);
+
+	/* A corrupt header: the other slot's entry counts. */
+	tick();
+	same(7, 3);
+	flip(3, newest_slot(3) + 10);
+	same(7, 3);
+	ck_assert_int_eq(found.state, INTEL_LM_VF_SAVED);
+
+	/* A record no longer trusted (others may write it) counts for nothing. */
+	tick();
+	same(7, 6);
+	rec_path(path, sizeof(path), 6);
+	ck_assert_int_eq(chmod(path, 0666), 0);
+	same(6, 0);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	same(7, 6);
+
+	/* Another file under a record's name (a record moved aside and started afresh). */
+	rec_path(path, sizeof(path), 2);
+	snprintf(moved, sizeof(moved), "%s.aside", path);
+	ck_assert_int_eq(rename(path, moved), 0);
+	put(2, INTEL_LM_VF_RUNNING, 'Q', 3, 0);
+	same(6, 2);
+	ck_assert_int_eq(found.state, INTEL_LM_VF_RUNNING);
+	ck_assert_uint_eq(found.ident.id[0], 'Q');
+
+	/* A source migrated to another host: its copy there, running, also when cached. */
+	put_remote(7, 9);
+	same(8, 9);
+	ck_assert_str_eq(found.device, "peer:/dev/nvme1");
+	ck_assert_int_eq(found.state, INTEL_LM_VF_RUNNING);
+	tick();
+	same(8, 9);
+	reads = intel_lm_scan_reads(cache);
+	same(8, 9);
+	/* Read again: VF 5's torn record alone. */
+	ck_assert_uint_eq(intel_lm_scan_reads(cache), reads + 1);
+	ck_assert_str_eq(found.device, "peer:/dev/nvme1");
+}
+END_TEST
+
+/* The cache's directory replaced, then gone, then back: what each holds. */
+START_TEST(directory_replaced)
+{
+	char old[4096];
+
+	put(1, INTEL_LM_VF_SAVED, 'A', 1, 0);
+	tick();
+	same(1, 1);
+	snprintf(old, sizeof(old), "%s.old", dir);
+	ck_assert_int_eq(rename(dir, old), 0);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	put(1, INTEL_LM_VF_RUNNING, 'B', 2, 0);
+	same(1, 1);
+	ck_assert_uint_eq(found.ident.id[0], 'B');
+	/* Gone: nothing. Back as the first one: what it holds. */
+	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	same(0, 0);
+	ck_assert_int_eq(rename(old, dir), 0);
+	same(1, 1);
+	ck_assert_uint_eq(found.ident.id[0], 'A');
+}
+END_TEST
+
+Suite *unit_suite(void)
+{
+	Suite *s = suite_create(unit_name);
+	TCase *tc = tcase_create("scan");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, cached_as_uncached);
+	tcase_add_test(tc, directory_replaced);
+	suite_add_tcase(s, tc);
+	return s;
+}
