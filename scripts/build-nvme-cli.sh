@@ -553,10 +553,10 @@ update_file()
 plugin_src=$source_root/plugins/intel-lm
 plugin_dst=$tree/plugins/intel-lm
 if [[ $gen == 2 ]]; then
-	glue=(intel-lm-nvme.c intel-lm-nvme.h intel-lm-glue.h cli.h)
+	glue=(intel-lm-nvme.c intel-lm-nvme.h intel-lm-glue.h intel-lm-commands.h cli.h)
 	glue_meson=nvme-cli/meson.build
 else
-	glue=(intel-lm-nvme3.c intel-lm-glue.h cli.h)
+	glue=(intel-lm-nvme3.c intel-lm-glue.h intel-lm-commands.h cli.h)
 	glue_meson=nvme-cli/meson3.build
 fi
 for f in "${glue[@]}" "$glue_meson"; do

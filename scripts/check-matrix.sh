@@ -360,6 +360,7 @@ for c in "${combinations[@]}"; do
 			fi
 			for f in scripts/build-nvme-cli.sh plugins/intel-lm/intel-lm-nvme.c \
 				 plugins/intel-lm/intel-lm-nvme.h plugins/intel-lm/intel-lm-glue.h \
+				 plugins/intel-lm/intel-lm-commands.h \
 				 plugins/intel-lm/intel-lm-nvme3.c plugins/intel-lm/cli.h \
 				 plugins/intel-lm/nvme-cli/meson.build plugins/intel-lm/nvme-cli/meson3.build; do
 				printf '%s %s\n' "$f" "$(sha256 "$repo/$f")"

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli-priv.h"
+#include "intel-lm-commands.h"
 
 static int cmd_info(const struct cli *c)
 {
@@ -80,31 +81,18 @@ static int cmd_inspect(const struct cli *c)
 	return EXIT_OK;
 }
 
-#define COMMON_OPTS	(OPT_FORMAT | OPT_VERBOSE | OPT_TIMEOUT)
-#define VF_OPTS		(COMMON_OPTS | OPT_VF | OPT_DRY_RUN | OPT_FORCE | OPT_JOBS | OPT_WAIT)
+#define CMD_COMMON_OPTS	(OPT_FORMAT | OPT_VERBOSE | OPT_TIMEOUT)
+#define CMD_VF_OPTS	(CMD_COMMON_OPTS | OPT_VF | OPT_DRY_RUN | OPT_FORCE | OPT_JOBS | OPT_WAIT)
+#define CMD_DEVICE	0x1u
+#define CMD_VENDOR	0x2u
+#define CMD_CHANGES	0x4u
 
-/* name, summary, options, needs a device, sends vendor commands, changes state, run */
+/* The table of intel-lm-commands.h's list, which both nvme-cli glues expand too. */
+#define CLI_CMD(name, id, sends, opts, flags, summary)						\
+	{ name, summary, opts, ((flags) & CMD_DEVICE) != 0, ((flags) & CMD_VENDOR) != 0,	\
+	  ((flags) & CMD_CHANGES) != 0, cmd_##id },
+
 const struct cli_cmd cli_cmds[] = {
-	{ "info", "Show whether a PF supports Intel live migration, its identity and its VFs",
-	  COMMON_OPTS | OPT_MAX_STATE, true, false, false, cmd_info },
-	{ "query-size", "Print the size of a VF's migration state", VF_OPTS, true, true, false,
-	  cmd_query_size },
-	{ "suspend", "Suspend a VF", VF_OPTS, true, true, true, cmd_suspend },
-	{ "resume", "Resume a VF", VF_OPTS, true, true, true, cmd_resume },
-	{ "save", "Save a suspended VF's migration state to a file",
-	  VF_OPTS | OPT_OUTPUT_FILE | OPT_RAW | OPT_MAX_STATE, true, true, true, cmd_save },
-	{ "load", "Load a migration state file into a suspended VF",
-	  VF_OPTS | OPT_INPUT_FILE | OPT_RAW | OPT_MAX_STATE, true, true, true, cmd_load },
-	{ "migrate", "Cold-migrate a VF to another VF, resuming the source if a step fails",
-	  COMMON_OPTS | OPT_VF | OPT_DRY_RUN | OPT_FORCE | OPT_JOBS | OPT_WAIT | OPT_TO |
-	  OPT_TO_VF | OPT_KEEP | OPT_MAX_STATE | OPT_SSH | OPT_REMOTE_PROGRAM, true, true, true,
-	  cmd_migrate },
-	{ "status", "Show intel-lm's record of what it did to each VF, and what was interrupted",
-	  OPT_FORMAT | OPT_VF, true, false, false, cmd_status },
-	{ "recover", "Settle every interrupted operation in the record",
-	  COMMON_OPTS | OPT_VF | OPT_DRY_RUN | OPT_WAIT | OPT_CONFIRM, true, false, true,
-	  cmd_recover },
-	{ "inspect", "Show a state blob's header and whether it verifies", OPT_FORMAT, false,
-	  false, false, cmd_inspect },
+	INTEL_LM_COMMANDS(CLI_CMD)
 	{ NULL, NULL, 0, false, false, false, NULL },
 };

@@ -4,8 +4,9 @@
  * intel-lm-nvme3.c (nvme-cli 3.x). scripts/build-nvme-cli.sh puts this file beside them in the
  * nvme-cli tree, as plugins/intel-lm/intel-lm-glue.h.
  *
- * The front end keeps its own table of the commands and their options (commands.c); this list
- * is what nvme-cli needs to dispatch to it and to show in `nvme intel-lm help`.
+ * The commands come from intel-lm-commands.h, which scripts/build-nvme-cli.sh puts beside this
+ * file too: the front end's table (commands.c) is made from the same list, so nvme-cli
+ * dispatches and lists in `nvme intel-lm help` exactly the commands the front end runs.
  */
 #ifndef INTEL_LM_GLUE_H
 #define INTEL_LM_GLUE_H
@@ -32,29 +33,11 @@ enum lm_sends {
 };
 
 /*
- * X(name, handler, sends, summary) for every command of `nvme intel-lm`, in the order that
- * `nvme intel-lm help` lists them. handler names the glue's function for the command: nvme-cli
- * 2.x's macros need one per command.
+ * The commands: intel-lm-commands.h's list, X(name, id, sends, opts, flags, summary), the one
+ * the front end's table expands too. A glue defines lm_plugin_ID() for each (nvme-cli 2.x's
+ * macros need a handler per command) and reads only name, id, sends and summary.
  */
-#define INTEL_LM_NVME_COMMANDS(X)								\
-	X("info", lm_plugin_info, LM_SENDS_IDENTIFY,						\
-	  "Show whether a PF supports Intel live migration, its identity and its VFs")		\
-	X("query-size", lm_plugin_query_size, LM_SENDS_VENDOR,					\
-	  "Print the size of a VF's migration state")						\
-	X("suspend", lm_plugin_suspend, LM_SENDS_VENDOR, "Suspend a VF")			\
-	X("resume", lm_plugin_resume, LM_SENDS_VENDOR, "Resume a VF")				\
-	X("save", lm_plugin_save, LM_SENDS_VENDOR,						\
-	  "Save a suspended VF's migration state to a file")					\
-	X("load", lm_plugin_load, LM_SENDS_VENDOR,						\
-	  "Load a migration state file into a suspended VF")					\
-	X("migrate", lm_plugin_migrate, LM_SENDS_VENDOR,					\
-	  "Cold-migrate a VF to another VF, resuming the source if a step fails")		\
-	X("status", lm_plugin_status, LM_SENDS_NOTHING,						\
-	  "Show intel-lm's record of what it did to each VF, and what was interrupted")		\
-	X("recover", lm_plugin_recover, LM_SENDS_VENDOR,					\
-	  "Settle every interrupted operation in the record")					\
-	X("inspect", lm_plugin_inspect, LM_SENDS_NOTHING,					\
-	  "Show a state blob's header and whether it verifies")
+#include "intel-lm-commands.h"
 
 /*
  * SIGINT. nvme-cli 2.14 and later install a SIGINT handler in main() that only sets a flag for

@@ -46,11 +46,11 @@ static int lm_plugin_run(int argc, char **argv, struct command *cmd)
 }
 
 /* The handlers cmd_handler.h declared, one per command, all alike. */
-#define LM_HANDLER(name, handler, sends, summary)						\
-static int handler(int argc, char **argv, struct command *cmd,					\
+#define LM_HANDLER(name, id, sends, opts, flags, summary)					\
+static int lm_plugin_##id(int argc, char **argv, struct command *cmd,				\
 		   struct plugin *plugin __attribute__((unused)))				\
 {												\
 	return lm_plugin_run(argc, argv, cmd);							\
 }
 
-INTEL_LM_NVME_COMMANDS(LM_HANDLER)
+INTEL_LM_COMMANDS(LM_HANDLER)

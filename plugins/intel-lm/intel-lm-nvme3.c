@@ -176,24 +176,24 @@ static int lm_plugin_run(int argc, char **argv, struct command *cmd, enum lm_sen
 }
 
 /* One handler and one struct command per command, all alike. */
-#define LM_COMMAND(name_, handler, sends, summary)						\
-static int handler(int argc, char **argv, struct command *cmd,					\
+#define LM_COMMAND(name_, id, sends, opts, flags, summary)					\
+static int lm_plugin_##id(int argc, char **argv, struct command *cmd,				\
 		   struct plugin *plugin __attribute__((unused)))				\
 {												\
 	return lm_plugin_run(argc, argv, cmd, sends);						\
 }												\
-static struct command handler##_cmd = {								\
+static struct command lm_plugin_##id##_cmd = {							\
 	.name = name_,										\
 	.help = summary,									\
-	.fn = handler,										\
+	.fn = lm_plugin_##id,									\
 };
 
-INTEL_LM_NVME_COMMANDS(LM_COMMAND)
+INTEL_LM_COMMANDS(LM_COMMAND)
 
-#define LM_COMMAND_PTR(name, handler, sends, summary) &handler##_cmd,
+#define LM_COMMAND_PTR(name, id, sends, opts, flags, summary) &lm_plugin_##id##_cmd,
 
 static struct command *lm_commands[] = {
-	INTEL_LM_NVME_COMMANDS(LM_COMMAND_PTR)
+	INTEL_LM_COMMANDS(LM_COMMAND_PTR)
 	NULL,
 };
 

@@ -7,7 +7,7 @@
 #
 # - every command `nvme-intel-lm --help` lists has a page nvme-intel-lm-COMMAND.txt, and every
 #   such page is a command's; so has every command of the nvme-cli plugin's list
-#   (intel-lm-glue.h), whose `nvme intel-lm help COMMAND` opens it, and the list has every
+#   (intel-lm-commands.h), whose `nvme intel-lm help COMMAND` opens it, and the list has every
 #   command of the program; a command page's NAME line says what `nvme-intel-lm --help` says
 #   the command does;
 # - every option a command's --help lists (but -h/--help) is in its page's OPTIONS section,
@@ -128,9 +128,9 @@ for page in "$doc"/nvme-intel-lm-*.txt; do
 	check $? "${page#"$src"/} documents '$cmd', which '$prog --help' does not list"
 done
 
-# The plugin's command list, which both nvme-cli glues expand (nvme-cli's `nvme intel-lm help
+# The command list, which both nvme-cli glues and the front end expand (nvme-cli's `nvme intel-lm help
 # COMMAND` opens our pages), and the program's agree
-plugin_h=$src/plugins/intel-lm/intel-lm-glue.h
+plugin_h=$src/plugins/intel-lm/intel-lm-commands.h
 plugin_cmds=$(grep -oE '^[[:space:]]*X\("[a-z-]+"' "$plugin_h" 2> /dev/null |
 	sed -E 's/.*X\("(.*)"/\1/')
 [ -n "$plugin_cmds" ]

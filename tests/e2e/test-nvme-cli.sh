@@ -146,7 +146,7 @@ nv "" intel-lm resume /dev/nvme0 --vf=1 --output-format=json
 expect_json 'j["vf"] == 1 and j["state"] == "running"' \
 	"nvme intel-lm resume DEV --vf=1 --output-format=json: options after the device"
 
-# The plugin's list of commands (intel-lm-glue.h) is the front end's, with the same summaries.
+# The plugin's list of commands (intel-lm-commands.h) is the front end's, with the same summaries.
 nv "" intel-lm help
 plugin_list=$(sed -n '/implemented sub-commands:/,/^$/ { /^  [a-z]/ { s/^ *//; s/  */ /g; p } }' \
 	<<< "$OUT" | grep -v '^version \|^help ')
