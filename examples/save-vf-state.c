@@ -39,7 +39,7 @@ int main(int argc, char **argv)
 	struct intel_lm_claim_opts co = { .size = sizeof(co) };
 	enum intel_lm_claim_step step;
 	struct intel_lm_claim *cl = NULL;
-	struct intel_lm_outfile out;
+	struct intel_lm_outfile *out = NULL;
 	struct intel_lm_sent sent;
 	struct intel_lm_pf *pf;
 	uint32_t crc = 0;
@@ -130,7 +130,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	/* The blob carries the identity the state got with SAVE_DATA. */
-	ret = intel_lm_blob_write_state(&out, intel_lm_pf_info(pf), (uint16_t)vf,
+	ret = intel_lm_blob_write_state(out, intel_lm_pf_info(pf), (uint16_t)vf,
 					&intel_lm_claim_record(cl)->entry.ident, state, size, &crc);
 	/* SAVE_DATA's outcome goes on record with the file (absolute), or none if it failed. */
 	intel_lm_claim_saved(cl, ret ? NULL : realpath(argv[3], path) ? path : argv[3], size, crc);
@@ -143,7 +143,7 @@ int main(int argc, char **argv)
 	status = 0;
 out:
 	/* Nothing is left at the path unless the whole state was written. */
-	intel_lm_outfile_abort(&out);
+	intel_lm_outfile_free(out);
 	intel_lm_state_free(state, size);
 	intel_lm_claim_release(cl);
 	intel_lm_pf_close(pf);

@@ -21,6 +21,22 @@
 
 #include "private.h"
 
+/*
+ * An output file being written.
+ * @fd:		where to write; -1 when closed
+ * @path:	the final path, or "-" for standard output
+ * @tmp:	the named temporary path, or "" (standard output, or an unnamed O_TMPFILE file)
+ * @force:	replace an existing file at @path
+ * @placed:	the file is at @path (see intel_lm_outfile_placed())
+ */
+struct intel_lm_outfile {
+	int fd;
+	char path[4096];
+	char tmp[4096];
+	bool force;
+	bool placed;
+};
+
 static bool is_stdout(const char *path)
 {
 	return !strcmp(path, "-");
@@ -64,7 +80,7 @@ int intel_lm_outfile_check(const char *path, bool force)
 	return 0;
 }
 
-int intel_lm_outfile_open(struct intel_lm_outfile *out, const char *path, bool force)
+static int outfile_open(struct intel_lm_outfile *out, const char *path, bool force)
 {
 	char dir[PATH_MAX], copy[PATH_MAX];
 	size_t len = strlen(path);
@@ -95,8 +111,10 @@ int intel_lm_outfile_open(struct intel_lm_outfile *out, const char *path, bool f
 		return -errno;
 	snprintf(copy, sizeof(copy), "%s", path);
 	if (snprintf(out->tmp, sizeof(out->tmp), "%s/.%s.XXXXXX", dir, basename(copy)) >=
-	    (int)sizeof(out->tmp))
+	    (int)sizeof(out->tmp)) {
+		out->tmp[0] = '\0';
 		return -ENAMETOOLONG;
+	}
 	/* mkostemp creates the file with O_EXCL, mode 0600: it never follows a symlink. */
 	out->fd = mkostemp(out->tmp, O_CLOEXEC);
 	if (out->fd < 0) {
@@ -105,6 +123,34 @@ int intel_lm_outfile_open(struct intel_lm_outfile *out, const char *path, bool f
 		return ret;
 	}
 	return 0;
+}
+
+int intel_lm_outfile_open(struct intel_lm_outfile **out, const char *path, bool force)
+{
+	struct intel_lm_outfile *o;
+	int ret;
+
+	*out = NULL;
+	o = malloc(sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	ret = outfile_open(o, path, force);
+	if (ret) {
+		intel_lm_outfile_free(o);
+		return ret;
+	}
+	*out = o;
+	return 0;
+}
+
+bool intel_lm_outfile_placed(const struct intel_lm_outfile *out)
+{
+	return out && out->placed;
+}
+
+const char *intel_lm_outfile_tmp(const struct intel_lm_outfile *out)
+{
+	return out ? out->tmp : "";
 }
 
 int intel_lm_write_full(int fd, const void *buf, size_t len)
@@ -265,10 +311,18 @@ int intel_lm_outfile_commit(struct intel_lm_outfile *out)
 
 void intel_lm_outfile_abort(struct intel_lm_outfile *out)
 {
+	if (!out)
+		return;
 	if (out->fd >= 0 && out->fd != STDOUT_FILENO)
 		close(out->fd);
 	out->fd = -1;
 	if (out->tmp[0])
 		unlink(out->tmp);
 	out->tmp[0] = '\0';
+}
+
+void intel_lm_outfile_free(struct intel_lm_outfile *out)
+{
+	intel_lm_outfile_abort(out);
+	free(out);
 }

@@ -14,24 +14,11 @@
 extern "C" {
 #endif
 
-/**
- * struct intel_lm_outfile - an output file being written
- * @fd:		where to write; -1 when closed
- * @path:	the final path, or "-" for standard output
- * @tmp:	the named temporary path, or "" (standard output, or an unnamed O_TMPFILE file);
- *		a signal handler may unlink() it
- * @force:	replace an existing file at @path
- * @placed:	set by intel_lm_outfile_commit() once the file is at @path (also when only the
- *		directory's fsync failed after that: the file is whole, but may not survive a
- *		power loss)
+/*
+ * An output file being written: an opaque handle, created by intel_lm_outfile_open() and freed
+ * by intel_lm_outfile_free().
  */
-struct intel_lm_outfile {
-	int fd;
-	char path[4096];
-	char tmp[4096];
-	bool force;
-	bool placed;
-};
+struct intel_lm_outfile;
 
 /**
  * intel_lm_outfile_check() - Check, before any work, that @path may be written
@@ -46,16 +33,17 @@ int intel_lm_outfile_check(const char *path, bool force);
 
 /**
  * intel_lm_outfile_open() - Start an output file
- * @out:	filled in
+ * @out:	set to the new handle on success, NULL otherwise
  * @path:	the final path, or "-" for standard output
  * @force:	an existing file may be replaced
  *
  * Creates an unnamed file (O_TMPFILE), mode 0600, in @path's directory; where the file system
  * cannot, a named temporary file next to @path (never following a symlink).
  *
- * Return: 0, or a negative errno.
+ * Return: 0, or a negative errno (-ENOMEM, -ENAMETOOLONG, those of intel_lm_outfile_check(),
+ * or of open(2)).
  */
-int intel_lm_outfile_open(struct intel_lm_outfile *out, const char *path, bool force);
+int intel_lm_outfile_open(struct intel_lm_outfile **out, const char *path, bool force);
 
 /**
  * intel_lm_outfile_write() - Write all of @buf
@@ -81,21 +69,55 @@ int intel_lm_outfile_reserve(struct intel_lm_outfile *out, size_t len);
 
 /**
  * intel_lm_outfile_commit() - Make the file durable and put it in place
- * @out:	an open output file; closed afterwards, whatever the result
+ * @out:	an open output file; closed afterwards, whatever the result (the handle stays
+ *		until intel_lm_outfile_free())
  *
  * fsync, link (or rename) into place (without @force: only when nothing is there; with it,
  * replacing a regular file), fsync the directory. On failure nothing is left and @path is
- * untouched.
+ * untouched, unless intel_lm_outfile_placed() says otherwise.
  *
  * Return: 0, or a negative errno (-EEXIST when a file appeared at @path meanwhile).
  */
 int intel_lm_outfile_commit(struct intel_lm_outfile *out);
 
 /**
- * intel_lm_outfile_abort() - Give up: remove the temporary file
- * @out:	an output file, open or not
+ * intel_lm_outfile_placed() - Whether the file is at its path
+ * @out:	an output file, or NULL
+ *
+ * Set by intel_lm_outfile_commit() once the file is in place, also when only the directory's
+ * fsync failed after that: the file is whole, but may not survive a power loss.
+ *
+ * Return: true once placed; false for NULL or standard output.
+ */
+bool intel_lm_outfile_placed(const struct intel_lm_outfile *out);
+
+/**
+ * intel_lm_outfile_tmp() - The named temporary file, if there is one
+ * @out:	an output file, or NULL
+ *
+ * Where the file system has no O_TMPFILE, the data goes to a named temporary file until the
+ * commit; a caller may record its name (to remove it after a crash) or unlink() it from a
+ * signal handler: this function only reads the handle, and is async-signal-safe.
+ *
+ * Return: its path, or "" (an unnamed file, standard output, NULL, or after the commit or
+ * intel_lm_outfile_abort()); never NULL.
+ */
+const char *intel_lm_outfile_tmp(const struct intel_lm_outfile *out);
+
+/**
+ * intel_lm_outfile_abort() - Give up: remove the temporary file, close the file
+ * @out:	an output file, open or not, committed or not, or NULL
+ *
+ * Nothing is left of a file not committed; a committed one stays. The handle stays until
+ * intel_lm_outfile_free(). Calling it again does nothing.
  */
 void intel_lm_outfile_abort(struct intel_lm_outfile *out);
+
+/**
+ * intel_lm_outfile_free() - intel_lm_outfile_abort(), then free the handle
+ * @out:	an output file, or NULL
+ */
+void intel_lm_outfile_free(struct intel_lm_outfile *out);
 
 #ifdef __cplusplus
 }

@@ -45,10 +45,10 @@ static void on_fatal_signal(int sig)
 	}
 
 	for (i = 0; i < MAX_JOBS; i++) {
-		struct intel_lm_outfile *out = pending[i];
+		const char *tmp = intel_lm_outfile_tmp(pending[i]);	/* async-signal-safe */
 
-		if (out && out->tmp[0])
-			unlink(out->tmp);
+		if (tmp[0])
+			unlink(tmp);
 	}
 	signal(sig, SIG_DFL);
 	raise(sig);

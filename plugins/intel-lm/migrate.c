@@ -23,14 +23,14 @@ struct keeper {
 	uint16_t vf;
 	const char *path;
 	const struct intel_lm_identity *ident;	/* the state's, from the source's record */
-	struct intel_lm_outfile out;	/* opened before the source is suspended */
+	struct intel_lm_outfile *out;	/* opened before the source is suspended */
 	bool written;
 };
 
 static int keep_state(void *priv, const void *state, uint32_t len)
 {
 	struct keeper *k = priv;
-	int ret = intel_lm_blob_write_state(&k->out, pf_info(k->src), k->vf, k->ident, state, len,
+	int ret = intel_lm_blob_write_state(k->out, pf_info(k->src), k->vf, k->ident, state, len,
 					    NULL);
 
 	k->written = !ret;
@@ -41,7 +41,7 @@ static int keep_reserve(void *priv, uint32_t len)
 {
 	struct keeper *k = priv;
 
-	return intel_lm_outfile_reserve(&k->out, INTEL_LM_BLOB_HDR_LEN + (size_t)len);
+	return intel_lm_outfile_reserve(k->out, INTEL_LM_BLOB_HDR_LEN + (size_t)len);
 }
 
 static bool interrupted(void *priv)
@@ -534,7 +534,7 @@ static void run_mig_job(const struct cli *c, struct session *src, struct session
 	struct intel_lm_claim *src_cl = NULL, *dst_cl = NULL;
 	struct intel_lm_record *src_rec = NULL, *dst_rec = NULL;
 	struct intel_lm_mig_params p = { .size = sizeof(p) };
-	struct keeper k = { .out.fd = -1 };
+	struct keeper k = { .out = NULL };
 	struct mig_report *r = &j->r;
 	struct vf_result *lr = &j->refused;
 	char what[512];
@@ -602,7 +602,7 @@ static void run_mig_job(const struct cli *c, struct session *src, struct session
 			     strerror(-ret), intel_lm_errno_name(ret), batch ? "directory" : "file");
 			goto out;
 		}
-		guard_output(&k.out);
+		guard_output(k.out);
 		k.src = src;
 		k.vf = r->src_vf;
 		k.ident = &src_rec->entry.ident;
@@ -653,8 +653,10 @@ static void run_mig_job(const struct cli *c, struct session *src, struct session
 	/* Once the destination runs, the migration has succeeded, whatever signal came. */
 	j->status = !ret ? EXIT_OK : mig_exit(&j->m);
 out:
-	intel_lm_outfile_abort(&k.out);
+	intel_lm_outfile_abort(k.out);
+	/* Freed only once the signal handlers no longer see it. */
 	unguard_output();
+	intel_lm_outfile_free(k.out);
 	intel_lm_claim_release(dst_cl);
 	intel_lm_claim_release(src_cl);
 }

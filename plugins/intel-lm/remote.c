@@ -407,7 +407,7 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 	struct intel_lm_claim *cl = NULL;
 	struct intel_lm_record *rec;
 	struct intel_lm_rec_entry *e;
-	struct intel_lm_outfile out = { .fd = -1 };
+	struct intel_lm_outfile *out = NULL;
 	struct intel_lm_limit limit = *pf_limit(src);
 	struct vf_result r = { 0 };
 	struct intel_lm_sent sent;
@@ -558,7 +558,7 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 		goto rollback;
 	}
 	/* Room for the safety copy before SAVE_DATA disables the source. */
-	ret = intel_lm_outfile_reserve(&out, INTEL_LM_BLOB_HDR_LEN + (size_t)size);
+	ret = intel_lm_outfile_reserve(out, INTEL_LM_BLOB_HDR_LEN + (size_t)size);
 	if (ret) {
 		say_fail(c, j, "cannot make room for the state's copy in %s: %s (%s); SAVE_DATA was "
 			 "not sent", j->keep, strerror(-ret), intel_lm_errno_name(ret));
@@ -578,7 +578,7 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 	crc = (uint32_t)crc32(0L, state, size);
 
 	/* The state streams to the peer while its safety copy is made durable here. */
-	kt = (struct keep_thread){ .out = &out, .src = src, .vf = j->src_vf, .ident = &e->ident,
+	kt = (struct keep_thread){ .out = out, .src = src, .vf = j->src_vf, .ident = &e->ident,
 				   .state = state, .len = size };
 	threaded = !pthread_create(&th, NULL, keep_run, &kt);
 	kv[0] = '\0';
@@ -737,7 +737,7 @@ rollback:
 out:
 	j->src_state = intel_lm_vf_state_name(e->pending ? INTEL_LM_VF_UNKNOWN : e->state);
 	intel_lm_state_free(state, size);
-	intel_lm_outfile_abort(&out);
+	intel_lm_outfile_free(out);
 	intel_lm_claim_release(cl);
 	return status;
 }

@@ -210,16 +210,10 @@ static void record_saved_file(struct vf_result *r, uint32_t crc, bool ok)
 
 static void run_save(const struct cli *c, struct session *s, struct vf_result *r)
 {
-	struct intel_lm_outfile out;
+	struct intel_lm_outfile *out = NULL;	/* never opened for --dry-run */
 	void *buf = NULL;
 	uint32_t crc = 0;
 	int ret;
-
-	/* What intel_lm_outfile_abort() reads, should the file never be opened (--dry-run): the
-	 * rest is set by intel_lm_outfile_open(), and zeroing its 8 KiB of paths costs more than
-	 * the record's work. */
-	out.fd = -1;
-	out.tmp[0] = '\0';
 
 	/* The output is created first: a place that cannot be written stops us before the
 	 * device is touched. Until the commit it has no name, so no crash can leave it. */
@@ -229,21 +223,22 @@ static void run_save(const struct cli *c, struct session *s, struct vf_result *r
 			output_failed(r, "open output", ret);
 			return;
 		}
-		guard_output(&out);
+		guard_output(out);
 	}
 	/* A named temporary file (no O_TMPFILE here) goes on record with SAVE_DATA's intent,
 	 * so that recover removes it if this process dies. */
-	if (r->rec && out.tmp[0]) {
+	if (r->rec && intel_lm_outfile_tmp(out)[0]) {
 		char msg[512], hint[256];
 
 		/* Its name is longer than the file's: on record whole, or nothing is sent. */
-		ret = record_path_check("the temporary file", out.tmp, false, msg, sizeof(msg),
-					hint, sizeof(hint));
+		ret = record_path_check("the temporary file", intel_lm_outfile_tmp(out), false, msg,
+					sizeof(msg), hint, sizeof(hint));
 		if (ret) {
 			fail(r, "check --output-file", ret, "%s\n%s", msg, hint);
 			goto out;
 		}
-		snprintf(r->rec->entry.tmp_file, sizeof(r->rec->entry.tmp_file), "%s", out.tmp);
+		snprintf(r->rec->entry.tmp_file, sizeof(r->rec->entry.tmp_file), "%s",
+			 intel_lm_outfile_tmp(out));
 	}
 	ret = send_cmd(c, s, r, INTEL_LM_OPC_QUERY_DATA_SIZE, NULL, 0);
 	if (ret || c->dry_run)
@@ -254,7 +249,7 @@ static void run_save(const struct cli *c, struct session *s, struct vf_result *r
 		goto out;
 	}
 	/* Its whole size is allocated now: a full disk fails here, before the VF is disabled. */
-	ret = intel_lm_outfile_reserve(&out, (c->raw ? 0 : INTEL_LM_BLOB_HDR_LEN) +
+	ret = intel_lm_outfile_reserve(out, (c->raw ? 0 : INTEL_LM_BLOB_HDR_LEN) +
 				       (size_t)r->size);
 	if (ret) {
 		output_failed(r, "reserve output", ret);
@@ -273,9 +268,9 @@ static void run_save(const struct cli *c, struct session *s, struct vf_result *r
 	if (ret)
 		goto out;
 	/* The device saved (and disabled the VF controller) even if the file fails. */
-	ret = intel_lm_blob_write_state(&out, c->raw ? NULL : pf_info(s), r->vf,
+	ret = intel_lm_blob_write_state(out, c->raw ? NULL : pf_info(s), r->vf,
 					r->rec ? &r->rec->entry.ident : NULL, buf, r->size, &crc);
-	if (ret && out.placed) {
+	if (ret && intel_lm_outfile_placed(out)) {
 		/* In place, but its directory could not be made durable. */
 		fail(r, "sync directory", ret, "the state is in %s, but its directory could not be "
 		     "synced: %s (%s), so the file may not survive a power loss\nrun 'sync', or copy "
@@ -292,8 +287,10 @@ static void run_save(const struct cli *c, struct session *s, struct vf_result *r
 	}
 	record_saved_file(r, crc, !ret);
 out:
-	intel_lm_outfile_abort(&out);
+	intel_lm_outfile_abort(out);
+	/* Freed only once the signal handlers no longer see it. */
 	unguard_output();
+	intel_lm_outfile_free(out);
 	intel_lm_state_free(buf, r->size);
 }
 

@@ -300,7 +300,7 @@ END_TEST
 START_TEST(write_and_read_back)
 {
 	char dir[] = "/tmp/intel-lm-blob-XXXXXX", path[64];
-	struct intel_lm_outfile out;
+	struct intel_lm_outfile *out;
 	struct intel_lm_blob_hdr h;
 	struct stat st;
 	uint32_t len, crc;
@@ -311,8 +311,9 @@ START_TEST(write_and_read_back)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/state", dir);
 	ck_assert_int_eq(intel_lm_outfile_open(&out, path, false), 0);
-	ck_assert_int_eq(intel_lm_blob_write(&out, &src, 3, payload, sizeof(payload)), 0);
-	ck_assert(out.placed);
+	ck_assert_int_eq(intel_lm_blob_write(out, &src, 3, payload, sizeof(payload)), 0);
+	ck_assert(intel_lm_outfile_placed(out));
+	intel_lm_outfile_free(out);
 	fd = open(path, O_RDONLY);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(intel_lm_blob_read(fd, 1 << 20, &h, &back), 0);
@@ -324,7 +325,8 @@ START_TEST(write_and_read_back)
 	intel_lm_state_free(back, h.payload_len);
 	/* A raw state: the bytes alone. */
 	ck_assert_int_eq(intel_lm_outfile_open(&out, path, true), 0);
-	ck_assert_int_eq(intel_lm_blob_write(&out, NULL, 3, payload, sizeof(payload)), 0);
+	ck_assert_int_eq(intel_lm_blob_write(out, NULL, 3, payload, sizeof(payload)), 0);
+	intel_lm_outfile_free(out);
 	fd = open(path, O_RDONLY);
 	ck_assert_int_eq(intel_lm_raw_read(fd, 1 << 20, &back, &len), 0);
 	close(fd);
@@ -334,7 +336,8 @@ START_TEST(write_and_read_back)
 	/* The state's CRC-32 for the caller: the header's for a blob, computed alike when raw. */
 	crc = 0;
 	ck_assert_int_eq(intel_lm_outfile_open(&out, path, true), 0);
-	ck_assert_int_eq(intel_lm_blob_write_crc(&out, &src, 3, payload, sizeof(payload), &crc), 0);
+	ck_assert_int_eq(intel_lm_blob_write_crc(out, &src, 3, payload, sizeof(payload), &crc), 0);
+	intel_lm_outfile_free(out);
 	ck_assert_uint_eq(crc, (uint32_t)crc32(0L, payload, sizeof(payload)));
 	fd = open(path, O_RDONLY);
 	ck_assert_int_eq(intel_lm_blob_read(fd, 1 << 20, &h, &back), 0);
@@ -343,13 +346,15 @@ START_TEST(write_and_read_back)
 	intel_lm_state_free(back, h.payload_len);
 	crc = 0;
 	ck_assert_int_eq(intel_lm_outfile_open(&out, path, true), 0);
-	ck_assert_int_eq(intel_lm_blob_write_crc(&out, NULL, 3, payload, sizeof(payload), &crc), 0);
+	ck_assert_int_eq(intel_lm_blob_write_crc(out, NULL, 3, payload, sizeof(payload), &crc), 0);
+	intel_lm_outfile_free(out);
 	ck_assert_uint_eq(crc, (uint32_t)crc32(0L, payload, sizeof(payload)));
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_size, sizeof(payload));
 	/* Nothing to write: refused, and the earlier file is untouched. */
 	ck_assert_int_eq(intel_lm_outfile_open(&out, path, true), 0);
-	ck_assert_int_eq(intel_lm_blob_write(&out, &src, 3, payload, 0), -EINVAL);
+	ck_assert_int_eq(intel_lm_blob_write(out, &src, 3, payload, 0), -EINVAL);
+	intel_lm_outfile_free(out);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_int_eq(st.st_size, sizeof(payload));
 	unlink(path);

@@ -90,7 +90,7 @@ static enum emu_vf_state emu_state(uint16_t vf)
 static void save_vf(struct intel_lm_pf *pf, uint16_t vf)
 {
 	struct intel_lm_claim *cl = claim(pf, vf);
-	struct intel_lm_outfile out;
+	struct intel_lm_outfile *out;
 	struct intel_lm_sent s;
 	char path[PATH_MAX + 32];
 	uint32_t crc = 0;
@@ -109,9 +109,10 @@ static void save_vf(struct intel_lm_pf *pf, uint16_t vf)
 					     false, NULL, NULL), 0);
 	/* SAVE_DATA gave the state an identity, which the blob carries. */
 	ck_assert(intel_lm_identity_is_set(&intel_lm_claim_record(cl)->entry.ident));
-	ck_assert_int_eq(intel_lm_blob_write_state(&out, intel_lm_pf_info(pf), vf,
+	ck_assert_int_eq(intel_lm_blob_write_state(out, intel_lm_pf_info(pf), vf,
 						   &intel_lm_claim_record(cl)->entry.ident, buf,
 						   s.result, &crc), 0);
+	intel_lm_outfile_free(out);
 	ck_assert_int_eq(intel_lm_claim_saved(cl, path, s.result, crc), 0);
 	intel_lm_state_free(buf, s.result);
 	intel_lm_claim_release(cl);

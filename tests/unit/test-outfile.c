@@ -67,15 +67,17 @@ static void read_file(const char *p, char *buf, size_t len)
 
 START_TEST(whole_file_mode_0600)
 {
-	struct intel_lm_outfile out;
+	struct intel_lm_outfile *out = NULL;
 	struct stat st;
 	char buf[16] = "";
 
 	ck_assert_int_eq(intel_lm_outfile_open(&out, path, false), 0);
 	/* Nothing at the final path until commit. */
 	ck_assert_int_eq(access(path, F_OK), -1);
-	ck_assert_int_eq(intel_lm_outfile_write(&out, "hello", 5), 0);
-	ck_assert_int_eq(intel_lm_outfile_commit(&out), 0);
+	ck_assert_int_eq(intel_lm_outfile_write(out, "hello", 5), 0);
+	ck_assert_int_eq(intel_lm_outfile_commit(out), 0);
+	ck_assert(intel_lm_outfile_placed(out));
+	intel_lm_outfile_free(out);
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 0777, 0600);
 	ck_assert_int_eq(st.st_size, 5);
@@ -87,7 +89,7 @@ END_TEST
 
 START_TEST(existing_needs_force)
 {
-	struct intel_lm_outfile out;
+	struct intel_lm_outfile *out = NULL;
 	char buf[16] = "";
 	int fd = open(path, O_CREAT | O_WRONLY, 0644);
 
@@ -95,10 +97,12 @@ START_TEST(existing_needs_force)
 	close(fd);
 	ck_assert_int_eq(intel_lm_outfile_check(path, false), -EEXIST);
 	ck_assert_int_eq(intel_lm_outfile_open(&out, path, false), -EEXIST);
+	ck_assert_ptr_null(out);
 	ck_assert_int_eq(intel_lm_outfile_check(path, true), 0);
 	ck_assert_int_eq(intel_lm_outfile_open(&out, path, true), 0);
-	ck_assert_int_eq(intel_lm_outfile_write(&out, "new!", 4), 0);
-	ck_assert_int_eq(intel_lm_outfile_commit(&out), 0);
+	ck_assert_int_eq(intel_lm_outfile_write(out, "new!", 4), 0);
+	ck_assert_int_eq(intel_lm_outfile_commit(out), 0);
+	intel_lm_outfile_free(out);
 	read_file(path, buf, sizeof(buf) - 1);
 	ck_assert_str_eq(buf, "new!");
 	ck_assert_int_eq(count_entries(), 1);
@@ -107,17 +111,19 @@ END_TEST
 
 START_TEST(race_does_not_replace)
 {
-	struct intel_lm_outfile out;
+	struct intel_lm_outfile *out = NULL;
 	char buf[16] = "";
 	int fd;
 
 	ck_assert_int_eq(intel_lm_outfile_open(&out, path, false), 0);
-	ck_assert_int_eq(intel_lm_outfile_write(&out, "mine", 4), 0);
+	ck_assert_int_eq(intel_lm_outfile_write(out, "mine", 4), 0);
 	/* Someone else creates the file meanwhile: theirs stays, ours goes. */
 	fd = open(path, O_CREAT | O_WRONLY, 0644);
 	ck_assert_int_eq(write(fd, "theirs", 6), 6);
 	close(fd);
-	ck_assert_int_eq(intel_lm_outfile_commit(&out), -EEXIST);
+	ck_assert_int_eq(intel_lm_outfile_commit(out), -EEXIST);
+	ck_assert(!intel_lm_outfile_placed(out));
+	intel_lm_outfile_free(out);
 	read_file(path, buf, sizeof(buf) - 1);
 	ck_assert_str_eq(buf, "theirs");
 	ck_assert_int_eq(count_entries(), 1);
@@ -126,21 +132,27 @@ END_TEST
 
 START_TEST(abort_leaves_nothing)
 {
-	struct intel_lm_outfile out;
+	struct intel_lm_outfile *out = NULL;
 
 	ck_assert_int_eq(intel_lm_outfile_open(&out, path, false), 0);
-	ck_assert_int_eq(intel_lm_outfile_write(&out, "part", 4), 0);
+	ck_assert_int_eq(intel_lm_outfile_write(out, "part", 4), 0);
 	/* Unnamed until the commit (O_TMPFILE): no crash can leave it behind. */
 	ck_assert_int_eq(count_entries(), 0);
-	ck_assert_str_eq(out.tmp, "");
-	intel_lm_outfile_abort(&out);
+	ck_assert_str_eq(intel_lm_outfile_tmp(out), "");
+	intel_lm_outfile_abort(out);
 	ck_assert_int_eq(count_entries(), 0);
+	/* Again, and the accessors of no file: nothing happens. */
+	intel_lm_outfile_abort(out);
+	intel_lm_outfile_free(out);
+	intel_lm_outfile_free(NULL);
+	ck_assert_str_eq(intel_lm_outfile_tmp(NULL), "");
+	ck_assert(!intel_lm_outfile_placed(NULL));
 }
 END_TEST
 
 START_TEST(symlink_at_output_not_followed)
 {
-	struct intel_lm_outfile out;
+	struct intel_lm_outfile *out = NULL;
 	char target[300];
 	struct stat st;
 
@@ -159,7 +171,8 @@ END_TEST
 
 START_TEST(unwritable_and_missing_dirs)
 {
-	struct intel_lm_outfile out;
+	struct intel_lm_outfile *out = NULL;
+	int full, saved, ret;
 	char p[300];
 
 	snprintf(p, sizeof(p), "%s/nope/blob", dir);
@@ -170,11 +183,19 @@ START_TEST(unwritable_and_missing_dirs)
 		chmod(dir, 0500);
 		ck_assert_int_eq(intel_lm_outfile_check(path, false), -EACCES);
 	}
-	/* ENOSPC: /dev/full takes nothing. */
-	out.fd = open("/dev/full", O_WRONLY);
-	ck_assert_int_ge(out.fd, 0);
-	ck_assert_int_eq(intel_lm_outfile_write(&out, "x", 1), -ENOSPC);
-	close(out.fd);
+	/* ENOSPC: /dev/full takes nothing (as standard output). */
+	full = open("/dev/full", O_WRONLY);
+	ck_assert_int_ge(full, 0);
+	saved = dup(STDOUT_FILENO);
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_eq(dup2(full, STDOUT_FILENO), STDOUT_FILENO);
+	ck_assert_int_eq(intel_lm_outfile_open(&out, "-", false), 0);
+	ret = intel_lm_outfile_write(out, "x", 1);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	close(full);
+	intel_lm_outfile_free(out);
+	ck_assert_int_eq(ret, -ENOSPC);
 }
 END_TEST
 
