@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 	}
 	printf("libintel-lm %s (%s)\n", intel_lm_version(), intel_lm_libnvme());
 
-	ret = intel_lm_pf_open(argv[1], NULL, &pf, NULL);
+	ret = intel_lm_pf_open(argv[1], NULL, &pf, NULL, NULL);
 	if (ret) {
 		fprintf(stderr, "save-vf-state: %s: %s\n", argv[1], strerror(-ret));
 		return 1;

@@ -16,7 +16,6 @@
 #include <intel-lm/lock.h>
 #include <intel-lm/migrate.h>
 #include <intel-lm/outfile.h>
-#include <intel-lm/owndir.h>
 #include <intel-lm/pf.h>
 #include <intel-lm/pfid.h>
 #include <intel-lm/record.h>

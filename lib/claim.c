@@ -13,7 +13,6 @@
 
 #include <intel-lm/claim.h>
 #include <intel-lm/lock.h>
-#include <intel-lm/owndir.h>
 
 #include "private.h"
 

@@ -12,6 +12,8 @@
 
 #include <intel-lm/limits.h>
 
+#include "private.h"
+
 void intel_lm_state_limit(const struct intel_lm_ctrl_info *info, struct intel_lm_limit *limit)
 {
 	uint64_t mdts = 0;

@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include <intel-lm/lock.h>
-#include <intel-lm/owndir.h>
 #include <intel-lm/pfid.h>
 
 #include "private.h"

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <intel-lm/owndir.h>
+#include "private.h"
 
 /* mkdir -p: missing parents 0755, the directory itself 0700. */
 static int make_dir(const char *dir)

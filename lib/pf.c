@@ -10,6 +10,8 @@
 #include <intel-lm/blob.h>
 #include <intel-lm/pf.h>
 
+#include "private.h"
+
 struct intel_lm_pf {
 	struct intel_lm_dev dev;	/* first: intel_lm_pf_open() zeroes what follows it */
 	struct intel_lm_ctrl_info info;
@@ -27,7 +29,7 @@ static void limit_by_memory(struct intel_lm_limit *limit)
 }
 
 int intel_lm_pf_open(const char *arg, const char *sysfs, struct intel_lm_pf **pf,
-		     struct intel_lm_dev *what)
+		     enum intel_lm_dev_kind *kind, char *name)
 {
 	struct intel_lm_pf *p;
 	int ret;
@@ -43,10 +45,10 @@ int intel_lm_pf_open(const char *arg, const char *sysfs, struct intel_lm_pf **pf
 		return -ENOMEM;
 	}
 	ret = intel_lm_dev_open(arg, sysfs, &p->dev);
-	if (what) {
-		*what = p->dev;
-		what->fd = -1;
-	}
+	if (kind)
+		*kind = p->dev.kind;
+	if (name)
+		memcpy(name, p->dev.name, INTEL_LM_DEV_NAME_LEN);
 	if (ret) {
 		free(p->sysfs);
 		free(p);

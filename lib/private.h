@@ -13,7 +13,7 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include <intel-lm/cmd.h>
+#include <libintel-lm-private.h>
 
 /* Little-endian fields of the wire and file formats, at any alignment: the one reader. */
 static inline uint16_t intel_lm_le16(const void *p)
@@ -193,5 +193,29 @@ int intel_lm_xfer_check(const void *buf, size_t len);
 
 /* Whether intel_lm_state_alloc(@len) is such an ordinary mapping of exactly @len bytes. */
 bool intel_lm_state_is_plain(size_t len);
+
+/* pfid.c: for pf.c and the record's and locks' file names */
+/**
+ * intel_lm_pf_id_of() - The identity of an opened PF
+ * @dev:	the PF, opened by intel_lm_dev_open()
+ * @sysfs:	the sysfs mount point, or NULL for /sys
+ * @info:	its Identify Controller data (for the fallback)
+ * @id:		filled in
+ *
+ * The PCI address comes from the device number of @dev (fstat's st_rdev) through
+ * SYSFS/dev/char/MAJ:MIN, never from the device's name.
+ */
+void intel_lm_pf_id_of(const struct intel_lm_dev *dev, const char *sysfs,
+		       const struct intel_lm_ctrl_info *info, struct intel_lm_pf_id *id);
+
+/**
+ * intel_lm_safe_name() - Copy a string keeping only [A-Za-z0-9._:-], others as '_'
+ * @dst:	where to write, NUL-terminated
+ * @len:	its size
+ * @src:	the string
+ *
+ * An empty result becomes "_": the result is always a usable file name part.
+ */
+void intel_lm_safe_name(char *dst, size_t len, const char *src);
 
 #endif /* INTEL_LM_PRIVATE_H */

@@ -81,84 +81,40 @@ void intel_lm_blob_hdr_init(struct intel_lm_blob_hdr *hdr, const struct intel_lm
 void intel_lm_blob_encode(struct intel_lm_blob_hdr *hdr, uint8_t out[INTEL_LM_BLOB_HDR_LEN]);
 
 /**
- * intel_lm_blob_write() - Write a saved state to an output file, whole or not at all
+ * intel_lm_blob_write_state() - Write a saved state to an output file, whole or not at all
  * @out:	an output file from intel_lm_outfile_open(): a path, or "-" for standard output
  * @src:	the source PF's identity, for the blob's header; NULL writes the raw state alone
- * @vf:		the source VF index
- * @state:	the state, as SAVE_DATA returned it
- * @len:	its length in bytes
- *
- * Writes the header (format version, source identity, lengths and CRC-32s, this library's
- * version) and the state, then commits @out: synced and linked into place, so the file
- * appears whole or not at all. On any error @out is aborted and nothing is left at its path.
- * What `save` writes.
- *
- * Return: 0, or a negative errno (-ENOSPC, -EIO, ...; -EINVAL for @len 0 or a NULL @state).
- * After a failure of the directory's fsync the file is in place (@out->placed) and the errno
- * comes back all the same.
- */
-int intel_lm_blob_write(struct intel_lm_outfile *out, const struct intel_lm_ctrl_info *src,
-			uint16_t vf, const void *state, uint32_t len);
-
-/**
- * intel_lm_blob_write_crc() - intel_lm_blob_write(), and the state's CRC-32 for the caller
- * @out:	as for intel_lm_blob_write()
- * @src:	as for intel_lm_blob_write(); NULL writes the raw state alone
- * @vf:		the source VF index
- * @state:	the state
- * @len:	its length in bytes
- * @state_crc:	set to the CRC-32 (zlib) of @state, the header's payload CRC (computed once,
- *		for a raw state too), when the state was checksummed; may be NULL
- *
- * For a caller that keeps the state's checksum elsewhere (the record of the VF) without a
- * second pass over the state.
- *
- * Return: as intel_lm_blob_write(). *@state_crc is set whenever @state and @len are valid,
- * even when writing the file then fails.
- */
-int intel_lm_blob_write_crc(struct intel_lm_outfile *out, const struct intel_lm_ctrl_info *src,
-			    uint16_t vf, const void *state, uint32_t len, uint32_t *state_crc);
-
-/**
- * intel_lm_blob_write_state() - intel_lm_blob_write_crc() with the state's identity
- * @out:	as for intel_lm_blob_write()
- * @src:	as for intel_lm_blob_write(); NULL writes the raw state alone (no identity)
+ *		(no header, no identity)
  * @vf:		the source VF index
  * @ident:	the state's identity, for the header; NULL or not set: none
- * @state:	the state
+ * @state:	the state, as SAVE_DATA returned it
  * @len:	its length in bytes
- * @state_crc:	as for intel_lm_blob_write_crc(); may be NULL
+ * @state_crc:	set to the state's CRC-32 (zlib; the header's payload CRC), also for a raw
+ *		state; may be NULL
  *
- * Return: as intel_lm_blob_write().
+ * Writes the header (format version, source identity, the state's identity, lengths and
+ * CRC-32s, this library's version) and the state, then commits @out: synced and linked into
+ * place, so the file appears whole or not at all. On any error @out is aborted and nothing is
+ * left at its path. What `save` writes. @out is not freed.
+ *
+ * Return: 0, or a negative errno (-ENOSPC, -EIO, ...; -EINVAL for @len 0 or a NULL @state).
+ * After a failure of the directory's fsync the file is in place (intel_lm_outfile_placed())
+ * and the errno comes back all the same.
  */
 int intel_lm_blob_write_state(struct intel_lm_outfile *out, const struct intel_lm_ctrl_info *src,
 			      uint16_t vf, const struct intel_lm_identity *ident, const void *state,
 			      uint32_t len, uint32_t *state_crc);
 
 /**
- * intel_lm_blob_write_fd_state() - intel_lm_blob_write_fd() with the state's identity
- * @fd:		as for intel_lm_blob_write_fd()
- * @src:	as for intel_lm_blob_write_fd(); NULL writes the raw state alone
+ * intel_lm_blob_write_fd_state() - Write a saved state to a descriptor the caller owns
+ * @fd:		a descriptor open for writing: a pipe, a socket or a file
+ * @src:	the source PF's identity, for the blob's header; NULL writes the raw state alone
  * @vf:		the source VF index
  * @ident:	the state's identity, for the header; NULL or not set: none
  * @state:	the state
  * @len:	its length in bytes
  *
- * Return: as intel_lm_blob_write_fd().
- */
-int intel_lm_blob_write_fd_state(int fd, const struct intel_lm_ctrl_info *src, uint16_t vf,
-				 const struct intel_lm_identity *ident, const void *state,
-				 uint32_t len);
-
-/**
- * intel_lm_blob_write_fd() - Write a saved state to a descriptor the caller owns
- * @fd:		a descriptor open for writing: a pipe, a socket or a file
- * @src:	the source PF's identity, for the blob's header; NULL writes the raw state alone
- * @vf:		the source VF index
- * @state:	the state
- * @len:	its length in bytes
- *
- * The same bytes as intel_lm_blob_write(), written in full (again after EINTR and short
+ * The same bytes as intel_lm_blob_write_state(), written in full (again after EINTR and short
  * writes); a regular file is synced with fdatasync(2) before this returns. A stream cannot be
  * taken back: after an error the reader must discard what it got, which the blob's lengths and
  * CRC-32s let it detect. @fd is not closed.
@@ -166,8 +122,9 @@ int intel_lm_blob_write_fd_state(int fd, const struct intel_lm_ctrl_info *src, u
  * Return: 0, or a negative errno (-EPIPE when the reader went away; -EINVAL for @len 0 or a
  * NULL @state).
  */
-int intel_lm_blob_write_fd(int fd, const struct intel_lm_ctrl_info *src, uint16_t vf,
-			   const void *state, uint32_t len);
+int intel_lm_blob_write_fd_state(int fd, const struct intel_lm_ctrl_info *src, uint16_t vf,
+				 const struct intel_lm_identity *ident, const void *state,
+				 uint32_t len);
 
 /**
  * intel_lm_blob_decode() - Decode and check a header
@@ -216,16 +173,6 @@ int intel_lm_blob_check_identity(const struct intel_lm_blob_hdr *hdr,
 const char *intel_lm_blob_strerror(int err);
 
 /**
- * intel_lm_read_full() - Read up to @len bytes, retrying short reads and EINTR
- * @fd:		a file or a pipe
- * @buf:	where to read
- * @len:	how many bytes to read
- *
- * Return: the number of bytes read (less than @len only at end of file), or a negative errno.
- */
-ssize_t intel_lm_read_full(int fd, void *buf, size_t len);
-
-/**
  * intel_lm_blob_read() - Read and check a whole blob from a file or a stream
  * @fd:		where to read from (a file or a pipe such as stdin)
  * @max:	the largest payload to accept (the destination's limit)
@@ -264,8 +211,8 @@ int intel_lm_raw_read(int fd, uint32_t max, void **payload, uint32_t *len);
  * ordinary anonymous memory, which always fits. Larger, it is made of 2 MiB huge pages where
  * the host has them: transparent huge pages where THP is enabled (collapsed if the first touch
  * did not give them), else pages of the hugetlb pool; otherwise of ordinary pages, which
- * intel_lm_submit() refuses when they lie in too many pieces. intel_lm_state_contig() says
- * beforehand which it will be. A large buffer is faulted in at once.
+ * intel_lm_submit() refuses when they lie in too many pieces. A large buffer is faulted in at
+ * once.
  *
  * Every buffer is a mapping of its own, page aligned (a large one 2 MiB aligned), returned to
  * the system when freed.
@@ -284,35 +231,6 @@ void *intel_lm_state_alloc(size_t len);
  * later mapping sees the state (states hold DMA addresses).
  */
 void intel_lm_state_free(void *buf, size_t len);
-
-/**
- * intel_lm_state_contig() - How contiguous a state buffer of @len bytes will be, on this host now
- * @len:	the state's size in bytes
- *
- * Reads the host's THP setting (and whether THP is disabled for this process) and the free
- * 2 MiB pages of the hugetlb pool, only when @len is above %INTEL_LM_KERNEL_MAX_SEGS pages.
- * Pass the result to intel_lm_state_limit_segments().
- *
- * Return: %INTEL_LM_HUGE_PAGE_SIZE when intel_lm_state_alloc() can back @len bytes with huge
- * pages; otherwise, and for a buffer that fits in any case, the page size.
- */
-size_t intel_lm_state_contig(size_t len);
-
-/**
- * intel_lm_state_segments() - How many segments the kernel needs to map a buffer
- * @buf:	the buffer
- * @len:	its length in bytes
- *
- * Counts the runs of physically contiguous pages (a run never crosses a 4 GiB boundary, as
- * the block layer's default segment boundary) in /proc/self/pagemap; a page not faulted in yet
- * counts as a run of its own. The kernel refuses a command whose buffer needs more than
- * %INTEL_LM_KERNEL_MAX_SEGS.
- *
- * Return: the number of segments; -EPERM when the process cannot see physical addresses (it
- * lacks CAP_SYS_ADMIN); -EINVAL for an empty or wrapping range; or the errno of reading
- * /proc/self/pagemap.
- */
-int intel_lm_state_segments(const void *buf, size_t len);
 
 #ifdef __cplusplus
 }

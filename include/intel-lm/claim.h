@@ -105,9 +105,10 @@ struct intel_lm_claim;
  * @holder:	on -EWOULDBLOCK, what the lock's holder recorded; may be NULL
  * @len:	size of @holder
  *
- * Both directories are checked (and created, mode 0700) with intel_lm_own_dir(), the VF's lock
- * is taken (intel_lm_lock_vf()) and its record opened (intel_lm_record_open()), with the PF's
- * device path, serial, model and firmware written into the entry.
+ * Both directories are checked (and created, mode 0700: each must be a real directory owned
+ * by the effective user and writable by no one else), the VF's lock is taken
+ * (intel_lm_lock_vf()) and its record opened (intel_lm_record_open()), with the PF's device
+ * path, serial, model and firmware written into the entry.
  *
  * Return: 0; a negative errno (see @step); -EBADMSG is not an error here: a record whose
  * entry is corrupt is opened, and its state is unknown until a command says.

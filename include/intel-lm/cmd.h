@@ -156,18 +156,8 @@ int intel_lm_cmd_init(struct intel_lm_cmd *cmd, uint8_t opcode, uint16_t vf, voi
 		      uint32_t len);
 
 /**
- * intel_lm_cmd_to_sqe() - Encode a command as the 64-byte submission queue entry
- * @cmd:	a command built by intel_lm_cmd_init()
- * @sqe:	64 bytes to fill, little-endian as on the wire
- *
- * What the controller receives, minus what the kernel fills in (command identifier and PRP
- * entries, left zero here). Used to check commands against Intel's byte tables and in traces.
- */
-void intel_lm_cmd_to_sqe(const struct intel_lm_cmd *cmd, uint8_t sqe[INTEL_LM_SQE_SIZE]);
-
-/**
  * intel_lm_submit() - Submit a command on the PF's admin queue
- * @fd:		the PF's controller character device, opened by intel_lm_dev_open()
+ * @fd:		the PF's controller character device (intel_lm_pf_fd())
  * @cmd:	the command; its timeout is set from @opts
  * @opts:	submission options, or NULL for the defaults
  * @result:	optional; CQE DW0, written also when a status comes back
@@ -178,8 +168,8 @@ void intel_lm_cmd_to_sqe(const struct intel_lm_cmd *cmd, uint8_t sqe[INTEL_LM_SQ
  * that re-sends on EINTR, and libnvme3 lets its host program decide on retries). With
  * @opts->dry_run and an Intel opcode nothing is sent and 0 comes back with *@result = 0.
  * A buffer that touches more than %INTEL_LM_KERNEL_MAX_SEGS pages and needs more segments than
- * the kernel maps in one command (intel_lm_state_segments(); see intel_lm_state_alloc()) is
- * not sent: the kernel would refuse it with a bare EINVAL.
+ * the kernel maps in one command (see intel_lm_state_alloc()) is not sent: the kernel would
+ * refuse it with a bare EINVAL.
  *
  * Return: 0 on success, a positive NVMe status (SC, SCT, CRD, More and DNR bits as the
  * controller returned them), -EMSGSIZE for such a buffer (nothing sent), or a negative errno

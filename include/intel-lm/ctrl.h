@@ -63,30 +63,8 @@ struct intel_lm_ctrl_info {
 };
 
 /**
- * intel_lm_parse_id_ctrl() - Read what we need from an Identify Controller data structure
- * @id:		the %INTEL_LM_ID_DATA_LEN bytes of Identify Controller (CNS 01h), at any
- *		alignment
- * @info:	filled in
- *
- * A pure function: it trusts nothing in @id (strings need no terminator).
- */
-void intel_lm_parse_id_ctrl(const void *id, struct intel_lm_ctrl_info *info);
-
-/**
- * intel_lm_identify() - Identify the PF and decide whether it supports live migration
- * @fd:		the PF's controller character device
- * @opts:	submission options (timeout, trace), or NULL
- * @info:	filled in on success
- *
- * Sends Identify Controller (CNS 01h), which is sent even for a dry run.
- *
- * Return: 0 (see @info->support for the verdict), a positive NVMe status, or a negative errno.
- */
-int intel_lm_identify(int fd, const struct intel_lm_opts *opts, struct intel_lm_ctrl_info *info);
-
-/**
  * intel_lm_support_reason() - Why a PF does or does not support Intel live migration
- * @support:	a verdict from intel_lm_identify()
+ * @support:	a verdict (intel_lm_pf_info()->support)
  *
  * Return: a sentence without a final period, e.g. "the PCI vendor is not Intel (0x8086), so
  * Identify Controller byte 3072 does not announce Intel live migration". Never NULL.

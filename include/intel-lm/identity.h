@@ -60,16 +60,6 @@ bool intel_lm_identity_is_set(const struct intel_lm_identity *ident);
 bool intel_lm_identity_same(const struct intel_lm_identity *a, const struct intel_lm_identity *b);
 
 /**
- * intel_lm_identity_new() - A fresh identity for a state taken from a VF
- * @ident:	filled in: random id (getrandom(2)), generation 0, the origin
- * @pf_key:	the VF's PF key
- * @vf:		the VF index
- *
- * Return: 0, or a negative errno from getrandom(2) (@ident is then cleared).
- */
-int intel_lm_identity_new(struct intel_lm_identity *ident, const char *pf_key, uint16_t vf);
-
-/**
  * intel_lm_identity_derive() - The identity of a state that carries none
  * @ident:	filled in: an id that is a function of the state's bytes, generation 0, no origin
  * @state:	the state (a raw file, or a blob written before identities)

@@ -2,8 +2,9 @@
 /*
  * intel-lm: serialising operations on one VF across processes. A lock is tied to the PF (by
  * its identity, &struct intel_lm_pf_id) and the VF index, so work on different VFs proceeds in
- * parallel. The lock directory is one intel-lm owns (intel_lm_own_dir()): a directory others
- * can write to would let them remove held locks.
+ * parallel. The lock directory is one intel-lm owns (a real directory of the effective user
+ * that no one else can write to): a directory others can write to would let them remove held
+ * locks.
  */
 #ifndef INTEL_LM_LOCK_H
 #define INTEL_LM_LOCK_H
@@ -36,7 +37,8 @@ int intel_lm_lock_path(const char *dir, const char *pf_key, uint16_t vf, char *p
 /**
  * intel_lm_lock_vf() - Take the lock of one VF of one PF
  * @dir:	the lock directory, NULL for INTEL_LM_LOCK_DIR; created (mode 0700, missing parents
- *		0755) when missing, and refused unless intel_lm_own_dir() trusts it
+ *		0755) when missing, and refused unless it is a real directory (not a symbolic
+ *		link) owned by the effective user and writable by no one else
  * @pf_key:	the PF's key (&struct intel_lm_pf_id)
  * @vf:		the VF index
  * @wait_ms:	how long to wait for another holder, in milliseconds; 0 = do not wait

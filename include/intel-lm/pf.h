@@ -29,17 +29,18 @@ struct intel_lm_pf;
  * @sysfs:	the sysfs mount point, NULL for "/sys"; kept for the PF key and the VFs' PCI
  *		addresses
  * @pf:		set to the new handle on success, NULL otherwise
- * @what:	optional; what @arg turned out to be (its kind, path and controller name; for a
- *		namespace the controller it belongs to), also when it is refused; its descriptor
- *		is always -1
+ * @kind:	optional; what @arg turned out to be, also when it is refused
+ * @name:	optional, room for %INTEL_LM_DEV_NAME_LEN bytes: the controller's name (for a
+ *		namespace, the controller it belongs to; "" when there is none), also when @arg
+ *		is refused
  *
  * Nothing is sent: intel_lm_pf_identify() sends Identify next.
  *
- * Return: 0; or as intel_lm_dev_open(): -ENOENT, -EACCES, -EPERM or another errno of open(2),
+ * Return: 0; -ENOENT, -EACCES, -EPERM or another errno of open(2),
  * -ENOTTY for a namespace or something else, -EREMOTEIO for a VF's own controller; -ENOMEM.
  */
 int intel_lm_pf_open(const char *arg, const char *sysfs, struct intel_lm_pf **pf,
-		     struct intel_lm_dev *what);
+		     enum intel_lm_dev_kind *kind, char *name);
 
 /**
  * intel_lm_pf_identify() - Identify the PF: its identity, its PF key and its state limit
@@ -113,7 +114,7 @@ const struct intel_lm_limit *intel_lm_pf_limit(const struct intel_lm_pf *pf);
  * @pf:		a PF after intel_lm_pf_identify()
  * @max_bytes:	the caller's limit; it never raises what the PF and the kernel allow
  *
- * Return: 0, or -EINVAL for 0 (see intel_lm_state_limit_set()).
+ * Return: 0, or -EINVAL for 0.
  */
 int intel_lm_pf_set_max_state(struct intel_lm_pf *pf, uint32_t max_bytes);
 

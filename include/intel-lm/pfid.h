@@ -28,29 +28,6 @@ struct intel_lm_pf_id {
 	char pci[32];
 };
 
-/**
- * intel_lm_pf_id_of() - The identity of an opened PF
- * @dev:	the PF, opened by intel_lm_dev_open()
- * @sysfs:	the sysfs mount point, or NULL for /sys
- * @info:	its Identify Controller data (for the fallback)
- * @id:		filled in
- *
- * The PCI address comes from the device number of @dev (fstat's st_rdev) through
- * SYSFS/dev/char/MAJ:MIN, never from the device's name.
- */
-void intel_lm_pf_id_of(const struct intel_lm_dev *dev, const char *sysfs,
-		       const struct intel_lm_ctrl_info *info, struct intel_lm_pf_id *id);
-
-/**
- * intel_lm_safe_name() - Copy a string keeping only [A-Za-z0-9._:-], others as '_'
- * @dst:	where to write, NUL-terminated
- * @len:	its size
- * @src:	the string
- *
- * An empty result becomes "_": the result is always a usable file name part.
- */
-void intel_lm_safe_name(char *dst, size_t len, const char *src);
-
 #ifdef __cplusplus
 }
 #endif

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <libintel-lm.h>
+#include <libintel-lm-private.h>
 
 /*
  * Exit statuses, as documented in nvme-intel-lm(1) (EXIT STATUS); JSON names them in
@@ -133,7 +133,9 @@ struct session {
 	const char *dev;		/* the device as named, or the PF found when none was */
 	char found[64];
 	struct intel_lm_pf *pf;		/* NULL until opened */
-	struct intel_lm_dev what;	/* what the device named is, also when it was refused */
+	/* What the device named is, also when it was refused: its kind and controller name. */
+	enum intel_lm_dev_kind what;
+	char what_name[INTEL_LM_DEV_NAME_LEN];
 	struct intel_lm_opts opts;
 	struct intel_lm_syncs *syncs;	/* a batch's late fdatasyncs of outcomes, or NULL */
 	struct intel_lm_scan *scan;	/* a batch's scan cache for the one rule, or NULL */

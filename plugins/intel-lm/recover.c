@@ -401,14 +401,14 @@ static int open_pf(const struct cli *c, const struct intel_lm_rec_entry *e, stru
 	memset(s, 0, sizeof(*s));
 	s->cli = c;
 	s->opts.timeout_ms = c->timeout_ms;
-	if (e->device[0] && !intel_lm_pf_open(e->device, c->sysfs, &s->pf, NULL) &&
+	if (e->device[0] && !intel_lm_pf_open(e->device, c->sysfs, &s->pf, NULL, NULL) &&
 	    !intel_lm_pf_identify(s->pf, &s->opts) &&
 	    !strcmp(pf_key(s), e->pf.key))
 		return found_pf(s);
 	session_close(s);
 	n = intel_lm_find_pfs(c->sysfs, names, 64);
 	for (i = 0; i < n && i < 64; i++) {
-		if (intel_lm_pf_open(names[i], c->sysfs, &s->pf, NULL))
+		if (intel_lm_pf_open(names[i], c->sysfs, &s->pf, NULL, NULL))
 			continue;
 		if (!intel_lm_pf_identify(s->pf, &s->opts) &&
 		    !strcmp(pf_key(s), e->pf.key))

@@ -68,16 +68,15 @@ static int open_failed(const struct cli *c, struct session *s, int ret)
 		return report(c, s, -1, "open", ret, "permission denied (%s)\nrun as root: the "
 			      "vendor admin commands need CAP_SYS_ADMIN", intel_lm_errno_name(ret));
 	case ENOTTY:
-		if (s->what.kind == INTEL_LM_DEV_NAMESPACE)
+		if (s->what == INTEL_LM_DEV_NAMESPACE)
 			return report(c, s, -1, "open", ret, "%s\nname its controller instead: "
-				      "/dev/%s", intel_lm_dev_kind_name(s->what.kind),
-				      s->what.name);
+				      "/dev/%s", intel_lm_dev_kind_name(s->what), s->what_name);
 		return report(c, s, -1, "open", ret, "%s\nname the PF's controller character "
-			      "device, e.g. /dev/nvme0", intel_lm_dev_kind_name(s->what.kind));
+			      "device, e.g. /dev/nvme0", intel_lm_dev_kind_name(s->what));
 	case EREMOTEIO:
-		vf_parent_name(c->sysfs, s->what.name, parent, sizeof(parent));
-		return report(c, s, -1, "open", ret, "%s\nname the PF instead%s%s", intel_lm_dev_kind_name(
-			      s->what.kind), parent[0] ? ": " : "", parent);
+		vf_parent_name(c->sysfs, s->what_name, parent, sizeof(parent));
+		return report(c, s, -1, "open", ret, "%s\nname the PF instead%s%s",
+			      intel_lm_dev_kind_name(s->what), parent[0] ? ": " : "", parent);
 	default:
 		return report(c, s, -1, "open", ret, "%s (%s)", strerror(-ret),
 			      intel_lm_errno_name(ret));
@@ -98,7 +97,7 @@ static int find_device(const struct cli *c, char *out, size_t len)
 		struct intel_lm_pf *pf;
 		const char *why;
 
-		if (intel_lm_pf_open(names[i], c->sysfs, &pf, NULL)) {
+		if (intel_lm_pf_open(names[i], c->sysfs, &pf, NULL, NULL)) {
 			why = "cannot be opened";
 		} else if (intel_lm_pf_identify(pf, NULL)) {
 			why = "Identify failed";
@@ -152,7 +151,7 @@ int session_open(const struct cli *c, const char *device, struct session *s)
 			return ret;
 		s->dev = s->found;
 	}
-	ret = intel_lm_pf_open(s->dev, c->sysfs, &s->pf, &s->what);
+	ret = intel_lm_pf_open(s->dev, c->sysfs, &s->pf, &s->what, s->what_name);
 	if (ret)
 		return open_failed(c, s, ret);
 

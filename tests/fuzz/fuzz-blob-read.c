@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <libintel-lm-private.h>
 #include <intel-lm/blob.h>
 
 #include "fuzz.h"

@@ -11,6 +11,7 @@
 
 #include <zlib.h>
 
+#include <libintel-lm-private.h>
 #include <intel-lm/blob.h>
 
 #include "fuzz.h"

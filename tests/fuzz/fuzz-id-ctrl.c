@@ -9,6 +9,7 @@
  */
 #include <libnvme.h>
 
+#include <libintel-lm-private.h>
 #include <intel-lm/ctrl.h>
 #include <intel-lm/limits.h>
 

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 
+#include <libintel-lm-private.h>
 #include <intel-lm/limits.h>
 
 #include "fuzz.h"

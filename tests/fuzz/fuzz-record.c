@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <libintel-lm-private.h>
 #include <intel-lm/record.h>
 
 #include "fuzz.h"

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 
+#include <libintel-lm-private.h>
 #include <intel-lm/vf.h>
 
 #include "fuzz.h"

@@ -6,7 +6,7 @@
 #	tests/install/check-deb.sh SRC_DIR
 #
 # - debian/changelog's version is meson.build's, debian/libintel-lm2.symbols lists exactly
-#   lib/libintel-lm.map's symbols;
+#   lib/libintel-lm.map's LIBINTEL_LM_2_0 symbols, and LIBINTEL_LM_PRIVATE as optional;
 # - `dpkg-buildpackage -us -uc -b` in a temporary copy of SRC_DIR (its git files, tracked and
 #   untracked but not ignored; every file without git) works, with the unit suite unless
 #   DEB_BUILD_OPTIONS has nocheck, and dpkg-gensymbols finds no new or lost symbol;
@@ -52,12 +52,17 @@ version=$(sed -n "s/^[[:space:]]*version: '\([^']*\)'.*/\1/p" "$src/meson.build"
 deb_version=$(dpkg-parsechangelog -l "$src/debian/changelog" -S Version 2>/dev/null)
 check "debian/changelog's version $deb_version is meson.build's $version" \
 	test "${deb_version%-*}" = "$version"
-mapped=$(sed -n 's/^[[:space:]]*\(intel_lm_[A-Za-z0-9_]*\);.*/\1/p' "$src/lib/libintel-lm.map" | sort)
-listed=$(sed -n 's/^ \(intel_lm_[A-Za-z0-9_]*\)@LIBINTEL_LM_2 .*/\1/p' "$src/debian/libintel-lm2.symbols" | sort)
+# The ABI node's symbols one by one; the private node (not ABI) as one optional pattern.
+mapped=$(awk '/^[A-Z0-9_]+ *\{/ { cur = $1 } cur == "LIBINTEL_LM_2_0" &&
+	/^[[:space:]]*intel_lm_[A-Za-z0-9_]*;/ { sub(/^[[:space:]]*/, ""); sub(/;.*/, ""); print }' \
+	"$src/lib/libintel-lm.map" | sort)
+listed=$(sed -n 's/^ \(intel_lm_[A-Za-z0-9_]*\)@LIBINTEL_LM_2_0 .*/\1/p' "$src/debian/libintel-lm2.symbols" | sort)
 extra=$(comm -13 <(echo "$mapped") <(echo "$listed"))
 lost=$(comm -23 <(echo "$mapped") <(echo "$listed"))
-check "debian/libintel-lm2.symbols lists the map's $(wc -l <<<"$mapped") symbols${lost:+; missing: $(echo $lost)}${extra:+; not in the map: $(echo $extra)}" \
-	test -z "$extra$lost"
+check "debian/libintel-lm2.symbols lists the map's $(wc -l <<<"$mapped") LIBINTEL_LM_2_0 symbols${lost:+; missing: $(echo $lost)}${extra:+; not in the map: $(echo $extra)}" \
+	test -n "$mapped" -a -z "$extra$lost"
+check "debian/libintel-lm2.symbols takes LIBINTEL_LM_PRIVATE as optional" \
+	grep -qx ' (symver|optional)LIBINTEL_LM_PRIVATE [0-9.]*' "$src/debian/libintel-lm2.symbols"
 
 # --- build ----------------------------------------------------------------------------------
 tree=$tmp/intel-lm-$version

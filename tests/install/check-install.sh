@@ -21,8 +21,10 @@
 #   libintel-lm.so.2 and run from it with LD_LIBRARY_PATH;
 # - examples/*.c built the same way, and save-vf-state run on the installed library against
 #   the emulated PF (tests/emu): the VF saved, the file a valid blob, a bad VF refused;
-# - the exported symbols: all intel_lm_*, all at version LIBINTEL_LM_2, exactly the map's list,
-#   each declared in an installed header;
+# - the exported symbols: all intel_lm_*, each node of lib/libintel-lm.map exactly: the ABI at
+#   LIBINTEL_LM_2_0, each declared in an installed header; LIBINTEL_LM_PRIVATE (not ABI), each
+#   declared in include/libintel-lm-private.h, which is not installed, and in no installed
+#   header;
 # - nvme-intel-lm in sbindir runs; the nvme-cli build, when built, as libexecdir/intel-lm/nvme
 #   with sbindir/nvme-lm pointing to it;
 # - man pages (when configured with -Ddocs=man): exactly one per Documentation/*.txt titled
@@ -261,26 +263,55 @@ else
 fi
 
 # --- exported symbols -------------------------------------------------------------------------
+# lib/libintel-lm.map: the ABI in LIBINTEL_LM_2_0 (one node per release), and LIBINTEL_LM_PRIVATE,
+# the functions of include/libintel-lm-private.h that only this tree's programs and tests use.
 so=$lib/libintel-lm.so.2.0.0
+abi_node=LIBINTEL_LM_2_0
+priv_node=LIBINTEL_LM_PRIVATE
 dyn=$(nm -D --defined-only "$so" 2>/dev/null)
 check "nm -D lists the library's symbols" test -n "$dyn"
-# "ADDR TYPE NAME@@VERSION", and the version's own "A LIBINTEL_LM_2"
-bad=$(awk '!(($2 == "A" && $3 == "LIBINTEL_LM_2") || $3 ~ /^intel_lm_[A-Za-z0-9_]+@@LIBINTEL_LM_2$/) { print $3 }' <<<"$dyn")
-check "every exported symbol is intel_lm_*@@LIBINTEL_LM_2${bad:+ (not: $(echo $bad))}" test -z "$bad"
-exported=$(awk '$3 ~ /^intel_lm_/ { sub(/@.*/, "", $3); print $3 }' <<<"$dyn" | sort)
-check "objdump -T: every defined symbol has version LIBINTEL_LM_2" bash -c \
-	"objdump -T '$so' | awk '/^[0-9a-f]+ / && \$0 !~ /\\*UND\\*/ && \$(NF-1) != \"LIBINTEL_LM_2\" { bad = 1 } END { exit bad }'"
-mapped=$(sed -n 's/^[[:space:]]*\(intel_lm_[A-Za-z0-9_]*\);.*/\1/p' "$src/lib/libintel-lm.map" | sort)
-extra=$(comm -23 <(echo "$exported") <(echo "$mapped"))
-lost=$(comm -13 <(echo "$exported") <(echo "$mapped"))
-check "exported symbols are exactly lib/libintel-lm.map's ($(wc -l <<<"$exported"))${extra:+; not in the map: $(echo $extra)}${lost:+; not exported: $(echo $lost)}" \
-	test -z "$extra$lost"
+# "ADDR TYPE NAME@@VERSION", and each version's own "A VERSION"
+bad=$(awk -v a="$abi_node" -v p="$priv_node" '!(($2 == "A" && ($3 == a || $3 == p)) ||
+	$3 ~ ("^intel_lm_[A-Za-z0-9_]+@@(" a "|" p ")$")) { print $3 }' <<<"$dyn")
+check "every exported symbol is intel_lm_*@@$abi_node or @@$priv_node${bad:+ (not: $(echo $bad))}" \
+	test -z "$bad"
+check "objdump -T: every defined symbol has version $abi_node or $priv_node" bash -c \
+	"objdump -T '$so' | awk '/^[0-9a-f]+ / && \$0 !~ /\\*UND\\*/ && \$(NF-1) != \"$abi_node\" && \$(NF-1) != \"$priv_node\" { bad = 1 } END { exit bad }'"
+# node NAME: the map's symbols of that version node
+node() {
+	awk -v n="$1" '/^[A-Z0-9_]+ *\{/ { cur = $1 } cur == n && /^[[:space:]]*intel_lm_[A-Za-z0-9_]*;/ {
+		sub(/^[[:space:]]*/, ""); sub(/;.*/, ""); print }' "$src/lib/libintel-lm.map" | sort
+}
+nodes=$(sed -n 's/^\([A-Z0-9_]*\) *{.*/\1/p' "$src/lib/libintel-lm.map" | sort | tr '\n' ' ')
+[ "$nodes" = "$abi_node $priv_node " ] && nodes=
+check "the map's version nodes are $abi_node and $priv_node${nodes:+ (not: $nodes)}" test -z "$nodes"
+for n in "$abi_node" "$priv_node"; do
+	exported=$(awk -v n="$n" '$3 ~ /^intel_lm_/ && $3 ~ ("@@" n "$") { sub(/@.*/, "", $3); print $3 }' <<<"$dyn" | sort)
+	mapped=$(node "$n")
+	extra=$(comm -23 <(echo "$exported") <(echo "$mapped"))
+	lost=$(comm -13 <(echo "$exported") <(echo "$mapped"))
+	check "exported at $n: exactly the map's node ($(grep -c . <<<"$exported"))${extra:+; not in the node: $(echo $extra)}${lost:+; not exported: $(echo $lost)}" \
+		test -n "$exported" -a -z "$extra$lost"
+done
 undeclared=
-for s in $exported; do
+for s in $(node "$abi_node"); do
 	grep -qrw -- "$s" "$inc/libintel-lm.h" "$inc/intel-lm" || undeclared+=" $s"
 done
-check "every exported symbol is declared in an installed header${undeclared:+ (not:$undeclared)}" \
+check "every $abi_node symbol is declared in an installed header${undeclared:+ (not:$undeclared)}" \
 	test -z "$undeclared"
+leaked= undeclared=
+for s in $(node "$priv_node"); do
+	# a line of code (not of a comment) that names it before a parenthesis
+	grep -qrE -- "^[[:space:]]*[^[:space:]*/].*\\b$s\\(" "$inc/libintel-lm.h" "$inc/intel-lm" &&
+		leaked+=" $s"
+	grep -qw -- "$s" "$src/include/libintel-lm-private.h" || undeclared+=" $s"
+done
+check "no $priv_node symbol is declared in an installed header${leaked:+ (declared:$leaked)}" \
+	test -z "$leaked"
+check "every $priv_node symbol is declared in include/libintel-lm-private.h${undeclared:+ (not:$undeclared)}" \
+	test -z "$undeclared"
+check "include/libintel-lm-private.h is not installed" \
+	test -z "$(find "$dest" -name libintel-lm-private.h)"
 
 # --- programs -------------------------------------------------------------------------------
 prog=$dest$sbindir/nvme-intel-lm

@@ -10,7 +10,7 @@
 
 #include <check.h>
 
-#include <libintel-lm.h>
+#include <libintel-lm-private.h>
 
 /*
  * One migration through the library's handle: the parameters, and after run_mig() the outcome

@@ -15,7 +15,7 @@
 
 #include <zlib.h>
 
-#include <libintel-lm.h>
+#include <libintel-lm-private.h>
 
 #include "unit.h"
 

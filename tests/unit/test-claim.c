@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <libintel-lm.h>
+#include <libintel-lm-private.h>
 
 #include "emu.h"
 #include "unit.h"
@@ -61,7 +61,7 @@ static struct intel_lm_pf *open_pf(void)
 {
 	struct intel_lm_pf *pf;
 
-	ck_assert_int_eq(intel_lm_pf_open("/dev/nvme0", sysfs, &pf, NULL), 0);
+	ck_assert_int_eq(intel_lm_pf_open("/dev/nvme0", sysfs, &pf, NULL, NULL), 0);
 	ck_assert_int_eq(intel_lm_pf_identify(pf, NULL), 0);
 	return pf;
 }

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include <libintel-lm.h>
+#include <libintel-lm-private.h>
 
 #include "unit.h"
 

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <libintel-lm.h>
+#include <libintel-lm-private.h>
 #include <libnvme.h>
 
 #include "unit.h"

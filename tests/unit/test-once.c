@@ -17,7 +17,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include <libintel-lm.h>
+#include <libintel-lm-private.h>
 #include <linux/nvme_ioctl.h>
 
 #include "emu.h"

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libintel-lm.h>
+#include <libintel-lm-private.h>
 
 #include "emu.h"
 #include "mig-run.h"
@@ -310,20 +310,22 @@ END_TEST
 START_TEST(pf_handle)
 {
 	struct intel_lm_pf *pf = (void *)1;
-	struct intel_lm_dev what;
+	char name[INTEL_LM_DEV_NAME_LEN];
+	enum intel_lm_dev_kind kind;
 	uint32_t size;
 
 	emu_start("sysfs = sysfs\n[pf nvme0]\nvfs = 3\n[vf nvme5]\npf = nvme0\nvf = 2\n");
-	ck_assert_int_eq(intel_lm_pf_open("/dev/nvme0n1", sysfs, &pf, &what), -ENOTTY);
+	ck_assert_int_eq(intel_lm_pf_open("/dev/nvme0n1", sysfs, &pf, &kind, name), -ENOTTY);
 	ck_assert_ptr_null(pf);
-	ck_assert_int_eq(what.kind, INTEL_LM_DEV_NAMESPACE);
-	ck_assert_str_eq(what.name, "nvme0");
-	ck_assert_int_eq(what.fd, -1);
-	ck_assert_int_eq(intel_lm_pf_open("nvme5", sysfs, &pf, NULL), -EREMOTEIO);
+	ck_assert_int_eq(kind, INTEL_LM_DEV_NAMESPACE);
+	ck_assert_str_eq(name, "nvme0");
+	ck_assert_int_eq(intel_lm_pf_open("nvme5", sysfs, &pf, &kind, NULL), -EREMOTEIO);
+	ck_assert_int_eq(kind, INTEL_LM_DEV_VF);
+	ck_assert_int_eq(intel_lm_pf_open("nvme5", sysfs, &pf, NULL, NULL), -EREMOTEIO);
 
-	ck_assert_int_eq(intel_lm_pf_open("nvme0", sysfs, &pf, &what), 0);
-	ck_assert_int_eq(what.kind, INTEL_LM_DEV_PF);
-	ck_assert_int_eq(what.fd, -1);
+	ck_assert_int_eq(intel_lm_pf_open("nvme0", sysfs, &pf, &kind, name), 0);
+	ck_assert_int_eq(kind, INTEL_LM_DEV_PF);
+	ck_assert_str_eq(name, "nvme0");
 	ck_assert_str_eq(intel_lm_pf_path(pf), "/dev/nvme0");
 	ck_assert_str_eq(intel_lm_pf_name(pf), "nvme0");
 	ck_assert_int_ge(intel_lm_pf_fd(pf), 0);

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <dirent.h>
 
-#include <libintel-lm.h>
+#include <libintel-lm-private.h>
 
 #include "unit.h"
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libintel-lm.h>
+#include <libintel-lm-private.h>
 
 #include "unit.h"
 

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include <libintel-lm.h>
+#include <libintel-lm-private.h>
 
 #include "unit.h"
 

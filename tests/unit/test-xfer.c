@@ -23,7 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <libintel-lm.h>
+#include <libintel-lm-private.h>
 
 #include "emu.h"
 #include "unit.h"
@@ -269,7 +269,7 @@ START_TEST(pf_limit_no_huge_pages)
 	ck_assert_uint_eq(intel_lm_state_contig(512 * KIB), pool ? INTEL_LM_HUGE_PAGE_SIZE : pg());
 
 	emu_start(7, 4096);
-	ck_assert_int_eq(intel_lm_pf_open("nvme0", sysfs, &pf, NULL), 0);
+	ck_assert_int_eq(intel_lm_pf_open("nvme0", sysfs, &pf, NULL, NULL), 0);
 	ck_assert_int_eq(intel_lm_pf_identify(pf, NULL), 0);
 	ck_assert_uint_eq(intel_lm_pf_limit(pf)->max_bytes, 256 * KIB);
 	ck_assert_int_eq(intel_lm_pf_set_max_state(pf, 4 * MIB), 0);
@@ -298,7 +298,7 @@ START_TEST(pf_limit_host)
 
 	ck_assert_uint_eq(intel_lm_state_contig(4 * MIB), huge ? INTEL_LM_HUGE_PAGE_SIZE : pg());
 	emu_start(10, 4096);
-	ck_assert_int_eq(intel_lm_pf_open("nvme0", sysfs, &pf, NULL), 0);
+	ck_assert_int_eq(intel_lm_pf_open("nvme0", sysfs, &pf, NULL, NULL), 0);
 	ck_assert_int_eq(intel_lm_pf_identify(pf, NULL), 0);
 	ck_assert_int_eq(intel_lm_pf_set_max_state(pf, 4 * MIB), 0);
 	ck_assert_uint_eq(intel_lm_pf_limit(pf)->max_bytes, huge ? 4 * MIB : 520192);
