@@ -1006,9 +1006,9 @@ int intel_lm_record_begin_then(struct intel_lm_record *rec, uint8_t opcode, uint
 }
 
 /*
- * Whether a VF in state @s is, on record, in the state SUSPEND or RESUME needs (on a device that
- * checks): running, or not. Whether it runs is what the one rule hangs on; a SAVE_DATA or
- * LOAD_DATA refused with Command Sequence Error leaves the record as it was.
+ * Whether a VF in state @s is, on record, in the state @opcode needs (on a device that checks):
+ * running for SUSPEND, not running for RESUME, suspended for SAVE_DATA and LOAD_DATA. Whether it
+ * runs is what the one rule hangs on: a Command Sequence Error then says the record is wrong.
  */
 static bool state_needed(enum intel_lm_vf_state s, uint8_t opcode)
 {
@@ -1016,7 +1016,14 @@ static bool state_needed(enum intel_lm_vf_state s, uint8_t opcode)
 		return false;
 	if (opcode == INTEL_LM_OPC_SUSPEND)
 		return s == INTEL_LM_VF_RUNNING;
-	return opcode == INTEL_LM_OPC_RESUME && s != INTEL_LM_VF_RUNNING;
+	if (opcode == INTEL_LM_OPC_RESUME)
+		return s != INTEL_LM_VF_RUNNING;
+	/*
+	 * SAVE_DATA and LOAD_DATA need a suspended VF; a device may refuse them for a VF it saved
+	 * or loaded already (Intel's refuses a SAVE_DATA right after LOAD_DATA), which says
+	 * nothing of whether it runs.
+	 */
+	return s == INTEL_LM_VF_SUSPENDED;
 }
 
 bool intel_lm_record_may_run(const struct intel_lm_rec_entry *e)
@@ -1095,8 +1102,8 @@ void intel_lm_record_apply(struct intel_lm_record *rec, uint8_t opcode, int ret)
 	} else {
 		/* Nothing learnt of whether it ran: a RESUME in doubt, or refused as running. */
 		e->may_run = ran_before || e->may_run ||
-			     (opcode == INTEL_LM_OPC_RESUME &&
-			      (eff == INTEL_LM_EFFECT_UNKNOWN || contradicts));
+			     (opcode == INTEL_LM_OPC_RESUME && eff == INTEL_LM_EFFECT_UNKNOWN) ||
+			     (opcode != INTEL_LM_OPC_SUSPEND && contradicts);
 	}
 	e->last_opcode = opcode;
 	e->last_ret = ret;

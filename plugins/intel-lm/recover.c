@@ -293,9 +293,12 @@ static void advise(const struct cli *c, struct rec_view *v)
 			snprintf(why, sizeof(why), "was in flight when its process died: its "
 				 "effect is unknown");
 		else if (e->last_ret > 0)
-			/* a refusal changes nothing: the doubt is an earlier command's */
+			/*
+			 * A refusal changes nothing: the doubt is an earlier command's, or the
+			 * refusal's own when it said the record was wrong (Command Sequence Error).
+			 */
 			snprintf(why, sizeof(why), "was refused by the device (status 0x%04x) "
-				 "and changed nothing: the state is still unknown", e->last_ret);
+				 "and changed nothing, but the VF's state is unknown", e->last_ret);
 		else if (e->last_ret == -EINTR)
 			/* what the kernel suite saw: a timeout, the PF reset, its VFs offline */
 			snprintf(why, sizeof(why), "failed with an errno: its effect is unknown "

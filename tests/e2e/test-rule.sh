@@ -309,4 +309,16 @@ run "$P" load /dev/nvme1 --vf=1 --input-file="$F/s1.blob"
 expect_rc 3 "$l: the load is refused (exit 3)"
 expect_held "$L" "$G" "$l: the generation that ran ($G) is kept"
 
+# 13. (make soak seed 20262024) a resume killed in flight, the operator's wrong word that the VF
+# is suspended, then a save the device refuses with Command Sequence Error: the record kept
+# "suspended" while the VF ran
+emu_rule
+l="save refused as out of sequence on a VF the record says suspended"
+kill_in_flight nvme0 0xcc completion_delay resume /dev/nvme0 --vf=2
+run "$P" recover /dev/nvme0 --vf=2 --confirm=suspended
+expect_rc 0 "$l: the operator confirms suspended"
+run "$P" save /dev/nvme0 --vf=2 -o "$F/s2.blob"
+expect_rc 4 "$l: SAVE_DATA fails (exit 4)"
+expect_status nvme0 2 "$l: status says running or unknown"
+
 e2e_finish
