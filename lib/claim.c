@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,15 +266,18 @@ static int identities_lock(const char *lock_dir)
 	return fd;
 }
 
-/* intel_lm_claim_ask() with the scan cache @scan, or one of its own for @state_dir. */
-static int ask(struct intel_lm_scan *scan, const char *state_dir,
-	       const struct intel_lm_rec_entry *e, enum intel_lm_rule_op op,
-	       const struct intel_lm_identity *incoming, struct intel_lm_copy *other,
-	       struct intel_lm_verdict *v)
+/*
+ * The rule's answer for @g, with the scan cache @scan or one of its own for @state_dir;
+ * @g->known stand for their records (in a copy of the scan's: its cache stays the records').
+ */
+static int ask_rule(struct intel_lm_scan *scan, const char *state_dir,
+		    const struct intel_lm_guard *g, struct intel_lm_copy *other,
+		    struct intel_lm_verdict *v)
 {
-	struct intel_lm_rule_ask ask = { .op = op, .incoming = incoming };
+	struct intel_lm_rule_ask ask = { .op = g->op, .incoming = g->incoming };
+	struct intel_lm_copy self, *known = NULL;
 	struct intel_lm_scan *own = NULL;
-	struct intel_lm_copy self;
+	size_t i, k;
 	int ret;
 
 	memset(v, 0, sizeof(*v));
@@ -288,24 +292,78 @@ static int ask(struct intel_lm_scan *scan, const char *state_dir,
 		intel_lm_scan_free(own);
 		return ret;
 	}
-	intel_lm_rule_copy_of(e, &self);
+	if (g->n_known && ask.n) {
+		known = malloc(ask.n * sizeof(*known));
+		if (!known) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		memcpy(known, ask.copies, ask.n * sizeof(*known));
+		for (i = 0; i < ask.n; i++)
+			for (k = 0; k < g->n_known; k++)
+				if (known[i].vf && known[i].vf == g->known[k].vf &&
+				    !strcmp(known[i].pf, g->known[k].pf.key))
+					intel_lm_rule_copy_of(&g->known[k], &known[i]);
+		ask.copies = known;
+	}
+	intel_lm_rule_copy_of(g->e, &self);
 	ask.vf = &self;
 	intel_lm_rule_check(&ask, v);
 	/* The place in the way outlives the copies. */
 	if (v->other && other) {
 		*other = *v->other;
 		v->other = other;
+	} else if (v->other) {
+		v->other = NULL;
 	}
+	ret = intel_lm_reason_errno(v->reason);
+out:
+	free(known);
 	intel_lm_scan_done(scan);
 	intel_lm_scan_free(own);
-	return intel_lm_reason_errno(v->reason);
+	return ret;
 }
 
 int intel_lm_claim_ask(const char *state_dir, const struct intel_lm_rec_entry *e,
 		       enum intel_lm_rule_op op, const struct intel_lm_identity *incoming,
 		       struct intel_lm_copy *other, struct intel_lm_verdict *v)
 {
-	return ask(NULL, state_dir, e, op, incoming, other, v);
+	struct intel_lm_guard g = { .size = sizeof(g), .op = op, .e = e, .incoming = incoming };
+
+	return ask_rule(NULL, state_dir, &g, other, v);
+}
+
+/* intel_lm_claim_guarded() with the scan cache @scan (NULL: one of its own). */
+static int guarded(struct intel_lm_scan *scan, const char *state_dir, const char *lock_dir,
+		   const struct intel_lm_guard *guard, struct intel_lm_copy *other,
+		   struct intel_lm_verdict *v)
+{
+	struct intel_lm_guard g = { 0 };
+	int lk, ret;
+
+	memset(v, 0, sizeof(*v));
+	if (!guard || guard->size < offsetof(struct intel_lm_guard, priv) + sizeof(void *) ||
+	    !guard->e)
+		return -EINVAL;
+	memcpy(&g, guard, guard->size < sizeof(g) ? guard->size : sizeof(g));
+	if (!g.intent)
+		return ask_rule(scan, state_dir, &g, other, v);
+	lk = identities_lock(lock_dir);
+	if (lk < 0)
+		return lk;
+	ret = ask_rule(scan, state_dir, &g, other, v);
+	if (!ret)
+		ret = g.intent(g.priv);
+	/* The intent is on record: others may look at the identities again. */
+	close(lk);
+	return ret;
+}
+
+int intel_lm_claim_guarded(const char *state_dir, const char *lock_dir,
+			   const struct intel_lm_guard *g, struct intel_lm_copy *other,
+			   struct intel_lm_verdict *v)
+{
+	return guarded(NULL, state_dir, lock_dir, g, other, v);
 }
 
 static int submit(struct intel_lm_claim *cl, uint8_t opcode, void *buf, uint32_t len,
@@ -346,6 +404,33 @@ static int outcome(struct intel_lm_claim *cl, uint8_t opcode, int ret)
 	return err;
 }
 
+/* A command's intent, and what goes on record with it; not sent when it cannot be written. */
+struct intent {
+	struct intel_lm_claim *cl;
+	uint8_t opcode;
+	const struct intel_lm_identity *incoming;
+};
+
+static int send_intent(void *priv)
+{
+	struct intent *in = priv;
+	struct intel_lm_record *rec = &in->cl->rec;
+	int ret = 0;
+
+	if (in->opcode == INTEL_LM_OPC_SAVE_DATA)
+		ret = intel_lm_record_take_charge(rec);
+	else if (in->opcode == INTEL_LM_OPC_LOAD_DATA)
+		intel_lm_record_loading(rec, in->incoming);
+	if (!ret)
+		ret = intel_lm_record_begin(rec, in->opcode);
+	if (!ret)
+		in->cl->late = false;
+	if (ret)
+		/* Not sent: the VF holds what it held. */
+		memset(&rec->entry.load_ident, 0, sizeof(rec->entry.load_ident));
+	return ret;
+}
+
 int intel_lm_claim_send(struct intel_lm_claim *cl, uint8_t opcode, void *buf, uint32_t len,
 			const struct intel_lm_identity *incoming, bool force,
 			const struct intel_lm_opts *opts, struct intel_lm_sent *out)
@@ -353,11 +438,13 @@ int intel_lm_claim_send(struct intel_lm_claim *cl, uint8_t opcode, void *buf, ui
 	struct intel_lm_record *rec;
 	struct intel_lm_sent none;
 	struct intel_lm_verdict *v;
-	int lk = -1, ret;
+	struct intent in = { .opcode = opcode, .incoming = incoming };
+	int ret;
 
 	if (!cl)
 		return -EINVAL;
 	rec = &cl->rec;
+	in.cl = cl;
 	if (!out)
 		out = &none;
 	memset(out, 0, sizeof(*out));
@@ -372,33 +459,19 @@ int intel_lm_claim_send(struct intel_lm_claim *cl, uint8_t opcode, void *buf, ui
 	if (!force && (opcode == INTEL_LM_OPC_LOAD_DATA ||
 		       (opcode == INTEL_LM_OPC_RESUME &&
 			intel_lm_identity_is_set(&rec->entry.ident)))) {
-		lk = identities_lock(cl->lock_dir);
-		if (lk < 0)
-			return lk;
-		ret = ask(cl->scan, cl->state_dir, &rec->entry, opcode == INTEL_LM_OPC_RESUME ?
-			  INTEL_LM_RULE_RESUME : INTEL_LM_RULE_LOAD, incoming, &cl->other, v);
-		if (ret) {
-			close(lk);
-			return ret;
-		}
+		struct intel_lm_guard g = {
+			.size = sizeof(g), .e = &rec->entry, .incoming = incoming,
+			.op = opcode == INTEL_LM_OPC_RESUME ? INTEL_LM_RULE_RESUME :
+			      INTEL_LM_RULE_LOAD,
+			.intent = send_intent, .priv = &in,
+		};
+
+		ret = guarded(cl->scan, cl->state_dir, cl->lock_dir, &g, &cl->other, v);
+	} else {
+		ret = send_intent(&in);
 	}
-	ret = 0;
-	if (opcode == INTEL_LM_OPC_SAVE_DATA)
-		ret = intel_lm_record_take_charge(rec);
-	else if (opcode == INTEL_LM_OPC_LOAD_DATA)
-		intel_lm_record_loading(rec, incoming);
-	if (!ret)
-		ret = intel_lm_record_begin(rec, opcode);
-	if (!ret)
-		cl->late = false;
-	/* The intent is on record: others may look at the identities again. */
-	if (lk >= 0)
-		close(lk);
-	if (ret) {
-		/* Not sent: the VF holds what it held. */
-		memset(&rec->entry.load_ident, 0, sizeof(rec->entry.load_ident));
+	if (ret)
 		return ret;
-	}
 	out->sent = true;
 	ret = submit(cl, opcode, buf, len, opts, &out->result);
 	/*

@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include <intel-lm/blob.h>
+#include <intel-lm/claim.h>
 #include <intel-lm/migrate.h>
 #include <intel-lm/rule.h>
 
@@ -273,22 +274,48 @@ static int recorded(struct intel_lm_migration *m, enum intel_lm_mig_step step, u
  * a migration that stops before LOAD_DATA takes the intent back when it closes.
  */
 struct keep_writes {
+	const struct intel_lm_migration *m;
 	struct intel_lm_record *src, *dst;
 	int src_ret, dst_ret;
+	struct intel_lm_verdict v;	/* the rule's answer about the destination's LOAD_DATA */
+	struct intel_lm_copy other;	/* the place in the way of a refusal */
 };
+
+/* The destination's LOAD_DATA (and RESUME) intent: from here on it may hold the source's state. */
+static int dst_load_intent(void *priv)
+{
+	struct keep_writes *w = priv;
+
+	intel_lm_record_loading(w->dst, &w->src->entry.ident);
+	w->dst->entry.step = (int)INTEL_LM_MIG_DST_LOAD;
+	return intel_lm_record_begin_then(w->dst, INTEL_LM_OPC_LOAD_DATA, INTEL_LM_OPC_RESUME);
+}
 
 static void *keep_writes(void *arg)
 {
 	struct keep_writes *w = arg;
+	struct intel_lm_guard g = {
+		.size = sizeof(g), .op = INTEL_LM_RULE_LOAD, .intent = dst_load_intent, .priv = w,
+	};
 
 	w->src_ret = intel_lm_record_write(w->src);
-	if (w->dst) {
-		/* From LOAD_DATA's intent on, the destination may hold the source's state. */
-		intel_lm_record_loading(w->dst, &w->src->entry.ident);
-		w->dst->entry.step = (int)INTEL_LM_MIG_DST_LOAD;
-		w->dst_ret = intel_lm_record_begin_then(w->dst, INTEL_LM_OPC_LOAD_DATA,
-							INTEL_LM_OPC_RESUME);
+	if (!w->dst)
+		return NULL;
+	if (w->m->p.force) {
+		w->dst_ret = dst_load_intent(w);
+		return NULL;
 	}
+	/*
+	 * The rule again, under the identities' lock, with the intent: a command on another VF
+	 * since the migration's first ask (a resume, a load) may have changed what the
+	 * destination's LOAD_DATA does. The source counts as this migration has it (saved).
+	 */
+	g.e = &w->dst->entry;
+	g.incoming = &w->src->entry.ident;
+	g.known = &w->src->entry;
+	g.n_known = 1;
+	w->dst_ret = intel_lm_claim_guarded(w->m->p.state_dir, w->m->p.lock_dir, &g, &w->other,
+					    &w->v);
 	return NULL;
 }
 
@@ -526,6 +553,7 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 			 * state is written: fdatasyncs of different files overlap, and all are done
 			 * before anything reaches the destination.
 			 */
+			kw.m = m;
 			kw.src = m->p.src_rec;
 			kw.dst = m->p.src_rec ? m->p.dst_rec : NULL;
 			flushing = kw.src && !pthread_create(&flusher, NULL, keep_writes, &kw);
@@ -546,8 +574,14 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 			 * unknown, which recover settles only with the operator's word.
 			 */
 			if (kw.dst && kw.dst_ret) {
-				/* Its intent is not on record: LOAD_DATA is not sent. */
-				note_record_err(m, kw.dst_ret);
+				/*
+				 * The rule refused it, or its intent is not on record: LOAD_DATA
+				 * is not sent.
+				 */
+				if (kw.v.reason)
+					m->o.reason = kw.v.reason;
+				else
+					note_record_err(m, kw.dst_ret);
 				ret = kw.dst_ret;
 				break;
 			}

@@ -189,6 +189,56 @@ int intel_lm_claim_ask(const char *state_dir, const struct intel_lm_rec_entry *e
 		       struct intel_lm_copy *other, struct intel_lm_verdict *v);
 
 /**
+ * struct intel_lm_guard - a command's question to the one rule, and its intent
+ * @size:	sizeof(struct intel_lm_guard) as the caller was built with
+ * @op:		the command (%INTEL_LM_RULE_RESUME or %INTEL_LM_RULE_LOAD for one that may run a
+ *		state)
+ * @e:		the entry of the VF it is for, as it is now (it may be newer than its record)
+ * @incoming:	%INTEL_LM_RULE_LOAD: the identity of the state loaded; else NULL
+ * @known:	other VFs' entries newer than their records (written next, or settled and not
+ *		yet written): they stand for what the directory holds for those VFs; may be NULL
+ * @n_known:	their number
+ * @intent:	called with the identities' lock held when the rule allows: it puts the
+ *		command's intent on record (and whatever the record is to say with it); 0 or a
+ *		negative errno. NULL only asks: no lock is taken, and the answer may be out of
+ *		date as soon as it is given (a --dry-run)
+ * @priv:	passed to @intent
+ */
+struct intel_lm_guard {
+	size_t size;
+	enum intel_lm_rule_op op;
+	const struct intel_lm_rec_entry *e;
+	const struct intel_lm_identity *incoming;
+	const struct intel_lm_rec_entry *known;
+	size_t n_known;
+	int (*intent)(void *priv);
+	void *priv;
+};
+
+/**
+ * intel_lm_claim_guarded() - Ask the one rule and put the intent on record, under one lock
+ * @state_dir:	the record's directory, NULL for %INTEL_LM_STATE_DIR
+ * @lock_dir:	the locks' directory, NULL for %INTEL_LM_LOCK_DIR
+ * @g:		the question and the intent
+ * @other:	where the place in the way is copied (@v->other then points to it)
+ * @v:		set to the rule's answer
+ *
+ * Every command that may run a state (RESUME, LOAD_DATA: a single command, a migration's
+ * destination, recover's rollback) goes through here: the identities' lock
+ * (LOCK_DIR/identities.lock) is taken, every copy gathered (intel_lm_rule_copies(), with
+ * @g->known in place of their records), the rule asked, and, when it allows, @g->intent
+ * called before the lock is released. So two such commands for one state never both pass
+ * the rule: the second sees the first's intent on record.
+ *
+ * Return: 0; the rule's refusal as -EBUSY (runs elsewhere), -ESTALE or -EEXIST (last copy),
+ * @g->intent not called; what @g->intent returned; another negative errno when the lock
+ * cannot be taken or the records cannot be read (@v->reason then %INTEL_LM_REASON_OK).
+ */
+int intel_lm_claim_guarded(const char *state_dir, const char *lock_dir,
+			   const struct intel_lm_guard *g, struct intel_lm_copy *other,
+			   struct intel_lm_verdict *v);
+
+/**
  * intel_lm_claim_saved() - The file that holds a successful SAVE_DATA's state, on record
  * @cl:		a claim whose last intel_lm_claim_send() was a successful SAVE_DATA
  * @path:	the file the state was written to, whole and durable; NULL when it is in no

@@ -93,6 +93,9 @@ typedef int (*intel_lm_keep_fn)(void *priv, const void *state, uint32_t len);
  * @state_dir:	with records: their directory (NULL: %INTEL_LM_STATE_DIR), where the one rule
  *		(intel-lm/rule.h) finds every copy of the states involved before anything is sent
  * @force:	with records: do not ask the rule (the operator's --force)
+ * @lock_dir:	with records: the locks' directory (NULL: %INTEL_LM_LOCK_DIR), where the
+ *		identities' lock is taken while the rule is asked about the destination's LOAD_DATA
+ *		and its intent (with its RESUME's) put on record (intel_lm_claim_guarded())
  */
 struct intel_lm_mig_params {
 	size_t size;
@@ -117,6 +120,7 @@ struct intel_lm_mig_params {
 	enum intel_lm_vf_state dst_state;
 	const char *state_dir;
 	bool force;
+	const char *lock_dir;
 };
 
 /**
@@ -223,9 +227,16 @@ void intel_lm_migration_free(struct intel_lm_migration *m);
  * With dry_run in either options the commands are traced, not sent, the data steps are
  * skipped and nothing is recorded. intel_lm_migration_outcome() tells what happened.
  *
+ * With records and without @force, the one rule (intel-lm/rule.h) is asked before any step,
+ * and again, under the identities' lock in @lock_dir, with the destination's LOAD_DATA intent
+ * (intel_lm_claim_guarded()): a command on another VF in between may have changed where the
+ * state's copies are. Either refusal is in the outcome (@reason, @at_dst, @ident, @other);
+ * the second stops the migration before LOAD_DATA and rolls back.
+ *
  * Return: 0 when the destination RESUME succeeded; otherwise the failed step's return value (a
  * positive NVMe status or a negative errno; -ESTALE for a source intel_lm_mig_plan() refuses: the
- * first step is then the failed one, and nothing was sent or recorded; -ENODATA or -EFBIG for a
+ * first step is then the failed one, and nothing was sent or recorded; -EBUSY, -ESTALE or
+ * -EEXIST for the one rule's refusal; -ENODATA or -EFBIG for a
  * size the limits refuse; -ECANCELED when cancel stopped it; a record write's errno when a
  * command's intent could not be put on record); -EALREADY when @m already ran.
  */

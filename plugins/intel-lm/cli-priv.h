@@ -457,10 +457,13 @@ void rule_refusal(const struct cli *c, const struct session *s, struct vf_result
 /*
  * The rule for @op on the VF of entry @e, for recover: its reason, and in @why its words
  * (which state, where); OK with --force or for a VF holding its own state. @peer, when not
- * NULL, is the other VF's entry as recover settled it, not yet on record.
+ * NULL, is the other VF's entry as recover settled it, not yet on record. @intent, when not
+ * NULL, puts the command's intent on record: called, under the identities' lock taken for the
+ * ask, only when the rule allows; what it returned in *@intent_ret (else 0).
  */
 enum intel_lm_reason guard_entry(const struct cli *c, const struct intel_lm_rec_entry *e,
 				 const struct intel_lm_rec_entry *peer, enum intel_lm_rule_op op,
+				 int (*intent)(void *priv), void *priv, int *intent_ret,
 				 char *why, size_t len);
 /*
  * The same for a migration between the VFs of @src_rec and @dst_rec: a refusal goes to @r, its

@@ -56,33 +56,59 @@ void rule_refusal(const struct cli *c, const struct session *s, struct vf_result
 	}
 }
 
+/* The intent guard_entry() was given, and whether the rule let it be called. */
+struct entry_intent {
+	int (*fn)(void *priv);
+	void *priv;
+	bool called;
+	int ret;
+};
+
+static int call_intent(void *priv)
+{
+	struct entry_intent *in = priv;
+
+	in->called = true;
+	in->ret = in->fn(in->priv);
+	return in->ret;
+}
+
 enum intel_lm_reason guard_entry(const struct cli *c, const struct intel_lm_rec_entry *e,
 				 const struct intel_lm_rec_entry *peer, enum intel_lm_rule_op op,
+				 int (*intent)(void *priv), void *priv, int *intent_ret,
 				 char *why, size_t len)
 {
 	char id[INTEL_LM_ID_HEX_LEN], other[INTEL_LM_PATH_MAX + 96] = "";
-	struct intel_lm_rule_ask ask = { .op = op };
-	struct intel_lm_copy self, *copies = NULL;
+	struct entry_intent in = { .fn = intent, .priv = priv };
+	struct intel_lm_guard g = {
+		.size = sizeof(g), .op = op, .e = e, .known = peer, .n_known = peer ? 1 : 0,
+		.intent = intent ? call_intent : NULL, .priv = &in,
+	};
+	struct intel_lm_copy place;
 	struct intel_lm_verdict v = { 0 };
-	size_t i;
+	int ret;
 
 	why[0] = '\0';
-	if (c->force || !intel_lm_identity_is_set(&e->ident))
+	*intent_ret = 0;
+	if (c->force || !intel_lm_identity_is_set(&e->ident)) {
+		if (intent)
+			*intent_ret = intent(priv);
 		return INTEL_LM_REASON_OK;
-	if (intel_lm_rule_copies(c->state_dir, &copies, &ask.n)) {
-		/* A record that cannot be read leaves nothing to go on: be safe. */
-		snprintf(why, len, "the record in %s cannot be read", c->state_dir ?
-			 c->state_dir : INTEL_LM_STATE_DIR);
-		return INTEL_LM_REASON_RUNS_ELSEWHERE;
 	}
 	/* What recover settled for the other VF counts, before it is written. */
-	for (i = 0; peer && i < ask.n; i++)
-		if (copies[i].vf == peer->vf && !strcmp(copies[i].pf, peer->pf.key))
-			intel_lm_rule_copy_of(peer, &copies[i]);
-	intel_lm_rule_copy_of(e, &self);
-	ask.vf = &self;
-	ask.copies = copies;
-	if (intel_lm_rule_check(&ask, &v)) {
+	ret = intel_lm_claim_guarded(c->state_dir, c->lock_dir, &g, &place, &v);
+	if (in.called) {
+		*intent_ret = in.ret;
+		return INTEL_LM_REASON_OK;
+	}
+	if (ret && !v.reason) {
+		/* A record that cannot be read, or no lock, leaves nothing to go on: be safe. */
+		snprintf(why, len, "the record in %s cannot be read, or the identities' lock in %s "
+			 "taken (%s)", c->state_dir ? c->state_dir : INTEL_LM_STATE_DIR,
+			 c->lock_dir ? c->lock_dir : INTEL_LM_LOCK_DIR, intel_lm_errno_name(ret));
+		return INTEL_LM_REASON_RUNS_ELSEWHERE;
+	}
+	if (v.reason) {
 		if (v.other)
 			place_words(v.other, other, sizeof(other));
 		snprintf(why, len, "state %s %s %s (the one rule: %s)",
@@ -90,7 +116,6 @@ enum intel_lm_reason guard_entry(const struct cli *c, const struct intel_lm_rec_
 			 "has a newer version in" : "runs, or may run, in", other,
 			 intel_lm_reason_name(v.reason));
 	}
-	free(copies);
 	return v.reason;
 }
 

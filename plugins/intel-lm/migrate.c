@@ -218,6 +218,8 @@ static void describe_failure(const struct cli *c, struct mig_report *r, const st
 	r->op = opc ? intel_lm_opcode_name(opc) : "write";
 	if (m->ret == -ECANCELED)
 		r->op = "migrate";
+	else if (m->reason)
+		r->op = "check state";
 	else if (m->record_ret && m->ret == m->record_ret && m->effect == INTEL_LM_EFFECT_NONE)
 		r->op = "write record";
 	else if (m->ret == -ENODATA || m->ret == -EFBIG)
@@ -228,12 +230,15 @@ static void describe_failure(const struct cli *c, struct mig_report *r, const st
 	if (!strcmp(r->op, "write"))
 		r->failed = INTEL_LM_MIG_KEEP;
 	/* Stopped before the step, or its command could not be put on record: never sent. */
-	if (m->ret == -ECANCELED || !strcmp(r->op, "write record"))
+	if (m->ret == -ECANCELED || m->reason || !strcmp(r->op, "write record"))
 		r->failed_ran = false;
 
 	if (m->ret == -ECANCELED)
 		snprintf(what, sizeof(what), "interrupted by %s before the %s",
 			 signal_name(signal_caught()), intel_lm_mig_step_name(m->failed));
+	else if (m->reason)
+		snprintf(what, sizeof(what), "the one rule refused the %s (%s), so it was not sent",
+			 intel_lm_mig_step_name(m->failed), intel_lm_reason_name(m->reason));
 	else if (m->record_ret && m->ret == m->record_ret && m->effect == INTEL_LM_EFFECT_NONE)
 		snprintf(what, sizeof(what), "cannot put the %s on record: %s (%s), so it was not "
 			 "sent", intel_lm_mig_step_name(m->failed), strerror(-m->ret),
@@ -301,6 +306,9 @@ static int mig_exit(const struct intel_lm_mig_outcome *m)
 	if (m->rollback_skipped || m->effect == INTEL_LM_EFFECT_UNKNOWN || m->rollback_unrecorded ||
 	    (m->rollback_ret && exit_for_cmd(INTEL_LM_OPC_RESUME, m->rollback_ret) == EXIT_UNKNOWN))
 		return EXIT_UNKNOWN;
+	/* The one rule refused a step and the source runs again, as before: a refusal. */
+	if (m->reason && m->src_resumed)
+		return EXIT_REFUSED;
 	if (m->failed != INTEL_LM_MIG_KEEP && m->ret > 0)
 		return EXIT_DEVICE;
 	return EXIT_FAILED;
@@ -615,6 +623,7 @@ static void run_mig_job(const struct cli *c, struct session *src, struct session
 		p.dst_rec = dst_rec;
 		p.state_dir = c->state_dir;
 		p.force = c->force;
+		p.lock_dir = c->lock_dir;
 	}
 
 	/* A signal from here on stops the migration at the next step and rolls it back. */

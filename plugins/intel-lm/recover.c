@@ -621,6 +621,12 @@ static void closed_alone(const struct cli *c, struct rec_view *v)
 			 "--confirm=running' (or suspended)", c->prog, dev, v->e.vf);
 }
 
+/* The rollback RESUME's intent, under the identities' lock the rule was asked under. */
+static int resume_intent(void *priv)
+{
+	return intel_lm_record_begin(priv, INTEL_LM_OPC_RESUME);
+}
+
 /* Resume the source of a migration whose destination never ran; 0 when it runs. */
 static int resume_source(const struct cli *c, struct rec_view *src,
 			 const struct intel_lm_rec_entry *dst, struct held *h)
@@ -629,12 +635,13 @@ static int resume_source(const struct cli *c, struct rec_view *src,
 	char why[INTEL_LM_PATH_MAX + 256];
 	int ret;
 
-	if (guard_entry(c, &src->e, dst, INTEL_LM_RULE_RESUME, why, sizeof(why))) {
-		snprintf(src->action, sizeof(src->action), "left the source alone: %s; nothing was "
-			 "sent", why);
-		return -EBUSY;
-	}
 	if (c->dry_run) {
+		if (guard_entry(c, &src->e, dst, INTEL_LM_RULE_RESUME, NULL, NULL, &ret, why,
+				sizeof(why))) {
+			snprintf(src->action, sizeof(src->action), "left the source alone: %s; "
+				 "nothing was sent", why);
+			return -EBUSY;
+		}
 		snprintf(src->action, sizeof(src->action), "would resume the source (RESUME)");
 		return 0;
 	}
@@ -646,7 +653,14 @@ static int resume_source(const struct cli *c, struct rec_view *src,
 	}
 	h->rec.entry = src->e;
 	snprintf(h->rec.entry.device, sizeof(h->rec.entry.device), "%s", pf_path(&s));
-	ret = intel_lm_record_begin(&h->rec, INTEL_LM_OPC_RESUME);
+	/* The rule and the intent under one lock: no other resume or load passes in between. */
+	if (guard_entry(c, &h->rec.entry, dst, INTEL_LM_RULE_RESUME, resume_intent, &h->rec, &ret,
+			why, sizeof(why))) {
+		snprintf(src->action, sizeof(src->action), "left the source alone: %s; nothing was "
+			 "sent", why);
+		session_close(&s);
+		return -EBUSY;
+	}
 	if (ret) {
 		snprintf(src->action, sizeof(src->action), "cannot put the RESUME on record: %s; "
 			 "nothing was sent", intel_lm_errno_name(ret));

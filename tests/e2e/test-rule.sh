@@ -321,4 +321,41 @@ run "$P" save /dev/nvme0 --vf=2 -o "$F/s2.blob"
 expect_rc 4 "$l: SAVE_DATA fails (exit 4)"
 expect_status nvme0 2 "$l: status says running or unknown"
 
+# 14. A load into one of the two VFs that hold a state while a migrate loads over the other:
+# nvme0 VF 1 holds state J saved, nvme1 VF 1 loaded, no file. Each command alone keeps a copy of
+# J, so the rule allows each; both, and J is lost. The migrate's record writes are slowed
+# (fsfault, 1.5 s each) and the load runs while the migrate writes its destination's first entry,
+# after its first ask: the migrate must ask again, under the identities' lock, with its
+# destination's LOAD_DATA intent (issue 22: intel_lm_migrate() asked without that lock).
+emu_rule
+l="a load into one holder of a state while a migrate loads over the other"
+run "$P" suspend /dev/nvme0 --vf=1
+run "$P" save /dev/nvme0 --vf=1 -o "$F/j.blob"
+L=$(lineage nvme0 1)
+G=$(gen nvme0 1)
+run "$P" suspend /dev/nvme1 --vf=1
+run "$P" load /dev/nvme1 --vf=1 -i "$F/j.blob"
+expect_rc 0 "$l: state J loaded into nvme1 VF 1"
+rm -f "$F/j.blob"
+run "$P" suspend /dev/nvme0 --vf=3
+run "$P" save /dev/nvme0 --vf=3 -o "$F/k.blob"
+dst_rec=$(grep -l MODEL1 "$INTEL_LM_STATE_DIR"/*-vf1.rec)
+rm -f "$T/slow.log"
+INTEL_LM_FSFAULT=write:slow:1500 INTEL_LM_FSFAULT_DIR=$INTEL_LM_STATE_DIR \
+	INTEL_LM_FSFAULT_LOG=$T/slow.log LD_PRELOAD="$EMU_SO:$FSFAULT_SO" \
+	"$P" migrate /dev/nvme0 --vf=2 --to=/dev/nvme1 --to-vf=1 > "$T/mig.out" 2>&1 &
+pid=$!
+if wait_until grep -q "^write slow $dst_rec\$" "$T/slow.log" 2> /dev/null; then
+	run "$P" load /dev/nvme0 --vf=1 -i "$F/k.blob"
+	expect_rc 0 "$l: the load into nvme0 VF 1 (J kept in nvme1 VF 1)"
+else
+	fail "$l: the migrate's destination entry" "never written in 20 s: $(cat "$T/slow.log")"
+fi
+RC=0
+wait $pid || RC=$?
+OUT=$(cat "$T/mig.out")
+expect_rc 3 "$l: the migrate is refused at its destination's LOAD_DATA (exit 3)"
+expect_held "$L" "$G" "$l: state J is still in a VF or a file"
+expect_state nvme0 2 running "$l: the source was resumed"
+
 e2e_finish

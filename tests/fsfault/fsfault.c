@@ -12,8 +12,8 @@
  * dirsync: fsync(2) of the directory INTEL_LM_FSFAULT_DIR itself fails (its files' do not).
  * INTEL_LM_FSFAULT_AFTER=N   the first N calls that would fail succeed (a fault mid-way)
  * INTEL_LM_FSFAULT_LOG=FILE  a line "write slow PATH" (or "fsync slow PATH") is appended to
- *                            FILE as each slowed write (or fsync) begins, so that a test can
- *                            signal the program during it
+ *                            FILE as each slowed write, pwrite (or fsync) begins, so that a
+ *                            test can signal the program, or run another, during it
  *
  * Without INTEL_LM_FSFAULT it passes everything through.
  */
@@ -154,6 +154,8 @@ static ssize_t pwrite_common(const char *name, int fd, const void *buf, size_t l
 			errno = err;
 			return -1;
 		}
+		if (slow)
+			log_slow((write_fn)dlsym(RTLD_NEXT, "write"), fd, "write");
 		sleep_ms(slow);
 	}
 	return real(fd, buf, len, off);
