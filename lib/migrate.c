@@ -415,6 +415,17 @@ static void record_close_op(struct intel_lm_migration *m, bool keep_open)
 	}
 }
 
+/* The rule's refusal @v in the outcome: its reason, and the place in the way, copied. */
+static void refused(struct intel_lm_migration *m, const struct intel_lm_verdict *v)
+{
+	m->o.reason = v->reason;
+	m->o.at_dst = v->at_dst;
+	m->o.ident = v->ident;
+	m->o.has_other = v->other != NULL;
+	if (v->other)
+		m->o.other = *v->other;
+}
+
 /*
  * The one rule, before anything is sent: the source's state may move (it runs nowhere else and
  * is not stale) and the destination holds no last copy. A refusal's errno by its reason.
@@ -434,7 +445,8 @@ static int rule_allows(struct intel_lm_migration *m)
 	ask.vf = &src;
 	ask.dst = &dst;
 	ask.copies = copies;
-	m->o.reason = intel_lm_rule_check(&ask, &v);
+	intel_lm_rule_check(&ask, &v);
+	refused(m, &v);
 	free(copies);
 	return intel_lm_reason_errno(m->o.reason);
 }
@@ -472,6 +484,10 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 	m->o.downtime_ns = 0;
 	m->o.skipped = 0;
 	m->o.reason = 0;
+	m->o.at_dst = false;
+	m->o.has_other = false;
+	memset(&m->o.ident, 0, sizeof(m->o.ident));
+	memset(&m->o.other, 0, sizeof(m->o.other));
 	memset(m->step_ns, 0, sizeof(m->step_ns));
 	if (!m->p.dst_rec)
 		m->p.src_rec = NULL;
@@ -578,10 +594,12 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 				 * The rule refused it, or its intent is not on record: LOAD_DATA
 				 * is not sent.
 				 */
-				if (kw.v.reason)
-					m->o.reason = kw.v.reason;
-				else
+				if (kw.v.reason) {
+					refused(m, &kw.v);
+					m->o.at_dst = true;
+				} else {
 					note_record_err(m, kw.dst_ret);
+				}
 				ret = kw.dst_ret;
 				break;
 			}

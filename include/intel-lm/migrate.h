@@ -15,6 +15,7 @@
 #include <intel-lm/effect.h>
 #include <intel-lm/limits.h>
 #include <intel-lm/record.h>
+#include <intel-lm/rule.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -145,6 +146,15 @@ struct intel_lm_mig_params {
  *		or %INTEL_LM_REASON_OK
  * @rollback_unrecorded: the rollback RESUME was sent although its intent could not be put on
  *		record; the source's entry then says unknown, and the migration stays open
+ * @at_dst:	@reason is about the destination (what it holds would be lost, or what it is to
+ *		run runs elsewhere); else about the source. With @failed
+ *		%INTEL_LM_MIG_DST_SUSPEND the rule refused before any step (nothing sent); with
+ *		%INTEL_LM_MIG_DST_LOAD it refused the destination's LOAD_DATA, asked again with its
+ *		intent (see @lock_dir in &struct intel_lm_mig_params), and the rollback followed
+ * @ident:	the state @reason is about: its identity and generation
+ * @has_other:	@other is set: the VF or file in the way of @reason
+ * @other:	that place: a VF (its PF key, device path, index and state on record) or a
+ *		state file (its path), with the identity and generation it holds
  */
 struct intel_lm_mig_outcome {
 	enum intel_lm_mig_step failed;
@@ -161,6 +171,10 @@ struct intel_lm_mig_outcome {
 	unsigned int skipped;
 	int reason;
 	bool rollback_unrecorded;
+	bool at_dst;
+	struct intel_lm_identity ident;
+	bool has_other;
+	struct intel_lm_copy other;
 };
 
 /**

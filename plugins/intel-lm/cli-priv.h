@@ -465,12 +465,9 @@ enum intel_lm_reason guard_entry(const struct cli *c, const struct intel_lm_rec_
 				 const struct intel_lm_rec_entry *peer, enum intel_lm_rule_op op,
 				 int (*intent)(void *priv), void *priv, int *intent_ret,
 				 char *why, size_t len);
-/*
- * The same for a migration between the VFs of @src_rec and @dst_rec: a refusal goes to @r, its
- * VF and *@on say which end it is about. 0 or a negative errno.
- */
-int guard_mig(const struct cli *c, const struct session *src, const struct session *dst,
-	      struct intel_lm_record *src_rec, struct intel_lm_record *dst_rec,
-	      struct vf_result *r, const struct session **on);
+/* The rule's refusal @v in words, one sentence: which state, where; @here is the VF asked about. */
+void rule_words(const struct intel_lm_verdict *v, const char *here, char *out, size_t len);
+/* The rule's refusal a migration's outcome carries, as a verdict (@m stays its place's owner). */
+void mig_verdict(const struct intel_lm_mig_outcome *m, struct intel_lm_verdict *v);
 
 #endif /* INTEL_LM_CLI_PRIV_H */

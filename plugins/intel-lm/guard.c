@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The one rule's refusals in words (one row per reason), and asking it where libintel-lm's
- * claim does not: a migration's two VFs, and recover's rollback. The rule decides (lib/rule.c);
- * the library gathers what it needs (intel_lm_claim_ask(), intel_lm_rule_copies()).
+ * The one rule's refusals in words (one row per reason), and asking it for recover's rollback.
+ * The rule decides (lib/rule.c); the library gathers what it needs and asks it, also for a
+ * migration, whose outcome carries the refusal and the place in the way (mig_verdict()).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +19,31 @@ static void place_words(const struct intel_lm_copy *p, char *out, size_t len)
 			 p->vf, intel_lm_vf_state_name(p->state));
 	else
 		snprintf(out, len, "the file %s", p->path);
+}
+
+void rule_words(const struct intel_lm_verdict *v, const char *here, char *out, size_t len)
+{
+	char id[INTEL_LM_ID_HEX_LEN], other[INTEL_LM_PATH_MAX + 96] = "";
+
+	intel_lm_identity_hex(&v->ident, id);
+	if (v->other)
+		place_words(v->other, other, sizeof(other));
+	switch (v->reason) {
+	case INTEL_LM_REASON_RUNS_ELSEWHERE:
+		snprintf(out, len, "state %s (generation %u) runs, or may run, in %s", id,
+			 v->ident.gen, other);
+		break;
+	case INTEL_LM_REASON_STALE:
+		snprintf(out, len, "state %s is at generation %u here, and a newer one (generation "
+			 "%u) is in %s", id, v->ident.gen, v->other ? v->other->ident.gen : 0, other);
+		break;
+	case INTEL_LM_REASON_LAST_COPY:
+		snprintf(out, len, "%s holds the only copy intel-lm knows of state %s (generation "
+			 "%u), in no file and no other VF", here, id, v->ident.gen);
+		break;
+	default:
+		snprintf(out, len, "allowed");
+	}
 }
 
 void rule_refusal(const struct cli *c, const struct session *s, struct vf_result *r,
@@ -119,35 +144,10 @@ enum intel_lm_reason guard_entry(const struct cli *c, const struct intel_lm_rec_
 	return v.reason;
 }
 
-int guard_mig(const struct cli *c, const struct session *src, const struct session *dst,
-	      struct intel_lm_record *src_rec, struct intel_lm_record *dst_rec,
-	      struct vf_result *r, const struct session **on)
+void mig_verdict(const struct intel_lm_mig_outcome *m, struct intel_lm_verdict *v)
 {
-	struct intel_lm_rule_ask ask = { .op = INTEL_LM_RULE_MIGRATE };
-	struct intel_lm_copy s_copy, d_copy, *copies = NULL;
-	struct intel_lm_verdict v;
-	int ret;
-
-	if (c->force)
-		return 0;
-	ret = intel_lm_rule_copies(c->state_dir, &copies, &ask.n);
-	if (ret) {
-		fail(r, "read record", ret, "cannot read the record in %s: %s (%s); nothing was "
-		     "sent", c->state_dir ? c->state_dir : INTEL_LM_STATE_DIR, strerror(-ret),
-		     intel_lm_errno_name(ret));
-		return ret;
-	}
-	intel_lm_rule_copy_of(&src_rec->entry, &s_copy);
-	intel_lm_rule_copy_of(&dst_rec->entry, &d_copy);
-	ask.vf = &s_copy;
-	ask.dst = &d_copy;
-	ask.copies = copies;
-	if (intel_lm_rule_check(&ask, &v)) {
-		r->vf = v.at_dst ? dst_rec->entry.vf : src_rec->entry.vf;
-		*on = v.at_dst ? dst : src;
-		rule_refusal(c, *on, r, &v, v.at_dst ? "migrate (destination)" : "migrate (source)");
-		ret = r->ret;
-	}
-	free(copies);
-	return ret;
+	v->reason = m->reason;
+	v->at_dst = m->at_dst;
+	v->ident = m->ident;
+	v->other = m->has_other ? &m->other : NULL;
 }

@@ -212,7 +212,7 @@ static void describe_failure(const struct cli *c, struct mig_report *r, const st
 {
 	const struct intel_lm_mig_outcome *m = r->m;
 	uint8_t opc = intel_lm_mig_step_opcode(m->failed);
-	char what[512], kept[PATH_MAX + 64] = "";
+	char what[INTEL_LM_PATH_MAX + 512], kept[PATH_MAX + 64] = "";
 
 	/* What failed, as the one-VF commands name it: the command, else the file or record. */
 	r->op = opc ? intel_lm_opcode_name(opc) : "write";
@@ -236,9 +236,18 @@ static void describe_failure(const struct cli *c, struct mig_report *r, const st
 	if (m->ret == -ECANCELED)
 		snprintf(what, sizeof(what), "interrupted by %s before the %s",
 			 signal_name(signal_caught()), intel_lm_mig_step_name(m->failed));
-	else if (m->reason)
-		snprintf(what, sizeof(what), "the one rule refused the %s (%s), so it was not sent",
-			 intel_lm_mig_step_name(m->failed), intel_lm_reason_name(m->reason));
+	else if (m->reason) {
+		struct intel_lm_verdict v;
+		char here[128], words[INTEL_LM_PATH_MAX + 256];
+
+		mig_verdict(m, &v);
+		snprintf(here, sizeof(here), "%s VF %u", pf_path(r->dst), r->dst_vf);
+		rule_words(&v, here, words, sizeof(words));
+		snprintf(what, sizeof(what), "the one rule, asked again with the %s, refused it: %s "
+			 "(%s; another command changed where the state's copies are since the "
+			 "migration started), so it was not sent", intel_lm_mig_step_name(m->failed),
+			 words, intel_lm_reason_name(m->reason));
+	}
 	else if (m->record_ret && m->ret == m->record_ret && m->effect == INTEL_LM_EFFECT_NONE)
 		snprintf(what, sizeof(what), "cannot put the %s on record: %s (%s), so it was not "
 			 "sent", intel_lm_mig_step_name(m->failed), strerror(-m->ret),
@@ -531,6 +540,24 @@ static int check_states(const struct cli *c, const struct session *src, const st
 	return ret;
 }
 
+/* The library's refusal before any step, from its outcome, as a refusal of the pair @j. */
+static void refused_by_rule(const struct cli *c, const struct session *src,
+			    const struct session *dst, struct mig_job *j)
+{
+	struct intel_lm_verdict v;
+
+	mig_verdict(&j->m, &v);
+	j->refused.vf = v.at_dst ? j->r.dst_vf : j->r.src_vf;
+	j->refused_on = v.at_dst ? dst : src;
+	rule_refusal(c, j->refused_on, &j->refused, &v, v.at_dst ? "migrate (destination)" :
+		     "migrate (source)");
+	/* Nothing was sent: the pair reads as refused, not as a migration's report. */
+	j->changed = false;
+	intel_lm_migration_free(j->mig);
+	j->mig = NULL;
+	j->status = EXIT_REFUSED;
+}
+
 /*
  * One pair's migration: its locks, its records and its keep file, then the library's steps
  * and rollback; @j gets the outcome. Everything that can refuse it comes before the source is
@@ -571,9 +598,6 @@ static void run_mig_job(const struct cli *c, struct session *src, struct session
 
 	/* A VF suspended already gets no second SUSPEND; a saved or loaded source is refused. */
 	if (check_states(c, src, dst, src_rec, dst_rec, j))
-		goto out;
-	/* The one rule, in words; the library asks it again for its other callers. */
-	if (!c->dry_run && guard_mig(c, src, dst, src_rec, dst_rec, lr, &j->refused_on))
 		goto out;
 	p.src_state = j->src_before;
 	p.dst_state = j->dst_before;
@@ -638,6 +662,11 @@ static void run_mig_job(const struct cli *c, struct session *src, struct session
 	j->changed = true;
 	ret = intel_lm_migrate(j->mig);
 	intel_lm_migration_outcome(j->mig, &j->m, sizeof(j->m));
+	if (ret && j->m.reason && j->m.failed == INTEL_LM_MIG_DST_SUSPEND) {
+		/* The one rule refused it before any step: in words, from the outcome alone. */
+		refused_by_rule(c, src, dst, j);
+		goto out;
+	}
 
 	r->src = src;
 	r->dst = dst;

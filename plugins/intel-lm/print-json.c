@@ -286,6 +286,9 @@ static struct json_object *migration_error(const struct mig_report *r)
 	err = error_object(dst ? pf_path(r->dst) : pf_path(r->src), dst ? r->dst_vf : r->src_vf,
 			   r->op, r->m->ret, r->msg, r->hint);
 	add_str(err, "step", intel_lm_mig_step_name(r->failed));
+	/* The rule, asked again with the destination's LOAD_DATA, refused it. */
+	if (r->m->reason)
+		add_str(err, "reason", intel_lm_reason_name(r->m->reason));
 	return err;
 }
 

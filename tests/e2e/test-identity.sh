@@ -41,6 +41,8 @@ for P in "${PROGS[@]}"; do
 	expect_rc $RC_REFUSED "$p migrate into a VF whose saved state is in no file is refused"
 	expect_sent "06 06 06 06" "$p ... nothing but Identify reaches either PF"
 	expect_err "holds the only copy" "$p ... the message says it is the last copy"
+	expect_json 'j["error"]["reason"] == "last-copy" and j["error"]["vf"] == 1' \
+		"$p ... from the library's outcome: reason last-copy, the destination VF"
 	expect_state nvme1 1 saved "$p ... the destination still holds its state"
 	run $P migrate /dev/nvme0 --vf=2 --to=/dev/nvme1 --to-vf=1 --force
 	expect_rc 0 "$p --force migrates all the same"

@@ -354,7 +354,11 @@ fi
 RC=0
 wait $pid || RC=$?
 OUT=$(cat "$T/mig.out")
+ERR=$OUT
 expect_rc 3 "$l: the migrate is refused at its destination's LOAD_DATA (exit 3)"
+expect_err "/dev/nvme1 VF 1 holds the only copy intel-lm knows of state" \
+	"$l: the refusal names the VF in the way"
+expect_err "(last-copy;" "$l: the refusal says the rule's reason"
 expect_held "$L" "$G" "$l: state J is still in a VF or a file"
 expect_state nvme0 2 running "$l: the source was resumed"
 
