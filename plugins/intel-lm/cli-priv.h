@@ -451,9 +451,12 @@ void cmd_hint(const struct cli *c, const struct session *s, int vf, uint8_t opco
 	      char *hint, size_t len);
 
 /* guard.c */
-/* The one rule's refusal @v of @what on VF @r->vf of @s, in words, into @r (with its reason). */
+/*
+ * The one rule's refusal @v of @what on VF @r->vf of @s, in words, into @r (with its reason and
+ * @err, the refusal's errno).
+ */
 void rule_refusal(const struct cli *c, const struct session *s, struct vf_result *r,
-		  const struct intel_lm_verdict *v, const char *what);
+		  const struct intel_lm_verdict *v, int err, const char *what);
 /*
  * The rule for @op on the VF of entry @e, for recover: its reason, and in @why its words
  * (which state, where); OK with --force or for a VF holding its own state. @peer, when not

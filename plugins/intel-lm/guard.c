@@ -5,80 +5,107 @@
  * migration, whose outcome carries the refusal and the place in the way (mig_verdict()).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli-priv.h"
 
-/* Where a copy is, in words: "/dev/nvme1 VF 1" or "the file /x/a.blob". */
+/*
+ * The one table of the rule's words, one row per reason: every refusal, long (rule_refusal())
+ * or short (guard_entry(), a migration's report), is made of them. The fact reads "state ID
+ * (generation G) VERB PLACE", or with @here "PLACE VERB state ID (generation G)..." for the VF
+ * asked about itself. JSON's "reason" is the library's word (intel_lm_reason_name()).
+ */
+static const struct reason_words {
+	const char *verb;	/* the fact's verb */
+	const char *tail;	/* after the state, with @here */
+	const char *harm;	/* what the command would do */
+	const char *next;	/* what to do instead */
+	const char *force;	/* what --force does */
+	bool here;		/* the place is the VF asked about, before the state */
+	bool save;		/* the command line that helps is a save of this VF, else status */
+} reason_words[INTEL_LM_REASONS] = {
+	[INTEL_LM_REASON_RUNS_ELSEWHERE] = {
+		.verb = "runs, or may run, in",
+		.harm = "running it here too would run one state in two VFs",
+		.next = "once that VF no longer runs it (or recover settled it), run the command "
+			"again",
+		.force = "--force sends it anyway",
+	},
+	[INTEL_LM_REASON_STALE] = {
+		.verb = "has a newer version in",
+		.harm = "this copy is older than one that ran since",
+		.next = "use the newer copy",
+		.force = "--force sends it anyway",
+	},
+	[INTEL_LM_REASON_LAST_COPY] = {
+		.verb = "holds the only copy intel-lm knows of",
+		.here = true,
+		.tail = ", in no file and no other VF",
+		.harm = "loading over it would lose it",
+		.next = "save it first, or choose another VF",
+		.save = true,
+		.force = "--force loads anyway",
+	},
+};
+
+/* Where a copy is, in words: "/dev/nvme1 VF 1 (on record: ...)" or "the file /x/a.blob (...)". */
 static void place_words(const struct intel_lm_copy *p, char *out, size_t len)
 {
 	if (p->vf)
-		snprintf(out, len, "%s VF %u (on record: %s)", p->device[0] ? p->device : p->pf,
-			 p->vf, intel_lm_vf_state_name(p->state));
+		snprintf(out, len, "%s VF %u (on record: %s, generation %u)",
+			 p->device[0] ? p->device : p->pf, p->vf, intel_lm_vf_state_name(p->state),
+			 p->ident.gen);
 	else
-		snprintf(out, len, "the file %s", p->path);
+		snprintf(out, len, "the file %s (generation %u)", p->path, p->ident.gen);
+}
+
+static const struct reason_words *words_of(enum intel_lm_reason reason)
+{
+	return reason > INTEL_LM_REASON_OK && reason < INTEL_LM_REASONS ? &reason_words[reason] :
+	       NULL;
 }
 
 void rule_words(const struct intel_lm_verdict *v, const char *here, char *out, size_t len)
 {
+	const struct reason_words *w = words_of(v->reason);
 	char id[INTEL_LM_ID_HEX_LEN], other[INTEL_LM_PATH_MAX + 96] = "";
 
+	if (!w) {
+		snprintf(out, len, "allowed");
+		return;
+	}
 	intel_lm_identity_hex(&v->ident, id);
 	if (v->other)
 		place_words(v->other, other, sizeof(other));
-	switch (v->reason) {
-	case INTEL_LM_REASON_RUNS_ELSEWHERE:
-		snprintf(out, len, "state %s (generation %u) runs, or may run, in %s", id,
-			 v->ident.gen, other);
-		break;
-	case INTEL_LM_REASON_STALE:
-		snprintf(out, len, "state %s is at generation %u here, and a newer one (generation "
-			 "%u) is in %s", id, v->ident.gen, v->other ? v->other->ident.gen : 0, other);
-		break;
-	case INTEL_LM_REASON_LAST_COPY:
-		snprintf(out, len, "%s holds the only copy intel-lm knows of state %s (generation "
-			 "%u), in no file and no other VF", here, id, v->ident.gen);
-		break;
-	default:
-		snprintf(out, len, "allowed");
-	}
+	if (w->here)
+		snprintf(out, len, "%s %s state %s (generation %u)%s", here, w->verb, id,
+			 v->ident.gen, w->tail);
+	else
+		snprintf(out, len, "state %s (generation %u) %s %s", id, v->ident.gen, w->verb,
+			 other);
 }
 
 void rule_refusal(const struct cli *c, const struct session *s, struct vf_result *r,
-		  const struct intel_lm_verdict *v, const char *what)
+		  const struct intel_lm_verdict *v, int err, const char *what)
 {
-	char id[INTEL_LM_ID_HEX_LEN], other[INTEL_LM_PATH_MAX + 96] = "";
+	const struct reason_words *w = words_of(v->reason);
+	char here[128], fact[INTEL_LM_PATH_MAX + 256], cmd[INTEL_LM_PATH_MAX + 96];
 
-	intel_lm_identity_hex(&v->ident, id);
-	if (v->other)
-		place_words(v->other, other, sizeof(other));
+	if (!w)
+		return;
 	r->reason = v->reason;
-	switch (v->reason) {
-	case INTEL_LM_REASON_RUNS_ELSEWHERE:
-		fail(r, "check state", -EBUSY, "%s: state %s (generation %u) runs, or may run, in "
-		     "%s; running it here too would run one state in two VFs; nothing was sent\n"
-		     "'%s status' shows where each state is; once that VF no longer runs it (or "
-		     "'%s recover' settled it), run the command again; --force sends it anyway",
-		     what, id, v->ident.gen, other, c->prog, c->prog);
-		break;
-	case INTEL_LM_REASON_STALE:
-		fail(r, "check state", -ESTALE, "%s: state %s is at generation %u here, and a newer "
-		     "one (generation %u) is in %s: this copy is older than one that ran since; "
-		     "nothing was sent\nuse the newer copy; --force sends it anyway", what, id,
-		     v->ident.gen, v->other ? v->other->ident.gen : 0, other);
-		break;
-	case INTEL_LM_REASON_LAST_COPY:
-		fail(r, "check state", -EEXIST, "%s: %s VF %u holds the only copy intel-lm knows of "
-		     "state %s (generation %u), in no file and no other VF; loading over it would "
-		     "lose it; nothing was sent\nsave it first ('%s save %s --vf=%u -o FILE'), or "
-		     "choose another VF; --force loads anyway", what, pf_path(s), r->vf, id,
-		     v->ident.gen, c->prog, pf_path(s), r->vf);
-		break;
-	default:
-		break;
-	}
+	snprintf(here, sizeof(here), "%s VF %u", pf_path(s), r->vf);
+	rule_words(v, here, fact, sizeof(fact));
+	if (w->save)
+		snprintf(cmd, sizeof(cmd), "'%s save %s --vf=%u -o FILE' saves it", c->prog,
+			 pf_path(s), r->vf);
+	else
+		snprintf(cmd, sizeof(cmd), "'%s status' shows where each state is", c->prog);
+	fail(r, "check state", err, "%s: %s; %s; nothing was sent\n%s; %s; %s", what, fact,
+	     w->harm, w->next, cmd, w->force);
 }
 
 /* The intent guard_entry() was given, and whether the rule let it be called. */
@@ -103,7 +130,7 @@ enum intel_lm_reason guard_entry(const struct cli *c, const struct intel_lm_rec_
 				 int (*intent)(void *priv), void *priv, int *intent_ret,
 				 char *why, size_t len)
 {
-	char id[INTEL_LM_ID_HEX_LEN], other[INTEL_LM_PATH_MAX + 96] = "";
+	char words[INTEL_LM_PATH_MAX + 256];
 	struct entry_intent in = { .fn = intent, .priv = priv };
 	struct intel_lm_guard g = {
 		.size = sizeof(g), .op = op, .e = e, .known = peer, .n_known = peer ? 1 : 0,
@@ -134,12 +161,12 @@ enum intel_lm_reason guard_entry(const struct cli *c, const struct intel_lm_rec_
 		return INTEL_LM_REASON_RUNS_ELSEWHERE;
 	}
 	if (v.reason) {
-		if (v.other)
-			place_words(v.other, other, sizeof(other));
-		snprintf(why, len, "state %s %s %s (the one rule: %s)",
-			 intel_lm_identity_hex(&v.ident, id), v.reason == INTEL_LM_REASON_STALE ?
-			 "has a newer version in" : "runs, or may run, in", other,
-			 intel_lm_reason_name(v.reason));
+		char here[128];
+
+		snprintf(here, sizeof(here), "%s VF %u", e->device[0] ? e->device : e->pf.key,
+			 e->vf);
+		rule_words(&v, here, words, sizeof(words));
+		snprintf(why, len, "%s (the one rule: %s)", words, intel_lm_reason_name(v.reason));
 	}
 	return v.reason;
 }

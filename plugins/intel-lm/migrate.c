@@ -549,8 +549,8 @@ static void refused_by_rule(const struct cli *c, const struct session *src,
 	mig_verdict(&j->m, &v);
 	j->refused.vf = v.at_dst ? j->r.dst_vf : j->r.src_vf;
 	j->refused_on = v.at_dst ? dst : src;
-	rule_refusal(c, j->refused_on, &j->refused, &v, v.at_dst ? "migrate (destination)" :
-		     "migrate (source)");
+	rule_refusal(c, j->refused_on, &j->refused, &v, j->m.ret,
+		     v.at_dst ? "migrate (destination)" : "migrate (source)");
 	/* Nothing was sent: the pair reads as refused, not as a migration's report. */
 	j->changed = false;
 	intel_lm_migration_free(j->mig);

@@ -98,7 +98,7 @@ static int send_cmd(const struct cli *c, struct session *s, struct vf_result *r,
 	}
 	ret = intel_lm_claim_send(r->claim, opc, buf, len, r->incoming, c->force, &s->opts, &out);
 	if (!out.sent && out.verdict.reason) {
-		rule_refusal(c, s, r, &out.verdict, c->cmd->name);
+		rule_refusal(c, s, r, &out.verdict, ret, c->cmd->name);
 		return ret;
 	}
 	if (!out.sent) {
