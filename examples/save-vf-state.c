@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 	struct intel_lm_sent sent;
 	struct intel_lm_pf *pf;
 	uint32_t crc = 0;
-	char holder[256] = "", path[PATH_MAX];
+	char holder[256] = "";
 	unsigned long vf;
 	uint32_t size = 0;
 	void *state = NULL;
@@ -97,11 +97,14 @@ int main(int argc, char **argv)
 	co.lock_dir = getenv("INTEL_LM_LOCK_DIR");
 	co.wait_ms = 10000;
 	co.what = "save-vf-state";
+	/* The file's name goes on record: one too long is refused here, before SUSPEND. */
+	co.output = argv[3];
 	ret = intel_lm_claim_vf(pf, (uint16_t)vf, &co, &cl, &step, holder, sizeof(holder));
 	if (ret) {
 		fprintf(stderr, "save-vf-state: %s: VF %lu: cannot claim it (%s): %s%s%s\n",
 			intel_lm_pf_path(pf), vf, step == INTEL_LM_CLAIM_LOCK ? "its lock" :
-			step == INTEL_LM_CLAIM_RECORD ? "its record" : "the directories",
+			step == INTEL_LM_CLAIM_RECORD ? "its record" :
+			step == INTEL_LM_CLAIM_OUTPUT ? "the output file's name" : "the directories",
 			strerror(-ret), holder[0] ? "; held by " : "", holder);
 		goto out;
 	}
@@ -132,8 +135,8 @@ int main(int argc, char **argv)
 	/* The blob carries the identity the state got with SAVE_DATA. */
 	ret = intel_lm_blob_write_state(out, intel_lm_pf_info(pf), (uint16_t)vf,
 					&intel_lm_claim_record(cl)->entry.ident, state, size, &crc);
-	/* SAVE_DATA's outcome goes on record with the file (absolute), or none if it failed. */
-	intel_lm_claim_saved(cl, ret ? NULL : realpath(argv[3], path) ? path : argv[3], size, crc);
+	/* SAVE_DATA's outcome goes on record with the claimed file, or none if it failed. */
+	intel_lm_claim_saved(cl, ret ? NULL : argv[3], size, crc);
 	if (ret) {
 		failed(pf, vf, "write the state file (the VF is saved, its state in no file)", ret, 0);
 		goto out;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ struct intel_lm_claim {
 	struct intel_lm_syncs *syncs;	/* a batch's late fdatasyncs, or NULL */
 	bool late;			/* the record's last write is not durable yet */
 	struct intel_lm_scan *scan;	/* the caller's scan cache, or NULL */
+	char output[INTEL_LM_REC_PATH_LEN];	/* the claimed output, absolute; "" for none */
 };
 
 /* Late fdatasyncs */
@@ -165,6 +167,41 @@ static const char *or_default(const char *dir, const char *def)
 	return dir && *dir ? dir : def;
 }
 
+/*
+ * @path made absolute into @out: its directory resolved (realpath(3)), the file need not exist;
+ * a directory that cannot be resolved is taken as written, from the working directory.
+ */
+static int output_path(const char *path, char *out, size_t len)
+{
+	char dir[PATH_MAX], abs[PATH_MAX], cwd[PATH_MAX];
+	const char *base = strrchr(path, '/');
+	int n;
+
+	if (!*path || (base && !base[1]))
+		return -EINVAL;
+	if (base) {
+		if ((size_t)(base - path) >= sizeof(dir))
+			return -ENAMETOOLONG;
+		memcpy(dir, path, (size_t)(base - path));
+		dir[base - path] = '\0';
+		if (base == path)
+			strcpy(dir, "/");
+		base++;
+	} else {
+		strcpy(dir, ".");
+		base = path;
+	}
+	if (realpath(dir, abs))
+		n = snprintf(out, len, "%s/%s", strcmp(abs, "/") ? abs : "", base);
+	else if (path[0] == '/')
+		n = snprintf(out, len, "%s", path);
+	else if (getcwd(cwd, sizeof(cwd)))
+		n = snprintf(out, len, "%s/%s", strcmp(cwd, "/") ? cwd : "", path);
+	else
+		return -errno;
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
 int intel_lm_claim_vf(const struct intel_lm_pf *pf, uint16_t vf, const struct intel_lm_claim_opts *o,
 		      struct intel_lm_claim **clp, enum intel_lm_claim_step *step, char *holder,
 		      size_t len)
@@ -178,9 +215,9 @@ int intel_lm_claim_vf(const struct intel_lm_pf *pf, uint16_t vf, const struct in
 	int ret;
 
 	*clp = NULL;
-	*step = INTEL_LM_CLAIM_DIRS;
 	if (o)
 		memcpy(&opts, o, o->size < sizeof(opts) ? o->size : sizeof(opts));
+	*step = INTEL_LM_CLAIM_DIRS;
 	ret = intel_lm_own_dir(or_default(opts.state_dir, INTEL_LM_STATE_DIR), true, &why);
 	if (!ret)
 		ret = intel_lm_own_dir(or_default(opts.lock_dir, INTEL_LM_LOCK_DIR), true, &why);
@@ -205,9 +242,17 @@ int intel_lm_claim_vf(const struct intel_lm_pf *pf, uint16_t vf, const struct in
 	intel_lm_put_str(cl->lock_dir, sizeof(cl->lock_dir), opts.lock_dir ? opts.lock_dir : "");
 	intel_lm_put_str(cl->state_dir, sizeof(cl->state_dir), opts.state_dir ? opts.state_dir : "");
 	cl->syncs = opts.syncs;
+	cl->output[0] = '\0';
 	if (!opts.what) {
 		snprintf(what, sizeof(what), "pid %d: libintel-lm", (int)getpid());
 		opts.what = what;
+	}
+	/* The output's name must fit the record: refused now, before anything is sent. */
+	*step = INTEL_LM_CLAIM_OUTPUT;
+	if (opts.output) {
+		ret = output_path(opts.output, cl->output, sizeof(cl->output));
+		if (ret)
+			goto fail;
 	}
 	*step = INTEL_LM_CLAIM_LOCK;
 	ret = intel_lm_lock_vf(opts.lock_dir, intel_lm_pf_id(pf)->key, vf, opts.wait_ms, opts.what,
@@ -490,6 +535,8 @@ int intel_lm_claim_saved(struct intel_lm_claim *cl, const char *path, uint32_t s
 {
 	struct intel_lm_rec_entry *e = &cl->rec.entry;
 
+	if (path && cl->output[0])
+		path = cl->output;
 	if (path) {
 		if (strlen(path) >= sizeof(e->state_file))
 			return -ENAMETOOLONG;

@@ -28,11 +28,14 @@ extern "C" {
  * @INTEL_LM_CLAIM_DIRS:	the record's or the locks' directory is not trusted or usable
  * @INTEL_LM_CLAIM_LOCK:	the VF's lock (held by another process: -EWOULDBLOCK)
  * @INTEL_LM_CLAIM_RECORD:	the VF's record cannot be opened
+ * @INTEL_LM_CLAIM_OUTPUT:	the output file (&struct intel_lm_claim_opts.output) does not fit
+ *				the record (-ENAMETOOLONG) or names no file (-EINVAL)
  */
 enum intel_lm_claim_step {
 	INTEL_LM_CLAIM_DIRS = 0,
 	INTEL_LM_CLAIM_LOCK,
 	INTEL_LM_CLAIM_RECORD,
+	INTEL_LM_CLAIM_OUTPUT,
 };
 
 /**
@@ -51,6 +54,11 @@ enum intel_lm_claim_step {
  *		before intel_lm_claim_send() returns.
  * @scan:	a scan cache of @state_dir (intel_lm_scan_new()) the rule's scans share, e.g. a
  *		batch's; NULL for one of the claim's own. Its answers are the same either way.
+ * @output:	the file a SAVE_DATA's state is to be written to, or NULL (none, or standard
+ *		output): made absolute (its directory resolved, the file need not exist) and
+ *		checked against the record's room (%INTEL_LM_REC_PATH_LEN) when the VF is claimed,
+ *		so that a name too long is refused before anything is sent;
+ *		intel_lm_claim_saved() records it
  */
 struct intel_lm_claim_opts {
 	size_t size;
@@ -61,6 +69,7 @@ struct intel_lm_claim_opts {
 	enum intel_lm_op_kind op;
 	struct intel_lm_syncs *syncs;
 	struct intel_lm_scan *scan;
+	const char *output;
 };
 
 /*
@@ -106,9 +115,10 @@ struct intel_lm_claim;
  * @len:	size of @holder
  *
  * Both directories are checked (and created, mode 0700: each must be a real directory owned
- * by the effective user and writable by no one else), the VF's lock is taken
- * (intel_lm_lock_vf()) and its record opened (intel_lm_record_open()), with the PF's device
- * path, serial, model and firmware written into the entry.
+ * by the effective user and writable by no one else), the output file's name, if any
+ * (@o->output), is checked, the VF's lock is taken (intel_lm_lock_vf()) and its record opened
+ * (intel_lm_record_open()), with the PF's device path, serial, model and firmware written into
+ * the entry.
  *
  * Return: 0; a negative errno (see @step); -EBADMSG is not an error here: a record whose
  * entry is corrupt is opened, and its state is unknown until a command says.
@@ -242,11 +252,16 @@ int intel_lm_claim_guarded(const char *state_dir, const char *lock_dir,
  * intel_lm_claim_saved() - The file that holds a successful SAVE_DATA's state, on record
  * @cl:		a claim whose last intel_lm_claim_send() was a successful SAVE_DATA
  * @path:	the file the state was written to, whole and durable; NULL when it is in no
- *		file (the write failed: the VF is saved, its state nowhere else)
+ *		file (the write failed: the VF is saved, its state nowhere else). When the claim
+ *		took an output (&struct intel_lm_claim_opts.output), that one, checked before
+ *		anything was sent, is what goes on record, and @path only says that the state is
+ *		in it. Without one, @path is checked here, after SAVE_DATA: claim the output
+ *		instead, so that a name too long is refused before the VF is touched.
  * @size:	the state's size
  * @crc:	its CRC-32 (zlib)
  *
- * Return: 0 or the record's negative errno.
+ * Return: 0 or the record's negative errno; -ENAMETOOLONG for a @path too long for the
+ * record, without a claimed output (the operation stays open: the VF is saved).
  */
 int intel_lm_claim_saved(struct intel_lm_claim *cl, const char *path, uint32_t size, uint32_t crc);
 

@@ -94,12 +94,13 @@ void record_fix_hint(const struct cli *c, int err, char *buf, size_t len)
 }
 
 int claim_vf(const struct cli *c, const struct session *s, struct vf_result *r,
-	     enum intel_lm_op_kind op, const char *what, struct intel_lm_claim **cl)
+	     enum intel_lm_op_kind op, const char *what, const char *output,
+	     struct intel_lm_claim **cl)
 {
 	struct intel_lm_claim_opts o = {
 		.size = sizeof(o), .state_dir = c->state_dir, .lock_dir = c->lock_dir,
 		.wait_ms = c->wait_ms, .op = op, .syncs = s->syncs,
-		.scan = s->scan,
+		.scan = s->scan, .output = output,
 	};
 	enum intel_lm_claim_step step;
 	char line[256], holder[256], path[4096], hint[1024];
@@ -112,6 +113,13 @@ int claim_vf(const struct cli *c, const struct session *s, struct vf_result *r,
 	switch (step) {
 	case INTEL_LM_CLAIM_LOCK:
 		lock_failed(c, s, r, ret, holder);
+		break;
+	case INTEL_LM_CLAIM_OUTPUT:
+		/* The front end checks first (record_path_check()); the library is the backstop. */
+		fail(r, "check output", ret, "the output file %s cannot go on intel-lm's record: "
+		     "%s (%s); nothing was sent\nname a file whose absolute path is shorter than "
+		     "%d bytes", output, strerror(-ret), intel_lm_errno_name(ret),
+		     INTEL_LM_REC_PATH_LEN);
 		break;
 	case INTEL_LM_CLAIM_RECORD:
 		intel_lm_record_path(c->state_dir, pf_key(s), r->vf, path, sizeof(path));

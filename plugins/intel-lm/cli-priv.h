@@ -411,11 +411,12 @@ int lock_vf(const struct cli *c, const struct session *s, struct vf_result *r, c
 	    struct intel_lm_lock **lk);
 /*
  * Claim VF @r->vf of @s through libintel-lm (its lock and its record, the change belonging to
- * @op; @what, or NULL for this command line, for whoever waits) into *@cl; on failure @r says
- * why. Returns 0 or a negative errno.
+ * @op; @what, or NULL for this command line, for whoever waits; @output, the file a save
+ * writes, or NULL) into *@cl; on failure @r says why. Returns 0 or a negative errno.
  */
 int claim_vf(const struct cli *c, const struct session *s, struct vf_result *r,
-	     enum intel_lm_op_kind op, const char *what, struct intel_lm_claim **cl);
+	     enum intel_lm_op_kind op, const char *what, const char *output,
+	     struct intel_lm_claim **cl);
 /* Cut @msg at its first "\n"; what follows, the advice, goes to @hint. */
 void split_hint(char *msg, char *hint, size_t len);
 /* The word for an exit status in JSON's error.kind: "refused", "device", ...; NULL for 0. */

@@ -586,11 +586,11 @@ static void run_mig_job(const struct cli *c, struct session *src, struct session
 		/* Nothing is claimed: the records are only read. */
 	} else {
 		/* Each VF's lock and record, from libintel-lm; the source's first. */
-		if (claim_vf(c, src, lr, INTEL_LM_OP_NONE, what, &src_cl))
+		if (claim_vf(c, src, lr, INTEL_LM_OP_NONE, what, NULL, &src_cl))
 			goto out;
 		lr->vf = r->dst_vf;
 		j->refused_on = dst;
-		if (claim_vf(c, dst, lr, INTEL_LM_OP_NONE, what, &dst_cl))
+		if (claim_vf(c, dst, lr, INTEL_LM_OP_NONE, what, NULL, &dst_cl))
 			goto out;
 		src_rec = intel_lm_claim_record(src_cl);
 		dst_rec = intel_lm_claim_record(dst_cl);

@@ -263,7 +263,7 @@ static int prepare(struct peer *p, const struct wire_msg *m)
 	r.vf = (uint16_t)vf;
 	snprintf(what, sizeof(what), "pid %d: %s serve-peer (migration %s from %s VF %lu)",
 		 (int)getpid(), p->c->prog, op_id, peer, peer_vf);
-	if (claim_vf(p->c, &p->s, &r, INTEL_LM_OP_NONE, what, &p->cl))
+	if (claim_vf(p->c, &p->s, &r, INTEL_LM_OP_NONE, what, NULL, &p->cl))
 		return send_fail(p, r.op ? r.op : "claim", r.ret, INTEL_LM_EFFECT_NONE, "%s",
 				 r.msg);
 	p->vf = (uint16_t)vf;

@@ -426,7 +426,7 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 	r.vf = j->src_vf;
 	snprintf(what, sizeof(what), "pid %d: %s migrate %s --vf=%u --to=%s --to-vf=%u",
 		 (int)getpid(), c->prog, pf_path(src), j->src_vf, c->to, j->dst_vf);
-	if (claim_vf(c, src, &r, INTEL_LM_OP_NONE, what, &cl)) {
+	if (claim_vf(c, src, &r, INTEL_LM_OP_NONE, what, NULL, &cl)) {
 		failed_at(j, r.op ? r.op : "claim", false, r.ret);
 		say_fail(c, j, "%s", r.msg);
 		return EXIT_REFUSED;

@@ -471,7 +471,7 @@ static void run_job(const struct cli *c, struct session *s, const struct vf_op *
 	if (op != &op_query && !c->dry_run) {
 		/* A state-changing command: the VF's lock and record, from libintel-lm. */
 		if (claim_vf(c, s, r, batch ? INTEL_LM_OP_BATCH : INTEL_LM_OP_SINGLE, NULL,
-			     &r->claim))
+			     op == &op_save && strcmp(r->path, "-") ? r->path : NULL, &r->claim))
 			return;
 		r->rec = intel_lm_claim_record(r->claim);
 		e = &r->rec->entry;

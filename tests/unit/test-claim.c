@@ -66,16 +66,22 @@ static struct intel_lm_pf *open_pf(void)
 	return pf;
 }
 
-static struct intel_lm_claim *claim(struct intel_lm_pf *pf, uint16_t vf)
+static struct intel_lm_claim *claim_out(struct intel_lm_pf *pf, uint16_t vf, const char *output)
 {
 	struct intel_lm_claim_opts o = {
 		.size = sizeof(o), .state_dir = state_dir, .lock_dir = lock_dir, .what = "unit",
+		.output = output,
 	};
 	enum intel_lm_claim_step step;
 	struct intel_lm_claim *cl;
 
 	ck_assert_int_eq(intel_lm_claim_vf(pf, vf, &o, &cl, &step, NULL, 0), 0);
 	return cl;
+}
+
+static struct intel_lm_claim *claim(struct intel_lm_pf *pf, uint16_t vf)
+{
+	return claim_out(pf, vf, NULL);
 }
 
 static enum emu_vf_state emu_state(uint16_t vf)
@@ -89,7 +95,7 @@ static enum emu_vf_state emu_state(uint16_t vf)
 /* Save VF @vf through a claim into DIR/vfN.blob; its record then names the file. */
 static void save_vf(struct intel_lm_pf *pf, uint16_t vf)
 {
-	struct intel_lm_claim *cl = claim(pf, vf);
+	struct intel_lm_claim *cl;
 	struct intel_lm_outfile *out;
 	struct intel_lm_sent s;
 	char path[PATH_MAX + 32];
@@ -97,6 +103,8 @@ static void save_vf(struct intel_lm_pf *pf, uint16_t vf)
 	void *buf;
 
 	snprintf(path, sizeof(path), "%s/vf%u.blob", dir, vf);
+	/* The output is claimed with the VF: its name is checked before anything is sent. */
+	cl = claim_out(pf, vf, path);
 	ck_assert_int_eq(intel_lm_outfile_open(&out, path, false), 0);
 	ck_assert_int_eq(intel_lm_claim_send(cl, INTEL_LM_OPC_SUSPEND, NULL, 0, NULL, false, NULL,
 					     &s), 0);
@@ -114,6 +122,7 @@ static void save_vf(struct intel_lm_pf *pf, uint16_t vf)
 						   s.result, &crc), 0);
 	intel_lm_outfile_free(out);
 	ck_assert_int_eq(intel_lm_claim_saved(cl, path, s.result, crc), 0);
+	ck_assert_str_eq(intel_lm_claim_record(cl)->entry.state_file, path);
 	intel_lm_state_free(buf, s.result);
 	intel_lm_claim_release(cl);
 }
@@ -194,6 +203,56 @@ START_TEST(resume_of_a_moved_state_is_refused)
 					     &s), 0);
 	ck_assert(s.sent);
 	ck_assert_int_eq(emu_state(2), EMU_VF_RUNNING);
+	intel_lm_claim_release(cl);
+	intel_lm_pf_close(pf);
+}
+END_TEST
+
+/*
+ * A program that saves into a file whose name the record cannot hold is refused when it claims
+ * the VF, before anything is sent: no SUSPEND, no SAVE_DATA, no record written. Before, the
+ * refusal came from intel_lm_claim_saved(), after SAVE_DATA had left the VF saved.
+ */
+START_TEST(output_too_long_is_refused_before_anything_is_sent)
+{
+	static const uint8_t opcodes[] = {
+		INTEL_LM_OPC_QUERY_DATA_SIZE, INTEL_LM_OPC_SUSPEND, INTEL_LM_OPC_RESUME,
+		INTEL_LM_OPC_SAVE_DATA, INTEL_LM_OPC_LOAD_DATA,
+	};
+	struct intel_lm_claim_opts o = {
+		.size = sizeof(o), .state_dir = state_dir, .lock_dir = lock_dir, .what = "unit",
+	};
+	char path[PATH_MAX], rec[PATH_MAX + 32];
+	enum intel_lm_claim_step step;
+	struct intel_lm_claim *cl = NULL;
+	struct intel_lm_pf *pf;
+	int before[5], i, n;
+
+	setup();
+	pf = open_pf();
+	/* Five directories of 200 bytes: a path of about 1,050 bytes, room for 1,023. */
+	n = snprintf(path, sizeof(path), "%s", dir);
+	for (i = 0; i < 5; i++)
+		n += snprintf(path + n, sizeof(path) - n, "/%0200d", i);
+	snprintf(path + n, sizeof(path) - n, "/vf2.blob");
+	ck_assert_uint_ge(strlen(path), INTEL_LM_REC_PATH_LEN);
+	for (i = 0; i < 5; i++)
+		before[i] = emu_counter("nvme0", opcodes[i]);
+	o.output = path;
+	ck_assert_int_eq(intel_lm_claim_vf(pf, 2, &o, &cl, &step, NULL, 0), -ENAMETOOLONG);
+	ck_assert_int_eq(step, INTEL_LM_CLAIM_OUTPUT);
+	ck_assert_ptr_null(cl);
+	/* The emulator's count of each of the five commands: none reached the PF. */
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(emu_counter("nvme0", opcodes[i]), before[i]);
+	ck_assert_int_eq(emu_state(2), EMU_VF_RUNNING);
+	ck_assert_int_eq(intel_lm_record_path(state_dir, intel_lm_pf_id(pf)->key, 2, rec,
+					      sizeof(rec)), 0);
+	ck_assert_int_eq(access(rec, F_OK), -1);
+	/* A name that fits is taken, made absolute. */
+	ck_assert_int_eq(chdir(dir), 0);
+	o.output = "vf2.blob";
+	ck_assert_int_eq(intel_lm_claim_vf(pf, 2, &o, &cl, &step, NULL, 0), 0);
 	intel_lm_claim_release(cl);
 	intel_lm_pf_close(pf);
 }
@@ -288,6 +347,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, resume_of_a_moved_state_is_refused);
 	tcase_add_test(tc, claim_is_exclusive);
 	tcase_add_test(tc, batch_outcomes_are_synced_late);
+	tcase_add_test(tc, output_too_long_is_refused_before_anything_is_sent);
 	suite_add_tcase(s, tc);
 	return s;
 }
