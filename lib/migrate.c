@@ -451,26 +451,26 @@ static int rule_allows(struct intel_lm_migration *m)
 	return intel_lm_reason_errno(m->o.reason);
 }
 
-int intel_lm_migrate(struct intel_lm_migration *m)
-{
-	bool dry = (m->p.src_opts && m->p.src_opts->dry_run) || (m->p.dst_opts && m->p.dst_opts->dry_run);
-	enum intel_lm_effect src_suspend = INTEL_LM_EFFECT_NONE;
-	enum intel_lm_effect dst_resume = INTEL_LM_EFFECT_NONE;
-	enum intel_lm_effect eff = INTEL_LM_EFFECT_NONE, rb_eff;
-	uint64_t sent = 0, done = 0;
-	struct keep_writes kw = { 0 };
-	pthread_t flusher;
-	bool flushing;
-	enum intel_lm_mig_step step;
-	uint64_t start, t0 = 0;
-	unsigned int skip = 0;
-	bool load_ok = false;
-	void *state = NULL;
-	int ret = 0;
+/*
+ * One run of intel_lm_migrate(): what its steps share. Each step is a function of its own,
+ * in the order of enum intel_lm_mig_step; the rollback is rollback_source().
+ */
+struct run {
+	struct intel_lm_migration *m;
+	bool dry;			/* a dry run: the size is asked, nothing is moved */
+	unsigned int skip;		/* the steps not sent (intel_lm_mig_plan()) */
+	void *state;			/* SAVE_DATA's buffer */
+	struct keep_writes kw;		/* the record writes that go with the keep step */
+	enum intel_lm_effect eff;	/* the current step's effect on its VF */
+	enum intel_lm_effect src_suspend, dst_resume;
+	uint64_t sent, done;		/* when the current step's command was sent, completed */
+	uint64_t t0;			/* when the source's SUSPEND was sent: the downtime's start */
+	bool load_ok;
+};
 
-	if (m->ran)
-		return -EALREADY;
-	m->ran = true;
+/* The outcome of a run not yet begun. */
+static void reset_outcome(struct intel_lm_migration *m)
+{
 	m->o.failed = INTEL_LM_MIG_STEPS;
 	m->o.ret = 0;
 	m->o.effect = INTEL_LM_EFFECT_NONE;
@@ -489,20 +489,34 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 	memset(&m->o.ident, 0, sizeof(m->o.ident));
 	memset(&m->o.other, 0, sizeof(m->o.other));
 	memset(m->step_ns, 0, sizeof(m->step_ns));
+}
+
+/*
+ * Before any step: the plan (which SUSPENDs are sent, a saved or loaded source refused), the
+ * one rule, the source's state taken charge of, and both entries joined to the migration. A
+ * refusal here sends nothing and records nothing.
+ */
+static int claim(struct run *r)
+{
+	struct intel_lm_migration *m = r->m;
+	int ret;
+
+	r->dry = (m->p.src_opts && m->p.src_opts->dry_run) ||
+		 (m->p.dst_opts && m->p.dst_opts->dry_run);
 	if (!m->p.dst_rec)
 		m->p.src_rec = NULL;
 	ret = intel_lm_mig_plan(m->p.src_rec ? m->p.src_rec->entry.state : m->p.src_state,
 				m->p.src_rec ? m->p.dst_rec->entry.state : m->p.dst_state,
 				m->p.src_rec && intel_lm_record_state_kept(&m->p.dst_rec->entry),
-				&skip);
+				&r->skip);
 	if (ret) {
 		/* Refused before any step: nothing sent, nothing recorded. */
 		m->o.failed = INTEL_LM_MIG_DST_SUSPEND;
 		m->o.ret = ret;
 		return ret;
 	}
-	m->o.skipped = skip;
-	if (dry || !m->p.dst_rec)
+	m->o.skipped = r->skip;
+	if (r->dry || !m->p.dst_rec)
 		m->p.src_rec = m->p.dst_rec = NULL;
 	ret = m->p.src_rec && !m->p.force ? rule_allows(m) : 0;
 	if (!ret && m->p.src_rec)
@@ -514,148 +528,203 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 	}
 	if (m->p.src_rec)
 		record_join(m);
+	return 0;
+}
 
-	for (step = 0; step < INTEL_LM_MIG_STEPS; step++) {
-		if (step > 0 && m->p.cancel && m->p.cancel(m->p.cancel_priv)) {
-			ret = -ECANCELED;
-			break;
-		}
-		start = intel_lm_now_ns();
-		eff = INTEL_LM_EFFECT_NONE;
-		switch (step) {
-		case INTEL_LM_MIG_DST_SUSPEND:
-			if (skip & (1U << step)) {
-				/*
-				 * Suspended already: the destination's entry joins the migration
-				 * all the same, so that recover finds it. The rollback never
-				 * resumes the destination, so a failure leaves it suspended, as it
-				 * was.
-				 */
-				ret = skipped_step(m, step);
-				break;
-			}
-			ret = recorded(m, step, 0, REC_INTENT | REC_OUTCOME, send_dst_suspend, NULL,
-				       &eff, &sent, &done);
-			break;
-		case INTEL_LM_MIG_SRC_SUSPEND:
-			/*
-			 * SAVE_DATA's intent goes with SUSPEND's, before the downtime; their
-			 * outcomes go with the state's durable write.
-			 */
-			ret = recorded(m, step, dry ? 0 : INTEL_LM_OPC_SAVE_DATA, REC_INTENT,
-				       send_src_suspend, NULL, &eff, &sent, &done);
-			t0 = sent;
-			src_suspend = eff;
-			break;
-		case INTEL_LM_MIG_SRC_QUERY:
-			ret = intel_lm_query_size(m->p.src_fd, m->p.src_vf, m->p.src_opts, &m->o.size);
-			if (!ret && !dry)
-				ret = intel_lm_check_size(m->o.size, &m->p.limit);
-			if (!ret && !dry && m->p.keep_reserve)
-				ret = m->p.keep_reserve(m->p.keep_priv, m->o.size);
-			break;
-		case INTEL_LM_MIG_SRC_SAVE:
-			if (dry)
-				break;
-			state = intel_lm_state_alloc(m->o.size);
-			ret = state ? recorded(m, step, 0, 0, send_src_save, state, &eff, &sent,
-					       &done) : -ENOMEM;
-			break;
-		case INTEL_LM_MIG_KEEP:
-			if (dry)
-				break;
-			/*
-			 * The source's outcomes and the destination's intent go on record while the
-			 * state is written: fdatasyncs of different files overlap, and all are done
-			 * before anything reaches the destination.
-			 */
-			kw.m = m;
-			kw.src = m->p.src_rec;
-			kw.dst = m->p.src_rec ? m->p.dst_rec : NULL;
-			flushing = kw.src && !pthread_create(&flusher, NULL, keep_writes, &kw);
-			if (m->p.keep)
-				ret = m->p.keep(m->p.keep_priv, state, m->o.size);
-			if (flushing)
-				pthread_join(flusher, NULL);
-			else if (kw.src)
-				keep_writes(&kw);
-			note_record_err(m, kw.src_ret);
-			break;
-		case INTEL_LM_MIG_DST_LOAD:
-			if (dry)
-				break;
-			/*
-			 * RESUME's intent goes with LOAD_DATA's, next to the state's durable write:
-			 * RESUME follows LOAD_DATA at once. A crash in between leaves the RESUME
-			 * unknown, which recover settles only with the operator's word.
-			 */
-			if (kw.dst && kw.dst_ret) {
-				/*
-				 * The rule refused it, or its intent is not on record: LOAD_DATA
-				 * is not sent.
-				 */
-				if (kw.v.reason) {
-					refused(m, &kw.v);
-					m->o.at_dst = true;
-				} else {
-					note_record_err(m, kw.dst_ret);
-				}
-				ret = kw.dst_ret;
-				break;
-			}
-			ret = recorded(m, step, INTEL_LM_OPC_RESUME, kw.dst ? 0 : REC_INTENT,
-				       send_dst_load, state, &eff, &sent, &done);
-			load_ok = !ret;
-			break;
-		case INTEL_LM_MIG_DST_RESUME:
-			/* A success is written once, with the migration's close, below. */
-			ret = recorded(m, step, 0, load_ok ? 0 : REC_INTENT, send_dst_resume, NULL,
-				       &eff, &sent, &done);
-			dst_resume = eff;
-			/* The downtime ends when the destination runs, before its outcome's write. */
-			if (!ret)
-				m->o.downtime_ns = done - t0;
-			break;
-		case INTEL_LM_MIG_STEPS:
-		case INTEL_LM_MIG_NO_STEP:
-			break;
-		}
-		m->step_ns[step] = intel_lm_now_ns() - start;
-		if (ret)
-			break;
+static int suspend_destination(struct run *r)
+{
+	if (r->skip & (1U << INTEL_LM_MIG_DST_SUSPEND)) {
+		/*
+		 * Suspended already: the destination's entry joins the migration all the same, so
+		 * that recover finds it. The rollback never resumes the destination, so a failure
+		 * leaves it suspended, as it was.
+		 */
+		return skipped_step(r->m, INTEL_LM_MIG_DST_SUSPEND);
 	}
+	return recorded(r->m, INTEL_LM_MIG_DST_SUSPEND, 0, REC_INTENT | REC_OUTCOME,
+			send_dst_suspend, NULL, &r->eff, &r->sent, &r->done);
+}
 
-	if (ret) {
-		m->o.failed = step;
-		m->o.ret = ret;
-		m->o.effect = eff;
-		if (dst_resume == INTEL_LM_EFFECT_UNKNOWN) {
-			/*
-			 * The destination's RESUME may have taken effect: resuming the source too
-			 * could leave two running copies of one VF. Someone must look first.
-			 */
-			m->o.rollback_skipped = true;
-		} else if (src_suspend != INTEL_LM_EFFECT_NONE) {
-			/* Suspended, or maybe suspended (a timeout): run it again. */
-			m->o.rollback_sent = true;
-			m->o.rollback_ret = recorded(m, INTEL_LM_MIG_STEPS, 0,
-						   REC_INTENT | REC_OUTCOME, send_src_resume,
-						   NULL, &rb_eff, &sent, &done);
-			if (!sent) {
-				/*
-				 * Its intent could not be recorded: the source running again matters
-				 * more (documented). What the record holds now, the source's last
-				 * entry (saved, say) or the RESUME's intent, is not what the device
-				 * has if the RESUME works, so the source's entry says unknown.
-				 */
-				m->o.rollback_ret = send_src_resume(m, NULL);
-				m->o.rollback_unrecorded = true;
-				unrecorded_resume(m->p.src_rec, m->o.rollback_ret);
-			}
-			m->o.src_resumed = m->o.rollback_ret == 0;
+static int suspend_source(struct run *r)
+{
+	int ret;
+
+	/*
+	 * SAVE_DATA's intent goes with SUSPEND's, before the downtime; their outcomes go with the
+	 * state's durable write.
+	 */
+	ret = recorded(r->m, INTEL_LM_MIG_SRC_SUSPEND, r->dry ? 0 : INTEL_LM_OPC_SAVE_DATA,
+		       REC_INTENT, send_src_suspend, NULL, &r->eff, &r->sent, &r->done);
+	r->t0 = r->sent;
+	r->src_suspend = r->eff;
+	return ret;
+}
+
+static int query_size(struct run *r)
+{
+	struct intel_lm_migration *m = r->m;
+	int ret;
+
+	ret = intel_lm_query_size(m->p.src_fd, m->p.src_vf, m->p.src_opts, &m->o.size);
+	if (!ret && !r->dry)
+		ret = intel_lm_check_size(m->o.size, &m->p.limit);
+	if (!ret && !r->dry && m->p.keep_reserve)
+		ret = m->p.keep_reserve(m->p.keep_priv, m->o.size);
+	return ret;
+}
+
+static int save(struct run *r)
+{
+	if (r->dry)
+		return 0;
+	r->state = intel_lm_state_alloc(r->m->o.size);
+	return r->state ? recorded(r->m, INTEL_LM_MIG_SRC_SAVE, 0, 0, send_src_save, r->state,
+				   &r->eff, &r->sent, &r->done) : -ENOMEM;
+}
+
+static int keep_copy(struct run *r)
+{
+	struct intel_lm_migration *m = r->m;
+	struct keep_writes *kw = &r->kw;
+	pthread_t flusher;
+	bool flushing;
+	int ret = 0;
+
+	if (r->dry)
+		return 0;
+	/*
+	 * The source's outcomes and the destination's intent go on record while the state is
+	 * written: fdatasyncs of different files overlap, and all are done before anything
+	 * reaches the destination.
+	 */
+	kw->m = m;
+	kw->src = m->p.src_rec;
+	kw->dst = m->p.src_rec ? m->p.dst_rec : NULL;
+	flushing = kw->src && !pthread_create(&flusher, NULL, keep_writes, kw);
+	if (m->p.keep)
+		ret = m->p.keep(m->p.keep_priv, r->state, m->o.size);
+	if (flushing)
+		pthread_join(flusher, NULL);
+	else if (kw->src)
+		keep_writes(kw);
+	note_record_err(m, kw->src_ret);
+	return ret;
+}
+
+static int load(struct run *r)
+{
+	struct intel_lm_migration *m = r->m;
+	struct keep_writes *kw = &r->kw;
+	int ret;
+
+	if (r->dry)
+		return 0;
+	/*
+	 * RESUME's intent goes with LOAD_DATA's, next to the state's durable write: RESUME
+	 * follows LOAD_DATA at once. A crash in between leaves the RESUME unknown, which recover
+	 * settles only with the operator's word.
+	 */
+	if (kw->dst && kw->dst_ret) {
+		/* The rule refused it, or its intent is not on record: LOAD_DATA is not sent. */
+		if (kw->v.reason) {
+			refused(m, &kw->v);
+			m->o.at_dst = true;
+		} else {
+			note_record_err(m, kw->dst_ret);
 		}
-		m->o.downtime_ns = t0 ? intel_lm_now_ns() - t0 : 0;
+		return kw->dst_ret;
 	}
+	ret = recorded(m, INTEL_LM_MIG_DST_LOAD, INTEL_LM_OPC_RESUME, kw->dst ? 0 : REC_INTENT,
+		       send_dst_load, r->state, &r->eff, &r->sent, &r->done);
+	r->load_ok = !ret;
+	return ret;
+}
+
+static int resume_destination(struct run *r)
+{
+	int ret;
+
+	/* A success is written once, with the migration's close. */
+	ret = recorded(r->m, INTEL_LM_MIG_DST_RESUME, 0, r->load_ok ? 0 : REC_INTENT,
+		       send_dst_resume, NULL, &r->eff, &r->sent, &r->done);
+	r->dst_resume = r->eff;
+	/* The downtime ends when the destination runs, before its outcome's write. */
+	if (!ret)
+		r->m->o.downtime_ns = r->done - r->t0;
+	return ret;
+}
+
+/* The steps, in their order. */
+static int (*const steps[INTEL_LM_MIG_STEPS])(struct run *r) = {
+	[INTEL_LM_MIG_DST_SUSPEND] = suspend_destination,
+	[INTEL_LM_MIG_SRC_SUSPEND] = suspend_source,
+	[INTEL_LM_MIG_SRC_QUERY] = query_size,
+	[INTEL_LM_MIG_SRC_SAVE] = save,
+	[INTEL_LM_MIG_KEEP] = keep_copy,
+	[INTEL_LM_MIG_DST_LOAD] = load,
+	[INTEL_LM_MIG_DST_RESUME] = resume_destination,
+};
+
+/* One step, timed; a cancel asked for before it (but the first) stops the migration there. */
+static int run_step(struct run *r, enum intel_lm_mig_step step)
+{
+	struct intel_lm_migration *m = r->m;
+	uint64_t start;
+	int ret;
+
+	if (step > 0 && m->p.cancel && m->p.cancel(m->p.cancel_priv))
+		return -ECANCELED;
+	start = intel_lm_now_ns();
+	r->eff = INTEL_LM_EFFECT_NONE;
+	ret = steps[step](r);
+	m->step_ns[step] = intel_lm_now_ns() - start;
+	return ret;
+}
+
+/*
+ * Step @step failed with @ret: the source runs again if it was suspended, or may have been,
+ * unless the destination's RESUME may have taken effect (two running copies of one VF must
+ * never exist: someone must look first).
+ */
+static void rollback_source(struct run *r, enum intel_lm_mig_step step, int ret)
+{
+	struct intel_lm_migration *m = r->m;
+	enum intel_lm_effect rb_eff;
+
+	m->o.failed = step;
+	m->o.ret = ret;
+	m->o.effect = r->eff;
+	if (r->dst_resume == INTEL_LM_EFFECT_UNKNOWN) {
+		m->o.rollback_skipped = true;
+	} else if (r->src_suspend != INTEL_LM_EFFECT_NONE) {
+		/* Suspended, or maybe suspended (a timeout): run it again. */
+		m->o.rollback_sent = true;
+		m->o.rollback_ret = recorded(m, INTEL_LM_MIG_STEPS, 0, REC_INTENT | REC_OUTCOME,
+					     send_src_resume, NULL, &rb_eff, &r->sent, &r->done);
+		if (!r->sent) {
+			/*
+			 * Its intent could not be recorded: the source running again matters more
+			 * (documented). What the record holds now, the source's last entry (saved,
+			 * say) or the RESUME's intent, is not what the device has if the RESUME
+			 * works, so the source's entry says unknown.
+			 */
+			m->o.rollback_ret = send_src_resume(m, NULL);
+			m->o.rollback_unrecorded = true;
+			unrecorded_resume(m->p.src_rec, m->o.rollback_ret);
+		}
+		m->o.src_resumed = m->o.rollback_ret == 0;
+	}
+	m->o.downtime_ns = r->t0 ? intel_lm_now_ns() - r->t0 : 0;
+}
+
+/*
+ * The migration is over, done (@ret 0) or rolled back: both entries say so (an open one is for
+ * recover), and a safety copy that has done its job goes.
+ */
+static void close_migration(struct run *r, int ret)
+{
+	struct intel_lm_migration *m = r->m;
+
 	record_close_op(m, m->o.rollback_skipped || m->o.rollback_unrecorded ||
 			(m->o.rollback_sent && !m->o.src_resumed));
 	/*
@@ -664,6 +733,29 @@ int intel_lm_migrate(struct intel_lm_migration *m)
 	 */
 	if ((!ret || m->o.src_resumed) && m->p.keep_path && m->p.keep_temporary)
 		unlink(m->p.keep_path);
-	intel_lm_state_free(state, m->o.size);
+	intel_lm_state_free(r->state, m->o.size);
+}
+
+int intel_lm_migrate(struct intel_lm_migration *m)
+{
+	struct run r = { .m = m };
+	enum intel_lm_mig_step step;
+	int ret;
+
+	if (m->ran)
+		return -EALREADY;
+	m->ran = true;
+	reset_outcome(m);
+	ret = claim(&r);
+	if (ret)
+		return ret;
+	for (step = 0; step < INTEL_LM_MIG_STEPS; step++) {
+		ret = run_step(&r, step);
+		if (ret)
+			break;
+	}
+	if (ret)
+		rollback_source(&r, step, ret);
+	close_migration(&r, ret);
 	return ret;
 }
