@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # End-to-end: cold migration at scale. Batches over many VFs with several jobs, migrate with a
-# failure injected at each step, and locks between concurrent processes. The host-to-host
-# example script has a suite of its own (test-ssh.sh).
+# failure injected at each step, and locks between concurrent processes. Host to host
+# (migrate --to=ssh://) has a suite of its own (test-ssh-migrate.sh).
 set -u
 . "$(dirname "$0")/lib.sh"
 e2e_init e2e-migrate "$1"
