@@ -16,7 +16,11 @@ Runs the programs of BUILD_DIR against the emulated Intel PF (tests/emu) and mea
             1..8 at 1 ms latency: each pair's downtime against its own device time and durable
             write, the batch against the ideal, every pair checked in the record (status);
   memory    peak RSS of save and load, 4 KiB..4 MiB states and a 256-VF batch;
-  durable   save of a 4 MiB state against `dd bs=4M conv=fsync` of the same bytes.
+  durable   save of a 4 MiB state against `dd bs=4M conv=fsync` of the same bytes;
+  ssh       `migrate --to=ssh://` through the bench's own sshd and a delaying relay: the
+            downtime per VF at 0 and 20 ms added round trip against the one-host migrate of
+            the same run, a list of 64 pairs at --jobs=8 against the ideal, and the playbook
+            intel_lm.nvme.migrate's downtime against the command's (about 1 minute).
 
 full writes bench/results/DATE.json and bench/RESULTS.md in the source tree; smoke (tiny
 counts, part of `make test`) writes the same files under BUILD_DIR/bench/. Both end with
@@ -31,9 +35,11 @@ import json
 import math
 import os
 import platform
+import pwd
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -60,6 +66,7 @@ MODES = {
         'mem_sizes': [4 * KIB, 256 * KIB], 'mem_batch': (8, 64 * KIB), 'mem_batch_jobs': [2],
         'mem_reps': 1,
         'dur_size': 256 * KIB, 'dur_reps': 2,
+        'ssh_rtts_ms': [0], 'ssh_reps': 1, 'ssh_list': (4, 2), 'ssh_playbook_reps': 1,
     },
     'full': {
         'instr_reps': 3, 'time_reps': 11,
@@ -73,6 +80,7 @@ MODES = {
         'mem_sizes': [4 * KIB, 64 * KIB, 256 * KIB, 1 * MIB, 4 * MIB],
         'mem_batch': (256, 256 * KIB), 'mem_batch_jobs': [1, 8, 16], 'mem_reps': 5,
         'dur_size': 4 * MIB, 'dur_reps': 41,
+        'ssh_rtts_ms': [0, 20], 'ssh_reps': 7, 'ssh_list': (64, 8), 'ssh_playbook_reps': 3,
     },
 }
 
@@ -89,6 +97,9 @@ T_LINEAR_DEV = 0.10            # worst distance of a batch's wall time from the 
 T_MEM_CONST_KIB = 256          # "a small constant" above one state buffer per job
 T_DURABLE_RATIO = 1.2
 T_MLIST_RATIO = 1.3            # a migrate list's wall time / its ideal, start-up included
+T_SSH_SLACK_NS = 5_000_000     # host to host: one-host downtime + 2 RTT + transfer + this
+T_SSH_LIST_RATIO = 1.3         # a list host to host / (device time over the jobs + transfer)
+T_SSH_PLAYBOOK = 0.10          # the playbook's downtime within this of the command's
 
 OPC_NAMES = {0x06: 'IDENTIFY', 0xc4: 'QUERY_DATA_SIZE', 0xc8: 'SUSPEND', 0xcc: 'RESUME',
              0xd2: 'SAVE_DATA', 0xd5: 'LOAD_DATA'}
@@ -567,6 +578,298 @@ class Bench:
         row['avoidable'] = [f'{d} {OPC_NAMES.get(o, hex(o))}' for d, o in path[1:-1]
                             if d == 'nvme1' and o != 0xd5]
         return row
+
+    # ---------------------------------------------------------------- ssh (issue 24)
+
+    def ssh_setup(self, env):
+        """The bench's own sshd (its own host key, authorized_keys and configuration, on a
+        free port of 127.0.0.1), an ssh configuration for it, and the destination host's
+        program: a wrapper that gives it that host's record and locks (nvme1 of the same
+        emulator plays the other host's PF)."""
+        d = os.path.join(self.work, 'sshd')
+        os.makedirs(d, mode=0o700, exist_ok=True)
+        for k in ('host_key', 'client_key'):
+            self.must(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f',
+                       os.path.join(d, k)], self.env, 'ssh-keygen', preload=False)
+        shutil.copy(os.path.join(d, 'client_key.pub'), os.path.join(d, 'authorized_keys'))
+        with socket.socket() as so:
+            so.bind(('127.0.0.1', 0))
+            port = so.getsockname()[1]
+        user = pwd.getpwuid(os.getuid()).pw_name
+        with open(os.path.join(d, 'sshd_config'), 'w') as f:
+            f.write(f'ListenAddress 127.0.0.1\nPort {port}\n'
+                    f'HostKey {d}/host_key\nAuthorizedKeysFile {d}/authorized_keys\n'
+                    f'PidFile {d}/sshd.pid\nPasswordAuthentication no\n'
+                    'KbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n'
+                    f'AllowUsers {user}\nStrictModes no\nUsePAM no\nLogLevel ERROR\n')
+        os.makedirs('/run/sshd', mode=0o755, exist_ok=True)
+        self.sshd = subprocess.Popen(['/usr/sbin/sshd', '-D', '-e', '-f',
+                                      os.path.join(d, 'sshd_config')],
+                                     stderr=subprocess.DEVNULL)
+        with open(os.path.join(d, 'host_key.pub')) as f:
+            key = ' '.join(f.read().split()[:2])
+        with open(os.path.join(d, 'known_hosts'), 'w') as f:
+            f.write(f'dsthost {key}\n')
+        with open(os.path.join(d, 'ssh_config'), 'w') as f:
+            f.write(f'Host dsthost\n\tHostName 127.0.0.1\n\tHostKeyAlias dsthost\n'
+                    f'\tIdentityFile {d}/client_key\n\tIdentitiesOnly yes\n'
+                    f'\tUserKnownHostsFile {d}/known_hosts\n\tStrictHostKeyChecking yes\n'
+                    '\tBatchMode yes\n\tLogLevel ERROR\n')
+        dst = dict(env, INTEL_LM_STATE_DIR=os.path.join(self.work, 'dst-record'),
+                   INTEL_LM_LOCK_DIR=os.path.join(self.fast, 'dst-lock'))
+        remote = self.wrapper(os.path.join(d, 'remote'), dst)
+        ssh = ['ssh', '-F', os.path.join(d, 'ssh_config')]
+        for _ in range(250):
+            if self.run(ssh + ['-p', str(port), 'dsthost', 'true'], self.env,
+                        preload=False).rc == 0:
+                break
+            time.sleep(0.02)
+        else:
+            raise MeasureError('the bench\'s sshd did not accept its key')
+        return {'port': port, 'user': user, 'ssh': ' '.join(ssh), 'remote': remote,
+                'dst_env': dst}
+
+    def wrapper(self, path, env):
+        """A program that runs the standalone program with env's emulator, record, locks
+        and TMPDIR (sshd passes no environment)."""
+        with open(path, 'w') as f:
+            f.write('#!/bin/sh\n')
+            for k in ('INTEL_LM_EMU', 'INTEL_LM_SYSFS', 'INTEL_LM_STATE_DIR',
+                      'INTEL_LM_LOCK_DIR', 'TMPDIR'):
+                f.write(f"export {k}='{env[k]}'\n")
+            f.write(f"export LD_PRELOAD='{self.emu_so}'\nexec {self.std} \"$@\"\n")
+        os.chmod(path, 0o755)
+        return path
+
+    def ssh_playbook(self, s, env, dst, rport, reset):
+        d = os.path.join(self.work, 'ansible')
+        os.makedirs(d, exist_ok=True)
+        src_prog = self.wrapper(os.path.join(d, 'src-program'), env)
+        open(os.path.join(d, 'ansible.cfg'), 'w').close()
+        with open(os.path.join(d, 'inventory'), 'w') as f:
+            f.write(f'srchost intel_lm_executable={src_prog}\n'
+                    f'dsthost intel_lm_executable={s["remote"]} intel_lm_ssh_host=dsthost '
+                    f'intel_lm_ssh_port={rport} intel_lm_ssh_user={s["user"]}\n'
+                    '[all:vars]\nansible_connection=local\n'
+                    'ansible_python_interpreter=/usr/bin/python3\n'
+                    f'intel_lm_ssh="{s["ssh"]}"\n')
+        aenv = dict(self.env, ANSIBLE_CONFIG=os.path.join(d, 'ansible.cfg'),
+                    ANSIBLE_COLLECTIONS_PATH=os.path.join(self.src, 'ansible'),
+                    ANSIBLE_COLLECTIONS_SCAN_SYS_PATH='false',
+                    ANSIBLE_LOCAL_TEMP=os.path.join(d, 'tmp'), ANSIBLE_NOCOLOR='1',
+                    ANSIBLE_RETRY_FILES_ENABLED='0', ANSIBLE_PIPELINING='1',
+                    ANSIBLE_HOME=os.path.join(d, 'home'), PYTHONDONTWRITEBYTECODE='1',
+                    LC_ALL='C.UTF-8')
+        downs = []
+        for rep in range(self.cfg['ssh_playbook_reps']):
+            vf = rep + 2
+            reset(str(vf), env, dst)
+            r = self.run(['ansible-playbook', '-i', os.path.join(d, 'inventory'),
+                          'intel_lm.nvme.migrate', '-e', 'src_host=srchost',
+                          '-e', 'src_device=/dev/nvme0', '-e', 'dst_host=dsthost',
+                          '-e', 'dst_device=/dev/nvme1', '-e', f'vfs={vf}'], aenv,
+                         preload=False)
+            m = re.search(rf'VF {vf} of srchost:/dev/nvme0 -> .*?: moved \(migration '
+                          r'\S+, downtime ([0-9.]+) ms\)', r.out)
+            if r.rc != 0 or not m:
+                raise MeasureError(f'the playbook exited {r.rc}: {(r.out + r.err)[-600:]}')
+            downs.append(float(m.group(1)) * 1e6)
+        return downs
+
+    def relay(self, port, one_way_s):
+        """A userspace relay to port, adding one_way_s in each direction (this kernel has no
+        netem): its process and its port."""
+        code = (
+            'import socket, sys, threading, time\n'
+            'lport, dport, delay = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])\n'
+            'def pump(a, b):\n'
+            '    try:\n'
+            '        while True:\n'
+            '            d = a.recv(65536)\n'
+            '            if not d:\n'
+            '                break\n'
+            '            if delay:\n'
+            '                time.sleep(delay)\n'
+            '            b.sendall(d)\n'
+            '    except OSError:\n'
+            '        pass\n'
+            '    for s in (a, b):\n'
+            '        try:\n'
+            '            s.shutdown(socket.SHUT_RDWR)\n'
+            '        except OSError:\n'
+            '            pass\n'
+            'srv = socket.socket()\n'
+            'srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n'
+            'srv.bind(("127.0.0.1", lport))\n'
+            'srv.listen(64)\n'
+            'print("ready", flush=True)\n'
+            'while True:\n'
+            '    c, _ = srv.accept()\n'
+            '    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)\n'
+            '    u = socket.create_connection(("127.0.0.1", dport))\n'
+            '    u.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)\n'
+            '    for a, b in ((c, u), (u, c)):\n'
+            '        threading.Thread(target=pump, args=(a, b), daemon=True).start()\n')
+        with socket.socket() as so:
+            so.bind(('127.0.0.1', 0))
+            rport = so.getsockname()[1]
+        p = subprocess.Popen([sys.executable, '-c', code, str(rport), str(port),
+                              str(one_way_s)], stdout=subprocess.PIPE, text=True)
+        if p.stdout.readline().strip() != 'ready':
+            raise MeasureError('the relay did not start')
+        return p, rport
+
+    def bench_ssh(self):
+        """migrate --to=ssh:// through the bench's own sshd, against the one-host migrate of
+        the same pair in the same run: the downtime per VF at each added round trip (a
+        relay), and a list of N pairs at --jobs=J (issue 24's targets)."""
+        cfg = self.cfg
+        lat = cfg['scale_latency_us']
+        n, jobs = cfg['ssh_list']
+        size = 4 * KIB
+        env = self.emu('ssh', [{'vfs': n, 'lat': lat,
+                                'sizes': {v: size for v in range(1, n + 1)}}] * 2)
+        self.sshd = None
+        relays = []
+        try:
+            s = self.ssh_setup(env)
+            dst = s['dst_env']
+
+            def reset(vfs, senv, denv):
+                self.must([self.std, 'resume', '/dev/nvme0', f'--vf={vfs}', '--force'], senv,
+                          'resume (source)')
+                self.must([self.std, 'suspend', '/dev/nvme1', f'--vf={vfs}', '--force'], denv,
+                          'suspend (destination)')
+
+            def migrate(to, vfs, extra=(), senv=env, denv=dst):
+                reset(vfs, senv, denv)
+                argv = [self.std, 'migrate', '/dev/nvme0', f'--vf={vfs}', f'--to={to}',
+                        f'--to-vf={vfs}', '--output-format=json', '--force'] + list(extra)
+                r = self.must(argv, senv, 'migrate')
+                j = json.loads(r.out)
+                if not j.get('success'):
+                    raise MeasureError(f'migrate failed: {j.get("error")}')
+                return r, j
+
+            # One host: nvme0 to nvme1 under this host's record, as the downtime part.
+            one, dev, one_steps = [], [], {}
+            for _ in range(cfg['ssh_reps']):
+                self.must([self.std, 'suspend', '/dev/nvme1', '--vf=1', '--force'], env,
+                          'suspend (destination, one host)')
+                _, j = migrate('/dev/nvme1', '1', ['--verbose'])
+                one.append(j.get('downtime_ns') or j['results'][0]['downtime_ns'])
+                cmds = j.get('commands', [])
+                dev.append(sum(c['time_ns'] for c in cmds if c['opcode'] != 0x06))
+                for st in j.get('steps', []):
+                    one_steps.setdefault(st['step'], []).append(st['time_ns'])
+            one_ns, pair_dev_ns = median(one), median(dev)
+            row = {'one_host_ns': one_ns, 'pair_device_ns': pair_dev_ns, 'size': size,
+                   'one_host_steps_ns': {k: median(v) for k, v in one_steps.items()},
+                   'latency_us': lat, 'rtts': [], 'reps': cfg['ssh_reps']}
+            self.number(one_ns, 'ssh: one-host downtime ns')
+            # The link's rate, for the state's transfer time: 16 MiB through ssh, less an
+            # empty run (the quicker of two each: ssh's start-up varies with the load).
+            blob = os.path.join(self.work, 'ssh-16m')
+            with open(blob, 'wb') as f:
+                f.write(os.urandom(16 * MIB))
+            ssh = s['ssh'].split() + ['-p', str(s['port']), 'dsthost', 'cat > /dev/null']
+            t = []
+            for path in (os.devnull, blob):
+                best = None
+                for _ in range(2):
+                    with open(path, 'rb') as f:
+                        t0 = time.perf_counter_ns()
+                        subprocess.run(ssh, stdin=f, check=True, env=self.env)
+                        dt = time.perf_counter_ns() - t0
+                    best = dt if best is None else min(best, dt)
+                t.append(best)
+            if t[1] <= t[0]:
+                raise MeasureError('the link\'s rate: 16 MiB took no longer than nothing')
+            rate = 16 * MIB / (t[1] - t[0])                 # bytes per ns
+            row['transfer_ns'] = size / rate
+            row['link_mib_s'] = rate * 1e9 / MIB
+            for rtt in cfg['ssh_rtts_ms']:
+                p, rport = self.relay(s['port'], rtt / 2000)
+                relays.append(p)
+                url = f'ssh://{s["user"]}@dsthost:{rport}/dev/nvme1'
+                extra = ['--ssh=' + s['ssh'], '--remote-program=' + s['remote'], '--verbose']
+                downs, walls, steps = [], [], {}
+                for _ in range(cfg['ssh_reps']):
+                    r, j = migrate(url, '1', extra)
+                    res = j['results'][0] if j.get('results') else j
+                    downs.append(res['downtime_ns'])
+                    walls.append(r.wall_ns)
+                    for st in res.get('steps', []):
+                        steps.setdefault(st['step'], []).append(st['time_ns'])
+                down = median(downs)
+                budget = one_ns + 2 * rtt * 1_000_000 + row['transfer_ns'] + \
+                    T_SSH_SLACK_NS
+                row['rtts'].append({'rtt_ms': rtt, 'downtime_ns': down, 'wall_ns': median(walls),
+                                    'min_ns': min(downs), 'max_ns': max(downs),
+                                    'budget_ns': budget, 'met': down <= budget,
+                                    'over_one_host_ns': down - one_ns,
+                                    'steps_ns': {k: median(v) for k, v in steps.items()}})
+                self.number(down, f'ssh: host-to-host downtime at {rtt} ms added RTT ns')
+                p.kill()
+                p.wait()
+            # What the two records' durable writes cost: the same at 0 ms with both hosts'
+            # records on a tmpfs (fdatasync there writes nothing to a disk).
+            p, rport = self.relay(s['port'], 0)
+            relays.append(p)
+            url = f'ssh://{s["user"]}@dsthost:{rport}/dev/nvme1'
+            fsrc = dict(env, INTEL_LM_STATE_DIR=os.path.join(self.fast, 'ssh-src-record'))
+            fdst = dict(dst, INTEL_LM_STATE_DIR=os.path.join(self.fast, 'ssh-dst-record'))
+            fremote = self.wrapper(os.path.join(self.work, 'sshd', 'remote-fastrec'), fdst)
+            downs = []
+            for _ in range(cfg['ssh_reps']):
+                _, j = migrate(url, '1', ['--ssh=' + s['ssh'], '--remote-program=' + fremote],
+                               senv=fsrc, denv=fdst)
+                downs.append(j['results'][0]['downtime_ns'])
+            row['fastrec_downtime_ns'] = median(downs)
+            self.number(row['fastrec_downtime_ns'],
+                        'ssh: host-to-host downtime, records on tmpfs, ns')
+            # The playbook intel_lm.nvme.migrate, the same pair kind through the same relay:
+            # each run moves a VF not moved before (the playbook takes no --force), its
+            # downtime read from its report.
+            pdowns = []
+            if shutil.which('ansible-playbook'):
+                pdowns = self.ssh_playbook(s, env, dst, rport, reset)
+                row['playbook_downtime_ns'] = median(pdowns) if pdowns else None
+                row['playbook_downtimes_ns'] = pdowns
+                self.number(row['playbook_downtime_ns'], 'ssh: the playbook\'s downtime ns')
+            else:
+                self.check(False, 'ssh: ansible-playbook is not installed '
+                           '(scripts/install-deps.sh test)')
+            # A list of n pairs at --jobs, no added round trip.
+            p, rport = self.relay(s['port'], 0)
+            relays.append(p)
+            url = f'ssh://{s["user"]}@dsthost:{rport}/dev/nvme1'
+            r, j = migrate(url, f'1-{n}', ['--ssh=' + s['ssh'], '--remote-program=' + s['remote'],
+                                           f'--jobs={jobs}'])
+            ok = j.get('succeeded') == n
+            self.check(ok, f'ssh: a list of {n} pairs at --jobs={jobs} moved ({j.get("succeeded")})')
+            # The same list on one host, in the same run: what the host-to-host list adds.
+            self.must([self.std, 'suspend', '/dev/nvme1', f'--vf=1-{n}', '--force'], env,
+                      'suspend (destination, one host)')
+            r1, _ = migrate('/dev/nvme1', f'1-{n}', [f'--jobs={jobs}'], denv=env)
+            ideal = math.ceil(n / jobs) * pair_dev_ns + n * row['transfer_ns']
+            # What one connection costs before its first pair: a one-pair migrate's wall
+            # time less its downtime (ssh's start, the handshake, both hosts' checks).
+            start = row['rtts'][0]['wall_ns'] - row['rtts'][0]['downtime_ns']
+            row['list'] = {'pairs': n, 'jobs': jobs, 'wall_ns': r.wall_ns, 'ideal_ns': ideal,
+                           'ratio': r.wall_ns / ideal, 'startup_ns': start,
+                           'ratio_no_startup': (r.wall_ns - start) / ideal,
+                           'downtime_ns': median([x['downtime_ns'] for x in j['results']]),
+                           'one_host_wall_ns': r1.wall_ns}
+            self.number(row['list']['ratio'], f'ssh: list of {n} at jobs={jobs} wall/ideal')
+        finally:
+            for p in relays:
+                p.kill()
+                p.wait()
+            if self.sshd:
+                self.sshd.terminate()
+                self.sshd.wait()
+        self.results['ssh'] = row
 
     # ---------------------------------------------------------------- scale
 
@@ -1356,6 +1659,30 @@ class Bench:
         t.append({'target': f'durable write: save within {T_DURABLE_RATIO}× of dd conv=fsync',
                   'met': None if v is None else v <= T_DURABLE_RATIO,
                   'value': fmt_ratio(v)})
+        sh = res.get('ssh') or {}
+        for rt in sh.get('rtts', []):
+            t.append({'target': f'host to host at {rt["rtt_ms"]} ms added round trip: '
+                                'downtime per VF at most the one-host migrate\'s + 2 round '
+                                'trips + the state\'s transfer + 5 ms',
+                      'met': rt['met'],
+                      'value': f'{fmt_ms(rt["downtime_ns"], 1)} ms against '
+                               f'{fmt_ms(rt["budget_ns"], 1)} ms (one host '
+                               f'{fmt_ms(sh["one_host_ns"], 1)} ms)'})
+        li = sh.get('list')
+        if li:
+            t.append({'target': f'host to host: {li["pairs"]} VFs at --jobs={li["jobs"]} '
+                                f'within {T_SSH_LIST_RATIO}× of the ideal (device time over '
+                                'the jobs + transfer)',
+                      'met': li['ratio'] <= T_SSH_LIST_RATIO,
+                      'value': f'{fmt_ratio(li["ratio"])} ({fmt_ratio(li["ratio_no_startup"])} '
+                               'without one connection\'s start-up)'})
+        pb, cmd = sh.get('playbook_downtime_ns'), (sh.get('rtts') or [{}])[0].get('downtime_ns')
+        if 'playbook_downtime_ns' in sh:
+            t.append({'target': f'host to host: the playbook\'s downtime within '
+                                f'{T_SSH_PLAYBOOK:.0%} of the command\'s',
+                      'met': None if pb is None or cmd is None else
+                      pb <= cmd * (1 + T_SSH_PLAYBOOK),
+                      'value': f'{fmt_ms(pb, 1)} ms against {fmt_ms(cmd, 1)} ms'})
         res['targets'] = t
         self.write_notes()
 
@@ -2055,6 +2382,46 @@ class Bench:
                   f'{", ".join(fmt_ms(x) for x in d["fsyncs_ns"]) or "–"} | '
                   f'{fmt_ms(s.get("rename", 0))} |')
             w('')
+        sh = res.get('ssh')
+        if sh:
+            w('## Host to host')
+            w('')
+            w('`migrate --to=ssh://` through the bench\'s own sshd (its own keys and '
+              'configuration on 127.0.0.1) and a userspace relay adding the round trip, against '
+              'the one-host `migrate` of the same pair in the same run; nvme1 of the same '
+              f'emulator plays the other host\'s PF, with its own record and locks. '
+              f'{human_size(sh["size"])} states, {sh["latency_us"]} µs per command, median of '
+              f'{sh["reps"]} runs. The state\'s transfer time is its size over the link\'s '
+              f'measured rate ({sh["link_mib_s"]:.1f} MiB/s through ssh, 16 MiB less an empty '
+              'run). The machine is shared with other work: the fdatasyncs of the two records '
+              'and ssh\'s start-up vary with its load.')
+            w('')
+            w('| case | downtime ms | range ms | budget ms | over one host ms |')
+            w('|---|--:|--:|--:|--:|')
+            w(f'| one host | {fmt_ms(sh["one_host_ns"])} | | | |')
+            for rt in sh.get('rtts', []):
+                w(f'| host to host, +{rt["rtt_ms"]} ms RTT | {fmt_ms(rt["downtime_ns"])} | '
+                  f'{fmt_ms(rt.get("min_ns"))} – {fmt_ms(rt.get("max_ns"))} | '
+                  f'{fmt_ms(rt["budget_ns"])} | {fmt_ms(rt["over_one_host_ns"])} |')
+            if sh.get('fastrec_downtime_ns') is not None:
+                w(f'| host to host, +0 ms, both records on tmpfs | '
+                  f'{fmt_ms(sh["fastrec_downtime_ns"])} | | | '
+                  f'{fmt_ms(sh["fastrec_downtime_ns"] - sh["one_host_ns"])} |')
+            if sh.get('playbook_downtime_ns') is not None:
+                pd = sh.get('playbook_downtimes_ns') or []
+                w(f'| the playbook, +0 ms | {fmt_ms(sh["playbook_downtime_ns"])} | '
+                  f'{fmt_ms(min(pd) if pd else None)} – {fmt_ms(max(pd) if pd else None)} | | |')
+            w('')
+            li = sh.get('list')
+            if li:
+                w(f'A list of {li["pairs"]} pairs at --jobs={li["jobs"]}: '
+                  f'{fmt_ms(li["wall_ns"], 1)} ms against an ideal of '
+                  f'{fmt_ms(li["ideal_ns"], 1)} ms ({fmt_ratio(li["ratio"])}); one '
+                  f'connection\'s start-up (a one-pair migrate\'s wall time less its '
+                  f'downtime) is {fmt_ms(li["startup_ns"], 1)} ms; median downtime per pair '
+                  f'{fmt_ms(li["downtime_ns"], 1)} ms. The same list on one host, in the same '
+                  f'run: {fmt_ms(li.get("one_host_wall_ns"), 1)} ms.')
+                w('')
         w('## Reproducing')
         w('')
         w('`make bench` (the full run, a few minutes) or `python3 bench/run.py BUILD full`; '
@@ -2205,7 +2572,7 @@ def main():
     ap.add_argument('mode', nargs='?', default='full', choices=sorted(MODES))
     ap.add_argument('--keep', action='store_true', help='keep the work directories')
     ap.add_argument('--only', choices=['perop', 'downtime', 'scale', 'mlist', 'memory',
-                                        'durable'],
+                                        'durable', 'ssh'],
                     help='run one part (for development; full runs write the results files)')
     args = ap.parse_args()
 
@@ -2226,7 +2593,7 @@ def main():
     try:
         if not missing:
             for part in (b.bench_perop, b.bench_downtime, b.bench_scale, b.bench_mlist,
-                         b.bench_memory, b.bench_durable):
+                         b.bench_memory, b.bench_durable, b.bench_ssh):
                 if args.only and part.__name__[6:] != args.only:
                     continue
                 t0 = time.time()
