@@ -291,14 +291,18 @@ void intel_lm_rule_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_c
  */
 bool intel_lm_rule_remote_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_copy *c)
 {
-	if (e->op != INTEL_LM_OP_MIGRATE || e->role != INTEL_LM_ROLE_SOURCE || e->op_open ||
+	if (e->op != INTEL_LM_OP_MIGRATE || e->role != INTEL_LM_ROLE_SOURCE ||
 	    e->pending || e->state != INTEL_LM_VF_SAVED || !strchr(e->peer_device, ':') ||
 	    !intel_lm_identity_is_set(&e->ident))
 		return false;
 	memset(c, 0, sizeof(*c));
 	intel_lm_put_str(c->device, sizeof(c->device), e->peer_device);
 	c->vf = e->peer_vf;
-	c->state = INTEL_LM_VF_RUNNING;
+	/*
+	 * A migration still open (its destination's RESUME in doubt, or this host lost the
+	 * peer): the state may run there; this host cannot ask.
+	 */
+	c->state = e->op_open ? INTEL_LM_VF_UNKNOWN : INTEL_LM_VF_RUNNING;
 	c->whole = true;
 	c->may_run = true;
 	c->ident = e->ident;

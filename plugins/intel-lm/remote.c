@@ -671,11 +671,11 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 		say_fail(c, j, "%s; whether VF %u of %s on %s runs is unknown, so the source VF "
 			 "%u of %s is left suspended (two running copies must never exist), its "
 			 "state kept in %s\nfind out on %s with '%s status %s --vf=%u': if it runs, "
-			 "the migration is done ('%s recover %s --vf=%u --confirm=running' here); "
-			 "if not, '%s recover %s --vf=%u' resumes the source", words, j->dst_vf,
-			 d->dev, d->login, j->src_vf, pf_path(src), j->keep, d->login, c->prog,
-			 d->dev, j->dst_vf, c->prog, pf_path(src), j->src_vf, c->prog,
-			 pf_path(src), j->src_vf);
+			 "the migration is done: leave the source suspended; if not, '%s resume %s "
+			 "--vf=%u --force' here resumes the source (intel-lm refuses it without "
+			 "--force: it cannot ask that host)", words, j->dst_vf, d->dev, d->login,
+			 j->src_vf, pf_path(src), j->keep, d->login, c->prog, d->dev, j->dst_vf,
+			 c->prog, pf_path(src), j->src_vf);
 		status = EXIT_UNKNOWN;
 		goto out;
 	}

@@ -725,15 +725,16 @@ for c in "${cases[@]}"; do
 		expect_err "two running copies must never exist" "$l: says why the source stays suspended"
 		expect_err "find out on $USER_NAME@dsthost with 'nvme-intel-lm status /dev/nvme1 --vf=1'" \
 			"$l: names the check to make on the destination host"
-		expect_err "'nvme-intel-lm recover /dev/nvme0 --vf=1 --confirm=running' here" \
-			"$l: names recover --confirm=running here"
+		expect_err "'nvme-intel-lm resume /dev/nvme0 --vf=1 --force' here resumes the source" \
+			"$l: names the resume of the source, with --force"
 		;;
 	esac
 done
 
 # Settled by hand: the destination did not run (EIO without effect): its host's status says
 # so, and the source is resumed here ('recover' leaves a migration whose peer is on another
-# host alone, even with --confirm: exit 5, so the check and the resume are by hand).
+# host alone, even with --confirm: exit 5, so the check and the resume are by hand; the rule
+# refuses that resume without --force, since the state may run there).
 fresh "" "fault = 0xcc 1 EIO"
 mig "$P" --vf=1 --to-vf=1
 l="to another host, destination RESUME fails with EIO, settled by hand"
@@ -742,7 +743,9 @@ if [ "$got" = unknown ]; then pass "$l: status on the destination host says unkn
 else fail "$l: status on the destination host says unknown" "it says $got"; fi
 expect_state nvme1 1 loaded "$l: the destination does not run (the emulator's truth)"
 run "$P" resume /dev/nvme0 --vf=1
-expect_rc 0 "$l: resume here"
+expect_rc 3 "$l: a resume here is refused without --force (exit 3)"
+run "$P" resume /dev/nvme0 --vf=1 --force
+expect_rc 0 "$l: resume here with --force"
 expect_state nvme0 1 running "$l: the source runs again"
 ORIGIN=SRC0001/vf1
 n=$(running_copies)
@@ -759,6 +762,12 @@ expect_state nvme0 1 saved "$l: the source is still saved"
 "$EMU_CTL" dump nvme1 1 "$T/b"
 if next_gen "$T/a" "$T/b"; then pass "$l: the destination holds the exact state"
 else fail "$l: the destination holds the exact state" "differs"; fi
+# The source cannot know whether its state runs there: a resume here is refused.
+run "$P" resume /dev/nvme0 --vf=1
+expect_rc 3 "$l: a resume of the source is refused (exit 3)"
+ORIGIN=SRC0001/vf1
+n=$(running_copies)
+if [ "$n" -eq 1 ]; then pass "$l: one running copy"; else fail "$l: one running copy" "$n run"; fi
 
 # The rollback itself fails: the source RESUME refused, or with an unknown effect.
 for what in 0x4002 EIO; do
