@@ -803,11 +803,11 @@ static void recover_migration(const struct cli *c, struct views *vs, struct rec_
 
 	if (dst_resume(&dst->e) == RESUME_UNKNOWN && confirming(c, dst, dev_key)) {
 		/*
-		 * Not running: its LOAD_DATA came before the RESUME in doubt, so it may hold the
-		 * source's state. "loaded" says so; "suspended" would let migrate take it for a VF
-		 * holding its own state.
+		 * The record says what the operator said. Not running, it holds the source's state
+		 * (its LOAD_DATA took effect) or may (in doubt): its identities say so, and the rule
+		 * protects them whatever the word for its state.
 		 */
-		dst->e.state = c->confirm == INTEL_LM_VF_SUSPENDED ? INTEL_LM_VF_LOADED : c->confirm;
+		dst->e.state = c->confirm;
 		dst->e.pending = 0;
 		dst->e.last_opcode = c->confirm == INTEL_LM_VF_RUNNING ? INTEL_LM_OPC_RESUME : 0;
 		snprintf(dst->action, sizeof(dst->action), "confirmed %s by you",

@@ -359,8 +359,9 @@ fault = $fault 0x4002"
 	expect_state nvme0 1 running "$l: the source untouched"
 
 	# A destination whose LOAD_DATA may have taken effect, settled by the operator as not
-	# running, is recorded "loaded": migrate refuses it as a source (it may hold the state of
-	# the VF the rollback resumed), and a device never runs two copies.
+	# running, is recorded as the operator said ("suspended"), still naming the state its
+	# LOAD_DATA was bringing in: migrate refuses it as a source (it may hold the state of the
+	# VF the rollback resumed), and a device never runs two copies.
 	emu_two_pfs "strict = 1" "strict = 1
 completion_delay.0xd5 = 1500000"
 	LD_PRELOAD=$EMU_SO $P migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 > /dev/null 2>&1 &
@@ -372,7 +373,8 @@ completion_delay.0xd5 = 1500000"
 	expect_rc 0 "$l: recover settles it"
 	expect_state nvme0 1 running "$l: the source resumed"
 	run "$P" status /dev/nvme1 --vf=1 --output-format=json
-	expect_json 'j["vfs"][0]["state"] == "loaded"' "$l: recorded loaded"
+	expect_json 'j["vfs"][0]["state"] == "suspended"' "$l: recorded suspended, as confirmed"
+	expect_json 'j["vfs"][0]["load_identity"] is not None' "$l: it may hold the source's state"
 	clear_trace
 	run "$P" migrate /dev/nvme1 --vf=1 --to=/dev/nvme0 --to-vf=2 --output-format=json
 	expect_rc $RC_REFUSED "$l: migrate from it is refused, exit 3"

@@ -362,4 +362,14 @@ expect_err "(last-copy;" "$l: the refusal says the rule's reason"
 expect_held "$L" "$G" "$l: state J is still in a VF or a file"
 expect_state nvme0 2 running "$l: the source was resumed"
 
+# 15. (make soak seed 20261492) a migrate killed before the destination's LOAD_DATA took effect,
+# then recover --confirm=suspended of the destination: the record said "loaded", not the
+# operator's word, while the VF is suspended
+emu_rule
+l="recover --confirm=suspended of a destination whose LOAD_DATA was in doubt"
+kill_in_flight nvme1 0xd5 latency migrate /dev/nvme0 --vf=3 --to=/dev/nvme1 --to-vf=3
+run "$P" recover /dev/nvme1 --vf=3 --confirm=suspended
+expect_rc 0 "$l: recover settles it"
+expect_status nvme1 3 "$l: status says what the operator confirmed"
+
 e2e_finish
