@@ -500,13 +500,20 @@ int intel_lm_claim_send(struct intel_lm_claim *cl, uint8_t opcode, void *buf, ui
 	}
 	if (opcode == INTEL_LM_OPC_LOAD_DATA && !incoming)
 		return -EINVAL;
-	/* RESUME and LOAD_DATA may run a state: the rule first, under the identities' lock. */
+	/*
+	 * RESUME and LOAD_DATA may run a state, and SAVE_DATA of a VF that holds one of two
+	 * would copy it under one name: the rule first, under the identities' lock.
+	 */
 	if (!force && (opcode == INTEL_LM_OPC_LOAD_DATA ||
 		       (opcode == INTEL_LM_OPC_RESUME &&
-			intel_lm_identity_is_set(&rec->entry.ident)))) {
+			intel_lm_identity_is_set(&rec->entry.ident)) ||
+		       (opcode == INTEL_LM_OPC_SAVE_DATA &&
+			intel_lm_identity_is_set(&rec->entry.ident) &&
+			intel_lm_identity_is_set(&rec->entry.load_ident)))) {
 		struct intel_lm_guard g = {
 			.size = sizeof(g), .e = &rec->entry, .incoming = incoming,
 			.op = opcode == INTEL_LM_OPC_RESUME ? INTEL_LM_RULE_RESUME :
+			      opcode == INTEL_LM_OPC_SAVE_DATA ? INTEL_LM_RULE_SAVE :
 			      INTEL_LM_RULE_LOAD,
 			.intent = send_intent, .priv = &in,
 		};

@@ -1125,9 +1125,14 @@ int intel_lm_record_take_charge(struct intel_lm_record *rec)
 {
 	struct intel_lm_rec_entry *e = &rec->entry;
 
-	if (intel_lm_identity_is_set(&e->ident))
+	if (intel_lm_identity_is_set(&e->ident) && !intel_lm_identity_is_set(&e->load_ident))
 		return 0;
-	/* Its own state or the one a LOAD_DATA in doubt brought: the copy is of the loaded one. */
+	/*
+	 * Its own state or the one a LOAD_DATA in doubt brought: the copy is of the loaded one.
+	 * Holding one of two identities (the rule refuses that unless forced), the copy names
+	 * the loaded one too: mislabelled, a copy of the VF's own state is at worst refused
+	 * while the loaded state runs elsewhere; the other way, the loaded state could run twice.
+	 */
 	if (intel_lm_identity_is_set(&e->load_ident)) {
 		e->ident = e->load_ident;
 		memset(&e->load_ident, 0, sizeof(e->load_ident));

@@ -23,6 +23,7 @@ const char *intel_lm_reason_name(enum intel_lm_reason reason)
 		[INTEL_LM_REASON_RUNS_ELSEWHERE] = "runs-elsewhere",
 		[INTEL_LM_REASON_STALE] = "stale",
 		[INTEL_LM_REASON_LAST_COPY] = "last-copy",
+		[INTEL_LM_REASON_IN_DOUBT] = "in-doubt",
 	};
 
 	return (unsigned int)reason < INTEL_LM_REASONS ? names[reason] : "ok";
@@ -34,6 +35,7 @@ int intel_lm_reason_errno(int reason)
 		[INTEL_LM_REASON_RUNS_ELSEWHERE] = -EBUSY,
 		[INTEL_LM_REASON_STALE] = -ESTALE,
 		[INTEL_LM_REASON_LAST_COPY] = -EEXIST,
+		[INTEL_LM_REASON_IN_DOUBT] = -EUCLEAN,
 	};
 
 	return (unsigned int)reason < INTEL_LM_REASONS ? err[reason] : 0;
@@ -199,6 +201,19 @@ static enum intel_lm_reason check_replace(const struct scan *s, const struct int
 	return r ? r : replace_one(s, place, &place->alt, incoming, v);
 }
 
+/*
+ * SAVE_DATA of @vf makes a copy that names one identity: a VF that holds one of two (its own,
+ * or the one a LOAD_DATA in doubt brought in) would make a copy that may be mislabelled, and
+ * the state it names could then run twice.
+ */
+static enum intel_lm_reason check_save(const struct intel_lm_copy *vf, struct intel_lm_verdict *v)
+{
+	if (!intel_lm_identity_is_set(&vf->ident) || !intel_lm_identity_is_set(&vf->alt))
+		return INTEL_LM_REASON_OK;
+	v->alt = vf->alt;
+	return verdict(v, INTEL_LM_REASON_IN_DOUBT, &vf->ident, NULL);
+}
+
 /* @place is to run @id: nothing else may run it, and no newer version may exist. */
 static enum intel_lm_reason check_run(const struct scan *s, const struct intel_lm_identity *id,
 				      struct intel_lm_verdict *v)
@@ -240,7 +255,9 @@ enum intel_lm_reason intel_lm_rule_check(const struct intel_lm_rule_ask *ask,
 		/* The source's state moves: it must be the one to run. */
 		s.skip[0] = ask->vf;
 		s.skip[1] = ask->dst;
-		r = check_run(&s, &ask->vf->ident, v);
+		r = check_save(ask->vf, v);
+		if (!r)
+			r = check_run(&s, &ask->vf->ident, v);
 		if (!r)
 			r = check_run(&s, &ask->vf->alt, v);
 		if (r)
@@ -263,8 +280,9 @@ enum intel_lm_reason intel_lm_rule_check(const struct intel_lm_rule_ask *ask,
 		file.ident = *ask->incoming;
 		s.skip[0] = &file;
 		return check_replace(&s, &file, NULL, v);
-	case INTEL_LM_RULE_SUSPEND:
 	case INTEL_LM_RULE_SAVE:
+		return check_save(ask->vf, v);
+	case INTEL_LM_RULE_SUSPEND:
 	default:
 		return INTEL_LM_REASON_OK;
 	}

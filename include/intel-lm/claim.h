@@ -163,8 +163,9 @@ struct intel_lm_sent {
  * @opts:	submission options, or NULL
  * @out:	set to what was done; may be NULL
  *
- * A state-changing command is first asked of the rule (RESUME and LOAD_DATA, under the
- * identities' lock, held until its intent is on record); a refusal sends nothing. SAVE_DATA
+ * A state-changing command is first asked of the rule (RESUME and LOAD_DATA, and SAVE_DATA of
+ * a VF that holds one of two states, under the identities' lock, held until its intent is on
+ * record); a refusal sends nothing. SAVE_DATA
  * gives the state an identity (intel_lm_record_take_charge()) with its intent; LOAD_DATA puts
  * @incoming on record with its. Then the intent is made durable, the command sent exactly once
  * (never again, whatever it returns), and its outcome recorded. A successful SAVE_DATA leaves
@@ -172,7 +173,8 @@ struct intel_lm_sent {
  * the file the state went to; a failed one closes it.
  *
  * Return: what the command returned (0, a positive NVMe status, or a negative errno); the
- * rule's refusal as -EBUSY (runs elsewhere), -ESTALE or -EEXIST (last copy), nothing sent;
+ * rule's refusal as -EBUSY (runs elsewhere), -ESTALE, -EEXIST (last copy) or -EUCLEAN (in
+ * doubt), nothing sent;
  * the record's errno when the intent could not be written, nothing sent.
  */
 int intel_lm_claim_send(struct intel_lm_claim *cl, uint8_t opcode, void *buf, uint32_t len,

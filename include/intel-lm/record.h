@@ -278,7 +278,10 @@ int intel_lm_record_end(struct intel_lm_record *rec, uint8_t opcode, int ret, ui
  * @rec:	an open record
  *
  * A state keeps the identity it has; one without (the VF's own) gets a fresh one, with this
- * VF as its origin. It goes on record with the next write (SAVE_DATA's intent).
+ * VF as its origin. A VF that holds its own state or the one a LOAD_DATA in doubt brought
+ * (@load_ident) is taken to hold the loaded one, also when it had an identity of its own (the
+ * rule refuses that SAVE_DATA unless forced). It goes on record with the next write
+ * (SAVE_DATA's intent).
  *
  * Return: 0 or a negative errno (from getrandom(2)).
  */

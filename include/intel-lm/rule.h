@@ -54,6 +54,9 @@ enum intel_lm_rule_op {
  *				this copy is older than one that ran since
  * @INTEL_LM_REASON_LAST_COPY:	the VF (or the file) holds the only copy intel-lm knows of the
  *				newest version of its state: replacing or removing it loses it
+ * @INTEL_LM_REASON_IN_DOUBT:	the VF holds one of two states (its own, or the one a LOAD_DATA in
+ *				doubt brought in), and a copy names only one: SAVE_DATA of it
+ *				(a save, or a migration's source) waits until recover settles which
  * @INTEL_LM_REASONS:		the number of reasons
  */
 enum intel_lm_reason {
@@ -61,6 +64,7 @@ enum intel_lm_reason {
 	INTEL_LM_REASON_RUNS_ELSEWHERE,
 	INTEL_LM_REASON_STALE,
 	INTEL_LM_REASON_LAST_COPY,
+	INTEL_LM_REASON_IN_DOUBT,
 	INTEL_LM_REASONS,
 };
 
@@ -118,12 +122,14 @@ struct intel_lm_rule_ask {
  * @at_dst:	%INTEL_LM_RULE_MIGRATE: the reason is about the destination
  * @ident:	the state the reason is about
  * @other:	the VF or file in the way (an element of @copies), or NULL
+ * @alt:	%INTEL_LM_REASON_IN_DOUBT: the other state the VF may hold (@ident is its own)
  */
 struct intel_lm_verdict {
 	enum intel_lm_reason reason;
 	bool at_dst;
 	struct intel_lm_identity ident;
 	const struct intel_lm_copy *other;
+	struct intel_lm_identity alt;
 };
 
 /**

@@ -49,6 +49,15 @@ static const struct reason_words {
 		.save = true,
 		.force = "--force loads anyway",
 	},
+	[INTEL_LM_REASON_IN_DOUBT] = {
+		.verb = "holds",
+		.here = true,
+		.tail = ", or the state its LOAD_DATA in doubt brought in",
+		.harm = "a saved copy names one state: named wrongly, the loaded one could run "
+			"twice",
+		.next = "load a state into it (the rule keeps the last copy of each)",
+		.force = "--force saves it anyway, named as the loaded state",
+	},
 };
 
 /* Where a copy is, in words: "/dev/nvme1 VF 1 (on record: ...)" or "the file /x/a.blob (...)". */

@@ -372,4 +372,25 @@ run "$P" recover /dev/nvme1 --vf=3 --confirm=suspended
 expect_rc 0 "$l: recover settles it"
 expect_status nvme1 3 "$l: status says what the operator confirmed"
 
+# 14. (make soak seed 20261405) a migrate killed before the destination's RESUME, after its
+# LOAD_DATA took effect, into a VF whose own state was saved before: a save of that VF (its own
+# state or the loaded one) wrote a file named as its own; that file loaded elsewhere and
+# resumed, and the source resumed: the loaded state ran twice
+emu_rule
+l="save of a VF whose LOAD_DATA is in doubt"
+run "$P" suspend /dev/nvme1 --vf=2
+run "$P" save /dev/nvme1 --vf=2 -o "$F/own.blob"
+run "$P" suspend /dev/nvme0 --vf=3
+L=$(lineage nvme1 3)
+kill_in_flight nvme1 0xcc latency migrate /dev/nvme1 --vf=3 --to=/dev/nvme1 --to-vf=2
+kill_in_flight nvme1 0xc8 latency suspend /dev/nvme1 --vf=3
+run "$P" save /dev/nvme1 --vf=2 -o "$F/which.blob" --output-format=json
+expect_rc 3 "$l: refused (exit 3)"
+expect_json 'j["error"]["reason"] == "in-doubt"' "$l: reason in-doubt"
+run "$P" load /dev/nvme0 --vf=3 --input-file="$F/which.blob"
+run "$P" suspend /dev/nvme1 --vf=3
+run "$P" resume /dev/nvme0 --vf=1,3 --jobs=2
+run "$P" resume /dev/nvme1 --vf=3
+expect_once "$L" "$l: the loaded state runs once"
+
 e2e_finish

@@ -15,7 +15,10 @@
 
 const char unit_name[] = "unit-rule";
 
-/* A place: "pf:vf state ident" for a VF ("nvme0:3 saved A1"), "/path whole|torn A1" for a file. */
+/*
+ * A place: "pf:vf state ident" for a VF ("nvme0:3 saved A1", "nvme0:3 loaded A1|X0" for one that
+ * holds A1 or, its LOAD_DATA in doubt, X0), "/path whole|torn A1" for a file.
+ */
 static void place(struct intel_lm_copy *c, const char *spec)
 {
 	char where[64], what[16], id[8];
@@ -45,6 +48,10 @@ static void place(struct intel_lm_copy *c, const char *spec)
 		c->ident.id[0] = (uint8_t)id[0];
 		c->ident.gen = (uint32_t)atoi(id + 1);
 	}
+	if (strchr(id, '|')) {
+		c->alt.id[0] = (uint8_t)strchr(id, '|')[1];
+		c->alt.gen = (uint32_t)atoi(strchr(id, '|') + 2);
+	}
 }
 
 struct rule_case {
@@ -63,6 +70,7 @@ struct rule_case {
 #define RUNS INTEL_LM_REASON_RUNS_ELSEWHERE
 #define STALE INTEL_LM_REASON_STALE
 #define LAST INTEL_LM_REASON_LAST_COPY
+#define DOUBT INTEL_LM_REASON_IN_DOUBT
 
 static const struct rule_case cases[] = {
 	/* SUSPEND and SAVE_DATA lose nothing and run nothing. */
@@ -70,6 +78,11 @@ static const struct rule_case cases[] = {
 	  { "n0:2 running A1" }, OK, -1, false },
 	{ "save", INTEL_LM_RULE_SAVE, "n0:1 suspended A1", NULL, NULL, { "n0:2 running A1" },
 	  OK, -1, false },
+	/* ... but a copy names one state: of a VF that holds one of two, it may be misnamed */
+	{ "save a VF whose LOAD_DATA is in doubt", INTEL_LM_RULE_SAVE, "n0:1 loaded A1|X0", NULL,
+	  NULL, { "/a whole A1" }, DOUBT, -1, false },
+	{ "save a VF that holds its own state or a loaded one", INTEL_LM_RULE_SAVE,
+	  "n0:1 loaded -|X0", NULL, NULL, { NULL }, OK, -1, false },
 	/* RESUME */
 	{ "resume own state", INTEL_LM_RULE_RESUME, "n0:1 suspended -", NULL, NULL, { NULL }, OK,
 	  -1, false },
@@ -119,6 +132,8 @@ static const struct rule_case cases[] = {
 	/* migrate */
 	{ "migrate into an unused VF", INTEL_LM_RULE_MIGRATE, "n0:3 running -",
 	  "n1:1 running -", NULL, { NULL }, OK, -1, false },
+	{ "migrate a source whose LOAD_DATA is in doubt", INTEL_LM_RULE_MIGRATE,
+	  "n0:3 suspended A1|X0", "n1:1 running -", NULL, { "/a whole A1" }, DOUBT, -1, false },
 	{ "migrate into a VF running a moved state", INTEL_LM_RULE_MIGRATE, "n0:4 running -",
 	  "n1:1 running A1", NULL, { "n0:3 saved A0" }, LAST, -1, true },
 	{ "migrate into a VF saved and kept nowhere", INTEL_LM_RULE_MIGRATE, "n0:4 running -",
@@ -189,6 +204,7 @@ START_TEST(reason_words)
 	ck_assert_str_eq(intel_lm_reason_name(INTEL_LM_REASON_RUNS_ELSEWHERE), "runs-elsewhere");
 	ck_assert_str_eq(intel_lm_reason_name(INTEL_LM_REASON_STALE), "stale");
 	ck_assert_str_eq(intel_lm_reason_name(INTEL_LM_REASON_LAST_COPY), "last-copy");
+	ck_assert_str_eq(intel_lm_reason_name(INTEL_LM_REASON_IN_DOUBT), "in-doubt");
 	ck_assert_str_eq(intel_lm_reason_name(INTEL_LM_REASONS), "ok");
 }
 END_TEST
