@@ -901,6 +901,8 @@ int intel_lm_record_open(const char *dir, const struct intel_lm_pf_id *pf, uint1
 	 * holds the VF's lock): its effect is unknown.
 	 */
 	if (e->pending) {
+		/* The state before the intent: one that ran nothing (see intel_lm_record_may_run()). */
+		e->idle_before = e->state != INTEL_LM_VF_RUNNING && !e->may_run;
 		e->state = INTEL_LM_VF_UNKNOWN;
 		e->last_opcode = e->pending_then ? e->pending_then : e->pending;
 	}
@@ -1000,6 +1002,7 @@ int intel_lm_record_begin_then(struct intel_lm_record *rec, uint8_t opcode, uint
 	/* The doubt this command's intent would hide is kept in so many words. */
 	if (rec->entry.state == INTEL_LM_VF_UNKNOWN && intel_lm_record_may_run(&rec->entry))
 		rec->entry.may_run = 1;
+	rec->entry.idle_before = rec->entry.state != INTEL_LM_VF_RUNNING && !rec->entry.may_run;
 	rec->entry.pending = opcode;
 	rec->entry.pending_then = then;
 	return intel_lm_record_write(rec);
@@ -1033,6 +1036,16 @@ bool intel_lm_record_may_run(const struct intel_lm_rec_entry *e)
 	if (e->may_run)
 		return true;
 	if (!e->pending && e->state != INTEL_LM_VF_UNKNOWN)
+		return false;
+	/*
+	 * A SUSPEND in doubt of a VF that ran nothing before it (saved, suspended, loaded) runs
+	 * nothing whatever it did: taking it for one that may have run would fold a generation
+	 * into the identity that the VF never ran, and a copy saved next would be labelled as
+	 * newer than it is. The state before is on record with the intent (@state, as read
+	 * without intel_lm_record_open()), or @idle_before once the entry was opened.
+	 */
+	if (e->pending == INTEL_LM_OPC_SUSPEND && !e->pending_then &&
+	    (e->state == INTEL_LM_VF_UNKNOWN ? e->idle_before : e->state != INTEL_LM_VF_RUNNING))
 		return false;
 	/*
 	 * A LOAD_DATA or SAVE_DATA in doubt leaves a VF suspended, unless RESUME was to follow; an

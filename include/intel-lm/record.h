@@ -126,6 +126,9 @@ enum intel_lm_outlived {
  *		RESUME in doubt or refused as out of sequence, kept through what teaches nothing
  *		of it, and folded into a newer generation of @ident and @load_ident once a
  *		SUSPEND or SAVE_DATA takes effect (see intel_lm_record_may_run())
+ * @idle_before: set when the entry is read or its intent begun, never written: the VF ran
+ *		nothing before its pending command (its state then was not running, nor
+ *		unknown and perhaps running); a SUSPEND in doubt then runs nothing either
  * @reserved:	zero: room for what a later version records
  */
 struct intel_lm_rec_entry {
@@ -164,7 +167,8 @@ struct intel_lm_rec_entry {
 	uint8_t outlived;
 	uint8_t outlived_state;
 	uint8_t may_run;
-	uint8_t reserved[63];
+	uint8_t idle_before;
+	uint8_t reserved[62];
 };
 
 /**

@@ -393,4 +393,37 @@ run "$P" resume /dev/nvme0 --vf=1,3 --jobs=2
 run "$P" resume /dev/nvme1 --vf=3
 expect_once "$L" "$l: the loaded state runs once"
 
+# 15. (make soak seed 20261582) a SUSPEND in doubt (killed before it took effect) of a migration's
+# source, saved; a suspend that then succeeds took the VF for one that may have run, and gave its
+# state a generation it never ran: the rule then counted it a copy of the generation the
+# destination runs, and a migrate into the destination replaced that generation's only copy
+emu_rule
+l="migrate over the only copy after a suspend in doubt of the source"
+run "$P" migrate /dev/nvme0 --vf=2 --to=/dev/nvme0 --to-vf=3
+L=$(lineage nvme0 3)
+G=$(gen nvme0 3)
+kill_in_flight nvme0 0xc8 latency suspend /dev/nvme0 --vf=2
+run "$P" suspend /dev/nvme0 --vf=2
+run "$P" suspend /dev/nvme0 --vf=2
+run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme0 --to-vf=3 --keep="$F/k.blob"
+expect_rc 3 "$l: refused (exit 3)"
+expect_held "$L" "$G" "$l: the generation the destination ran ($G) is kept"
+
+# 16. (make soak seed 20261506, strict device) the same through a SUSPEND the device refused
+# (the source is saved) whose outcome could not be written (EIO), then a save of the source: the
+# file was labelled with the generation the destination runs, and loading it over the destination
+# replaced that generation's only copy
+emu_rule "strict = 1" "strict = 1"
+l="load over the only copy after a save of a source whose suspend is in doubt"
+run "$P" migrate /dev/nvme1 --vf=3 --to=/dev/nvme1 --to-vf=1
+L=$(lineage nvme1 1)
+G=$(gen nvme1 1)
+INTEL_LM_FSFAULT=write:EIO INTEL_LM_FSFAULT_AFTER=1 INTEL_LM_FSFAULT_DIR=$INTEL_LM_STATE_DIR \
+	LD_PRELOAD="$EMU_SO:$FSFAULT_SO" "$P" suspend /dev/nvme1 --vf=3 > /dev/null 2>&1 || true
+run "$P" save /dev/nvme1 --vf=3 -o "$F/s3.blob"
+run "$P" suspend /dev/nvme1 --vf=1
+run "$P" load /dev/nvme1 --vf=1 --input-file="$F/s3.blob"
+expect_rc 3 "$l: refused (exit 3)"
+expect_held "$L" "$G" "$l: the generation the destination ran ($G) is kept"
+
 e2e_finish
