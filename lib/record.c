@@ -1156,7 +1156,16 @@ int intel_lm_record_take_charge(struct intel_lm_record *rec)
 
 void intel_lm_record_loading(struct intel_lm_record *rec, const struct intel_lm_identity *incoming)
 {
-	rec->entry.load_ident = *incoming;
+	struct intel_lm_rec_entry *e = &rec->entry;
+
+	/*
+	 * A VF that holds its own state or the one an earlier LOAD_DATA in doubt brought holds
+	 * the loaded one, as far as the rule is concerned (as RESUME and SAVE_DATA take it): it
+	 * is what this LOAD_DATA replaces, and what the VF still holds if it has no effect.
+	 */
+	if (!intel_lm_identity_is_set(&e->ident) && intel_lm_identity_is_set(&e->load_ident))
+		e->ident = e->load_ident;
+	e->load_ident = *incoming;
 }
 
 int intel_lm_record_end(struct intel_lm_record *rec, uint8_t opcode, int ret, uint8_t next)

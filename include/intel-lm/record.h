@@ -298,7 +298,9 @@ int intel_lm_record_take_charge(struct intel_lm_record *rec);
  *
  * The entry names @incoming (@load_ident) from its next write on: a LOAD_DATA in flight may
  * have taken effect. Its outcome settles which state the VF holds: @incoming once it took
- * effect, the one it held without effect; in doubt the entry keeps both.
+ * effect, the one it held without effect; in doubt the entry keeps both. A VF with no identity
+ * of its own whose entry names the state an earlier LOAD_DATA in doubt brought takes that one
+ * as its own (@ident) first: without effect, this LOAD_DATA leaves it there.
  */
 void intel_lm_record_loading(struct intel_lm_record *rec, const struct intel_lm_identity *incoming);
 

@@ -426,4 +426,22 @@ run "$P" load /dev/nvme1 --vf=1 --input-file="$F/s3.blob"
 expect_rc 3 "$l: refused (exit 3)"
 expect_held "$L" "$G" "$l: the generation the destination ran ($G) is kept"
 
+# 17. (make soak seed 20261428, strict device) a migrate killed once the destination's RESUME took
+# effect, a resume of the destination the device refuses (it runs), recover --confirm=running of
+# it, then a load into it the device refuses (it runs): the refused LOAD_DATA's outcome forgot
+# the state the VF runs (the one the migrate's LOAD_DATA, in doubt, brought in), and the source,
+# resumed, ran it twice
+emu_rule "strict = 1" "strict = 1"
+l="resume of a source after a refused load into its destination"
+L=$(lineage nvme0 3)
+kill_in_flight nvme0 0xcc completion_delay migrate /dev/nvme0 --vf=3 --to=/dev/nvme0 --to-vf=1
+run "$P" resume /dev/nvme0 --vf=1
+run "$P" save /dev/nvme0 --vf=3 -o "$F/s3.blob"
+run "$P" recover /dev/nvme0 --vf=1 --confirm=running
+run "$P" load /dev/nvme0 --vf=1 --input-file="$F/s3.blob"
+expect_rc 4 "$l: the device refuses the load (exit 4)"
+run "$P" resume /dev/nvme0 --vf=3
+expect_rc 3 "$l: the source's resume is refused (exit 3)"
+expect_once "$L" "$l: its state runs once"
+
 e2e_finish
