@@ -901,7 +901,7 @@ int intel_lm_record_open(const char *dir, const struct intel_lm_pf_id *pf, uint1
 	 * holds the VF's lock): its effect is unknown.
 	 */
 	if (e->pending) {
-		/* The state before the intent: one that ran nothing (see intel_lm_record_may_run()). */
+		/* Whether the state before the intent ran nothing (intel_lm_record_may_run()). */
 		e->idle_before = e->state != INTEL_LM_VF_RUNNING && !e->may_run;
 		e->state = INTEL_LM_VF_UNKNOWN;
 		e->last_opcode = e->pending_then ? e->pending_then : e->pending;
@@ -1048,6 +1048,14 @@ bool intel_lm_record_may_run(const struct intel_lm_rec_entry *e)
 	    (e->state == INTEL_LM_VF_UNKNOWN ? e->idle_before : e->state != INTEL_LM_VF_RUNNING))
 		return false;
 	/*
+	 * A SAVE_DATA or LOAD_DATA in doubt of a VF that was running (its intent written, the
+	 * command perhaps never sent, or refused as the device refuses both for a VF not
+	 * suspended) leaves it running.
+	 */
+	if ((e->pending == INTEL_LM_OPC_SAVE_DATA || e->pending == INTEL_LM_OPC_LOAD_DATA) &&
+	    (e->state == INTEL_LM_VF_UNKNOWN ? !e->idle_before : e->state == INTEL_LM_VF_RUNNING))
+		return true;
+	/*
 	 * A LOAD_DATA or SAVE_DATA in doubt leaves a VF suspended, unless RESUME was to follow; an
 	 * unknown VF whose last SUSPEND succeeded runs nothing either.
 	 */
@@ -1071,6 +1079,7 @@ void intel_lm_record_apply(struct intel_lm_record *rec, uint8_t opcode, int ret)
 	enum intel_lm_effect eff = intel_lm_effect_of(ret);
 	/* What the VF may have done before this command, which its outcome must not forget. */
 	bool ran_before = e->state == INTEL_LM_VF_UNKNOWN && intel_lm_record_may_run(e);
+	bool was_running = e->state == INTEL_LM_VF_RUNNING;
 	bool contradicts = eff == INTEL_LM_EFFECT_NONE && ret > 0 && (ret & 0x7ff) == 0x00c &&
 			   intel_lm_opcode_changes_state(opcode) && state_needed(e->state, opcode);
 
@@ -1116,7 +1125,11 @@ void intel_lm_record_apply(struct intel_lm_record *rec, uint8_t opcode, int ret)
 		/* Nothing learnt of whether it ran: a RESUME in doubt, or refused as running. */
 		e->may_run = ran_before || e->may_run ||
 			     (opcode == INTEL_LM_OPC_RESUME && eff == INTEL_LM_EFFECT_UNKNOWN) ||
-			     (opcode != INTEL_LM_OPC_SUSPEND && contradicts);
+			     (opcode != INTEL_LM_OPC_SUSPEND && contradicts) ||
+			     /* in doubt, of a running VF: it may run on */
+			     (was_running && eff == INTEL_LM_EFFECT_UNKNOWN &&
+			      (opcode == INTEL_LM_OPC_SAVE_DATA ||
+			       opcode == INTEL_LM_OPC_LOAD_DATA));
 	}
 	e->last_opcode = opcode;
 	e->last_ret = ret;

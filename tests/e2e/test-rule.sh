@@ -372,7 +372,7 @@ run "$P" recover /dev/nvme1 --vf=3 --confirm=suspended
 expect_rc 0 "$l: recover settles it"
 expect_status nvme1 3 "$l: status says what the operator confirmed"
 
-# 14. (make soak seed 20261405) a migrate killed before the destination's RESUME, after its
+# 16. (make soak seed 20261405) a migrate killed before the destination's RESUME, after its
 # LOAD_DATA took effect, into a VF whose own state was saved before: a save of that VF (its own
 # state or the loaded one) wrote a file named as its own; that file loaded elsewhere and
 # resumed, and the source resumed: the loaded state ran twice
@@ -393,7 +393,7 @@ run "$P" resume /dev/nvme0 --vf=1,3 --jobs=2
 run "$P" resume /dev/nvme1 --vf=3
 expect_once "$L" "$l: the loaded state runs once"
 
-# 15. (make soak seed 20261582) a SUSPEND in doubt (killed before it took effect) of a migration's
+# 17. (make soak seed 20261582) a SUSPEND in doubt (killed before it took effect) of a migration's
 # source, saved; a suspend that then succeeds took the VF for one that may have run, and gave its
 # state a generation it never ran: the rule then counted it a copy of the generation the
 # destination runs, and a migrate into the destination replaced that generation's only copy
@@ -409,7 +409,7 @@ run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme0 --to-vf=3 --keep="$F/k.blob"
 expect_rc 3 "$l: refused (exit 3)"
 expect_held "$L" "$G" "$l: the generation the destination ran ($G) is kept"
 
-# 16. (make soak seed 20261506, strict device) the same through a SUSPEND the device refused
+# 18. (make soak seed 20261506, strict device) the same through a SUSPEND the device refused
 # (the source is saved) whose outcome could not be written (EIO), then a save of the source: the
 # file was labelled with the generation the destination runs, and loading it over the destination
 # replaced that generation's only copy
@@ -426,7 +426,7 @@ run "$P" load /dev/nvme1 --vf=1 --input-file="$F/s3.blob"
 expect_rc 3 "$l: refused (exit 3)"
 expect_held "$L" "$G" "$l: the generation the destination ran ($G) is kept"
 
-# 17. (make soak seed 20261428, strict device) a migrate killed once the destination's RESUME took
+# 19. (make soak seed 20261428, strict device) a migrate killed once the destination's RESUME took
 # effect, a resume of the destination the device refuses (it runs), recover --confirm=running of
 # it, then a load into it the device refuses (it runs): the refused LOAD_DATA's outcome forgot
 # the state the VF runs (the one the migrate's LOAD_DATA, in doubt, brought in), and the source,
@@ -442,6 +442,36 @@ run "$P" load /dev/nvme0 --vf=1 --input-file="$F/s3.blob"
 expect_rc 4 "$l: the device refuses the load (exit 4)"
 run "$P" resume /dev/nvme0 --vf=3
 expect_rc 3 "$l: the source's resume is refused (exit 3)"
+expect_once "$L" "$l: its state runs once"
+
+
+# 20. (make soak seeds 20261494, 20261630, 20261640) a suspend killed before its SUSPEND took
+# effect, recover --confirm=suspended (the operator is wrong: it runs), then a save, whose
+# SAVE_DATA the device refuses with Command Sequence Error (a VF not suspended): status went on
+# saying suspended, though that answer tells intel-lm the VF is not
+emu_rule
+l="a save refused as out of sequence by a VF suspended on record"
+kill_in_flight nvme0 0xc8 latency suspend /dev/nvme0 --vf=3
+run "$P" recover /dev/nvme0 --vf=3 --confirm=suspended
+run "$P" save /dev/nvme0 --vf=3 -o "$F/x.blob"
+expect_rc 4 "$l: the device refuses SAVE_DATA (exit 4)"
+expect_status nvme0 3 "$l: status says the truth or unknown"
+
+# 21. (make soak seed 20261588, strict device) a batch save of a migration's destination (it
+# runs) whose intent was written but whose fsync failed (EIO: nothing sent): a SAVE_DATA in doubt
+# was taken to leave the VF suspended, so the rule no longer saw it run its state, and the
+# source, resumed, ran it twice
+emu_rule "strict = 1" "strict = 1"
+l="resume of a source while its destination's save is in doubt"
+run "$P" migrate /dev/nvme0 --vf=3 --to=/dev/nvme0 --to-vf=2
+L=$(lineage nvme0 2)
+INTEL_LM_FSFAULT=fsync:EIO INTEL_LM_FSFAULT_AFTER=0 INTEL_LM_FSFAULT_DIR=$INTEL_LM_STATE_DIR \
+	LD_PRELOAD="$EMU_SO:$FSFAULT_SO" "$P" save /dev/nvme0 --vf=1,2,3 --jobs=3 -o "$F/d6" \
+	> /dev/null 2>&1 || true
+run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme0 --to-vf=3
+run "$P" save /dev/nvme0 --vf=1,2,3 --jobs=2 -o "$F/d15"
+run "$P" resume /dev/nvme0 --vf=3
+expect_rc 3 "$l: refused (exit 3)"
 expect_once "$L" "$l: its state runs once"
 
 e2e_finish
