@@ -905,6 +905,12 @@ int intel_lm_record_open(const char *dir, const struct intel_lm_pf_id *pf, uint1
 		e->idle_before = e->state != INTEL_LM_VF_RUNNING && !e->may_run;
 		e->state = INTEL_LM_VF_UNKNOWN;
 		e->last_opcode = e->pending_then ? e->pending_then : e->pending;
+		/*
+		 * That it may run is kept in so many words: a write that closes the entry without
+		 * sending anything clears @pending, and with it what the doubt was.
+		 */
+		if (intel_lm_record_may_run(e))
+			e->may_run = 1;
 	}
 	/* What this process writes carries its own command line. */
 	self_cmdline(rec->self, sizeof(rec->self));

@@ -474,4 +474,22 @@ run "$P" resume /dev/nvme0 --vf=3
 expect_rc 3 "$l: refused (exit 3)"
 expect_once "$L" "$l: its state runs once"
 
+# 22. (make soak seed 20261588 again, strict device, 7 steps) the same save in doubt of a
+# migration's destination, then a migrate of it that stops at its destination's SUSPEND: its
+# entry, closed without anything sent to it, lost the pending SAVE_DATA that said it may run
+emu_rule "strict = 1" "strict = 1"
+l="resume of a source after its destination's save in doubt was closed"
+run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --to-vf=3
+run "$P" migrate /dev/nvme0 --vf=3 --to=/dev/nvme0 --to-vf=2
+L=$(lineage nvme0 2)
+INTEL_LM_FSFAULT=fsync:EIO INTEL_LM_FSFAULT_AFTER=0 INTEL_LM_FSFAULT_DIR=$INTEL_LM_STATE_DIR \
+	LD_PRELOAD="$EMU_SO:$FSFAULT_SO" "$P" save /dev/nvme0 --vf=1,2,3 --jobs=3 -o "$F/d6" \
+	> /dev/null 2>&1 || true
+run "$P" migrate /dev/nvme0 --vf=2 --to=/dev/nvme0 --to-vf=1
+run "$P" suspend /dev/nvme0 --vf=3
+run "$P" save /dev/nvme0 --vf=1,2,3 --jobs=2 -o "$F/d15"
+run "$P" resume /dev/nvme0 --vf=3
+expect_rc 3 "$l: refused (exit 3)"
+expect_once "$L" "$l: its state runs once"
+
 e2e_finish
