@@ -405,6 +405,12 @@ static void record_close_op(struct intel_lm_migration *m, bool keep_open)
 		/* Closed, its safety copy is removed next (intel_lm_migrate()). */
 		if (!keep_open)
 			r[i]->entry.tmp_file[0] = '\0';
+		/*
+		 * A destination whose LOAD_DATA was never sent (the migration stopped at an
+		 * earlier step, after the intent's early write) holds its own state only.
+		 */
+		if (i && m->o.failed < INTEL_LM_MIG_DST_LOAD)
+			memset(&r[i]->entry.load_ident, 0, sizeof(r[i]->entry.load_ident));
 		if (!i && !keep_open && m->o.failed == INTEL_LM_MIG_STEPS &&
 		    r[i]->entry.state_file_temporary) {
 			/* The safety copy has done its job. */

@@ -492,4 +492,23 @@ run "$P" resume /dev/nvme0 --vf=3
 expect_rc 3 "$l: refused (exit 3)"
 expect_once "$L" "$l: its state runs once"
 
+# 23. (make soak seed 20263024, strict device) a migrate whose safety copy cannot be made durable
+# (fsync EIO under --keep's directory) stops before LOAD_DATA and resumes its source; the
+# destination's record kept the identity its LOAD_DATA intent named, so once the destination
+# ran its own state the rule took it for the source's, and a migrate into the source replaced
+# that state's only copy
+emu_rule "strict = 1" "strict = 1"
+l="migrate into the source of a migrate stopped before its LOAD_DATA"
+L=$(lineage nvme0 1)
+INTEL_LM_FSFAULT=fsync:EIO INTEL_LM_FSFAULT_AFTER=0 INTEL_LM_FSFAULT_DIR=$F \
+	LD_PRELOAD="$EMU_SO:$FSFAULT_SO" "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --to-vf=2 \
+	--keep="$F/k.blob" > /dev/null 2>&1 || true
+expect_state nvme0 1 running "$l: the source runs again"
+G=$(gen nvme0 1)
+run "$P" resume /dev/nvme1 --vf=2
+expect_rc 0 "$l: the destination's resume"
+run "$P" migrate /dev/nvme1 --vf=3 --to=/dev/nvme0 --to-vf=1
+expect_rc 3 "$l: a migrate into the source is refused (exit 3)"
+expect_held "$L" "$G" "$l: the source's state (generation $G) is kept"
+
 e2e_finish
