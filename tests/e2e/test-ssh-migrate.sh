@@ -80,10 +80,16 @@ export INTEL_LM_STATE_DIR=$T/dst-state INTEL_LM_LOCK_DIR=$T/dst-locks
 export LD_PRELOAD=$EMU_SO
 # A fault of that host's file system, when a check sets one.
 [ -f $T/remote.env ] && . $T/remote.env
+[ -f $T/remote.san ] && . $T/remote.san
 echo "\$\$ \$*" >> $T/peers.log
 exec $STANDALONE "\$@"
 SH
 chmod +x "$T/remote"
+# Under the sanitize suite, that host's program runs with the same sanitizer options (sshd
+# passes none: ASan would refuse to start behind the emulator's preload).
+for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+	[ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"
+done > "$T/remote.san"
 if wait_until $SSH -p "$PORT" dsthost true 2> /dev/null; then
 	pass "the test's sshd accepts the test's key on port $PORT"
 else
