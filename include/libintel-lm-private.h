@@ -404,6 +404,41 @@ int intel_lm_own_dir(const char *dir, bool create, enum intel_lm_dir_problem *wh
  */
 const char *intel_lm_dir_problem_text(enum intel_lm_dir_problem why);
 
+/* --- Migration protocols (lib/proto.c, lib/pf.c, lib/tp4159.c) --- */
+
+/**
+ * intel_lm_pf_set_proto() - Choose the protocol for the PF's VFs
+ * @pf:		an opened PF
+ * @p:		the protocol and its parameters, copied
+ *
+ * Return: 0, or -EINVAL for an unknown protocol.
+ */
+int intel_lm_pf_set_proto(struct intel_lm_pf *pf, const struct intel_lm_proto *p);
+
+/**
+ * intel_lm_proto_send() - One migration step on a VF, over a protocol
+ * @fd:		the PF's controller character device
+ * @p:		the protocol; NULL means Intel's
+ * @vf:		the 1-based VF index (Intel's commands name the VF by it)
+ * @cntlid:	the VF's secondary controller ID (TP4159 names the VF by it)
+ * @op:		the step, by Intel's opcode: %INTEL_LM_OPC_QUERY_DATA_SIZE, _SUSPEND,
+ *		_RESUME, _SAVE_DATA or _LOAD_DATA
+ * @buf:	SAVE_DATA and LOAD_DATA: the state buffer; NULL otherwise
+ * @len:	SAVE_DATA and LOAD_DATA: its size in bytes; 0 otherwise
+ * @opts:	submission options, or NULL
+ * @result:	optional; QUERY_DATA_SIZE: the state size in bytes (0 on error); otherwise the
+ *		last command's CQE DW0
+ *
+ * Each command goes out exactly once (intel_lm_submit()); a step that TP4159 carries in
+ * several commands (a state larger than one transfer) stops at the first that fails.
+ *
+ * Return: 0, a positive NVMe status, or a negative errno (-EINVAL for an unknown @op or
+ * protocol, or a @buf and @len that do not fit @op).
+ */
+int intel_lm_proto_send(int fd, const struct intel_lm_proto *p, uint16_t vf, uint16_t cntlid,
+			uint8_t op, void *buf, uint32_t len, const struct intel_lm_opts *opts,
+			uint32_t *result);
+
 #ifdef __cplusplus
 }
 #endif

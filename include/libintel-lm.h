@@ -18,6 +18,7 @@
 #include <intel-lm/outfile.h>
 #include <intel-lm/pf.h>
 #include <intel-lm/pfid.h>
+#include <intel-lm/proto.h>
 #include <intel-lm/record.h>
 #include <intel-lm/rule.h>
 #include <intel-lm/status.h>

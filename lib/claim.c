@@ -19,7 +19,7 @@
 #include "private.h"
 
 struct intel_lm_claim {
-	int fd;				/* the PF */
+	const struct intel_lm_pf *pf;	/* the PF: its descriptor and protocol */
 	char lock_dir[4096];		/* "" for the default */
 	char state_dir[4096];
 	struct intel_lm_lock *lock;
@@ -234,7 +234,7 @@ int intel_lm_claim_vf(const struct intel_lm_pf *pf, uint16_t vf, const struct in
 	cl = malloc(sizeof(*cl));
 	if (!cl)
 		return -ENOMEM;
-	cl->fd = intel_lm_pf_fd(pf);
+	cl->pf = pf;
 	cl->lock = NULL;
 	cl->rec.fd = -1;
 	cl->late = false;
@@ -414,22 +414,7 @@ int intel_lm_claim_guarded(const char *state_dir, const char *lock_dir,
 static int submit(struct intel_lm_claim *cl, uint8_t opcode, void *buf, uint32_t len,
 		  const struct intel_lm_opts *opts, uint32_t *result)
 {
-	uint16_t vf = cl->rec.entry.vf;
-
-	switch (opcode) {
-	case INTEL_LM_OPC_QUERY_DATA_SIZE:
-		return intel_lm_query_size(cl->fd, vf, opts, result);
-	case INTEL_LM_OPC_SUSPEND:
-		return intel_lm_suspend(cl->fd, vf, opts);
-	case INTEL_LM_OPC_RESUME:
-		return intel_lm_resume(cl->fd, vf, opts);
-	case INTEL_LM_OPC_SAVE_DATA:
-		return intel_lm_save(cl->fd, vf, buf, len, opts);
-	case INTEL_LM_OPC_LOAD_DATA:
-		return intel_lm_load(cl->fd, vf, buf, len, opts);
-	default:
-		return -EINVAL;
-	}
+	return intel_lm_pf_send(cl->pf, cl->rec.entry.vf, opcode, buf, len, opts, result);
 }
 
 /*

@@ -19,6 +19,7 @@ struct intel_lm_pf {
 	struct intel_lm_limit limit;
 	struct intel_lm_vf_list vfs;
 	bool have_vfs;
+	struct intel_lm_proto proto;	/* zero: Intel's commands */
 	char *sysfs;
 };
 
@@ -137,4 +138,17 @@ int intel_lm_pf_list_vfs(struct intel_lm_pf *pf, const struct intel_lm_opts *opt
 const struct intel_lm_vf_list *intel_lm_pf_vfs(const struct intel_lm_pf *pf)
 {
 	return &pf->vfs;
+}
+
+const struct intel_lm_proto *intel_lm_pf_proto(const struct intel_lm_pf *pf)
+{
+	return &pf->proto;
+}
+
+int intel_lm_pf_set_proto(struct intel_lm_pf *pf, const struct intel_lm_proto *p)
+{
+	if (p->protocol != INTEL_LM_PROTO_INTEL && p->protocol != INTEL_LM_PROTO_TP4159)
+		return -EINVAL;
+	pf->proto = *p;
+	return 0;
 }

@@ -106,7 +106,8 @@ struct intel_lm_claim;
 
 /**
  * intel_lm_claim_vf() - Claim a VF of an opened, identified PF
- * @pf:		the PF (intel_lm_pf_open() and intel_lm_pf_identify())
+ * @pf:		the PF (intel_lm_pf_open() and intel_lm_pf_identify()), open until the claim is
+ *		released: commands go over its protocol (intel_lm_pf_send())
  * @vf:		the VF index
  * @o:		where and how, or NULL for the defaults
  * @cl:		set to the claim on success, NULL otherwise

@@ -14,6 +14,7 @@
 #include <intel-lm/dev.h>
 #include <intel-lm/limits.h>
 #include <intel-lm/pfid.h>
+#include <intel-lm/proto.h>
 #include <intel-lm/vf.h>
 
 #ifdef __cplusplus
@@ -136,6 +137,31 @@ int intel_lm_pf_list_vfs(struct intel_lm_pf *pf, const struct intel_lm_opts *opt
  * Return: the list, empty until intel_lm_pf_list_vfs() succeeded; owned by @pf; never NULL.
  */
 const struct intel_lm_vf_list *intel_lm_pf_vfs(const struct intel_lm_pf *pf);
+
+/**
+ * intel_lm_pf_proto() - The protocol the PF's VFs are migrated with
+ * @pf:		an opened PF
+ *
+ * Return: the PF's protocol; Intel's vendor commands unless intel_lm_pf_set_proto() chose
+ * another. Never NULL; valid while @pf is open.
+ */
+const struct intel_lm_proto *intel_lm_pf_proto(const struct intel_lm_pf *pf);
+
+/**
+ * intel_lm_pf_send() - One migration step on one of the PF's VFs, over the PF's protocol
+ * @pf:		an opened PF; for TP4159 its VFs listed (intel_lm_pf_list_vfs()), which give
+ *		the VF's controller ID
+ * @vf:		the 1-based VF index
+ * @op:		the step, by Intel's opcode (see intel_lm_proto_send())
+ * @buf:	SAVE_DATA and LOAD_DATA: the state buffer; NULL otherwise
+ * @len:	SAVE_DATA and LOAD_DATA: its size in bytes; 0 otherwise
+ * @opts:	submission options, or NULL
+ * @result:	optional; see intel_lm_proto_send()
+ *
+ * Return: what intel_lm_proto_send() returns.
+ */
+int intel_lm_pf_send(const struct intel_lm_pf *pf, uint16_t vf, uint8_t op, void *buf,
+		     uint32_t len, const struct intel_lm_opts *opts, uint32_t *result);
 
 #ifdef __cplusplus
 }

@@ -667,7 +667,7 @@ static int resume_source(const struct cli *c, struct rec_view *src,
 		session_close(&s);
 		return ret;
 	}
-	ret = intel_lm_resume(intel_lm_pf_fd(s.pf), src->e.vf, &s.opts);
+	ret = intel_lm_pf_send(s.pf, src->e.vf, INTEL_LM_OPC_RESUME, NULL, 0, &s.opts, NULL);
 	intel_lm_record_end(&h->rec, INTEL_LM_OPC_RESUME, ret, 0);
 	src->e = h->rec.entry;
 	intel_lm_strerror(ret, INTEL_LM_OPC_RESUME, why, sizeof(why));

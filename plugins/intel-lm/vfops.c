@@ -55,20 +55,13 @@ static void fail_cmd(const struct cli *c, const struct session *s, struct vf_res
 /* One of the five commands, without a record (--dry-run shows it and sends nothing). */
 static int direct(struct session *s, struct vf_result *r, uint8_t opc, void *buf, uint32_t len)
 {
-	int fd = intel_lm_pf_fd(s->pf);
+	uint32_t res = 0;
+	int ret;
 
-	switch (opc) {
-	case INTEL_LM_OPC_QUERY_DATA_SIZE:
-		return intel_lm_query_size(fd, r->vf, &s->opts, &r->size);
-	case INTEL_LM_OPC_SUSPEND:
-		return intel_lm_suspend(fd, r->vf, &s->opts);
-	case INTEL_LM_OPC_RESUME:
-		return intel_lm_resume(fd, r->vf, &s->opts);
-	case INTEL_LM_OPC_SAVE_DATA:
-		return intel_lm_save(fd, r->vf, buf, len, &s->opts);
-	default:
-		return intel_lm_load(fd, r->vf, buf, len, &s->opts);
-	}
+	ret = intel_lm_pf_send(s->pf, r->vf, opc, buf, len, &s->opts, &res);
+	if (opc == INTEL_LM_OPC_QUERY_DATA_SIZE)
+		r->size = ret ? 0 : res;
+	return ret;
 }
 
 /*
