@@ -439,6 +439,110 @@ int intel_lm_proto_send(int fd, const struct intel_lm_proto *p, uint16_t vf, uin
 			uint8_t op, void *buf, uint32_t len, const struct intel_lm_opts *opts,
 			uint32_t *result);
 
+/**
+ * intel_lm_tp_suspend_init() - Build Migration Send, Suspend
+ * @cmd:	filled in; every field written
+ * @cntlid:	the VF's controller ID
+ * @stype:	%INTEL_LM_TP_STYPE_SUSPEND or %INTEL_LM_TP_STYPE_NOTIFY
+ * @dudmq:	delete the user data migration queue (DUDMQ, CDW11 bit 31)
+ *
+ * CDW10 SEL 0; CDW11 CNTLID (15:0), STYPE (23:16), DUDMQ (31). No data.
+ *
+ * Return: 0, or -EINVAL for an @stype above 1.
+ */
+int intel_lm_tp_suspend_init(struct intel_lm_cmd *cmd, uint16_t cntlid, uint8_t stype,
+			     bool dudmq);
+
+/**
+ * intel_lm_tp_resume_init() - Build Migration Send, Resume
+ * @cmd:	filled in; every field written
+ * @cntlid:	the VF's controller ID
+ *
+ * CDW10 SEL 1; CDW11 CNTLID (15:0). No data.
+ */
+void intel_lm_tp_resume_init(struct intel_lm_cmd *cmd, uint16_t cntlid);
+
+/**
+ * intel_lm_tp_set_state_init() - Build Migration Send, Set Controller State
+ * @cmd:	filled in; every field written
+ * @cntlid:	the VF's controller ID
+ * @fmt:	the controller state format: its CSVI, CSUUIDI and UIDX
+ * @seqind:	the command's place in the sequence, &enum intel_lm_tp_seqind
+ * @offset:	where @buf goes in the state, in bytes (CDW12 low, CDW13 high)
+ * @buf:	the bytes
+ * @len:	their number, a multiple of 4 (NUMD = @len / 4 in CDW15)
+ *
+ * CDW10 SEL 2, MOS (31:16) = SEQIND; CDW11 CNTLID (15:0), CSVI (23:16), CSUUIDI (31:24);
+ * CDW14 UIDX (6:0). Host to controller.
+ *
+ * Return: 0, or -EINVAL for a @len of 0 or not a multiple of 4, a NULL @buf, a @seqind
+ * above 3, or a UIDX above 127.
+ */
+int intel_lm_tp_set_state_init(struct intel_lm_cmd *cmd, uint16_t cntlid,
+			       const struct intel_lm_proto *fmt, uint8_t seqind, uint64_t offset,
+			       const void *buf, uint32_t len);
+
+/**
+ * intel_lm_tp_get_state_init() - Build Migration Receive, Get Controller State
+ * @cmd:	filled in; every field written
+ * @cntlid:	the VF's controller ID
+ * @fmt:	the controller state format: its CSVI, CSUUIDI and UIDX
+ * @offset:	where in the state to read from, in bytes (CDW12 low, CDW13 high)
+ * @buf:	where the bytes go
+ * @len:	their number, a multiple of 4 (NUMD = @len / 4 - 1, zero-based, in CDW15)
+ *
+ * CDW10 SEL 0, MOS (31:16) = CSVI (MOS bits 7:0); CDW11 CNTLID (15:0), CSUUIDI (23:16),
+ * CSUIDXP (31:24) 0; CDW14 UIDX (6:0). Controller to host. Completion DW0 bit 0 (CSUP) says
+ * the controller was suspended.
+ *
+ * Return: 0, or -EINVAL for a @len of 0 or not a multiple of 4, a NULL @buf or a UIDX above
+ * 127.
+ */
+int intel_lm_tp_get_state_init(struct intel_lm_cmd *cmd, uint16_t cntlid,
+			       const struct intel_lm_proto *fmt, uint64_t offset, void *buf,
+			       uint32_t len);
+
+/**
+ * intel_lm_tp_chunk_max() - The most bytes one Migration Send or Receive moves
+ * @mdts_bytes:	the PF's maximum data transfer size in bytes (0 = MDTS sets no limit)
+ * @want:	the caller's limit (&struct intel_lm_proto.max_xfer), 0 for none
+ *
+ * The smallest of MDTS, the kernel's 4 MiB and its %INTEL_LM_KERNEL_MAX_SEGS pages per command
+ * (a page-aligned buffer of that many pages maps whatever its memory), and @want; then rounded
+ * down to a multiple of 4 bytes (NUMD counts dwords), at least 4.
+ */
+uint32_t intel_lm_tp_chunk_max(uint32_t mdts_bytes, uint32_t want);
+
+/**
+ * intel_lm_tp_chunks() - How many commands a state of @size bytes takes
+ * @size:	the state's size in bytes
+ * @max:	the most bytes one command moves (intel_lm_tp_chunk_max()), a multiple of 4
+ *
+ * Return: the number of commands, 0 when @size or @max is 0.
+ */
+uint32_t intel_lm_tp_chunks(uint32_t size, uint32_t max);
+
+/**
+ * intel_lm_tp_chunk() - The @i-th command of a state of @size bytes
+ * @size:	the state's size in bytes
+ * @max:	the most bytes one command moves, a multiple of 4
+ * @i:		0 to intel_lm_tp_chunks() - 1
+ * @c:		filled in: every chunk but the last is @max bytes; SEQIND is ENTIRE for a single
+ *		chunk, else FIRST, MIDDLE..., LAST
+ *
+ * Return: 0, or -ERANGE for an @i past the last chunk.
+ */
+int intel_lm_tp_chunk(uint32_t size, uint32_t max, uint32_t i, struct intel_lm_tp_chunk *c);
+
+/**
+ * intel_lm_tp_state_size() - The size of a controller state from its header
+ * @hdr:	the first %INTEL_LM_TP_STATE_HDR_LEN bytes of the state, at any alignment
+ * @size:	set to 48 + 4 * (NVMECSS + VSS)
+ *
+ * Return: 0, or -EOVERFLOW when the size does not fit 32 bits (the saved file's size field).
+ */
+int intel_lm_tp_state_size(const void *hdr, uint32_t *size);
+
 #ifdef __cplusplus
 }
 #endif

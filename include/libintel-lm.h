@@ -22,6 +22,7 @@
 #include <intel-lm/record.h>
 #include <intel-lm/rule.h>
 #include <intel-lm/status.h>
+#include <intel-lm/tp4159.h>
 #include <intel-lm/version.h>
 #include <intel-lm/vf.h>
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <intel-lm/cmd.h>
+#include <intel-lm/tp4159.h>
 
 #include "backend.h"
 #include "private.h"
@@ -26,6 +27,10 @@ const char *intel_lm_opcode_name(uint8_t opcode)
 		return "LOAD_DATA";
 	case INTEL_LM_OPC_IDENTIFY:
 		return "IDENTIFY";
+	case INTEL_LM_OPC_MIGRATION_SEND:
+		return "MIGRATION_SEND";
+	case INTEL_LM_OPC_MIGRATION_RECV:
+		return "MIGRATION_RECV";
 	default:
 		return "UNKNOWN";
 	}
@@ -102,7 +107,9 @@ int intel_lm_submit(int fd, struct intel_lm_cmd *cmd, const struct intel_lm_opts
 		opts = &defaults;
 	cmd->timeout_ms = opts->timeout_ms;
 
-	if (opts->dry_run && intel_lm_is_lm_opcode(cmd->opcode)) {
+	if (opts->dry_run && (intel_lm_is_lm_opcode(cmd->opcode) ||
+			      cmd->opcode == INTEL_LM_OPC_MIGRATION_SEND ||
+			      cmd->opcode == INTEL_LM_OPC_MIGRATION_RECV)) {
 		if (opts->trace)
 			opts->trace(opts->trace_priv, cmd, 0, 0, 0, true);
 		if (result)

@@ -6,9 +6,12 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 
+#include <intel-lm/limits.h>
 #include <intel-lm/pf.h>
 #include <intel-lm/proto.h>
+#include <intel-lm/tp4159.h>
 
 #include "private.h"
 
@@ -68,11 +71,120 @@ static const struct proto_ops intel_ops = {
 	.load = intel_load,
 };
 
+/*
+ * TP4159's Migration Send and Receive (tp4159.c builds them), which name the VF by its
+ * controller ID. The state has no size command: its 48-byte header says how large it is, and it
+ * moves in chunks by offset, each within MDTS and the kernel's segments per command.
+ */
+static bool dry(const struct proto_ctx *x)
+{
+	return x->opts && x->opts->dry_run;
+}
+
+static int tp_suspend(const struct proto_ctx *x, uint32_t *result)
+{
+	struct intel_lm_cmd cmd;
+
+	if (intel_lm_tp_suspend_init(&cmd, x->cntlid, INTEL_LM_TP_STYPE_SUSPEND, false))
+		return -EINVAL;
+	return intel_lm_submit(x->fd, &cmd, x->opts, result);
+}
+
+static int tp_resume(const struct proto_ctx *x, uint32_t *result)
+{
+	struct intel_lm_cmd cmd;
+
+	intel_lm_tp_resume_init(&cmd, x->cntlid);
+	return intel_lm_submit(x->fd, &cmd, x->opts, result);
+}
+
+static int tp_get(const struct proto_ctx *x, uint64_t offset, void *buf, uint32_t len,
+		  uint32_t *result)
+{
+	struct intel_lm_cmd cmd;
+
+	if (intel_lm_tp_get_state_init(&cmd, x->cntlid, x->p, offset, buf, len))
+		return -EINVAL;
+	return intel_lm_submit(x->fd, &cmd, x->opts, result);
+}
+
+/* The state's size: Get Controller State of its header alone. */
+static int tp_query_size(const struct proto_ctx *x, uint32_t *size)
+{
+	uint32_t res;
+	void *hdr;
+	int ret;
+
+	*size = 0;
+	if (posix_memalign(&hdr, INTEL_LM_PAGE_SIZE, INTEL_LM_PAGE_SIZE))
+		return -ENOMEM;
+	memset(hdr, 0, INTEL_LM_PAGE_SIZE);
+	ret = tp_get(x, 0, hdr, INTEL_LM_TP_STATE_HDR_LEN, &res);
+	if (!ret && !dry(x))
+		ret = intel_lm_tp_state_size(hdr, size);
+	free(hdr);
+	return ret;
+}
+
+static uint32_t tp_chunk_max(const struct proto_ctx *x)
+{
+	return intel_lm_tp_chunk_max(x->mdts_bytes, x->p->max_xfer);
+}
+
+static int tp_save(const struct proto_ctx *x, void *buf, uint32_t len, uint32_t *result)
+{
+	uint32_t max = tp_chunk_max(x), n = intel_lm_tp_chunks(len, max), i, size;
+	struct intel_lm_tp_chunk c;
+	int ret = 0;
+
+	if (!buf || !len || len % 4)
+		return -EINVAL;
+	for (i = 0; i < n && !ret; i++) {
+		intel_lm_tp_chunk(len, max, i, &c);
+		ret = tp_get(x, c.offset, (uint8_t *)buf + c.offset, c.len, result);
+	}
+	if (ret || dry(x) || len < INTEL_LM_TP_STATE_HDR_LEN)
+		return ret;
+	/* The header read with the state must say the size the state was read at. */
+	if (intel_lm_tp_state_size(buf, &size) || size != len)
+		return -EBADMSG;
+	return 0;
+}
+
+static int tp_load(const struct proto_ctx *x, const void *buf, uint32_t len, uint32_t *result)
+{
+	uint32_t max = tp_chunk_max(x), n = intel_lm_tp_chunks(len, max), i;
+	struct intel_lm_tp_chunk c;
+	struct intel_lm_cmd cmd;
+	int ret = 0;
+
+	if (!buf || !len || len % 4)
+		return -EINVAL;
+	for (i = 0; i < n && !ret; i++) {
+		intel_lm_tp_chunk(len, max, i, &c);
+		ret = intel_lm_tp_set_state_init(&cmd, x->cntlid, x->p, c.seqind, c.offset,
+						 (const uint8_t *)buf + c.offset, c.len);
+		if (!ret)
+			ret = intel_lm_submit(x->fd, &cmd, x->opts, result);
+	}
+	return ret;
+}
+
+static const struct proto_ops tp4159_ops = {
+	.query_size = tp_query_size,
+	.suspend = tp_suspend,
+	.resume = tp_resume,
+	.save = tp_save,
+	.load = tp_load,
+};
+
 static const struct proto_ops *ops_of(unsigned int protocol)
 {
 	switch (protocol) {
 	case INTEL_LM_PROTO_INTEL:
 		return &intel_ops;
+	case INTEL_LM_PROTO_TP4159:
+		return &tp4159_ops;
 	default:
 		return NULL;
 	}

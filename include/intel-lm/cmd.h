@@ -133,7 +133,8 @@ struct intel_lm_opts {
  * @opcode:	an opcode
  *
  * Return: "QUERY_DATA_SIZE", "SUSPEND", "RESUME", "SAVE_DATA", "LOAD_DATA", "IDENTIFY" for
- * %INTEL_LM_OPC_IDENTIFY, or "UNKNOWN". Never NULL.
+ * %INTEL_LM_OPC_IDENTIFY, "MIGRATION_SEND" and "MIGRATION_RECV" for TP4159's 41h and 42h, or
+ * "UNKNOWN". Never NULL.
  */
 const char *intel_lm_opcode_name(uint8_t opcode);
 

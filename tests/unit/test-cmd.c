@@ -164,7 +164,9 @@ START_TEST(opcode_names)
 	ck_assert_str_eq(intel_lm_opcode_name(0xd2), "SAVE_DATA");
 	ck_assert_str_eq(intel_lm_opcode_name(0xd5), "LOAD_DATA");
 	ck_assert_str_eq(intel_lm_opcode_name(0x06), "IDENTIFY");
-	ck_assert_str_eq(intel_lm_opcode_name(0x42), "UNKNOWN");
+	ck_assert_str_eq(intel_lm_opcode_name(0x41), "MIGRATION_SEND");
+	ck_assert_str_eq(intel_lm_opcode_name(0x42), "MIGRATION_RECV");
+	ck_assert_str_eq(intel_lm_opcode_name(0x43), "UNKNOWN");
 }
 END_TEST
 
