@@ -346,6 +346,12 @@ static int pf_key(struct parser *p, const char *key, const char *val)
 		pf->strict = v;
 		return 0;
 	}
+	if (!strcmp(key, "tp4159")) {
+		if (num(p, key, val, 1, &v))
+			return -EINVAL;
+		pf->tp4159 = v;
+		return 0;
+	}
 	if (!strcmp(key, "hang_reset")) {
 		if (num(p, key, val, 1, &v))
 			return -EINVAL;

@@ -36,6 +36,25 @@
 #define FOREIGN_PCID_OFFSET	0x100	/* the other primary controller's ID: cntlid + this */
 #define SECLIST_PAGE		127	/* entries per Secondary Controller List page */
 
+/* TP4159 */
+#define TP_OACS_HMLMS		(1u << 11)
+#define TP_CNS_STATE_FORMATS	0x20
+#define TP_STATE_VERSION	1	/* the one NVMe Controller State Version (CSVI 1) */
+#define TP_HDR_LEN		48
+#define TP_SEL_SUSPEND		0
+#define TP_SEL_RESUME		1
+#define TP_SEL_SET_STATE	2
+#define TP_SEL_GET_STATE	0
+#define TP_SEQ_MIDDLE		0
+#define TP_SEQ_FIRST		1
+#define TP_SEQ_LAST		2
+#define TP_SEQ_ENTIRE		3
+
+static bool tp_opcode(uint8_t opc)
+{
+	return opc == EMU_OPC_MIG_SEND || opc == EMU_OPC_MIG_RECV;
+}
+
 static bool intel_opcode(uint8_t opc)
 {
 	return opc == EMU_OPC_QUERY || opc == EMU_OPC_SUSPEND || opc == EMU_OPC_RESUME ||
@@ -195,7 +214,7 @@ static void id_ctrl(const struct emu_pf *pf, uint16_t cntlid, struct nvme_id_ctr
 	id->mdts = pf->mdts;
 	id->cntlid = htole16(cntlid);
 	id->ver = htole32(0x00010400);
-	id->oacs = htole16(NVME_CTRL_OACS_VIRT_MGMT);
+	id->oacs = htole16(NVME_CTRL_OACS_VIRT_MGMT | (pf->tp4159 ? TP_OACS_HMLMS : 0));
 	id->acl = 3;
 	id->aerl = 3;
 	id->frmw = 0x02;
@@ -289,6 +308,15 @@ static int identify(struct emu_state *st, const struct emu_pf *pf, uint16_t vf,
 		}
 		ret = sec_list(st, pf, cmd->cdw10 >> 16, buf);
 		return ret < 0 ? ret : 0;
+	case TP_CNS_STATE_FORMATS:
+		if (!pf->tp4159 || !st)
+			return SC_INVALID_FIELD;
+		/* NV 1 version (TP_STATE_VERSION, CSVI 1), NUU 0 vendor-specific UUIDs */
+		memset(buf, 0, NVME_IDENTIFY_DATA_SIZE);
+		((uint8_t *)buf)[0] = 1;
+		((uint8_t *)buf)[2] = TP_STATE_VERSION & 0xff;
+		((uint8_t *)buf)[3] = TP_STATE_VERSION >> 8;
+		return 0;
 	default:
 		return SC_INVALID_FIELD;
 	}
@@ -377,16 +405,14 @@ static int save(struct emu_state *st, const struct emu_pf *pf, uint16_t vf,
 	return emu_state_put_vf(st, pf->index, vf, rec);
 }
 
-static int load(struct emu_state *st, const struct emu_pf *pf, uint16_t vf,
-		struct emu_vf_rec *rec, struct nvme_passthru_cmd *cmd)
+/* the VF's state becomes @buf (LOAD_DATA, or the end of a Set Controller State sequence) */
+static int load_bytes(struct emu_state *st, const struct emu_pf *pf, uint16_t vf,
+		      struct emu_vf_rec *rec, const void *buf, uint32_t len)
 {
-	const void *buf = (const void *)(uintptr_t)cmd->addr;
 	struct emu_blob_origin origin;
 	int ret;
 
-	if (rec->state == EMU_VF_RUNNING)
-		return SC_SEQ_ERROR;
-	if (cmd->cdw11 != cmd->data_len || emu_blob_check(buf, cmd->data_len, &origin))
+	if (emu_blob_check(buf, len, &origin))
 		return SC_INVALID_FIELD;
 	/*
 	 * Into a VF a PF reset took offline with its resources, as the model answers: a state
@@ -395,14 +421,55 @@ static int load(struct emu_state *st, const struct emu_pf *pf, uint16_t vf,
 	 */
 	if (rec->reset)
 		return origin.nvq ? SC_INVALID_FIELD : SC_SEQ_ERROR;
-	ret = emu_state_write_bytes(st, pf->index, vf, buf, cmd->data_len);
+	ret = emu_state_write_bytes(st, pf->index, vf, buf, len);
 	if (ret)
 		return ret;
 	rec->loaded = 1;
 	rec->nvq = origin.nvq;
-	rec->size = cmd->data_len;
+	rec->size = len;
 	rec->size_seq = 0;
 	rec->state = EMU_VF_LOADED;
+	return emu_state_put_vf(st, pf->index, vf, rec);
+}
+
+static int load(struct emu_state *st, const struct emu_pf *pf, uint16_t vf,
+		struct emu_vf_rec *rec, struct nvme_passthru_cmd *cmd)
+{
+	const void *buf = (const void *)(uintptr_t)cmd->addr;
+
+	if (rec->state == EMU_VF_RUNNING)
+		return SC_SEQ_ERROR;
+	if (cmd->cdw11 != cmd->data_len)
+		return SC_INVALID_FIELD;
+	return load_bytes(st, pf, vf, rec, buf, cmd->data_len);
+}
+
+/* SUSPEND, or TP4159's Suspend */
+static int suspend(struct emu_state *st, const struct emu_pf *pf, uint16_t vf,
+		   struct emu_vf_rec *rec)
+{
+	if (rec->state != EMU_VF_RUNNING)
+		return pf->strict ? SC_SEQ_ERROR : 0;
+	rec->state = EMU_VF_SUSPENDED;
+	return emu_state_put_vf(st, pf->index, vf, rec);
+}
+
+/* RESUME, or TP4159's Resume */
+static int resume(struct emu_state *st, const struct emu_pf *pf, uint16_t vf,
+		  struct emu_vf_rec *rec)
+{
+	int ret;
+
+	if (rec->state == EMU_VF_RUNNING && pf->strict)
+		return SC_SEQ_ERROR;
+	/* the state runs again: a new generation of its lineage */
+	if (rec->state != EMU_VF_RUNNING) {
+		ret = update_content(st, pf, vf, rec, true, 0);
+		if (ret)
+			return ret;
+	}
+	rec->state = EMU_VF_RUNNING;
+	rec->seq_next = 0;
 	return emu_state_put_vf(st, pf->index, vf, rec);
 }
 
@@ -435,26 +502,213 @@ static int intel_cmd(struct emu_state *st, const struct emu_pf *pf,
 		}
 		return 0;
 	case EMU_OPC_SUSPEND:
-		if (rec.state != EMU_VF_RUNNING)
-			return pf->strict ? SC_SEQ_ERROR : 0;
-		rec.state = EMU_VF_SUSPENDED;
-		return emu_state_put_vf(st, pf->index, vf, &rec);
+		return suspend(st, pf, vf, &rec);
 	case EMU_OPC_RESUME:
-		if (rec.state == EMU_VF_RUNNING && pf->strict)
-			return SC_SEQ_ERROR;
-		/* the state runs again: a new generation of its lineage */
-		if (rec.state != EMU_VF_RUNNING) {
-			ret = update_content(st, pf, vf, &rec, true, 0);
-			if (ret)
-				return ret;
-		}
-		rec.state = EMU_VF_RUNNING;
-		return emu_state_put_vf(st, pf->index, vf, &rec);
+		return resume(st, pf, vf, &rec);
 	case EMU_OPC_SAVE:
 		return save(st, pf, vf, &rec, cmd);
 	default:
 		return load(st, pf, vf, &rec, cmd);
 	}
+}
+
+/*
+ * TP4159. The controller state: the 48-byte header (VER 0, CSATTR 0, NVMECSS 0 dwords, VSS
+ * the vendor-specific part in dwords), then the vendor-specific part, the VF's state bytes
+ * (blob.c) padded with zeros to a whole dword.
+ */
+static uint32_t tp_vss(const struct emu_vf_rec *rec)
+{
+	return (rec->size + 3) / 4;
+}
+
+static uint32_t tp_size(const struct emu_vf_rec *rec)
+{
+	return TP_HDR_LEN + 4 * tp_vss(rec);
+}
+
+static void tp_header(const struct emu_vf_rec *rec, uint8_t *h)
+{
+	uint32_t vss = htole32(tp_vss(rec));
+
+	memset(h, 0, TP_HDR_LEN);
+	memcpy(h + 32, &vss, sizeof(vss));
+}
+
+/* the VF a TP4159 command names by its controller ID (VF N is cntlid + N), or 0 */
+static uint16_t tp_vf(const struct emu_pf *pf, const struct nvme_passthru_cmd *cmd)
+{
+	uint16_t cntlid = cmd->cdw11 & 0xffff;
+
+	if (cntlid <= pf->cntlid || (unsigned int)(cntlid - pf->cntlid) > pf->nvfs)
+		return 0;
+	return cntlid - pf->cntlid;
+}
+
+static uint64_t tp_offset(const struct nvme_passthru_cmd *cmd)
+{
+	return cmd->cdw12 | (uint64_t)cmd->cdw13 << 32;
+}
+
+/* Get Controller State: any part of the state; the header alone of a running VF */
+static int tp_get_state(struct emu_state *st, const struct emu_pf *pf, uint16_t vf,
+			struct emu_vf_rec *rec, struct nvme_passthru_cmd *cmd, uint32_t *result)
+{
+	uint64_t off = tp_offset(cmd), total = tp_size(rec);
+	uint8_t csvi = (cmd->cdw10 >> 16) & 0xff;
+	uint8_t *state;
+	int ret;
+
+	if (cmd->cdw10 >> 24 || cmd->cdw11 >> 16 || cmd->cdw14 || (csvi && csvi != 1))
+		return SC_INVALID_FIELD;
+	if (cmd->data_len != (cmd->cdw15 + 1ull) * 4 || !cmd->addr)
+		return SC_INVALID_FIELD;
+	if (off % 4 || off + cmd->data_len > total)
+		return SC_INVALID_FIELD;
+	if (rec->state == EMU_VF_RUNNING && off + cmd->data_len > TP_HDR_LEN)
+		return SC_SEQ_ERROR;
+	state = calloc(1, total);
+	if (!state)
+		return -ENOMEM;
+	/* As SAVE_DATA: the state is marked protected before its bytes leave. */
+	ret = 0;
+	if (off + cmd->data_len > TP_HDR_LEN)
+		ret = mark_protected(st, pf, vf, rec);
+	if (!ret)
+		ret = emu_state_read_bytes(st, pf->index, vf, rec, state + TP_HDR_LEN, rec->size);
+	if (!ret) {
+		tp_header(rec, state);
+		memcpy((void *)(uintptr_t)cmd->addr, state + off, cmd->data_len);
+		*result = rec->state != EMU_VF_RUNNING;		/* CSUP */
+		if (off + cmd->data_len == total && rec->state != EMU_VF_RUNNING) {
+			rec->state = EMU_VF_SAVED;
+			ret = emu_state_put_vf(st, pf->index, vf, rec);
+		} else if (off + cmd->data_len > TP_HDR_LEN) {
+			ret = emu_state_put_vf(st, pf->index, vf, rec);
+		}
+	}
+	free(state);
+	return ret;
+}
+
+/* the end of a Set Controller State sequence: the whole state, checked, becomes the VF's */
+static int tp_apply(struct emu_state *st, const struct emu_pf *pf, uint16_t vf,
+		    struct emu_vf_rec *rec, uint32_t total)
+{
+	uint8_t *state = malloc(total);
+	uint32_t vss, css_lo, len;
+	int ret, i;
+
+	if (!state)
+		return -ENOMEM;
+	ret = emu_state_seq_read(st, pf->index, vf, state, total);
+	if (ret)
+		goto out;
+	ret = SC_INVALID_FIELD;
+	memcpy(&css_lo, state + 16, 4);
+	memcpy(&vss, state + 32, 4);
+	vss = le32toh(vss);
+	for (i = 20; i < 48; i++)
+		if (state[i] && (i < 32 || i >= 36))
+			goto out;
+	if (css_lo || state[0] || state[1] || state[2] || total != TP_HDR_LEN + 4ull * vss ||
+	    total < TP_HDR_LEN + 16)
+		goto out;
+	/* The vendor-specific part: the VF's state, its size in its own header, then zeros. */
+	memcpy(&len, state + TP_HDR_LEN + 12, 4);
+	len = le32toh(len);
+	if (len > 4 * vss || len + 4 <= 4 * vss)
+		goto out;
+	for (i = (int)len; i < (int)(4 * vss); i++)
+		if (state[TP_HDR_LEN + i])
+			goto out;
+	ret = load_bytes(st, pf, vf, rec, state + TP_HDR_LEN, len);
+out:
+	free(state);
+	return ret;
+}
+
+/* Set Controller State: strict about the sequence (SEQIND), the offsets and the format */
+static int tp_set_state(struct emu_state *st, const struct emu_pf *pf, uint16_t vf,
+			struct emu_vf_rec *rec, struct nvme_passthru_cmd *cmd)
+{
+	uint8_t seqind = (cmd->cdw10 >> 16) & 0x3, csvi = (cmd->cdw11 >> 16) & 0xff;
+	uint64_t off = tp_offset(cmd), end;
+	int ret;
+
+	if (cmd->cdw10 & 0xff00 || cmd->cdw10 >> 18 || cmd->cdw11 >> 24 || cmd->cdw14 ||
+	    (csvi && csvi != 1))
+		return SC_INVALID_FIELD;
+	if (!cmd->cdw15 || cmd->data_len != cmd->cdw15 * 4ull || !cmd->addr || off % 4)
+		return SC_INVALID_FIELD;
+	if (rec->state == EMU_VF_RUNNING)
+		return SC_SEQ_ERROR;
+	if (seqind == TP_SEQ_FIRST || seqind == TP_SEQ_ENTIRE) {
+		if (off)
+			return SC_INVALID_FIELD;
+	} else if (!rec->seq_next) {
+		return SC_SEQ_ERROR;		/* a middle or last without a first */
+	} else if (off != rec->seq_next) {
+		return SC_INVALID_FIELD;	/* not where the sequence stands */
+	}
+	end = off + cmd->data_len;
+	if (end > HUGE_SIZE + TP_HDR_LEN)
+		return SC_INVALID_FIELD;
+	ret = emu_state_seq_write(st, pf->index, vf, off, (const void *)(uintptr_t)cmd->addr,
+				  cmd->data_len);
+	if (ret)
+		return ret;
+	rec->seq_next = (uint32_t)end;
+	if (seqind == TP_SEQ_LAST || seqind == TP_SEQ_ENTIRE) {
+		rec->seq_next = 0;
+		ret = tp_apply(st, pf, vf, rec, (uint32_t)end);
+		if (ret) {
+			/* refused: the sequence is over, the VF keeps its state */
+			int put = emu_state_put_vf(st, pf->index, vf, rec);
+
+			return put ? put : ret;
+		}
+		return 0;
+	}
+	return emu_state_put_vf(st, pf->index, vf, rec);
+}
+
+/* Migration Send (41h) or Migration Receive (42h) on the PF: the status, or -errno */
+static int tp_cmd(struct emu_state *st, const struct emu_pf *pf, struct nvme_passthru_cmd *cmd,
+		  uint32_t *result)
+{
+	uint8_t sel = cmd->cdw10 & 0xff;
+	uint16_t vf = tp_vf(pf, cmd);
+	struct emu_vf_rec rec;
+	int ret;
+
+	if (cmd->nsid || cmd->cdw2 || cmd->cdw3 || cmd->metadata || cmd->metadata_len)
+		return SC_INVALID_FIELD;
+	if (!vf)
+		return SC_INVALID_FIELD;
+	ret = emu_state_get_vf(st, pf->index, vf, &rec);
+	if (ret)
+		return ret;
+	if (cmd->opcode == EMU_OPC_MIG_RECV)
+		return sel == TP_SEL_GET_STATE ? tp_get_state(st, pf, vf, &rec, cmd, result) :
+						 SC_INVALID_FIELD;
+	if (sel == TP_SEL_SET_STATE)
+		return tp_set_state(st, pf, vf, &rec, cmd);
+	/* Suspend and Resume: no data, no offset, no MOS */
+	if (cmd->cdw10 >> 8 || cmd->cdw12 || cmd->cdw13 || cmd->cdw14 || cmd->cdw15 ||
+	    cmd->addr || cmd->data_len)
+		return SC_INVALID_FIELD;
+	if (sel == TP_SEL_SUSPEND) {
+		uint8_t stype = (cmd->cdw11 >> 16) & 0xff;
+
+		/* no user data migration queue to delete; STYPE 0 only notifies */
+		if (cmd->cdw11 & 0x7f000000u || cmd->cdw11 >> 31 || stype > 1)
+			return SC_INVALID_FIELD;
+		return stype ? suspend(st, pf, vf, &rec) : 0;
+	}
+	if (sel == TP_SEL_RESUME)
+		return cmd->cdw11 >> 16 ? SC_INVALID_FIELD : resume(st, pf, vf, &rec);
+	return SC_INVALID_FIELD;
 }
 
 static const struct emu_fault *find_fault(const struct emu_pf *pf, uint8_t opc, uint32_t n)
@@ -504,6 +758,8 @@ static int pf_cmd(const struct emu_config *cfg, const struct emu_pf *pf,
 	vf = cmd->cdw10 & 0xffff;
 	if (intel_opcode(opc) && vf >= 1 && vf <= pf->nvfs)
 		ret = emu_state_lock_vf(&st, pf->index, vf, true);
+	else if (tp_opcode(opc) && tp_vf(pf, cmd))
+		ret = emu_state_lock_vf(&st, pf->index, tp_vf(pf, cmd), true);
 	else if (opc == nvme_admin_identify &&
 		 (cmd->cdw10 & 0xff) == NVME_IDENTIFY_CNS_SECONDARY_CTRL_LIST)
 		ret = emu_state_lock_vf(&st, pf->index, 0, false);
@@ -529,6 +785,8 @@ static int pf_cmd(const struct emu_config *cfg, const struct emu_pf *pf,
 		ret = identify(&st, pf, 0, cmd);
 	else if (intel_opcode(opc) && pf->lm == 0x01 && pf->vid == 0x8086)
 		ret = intel_cmd(&st, pf, cmd, result);
+	else if (tp_opcode(opc) && pf->tp4159)
+		ret = tp_cmd(&st, pf, cmd, result);
 	else
 		ret = SC_INVALID_OPCODE;
 	if (fault)

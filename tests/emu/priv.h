@@ -54,6 +54,10 @@
 #define EMU_OPC_SAVE		0xd2
 #define EMU_OPC_LOAD		0xd5
 
+/* NVMe TP4159's two */
+#define EMU_OPC_MIG_SEND	0x41
+#define EMU_OPC_MIG_RECV	0x42
+
 /* hostile modes, bits of emu_pf.hostile */
 enum emu_hostile {
 	EMU_HOSTILE_SIZE0		= 1 << 0,
@@ -115,6 +119,7 @@ struct emu_pf {
 	int64_t latency_op[EMU_NOPC];	/* -1: latency_us */
 	uint32_t completion_delay[EMU_NOPC];	/* us from the effect to the completion */
 	bool strict;		/* SUSPEND and RESUME check the VF's state */
+	bool tp4159;		/* TP4159's Migration Send/Receive, OACS bit 11 (HMLMS) */
 	bool hang_reset;	/* a command that hangs resets the PF: its VFs go offline */
 	struct emu_fault *faults;
 	unsigned int nfaults;
@@ -197,8 +202,7 @@ struct emu_vf_rec {
 	uint32_t flags;
 	uint64_t lineage;
 	uint32_t fresh;		/* fresh states this VF was given since setup */
-	// cppcheck-suppress unusedStructMember ; the file format's reserved word, always 0
-	uint32_t rsvd2;
+	uint32_t seq_next;	/* TP4159: bytes a Set Controller State sequence has; 0: none */
 };
 
 struct emu_state {
@@ -222,6 +226,10 @@ int emu_state_read_bytes(struct emu_state *st, unsigned int pf, uint16_t vf,
 			 const struct emu_vf_rec *rec, void *buf, uint32_t len);
 int emu_state_write_bytes(struct emu_state *st, unsigned int pf, uint16_t vf, const void *buf,
 			  uint32_t len);
+int emu_state_seq_write(struct emu_state *st, unsigned int pf, uint16_t vf, uint64_t off,
+			const void *buf, uint32_t len);
+int emu_state_seq_read(struct emu_state *st, unsigned int pf, uint16_t vf, void *buf,
+		       uint32_t len);
 
 /* device.c: the command model */
 enum emu_target_kind {

@@ -106,6 +106,16 @@ static char *blob_path(const struct emu_config *cfg, unsigned int pf, uint16_t v
 	return s;
 }
 
+/* the bytes of a TP4159 Set Controller State sequence under way */
+static char *seq_path(const struct emu_config *cfg, unsigned int pf, uint16_t vf)
+{
+	char *s;
+
+	if (asprintf(&s, "%s.%s.vf%u.seq", cfg->state, cfg->pf[pf].name, vf) < 0)
+		return NULL;
+	return s;
+}
+
 static int pread_all(int fd, void *buf, size_t len, off_t off)
 {
 	uint8_t *p = buf;
@@ -230,6 +240,10 @@ static int state_init(const struct emu_config *cfg, int fd)
 			memcpy(buf + vf_offset(cfg, i, j), &rec, sizeof(rec));
 
 			path = blob_path(cfg, i, j);
+			if (path)
+				unlink(path);
+			free(path);
+			path = seq_path(cfg, i, j);
 			if (path)
 				unlink(path);
 			free(path);
@@ -539,6 +553,43 @@ int emu_state_write_bytes(struct emu_state *st, unsigned int pf, uint16_t vf, co
 		return -ENOMEM;
 	fd = emu_real_open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	ret = fd < 0 ? -errno : emu_write_all(fd, buf, len);
+	if (fd >= 0)
+		emu_real_close(fd);
+	free(path);
+	return ret;
+}
+
+/*
+ * TP4159 Set Controller State: @len bytes at @off of the VF's sequence under way (@off 0
+ * starts it afresh). The caller keeps where it stands in the VF's record (seq_next).
+ */
+int emu_state_seq_write(struct emu_state *st, unsigned int pf, uint16_t vf, uint64_t off,
+			const void *buf, uint32_t len)
+{
+	char *path = seq_path(st->cfg, pf, vf);
+	int fd, ret;
+
+	if (!path)
+		return -ENOMEM;
+	fd = emu_real_open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (off ? 0 : O_TRUNC), 0600);
+	ret = fd < 0 ? -errno : pwrite_all(fd, buf, len, (off_t)off);
+	if (fd >= 0)
+		emu_real_close(fd);
+	free(path);
+	return ret;
+}
+
+/* the first @len bytes of the VF's sequence */
+int emu_state_seq_read(struct emu_state *st, unsigned int pf, uint16_t vf, void *buf,
+		       uint32_t len)
+{
+	char *path = seq_path(st->cfg, pf, vf);
+	int fd, ret;
+
+	if (!path)
+		return -ENOMEM;
+	fd = emu_real_open(path, O_RDONLY | O_CLOEXEC, 0);
+	ret = fd < 0 ? -errno : pread_all(fd, buf, len, 0);
 	if (fd >= 0)
 		emu_real_close(fd);
 	free(path);
