@@ -11,6 +11,7 @@
 #include <libnvme.h>
 
 #include <intel-lm/ctrl.h>
+#include <intel-lm/tp4159.h>
 
 #include "private.h"
 
@@ -54,6 +55,8 @@ void intel_lm_parse_id_ctrl(const void *data, struct intel_lm_ctrl_info *info)
 	info->mdts = *ID_AT(raw, mdts);
 	info->cntlid = intel_lm_le16(ID_AT(raw, cntlid));
 	info->lm_byte = raw[INTEL_LM_ID_CTRL_LM_OFFSET];
+	info->oacs = intel_lm_le16(ID_AT(raw, oacs));
+	info->hmlms = info->oacs & INTEL_LM_OACS_HMLMS;
 
 	if (info->vid != INTEL_LM_PCI_VID_INTEL)
 		info->support = INTEL_LM_UNSUPPORTED_VENDOR;

@@ -9,6 +9,9 @@
 
 #include <intel-lm/blob.h>
 #include <intel-lm/pf.h>
+#include <intel-lm/tp4159.h>
+
+#include "private.h"
 
 #include "private.h"
 
@@ -69,7 +72,7 @@ int intel_lm_pf_identify(struct intel_lm_pf *pf, const struct intel_lm_opts *opt
 	intel_lm_pf_id_of(&pf->dev, pf->sysfs, &pf->info, &pf->id);
 	intel_lm_state_limit(&pf->info, &pf->limit);
 	limit_by_memory(&pf->limit);
-	return 0;
+	return intel_lm_pf_use_protocol(pf, INTEL_LM_PROTO_AUTO, opts);
 }
 
 void intel_lm_pf_close(struct intel_lm_pf *pf)
@@ -151,4 +154,42 @@ int intel_lm_pf_set_proto(struct intel_lm_pf *pf, const struct intel_lm_proto *p
 		return -EINVAL;
 	pf->proto = *p;
 	return 0;
+}
+
+unsigned int intel_lm_pf_protocols(const struct intel_lm_pf *pf)
+{
+	return (pf->info.support == INTEL_LM_SUPPORTED ? 1u << INTEL_LM_PROTO_INTEL : 0) |
+	       (pf->info.hmlms ? 1u << INTEL_LM_PROTO_TP4159 : 0);
+}
+
+/* Supported Controller State Formats (CNS 20h): byte 0, NV, the NVMe state versions listed. */
+#define ID_CNS_STATE_FORMATS	0x20
+
+int intel_lm_pf_use_protocol(struct intel_lm_pf *pf, unsigned int protocol,
+			     const struct intel_lm_opts *opts)
+{
+	struct intel_lm_proto p = { .protocol = INTEL_LM_PROTO_INTEL };
+	unsigned int offered = intel_lm_pf_protocols(pf);
+	uint8_t *id;
+	int ret;
+
+	if (protocol == INTEL_LM_PROTO_AUTO)
+		protocol = offered & 1u << INTEL_LM_PROTO_INTEL || !offered ?
+			   INTEL_LM_PROTO_INTEL : INTEL_LM_PROTO_TP4159;
+	if (protocol == INTEL_LM_PROTO_INTEL)
+		return intel_lm_pf_set_proto(pf, &p);
+	if (protocol != INTEL_LM_PROTO_TP4159)
+		return -EINVAL;
+	if (!(offered & 1u << INTEL_LM_PROTO_TP4159))
+		return -EOPNOTSUPP;
+	if (posix_memalign((void **)&id, INTEL_LM_ID_BUF_ALIGN, INTEL_LM_ID_DATA_LEN))
+		return -ENOMEM;
+	ret = intel_lm_identify_raw(pf->dev.fd, ID_CNS_STATE_FORMATS, 0, id, opts);
+	if (!ret) {
+		p.protocol = INTEL_LM_PROTO_TP4159;
+		p.csvi = id[0] ? 1 : 0;
+		ret = intel_lm_pf_set_proto(pf, &p);
+	}
+	free(id);
+	return ret;
 }

@@ -238,6 +238,17 @@ static int send_step(const struct proto_ctx *x, uint8_t op, void *buf, uint32_t 
 
 static const struct intel_lm_proto intel = { .protocol = INTEL_LM_PROTO_INTEL };
 
+int intel_lm_protocol_parse(const char *name)
+{
+	if (!strcmp(name, "intel"))
+		return INTEL_LM_PROTO_INTEL;
+	if (!strcmp(name, "tp4159"))
+		return INTEL_LM_PROTO_TP4159;
+	if (!strcmp(name, "auto"))
+		return INTEL_LM_PROTO_AUTO;
+	return -EINVAL;
+}
+
 int intel_lm_proto_send(int fd, const struct intel_lm_proto *p, uint16_t vf, uint16_t cntlid,
 			uint8_t op, void *buf, uint32_t len, const struct intel_lm_opts *opts,
 			uint32_t *result)

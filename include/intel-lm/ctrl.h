@@ -6,6 +6,7 @@
 #ifndef INTEL_LM_CTRL_H
 #define INTEL_LM_CTRL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <intel-lm/cmd.h>
@@ -49,6 +50,9 @@ enum intel_lm_support {
  * @cntlid:	controller ID (the primary controller ID of its VFs)
  * @lm_byte:	the raw value of byte 3072
  * @support:	the verdict, see &enum intel_lm_support
+ * @oacs:	Optional Admin Command Support (bytes 257:256)
+ * @hmlms:	OACS bit 11, Host Managed Live Migration Support: the PF takes NVMe TP4159's
+ *		Migration Send and Receive (any vendor)
  */
 struct intel_lm_ctrl_info {
 	uint16_t vid;
@@ -60,6 +64,8 @@ struct intel_lm_ctrl_info {
 	uint16_t cntlid;
 	uint8_t lm_byte;
 	enum intel_lm_support support;
+	uint16_t oacs;
+	bool hmlms;
 };
 
 /**

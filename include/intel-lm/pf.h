@@ -142,23 +142,57 @@ const struct intel_lm_vf_list *intel_lm_pf_vfs(const struct intel_lm_pf *pf);
  * intel_lm_pf_proto() - The protocol the PF's VFs are migrated with
  * @pf:		an opened PF
  *
- * Return: the PF's protocol; Intel's vendor commands unless intel_lm_pf_set_proto() chose
- * another. Never NULL; valid while @pf is open.
+ * Return: the PF's protocol; Intel's vendor commands unless intel_lm_pf_identify() or
+ * intel_lm_pf_use_protocol() chose another. Never NULL; valid while @pf is open.
  */
 const struct intel_lm_proto *intel_lm_pf_proto(const struct intel_lm_pf *pf);
+
+/**
+ * intel_lm_pf_protocols() - The protocols the PF offers
+ * @pf:		an identified PF
+ *
+ * Return: a bit mask: 1 << %INTEL_LM_PROTO_INTEL when Identify Controller byte 3072 announces
+ * Intel's commands on an Intel controller, 1 << %INTEL_LM_PROTO_TP4159 when OACS bit 11
+ * (HMLMS) is set, on any vendor's.
+ */
+unsigned int intel_lm_pf_protocols(const struct intel_lm_pf *pf);
+
+/**
+ * intel_lm_pf_use_protocol() - Choose the protocol the PF's VFs are migrated with
+ * @pf:		an identified PF
+ * @protocol:	%INTEL_LM_PROTO_INTEL, %INTEL_LM_PROTO_TP4159, or %INTEL_LM_PROTO_AUTO: Intel's
+ *		commands where the PF offers them (also when it offers both), else TP4159 where
+ *		it offers that, else Intel's (whose support the caller checks, as before)
+ * @opts:	submission options for the Identify it may send, or NULL
+ *
+ * intel_lm_pf_identify() makes the %INTEL_LM_PROTO_AUTO choice. For TP4159 the controller
+ * state format is read from Identify CNS 20h (Supported Controller State Formats): CSVI 1,
+ * the first NVMe Controller State Version, when it lists one, else 0 (the controller's own).
+ *
+ * Return: 0; -EOPNOTSUPP for TP4159 on a PF without HMLMS (nothing changed); -EINVAL for an
+ * unknown @protocol; or what Identify CNS 20h returned (a positive status or a negative errno).
+ */
+int intel_lm_pf_use_protocol(struct intel_lm_pf *pf, unsigned int protocol,
+			     const struct intel_lm_opts *opts);
 
 /**
  * intel_lm_pf_send() - One migration step on one of the PF's VFs, over the PF's protocol
  * @pf:		an opened PF; for TP4159 its VFs listed (intel_lm_pf_list_vfs()), which give
  *		the VF's controller ID
  * @vf:		the 1-based VF index
- * @op:		the step, by Intel's opcode (see intel_lm_proto_send())
+ * @op:		the step, by Intel's opcode: %INTEL_LM_OPC_QUERY_DATA_SIZE, _SUSPEND,
+ *		_RESUME, _SAVE_DATA or _LOAD_DATA, whatever protocol carries it
  * @buf:	SAVE_DATA and LOAD_DATA: the state buffer; NULL otherwise
  * @len:	SAVE_DATA and LOAD_DATA: its size in bytes; 0 otherwise
  * @opts:	submission options, or NULL
- * @result:	optional; see intel_lm_proto_send()
+ * @result:	optional; QUERY_DATA_SIZE: the state size in bytes (0 on error); otherwise the
+ *		last command's CQE DW0
  *
- * Return: what intel_lm_proto_send() returns.
+ * Each command goes out exactly once (intel_lm_submit()); a step that TP4159 carries in
+ * several commands (a state larger than one transfer) stops at the first that fails.
+ *
+ * Return: 0, a positive NVMe status, or a negative errno (-EINVAL for an unknown @op or
+ * protocol, or a @buf and @len that do not fit @op).
  */
 int intel_lm_pf_send(const struct intel_lm_pf *pf, uint16_t vf, uint8_t op, void *buf,
 		     uint32_t len, const struct intel_lm_opts *opts, uint32_t *result);

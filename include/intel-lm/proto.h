@@ -32,6 +32,17 @@ enum intel_lm_protocol {
 	INTEL_LM_PROTO_TP4159	= 1,
 };
 
+/** INTEL_LM_PROTO_AUTO - let the PF's capabilities choose (intel_lm_pf_use_protocol()) */
+#define INTEL_LM_PROTO_AUTO	0xffu
+
+/**
+ * intel_lm_protocol_parse() - A protocol from its name
+ * @name:	"intel", "tp4159" or "auto"
+ *
+ * Return: its &enum intel_lm_protocol, %INTEL_LM_PROTO_AUTO, or -EINVAL for another name.
+ */
+int intel_lm_protocol_parse(const char *name);
+
 /**
  * struct intel_lm_proto - the protocol a PF's VFs are migrated with, and its parameters
  * @protocol:	one of &enum intel_lm_protocol; zero (the default) is Intel's

@@ -252,6 +252,65 @@ START_TEST(both_protocols)
 }
 END_TEST
 
+static struct intel_lm_pf *open_pf(const char *name)
+{
+	struct intel_lm_pf *pf;
+
+	ck_assert_int_eq(intel_lm_pf_open(name, NULL, &pf, NULL, NULL), 0);
+	ck_assert_int_eq(intel_lm_pf_identify(pf, NULL), 0);
+	return pf;
+}
+
+/* Byte 3072 on an Intel PF, HMLMS on any: Intel's unless asked, TP4159 where it is alone. */
+START_TEST(probe_and_choice)
+{
+	const unsigned int intel = 1u << INTEL_LM_PROTO_INTEL, tp = 1u << INTEL_LM_PROTO_TP4159;
+	struct intel_lm_pf *pf;
+
+	emu_start("[pf nvme0]\ntp4159 = 1\nvfs = 1\n"
+		  "[pf nvme1]\nvid = 0x1b36\nlm = 0\ntp4159 = 1\nvfs = 1\n"
+		  "[pf nvme2]\nvid = 0x1b36\nvfs = 1\n"
+		  "[pf nvme3]\nvfs = 1\n");
+	pf = open_pf("nvme0");
+	ck_assert(intel_lm_pf_info(pf)->hmlms);
+	ck_assert_uint_eq(intel_lm_pf_protocols(pf), intel | tp);
+	ck_assert_uint_eq(intel_lm_pf_proto(pf)->protocol, INTEL_LM_PROTO_INTEL);
+	ck_assert_int_eq(emu_counter("nvme0", 0x06), 1);	/* no CNS 20h for Intel's */
+	ck_assert_int_eq(intel_lm_pf_use_protocol(pf, INTEL_LM_PROTO_TP4159, NULL), 0);
+	ck_assert_uint_eq(intel_lm_pf_proto(pf)->protocol, INTEL_LM_PROTO_TP4159);
+	ck_assert_uint_eq(intel_lm_pf_proto(pf)->csvi, 1);
+	ck_assert_int_eq(intel_lm_pf_use_protocol(pf, INTEL_LM_PROTO_AUTO, NULL), 0);
+	ck_assert_uint_eq(intel_lm_pf_proto(pf)->protocol, INTEL_LM_PROTO_INTEL);
+	intel_lm_pf_close(pf);
+
+	pf = open_pf("nvme1");
+	ck_assert_uint_eq(intel_lm_pf_protocols(pf), tp);
+	ck_assert_uint_eq(intel_lm_pf_proto(pf)->protocol, INTEL_LM_PROTO_TP4159);
+	ck_assert_uint_eq(intel_lm_pf_proto(pf)->csvi, 1);
+	intel_lm_pf_close(pf);
+
+	/* Byte 3072 of another vendor means nothing; neither protocol. */
+	pf = open_pf("nvme2");
+	ck_assert(!intel_lm_pf_info(pf)->hmlms);
+	ck_assert_uint_eq(intel_lm_pf_protocols(pf), 0);
+	ck_assert_uint_eq(intel_lm_pf_proto(pf)->protocol, INTEL_LM_PROTO_INTEL);
+	ck_assert_int_eq(intel_lm_pf_use_protocol(pf, INTEL_LM_PROTO_TP4159, NULL), -EOPNOTSUPP);
+	ck_assert_int_eq(intel_lm_pf_use_protocol(pf, 7, NULL), -EINVAL);
+	intel_lm_pf_close(pf);
+
+	pf = open_pf("nvme3");
+	ck_assert_uint_eq(intel_lm_pf_protocols(pf), intel);
+	ck_assert_int_eq(intel_lm_pf_use_protocol(pf, INTEL_LM_PROTO_TP4159, NULL), -EOPNOTSUPP);
+	ck_assert_uint_eq(intel_lm_pf_proto(pf)->protocol, INTEL_LM_PROTO_INTEL);
+	intel_lm_pf_close(pf);
+
+	ck_assert_int_eq(intel_lm_protocol_parse("intel"), INTEL_LM_PROTO_INTEL);
+	ck_assert_int_eq(intel_lm_protocol_parse("tp4159"), INTEL_LM_PROTO_TP4159);
+	ck_assert_int_eq(intel_lm_protocol_parse("auto"), INTEL_LM_PROTO_AUTO);
+	ck_assert_int_eq(intel_lm_protocol_parse("TP4159"), -EINVAL);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create(unit_name);
@@ -261,6 +320,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, save_load_in_chunks);
 	tcase_add_test(tc, strict_sequence);
 	tcase_add_test(tc, both_protocols);
+	tcase_add_test(tc, probe_and_choice);
 	suite_add_tcase(s, tc);
 	return s;
 }
