@@ -86,6 +86,9 @@ const char *intel_lm_limit_reason(enum intel_lm_limit_src src)
 		return "the Linux NVMe driver's 4 MiB transfer limit";
 	case INTEL_LM_LIMIT_CALLER:
 		return "the limit the caller set";
+	case INTEL_LM_LIMIT_PIECES:
+		return "nothing but the 32-bit size of a saved state: NVMe TP4159 moves a state in "
+		       "pieces by offset, each within MDTS and the kernel's limits";
 	case INTEL_LM_LIMIT_SEGMENTS:
 		return "the Linux NVMe driver's 127 memory segments per command, with no huge pages "
 		       "for a larger buffer";

@@ -319,38 +319,52 @@ static void *keep_writes(void *arg)
 	return NULL;
 }
 
+/* A step on the source or the destination VF, over its PF's protocol (proto.c). */
+static int src_send(struct intel_lm_migration *m, uint8_t op, void *buf, uint32_t len,
+		    uint32_t *result)
+{
+	return intel_lm_proto_send(m->p.src_fd, m->p.src_proto, m->p.src_vf, m->p.src_cntlid, op,
+				   buf, len, m->p.src_opts, result);
+}
+
+static int dst_send(struct intel_lm_migration *m, uint8_t op, void *buf, uint32_t len)
+{
+	return intel_lm_proto_send(m->p.dst_fd, m->p.dst_proto, m->p.dst_vf, m->p.dst_cntlid, op,
+				   buf, len, m->p.dst_opts, NULL);
+}
+
 static int send_dst_suspend(struct intel_lm_migration *m, void *state)
 {
 	(void)state;
-	return intel_lm_suspend(m->p.dst_fd, m->p.dst_vf, m->p.dst_opts);
+	return dst_send(m, INTEL_LM_OPC_SUSPEND, NULL, 0);
 }
 
 static int send_src_suspend(struct intel_lm_migration *m, void *state)
 {
 	(void)state;
-	return intel_lm_suspend(m->p.src_fd, m->p.src_vf, m->p.src_opts);
+	return src_send(m, INTEL_LM_OPC_SUSPEND, NULL, 0, NULL);
 }
 
 static int send_src_save(struct intel_lm_migration *m, void *state)
 {
-	return intel_lm_save(m->p.src_fd, m->p.src_vf, state, m->o.size, m->p.src_opts);
+	return src_send(m, INTEL_LM_OPC_SAVE_DATA, state, m->o.size, NULL);
 }
 
 static int send_dst_load(struct intel_lm_migration *m, void *state)
 {
-	return intel_lm_load(m->p.dst_fd, m->p.dst_vf, state, m->o.size, m->p.dst_opts);
+	return dst_send(m, INTEL_LM_OPC_LOAD_DATA, state, m->o.size);
 }
 
 static int send_dst_resume(struct intel_lm_migration *m, void *state)
 {
 	(void)state;
-	return intel_lm_resume(m->p.dst_fd, m->p.dst_vf, m->p.dst_opts);
+	return dst_send(m, INTEL_LM_OPC_RESUME, NULL, 0);
 }
 
 static int send_src_resume(struct intel_lm_migration *m, void *state)
 {
 	(void)state;
-	return intel_lm_resume(m->p.src_fd, m->p.src_vf, m->p.src_opts);
+	return src_send(m, INTEL_LM_OPC_RESUME, NULL, 0, NULL);
 }
 
 /*
@@ -571,7 +585,7 @@ static int query_size(struct run *r)
 	struct intel_lm_migration *m = r->m;
 	int ret;
 
-	ret = intel_lm_query_size(m->p.src_fd, m->p.src_vf, m->p.src_opts, &m->o.size);
+	ret = src_send(m, INTEL_LM_OPC_QUERY_DATA_SIZE, NULL, 0, &m->o.size);
 	if (!ret && !r->dry)
 		ret = intel_lm_check_size(m->o.size, &m->p.limit);
 	if (!ret && !r->dry && m->p.keep_reserve)

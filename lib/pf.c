@@ -23,6 +23,7 @@ struct intel_lm_pf {
 	struct intel_lm_vf_list vfs;
 	bool have_vfs;
 	struct intel_lm_proto proto;	/* zero: Intel's commands */
+	uint32_t max_state;		/* intel_lm_pf_set_max_state(), 0: none */
 	char *sysfs;
 };
 
@@ -115,13 +116,31 @@ const struct intel_lm_limit *intel_lm_pf_limit(const struct intel_lm_pf *pf)
 	return &pf->limit;
 }
 
+/* The largest state, for the PF's protocol and the caller's limit. */
+static void set_limit(struct intel_lm_pf *pf)
+{
+	if (pf->proto.protocol == INTEL_LM_PROTO_TP4159) {
+		pf->limit.max_bytes = UINT32_MAX & ~3u;
+		pf->limit.src = INTEL_LM_LIMIT_PIECES;
+		if (pf->max_state && pf->max_state < pf->limit.max_bytes) {
+			pf->limit.max_bytes = pf->max_state;
+			pf->limit.src = INTEL_LM_LIMIT_CALLER;
+		}
+		return;
+	}
+	intel_lm_state_limit(&pf->info, &pf->limit);
+	if (pf->max_state)
+		intel_lm_state_limit_set(&pf->limit, pf->max_state);
+	limit_by_memory(&pf->limit);
+}
+
 int intel_lm_pf_set_max_state(struct intel_lm_pf *pf, uint32_t max_bytes)
 {
-	int ret = intel_lm_state_limit_set(&pf->limit, max_bytes);
-
-	if (!ret)
-		limit_by_memory(&pf->limit);
-	return ret;
+	if (!max_bytes)
+		return -EINVAL;
+	pf->max_state = max_bytes;
+	set_limit(pf);
+	return 0;
 }
 
 int intel_lm_pf_list_vfs(struct intel_lm_pf *pf, const struct intel_lm_opts *opts)
@@ -153,6 +172,7 @@ int intel_lm_pf_set_proto(struct intel_lm_pf *pf, const struct intel_lm_proto *p
 	if (p->protocol != INTEL_LM_PROTO_INTEL && p->protocol != INTEL_LM_PROTO_TP4159)
 		return -EINVAL;
 	pf->proto = *p;
+	set_limit(pf);
 	return 0;
 }
 
@@ -188,6 +208,8 @@ int intel_lm_pf_use_protocol(struct intel_lm_pf *pf, unsigned int protocol,
 	if (!ret) {
 		p.protocol = INTEL_LM_PROTO_TP4159;
 		p.csvi = id[0] ? 1 : 0;
+		/* Each piece within MDTS and the kernel's limits, for every caller. */
+		p.max_xfer = intel_lm_tp_chunk_max(pf->limit.mdts_bytes, 0);
 		ret = intel_lm_pf_set_proto(pf, &p);
 	}
 	free(id);

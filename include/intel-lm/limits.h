@@ -38,6 +38,9 @@ extern "C" {
  * @INTEL_LM_LIMIT_CALLER:	a limit the caller set (intel_lm_pf_set_max_state())
  * @INTEL_LM_LIMIT_SEGMENTS:	the driver's %INTEL_LM_KERNEL_MAX_SEGS segments per command, for a
  *				buffer of ordinary pages (the host offers no huge pages)
+ * @INTEL_LM_LIMIT_PIECES:	none but the 32-bit size of a saved state: the PF's protocol
+ *				(TP4159) moves a state in pieces by offset, each within MDTS and
+ *				the kernel's limits
  */
 enum intel_lm_limit_src {
 	INTEL_LM_LIMIT_REFERENCE = 0,
@@ -45,6 +48,7 @@ enum intel_lm_limit_src {
 	INTEL_LM_LIMIT_KERNEL,
 	INTEL_LM_LIMIT_CALLER,
 	INTEL_LM_LIMIT_SEGMENTS,
+	INTEL_LM_LIMIT_PIECES,
 };
 
 /**

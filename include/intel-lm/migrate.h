@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include <intel-lm/cmd.h>
+#include <intel-lm/proto.h>
 #include <intel-lm/ctrl.h>
 #include <intel-lm/effect.h>
 #include <intel-lm/limits.h>
@@ -97,6 +98,10 @@ typedef int (*intel_lm_keep_fn)(void *priv, const void *state, uint32_t len);
  * @lock_dir:	with records: the locks' directory (NULL: %INTEL_LM_LOCK_DIR), where the
  *		identities' lock is taken while the rule is asked about the destination's LOAD_DATA
  *		and its intent (with its RESUME's) put on record (intel_lm_claim_guarded())
+ * @src_proto:	the source PF's protocol (intel_lm_pf_proto()); NULL: Intel's commands
+ * @src_cntlid:	the source VF's secondary controller ID (TP4159 names the VF by it)
+ * @dst_proto:	the destination PF's protocol; NULL: Intel's commands
+ * @dst_cntlid:	the destination VF's secondary controller ID
  */
 struct intel_lm_mig_params {
 	size_t size;
@@ -122,6 +127,10 @@ struct intel_lm_mig_params {
 	const char *state_dir;
 	bool force;
 	const char *lock_dir;
+	const struct intel_lm_proto *src_proto;
+	uint16_t src_cntlid;
+	const struct intel_lm_proto *dst_proto;
+	uint16_t dst_cntlid;
 };
 
 /**

@@ -51,6 +51,7 @@ enum opt_bit {
 	OPT_CONFIRM	= 1 << 15,
 	OPT_SSH		= 1 << 16,
 	OPT_REMOTE_PROGRAM = 1 << 17,
+	OPT_PROTOCOL	= 1 << 18,
 };
 
 /* The default --jobs and --wait. */
@@ -107,6 +108,7 @@ struct cli {
 	const char *ssh;		/* migrate --ssh: the command that replaces ssh */
 	const char *remote_program;	/* migrate --remote-program: the peer's path */
 	uint32_t max_state;		/* --max-state-size, 0 = the default limit */
+	unsigned int protocol;		/* --protocol; INTEL_LM_PROTO_AUTO: the PF's choice */
 	enum intel_lm_vf_state confirm;	/* recover --confirm; INTEL_LM_VF_STATES: none */
 	const char *lock_dir;		/* INTEL_LM_LOCK_DIR, or NULL for the default */
 	const char *state_dir;		/* INTEL_LM_STATE_DIR, or NULL for the default */
@@ -145,6 +147,11 @@ struct session {
 static inline const char *pf_path(const struct session *s)
 {
 	return intel_lm_pf_path(s->pf);
+}
+
+static inline const struct intel_lm_proto *pf_proto(const struct session *s)
+{
+	return intel_lm_pf_proto(s->pf);
 }
 
 static inline const struct intel_lm_ctrl_info *pf_info(const struct session *s)

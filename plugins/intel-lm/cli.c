@@ -38,6 +38,7 @@ enum {
 	LOPT_CONFIRM,
 	LOPT_SSH,
 	LOPT_REMOTE_PROGRAM,
+	LOPT_PROTOCOL,
 };
 
 struct opt_desc {
@@ -88,6 +89,9 @@ static const struct opt_desc opt_descs[] = {
 	{ { "max-state-size", required_argument, NULL, LOPT_MAX_STATE }, OPT_MAX_STATE, "BYTES",
 	  "accept states up to BYTES (K and M suffixes: KiB, MiB) instead of 256 KiB; never "
 	  "beyond MDTS or 4 MiB" },
+	{ { "protocol", required_argument, NULL, LOPT_PROTOCOL }, OPT_PROTOCOL, "PROTO",
+	  "intel (the vendor commands) or tp4159 (NVMe Migration Send/Receive); default: "
+	  "intel where the PF offers it, else tp4159" },
 	{ { "confirm", required_argument, NULL, LOPT_CONFIRM }, OPT_CONFIRM, "STATE",
 	  "you checked the VF named by --vf yourself and it is STATE (running or suspended): "
 	  "settles a state the record knows as unknown" },
@@ -395,6 +399,15 @@ static int parse_args(struct cli *c, int argc, char **argv)
 				return usage_error(c, "--confirm is 'running' or 'suspended', not "
 						   "'%s'", optarg);
 			break;
+		case LOPT_PROTOCOL: {
+			int p = intel_lm_protocol_parse(optarg);
+
+			if (p < 0 || p == INTEL_LM_PROTO_AUTO)
+				return usage_error(c, "--protocol is 'intel' or 'tp4159', not '%s'",
+						   optarg);
+			c->protocol = (unsigned int)p;
+			break;
+		}
 		case LOPT_MAX_STATE:
 			if (parse_size(optarg, &v))
 				return usage_error(c, "--max-state-size takes bytes from 1 to 4M "
@@ -460,7 +473,8 @@ int intel_lm_cli_run(const char *prog, int argc, char **argv)
 {
 	struct out out = { .changed = -1, .lock = PTHREAD_MUTEX_INITIALIZER };
 	struct cli c = { .prog = prog, .jobs = DEFAULT_JOBS, .wait_ms = DEFAULT_WAIT_MS,
-			 .confirm = INTEL_LM_VF_STATES, .out = &out };
+			 .confirm = INTEL_LM_VF_STATES, .protocol = INTEL_LM_PROTO_AUTO,
+			 .out = &out };
 	const char *sysfs = getenv("INTEL_LM_SYSFS");
 	const char *lock_dir = getenv("INTEL_LM_LOCK_DIR");
 	const char *state_dir = getenv("INTEL_LM_STATE_DIR");

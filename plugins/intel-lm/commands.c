@@ -82,7 +82,8 @@ static int cmd_inspect(const struct cli *c)
 }
 
 #define CMD_COMMON_OPTS	(OPT_FORMAT | OPT_VERBOSE | OPT_TIMEOUT)
-#define CMD_VF_OPTS	(CMD_COMMON_OPTS | OPT_VF | OPT_DRY_RUN | OPT_FORCE | OPT_JOBS | OPT_WAIT)
+#define CMD_VF_OPTS	(CMD_COMMON_OPTS | OPT_VF | OPT_DRY_RUN | OPT_FORCE | OPT_JOBS | OPT_WAIT | \
+			 OPT_PROTOCOL)
 #define CMD_DEVICE	0x1u
 #define CMD_VENDOR	0x2u
 #define CMD_CHANGES	0x4u

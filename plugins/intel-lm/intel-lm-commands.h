@@ -23,7 +23,8 @@
 #define INTEL_LM_COMMANDS_H
 
 #define INTEL_LM_COMMANDS(X)									\
-	X("info", info, LM_SENDS_IDENTIFY, CMD_COMMON_OPTS | OPT_MAX_STATE, CMD_DEVICE,		\
+	X("info", info, LM_SENDS_IDENTIFY, CMD_COMMON_OPTS | OPT_MAX_STATE | OPT_PROTOCOL,	\
+	  CMD_DEVICE,										\
 	  "Show whether a PF supports Intel live migration, its identity and its VFs")		\
 	X("query-size", query_size, LM_SENDS_VENDOR, CMD_VF_OPTS, CMD_DEVICE | CMD_VENDOR,	\
 	  "Print the size of a VF's migration state")						\
@@ -39,7 +40,7 @@
 	  "Load a migration state file into a suspended VF")					\
 	X("migrate", migrate, LM_SENDS_VENDOR,							\
 	  CMD_COMMON_OPTS | OPT_VF | OPT_DRY_RUN | OPT_FORCE | OPT_JOBS | OPT_WAIT | OPT_TO |	\
-	  OPT_TO_VF | OPT_KEEP | OPT_MAX_STATE | OPT_SSH | OPT_REMOTE_PROGRAM,			\
+	  OPT_TO_VF | OPT_KEEP | OPT_MAX_STATE | OPT_SSH | OPT_REMOTE_PROGRAM | OPT_PROTOCOL,	\
 	  CMD_DEVICE | CMD_VENDOR | CMD_CHANGES,						\
 	  "Cold-migrate a VF to another VF, resuming the source if a step fails")		\
 	X("status", status, LM_SENDS_NOTHING, OPT_FORMAT | OPT_VF, CMD_DEVICE,			\

@@ -558,6 +558,14 @@ static void refused_by_rule(const struct cli *c, const struct session *src,
 	j->status = EXIT_REFUSED;
 }
 
+/* The secondary controller ID of VF @vf of @s's PF (its VFs are listed), 0 if unknown. */
+static uint16_t vf_scid(const struct session *s, uint16_t vf)
+{
+	const struct intel_lm_vf *v = intel_lm_vf_find(pf_vfs(s), vf);
+
+	return v ? v->scid : 0;
+}
+
 /*
  * One pair's migration: its locks, its records and its keep file, then the library's steps
  * and rollback; @j gets the outcome. Everything that can refuse it comes before the source is
@@ -611,8 +619,21 @@ static void run_mig_job(const struct cli *c, struct session *src, struct session
 	p.limit = *limit;
 	p.src_opts = &src->opts;
 	p.dst_opts = &dst->opts;
+	p.src_proto = pf_proto(src);
+	p.dst_proto = pf_proto(dst);
+	p.src_cntlid = vf_scid(src, r->src_vf);
+	p.dst_cntlid = vf_scid(dst, r->dst_vf);
 	lr->vf = r->src_vf;
 	j->refused_on = src;
+	/* A state is in one protocol's format: the two PFs must move it the same way. */
+	if (p.src_proto->protocol != p.dst_proto->protocol) {
+		fail(lr, "check protocol", -EPROTONOSUPPORT, "%s moves states with %s, %s with "
+		     "%s: a state saved over one is not one the other loads; nothing was sent\n"
+		     "give both the same protocol with --protocol (see '%s info' of each PF)",
+		     pf_path(src), intel_lm_protocol_name(p.src_proto->protocol), pf_path(dst),
+		     intel_lm_protocol_name(p.dst_proto->protocol), c->prog);
+		goto out;
+	}
 	if (!c->dry_run) {
 		char msg[512], hint[256];
 

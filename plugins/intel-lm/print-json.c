@@ -64,12 +64,19 @@ static void json_info(const struct cli *c, const struct session *s)
 {
 	const struct intel_lm_ctrl_info *i = pf_info(s);
 	struct json_object *o = root(c), *vfs = json_object_new_array();
+	struct json_object *protocols = json_object_new_array();
 	size_t n;
 
 	add_str(o, "device", pf_path(s));
 	add_bool(o, "live_migration", i->support == INTEL_LM_SUPPORTED);
 	add_str(o, "reason", intel_lm_support_reason(i->support));
 	add_int(o, "lm_byte", i->lm_byte);
+	for (n = 0; n < 2; n++)
+		if (intel_lm_pf_protocols(s->pf) & 1u << n)
+			json_object_array_add(protocols,
+					      json_object_new_string(intel_lm_protocol_name(n)));
+	json_object_object_add(o, "protocols", protocols);
+	add_str(o, "protocol", intel_lm_protocol_name(pf_proto(s)->protocol));
 	add_int(o, "vendor_id", i->vid);
 	add_int(o, "subsystem_vendor_id", i->ssvid);
 	add_str(o, "model", i->mn);

@@ -42,6 +42,21 @@ static void human_size(char *buf, size_t len, uint64_t bytes)
 		snprintf(buf, len, "%llu bytes", (unsigned long long)bytes);
 }
 
+/* Which protocols the PF offers, which one intel-lm uses, and what of TP4159 it leaves. */
+static void print_protocols(const struct session *s)
+{
+	unsigned int offered = intel_lm_pf_protocols(s->pf);
+
+	printf("  protocols      : %s%s%s (uses %s)\n",
+	       offered & 1u << INTEL_LM_PROTO_INTEL ? "intel" : "",
+	       offered == 3 ? ", " : !offered ? "none" : "",
+	       offered & 1u << INTEL_LM_PROTO_TP4159 ? "tp4159" : "",
+	       intel_lm_protocol_name(pf_proto(s)->protocol));
+	if (offered & 1u << INTEL_LM_PROTO_TP4159)
+		printf("  tp4159 live    : not used: Controller Data Queues and Track Send (dirty "
+		       "data and memory tracking) serve live migration; intel-lm migrates cold\n");
+}
+
 static void normal_info(const struct cli *c, const struct session *s)
 {
 	const struct intel_lm_ctrl_info *i = pf_info(s);
@@ -58,6 +73,7 @@ static void normal_info(const struct cli *c, const struct session *s)
 	printf("%s\n", esc(&x, pf_path(s)));
 	printf("  live migration : %s (%s)\n", i->support == INTEL_LM_SUPPORTED ? "supported" :
 	       "not supported", intel_lm_support_reason(i->support));
+	print_protocols(s);
 	printf("  vendor         : 0x%04x (subsystem 0x%04x)\n", i->vid, i->ssvid);
 	printf("  model          : %s\n  serial         : %s\n  firmware       : %s\n",
 	       esc(&x, i->mn), esc(&x, i->sn), esc(&x, i->fr));

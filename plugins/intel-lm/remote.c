@@ -990,6 +990,14 @@ int cmd_migrate_remote(const struct cli *c)
 		ret = session_need_vf(c, &src);
 	if (ret)
 		goto out;
+	/* The peer protocol carries Intel's steps; TP4159 to another host is still to come. */
+	if (pf_proto(&src)->protocol != INTEL_LM_PROTO_INTEL) {
+		ret = report(c, &src, -1, "migrate", -EOPNOTSUPP, "%s moves states with tp4159, "
+			     "and a migrate to another host over tp4159 is not supported yet; "
+			     "nothing was sent\nmigrate within this host, or save here and load "
+			     "there", pf_path(&src));
+		goto out;
+	}
 	ret = intel_lm_vf_select(c->vf_arg, pf_vfs(&src), &svf, &n, &bad);
 	if (ret || !n) {
 		ret = report(c, &src, -1, "check --vf", ret ? ret : -ENOENT, "--vf=%s names a VF "

@@ -101,10 +101,11 @@ static int find_device(const struct cli *c, char *out, size_t len)
 			why = "cannot be opened";
 		} else if (intel_lm_pf_identify(pf, NULL)) {
 			why = "Identify failed";
-		} else if (intel_lm_pf_info(pf)->support != INTEL_LM_SUPPORTED) {
+		} else if (!intel_lm_pf_protocols(pf)) {
 			why = "no Intel live migration";
 		} else {
-			why = "supports Intel live migration";
+			why = intel_lm_pf_info(pf)->support == INTEL_LM_SUPPORTED ?
+			      "supports Intel live migration" : "supports NVMe TP4159 migration";
 			capable++;
 			if (snprintf(found, sizeof(found), "/dev/%s", names[i]) >= (int)sizeof(found))
 				found[0] = '\0';
@@ -160,8 +161,25 @@ int session_open(const struct cli *c, const char *device, struct session *s)
 		return report_cmd(c, s, -1, INTEL_LM_OPC_IDENTIFY, ret);
 	if (c->max_state)
 		intel_lm_pf_set_max_state(s->pf, c->max_state);
+	if (c->protocol != INTEL_LM_PROTO_AUTO) {
+		ret = intel_lm_pf_use_protocol(s->pf, c->protocol, &s->opts);
+		if (ret == -EOPNOTSUPP)
+			return report(c, s, named_vf(c), c->cmd->name, ret, "this PF does not offer "
+				      "NVMe TP4159 migration: Identify Controller OACS bit 11 (HMLMS) "
+				      "is clear; nothing but Identify was sent\nomit --protocol, or "
+				      "give --protocol=intel for Intel's vendor commands");
+		if (ret)
+			return report_cmd(c, s, -1, INTEL_LM_OPC_IDENTIFY, ret);
+	}
+	/* TP4159 names a VF by its controller ID, from the Secondary Controller List. */
+	if (pf_proto(s)->protocol == INTEL_LM_PROTO_TP4159 && c->cmd->sends_vendor_cmds) {
+		ret = session_list_vfs(s, named_vf(c));
+		if (ret)
+			return ret;
+	}
 
-	if (c->cmd->sends_vendor_cmds && pf_info(s)->support != INTEL_LM_SUPPORTED) {
+	if (c->cmd->sends_vendor_cmds && pf_proto(s)->protocol == INTEL_LM_PROTO_INTEL &&
+	    pf_info(s)->support != INTEL_LM_SUPPORTED) {
 		if (!c->force)
 			return report(c, s, named_vf(c), c->cmd->name, -EOPNOTSUPP,
 				      "this PF does not support Intel live migration: %s; nothing "
