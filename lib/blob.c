@@ -37,6 +37,10 @@
 #define OFF_ID_GEN	152	/* u32: its generation */
 #define OFF_ID_VF	156	/* u16: its origin VF (then 2 bytes zero) */
 #define OFF_ID_ORIGIN	160	/* 64 bytes, NUL padded: its origin PF key */
+#define OFF_PROTO	224	/* u8: the protocol it was saved over, 0 Intel's (as before) */
+#define OFF_CSVI	225	/* u8: TP4159's controller state format: its CSVI */
+#define OFF_CSUUIDI	226	/* u8: its CSUUIDI */
+#define OFF_UIDX	227	/* u8: its UIDX; 228..251 zero */
 #define OFF_HDR_CRC	252	/* u32, CRC-32 of bytes 0..251 */
 #define LEN_MAGIC	8
 #define LEN_SN		20
@@ -124,6 +128,10 @@ void intel_lm_blob_encode(struct intel_lm_blob_hdr *hdr, uint8_t out[INTEL_LM_BL
 		intel_lm_put_le16(out + OFF_ID_VF, hdr->ident.origin_vf);
 		put_str(out + OFF_ID_ORIGIN, INTEL_LM_PF_KEY_LEN - 1, hdr->ident.origin, '\0');
 	}
+	out[OFF_PROTO] = hdr->protocol;
+	out[OFF_CSVI] = hdr->csvi;
+	out[OFF_CSUUIDI] = hdr->csuuidi;
+	out[OFF_UIDX] = hdr->uidx;
 	hdr->hdr_crc = crc(out, OFF_HDR_CRC);
 	intel_lm_put_le32(out + OFF_HDR_CRC, hdr->hdr_crc);
 }
@@ -164,7 +172,12 @@ int intel_lm_blob_decode(const uint8_t *buf, size_t len, struct intel_lm_blob_hd
 		get_str(hdr->ident.origin, sizeof(hdr->ident.origin), buf + OFF_ID_ORIGIN,
 			INTEL_LM_PF_KEY_LEN - 1);
 	}
+	hdr->protocol = buf[OFF_PROTO];
+	hdr->csvi = buf[OFF_CSVI];
+	hdr->csuuidi = buf[OFF_CSUUIDI];
+	hdr->uidx = buf[OFF_UIDX];
 	if (hdr->hdr_len != INTEL_LM_BLOB_HDR_LEN || intel_lm_le16(buf + OFF_FLAGS) ||
+	    hdr->protocol > INTEL_LM_PROTO_TP4159 ||
 	    hdr->vf < INTEL_LM_VF_MIN || !hdr->payload_len)
 		return -EPROTO;
 	return 0;
@@ -212,9 +225,9 @@ int intel_lm_blob_check_identity(const struct intel_lm_blob_hdr *hdr,
  * The header of a state about to be written, into @raw; false for a raw state (no header).
  * *@crc gets the state's CRC-32 either way, computed once.
  */
-static bool blob_header(const struct intel_lm_ctrl_info *src, uint16_t vf,
-			const struct intel_lm_identity *ident, const void *state, uint32_t len,
-			uint8_t raw[INTEL_LM_BLOB_HDR_LEN], uint32_t *crc_out)
+static bool blob_header(const struct intel_lm_ctrl_info *src, const struct intel_lm_proto *p,
+			uint16_t vf, const struct intel_lm_identity *ident, const void *state,
+			uint32_t len, uint8_t raw[INTEL_LM_BLOB_HDR_LEN], uint32_t *crc_out)
 {
 	struct intel_lm_blob_hdr hdr;
 
@@ -226,14 +239,47 @@ static bool blob_header(const struct intel_lm_ctrl_info *src, uint16_t vf,
 	intel_lm_blob_hdr_init(&hdr, src, vf, state, len, time(NULL));
 	if (ident)
 		hdr.ident = *ident;
+	intel_lm_blob_hdr_proto(&hdr, p);
 	intel_lm_blob_encode(&hdr, raw);
 	if (crc_out)
 		*crc_out = hdr.payload_crc;
 	return true;
 }
 
-int intel_lm_blob_write_state(struct intel_lm_outfile *out, const struct intel_lm_ctrl_info *src,
-			      uint16_t vf, const struct intel_lm_identity *ident, const void *state,
+void intel_lm_blob_hdr_proto(struct intel_lm_blob_hdr *hdr, const struct intel_lm_proto *p)
+{
+	hdr->protocol = p ? p->protocol : INTEL_LM_PROTO_INTEL;
+	hdr->csvi = p && p->protocol == INTEL_LM_PROTO_TP4159 ? p->csvi : 0;
+	hdr->csuuidi = p && p->protocol == INTEL_LM_PROTO_TP4159 ? p->csuuidi : 0;
+	hdr->uidx = p && p->protocol == INTEL_LM_PROTO_TP4159 ? p->uidx : 0;
+}
+
+int intel_lm_blob_check_proto(const struct intel_lm_blob_hdr *hdr, const struct intel_lm_proto *p,
+			      char *why, size_t len)
+{
+	struct intel_lm_blob_hdr want;
+
+	intel_lm_blob_hdr_proto(&want, p);
+	if (hdr->protocol != want.protocol) {
+		snprintf(why, len, "it was saved over %s and this PF moves states with %s: the two "
+			 "lay a state out differently",
+			 intel_lm_protocol_name(hdr->protocol), intel_lm_protocol_name(want.protocol));
+		return -EPROTO;
+	}
+	if (hdr->csvi != want.csvi || hdr->csuuidi != want.csuuidi || hdr->uidx != want.uidx) {
+		snprintf(why, len, "it was saved in TP4159 controller state format CSVI %u, CSUUIDI "
+			 "%u, UIDX %u and this PF uses CSVI %u, CSUUIDI %u, UIDX %u", hdr->csvi,
+			 hdr->csuuidi, hdr->uidx, want.csvi, want.csuuidi, want.uidx);
+		return -EPROTO;
+	}
+	if (why && len)
+		why[0] = '\0';
+	return 0;
+}
+
+int intel_lm_blob_write_proto(struct intel_lm_outfile *out, const struct intel_lm_ctrl_info *src,
+			      const struct intel_lm_proto *p, uint16_t vf,
+			      const struct intel_lm_identity *ident, const void *state,
 			      uint32_t len, uint32_t *state_crc)
 {
 	uint8_t raw[INTEL_LM_BLOB_HDR_LEN];
@@ -241,7 +287,7 @@ int intel_lm_blob_write_state(struct intel_lm_outfile *out, const struct intel_l
 
 	if (!state || !len)
 		ret = -EINVAL;
-	if (!ret && blob_header(src, vf, ident, state, len, raw, state_crc))
+	if (!ret && blob_header(src, p, vf, ident, state, len, raw, state_crc))
 		ret = intel_lm_outfile_write(out, raw, sizeof(raw));
 	if (!ret)
 		ret = intel_lm_outfile_write(out, state, len);
@@ -249,6 +295,13 @@ int intel_lm_blob_write_state(struct intel_lm_outfile *out, const struct intel_l
 		return intel_lm_outfile_commit(out);
 	intel_lm_outfile_abort(out);
 	return ret;
+}
+
+int intel_lm_blob_write_state(struct intel_lm_outfile *out, const struct intel_lm_ctrl_info *src,
+			      uint16_t vf, const struct intel_lm_identity *ident, const void *state,
+			      uint32_t len, uint32_t *state_crc)
+{
+	return intel_lm_blob_write_proto(out, src, NULL, vf, ident, state, len, state_crc);
 }
 
 int intel_lm_blob_write_crc(struct intel_lm_outfile *out, const struct intel_lm_ctrl_info *src,
@@ -279,7 +332,7 @@ int intel_lm_blob_write_fd_state(int fd, const struct intel_lm_ctrl_info *src, u
 
 	if (!state || !len)
 		return -EINVAL;
-	if (blob_header(src, vf, ident, state, len, raw, NULL))
+	if (blob_header(src, NULL, vf, ident, state, len, raw, NULL))
 		ret = intel_lm_write_full(fd, raw, sizeof(raw));
 	if (!ret)
 		ret = intel_lm_write_full(fd, state, len);

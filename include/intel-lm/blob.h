@@ -14,6 +14,7 @@
 #include <intel-lm/ctrl.h>
 #include <intel-lm/identity.h>
 #include <intel-lm/outfile.h>
+#include <intel-lm/proto.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -43,6 +44,11 @@ extern "C" {
  * @tool:	the intel-lm version that wrote the blob
  * @ident:	the state's identity (intel-lm/identity.h); not set in a blob written before
  *		identities (intel_lm_identity_derive() gives it one from its bytes)
+ * @protocol:	the protocol the state was saved over (&enum intel_lm_protocol; byte 224, 0 in
+ *		every blob written before TP4159: Intel's)
+ * @csvi:	TP4159: the controller state format's CSVI (byte 225; 0 for Intel's)
+ * @csuuidi:	TP4159: its CSUUIDI (byte 226)
+ * @uidx:	TP4159: its UIDX (byte 227)
  */
 struct intel_lm_blob_hdr {
 	uint16_t version;
@@ -59,7 +65,52 @@ struct intel_lm_blob_hdr {
 	char fr[9];
 	char tool[33];
 	struct intel_lm_identity ident;
+	uint8_t protocol;
+	uint8_t csvi;
+	uint8_t csuuidi;
+	uint8_t uidx;
 };
+
+/**
+ * intel_lm_blob_hdr_proto() - Record in a header the protocol and format a state was saved over
+ * @hdr:	a header from intel_lm_blob_hdr_init()
+ * @p:		the source PF's protocol (intel_lm_pf_proto()); NULL: Intel's
+ */
+void intel_lm_blob_hdr_proto(struct intel_lm_blob_hdr *hdr, const struct intel_lm_proto *p);
+
+/**
+ * intel_lm_blob_check_proto() - Whether a saved state is in the format a PF loads
+ * @hdr:	the state's header
+ * @p:		the destination PF's protocol; NULL: Intel's
+ * @why:	set to the reason on a mismatch ("it was saved over tp4159 and this PF moves
+ *		states with intel: ..."), "" otherwise
+ * @len:	size of @why
+ *
+ * Intel's states and TP4159's are laid out differently, and TP4159 states of different
+ * formats (CSVI, CSUUIDI, UIDX) too: no option loads one as the other.
+ *
+ * Return: 0, or -EPROTO on a mismatch.
+ */
+int intel_lm_blob_check_proto(const struct intel_lm_blob_hdr *hdr, const struct intel_lm_proto *p,
+			      char *why, size_t len);
+
+/**
+ * intel_lm_blob_write_proto() - intel_lm_blob_write_state(), recording the protocol
+ * @out:	as intel_lm_blob_write_state()
+ * @src:	as intel_lm_blob_write_state()
+ * @p:		the protocol the state was saved over (intel_lm_pf_proto()); NULL: Intel's
+ * @vf:		as intel_lm_blob_write_state()
+ * @ident:	as intel_lm_blob_write_state()
+ * @state:	as intel_lm_blob_write_state()
+ * @len:	as intel_lm_blob_write_state()
+ * @state_crc:	as intel_lm_blob_write_state()
+ *
+ * Return: what intel_lm_blob_write_state() returns.
+ */
+int intel_lm_blob_write_proto(struct intel_lm_outfile *out, const struct intel_lm_ctrl_info *src,
+			      const struct intel_lm_proto *p, uint16_t vf,
+			      const struct intel_lm_identity *ident, const void *state,
+			      uint32_t len, uint32_t *state_crc);
 
 /**
  * intel_lm_blob_hdr_init() - Describe a freshly saved state

@@ -30,8 +30,8 @@ struct keeper {
 static int keep_state(void *priv, const void *state, uint32_t len)
 {
 	struct keeper *k = priv;
-	int ret = intel_lm_blob_write_state(k->out, pf_info(k->src), k->vf, k->ident, state, len,
-					    NULL);
+	int ret = intel_lm_blob_write_proto(k->out, pf_info(k->src), pf_proto(k->src), k->vf,
+					    k->ident, state, len, NULL);
 
 	k->written = !ret;
 	return ret;

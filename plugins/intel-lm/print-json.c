@@ -480,6 +480,12 @@ static void json_inspect(const struct cli *c, const char *path, const struct int
 	add_str(o, "firmware", h->fr);
 	add_int(o, "created", h->created);
 	add_str(o, "tool", h->tool);
+	add_str(o, "protocol", intel_lm_protocol_name(h->protocol));
+	if (h->protocol == INTEL_LM_PROTO_TP4159) {
+		add_int(o, "csvi", h->csvi);
+		add_int(o, "csuuidi", h->csuuidi);
+		add_int(o, "uidx", h->uidx);
+	}
 	add_str_or_null(o, "identity", intel_lm_identity_hex(&h->ident, id));
 	if (intel_lm_identity_is_set(&h->ident)) {
 		add_int(o, "generation", h->ident.gen);

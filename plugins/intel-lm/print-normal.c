@@ -376,6 +376,11 @@ static void normal_inspect(const struct cli *c, const char *path, const struct i
 	       "\"%s\", firmware \"%s\"\n", h->vid, h->ssvid, esc(&x, h->mn), esc(&x, h->sn),
 	       esc(&x, h->fr));
 	printf("  created        : %s by %s\n", when, esc(&x, h->tool));
+	if (h->protocol == INTEL_LM_PROTO_TP4159)
+		printf("  saved over     : tp4159 (NVMe Migration Receive), format CSVI %u, CSUUIDI "
+		       "%u, UIDX %u\n", h->csvi, h->csuuidi, h->uidx);
+	else
+		printf("  saved over     : intel (the vendor commands)\n");
 	if (intel_lm_identity_is_set(&h->ident))
 		printf("  identity       : %s, generation %u (first taken from %s VF %u)\n",
 		       intel_lm_identity_hex(&h->ident, id), h->ident.gen,

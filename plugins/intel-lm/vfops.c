@@ -261,7 +261,7 @@ static void run_save(const struct cli *c, struct session *s, struct vf_result *r
 	if (ret)
 		goto out;
 	/* The device saved (and disabled the VF controller) even if the file fails. */
-	ret = intel_lm_blob_write_state(out, c->raw ? NULL : pf_info(s), r->vf,
+	ret = intel_lm_blob_write_proto(out, c->raw ? NULL : pf_info(s), pf_proto(s), r->vf,
 					r->rec ? &r->rec->entry.ident : NULL, buf, r->size, &crc);
 	if (ret && intel_lm_outfile_placed(out)) {
 		/* In place, but its directory could not be made durable. */
@@ -360,6 +360,14 @@ static void run_load(const struct cli *c, struct session *s, struct vf_result *r
 		}
 		snprintf(r->hint, sizeof(r->hint), "%s was saved on a different kind of PF (%s); "
 			 "loading anyway (--force)", r->path, why);
+	}
+	/* A state in another protocol's format is no state for this PF, --force or not. */
+	if (!c->raw && intel_lm_blob_check_proto(&hdr, pf_proto(s), why, sizeof(why))) {
+		fail(r, "verify", -EPROTO, "%s cannot be loaded into %s: %s; nothing was sent\n"
+		     "load it into a VF of a PF that uses %s (see '%s info'; --protocol chooses "
+		     "where a PF offers both)", r->path, pf_path(s), why,
+		     intel_lm_protocol_name(hdr.protocol), c->prog);
+		goto out;
 	}
 	/* A state that carries no identity (raw, or saved before identities) gets its bytes'. */
 	if (c->raw || !intel_lm_identity_is_set(&hdr.ident))

@@ -391,12 +391,63 @@ START_TEST(write_fd)
 }
 END_TEST
 
+/* Bytes 224..227: the protocol and format; old blobs (zeros) read as Intel's. */
+START_TEST(protocol_bytes)
+{
+	struct intel_lm_proto tp = { .protocol = INTEL_LM_PROTO_TP4159, .csvi = 1, .csuuidi = 2,
+				     .uidx = 3 };
+	struct intel_lm_proto tp_other = { .protocol = INTEL_LM_PROTO_TP4159 };
+	struct intel_lm_blob_hdr h, d;
+	char why[256];
+	int i;
+
+	make_blob();
+	for (i = 224; i < 252; i++)
+		ck_assert_uint_eq(file[i], 0);
+	ck_assert_int_eq(intel_lm_blob_decode(file, sizeof(file), &d), 0);
+	ck_assert_uint_eq(d.protocol, INTEL_LM_PROTO_INTEL);
+	ck_assert_int_eq(intel_lm_blob_check_proto(&d, NULL, why, sizeof(why)), 0);
+	ck_assert_str_eq(why, "");
+	ck_assert_int_eq(intel_lm_blob_check_proto(&d, &tp, why, sizeof(why)), -EPROTO);
+	ck_assert_str_eq(why, "it was saved over intel and this PF moves states with tp4159: the "
+			 "two lay a state out differently");
+
+	intel_lm_blob_hdr_init(&h, &src, 3, payload, sizeof(payload), 1700000000);
+	intel_lm_blob_hdr_proto(&h, &tp);
+	intel_lm_blob_encode(&h, file);
+	ck_assert_uint_eq(file[224], 1);
+	ck_assert_uint_eq(file[225], 1);
+	ck_assert_uint_eq(file[226], 2);
+	ck_assert_uint_eq(file[227], 3);
+	for (i = 228; i < 252; i++)
+		ck_assert_uint_eq(file[i], 0);
+	ck_assert_int_eq(intel_lm_blob_decode(file, sizeof(file), &d), 0);
+	ck_assert_uint_eq(d.protocol, INTEL_LM_PROTO_TP4159);
+	ck_assert_uint_eq(d.csvi, 1);
+	ck_assert_uint_eq(d.csuuidi, 2);
+	ck_assert_uint_eq(d.uidx, 3);
+	ck_assert_int_eq(intel_lm_blob_check_proto(&d, &tp, why, sizeof(why)), 0);
+	ck_assert_int_eq(intel_lm_blob_check_proto(&d, NULL, why, sizeof(why)), -EPROTO);
+	ck_assert_str_eq(why, "it was saved over tp4159 and this PF moves states with intel: the "
+			 "two lay a state out differently");
+	ck_assert_int_eq(intel_lm_blob_check_proto(&d, &tp_other, why, sizeof(why)), -EPROTO);
+	ck_assert_str_eq(why, "it was saved in TP4159 controller state format CSVI 1, CSUUIDI 2, "
+			 "UIDX 3 and this PF uses CSVI 0, CSUUIDI 0, UIDX 0");
+
+	/* A protocol this intel-lm does not know: an impossible header. */
+	file[224] = 2;
+	reseal();
+	ck_assert_int_eq(intel_lm_blob_decode(file, sizeof(file), &d), -EPROTO);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create(unit_name);
 	TCase *tc = tcase_create("blob");
 
 	tcase_add_test(tc, round_trip);
+	tcase_add_test(tc, protocol_bytes);
 	tcase_add_test(tc, truncated_at_every_header_byte);
 	tcase_add_test(tc, bad_magic_version_crc);
 	tcase_add_test(tc, extreme_fields);

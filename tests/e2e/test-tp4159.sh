@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# End-to-end: NVMe TP4159 (Migration Send 41h, Migration Receive 42h) through both programs
+# against the emulated PF's tp4159 = 1 (tests/emu/README.md, TP4159):
+# - info shows what each PF offers and which protocol intel-lm uses (words and JSON);
+# - on a PF with TP4159 alone: suspend, save, load, resume, migrate, status and recover, the
+#   state larger than one transfer (MDTS 8 KiB), byte for byte, with no Intel opcode sent;
+# - on a PF with both: Intel's commands unless --protocol=tp4159; --protocol=tp4159 on a PF
+#   without HMLMS is refused with nothing but Identify sent;
+# - a state saved over one protocol is refused by a PF using the other, with the reason, and
+#   inspect shows what it was saved over; migrate between PFs of different protocols is
+#   refused.
+set -u
+. "$(dirname "$0")/lib.sh"
+e2e_init e2e-tp4159 "$1"
+
+# The device's truth: the state bytes a VF holds, by their CRC-32.
+crc_of_vf() {
+	"$EMU_CTL" dump "$1" "$2" - | python3 -c 'import sys, zlib; print(zlib.crc32(sys.stdin.buffer.read()))'
+}
+
+# Every opcode the devices got was Identify or TP4159's.
+only_tp() {
+	local got
+	got=$(sent_opcodes | tr ' ' '\n' | grep -cvE '^(06|41|42)$')
+	[ "$got" = 0 ] && pass "$1" || fail "$1" "Intel opcodes sent: $(sent_opcodes)"
+}
+
+# nvme0 and nvme1 speak TP4159 alone (not Intel's vendor: byte 3072 means nothing), 8 KiB MDTS;
+# nvme2 both (an Intel IPU with byte 3072 and HMLMS); nvme3 Intel's alone.
+emu_tp() {
+	emu_config <<CONF
+[pf nvme0]
+vid = 0x1b36
+lm = 0
+tp4159 = 1
+serial = TPSRC01
+model = Standard NVMe
+firmware = 2.1
+vfs = 3
+mdts = 1
+vf.2.size = 30000
+[pf nvme1]
+vid = 0x1b36
+lm = 0
+tp4159 = 1
+serial = TPDST01
+model = Standard NVMe
+firmware = 2.1
+cntlid = 10
+vfs = 2
+mdts = 1
+[pf nvme2]
+tp4159 = 1
+serial = BOTH01
+model = Intel IPU E2100 NVMe
+firmware = 1.0.0
+vfs = 2
+[pf nvme3]
+serial = INTEL01
+model = Intel IPU E2100 NVMe
+firmware = 1.0.0
+vfs = 2
+CONF
+}
+
+for P in "${PROGS[@]}"; do
+	p="[${P##*/}]"
+
+	emu_tp
+	run $P info /dev/nvme0
+	expect_rc 0 "$p info of a TP4159 PF"
+	expect_out "protocols      : tp4159 (uses tp4159)" "$p ... offers and uses tp4159"
+	expect_out "Track Send" "$p ... says what of TP4159 is not used"
+	run $P info /dev/nvme2 --output-format=json
+	expect_json 'j["protocols"] == ["intel", "tp4159"] and j["protocol"] == "intel"' \
+		"$p info of a PF with both: JSON lists both, uses intel"
+	run $P info /dev/nvme2 --protocol=tp4159 --output-format=json
+	expect_json 'j["protocol"] == "tp4159"' "$p ... --protocol=tp4159 uses tp4159"
+	run $P info /dev/nvme3 --output-format=json
+	expect_json 'j["protocols"] == ["intel"] and j["protocol"] == "intel"' \
+		"$p info of an Intel-only PF"
+
+	# Save and load, 30048 bytes in 8 KiB pieces.
+	rm -f "$T/s.blob" "$T/i.blob"
+	clear_trace
+	run $P suspend /dev/nvme0 --vf=2
+	expect_rc 0 "$p suspend over TP4159"
+	expect_state nvme0 2 suspended "$p ... the VF is suspended"
+	run $P save /dev/nvme0 --vf=2 -o "$T/s.blob"
+	expect_rc 0 "$p save over TP4159"
+	expect_out "saved 30048 bytes" "$p ... the whole controller state, header included"
+	expect_state nvme0 2 saved "$p ... the VF is saved"
+	[ "$(grep -c 'opcode=0x42' "$T/trace.log")" = 5 ] &&
+		pass "$p ... one Receive for the size, four for the state" ||
+		fail "$p ... one Receive for the size, four for the state" "$(sent_opcodes)"
+	run $P inspect "$T/s.blob" --output-format=json
+	expect_json 'j["protocol"] == "tp4159" and j["csvi"] == 1 and j["payload_size"] == 30048' \
+		"$p inspect shows the protocol and format"
+	run $P inspect "$T/s.blob"
+	expect_out "saved over     : tp4159" "$p ... in words too"
+	run $P suspend /dev/nvme1 --vf=1
+	run $P load /dev/nvme1 --vf=1 -i "$T/s.blob"
+	expect_rc 0 "$p load over TP4159 into another PF"
+	expect_state nvme1 1 loaded "$p ... the VF is loaded"
+	[ "$(crc_of_vf nvme1 1)" = "$(crc_of_vf nvme0 2)" ] &&
+		pass "$p ... it holds exactly the source's state" ||
+		fail "$p ... it holds exactly the source's state" "the bytes differ"
+	run $P resume /dev/nvme1 --vf=1
+	expect_rc 0 "$p resume over TP4159"
+	expect_state nvme1 1 running "$p ... the VF runs"
+	run $P status /dev/nvme1 --vf=1 --output-format=json
+	expect_json 'j["vfs"][0]["state"] == "running"' "$p status knows it"
+	only_tp "$p ... no Intel opcode reached either PF"
+
+	# A TP4159 state into a PF using Intel's commands, and the reverse: refused, with why.
+	run $P suspend /dev/nvme2 --vf=1
+	clear_trace
+	run $P load /dev/nvme2 --vf=1 -i "$T/s.blob" --force
+	expect_rc $RC_REFUSED "$p a TP4159 state into a PF using Intel's commands is refused"
+	expect_err "saved over tp4159 and this PF moves states with intel" "$p ... saying why"
+	expect_sent "06 06" "$p ... sending nothing but Identify"
+	run $P save /dev/nvme2 --vf=1 -o "$T/i.blob"
+	expect_rc 0 "$p save over Intel's commands on a PF with both"
+	run $P suspend /dev/nvme1 --vf=2
+	run $P load /dev/nvme1 --vf=2 -i "$T/i.blob" --force
+	expect_rc $RC_REFUSED "$p an Intel state into a TP4159 PF is refused"
+	expect_err "saved over intel and this PF moves states with tp4159" "$p ... saying why"
+	expect_state nvme1 2 suspended "$p ... the VF keeps its state"
+
+	# --protocol=tp4159 where the PF has no HMLMS.
+	clear_trace
+	run $P suspend /dev/nvme3 --vf=1 --protocol=tp4159
+	expect_rc $RC_REFUSED "$p --protocol=tp4159 on a PF without HMLMS is refused"
+	expect_err "OACS bit 11 (HMLMS) is clear" "$p ... saying why"
+	expect_sent "06" "$p ... sending nothing but Identify"
+	run $P suspend /dev/nvme3 --vf=1 --protocol=sctp
+	expect_rc $RC_USAGE "$p --protocol takes intel or tp4159"
+
+	# On a PF with both, --protocol=tp4159 moves the VF with TP4159.
+	clear_trace
+	run $P suspend /dev/nvme2 --vf=2 --protocol=tp4159
+	expect_rc 0 "$p --protocol=tp4159 on a PF with both"
+	expect_sent "06 06 06 41" "$p ... Identify, the formats (CNS 20h), the VF list, Migration Send"
+	expect_state nvme2 2 suspended "$p ... the VF is suspended"
+
+	# migrate, one host: TP4159 to TP4159; then between protocols, refused.
+	emu_tp
+	before=$(crc_of_vf nvme0 2)
+	run $P migrate /dev/nvme0 --vf=2 --to=/dev/nvme1 --to-vf=2
+	expect_rc 0 "$p migrate over TP4159"
+	expect_state nvme1 2 running "$p ... the destination runs"
+	expect_state nvme0 2 saved "$p ... the source stays saved"
+	[ "$(crc_of_vf nvme1 2)" != "$before" ] && [ "$("$EMU_CTL" show nvme1 2 | grep -o 'lineage=[0-9a-f]*')" = "$("$EMU_CTL" show nvme0 2 | grep -o 'lineage=[0-9a-f]*')" ] &&
+		pass "$p ... the destination holds the source's lineage, one generation on" ||
+		fail "$p ... the destination holds the source's lineage, one generation on" \
+			"$("$EMU_CTL" show)"
+	only_tp "$p ... no Intel opcode"
+	clear_trace
+	run $P migrate /dev/nvme0 --vf=3 --to=/dev/nvme3 --to-vf=1 --force
+	expect_rc $RC_REFUSED "$p migrate from a TP4159 PF to an Intel one is refused, --force or not"
+	expect_err "moves states with tp4159" "$p ... saying why"
+	expect_state nvme0 3 running "$p ... the source runs on"
+
+	# recover after a migration over TP4159 whose destination load failed: the source resumed.
+	emu_config <<CONF
+[pf nvme0]
+vid = 0x1b36
+lm = 0
+tp4159 = 1
+vfs = 2
+mdts = 1
+fault = 0x41 3 0x4002
+CONF
+	run $P migrate /dev/nvme0 --vf=1 --to=/dev/nvme0 --to-vf=2
+	expect_rc $RC_DEVICE "$p migrate whose first Set Controller State fails"
+	expect_state nvme0 1 running "$p ... the source was resumed over TP4159"
+	expect_state nvme0 2 suspended "$p ... the destination is left suspended"
+	run $P recover /dev/nvme0
+	expect_rc 0 "$p recover over TP4159 has nothing left to settle"
+done
+e2e_finish
