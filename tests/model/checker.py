@@ -13,8 +13,12 @@ mark; every state file on disk) is checked:
   (b) no protected lineage's newest generation is lost (held by no VF and no file);
   (c) status --output-format=json says of each VF its true state, or unknown.
 
+Each episode runs over Intel's vendor commands or over NVMe TP4159 (the emulated PFs then
+offer TP4159 alone: Migration Send 41h and Receive 42h), half and half by seed.
+
 Usage: checker.py BUILD [--steps N] [--episodes N] [--seed N] [--keep-going] [--shrink]
-Environment: CHECKER_SEED=N replays the episode of seed N exactly (its commands; a kill lands
+Environment: CHECKER_PROTOCOL=intel|tp4159 runs every episode over that protocol;
+CHECKER_SEED=N replays the episode of seed N exactly (its commands; a kill lands
 on the same command in flight), CHECKER_STEPS=N its length. See tests/model/README.md.
 """
 import argparse
@@ -31,6 +35,10 @@ import time
 import zlib
 
 OPC = {'query': 0xc4, 'suspend': 0xc8, 'resume': 0xcc, 'save': 0xd2, 'load': 0xd5}
+# The same steps over TP4159: Migration Send (suspend, resume, Set Controller State) and
+# Migration Receive (the size from the state's header, Get Controller State).
+TP_OPC = {'query': 0x42, 'suspend': 0x41, 'resume': 0x41, 'save': 0x42, 'load': 0x41}
+TP_HDR = 48
 PFS = {'nvme0': 3, 'nvme1': 3}
 NVME = shutil.which('nvme', path='/usr/sbin:/usr/bin:/sbin:/bin') or 'nvme'    # nvme-cli
 STATES = ('running', 'suspended', 'saved', 'loaded')
@@ -43,6 +51,13 @@ def state_ident(data):
         data = data[256:]
         if plen != len(data):
             return None
+    # a TP4159 controller state: its 48-byte header, then the VF's own state (tests/emu/README.md)
+    if data[:8] != b'ILMEMU\x00\x01' and data[TP_HDR:TP_HDR + 8] == b'ILMEMU\x00\x01':
+        inner = int.from_bytes(data[TP_HDR + 12:TP_HDR + 16], 'little')
+        vss = int.from_bytes(data[32:36], 'little')
+        if len(data) != TP_HDR + 4 * vss or inner > 4 * vss:
+            return None
+        data = data[TP_HDR:TP_HDR + inner]
     if len(data) < 64 or data[:8] != b'ILMEMU\x00\x01':
         return None
     if int.from_bytes(data[12:16], 'little') != len(data):
@@ -61,7 +76,7 @@ class Violation(Exception):
 class World:
     """One episode's directories, emulator and programs."""
 
-    def __init__(self, build, strict):
+    def __init__(self, build, strict, tp=False):
         self.build = os.path.abspath(build)
         self.cli = os.path.join(self.build, 'plugins/intel-lm/nvme-intel-lm')
         self.ctl = os.path.join(self.build, 'tests/emu/intel-lm-emu')
@@ -78,6 +93,7 @@ class World:
         self.trace = os.path.join(emu, 'trace.log')
         self.trace_off = 0
         self.strict = strict
+        self.tp = tp
         self.env = dict(os.environ)
         self.env.update(INTEL_LM_EMU=self.conf, INTEL_LM_SYSFS=os.path.join(emu, 'sys'),
                         INTEL_LM_STATE_DIR=self.statedir,
@@ -92,20 +108,28 @@ class World:
         """The configuration; @extra: (pf, key, value) for a delayed command."""
         lines = ['state = emu.state', 'sysfs = sys', 'trace = trace.log']
         for i, (pf, vfs) in enumerate(PFS.items()):
-            lines += [f'[pf {pf}]', f'serial = MODEL{i}', f'cntlid = {1 + i * 16}',
+            lines += [f'[pf {pf}]', f'serial = MODEL{i}', f'cntlid = {self.cntlid(pf)}',
                       f'vfs = {vfs}', 'nvq = 2', f'strict = {int(self.strict)}']
+            if self.tp:
+                lines += ['vid = 0x1b36', 'lm = 0', 'tp4159 = 1']
             if extra and extra[0] == pf:
                 lines.append(f'{extra[1]} = {extra[2]}')
         with open(self.conf + '.new', 'w') as f:
             f.write('\n'.join(lines) + '\n')
         os.rename(self.conf + '.new', self.conf)
 
+    @staticmethod
+    def cntlid(pf):
+        """The PF's controller ID: VF N is controller cntlid + N."""
+        return 1 + list(PFS).index(pf) * 16
+
     def close(self):
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def sent(self):
         """The VFs that got a SUSPEND, RESUME, SAVE_DATA or LOAD_DATA since the last call, each
-        with the opcodes it got."""
+        with the opcodes it got (TP4159's: a Suspend as SUSPEND's 0xc8, the others as
+        0x41/SEL and 0x42)."""
         got = {}
         try:
             with open(self.trace) as f:
@@ -116,9 +140,20 @@ class World:
             return got
         for line in text.splitlines():
             kv = dict(w.split('=', 1) for w in line.split() if '=' in w)
-            if kv.get('opcode') in ('0xc8', '0xcc', '0xd2', '0xd5') and kv.get('dev') in PFS:
-                got.setdefault((kv['dev'], int(kv.get('cdw10', '0'), 16) & 0xffff),
-                               set()).add(kv['opcode'])
+            if kv.get('dev') not in PFS:
+                continue
+            opc, cdw10 = kv.get('opcode'), int(kv.get('cdw10', '0'), 16)
+            if opc in ('0xc8', '0xcc', '0xd2', '0xd5'):
+                key = (kv['dev'], cdw10 & 0xffff)
+            # TP4159: every Send, and a Receive of more than the header (the size)
+            elif opc == '0x41' or (opc == '0x42' and int(kv.get('cdw15', '0'), 16) != 11):
+                key = (kv['dev'], (int(kv.get('cdw11', '0'), 16) & 0xffff) -
+                       self.cntlid(kv['dev']))
+                if opc == '0x41':
+                    opc = '0xc8' if cdw10 & 0xff == 0 else f'0x41/{cdw10 & 0xff}'
+            else:
+                continue
+            got.setdefault(key, set()).add(opc)
         return got
 
     def cli_env(self, fault=None):
@@ -225,7 +260,11 @@ class Episode:
         self.steps = steps
         self.keep_going = keep_going
         self.script = script        # a list of steps to replay instead of random ones
-        self.world = World(build, strict=self.rng.random() < 0.5)
+        # The protocol by seed, from a generator of its own: the commands of a seed stay its own.
+        proto = os.environ.get('CHECKER_PROTOCOL') or \
+            ('tp4159' if random.Random(seed ^ 0x54503431).random() < 0.5 else 'intel')
+        self.world = World(build, strict=self.rng.random() < 0.5, tp=proto == 'tp4159')
+        self.opc = TP_OPC if self.world.tp else OPC
         self.history = []
         self.newest = {}            # protected lineage -> newest generation seen
         self.nfile = 0
@@ -272,20 +311,20 @@ class Episode:
         if op in ('suspend', 'resume', 'query-size'):
             pf, vf = self.vf()
             args = [op, f'/dev/{pf}', f'--vf={vf}']
-            opcs = [(pf, OPC[{'query-size': 'query'}.get(op, op)])]
+            opcs = [(pf, self.opc[{'query-size': 'query'}.get(op, op)])]
         elif op == 'save':
             pf, vf = self.vf()
             blobs = [f for f in files if not f.endswith('/')]
             out = r.choice(blobs) if blobs and r.random() < 0.1 else self.new_name()
             args = ['save', f'/dev/{pf}', f'--vf={vf}', f'--output-file={out}']
-            opcs = [(pf, OPC['save']), (pf, OPC['query'])]
+            opcs = [(pf, self.opc['save']), (pf, self.opc['query'])]
         elif op == 'load':
             pf, vf = self.vf()
             blobs = [f for f in files if not f.endswith('/')]
             if not blobs:
                 return self.choose()
             args = ['load', f'/dev/{pf}', f'--vf={vf}', f'--input-file={r.choice(blobs)}']
-            opcs = [(pf, OPC['load'])]
+            opcs = [(pf, self.opc['load'])]
         elif op == 'outside':
             # an operator's SUSPEND behind intel-lm's back (nvme-cli's admin-passthru)
             pf, vf = self.vf()
@@ -303,7 +342,7 @@ class Episode:
                 if not dirs:
                     return self.choose()
                 args.append(f'--input-file={r.choice(dirs)}')
-            opcs = [(pf, OPC[sub])]
+            opcs = [(pf, self.opc[sub])]
         elif op == 'migrate':
             spf, svf = self.vf()
             dpf = spf if r.random() < 0.4 else r.choice(list(PFS))
@@ -314,8 +353,9 @@ class Episode:
                     f'--to-vf={dvf}']
             if r.random() < 0.2:
                 args.append(f'--keep={self.new_name()}')
-            opcs = [(spf, OPC['suspend']), (spf, OPC['save']), (dpf, OPC['load']),
-                    (dpf, OPC['resume']), (dpf, OPC['suspend'])]
+            opcs = [(spf, self.opc['suspend']), (spf, self.opc['save']),
+                    (dpf, self.opc['load']), (dpf, self.opc['resume']),
+                    (dpf, self.opc['suspend'])]
         else:
             args = ['recover']
             if r.random() < 0.7:
@@ -323,7 +363,7 @@ class Episode:
                 args += [f'/dev/{pf}', f'--vf={vf}']
                 if r.random() < 0.7 and 'confirm' not in self.without:
                     args.append(f'--confirm={r.choice(STATES)}')
-            opcs = [(pf, OPC['resume'])] if len(args) > 1 else []
+            opcs = [(pf, self.opc['resume'])] if len(args) > 1 else []
         step['args'] = args
         x = r.random()
         if x < 0.08 and opcs:
@@ -397,8 +437,13 @@ class Episode:
         w = self.world
         self.note_lies(step)
         if step['args'][0] == 'outside':
-            p = subprocess.run([NVME, 'admin-passthru', step['args'][1], '--opcode=0xc8',
-                                '--cdw10=' + step['args'][2][5:]], env=w.cli_env(),
+            vf = int(step['args'][2][5:])
+            if w.tp:    # Migration Send, Suspend (STYPE 1) of controller cntlid + VF
+                pf = step['args'][1][5:]
+                cmd = ['--opcode=0x41', f'--cdw11={(1 << 16) | (w.cntlid(pf) + vf)}']
+            else:
+                cmd = ['--opcode=0xc8', f'--cdw10={vf}']
+            p = subprocess.run([NVME, 'admin-passthru', step['args'][1]] + cmd, env=w.cli_env(),
                                capture_output=True, text=True)
             w.sent()    # intel-lm sent nothing: what status says of the VF is excused
             return p.returncode, p.stdout, p.stderr, ''
@@ -502,7 +547,8 @@ class Episode:
             self.world.close()
 
     def report(self, step, problems, vfs, disk, out, err):
-        print(f'model: VIOLATION seed {self.seed} (strict={int(self.world.strict)}) '
+        print(f'model: VIOLATION seed {self.seed} (strict={int(self.world.strict)}, '
+              f'{"tp4159" if self.world.tp else "intel"}) '
               f'at step {step}:')
         for p in problems:
             print('  ' + p)
