@@ -224,6 +224,9 @@ static int encode(const struct intel_lm_rec_entry *e, char *slot)
 	put_str(&b, "peer_device", e->peer_device);
 	put_num(&b, "peer_vf", e->peer_vf);
 	put_str(&b, "boot_id", e->boot_id);
+	/* Intel's, the default, is left out: such an entry reads as before TP4159. */
+	if (e->protocol != INTEL_LM_PROTO_INTEL)
+		put_str(&b, "protocol", intel_lm_protocol_name(e->protocol));
 	if (b.overflow)
 		return -ENAMETOOLONG;
 
@@ -434,6 +437,15 @@ static int decode_field(struct intel_lm_rec_entry *e, const char *k, size_t kn, 
 		ret = get_str(v, n, e->load_ident.origin, sizeof(e->load_ident.origin));
 	} else if (IS("load_origin_vf")) {
 		NUM(load_ident.origin_vf, 0, INTEL_LM_VF_MAX);
+	} else if (IS("protocol")) {
+		int p;
+
+		ret = get_str(v, n, word, sizeof(word));
+		p = ret ? -EINVAL : intel_lm_protocol_parse(word);
+		if (p < 0 || p == INTEL_LM_PROTO_AUTO)
+			ret = -EBADMSG;
+		else
+			e->protocol = (uint8_t)p;
 	}
 	/* Keys of a later version are passed over. */
 #undef IS

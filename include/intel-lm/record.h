@@ -22,6 +22,7 @@
 #include <intel-lm/effect.h>
 #include <intel-lm/identity.h>
 #include <intel-lm/pfid.h>
+#include <intel-lm/proto.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -129,6 +130,8 @@ enum intel_lm_outlived {
  * @idle_before: set when the entry is read or its intent begun, never written: the VF ran
  *		nothing before its pending command (its state then was not running, nor
  *		unknown and perhaps running); a SUSPEND in doubt then runs nothing either
+ * @protocol:	the protocol the VF's commands went over (&enum intel_lm_protocol;
+ *		"protocol" in the file, left out for Intel's, which an entry without it means)
  * @reserved:	zero: room for what a later version records
  */
 struct intel_lm_rec_entry {
@@ -168,7 +171,8 @@ struct intel_lm_rec_entry {
 	uint8_t outlived_state;
 	uint8_t may_run;
 	uint8_t idle_before;
-	uint8_t reserved[62];
+	uint8_t protocol;
+	uint8_t reserved[61];
 };
 
 /**

@@ -108,8 +108,11 @@ int claim_vf(const struct cli *c, const struct session *s, struct vf_result *r,
 
 	o.what = what ? what : this_command(c, s, r, line, sizeof(line));
 	ret = intel_lm_claim_vf(s->pf, r->vf, &o, cl, &step, holder, sizeof(holder));
-	if (!ret)
+	if (!ret) {
+		/* What the VF's commands go over, on record with them (recover resumes so). */
+		intel_lm_claim_record(*cl)->entry.protocol = (uint8_t)pf_proto(s)->protocol;
 		return 0;
+	}
 	switch (step) {
 	case INTEL_LM_CLAIM_LOCK:
 		lock_failed(c, s, r, ret, holder);

@@ -389,6 +389,7 @@ static void json_records(const struct cli *c, const struct rec_view *v, size_t n
 			add_str_or_null(o, "pending_then", e->pending && e->pending_then ?
 					intel_lm_opcode_name(e->pending_then) : NULL);
 			add_str_or_null(o, "boot_id", e->boot_id);
+			add_str(o, "protocol", intel_lm_protocol_name(e->protocol));
 		}
 		if (e->outlived) {
 			static const char *const why[] = {

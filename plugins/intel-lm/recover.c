@@ -651,6 +651,18 @@ static int resume_source(const struct cli *c, struct rec_view *src,
 			 src->e.pf.key, src->e.device);
 		return ret;
 	}
+	/* The RESUME goes over the protocol the VF's commands went over (the record's). */
+	if (src->e.protocol != pf_proto(&s)->protocol)
+		ret = intel_lm_pf_use_protocol(s.pf, src->e.protocol, &s.opts);
+	if (!ret && pf_proto(&s)->protocol == INTEL_LM_PROTO_TP4159)
+		ret = intel_lm_pf_list_vfs(s.pf, &s.opts);
+	if (ret) {
+		snprintf(src->action, sizeof(src->action), "cannot resume it over %s, as its "
+			 "commands went: %s; nothing was sent",
+			 intel_lm_protocol_name(src->e.protocol), intel_lm_errno_name(ret));
+		session_close(&s);
+		return ret;
+	}
 	h->rec.entry = src->e;
 	snprintf(h->rec.entry.device, sizeof(h->rec.entry.device), "%s", pf_path(&s));
 	/* The rule and the intent under one lock: no other resume or load passes in between. */

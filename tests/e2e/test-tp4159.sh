@@ -112,6 +112,7 @@ for P in "${PROGS[@]}"; do
 	expect_state nvme1 1 running "$p ... the VF runs"
 	run $P status /dev/nvme1 --vf=1 --output-format=json
 	expect_json 'j["vfs"][0]["state"] == "running"' "$p status knows it"
+	expect_json 'j["vfs"][0]["protocol"] == "tp4159"' "$p ... and what its commands went over"
 	only_tp "$p ... no Intel opcode reached either PF"
 
 	# A TP4159 state into a PF using Intel's commands, and the reverse: refused, with why.
@@ -179,5 +180,31 @@ CONF
 	expect_state nvme0 2 suspended "$p ... the destination is left suspended"
 	run $P recover /dev/nvme0
 	expect_rc 0 "$p recover over TP4159 has nothing left to settle"
+
+	# A migration over TP4159 on a PF with both, killed once the source's state was read (the
+	# second Migration Receive: the size, then the state), before the load: recover resumes
+	# the source over TP4159, as its record says, not over Intel's commands, the PF's default.
+	emu_config <<CONF
+[pf nvme0]
+tp4159 = 1
+vfs = 2
+completion_delay.0x42 = 2000000
+CONF
+	# shellcheck disable=SC2086 # P may be "nvme intel-lm"
+	LD_PRELOAD=$EMU_SO $P migrate /dev/nvme0 --vf=1 --to=/dev/nvme0 --to-vf=2 \
+		--protocol=tp4159 > "$T/out" 2> "$T/err" &
+	pid=$!
+	strike KILL $pid nvme0 0x42 ran "$p migrate over TP4159, killed after the source's save" 2
+	wait $pid 2> /dev/null
+	expect_state nvme0 1 saved "$p ... the source is saved"
+	run $P status /dev/nvme0 --vf=1 --output-format=json
+	expect_json 'j["vfs"][0]["protocol"] == "tp4159"' "$p ... its record says tp4159"
+	clear_trace
+	run $P recover /dev/nvme0
+	expect_rc 0 "$p recover settles it"
+	expect_state nvme0 1 running "$p ... the source runs again"
+	[ "$(sent_opcodes | tr ' ' '\n' | grep -cE '^(c8|cc|d2|d5)$')" = 0 ] &&
+		pass "$p ... resumed over TP4159 (no Intel opcode)" ||
+		fail "$p ... resumed over TP4159 (no Intel opcode)" "$(sent_opcodes)"
 done
 e2e_finish
