@@ -491,7 +491,7 @@ truth "destination LOAD refused" 2 2 running
 fault_run "faults 3" "" "fault = 0xcc 1 EINTR apply"
 expect_line 1 "FAILED at" "destination RESUME timed out (EINTR, took effect): VF 1 failed"
 expect_line 1 "left suspended" "... the source left suspended: two running copies must never exist"
-expect_line 1 "--confirm" "... the next step names recover --confirm"
+expect_line 1 "resume /dev/nvme0 --vf=1 --force" "... the next step names the resume of the source, with --force"
 truth "destination RESUME unknown" 1 1 saved
 expect_state dst 1 running "... the destination runs the only copy"
 expect_line 2 "moved (migration mig-" "... VF 2 moved all the same"
