@@ -99,8 +99,8 @@ typedef int (*intel_lm_keep_fn)(void *priv, const void *state, uint32_t len);
  *		identities' lock is taken while the rule is asked about the destination's LOAD_DATA
  *		and its intent (with its RESUME's) put on record (intel_lm_claim_guarded())
  * @src_proto:	the source PF's protocol (intel_lm_pf_proto()); NULL: Intel's commands
- * @src_cntlid:	the source VF's secondary controller ID (TP4159 names the VF by it)
  * @dst_proto:	the destination PF's protocol; NULL: Intel's commands
+ * @src_cntlid:	the source VF's secondary controller ID (TP4159 names the VF by it)
  * @dst_cntlid:	the destination VF's secondary controller ID
  */
 struct intel_lm_mig_params {
@@ -128,8 +128,8 @@ struct intel_lm_mig_params {
 	bool force;
 	const char *lock_dir;
 	const struct intel_lm_proto *src_proto;
-	uint16_t src_cntlid;
 	const struct intel_lm_proto *dst_proto;
+	uint16_t src_cntlid;
 	uint16_t dst_cntlid;
 };
 

@@ -312,10 +312,13 @@ static int identify(struct emu_state *st, const struct emu_pf *pf, uint16_t vf,
 		if (!pf->tp4159 || !st)
 			return SC_INVALID_FIELD;
 		/* NV 1 version (TP_STATE_VERSION, CSVI 1), NUU 0 vendor-specific UUIDs */
-		memset(buf, 0, NVME_IDENTIFY_DATA_SIZE);
-		((uint8_t *)buf)[0] = 1;
-		((uint8_t *)buf)[2] = TP_STATE_VERSION & 0xff;
-		((uint8_t *)buf)[3] = TP_STATE_VERSION >> 8;
+		{
+			const uint8_t formats[4] = { 1, 0, TP_STATE_VERSION & 0xff,
+						     TP_STATE_VERSION >> 8 };
+
+			memset(buf, 0, NVME_IDENTIFY_DATA_SIZE);
+			memcpy(buf, formats, sizeof(formats));
+		}
 		return 0;
 	default:
 		return SC_INVALID_FIELD;
@@ -595,10 +598,14 @@ static int tp_get_state(struct emu_state *st, const struct emu_pf *pf, uint16_t 
 static int tp_apply(struct emu_state *st, const struct emu_pf *pf, uint16_t vf,
 		    struct emu_vf_rec *rec, uint32_t total)
 {
-	uint8_t *state = malloc(total);
 	uint32_t vss, css_lo, len;
+	uint8_t *state;
 	int ret, i;
 
+	/* A state holds at least its header and one queue's worth (checked again below). */
+	if (total < TP_HDR_LEN + 16)
+		return SC_INVALID_FIELD;
+	state = malloc(total);
 	if (!state)
 		return -ENOMEM;
 	ret = emu_state_seq_read(st, pf->index, vf, state, total);
@@ -609,7 +616,7 @@ static int tp_apply(struct emu_state *st, const struct emu_pf *pf, uint16_t vf,
 	memcpy(&vss, state + 32, 4);
 	vss = le32toh(vss);
 	for (i = 20; i < 48; i++)
-		if (state[i] && (i < 32 || i >= 36))
+		if ((i < 32 || i >= 36) && state[i])
 			goto out;
 	if (css_lo || state[0] || state[1] || state[2] || total != TP_HDR_LEN + 4ull * vss ||
 	    total < TP_HDR_LEN + 16)
