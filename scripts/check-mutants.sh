@@ -5,6 +5,11 @@
 # tests/mutants/*.mutant must make at least one of the test suites it names fail.
 #
 #   scripts/check-mutants.sh BUILD [--source=DIR] [MUTANT...]
+#   scripts/check-mutants.sh --applies [--source=DIR] [MUTANT...]
+#
+# --applies only checks, in seconds and without building, that each mutant's text occurs exactly
+# once in DIR's working tree (make test runs it, so that a refactor that moves a mutant's text
+# fails there rather than in CI's slower check-mutants).
 #
 # The committed tree (git archive HEAD of DIR, default this repository) is copied into a
 # temporary directory under BUILD and built once (meson setup --werror, the standalone program
@@ -22,7 +27,7 @@
 set -uo pipefail
 
 usage() {
-	sed -n '4,8p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '4,9p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-2}"
 }
 
@@ -43,32 +48,17 @@ for a; do
 done
 [ ${#mutants[@]} -gt 0 ] || mutants=("$top"/tests/mutants/*.mutant)
 
-mkdir -p "$build"
-build=$(cd "$build" && pwd)
-logs=$build/check-mutants-logs
-rm -rf "$logs"
-mkdir -p "$logs"
-work=$(mktemp -d "$build/check-mutants.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-src=$work/src
-bld=$work/build
-start=$SECONDS
-
-# The e2e suites through the standalone program only: the nvme-cli plugin is the same front end
-# and library, built into another program (make test runs both).
-export INTEL_LM_E2E_NVME=none
-
 # field SPEC NAME: the value of the one-line field "NAME: value" of a mutant's spec.
 field() {
 	sed -n "/^find:\$/q; s/^$2: //p" "$1" | head -n 1
 }
 
-# apply SPEC: replace the spec's find block by its replace block in $src, which must hold it
-# exactly once. Prints why not on failure.
+# apply SPEC [DIR [check]]: replace the spec's find block by its replace block in DIR (default
+# $src), which must hold it exactly once; with "check", only look. Prints why not on failure.
 apply() {
-	python3 - "$1" "$src" <<'PY'
+	python3 - "$1" "${2:-$src}" "${3:-}" <<'PY'
 import sys
-spec, src = sys.argv[1], sys.argv[2]
+spec, src, check = sys.argv[1], sys.argv[2], sys.argv[3] == 'check'
 lines = open(spec).read().split('\n')
 if lines and lines[-1] == '':
     lines.pop()
@@ -91,9 +81,43 @@ except OSError as e:
 n = text.count(find)
 if n != 1:
     sys.exit(f'{path}: the text to find occurs {n} times, not once')
-open(f'{src}/{path}', 'w').write(text.replace(find, repl))
+if not check:
+    open(f'{src}/{path}', 'w').write(text.replace(find, repl))
 PY
 }
+
+if [ "$build" = --applies ]; then
+	good=0 bad=0
+	for m in "${mutants[@]}"; do
+		name=$(basename "$m" .mutant)
+		if why=$(apply "$m" "$source_dir" check 2>&1); then
+			good=$((good + 1))
+			echo "ok - mutant $name applies to $(field "$m" file)"
+		else
+			bad=$((bad + 1))
+			echo "not ok - mutant $name cannot be applied: ${why:-the text was not found}" \
+				"(update tests/mutants/$name.mutant with the code it mutates)"
+		fi
+	done
+	echo "mutants: $good passed, $bad failed, 0 skipped"
+	[ "$bad" -eq 0 ]
+	exit
+fi
+
+mkdir -p "$build"
+build=$(cd "$build" && pwd)
+logs=$build/check-mutants-logs
+rm -rf "$logs"
+mkdir -p "$logs"
+work=$(mktemp -d "$build/check-mutants.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+src=$work/src
+bld=$work/build
+start=$SECONDS
+
+# The e2e suites through the standalone program only: the nvme-cli plugin is the same front end
+# and library, built into another program (make test runs both).
+export INTEL_LM_E2E_NVME=none
 
 # failed_tests: the tests of the last meson test run that did not pass, with their result.
 failed_tests() {
