@@ -37,7 +37,7 @@ what = {
     'install': 'checks of the installed files and the Debian packages',
     'kernel': 'checks in a QEMU guest through the Linux NVMe driver',
     'sanitize': 'suites under ASan/UBSan and valgrind, and their canaries',
-    'static': 'static analysers, one check per tool and file set',
+    'static': 'static analysers (one check per tool and file set), mutants that apply',
     'fuzz': 'fuzz targets (each replays its corpus)',
     'ansible': 'checks of the Ansible collection',
     'bench': 'benchmark smoke checks (a figure was produced)',
