@@ -171,6 +171,36 @@ int emu_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* The first @len bytes of the file at @path (NULL: no memory), which this frees. */
+static int path_read(char *path, void *buf, uint32_t len)
+{
+	int fd, ret;
+
+	if (!path)
+		return -ENOMEM;
+	fd = emu_real_open(path, O_RDONLY | O_CLOEXEC, 0);
+	ret = fd < 0 ? -errno : pread_all(fd, buf, len, 0);
+	if (fd >= 0)
+		emu_real_close(fd);
+	free(path);
+	return ret;
+}
+
+/* @len bytes at @off of the file at @path (NULL: no memory), which this frees; @off 0 truncates. */
+static int path_write(char *path, uint64_t off, const void *buf, uint32_t len)
+{
+	int fd, ret;
+
+	if (!path)
+		return -ENOMEM;
+	fd = emu_real_open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (off ? 0 : O_TRUNC), 0600);
+	ret = fd < 0 ? -errno : pwrite_all(fd, buf, len, (off_t)off);
+	if (fd >= 0)
+		emu_real_close(fd);
+	free(path);
+	return ret;
+}
+
 /* a bijection of 64-bit words (splitmix64's finalizer) */
 static uint64_t mix64(uint64_t z)
 {
@@ -517,8 +547,6 @@ int emu_state_read_bytes(struct emu_state *st, unsigned int pf, uint16_t vf,
 			 const struct emu_vf_rec *rec, void *buf, uint32_t len)
 {
 	const struct emu_pf *p = &st->cfg->pf[pf];
-	char *path;
-	int fd, ret;
 
 	if (len != rec->size || len < EMU_BLOB_MIN)
 		return -EINVAL;
@@ -531,32 +559,14 @@ int emu_state_read_bytes(struct emu_state *st, unsigned int pf, uint16_t vf,
 		emu_blob_generate(buf, len, &id);
 		return 0;
 	}
-	path = blob_path(st->cfg, pf, vf);
-	if (!path)
-		return -ENOMEM;
-	fd = emu_real_open(path, O_RDONLY | O_CLOEXEC, 0);
-	ret = fd < 0 ? -errno : pread_all(fd, buf, len, 0);
-	if (fd >= 0)
-		emu_real_close(fd);
-	free(path);
-	return ret;
+	return path_read(blob_path(st->cfg, pf, vf), buf, len);
 }
 
 /* store loaded state bytes; the caller updates the VF's record */
 int emu_state_write_bytes(struct emu_state *st, unsigned int pf, uint16_t vf, const void *buf,
 			  uint32_t len)
 {
-	char *path = blob_path(st->cfg, pf, vf);
-	int fd, ret;
-
-	if (!path)
-		return -ENOMEM;
-	fd = emu_real_open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	ret = fd < 0 ? -errno : emu_write_all(fd, buf, len);
-	if (fd >= 0)
-		emu_real_close(fd);
-	free(path);
-	return ret;
+	return path_write(blob_path(st->cfg, pf, vf), 0, buf, len);
 }
 
 /*
@@ -566,32 +576,12 @@ int emu_state_write_bytes(struct emu_state *st, unsigned int pf, uint16_t vf, co
 int emu_state_seq_write(struct emu_state *st, unsigned int pf, uint16_t vf, uint64_t off,
 			const void *buf, uint32_t len)
 {
-	char *path = seq_path(st->cfg, pf, vf);
-	int fd, ret;
-
-	if (!path)
-		return -ENOMEM;
-	fd = emu_real_open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (off ? 0 : O_TRUNC), 0600);
-	ret = fd < 0 ? -errno : pwrite_all(fd, buf, len, (off_t)off);
-	if (fd >= 0)
-		emu_real_close(fd);
-	free(path);
-	return ret;
+	return path_write(seq_path(st->cfg, pf, vf), off, buf, len);
 }
 
 /* the first @len bytes of the VF's sequence */
 int emu_state_seq_read(struct emu_state *st, unsigned int pf, uint16_t vf, void *buf,
 		       uint32_t len)
 {
-	char *path = seq_path(st->cfg, pf, vf);
-	int fd, ret;
-
-	if (!path)
-		return -ENOMEM;
-	fd = emu_real_open(path, O_RDONLY | O_CLOEXEC, 0);
-	ret = fd < 0 ? -errno : pread_all(fd, buf, len, 0);
-	if (fd >= 0)
-		emu_real_close(fd);
-	free(path);
-	return ret;
+	return path_read(seq_path(st->cfg, pf, vf), buf, len);
 }
