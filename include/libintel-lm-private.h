@@ -207,6 +207,18 @@ void intel_lm_dev_close(struct intel_lm_dev *dev);
  */
 int intel_lm_identity_new(struct intel_lm_identity *ident, const char *pf_key, uint16_t vf);
 
+/* --- The record (lib/record.c) --- */
+
+/**
+ * intel_lm_boot_id() - This host's boot id
+ *
+ * /proc/sys/kernel/random/boot_id, or the file INTEL_LM_BOOT_ID_FILE names (for tests), read
+ * once per process.
+ *
+ * Return: its 36 characters, or "" when it cannot be read; never NULL.
+ */
+const char *intel_lm_boot_id(void);
+
 /* --- State limits (lib/limits.c) --- */
 
 /**

@@ -366,16 +366,6 @@ bool intel_lm_record_may_run(const struct intel_lm_rec_entry *e);
 bool intel_lm_record_outlive(struct intel_lm_rec_entry *e, enum intel_lm_outlived why);
 
 /**
- * intel_lm_boot_id() - This host's boot id
- *
- * /proc/sys/kernel/random/boot_id, or the file INTEL_LM_BOOT_ID_FILE names (for tests), read
- * once per process.
- *
- * Return: its 36 characters, or "" when it cannot be read; never NULL.
- */
-const char *intel_lm_boot_id(void);
-
-/**
  * intel_lm_op_kind_name() - An operation kind's word
  * @op:		a kind
  *
