@@ -317,6 +317,28 @@ static void input_failed(const struct cli *c, const struct session *s, struct vf
 	}
 }
 
+/* Whether @buf (@len bytes) is a whole TP4159 controller state; if not, @why says how not. */
+static bool tp_state_whole(const void *buf, uint32_t len, char *why, size_t why_len)
+{
+	uint32_t size;
+
+	if (len < INTEL_LM_TP_STATE_HDR_LEN) {
+		snprintf(why, why_len, "it holds %u bytes, less than the %u-byte header", len,
+			 INTEL_LM_TP_STATE_HDR_LEN);
+		return false;
+	}
+	if (intel_lm_tp_state_size(buf, &size)) {
+		snprintf(why, why_len, "its header's sizes (NVMECSS, VSS) overflow 32 bits");
+		return false;
+	}
+	if (size != len) {
+		snprintf(why, why_len, "its header says %u bytes, the file holds %u (%+lld)", size,
+			 len, (long long)len - size);
+		return false;
+	}
+	return true;
+}
+
 static void run_load(const struct cli *c, struct session *s, struct vf_result *r)
 {
 	struct intel_lm_blob_hdr hdr;
@@ -350,6 +372,20 @@ static void run_load(const struct cli *c, struct session *s, struct vf_result *r
 		     "--raw", r->path);
 		intel_lm_state_free(buf, r->size);
 		return;
+	}
+	/*
+	 * A raw state over TP4159 is a controller state, whose header says its size: a file of
+	 * another size is cut short (nvme lm migration-recv --output-file writes one dword less
+	 * than it reads) or runs on, and the device would find out only once it had it all.
+	 */
+	if (c->raw && pf_proto(s)->protocol == INTEL_LM_PROTO_TP4159 &&
+	    !tp_state_whole(buf, r->size, why, sizeof(why))) {
+		fail(r, "verify", -EINVAL, "%s is not a whole TP4159 controller state: %s; nothing "
+		     "was sent\na file written by 'nvme lm migration-recv --output-file' lacks the "
+		     "last dword it read (nvme-cli 2.13 to 3.0): take the state from its standard "
+		     "output with --output-format=binary, or with '%s save --raw'", r->path, why,
+		     c->prog);
+		goto out;
 	}
 	if (!c->raw && intel_lm_blob_check_identity(&hdr, pf_info(s), why, sizeof(why))) {
 		if (!c->force) {

@@ -10,7 +10,8 @@
 #   without HMLMS is refused with nothing but Identify sent;
 # - a state saved over one protocol is refused by a PF using the other, with the reason, and
 #   inspect shows what it was saved over; migrate between PFs of different protocols is
-#   refused.
+#   refused;
+# - a raw state whose size is not what its TP4159 header says is refused before it is sent.
 set -u
 . "$(dirname "$0")/lib.sh"
 e2e_init e2e-tp4159 "$1"
@@ -145,6 +146,34 @@ for P in "${PROGS[@]}"; do
 	expect_rc 0 "$p --protocol=tp4159 on a PF with both"
 	expect_sent "06 06 06 41" "$p ... Identify, the formats (CNS 20h), the VF list, Migration Send"
 	expect_state nvme2 2 suspended "$p ... the VF is suspended"
+
+	# A raw TP4159 state of another size than its header says (nvme lm migration-recv
+	# --output-file writes one dword short): refused before anything is sent; the whole loads.
+	emu_tp
+	rm -f "$T/s.raw" "$T/short.raw" "$T/long.raw"
+	run $P suspend /dev/nvme0 --vf=2
+	run $P save /dev/nvme0 --vf=2 --raw -o "$T/s.raw"
+	expect_rc 0 "$p save --raw over TP4159"
+	head -c -4 "$T/s.raw" > "$T/short.raw"
+	{ cat "$T/s.raw"; printf '\0\0\0\0'; } > "$T/long.raw"
+	run $P suspend /dev/nvme1 --vf=1
+	clear_trace
+	run $P load /dev/nvme1 --vf=1 --raw -i "$T/short.raw"
+	expect_rc $RC_REFUSED "$p load --raw of a TP4159 state one dword short is refused"
+	expect_err "short.raw is not a whole TP4159 controller state: its header says 30048 bytes,$(
+		) the file holds 30044 (-4); nothing was sent" "$p ... saying why"
+	expect_err "'nvme lm migration-recv --output-file' lacks the last dword it read" \
+		"$p ... and what writes such files"
+	expect_sent "06 06 06" "$p ... sending nothing but Identify"
+	expect_state nvme1 1 suspended "$p ... the VF keeps its state"
+	run $P load /dev/nvme1 --vf=1 --raw -i "$T/long.raw"
+	expect_rc $RC_REFUSED "$p load --raw of a TP4159 state one dword long is refused"
+	expect_err "the file holds 30052 (+4)" "$p ... saying why"
+	run $P load /dev/nvme1 --vf=1 --raw -i "$T/s.raw"
+	expect_rc 0 "$p load --raw of the whole state"
+	[ "$(crc_of_vf nvme1 1)" = "$(crc_of_vf nvme0 2)" ] &&
+		pass "$p ... it holds exactly the source's state" ||
+		fail "$p ... it holds exactly the source's state" "the bytes differ"
 
 	# migrate, one host: TP4159 to TP4159; then between protocols, refused.
 	emu_tp
