@@ -8,27 +8,12 @@
 
 #include <libintel-lm-private.h>
 
+#include "sqe.h"
 #include "unit.h"
 
 const char unit_name[] = "unit-cmd";
 
 static const uint16_t vfs[] = { 1, 300, 65535 };
-
-/* Every SQE byte outside [lo, hi) ranges given must be zero. */
-static void assert_zero_except(const uint8_t *sqe, const int *keep, int nkeep)
-{
-	int i, k;
-
-	for (i = 0; i < INTEL_LM_SQE_SIZE; i++) {
-		bool kept = false;
-
-		for (k = 0; k < nkeep; k += 2)
-			if (i >= keep[k] && i < keep[k + 1])
-				kept = true;
-		if (!kept)
-			ck_assert_msg(sqe[i] == 0, "SQE byte %d is 0x%02x, expected 0", i, sqe[i]);
-	}
-}
 
 static void check_no_data_cmd(uint8_t opcode)
 {
@@ -58,7 +43,7 @@ static void check_no_data_cmd(uint8_t opcode)
 		ck_assert_uint_eq(sqe[0], opcode);
 		ck_assert_uint_eq(sqe[40], vfs[i] & 0xff);
 		ck_assert_uint_eq(sqe[41], vfs[i] >> 8);
-		assert_zero_except(sqe, keep, 4);
+		sqe_assert_zero_except(sqe, keep, 4);
 	}
 }
 
@@ -100,7 +85,7 @@ START_TEST(save_encoding)
 		ck_assert_uint_eq(cmd.nsid | cmd.cdw2 | cmd.cdw3 | cmd.metadata_len, 0);
 		ck_assert_uint_eq(cmd.cdw12 | cmd.cdw13 | cmd.cdw14 | cmd.cdw15, 0);
 		intel_lm_cmd_to_sqe(&cmd, sqe);
-		assert_zero_except(sqe, keep, 4);
+		sqe_assert_zero_except(sqe, keep, 4);
 	}
 }
 END_TEST
@@ -130,7 +115,7 @@ START_TEST(load_encoding)
 			ck_assert_uint_eq(sqe[45], (sizes[j] >> 8) & 0xff);
 			ck_assert_uint_eq(sqe[46], (sizes[j] >> 16) & 0xff);
 			ck_assert_uint_eq(sqe[47], sizes[j] >> 24);
-			assert_zero_except(sqe, keep, 6);
+			sqe_assert_zero_except(sqe, keep, 6);
 		}
 	}
 }
@@ -170,49 +155,27 @@ START_TEST(opcode_names)
 }
 END_TEST
 
-struct seen {
-	int calls;
-	bool dry;
-	uint8_t opcode;
-	uint32_t cdw10, timeout;
-};
-
-static void record(void *priv, const struct intel_lm_cmd *cmd, int ret, uint32_t result,
-		   uint64_t ns, bool dry)
-{
-	struct seen *s = priv;
-
-	(void)ret;
-	(void)result;
-	(void)ns;
-	s->calls++;
-	s->dry = dry;
-	s->opcode = cmd->opcode;
-	s->cdw10 = cmd->cdw10;
-	s->timeout = cmd->timeout_ms;
-}
-
 START_TEST(dry_run_sends_nothing)
 {
 	struct seen s = { 0 };
-	struct intel_lm_opts o = { .timeout_ms = 1500, .dry_run = true, .trace = record,
+	struct intel_lm_opts o = { .timeout_ms = 1500, .dry_run = true, .trace = seen_record,
 				   .trace_priv = &s };
 	uint32_t size = 99;
 
 	/* fd -1 would fail with EBADF if anything reached the kernel. */
 	ck_assert_int_eq(intel_lm_suspend(-1, 7, &o), 0);
-	ck_assert_int_eq(s.calls, 1);
-	ck_assert(s.dry);
-	ck_assert_uint_eq(s.opcode, 0xc8);
-	ck_assert_uint_eq(s.cdw10, 7);
-	ck_assert_uint_eq(s.timeout, 1500);
+	ck_assert_int_eq(s.n, 1);
+	ck_assert(s.c[0].dry_run);
+	ck_assert_uint_eq(s.c[0].opcode, 0xc8);
+	ck_assert_uint_eq(s.c[0].cdw10, 7);
+	ck_assert_uint_eq(s.c[0].timeout_ms, 1500);
 	ck_assert_int_eq(intel_lm_query_size(-1, 7, &o, &size), 0);
 	ck_assert_uint_eq(size, 0);
 
 	o.dry_run = false;
 	ck_assert_int_eq(intel_lm_resume(-1, 7, &o), -EBADF);
-	ck_assert_int_eq(s.calls, 3);
-	ck_assert(!s.dry);
+	ck_assert_int_eq(s.n, 3);
+	ck_assert(!s.c[2].dry_run);
 }
 END_TEST
 

@@ -23,8 +23,9 @@
 
 #include <libintel-lm-private.h>
 
-#include "emu.h"
+#include "emu-fixture.h"
 #include "mig-run.h"
+#include "sqe.h"
 #include "unit.h"
 
 const char unit_name[] = "unit-ops";
@@ -34,71 +35,19 @@ const char unit_name[] = "unit-ops";
 /* the emulator's state size for a VF with @nvq I/O queues (tests/emu/README.md) */
 #define STATE_SIZE(nvq)	(0x2c8u + (nvq) * 0x1f4u)
 
-/* what the emulated controller answers, DNR included */
-#define ST_INVALID_OPCODE	0x4001
-#define ST_INVALID_FIELD	0x4002
-#define ST_SEQ_ERROR		0x400c
-
-static char base[] = "/tmp/intel-lm-ops-XXXXXX";	/* per test case, made by the parent */
-static char dir[PATH_MAX];				/* per test, made in its process */
 static char sysfs[PATH_MAX + 8];
 static char text[1024];
 
 /* ---- fixtures ---- */
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-static void case_setup(void)
-{
-	strcpy(base, "/tmp/intel-lm-ops-XXXXXX");
-	if (!mkdtemp(base)) {
-		perror("mkdtemp");
-		abort();
-	}
-}
-
-static void case_teardown(void)
-{
-	nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
+/* emu-fixture.h's, and the fake sysfs tree's path */
 static void test_setup(void)
 {
-	snprintf(dir, sizeof(dir), "%s/t-XXXXXX", base);
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(sysfs, sizeof(sysfs), "%s/sysfs", dir);
+	emu_test_setup();
+	snprintf(sysfs, sizeof(sysfs), "%s/sysfs", emu_dir);
 }
 
 /* ---- helpers ---- */
-
-/*
- * Write the configuration (a trace log is always kept), point INTEL_LM_EMU at it, load it and
- * start from a fresh state.
- */
-__attribute__((format(printf, 1, 2)))
-static void emu_start(const char *fmt, ...)
-{
-	char path[PATH_MAX + 16];
-	va_list ap;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/emu.conf", dir);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fprintf(f, "trace = trace.log\n");
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_int_eq(setenv("INTEL_LM_EMU", path, 1), 0);
-	ck_assert_int_eq(emu_reload(), 0);
-	ck_assert_int_eq(emu_setup(), 0);
-}
 
 /* open PF @name as the CLI does; sysfs is the fake tree when configured, else absent */
 static int open_pf(const char *name, struct intel_lm_dev *dev)
@@ -107,16 +56,6 @@ static int open_pf(const char *name, struct intel_lm_dev *dev)
 	ck_assert_int_eq(dev->kind, INTEL_LM_DEV_PF);
 	ck_assert_int_ge(dev->fd, 0);
 	return dev->fd;
-}
-
-static void assert_vf(const char *pf, uint16_t vf, enum emu_vf_state state, bool loaded)
-{
-	struct emu_vf_info info;
-
-	ck_assert_int_eq(emu_vf_show(pf, vf, &info), 0);
-	ck_assert_msg(info.state == state, "%s VF %u is %s, expected %s", pf, vf,
-		      emu_vf_state_name(info.state), emu_vf_state_name(state));
-	ck_assert_int_eq(info.loaded, loaded);
 }
 
 /* the VF's current state bytes, as SAVE_DATA would return them */
@@ -172,7 +111,7 @@ static int trace_lines(const char *a, const char *b)
 	int n = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/trace.log", dir);
+	snprintf(path, sizeof(path), "%s/trace.log", emu_dir);
 	f = fopen(path, "r");
 	if (!f)
 		return 0;
@@ -190,41 +129,6 @@ static uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* what the trace callback saw */
-struct seen_cmd {
-	uint8_t opcode;
-	uint32_t cdw10, cdw11, data_len, timeout_ms;
-	int ret;
-	uint32_t result;
-	uint64_t elapsed_ns;
-	bool dry_run;
-};
-
-struct seen {
-	int n;
-	struct seen_cmd c[16];
-};
-
-static void record(void *priv, const struct intel_lm_cmd *cmd, int ret, uint32_t result,
-		   uint64_t elapsed_ns, bool dry_run)
-{
-	struct seen *s = priv;
-	struct seen_cmd *c;
-
-	if (s->n >= (int)ARRAY_SIZE(s->c))
-		return;
-	c = &s->c[s->n++];
-	c->opcode = cmd->opcode;
-	c->cdw10 = cmd->cdw10;
-	c->cdw11 = cmd->cdw11;
-	c->data_len = cmd->data_len;
-	c->timeout_ms = cmd->timeout_ms;
-	c->ret = ret;
-	c->result = result;
-	c->elapsed_ns = elapsed_ns;
-	c->dry_run = dry_run;
 }
 
 static const uint8_t lm_opcodes[] = { 0xc4, 0xc8, 0xcc, 0xd2, 0xd5 };
@@ -604,7 +508,7 @@ START_TEST(vfs_sysfs_addresses)
 		ck_assert_str_eq(l.vf[i].pci_addr, want0[i]);
 
 	/* without a sysfs tree the addresses are unknown */
-	snprintf(nowhere, sizeof(nowhere), "%s/none", dir);
+	snprintf(nowhere, sizeof(nowhere), "%s/none", emu_dir);
 	intel_lm_vf_list_sysfs(&l, nowhere, "nvme0");
 	for (i = 0; i < l.count; i++)
 		ck_assert_str_eq(l.vf[i].pci_addr, "");
@@ -879,7 +783,7 @@ START_TEST(round_trip)
 	/* into a blob file and back */
 	intel_lm_blob_hdr_init(&hdr, &src, 3, state, size, time(NULL));
 	intel_lm_blob_encode(&hdr, hdr_raw);
-	snprintf(path, sizeof(path), "%s/vf3.blob", dir);
+	snprintf(path, sizeof(path), "%s/vf3.blob", emu_dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(write(fd, hdr_raw, sizeof(hdr_raw)), sizeof(hdr_raw));
@@ -1066,7 +970,7 @@ START_TEST(fault_errno)
 	int op = _i % NOPS, e = _i / NOPS, err = fault_errnos[e].err;
 	struct intel_lm_dev dev;
 	struct seen s = { 0 };
-	struct intel_lm_opts o = { .trace = record, .trace_priv = &s };
+	struct intel_lm_opts o = { .trace = seen_record, .trace_priv = &s };
 	int fd;
 
 	emu_start("[pf nvme0]\nfault = 0x%02x %d %s\n", op_opcode[op], op == OP_LIST ? 2 : 1,
@@ -1445,7 +1349,7 @@ START_TEST(dry_run)
 {
 	static const uint8_t order[] = { 0xc4, 0xc8, 0xd2, 0xd5, 0xcc };
 	struct seen s = { 0 };
-	struct intel_lm_opts o = { .timeout_ms = 700, .dry_run = true, .trace = record,
+	struct intel_lm_opts o = { .timeout_ms = 700, .dry_run = true, .trace = seen_record,
 				   .trace_priv = &s };
 	struct intel_lm_ctrl_info info;
 	struct intel_lm_vf_list l;
@@ -1549,7 +1453,7 @@ END_TEST
 START_TEST(hang_times_out)
 {
 	struct seen s = { 0 };
-	struct intel_lm_opts o = { .timeout_ms = 200, .trace = record, .trace_priv = &s };
+	struct intel_lm_opts o = { .timeout_ms = 200, .trace = seen_record, .trace_priv = &s };
 	struct intel_lm_ctrl_info info;
 	struct intel_lm_dev dev;
 	uint64_t t0, ms;
@@ -1976,7 +1880,7 @@ START_TEST(migrate_dry_run)
 {
 	static const uint8_t order[] = { 0xc8, 0xc8, 0xc4, 0xcc };
 	struct seen s = { 0 };
-	struct intel_lm_opts o = { .dry_run = true, .trace = record, .trace_priv = &s };
+	struct intel_lm_opts o = { .dry_run = true, .trace = seen_record, .trace_priv = &s };
 	struct mig_run m;
 	struct intel_lm_dev src, dst;
 	struct keeper k = { 0 };
@@ -2038,7 +1942,7 @@ Suite *unit_suite(void)
 	TCase *tc;
 
 	tc = tcase_create("identify");
-	tcase_add_unchecked_fixture(tc, case_setup, case_teardown);
+	tcase_add_unchecked_fixture(tc, emu_case_setup, emu_case_teardown);
 	tcase_add_checked_fixture(tc, test_setup, NULL);
 	tcase_add_loop_test(tc, identify_verdict, 0, ARRAY_SIZE(verdicts));
 	tcase_add_test(tc, identify_strings_unterminated);
@@ -2048,7 +1952,7 @@ Suite *unit_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("vfs");
-	tcase_add_unchecked_fixture(tc, case_setup, case_teardown);
+	tcase_add_unchecked_fixture(tc, emu_case_setup, emu_case_teardown);
 	tcase_add_checked_fixture(tc, test_setup, NULL);
 	tcase_add_test(tc, vfs_several);
 	tcase_add_test(tc, vfs_none);
@@ -2059,7 +1963,7 @@ Suite *unit_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("ops");
-	tcase_add_unchecked_fixture(tc, case_setup, case_teardown);
+	tcase_add_unchecked_fixture(tc, emu_case_setup, emu_case_teardown);
 	tcase_add_checked_fixture(tc, test_setup, NULL);
 	tcase_add_test(tc, ops_success);
 	tcase_add_test(tc, save_running_is_sequence_error);
@@ -2071,7 +1975,7 @@ Suite *unit_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("faults");
-	tcase_add_unchecked_fixture(tc, case_setup, case_teardown);
+	tcase_add_unchecked_fixture(tc, emu_case_setup, emu_case_teardown);
 	tcase_add_checked_fixture(tc, test_setup, NULL);
 	tcase_add_test(tc, fault_status);
 	tcase_add_loop_test(tc, fault_errno, 0, NOPS * ARRAY_SIZE(fault_errnos));
@@ -2080,7 +1984,7 @@ Suite *unit_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("sizes");
-	tcase_add_unchecked_fixture(tc, case_setup, case_teardown);
+	tcase_add_unchecked_fixture(tc, emu_case_setup, emu_case_teardown);
 	tcase_add_checked_fixture(tc, test_setup, NULL);
 	tcase_add_loop_test(tc, size_at_limit, 0, ARRAY_SIZE(limits));
 	tcase_add_loop_test(tc, size_hostile, 0, ARRAY_SIZE(hostile_sizes));
@@ -2088,7 +1992,7 @@ Suite *unit_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("status");
-	tcase_add_unchecked_fixture(tc, case_setup, case_teardown);
+	tcase_add_unchecked_fixture(tc, emu_case_setup, emu_case_teardown);
 	tcase_add_checked_fixture(tc, test_setup, NULL);
 	tcase_add_test(tc, status_text);
 	tcase_add_test(tc, dry_run);
@@ -2097,7 +2001,7 @@ Suite *unit_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("migrate");
-	tcase_add_unchecked_fixture(tc, case_setup, case_teardown);
+	tcase_add_unchecked_fixture(tc, emu_case_setup, emu_case_teardown);
 	tcase_add_checked_fixture(tc, test_setup, NULL);
 	tcase_add_test(tc, migration_handle);
 	tcase_add_test(tc, migrate_ok);

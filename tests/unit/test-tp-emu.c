@@ -6,9 +6,7 @@
  * the offsets and SEQIND; both protocols on one PF.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,53 +15,10 @@
 #include <libintel-lm.h>
 #include <libintel-lm-private.h>
 
-#include "emu.h"
+#include "emu-fixture.h"
 #include "unit.h"
 
 const char unit_name[] = "unit-tp-emu";
-
-#define ST_INVALID_OPCODE	0x4001
-#define ST_INVALID_FIELD	0x4002
-#define ST_SEQ_ERROR		0x400c
-
-static char dir[] = "/tmp/intel-lm-tp-XXXXXX";
-
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-static void setup(void)
-{
-	strcpy(dir, "/tmp/intel-lm-tp-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-__attribute__((format(printf, 1, 2)))
-static void emu_start(const char *fmt, ...)
-{
-	char path[PATH_MAX];
-	va_list ap;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/emu.conf", dir);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	ck_assert_int_eq(fclose(f), 0);
-	ck_assert_int_eq(setenv("INTEL_LM_EMU", path, 1), 0);
-	ck_assert_int_eq(emu_reload(), 0);
-	ck_assert_int_eq(emu_setup(), 0);
-}
 
 static struct intel_lm_pf *open_tp(const char *name)
 {
@@ -75,15 +30,6 @@ static struct intel_lm_pf *open_tp(const char *name)
 	ck_assert_int_eq(intel_lm_pf_list_vfs(pf, NULL), 0);
 	ck_assert_int_eq(intel_lm_pf_set_proto(pf, &p), 0);
 	return pf;
-}
-
-static void assert_state(uint16_t vf, enum emu_vf_state state)
-{
-	struct emu_vf_info info;
-
-	ck_assert_int_eq(emu_vf_show("nvme0", vf, &info), 0);
-	ck_assert_msg(info.state == state, "VF %u is %s, expected %s", vf,
-		      emu_vf_state_name(info.state), emu_vf_state_name(state));
 }
 
 /* A 20000-byte VF state moved in 8 KiB pieces (MDTS 1): 3 Receives, 3 Sends, same bytes. */
@@ -98,7 +44,7 @@ START_TEST(save_load_in_chunks)
 		  "vf.1.size = %u\n", vsize);
 	pf = open_tp("nvme0");
 	ck_assert_int_eq(intel_lm_pf_send(pf, 1, INTEL_LM_OPC_SUSPEND, NULL, 0, NULL, NULL), 0);
-	assert_state(1, EMU_VF_SUSPENDED);
+	assert_vf("nvme0", 1, EMU_VF_SUSPENDED, false);
 	ck_assert_int_eq(intel_lm_pf_send(pf, 1, INTEL_LM_OPC_QUERY_DATA_SIZE, NULL, 0, NULL,
 					  &size), 0);
 	ck_assert_uint_eq(size, total);
@@ -107,7 +53,7 @@ START_TEST(save_load_in_chunks)
 	ck_assert_ptr_nonnull(state);
 	ck_assert_int_eq(intel_lm_pf_send(pf, 1, INTEL_LM_OPC_SAVE_DATA, state, size, NULL, NULL),
 			 0);
-	assert_state(1, EMU_VF_SAVED);
+	assert_vf("nvme0", 1, EMU_VF_SAVED, false);
 	ck_assert_int_eq(emu_counter("nvme0", 0x42), 1 + 3);
 	/* The header says the size; the vendor-specific part is the VF's own state. */
 	ck_assert_uint_eq(state[32] | state[33] << 8, vsize / 4);
@@ -117,13 +63,13 @@ START_TEST(save_load_in_chunks)
 	ck_assert_int_eq(intel_lm_pf_send(pf, 2, INTEL_LM_OPC_SUSPEND, NULL, 0, NULL, NULL), 0);
 	ck_assert_int_eq(intel_lm_pf_send(pf, 2, INTEL_LM_OPC_LOAD_DATA, state, size, NULL, NULL),
 			 0);
-	assert_state(2, EMU_VF_LOADED);
+	assert_vf("nvme0", 2, EMU_VF_LOADED, true);
 	ck_assert_int_eq(emu_counter("nvme0", 0x41), 2 + 3);
 	memset(dump, 0, vsize);
 	ck_assert_int_eq(emu_vf_dump("nvme0", 2, dump, vsize), 0);
 	ck_assert_mem_eq(state + 48, dump, vsize);
 	ck_assert_int_eq(intel_lm_pf_send(pf, 2, INTEL_LM_OPC_RESUME, NULL, 0, NULL, NULL), 0);
-	assert_state(2, EMU_VF_RUNNING);
+	assert_vf("nvme0", 2, EMU_VF_RUNNING, true);
 	/* No Intel command was sent to this PF. */
 	ck_assert_int_eq(emu_counter("nvme0", 0xc8) + emu_counter("nvme0", 0xd2), 0);
 	intel_lm_state_free(state, size);
@@ -191,7 +137,7 @@ START_TEST(strict_sequence)
 	ck_assert_int_eq(intel_lm_tp_set_state_init(&cmd, 3, &fmt, INTEL_LM_TP_SEQ_LAST, 64,
 						    state + 64, size - 68), 0);
 	ck_assert_int_eq(send(fd, &cmd), ST_INVALID_FIELD);
-	assert_state(2, EMU_VF_SUSPENDED);
+	assert_vf("nvme0", 2, EMU_VF_SUSPENDED, false);
 	/* The sequence is over: a middle now has no first. */
 	ck_assert_int_eq(intel_lm_tp_set_state_init(&cmd, 3, &fmt, INTEL_LM_TP_SEQ_MIDDLE, 64,
 						    state + 64, 64), 0);
@@ -200,7 +146,7 @@ START_TEST(strict_sequence)
 	state[48 + 100] ^= 1;
 	ck_assert_int_eq(intel_lm_pf_send(pf, 2, INTEL_LM_OPC_LOAD_DATA, state, size, NULL, NULL),
 			 ST_INVALID_FIELD);
-	assert_state(2, EMU_VF_SUSPENDED);
+	assert_vf("nvme0", 2, EMU_VF_SUSPENDED, false);
 	state[48 + 100] ^= 1;
 	/* A format the PF does not have (CSVI 2), a queue to delete (DUDMQ). */
 	fmt.csvi = 2;
@@ -214,7 +160,7 @@ START_TEST(strict_sequence)
 	ck_assert_int_eq(intel_lm_tp_set_state_init(&cmd, 3, &fmt, INTEL_LM_TP_SEQ_ENTIRE, 0,
 						    state, size), 0);
 	ck_assert_int_eq(send(fd, &cmd), 0);
-	assert_state(2, EMU_VF_LOADED);
+	assert_vf("nvme0", 2, EMU_VF_LOADED, true);
 	intel_lm_state_free(state, size);
 	intel_lm_pf_close(pf);
 }
@@ -238,8 +184,8 @@ START_TEST(both_protocols)
 	ck_assert_int_eq(intel_lm_pf_send(pf, 1, INTEL_LM_OPC_SUSPEND, NULL, 0, NULL, NULL), 0);
 	ck_assert_int_eq(emu_counter("nvme0", 0x41), 1);
 	ck_assert_int_eq(intel_lm_suspend(intel_lm_pf_fd(pf), 2, NULL), 0);
-	assert_state(1, EMU_VF_SUSPENDED);
-	assert_state(2, EMU_VF_SUSPENDED);
+	assert_vf("nvme0", 1, EMU_VF_SUSPENDED, false);
+	assert_vf("nvme0", 2, EMU_VF_SUSPENDED, false);
 	intel_lm_pf_close(pf);
 
 	/* A PF without tp4159 knows neither opcode, nor the Identify structure. */
@@ -316,7 +262,8 @@ Suite *unit_suite(void)
 	Suite *s = suite_create(unit_name);
 	TCase *tc = tcase_create("tp-emu");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_unchecked_fixture(tc, emu_case_setup, emu_case_teardown);
+	tcase_add_checked_fixture(tc, emu_test_setup, NULL);
 	tcase_add_test(tc, save_load_in_chunks);
 	tcase_add_test(tc, strict_sequence);
 	tcase_add_test(tc, both_protocols);

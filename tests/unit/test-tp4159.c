@@ -14,29 +14,10 @@
 #include <libintel-lm.h>
 #include <libintel-lm-private.h>
 
+#include "sqe.h"
 #include "unit.h"
 
 const char unit_name[] = "unit-tp4159";
-
-static uint32_t dw(const uint8_t *sqe, int n)
-{
-	const uint8_t *p = sqe + 4 * n;
-
-	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-/* Dwords 1..15 other than those named in @keep (a bit mask) are zero; so are PRPs. */
-static void zero_except(const uint8_t *sqe, uint32_t keep)
-{
-	int n;
-
-	ck_assert_uint_eq(sqe[1], 0);
-	ck_assert_uint_eq(sqe[2] | sqe[3], 0);
-	for (n = 1; n < 16; n++)
-		if (!(keep & (1u << n)))
-			ck_assert_msg(dw(sqe, n) == 0, "CDW%d is 0x%08x, expected 0", n,
-				      dw(sqe, n));
-}
 
 START_TEST(suspend_fields)
 {
@@ -47,15 +28,15 @@ START_TEST(suspend_fields)
 			 0);
 	intel_lm_cmd_to_sqe(&cmd, sqe);
 	ck_assert_uint_eq(sqe[0], 0x41);
-	ck_assert_uint_eq(dw(sqe, 10), 0);		/* SEL 0 Suspend, MOS 0 */
-	ck_assert_uint_eq(dw(sqe, 11), 0x00011234);	/* STYPE 1 in 23:16, CNTLID */
+	ck_assert_uint_eq(sqe_dw(sqe, 10), 0);		/* SEL 0 Suspend, MOS 0 */
+	ck_assert_uint_eq(sqe_dw(sqe, 11), 0x00011234);	/* STYPE 1 in 23:16, CNTLID */
 	ck_assert_uint_eq(cmd.data_len, 0);
 	ck_assert_uint_eq(cmd.addr, 0);
-	zero_except(sqe, 1u << 11);
+	sqe_assert_zero_except_dw(sqe, 1u << 11);
 
 	ck_assert_int_eq(intel_lm_tp_suspend_init(&cmd, 0xffff, INTEL_LM_TP_STYPE_NOTIFY, true), 0);
 	intel_lm_cmd_to_sqe(&cmd, sqe);
-	ck_assert_uint_eq(dw(sqe, 11), 0x8000ffff);	/* DUDMQ bit 31 */
+	ck_assert_uint_eq(sqe_dw(sqe, 11), 0x8000ffff);	/* DUDMQ bit 31 */
 	ck_assert_int_eq(intel_lm_tp_suspend_init(&cmd, 1, 2, false), -EINVAL);
 	ck_assert_uint_eq(cmd.opcode, 0);
 }
@@ -69,9 +50,9 @@ START_TEST(resume_fields)
 	intel_lm_tp_resume_init(&cmd, 0xbeef);
 	intel_lm_cmd_to_sqe(&cmd, sqe);
 	ck_assert_uint_eq(sqe[0], 0x41);
-	ck_assert_uint_eq(dw(sqe, 10), 1);		/* SEL 1 Resume */
-	ck_assert_uint_eq(dw(sqe, 11), 0xbeef);
-	zero_except(sqe, 1u << 10 | 1u << 11);
+	ck_assert_uint_eq(sqe_dw(sqe, 10), 1);		/* SEL 1 Resume */
+	ck_assert_uint_eq(sqe_dw(sqe, 11), 0xbeef);
+	sqe_assert_zero_except_dw(sqe, 1u << 10 | 1u << 11);
 }
 END_TEST
 
@@ -90,17 +71,17 @@ START_TEST(set_state_fields)
 		intel_lm_cmd_to_sqe(&cmd, sqe);
 		ck_assert_uint_eq(sqe[0], 0x41);
 		/* SEL 2, SEQIND in MOS bits 1:0 = CDW10 bits 17:16 */
-		ck_assert_uint_eq(dw(sqe, 10), 2u | (uint32_t)seq << 16);
-		ck_assert_uint_eq(dw(sqe, 11), 0xc35a0102);	/* CSUUIDI, CSVI, CNTLID */
-		ck_assert_uint_eq(dw(sqe, 12), 0x9abcdef0);
-		ck_assert_uint_eq(dw(sqe, 13), 0x12345678);
-		ck_assert_uint_eq(dw(sqe, 14), 0x7f);
-		ck_assert_uint_eq(dw(sqe, 15), 16);		/* NUMD: dwords, not zero-based */
+		ck_assert_uint_eq(sqe_dw(sqe, 10), 2u | (uint32_t)seq << 16);
+		ck_assert_uint_eq(sqe_dw(sqe, 11), 0xc35a0102);	/* CSUUIDI, CSVI, CNTLID */
+		ck_assert_uint_eq(sqe_dw(sqe, 12), 0x9abcdef0);
+		ck_assert_uint_eq(sqe_dw(sqe, 13), 0x12345678);
+		ck_assert_uint_eq(sqe_dw(sqe, 14), 0x7f);
+		ck_assert_uint_eq(sqe_dw(sqe, 15), 16);		/* NUMD: dwords, not zero-based */
 		ck_assert_uint_eq(cmd.data_len, 64);
 		ck_assert_ptr_eq((void *)(uintptr_t)cmd.addr, buf);
 		/* Host to controller: the opcode's low bits are 01b. */
 		ck_assert_uint_eq(sqe[0] & 3, 1);
-		zero_except(sqe, 0xfc00);
+		sqe_assert_zero_except_dw(sqe, 0xfc00);
 	}
 	ck_assert_int_eq(intel_lm_tp_set_state_init(&cmd, 1, &fmt, 4, 0, buf, 64), -EINVAL);
 	ck_assert_int_eq(intel_lm_tp_set_state_init(&cmd, 1, &fmt, 3, 0, buf, 62), -EINVAL);
@@ -125,14 +106,14 @@ START_TEST(get_state_fields)
 	intel_lm_cmd_to_sqe(&cmd, sqe);
 	ck_assert_uint_eq(sqe[0], 0x42);
 	ck_assert_uint_eq(sqe[0] & 3, 2);		/* controller to host */
-	ck_assert_uint_eq(dw(sqe, 10), 0x005a0000);	/* SEL 0, CSVI in MOS 7:0 */
-	ck_assert_uint_eq(dw(sqe, 11), 0x00c30203);	/* CSUIDXP 0, CSUUIDI, CNTLID */
-	ck_assert_uint_eq(dw(sqe, 12), 0);
-	ck_assert_uint_eq(dw(sqe, 13), 1);		/* 4 GiB: the offset's high dword */
-	ck_assert_uint_eq(dw(sqe, 14), 3);
-	ck_assert_uint_eq(dw(sqe, 15), 1023);		/* NUMD zero-based */
+	ck_assert_uint_eq(sqe_dw(sqe, 10), 0x005a0000);	/* SEL 0, CSVI in MOS 7:0 */
+	ck_assert_uint_eq(sqe_dw(sqe, 11), 0x00c30203);	/* CSUIDXP 0, CSUUIDI, CNTLID */
+	ck_assert_uint_eq(sqe_dw(sqe, 12), 0);
+	ck_assert_uint_eq(sqe_dw(sqe, 13), 1);		/* 4 GiB: the offset's high dword */
+	ck_assert_uint_eq(sqe_dw(sqe, 14), 3);
+	ck_assert_uint_eq(sqe_dw(sqe, 15), 1023);		/* NUMD zero-based */
 	ck_assert_uint_eq(cmd.data_len, 4096);
-	zero_except(sqe, 0xfc00);
+	sqe_assert_zero_except_dw(sqe, 0xfc00);
 
 	ck_assert_int_eq(intel_lm_tp_get_state_init(&cmd, 1, &fmt, 0, buf, 4), 0);
 	ck_assert_uint_eq(cmd.cdw15, 0);
@@ -223,33 +204,12 @@ START_TEST(state_header_size)
 }
 END_TEST
 
-#define MAX_SEEN 64
-
-struct seen {
-	int n;
-	struct intel_lm_cmd cmd[MAX_SEEN];
-};
-
-static void record(void *priv, const struct intel_lm_cmd *cmd, int ret, uint32_t result,
-		   uint64_t ns, bool dry)
-{
-	struct seen *s = priv;
-
-	(void)ret;
-	(void)result;
-	(void)ns;
-	ck_assert(dry);
-	if (s->n < MAX_SEEN)
-		s->cmd[s->n] = *cmd;
-	s->n++;
-}
-
 /* The protocol layer, dry: the commands a save and a load send, in order (fd -1 sends none). */
 START_TEST(proto_commands)
 {
 	struct intel_lm_proto p = { .protocol = INTEL_LM_PROTO_TP4159, .csvi = 1, .max_xfer = 4096 };
-	struct seen s = { 0 };
-	struct intel_lm_opts o = { .dry_run = true, .trace = record, .trace_priv = &s };
+	struct seen s = { .only_dry = true };
+	struct intel_lm_opts o = { .dry_run = true, .trace = seen_record, .trace_priv = &s };
 	const uint32_t len = 2 * 4096 + 100;
 	uint8_t *buf = calloc(1, len);
 	uint32_t size = 7;
@@ -258,27 +218,27 @@ START_TEST(proto_commands)
 	ck_assert_int_eq(intel_lm_proto_send(-1, &p, 3, 0x21, INTEL_LM_OPC_SUSPEND, NULL, 0, &o,
 					     NULL), 0);
 	ck_assert_int_eq(s.n, 1);
-	ck_assert_uint_eq(s.cmd[0].opcode, 0x41);
-	ck_assert_uint_eq(s.cmd[0].cdw11, 0x00010021);
+	ck_assert_uint_eq(s.c[0].opcode, 0x41);
+	ck_assert_uint_eq(s.c[0].cdw11, 0x00010021);
 
 	s.n = 0;
 	ck_assert_int_eq(intel_lm_proto_send(-1, &p, 3, 0x21, INTEL_LM_OPC_QUERY_DATA_SIZE, NULL,
 					     0, &o, &size), 0);
 	ck_assert_uint_eq(size, 0);
 	ck_assert_int_eq(s.n, 1);
-	ck_assert_uint_eq(s.cmd[0].opcode, 0x42);
-	ck_assert_uint_eq(s.cmd[0].cdw15, 11);			/* the 48-byte header */
+	ck_assert_uint_eq(s.c[0].opcode, 0x42);
+	ck_assert_uint_eq(s.c[0].cdw15, 11);			/* the 48-byte header */
 
 	s.n = 0;
 	ck_assert_int_eq(intel_lm_proto_send(-1, &p, 3, 0x21, INTEL_LM_OPC_SAVE_DATA, buf, len,
 					     &o, NULL), 0);
 	ck_assert_int_eq(s.n, 3);
 	for (i = 0; i < 3; i++) {
-		ck_assert_uint_eq(s.cmd[i].opcode, 0x42);
-		ck_assert_uint_eq(s.cmd[i].cdw12, 4096u * i);
-		ck_assert_uint_eq(s.cmd[i].data_len, i < 2 ? 4096 : 100);
-		ck_assert_uint_eq(s.cmd[i].cdw15, (i < 2 ? 4096 : 100) / 4 - 1);
-		ck_assert_ptr_eq((void *)(uintptr_t)s.cmd[i].addr, buf + 4096 * i);
+		ck_assert_uint_eq(s.c[i].opcode, 0x42);
+		ck_assert_uint_eq(s.c[i].cdw12, 4096u * i);
+		ck_assert_uint_eq(s.c[i].data_len, i < 2 ? 4096 : 100);
+		ck_assert_uint_eq(s.c[i].cdw15, (i < 2 ? 4096 : 100) / 4 - 1);
+		ck_assert_ptr_eq((void *)(uintptr_t)s.c[i].addr, buf + 4096 * i);
 	}
 
 	s.n = 0;
@@ -286,18 +246,18 @@ START_TEST(proto_commands)
 					     &o, NULL), 0);
 	ck_assert_int_eq(s.n, 3);
 	for (i = 0; i < 3; i++) {
-		ck_assert_uint_eq(s.cmd[i].opcode, 0x41);
-		ck_assert_uint_eq(s.cmd[i].cdw10 >> 16, i == 0 ? INTEL_LM_TP_SEQ_FIRST :
+		ck_assert_uint_eq(s.c[i].opcode, 0x41);
+		ck_assert_uint_eq(s.c[i].cdw10 >> 16, i == 0 ? INTEL_LM_TP_SEQ_FIRST :
 				  i == 1 ? INTEL_LM_TP_SEQ_MIDDLE : INTEL_LM_TP_SEQ_LAST);
-		ck_assert_uint_eq(s.cmd[i].cdw11, 0x00010021);	/* CSVI 1 */
-		ck_assert_uint_eq(s.cmd[i].cdw15, (i < 2 ? 4096 : 100) / 4);
+		ck_assert_uint_eq(s.c[i].cdw11, 0x00010021);	/* CSVI 1 */
+		ck_assert_uint_eq(s.c[i].cdw15, (i < 2 ? 4096 : 100) / 4);
 	}
 
 	s.n = 0;
 	ck_assert_int_eq(intel_lm_proto_send(-1, &p, 3, 0x21, INTEL_LM_OPC_LOAD_DATA, buf, 100,
 					     &o, NULL), 0);
 	ck_assert_int_eq(s.n, 1);
-	ck_assert_uint_eq(s.cmd[0].cdw10 >> 16, INTEL_LM_TP_SEQ_ENTIRE);
+	ck_assert_uint_eq(s.c[0].cdw10 >> 16, INTEL_LM_TP_SEQ_ENTIRE);
 
 	/* Not whole dwords, or no such step: nothing is sent. */
 	s.n = 0;
@@ -310,8 +270,8 @@ START_TEST(proto_commands)
 	ck_assert_int_eq(intel_lm_proto_send(-1, NULL, 3, 0x21, INTEL_LM_OPC_SUSPEND, NULL, 0, &o,
 					     NULL), 0);
 	ck_assert_int_eq(s.n, 1);
-	ck_assert_uint_eq(s.cmd[0].opcode, 0xc8);
-	ck_assert_uint_eq(s.cmd[0].cdw10, 3);
+	ck_assert_uint_eq(s.c[0].opcode, 0xc8);
+	ck_assert_uint_eq(s.c[0].cdw10, 3);
 	free(buf);
 }
 END_TEST
