@@ -215,6 +215,9 @@ void emu_state_close(struct emu_state *st);
 int emu_state_reset(const struct emu_config *cfg);
 int emu_state_lock_vf(struct emu_state *st, unsigned int pf, uint16_t vf, bool write);
 int emu_state_get_vf(struct emu_state *st, unsigned int pf, uint16_t vf, struct emu_vf_rec *rec);
+/* VFs @first to @first + @n - 1, in one read (the Secondary Controller List) */
+int emu_state_get_vfs(struct emu_state *st, unsigned int pf, uint16_t first, unsigned int n,
+		      struct emu_vf_rec *recs);
 int emu_state_put_vf(struct emu_state *st, unsigned int pf, uint16_t vf,
 		     const struct emu_vf_rec *rec);
 int emu_state_count(struct emu_state *st, unsigned int pf, uint8_t opcode, uint32_t *count);

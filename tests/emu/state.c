@@ -426,6 +426,13 @@ int emu_state_get_vf(struct emu_state *st, unsigned int pf, uint16_t vf, struct 
 	return pread_all(st->fd, rec, sizeof(*rec), vf_offset(st->cfg, pf, vf));
 }
 
+int emu_state_get_vfs(struct emu_state *st, unsigned int pf, uint16_t first, unsigned int n,
+		      struct emu_vf_rec *recs)
+{
+	/* The records lie one after the other: one read for them all. */
+	return pread_all(st->fd, recs, n * sizeof(*recs), vf_offset(st->cfg, pf, first));
+}
+
 int emu_state_put_vf(struct emu_state *st, unsigned int pf, uint16_t vf,
 		     const struct emu_vf_rec *rec)
 {
