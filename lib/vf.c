@@ -4,6 +4,7 @@
  * VFs' PCI addresses from sysfs where it is present.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,26 +160,31 @@ int intel_lm_list_vfs(int fd, uint16_t pf_cntlid, const struct intel_lm_opts *op
 
 void intel_lm_vf_list_sysfs(struct intel_lm_vf_list *list, const char *sysfs, const char *ctrl)
 {
-	char link[PATH_MAX], target[PATH_MAX];
+	char dir[PATH_MAX], name[sizeof("virtfn65535")], target[PATH_MAX];
 	const char *base;
-	size_t i, dir;
+	size_t i;
 	ssize_t n;
-	int len;
+	int len, dfd;
 
 	for (i = 0; i < list->count; i++)
 		list->vf[i].pci_addr[0] = '\0';
-	/* The directory once; each VF appends its link's name ("virtfn" and up to 5 digits). */
-	len = snprintf(link, sizeof(link), "%s/class/nvme/%s/device/", intel_lm_sysfs_root(sysfs),
-		       ctrl);
-	if (len < 0 || (size_t)len + sizeof("virtfn65535") > sizeof(link))
+	/*
+	 * The directory once, each VF's link read relative to it: a whole path per VF walked the
+	 * sysfs tree (and the "device" link) again for each of them, a third of a one-VF
+	 * command's CPU time on a PF of 256 VFs.
+	 */
+	len = snprintf(dir, sizeof(dir), "%s/class/nvme/%s/device", intel_lm_sysfs_root(sysfs), ctrl);
+	if (len < 0 || (size_t)len >= sizeof(dir))
 		return;
-	dir = (size_t)len;
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return;
 	for (i = 0; i < list->count; i++) {
 		struct intel_lm_vf *vf = &list->vf[i];
 
-		memcpy(link + dir, "virtfn", 6);
-		*intel_lm_put_dec(link + dir + 6, vf->vf - 1u) = '\0';
-		n = readlink(link, target, sizeof(target) - 1);
+		memcpy(name, "virtfn", 6);
+		*intel_lm_put_dec(name + 6, vf->vf - 1u) = '\0';
+		n = readlinkat(dfd, name, target, sizeof(target) - 1);
 		if (n <= 0)
 			continue;
 		target[n] = '\0';
@@ -187,6 +193,7 @@ void intel_lm_vf_list_sysfs(struct intel_lm_vf_list *list, const char *sysfs, co
 		if (strlen(base) < sizeof(vf->pci_addr))
 			memcpy(vf->pci_addr, base, strlen(base) + 1);
 	}
+	close(dfd);
 }
 
 const struct intel_lm_vf *intel_lm_vf_find(const struct intel_lm_vf_list *list, uint16_t vf)
