@@ -832,23 +832,34 @@ static int create_file(const char *dir, const char *path)
 	return fd;
 }
 
-static char *self_cmdline(char *buf, size_t len)
+/* This process's command line, read once: a batch opened /proc/self/cmdline for every VF. */
+static char self_line[sizeof(((struct intel_lm_record *)0)->self)];
+static pthread_once_t self_once = PTHREAD_ONCE_INIT;
+
+static void self_read(void)
 {
 	ssize_t n, i;
 	int fd;
 
-	buf[0] = '\0';
 	fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return buf;
-	n = read(fd, buf, len - 1);
+		return;
+	n = read(fd, self_line, sizeof(self_line) - 1);
 	close(fd);
-	if (n <= 0)
-		return buf;
+	if (n <= 0) {
+		self_line[0] = '\0';
+		return;
+	}
 	for (i = 0; i < n - 1; i++)
-		if (!buf[i])
-			buf[i] = ' ';
-	buf[n] = '\0';
+		if (!self_line[i])
+			self_line[i] = ' ';
+	self_line[n] = '\0';
+}
+
+static char *self_cmdline(char *buf, size_t len)
+{
+	pthread_once(&self_once, self_read);
+	snprintf(buf, len, "%s", self_line);
 	return buf;
 }
 
