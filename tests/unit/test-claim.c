@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,6 +337,94 @@ START_TEST(batch_outcomes_are_synced_late)
 }
 END_TEST
 
+/* Open descriptors of this process: every one handed to a group is closed by its wait. */
+static int open_fds(void)
+{
+	char path[64];
+	int fd, n = 0;
+
+	for (fd = 0; fd < 1024; fd++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n += access(path, F_OK) == 0;
+	}
+	return n;
+}
+
+struct syncs_job {
+	struct intel_lm_pf *pf;
+	struct intel_lm_syncs *syncs;
+	uint16_t vf;
+	int err;
+	int sent;
+};
+
+#define SYNCS_ROUNDS 40
+
+static void *syncs_job(void *arg)
+{
+	struct syncs_job *j = arg;
+	struct intel_lm_claim_opts o = {
+		.size = sizeof(o), .state_dir = state_dir, .lock_dir = lock_dir, .what = "jobs",
+		.syncs = j->syncs,
+	};
+	enum intel_lm_claim_step step;
+	struct intel_lm_claim *cl;
+	struct intel_lm_sent s;
+	int i;
+
+	for (i = 0; i < SYNCS_ROUNDS; i++) {
+		if (intel_lm_claim_vf(j->pf, j->vf, &o, &cl, &step, NULL, 0))
+			break;
+		if (!intel_lm_claim_send(cl, i % 2 ? INTEL_LM_OPC_RESUME : INTEL_LM_OPC_SUSPEND,
+					 NULL, 0, NULL, false, NULL, &s) && s.sent && !s.record_ret)
+			j->sent++;
+		intel_lm_claim_release_later(cl, &j->err);
+	}
+	return NULL;
+}
+
+/*
+ * Jobs on threads of their own hand outcomes to a group smaller than they are, as a batch
+ * does: the group's threads (started by the first outcome, then by each other while some wait)
+ * make every one durable and close its descriptor by the time the wait returns.
+ */
+START_TEST(batch_outcomes_from_many_jobs_are_all_synced)
+{
+	struct syncs_job j[4];
+	struct intel_lm_syncs *syncs;
+	struct intel_lm_rec_entry e;
+	struct intel_lm_pf *pf;
+	char rec[PATH_MAX + 32];
+	pthread_t t[4];
+	int before, i;
+
+	setup();
+	pf = open_pf();
+	before = open_fds();
+	ck_assert_int_eq(intel_lm_syncs_new(2, &syncs), 0);
+	for (i = 0; i < 4; i++) {
+		j[i] = (struct syncs_job){ .pf = pf, .syncs = syncs, .vf = (uint16_t)(i + 1) };
+		ck_assert_int_eq(pthread_create(&t[i], NULL, syncs_job, &j[i]), 0);
+	}
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	ck_assert_int_eq(intel_lm_syncs_wait(syncs), 0);
+	ck_assert_int_eq(open_fds(), before);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(j[i].sent, SYNCS_ROUNDS);
+		ck_assert_int_eq(j[i].err, 0);
+		ck_assert_int_eq(intel_lm_record_path(state_dir, intel_lm_pf_id(pf)->key, j[i].vf, rec,
+						      sizeof(rec)), 0);
+		ck_assert_int_eq(intel_lm_record_read(rec, &e), 0);
+		/* An even number of rounds: suspended, then resumed last. */
+		ck_assert_int_eq(e.state, INTEL_LM_VF_RUNNING);
+		ck_assert_int_eq(e.pending, 0);
+		ck_assert_int_eq(emu_state(j[i].vf), EMU_VF_RUNNING);
+	}
+	intel_lm_pf_close(pf);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create(unit_name);
@@ -347,6 +436,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, resume_of_a_moved_state_is_refused);
 	tcase_add_test(tc, claim_is_exclusive);
 	tcase_add_test(tc, batch_outcomes_are_synced_late);
+	tcase_add_test(tc, batch_outcomes_from_many_jobs_are_all_synced);
 	tcase_add_test(tc, output_too_long_is_refused_before_anything_is_sent);
 	suite_add_tcase(s, tc);
 	return s;
