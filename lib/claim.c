@@ -180,7 +180,6 @@ static void *syncer(void *arg)
 static void syncs_hand(struct intel_lm_syncs *s, int fd, int *err)
 {
 	struct late_sync *l = calloc(1, sizeof(*l));
-	bool wake;
 	int first;
 
 	if (!l) {
@@ -192,12 +191,11 @@ static void syncs_hand(struct intel_lm_syncs *s, int fd, int *err)
 	pthread_mutex_lock(&s->mu);
 	*s->tail = l;
 	s->tail = &l->next;
-	wake = s->idle;
+	if (s->idle)
+		pthread_cond_signal(&s->more);
 	/* Only the group's first thread is started by a job. */
 	first = s->started ? -1 : syncs_want_thread(s);
 	pthread_mutex_unlock(&s->mu);
-	if (wake)
-		pthread_cond_signal(&s->more);
 	if (first >= 0)
 		syncs_start(s, (unsigned int)first);
 }
