@@ -277,6 +277,27 @@ void intel_lm_state_limit_segments(struct intel_lm_limit *limit, size_t contig);
  */
 int intel_lm_kernel_admin_timeout(const char *sysfs, uint32_t *ms);
 
+/* --- key=value lines (lib/record.c) --- */
+
+/**
+ * intel_lm_kv_walk() - Walk "key=value\n" lines, the record's body and the peer protocol's
+ * @p:		the lines
+ * @len:	their length in bytes; every line ends with "\n"
+ * @fn:		called for each line with its key and value (neither NUL-terminated); a return
+ *		other than 0 stops the walk
+ * @priv:	passed to @fn
+ *
+ * The one parser of both: a value runs to the line's end and may hold "=", a key up to the
+ * line's first "=".
+ *
+ * Return: 0 after the last line, what @fn returned when it stopped the walk, or -EBADMSG at
+ * a line without "\n" or "=" (the lines before it were walked).
+ */
+int intel_lm_kv_walk(const char *p, size_t len,
+		     int (*fn)(void *priv, const char *key, size_t klen, const char *val,
+			       size_t vlen),
+		     void *priv);
+
 /* --- VF lists and --vf arguments (lib/vf.c) --- */
 
 /**

@@ -505,17 +505,14 @@ static bool slot_crc_ok(const char *slot, const struct slot_hdr *h)
 	return (want & 0xffffffffUL) == h->crc;
 }
 
-/* The body of a slot whose header checked out. */
-static int decode_body(const char *slot, uint64_t seq, size_t blen, struct intel_lm_rec_entry *e)
+int intel_lm_kv_walk(const char *p, size_t len,
+		     int (*fn)(void *priv, const char *key, size_t klen, const char *val,
+			       size_t vlen),
+		     void *priv)
 {
-	unsigned int seen = 0;
-	const char *p, *lim;
+	const char *lim = p + len;
 	int ret;
 
-	memset(e, 0, sizeof(*e));
-	e->seq = seq;
-	p = slot + REC_HDR_LEN;
-	lim = p + blen;
 	while (p < lim) {
 		const char *nl = memchr(p, '\n', (size_t)(lim - p));
 		const char *eq;
@@ -525,13 +522,39 @@ static int decode_body(const char *slot, uint64_t seq, size_t blen, struct intel
 		eq = memchr(p, '=', (size_t)(nl - p));
 		if (!eq)
 			return -EBADMSG;
-		ret = decode_field(e, p, (size_t)(eq - p), eq + 1, (size_t)(nl - eq - 1), &seen);
+		ret = fn(priv, p, (size_t)(eq - p), eq + 1, (size_t)(nl - eq - 1));
 		if (ret)
 			return ret;
 		p = nl + 1;
 	}
+	return 0;
+}
+
+struct body {
+	struct intel_lm_rec_entry *e;
+	unsigned int seen;
+};
+
+static int body_field(void *priv, const char *k, size_t kn, const char *v, size_t n)
+{
+	struct body *b = priv;
+
+	return decode_field(b->e, k, kn, v, n, &b->seen);
+}
+
+/* The body of a slot whose header checked out. */
+static int decode_body(const char *slot, uint64_t seq, size_t blen, struct intel_lm_rec_entry *e)
+{
+	struct body b = { .e = e };
+	int ret;
+
+	memset(e, 0, sizeof(*e));
+	e->seq = seq;
+	ret = intel_lm_kv_walk(slot + REC_HDR_LEN, blen, body_field, &b);
+	if (ret)
+		return ret;
 	/* The PF, the VF and the state are required. */
-	return seen == 7 ? 0 : -EBADMSG;
+	return b.seen == 7 ? 0 : -EBADMSG;
 }
 
 /*

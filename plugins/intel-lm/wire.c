@@ -13,6 +13,8 @@
 
 #include <zlib.h>
 
+#include <libintel-lm-private.h>
+
 #include "wire.h"
 
 static void put16(uint8_t *p, uint16_t v)
@@ -109,34 +111,37 @@ const char *wire_type_name(uint16_t type)
 	return type && type < WIRE_TYPES ? names[type] : "unknown";
 }
 
+struct kv_find {
+	const char *key;
+	size_t klen;
+	char *out;
+	size_t len;
+};
+
+/* The first line of the key sought: 1 once copied, -E2BIG when it does not fit. */
+static int kv_match(void *priv, const char *key, size_t klen, const char *val, size_t vlen)
+{
+	struct kv_find *f = priv;
+
+	if (klen != f->klen || memcmp(key, f->key, klen))
+		return 0;
+	if (vlen >= f->len)
+		return -E2BIG;
+	memcpy(f->out, val, vlen);
+	f->out[vlen] = '\0';
+	return 1;
+}
+
 int wire_kv(const struct wire_msg *m, const char *key, char *out, size_t len)
 {
-	const char *p = (const char *)m->payload, *end = p + m->len;
-	size_t klen = strlen(key);
+	struct kv_find f = { .key = key, .klen = strlen(key), .out = out, .len = len };
+	int ret;
 
-	if (m->len && memchr(p, '\0', m->len))
+	if (m->len && memchr(m->payload, '\0', m->len))
 		return -EBADMSG;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *eq;
-
-		if (!nl)
-			return -EBADMSG;
-		eq = memchr(p, '=', (size_t)(nl - p));
-		if (!eq)
-			return -EBADMSG;
-		if ((size_t)(eq - p) == klen && !memcmp(p, key, klen)) {
-			size_t vlen = (size_t)(nl - eq - 1);
-
-			if (vlen >= len)
-				return -E2BIG;
-			memcpy(out, eq + 1, vlen);
-			out[vlen] = '\0';
-			return 0;
-		}
-		p = nl + 1;
-	}
-	return -ENOENT;
+	/* The record's parser (lib/record.c): one walk of key=value lines for both. */
+	ret = intel_lm_kv_walk((const char *)m->payload, m->len, kv_match, &f);
+	return ret == 1 ? 0 : ret ? ret : -ENOENT;
 }
 
 int wire_kv_add(char *buf, size_t len, const char *key, const char *fmt, ...)
