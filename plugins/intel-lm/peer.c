@@ -195,6 +195,73 @@ static int open_pf(struct peer *p, const char *dev)
 	return 0;
 }
 
+/* A refusal sent: 1, or the failed send's errno (the connection is gone). */
+static int refused(int sent)
+{
+	return sent ? sent : 1;
+}
+
+/*
+ * The source's protocol and format against this PF's: the PF uses the source's --protocol
+ * when the user gave one, else its own choice; a state of another protocol or format is
+ * refused, --force or not, as on one host. A PREPARE without "protocol" is Intel's. Returns 0,
+ * 1 once the refusal is sent, or the errno of a failed send.
+ */
+static int check_protocol(struct peer *p, const struct wire_msg *m, const char *dev, bool force)
+{
+	struct intel_lm_blob_hdr hdr = { 0 };
+	struct intel_lm_proto src = { 0 };
+	unsigned long csvi = 0, csuuidi = 0, uidx = 0;
+	char name[16], use[16], why[256];
+	int proto, want = INTEL_LM_PROTO_AUTO, ret;
+
+	if (wire_kv(m, "protocol", name, sizeof(name)))
+		snprintf(name, sizeof(name), "%s", intel_lm_protocol_name(INTEL_LM_PROTO_INTEL));
+	if (!wire_kv(m, "use", use, sizeof(use)))
+		want = intel_lm_protocol_parse(use);
+	proto = intel_lm_protocol_parse(name);
+	if (proto < 0 || proto == INTEL_LM_PROTO_AUTO || want < 0 ||
+	    (!wire_kv(m, "csvi", use, sizeof(use)) && kv_uint(m, "csvi", 0xff, &csvi)) ||
+	    (!wire_kv(m, "csuuidi", use, sizeof(use)) && kv_uint(m, "csuuidi", 0xff, &csuuidi)) ||
+	    (!wire_kv(m, "uidx", use, sizeof(use)) && kv_uint(m, "uidx", 0xff, &uidx)))
+		return refused(send_fail(p, "check request", -EINVAL, INTEL_LM_EFFECT_NONE,
+					 "a malformed PREPARE (an invalid protocol or format); "
+					 "nothing was sent"));
+	if (want != INTEL_LM_PROTO_AUTO) {
+		ret = intel_lm_pf_use_protocol(p->s.pf, (unsigned int)want, &p->s.opts);
+		if (ret == -EOPNOTSUPP)
+			return refused(send_fail(p, "check protocol", ret, INTEL_LM_EFFECT_NONE,
+						 "%s does not offer NVMe TP4159 migration: Identify "
+						 "Controller OACS bit 11 (HMLMS) is clear; nothing was "
+						 "sent\nomit --protocol, or give --protocol=intel for "
+						 "Intel's vendor commands", dev));
+		if (ret)
+			return refused(send_fail(p, "check protocol", ret, INTEL_LM_EFFECT_NONE,
+						 "%s: Identify of its controller state formats failed "
+						 "(%s); nothing was sent", dev,
+						 intel_lm_errno_name(ret)));
+	}
+	/* Intel's commands to a PF that does not announce them: as on one host, --force only. */
+	if (pf_proto(&p->s)->protocol == INTEL_LM_PROTO_INTEL &&
+	    pf_info(&p->s)->support != INTEL_LM_SUPPORTED && !force)
+		return refused(send_fail(p, "check protocol", -EOPNOTSUPP, INTEL_LM_EFFECT_NONE,
+					 "%s does not support Intel live migration: %s; nothing "
+					 "was sent; --force sends the vendor commands anyway", dev,
+					 intel_lm_support_reason(pf_info(&p->s)->support)));
+	src.protocol = (uint8_t)proto;
+	src.csvi = (uint8_t)csvi;
+	src.csuuidi = (uint8_t)csuuidi;
+	src.uidx = (uint8_t)uidx;
+	intel_lm_blob_hdr_proto(&hdr, &src);
+	if (intel_lm_blob_check_proto(&hdr, pf_proto(&p->s), why, sizeof(why)))
+		return refused(send_fail(p, "check protocol", -EPROTONOSUPPORT,
+					 INTEL_LM_EFFECT_NONE, "the source's state cannot be loaded "
+					 "into %s: %s; nothing was sent; --force does not change it"
+					 "\ngive both the same protocol with --protocol (see '%s "
+					 "info %s' on each host)", dev, why, p->c->prog, dev));
+	return 0;
+}
+
 /*
  * PREPARE: everything the destination can do before the source is suspended: the PF, the VF,
  * the kinship of the two PFs, its claim, its record (no migration left unsettled), the one
@@ -247,6 +314,9 @@ static int prepare(struct peer *p, const struct wire_msg *m)
 	if (ret)
 		return send_fail(p, "open", ret, INTEL_LM_EFFECT_NONE, "cannot use %s (see the "
 				 "remote's messages above); nothing was sent", dev);
+	ret = check_protocol(p, m, dev, force);
+	if (ret)
+		return ret < 0 ? ret : 0;
 	if (!has_vf(&p->s, vf))
 		return send_fail(p, "check --to-vf", -ENOENT, INTEL_LM_EFFECT_NONE, "VF %lu is "
 				 "not a VF of %s; nothing was sent", vf, dev);
@@ -332,6 +402,8 @@ static int prepare(struct peer *p, const struct wire_msg *m)
 	wire_kv_add(kv, sizeof(kv), "skipped", "%u", skip);
 	wire_kv_add(kv, sizeof(kv), "max_bytes", "%u", pf_limit(&p->s)->max_bytes);
 	wire_kv_add(kv, sizeof(kv), "key", "%s", pf_key(&p->s));
+	wire_kv_add(kv, sizeof(kv), "protocol", "%s",
+		    intel_lm_protocol_name(pf_proto(&p->s)->protocol));
 	return send_kv(p, WIRE_READY, kv);
 }
 

@@ -272,8 +272,8 @@ static void *keep_run(void *arg)
 {
 	struct keep_thread *k = arg;
 
-	k->ret = intel_lm_blob_write_state(k->out, pf_info(k->src), k->vf, k->ident, k->state,
-					   k->len, NULL);
+	k->ret = intel_lm_blob_write_proto(k->out, pf_info(k->src), pf_proto(k->src), k->vf,
+					   k->ident, k->state, k->len, NULL);
 	return NULL;
 }
 
@@ -396,6 +396,79 @@ static bool interrupted_before(const struct cli *c, struct rjob *j, const char *
 	return true;
 }
 
+/* The PREPARE of a pair: the destination, the source's state and its format, the options. */
+static void prepare_kv(const struct cli *c, const struct session *src, const struct dest *d,
+		       const struct rjob *j, const struct intel_lm_identity *ident, char *kv,
+		       size_t len)
+{
+	const struct intel_lm_proto *sp = pf_proto(src);
+	char hex[INTEL_LM_ID_HEX_LEN], host[64], what[128];
+
+	kv[0] = '\0';
+	wire_kv_add(kv, len, "device", "%s", d->dev);
+	wire_kv_add(kv, len, "vf", "%u", j->dst_vf);
+	wire_kv_add(kv, len, "op_id", "%s", j->op_id);
+	gethostname(host, sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	snprintf(what, sizeof(what), "%.40s:%s", host, pf_path(src));
+	wire_kv_add(kv, len, "peer", "%.63s", what);
+	wire_kv_add(kv, len, "peer_vf", "%u", j->src_vf);
+	wire_kv_add(kv, len, "ident", "%s", intel_lm_identity_hex(ident, hex));
+	wire_kv_add(kv, len, "gen", "%u", ident->gen);
+	wire_kv_add(kv, len, "origin", "%s", ident->origin);
+	wire_kv_add(kv, len, "origin_vf", "%u", ident->origin_vf);
+	wire_kv_add(kv, len, "vid", "%u", pf_info(src)->vid);
+	wire_kv_add(kv, len, "mn", "%s", pf_info(src)->mn);
+	wire_kv_add(kv, len, "fr", "%s", pf_info(src)->fr);
+	wire_kv_add(kv, len, "force", "%d", c->force ? 1 : 0);
+	/* The format the state will be in, and the user's --protocol, for the peer's check. */
+	wire_kv_add(kv, len, "protocol", "%s", intel_lm_protocol_name(sp->protocol));
+	wire_kv_add(kv, len, "csvi", "%u", sp->csvi);
+	wire_kv_add(kv, len, "csuuidi", "%u", sp->csuuidi);
+	wire_kv_add(kv, len, "uidx", "%u", sp->uidx);
+	wire_kv_add(kv, len, "use", "%s", c->protocol == INTEL_LM_PROTO_AUTO ? "auto" :
+		    intel_lm_protocol_name(c->protocol));
+}
+
+/*
+ * A READY's protocol against the source's (the peer checked it; a peer that names none speaks
+ * Intel's): 0, or -EPROTONOSUPPORT with the failure said.
+ */
+static int ready_protocol(const struct cli *c, const struct session *src, const struct dest *d,
+			  struct rjob *j, const struct wire_msg *m)
+{
+	const char *mine = intel_lm_protocol_name(pf_proto(src)->protocol);
+	char theirs[16];
+
+	if (wire_kv(m, "protocol", theirs, sizeof(theirs)))
+		snprintf(theirs, sizeof(theirs), "%s", intel_lm_protocol_name(INTEL_LM_PROTO_INTEL));
+	if (!strcmp(theirs, mine))
+		return 0;
+	failed_at(j, "check protocol", true, -EPROTONOSUPPORT);
+	say_fail(c, j, "%s moves states with %s, %s on %s with %s: a state is in one protocol's "
+		 "format; nothing was sent to the source\ngive both the same protocol with "
+		 "--protocol (see '%s info' of each PF)", pf_path(src), mine, d->dev, d->login,
+		 theirs, c->prog);
+	return -EPROTONOSUPPORT;
+}
+
+/* A source VF whose record forbids moving its state: true, with the failure said. */
+static bool src_refused(const struct cli *c, const struct session *src, struct rjob *j,
+			const struct intel_lm_rec_entry *e)
+{
+	if (!e->pending && !(e->op_open && e->op == INTEL_LM_OP_MIGRATE) &&
+	    e->state != INTEL_LM_VF_SAVED && e->state != INTEL_LM_VF_LOADED &&
+	    e->state != INTEL_LM_VF_UNKNOWN)
+		return false;
+	failed_at(j, "check record", false, -EBUSY);
+	say_fail(c, j, "VF %u of %s is %s on record%s%s; nothing was sent\n'%s status %s --vf=%u' "
+		 "shows it; settle it first ('%s recover')", j->src_vf, pf_path(src),
+		 intel_lm_vf_state_name(e->pending ? INTEL_LM_VF_UNKNOWN : e->state),
+		 e->op_open ? ", in migration " : "", e->op_open ? e->op_id : "", c->prog,
+		 pf_path(src), j->src_vf, c->prog);
+	return true;
+}
+
 /*
  * One pair. Returns its exit status; a broken link sets *@lost (the next pairs are not
  * started).
@@ -413,7 +486,7 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 	struct intel_lm_sent sent;
 	struct keep_thread kt = { 0 };
 	struct wire_msg m;
-	char kv[1024] = "", hex[INTEL_LM_ID_HEX_LEN], words[1536], what[512];
+	char kv[1024] = "", words[1536], what[512];
 	unsigned long max_bytes;
 	uint64_t t0 = 0;
 	void *state = NULL;
@@ -433,16 +506,7 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 	}
 	rec = intel_lm_claim_record(cl);
 	e = &rec->entry;
-	if (e->pending || (e->op_open && e->op == INTEL_LM_OP_MIGRATE) ||
-	    e->state == INTEL_LM_VF_SAVED || e->state == INTEL_LM_VF_LOADED ||
-	    e->state == INTEL_LM_VF_UNKNOWN) {
-		failed_at(j, "check record", false, -EBUSY);
-		say_fail(c, j, "VF %u of %s is %s on record%s%s; nothing was sent\n'%s status %s "
-			 "--vf=%u' shows it; settle it first ('%s recover')", j->src_vf,
-			 pf_path(src), intel_lm_vf_state_name(e->pending ? INTEL_LM_VF_UNKNOWN :
-							       e->state),
-			 e->op_open ? ", in migration " : "", e->op_open ? e->op_id : "", c->prog,
-			 pf_path(src), j->src_vf, c->prog);
+	if (src_refused(c, src, j, e)) {
 		status = EXIT_REFUSED;
 		goto out;
 	}
@@ -474,22 +538,7 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 
 	/* The destination: claimed, checked and suspended before the source is touched. */
 	new_op_id(j->op_id, sizeof(j->op_id));
-	wire_kv_add(kv, sizeof(kv), "device", "%s", d->dev);
-	wire_kv_add(kv, sizeof(kv), "vf", "%u", j->dst_vf);
-	wire_kv_add(kv, sizeof(kv), "op_id", "%s", j->op_id);
-	gethostname(words, 64);
-	words[63] = '\0';
-	snprintf(what, sizeof(what), "%.40s:%s", words, pf_path(src));
-	wire_kv_add(kv, sizeof(kv), "peer", "%.63s", what);
-	wire_kv_add(kv, sizeof(kv), "peer_vf", "%u", j->src_vf);
-	wire_kv_add(kv, sizeof(kv), "ident", "%s", intel_lm_identity_hex(&e->ident, hex));
-	wire_kv_add(kv, sizeof(kv), "gen", "%u", e->ident.gen);
-	wire_kv_add(kv, sizeof(kv), "origin", "%s", e->ident.origin);
-	wire_kv_add(kv, sizeof(kv), "origin_vf", "%u", e->ident.origin_vf);
-	wire_kv_add(kv, sizeof(kv), "vid", "%u", pf_info(src)->vid);
-	wire_kv_add(kv, sizeof(kv), "mn", "%s", pf_info(src)->mn);
-	wire_kv_add(kv, sizeof(kv), "fr", "%s", pf_info(src)->fr);
-	wire_kv_add(kv, sizeof(kv), "force", "%d", c->force ? 1 : 0);
+	prepare_kv(c, src, d, j, &e->ident, kv, sizeof(kv));
 	ret = send_kv(l, WIRE_PREPARE, kv);
 	if (!ret)
 		ret = answer(c, l, &m, WIRE_READY);
@@ -518,6 +567,9 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 		limit.max_bytes = (uint32_t)max_bytes;
 	j->changed = true;
 	j->dst_state = "suspended";
+	ret = ready_protocol(c, src, d, j, &m);
+	if (ret)
+		goto rollback;
 
 	if (interrupted_before(c, j, "source suspend", &ret))
 		goto rollback;
@@ -704,6 +756,8 @@ rollback:
 	status = (j->op ? j->ret : ret) > 0 ? EXIT_DEVICE : EXIT_FAILED;
 	if (ret == -ECANCELED)
 		status = 128 + signal_caught();
+	if (ret == -EPROTONOSUPPORT)
+		status = EXIT_REFUSED;
 	j->kept = c->keep && kt.ret == 0 && size && state;
 	if (src_suspended) {
 		int rb;
@@ -990,14 +1044,6 @@ int cmd_migrate_remote(const struct cli *c)
 		ret = session_need_vf(c, &src);
 	if (ret)
 		goto out;
-	/* The peer protocol carries Intel's steps; TP4159 to another host is still to come. */
-	if (pf_proto(&src)->protocol != INTEL_LM_PROTO_INTEL) {
-		ret = report(c, &src, -1, "migrate", -EOPNOTSUPP, "%s moves states with tp4159, "
-			     "and a migrate to another host over tp4159 is not supported yet; "
-			     "nothing was sent\nmigrate within this host, or save here and load "
-			     "there", pf_path(&src));
-		goto out;
-	}
 	ret = intel_lm_vf_select(c->vf_arg, pf_vfs(&src), &svf, &n, &bad);
 	if (ret || !n) {
 		ret = report(c, &src, -1, "check --vf", ret ? ret : -ENOENT, "--vf=%s names a VF "

@@ -12,7 +12,8 @@
 # loses nothing; a peer of another protocol version is refused with both versions named; a
 # device fault at each step on either side (an NVMe status and an errno), a failed rollback, and
 # a list going on past a failed pair (what the suite of examples/migrate-pf-over-ssh.sh, gone
-# with it, checked).
+# with it, checked); the same over NVMe TP4159 (the emulator's tp4159 = 1), and a state of
+# one protocol refused by a destination of the other, with the reason.
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091 # followed with -x
 . "$(dirname "$0")/lib.sh"
@@ -340,6 +341,107 @@ if grep -q "the source speaks peer protocol version 2, this program .* version 1
 else
 	fail "serve-peer refuses a source of version 2, naming both versions" "$(cat "$T/v2err")"
 fi
+
+-----------------------------------------------------------------------
+# emu_tp_pfs NVME0 NVME1 [NVME1-KEYS]: the two hosts' PFs, each "tp" (TP4159 alone), "both" (an
+# Intel IPU that offers both) or "intel" (Intel's alone).
+emu_tp_pfs() {
+	local i kind
+	wait_until bash -c "! pgrep -f '^$STANDALONE serve-peer' > /dev/null" ||
+		fail "the previous serve-peer ends" "it still runs"
+	i=0
+	for kind in "$1" "$2"; do
+		case $kind in
+		tp) printf 'vid = 0x1b36\nlm = 0\ntp4159 = 1\nmodel = Standard NVMe\n' ;;
+		both) printf 'tp4159 = 1\nmodel = Intel IPU E2100 NVMe\n' ;;
+		intel) printf 'model = Intel IPU E2100 NVMe\n' ;;
+		esac > "$T/kind$i"
+		i=$((i + 1))
+	done
+	emu_config <<CONF
+[pf nvme0]
+serial = SRC0001
+firmware = 1.0.0
+vfs = 4
+mdts = 1
+$(cat "$T/kind0")
+[pf nvme1]
+serial = DST0001
+firmware = 1.0.0
+cntlid = 10
+vfs = 2
+mdts = 1
+$(cat "$T/kind1")
+${3:-}
+CONF
+	rm -rf "$T/dst-state" "$T/dst-locks"
+}
+emu_tp_pfs tp tp
+mig "$P" --vf=2 --to-vf=1
+expect_rc 0 "over TP4159: a VF migrates to another host"
+expect_out "VF 2 of /dev/nvme0 migrated to VF 1 of /dev/nvme1" "over TP4159: says where it went"
+E2E_VIA=neither
+"$EMU_CTL" dump nvme0 2 "$T/a"
+"$EMU_CTL" dump nvme1 1 "$T/b"
+if next_gen "$T/a" "$T/b"; then pass "over TP4159: the destination runs exactly the state saved"
+else fail "over TP4159: the destination runs exactly the state saved" "differs"; fi
+expect_state nvme0 2 saved "over TP4159: the source is saved"
+got=$(sent_opcodes | tr ' ' '\n' | grep -cvE '^(06|41|42)$')
+if [ "$got" = 0 ]; then pass "over TP4159: no Intel opcode reached either PF"
+else fail "over TP4159: no Intel opcode reached either PF" "$(sent_opcodes)"; fi
+got="$(src_field /dev/nvme0 2 protocol) $(dst_field /dev/nvme1 1 protocol)"
+if [ "$got" = "tp4159 tp4159" ]; then pass "over TP4159: both records say tp4159"
+else fail "over TP4159: both records say tp4159" "got '$got'"; fi
+# A state saved over one protocol is not one the other loads: refused at the destination
+# before anything is sent to either VF, --force or not, with the reason, as on one host.
+for pair in "tp intel tp4159 intel" "intel tp intel tp4159" "tp both tp4159 intel"; do
+	set -- $pair
+	for force in "" --force; do
+		emu_tp_pfs "$1" "$2"
+		l="a $1 source to a $2 destination${force:+ with $force}"
+		mig "$P" --vf=1 --to-vf=1 $force
+		expect_rc $RC_REFUSED "$l: refused"
+		expect_err "the destination's check protocol failed: the source's state cannot be loaded into /dev/nvme1: it was saved over $3 and this PF moves states with $4" \
+			"$l: the reason, from the destination"
+		expect_err "give both the same protocol with --protocol" "$l: what to do"
+		expect_state nvme0 1 running "$l: the source runs on"
+		expect_state nvme1 1 running "$l: the destination runs on"
+		got=$(sent_opcodes | tr ' ' '\n' | grep -cvE '^06$')
+		if [ "$got" = 0 ]; then pass "$l: only Identify was sent"
+		else fail "$l: only Identify was sent" "$(sent_opcodes)"; fi
+	done
+done
+# --protocol=tp4159 holds on both hosts: between PFs that offer both, TP4159 is used at each
+# end (without it, Intel's commands, as the first list above moved).
+emu_tp_pfs both both
+mig "$P" --vf=3 --to-vf=2 --protocol=tp4159
+expect_rc 0 "--protocol=tp4159 between PFs that offer both: migrates"
+expect_state nvme1 2 running "--protocol=tp4159: the destination runs"
+got="$(src_field /dev/nvme0 3 protocol) $(dst_field /dev/nvme1 2 protocol)"
+if [ "$got" = "tp4159 tp4159" ]; then pass "--protocol=tp4159: both records say tp4159"
+else fail "--protocol=tp4159: both records say tp4159" "got '$got'"; fi
+got=$(sent_opcodes | tr ' ' '\n' | grep -cvE '^(06|41|42)$')
+if [ "$got" = 0 ]; then pass "--protocol=tp4159: no Intel opcode reached either PF"
+else fail "--protocol=tp4159: no Intel opcode reached either PF" "$(sent_opcodes)"; fi
+emu_tp_pfs both tp
+mig "$P" --vf=1 --to-vf=1 --protocol=intel
+expect_rc $RC_REFUSED "--protocol=intel to a destination without Intel's commands: refused"
+expect_err "/dev/nvme1 does not support Intel live migration" \
+	"--protocol=intel: the destination says why"
+# A device fault mid-way over TP4159: the destination's first Set Controller State (its second
+# Migration Send, after the Suspend) refused: the source is resumed over TP4159, one copy runs.
+emu_tp_pfs tp tp "fault = 0x41 2 0x4002"
+mig "$P" --vf=4 --to-vf=2
+expect_rc $RC_DEVICE "over TP4159, the destination's load refused: the migration fails"
+expect_err "the destination's LOAD_DATA failed" "over TP4159: the failed step is named"
+expect_err "the source VF 4 of /dev/nvme0 was resumed" "over TP4159: the source was resumed"
+expect_state nvme0 4 running "over TP4159: the source runs again"
+expect_state nvme1 2 suspended "over TP4159: the destination was never loaded"
+ORIGIN=SRC0001/vf4
+n=$(running_copies)
+if [ "$n" -eq 1 ]; then pass "over TP4159, a refused load: one running copy"
+else fail "over TP4159, a refused load: one running copy" "$n run"; fi
+
 
 # --- faults mid-way ----------------------------------------------------------------------------
 # strike_child SIG NAME DEV OPC STEP DESC ARGS...: migrate in the background; SIG to its ssh
