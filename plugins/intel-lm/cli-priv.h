@@ -424,6 +424,8 @@ int lock_vf(const struct cli *c, const struct session *s, struct vf_result *r, c
 int claim_vf(const struct cli *c, const struct session *s, struct vf_result *r,
 	     enum intel_lm_op_kind op, const char *what, const char *output,
 	     struct intel_lm_claim **cl);
+/* Whether a --vf or --to-vf list is written in ascending order (pairs are made in order). */
+bool vf_list_ascending(const char *arg);
 /* Cut @msg at its first "\n"; what follows, the advice, goes to @hint. */
 void split_hint(char *msg, char *hint, size_t len);
 /* The word for an exit status in JSON's error.kind: "refused", "device", ...; NULL for 0. */

@@ -327,7 +327,7 @@ static int mig_exit(const struct intel_lm_mig_outcome *m)
  * Whether a VF list is written in ascending order, as pairs are made in that order. The end of
  * a range may equal its start ("3-3" is VF 3).
  */
-static bool ascending(const char *arg)
+bool vf_list_ascending(const char *arg)
 {
 	unsigned long last = 0, v;
 	bool range_end = false;
@@ -354,7 +354,7 @@ static int select_pairs(const struct cli *c, const struct session *src, const st
 	char valid[256];
 	int ret;
 
-	if (!ascending(c->vf_arg) || !ascending(arg)) {
+	if (!vf_list_ascending(c->vf_arg) || !vf_list_ascending(arg)) {
 		ret = report(c, src, -1, "check --vf", -EINVAL, "--vf=%s --to-vf=%s: write both "
 			     "lists in ascending order\nthe lowest source VF goes to the lowest "
 			     "destination VF, the next to the next, and so on", c->vf_arg, arg);

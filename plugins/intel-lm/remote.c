@@ -1038,6 +1038,11 @@ int cmd_migrate_remote(const struct cli *c)
 	if (c->dry_run)
 		return report(c, NULL, -1, "migrate", -EOPNOTSUPP, "--dry-run is not supported to "
 			      "another host yet");
+	if ((c->vf_arg && !vf_list_ascending(c->vf_arg)) || !vf_list_ascending(c->to_vf_arg))
+		return report(c, NULL, -1, "check --vf", -EINVAL, "--vf=%s --to-vf=%s: write both "
+			      "lists in ascending order\nthe lowest source VF goes to the lowest "
+			      "destination VF, the next to the next, and so on", c->vf_arg,
+			      c->to_vf_arg);
 
 	ret = session_open(c, c->device, &src);
 	if (!ret)

@@ -12,7 +12,8 @@
 # loses nothing; a peer of another protocol version is refused with both versions named; a
 # device fault at each step on either side (an NVMe status and an errno), a failed rollback, and
 # a list going on past a failed pair (what the suite of examples/migrate-pf-over-ssh.sh, gone
-# with it, checked); the same over NVMe TP4159 (the emulator's tp4159 = 1), and a state of
+# with it, checked); lists out of order or of another length refused before any connection;
+# the same over NVMe TP4159 (the emulator's tp4159 = 1), and a state of
 # one protocol refused by a destination of the other, with the reason.
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091 # followed with -x
@@ -343,6 +344,30 @@ else
 fi
 
 -----------------------------------------------------------------------
+# --- the lists' order and length, before anything is sent -------------------------------------
+# The pairing is positional over lists in ascending order, as on one host: --vf=3,1 would be
+# read as 1,3 and pair each VF with the other destination than the one written beside it, so
+# an unordered list is refused; so is a list of another length. No connection is made.
+for lists in "3,1 1,2" "1,3 2,1" "1,3 1" "1 1,2"; do
+	set -- $lists
+	fresh
+	rm -f "$T/peers.log"
+	mig "$P" --vf="$1" --to-vf="$2"
+	l="--vf=$1 --to-vf=$2 to another host"
+	expect_rc $RC_REFUSED "$l: refused"
+	case $1$2 in
+	*3,1* | *2,1*) expect_err "write both lists in ascending order" "$l: says the lists go in order" ;;
+	*) expect_err "names another number of VFs than --vf" "$l: says the counts differ" ;;
+	esac
+	case $1$2 in
+	*3,1* | *2,1*) expect_sent "" "$l: nothing was sent" ;;
+	*) expect_sent "06 06" "$l: only this host's Identify was sent" ;;
+	esac
+	if [ ! -s "$T/peers.log" ]; then pass "$l: no connection was made"
+	else fail "$l: no connection was made" "$(cat "$T/peers.log")"; fi
+done
+
+# --- over NVMe TP4159 ---------------------------------------------------------------------------
 # emu_tp_pfs NVME0 NVME1 [NVME1-KEYS]: the two hosts' PFs, each "tp" (TP4159 alone), "both" (an
 # Intel IPU that offers both) or "intel" (Intel's alone).
 emu_tp_pfs() {
