@@ -424,6 +424,12 @@ int lock_vf(const struct cli *c, const struct session *s, struct vf_result *r, c
 int claim_vf(const struct cli *c, const struct session *s, struct vf_result *r,
 	     enum intel_lm_op_kind op, const char *what, const char *output,
 	     struct intel_lm_claim **cl);
+/*
+ * A VF's entry as its record has it, read only, without a claim (migrate.c): a running VF's
+ * when there is none, an unknown one's when it cannot be read.
+ */
+void peek_entry(const struct cli *c, const struct session *s, uint16_t vf,
+		struct intel_lm_rec_entry *e);
 /* Whether a --vf or --to-vf list is written in ascending order (pairs are made in order). */
 bool vf_list_ascending(const char *arg);
 /* Cut @msg at its first "\n"; what follows, the advice, goes to @hint. */

@@ -443,8 +443,8 @@ static void keep_path(const struct cli *c, const struct session *src, bool batch
  * A VF's entry as its record has it, read only (a dry run opens no record): a running VF's when
  * there is none, an unknown one's when it cannot be read.
  */
-static void peek_entry(const struct cli *c, const struct session *s, uint16_t vf,
-		       struct intel_lm_rec_entry *e)
+void peek_entry(const struct cli *c, const struct session *s, uint16_t vf,
+		struct intel_lm_rec_entry *e)
 {
 	char path[4096];
 	int ret;

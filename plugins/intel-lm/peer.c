@@ -271,7 +271,7 @@ static int check_protocol(struct peer *p, const struct wire_msg *m, const char *
 static int prepare(struct peer *p, const struct wire_msg *m)
 {
 	char dev[32], op_id[40], peer[64], ident[INTEL_LM_ID_HEX_LEN + 1], mn[41], fr[9];
-	char what[256], why[256], kv[512] = "";
+	char what[256], why[256], kv[512] = "", flag[4];
 	struct intel_lm_ctrl_info src_info = { 0 };
 	struct intel_lm_blob_hdr hdr;
 	struct vf_result r = { 0 };
@@ -280,7 +280,8 @@ static int prepare(struct peer *p, const struct wire_msg *m)
 	struct intel_lm_sent sent;
 	struct intel_lm_verdict v;
 	struct intel_lm_copy other;
-	unsigned long vf, peer_vf, vid, force, gen, origin_vf;
+	unsigned long vf, peer_vf, vid, force, gen, origin_vf, dry = 0;
+	struct intel_lm_rec_entry dry_entry;
 	char origin[INTEL_LM_PF_KEY_LEN];
 	unsigned int skip = 0;
 	enum intel_lm_vf_state before;
@@ -303,7 +304,9 @@ static int prepare(struct peer *p, const struct wire_msg *m)
 							  &origin_vf) ||
 	    wire_kv(m, "origin", origin, sizeof(origin)) ||
 	    (origin[0] && !valid_word(origin, sizeof(origin))) ||
-	    wire_kv(m, "mn", mn, sizeof(mn)) || wire_kv(m, "fr", fr, sizeof(fr)))
+	    wire_kv(m, "mn", mn, sizeof(mn)) || wire_kv(m, "fr", fr, sizeof(fr)) ||
+	    (wire_kv(m, "dry_run", flag, sizeof(flag)) != -ENOENT &&
+	     kv_uint(m, "dry_run", 1, &dry)))
 		return send_fail(p, "check request", -EINVAL, INTEL_LM_EFFECT_NONE, "a malformed "
 				 "PREPARE (a missing or invalid field); nothing was sent");
 	/* The hex names the state; where it was first taken from comes beside it. */
@@ -330,15 +333,22 @@ static int prepare(struct peer *p, const struct wire_msg *m)
 				 "and %s are different kinds of PF: %s; nothing was sent; --force "
 				 "migrates anyway", dev, why);
 
-	r.vf = (uint16_t)vf;
-	snprintf(what, sizeof(what), "pid %d: %s serve-peer (migration %s from %s VF %lu)",
-		 (int)getpid(), p->c->prog, op_id, peer, peer_vf);
-	if (claim_vf(p->c, &p->s, &r, INTEL_LM_OP_NONE, what, NULL, &p->cl))
-		return send_fail(p, r.op ? r.op : "claim", r.ret, INTEL_LM_EFFECT_NONE, "%s",
-				 r.msg);
-	p->vf = (uint16_t)vf;
-	rec = intel_lm_claim_record(p->cl);
-	e = &rec->entry;
+	if (dry) {
+		/* A dry run: the record only read, nothing claimed, written or sent. */
+		peek_entry(p->c, &p->s, (uint16_t)vf, &dry_entry);
+		rec = NULL;
+		e = &dry_entry;
+	} else {
+		r.vf = (uint16_t)vf;
+		snprintf(what, sizeof(what), "pid %d: %s serve-peer (migration %s from %s VF "
+			 "%lu)", (int)getpid(), p->c->prog, op_id, peer, peer_vf);
+		if (claim_vf(p->c, &p->s, &r, INTEL_LM_OP_NONE, what, NULL, &p->cl))
+			return send_fail(p, r.op ? r.op : "claim", r.ret, INTEL_LM_EFFECT_NONE,
+					 "%s", r.msg);
+		p->vf = (uint16_t)vf;
+		rec = intel_lm_claim_record(p->cl);
+		e = &rec->entry;
+	}
 	before = e->pending ? INTEL_LM_VF_UNKNOWN : e->state;
 	if (e->op_open && e->op == INTEL_LM_OP_MIGRATE) {
 		ret = send_fail(p, "check record", -EBUSY, INTEL_LM_EFFECT_NONE, "VF %lu of %s is "
@@ -364,6 +374,8 @@ static int prepare(struct peer *p, const struct wire_msg *m)
 			return ret;
 		}
 	}
+	if (dry)
+		goto ready;
 	e->op = INTEL_LM_OP_MIGRATE;
 	e->op_open = true;
 	snprintf(e->op_id, sizeof(e->op_id), "%s", op_id);
@@ -398,12 +410,15 @@ static int prepare(struct peer *p, const struct wire_msg *m)
 			return ret;
 		}
 	}
+ready:
 	wire_kv_add(kv, sizeof(kv), "before", "%s", intel_lm_vf_state_name(before));
 	wire_kv_add(kv, sizeof(kv), "skipped", "%u", skip);
 	wire_kv_add(kv, sizeof(kv), "max_bytes", "%u", pf_limit(&p->s)->max_bytes);
 	wire_kv_add(kv, sizeof(kv), "key", "%s", pf_key(&p->s));
 	wire_kv_add(kv, sizeof(kv), "protocol", "%s",
 		    intel_lm_protocol_name(pf_proto(&p->s)->protocol));
+	if (dry)
+		wire_kv_add(kv, sizeof(kv), "dry_run", "1");
 	return send_kv(p, WIRE_READY, kv);
 }
 

@@ -398,8 +398,8 @@ static bool interrupted_before(const struct cli *c, struct rjob *j, const char *
 
 /* The PREPARE of a pair: the destination, the source's state and its format, the options. */
 static void prepare_kv(const struct cli *c, const struct session *src, const struct dest *d,
-		       const struct rjob *j, const struct intel_lm_identity *ident, char *kv,
-		       size_t len)
+		       const struct rjob *j, const struct intel_lm_identity *ident, bool dry,
+		       char *kv, size_t len)
 {
 	const struct intel_lm_proto *sp = pf_proto(src);
 	char hex[INTEL_LM_ID_HEX_LEN], host[64], what[128];
@@ -428,6 +428,8 @@ static void prepare_kv(const struct cli *c, const struct session *src, const str
 	wire_kv_add(kv, len, "uidx", "%u", sp->uidx);
 	wire_kv_add(kv, len, "use", "%s", c->protocol == INTEL_LM_PROTO_AUTO ? "auto" :
 		    intel_lm_protocol_name(c->protocol));
+	if (dry)
+		wire_kv_add(kv, len, "dry_run", "1");
 }
 
 /*
@@ -467,6 +469,79 @@ static bool src_refused(const struct cli *c, const struct session *src, struct r
 		 e->op_open ? ", in migration " : "", e->op_open ? e->op_id : "", c->prog,
 		 pf_path(src), j->src_vf, c->prog);
 	return true;
+}
+
+/*
+ * A pair under --dry-run: the source's record read (nothing claimed or written), the
+ * destination's checks run by the peer with nothing claimed, written or sent there either
+ * (PREPARE with dry_run), and what would be sent said. Returns the pair's exit status.
+ */
+static int dry_pair(const struct cli *c, struct session *src, const struct dest *d,
+		    struct link *l, struct rjob *j, bool *lost)
+{
+	struct intel_lm_record rec = { .fd = -1 };
+	struct intel_lm_rec_entry *e = &rec.entry;
+	struct wire_msg m;
+	char kv[1024], words[1536], before[32] = "running";
+	unsigned long skipped = 0;
+	int ret;
+
+	peek_entry(c, src, j->src_vf, e);
+	j->src_state = "unchanged";
+	if (src_refused(c, src, j, e))
+		return EXIT_REFUSED;
+	/* The identity a real run would give the state, for the destination's rule. */
+	ret = intel_lm_record_take_charge(&rec);
+	if (ret) {
+		failed_at(j, "check record", false, ret);
+		say_fail(c, j, "cannot give the state an identity: %s; nothing was sent",
+			 strerror(-ret));
+		return EXIT_FAILED;
+	}
+	new_op_id(j->op_id, sizeof(j->op_id));
+	prepare_kv(c, src, d, j, &e->ident, true, kv, sizeof(kv));
+	ret = send_kv(l, WIRE_PREPARE, kv);
+	if (!ret)
+		ret = answer(c, l, &m, WIRE_READY);
+	if (ret == 1) {
+		peer_failed(j, &m);
+		j->dst_state = peer_state(&m, "unchanged");
+		peer_words(&m, words, sizeof(words));
+		say_fail(c, j, "%s; nothing was sent to either VF (--dry-run)", words);
+		return EXIT_REFUSED;
+	}
+	if (ret) {
+		*lost = true;
+		failed_at(j, "connect", true, ret);
+		say_fail(c, j, "the connection to %s failed during the destination's checks (%s); "
+			 "nothing was sent to either VF (--dry-run)", d->login,
+			 intel_lm_errno_name(ret));
+		return EXIT_FAILED;
+	}
+	if (ready_protocol(c, src, d, j, &m))
+		return EXIT_REFUSED;
+	/* A peer that ignored dry_run would have suspended its VF: never taken for a dry run. */
+	if (wire_kv(&m, "dry_run", words, sizeof(words)) || strcmp(words, "1")) {
+		*lost = true;
+		failed_at(j, "connect", true, -EPROTO);
+		j->dst_state = "unknown";
+		say_fail(c, j, "the peer on %s does not know --dry-run and may have suspended VF "
+			 "%u of %s; nothing was sent to the source\n'%s status %s --vf=%u' on %s "
+			 "shows it; install the same intel-lm on both hosts", d->login, j->dst_vf,
+			 d->dev, c->prog, d->dev, j->dst_vf, d->login);
+		return EXIT_UNKNOWN;
+	}
+	wire_kv(&m, "before", before, sizeof(before));
+	kv_num(&m, "skipped", &skipped);
+	j->dst_state = "unchanged";
+	if (c->fmt != FMT_JSON)
+		printf("VF %u of %s would migrate to VF %u of %s on %s over %s: the destination's "
+		       "checks passed (its VF is %s); would send %sSUSPEND, QUERY_DATA_SIZE, "
+		       "SAVE_DATA here, LOAD_DATA, RESUME there; nothing was sent (--dry-run)\n",
+		       j->src_vf, pf_path(src), j->dst_vf, d->dev, d->login,
+		       intel_lm_protocol_name(pf_proto(src)->protocol), before,
+		       skipped & (1U << INTEL_LM_MIG_DST_SUSPEND) ? "" : "SUSPEND there, ");
+	return EXIT_OK;
 }
 
 /*
@@ -538,7 +613,7 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 
 	/* The destination: claimed, checked and suspended before the source is touched. */
 	new_op_id(j->op_id, sizeof(j->op_id));
-	prepare_kv(c, src, d, j, &e->ident, kv, sizeof(kv));
+	prepare_kv(c, src, d, j, &e->ident, false, kv, sizeof(kv));
 	ret = send_kv(l, WIRE_PREPARE, kv);
 	if (!ret)
 		ret = answer(c, l, &m, WIRE_READY);
@@ -843,7 +918,7 @@ static void json_report(const struct cli *c, const struct session *src, const st
 	root = c->out->json;
 	json_object_object_add(root, "device", json_object_new_string(pf_path(src)));
 	json_object_object_add(root, "to", json_object_new_string(c->to));
-	json_object_object_add(root, "dry_run", json_object_new_boolean(false));
+	json_object_object_add(root, "dry_run", json_object_new_boolean(c->dry_run));
 	if (l->version[0])
 		json_object_object_add(root, "peer_version", json_object_new_string(l->version));
 	for (i = 0; i < n; i++) {
@@ -986,7 +1061,8 @@ static void pool_run(void *arg, size_t i)
 		j->status = EXIT_FAILED;
 		return;
 	}
-	j->status = run_pair(p->c, p->src, p->d, l, j, p->batch, &lost);
+	j->status = p->c->dry_run ? dry_pair(p->c, p->src, p->d, l, j, &lost) :
+		    run_pair(p->c, p->src, p->d, l, j, p->batch, &lost);
 	pthread_mutex_lock(&p->lock);
 	p->busy[slot] = false;
 	p->lost[slot] = lost;
@@ -1035,9 +1111,6 @@ int cmd_migrate_remote(const struct cli *c)
 	if (!c->to_vf_arg || !strcmp(c->to_vf_arg, "all"))
 		return report(c, NULL, -1, "check --to-vf", -EINVAL, "to another host, name the "
 			      "destination VFs with --to-vf (a list, not all)");
-	if (c->dry_run)
-		return report(c, NULL, -1, "migrate", -EOPNOTSUPP, "--dry-run is not supported to "
-			      "another host yet");
 	if ((c->vf_arg && !vf_list_ascending(c->vf_arg)) || !vf_list_ascending(c->to_vf_arg))
 		return report(c, NULL, -1, "check --vf", -EINVAL, "--vf=%s --to-vf=%s: write both "
 			      "lists in ascending order\nthe lowest source VF goes to the lowest "

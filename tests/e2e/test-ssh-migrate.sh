@@ -13,8 +13,9 @@
 # device fault at each step on either side (an NVMe status and an errno), a failed rollback, and
 # a list going on past a failed pair (what the suite of examples/migrate-pf-over-ssh.sh, gone
 # with it, checked); lists out of order or of another length refused before any connection;
-# the same over NVMe TP4159 (the emulator's tp4159 = 1), and a state of
-# one protocol refused by a destination of the other, with the reason.
+# --dry-run running the destination's checks and changing nothing on either host; the same
+# over NVMe TP4159 (the emulator's tp4159 = 1), and a state of one protocol refused by a
+# destination of the other, with the reason.
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091 # followed with -x
 . "$(dirname "$0")/lib.sh"
@@ -343,7 +344,6 @@ else
 	fail "serve-peer refuses a source of version 2, naming both versions" "$(cat "$T/v2err")"
 fi
 
------------------------------------------------------------------------
 # --- the lists' order and length, before anything is sent -------------------------------------
 # The pairing is positional over lists in ascending order, as on one host: --vf=3,1 would be
 # read as 1,3 and pair each VF with the other destination than the one written beside it, so
@@ -366,6 +366,47 @@ for lists in "3,1 1,2" "1,3 2,1" "1,3 1" "1 1,2"; do
 	if [ ! -s "$T/peers.log" ]; then pass "$l: no connection was made"
 	else fail "$l: no connection was made" "$(cat "$T/peers.log")"; fi
 done
+
+# --- --dry-run to another host: both sides checked, nothing changed -----------------------------
+fresh
+rm -f "$T/peers.log"
+mig "$P" --vf=1,3 --to-vf=1,2 --dry-run
+expect_rc 0 "--dry-run to another host: the checks pass"
+expect_out "VF 1 of /dev/nvme0 would migrate to VF 1 of /dev/nvme1 on $USER_NAME@dsthost over intel: the destination's checks passed (its VF is running)" \
+	"--dry-run: says the pair would migrate, and what the destination's checks found"
+expect_out "VF 3 of /dev/nvme0 would migrate to VF 2 of /dev/nvme1" "--dry-run: and the second pair"
+expect_out "nothing was sent (--dry-run)" "--dry-run: says nothing was sent"
+E2E_VIA=neither
+if grep -q serve-peer "$T/peers.log"; then pass "--dry-run: the destination's program ran its checks"
+else fail "--dry-run: the destination's program ran its checks" "no serve-peer started"; fi
+got=$(sent_opcodes | tr ' ' '\n' | grep -cv '^06$')
+if [ "$got" = 0 ]; then pass "--dry-run: only Identify reached either PF"
+else fail "--dry-run: only Identify reached either PF" "$(sent_opcodes)"; fi
+for v in "nvme0 1" "nvme0 3" "nvme1 1" "nvme1 2"; do
+	set -- $v
+	expect_state "$1" "$2" running "--dry-run: VF $2 of $1 still runs"
+done
+n=$(find "$INTEL_LM_STATE_DIR" "$T/dst-state" -type f 2> /dev/null | wc -l)
+if [ "$n" -eq 0 ]; then pass "--dry-run: no record was written on either host"
+else fail "--dry-run: no record was written on either host" "$(find "$INTEL_LM_STATE_DIR" "$T/dst-state" -type f)"; fi
+n=$(find "$TMPDIR" -name 'intel-lm-migrate-*' | wc -l)
+if [ "$n" -eq 0 ]; then pass "--dry-run: no safety copy was created"
+else fail "--dry-run: no safety copy was created" "$n in $TMPDIR"; fi
+mig "$P" --vf=1 --to-vf=1 --dry-run --output-format=json
+expect_rc 0 "--dry-run --output-format=json to another host"
+expect_json 'j["dry_run"] and not j["changed"] and j["results"][0]["success"] and not j["results"][0]["changed"]' \
+	"--dry-run --output-format=json: a dry run that changed nothing"
+mig "$P" --vf=1 --to-vf=7 --dry-run
+expect_rc $RC_REFUSED "--dry-run: the destination's checks refuse a VF it does not have"
+expect_err "VF 7 is not a VF of /dev/nvme1" "--dry-run: the remote's refusal is passed on"
+# A destination whose record shows a migration not settled: refused, as the real run would be.
+mig "$P" --vf=2 --to-vf=1
+expect_rc 0 "a migration before the dry runs into a busy destination"
+mig "$P" --vf=1 --to-vf=1 --dry-run
+expect_rc $RC_REFUSED "--dry-run into a destination that holds the last copy of a state: refused"
+expect_err "the one rule refuses to load the source's state into VF 1 of /dev/nvme1" \
+	"--dry-run: the destination's rule is asked"
+expect_state nvme1 1 running "--dry-run: the destination still runs the state it holds"
 
 # --- over NVMe TP4159 ---------------------------------------------------------------------------
 # emu_tp_pfs NVME0 NVME1 [NVME1-KEYS]: the two hosts' PFs, each "tp" (TP4159 alone), "both" (an
@@ -436,6 +477,12 @@ for pair in "tp intel tp4159 intel" "intel tp intel tp4159" "tp both tp4159 inte
 		else fail "$l: only Identify was sent" "$(sent_opcodes)"; fi
 	done
 done
+# The refusal under --dry-run too, and JSON names the check.
+emu_tp_pfs tp intel
+mig "$P" --vf=1 --to-vf=1 --dry-run --output-format=json
+expect_rc $RC_REFUSED "--dry-run from TP4159 to Intel's: refused"
+expect_json 'j["results"][0]["error"]["operation"] == "check protocol" and j["results"][0]["error"]["errno"] == "EPROTONOSUPPORT"' \
+	"--dry-run from TP4159 to Intel's: JSON names the protocol check"
 # --protocol=tp4159 holds on both hosts: between PFs that offer both, TP4159 is used at each
 # end (without it, Intel's commands, as the first list above moved).
 emu_tp_pfs both both
