@@ -18,6 +18,9 @@
 # Prints "ok - ..." / "not ok - ..." lines and "ansible: N passed, N failed"; exits non-zero
 # when a check failed. Needs ansible-core (scripts/install-deps.sh test).
 set -uo pipefail
+# test_sshd (and the e2e helpers, whose pass and fail this suite's own replace below)
+# shellcheck source-path=SCRIPTDIR source=../e2e/lib.sh disable=SC1091
+. "$(dirname "$0")/../e2e/lib.sh"
 
 SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(cd "${1:?usage: $0 BUILDDIR}" && pwd)
@@ -144,47 +147,9 @@ if [ ! -x "$SSHD" ] || ! command -v ssh > /dev/null || ! command -v ssh-keygen >
 	exit 1
 fi
 S=$T/sshd
-mkdir -p "$S"
-chmod 700 "$S"
-ssh-keygen -q -t ed25519 -N '' -f "$S/host_key" -C ansible-host
-ssh-keygen -q -t ed25519 -N '' -f "$S/client_key" -C ansible-client
-cp "$S/client_key.pub" "$S/authorized_keys"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-USER_NAME=$(id -un)
-cat > "$S/sshd_config" <<CONF
-ListenAddress 127.0.0.1
-Port $PORT
-HostKey $S/host_key
-AuthorizedKeysFile $S/authorized_keys
-PidFile $S/sshd.pid
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-AllowUsers $USER_NAME
-StrictModes no
-UsePAM no
-LogLevel ERROR
-CONF
-[ -d /run/sshd ] || mkdir -p -m 0755 /run/sshd
-"$SSHD" -D -e -f "$S/sshd_config" 2> "$S/sshd.log" &
-SSHD_PID=$!
+test_sshd "$S" srchost dsthost
+ok=$?
 trap 'kill $SSHD_PID 2> /dev/null; wait $SSHD_PID 2> /dev/null; rm -rf "$T"' EXIT
-echo "[127.0.0.1]:$PORT $(cut -d' ' -f1-2 "$S/host_key.pub")" > "$S/known_hosts"
-cat > "$S/ssh_config" <<CONF
-Host srchost dsthost
-	HostName 127.0.0.1
-	IdentityFile $S/client_key
-	IdentitiesOnly yes
-	UserKnownHostsFile $S/known_hosts
-	StrictHostKeyChecking yes
-	BatchMode yes
-	LogLevel ERROR
-CONF
-ok=1
-for _ in $(seq 250); do
-	ssh -F "$S/ssh_config" -p "$PORT" dsthost true 2> /dev/null && ok=0 && break
-	sleep 0.02
-done
 check "the test's sshd accepts the test's key on port $PORT" "$(cat "$S/sshd.log")" test $ok -eq 0
 
 cat > "$T/inventory" <<INI

@@ -396,3 +396,56 @@ expect_state() {
 	got=$(vf_state "$1" "$2")
 	if [ "$got" = "$3" ]; then pass "$4"; else fail "$4" "$1 VF $2 is $got, expected $3"; fi
 }
+
+# test_sshd DIR HOST...: the test's own sshd (Debian's openssh-server) on a free port of
+# 127.0.0.1, with its own host key, authorized_keys and configuration in DIR (made, mode 0700),
+# and a client configuration DIR/ssh_config (with DIR/known_hosts) in which each HOST reaches
+# it with the test's key. The host key goes by one alias, so that a relay on another port
+# still finds it known. Sets SSHD_PID, PORT and USER_NAME; returns non-zero, sshd's log on
+# standard error, when the key is not accepted. The caller stops sshd (kill $SSHD_PID) in its
+# EXIT trap. Needs /usr/sbin/sshd, ssh and ssh-keygen (scripts/install-deps.sh test).
+test_sshd() {
+	local s=$1 h
+	shift
+	mkdir -p "$s"
+	chmod 700 "$s"
+	ssh-keygen -q -t ed25519 -N '' -f "$s/host_key" -C intel-lm-test-host
+	ssh-keygen -q -t ed25519 -N '' -f "$s/client_key" -C intel-lm-test-client
+	cp "$s/client_key.pub" "$s/authorized_keys"
+	PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	USER_NAME=$(id -un)
+	cat > "$s/sshd_config" <<CONF
+ListenAddress 127.0.0.1
+Port $PORT
+HostKey $s/host_key
+AuthorizedKeysFile $s/authorized_keys
+PidFile $s/sshd.pid
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+AllowUsers $USER_NAME
+StrictModes no
+UsePAM no
+LogLevel ERROR
+CONF
+	# The privilege separation directory sshd insists on (root's, made as Debian's unit makes it).
+	[ -d /run/sshd ] || mkdir -p -m 0755 /run/sshd
+	/usr/sbin/sshd -D -e -f "$s/sshd_config" 2> "$s/sshd.log" &
+	SSHD_PID=$!
+	echo "intel-lm-test-sshd $(cut -d' ' -f1-2 "$s/host_key.pub")" > "$s/known_hosts"
+	cat > "$s/ssh_config" <<CONF
+Host $*
+	HostName 127.0.0.1
+	HostKeyAlias intel-lm-test-sshd
+	IdentityFile $s/client_key
+	IdentitiesOnly yes
+	UserKnownHostsFile $s/known_hosts
+	StrictHostKeyChecking yes
+	BatchMode yes
+	LogLevel ERROR
+CONF
+	for h in "$@"; do
+		wait_until ssh -F "$s/ssh_config" -p "$PORT" "$h" true 2> /dev/null ||
+			{ cat "$s/sshd.log" >&2; return 1; }
+	done
+}

@@ -32,46 +32,11 @@ if [ ! -x "$SSHD" ] || ! command -v ssh > /dev/null || ! command -v ssh-keygen >
 	exit 1
 fi
 
-# --- the test's own sshd -----------------------------------------------------------------------
+# --- the test's own sshd (test_sshd, tests/e2e/lib.sh) -----------------------------------------
 S=$T/sshd
-mkdir -p "$S"
-chmod 700 "$S"
-ssh-keygen -q -t ed25519 -N '' -f "$S/host_key" -C e2e-host
-ssh-keygen -q -t ed25519 -N '' -f "$S/client_key" -C e2e-client
-cp "$S/client_key.pub" "$S/authorized_keys"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-USER_NAME=$(id -un)
-cat > "$S/sshd_config" <<CONF
-ListenAddress 127.0.0.1
-Port $PORT
-HostKey $S/host_key
-AuthorizedKeysFile $S/authorized_keys
-PidFile $S/sshd.pid
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-AllowUsers $USER_NAME
-StrictModes no
-UsePAM no
-LogLevel ERROR
-CONF
-# The privilege separation directory sshd insists on (root's, made as Debian's unit makes it).
-[ -d /run/sshd ] || mkdir -p -m 0755 /run/sshd
-"$SSHD" -D -e -f "$S/sshd_config" 2> "$S/sshd.log" &
-SSHD_PID=$!
+test_sshd "$S" dsthost
+SSHD_OK=$?
 trap 'kill $SSHD_PID 2> /dev/null; wait $SSHD_PID 2> /dev/null; rm -rf "$T"' EXIT
-echo "dsthost $(cut -d' ' -f1-2 "$S/host_key.pub")" > "$S/known_hosts"
-cat > "$S/ssh_config" <<CONF
-Host dsthost
-	HostName 127.0.0.1
-	HostKeyAlias dsthost
-	IdentityFile $S/client_key
-	IdentitiesOnly yes
-	UserKnownHostsFile $S/known_hosts
-	StrictHostKeyChecking yes
-	BatchMode yes
-	LogLevel ERROR
-CONF
 SSH="ssh -F $S/ssh_config"
 URL=ssh://$USER_NAME@dsthost:$PORT/dev/nvme1
 # The destination host's program: sshd passes no environment, so the emulator, the fake sysfs
@@ -93,11 +58,8 @@ chmod +x "$T/remote"
 for v in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
 	[ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"
 done > "$T/remote.san"
-if wait_until $SSH -p "$PORT" dsthost true 2> /dev/null; then
-	pass "the test's sshd accepts the test's key on port $PORT"
-else
-	fail "the test's sshd accepts the test's key on port $PORT" "$(cat "$S/sshd.log")"
-fi
+if [ "$SSHD_OK" = 0 ]; then pass "the test's sshd accepts the test's key on port $PORT"
+else fail "the test's sshd accepts the test's key on port $PORT" "$(cat "$S/sshd.log")"; fi
 
 # mig PROG ARGS...: migrate from nvme0 here to nvme1 on dsthost through ssh.
 mig() {
