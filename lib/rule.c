@@ -303,15 +303,22 @@ void intel_lm_rule_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_c
 
 /*
  * A source whose migration to another host succeeded (migrate --to=ssh://...: its peer is
- * "host:/dev/nvmeN", the migration closed, the VF saved): its state runs there, in the peer VF,
- * which this host's records do not hold. It counts as a copy of its own, running, one
- * generation on, so that nothing here runs the state a second time.
+ * "ssh://[user@]host[:port]/dev/nvmeN" or "host:/dev/nvmeN", the migration closed, the VF
+ * saved): its state runs there, in the peer VF, which this host's records do not hold. It
+ * counts as a copy of its own, running, one generation on, so that nothing here runs the
+ * state a second time.
  */
 bool intel_lm_rule_remote_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_copy *c)
 {
 	if (e->op != INTEL_LM_OP_MIGRATE || e->role != INTEL_LM_ROLE_SOURCE ||
 	    e->pending || e->state != INTEL_LM_VF_SAVED || !strchr(e->peer_device, ':') ||
 	    !intel_lm_identity_is_set(&e->ident))
+		return false;
+	/*
+	 * Rolled back (migrate's rollback, or recover once the other host said its VF never
+	 * ran): the destination was never resumed, so nothing runs the state there.
+	 */
+	if (e->op_open && e->step == INTEL_LM_MIG_STEPS)
 		return false;
 	memset(c, 0, sizeof(*c));
 	intel_lm_put_str(c->device, sizeof(c->device), e->peer_device);

@@ -430,6 +430,29 @@ int claim_vf(const struct cli *c, const struct session *s, struct vf_result *r,
  */
 void peek_entry(const struct cli *c, const struct session *s, uint16_t vf,
 		struct intel_lm_rec_entry *e);
+/* What became of a migration's destination RESUME, from the destination's entry (recover.c). */
+enum resume_effect { RESUME_NOT_SENT, RESUME_DONE, RESUME_UNKNOWN };
+enum resume_effect dst_resume(const struct intel_lm_rec_entry *d);
+
+/*
+ * recover's question to the host of a migration's other VF (remote.c): the serve-peer there,
+ * reached through ssh as migrate reaches it (--ssh, --remote-program), claims the VF and says
+ * what became of it (verdict: "runs", its RESUME took effect; "stopped", it never ran;
+ * "doubt"; "other", its record is not of that migration) and its state on record.
+ */
+struct peer_conn;
+struct peer_answer {
+	char verdict[16];
+	char state[32];
+	char op_id[40];		/* the migration its record is of */
+};
+/* The login ([user@]host) and device a record's peer_device names; 0, or -EINVAL. */
+int peer_host(const char *peer_device, char *login, size_t llen, char *dev, size_t dlen);
+/* Ask; 0 with @a and *@pc set (the claim there held), or a negative errno with @why. */
+int peer_settle(const struct cli *c, const char *peer_device, uint16_t vf, const char *op_id,
+		struct peer_conn **pc, struct peer_answer *a, char *why, size_t len);
+/* Close that VF's part of the migration there (@close) or leave it, and hang up; 0 or errno. */
+int peer_settle_end(const struct cli *c, struct peer_conn *pc, bool close);
 /* Whether a --vf or --to-vf list is written in ascending order (pairs are made in order). */
 bool vf_list_ascending(const char *arg);
 /* Cut @msg at its first "\n"; what follows, the advice, goes to @hint. */

@@ -78,10 +78,11 @@ static const struct opt_desc opt_descs[] = {
 	{ { "to", required_argument, NULL, LOPT_TO }, OPT_TO, "DEVICE",
 	  "the destination PF; ssh://[user@]host[:port]/dev/nvmeN for one on another host" },
 	{ { "ssh", required_argument, NULL, LOPT_SSH }, OPT_SSH, "COMMAND",
-	  "with --to=ssh://...: the command that replaces ssh (words split at spaces)" },
+	  "to reach another host (migrate --to=ssh://..., recover): the command that replaces "
+	  "ssh (words split at spaces)" },
 	{ { "remote-program", required_argument, NULL, LOPT_REMOTE_PROGRAM }, OPT_REMOTE_PROGRAM,
-	  "PATH", "with --to=ssh://...: the path of nvme-intel-lm on the other host (default: "
-	  "nvme-intel-lm on its PATH)" },
+	  "PATH", "to reach another host (migrate --to=ssh://..., recover): the path of "
+	  "nvme-intel-lm there (default: nvme-intel-lm on its PATH)" },
 	{ { "to-vf", required_argument, NULL, LOPT_TO_VF }, OPT_TO_VF, "M",
 	  "the destination VF index (default: the source VF index)" },
 	{ { "keep", required_argument, NULL, LOPT_KEEP }, OPT_KEEP, "FILE",

@@ -46,7 +46,8 @@
 	X("status", status, LM_SENDS_NOTHING, OPT_FORMAT | OPT_VF, CMD_DEVICE,			\
 	  "Show intel-lm's record of what it did to each VF, and what was interrupted")		\
 	X("recover", recover, LM_SENDS_VENDOR,							\
-	  CMD_COMMON_OPTS | OPT_VF | OPT_DRY_RUN | OPT_WAIT | OPT_CONFIRM,			\
+	  CMD_COMMON_OPTS | OPT_VF | OPT_DRY_RUN | OPT_WAIT | OPT_CONFIRM | OPT_SSH |		\
+	  OPT_REMOTE_PROGRAM,									\
 	  CMD_DEVICE | CMD_CHANGES, "Settle every interrupted operation in the record")		\
 	X("inspect", inspect, LM_SENDS_NOTHING, OPT_FORMAT, 0,					\
 	  "Show a state blob's header and whether it verifies")

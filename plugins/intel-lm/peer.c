@@ -518,6 +518,67 @@ static int resume(struct peer *p)
 	return send_ok(p, &sent);
 }
 
+/*
+ * SETTLE: recover on the source's host asks what became of this side of a migration. The VF
+ * is claimed, as for a migration, and the answer is its record's: "runs" (its RESUME took
+ * effect), "stopped" (it never ran), "doubt" (a RESUME whose effect is unknown, or an entry
+ * that no longer counts) or "other" (the record is not of that migration). After runs or
+ * stopped the claim is held: an ABORT closes this side once the source is settled, a BYE or a
+ * dropped connection leaves it open. Nothing is sent to the device.
+ */
+static int settle(struct peer *p, const struct wire_msg *m)
+{
+	char dev[32], op_id[40], what[256], kv[256] = "";
+	struct vf_result r = { 0 };
+	struct intel_lm_rec_entry *e;
+	const char *verdict;
+	unsigned long vf;
+	int ret;
+
+	if (p->cl)
+		return send_fail(p, "settle", -EBUSY, INTEL_LM_EFFECT_NONE, "a migration is under "
+				 "way on this connection: VF %u of %s", p->vf, p->dev);
+	if (wire_kv(m, "device", dev, sizeof(dev)) || !valid_device(dev) ||
+	    kv_uint(m, "vf", INTEL_LM_VF_MAX, &vf) || !vf ||
+	    wire_kv(m, "op_id", op_id, sizeof(op_id)) || !valid_word(op_id, sizeof(op_id)))
+		return send_fail(p, "check request", -EINVAL, INTEL_LM_EFFECT_NONE, "a malformed "
+				 "SETTLE (a missing or invalid field); nothing was changed");
+	ret = open_pf(p, dev);
+	if (ret)
+		return send_fail(p, "open", ret, INTEL_LM_EFFECT_NONE, "cannot use %s (see the "
+				 "remote's messages above); nothing was changed", dev);
+	if (!has_vf(&p->s, vf))
+		return send_fail(p, "check VF", -ENOENT, INTEL_LM_EFFECT_NONE, "VF %lu is not a VF "
+				 "of %s; nothing was changed", vf, dev);
+	r.vf = (uint16_t)vf;
+	snprintf(what, sizeof(what), "pid %d: %s serve-peer (recover of migration %s)",
+		 (int)getpid(), p->c->prog, op_id);
+	if (claim_vf(p->c, &p->s, &r, INTEL_LM_OP_NONE, what, NULL, &p->cl))
+		return send_fail(p, r.op ? r.op : "claim", r.ret, INTEL_LM_EFFECT_NONE, "%s",
+				 r.msg);
+	p->vf = (uint16_t)vf;
+	e = &intel_lm_claim_record(p->cl)->entry;
+	if (e->op != INTEL_LM_OP_MIGRATE || e->role != INTEL_LM_ROLE_DESTINATION ||
+	    strcmp(e->op_id, op_id))
+		verdict = "other";
+	else if (e->outlived)
+		verdict = "doubt";
+	else if (dst_resume(e) == RESUME_DONE)
+		verdict = "runs";
+	else if (dst_resume(e) == RESUME_NOT_SENT)
+		verdict = "stopped";
+	else
+		verdict = "doubt";
+	wire_kv_add(kv, sizeof(kv), "verdict", "%s", verdict);
+	wire_kv_add(kv, sizeof(kv), "state", "%s", intel_lm_vf_state_name(
+			    e->pending ? INTEL_LM_VF_UNKNOWN : e->state));
+	wire_kv_add(kv, sizeof(kv), "op_id", "%s", e->op_id);
+	/* Nothing to close: the VF is released now, its record as it was. */
+	if (strcmp(verdict, "runs") && strcmp(verdict, "stopped"))
+		end_vf(p, true);
+	return send_kv(p, WIRE_OK, kv);
+}
+
 /* HELLO: the versions, both ways; another version of the frame is refused by wire_recv(). */
 static int hello(struct peer *p, const struct wire_msg *m)
 {
@@ -604,6 +665,9 @@ int cmd_serve_peer(const struct cli *c)
 			/* Left as it is (suspended, or holding a state never run). */
 			end_vf(&p, p.loaded || p.doubt);
 			ret = send_kv(&p, WIRE_OK, "");
+			break;
+		case WIRE_SETTLE:
+			ret = settle(&p, &m);
 			break;
 		case WIRE_BYE:
 			goto out;

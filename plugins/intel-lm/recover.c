@@ -689,10 +689,7 @@ static int resume_source(const struct cli *c, struct rec_view *src,
 	return ret;
 }
 
-enum resume_effect { RESUME_NOT_SENT, RESUME_DONE, RESUME_UNKNOWN };
-
-/* What became of a migration's destination RESUME, from the destination's entry. */
-static enum resume_effect dst_resume(const struct intel_lm_rec_entry *d)
+enum resume_effect dst_resume(const struct intel_lm_rec_entry *d)
 {
 	if (d->pending == INTEL_LM_OPC_RESUME ||
 	    (d->state == INTEL_LM_VF_UNKNOWN && d->last_opcode == INTEL_LM_OPC_RESUME))
@@ -706,6 +703,113 @@ static bool confirming(const struct cli *c, const struct rec_view *v, const char
 {
 	return c->confirm != INTEL_LM_VF_STATES && v->e.vf == c->vf &&
 	       !strcmp(v->e.pf.key, dev_key);
+}
+
+/*
+ * A migration whose other VF is on another host (migrate --to=ssh://). A source's recover asks
+ * that host (peer_settle(): its serve-peer claims the VF and reads its record) and settles as
+ * on one host: the destination runs: the migration is done, the source stays as it is; it
+ * never ran: the source is resumed, then that host closes its part. In doubt, or when that
+ * host cannot be asked, nothing is decided: the advice names what to check on which host. A
+ * destination is left to its source's host, whose recover asks this one.
+ */
+static void recover_remote(const struct cli *c, struct rec_view *v, struct held *hs)
+{
+	char safety[INTEL_LM_REC_PATH_LEN] = "", why[1024] = "", host[128], dev[32];
+	bool src_role = v->e.role == INTEL_LM_ROLE_SOURCE;
+	struct peer_conn *pc = NULL;
+	struct peer_answer a;
+	int ret = -ENOTCONN;
+
+	peer_host(v->e.peer_device, host, sizeof(host), dev, sizeof(dev));
+	v->unresolved = true;
+	if (src_role && c->dry_run)
+		snprintf(why, sizeof(why), "--dry-run asks no other host");
+	else if (src_role)
+		ret = peer_settle(c, v->e.peer_device, v->e.peer_vf, v->e.op_id, &pc, &a, why,
+				  sizeof(why));
+	if (!ret && !strcmp(a.verdict, "runs")) {
+		/* The state runs there: the migration is done; the source stays as it is. */
+		safety_copy(v, safety, sizeof(safety));
+		snprintf(v->action, sizeof(v->action), "left as it is (%s): %s says its VF %u runs "
+			 "the state: migration %s completed", intel_lm_vf_state_name(v->e.state),
+			 host, v->e.peer_vf, v->e.op_id);
+		goto settled;
+	}
+	if (!ret && !strcmp(a.verdict, "stopped")) {
+		if (v->e.pending == INTEL_LM_OPC_RESUME || (v->e.state == INTEL_LM_VF_UNKNOWN &&
+		    v->e.last_opcode == INTEL_LM_OPC_RESUME)) {
+			/* The rollback's own RESUME is unknown: never re-sent. */
+			snprintf(v->action, sizeof(v->action), "left alone: %s says its VF %u never "
+				 "ran, but the rollback's RESUME here may have run", host,
+				 v->e.peer_vf);
+			snprintf(v->advice, sizeof(v->advice), "resuming the source is safe: '%s "
+				 "resume %s --vf=%u'; or, once you checked that it runs, '%s recover "
+				 "%s --vf=%u --confirm=running'", c->prog, v->e.device, v->e.vf,
+				 c->prog, v->e.device, v->e.vf);
+			peer_settle_end(c, pc, false);
+			return;
+		}
+		if (v->e.state == INTEL_LM_VF_RUNNING && !v->e.pending) {
+			snprintf(v->action, sizeof(v->action), "running: nothing to roll back (%s "
+				 "says its VF %u never ran)", host, v->e.peer_vf);
+		} else {
+			/*
+			 * On record first that the destination never ran (the rolled-back step):
+			 * the one rule no longer counts the state as one that may run there.
+			 */
+			v->e.step = INTEL_LM_MIG_STEPS;
+			ret = write_entry(v, hs);
+			if (!ret)
+				ret = resume_source(c, v, NULL, hs);
+			if (ret) {
+				snprintf(v->advice, sizeof(v->advice), "fix the cause, then run '%s "
+					 "recover' again (%s's VF %u never ran and stays as it is)",
+					 c->prog, host, v->e.peer_vf);
+				peer_settle_end(c, pc, false);
+				return;
+			}
+			snprintf(v->action + strlen(v->action), sizeof(v->action) -
+				 strlen(v->action), "; %s says its VF %u never ran", host,
+				 v->e.peer_vf);
+		}
+		safety_copy(v, safety, sizeof(safety));
+		goto settled;
+	}
+	if (!ret) {
+		/* In doubt there, or its record moved on: nothing here is decided. */
+		snprintf(why, sizeof(why), "%s says its VF %u is %s on record, %s", host,
+			 v->e.peer_vf, a.state, !strcmp(a.verdict, "doubt") ? "its RESUME's effect "
+			 "unknown (or its entry no longer counts)" : "in another migration or none");
+		peer_settle_end(c, pc, false);
+	}
+	snprintf(v->action, sizeof(v->action), "left alone: the other VF (%s VF %u) is on another "
+		 "host, whose record is there%s%s", v->e.peer_device, v->e.peer_vf, why[0] ? "; " :
+		 "", why);
+	snprintf(v->advice, sizeof(v->advice), "on %s, '%s status %s --vf=%u' shows the other VF "
+		 "(migration %s); %s; then settle each VF on its own host with '%s recover <device> "
+		 "--vf=N --confirm=running|suspended'%s", host, c->prog, dev, v->e.peer_vf,
+		 v->e.op_id, src_role ? "if it runs the state, the migration is done: leave this "
+		 "source suspended; if it does not, this source may be resumed" : "if the source "
+		 "there runs, do not resume this VF: it holds a copy of a running state", c->prog,
+		 src_role ? "" : "; recover on the source's host asks this one and settles both");
+	return;
+settled:
+	v->unresolved = false;
+	v->advice[0] = '\0';
+	forget_temporary(&v->e, safety);
+	close_op(&v->e);
+	if (!write_entry(v, hs)) {
+		remove_temporary(c, v, safety);
+		/* This side is settled: that host closes its part (left open if it cannot). */
+		ret = peer_settle_end(c, pc, true);
+		if (ret)
+			snprintf(v->action + strlen(v->action), sizeof(v->action) -
+				 strlen(v->action), "; %s could not close its part (%s): recover there "
+				 "closes it", host, intel_lm_errno_name(ret));
+	} else {
+		peer_settle_end(c, pc, false);
+	}
 }
 
 /* Settle the migration @v belongs to; @v and its peer are marked resolved or not. */
@@ -734,21 +838,7 @@ static void recover_migration(const struct cli *c, struct views *vs, struct rec_
 	}
 	if (strchr(v->e.peer_device, ':')) {
 		/* migrate --to=ssh://: the other VF and its record are on another host. */
-		const char *dev = strchr(v->e.peer_device, ':') + 1;
-		int host = (int)(dev - 1 - v->e.peer_device);
-		bool src_role = v->e.role == INTEL_LM_ROLE_SOURCE;
-
-		v->unresolved = true;
-		snprintf(v->action, sizeof(v->action), "left alone: the other VF (%s VF %u) is on "
-			 "another host, whose record is there", v->e.peer_device, v->e.peer_vf);
-		snprintf(v->advice, sizeof(v->advice), "on %.*s, '%s status %s --vf=%u' shows the "
-			 "other VF (migration %s); %s; then settle each VF on its own host with '%s "
-			 "recover <device> --vf=N --confirm=running|suspended'", host,
-			 v->e.peer_device, c->prog, dev, v->e.peer_vf, v->e.op_id, src_role ?
-			 "if it runs the state, the migration is done: leave this source suspended; "
-			 "if it does not, this source may be resumed" : "if the source there runs, "
-			 "do not resume this VF: it holds a copy of a running state",
-			 c->prog);
+		recover_remote(c, v, &hs);
 		goto out;
 	}
 	if (peer->read_err == -ENOENT && v->e.role == INTEL_LM_ROLE_DESTINATION) {

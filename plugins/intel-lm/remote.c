@@ -42,7 +42,7 @@ struct dest {
 	char login[128];	/* [user@]host, as ssh takes it */
 	char port[8];		/* "" for ssh's own default */
 	char dev[32];		/* /dev/nvmeN */
-	char peer[64];		/* host:/dev/nvmeN, for the records */
+	char peer[64];		/* the URL, for the records; host:/dev/nvmeN when it is too long */
 };
 
 /* The connection to the peer. */
@@ -104,8 +104,12 @@ static int parse_url(const char *url, struct dest *d)
 		if (!isdigit((unsigned char)*q))
 			return -EINVAL;
 	snprintf(d->dev, sizeof(d->dev), "%s", slash);
-	n = (size_t)((colon ? colon : slash) - hs);
-	snprintf(d->peer, sizeof(d->peer), "%.*s:%s", (int)n, hs, d->dev);
+	/* Where recover finds the other VF again: the URL, when it fits the record's field. */
+	if (snprintf(d->peer, sizeof(d->peer), "ssh://%s%s%s%s", d->login, d->port[0] ? ":" : "",
+		     d->port, d->dev) >= (int)sizeof(d->peer)) {
+		n = (size_t)((colon ? colon : slash) - hs);
+		snprintf(d->peer, sizeof(d->peer), "%.*s:%s", (int)n, hs, d->dev);
+	}
 	return 0;
 }
 
@@ -799,10 +803,10 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 			 "%u of %s is left suspended (two running copies must never exist), its "
 			 "state kept in %s\nfind out on %s with '%s status %s --vf=%u': if it runs, "
 			 "the migration is done: leave the source suspended; if not, '%s resume %s "
-			 "--vf=%u --force' here resumes the source (intel-lm refuses it without "
-			 "--force: it cannot ask that host)", words, j->dst_vf, d->dev, d->login,
+			 "--vf=%u --force' here resumes the source; '%s recover %s --vf=%u' here "
+			 "asks that host and does either", words, j->dst_vf, d->dev, d->login,
 			 j->src_vf, pf_path(src), j->keep, d->login, c->prog, d->dev, j->dst_vf,
-			 c->prog, pf_path(src), j->src_vf);
+			 c->prog, pf_path(src), j->src_vf, c->prog, pf_path(src), j->src_vf);
 		status = EXIT_UNKNOWN;
 		goto out;
 	}
@@ -1203,5 +1207,119 @@ out:
 	free(dvf);
 	free(jobs);
 	session_close(&src);
+	return ret;
+}
+
+/* --- recover's question to the other host (SETTLE) ----------------------------------------- */
+
+struct peer_conn {
+	struct link l;
+};
+
+/* The peer a record names: "ssh://[user@]host[:port]/dev/nvmeN", or "host:/dev/nvmeN". */
+static int peer_dest(const char *peer_device, struct dest *d)
+{
+	char url[sizeof(((struct intel_lm_rec_entry *)0)->peer_device) + 8];
+
+	if (!strncmp(peer_device, "ssh://", 6))
+		return parse_url(peer_device, d);
+	if (!strchr(peer_device, ':'))
+		return -EINVAL;
+	snprintf(url, sizeof(url), "ssh://%.*s%s", (int)(strchr(peer_device, ':') - peer_device),
+		 peer_device, strchr(peer_device, ':') + 1);
+	return parse_url(url, d);
+}
+
+int peer_host(const char *peer_device, char *login, size_t llen, char *dev, size_t dlen)
+{
+	struct dest d;
+	int ret = peer_dest(peer_device, &d);
+
+	snprintf(login, llen, "%s", ret ? peer_device : d.login);
+	snprintf(dev, dlen, "%s", ret ? "" : d.dev);
+	return ret;
+}
+
+int peer_settle(const struct cli *c, const char *peer_device, uint16_t vf, const char *op_id,
+		struct peer_conn **pcp, struct peer_answer *a, char *why, size_t len)
+{
+	struct peer_conn *pc;
+	struct wire_msg m;
+	struct dest d;
+	char kv[256] = "", words[1536];
+	int ret;
+
+	*pcp = NULL;
+	memset(a, 0, sizeof(*a));
+	if (peer_dest(peer_device, &d)) {
+		snprintf(why, len, "the record names the other VF's PF as '%s', which names no host "
+			 "to ask", peer_device);
+		return -EINVAL;
+	}
+	pc = calloc(1, sizeof(*pc));
+	if (!pc) {
+		snprintf(why, len, "out of memory");
+		return -ENOMEM;
+	}
+	pc->l = (struct link){ .pid = -1, .to = -1, .from = -1 };
+	pc->l.buf = malloc(WIRE_BUF_LEN);
+	ret = pc->l.buf ? link_open(c, &d, &pc->l) : -ENOMEM;
+	if (ret) {
+		snprintf(why, len, "cannot start %s: %s", c->ssh ? c->ssh : "ssh",
+			 intel_lm_errno_name(ret));
+		goto fail;
+	}
+	if (hello(c, &d, &pc->l, false)) {
+		ret = -ECONNREFUSED;
+		snprintf(why, len, "%s could not be asked: '%s %s %s serve-peer' did not answer in "
+			 "this version's peer protocol (ssh's own words, if any, are above; --ssh and "
+			 "--remote-program say how to reach it)", d.login, c->ssh ? c->ssh : "ssh",
+			 d.login, c->remote_program ? c->remote_program : "nvme-intel-lm");
+		goto fail;
+	}
+	wire_kv_add(kv, sizeof(kv), "device", "%s", d.dev);
+	wire_kv_add(kv, sizeof(kv), "vf", "%u", vf);
+	wire_kv_add(kv, sizeof(kv), "op_id", "%s", op_id);
+	ret = send_kv(&pc->l, WIRE_SETTLE, kv);
+	if (!ret)
+		ret = answer(c, &pc->l, &m, WIRE_OK);
+	if (ret == 1) {
+		peer_words(&m, words, sizeof(words));
+		snprintf(why, len, "%s answered: %s", d.login, words);
+		ret = -EREMOTEIO;
+		goto fail;
+	}
+	if (ret || wire_kv(&m, "verdict", a->verdict, sizeof(a->verdict)) ||
+	    wire_kv(&m, "state", a->state, sizeof(a->state))) {
+		snprintf(why, len, "the connection to %s failed while it was asked (%s)", d.login,
+			 intel_lm_errno_name(ret ? ret : -EPROTO));
+		ret = ret ? ret : -EPROTO;
+		goto fail;
+	}
+	wire_kv(&m, "op_id", a->op_id, sizeof(a->op_id));
+	*pcp = pc;
+	return 0;
+fail:
+	link_close(&pc->l);
+	free(pc);
+	return ret;
+}
+
+int peer_settle_end(const struct cli *c, struct peer_conn *pc, bool close)
+{
+	struct wire_msg m;
+	int ret = 0;
+
+	if (!pc)
+		return 0;
+	if (close) {
+		ret = send_kv(&pc->l, WIRE_ABORT, "");
+		if (!ret)
+			ret = answer(c, &pc->l, &m, WIRE_OK);
+		if (ret > 0)
+			ret = -EREMOTEIO;
+	}
+	link_close(&pc->l);
+	free(pc);
 	return ret;
 }

@@ -105,7 +105,7 @@ const char *wire_type_name(uint16_t type)
 		[WIRE_HELLO] = "HELLO", [WIRE_PREPARE] = "PREPARE", [WIRE_READY] = "READY",
 		[WIRE_BEGIN] = "BEGIN", [WIRE_DATA] = "DATA", [WIRE_LOAD] = "LOAD",
 		[WIRE_RESUME] = "RESUME", [WIRE_ABORT] = "ABORT", [WIRE_OK] = "OK",
-		[WIRE_FAIL] = "FAIL", [WIRE_BYE] = "BYE",
+		[WIRE_FAIL] = "FAIL", [WIRE_BYE] = "BYE", [WIRE_SETTLE] = "SETTLE",
 	};
 
 	return type && type < WIRE_TYPES ? names[type] : "unknown";

@@ -38,6 +38,9 @@ enum wire_type {
 	WIRE_OK,		/* a step succeeded */
 	WIRE_FAIL,		/* a step failed: ret=, effect=, state=, msg= */
 	WIRE_BYE,		/* no more pairs */
+	WIRE_SETTLE,		/* recover: what became of a migration's VF here? device=, vf=,
+				 * op_id=; OK says verdict=, state=, op_id= (its claim held until
+				 * ABORT, which closes its part, or BYE) */
 	WIRE_TYPES,
 };
 

@@ -15,7 +15,10 @@
 # with it, checked); lists out of order or of another length refused before any connection;
 # --dry-run running the destination's checks and changing nothing on either host; the same
 # over NVMe TP4159 (the emulator's tp4159 = 1), and a state of one protocol refused by a
-# destination of the other, with the reason.
+# destination of the other, with the reason; recover on the source host after a kill, a cut
+# link or a RESUME in doubt: it asks the other host and settles the migration (the
+# destination runs: done; it never ran: the source resumed) or, in doubt or unreachable,
+# decides nothing and names the check to make there.
 set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh disable=SC1091 # followed with -x
 . "$(dirname "$0")/lib.sh"
@@ -142,7 +145,7 @@ for P in "${PROGS[@]}"; do
 		fi
 		got="$(src_field /dev/nvme0 "$1" last_operation.role) $(src_field /dev/nvme0 "$1" \
 			last_operation.peer_device) $(src_field /dev/nvme0 "$1" last_operation.peer_vf)"
-		want="source dsthost:/dev/nvme1 $2"
+		want="source ssh://$USER_NAME@dsthost:$PORT/dev/nvme1 $2"
 		if [ "$got" = "$want" ]; then pass "$P: the source's record names its peer ($want)"
 		else fail "$P: the source's record names its peer" "got '$got', expected '$want'"; fi
 		got="$(dst_field /dev/nvme1 "$2" last_operation.role) $(dst_field /dev/nvme1 "$2" \
@@ -171,7 +174,7 @@ P=$STANDALONE
 # records do not hold that VF, but the source's entry names it: resume is refused.
 run "$P" resume /dev/nvme0 --vf=1
 expect_rc $RC_REFUSED "resume of a source whose state now runs on another host is refused"
-expect_err "runs, or may run, in dsthost:/dev/nvme1 VF 1" "the refusal names where it runs"
+expect_err "runs, or may run, in ssh://$USER_NAME@dsthost:$PORT/dev/nvme1 VF 1" "the refusal names where it runs"
 expect_state nvme0 1 saved "the source was not resumed: one running copy"
 
 # And back: from the destination host to the first, into the VF it came from. The state that
@@ -193,7 +196,7 @@ INTEL_LM_STATE_DIR=$T/dst-state INTEL_LM_LOCK_DIR=$T/dst-locks LD_PRELOAD=$EMU_S
 	/dev/nvme1 --vf=1 > "$T/out" 2> "$T/err" || RC=$?
 ERR=$(cat "$T/err")
 expect_rc $RC_REFUSED "then resume of the copy left on the second host is refused"
-expect_err "runs, or may run, in dsthost:/dev/nvme0 VF 1" "it names where the state runs now"
+expect_err "runs, or may run, in ssh://$USER_NAME@dsthost:$PORT/dev/nvme0 VF 1" "it names where the state runs now"
 
 # Equivalence: each PF gets the same commands, with the same dwords, in the same order, as in a
 # one-host migrate of the same pair (Identify aside: each host identifies its own PF).
@@ -512,6 +515,29 @@ one_copy() {
 	else fail "$desc: exactly one running copy of $origin" "$n run"; fi
 }
 
+# migrate killed (-9) during the destination's Set Controller State over TP4159 (its second
+# Migration Send): recover on the source host asks the other host, which never ran its VF, and
+# resumes the source over TP4159, as its record says its commands went.
+emu_tp_pfs tp tp "latency.0x41 = 300000"
+LD_PRELOAD=$EMU_SO $P migrate /dev/nvme0 --vf=2 --to-vf=1 --to="$URL" --ssh="$SSH" \
+	--remote-program="$T/remote" > "$T/out" 2> "$T/err" &
+pid=$!
+strike KILL $pid nvme1 0x41 arrived "over TP4159, migrate killed during the destination's load" 2
+wait $pid 2> /dev/null
+wait_until bash -c "! pgrep -f '^$STANDALONE serve-peer' > /dev/null" ||
+	fail "over TP4159: the remote ends when its source is gone" "serve-peer still runs"
+expect_state nvme0 2 saved "over TP4159, migrate killed: the source stays saved"
+clear_trace
+run "$P" recover /dev/nvme0 --vf=2 --ssh="$SSH" --remote-program="$T/remote"
+expect_rc 0 "over TP4159, recover asking the other host settles the migration"
+expect_out "says its VF 1 never ran" "over TP4159: recover says what the other host said"
+expect_state nvme0 2 running "over TP4159, after recover: the source runs again"
+one_copy SRC0001/vf2 "over TP4159, migrate killed, then recover"
+got=$(sent_opcodes | tr ' ' '\n' | grep -cvE '^(06|41)$')
+if [ "$got" = 0 ]; then pass "over TP4159: recover resumed the source with Migration Send"
+else fail "over TP4159: recover resumed the source with Migration Send" "$(sent_opcodes)"; fi
+
+
 # ssh killed while the destination's LOAD_DATA is in flight: the destination was never
 # resumed, so the source runs again.
 fresh "" "latency.0xd5 = 300000"
@@ -569,12 +595,15 @@ else
 	fail "the safety copy the record names holds the source's state" "'$f'"
 fi
 
-# recover on each host: the other VF's record is on the other host; nothing is decided here,
-# and the advice names the host and the status command to run there.
-run "$P" recover /dev/nvme0 --vf=3
-expect_rc $RC_UNKNOWN "recover on the source host leaves the migration to the operator"
-expect_out "on dsthost, 'nvme-intel-lm status /dev/nvme1 --vf=1' shows the other VF" \
+# recover on each host: the other VF's record is on the other host. When that host cannot be
+# asked (here: no program at --remote-program there), nothing is decided, and the advice names
+# the host and the status command to run there.
+run "$P" recover /dev/nvme0 --vf=3 --ssh="$SSH" --remote-program="$T/nonexistent"
+expect_rc $RC_UNKNOWN "recover on the source host, the other host not asked: left to the operator"
+expect_out "on $USER_NAME@dsthost, 'nvme-intel-lm status /dev/nvme1 --vf=1' shows the other VF" \
 	"recover names the host and the command that shows the destination"
+expect_out "could not be asked" "recover says the other host could not be asked"
+expect_state nvme0 3 saved "recover, the other host not asked: the source stays saved"
 RC=0
 INTEL_LM_STATE_DIR=$T/dst-state INTEL_LM_LOCK_DIR=$T/dst-locks LD_PRELOAD=$EMU_SO $P recover \
 	/dev/nvme1 --vf=1 > "$T/out" 2> "$T/err" || RC=$?
@@ -587,6 +616,24 @@ if [ "$got" = "True loaded" ]; then
 else
 	fail "the destination's migration stays open, its VF loaded, never resumed" "got '$got'"
 fi
+# recover on the source host asks the other host: its VF never ran, so the source is resumed
+# and that host closes its part; the safety copy goes. One running copy.
+run "$P" recover /dev/nvme0 --vf=3 --ssh="$SSH" --remote-program="$T/remote"
+expect_rc 0 "recover on the source host, asking the other host, settles the migration"
+expect_out "says its VF 1 never ran" "recover says what the other host said"
+expect_out "the source was resumed" "recover says it resumed the source"
+E2E_VIA=neither
+expect_state nvme0 3 running "recover after asking: the source runs again"
+expect_state nvme1 1 loaded "recover after asking: the destination is left as it is, never run"
+ORIGIN=SRC0001/vf3
+n=$(running_copies)
+if [ "$n" -eq 1 ]; then pass "recover after asking: exactly one running copy"
+else fail "recover after asking: exactly one running copy" "$n run"; fi
+got="$(src_field /dev/nvme0 3 last_operation.open) $(dst_field /dev/nvme1 1 last_operation.open)"
+if [ "$got" = "False False" ]; then pass "recover after asking: the migration is closed on both hosts"
+else fail "recover after asking: the migration is closed on both hosts" "got '$got'"; fi
+if [ ! -e "$f" ]; then pass "recover after asking: the safety copy is removed (the state runs)"
+else fail "recover after asking: the safety copy is removed" "$f is still there"; fi
 
 # The remote serve-peer killed during the destination's SUSPEND: the source was never touched.
 fresh "" "latency.0xc8 = 300000"
@@ -615,6 +662,20 @@ esac
 f=${got#True }
 if [ -s "$f" ]; then pass "the safety copy is kept ($f)"
 else fail "the safety copy is kept" "$f is missing"; fi
+# recover on the source host asks the other host: its VF runs, so the migration is done: the
+# source stays saved, the migration closes, the safety copy goes; resume stays refused.
+run "$P" recover /dev/nvme0 --vf=3 --ssh="$SSH" --remote-program="$T/remote"
+expect_rc 0 "recover after a lost RESUME answer, asking the other host: settled"
+expect_out "says its VF 1 runs the state: migration" "recover says the destination runs"
+expect_state nvme0 3 saved "recover after a lost RESUME answer: the source stays saved"
+one_copy SRC0001/vf3 "recover after a lost RESUME answer"
+got=$(src_field /dev/nvme0 3 last_operation.open)
+if [ "$got" = False ]; then pass "recover after a lost RESUME answer: the migration is closed"
+else fail "recover after a lost RESUME answer: the migration is closed" "got '$got'"; fi
+if [ ! -e "$f" ]; then pass "recover after a lost RESUME answer: the safety copy is removed"
+else fail "recover after a lost RESUME answer: the safety copy is removed" "$f is still there"; fi
+run "$P" resume /dev/nvme0 --vf=3
+expect_rc $RC_REFUSED "after recover, resume of the source is still refused: its state runs there"
 
 # SIGTERM to migrate: it stops before its next step and rolls back, as on one host.
 fresh "" "latency.0xc8 = 300000"
@@ -790,6 +851,14 @@ completion_delay.$1 = 300000"
 	else fail "the link cut during $1 $2: migrate fails" "rc 0"; fi
 	expect_state nvme0 "$3" "$4" "the link cut during $1 $2: the source is $4"
 	one_copy "SRC0001/vf$3" "the link cut during $1 $2"
+	if [ "$4" = saved ]; then
+		# recover asks the other host through the same relay (the URL on record).
+		run "$P" recover /dev/nvme0 --vf="$3" --ssh="$SSH" --remote-program="$T/remote"
+		expect_rc 0 "the link cut during $1 $2: recover asks the other host and settles it"
+		expect_out "says its VF 1 runs the state" "the link cut during $1 $2: recover says why"
+		expect_state nvme0 "$3" saved "the link cut during $1 $2: recover leaves the source saved"
+		one_copy "SRC0001/vf$3" "the link cut during $1 $2, then recover"
+	fi
 	relay_stop
 done
 
@@ -884,6 +953,13 @@ got=$(dst_field /dev/nvme1 1 state)
 if [ "$got" = unknown ]; then pass "$l: status on the destination host says unknown"
 else fail "$l: status on the destination host says unknown" "it says $got"; fi
 expect_state nvme1 1 loaded "$l: the destination does not run (the emulator's truth)"
+# recover asks the other host: its RESUME's effect is unknown there: nothing is decided.
+run "$P" recover /dev/nvme0 --vf=1 --ssh="$SSH" --remote-program="$T/remote"
+expect_rc $RC_UNKNOWN "$l: recover, asking the other host, decides nothing (exit $RC_UNKNOWN)"
+expect_out "its RESUME's effect unknown" "$l: recover says what the other host said"
+expect_out "'nvme-intel-lm status /dev/nvme1 --vf=1' shows the other VF" \
+	"$l: recover names the check to make there"
+expect_state nvme0 1 saved "$l: recover left the source saved"
 run "$P" resume /dev/nvme0 --vf=1
 expect_rc 3 "$l: a resume here is refused without --force (exit 3)"
 run "$P" resume /dev/nvme0 --vf=1 --force
