@@ -397,8 +397,32 @@ expect_state() {
 	if [ "$got" = "$3" ]; then pass "$4"; else fail "$4" "$1 VF $2 is $got, expected $3"; fi
 }
 
+# test_netns NAME: a network namespace NAME (a test's other "host"), joined to this one by a
+# veth pair with addresses of a private /30 (10.213.0.0/16, chosen from the shell's pid): sets
+# NETNS_ADDR (inside it) and NETNS_PEER (here). Returns non-zero and leaves nothing where none
+# can be made (not root, a kernel without network namespaces); the caller deletes it
+# (ip netns delete NAME, which takes the pair with it) in its EXIT trap.
+test_netns() {
+	local ns=$1 n=$(($$ % 16384)) a b
+	a=10.213.$((n / 64)).$(((n % 64) * 4 + 1))
+	b=10.213.$((n / 64)).$(((n % 64) * 4 + 2))
+	ip netns add "$ns" 2> /dev/null || return 1
+	if ! { ip link add "ilm${n}h" type veth peer name "ilm${n}n" &&
+		ip link set "ilm${n}n" netns "$ns" &&
+		ip addr add "$a/30" dev "ilm${n}h" && ip link set "ilm${n}h" up &&
+		ip -n "$ns" addr add "$b/30" dev "ilm${n}n" &&
+		ip -n "$ns" link set "ilm${n}n" up && ip -n "$ns" link set lo up; } 2> /dev/null; then
+		ip link delete "ilm${n}h" 2> /dev/null
+		ip netns delete "$ns"
+		return 1
+	fi
+	NETNS_ADDR=$b
+	NETNS_PEER=$a
+}
+
 # test_sshd DIR HOST...: the test's own sshd (Debian's openssh-server) on a free port of
-# 127.0.0.1, with its own host key, authorized_keys and configuration in DIR (made, mode 0700),
+# SSHD_ADDR (default 127.0.0.1; in the network namespace SSHD_NETNS when set, see
+# test_netns), with its own host key, authorized_keys and configuration in DIR (made, mode 0700),
 # and a client configuration DIR/ssh_config (with DIR/known_hosts) in which each HOST reaches
 # it with the test's key. The host key goes by one alias, so that a relay on another port
 # still finds it known. Sets SSHD_PID, PORT and USER_NAME; returns non-zero, sshd's log on
@@ -415,7 +439,7 @@ test_sshd() {
 	PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	USER_NAME=$(id -un)
 	cat > "$s/sshd_config" <<CONF
-ListenAddress 127.0.0.1
+ListenAddress ${SSHD_ADDR:-127.0.0.1}
 Port $PORT
 HostKey $s/host_key
 AuthorizedKeysFile $s/authorized_keys
@@ -430,12 +454,13 @@ LogLevel ERROR
 CONF
 	# The privilege separation directory sshd insists on (root's, made as Debian's unit makes it).
 	[ -d /run/sshd ] || mkdir -p -m 0755 /run/sshd
-	/usr/sbin/sshd -D -e -f "$s/sshd_config" 2> "$s/sshd.log" &
+	${SSHD_NETNS:+ip netns exec "$SSHD_NETNS"} /usr/sbin/sshd -D -e -f "$s/sshd_config" \
+		2> "$s/sshd.log" &
 	SSHD_PID=$!
 	echo "intel-lm-test-sshd $(cut -d' ' -f1-2 "$s/host_key.pub")" > "$s/known_hosts"
 	cat > "$s/ssh_config" <<CONF
 Host $*
-	HostName 127.0.0.1
+	HostName ${SSHD_ADDR:-127.0.0.1}
 	HostKeyAlias intel-lm-test-sshd
 	IdentityFile $s/client_key
 	IdentitiesOnly yes

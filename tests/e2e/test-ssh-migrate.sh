@@ -2,10 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # End-to-end: migrate --to=ssh://host/dev/nvmeX, host to host through a real OpenSSH: the test
-# starts its own sshd (Debian's openssh-server) on a free port of 127.0.0.1, with its own host
-# key, authorized_keys and configuration, and the client (openssh-client) uses its own
-# configuration and known_hosts. The two "hosts" are the emulated PFs nvme0 and nvme1, each
-# with its own record and locks (the destination's through the remote program's environment).
+# starts its own sshd (Debian's openssh-server) with its own host key, authorized_keys and
+# configuration, in a network namespace of its own joined to this one by a veth pair (the
+# destination "host"; this machine's own network where no namespace can be made, a skip), and
+# the client (openssh-client) uses its own configuration and known_hosts. The two "hosts" are
+# the emulated PFs nvme0 and nvme1, each with its own record and locks (the destination's
+# through the remote program's environment); the relay that adds delay or cuts the link sits
+# on the destination's side of the veth pair.
 # Asserted: a VF list moves and the destination holds exactly the source's state (the
 # emulator's truth); both records carry the migration's id and the peer; status on each side
 # tells the truth; ssh or the remote killed at a step never leaves two running copies and
@@ -35,11 +38,25 @@ if [ ! -x "$SSHD" ] || ! command -v ssh > /dev/null || ! command -v ssh-keygen >
 	exit 1
 fi
 
+# --- the destination host's network namespace (test_netns, tests/e2e/lib.sh) -------------------
+# The destination "host" (its sshd, and the remote program sshd starts) lives in a network
+# namespace of its own, reached over a veth pair, as another host is over a network.
+NS=intel-lm-e2e-$$
+if test_netns "$NS"; then
+	SSHD_NETNS=$NS SSHD_ADDR=$NETNS_ADDR
+	pass "the destination host has its own network namespace ($NS, $NETNS_ADDR over a veth pair)"
+else
+	NS=
+	skip "the destination host in its own network namespace" \
+		"ip netns add failed (not root, or no network namespaces): it shares this one"
+fi
+
 # --- the test's own sshd (test_sshd, tests/e2e/lib.sh) -----------------------------------------
 S=$T/sshd
 test_sshd "$S" dsthost
 SSHD_OK=$?
-trap 'kill $SSHD_PID 2> /dev/null; wait $SSHD_PID 2> /dev/null; rm -rf "$T"' EXIT
+trap 'kill $SSHD_PID 2> /dev/null; wait $SSHD_PID 2> /dev/null; [ -z "$NS" ] ||
+	ip netns delete "$NS"; rm -rf "$T"' EXIT
 SSH="ssh -F $S/ssh_config"
 URL=ssh://$USER_NAME@dsthost:$PORT/dev/nvme1
 # The destination host's program: sshd passes no environment, so the emulator, the fake sysfs
@@ -53,6 +70,7 @@ export LD_PRELOAD=$EMU_SO
 [ -f $T/remote.env ] && . $T/remote.env
 [ -f $T/remote.san ] && . $T/remote.san
 echo "\$\$ \$*" >> $T/peers.log
+readlink /proc/self/ns/net > $T/remote.netns
 exec $STANDALONE "\$@"
 SH
 chmod +x "$T/remote"
@@ -124,6 +142,17 @@ for P in "${PROGS[@]}"; do
 		"$P: says where VF 1 went"
 	expect_out "VF 3 of /dev/nvme0 migrated to VF 2 of /dev/nvme1" "$P: says where VF 3 went"
 	E2E_VIA=neither
+	if [ -n "$NS" ]; then
+		here=$(readlink /proc/self/ns/net)
+		there=$(ip netns exec "$NS" readlink /proc/self/ns/net)
+		got=$(cat "$T/remote.netns" 2> /dev/null)
+		if [ -n "$got" ] && [ "$got" = "$there" ] && [ "$got" != "$here" ]; then
+			pass "$P: the destination's program ran in the other host's namespace ($got)"
+		else
+			fail "$P: the destination's program ran in the other host's namespace" \
+				"it ran in '$got'; here is $here, $NS is $there"
+		fi
+	fi
 	for pair in "1 1" "3 2"; do
 		set -- $pair
 		"$EMU_CTL" dump nvme0 "$1" "$T/a"
@@ -751,11 +780,12 @@ done
 rm -f "$T/remote.env"
 
 # --- through a relay the test owns: added round-trip time, and the link cut at each step ---------
-# relay.py LISTEN-PORT TO-PORT ONE-WAY-SECONDS: forwards TCP to sshd, each chunk DELAY later;
+# relay.py LISTEN-PORT TO-PORT ONE-WAY-SECONDS ADDR: forwards TCP from ADDR:LISTEN-PORT to sshd
+# on ADDR:TO-PORT, each chunk DELAY later;
 # SIGUSR1 cuts every connection, as a network that drops would.
 cat > "$T/relay.py" <<'PY'
 import signal, socket, sys, threading, time
-lport, dport, delay = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+lport, dport, delay, daddr = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 conns = []
 def close(s):
     try:
@@ -781,12 +811,12 @@ def cut(*_):
 signal.signal(signal.SIGUSR1, cut)
 srv = socket.socket()
 srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("127.0.0.1", lport))
+srv.bind((daddr, lport))
 srv.listen(16)
 print("ready", flush=True)
 while True:
     c, _ = srv.accept()
-    u = socket.create_connection(("127.0.0.1", dport))
+    u = socket.create_connection((daddr, dport))
     conns += [c, u]
     for a, b in ((c, u), (u, c)):
         threading.Thread(target=pump, args=(a, b), daemon=True).start()
@@ -795,7 +825,9 @@ PY
 relay_start() {
 	local rport
 	rport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	python3 "$T/relay.py" "$rport" "$PORT" "$1" > "$T/relay.out" 2>&1 &
+	# On the destination host's side of the link (in its namespace, if it has one).
+	${SSHD_NETNS:+ip netns exec "$SSHD_NETNS"} python3 "$T/relay.py" "$rport" "$PORT" "$1" \
+		"${SSHD_ADDR:-127.0.0.1}" > "$T/relay.out" 2>&1 &
 	RELAY_PID=$!
 	wait_until grep -q ready "$T/relay.out" || fail "relay" "did not start: $(cat "$T/relay.out")"
 	RELAY_URL=ssh://$USER_NAME@dsthost:$rport/dev/nvme1
