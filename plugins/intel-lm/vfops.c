@@ -324,7 +324,7 @@ static bool tp_state_whole(const void *buf, uint32_t len, char *why, size_t why_
 
 	if (len < INTEL_LM_TP_STATE_HDR_LEN) {
 		snprintf(why, why_len, "it holds %u bytes, less than the %u-byte header", len,
-			 INTEL_LM_TP_STATE_HDR_LEN);
+			 (unsigned int)INTEL_LM_TP_STATE_HDR_LEN);
 		return false;
 	}
 	if (intel_lm_tp_state_size(buf, &size)) {
