@@ -339,6 +339,21 @@ static bool tp_state_whole(const void *buf, uint32_t len, char *why, size_t why_
 	return true;
 }
 
+/* A blob saved over another protocol or format than this PF's: refused, with why (true). */
+static bool proto_refused(const struct cli *c, const struct session *s, struct vf_result *r,
+			  const struct intel_lm_blob_hdr *hdr)
+{
+	char why[512];
+
+	if (!intel_lm_blob_check_proto(hdr, pf_proto(s), why, sizeof(why)))
+		return false;
+	fail(r, "verify", -EPROTO, "%s cannot be loaded into %s: %s; nothing was sent\n"
+	     "load it into a VF of a PF that uses %s (see '%s info'; --protocol chooses "
+	     "where a PF offers both)", r->path, pf_path(s), why,
+	     intel_lm_protocol_name(hdr->protocol), c->prog);
+	return true;
+}
+
 static void run_load(const struct cli *c, struct session *s, struct vf_result *r)
 {
 	struct intel_lm_blob_hdr hdr;
@@ -361,6 +376,12 @@ static void run_load(const struct cli *c, struct session *s, struct vf_result *r
 	}
 	if (fd > STDIN_FILENO)
 		close(fd);
+	/*
+	 * A state in another protocol's format is no state for this PF, whatever its size and
+	 * --force: said first, as neither a larger --max-state-size nor --force would load it.
+	 */
+	if (!c->raw && (!ret || ret == -EFBIG) && proto_refused(c, s, r, &hdr))
+		goto out;
 	if (ret) {
 		input_failed(c, s, r, ret);
 		return;
@@ -396,14 +417,6 @@ static void run_load(const struct cli *c, struct session *s, struct vf_result *r
 		}
 		snprintf(r->hint, sizeof(r->hint), "%s was saved on a different kind of PF (%s); "
 			 "loading anyway (--force)", r->path, why);
-	}
-	/* A state in another protocol's format is no state for this PF, --force or not. */
-	if (!c->raw && intel_lm_blob_check_proto(&hdr, pf_proto(s), why, sizeof(why))) {
-		fail(r, "verify", -EPROTO, "%s cannot be loaded into %s: %s; nothing was sent\n"
-		     "load it into a VF of a PF that uses %s (see '%s info'; --protocol chooses "
-		     "where a PF offers both)", r->path, pf_path(s), why,
-		     intel_lm_protocol_name(hdr.protocol), c->prog);
-		goto out;
 	}
 	/* A state that carries no identity (raw, or saved before identities) gets its bytes'. */
 	if (c->raw || !intel_lm_identity_is_set(&hdr.ident))

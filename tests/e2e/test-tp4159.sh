@@ -116,20 +116,32 @@ for P in "${PROGS[@]}"; do
 	expect_json 'j["vfs"][0]["protocol"] == "tp4159"' "$p ... and what its commands went over"
 	only_tp "$p ... no Intel opcode reached either PF"
 
-	# A TP4159 state into a PF using Intel's commands, and the reverse: refused, with why.
-	run $P suspend /dev/nvme2 --vf=1
-	clear_trace
-	run $P load /dev/nvme2 --vf=1 -i "$T/s.blob" --force
-	expect_rc $RC_REFUSED "$p a TP4159 state into a PF using Intel's commands is refused"
-	expect_err "saved over tp4159 and this PF moves states with intel" "$p ... saying why"
-	expect_sent "06 06" "$p ... sending nothing but Identify"
+	# A TP4159 state into a PF using Intel's commands, and the reverse: refused, with why,
+	# --force or not; the protocol is the reason given, not the other vendor (whose advice,
+	# --force, would not load it).
+	for force in "" --force; do
+		run $P suspend /dev/nvme2 --vf=1
+		clear_trace
+		run $P load /dev/nvme2 --vf=1 -i "$T/s.blob" $force
+		expect_rc $RC_REFUSED "$p a TP4159 state into a PF using Intel's commands is refused $force"
+		expect_err "saved over tp4159 and this PF moves states with intel" "$p ... saying why"
+		! grep -q "different kind of PF" <<< "$ERR" &&
+			pass "$p ... and not that the PF is of another kind" ||
+			fail "$p ... and not that the PF is of another kind" "$ERR"
+		expect_sent "06 06" "$p ... sending nothing but Identify"
+	done
 	run $P save /dev/nvme2 --vf=1 -o "$T/i.blob"
 	expect_rc 0 "$p save over Intel's commands on a PF with both"
 	run $P suspend /dev/nvme1 --vf=2
-	run $P load /dev/nvme1 --vf=2 -i "$T/i.blob" --force
-	expect_rc $RC_REFUSED "$p an Intel state into a TP4159 PF is refused"
-	expect_err "saved over intel and this PF moves states with tp4159" "$p ... saying why"
-	expect_state nvme1 2 suspended "$p ... the VF keeps its state"
+	for force in "" --force; do
+		run $P load /dev/nvme1 --vf=2 -i "$T/i.blob" $force
+		expect_rc $RC_REFUSED "$p an Intel state into a TP4159 PF is refused $force"
+		expect_err "saved over intel and this PF moves states with tp4159" "$p ... saying why"
+		! grep -q "different kind of PF" <<< "$ERR" &&
+			pass "$p ... and not that the PF is of another kind" ||
+			fail "$p ... and not that the PF is of another kind" "$ERR"
+		expect_state nvme1 2 suspended "$p ... the VF keeps its state"
+	done
 
 	# --protocol=tp4159 where the PF has no HMLMS.
 	clear_trace
@@ -235,5 +247,31 @@ CONF
 	[ "$(sent_opcodes | tr ' ' '\n' | grep -cE '^(c8|cc|d2|d5)$')" = 0 ] &&
 		pass "$p ... resumed over TP4159 (no Intel opcode)" ||
 		fail "$p ... resumed over TP4159 (no Intel opcode)" "$(sent_opcodes)"
+
+	# A TP4159 state above Intel's 256 KiB (TP4159 has no such cap: the state says its size)
+	# into a PF using Intel's commands: refused for its protocol, not for its size (a larger
+	# --max-state-size would not load it either).
+	emu_config <<CONF
+[pf nvme0]
+vid = 0x1b36
+lm = 0
+tp4159 = 1
+vfs = 1
+vf.1.size = 300000
+[pf nvme1]
+vfs = 1
+CONF
+	run $P suspend /dev/nvme0 --vf=1
+	rm -f "$T/big.blob"
+	run $P save /dev/nvme0 --vf=1 -o "$T/big.blob"
+	expect_rc 0 "$p save of a 300000-byte state over TP4159 with no --max-state-size"
+	run $P suspend /dev/nvme1 --vf=1
+	clear_trace
+	run $P load /dev/nvme1 --vf=1 -i "$T/big.blob"
+	expect_rc $RC_REFUSED "$p ... into a PF using Intel's commands: refused"
+	expect_err "saved over tp4159 and this PF moves states with intel" "$p ... for its protocol"
+	! grep -q "max-state-size" <<< "$ERR" &&
+		pass "$p ... not for its size" || fail "$p ... not for its size" "$ERR"
+	expect_sent "06 06" "$p ... sending nothing but Identify"
 done
 e2e_finish
