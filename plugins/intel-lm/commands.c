@@ -49,14 +49,16 @@ static int cmd_inspect(const struct cli *c)
 		/*
 		 * Read one byte more than the header says, to see a file that is too long, but
 		 * never allocate more than the file holds or the largest state a PF can move:
-		 * the header is not trusted.
+		 * the header is not trusted. Intel's commands move at most the kernel's 4 MiB
+		 * in one command; TP4159 moves a state in pieces, of any 32-bit size (as load
+		 * takes it over TP4159), so its blob is read whole.
 		 */
 		size_t want = (size_t)hdr.payload_len + 1;
 
 		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
 		    (uint64_t)st.st_size - INTEL_LM_BLOB_HDR_LEN + 1 < want)
 			want = (size_t)((uint64_t)st.st_size - INTEL_LM_BLOB_HDR_LEN + 1);
-		if (want > INTEL_LM_KERNEL_MAX_XFER + 1)
+		if (hdr.protocol != INTEL_LM_PROTO_TP4159 && want > INTEL_LM_KERNEL_MAX_XFER + 1)
 			want = INTEL_LM_KERNEL_MAX_XFER + 1;
 
 		buf = malloc(want);

@@ -256,8 +256,9 @@ CONF
 vid = 0x1b36
 lm = 0
 tp4159 = 1
-vfs = 1
+vfs = 2
 vf.1.size = 300000
+vf.2.size = 4194400
 [pf nvme1]
 vfs = 1
 CONF
@@ -273,5 +274,16 @@ CONF
 	! grep -q "max-state-size" <<< "$ERR" &&
 		pass "$p ... not for its size" || fail "$p ... not for its size" "$ERR"
 	expect_sent "06 06" "$p ... sending nothing but Identify"
+
+	# A TP4159 state above the kernel's 4 MiB (which Intel's commands cannot move in one
+	# command) is saved in pieces, and inspect reads it whole.
+	run $P suspend /dev/nvme0 --vf=2
+	rm -f "$T/huge.blob"
+	run $P save /dev/nvme0 --vf=2 -o "$T/huge.blob"
+	expect_rc 0 "$p save of a state above 4 MiB over TP4159"
+	run $P inspect "$T/huge.blob"
+	expect_rc 0 "$p inspect of it"
+	expect_out "payload        : 4194448 bytes" "$p ... the whole state"
+	expect_out "valid          : yes" "$p ... valid, not truncated"
 done
 e2e_finish
