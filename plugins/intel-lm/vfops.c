@@ -156,6 +156,11 @@ static void output_failed(struct vf_result *r, const char *op, int ret)
 /* What to do about a state above the limit: the default limit can be raised, MDTS cannot. */
 static const char *larger_hint(const struct session *s)
 {
+	/* Over TP4159 only --max-state-size limits a state: it moves in pieces. */
+	if (pf_proto(s)->protocol == INTEL_LM_PROTO_TP4159)
+		return "NVMe TP4159 moves a state of any size in pieces: if a state that large is "
+		       "expected, run the command again with a larger --max-state-size, or without "
+		       "it";
 	if (pf_limit(s)->src == INTEL_LM_LIMIT_REFERENCE)
 		return "if this PF really moves states that large, allow them with "
 		       "--max-state-size=BYTES (up to what MDTS and the kernel allow; see info)";
@@ -173,9 +178,11 @@ static void size_refused(struct vf_result *r, const struct session *s, int ret)
 		     "command was sent\nsuspend the VF before asking its size; if it persists, "
 		     "the firmware is misbehaving");
 	else
-		fail(r, "check size", ret, "the state is %u bytes, above the %u bytes this PF can "
-		     "move in one command (%s); no data command was sent\n%s", r->size,
-		     pf_limit(s)->max_bytes, limit_words(pf_limit(s)->src), larger_hint(s));
+		fail(r, "check size", ret, "the state is %u bytes, above the %u bytes %s (%s); no "
+		     "data command was sent\n%s", r->size, pf_limit(s)->max_bytes,
+		     pf_proto(s)->protocol == INTEL_LM_PROTO_TP4159 ? "allowed" :
+		     "this PF can move in one command", limit_words(pf_limit(s)->src),
+		     larger_hint(s));
 }
 
 /*

@@ -264,6 +264,14 @@ vfs = 1
 CONF
 	run $P suspend /dev/nvme0 --vf=1
 	rm -f "$T/big.blob"
+	# --max-state-size is the only cap over TP4159: below the state, it refuses the save,
+	# saying how to allow it (not that the commands have no offset field, as Intel's)
+	run $P save /dev/nvme0 --vf=1 -o "$T/big.blob" --max-state-size=256K
+	expect_rc $RC_REFUSED "$p save over TP4159 with --max-state-size below the state"
+	expect_err "above the 262144 bytes allowed (the limit set for this run (--max-state-size))" \
+		"$p ... says the limit is the one given"
+	expect_err "NVMe TP4159 moves a state of any size in pieces" "$p ... and how to allow it"
+	[ ! -e "$T/big.blob" ] && pass "$p ... no file is left" || fail "$p ... no file is left"
 	run $P save /dev/nvme0 --vf=1 -o "$T/big.blob"
 	expect_rc 0 "$p save of a 300000-byte state over TP4159 with no --max-state-size"
 	run $P suspend /dev/nvme1 --vf=1
