@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # The kernel suite's guest library (busybox ash), sourced by every guest script (checks.sh,
-# model.sh, model-big.sh, model-timeout.sh). Reports on the console, one line each:
+# model.sh, model-big.sh, model-timeout.sh, model-tp4159.sh). Reports on the console, one line each:
 #
 #   KTEST ok NAME
 #   KTEST fail NAME: WHY
@@ -158,7 +158,7 @@ wait_pf() {
 		_i=$((_i + 1))
 	done
 	[ -c $PF ] || return 1
-	pf_pci=$(cat /sys/class/nvme/nvme0/address 2>/dev/null)
+	pf_pci=$(cat "/sys/class/nvme/${PF#/dev/}/address" 2>/dev/null)
 	pf_sys=/sys/bus/pci/devices/$pf_pci
 	pf_cntlid=$(nvme id-ctrl $PF 2>/dev/null | awk '$1 == "cntlid" { print $NF }')
 	pf_cntlid=$((${pf_cntlid:-0}))
@@ -242,6 +242,108 @@ bind_vf1() {
 	VFNS=/dev/${vf_ctrl:-nvme1}n1
 	[ "$1" != ns ] || [ -b "$VFNS" ] || why "no namespace $VFNS on VF 1"
 	echo "KLOG VF 1 is /dev/${vf_ctrl:-?} at $vf1_pci"
+}
+
+# --- VF 1's I/O while its state moves --------------------------------------------------------
+# write_suspended N SEEK: a write of 1 MiB of /tmp/patternN to VF 1's namespace at 64 KiB block
+# SEEK, submitted while VF 1 is suspended, in the background (its status in /tmp/ddN.rc, its
+# errors in /tmp/ddN.err); given 2 s to finish, which it must not.
+write_suspended() {
+	head -c 1048576 /dev/urandom >/tmp/pattern$1
+	( dd if=/tmp/pattern$1 of="$VFNS" bs=64k seek=$2 conv=fsync 2>/tmp/dd$1.err
+	  echo $? >/tmp/dd$1.rc ) &
+	dd_pid=$!
+	sleep 2
+	[ ! -e /tmp/dd$1.rc ] ||
+		why "the write finished while VF 1 was suspended (status $(cat /tmp/dd$1.rc))"
+}
+
+# await_write N: write_suspended's write N completes, without error, within 30 s of RESUME.
+await_write() {
+	i=0
+	while [ ! -e /tmp/dd$1.rc ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -e /tmp/dd$1.rc ] || why "the write did not finish within 30 s of RESUME"
+	[ "$(cat /tmp/dd$1.rc 2>/dev/null)" = 0 ] || why "the write failed: $(cat /tmp/dd$1.err 2>/dev/null)"
+	wait "$dd_pid" 2>/dev/null
+}
+
+# need_reads_back FILE SEEK WHAT: FILE, read back from VF 1's namespace at 64 KiB block SEEK
+# (the page cache dropped first), is identical; else WHAT "reads back differently".
+need_reads_back() {
+	echo 3 >/proc/sys/vm/drop_caches
+	dd if="$VFNS" of=/tmp/back bs=64k skip="$2" count=$(($(wc -c <"$1") / 65536)) 2>/dev/null
+	cmp -s "$1" /tmp/back || why "$3 reads back differently"
+}
+
+# writer_start FIRST: a writer in the background writes 64 KiB chunks of fresh random data to VF
+# 1's namespace one after the other, from 64 KiB block FIRST on (each fsynced, each chunk once,
+# at most 800), until writer_check stops it, and keeps their MD5 sums. Returns after its first
+# 20 writes (or 10 s).
+writer_start() {
+	im_first=$1
+	rm -f /tmp/im.stop /tmp/im.count /tmp/im.rc /tmp/im.err /tmp/im.sums
+	(
+		n=0
+		rc=0
+		while [ ! -e /tmp/im.stop ] && [ $n -lt 800 ]; do
+			head -c 65536 /dev/urandom >/tmp/im.chunk
+			dd if=/tmp/im.chunk of="$VFNS" bs=64k seek=$((im_first + n)) count=1 \
+				conv=fsync 2>/tmp/im.err || { rc=1; break; }
+			md5sum </tmp/im.chunk | cut -d' ' -f1 >>/tmp/im.sums
+			n=$((n + 1))
+			echo $n >/tmp/im.count
+		done
+		echo $rc >/tmp/im.rc
+	) &
+	writer=$!
+	i=0
+	while [ "$(im_count)" -lt 20 ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+# im_count: the writes the writer has done so far.
+im_count() {
+	cat /tmp/im.count 2>/dev/null || echo 0
+}
+
+# writer_check WHAT: the writer makes 20 more writes (within 30 s) after WHAT, then stops; no
+# write failed, and every chunk it wrote reads back by its sum. Reasons go to the current check.
+writer_check() {
+	n1=$(im_count)
+	i=0
+	while [ "$(im_count)" -lt $((n1 + 20)) ] && [ ! -e /tmp/im.rc ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	n2=$(im_count)
+	touch /tmp/im.stop
+	i=0
+	while [ ! -e /tmp/im.rc ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	wait "$writer" 2>/dev/null
+	echo "KLOG writer: $n1 writes before the check, $(im_count) in all"
+	[ -e /tmp/im.rc ] || why "the writer did not stop within 30 s"
+	[ "$(cat /tmp/im.rc 2>/dev/null)" = 0 ] || why "a write failed: $(cat /tmp/im.err 2>/dev/null)"
+	[ "$n2" -gt "$n1" ] || why "the writer made no write after $1 ($n1 writes before)"
+	echo 3 >/proc/sys/vm/drop_caches
+	k=0
+	bad_chunks=
+	while read -r sum; do
+		got=$(dd if="$VFNS" bs=64k skip=$((im_first + k)) count=1 2>/dev/null | md5sum |
+		      cut -d' ' -f1)
+		[ "$got" = "$sum" ] || bad_chunks="$bad_chunks $k"
+		k=$((k + 1))
+	done </tmp/im.sums
+	[ "$k" -gt 0 ] || why "the writer kept no sums"
+	[ -z "$bad_chunks" ] ||
+		why "chunks written during $1 read back wrong (write number):$bad_chunks"
 }
 
 # finish: the kernel's nvme lines for diagnosis, then the count run.sh checks.

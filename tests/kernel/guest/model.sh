@@ -139,31 +139,6 @@ run suspend $PROG suspend $PF --vf=1 --verbose
 need_rc 0
 done_check
 
-# write_suspended N SEEK: a write of 1 MiB of /tmp/patternN to VF 1's namespace at 64 KiB block
-# SEEK, submitted while VF 1 is suspended, in the background (its status in /tmp/ddN.rc, its
-# errors in /tmp/ddN.err); given 2 s to finish, which it must not.
-write_suspended() {
-	head -c 1048576 /dev/urandom >/tmp/pattern$1
-	( dd if=/tmp/pattern$1 of="$VFNS" bs=64k seek=$2 conv=fsync 2>/tmp/dd$1.err
-	  echo $? >/tmp/dd$1.rc ) &
-	dd_pid=$!
-	sleep 2
-	[ ! -e /tmp/dd$1.rc ] ||
-		why "the write finished while VF 1 was suspended (status $(cat /tmp/dd$1.rc))"
-}
-
-# await_write N: write_suspended's write N completes, without error, within 30 s of RESUME.
-await_write() {
-	i=0
-	while [ ! -e /tmp/dd$1.rc ] && [ $i -lt 300 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	[ -e /tmp/dd$1.rc ] || why "the write did not finish within 30 s of RESUME"
-	[ "$(cat /tmp/dd$1.rc 2>/dev/null)" = 0 ] || why "the write failed: $(cat /tmp/dd$1.err 2>/dev/null)"
-	wait "$dd_pid" 2>/dev/null
-}
-
 # a write submitted while VF 1 is suspended: it must wait, then complete after RESUME
 
 check model-write-waits
@@ -362,31 +337,8 @@ done_check
 # back drains them, and VF 1's RESUME re-raises the interrupt of a CQ with unread entries.
 head -c 1048576 /dev/urandom >/tmp/pattern7
 dd if=/tmp/pattern7 of="$VFNS" bs=64k seek=128 conv=fsync 2>/dev/null
-rm -f /tmp/im.stop /tmp/im.count /tmp/im.rc /tmp/im.err /tmp/im.sums
-(
-	n=0
-	rc=0
-	while [ ! -e /tmp/im.stop ] && [ $n -lt 800 ]; do
-		head -c 65536 /dev/urandom >/tmp/im.chunk
-		dd if=/tmp/im.chunk of="$VFNS" bs=64k seek=$((200 + n)) count=1 conv=fsync \
-			2>/tmp/im.err || { rc=1; break; }
-		md5sum </tmp/im.chunk | cut -d' ' -f1 >>/tmp/im.sums
-		n=$((n + 1))
-		echo $n >/tmp/im.count
-	done
-	echo $rc >/tmp/im.rc
-) &
-writer=$!
+writer_start 200
 dmesg_mark=$(dmesg | wc -l)
-# writes done so far by the writer
-im_count() {
-	cat /tmp/im.count 2>/dev/null || echo 0
-}
-i=0
-while [ "$(im_count)" -lt 20 ] && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
 
 check model-inuse-migrate-there
 n0=$(im_count)
@@ -436,37 +388,11 @@ need_status 2 running
 done_check
 
 check model-inuse-migrate-data-intact
-n1=$(im_count)
-i=0
-while [ "$(im_count)" -lt $((n1 + 20)) ] && [ ! -e /tmp/im.rc ] && [ $i -lt 300 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-n2=$(im_count)
-touch /tmp/im.stop
-i=0
-while [ ! -e /tmp/im.rc ] && [ $i -lt 300 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-wait "$writer" 2>/dev/null
-echo "KLOG inuse-migrate: writes: $n0 before, $n_mid with VF 2, $n1 after, $(im_count) in all"
-[ -e /tmp/im.rc ] || why "the writer did not stop within 30 s"
-[ "$(cat /tmp/im.rc 2>/dev/null)" = 0 ] || why "a write failed: $(cat /tmp/im.err 2>/dev/null)"
-[ "$n2" -gt "$n1" ] || why "the writer made no write after the migrations ($n1 writes before)"
+echo "KLOG inuse-migrate: writes: $n0 before, $n_mid with VF 2, $(im_count) after"
+writer_check "the migrations"
 echo 3 >/proc/sys/vm/drop_caches
 dd if="$VFNS" of=/tmp/back7 bs=64k skip=128 count=16 2>/dev/null
 cmp -s /tmp/pattern7 /tmp/back7 || why "the data written before the migrations reads back wrong"
-k=0
-bad_chunks=
-while read -r sum; do
-	got=$(dd if="$VFNS" bs=64k skip=$((200 + k)) count=1 2>/dev/null | md5sum | cut -d' ' -f1)
-	[ "$got" = "$sum" ] || bad_chunks="$bad_chunks $k"
-	k=$((k + 1))
-done </tmp/im.sums
-[ "$k" -gt 0 ] || why "the writer kept no sums"
-[ -z "$bad_chunks" ] ||
-	why "chunks written during the migrations read back wrong (write number):$bad_chunks"
 new_dmesg | sed 's/^/KLOG inuse-migrate: /'
 need_quiet_kernel
 done_check
