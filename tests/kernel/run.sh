@@ -12,7 +12,8 @@
 #   model-timeout  the same, SAVE_DATA slower than --timeout and than the kernel's admin
 #                  timeout (model-timeout.sh)
 #   model-tp4159   the same QEMU with NVMe TP4159 Migration Send/Receive only (lm-tp4159=on),
-#                  every state above one transfer: raw commands (model-tp4159.sh)
+#                  every state above one transfer: raw commands, then intel-lm; a second
+#                  PF with Intel's commands only (model-tp4159.sh)
 #
 # It reads the results from the serial consoles, prints them and ends with
 # "kernel: N passed, N failed, N skipped". qemu/build.sh builds the model when none is cached on
@@ -65,6 +66,7 @@ command -v python3 >/dev/null 2>&1 || fail_hard "python3 not found (needed to re
 # Arguments for the Python reader: per boot "NAME|CONSOLE|QEMU LOG|QEMU STATUS|SECONDS", or
 # "notrun|NAME|REASON" for one that cannot run here.
 reports=()
+boot_extra=()
 
 # boot NAME QEMU MDTS CONTROLLER-PROPERTIES NAMESPACE-PROPERTIES KERNEL-ARGS [disk]: boot the
 # guest once; the console is NAME.console.log, QEMU's own output NAME.qemu.log. With "disk", the
@@ -101,7 +103,7 @@ boot() {
 		-device nvme-subsys,id=subsys0,nqn=subsys0
 		-device "nvme,id=nvme0,serial=deadbeef,subsys=subsys0,bus=rp0,mdts=$mdts,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2$props"
 		-drive "file=$out/ns.img,if=none,id=nvm,format=raw"
-		-device "nvme-ns,drive=nvm,bus=nvme0,nsid=1$nsprops" "${diskdev[@]}")
+		-device "nvme-ns,drive=nvm,bus=nvme0,nsid=1$nsprops" "${diskdev[@]}" "${boot_extra[@]}")
 	echo "kernel: booting $KTEST_KPKG under $qemu (TCG): $name, console in $log"
 	t0=$(date +%s)
 	timeout -k 10 "$timeout_s" "${cmd[@]}" </dev/null >"$qlog" 2>&1 || qrc=$?
@@ -146,7 +148,9 @@ for b in $boots; do
 		# out admin commands after 5 s. The second also has TP4159's commands (both
 		# protocols on one PF). The fourth has TP4159's only, on QEMU's own vendor ID, with
 		# MDTS 7 (512 KiB) and every state padded to above 1 MiB, so that a state moves in
-		# several commands.
+		# several commands; it has a second PF too, with Intel's commands only (serial
+		# intel-only, on its own root port and subsystem, QEMU's defaults otherwise), for
+		# states saved over one protocol and loaded over the other.
 		props=,use-intel-id=on,intel-lm=on
 		args=
 		mdts=10
@@ -160,6 +164,11 @@ for b in $boots; do
 		# in-use round trip also keeps the state and the record on a scratch disk.
 		disk=
 		[ "$b" != model ] || disk=disk
+		boot_extra=()
+		# shellcheck disable=SC2054  # the commas are QEMU's
+		[ "$b" != model-tp4159 ] || boot_extra=(-device pcie-root-port,id=rp1,chassis=2
+			-device nvme-subsys,id=subsys1,nqn=subsys1
+			-device "nvme,id=nvme1,serial=intel-only,subsys=subsys1,bus=rp1,sriov_max_vfs=2,sriov_vq_flexible=4,sriov_vi_flexible=2,use-intel-id=on,intel-lm=on")
 		boot "$b" "$model_qemu" "$mdts" "$props" ,shared=on "ktest.checks=$b.sh $args" "$disk" ;;
 	*) fail_hard "unknown boot '$b' in KTEST_BOOTS" ;;
 	esac

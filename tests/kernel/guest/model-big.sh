@@ -5,7 +5,8 @@
 # with intel-lm.pad=4194304-604, so that a VF never enabled has a state of exactly 4 MiB (the
 # controller's MDTS 10 and the kernel's cap) and VF 1, enabled once by the driver, one above it.
 # Memory is fragmented first (ktest-frag), so that only huge pages can hold such a state in the
-# kernel's 127 segments. KTEST lines and helpers: guest/lib.sh.
+# kernel's 127 segments. The PF has TP4159 too: VF 1's state, above what Intel's commands move,
+# moves in pieces with --protocol=tp4159, VF 1 in use. KTEST lines and helpers: guest/lib.sh.
 set -u
 
 # shellcheck source=tests/kernel/guest/lib.sh
@@ -36,7 +37,7 @@ fi
 # pair: 106 bytes more state, above 4 MiB). No huge pages, no THP, memory fragmented.
 check big-setup
 vf_setup
-bind_vf1 ctrl
+bind_vf1 ns
 echo never >$THP || why "cannot write $THP"
 echo 0 >$HUGE || why "cannot write $HUGE"
 ktest-frag hold 48 >/tmp/frag.out 2>&1 &
@@ -162,6 +163,48 @@ vss=$(hexdump -s 32 -n 4 -e '1/4 "%u"' /tmp/tphdr 2>/dev/null)
 run big-both-resume $PROG resume $PF --vf=1
 need_rc 0
 done_check
+
+# --protocol=tp4159 on this PF with both: VF 1, in use, with the state Intel's commands cannot
+# move (above the kernel's 4 MiB, big-above) and no --max-state-size, moves in pieces by offset
+# (no huge pages, memory fragmented), round trip through a file, while a write waits.
+head -c 1048576 /dev/urandom >/tmp/pattern10
+dd if=/tmp/pattern10 of="$VFNS" bs=64k seek=100 conv=fsync 2>/dev/null
+dmesg_mark=$(dmesg | wc -l)
+TP=--protocol=tp4159
+tp_t0=$(date +%s)
+check big-tp4159
+run big-tp-suspend $PROG suspend $PF --vf=1 $TP --verbose
+need_rc 0
+need_sent_ok 0x41
+write_suspended 11 120
+rm -f /tmp/tp.blob
+run big-tp-save $PROG save $PF --vf=1 -o /tmp/tp.blob $TP --verbose
+need_rc 0
+n=$(printf '%s\n' "$ALL" | grep -c "^sent to $PF: [A-Z_]* opcode=0x42 .*-> status 0x0000")
+need_not_sent 0xd2
+run big-tp-inspect $PROG inspect /tmp/tp.blob
+need_rc 0
+need_has "saved over     : tp4159"
+tp_size=$(printf '%s\n' "$OUT" | sed -n 's/^ *payload *: \([0-9]*\) bytes.*/\1/p')
+echo "KLOG a state of ${tp_size:-?} bytes saved in $n Migration Receive commands"
+[ "${tp_size:-0}" -gt "$XFER_MAX" ] ||
+	why "the state is ${tp_size:-?} bytes, not above the kernel's $XFER_MAX"
+[ "$n" -ge 3 ] || why "$n Migration Receive commands, expected the header and several pieces"
+run big-tp-load $PROG load $PF --vf=1 -i /tmp/tp.blob $TP --verbose
+need_rc 0
+need_sent_ok 0x41
+need_not_sent 0xd5
+run big-tp-resume $PROG resume $PF --vf=1 $TP --verbose
+need_rc 0
+need_sent_ok 0x41
+run big-tp-status $PROG status $PF --vf=1
+need_status 1 running
+await_write 11
+need_reads_back /tmp/pattern10 100 "the data written before suspend"
+need_reads_back /tmp/pattern11 120 "the data written while suspended"
+need_quiet_kernel
+done_check
+echo "KLOG big-tp4159 took $(($(date +%s) - tp_t0)) s"
 
 # VF 1, resumed, still works: its driver answers Identify through it.
 check big-vf1-works

@@ -2,14 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # NVMe TP4159 migration on the device model (run.sh's "model-tp4159" boot): QEMU's controller
-# with lm-tp4159=on only (no intel-lm), every state padded with intel-lm.pad=4194304 so that it
-# is larger than one transfer (MDTS 10, 4 MiB). Raw commands only (Debian's nvme-cli 2.3,
+# with lm-tp4159=on only (no intel-lm), every state padded with intel-lm.pad=1048576 so that it
+# is larger than one transfer (MDTS 7, 512 KiB). First raw commands (Debian's nvme-cli 2.3,
 # "nvme admin-passthru"): Migration Send (41h) and Migration Receive (42h) to the PF, naming
 # the migratable controller by its CNTLID. VF 1, in use by the driver with a write waiting, is
 # suspended, its state read in chunks by offset, set in chunks (SEQIND first/middle/last) into
 # VF 2, which is resumed, suspended again and read back, and that state set into VF 1 again,
-# which resumes: the waiting write completes and every write reads back intact. KTEST lines and
-# helpers: guest/lib.sh. Deliberately not "set -e": a failing check must not stop the others.
+# which resumes: the waiting write completes and every write reads back intact. Then
+# nvme-intel-lm (probing: TP4159 is all this PF offers) does the same in use, through a file
+# and with migrate, and states saved over one protocol are refused by the other's VF (a second
+# PF, serial intel-only, has Intel's commands only). KTEST lines and helpers: guest/lib.sh.
+# Deliberately not "set -e": a failing check must not stop the others.
 set -u
 
 # shellcheck source=tests/kernel/guest/lib.sh
@@ -121,6 +124,21 @@ set_state() {
 
 # --- boot -----------------------------------------------------------------------------------------
 load_modules admin_timeout=20 multipath=N
+# Two PFs: this one (serial deadbeef) and one with Intel's commands only (serial intel-only),
+# named by their serials, whatever order the driver probed them in.
+i=0
+while [ ! -c /dev/nvme1 ] && [ $i -lt 150 ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
+IPF=
+for d in /sys/class/nvme/nvme*; do
+	case $(cat "$d/serial" 2>/dev/null) in
+	deadbeef*) PF=/dev/${d##*/} ;;
+	intel-only*) IPF=/dev/${d##*/} ;;
+	esac
+done
+echo "KLOG the TP4159 PF is $PF, the Intel-only PF ${IPF:-missing}"
 if ! wait_pf; then
 	bad pf-present "$PF did not appear within 30 s"
 	echo "KTEST end $results"
@@ -375,6 +393,173 @@ ss_csvi=0
 set_state set-csvi0 "$vf2_scid" /tmp/stateC
 unset gs_csvi ss_csvi
 done_check
+
+# --- intel-lm over TP4159 ------------------------------------------------------------------------
+# nvme-intel-lm itself, with no --protocol: it probes, and this PF offers TP4159 only. VF 1, in
+# use by the driver, round-trips through a file and migrates to VF 2 and back; its state (above
+# 1 MiB) moves in several Migration Receive and Send commands, within MDTS (512 KiB).
+export INTEL_LM_STATE_DIR=/tmp/intel-lm-state
+export TMPDIR=/tmp
+mkdir -p "$INTEL_LM_STATE_DIR"
+lm_t0=$(date +%s)
+
+# sent_n OPCODE: how many commands of OPCODE --verbose shows sent to the PF and succeeding.
+sent_n() {
+	printf '%s\n' "$ALL" | grep -c "^sent to $PF: [A-Z_]* opcode=$1 .*-> status 0x0000"
+}
+# need_only_tp: --verbose shows no Intel opcode sent (nothing but Identify and 41h/42h).
+need_only_tp() {
+	_ops=$(sent_opcodes | tr ' ' '\n' | grep -vxE '0x06|0x41|0x42|' | tr '\n' ' ')
+	[ -z "$_ops" ] || why "--verbose shows opcodes $_ops sent (expected TP4159's only)"
+}
+
+check tp-lm-info
+run lm-info $PROG info $PF
+need_rc 0
+need_has "protocols      : tp4159 (uses tp4159)"
+need_has "limited by nothing but the 32-bit size of a saved state"
+run lm-info-intel $PROG info "${IPF:-/dev/nvme1}"
+need_rc 0
+need_has "protocols      : intel (uses intel)"
+done_check
+
+# VF 1 in use: suspend, save, load, resume while a write waits (as model.sh does over Intel's).
+head -c 1048576 /dev/urandom >/tmp/pattern10
+dd if=/tmp/pattern10 of="$VFNS" bs=64k seek=100 conv=fsync 2>/dev/null
+dmesg_mark=$(dmesg | wc -l)
+
+check tp-lm-suspend
+run lm-suspend $PROG suspend $PF --vf=1 --verbose
+need_rc 0
+need_sent_ok 0x41
+need_only_tp
+t_suspend=$(date +%s)
+write_suspended 11 120
+done_check
+
+check tp-lm-save-chunks
+run lm-size $PROG query-size $PF --vf=1
+need_rc 0
+lm_size=$(printf '%s\n' "$OUT" | grep -oE '[0-9]+' | tail -n1)
+rm -f /tmp/lm-vf1.blob
+run lm-save $PROG save $PF --vf=1 -o /tmp/lm-vf1.blob --verbose
+need_rc 0
+need_only_tp
+n=$(sent_n 0x42)
+echo "KLOG save: a state of ${lm_size:-?} bytes in $n Migration Receive commands"
+[ "${lm_size:-0}" -gt "$XFER_MAX" ] ||
+	why "the state is ${lm_size:-?} bytes, not above one transfer ($XFER_MAX bytes)"
+# the header, then the state in pieces of at most MDTS
+[ "$n" -ge $((1 + (${lm_size:-0} + XFER_MAX - 1) / XFER_MAX)) ] ||
+	why "$n Migration Receive commands for ${lm_size:-?} bytes in pieces of $XFER_MAX at most"
+need_has "saved ${lm_size:-?} bytes"
+run lm-inspect $PROG inspect /tmp/lm-vf1.blob
+need_rc 0
+need_has "saved over     : tp4159"
+need_has "payload        : ${lm_size:-?} bytes"
+need_has "valid          : yes"
+done_check
+
+check tp-lm-load-chunks
+run lm-load $PROG load $PF --vf=1 -i /tmp/lm-vf1.blob --verbose
+need_rc 0
+need_only_tp
+n=$(sent_n 0x41)
+echo "KLOG load: ${lm_size:-?} bytes in $n Migration Send commands"
+[ "$n" -ge $(((${lm_size:-0} + XFER_MAX - 1) / XFER_MAX)) ] && [ "$n" -ge 2 ] ||
+	why "$n Migration Send commands for ${lm_size:-?} bytes in pieces of $XFER_MAX at most"
+done_check
+
+check tp-lm-resume
+run lm-resume $PROG resume $PF --vf=1 --verbose
+need_rc 0
+need_sent_ok 0x41
+echo "KLOG VF 1 was suspended for $(($(date +%s) - t_suspend)) s (the kernel's I/O timeout is 30 s)"
+run lm-status $PROG status $PF --vf=1
+need_status 1 running
+done_check
+
+check tp-lm-data-intact
+await_write 11
+need_reads_back /tmp/pattern10 100 "the data written before suspend"
+need_reads_back /tmp/pattern11 120 "the data written while suspended"
+need_quiet_kernel
+done_check
+
+# VF 1 in use, migrated to VF 2 and back while a writer writes (as model.sh does over Intel's):
+# VF 2, suspended by the raw checks above, is resumed first, as migrate suspends it.
+tp_resume lm-vf2-resume "$vf2_scid"
+writer_start 200
+dmesg_mark=$(dmesg | wc -l)
+
+check tp-lm-migrate-there
+run lm-migrate1 $PROG migrate $PF --vf=1 --to=$PF --to-vf=2 --verbose
+need_rc 0
+need_only_tp
+need_has "downtime"
+run lm-status1 $PROG status $PF
+need_status 1 saved
+need_status 2 running
+done_check
+
+# The way back: VF 1, saved by the first migrate, gets no second Suspend.
+check tp-lm-migrate-back
+run lm-migrate2 $PROG migrate $PF --vf=2 --to=$PF --to-vf=1 --verbose
+need_rc 0
+need_only_tp
+need_has "destination suspend  skipped"
+need_has "downtime"
+run lm-status2 $PROG status $PF
+need_status 1 running
+need_status 2 saved
+done_check
+
+check tp-lm-migrate-data-intact
+writer_check "the migrations"
+need_quiet_kernel
+done_check
+
+# A state saved over TP4159 is refused by a VF of a PF with Intel's commands only, and a state
+# saved over Intel's commands by a VF of this PF, each before anything but Identify is sent.
+# The Intel-only PF's VFs are brought online as this PF's were (vf_setup works on $PF).
+check tp-lm-cross-setup
+if [ -n "$IPF" ]; then
+	tp_pf=$PF tp_sys=$pf_sys tp_cntlid=$pf_cntlid tp_vf1=$vf1_scid
+	PF=$IPF
+	wait_pf || why "$IPF is gone"
+	vf_setup
+	PF=$tp_pf pf_sys=$tp_sys pf_cntlid=$tp_cntlid vf1_scid=$tp_vf1
+else
+	why "no Intel-only PF (serial intel-only)"
+	IPF=/dev/nvme1
+fi
+run lm-intel-suspend $PROG suspend "$IPF" --vf=1
+need_rc 0
+rm -f /tmp/intel.blob
+run lm-intel-save $PROG save "$IPF" --vf=1 -o /tmp/intel.blob
+need_rc 0
+done_check
+
+check tp-lm-tp4159-into-intel
+run lm-cross1 $PROG load "$IPF" --vf=1 -i /tmp/lm-vf1.blob --verbose
+need_rc 3
+need_has "saved over tp4159 and this PF moves states with intel"
+need_only_identify
+run lm-cross1-status $PROG status "$IPF" --vf=1
+need_status 1 saved
+done_check
+
+check tp-lm-intel-into-tp4159
+run lm-cross2 $PROG load $PF --vf=2 -i /tmp/intel.blob --verbose
+need_rc 3
+need_has "saved over intel and this PF moves states with tp4159"
+need_only_identify
+run lm-cross2-status $PROG status $PF --vf=2
+need_status 2 saved
+run lm-intel-resume $PROG resume "$IPF" --vf=1
+need_rc 0
+done_check
+echo "KLOG the checks of intel-lm over TP4159 took $(($(date +%s) - lm_t0)) s"
 
 check tp-pf-healthy
 run pf-id nvme id-ctrl $PF
