@@ -33,7 +33,7 @@ static int cmd_info(const struct cli *c)
 static int cmd_inspect(const struct cli *c)
 {
 	uint8_t raw[INTEL_LM_BLOB_HDR_LEN];
-	struct intel_lm_blob_hdr hdr;
+	struct intel_lm_blob_hdr hdr = { 0 };
 	int fd, hdr_err, payload_err = 0;
 	void *buf = NULL;
 	struct stat st;

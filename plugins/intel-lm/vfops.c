@@ -363,7 +363,7 @@ static bool proto_refused(const struct cli *c, const struct session *s, struct v
 
 static void run_load(const struct cli *c, struct session *s, struct vf_result *r)
 {
-	struct intel_lm_blob_hdr hdr;
+	struct intel_lm_blob_hdr hdr = { 0 };
 	char why[512];
 	void *buf = NULL;
 	int fd, ret;
