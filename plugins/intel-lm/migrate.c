@@ -169,6 +169,12 @@ static void migrate_again_hint(const struct cli *c, struct mig_report *r)
 	else if (m->ret == -EFBIG && m->size <= INTEL_LM_KERNEL_MAX_XFER)
 		snprintf(r->hint, sizeof(r->hint), "%s; if a state of %u bytes is expected, run "
 			 "migrate again with --max-state-size=%u", src, m->size, m->size);
+	/* Over TP4159 only --max-state-size caps a state, which moves in pieces. */
+	else if (m->ret == -EFBIG && pf_proto(r->src)->protocol == INTEL_LM_PROTO_TP4159 &&
+		 pf_proto(r->dst)->protocol == INTEL_LM_PROTO_TP4159)
+		snprintf(r->hint, sizeof(r->hint), "%s; NVMe TP4159 moves a state of any size in "
+			 "pieces: if a state of %u bytes is expected, run migrate again without "
+			 "--max-state-size", src, m->size);
 	else if (m->ret == -EFBIG || m->ret == -ENODATA)
 		snprintf(r->hint, sizeof(r->hint), "%s; the device reported a state size that "
 			 "cannot be moved (see above): check the VF with '%s info %s'", src, c->prog,

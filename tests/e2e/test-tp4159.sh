@@ -293,5 +293,26 @@ CONF
 	expect_rc 0 "$p inspect of it"
 	expect_out "payload        : 4194448 bytes" "$p ... the whole state"
 	expect_out "valid          : yes" "$p ... valid, not truncated"
+
+	# migrate of such a state with --max-state-size below it: refused, the source resumed,
+	# with the advice to go without the option (over TP4159 nothing else caps a state); and
+	# so it migrates.
+	emu_config <<CONF
+[pf nvme0]
+vid = 0x1b36
+lm = 0
+tp4159 = 1
+vfs = 2
+vf.1.size = 4194400
+CONF
+	run $P migrate /dev/nvme0 --vf=1 --to=/dev/nvme0 --to-vf=2 --max-state-size=4M
+	expect_rc 1 "$p migrate over TP4159 of a state above --max-state-size fails (a step)"
+	expect_err "the state size 4194448 bytes is too large (limit 4194304 bytes: the limit set for this run (--max-state-size)); the source VF 1 of /dev/nvme0 was resumed" \
+		"$p ... the size against the option's limit, the source resumed"
+	expect_err "run migrate again without --max-state-size" "$p ... says how to allow it"
+	expect_state nvme0 1 running "$p ... the source runs"
+	run $P migrate /dev/nvme0 --vf=1 --to=/dev/nvme0 --to-vf=2
+	expect_rc 0 "$p ... without it, it migrates"
+	expect_state nvme0 2 running "$p ... the destination runs"
 done
 e2e_finish
