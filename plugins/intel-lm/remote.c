@@ -14,7 +14,10 @@
  * running copies must never exist. Each VF goes through libintel-lm's claim
  * (intel-lm/claim.h), as on the destination.
  *
- * The pairs run one after the other over the one connection.
+ * A list runs over one connection, --jobs pairs at a time: each pair has a channel of its own
+ * on it (peer.c), its control messages name it, a state's DATA frames go whole after their
+ * BEGIN, and a thread here reads every answer and hands it to its pair. One ssh start-up
+ * serves the whole list.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -45,12 +48,28 @@ struct dest {
 	char peer[64];		/* the URL, for the records; host:/dev/nvmeN when it is too long */
 };
 
+/* An answer for one channel, in the order it came. */
+struct rmsg {
+	struct rmsg *next;
+	uint16_t type;
+	uint32_t len;
+	uint8_t data[];
+};
+
 /* The connection to the peer. */
 struct link {
 	pid_t pid;
 	int to, from;
 	uint8_t *buf;
 	char version[32];	/* the peer program's version */
+	unsigned int channels;	/* how many pairs the peer takes at once */
+	pthread_mutex_t wlock;	/* one frame (or one state's frames) at a time */
+	pthread_mutex_t lock;	/* the queues and @err */
+	pthread_cond_t cond;
+	pthread_t reader;
+	bool reading;
+	int err;		/* why the connection ended, once it did */
+	struct rmsg *head[MAX_JOBS], *tail[MAX_JOBS];
 };
 
 bool remote_url(const char *to)
@@ -186,32 +205,153 @@ static int link_open(const struct cli *c, const struct dest *d, struct link *l)
 
 static void link_close(struct link *l)
 {
+	struct rmsg *r;
+	unsigned int i;
 	int status;
 
 	if (l->to >= 0) {
+		pthread_mutex_lock(&l->wlock);
 		wire_send(l->to, WIRE_BYE, NULL, 0);
 		close(l->to);
+		l->to = -1;
+		pthread_mutex_unlock(&l->wlock);
 	}
+	/* The peer ends its side after BYE, or has gone: its end of file ends the reader. */
+	if (l->reading)
+		pthread_join(l->reader, NULL);
+	l->reading = false;
 	if (l->from >= 0)
 		close(l->from);
 	if (l->pid > 0)
 		waitpid(l->pid, &status, 0);
+	for (i = 0; i < MAX_JOBS; i++)
+		while ((r = l->head[i])) {
+			l->head[i] = r->next;
+			free(r);
+		}
 	free(l->buf);
+	pthread_mutex_destroy(&l->wlock);
+	pthread_mutex_destroy(&l->lock);
+	pthread_cond_destroy(&l->cond);
 }
 
-static int send_kv(struct link *l, uint16_t type, const char *kv)
+/* The reader: each answer to its channel's queue, until the connection ends. */
+static void *link_read(void *arg)
 {
-	return wire_send(l->to, type, kv, (uint32_t)strlen(kv));
+	struct link *l = arg;
+	struct wire_msg m;
+	struct rmsg *r;
+	unsigned long ch;
+	char buf[8], *end;
+	int ret;
+
+	for (;;) {
+		ret = wire_recv(l->from, l->buf, &m);
+		if (ret)
+			break;
+		ch = 0;
+		if (!wire_kv(&m, "ch", buf, sizeof(buf))) {
+			errno = 0;
+			ch = strtoul(buf, &end, 10);
+			if (errno || *end || !isdigit((unsigned char)buf[0]) || ch >= MAX_JOBS) {
+				ret = -EPROTO;
+				break;
+			}
+		}
+		r = malloc(sizeof(*r) + m.len);
+		if (!r) {
+			ret = -ENOMEM;
+			break;
+		}
+		r->next = NULL;
+		r->type = m.type;
+		r->len = m.len;
+		memcpy(r->data, m.payload, m.len);
+		pthread_mutex_lock(&l->lock);
+		if (l->tail[ch])
+			l->tail[ch]->next = r;
+		else
+			l->head[ch] = r;
+		l->tail[ch] = r;
+		pthread_cond_broadcast(&l->cond);
+		pthread_mutex_unlock(&l->lock);
+	}
+	pthread_mutex_lock(&l->lock);
+	l->err = ret;
+	pthread_cond_broadcast(&l->cond);
+	pthread_mutex_unlock(&l->lock);
+	return NULL;
+}
+
+/* The reader starts once the HELLOs are exchanged. */
+static int link_start(struct link *l)
+{
+	int ret = pthread_create(&l->reader, NULL, link_read, l);
+
+	l->reading = !ret;
+	return -ret;
+}
+
+/* Channel @ch's next answer (@held keeps it until the next one), or the link's errno. */
+static int link_recv(struct link *l, unsigned int ch, struct rmsg **held, struct wire_msg *m)
+{
+	struct rmsg *r;
+	int ret;
+
+	pthread_mutex_lock(&l->lock);
+	while (!l->head[ch] && !l->err)
+		pthread_cond_wait(&l->cond, &l->lock);
+	r = l->head[ch];
+	if (r) {
+		l->head[ch] = r->next;
+		if (!l->head[ch])
+			l->tail[ch] = NULL;
+	}
+	ret = r ? 0 : l->err ? l->err : -ECONNRESET;
+	pthread_mutex_unlock(&l->lock);
+	if (!r)
+		return ret;
+	free(*held);
+	*held = r;
+	memset(m, 0, sizeof(*m));
+	m->version = WIRE_VERSION;
+	m->type = r->type;
+	m->len = r->len;
+	m->payload = r->data;
+	return 0;
+}
+
+/* A control message on channel @ch, @l->wlock held: its number first, then @kv. */
+static int send_kv_locked(struct link *l, unsigned int ch, uint16_t type, const char *kv)
+{
+	char buf[2048];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "ch=%u\n%s", ch, kv);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return -E2BIG;
+	return l->to >= 0 ? wire_send(l->to, type, buf, (uint32_t)strlen(buf)) : -EPIPE;
+}
+
+static int send_kv(struct link *l, unsigned int ch, uint16_t type, const char *kv)
+{
+	int ret;
+
+	pthread_mutex_lock(&l->wlock);
+	ret = send_kv_locked(l, ch, type, kv);
+	pthread_mutex_unlock(&l->wlock);
+	return ret;
 }
 
 /*
- * The peer's answer: OK or READY (0), FAIL (1, @m holds it), or the link's errno. A note the
- * peer adds to an OK is passed on.
+ * The peer's answer on channel @ch: OK or READY (0), FAIL (1, @m holds it), or the link's
+ * errno. A note the peer adds to an OK is passed on.
  */
-static int answer(const struct cli *c, struct link *l, struct wire_msg *m, uint16_t want)
+static int answer(const struct cli *c, struct link *l, unsigned int ch, struct rmsg **held,
+		  struct wire_msg *m, uint16_t want)
 {
 	char note[512];
-	int ret = wire_recv(l->from, l->buf, m);
+	int ret = link_recv(l, ch, held, m);
 
 	if (ret)
 		return ret;
@@ -480,8 +620,9 @@ static bool src_refused(const struct cli *c, const struct session *src, struct r
  * destination's checks run by the peer with nothing claimed, written or sent there either
  * (PREPARE with dry_run), and what would be sent said. Returns the pair's exit status.
  */
-static int dry_pair(const struct cli *c, struct session *src, const struct dest *d,
-		    struct link *l, struct rjob *j, bool *lost)
+static int dry_pair_on(const struct cli *c, struct session *src, const struct dest *d,
+		       struct link *l, unsigned int ch, struct rmsg **held, struct rjob *j,
+		       bool *lost)
 {
 	struct intel_lm_record rec = { .fd = -1 };
 	struct intel_lm_rec_entry *e = &rec.entry;
@@ -504,9 +645,9 @@ static int dry_pair(const struct cli *c, struct session *src, const struct dest 
 	}
 	new_op_id(j->op_id, sizeof(j->op_id));
 	prepare_kv(c, src, d, j, &e->ident, true, kv, sizeof(kv));
-	ret = send_kv(l, WIRE_PREPARE, kv);
+	ret = send_kv(l, ch, WIRE_PREPARE, kv);
 	if (!ret)
-		ret = answer(c, l, &m, WIRE_READY);
+		ret = answer(c, l, ch, held, &m, WIRE_READY);
 	if (ret == 1) {
 		peer_failed(j, &m);
 		j->dst_state = peer_state(&m, "unchanged");
@@ -548,13 +689,24 @@ static int dry_pair(const struct cli *c, struct session *src, const struct dest 
 	return EXIT_OK;
 }
 
+static int dry_pair(const struct cli *c, struct session *src, const struct dest *d,
+		    struct link *l, unsigned int ch, struct rjob *j, bool *lost)
+{
+	struct rmsg *held = NULL;
+	int status = dry_pair_on(c, src, d, l, ch, &held, j, lost);
+
+	free(held);
+	return status;
+}
+
 /*
  * One pair. Returns its exit status; a broken link sets *@lost (the next pairs are not
  * started).
  */
 static int run_pair(const struct cli *c, struct session *src, const struct dest *d,
-		    struct link *l, struct rjob *j, bool batch, bool *lost)
+		    struct link *l, unsigned int ch, struct rjob *j, bool batch, bool *lost)
 {
+	struct rmsg *held = NULL;
 	const char *tmpdir = getenv("TMPDIR");
 	struct intel_lm_claim *cl = NULL;
 	struct intel_lm_record *rec;
@@ -618,9 +770,9 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 	/* The destination: claimed, checked and suspended before the source is touched. */
 	new_op_id(j->op_id, sizeof(j->op_id));
 	prepare_kv(c, src, d, j, &e->ident, false, kv, sizeof(kv));
-	ret = send_kv(l, WIRE_PREPARE, kv);
+	ret = send_kv(l, ch, WIRE_PREPARE, kv);
 	if (!ret)
-		ret = answer(c, l, &m, WIRE_READY);
+		ret = answer(c, l, ch, &held, &m, WIRE_READY);
 	if (ret == 1) {
 		peer_failed(j, &m);
 		j->dst_state = peer_state(&m, "unchanged");
@@ -715,10 +867,13 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 	kv[0] = '\0';
 	wire_kv_add(kv, sizeof(kv), "size", "%u", size);
 	wire_kv_add(kv, sizeof(kv), "crc", "%u", crc);
-	ret = send_kv(l, WIRE_BEGIN, kv);
+	/* BEGIN and the state's DATA frames whole: the DATA are the last BEGIN's channel's. */
+	pthread_mutex_lock(&l->wlock);
+	ret = send_kv_locked(l, ch, WIRE_BEGIN, kv);
 	for (off = 0; !ret && off < size; off += WIRE_MAX_PAYLOAD)
 		ret = wire_send(l->to, WIRE_DATA, (uint8_t *)state + off,
 				size - off < WIRE_MAX_PAYLOAD ? size - off : WIRE_MAX_PAYLOAD);
+	pthread_mutex_unlock(&l->wlock);
 	if (threaded)
 		pthread_join(th, NULL);
 	else
@@ -751,9 +906,9 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 		goto rollback;
 	/* The copy here is durable: the destination loads, then runs. */
 	e->step = INTEL_LM_MIG_DST_LOAD;
-	ret = send_kv(l, WIRE_LOAD, "");
+	ret = send_kv(l, ch, WIRE_LOAD, "");
 	if (!ret)
-		ret = answer(c, l, &m, WIRE_OK);
+		ret = answer(c, l, ch, &held, &m, WIRE_OK);
 	if (ret == 1) {
 		peer_words(&m, words, sizeof(words));
 		peer_failed(j, &m);
@@ -774,9 +929,9 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 		goto rollback;
 	e->step = INTEL_LM_MIG_DST_RESUME;
 	j->dst_state = "loaded";
-	ret = send_kv(l, WIRE_RESUME, "");
+	ret = send_kv(l, ch, WIRE_RESUME, "");
 	if (!ret)
-		ret = answer(c, l, &m, WIRE_OK);
+		ret = answer(c, l, ch, &held, &m, WIRE_OK);
 	if (ret == 1 && peer_effect(&m) == INTEL_LM_EFFECT_NONE) {
 		peer_words(&m, words, sizeof(words));
 		peer_failed(j, &m);
@@ -827,8 +982,17 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 rollback:
 	/* The destination was never resumed: it stays as it is; the source runs again. */
 	if (!*lost) {
-		send_kv(l, WIRE_ABORT, "");
-		if (answer(c, l, &m, WIRE_OK) < 0)
+		int ab;
+
+		/*
+		 * The ABORT's OK ends the pair on its channel: a FAIL before it answered a
+		 * step this side did not wait for (a BEGIN or DATA refused), and goes, so that
+		 * the channel's next pair reads its own answers.
+		 */
+		ab = send_kv(l, ch, WIRE_ABORT, "");
+		while (!ab && (ab = answer(c, l, ch, &held, &m, WIRE_OK)) == 1)
+			ab = 0;
+		if (ab < 0)
 			*lost = true;
 	}
 	/* The device's refusal, on either end, or another failure. */
@@ -872,6 +1036,7 @@ out:
 	intel_lm_state_free(state, size);
 	intel_lm_outfile_free(out);
 	intel_lm_claim_release(cl);
+	free(held);
 	return status;
 }
 
@@ -880,18 +1045,20 @@ static int hello(const struct cli *c, const struct dest *d, struct link *l, bool
 {
 	struct wire_msg m = { 0 };
 	char kv[128] = "", v[16] = "";
+	unsigned long n;
+	char *end;
 	int ret;
 
 	wire_kv_add(kv, sizeof(kv), "version", "%d", WIRE_VERSION);
 	wire_kv_add(kv, sizeof(kv), "program", "%s", intel_lm_version());
-	ret = send_kv(l, WIRE_HELLO, kv);
+	ret = wire_send(l->to, WIRE_HELLO, kv, (uint32_t)strlen(kv));
 	if (!ret)
 		ret = wire_recv(l->from, l->buf, &m);
 	if (ret == -EPROTONOSUPPORT)
 		snprintf(v, sizeof(v), "%u", m.version);
-	if (!say)
-		return ret || m.type != WIRE_HELLO ? EXIT_REFUSED : (wire_kv(&m, "version", v,
-			sizeof(v)) || strcmp(v, "1")) ? EXIT_REFUSED : 0;
+	if (!say && (ret || m.type != WIRE_HELLO || wire_kv(&m, "version", v, sizeof(v)) ||
+		     strcmp(v, "1")))
+		return EXIT_REFUSED;
 	if (ret == -EPROTONOSUPPORT || (!ret && m.type == WIRE_HELLO &&
 					(wire_kv(&m, "version", v, sizeof(v)) || strcmp(v, "1"))))
 		return report(c, NULL, -1, "connect", -EPROTONOSUPPORT, "the peer on %s speaks "
@@ -907,6 +1074,14 @@ static int hello(const struct cli *c, const struct dest *d, struct link *l, bool
 			      c->ssh ? c->ssh : "ssh", d->login,
 			      c->remote_program ? c->remote_program : "nvme-intel-lm");
 	wire_kv(&m, "program", l->version, sizeof(l->version));
+	/* A peer that names no channels takes one pair at a time. */
+	l->channels = 1;
+	if (!wire_kv(&m, "channels", v, sizeof(v)) && isdigit((unsigned char)v[0])) {
+		errno = 0;
+		n = strtoul(v, &end, 10);
+		if (!errno && !*end && n)
+			l->channels = n < MAX_JOBS ? (unsigned int)n : MAX_JOBS;
+	}
 	return 0;
 }
 
@@ -983,10 +1158,8 @@ static void json_report(const struct cli *c, const struct session *src, const st
 }
 
 /*
- * With --jobs, the pairs run on up to that many connections, each its own serve-peer on the
- * other host (ssh's ControlMaster, where the user's configuration has it, carries them all
- * on one TCP connection). The first is opened before any pair starts; the others when a pair
- * finds none free. A connection lost mid-way takes no further pair.
+ * With --jobs, up to that many pairs run at once over the one connection, each on a channel of
+ * its own. A connection lost mid-way takes no further pair.
  */
 struct pool {
 	const struct cli *c;
@@ -996,53 +1169,29 @@ struct pool {
 	bool batch;
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
-	struct link links[MAX_JOBS];
-	bool busy[MAX_JOBS], lost[MAX_JOBS];
-	size_t n, cap;
-	bool open_failed;
+	struct link *link;
+	bool busy[MAX_JOBS];
+	size_t cap;
+	bool lost;
 };
 
-/* A free connection, a new one, or NULL when none is left. */
-static struct link *take_link(struct pool *p, size_t *slot)
+/* A free channel, or -1 when the connection is lost. */
+static int take_chan(struct pool *p)
 {
 	size_t i;
 
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
-		bool usable = false;
-
-		for (i = 0; i < p->n; i++) {
-			if (p->lost[i])
-				continue;
-			usable = true;
+		if (p->lost) {
+			pthread_mutex_unlock(&p->lock);
+			return -1;
+		}
+		for (i = 0; i < p->cap; i++)
 			if (!p->busy[i]) {
 				p->busy[i] = true;
 				pthread_mutex_unlock(&p->lock);
-				*slot = i;
-				return &p->links[i];
+				return (int)i;
 			}
-		}
-		if (p->n < p->cap && !p->open_failed) {
-			struct link *l = &p->links[p->n];
-
-			i = p->n++;
-			p->busy[i] = true;
-			pthread_mutex_unlock(&p->lock);
-			l->buf = malloc(WIRE_BUF_LEN);
-			if (l->buf && !link_open(p->c, p->d, l) && !hello(p->c, p->d, l, false)) {
-				*slot = i;
-				return l;
-			}
-			pthread_mutex_lock(&p->lock);
-			p->lost[i] = true;
-			p->busy[i] = false;
-			p->open_failed = true;
-			continue;
-		}
-		if (!usable) {
-			pthread_mutex_unlock(&p->lock);
-			return NULL;
-		}
 		pthread_cond_wait(&p->freed, &p->lock);
 	}
 }
@@ -1051,12 +1200,11 @@ static void pool_run(void *arg, size_t i)
 {
 	struct pool *p = arg;
 	struct rjob *j = &p->jobs[i];
-	struct link *l;
-	size_t slot;
 	bool lost = false;
+	int ch;
 
-	l = take_link(p, &slot);
-	if (!l) {
+	ch = take_chan(p);
+	if (ch < 0) {
 		fprintf(stderr, "%s migrate: VF %u to VF %u: not started: the connection to %s was "
 			"lost\n", p->c->prog, j->src_vf, j->dst_vf, p->d->login);
 		snprintf(j->msg, sizeof(j->msg), "not started: the connection to %s was lost",
@@ -1065,11 +1213,14 @@ static void pool_run(void *arg, size_t i)
 		j->status = EXIT_FAILED;
 		return;
 	}
-	j->status = p->c->dry_run ? dry_pair(p->c, p->src, p->d, l, j, &lost) :
-		    run_pair(p->c, p->src, p->d, l, j, p->batch, &lost);
+	j->status = p->c->dry_run ?
+		    dry_pair(p->c, p->src, p->d, p->link, (unsigned int)ch, j, &lost) :
+		    run_pair(p->c, p->src, p->d, p->link, (unsigned int)ch, j, p->batch, &lost);
 	pthread_mutex_lock(&p->lock);
-	p->busy[slot] = false;
-	p->lost[slot] = lost;
+	/* A channel left in an unknown step is not used again; a lost link takes no pair. */
+	if (!lost)
+		p->busy[ch] = false;
+	p->lost |= lost;
 	pthread_cond_broadcast(&p->freed);
 	pthread_mutex_unlock(&p->lock);
 }
@@ -1092,7 +1243,9 @@ int cmd_migrate_remote(const struct cli *c)
 	struct intel_lm_vf_list any = { 0 };
 	struct exit_tally t = { 0 };
 	struct pool pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .freed = PTHREAD_COND_INITIALIZER };
-	struct link *l;
+	struct link link = { .pid = -1, .to = -1, .from = -1, .lock = PTHREAD_MUTEX_INITIALIZER,
+			     .wlock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	struct link *l = &link;
 	struct rjob *jobs = NULL;
 	struct session src;
 	struct dest d;
@@ -1103,8 +1256,6 @@ int cmd_migrate_remote(const struct cli *c)
 	int ret;
 
 	memset(&src, 0, sizeof(src));
-	for (i = 0; i < MAX_JOBS; i++)
-		pool.links[i] = (struct link){ .pid = -1, .to = -1, .from = -1 };
 	c->out->changed = 0;
 	if (parse_url(c->to, &d))
 		return report(c, NULL, -1, "check --to", -EINVAL, "--to=%s: write the destination "
@@ -1174,10 +1325,8 @@ int cmd_migrate_remote(const struct cli *c)
 	pool.d = &d;
 	pool.jobs = jobs;
 	pool.batch = batch;
-	pool.cap = c->jobs < n ? c->jobs : n;
-	/* The first connection before any pair: what is wrong with it is said once. */
-	l = &pool.links[0];
-	pool.n = 1;
+	pool.link = l;
+	/* The connection before any pair: what is wrong with it is said once. */
 	l->buf = malloc(WIRE_BUF_LEN);
 	ret = l->buf ? link_open(c, &d, l) : -ENOMEM;
 	if (ret) {
@@ -1188,6 +1337,15 @@ int cmd_migrate_remote(const struct cli *c)
 	ret = hello(c, &d, l, true);
 	if (ret)
 		goto out;
+	pool.cap = c->jobs < n ? c->jobs : n;
+	if (pool.cap > l->channels)
+		pool.cap = l->channels;
+	ret = link_start(l);
+	if (ret) {
+		ret = report(c, &src, -1, "connect", ret, "cannot read the peer's answers: %s",
+			     strerror(-ret));
+		goto out;
+	}
 	defer_signals();
 	run_jobs(c->jobs, n, pool_run, pool_skip, &pool);
 	for (i = 0; i < n; i++) {
@@ -1198,8 +1356,7 @@ int cmd_migrate_remote(const struct cli *c)
 	if (c->fmt == FMT_JSON)
 		json_report(c, &src, l, jobs, n);
 out:
-	for (i = 0; i < pool.n; i++)
-		link_close(&pool.links[i]);
+	link_close(l);
 	pthread_mutex_destroy(&pool.lock);
 	pthread_cond_destroy(&pool.freed);
 	free(any.vf);
@@ -1214,6 +1371,7 @@ out:
 
 struct peer_conn {
 	struct link l;
+	struct rmsg *held;	/* the last answer read */
 };
 
 /* The peer a record names: "ssh://[user@]host[:port]/dev/nvmeN", or "host:/dev/nvmeN". */
@@ -1261,7 +1419,10 @@ int peer_settle(const struct cli *c, const char *peer_device, uint16_t vf, const
 		snprintf(why, len, "out of memory");
 		return -ENOMEM;
 	}
-	pc->l = (struct link){ .pid = -1, .to = -1, .from = -1 };
+	pc->l = (struct link){ .pid = -1, .to = -1, .from = -1,
+			       .lock = PTHREAD_MUTEX_INITIALIZER,
+			       .wlock = PTHREAD_MUTEX_INITIALIZER,
+			       .cond = PTHREAD_COND_INITIALIZER };
 	pc->l.buf = malloc(WIRE_BUF_LEN);
 	ret = pc->l.buf ? link_open(c, &d, &pc->l) : -ENOMEM;
 	if (ret) {
@@ -1277,12 +1438,18 @@ int peer_settle(const struct cli *c, const char *peer_device, uint16_t vf, const
 			 d.login, c->remote_program ? c->remote_program : "nvme-intel-lm");
 		goto fail;
 	}
+	ret = link_start(&pc->l);
+	if (ret) {
+		snprintf(why, len, "cannot read %s's answers: %s", d.login,
+			 intel_lm_errno_name(ret));
+		goto fail;
+	}
 	wire_kv_add(kv, sizeof(kv), "device", "%s", d.dev);
 	wire_kv_add(kv, sizeof(kv), "vf", "%u", vf);
 	wire_kv_add(kv, sizeof(kv), "op_id", "%s", op_id);
-	ret = send_kv(&pc->l, WIRE_SETTLE, kv);
+	ret = send_kv(&pc->l, 0, WIRE_SETTLE, kv);
 	if (!ret)
-		ret = answer(c, &pc->l, &m, WIRE_OK);
+		ret = answer(c, &pc->l, 0, &pc->held, &m, WIRE_OK);
 	if (ret == 1) {
 		peer_words(&m, words, sizeof(words));
 		snprintf(why, len, "%s answered: %s", d.login, words);
@@ -1301,6 +1468,7 @@ int peer_settle(const struct cli *c, const char *peer_device, uint16_t vf, const
 	return 0;
 fail:
 	link_close(&pc->l);
+	free(pc->held);
 	free(pc);
 	return ret;
 }
@@ -1313,13 +1481,14 @@ int peer_settle_end(const struct cli *c, struct peer_conn *pc, bool close)
 	if (!pc)
 		return 0;
 	if (close) {
-		ret = send_kv(&pc->l, WIRE_ABORT, "");
+		ret = send_kv(&pc->l, 0, WIRE_ABORT, "");
 		if (!ret)
-			ret = answer(c, &pc->l, &m, WIRE_OK);
+			ret = answer(c, &pc->l, 0, &pc->held, &m, WIRE_OK);
 		if (ret > 0)
 			ret = -EREMOTEIO;
 	}
 	link_close(&pc->l);
+	free(pc->held);
 	free(pc);
 	return ret;
 }

@@ -268,8 +268,8 @@ rm -f "$T/peers.log"
 mig "$P" --vf=2,4 --to-vf=1,2 --jobs=2
 expect_rc 0 "--jobs=2: two VFs migrate"
 n=$(grep -c serve-peer "$T/peers.log")
-if [ "$n" -eq 2 ]; then pass "--jobs=2: two connections, one serve-peer each"
-else fail "--jobs=2: two connections, one serve-peer each" "$n started"; fi
+if [ "$n" -eq 1 ]; then pass "--jobs=2: one connection, one serve-peer, for both pairs at once"
+else fail "--jobs=2: one connection, one serve-peer, for both pairs at once" "$n started"; fi
 E2E_VIA=neither
 # Both SAVE_DATAs were in flight at once: the second arrived before the first completed.
 if awk '/dev=nvme0 opcode=0xd2 .* arrived/ { a++ } /dev=nvme0 opcode=0xd2 .* ran/ { r++ }
@@ -893,6 +893,58 @@ completion_delay.$1 = 300000"
 	fi
 	relay_stop
 done
+
+# The link cut while two pairs share the connection (--jobs=2), during the first destination
+# LOAD_DATA: neither destination RESUME was sent, so both sources run again, whatever step the
+# other pair was at; one running copy of each.
+relay_start 0
+fresh "" "latency.0xd5 = 300000
+completion_delay.0xd5 = 300000"
+n=$(($(steps nvme1 0xd5 arrived) + 1))
+LD_PRELOAD=$EMU_SO $P migrate /dev/nvme0 --vf=1,2 --to="$RELAY_URL" --to-vf=1,2 --jobs=2 \
+	--ssh="$SSH" --remote-program="$T/remote" > "$T/out" 2> "$T/err" &
+pid=$!
+strike USR1 "$RELAY_PID" nvme1 0xd5 arrived "the link cut with two pairs on it" "$n"
+RC=0
+wait $pid || RC=$?
+ERR=$(cat "$T/err")
+E2E_VIA=nvme-intel-lm
+if [ "$RC" -ne 0 ]; then pass "the link cut with two pairs on it: migrate fails (exit $RC)"
+else fail "the link cut with two pairs on it: migrate fails" "rc 0"; fi
+for vf in 1 2; do
+	expect_state nvme0 $vf running "the link cut with two pairs on it: source VF $vf runs again"
+	expect_err "VF $vf to VF $vf: " "the link cut with two pairs on it: VF $vf's outcome is told"
+	one_copy "SRC0001/vf$vf" "the link cut with two pairs on it, VF $vf"
+done
+relay_stop
+
+# The link cut after one of two pairs' destination RESUME ran: that source stays suspended
+# (saved), the other runs again or stays saved by the step it reached; never two copies.
+relay_start 0
+fresh "" "latency.0xcc = 300000
+completion_delay.0xcc = 300000"
+n=$(($(steps nvme1 0xcc ran) + 1))
+LD_PRELOAD=$EMU_SO $P migrate /dev/nvme0 --vf=3,4 --to="$RELAY_URL" --to-vf=1,2 --jobs=2 \
+	--ssh="$SSH" --remote-program="$T/remote" > "$T/out" 2> "$T/err" &
+pid=$!
+strike USR1 "$RELAY_PID" nvme1 0xcc ran "the link cut after a RESUME ran, two pairs on it" "$n"
+RC=0
+wait $pid || RC=$?
+ERR=$(cat "$T/err")
+E2E_VIA=nvme-intel-lm
+if [ "$RC" -ne 0 ]; then pass "the link cut after a RESUME ran, two pairs on it: migrate fails"
+else fail "the link cut after a RESUME ran, two pairs on it: migrate fails" "rc 0"; fi
+saved=0
+for vf in 3 4; do
+	one_copy "SRC0001/vf$vf" "the link cut after a RESUME ran, two pairs on it, VF $vf"
+	[ "$(src_field /dev/nvme0 $vf state)" = saved ] && saved=$((saved + 1))
+done
+if [ "$saved" -ge 1 ]; then
+	pass "the link cut after a RESUME ran: the source of that pair stays saved"
+else
+	fail "the link cut after a RESUME ran: the source of that pair stays saved" "none saved"
+fi
+relay_stop
 
 # The destination's RESUME refused by the device: the source runs again.
 fresh "" "fault = 0xcc 1 0x4002"
