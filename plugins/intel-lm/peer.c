@@ -241,6 +241,15 @@ static int open_pf(struct peer *p, const char *dev)
 		session_close(&p->s);
 		goto out;
 	}
+	/*
+	 * As a batch's: each outcome written at once and made durable by the next write (the
+	 * next command's intent, the migration's close) or at the VF's release, not before the
+	 * answer; the rule's scans share what they read.
+	 */
+	if (intel_lm_syncs_new(PEER_CHANNELS, &p->s.syncs))
+		p->s.syncs = NULL;
+	if (intel_lm_scan_new(p->c->state_dir, &p->s.scan))
+		p->s.scan = NULL;
 	p->opened = true;
 out:
 	pthread_mutex_unlock(&p->lock);
@@ -852,8 +861,13 @@ int cmd_serve_peer(const struct cli *c)
 			free(msg);
 		}
 	}
-	if (p.opened)
+	if (p.opened) {
+		intel_lm_scan_free(p.s.scan);
+		p.s.scan = NULL;
+		intel_lm_syncs_wait(p.s.syncs);
+		p.s.syncs = NULL;
 		session_close(&p.s);
+	}
 	free(p.buf);
 	if (p.out >= 0)
 		close(p.out);

@@ -881,10 +881,13 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 	e->step = INTEL_LM_MIG_KEEP;
 	if (!kt.ret)
 		kt.ret = intel_lm_claim_saved(cl, j->keep, size, crc);
-	if (!kt.ret && !c->keep) {
-		e->state_file_temporary = true;
-		snprintf(e->tmp_file, sizeof(e->tmp_file), "%s", j->keep);
-		e->op_open = true;
+	/* Durable before the destination loads (the outcome above may be written late). */
+	if (!kt.ret) {
+		if (!c->keep) {
+			e->state_file_temporary = true;
+			snprintf(e->tmp_file, sizeof(e->tmp_file), "%s", j->keep);
+			e->op_open = true;
+		}
 		kt.ret = intel_lm_record_write(rec);
 	}
 	if (kt.ret) {
@@ -1346,8 +1349,17 @@ int cmd_migrate_remote(const struct cli *c)
 			     strerror(-ret));
 		goto out;
 	}
+	/*
+	 * Each outcome is written at once and made durable by the next write (the next
+	 * command's intent, the state's record before the destination loads) or at the VF's
+	 * release: in the downtime, one fdatasync per command, its intent's.
+	 */
+	if (intel_lm_syncs_new(c->jobs, &src.syncs))
+		src.syncs = NULL;
 	defer_signals();
 	run_jobs(c->jobs, n, pool_run, pool_skip, &pool);
+	intel_lm_syncs_wait(src.syncs);
+	src.syncs = NULL;
 	for (i = 0; i < n; i++) {
 		exit_tally_add(&t, jobs[i].status);
 		c->out->changed |= jobs[i].changed;
