@@ -60,6 +60,7 @@ struct pchan {
 	uint32_t size, got, crc;
 	bool loaded;
 	bool doubt;			/* a command's effect is unknown */
+	bool force;			/* the source's --force: the rule is not asked */
 };
 
 struct peer {
@@ -217,6 +218,7 @@ static void end_vf(struct pchan *pc, bool open)
 	__atomic_sub_fetch(&p->claimed, 1, __ATOMIC_RELAXED);
 	pc->loaded = false;
 	pc->doubt = false;
+	pc->force = false;
 	drop_state(pc);
 }
 
@@ -440,6 +442,7 @@ static int prepare(struct pchan *pc, const struct wire_msg *m)
 	}
 	if (dry)
 		goto ready;
+	pc->force = force;
 	e->op = INTEL_LM_OP_MIGRATE;
 	e->op_open = true;
 	snprintf(e->op_id, sizeof(e->op_id), "%s", op_id);
@@ -542,7 +545,7 @@ static int load(struct pchan *pc)
 	rec = intel_lm_claim_record(pc->cl);
 	rec->entry.step = INTEL_LM_MIG_DST_LOAD;
 	ret = intel_lm_claim_send(pc->cl, INTEL_LM_OPC_LOAD_DATA, pc->state, pc->size,
-				  &pc->incoming, false, &p->s.opts, &sent);
+				  &pc->incoming, pc->force, &p->s.opts, &sent);
 	drop_state(pc);
 	if (ret) {
 		pc->doubt = sent.sent && intel_lm_effect_of(ret) == INTEL_LM_EFFECT_UNKNOWN;
@@ -568,8 +571,8 @@ static int resume(struct pchan *pc)
 		return send_fail(pc, "resume", -EPROTO, INTEL_LM_EFFECT_NONE, "RESUME out of turn");
 	rec = intel_lm_claim_record(pc->cl);
 	rec->entry.step = INTEL_LM_MIG_DST_RESUME;
-	ret = intel_lm_claim_send(pc->cl, INTEL_LM_OPC_RESUME, NULL, 0, NULL, false, &p->s.opts,
-				  &sent);
+	ret = intel_lm_claim_send(pc->cl, INTEL_LM_OPC_RESUME, NULL, 0, NULL, pc->force,
+				  &p->s.opts, &sent);
 	if (ret) {
 		enum intel_lm_effect eff = sent.sent ? intel_lm_effect_of(ret) :
 					   INTEL_LM_EFFECT_NONE;
