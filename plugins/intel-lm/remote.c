@@ -384,6 +384,22 @@ static int kv_num(const struct wire_msg *m, const char *key, unsigned long *v)
 	return errno || *end ? -EINVAL : 0;
 }
 
+/* When a command was sent: the trace's call less its time in the kernel; passed on. */
+struct sent_at {
+	const struct intel_lm_opts *next;
+	uint64_t ns;
+};
+
+static void sent_at(void *priv, const struct intel_lm_cmd *cmd, int ret, uint32_t result,
+		    uint64_t elapsed_ns, bool dry_run)
+{
+	struct sent_at *at = priv;
+
+	at->ns = now_ns() - elapsed_ns;
+	if (at->next->trace)
+		at->next->trace(at->next->trace_priv, cmd, ret, result, elapsed_ns, dry_run);
+}
+
 /* One pair and what became of it. */
 struct rjob {
 	uint16_t src_vf, dst_vf;
@@ -723,8 +739,10 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 	void *state = NULL;
 	uint32_t size = 0, crc, off;
 	pthread_t th;
-	bool threaded, src_suspended = false;
-	int ret, status = EXIT_FAILED;
+	bool threaded, src_suspended = false, keep_failed = false;
+	struct sent_at at = { 0 };
+	struct intel_lm_opts o = src->opts;
+	int ret, rec_ret, status = EXIT_FAILED;
 
 	/* The source's claim, its checks, the identity of the state it will hand over. */
 	r.vf = j->src_vf;
@@ -813,9 +831,14 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 	memset(&e->peer, 0, sizeof(e->peer));
 	snprintf(e->peer_device, sizeof(e->peer_device), "%s", d->peer);
 	e->peer_vf = j->dst_vf;
+	/* The downtime starts when the SUSPEND is sent, after its intent's write. */
+	at.next = &src->opts;
+	o.trace = sent_at;
+	o.trace_priv = &at;
 	t0 = now_ns();
-	ret = intel_lm_claim_send(cl, INTEL_LM_OPC_SUSPEND, NULL, 0, NULL, true, &src->opts,
-				  &sent);
+	ret = intel_lm_claim_send(cl, INTEL_LM_OPC_SUSPEND, NULL, 0, NULL, true, &o, &sent);
+	if (at.ns)
+		t0 = at.ns;
 	src_suspended = sent.sent && intel_lm_effect_of(ret) != INTEL_LM_EFFECT_NONE;
 	if (ret) {
 		intel_lm_strerror(ret, INTEL_LM_OPC_SUSPEND, words, sizeof(words));
@@ -874,22 +897,28 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 		ret = wire_send(l->to, WIRE_DATA, (uint8_t *)state + off,
 				size - off < WIRE_MAX_PAYLOAD ? size - off : WIRE_MAX_PAYLOAD);
 	pthread_mutex_unlock(&l->wlock);
-	if (threaded)
-		pthread_join(th, NULL);
-	else
-		keep_run(&kt);
+	/*
+	 * The record names the copy while it is written, as a one-host migrate's does (the
+	 * file is linked into place only once durable: a crash before leaves it missing on
+	 * record, never a partial file); both are durable before the destination loads.
+	 */
 	e->step = INTEL_LM_MIG_KEEP;
-	if (!kt.ret)
-		kt.ret = intel_lm_claim_saved(cl, j->keep, size, crc);
-	/* Durable before the destination loads (the outcome above may be written late). */
-	if (!kt.ret) {
+	rec_ret = intel_lm_claim_saved(cl, j->keep, size, crc);
+	if (!rec_ret) {
 		if (!c->keep) {
 			e->state_file_temporary = true;
 			snprintf(e->tmp_file, sizeof(e->tmp_file), "%s", j->keep);
 			e->op_open = true;
 		}
-		kt.ret = intel_lm_record_write(rec);
+		rec_ret = intel_lm_record_write(rec);
 	}
+	if (threaded)
+		pthread_join(th, NULL);
+	else
+		keep_run(&kt);
+	keep_failed = kt.ret != 0;
+	if (!kt.ret)
+		kt.ret = rec_ret;
 	if (kt.ret) {
 		say_fail(c, j, "cannot keep the state in %s: %s (%s)", j->keep, strerror(-kt.ret),
 			 intel_lm_errno_name(kt.ret));
@@ -1013,7 +1042,8 @@ rollback:
 					 &sent);
 		if (rb) {
 			intel_lm_strerror(rb, INTEL_LM_OPC_RESUME, words, sizeof(words));
-			close_src(rec, true, false);
+			/* A copy that was never made durable is not named on record. */
+			close_src(rec, true, keep_failed);
 			say_fail(c, j, "the source VF %u of %s could NOT be resumed: %s; its state is "
 				 "kept in %s\n'%s recover %s --vf=%u' tries again once the cause is "
 				 "fixed", j->src_vf, pf_path(src), words, j->keep, c->prog,
@@ -1022,7 +1052,7 @@ rollback:
 			status = EXIT_UNKNOWN;
 			goto out;
 		}
-		close_src(rec, false, !c->keep);
+		close_src(rec, false, !c->keep || keep_failed);
 		if (!c->keep)
 			unlink(j->keep);
 		say_fail(c, j, "the source VF %u of %s was resumed; the destination VF %u of %s "
