@@ -807,6 +807,9 @@ class Bench:
             if t[1] <= t[0]:
                 raise MeasureError('the link\'s rate: 16 MiB took no longer than nothing')
             rate = 16 * MIB / (t[1] - t[0])                 # bytes per ns
+            # ssh's own start-up, for the list's: the empty run (handshake, the remote
+            # user's shell, a command that exits at once).
+            row['ssh_startup_ns'] = t[0]
             row['transfer_ns'] = size / rate
             row['link_mib_s'] = rate * 1e9 / MIB
             for rtt in cfg['ssh_rtts_ms']:
@@ -2441,7 +2444,10 @@ class Bench:
                   f'connection\'s start-up (a one-pair migrate\'s wall time less its '
                   f'downtime) is {fmt_ms(li["startup_ns"], 1)} ms; median downtime per pair '
                   f'{fmt_ms(li["downtime_ns"], 1)} ms. The same list on one host, in the same '
-                  f'run: {fmt_ms(li.get("one_host_wall_ns"), 1)} ms.')
+                  f'run: {fmt_ms(li.get("one_host_wall_ns"), 1)} ms.' +
+                  (f' ssh\'s own start-up (`ssh HOST \'cat > /dev/null\'` with nothing to '
+                   f'send, the quicker of two) is {fmt_ms(sh["ssh_startup_ns"], 1)} ms.'
+                   if sh.get('ssh_startup_ns') else ''))
                 w('')
         w('## Reproducing')
         w('')
