@@ -635,11 +635,9 @@ static int settle(struct pchan *pc, const struct wire_msg *m)
 	if (e->op != INTEL_LM_OP_MIGRATE || e->role != INTEL_LM_ROLE_DESTINATION ||
 	    strcmp(e->op_id, op_id))
 		verdict = "other";
-	else if (e->outlived)
-		verdict = "doubt";
-	else if (dst_resume(e) == RESUME_DONE)
+	else if (!e->outlived && dst_resume(e) == RESUME_DONE)
 		verdict = "runs";
-	else if (dst_resume(e) == RESUME_NOT_SENT)
+	else if (!e->outlived && dst_resume(e) == RESUME_NOT_SENT)
 		verdict = "stopped";
 	else
 		verdict = "doubt";
