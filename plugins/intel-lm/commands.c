@@ -30,6 +30,40 @@ static int cmd_info(const struct cli *c)
 	return ret;
 }
 
+/*
+ * Up to @want bytes of @fd into a buffer (*@out, freed by the caller) that grows with what
+ * arrives, doubling from 1 MiB: a header's length is not trusted, so a pipe that claims 4 GiB
+ * and brings 10 bytes costs 1 MiB, not 4 GiB. Returns the number of bytes read, or an errno.
+ */
+static ssize_t read_grown(int fd, size_t want, void **out)
+{
+	size_t cap = 0, have = 0, next;
+	uint8_t *b = NULL, *nb;
+	ssize_t n;
+
+	*out = NULL;
+	do {
+		next = cap ? cap * 2 : (size_t)1 << 20;
+		if (next > want)
+			next = want;
+		nb = realloc(b, next);
+		if (!nb) {
+			free(b);
+			return -ENOMEM;
+		}
+		b = nb;
+		cap = next;
+		n = intel_lm_read_full(fd, b + have, cap - have);
+		if (n < 0) {
+			free(b);
+			return n;
+		}
+		have += (size_t)n;
+	} while (have == cap && cap < want);
+	*out = b;
+	return (ssize_t)have;
+}
+
 static int cmd_inspect(const struct cli *c)
 {
 	uint8_t raw[INTEL_LM_BLOB_HDR_LEN];
@@ -51,7 +85,8 @@ static int cmd_inspect(const struct cli *c)
 		 * never allocate more than the file holds or the largest state a PF can move:
 		 * the header is not trusted. Intel's commands move at most the kernel's 4 MiB
 		 * in one command; TP4159 moves a state in pieces, of any 32-bit size (as load
-		 * takes it over TP4159), so its blob is read whole.
+		 * takes it over TP4159), so its blob is read whole, into a buffer that grows
+		 * with what the file or pipe really holds.
 		 */
 		size_t want = (size_t)hdr.payload_len + 1;
 
@@ -61,14 +96,8 @@ static int cmd_inspect(const struct cli *c)
 		if (hdr.protocol != INTEL_LM_PROTO_TP4159 && want > INTEL_LM_KERNEL_MAX_XFER + 1)
 			want = INTEL_LM_KERNEL_MAX_XFER + 1;
 
-		buf = malloc(want);
-		if (!buf) {
-			payload_err = -ENOMEM;
-		} else {
-			n = intel_lm_read_full(fd, buf, want);
-			payload_err = n < 0 ? (int)n : intel_lm_blob_check_payload(&hdr, buf,
-										    (size_t)n);
-		}
+		n = read_grown(fd, want, &buf);
+		payload_err = n < 0 ? (int)n : intel_lm_blob_check_payload(&hdr, buf, (size_t)n);
 	}
 	c->out->pr->inspect(c, c->file, &hdr, hdr_err, payload_err,
 		       fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0);
