@@ -202,6 +202,52 @@ const char *intel_lm_protocol_name(unsigned int protocol)
 	}
 }
 
+/*
+ * How each step goes over TP4159, in words: the one table a message names the command it sent
+ * by. Over Intel's commands a step's name is its command's (SUSPEND is opcode C8h), so no words
+ * are needed there. Both size and state are read with Get Controller State.
+ */
+static const struct tp_step {
+	uint8_t step;		/* Intel's opcode, which names the step */
+	uint8_t opcode;		/* Migration Send or Receive */
+	uint8_t sel;		/* its SEL (cdw10 7:0) */
+	const char *action;	/* the SEL as TP4159 names it */
+	const char *words;	/* the command and its action, for messages */
+} tp_steps[] = {
+	{ INTEL_LM_OPC_SUSPEND, INTEL_LM_OPC_MIGRATION_SEND, INTEL_LM_TP_SEL_SUSPEND, "Suspend",
+	  "Migration Send 41h, Suspend" },
+	{ INTEL_LM_OPC_RESUME, INTEL_LM_OPC_MIGRATION_SEND, INTEL_LM_TP_SEL_RESUME, "Resume",
+	  "Migration Send 41h, Resume" },
+	{ INTEL_LM_OPC_LOAD_DATA, INTEL_LM_OPC_MIGRATION_SEND, INTEL_LM_TP_SEL_SET_STATE,
+	  "Set Controller State", "Migration Send 41h, Set Controller State" },
+	{ INTEL_LM_OPC_SAVE_DATA, INTEL_LM_OPC_MIGRATION_RECV, INTEL_LM_TP_SEL_GET_STATE,
+	  "Get Controller State", "Migration Receive 42h, Get Controller State" },
+	{ INTEL_LM_OPC_QUERY_DATA_SIZE, INTEL_LM_OPC_MIGRATION_RECV, INTEL_LM_TP_SEL_GET_STATE,
+	  "Get Controller State", "Migration Receive 42h, Get Controller State of its header" },
+};
+
+const char *intel_lm_step_command(unsigned int protocol, uint8_t step)
+{
+	size_t i;
+
+	if (protocol != INTEL_LM_PROTO_TP4159)
+		return NULL;
+	for (i = 0; i < sizeof(tp_steps) / sizeof(tp_steps[0]); i++)
+		if (tp_steps[i].step == step)
+			return tp_steps[i].words;
+	return NULL;
+}
+
+const char *intel_lm_cmd_action(const struct intel_lm_cmd *cmd)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(tp_steps) / sizeof(tp_steps[0]); i++)
+		if (tp_steps[i].opcode == cmd->opcode && tp_steps[i].sel == (cmd->cdw10 & 0xff))
+			return tp_steps[i].action;
+	return NULL;
+}
+
 /* One step, over the protocol in @x. */
 static int send_step(const struct proto_ctx *x, uint8_t op, void *buf, uint32_t len,
 		     uint32_t *result)

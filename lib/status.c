@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Return values in words. Status names come from libnvme; what a status means for the Intel
- * live migration commands, and what to do about it, is said here and only here.
+ * Return values in words. Status names come from libnvme; what a status means for a migration
+ * step over either protocol, and what to do about it, is said here and only here.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include <libnvme.h>
 
 #include <intel-lm/cmd.h>
+#include <intel-lm/proto.h>
 #include <intel-lm/status.h>
 
 #include "backend.h"
@@ -43,17 +44,34 @@ static const char *sct_name(unsigned int sct)
 	}
 }
 
-/* What a generic status means for the Intel commands, or NULL. */
-static const char *lm_meaning(unsigned int sct, unsigned int sc, uint8_t opcode)
+/* What Invalid Field means for a step over TP4159, which names the VF by its controller ID. */
+static const char *tp_invalid_field(uint8_t step)
 {
+	if (step == INTEL_LM_OPC_SUSPEND || step == INTEL_LM_OPC_RESUME)
+		return "the controller refused a field: a controller ID that names none of its "
+		       "VFs, or a field of the command it does not support";
+	return "the controller refused a field: a controller ID that names none of its VFs, a "
+	       "controller state format (CSVI) it does not offer, or an offset, length or "
+	       "sequence (SEQIND) that does not fit the state";
+}
+
+/* What a generic status means for a migration step over @protocol, or NULL. */
+static const char *lm_meaning(unsigned int sct, unsigned int sc, unsigned int protocol,
+			      uint8_t opcode)
+{
+	bool tp = protocol == INTEL_LM_PROTO_TP4159;
+
 	if (!intel_lm_is_lm_opcode(opcode) || sct != NVME_SCT_GENERIC)
 		return NULL;
 	switch (sc) {
 	case NVME_SC_INVALID_OPCODE:
-		return "the controller does not implement Intel live migration";
+		return tp ? "the controller does not implement NVMe TP4159 migration (Migration "
+			    "Send and Receive)" :
+			    "the controller does not implement Intel live migration";
 	case NVME_SC_INVALID_FIELD:
-		return "the controller refused a field: a VF index it does not have, or a data "
-		       "length that is not the VF's state size";
+		return tp ? tp_invalid_field(opcode) :
+			    "the controller refused a field: a VF index it does not have, or a "
+			    "data length that is not the VF's state size";
 	case NVME_SC_CMD_SEQ_ERROR:
 		return "the VF is not in the state this command needs";
 	case NVME_SC_DATA_XFER_ERROR:
@@ -65,7 +83,7 @@ static const char *lm_meaning(unsigned int sct, unsigned int sc, uint8_t opcode)
 	}
 }
 
-static const char *errno_meaning(int err, uint8_t opcode)
+static const char *errno_meaning(int err, unsigned int protocol, uint8_t opcode)
 {
 	switch (err) {
 	case EINTR:
@@ -84,7 +102,8 @@ static const char *errno_meaning(int err, uint8_t opcode)
 		       "nothing was sent";
 	case EACCES:
 	case EPERM:
-		return "the vendor admin commands need CAP_SYS_ADMIN";
+		return protocol == INTEL_LM_PROTO_TP4159 ? "Migration Send and Receive need "
+		       "CAP_SYS_ADMIN" : "the vendor admin commands need CAP_SYS_ADMIN";
 	case ENODEV:
 	case ENXIO:
 		return "the controller is gone (removed, or being reset)";
@@ -109,6 +128,12 @@ const char *intel_lm_errno_name(int err)
 
 char *intel_lm_strerror(int ret, uint8_t opcode, char *buf, size_t len)
 {
+	return intel_lm_step_strerror(ret, INTEL_LM_PROTO_INTEL, opcode, buf, len);
+}
+
+char *intel_lm_step_strerror(int ret, unsigned int protocol, uint8_t opcode, char *buf,
+			     size_t len)
+{
 	const char *meaning, *name;
 	unsigned int sct, sc;
 	size_t used;
@@ -120,7 +145,7 @@ char *intel_lm_strerror(int ret, uint8_t opcode, char *buf, size_t len)
 		return buf;
 	}
 	if (ret < 0) {
-		meaning = errno_meaning(-ret, opcode);
+		meaning = errno_meaning(-ret, protocol, opcode);
 		snprintf(buf, len, "%s (%s)%s%s", strerror(-ret), intel_lm_errno_name(ret),
 			 meaning ? ": " : "", meaning ? meaning : "");
 		return buf;
@@ -139,7 +164,7 @@ char *intel_lm_strerror(int ret, uint8_t opcode, char *buf, size_t len)
 		used += (size_t)snprintf(buf + used, len - used, ", More");
 	if ((ret & ST_DNR) && used < len)
 		used += (size_t)snprintf(buf + used, len - used, ", DNR");
-	meaning = lm_meaning(sct, sc, opcode);
+	meaning = lm_meaning(sct, sc, protocol, opcode);
 	if (used < len)
 		snprintf(buf + used, len - used, ")%s%s", meaning ? ": " : "", meaning ? meaning : "");
 	return buf;

@@ -71,6 +71,29 @@ struct intel_lm_proto {
  */
 const char *intel_lm_protocol_name(unsigned int protocol);
 
+/**
+ * intel_lm_step_command() - The command that carries a step over a protocol, in words
+ * @protocol:	one of &enum intel_lm_protocol
+ * @step:	the step, by Intel's opcode for it (%INTEL_LM_OPC_SUSPEND, ...)
+ *
+ * For messages, which name the step and, over TP4159, the command that was really sent:
+ * "LOAD_DATA (Migration Send 41h, Set Controller State) failed ...".
+ *
+ * Return: over TP4159 e.g. "Migration Send 41h, Set Controller State"; NULL over Intel's
+ * commands, where the step's name (intel_lm_opcode_name()) is its command's, and for an
+ * unknown step or protocol.
+ */
+const char *intel_lm_step_command(unsigned int protocol, uint8_t step);
+
+/**
+ * intel_lm_cmd_action() - What a TP4159 command does, from its opcode and SEL
+ * @cmd:	a command as built (intel_lm_tp_suspend_init(), ...)
+ *
+ * Return: "Suspend", "Resume", "Set Controller State" or "Get Controller State" for a
+ * Migration Send or Receive of those SELs; NULL for any other command.
+ */
+const char *intel_lm_cmd_action(const struct intel_lm_cmd *cmd);
+
 #ifdef __cplusplus
 }
 #endif

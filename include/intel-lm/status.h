@@ -30,6 +30,24 @@ extern "C" {
 char *intel_lm_strerror(int ret, uint8_t opcode, char *buf, size_t len);
 
 /**
+ * intel_lm_step_strerror() - Describe what a migration step returned, over its protocol
+ * @ret:	0, a positive NVMe status or a negative errno
+ * @protocol:	the protocol that carried the step (&enum intel_lm_protocol)
+ * @opcode:	the step, by Intel's opcode for it, or Identify
+ * @buf:	where to write; always NUL-terminated
+ * @len:	size of @buf
+ *
+ * intel_lm_strerror() over @protocol: over TP4159 a status means what it means for Migration
+ * Send and Receive, e.g. "Invalid Command Opcode (status 0x4001: ...): the controller does not
+ * implement NVMe TP4159 migration (Migration Send and Receive)". intel_lm_strerror() is this
+ * over Intel's commands.
+ *
+ * Return: @buf.
+ */
+char *intel_lm_step_strerror(int ret, unsigned int protocol, uint8_t opcode, char *buf,
+			     size_t len);
+
+/**
  * enum intel_lm_advice - what to do next after a failure, as a reason a program can act on
  * @INTEL_LM_ADVICE_NONE:	nothing specific
  * @INTEL_LM_ADVICE_CHECK_STATE: the effect is unknown: find out the VF's state before anything

@@ -32,6 +32,30 @@ START_TEST(generic_invalid_opcode_dnr)
 }
 END_TEST
 
+/* Over TP4159 a status means what it means for Migration Send and Receive, and no more. */
+START_TEST(tp4159_meanings)
+{
+	intel_lm_step_strerror(0x4001, INTEL_LM_PROTO_TP4159, 0xc8, buf, sizeof(buf));
+	ck_contains(buf, "Invalid Command Opcode (status 0x4001");
+	ck_contains(buf, "does not implement NVMe TP4159 migration (Migration Send and Receive)");
+	ck_assert_ptr_null(strstr(buf, "Intel"));
+	intel_lm_step_strerror(0x4002, INTEL_LM_PROTO_TP4159, 0xc8, buf, sizeof(buf));
+	ck_contains(buf, "a controller ID that names none of its VFs");
+	ck_assert_ptr_null(strstr(buf, "CSVI"));
+	intel_lm_step_strerror(0x4002, INTEL_LM_PROTO_TP4159, 0xd5, buf, sizeof(buf));
+	ck_contains(buf, "controller state format (CSVI)");
+	ck_assert_ptr_null(strstr(buf, "VF index"));
+	intel_lm_step_strerror(-EACCES, INTEL_LM_PROTO_TP4159, 0xcc, buf, sizeof(buf));
+	ck_contains(buf, "Migration Send and Receive need CAP_SYS_ADMIN");
+	ck_assert_ptr_null(strstr(buf, "vendor"));
+	/* The same over Intel's commands as intel_lm_strerror(). */
+	intel_lm_step_strerror(0x4002, INTEL_LM_PROTO_INTEL, 0xd5, buf, sizeof(buf));
+	ck_contains(buf, "a VF index it does not have");
+	intel_lm_step_strerror(0x400c, INTEL_LM_PROTO_TP4159, 0xd2, buf, sizeof(buf));
+	ck_contains(buf, "not in the state this command needs");
+}
+END_TEST
+
 START_TEST(generic_sequence_error)
 {
 	intel_lm_strerror(0x400c, 0xd2, buf, sizeof(buf));
@@ -126,6 +150,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, generic_invalid_opcode_dnr);
 	tcase_add_test(tc, generic_sequence_error);
 	tcase_add_test(tc, generic_invalid_field);
+	tcase_add_test(tc, tp4159_meanings);
 	tcase_add_test(tc, command_specific_and_media_and_vendor);
 	tcase_add_test(tc, more_and_crd_bits);
 	tcase_add_test(tc, errno_values);

@@ -8,6 +8,7 @@
  * chunking of a state by offset, for every size, and the protocol layer's commands in order.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -276,6 +277,67 @@ START_TEST(proto_commands)
 }
 END_TEST
 
+/*
+ * The words a message names each step's command by are those of the command the protocol layer
+ * sends for it: its opcode and, decoded from the command itself, what its SEL does.
+ */
+START_TEST(step_words)
+{
+	static const struct {
+		uint8_t step;
+		const char *words, *action;
+	} want[] = {
+		{ INTEL_LM_OPC_SUSPEND, "Migration Send 41h, Suspend", "Suspend" },
+		{ INTEL_LM_OPC_RESUME, "Migration Send 41h, Resume", "Resume" },
+		{ INTEL_LM_OPC_QUERY_DATA_SIZE,
+		  "Migration Receive 42h, Get Controller State of its header",
+		  "Get Controller State" },
+		{ INTEL_LM_OPC_SAVE_DATA, "Migration Receive 42h, Get Controller State",
+		  "Get Controller State" },
+		{ INTEL_LM_OPC_LOAD_DATA, "Migration Send 41h, Set Controller State",
+		  "Set Controller State" },
+	};
+	struct intel_lm_proto p = { .protocol = INTEL_LM_PROTO_TP4159 };
+	struct seen s = { .only_dry = true };
+	struct intel_lm_opts o = { .dry_run = true, .trace = seen_record, .trace_priv = &s };
+	struct intel_lm_cmd cmd = { 0 };
+	uint8_t buf[64] = { 0 };
+	char opc[8];
+	size_t i;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const char *w = intel_lm_step_command(INTEL_LM_PROTO_TP4159, want[i].step);
+		bool data = want[i].step == INTEL_LM_OPC_SAVE_DATA ||
+			    want[i].step == INTEL_LM_OPC_LOAD_DATA;
+
+		ck_assert_str_eq(w, want[i].words);
+		/* Over Intel's commands the step's name is the command's. */
+		ck_assert_ptr_null(intel_lm_step_command(INTEL_LM_PROTO_INTEL, want[i].step));
+		s.n = 0;
+		ck_assert_int_eq(intel_lm_proto_send(-1, &p, 1, 0x11, want[i].step,
+						     data ? buf : NULL, data ? sizeof(buf) : 0, &o,
+						     NULL), 0);
+		ck_assert_int_eq(s.n, 1);
+		snprintf(opc, sizeof(opc), " %02Xh,", s.c[0].opcode);
+		ck_assert_msg(strstr(w, opc), "%s does not name opcode%s", w, opc);
+		cmd.opcode = s.c[0].opcode;
+		cmd.cdw10 = s.c[0].cdw10;
+		ck_assert_str_eq(intel_lm_cmd_action(&cmd), want[i].action);
+	}
+	ck_assert_ptr_null(intel_lm_step_command(INTEL_LM_PROTO_TP4159, INTEL_LM_OPC_IDENTIFY));
+	ck_assert_ptr_null(intel_lm_step_command(7, INTEL_LM_OPC_SUSPEND));
+	/* No action for Intel's commands, Identify, or a SEL TP4159 does not define here. */
+	ck_assert_int_eq(intel_lm_cmd_init(&cmd, INTEL_LM_OPC_SUSPEND, 1, NULL, 0), 0);
+	ck_assert_ptr_null(intel_lm_cmd_action(&cmd));
+	cmd.opcode = INTEL_LM_OPC_MIGRATION_SEND;
+	cmd.cdw10 = 3;
+	ck_assert_ptr_null(intel_lm_cmd_action(&cmd));
+	cmd.opcode = INTEL_LM_OPC_MIGRATION_RECV;
+	cmd.cdw10 = 1;
+	ck_assert_ptr_null(intel_lm_cmd_action(&cmd));
+}
+END_TEST
+
 START_TEST(protocol_names)
 {
 	ck_assert_str_eq(intel_lm_protocol_name(INTEL_LM_PROTO_INTEL), "intel");
@@ -297,6 +359,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, chunks_every_size);
 	tcase_add_test(tc, state_header_size);
 	tcase_add_test(tc, proto_commands);
+	tcase_add_test(tc, step_words);
 	tcase_add_test(tc, protocol_names);
 	suite_add_tcase(s, tc);
 	return s;
