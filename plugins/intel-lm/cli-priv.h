@@ -185,6 +185,7 @@ struct vf_result {
 	bool again;			/* suspend/resume of a VF on record in that state already */
 	int again_status;		/* then: the Command Sequence Error it drew, or 0 */
 	const char *op;			/* the step that failed */
+	const char *command;		/* with @device_error over TP4159: the command sent */
 	const char *state;		/* the VF's state as far as we know */
 	struct intel_lm_record *rec;	/* the VF's record while the job runs; NULL: none */
 	int record_err;			/* a record write that failed after a command */
@@ -229,6 +230,7 @@ struct mig_report {
 	const char *dst_before;		/* the destination VF's, likewise */
 	const char *op_id;		/* the migration's id in the record, or NULL */
 	const char *op;			/* what failed, in error.operation's terms */
+	const char *command;		/* a command failed over TP4159: the one sent */
 	enum intel_lm_mig_step failed;	/* the step shown as failed (INTEL_LM_MIG_NO_STEP: none) */
 	bool failed_ran;		/* it ran: else it is shown as never run */
 	bool dry_run;			/* --dry-run: no step was sent */
@@ -278,7 +280,7 @@ struct rec_view {
 	bool changed;			/* recover wrote its entry (or sent a command) */
 	char action[512];		/* recover: what it did or would do */
 	char advice[512];		/* what to do next, with a command line */
-	char last_refused[320];		/* the last command, refused by the device, or "" */
+	char last_refused[512];		/* the last command, refused by the device, or "" */
 	char moved_to[4096];		/* recover --confirm: where an untrusted record went */
 };
 
@@ -300,8 +302,12 @@ struct printer {
 	void (*command)(const struct cli *c, const char *dev, const struct intel_lm_cmd *cmd,
 			int ret, uint32_t result, uint64_t ns, bool dry_run);
 	void (*note)(const struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-	void (*error)(const struct cli *c, const char *dev, int vf, const char *op, int ret,
-		      const char *msg, const char *hint);
+	/*
+	 * @op failed: a step's name, with @command, over TP4159, the command that carried it
+	 * (intel_lm_step_command(); else NULL).
+	 */
+	void (*error)(const struct cli *c, const char *dev, int vf, const char *op,
+		      const char *command, int ret, const char *msg, const char *hint);
 	/* A warning before commands are sent; the words go to standard error in every format. */
 	void (*warning)(const struct cli *c, const struct warning *w);
 	/* The command line is wrong: @msg says how (exit status 2, nothing was opened). */
@@ -478,8 +484,18 @@ struct exit_tally {
 };
 void exit_tally_add(struct exit_tally *t, int status);
 int exit_tally_status(const struct exit_tally *t);
-/* What to do after @ret from @opcode, in words (the library gives the reason); "" if nothing. */
-const char *advice_words(int ret, uint8_t opcode);
+/*
+ * What to do after @ret from step @opcode over @protocol, in words (the library gives the
+ * reason); "" if nothing.
+ */
+const char *advice_words(int ret, unsigned int protocol, uint8_t opcode);
+/* The protocol @s's PF moves states with; Intel's before the PF is opened. */
+unsigned int session_protocol(const struct session *s);
+/*
+ * Step @step as messages name it over @protocol: over TP4159 with the command that carries
+ * it, "LOAD_DATA (Migration Send 41h, Set Controller State)"; else its name. Returns @buf.
+ */
+const char *step_words(unsigned int protocol, uint8_t step, char *buf, size_t len);
 /* The PF's path once opened, else the device as the user named it. */
 const char *session_dev(const struct session *s);
 /* Why the state size is limited, and what is wrong with a state file, in our own terms. */

@@ -98,7 +98,8 @@ static void describe_rollback(struct mig_report *r)
 		snprintf(r->rollback, sizeof(r->rollback), "the source VF %u of %s was resumed",
 			 r->src_vf, pf_path(r->src));
 	} else {
-		intel_lm_strerror(m->rollback_ret, INTEL_LM_OPC_RESUME, why, sizeof(why));
+		intel_lm_step_strerror(m->rollback_ret, session_protocol(r->src),
+				       INTEL_LM_OPC_RESUME, why, sizeof(why));
 		snprintf(r->rollback, sizeof(r->rollback), "the source VF %u of %s could NOT be "
 			 "resumed: %s", r->src_vf, pf_path(r->src), why);
 	}
@@ -218,6 +219,7 @@ static void describe_failure(const struct cli *c, struct mig_report *r, const st
 {
 	const struct intel_lm_mig_outcome *m = r->m;
 	uint8_t opc = intel_lm_mig_step_opcode(m->failed);
+	const struct session *on = mig_step_on_dst(m->failed) ? r->dst : r->src;
 	char what[INTEL_LM_PATH_MAX + 512], kept[PATH_MAX + 64] = "";
 
 	/* What failed, as the one-VF commands name it: the command, else the file or record. */
@@ -271,7 +273,10 @@ static void describe_failure(const struct cli *c, struct mig_report *r, const st
 			 m->size, m->ret == -ENODATA ? "zero" : "too large", r->limit.max_bytes,
 			 limit_words(r->limit.src));
 	else
-		intel_lm_strerror(m->ret, opc, what, sizeof(what));
+		intel_lm_step_strerror(m->ret, session_protocol(on), opc, what, sizeof(what));
+	/* A command failed: over TP4159, the one that carried the step is named too. */
+	if (opc && r->op == intel_lm_opcode_name(opc))
+		r->command = intel_lm_step_command(session_protocol(on), opc);
 
 	if (r->kept)
 		snprintf(kept, sizeof(kept), "; the saved state is kept in %s", r->kept);

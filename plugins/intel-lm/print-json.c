@@ -140,11 +140,12 @@ static void json_loaded(const struct cli *c, const struct session *s, uint16_t v
 		add_int(root(c), "source_vf", source_vf);
 }
 
-static void json_error(const struct cli *c, const char *dev, int vf, const char *op, int ret,
-		       const char *msg, const char *hint);
+static void json_error(const struct cli *c, const char *dev, int vf, const char *op,
+		       const char *command, int ret, const char *msg, const char *hint);
 
-static struct json_object *error_object(const char *dev, int vf, const char *op, int ret,
-					const char *msg, const char *hint)
+static struct json_object *error_object(const char *dev, int vf, const char *op,
+					const char *command, int ret, const char *msg,
+					const char *hint)
 {
 	struct json_object *e = json_object_new_object();
 
@@ -153,6 +154,9 @@ static struct json_object *error_object(const char *dev, int vf, const char *op,
 	if (vf >= 0)
 		add_int(e, "vf", vf);
 	add_str(e, "operation", op);
+	/* Over TP4159 the operation names the step, this the command that carried it. */
+	if (command)
+		add_str(e, "command", command);
 	if (ret > 0)
 		add_int(e, "status", ret);
 	else if (ret < 0)
@@ -169,7 +173,7 @@ static void json_usage(const struct cli *c, const char *msg)
 	print_normal.usage(c, msg);
 	snprintf(hint, sizeof(hint), "see '%s %s --help'", c->prog, c->cmd->name);
 	json_object_object_add(root(c), "error", error_object(NULL, -1, "check the command line",
-							      0, msg, hint));
+							      NULL, 0, msg, hint));
 }
 
 /* The one rule's refusal: its stable word (intel-lm/rule.h), for scripts. */
@@ -187,7 +191,7 @@ static void json_vf_failed(const struct cli *c, const struct session *s, const s
 	add_str(root(c), "state", r->state);
 	if (r->path[0])
 		add_str(root(c), file_key(c), r->path);
-	json_error(c, pf_path(s), r->vf, r->op, r->ret, r->msg, r->hint);
+	json_error(c, pf_path(s), r->vf, r->op, r->command, r->ret, r->msg, r->hint);
 	json_object_object_get_ex(root(c), "error", &err);
 	add_reason(err, r);
 }
@@ -196,7 +200,7 @@ static void json_refused(const struct cli *c, const struct session *on, const st
 {
 	struct json_object *err = NULL;
 
-	json_error(c, pf_path(on), r->vf, r->op, r->ret, r->msg, r->hint);
+	json_error(c, pf_path(on), r->vf, r->op, r->command, r->ret, r->msg, r->hint);
 	json_object_object_get_ex(root(c), "error", &err);
 	add_reason(err, r);
 }
@@ -224,7 +228,8 @@ static void json_batch(const struct cli *c, const struct session *s, const struc
 			add_int(e, "source_vf", r[i].source_vf);
 		if (r[i].ret) {
 			struct json_object *err = error_object(pf_path(s), r[i].vf, r[i].op,
-							       r[i].ret, r[i].msg, r[i].hint);
+							       r[i].command, r[i].ret, r[i].msg,
+							       r[i].hint);
 
 			add_str(err, "kind", exit_kind(exit_for_result(&r[i])));
 			add_reason(err, &r[i]);
@@ -291,7 +296,7 @@ static struct json_object *migration_error(const struct mig_report *r)
 	struct json_object *err;
 
 	err = error_object(dst ? pf_path(r->dst) : pf_path(r->src), dst ? r->dst_vf : r->src_vf,
-			   r->op, r->m->ret, r->msg, r->hint);
+			   r->op, r->command, r->m->ret, r->msg, r->hint);
 	add_str(err, "step", intel_lm_mig_step_name(r->failed));
 	/* The rule, asked again with the destination's LOAD_DATA, refused it. */
 	if (r->m->reason)
@@ -315,7 +320,7 @@ static void json_migrated(const struct cli *c, const struct mig_report *r)
 		/* The words on stderr as in the normal report. */
 		print_normal.error(c, dst ? pf_path(r->dst) : pf_path(r->src),
 				   dst ? r->dst_vf : r->src_vf, intel_lm_mig_step_name(r->failed),
-				   r->m->ret, r->msg, r->hint);
+				   r->command, r->m->ret, r->msg, r->hint);
 		json_object_object_add(o, "error", migration_error(r));
 	}
 }
@@ -345,8 +350,8 @@ static void json_mig_batch(const struct cli *c, const struct session *src,
 			const struct vf_result *f = &j[i].refused;
 
 			err = j[i].mig ? migration_error(&j[i].r) :
-			      error_object(pf_path(j[i].refused_on), f->vf, f->op, f->ret, f->msg,
-					   f->hint);
+			      error_object(pf_path(j[i].refused_on), f->vf, f->op, f->command,
+					   f->ret, f->msg, f->hint);
 			add_str(err, "kind", exit_kind(j[i].status));
 			if (!j[i].mig)
 				add_reason(err, f);
@@ -546,12 +551,13 @@ static void json_note(const struct cli *c, const char *fmt, ...)
 	json_object_array_add(arr, json_object_new_string(buf));
 }
 
-static void json_error(const struct cli *c, const char *dev, int vf, const char *op, int ret,
-		       const char *msg, const char *hint)
+static void json_error(const struct cli *c, const char *dev, int vf, const char *op,
+		       const char *command, int ret, const char *msg, const char *hint)
 {
 	/* Also in words on stderr, for the person reading a script's log. */
-	print_normal.error(c, dev, vf, op, ret, msg, hint);
-	json_object_object_add(root(c), "error", error_object(dev, vf, op, ret, msg, hint));
+	print_normal.error(c, dev, vf, op, command, ret, msg, hint);
+	json_object_object_add(root(c), "error", error_object(dev, vf, op, command, ret, msg,
+							      hint));
 }
 
 static void json_warning(const struct cli *c, const struct warning *w)

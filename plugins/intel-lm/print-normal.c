@@ -21,8 +21,8 @@ static FILE *result_stream(const struct cli *c)
 	return c->output_file && !strcmp(c->output_file, "-") ? stderr : stdout;
 }
 
-static void normal_error(const struct cli *c, const char *dev, int vf, const char *op, int ret,
-			 const char *msg, const char *hint);
+static void normal_error(const struct cli *c, const char *dev, int vf, const char *op,
+			 const char *command, int ret, const char *msg, const char *hint);
 
 int flush_report(FILE *f)
 {
@@ -30,6 +30,18 @@ int flush_report(FILE *f)
 	if (fflush(f) == EOF || ferror(f))
 		return errno ? -errno : -EIO;
 	return 0;
+}
+
+/*
+ * What failed: a step, and over TP4159, whose step names are not its commands', the command
+ * that carried it: "LOAD_DATA (Migration Send 41h, Set Controller State)".
+ */
+static const char *op_words(const char *op, const char *command, char *buf, size_t len)
+{
+	if (!command)
+		return op;
+	snprintf(buf, len, "%s (%s)", op, command);
+	return buf;
 }
 
 static void human_size(char *buf, size_t len, uint64_t bytes)
@@ -149,6 +161,7 @@ static void normal_batch(const struct cli *c, const struct session *s, const str
 {
 	struct esc_room x;
 	size_t i, failed = 0;
+	char op[160];
 
 	for (i = 0; i < n; i++) {
 		x.used = 0;
@@ -164,7 +177,8 @@ static void normal_batch(const struct cli *c, const struct session *s, const str
 		/* A failure is a diagnostic: on stderr, with what to do next. */
 		failed++;
 		fprintf(stderr, "%s VF %u: FAILED at %s: %s; the VF is %s\n", esc(&x, pf_path(s)),
-			r[i].vf, r[i].op, esc(&x, r[i].msg), r[i].state);
+			r[i].vf, op_words(r[i].op, r[i].command, op, sizeof(op)), esc(&x, r[i].msg),
+			r[i].state);
 		if (r[i].hint[0])
 			fprintf(stderr, "  next: %s\n", esc(&x, r[i].hint));
 	}
@@ -214,7 +228,8 @@ static void normal_migrated(const struct cli *c, const struct mig_report *r)
 		bool dst = mig_step_on_dst(r->failed);
 
 		normal_error(c, dst ? pf_path(r->dst) : pf_path(r->src), dst ? r->dst_vf :
-			     r->src_vf, intel_lm_mig_step_name(r->failed), m->ret, r->msg, r->hint);
+			     r->src_vf, intel_lm_mig_step_name(r->failed), r->command, m->ret,
+			     r->msg, r->hint);
 	}
 }
 
@@ -224,7 +239,7 @@ static void normal_mig_batch(const struct cli *c, const struct session *src,
 	struct esc_room x;
 	uint64_t longest = 0;
 	size_t i, failed = 0;
-	char t[32];
+	char t[32], op[160];
 
 	for (i = 0; i < n; i++) {
 		const struct mig_report *r = &j[i].r;
@@ -248,7 +263,9 @@ static void normal_mig_batch(const struct cli *c, const struct session *src,
 		/* A failure is a diagnostic: on stderr, with what to do next. */
 		failed++;
 		fprintf(stderr, "%s VF %u -> %s VF %u: FAILED at %s: %s\n", from, r->src_vf, to,
-			r->dst_vf, j[i].mig ? intel_lm_mig_step_name(r->failed) : j[i].refused.op,
+			r->dst_vf, j[i].mig ? op_words(intel_lm_mig_step_name(r->failed),
+						      r->command, op, sizeof(op)) :
+			j[i].refused.op,
 			esc(&x, j[i].mig ? r->msg : j[i].refused.msg));
 		if (j[i].mig ? r->hint[0] : j[i].refused.hint[0])
 			fprintf(stderr, "  next: %s\n", esc(&x, j[i].mig ? r->hint :
@@ -397,11 +414,14 @@ static void normal_command(const struct cli *c, const char *dev, const struct in
 {
 	FILE *f = dry_run && !c->verbose ? result_stream(c) : stderr;
 	struct esc_room x = { .used = 0 };
+	const char *action = intel_lm_cmd_action(cmd);
+	char name[64];
 
+	/* A TP4159 command with what its SEL does: "MIGRATION_SEND (Suspend) opcode=0x41 ...". */
 	fprintf(f, "%s %s: %s opcode=0x%02x nsid=0x%x cdw10=0x%08x cdw11=0x%08x "
 		"cdw12=0x%08x cdw13=0x%08x cdw14=0x%08x cdw15=0x%08x data_len=%u timeout_ms=%u",
 		dry_run ? "would send to" : "sent to", esc(&x, dev),
-		intel_lm_opcode_name(cmd->opcode),
+		op_words(intel_lm_opcode_name(cmd->opcode), action, name, sizeof(name)),
 		cmd->opcode, cmd->nsid, cmd->cdw10, cmd->cdw11, cmd->cdw12, cmd->cdw13, cmd->cdw14,
 		cmd->cdw15, cmd->data_len, cmd->timeout_ms);
 	if (!dry_run) {
@@ -429,13 +449,15 @@ static void normal_note(const struct cli *c, const char *fmt, ...)
 	fprintf(stderr, "%s %s: note: %s\n", c->prog, c->cmd->name, esc(&x, buf));
 }
 
-static void normal_error(const struct cli *c, const char *dev, int vf, const char *op, int ret,
-			 const char *msg, const char *hint)
+static void normal_error(const struct cli *c, const char *dev, int vf, const char *op,
+			 const char *command, int ret, const char *msg, const char *hint)
 {
 	struct esc_room x = { .used = 0 };
+	char words[160];
 
 	(void)ret;
-	fprintf(stderr, "%s %s: %s failed", c->prog, c->cmd->name, op);
+	fprintf(stderr, "%s %s: %s failed", c->prog, c->cmd->name,
+		op_words(op, command, words, sizeof(words)));
 	if (dev)
 		fprintf(stderr, " on %s", esc(&x, dev));
 	if (vf >= 0)
@@ -465,13 +487,13 @@ static void normal_usage(const struct cli *c, const char *msg)
 
 static void normal_refused(const struct cli *c, const struct session *on, const struct vf_result *r)
 {
-	normal_error(c, pf_path(on), r->vf, r->op, r->ret, r->msg, r->hint);
+	normal_error(c, pf_path(on), r->vf, r->op, r->command, r->ret, r->msg, r->hint);
 }
 
 static void normal_vf_failed(const struct cli *c, const struct session *s,
 			     const struct vf_result *r)
 {
-	normal_error(c, pf_path(s), r->vf, r->op, r->ret, r->msg, r->hint);
+	normal_error(c, pf_path(s), r->vf, r->op, r->command, r->ret, r->msg, r->hint);
 }
 
 static int normal_finish(const struct cli *c, int status)

@@ -286,7 +286,7 @@ static void advise(const struct cli *c, struct rec_view *v)
 	}
 	if (e->pending || e->state == INTEL_LM_VF_UNKNOWN) {
 		uint8_t opc = e->pending ? e->pending : e->last_opcode;
-		char why[160];
+		char why[160], step[96];
 
 		v->unresolved = true;
 		if (e->pending)
@@ -309,8 +309,9 @@ static void advise(const struct cli *c, struct rec_view *v)
 				 "unknown");
 		snprintf(v->advice, sizeof(v->advice), "%s %s; check the VF, then settle it: '%s "
 			 "recover %s --vf=%u --confirm=running' (or suspended), or a command that "
-			 "succeeds (e.g. '%s resume %s --vf=%u')", opc ? intel_lm_opcode_name(opc) :
-			 "a command", why, c->prog, dev, e->vf, c->prog, dev, e->vf);
+			 "succeeds (e.g. '%s resume %s --vf=%u')", opc ? step_words(e->protocol,
+			 opc, step, sizeof(step)) : "a command", why, c->prog, dev, e->vf, c->prog,
+			 dev, e->vf);
 		return;
 	}
 	if (e->op_open && e->op != INTEL_LM_OP_MIGRATE &&
@@ -333,13 +334,13 @@ static void advise(const struct cli *c, struct rec_view *v)
 		return;
 	}
 	if (e->last_opcode && e->last_ret > 0) {
-		char why[256];
+		char why[256], step[96];
 
 		/* Settled: the last command was refused, which changed nothing. */
-		intel_lm_strerror(e->last_ret, e->last_opcode, why, sizeof(why));
+		intel_lm_step_strerror(e->last_ret, e->protocol, e->last_opcode, why, sizeof(why));
 		snprintf(v->last_refused, sizeof(v->last_refused), "%s was refused by the device: "
 			 "%s; it changed nothing (the VF stayed %s)",
-			 intel_lm_opcode_name(e->last_opcode), why,
+			 step_words(e->protocol, e->last_opcode, step, sizeof(step)), why,
 			 intel_lm_vf_state_name(e->state));
 	}
 }
@@ -682,7 +683,7 @@ static int resume_source(const struct cli *c, struct rec_view *src,
 	ret = intel_lm_pf_send(s.pf, src->e.vf, INTEL_LM_OPC_RESUME, NULL, 0, &s.opts, NULL);
 	intel_lm_record_end(&h->rec, INTEL_LM_OPC_RESUME, ret, 0);
 	src->e = h->rec.entry;
-	intel_lm_strerror(ret, INTEL_LM_OPC_RESUME, why, sizeof(why));
+	intel_lm_step_strerror(ret, session_protocol(&s), INTEL_LM_OPC_RESUME, why, sizeof(why));
 	snprintf(src->action, sizeof(src->action), ret ? "the source's RESUME failed: %s" :
 		 "the source was resumed (RESUME on %s)", ret ? why : pf_path(&s));
 	session_close(&s);

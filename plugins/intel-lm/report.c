@@ -145,7 +145,7 @@ int report(const struct cli *c, const struct session *s, int vf, const char *op,
 		snprintf(msg, sizeof(msg), "%s", all);
 		split_hint(msg, hint, sizeof(hint));
 	}
-	c->out->pr->error(c, dev, vf, op, ret, msg, hint);
+	c->out->pr->error(c, dev, vf, op, NULL, ret, msg, hint);
 	return EXIT_REFUSED;
 }
 
@@ -156,6 +156,7 @@ void fail(struct vf_result *r, const char *op, int ret, const char *fmt, ...)
 	va_list ap;
 
 	r->op = op;
+	r->command = NULL;
 	r->ret = ret;
 	va_start(ap, fmt);
 	vsnprintf(all, sizeof(all), fmt, ap);
@@ -186,8 +187,22 @@ void split_hint(char *msg, char *hint, size_t len)
 	}
 }
 
+unsigned int session_protocol(const struct session *s)
+{
+	return s && s->pf ? pf_proto(s)->protocol : INTEL_LM_PROTO_INTEL;
+}
+
+const char *step_words(unsigned int protocol, uint8_t step, char *buf, size_t len)
+{
+	const char *cmd = intel_lm_step_command(protocol, step);
+
+	snprintf(buf, len, "%s%s%s%s", intel_lm_opcode_name(step), cmd ? " (" : "", cmd ? cmd : "",
+		 cmd ? ")" : "");
+	return buf;
+}
+
 /* The library's advice, in words: the front end's wording of the library's reasons. */
-const char *advice_words(int ret, uint8_t opcode)
+const char *advice_words(int ret, unsigned int protocol, uint8_t opcode)
 {
 	static const char *const words[] = {
 		[INTEL_LM_ADVICE_NONE] = "",
@@ -214,6 +229,22 @@ const char *advice_words(int ret, uint8_t opcode)
 		[INTEL_LM_ADVICE_NO_RETRY] = "the controller says retrying will not help",
 	};
 	enum intel_lm_advice a = intel_lm_advice(ret, opcode);
+
+	/* TP4159: announced by OACS bit 11; a VF named by its controller ID; a state's format. */
+	if (protocol == INTEL_LM_PROTO_TP4159) {
+		if (a == INTEL_LM_ADVICE_CHECK_SUPPORT)
+			return "check with 'info' that this PF offers NVMe TP4159 migration "
+			       "(Identify Controller OACS bit 11, HMLMS), and that you named the "
+			       "PF, not a VF";
+		if (a == INTEL_LM_ADVICE_CHECK_VF && opcode == INTEL_LM_OPC_LOAD_DATA)
+			return "check the VF with 'info' (TP4159 names it by its controller ID); "
+			       "the state must be in a format the destination offers ('inspect' "
+			       "shows the file's CSVI) and fit its VF: one saved on another kind "
+			       "of PF or firmware may not";
+		if (a == INTEL_LM_ADVICE_CHECK_VF)
+			return "check the VF with 'info' (TP4159 names it by its controller ID, "
+			       "which the PF's Secondary Controller List gives)";
+	}
 
 	/* A refused field of a data command may be its length, which comes from elsewhere. */
 	if (a == INTEL_LM_ADVICE_CHECK_VF && opcode == INTEL_LM_OPC_SAVE_DATA)
@@ -249,7 +280,7 @@ const char *blob_words(int err)
 void cmd_hint(const struct cli *c, const struct session *s, int vf, uint8_t opcode, int ret,
 	      char *hint, size_t len)
 {
-	const char *h = advice_words(ret, opcode);
+	const char *h = advice_words(ret, session_protocol(s), opcode);
 
 	/* The library's reason decides; its words are the advice, with a command line added. */
 	if (intel_lm_advice(ret, opcode) == INTEL_LM_ADVICE_SUSPEND_FIRST)
@@ -263,9 +294,10 @@ int report_cmd(const struct cli *c, const struct session *s, int vf, uint8_t opc
 {
 	char msg[512], hint[INTEL_LM_PATH_MAX + 128];
 
-	intel_lm_strerror(ret, opcode, msg, sizeof(msg));
+	intel_lm_step_strerror(ret, session_protocol(s), opcode, msg, sizeof(msg));
 	cmd_hint(c, s, vf, opcode, ret, hint, sizeof(hint));
-	c->out->pr->error(c, session_dev(s), vf, intel_lm_opcode_name(opcode), ret, msg, hint);
+	c->out->pr->error(c, session_dev(s), vf, intel_lm_opcode_name(opcode),
+			  intel_lm_step_command(session_protocol(s), opcode), ret, msg, hint);
 	return exit_for_cmd(opcode, ret);
 }
 

@@ -66,7 +66,8 @@ static int open_failed(const struct cli *c, struct session *s, int ret)
 	case EACCES:
 	case EPERM:
 		return report(c, s, -1, "open", ret, "permission denied (%s)\nrun as root: the "
-			      "vendor admin commands need CAP_SYS_ADMIN", intel_lm_errno_name(ret));
+			      "migration admin commands need CAP_SYS_ADMIN",
+			      intel_lm_errno_name(ret));
 	case ENOTTY:
 		if (s->what == INTEL_LM_DEV_NAMESPACE)
 			return report(c, s, -1, "open", ret, "%s\nname its controller instead: "
@@ -125,7 +126,8 @@ static int find_device(const struct cli *c, char *out, size_t len)
 			      c->cmd->name);
 	/* None is ENODEV; more than one is no error of the system's: no errno then. */
 	return report(c, NULL, -1, "find device", capable ? 0 : -ENODEV, "%s PF supporting "
-		      "Intel live migration among: %s\nname one, e.g. %s %s /dev/nvme0 ...",
+		      "live migration (Intel's commands or TP4159) among: %s\nname one, e.g. %s "
+		      "%s /dev/nvme0 ...",
 		      capable ? "more than one" : "no", list, c->prog, c->cmd->name);
 }
 

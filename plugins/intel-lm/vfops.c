@@ -29,10 +29,11 @@ static void fail_cmd(const struct cli *c, const struct session *s, struct vf_res
 		     uint8_t opcode, int ret)
 {
 	r->op = intel_lm_opcode_name(opcode);
+	r->command = intel_lm_step_command(session_protocol(s), opcode);
 	r->opcode = opcode;
 	r->ret = ret;
 	r->device_error = true;
-	intel_lm_strerror(ret, opcode, r->msg, sizeof(r->msg));
+	intel_lm_step_strerror(ret, session_protocol(s), opcode, r->msg, sizeof(r->msg));
 	cmd_hint(c, s, r->vf, opcode, ret, r->hint, sizeof(r->hint));
 	if (intel_lm_effect_of(ret) == INTEL_LM_EFFECT_UNKNOWN) {
 		char reset[512] = "";
@@ -447,7 +448,12 @@ static void print_state(const struct cli *c, const struct session *s, const stru
 
 static void print_saved(const struct cli *c, const struct session *s, const struct vf_result *r)
 {
-	if (c->dry_run)
+	if (c->dry_run && session_protocol(s) == INTEL_LM_PROTO_TP4159)
+		c->out->pr->note(c, "would send SAVE_DATA (%s) to VF %u, reading the state in "
+			    "pieces by offset up to the size its header gives, then write %s",
+			    intel_lm_step_command(INTEL_LM_PROTO_TP4159, INTEL_LM_OPC_SAVE_DATA),
+			    r->vf, r->path);
+	else if (c->dry_run)
 		c->out->pr->note(c, "would send SAVE_DATA (opcode 0xd2) to VF %u with the data length "
 			    "QUERY_DATA_SIZE returns, then write %s", r->vf, r->path);
 	c->out->pr->saved(c, s, r->vf, r->size, r->path, c->raw);

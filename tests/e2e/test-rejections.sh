@@ -143,7 +143,8 @@ for P in "${PROGS[@]}"; do
 	# no device: the only capable PF, or the list of candidates
 	run "$P" query-size --vf=1
 	expect_rc $RC_REFUSED "$p no device with two capable PFs refused"
-	expect_err "more than one PF supporting Intel live migration among: /dev/nvme0" \
+	expect_err "more than one PF supporting live migration (Intel's commands or TP4159) among: $(
+		)/dev/nvme0" \
 		"$p lists the candidates"
 	run "$P" query-size --vf=1 --output-format=json
 	expect_json '"errno" not in j["error"] and j["error"]["kind"] == "refused"' \

@@ -66,6 +66,28 @@ vfs = 2
 CONF
 }
 
+# tp_fault [FAULT...]: a PF speaking TP4159 alone, nvme0 with 3 VFs, with those faults.
+tp_fault() {
+	emu_config <<CONF
+[pf nvme0]
+vid = 0x1b36
+lm = 0
+tp4159 = 1
+vfs = 3
+mdts = 1
+$(for f in "$@"; do echo "fault = $f"; done)
+CONF
+}
+
+# What the user reads names nothing of Intel's: its commands' opcodes, byte 3072, the vendor
+# commands, the size QUERY_DATA_SIZE gives.
+no_intel_words() {
+	local got
+	got=$(grep -oiE "intel live migration|vendor|opcode 0x(c4|c8|cc|d2|d5)|0x(c4|c8|cc|d2|d5)\b|$(
+		)3072|QUERY_DATA_SIZE (gave|returns)" <<< "$ERR$OUT" | head -n 1)
+	[ -z "$got" ] && pass "$1" || fail "$1" "says '$got': $ERR"
+}
+
 for P in "${PROGS[@]}"; do
 	p="[${P##*/}]"
 
@@ -205,6 +227,96 @@ for P in "${PROGS[@]}"; do
 	expect_err "moves states with tp4159" "$p ... saying why"
 	expect_state nvme0 3 running "$p ... the source runs on"
 
+	# A device failure on each step over TP4159: the message names the step and the command
+	# that was really sent, the status as TP4159 means it, and TP4159's advice, none of Intel's.
+	tp_fault "0x41 1 0x4002"
+	run $P suspend /dev/nvme0 --vf=1
+	expect_rc $RC_DEVICE "$p suspend over TP4159 refused by the device"
+	expect_err "suspend: SUSPEND (Migration Send 41h, Suspend) failed on /dev/nvme0 VF 1: $(
+		)Invalid Field in Command (status 0x4002" "$p ... names the step and the command sent"
+	expect_err "refused a field: a controller ID that names none of its VFs" \
+		"$p ... says what the status means for a Suspend"
+	expect_err "next: check the VF with 'info' (TP4159 names it by its controller ID" \
+		"$p ... and what to check over TP4159"
+	no_intel_words "$p ... with no word of Intel's commands"
+
+	tp_fault "0x42 1 0x4001"
+	run $P query-size /dev/nvme0 --vf=1 --output-format=json
+	expect_rc $RC_DEVICE "$p query-size over TP4159 refused by the device"
+	expect_err "QUERY_DATA_SIZE (Migration Receive 42h, Get Controller State of its header) $(
+		)failed on /dev/nvme0 VF 1: Invalid Command Opcode" "$p ... names the command sent"
+	expect_json 'j["error"]["operation"] == "QUERY_DATA_SIZE" and j["error"]["command"] == '$(
+		)'"Migration Receive 42h, Get Controller State of its header"' \
+		"$p ... JSON: the step as operation, the command sent as command"
+	expect_json '"does not implement NVMe TP4159 migration" in j["error"]["message"] and '$(
+		)'"OACS bit 11" in j["error"]["hint"]' "$p ... Invalid Opcode and its advice, TP4159's"
+	no_intel_words "$p ... with no word of Intel's commands"
+
+	tp_fault "0x42 2 0x4002"
+	run $P suspend /dev/nvme0 --vf=2
+	rm -f "$T/f.blob"
+	run $P save /dev/nvme0 --vf=2 -o "$T/f.blob"
+	expect_rc $RC_DEVICE "$p save over TP4159 refused by the device"
+	expect_err "SAVE_DATA (Migration Receive 42h, Get Controller State) failed on /dev/nvme0 $(
+		)VF 2: Invalid Field in Command" "$p ... names the command sent"
+	expect_err "an offset, length or sequence (SEQIND) that does not fit the state" \
+		"$p ... says what the status means for Get Controller State"
+	no_intel_words "$p ... with no word of Intel's commands (QUERY_DATA_SIZE's size)"
+	expect_state nvme0 2 suspended "$p ... the VF stays suspended"
+
+	tp_fault "0x41 3 0x4002"
+	rm -f "$T/f.blob"
+	run $P suspend /dev/nvme0 --vf=1
+	run $P save /dev/nvme0 --vf=1 -o "$T/f.blob"
+	run $P suspend /dev/nvme0 --vf=2
+	run $P load /dev/nvme0 --vf=2 -i "$T/f.blob"
+	expect_rc $RC_DEVICE "$p load over TP4159 refused by the device"
+	expect_err "LOAD_DATA (Migration Send 41h, Set Controller State) failed on /dev/nvme0 $(
+		)VF 2: Invalid Field in Command" "$p ... names the command sent"
+	expect_err "a format the destination offers ('inspect' shows the file's CSVI)" \
+		"$p ... and what to check over TP4159"
+	no_intel_words "$p ... with no word of Intel's commands"
+	expect_state nvme0 2 suspended "$p ... the VF stays suspended"
+
+	tp_fault "0x41 2 EACCES"
+	run $P suspend /dev/nvme0 --vf=3
+	run $P resume /dev/nvme0 --vf=3
+	expect_rc $RC_FAILED "$p resume over TP4159 refused by the kernel"
+	expect_err "RESUME (Migration Send 41h, Resume) failed on /dev/nvme0 VF 3: Permission $(
+		)denied (EACCES): Migration Send and Receive need CAP_SYS_ADMIN" \
+		"$p ... names the command sent and what needs the privilege"
+	no_intel_words "$p ... with no word of Intel's commands"
+
+	tp_fault "0x41 1 0x4001"
+	run $P suspend /dev/nvme0 --vf=1,2 --jobs=1
+	expect_rc $RC_PARTIAL "$p a batch whose first Suspend is refused"
+	expect_err "/dev/nvme0 VF 1: FAILED at SUSPEND (Migration Send 41h, Suspend): Invalid $(
+		)Command Opcode" "$p ... names the command sent for that VF"
+	expect_err "this PF offers NVMe TP4159 migration (Identify Controller OACS bit 11, HMLMS)" \
+		"$p ... and TP4159's advice"
+	no_intel_words "$p ... with no word of Intel's commands"
+
+	tp_fault "0x41 1 EINTR"
+	run $P suspend /dev/nvme0 --vf=1
+	expect_rc $RC_UNKNOWN "$p a Suspend whose effect is unknown"
+	run $P status /dev/nvme0 --vf=1
+	expect_out "next: SUSPEND (Migration Send 41h, Suspend) failed with an errno" \
+		"$p ... status names the command sent"
+
+	# --verbose and --dry-run name what each Migration Send or Receive does.
+	tp_fault
+	rm -f "$T/v.blob" "$T/d.blob"
+	run $P suspend /dev/nvme0 --vf=1 --verbose
+	expect_err "sent to /dev/nvme0: MIGRATION_SEND (Suspend) opcode=0x41" \
+		"$p --verbose names the Migration Send's SEL"
+	run $P save /dev/nvme0 --vf=1 -o "$T/v.blob" --verbose --output-format=json
+	expect_json 'any(c["command"] == "MIGRATION_RECV" for c in j["commands"])' \
+		"$p ... and in JSON (the schema takes it)"
+	run $P save /dev/nvme0 --vf=2 -o "$T/d.blob" --dry-run
+	expect_err "would send SAVE_DATA (Migration Receive 42h, Get Controller State) to VF 2" \
+		"$p save --dry-run names the command it would send"
+	no_intel_words "$p ... and no opcode of Intel's"
+
 	# recover after a migration over TP4159 whose destination load failed: the source resumed.
 	emu_config <<CONF
 [pf nvme0]
@@ -217,6 +329,8 @@ fault = 0x41 3 0x4002
 CONF
 	run $P migrate /dev/nvme0 --vf=1 --to=/dev/nvme0 --to-vf=2
 	expect_rc $RC_DEVICE "$p migrate whose first Set Controller State fails"
+	expect_err "migrate: destination load (Migration Send 41h, Set Controller State) failed $(
+		)on /dev/nvme0 VF 2: Invalid Field in Command" "$p ... names the command sent"
 	expect_state nvme0 1 running "$p ... the source was resumed over TP4159"
 	expect_state nvme0 2 suspended "$p ... the destination is left suspended"
 	run $P recover /dev/nvme0
