@@ -338,6 +338,19 @@ check "... and the destination PF SUSPEND and LOAD of VF 4" \
 check "... and the destination VF holds the source's state" "dst VF 4 is $(emu dst show nvme0 4)" \
 	test "$(show dst 4 origin)/$(show dst 4 loaded)" = "SRC0001/vf4/yes"
 
+# Over TP4159 (a PF with Migration Send and Receive alone) a module's failure names the step
+# and the command that carried it, as the program does.
+hosts "vid = 0x1b36
+lm = 0
+tp4159 = 1
+fault = 0x41 1 0x4002" ""
+rc=0
+ansible -i "$T/inventory" srchost -m intel_lm.nvme.vf_state -a "device=/dev/nvme0 vf=1 $(
+	)state=suspended executable=$T/src/nvme-intel-lm" > "$T/tp.log" 2>&1 || rc=$?
+check "vf_state over TP4159 refused by the device: its msg names the step and the command sent" \
+	"exit $rc: $(grep '"msg"' "$T/tp.log" | head -c 1500)" grep -qF "\"msg\": \"SUSPEND $(
+	)(Migration Send 41h, Suspend) failed on /dev/nvme0 VF 1: Invalid Field in Command" "$T/tp.log"
+
 # --- the playbook -----------------------------------------------------------------------------
 
 # Two VFs, mapped to other indexes.

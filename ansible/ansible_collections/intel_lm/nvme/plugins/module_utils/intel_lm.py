@@ -162,7 +162,11 @@ def error_message(run):
         if err.get('vf') is not None:
             where += ' VF %s' % err['vf']
         where = (' on ' + where.strip()) if where.strip() else ''
-        msg = '%s failed%s: %s' % (err.get('operation') or run.command, where, err['message'])
+        what = err.get('operation') or run.command
+        # Over TP4159 the operation names the step, and command the command that carried it.
+        if err.get('command'):
+            what += ' (%s)' % err['command']
+        msg = '%s failed%s: %s' % (what, where, err['message'])
         if err.get('hint'):
             msg += '; next: %s' % err['hint']
         return msg
