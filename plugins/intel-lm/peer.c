@@ -100,8 +100,12 @@ static int send_fail(struct pchan *pc, const char *op, int ret, enum intel_lm_ef
 static int send_fail(struct pchan *pc, const char *op, int ret, enum intel_lm_effect eff,
 		     const char *fmt, ...)
 {
+	static const uint8_t steps[] = { INTEL_LM_OPC_SUSPEND, INTEL_LM_OPC_LOAD_DATA,
+					 INTEL_LM_OPC_RESUME };
 	char msg[1024], kv[1536] = "";
+	const char *cmd;
 	va_list ap;
+	size_t i;
 	char *nl;
 
 	va_start(ap, fmt);
@@ -111,6 +115,12 @@ static int send_fail(struct pchan *pc, const char *op, int ret, enum intel_lm_ef
 	while ((nl = strchr(msg, '\n')))
 		*nl = ';';
 	wire_kv_add(kv, sizeof(kv), "op", "%s", op);
+	/* Over TP4159, the command that carried the step, for the source's words. */
+	for (i = 0; i < sizeof(steps); i++) {
+		cmd = intel_lm_step_command(session_protocol(&pc->p->s), steps[i]);
+		if (cmd && !strcmp(op, intel_lm_opcode_name(steps[i])))
+			wire_kv_add(kv, sizeof(kv), "command", "%s", cmd);
+	}
 	wire_kv_add(kv, sizeof(kv), "ret", "%d", ret);
 	wire_kv_add(kv, sizeof(kv), "effect", "%s", intel_lm_effect_name(eff));
 	if (pc->cl)
@@ -466,9 +476,10 @@ static int prepare(struct pchan *pc, const struct wire_msg *m)
 		if (ret) {
 			enum intel_lm_effect eff = sent.sent ? intel_lm_effect_of(ret) :
 						   INTEL_LM_EFFECT_NONE;
-			char words[256];
+			char words[512];
 
-			intel_lm_strerror(ret, INTEL_LM_OPC_SUSPEND, words, sizeof(words));
+			intel_lm_step_strerror(ret, session_protocol(&p->s), INTEL_LM_OPC_SUSPEND, words,
+					       sizeof(words));
 			ret = send_fail(pc, sent.sent ? "SUSPEND" : "write record", ret, eff,
 					"VF %lu of %s: %s%s", vf, dev, words, sent.sent ? "" :
 					"; it was not sent");
@@ -533,7 +544,7 @@ static int load(struct pchan *pc)
 	struct peer *p = pc->p;
 	struct intel_lm_record *rec;
 	struct intel_lm_sent sent;
-	char words[256];
+	char words[512];
 	int ret;
 
 	if (!pc->cl || !pc->state || pc->loaded)
@@ -549,7 +560,8 @@ static int load(struct pchan *pc)
 	drop_state(pc);
 	if (ret) {
 		pc->doubt = sent.sent && intel_lm_effect_of(ret) == INTEL_LM_EFFECT_UNKNOWN;
-		intel_lm_strerror(ret, INTEL_LM_OPC_LOAD_DATA, words, sizeof(words));
+		intel_lm_step_strerror(ret, session_protocol(&p->s), INTEL_LM_OPC_LOAD_DATA, words,
+				       sizeof(words));
 		return send_fail(pc, sent.sent ? "LOAD_DATA" : "write record", ret,
 				 sent.sent ? intel_lm_effect_of(ret) : INTEL_LM_EFFECT_NONE,
 				 "VF %u of %s: %s", pc->vf, p->dev, words);
@@ -564,7 +576,7 @@ static int resume(struct pchan *pc)
 	struct peer *p = pc->p;
 	struct intel_lm_record *rec;
 	struct intel_lm_sent sent;
-	char words[256];
+	char words[512];
 	int ret;
 
 	if (!pc->cl || !pc->loaded)
@@ -577,7 +589,8 @@ static int resume(struct pchan *pc)
 		enum intel_lm_effect eff = sent.sent ? intel_lm_effect_of(ret) :
 					   INTEL_LM_EFFECT_NONE;
 
-		intel_lm_strerror(ret, INTEL_LM_OPC_RESUME, words, sizeof(words));
+		intel_lm_step_strerror(ret, session_protocol(&p->s), INTEL_LM_OPC_RESUME, words,
+				       sizeof(words));
 		ret = send_fail(pc, sent.sent ? "RESUME" : "write record", ret, eff, "VF %u of %s: "
 				"%s", pc->vf, p->dev, words);
 		/* Refused: it holds the loaded state, suspended; the source resumes. */

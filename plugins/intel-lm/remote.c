@@ -496,14 +496,15 @@ static void failed_at(struct rjob *j, const char *op, bool on_dst, int ret)
 /* The peer's FAIL, in words: what, its decoded return, the destination's state. */
 static void peer_words(const struct wire_msg *m, char *out, size_t len)
 {
-	char op[32] = "?", msg[1024] = "", state[32] = "", eff[16] = "";
+	char op[32] = "?", cmd[96] = "", msg[1024] = "", state[32] = "", eff[16] = "";
 
 	wire_kv(m, "op", op, sizeof(op));
+	wire_kv(m, "command", cmd, sizeof(cmd));
 	wire_kv(m, "msg", msg, sizeof(msg));
 	wire_kv(m, "state", state, sizeof(state));
 	wire_kv(m, "effect", eff, sizeof(eff));
-	snprintf(out, len, "the destination's %s failed: %s%s%s", op, msg,
-		 state[0] ? "; the destination VF is " : "", state);
+	snprintf(out, len, "the destination's %s%s%s%s failed: %s%s%s", op, cmd[0] ? " (" : "",
+		 cmd, cmd[0] ? ")" : "", msg, state[0] ? "; the destination VF is " : "", state);
 }
 
 static void peer_failed(struct rjob *j, const struct wire_msg *m)
@@ -733,7 +734,7 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 	struct intel_lm_sent sent;
 	struct keep_thread kt = { 0 };
 	struct wire_msg m;
-	char kv[1024] = "", words[1536], what[512];
+	char kv[1024] = "", words[1536], what[512], step[96];
 	unsigned long max_bytes;
 	uint64_t t0 = 0;
 	void *state = NULL;
@@ -841,8 +842,10 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 		t0 = at.ns;
 	src_suspended = sent.sent && intel_lm_effect_of(ret) != INTEL_LM_EFFECT_NONE;
 	if (ret) {
-		intel_lm_strerror(ret, INTEL_LM_OPC_SUSPEND, words, sizeof(words));
-		say_fail(c, j, "the source's SUSPEND failed: %s", words);
+		intel_lm_step_strerror(ret, session_protocol(src), INTEL_LM_OPC_SUSPEND, words,
+				       sizeof(words));
+		say_fail(c, j, "the source's %s failed: %s", step_words(session_protocol(src),
+			 INTEL_LM_OPC_SUSPEND, step, sizeof(step)), words);
 		failed_at(j, "SUSPEND", false, ret);
 		goto rollback;
 	}
@@ -851,8 +854,10 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 				  &src->opts, &sent);
 	size = sent.result;
 	if (ret) {
-		intel_lm_strerror(ret, INTEL_LM_OPC_QUERY_DATA_SIZE, words, sizeof(words));
-		say_fail(c, j, "the source's QUERY_DATA_SIZE failed: %s", words);
+		intel_lm_step_strerror(ret, session_protocol(src), INTEL_LM_OPC_QUERY_DATA_SIZE,
+				       words, sizeof(words));
+		say_fail(c, j, "the source's %s failed: %s", step_words(session_protocol(src),
+			 INTEL_LM_OPC_QUERY_DATA_SIZE, step, sizeof(step)), words);
 		failed_at(j, "QUERY_DATA_SIZE", false, ret);
 		goto rollback;
 	}
@@ -876,8 +881,10 @@ static int run_pair(const struct cli *c, struct session *src, const struct dest 
 	ret = state ? intel_lm_claim_send(cl, INTEL_LM_OPC_SAVE_DATA, state, size, NULL, true,
 					  &src->opts, &sent) : -ENOMEM;
 	if (ret) {
-		intel_lm_strerror(ret, INTEL_LM_OPC_SAVE_DATA, words, sizeof(words));
-		say_fail(c, j, "the source's SAVE_DATA failed: %s", words);
+		intel_lm_step_strerror(ret, session_protocol(src), INTEL_LM_OPC_SAVE_DATA, words,
+				       sizeof(words));
+		say_fail(c, j, "the source's %s failed: %s", step_words(session_protocol(src),
+			 INTEL_LM_OPC_SAVE_DATA, step, sizeof(step)), words);
 		failed_at(j, "SAVE_DATA", false, ret);
 		goto rollback;
 	}
@@ -1041,7 +1048,8 @@ rollback:
 		rb = intel_lm_claim_send(cl, INTEL_LM_OPC_RESUME, NULL, 0, NULL, true, &src->opts,
 					 &sent);
 		if (rb) {
-			intel_lm_strerror(rb, INTEL_LM_OPC_RESUME, words, sizeof(words));
+			intel_lm_step_strerror(rb, session_protocol(src), INTEL_LM_OPC_RESUME,
+					       words, sizeof(words));
 			/* A copy that was never made durable is not named on record. */
 			close_src(rec, true, keep_failed);
 			say_fail(c, j, "the source VF %u of %s could NOT be resumed: %s; its state is "
