@@ -1109,11 +1109,14 @@ bool intel_lm_record_may_run(const struct intel_lm_rec_entry *e)
 		return true;
 	/*
 	 * A LOAD_DATA or SAVE_DATA in doubt leaves a VF suspended, unless RESUME was to follow; an
-	 * unknown VF whose last SUSPEND succeeded runs nothing either.
+	 * unknown VF whose last SUSPEND succeeded runs nothing either, nor one whose SUSPEND the
+	 * device refused as out of sequence: a device that checks refuses SUSPEND of a VF that
+	 * runs nothing (tests/emu/README.md, strict), and it has not run since.
 	 */
 	return e->pending_then == INTEL_LM_OPC_RESUME ||
 	       (doubt != INTEL_LM_OPC_LOAD_DATA && doubt != INTEL_LM_OPC_SAVE_DATA &&
-		!(!e->pending && doubt == INTEL_LM_OPC_SUSPEND && !e->last_ret));
+		!(!e->pending && doubt == INTEL_LM_OPC_SUSPEND &&
+		  (!e->last_ret || (e->last_ret > 0 && (e->last_ret & 0x7ff) == 0x00c))));
 }
 
 /* Both identities a VF may hold are one generation newer: it may have run either. */

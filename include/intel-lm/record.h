@@ -344,7 +344,8 @@ void intel_lm_record_list_free(char **paths, size_t count);
  *
  * An entry whose state is unknown may be running unless what it knows says otherwise: the
  * command in doubt was a SAVE_DATA or LOAD_DATA of a VF that was not running, or its last
- * SUSPEND succeeded; one with @e->may_run set may have run even then.
+ * SUSPEND succeeded or was refused as out of sequence (Command Sequence Error: a device that
+ * checks says so of a VF that runs nothing); one with @e->may_run set may have run even then.
  *
  * Return: true when the VF may be running.
  */

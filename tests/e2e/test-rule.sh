@@ -511,4 +511,26 @@ run "$P" migrate /dev/nvme1 --vf=3 --to=/dev/nvme0 --to-vf=1
 expect_rc 3 "$l: a migrate into the source is refused (exit 3)"
 expect_held "$L" "$G" "$l: the source's state (generation $G) is kept"
 
+# 24. (make soak seed 20263049, strict device, 5 steps) a migrate, a SUSPEND in doubt (killed
+# before it took effect) of its saved source, a second SUSPEND the device refuses as out of
+# sequence, a save of the source, then a load of that file into the destination, which ran on:
+# the refused SUSPEND counted as one that may have run, so the save labelled the source's old
+# state one generation newer, as new as the destination's, and the load replaced the newest
+emu_rule "strict = 1" "strict = 1"
+l="load of a source's copy over its destination after a refused SUSPEND"
+run "$P" migrate /dev/nvme0 --vf=2 --to=/dev/nvme0 --to-vf=3
+expect_rc 0 "$l: the migrate"
+L=$(lineage nvme0 3)
+G=$(gen nvme0 3)
+kill_in_flight nvme0 0xc8 latency suspend /dev/nvme0 --vf=2
+run "$P" suspend /dev/nvme0 --vf=2
+expect_rc 4 "$l: the device refuses the SUSPEND of the saved source (exit 4)"
+run "$P" suspend /dev/nvme0 --vf=3
+expect_rc 0 "$l: the destination's suspend"
+run "$P" save /dev/nvme0 --vf=2 -o "$F/s24.blob"
+expect_rc 0 "$l: the save of the source"
+run "$P" load /dev/nvme0 --vf=3 --input-file="$F/s24.blob"
+expect_rc 3 "$l: the load over the destination is refused (exit 3)"
+expect_held "$L" "$G" "$l: the generation the destination ran ($G) is kept"
+
 e2e_finish
