@@ -645,16 +645,24 @@ static int batch_prepare_files(const struct cli *c, const struct session *s, str
 	return 0;
 }
 
-/* A command whose outcome could not be put on record: its effect stands, the record lags. */
+/*
+ * A command whose outcome could not be put on record: its effect stands, the record lags. The
+ * settling command is one recover takes: --confirm says whether the VF runs (running or
+ * suspended), not what intel-lm did to it (saved and loaded are suspended VFs).
+ */
 static void record_warning(const struct cli *c, const struct session *s, const struct vf_result *r)
 {
+	const char *confirm = !strcmp(r->state, "running") ? "running" :
+			      !strcmp(r->state, "suspended") || !strcmp(r->state, "saved") ||
+			      !strcmp(r->state, "loaded") ? "suspended" : "running|suspended";
+
 	if (r->record_err)
 		c->out->pr->note(c, "%s VF %u: the command's outcome could not be put on record (%s); "
 			    "the record may still show the command in flight, its effect unknown "
 			    "(never a state the VF no longer has): '%s status %s --vf=%u' shows "
-			    "it, and '%s recover %s --vf=%u --confirm=%s' settles it", pf_path(s),
-			    r->vf, intel_lm_errno_name(r->record_err), c->prog, pf_path(s), r->vf,
-			    c->prog, pf_path(s), r->vf, r->state);
+			    "it, and if it says unknown, '%s recover %s --vf=%u --confirm=%s' "
+			    "settles it", pf_path(s), r->vf, intel_lm_errno_name(r->record_err),
+			    c->prog, pf_path(s), r->vf, c->prog, pf_path(s), r->vf, confirm);
 }
 
 static int run_vf_op(const struct cli *c, const struct vf_op *op)

@@ -264,6 +264,30 @@ for P in "${PROGS[@]}"; do
 		"$l: the report says VF 1's outcome is not on record"
 	rm -rf "$D/lb"
 
+	# A save whose outcome cannot be written at all: the record still shows SAVE_DATA in
+	# flight. The note names the settling command as recover takes it (--confirm says whether
+	# the VF runs: a saved VF is suspended; "--confirm=saved" was refused as a usage error),
+	# and that command settles the VF.
+	emu_two_pfs
+	LD_PRELOAD=$EMU_SO $P suspend /dev/nvme0 --vf=2 > /dev/null
+	l="$p a save whose outcome cannot be written"
+	RC=0
+	INTEL_LM_FSFAULT=write:EIO INTEL_LM_FSFAULT_AFTER=1 INTEL_LM_FSFAULT_DIR=$INTEL_LM_STATE_DIR \
+		LD_PRELOAD="$EMU_SO:$FSFAULT_SO" $P save /dev/nvme0 --vf=2 -o "$D/ow.blob" \
+		> "$T/out" 2> "$T/err" || RC=$?
+	OUT=$(cat "$T/out") ERR=$(cat "$T/err")
+	expect_err "/dev/nvme0 VF 2: the command's outcome could not be put on record (EIO)" \
+		"$l: the report says the outcome is not on record"
+	expect_err "if it says unknown, '${p} recover /dev/nvme0 --vf=2 --confirm=suspended' settles it" \
+		"$l: the note names --confirm=suspended"
+	[ "$(rec_state /dev/nvme0 2)" = unknown ] && pass "$l: status says unknown" ||
+		fail "$l: status says unknown" "$(rec_state /dev/nvme0 2)"
+	run "$P" recover /dev/nvme0 --vf=2 --confirm=suspended
+	expect_rc 0 "$l: the note's command settles it"
+	[ "$(rec_state /dev/nvme0 2)" = suspended ] && pass "$l: status then says suspended" ||
+		fail "$l: status then says suspended" "$(rec_state /dev/nvme0 2)"
+	rm -f "$D/ow.blob"
+
 	# A device that answers a SUSPEND or RESUME in the wrong state with Command Sequence
 	# Error: refused means nothing changed, on record too; migrate and its rollback work.
 	emu_two_pfs "strict = 1" "strict = 1"
