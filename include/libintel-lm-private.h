@@ -219,6 +219,17 @@ int intel_lm_identity_new(struct intel_lm_identity *ident, const char *pf_key, u
  */
 const char *intel_lm_boot_id(void);
 
+/**
+ * intel_lm_record_confirm() - The operator's word on a VF whose state was unknown
+ * @e:		its entry, as read (intel_lm_record_open())
+ * @state:	the state the operator found (recover --confirm)
+ *
+ * The entry says @state, with nothing in flight. What the VF may have run while in doubt (a
+ * RESUME in doubt, intel_lm_record_may_run()) is a newer generation of each identity it may
+ * hold, as after a SUSPEND's success: a copy taken before it is older.
+ */
+void intel_lm_record_confirm(struct intel_lm_rec_entry *e, enum intel_lm_vf_state state);
+
 /* --- State limits (lib/limits.c) --- */
 
 /**

@@ -1128,6 +1128,16 @@ static void ran(struct intel_lm_rec_entry *e)
 		e->load_ident.gen++;
 }
 
+void intel_lm_record_confirm(struct intel_lm_rec_entry *e, enum intel_lm_vf_state state)
+{
+	if (intel_lm_record_may_run(e))
+		ran(e);
+	e->may_run = 0;
+	e->state = state;
+	e->pending = 0;
+	e->pending_then = 0;
+}
+
 void intel_lm_record_apply(struct intel_lm_record *rec, uint8_t opcode, int ret)
 {
 	struct intel_lm_rec_entry *e = &rec->entry;

@@ -953,8 +953,7 @@ static void recover_migration(const struct cli *c, struct views *vs, struct rec_
 		if (confirming(c, src, dev_key) && (src->e.pending || src->e.state ==
 						   INTEL_LM_VF_UNKNOWN)) {
 			/* The operator's word on the source: running closes the migration. */
-			src->e.state = c->confirm;
-			src->e.pending = 0;
+			intel_lm_record_confirm(&src->e, c->confirm);
 			src->e.since = 0;
 			snprintf(src->action, sizeof(src->action), "confirmed %s by you",
 				 intel_lm_vf_state_name(c->confirm));
@@ -1071,7 +1070,7 @@ static void recover_single(const struct cli *c, struct rec_view *v, const char *
 			snprintf(v->action, sizeof(v->action), "left alone: its state is unknown");
 			goto out;
 		}
-		e->state = c->confirm;
+		intel_lm_record_confirm(e, c->confirm);
 		e->since = 0;
 		if (v->moved_to[0] || (c->dry_run && untrusted(v->read_err))) {
 			/* A fresh record: the PF as the command line named it. */
