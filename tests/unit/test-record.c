@@ -194,6 +194,67 @@ START_TEST(pending_on_open_is_unknown)
 }
 END_TEST
 
+/*
+ * Whether an unknown VF may run (intel_lm_record_may_run()), and the operator's word on one
+ * (intel_lm_record_confirm()): make soak seed 20263049 and e2e-rule cases 24 and 25.
+ */
+START_TEST(may_run_and_confirm)
+{
+	struct intel_lm_rec_entry e;
+	uint32_t gen;
+
+	/* A SUSPEND that failed last: refused as out of sequence, the VF runs nothing. */
+	memset(&e, 0, sizeof(e));
+	e.state = INTEL_LM_VF_UNKNOWN;
+	e.last_opcode = INTEL_LM_OPC_SUSPEND;
+	e.last_ret = 0;
+	ck_assert(!intel_lm_record_may_run(&e));
+	e.last_ret = 0x400c;
+	ck_assert(!intel_lm_record_may_run(&e));
+	e.last_ret = 0x000c;
+	ck_assert(!intel_lm_record_may_run(&e));
+	/* Any other failure says nothing of whether it runs. */
+	e.last_ret = 0x4002;
+	ck_assert(intel_lm_record_may_run(&e));
+	e.last_ret = -EINTR;
+	ck_assert(intel_lm_record_may_run(&e));
+	/* A flag kept from an earlier doubt stands. */
+	e.last_ret = 0x400c;
+	e.may_run = 1;
+	ck_assert(intel_lm_record_may_run(&e));
+
+	/* Confirmed after a RESUME in doubt: what it may have run is one generation more. */
+	memset(&e, 0, sizeof(e));
+	ck_assert_int_eq(intel_lm_identity_new(&e.ident, pf.key, 1), 0);
+	e.ident.gen = gen = 2;
+	e.state = INTEL_LM_VF_UNKNOWN;
+	e.pending = INTEL_LM_OPC_RESUME;
+	intel_lm_record_confirm(&e, INTEL_LM_VF_SUSPENDED);
+	ck_assert_int_eq(e.state, INTEL_LM_VF_SUSPENDED);
+	ck_assert_uint_eq(e.ident.gen, gen + 1);
+	ck_assert(!e.pending && !e.pending_then && !e.may_run);
+	ck_assert(!intel_lm_record_may_run(&e));
+
+	/* ... and so is a flag kept from it, confirmed running. */
+	memset(&e, 0, sizeof(e));
+	ck_assert_int_eq(intel_lm_identity_new(&e.ident, pf.key, 1), 0);
+	e.state = INTEL_LM_VF_UNKNOWN;
+	e.may_run = 1;
+	intel_lm_record_confirm(&e, INTEL_LM_VF_RUNNING);
+	ck_assert_int_eq(e.state, INTEL_LM_VF_RUNNING);
+	ck_assert_uint_eq(e.ident.gen, 1);
+
+	/* A SUSPEND in doubt of a VF that ran nothing before it: no newer generation. */
+	memset(&e, 0, sizeof(e));
+	ck_assert_int_eq(intel_lm_identity_new(&e.ident, pf.key, 1), 0);
+	e.state = INTEL_LM_VF_UNKNOWN;
+	e.pending = INTEL_LM_OPC_SUSPEND;
+	e.idle_before = 1;
+	intel_lm_record_confirm(&e, INTEL_LM_VF_SUSPENDED);
+	ck_assert_uint_eq(e.ident.gen, 0);
+}
+END_TEST
+
 static void flip(const char *path, off_t at)
 {
 	int fd = open(path, O_RDWR);
@@ -522,6 +583,7 @@ Suite *unit_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, intent_outcome_round_trip);
 	tcase_add_test(tc, pending_on_open_is_unknown);
+	tcase_add_test(tc, may_run_and_confirm);
 	tcase_add_test(tc, boot_and_outlived);
 	tcase_add_test(tc, torn_and_corrupt);
 	tcase_add_test(tc, values_as_written);
