@@ -210,6 +210,8 @@ static int encode(const struct intel_lm_rec_entry *e, char *slot)
 	put_num(&b, "state_file_temporary", e->state_file_temporary);
 	if (e->may_run)
 		put_num(&b, "may_run", 1);
+	if (e->load_lost)
+		put_num(&b, "load_lost", 1);
 	put_ident(&b, &e->ident, IDENT_HELD);
 	put_ident(&b, &e->file_ident, IDENT_FILE);
 	put_ident(&b, &e->load_ident, IDENT_LOAD);
@@ -367,6 +369,8 @@ static int decode_field(struct intel_lm_rec_entry *e, const char *k, size_t kn, 
 		ret = get_str(v, n, e->cmdline, sizeof(e->cmdline));
 	} else if (IS("may_run")) {
 		NUM(may_run, 0, 1);
+	} else if (IS("load_lost")) {
+		NUM(load_lost, 0, 1);
 	} else if (IS("pending")) {
 		NUM(pending, 0, 255);
 	} else if (IS("pending_then")) {
@@ -1165,6 +1169,9 @@ void intel_lm_record_apply(struct intel_lm_record *rec, uint8_t opcode, int ret)
 		if (eff == INTEL_LM_EFFECT_DONE && intel_lm_identity_is_set(&e->load_ident))
 			e->ident = e->load_ident;
 		memset(&e->load_ident, 0, sizeof(e->load_ident));
+		/* Without effect it holds what it held, perhaps the state no longer named. */
+		if (eff == INTEL_LM_EFFECT_DONE)
+			e->load_lost = 0;
 	}
 	/*
 	 * A state that runs again is a new version: every copy taken before is stale. With a
@@ -1243,6 +1250,14 @@ void intel_lm_record_loading(struct intel_lm_record *rec, const struct intel_lm_
 	 */
 	if (!intel_lm_identity_is_set(&e->ident) && intel_lm_identity_is_set(&e->load_ident))
 		e->ident = e->load_ident;
+	/*
+	 * One of two already (its own, or an earlier LOAD_DATA's in doubt): the entry has room
+	 * for two, and names the earlier loaded one no more. That it may hold a state it does not
+	 * name is kept in so many words, until a LOAD_DATA takes effect.
+	 */
+	if (intel_lm_identity_is_set(&e->ident) && intel_lm_identity_is_set(&e->load_ident) &&
+	    !intel_lm_identity_same(&e->load_ident, incoming))
+		e->load_lost = 1;
 	e->load_ident = *incoming;
 }
 

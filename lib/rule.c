@@ -208,6 +208,10 @@ static enum intel_lm_reason check_replace(const struct scan *s, const struct int
  */
 static enum intel_lm_reason check_save(const struct intel_lm_copy *vf, struct intel_lm_verdict *v)
 {
+	if (vf->load_lost) {
+		v->alt = vf->alt;
+		return verdict(v, INTEL_LM_REASON_IN_DOUBT, &vf->ident, NULL);
+	}
 	if (!intel_lm_identity_is_set(&vf->ident) || !intel_lm_identity_is_set(&vf->alt))
 		return INTEL_LM_REASON_OK;
 	v->alt = vf->alt;
@@ -241,6 +245,14 @@ enum intel_lm_reason intel_lm_rule_check(const struct intel_lm_rule_ask *ask,
 	memset(v, 0, sizeof(*v));
 	switch (ask->op) {
 	case INTEL_LM_RULE_RESUME:
+		/*
+		 * A VF that may hold a state its record does not name could run it twice: nothing
+		 * here knows where else it runs.
+		 */
+		if (ask->vf->load_lost) {
+			v->alt = ask->vf->alt;
+			return verdict(v, INTEL_LM_REASON_IN_DOUBT, &ask->vf->ident, NULL);
+		}
 		/* Also for a VF running on record: the record does not stand in for the device. */
 		s.skip[0] = ask->vf;
 		r = check_run(&s, &ask->vf->ident, v);
@@ -298,6 +310,7 @@ void intel_lm_rule_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_c
 	c->may_run = intel_lm_record_may_run(e);
 	c->ident = e->ident;
 	c->alt = e->load_ident;
+	c->load_lost = e->load_lost;
 	c->path[0] = '\0';
 }
 

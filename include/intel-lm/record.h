@@ -132,6 +132,10 @@ enum intel_lm_outlived {
  *		unknown and perhaps running); a SUSPEND in doubt then runs nothing either
  * @protocol:	the protocol the VF's commands went over (&enum intel_lm_protocol;
  *		"protocol" in the file, left out for Intel's, which an entry without it means)
+ * @load_lost:	a LOAD_DATA began while the VF held one of two states (@ident, or @load_ident
+ *		of a LOAD_DATA in doubt): its entry names the new one in @load_ident, and the VF
+ *		may hold a third state the entry no longer names. Set until a LOAD_DATA takes
+ *		effect; the rule refuses to resume or save such a VF
  * @reserved:	zero: room for what a later version records
  */
 struct intel_lm_rec_entry {
@@ -172,7 +176,8 @@ struct intel_lm_rec_entry {
 	uint8_t may_run;
 	uint8_t idle_before;
 	uint8_t protocol;
-	uint8_t reserved[61];
+	uint8_t load_lost;
+	uint8_t reserved[60];
 };
 
 /**

@@ -81,6 +81,8 @@ enum intel_lm_reason {
  *		resumed it (not a LOAD_DATA or SAVE_DATA of a VF that was not running)
  * @ident:	the identity of the state it holds (not set: a VF's own, never taken charge of)
  * @alt:	a VF whose LOAD_DATA is in doubt may hold this one instead (else not set)
+ * @load_lost:	a VF that may hold a state its record no longer names (two LOAD_DATA in doubt,
+ *		&intel_lm_rec_entry.load_lost)
  */
 struct intel_lm_copy {
 	char pf[INTEL_LM_PF_KEY_LEN];
@@ -89,6 +91,7 @@ struct intel_lm_copy {
 	enum intel_lm_vf_state state;
 	bool whole;
 	bool may_run;
+	bool load_lost;
 	struct intel_lm_identity ident;
 	struct intel_lm_identity alt;
 	char path[INTEL_LM_REC_PATH_LEN];

@@ -53,10 +53,10 @@ static const struct reason_words {
 		.verb = "holds",
 		.here = true,
 		.tail = ", or the state its LOAD_DATA in doubt brought in",
-		.harm = "a saved copy names one state: named wrongly, the loaded one could run "
-			"twice",
+		.harm = "which one is not known: a saved copy names one state, and named wrongly, "
+			"or resumed, a loaded one could run twice",
 		.next = "load a state into it (the rule keeps the last copy of each)",
-		.force = "--force saves it anyway, named as the loaded state",
+		.force = "--force sends it anyway (a saved copy is named as the loaded state)",
 	},
 };
 

@@ -344,6 +344,9 @@ static void normal_records(const struct cli *c, const struct rec_view *v, size_t
 			printf("           or perhaps state %s, generation %u, which a LOAD_DATA in "
 			       "doubt was loading\n", intel_lm_identity_hex(&e->load_ident, id),
 			       e->load_ident.gen);
+		if (e->load_lost)
+			printf("           or perhaps a state an earlier LOAD_DATA in doubt brought "
+			       "in, which the record no longer names: load a state into it\n");
 		if (e->state_file[0])
 			printf("           state file: %s (%u bytes, CRC-32 0x%08x%s)\n",
 			       esc(&x, e->state_file), e->state_size, e->state_crc,

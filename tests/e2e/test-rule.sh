@@ -555,4 +555,29 @@ run "$P" load /dev/nvme0 --vf=1 --input-file="$F/s25.blob"
 expect_rc 3 "$l: the load is refused (exit 3)"
 expect_held "$L" "$G" "$l: the generation that ran ($G) is kept"
 
+# 26. (found by review, issue 22's open list: "a second LOAD into such a VF overwrites the single
+# load_ident") a load killed once its LOAD_DATA took effect, a second load into the same VF killed
+# before its LOAD_DATA took effect, then a resume of the VF the first file came from and a resume
+# of the loaded VF: the record named the VF's own state and the second file's, not the first
+# one's, which the VF held, and the two resumes ran it twice
+emu_rule
+l="resume of a VF after two loads in doubt"
+run "$P" suspend /dev/nvme0 --vf=1,2,3
+run "$P" save /dev/nvme0 --vf=1 -o "$F/a26.blob"
+run "$P" save /dev/nvme0 --vf=2 -o "$F/b26.blob"
+run "$P" save /dev/nvme0 --vf=3 -o "$F/c26.blob"
+expect_rc 0 "$l: the saves"
+L=$(lineage nvme0 2)
+kill_in_flight nvme0 0xd5 completion_delay load /dev/nvme0 --vf=1 --input-file="$F/b26.blob"
+kill_in_flight nvme0 0xd5 latency load /dev/nvme0 --vf=1 --input-file="$F/c26.blob"
+run "$P" resume /dev/nvme0 --vf=2
+expect_rc 0 "$l: the first file's VF resumes"
+run "$P" resume /dev/nvme0 --vf=1
+expect_rc 3 "$l: the resume of the loaded VF is refused (exit 3)"
+expect_once "$L" "$l: the first file's state runs once"
+run "$P" load /dev/nvme0 --vf=1 --input-file="$F/c26.blob"
+expect_rc 0 "$l: a load that takes effect settles the VF"
+run "$P" resume /dev/nvme0 --vf=1
+expect_rc 0 "$l: ... which then resumes"
+
 e2e_finish

@@ -255,6 +255,44 @@ START_TEST(may_run_and_confirm)
 }
 END_TEST
 
+/* A second LOAD_DATA into a VF that holds one of two states: the one no longer named is kept
+ * in so many words (load_lost), on disk too, until a LOAD_DATA takes effect. */
+START_TEST(second_load_in_doubt)
+{
+	struct intel_lm_identity x, y;
+	struct intel_lm_record rec;
+
+	ck_assert_int_eq(intel_lm_identity_new(&x, "pci-0000:3b:00.0", 2), 0);
+	ck_assert_int_eq(intel_lm_identity_new(&y, "pci-0000:3b:00.0", 3), 0);
+	open_rec(&rec, 1);
+	ck_assert_int_eq(intel_lm_identity_new(&rec.entry.ident, pf.key, 1), 0);
+	rec.entry.state = INTEL_LM_VF_SUSPENDED;
+	intel_lm_record_loading(&rec, &x);
+	ck_assert(!rec.entry.load_lost);
+	ck_assert_int_eq(intel_lm_record_begin(&rec, INTEL_LM_OPC_LOAD_DATA), 0);
+	intel_lm_record_close(&rec);
+	/* killed: the first LOAD_DATA is in doubt; a second one begins */
+	open_rec(&rec, 1);
+	ck_assert(intel_lm_identity_same(&rec.entry.load_ident, &x));
+	intel_lm_record_loading(&rec, &y);
+	ck_assert(rec.entry.load_lost);
+	ck_assert(intel_lm_identity_same(&rec.entry.load_ident, &y));
+	ck_assert_int_eq(intel_lm_record_begin(&rec, INTEL_LM_OPC_LOAD_DATA), 0);
+	intel_lm_record_close(&rec);
+	open_rec(&rec, 1);
+	ck_assert(rec.entry.load_lost);
+	/* refused: it holds what it held, perhaps the state no longer named */
+	ck_assert_int_eq(intel_lm_record_end(&rec, INTEL_LM_OPC_LOAD_DATA, 0x400c, 0), 0);
+	ck_assert(rec.entry.load_lost);
+	/* took effect: it holds the loaded state, and nothing else */
+	intel_lm_record_loading(&rec, &y);
+	ck_assert_int_eq(intel_lm_record_end(&rec, INTEL_LM_OPC_LOAD_DATA, 0, 0), 0);
+	ck_assert(!rec.entry.load_lost);
+	ck_assert(intel_lm_identity_same(&rec.entry.ident, &y));
+	intel_lm_record_close(&rec);
+}
+END_TEST
+
 static void flip(const char *path, off_t at)
 {
 	int fd = open(path, O_RDWR);
@@ -584,6 +622,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, intent_outcome_round_trip);
 	tcase_add_test(tc, pending_on_open_is_unknown);
 	tcase_add_test(tc, may_run_and_confirm);
+	tcase_add_test(tc, second_load_in_doubt);
 	tcase_add_test(tc, boot_and_outlived);
 	tcase_add_test(tc, torn_and_corrupt);
 	tcase_add_test(tc, values_as_written);

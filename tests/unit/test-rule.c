@@ -52,6 +52,8 @@ static void place(struct intel_lm_copy *c, const char *spec)
 		c->alt.id[0] = (uint8_t)strchr(id, '|')[1];
 		c->alt.gen = (uint32_t)atoi(strchr(id, '|') + 2);
 	}
+	/* "A0|X0+": and perhaps a state its record no longer names (two LOAD_DATA in doubt) */
+	c->load_lost = strchr(id, '+') != NULL;
 }
 
 struct rule_case {
@@ -84,6 +86,13 @@ static const struct rule_case cases[] = {
 	{ "save a VF that holds its own state or a loaded one", INTEL_LM_RULE_SAVE,
 	  "n0:1 loaded -|X0", NULL, NULL, { NULL }, OK, -1, false },
 	/* RESUME */
+	/* A VF that may hold a state its record no longer names is neither resumed nor saved. */
+	{ "resume a VF of two LOAD_DATA in doubt", INTEL_LM_RULE_RESUME, "n0:1 suspended A0|X0+",
+	  NULL, NULL, { "/a whole A0", "/x whole X0" }, DOUBT, -1, false },
+	{ "save a VF of two LOAD_DATA in doubt", INTEL_LM_RULE_SAVE, "n0:1 suspended A0|X0+",
+	  NULL, NULL, { "/a whole A0", "/x whole X0" }, DOUBT, -1, false },
+	{ "load into a VF of two LOAD_DATA in doubt", INTEL_LM_RULE_LOAD, "n0:1 suspended A0|X0+",
+	  NULL, "/b whole B0", { "/a whole A0", "/x whole X0" }, OK, -1, false },
 	{ "resume own state", INTEL_LM_RULE_RESUME, "n0:1 suspended -", NULL, NULL, { NULL }, OK,
 	  -1, false },
 	{ "resume a source after its state ran elsewhere", INTEL_LM_RULE_RESUME,

@@ -197,6 +197,7 @@ static void same_copy(const struct intel_lm_copy *a, const struct intel_lm_copy 
 	ck_assert_int_eq(a->state, b->state);
 	ck_assert_int_eq(a->whole, b->whole);
 	ck_assert_int_eq(a->may_run, b->may_run);
+	ck_assert_int_eq(a->load_lost, b->load_lost);
 	ck_assert_mem_eq(a->ident.id, b->ident.id, sizeof(a->ident.id));
 	ck_assert_uint_eq(a->ident.gen, b->ident.gen);
 	ck_assert_mem_eq(a->alt.id, b->alt.id, sizeof(a->alt.id));
