@@ -2593,6 +2593,22 @@ def source_name(path):
 
 
 
+def keep_soak(md, path):
+    """The "## Soak" section of the file at path (written by hand from make soak's runs, never
+    by this program), carried into the new text md before "## Reproducing"."""
+    try:
+        with open(path) as f:
+            old = f.read()
+    except OSError:
+        return md
+    m = re.search(r'^## Soak\n.*?(?=^## |\Z)', old, re.M | re.S)
+    if not m or '## Soak\n' in md:
+        return md
+    at = md.find('\n## Reproducing')
+    at = len(md) if at < 0 else at + 1
+    return md[:at] + m.group(0) + md[at:]
+
+
 def main():
     ap = argparse.ArgumentParser(description='the intel-lm benchmark')
     ap.add_argument('build', help='the meson build directory')
@@ -2649,7 +2665,7 @@ def main():
         with open(jpath, 'w') as f:
             json.dump(res, f, indent=1, sort_keys=True)
             f.write('\n')
-        md = b.markdown(res)
+        md = keep_soak(b.markdown(res), mpath)
         with open(mpath, 'w') as f:
             f.write(md)
         with open(jpath) as f:
