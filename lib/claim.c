@@ -553,11 +553,13 @@ int intel_lm_claim_send(struct intel_lm_claim *cl, uint8_t opcode, void *buf, ui
 		return -EINVAL;
 	/*
 	 * RESUME and LOAD_DATA may run a state, and SAVE_DATA of a VF that holds one of two
-	 * would copy it under one name: the rule first, under the identities' lock.
+	 * would copy it under one name: the rule first, under the identities' lock. A RESUME
+	 * asks it of a VF that holds a state with an identity, or may (a LOAD_DATA in doubt).
 	 */
 	if (!force && (opcode == INTEL_LM_OPC_LOAD_DATA ||
 		       (opcode == INTEL_LM_OPC_RESUME &&
-			intel_lm_identity_is_set(&rec->entry.ident)) ||
+			(intel_lm_identity_is_set(&rec->entry.ident) ||
+			 intel_lm_identity_is_set(&rec->entry.load_ident))) ||
 		       (opcode == INTEL_LM_OPC_SAVE_DATA &&
 			intel_lm_identity_is_set(&rec->entry.ident) &&
 			intel_lm_identity_is_set(&rec->entry.load_ident)))) {

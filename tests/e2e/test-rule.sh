@@ -580,4 +580,20 @@ expect_rc 0 "$l: a load that takes effect settles the VF"
 run "$P" resume /dev/nvme0 --vf=1
 expect_rc 0 "$l: ... which then resumes"
 
+# 28. (found while pinning 27) the same without the migrate: a resume of a VF whose only
+# identity on record was a LOAD_DATA's in doubt never asked the rule, so once the file's VF
+# ran the state, the loaded VF ran it too
+emu_rule
+l="resume of a VF with a LOAD in doubt, after the file's VF resumed"
+run "$P" suspend /dev/nvme0 --vf=1,2
+run "$P" save /dev/nvme0 --vf=2 -o "$F/a28.blob"
+L=$(lineage nvme0 2)
+kill_in_flight nvme0 0xd5 completion_delay load /dev/nvme0 --vf=1 --input-file="$F/a28.blob"
+run "$P" resume /dev/nvme0 --vf=2
+expect_rc 0 "$l: the file's VF resumes"
+run "$P" resume /dev/nvme0 --vf=1
+expect_rc 3 "$l: the resume of the loaded VF is refused (exit 3)"
+expect_err "runs, or may run, in /dev/nvme0 VF 2" "$l: ... naming where the state runs"
+expect_once "$L" "$l: the file's state runs once"
+
 e2e_finish
