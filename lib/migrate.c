@@ -33,6 +33,13 @@ struct intel_lm_migration {
 	bool ran;
 	struct intel_lm_mig_outcome o;	/* o.failed is INTEL_LM_MIG_STEPS until a step fails */
 	uint64_t step_ns[INTEL_LM_MIG_STEPS];
+	/*
+	 * What the destination's entry said of its states before the LOAD_DATA intent, which a
+	 * migration that stops before LOAD_DATA puts back (an earlier LOAD_DATA in doubt too).
+	 */
+	bool dst_intent;
+	struct intel_lm_identity dst_ident, dst_load_ident;
+	uint8_t dst_load_lost;
 };
 
 /* The first version's parameters end with keep_temporary. */
@@ -274,7 +281,7 @@ static int recorded(struct intel_lm_migration *m, enum intel_lm_mig_step step, u
  * a migration that stops before LOAD_DATA takes the intent back when it closes.
  */
 struct keep_writes {
-	const struct intel_lm_migration *m;
+	struct intel_lm_migration *m;
 	struct intel_lm_record *src, *dst;
 	int src_ret, dst_ret;
 	struct intel_lm_verdict v;	/* the rule's answer about the destination's LOAD_DATA */
@@ -285,7 +292,12 @@ struct keep_writes {
 static int dst_load_intent(void *priv)
 {
 	struct keep_writes *w = priv;
+	struct intel_lm_rec_entry *e = &w->dst->entry;
 
+	w->m->dst_intent = true;
+	w->m->dst_ident = e->ident;
+	w->m->dst_load_ident = e->load_ident;
+	w->m->dst_load_lost = e->load_lost;
 	intel_lm_record_loading(w->dst, &w->src->entry.ident);
 	w->dst->entry.step = (int)INTEL_LM_MIG_DST_LOAD;
 	return intel_lm_record_begin_then(w->dst, INTEL_LM_OPC_LOAD_DATA, INTEL_LM_OPC_RESUME);
@@ -421,10 +433,13 @@ static void record_close_op(struct intel_lm_migration *m, bool keep_open)
 			r[i]->entry.tmp_file[0] = '\0';
 		/*
 		 * A destination whose LOAD_DATA was never sent (the migration stopped at an
-		 * earlier step, after the intent's early write) holds its own state only.
+		 * earlier step, after the intent's early write) holds what it held before.
 		 */
-		if (i && m->o.failed < INTEL_LM_MIG_DST_LOAD)
-			memset(&r[i]->entry.load_ident, 0, sizeof(r[i]->entry.load_ident));
+		if (i && m->o.failed < INTEL_LM_MIG_DST_LOAD && m->dst_intent) {
+			r[i]->entry.ident = m->dst_ident;
+			r[i]->entry.load_ident = m->dst_load_ident;
+			r[i]->entry.load_lost = m->dst_load_lost;
+		}
 		if (!i && !keep_open && m->o.failed == INTEL_LM_MIG_STEPS &&
 		    r[i]->entry.state_file_temporary) {
 			/* The safety copy has done its job. */

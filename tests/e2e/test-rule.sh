@@ -580,6 +580,27 @@ expect_rc 0 "$l: a load that takes effect settles the VF"
 run "$P" resume /dev/nvme0 --vf=1
 expect_rc 0 "$l: ... which then resumes"
 
+# 27. (make soak seeds 20271532 and 20271323, strict device) a load killed once its LOAD_DATA
+# took effect, then a migrate into that VF that stops before its own LOAD_DATA (the strict
+# device refuses the destination's second SUSPEND): the migration took back its intent by
+# forgetting every state the VF might hold, the first load's too, so the resumes of the VF the
+# file came from and of the loaded VF ran that state twice
+emu_rule "strict = 1"
+l="a migrate stopped before its LOAD_DATA, into a VF with a LOAD in doubt"
+run "$P" suspend /dev/nvme0 --vf=1,2
+run "$P" save /dev/nvme0 --vf=2 -o "$F/a27.blob"
+expect_rc 0 "$l: the save"
+L=$(lineage nvme0 2)
+kill_in_flight nvme0 0xd5 completion_delay load /dev/nvme0 --vf=1 --input-file="$F/a27.blob"
+run "$P" migrate /dev/nvme0 --vf=3 --to=/dev/nvme0 --to-vf=1
+expect_rc 4 "$l: the migrate fails at the destination (exit 4)"
+expect_state nvme0 3 running "$l: its source runs again"
+run "$P" resume /dev/nvme0 --vf=2
+expect_rc 0 "$l: the file's VF resumes"
+run "$P" resume /dev/nvme0 --vf=1
+expect_rc 3 "$l: the resume of the loaded VF is refused (exit 3)"
+expect_once "$L" "$l: the file's state runs once"
+
 # 28. (found while pinning 27) the same without the migrate: a resume of a VF whose only
 # identity on record was a LOAD_DATA's in doubt never asked the rule, so once the file's VF
 # ran the state, the loaded VF ran it too
