@@ -492,6 +492,11 @@ const char *advice_words(int ret, unsigned int protocol, uint8_t opcode);
 /* The protocol @s's PF moves states with; Intel's before the PF is opened. */
 unsigned int session_protocol(const struct session *s);
 /*
+ * Whether @s's identified PF offers a protocol intel-lm migrates with (Intel's or TP4159's),
+ * and in *@why the reason in words: Intel's verdict, or TP4159's where it alone is offered.
+ */
+bool session_migratable(const struct session *s, const char **why);
+/*
  * Step @step as messages name it over @protocol: over TP4159 with the command that carries
  * it, "LOAD_DATA (Migration Send 41h, Set Controller State)"; else its name. Returns @buf.
  */

@@ -25,7 +25,7 @@
 #define INTEL_LM_COMMANDS(X)									\
 	X("info", info, LM_SENDS_IDENTIFY, CMD_COMMON_OPTS | OPT_MAX_STATE | OPT_PROTOCOL,	\
 	  CMD_DEVICE,										\
-	  "Show whether a PF supports Intel live migration, its identity and its VFs")		\
+	  "Show whether a PF supports migration, its identity and its VFs")		\
 	X("query-size", query_size, LM_SENDS_VENDOR, CMD_VF_OPTS, CMD_DEVICE | CMD_VENDOR,	\
 	  "Print the size of a VF's migration state")						\
 	X("suspend", suspend, LM_SENDS_VENDOR, CMD_VF_OPTS,					\

@@ -63,13 +63,14 @@ static const char *file_key(const struct cli *c)
 static void json_info(const struct cli *c, const struct session *s)
 {
 	const struct intel_lm_ctrl_info *i = pf_info(s);
+	const char *why;
 	struct json_object *o = root(c), *vfs = json_object_new_array();
 	struct json_object *protocols = json_object_new_array();
 	size_t n;
 
 	add_str(o, "device", pf_path(s));
-	add_bool(o, "live_migration", i->support == INTEL_LM_SUPPORTED);
-	add_str(o, "reason", intel_lm_support_reason(i->support));
+	add_bool(o, "live_migration", session_migratable(s, &why));
+	add_str(o, "reason", why);	/* set by the call above, a statement before */
 	add_int(o, "lm_byte", i->lm_byte);
 	for (n = 0; n < 2; n++)
 		if (intel_lm_pf_protocols(s->pf) & 1u << n)

@@ -72,6 +72,8 @@ static void print_protocols(const struct session *s)
 static void normal_info(const struct cli *c, const struct session *s)
 {
 	const struct intel_lm_ctrl_info *i = pf_info(s);
+	const char *why;
+	bool ok;
 	struct esc_room x = { .used = 0 };
 	char mdts[32], lim[32];
 	size_t n;
@@ -83,8 +85,8 @@ static void normal_info(const struct cli *c, const struct session *s)
 		snprintf(mdts, sizeof(mdts), "no limit");
 	human_size(lim, sizeof(lim), pf_limit(s)->max_bytes);
 	printf("%s\n", esc(&x, pf_path(s)));
-	printf("  live migration : %s (%s)\n", i->support == INTEL_LM_SUPPORTED ? "supported" :
-	       "not supported", intel_lm_support_reason(i->support));
+	ok = session_migratable(s, &why);
+	printf("  live migration : %s (%s)\n", ok ? "supported" : "not supported", why);
 	print_protocols(s);
 	printf("  vendor         : 0x%04x (subsystem 0x%04x)\n", i->vid, i->ssvid);
 	printf("  model          : %s\n  serial         : %s\n  firmware       : %s\n",

@@ -192,6 +192,19 @@ unsigned int session_protocol(const struct session *s)
 	return s && s->pf ? pf_proto(s)->protocol : INTEL_LM_PROTO_INTEL;
 }
 
+bool session_migratable(const struct session *s, const char **why)
+{
+	const struct intel_lm_ctrl_info *i = pf_info(s);
+
+	if (i->support != INTEL_LM_SUPPORTED &&
+	    intel_lm_pf_protocols(s->pf) & 1u << INTEL_LM_PROTO_TP4159) {
+		*why = "NVMe TP4159 migration: Identify Controller OACS bit 11 (HMLMS) is set";
+		return true;
+	}
+	*why = intel_lm_support_reason(i->support);
+	return i->support == INTEL_LM_SUPPORTED;
+}
+
 const char *step_words(unsigned int protocol, uint8_t step, char *buf, size_t len)
 {
 	const char *cmd = intel_lm_step_command(protocol, step);

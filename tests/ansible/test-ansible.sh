@@ -351,6 +351,28 @@ check "vf_state over TP4159 refused by the device: its msg names the step and th
 	"exit $rc: $(grep '"msg"' "$T/tp.log" | head -c 1500)" grep -qF "\"msg\": \"SUSPEND $(
 	)(Migration Send 41h, Suspend) failed on /dev/nvme0 VF 1: Invalid Field in Command" "$T/tp.log"
 
+# Over TP4159 on both hosts, the playbook moves a VF as over Intel's commands: vf_info says the
+# PF's protocol, and only Identify, Migration Send and Migration Receive reach either PF.
+hosts "vid = 0x1b36
+lm = 0
+tp4159 = 1" "vid = 0x1b36
+lm = 0
+tp4159 = 1"
+play -e '{"vfs": [2]}'
+expect_rc 0 "migrate over TP4159: a VF moves host to host"
+expect_line 2 "moved (migration mig-" "migrate over TP4159: VF 2 reported moved"
+check "migrate over TP4159: the destination VF holds the source's state" \
+	"dst VF 2 is $(emu dst show nvme0 2)" test "$(show dst 2 origin)/$(show dst 2 loaded)" = \
+	"SRC0001/vf2/yes"
+intel=$({ vendor_sent src; echo; vendor_sent dst; } | tr ' ' '\n' | grep -vE '^(41|42)/|^$')
+check "migrate over TP4159: only Migration Send and Receive reached either PF" \
+	"it got '$(vendor_sent src)' and '$(vendor_sent dst)'" test -z "$intel" -a -n "$(vendor_sent dst)"
+rc=0
+ansible -i "$T/inventory" srchost -m intel_lm.nvme.vf_info -a "device=/dev/nvme0 $(
+	)executable=$T/src/nvme-intel-lm" > "$T/tpinfo.log" 2>&1 || rc=$?
+check "vf_info over TP4159 says the PF's protocol" "exit $rc: $(head -c 600 "$T/tpinfo.log")" \
+	grep -qF '"protocol": "tp4159"' "$T/tpinfo.log"
+
 # --- the playbook -----------------------------------------------------------------------------
 
 # Two VFs, mapped to other indexes.

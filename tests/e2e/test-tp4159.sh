@@ -96,6 +96,11 @@ for P in "${PROGS[@]}"; do
 	expect_rc 0 "$p info of a TP4159 PF"
 	expect_out "protocols      : tp4159 (uses tp4159)" "$p ... offers and uses tp4159"
 	expect_out "Track Send" "$p ... says what of TP4159 is not used"
+	expect_out "live migration : supported (NVMe TP4159 migration: Identify Controller OACS bit 11" \
+		"$p ... says it supports migration, by TP4159"
+	run $P info /dev/nvme0 --output-format=json
+	expect_json 'j["live_migration"] is True and "TP4159" in j["reason"]' \
+		"$p ... and JSON's live_migration is true, for TP4159"
 	run $P info /dev/nvme2 --output-format=json
 	expect_json 'j["protocols"] == ["intel", "tp4159"] and j["protocol"] == "intel"' \
 		"$p info of a PF with both: JSON lists both, uses intel"

@@ -11,8 +11,8 @@ module: vf_info
 short_description: Show an Intel IPU NVMe PF, its VFs and their recorded migration states
 version_added: 1.0.0
 description:
-  - Runs C(nvme-intel-lm info) - whether the PF supports Intel live migration, its identity,
-    the largest state it can move and its VFs - and C(nvme-intel-lm status --vf=all), intel-lm's
+  - Runs C(nvme-intel-lm info) - whether the PF supports migration (Intel's or TP4159's), its
+    identity, the largest state it can move and its VFs - and C(nvme-intel-lm status --vf=all), intel-lm's
     record of what it did to each VF, and returns the first document with each VF's record
     merged into its entry of C(vfs).
   - Sends Identify commands only; changes nothing, also outside check mode.
