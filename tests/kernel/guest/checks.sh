@@ -15,7 +15,7 @@ EXPECT_VFS="1 2"
 
 # The opcode was sent and came back with status 0x4001 (Invalid Command Opcode, DNR).
 need_sent_4001() {
-	printf '%s\n' "$ALL" | grep -q "^sent to $PF: [A-Z_]* opcode=$1 .*-> status 0x4001" ||
+	printf '%s\n' "$ALL" | grep -q "^sent to $PF: [A-Z_]*[^=]* opcode=$1 .*-> status 0x4001" ||
 		why "--verbose shows no opcode $1 answered with status 0x4001"
 }
 

@@ -97,7 +97,7 @@ need_not() {
 
 # The commands --verbose reports sending ("sent to DEV: NAME opcode=0xNN ..."), as "0xNN ...".
 sent_opcodes() {
-	printf '%s\n' "$ALL" | sed -n 's/^sent to [^ ]*: [A-Z_]* opcode=\(0x[0-9a-f]*\) .*/\1/p' |
+	printf '%s\n' "$ALL" | sed -n 's/^sent to [^ ]*: [A-Z_]*[^=]* opcode=\(0x[0-9a-f]*\) .*/\1/p' |
 		tr '\n' ' '
 }
 
@@ -113,7 +113,7 @@ need_only_identify() {
 # need_sent_ok OPCODE...: --verbose shows each opcode sent to the PF and completed with 0x0000.
 need_sent_ok() {
 	for _o in "$@"; do
-		printf '%s\n' "$ALL" | grep -q "^sent to $PF: [A-Z_]* opcode=$_o .*-> status 0x0000" ||
+		printf '%s\n' "$ALL" | grep -q "^sent to $PF: [A-Z_]*[^=]* opcode=$_o .*-> status 0x0000" ||
 			why "--verbose shows no opcode $_o that succeeded"
 	done
 }

@@ -405,7 +405,7 @@ lm_t0=$(date +%s)
 
 # sent_n OPCODE: how many commands of OPCODE --verbose shows sent to the PF and succeeding.
 sent_n() {
-	printf '%s\n' "$ALL" | grep -c "^sent to $PF: [A-Z_]* opcode=$1 .*-> status 0x0000"
+	printf '%s\n' "$ALL" | grep -c "^sent to $PF: [A-Z_]*[^=]* opcode=$1 .*-> status 0x0000"
 }
 # need_only_tp: --verbose shows no Intel opcode sent (nothing but Identify and 41h/42h).
 need_only_tp() {

@@ -364,7 +364,7 @@ check model-inuse-migrate-back
 run im-migrate2 $PROG migrate $PF --vf=2 --to=$PF --to-vf=1 --verbose
 need_rc 0
 _seq=$(printf '%s\n' "$ALL" |
-	sed -n 's/^sent to [^ ]*: [A-Z_]* opcode=\(0x[0-9a-f]*\) .*cdw10=0x0000\([0-9a-f]*\) .*-> status 0x0000.*/\1:\2/p' |
+	sed -n 's/^sent to [^ ]*: [A-Z_]*[^=]* opcode=\(0x[0-9a-f]*\) .*cdw10=0x0000\([0-9a-f]*\) .*-> status 0x0000.*/\1:\2/p' |
 	grep -v '^0x06:' | tr '\n' ' ')
 [ "$_seq" = "0xc8:0002 0xc4:0002 0xd2:0002 0xd5:0001 0xcc:0001 " ] ||
 	why "sent '$_seq', expected VF 2's SUSPEND, QUERY_DATA_SIZE, SAVE_DATA, VF 1's LOAD_DATA, RESUME"
