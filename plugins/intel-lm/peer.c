@@ -93,34 +93,22 @@ static int send_kv(struct pchan *pc, uint16_t type, const char *kv)
 	return ret;
 }
 
-/* A FAIL: what failed, its return, its effect, the VF's state now, and the words. */
-static int send_fail(struct pchan *pc, const char *op, int ret, enum intel_lm_effect eff,
-		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-static int send_fail(struct pchan *pc, const char *op, int ret, enum intel_lm_effect eff,
-		     const char *fmt, ...)
+/*
+ * A FAIL: what failed (@op, and over TP4159 the command @cmd that carried it, else NULL), its
+ * return, its effect, the VF's state now, and the words.
+ */
+static int fail_kv(struct pchan *pc, const char *op, const char *cmd, int ret,
+		   enum intel_lm_effect eff, char *msg)
 {
-	static const uint8_t steps[] = { INTEL_LM_OPC_SUSPEND, INTEL_LM_OPC_LOAD_DATA,
-					 INTEL_LM_OPC_RESUME };
-	char msg[1024], kv[1536] = "";
-	const char *cmd;
-	va_list ap;
-	size_t i;
+	char kv[1536] = "";
 	char *nl;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	/* One line: the key=value payload holds no line end in a value. */
 	while ((nl = strchr(msg, '\n')))
 		*nl = ';';
 	wire_kv_add(kv, sizeof(kv), "op", "%s", op);
-	/* Over TP4159, the command that carried the step, for the source's words. */
-	for (i = 0; i < sizeof(steps); i++) {
-		cmd = intel_lm_step_command(session_protocol(&pc->p->s), steps[i]);
-		if (cmd && !strcmp(op, intel_lm_opcode_name(steps[i])))
-			wire_kv_add(kv, sizeof(kv), "command", "%s", cmd);
-	}
+	if (cmd)
+		wire_kv_add(kv, sizeof(kv), "command", "%s", cmd);
 	wire_kv_add(kv, sizeof(kv), "ret", "%d", ret);
 	wire_kv_add(kv, sizeof(kv), "effect", "%s", intel_lm_effect_name(eff));
 	if (pc->cl)
@@ -128,6 +116,44 @@ static int send_fail(struct pchan *pc, const char *op, int ret, enum intel_lm_ef
 				    intel_lm_claim_record(pc->cl)->entry.state));
 	wire_kv_add(kv, sizeof(kv), "msg", "%s", msg);
 	return send_kv(pc, WIRE_FAIL, kv);
+}
+
+static int send_fail(struct pchan *pc, const char *op, int ret, enum intel_lm_effect eff,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int send_fail(struct pchan *pc, const char *op, int ret, enum intel_lm_effect eff,
+		     const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return fail_kv(pc, op, NULL, ret, eff, msg);
+}
+
+/*
+ * A step's FAIL: @step as named on the wire when it was @sent (with the command that carried
+ * it over this PF's protocol), else the record's write that kept it from being sent.
+ */
+static int send_step_fail(struct pchan *pc, uint8_t step, bool sent, int ret,
+			  enum intel_lm_effect eff, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static int send_step_fail(struct pchan *pc, uint8_t step, bool sent, int ret,
+			  enum intel_lm_effect eff, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!sent)
+		return fail_kv(pc, "write record", NULL, ret, eff, msg);
+	return fail_kv(pc, intel_lm_opcode_name(step),
+		       intel_lm_step_command(session_protocol(&pc->p->s), step), ret, eff, msg);
 }
 
 /*
@@ -480,9 +506,9 @@ static int prepare(struct pchan *pc, const struct wire_msg *m)
 
 			intel_lm_step_strerror(ret, session_protocol(&p->s), INTEL_LM_OPC_SUSPEND, words,
 					       sizeof(words));
-			ret = send_fail(pc, sent.sent ? "SUSPEND" : "write record", ret, eff,
-					"VF %lu of %s: %s%s", vf, dev, words, sent.sent ? "" :
-					"; it was not sent");
+			ret = send_step_fail(pc, INTEL_LM_OPC_SUSPEND, sent.sent, ret, eff,
+					     "VF %lu of %s: %s%s", vf, dev, words, sent.sent ? "" :
+					     "; it was not sent");
 			/* Nothing of the source moved: this side's part of it is over. */
 			end_vf(pc, eff == INTEL_LM_EFFECT_UNKNOWN);
 			return ret;
@@ -562,9 +588,9 @@ static int load(struct pchan *pc)
 		pc->doubt = sent.sent && intel_lm_effect_of(ret) == INTEL_LM_EFFECT_UNKNOWN;
 		intel_lm_step_strerror(ret, session_protocol(&p->s), INTEL_LM_OPC_LOAD_DATA, words,
 				       sizeof(words));
-		return send_fail(pc, sent.sent ? "LOAD_DATA" : "write record", ret,
-				 sent.sent ? intel_lm_effect_of(ret) : INTEL_LM_EFFECT_NONE,
-				 "VF %u of %s: %s", pc->vf, p->dev, words);
+		return send_step_fail(pc, INTEL_LM_OPC_LOAD_DATA, sent.sent, ret,
+				      sent.sent ? intel_lm_effect_of(ret) : INTEL_LM_EFFECT_NONE,
+				      "VF %u of %s: %s", pc->vf, p->dev, words);
 	}
 	pc->loaded = true;
 	return send_ok(pc, &sent);
@@ -591,8 +617,8 @@ static int resume(struct pchan *pc)
 
 		intel_lm_step_strerror(ret, session_protocol(&p->s), INTEL_LM_OPC_RESUME, words,
 				       sizeof(words));
-		ret = send_fail(pc, sent.sent ? "RESUME" : "write record", ret, eff, "VF %u of %s: "
-				"%s", pc->vf, p->dev, words);
+		ret = send_step_fail(pc, INTEL_LM_OPC_RESUME, sent.sent, ret, eff,
+				     "VF %u of %s: %s", pc->vf, p->dev, words);
 		/* Refused: it holds the loaded state, suspended; the source resumes. */
 		end_vf(pc, eff == INTEL_LM_EFFECT_UNKNOWN);
 		return ret;
