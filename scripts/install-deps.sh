@@ -10,8 +10,9 @@ set -euo pipefail
 build_pkgs=(gcc meson ninja-build pkg-config libnvme-dev libjson-c-dev libssl-dev libdbus-1-dev zlib1g-dev)
 # strace: the hostile e2e suite checks with it that no shell or other program is ever run.
 test_pkgs=(check nvme-cli python3 python3-jsonschema valgrind man-db bash-completion zsh asciidoctor build-essential debhelper lintian strace ansible-core)
-# openssh-server, openssh-client: e2e-ssh-migrate starts its own sshd for a host-to-host migrate.
-test_pkgs+=(openssh-server openssh-client)
+# openssh-server, openssh-client: e2e-ssh-migrate starts its own sshd for a host-to-host migrate;
+# iproute2 (ip netns, ip link): that sshd's host lives in a network namespace of its own.
+test_pkgs+=(openssh-server openssh-client iproute2)
 # The quality suites (tests/quality): sanitizers and libFuzzer with clang (its runtimes are in
 # libclang-rt-dev: libclang-rt-14-dev on bookworm, -19- on trixie; llvm gives llvm-symbolizer
 # for readable reports), cppcheck, clang-tidy, gcc -fanalyzer, valgrind.

@@ -42,7 +42,11 @@ fi
 # The destination "host" (its sshd, and the remote program sshd starts) lives in a network
 # namespace of its own, reached over a veth pair, as another host is over a network.
 NS=intel-lm-e2e-$$
-if test_netns "$NS"; then
+if ! command -v ip > /dev/null; then
+	# As with openssh: a missing part is a failure (scripts/install-deps.sh test installs it).
+	NS=
+	fail "the destination host in its own network namespace" "ip is needed: iproute2 (make deps)"
+elif test_netns "$NS"; then
 	SSHD_NETNS=$NS SSHD_ADDR=$NETNS_ADDR
 	pass "the destination host has its own network namespace ($NS, $NETNS_ADDR over a veth pair)"
 else
