@@ -51,6 +51,7 @@ struct pchan {
 	unsigned int ch;
 	pthread_t th;
 	bool started;
+	pthread_cond_t cond;		/* a message came for it, or the connection ends */
 	struct pmsg *head, *tail;	/* under p->lock */
 	int ret;			/* the channel's end: 0, or why it stopped */
 	struct intel_lm_claim *cl;
@@ -72,7 +73,6 @@ struct peer {
 	char dev[32];
 	pthread_mutex_t lock;		/* the queues, @ending, the PF's opening */
 	pthread_mutex_t wlock;		/* one frame at a time on standard output */
-	pthread_cond_t cond;
 	bool ending;			/* no more messages will come */
 	int claimed;			/* VFs under way on the channels (atomic) */
 	struct pchan ch[PEER_CHANNELS];
@@ -743,7 +743,7 @@ static void *chan_run(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
 		while (!pc->head && !p->ending && !pc->ret)
-			pthread_cond_wait(&p->cond, &p->lock);
+			pthread_cond_wait(&pc->cond, &p->lock);
 		msg = pc->ret ? NULL : pc->head;
 		if (msg) {
 			pc->head = msg->next;
@@ -787,7 +787,9 @@ static int enqueue(struct peer *p, unsigned int ch, const struct wire_msg *m)
 	if (!pc->started) {
 		pc->p = p;
 		pc->ch = ch;
+		pthread_cond_init(&pc->cond, NULL);
 		if (pthread_create(&pc->th, NULL, chan_run, pc)) {
+			pthread_cond_destroy(&pc->cond);
 			free(msg);
 			return -EAGAIN;
 		}
@@ -799,7 +801,8 @@ static int enqueue(struct peer *p, unsigned int ch, const struct wire_msg *m)
 	else
 		pc->head = msg;
 	pc->tail = msg;
-	pthread_cond_broadcast(&p->cond);
+	/* Its own thread alone: the other channels' have nothing new. */
+	pthread_cond_signal(&pc->cond);
 	pthread_mutex_unlock(&p->lock);
 	return 0;
 }
@@ -820,7 +823,7 @@ static int chan_of(const struct wire_msg *m)
 int cmd_serve_peer(const struct cli *c)
 {
 	struct peer p = { .c = c, .in = STDIN_FILENO, .lock = PTHREAD_MUTEX_INITIALIZER,
-			  .wlock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+			  .wlock = PTHREAD_MUTEX_INITIALIZER };
 	struct wire_msg m;
 	bool said_hello = false;
 	int ret = 0, ch, data_ch = -1;
@@ -885,7 +888,9 @@ int cmd_serve_peer(const struct cli *c)
 	/* The channels finish what came, then end. */
 	pthread_mutex_lock(&p.lock);
 	p.ending = true;
-	pthread_cond_broadcast(&p.cond);
+	for (i = 0; i < PEER_CHANNELS; i++)
+		if (p.ch[i].started)
+			pthread_cond_signal(&p.ch[i].cond);
 	pthread_mutex_unlock(&p.lock);
 	for (i = 0; i < PEER_CHANNELS; i++) {
 		struct pmsg *msg;
@@ -893,6 +898,7 @@ int cmd_serve_peer(const struct cli *c)
 		if (!p.ch[i].started)
 			continue;
 		pthread_join(p.ch[i].th, NULL);
+		pthread_cond_destroy(&p.ch[i].cond);
 		if (!ret && p.ch[i].ret && p.ch[i].ret != -ECONNRESET)
 			ret = p.ch[i].ret;
 		/* What came for a channel that had stopped was not handled. */

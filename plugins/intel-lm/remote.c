@@ -65,7 +65,8 @@ struct link {
 	unsigned int channels;	/* how many pairs the peer takes at once */
 	pthread_mutex_t wlock;	/* one frame (or one state's frames) at a time */
 	pthread_mutex_t lock;	/* the queues and @err */
-	pthread_cond_t cond;
+	/* Each channel's own: an answer wakes its pair's thread alone, not every job's. */
+	pthread_cond_t cond[MAX_JOBS];
 	pthread_t reader;
 	bool reading;
 	int err;		/* why the connection ended, once it did */
@@ -232,7 +233,20 @@ static void link_close(struct link *l)
 	free(l->buf);
 	pthread_mutex_destroy(&l->wlock);
 	pthread_mutex_destroy(&l->lock);
-	pthread_cond_destroy(&l->cond);
+	for (i = 0; i < MAX_JOBS; i++)
+		pthread_cond_destroy(&l->cond[i]);
+}
+
+/* A link not yet open: nothing to close but its locks. */
+static void link_init(struct link *l)
+{
+	unsigned int i;
+
+	*l = (struct link){ .pid = -1, .to = -1, .from = -1 };
+	pthread_mutex_init(&l->wlock, NULL);
+	pthread_mutex_init(&l->lock, NULL);
+	for (i = 0; i < MAX_JOBS; i++)
+		pthread_cond_init(&l->cond[i], NULL);
 }
 
 /* The reader: each answer to its channel's queue, until the connection ends. */
@@ -243,6 +257,7 @@ static void *link_read(void *arg)
 	struct rmsg *r;
 	unsigned long ch;
 	char buf[8], *end;
+	unsigned int i;
 	int ret;
 
 	for (;;) {
@@ -273,12 +288,13 @@ static void *link_read(void *arg)
 		else
 			l->head[ch] = r;
 		l->tail[ch] = r;
-		pthread_cond_broadcast(&l->cond);
+		pthread_cond_signal(&l->cond[ch]);
 		pthread_mutex_unlock(&l->lock);
 	}
 	pthread_mutex_lock(&l->lock);
 	l->err = ret;
-	pthread_cond_broadcast(&l->cond);
+	for (i = 0; i < MAX_JOBS; i++)
+		pthread_cond_broadcast(&l->cond[i]);
 	pthread_mutex_unlock(&l->lock);
 	return NULL;
 }
@@ -300,7 +316,7 @@ static int link_recv(struct link *l, unsigned int ch, struct rmsg **held, struct
 
 	pthread_mutex_lock(&l->lock);
 	while (!l->head[ch] && !l->err)
-		pthread_cond_wait(&l->cond, &l->lock);
+		pthread_cond_wait(&l->cond[ch], &l->lock);
 	r = l->head[ch];
 	if (r) {
 		l->head[ch] = r->next;
@@ -1284,8 +1300,7 @@ int cmd_migrate_remote(const struct cli *c)
 	struct intel_lm_vf_list any = { 0 };
 	struct exit_tally t = { 0 };
 	struct pool pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .freed = PTHREAD_COND_INITIALIZER };
-	struct link link = { .pid = -1, .to = -1, .from = -1, .lock = PTHREAD_MUTEX_INITIALIZER,
-			     .wlock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	struct link link;
 	struct link *l = &link;
 	struct rjob *jobs = NULL;
 	struct session src;
@@ -1297,6 +1312,7 @@ int cmd_migrate_remote(const struct cli *c)
 	int ret;
 
 	memset(&src, 0, sizeof(src));
+	link_init(l);
 	c->out->changed = 0;
 	if (parse_url(c->to, &d))
 		return report(c, NULL, -1, "check --to", -EINVAL, "--to=%s: write the destination "
@@ -1469,10 +1485,7 @@ int peer_settle(const struct cli *c, const char *peer_device, uint16_t vf, const
 		snprintf(why, len, "out of memory");
 		return -ENOMEM;
 	}
-	pc->l = (struct link){ .pid = -1, .to = -1, .from = -1,
-			       .lock = PTHREAD_MUTEX_INITIALIZER,
-			       .wlock = PTHREAD_MUTEX_INITIALIZER,
-			       .cond = PTHREAD_COND_INITIALIZER };
+	link_init(&pc->l);
 	pc->l.buf = malloc(WIRE_BUF_LEN);
 	ret = pc->l.buf ? link_open(c, &d, &pc->l) : -ENOMEM;
 	if (ret) {
