@@ -19,8 +19,10 @@ Runs the programs of BUILD_DIR against the emulated Intel PF (tests/emu) and mea
   durable   save of a 4 MiB state against `dd bs=4M conv=fsync` of the same bytes;
   ssh       `migrate --to=ssh://` through the bench's own sshd and a delaying relay: the
             downtime per VF at 0 and 20 ms added round trip against the one-host migrate of
-            the same run, a list of 64 pairs at --jobs=8 against the ideal, and the playbook
-            intel_lm.nvme.migrate's downtime against the command's (about 1 minute).
+            the same run, a list of 64 pairs at --jobs=8 against the ideal (over a cold
+            connection, through a ControlMaster already up, and through a pipe without ssh;
+            where the cold start-up goes), and the playbook intel_lm.nvme.migrate's downtime
+            against the command's (about 1 minute).
 
 full writes bench/results/DATE.json and bench/RESULTS.md in the source tree; smoke (tiny
 counts, part of `make test`) writes the same files under BUILD_DIR/bench/. Both end with
@@ -886,20 +888,32 @@ class Bench:
             ssh_cm = s['ssh'].split() + ['-p', str(rport), 'dsthost-cm']
             cm_up = ssh_cm
             self.must(ssh_cm + ['true'], self.env, 'ssh: start the ControlMaster', preload=False)
+            # And this program alone: the peer started through a pipe instead of ssh (an
+            # --ssh that runs the remote command here), what neither ssh nor a remote shell
+            # costs.
+            pipe_ssh = os.path.join(self.work, 'sshd', 'pipe-ssh')
+            with open(pipe_ssh, 'w') as f:
+                f.write('#!/bin/sh\n# ssh\'s arguments up to --, then the login: dropped\n'
+                        'while [ "$1" != -- ]; do shift; done\nshift 2\nexec "$@"\n')
+            os.chmod(pipe_ssh, 0o755)
+            px = ['--ssh=' + pipe_ssh, '--remote-program=' + s['remote'], f'--jobs={jobs}']
             walls, cm_walls, starts, cm_starts, downs = [], [], [], [], []
+            pipe_walls, pipe_starts = [], []
             for _ in range(cfg['ssh_list_reps']):
-                for u, w, st in ((url, walls, starts), (cm_url, cm_walls, cm_starts)):
-                    r, j = migrate(u, f'1-{n}', lx)
+                for u, x, w, st, how in ((url, lx, walls, starts, ''),
+                                         (cm_url, lx, cm_walls, cm_starts, ', ControlMaster up'),
+                                         (url, px, pipe_walls, pipe_starts, ', through a pipe')):
+                    r, j = migrate(u, f'1-{n}', x)
                     ok = j.get('succeeded') == n
                     self.check(ok, f'ssh: a list of {n} pairs at --jobs={jobs} moved '
-                               f'({j.get("succeeded")}{", ControlMaster up" if w is cm_walls else ""})')
+                               f'({j.get("succeeded")}{how})')
                     w.append(r.wall_ns)
                     if w is walls:
                         downs += [x['downtime_ns'] for x in j['results'] if 'downtime_ns' in x]
                     # What one connection costs before its first pair: a one-pair migrate's
                     # wall time less its downtime (ssh's start, the handshake, both hosts'
                     # checks).
-                    r1, j1 = migrate(u, '1', lx[:2])
+                    r1, j1 = migrate(u, '1', x[:2])
                     st.append(r1.wall_ns - j1['results'][0]['downtime_ns'])
             # Where the cold start-up goes: ssh to the sshd itself (no relay), cold and through
             # the ControlMaster, and the remote account's shell as sshd starts it (`$SHELL -c`
@@ -924,9 +938,9 @@ class Bench:
                   'shell_as_sshd_ns': took([pw.pw_shell, '-c', 'true'], sshenv),
                   'shell_bare_ns': took([pw.pw_shell, '-c', 'true'], shenv),
                   'shell': pw.pw_shell}
-            # The shell's start-up files, the rest of `ssh HOST true` (key exchange,
-            # authentication, the session, the shell itself), and what the list's start-up
-            # adds to `ssh HOST true` (this program's start on both hosts, HELLO, the checks).
+            # The shell's start-up files, and the rest of `ssh HOST true` (key exchange,
+            # authentication, the session, the shell itself); this program's own part is the
+            # start-up through a pipe.
             su['shell_rc_ns'] = su['shell_as_sshd_ns'] - su['shell_bare_ns']
             su['ssh_rest_ns'] = su['ssh_true_cold_ns'] - su['shell_rc_ns']
             self.must(ssh_cm + ['-O', 'exit'], self.env, 'ssh: stop the ControlMaster',
@@ -939,7 +953,7 @@ class Bench:
             ideal = math.ceil(n / jobs) * pair_dev_ns + n * row['transfer_ns']
             wall, cm_wall = median(walls), median(cm_walls)
             start, cm_start = median(starts), median(cm_starts)
-            su['program_ns'] = start - su['ssh_true_cold_ns']
+            su['program_ns'] = median(pipe_starts)
             row['list'] = {'pairs': n, 'jobs': jobs, 'wall_ns': wall, 'ideal_ns': ideal,
                            'ratio': wall / ideal, 'startup_ns': start,
                            'ratio_no_startup': (wall - start) / ideal,
@@ -948,6 +962,8 @@ class Bench:
                            'one_host_wall_ns': r1.wall_ns,
                            'master_wall_ns': cm_wall, 'master_walls_ns': cm_walls,
                            'master_ratio': cm_wall / ideal, 'master_startup_ns': cm_start,
+                           'pipe_wall_ns': median(pipe_walls), 'pipe_walls_ns': pipe_walls,
+                           'pipe_startup_ns': median(pipe_starts),
                            'startup': su}
             self.number(row['list']['ratio'], f'ssh: list of {n} at jobs={jobs} wall/ideal')
             self.number(row['list']['master_ratio'],
@@ -2536,10 +2552,13 @@ class Bench:
                   f'{fmt_ms(su["shell_as_sshd_ns"], 1)} ms against '
                   f'{fmt_ms(su["shell_bare_ns"], 1)} ms without, so its start-up files cost '
                   f'{fmt_ms(su["shell_rc_ns"], 1)} ms; the rest of `ssh HOST true` (key '
-                  f'exchange, authentication, the session) {fmt_ms(su["ssh_rest_ns"], 1)} ms; '
-                  f'this program\'s part of the list\'s start-up (both hosts\' start, HELLO, '
-                  f'the checks: the start-up less `ssh HOST true`) '
-                  f'{fmt_ms(su["program_ns"], 1)} ms.')
+                  f'exchange, authentication, the session) {fmt_ms(su["ssh_rest_ns"], 1)} ms. '
+                  f'This program alone, the peer started through a pipe instead of ssh (an '
+                  f'--ssh that runs it here; same runs): the list '
+                  f'{fmt_ms(li["pipe_wall_ns"], 1)} ms '
+                  f'({fmt_ratio(li["pipe_wall_ns"] / li["ideal_ns"])}), its start-up (both '
+                  f'hosts\' start, HELLO, the checks, the first pair\'s steps outside its '
+                  f'downtime) {fmt_ms(su["program_ns"], 1)} ms.')
                 w('')
         w('## Reproducing')
         w('')
