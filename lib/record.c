@@ -212,6 +212,8 @@ static int encode(const struct intel_lm_rec_entry *e, char *slot)
 		put_num(&b, "may_run", 1);
 	if (e->load_lost)
 		put_num(&b, "load_lost", 1);
+	if (e->still_runs)
+		put_num(&b, "still_runs", 1);
 	put_ident(&b, &e->ident, IDENT_HELD);
 	put_ident(&b, &e->file_ident, IDENT_FILE);
 	put_ident(&b, &e->load_ident, IDENT_LOAD);
@@ -371,6 +373,8 @@ static int decode_field(struct intel_lm_rec_entry *e, const char *k, size_t kn, 
 		NUM(may_run, 0, 1);
 	} else if (IS("load_lost")) {
 		NUM(load_lost, 0, 1);
+	} else if (IS("still_runs")) {
+		NUM(still_runs, 0, 1);
 	} else if (IS("pending")) {
 		NUM(pending, 0, 255);
 	} else if (IS("pending_then")) {
@@ -890,6 +894,8 @@ static char *self_cmdline(char *buf, size_t len)
 	return buf;
 }
 
+static void keep_doubt(struct intel_lm_rec_entry *e);
+
 int intel_lm_record_open(const char *dir, const struct intel_lm_pf_id *pf, uint16_t vf,
 			 struct intel_lm_record *rec)
 {
@@ -952,15 +958,14 @@ int intel_lm_record_open(const char *dir, const struct intel_lm_pf_id *pf, uint1
 	 */
 	if (e->pending) {
 		/* Whether the state before the intent ran nothing (intel_lm_record_may_run()). */
-		e->idle_before = e->state != INTEL_LM_VF_RUNNING && !e->may_run;
+		e->idle_before = e->state != INTEL_LM_VF_RUNNING && !e->may_run && !e->still_runs;
 		e->state = INTEL_LM_VF_UNKNOWN;
 		e->last_opcode = e->pending_then ? e->pending_then : e->pending;
 		/*
 		 * That it may run is kept in so many words: a write that closes the entry without
 		 * sending anything clears @pending, and with it what the doubt was.
 		 */
-		if (intel_lm_record_may_run(e))
-			e->may_run = 1;
+		keep_doubt(e);
 	}
 	/* What this process writes carries its own command line. */
 	self_cmdline(rec->self, sizeof(rec->self));
@@ -1056,9 +1061,10 @@ int intel_lm_record_begin(struct intel_lm_record *rec, uint8_t opcode)
 int intel_lm_record_begin_then(struct intel_lm_record *rec, uint8_t opcode, uint8_t then)
 {
 	/* The doubt this command's intent would hide is kept in so many words. */
-	if (rec->entry.state == INTEL_LM_VF_UNKNOWN && intel_lm_record_may_run(&rec->entry))
-		rec->entry.may_run = 1;
-	rec->entry.idle_before = rec->entry.state != INTEL_LM_VF_RUNNING && !rec->entry.may_run;
+	if (rec->entry.state == INTEL_LM_VF_UNKNOWN)
+		keep_doubt(&rec->entry);
+	rec->entry.idle_before = rec->entry.state != INTEL_LM_VF_RUNNING && !rec->entry.may_run &&
+				 !rec->entry.still_runs;
 	rec->entry.pending = opcode;
 	rec->entry.pending_then = then;
 	return intel_lm_record_write(rec);
@@ -1085,12 +1091,11 @@ static bool state_needed(enum intel_lm_vf_state s, uint8_t opcode)
 	return s == INTEL_LM_VF_SUSPENDED;
 }
 
-bool intel_lm_record_may_run(const struct intel_lm_rec_entry *e)
+/* intel_lm_record_may_run() of the doubt the entry holds, not of what it kept of earlier ones. */
+static bool doubt_may_run(const struct intel_lm_rec_entry *e)
 {
 	uint8_t doubt = e->pending ? e->pending : e->last_opcode;
 
-	if (e->may_run)
-		return true;
 	if (!e->pending && e->state != INTEL_LM_VF_UNKNOWN)
 		return false;
 	/*
@@ -1123,6 +1128,44 @@ bool intel_lm_record_may_run(const struct intel_lm_rec_entry *e)
 		  (!e->last_ret || (e->last_ret > 0 && (e->last_ret & 0x7ff) == 0x00c))));
 }
 
+bool intel_lm_record_may_run(const struct intel_lm_rec_entry *e)
+{
+	return e->may_run || e->still_runs || doubt_may_run(e);
+}
+
+/*
+ * Whether the VF may have run a newer generation than its entry names: only a RESUME starts
+ * one, so only a RESUME that may have been sent (in doubt, refused as out of sequence, or to
+ * follow a LOAD_DATA in the same write). A SUSPEND, SAVE_DATA or LOAD_DATA in doubt of a VF
+ * that ran leaves it running at most, at the generation it ran: counting one more would label
+ * its next copy newer than the state it holds, as new as a later run of an older copy
+ * elsewhere, and the rule would take one for the other.
+ */
+static bool ran_newer(const struct intel_lm_rec_entry *e)
+{
+	uint8_t doubt = e->pending ? e->pending : e->last_opcode;
+
+	if (e->may_run)
+		return true;
+	if (!doubt_may_run(e))
+		return false;
+	return e->pending_then == INTEL_LM_OPC_RESUME ||
+	       (doubt != INTEL_LM_OPC_SUSPEND && doubt != INTEL_LM_OPC_SAVE_DATA &&
+		doubt != INTEL_LM_OPC_LOAD_DATA);
+}
+
+/*
+ * The doubt an entry holds, kept in so many words before a write hides it: a newer generation
+ * it may have run, or that it may still run the one it ran.
+ */
+static void keep_doubt(struct intel_lm_rec_entry *e)
+{
+	if (ran_newer(e))
+		e->may_run = 1;
+	else if (intel_lm_record_may_run(e))
+		e->still_runs = 1;
+}
+
 /* Both identities a VF may hold are one generation newer: it may have run either. */
 static void ran(struct intel_lm_rec_entry *e)
 {
@@ -1134,9 +1177,10 @@ static void ran(struct intel_lm_rec_entry *e)
 
 void intel_lm_record_confirm(struct intel_lm_rec_entry *e, enum intel_lm_vf_state state)
 {
-	if (intel_lm_record_may_run(e))
+	if (ran_newer(e))
 		ran(e);
 	e->may_run = 0;
+	e->still_runs = 0;
 	e->state = state;
 	e->pending = 0;
 	e->pending_then = 0;
@@ -1146,8 +1190,13 @@ void intel_lm_record_apply(struct intel_lm_record *rec, uint8_t opcode, int ret)
 {
 	struct intel_lm_rec_entry *e = &rec->entry;
 	enum intel_lm_effect eff = intel_lm_effect_of(ret);
-	/* What the VF may have done before this command, which its outcome must not forget. */
-	bool ran_before = e->state == INTEL_LM_VF_UNKNOWN && intel_lm_record_may_run(e);
+	/*
+	 * What the VF may have done before this command, which its outcome must not forget: run a
+	 * newer generation, or only go on running the one it ran.
+	 */
+	bool ran_before = e->state == INTEL_LM_VF_UNKNOWN && ran_newer(e);
+	bool ran_still = e->state == INTEL_LM_VF_UNKNOWN && !ran_before &&
+			 intel_lm_record_may_run(e);
 	bool was_running = e->state == INTEL_LM_VF_RUNNING;
 	bool contradicts = eff == INTEL_LM_EFFECT_NONE && ret > 0 && (ret & 0x7ff) == 0x00c &&
 			   intel_lm_opcode_changes_state(opcode) && state_needed(e->state, opcode);
@@ -1185,23 +1234,28 @@ void intel_lm_record_apply(struct intel_lm_record *rec, uint8_t opcode, int ret)
 		}
 		ran(e);
 		e->may_run = 0;
+		e->still_runs = 0;
 	} else if (eff == INTEL_LM_EFFECT_DONE && (opcode == INTEL_LM_OPC_SUSPEND ||
 						   opcode == INTEL_LM_OPC_SAVE_DATA)) {
 		/* It runs nothing now; what it may have run since is a newer generation. */
 		if (ran_before || e->may_run)
 			ran(e);
 		e->may_run = 0;
+		e->still_runs = 0;
 	} else if (opcode == INTEL_LM_OPC_LOAD_DATA && eff == INTEL_LM_EFFECT_DONE) {
 		e->may_run = 0;
+		e->still_runs = 0;
 	} else {
 		/* Nothing learnt of whether it ran: a RESUME in doubt, or refused as running. */
 		e->may_run = ran_before || e->may_run ||
 			     (opcode == INTEL_LM_OPC_RESUME && eff == INTEL_LM_EFFECT_UNKNOWN) ||
-			     (opcode != INTEL_LM_OPC_SUSPEND && contradicts) ||
-			     /* in doubt, of a running VF: it may run on */
-			     (was_running && eff == INTEL_LM_EFFECT_UNKNOWN &&
-			      (opcode == INTEL_LM_OPC_SAVE_DATA ||
-			       opcode == INTEL_LM_OPC_LOAD_DATA));
+			     (opcode != INTEL_LM_OPC_SUSPEND && contradicts);
+		/* in doubt, of a VF that ran: it may run on, at the generation it ran */
+		e->still_runs = !e->may_run &&
+				(ran_still || e->still_runs ||
+				 (was_running && eff == INTEL_LM_EFFECT_UNKNOWN &&
+				  (opcode == INTEL_LM_OPC_SAVE_DATA ||
+				   opcode == INTEL_LM_OPC_LOAD_DATA)));
 	}
 	e->last_opcode = opcode;
 	e->last_ret = ret;

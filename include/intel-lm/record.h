@@ -123,7 +123,7 @@ enum intel_lm_outlived {
  * @outlived:	set when the entry is read, never written (enum intel_lm_outlived): why the
  *		state it says no longer counts, which @state then says unknown
  * @outlived_state: with @outlived, the state the entry said
- * @may_run:	the VF may have run its state since the entry last knew it did not: set by a
+ * @may_run:	the VF may have run a newer generation of its state than the entry names: set by a
  *		RESUME in doubt or refused as out of sequence, kept through what teaches nothing
  *		of it, and folded into a newer generation of @ident and @load_ident once a
  *		SUSPEND or SAVE_DATA takes effect (see intel_lm_record_may_run())
@@ -136,6 +136,9 @@ enum intel_lm_outlived {
  *		of a LOAD_DATA in doubt): its entry names the new one in @load_ident, and the VF
  *		may hold a third state the entry no longer names. Set until a LOAD_DATA takes
  *		effect; the rule refuses to resume or save such a VF
+ * @still_runs:	the VF may still run, at the generation its entry names, the state it ran: a
+ *		SUSPEND, SAVE_DATA or LOAD_DATA in doubt of a VF that ran (or may have). Kept
+ *		like @may_run, but folded into no generation: only a RESUME starts a new one
  * @reserved:	zero: room for what a later version records
  */
 struct intel_lm_rec_entry {
@@ -177,7 +180,8 @@ struct intel_lm_rec_entry {
 	uint8_t idle_before;
 	uint8_t protocol;
 	uint8_t load_lost;
-	uint8_t reserved[60];
+	uint8_t still_runs;
+	uint8_t reserved[59];
 };
 
 /**
@@ -350,7 +354,8 @@ void intel_lm_record_list_free(char **paths, size_t count);
  * An entry whose state is unknown may be running unless what it knows says otherwise: the
  * command in doubt was a SAVE_DATA or LOAD_DATA of a VF that was not running, or its last
  * SUSPEND succeeded or was refused as out of sequence (Command Sequence Error: a device that
- * checks says so of a VF that runs nothing); one with @e->may_run set may have run even then.
+ * checks says so of a VF that runs nothing); one with @e->may_run or @e->still_runs set may
+ * run even then.
  *
  * Return: true when the VF may be running.
  */

@@ -617,4 +617,36 @@ expect_rc 3 "$l: the resume of the loaded VF is refused (exit 3)"
 expect_err "runs, or may run, in /dev/nvme0 VF 2" "$l: ... naming where the state runs"
 expect_once "$L" "$l: the file's state runs once"
 
+# 29. (make soak seed 20272180, 8 steps) a suspend killed once its SUSPEND took effect, of a
+# migration's running destination, then a batch save of it: the SUSPEND in doubt counted as a
+# run, so its file was labelled a generation newer than the state it holds. A migrate into that
+# VF (its state kept in the file), a resume of the first migration's source (its older copy), a
+# migrate of it to a third VF, which ran it one generation on: the file's label was as new as
+# that run, and its load over the VF that held the run (suspended) was allowed and replaced it
+emu_rule
+l="load of a file saved after a SUSPEND in doubt, over a newer run"
+run "$P" migrate /dev/nvme0 --vf=2 --to=/dev/nvme0 --to-vf=1
+expect_rc 0 "$l: the migrate"
+L=$(lineage nvme0 1)
+kill_in_flight nvme0 0xc8 completion_delay suspend /dev/nvme0 --vf=1
+expect_state nvme0 1 suspended "$l: the killed SUSPEND took effect"
+run "$P" save /dev/nvme0 --vf=1,2 --jobs=2 --output-file="$F/d29"
+expect_rc 0 "$l: the batch save"
+run "$P" migrate /dev/nvme0 --vf=3 --to=/dev/nvme0 --to-vf=1
+expect_rc 0 "$l: a migrate into the saved VF (its state is in its file)"
+run "$P" resume /dev/nvme0 --vf=2
+expect_rc 0 "$l: the first migrate's source resumes"
+run "$P" migrate /dev/nvme0 --vf=2 --to=/dev/nvme0 --to-vf=3 --keep="$F/k29.blob"
+expect_rc 0 "$l: ... and moves to VF 3"
+G=$(gen nvme0 3)
+run "$P" suspend /dev/nvme0 --vf=3
+expect_rc 0 "$l: VF 3's suspend"
+run "$P" load /dev/nvme0 --vf=3 --input-file="$F/d29/vf1.blob"
+expect_rc 3 "$l: the load of the first file over VF 3 is refused (exit 3)"
+expect_err "/dev/nvme0 VF 3 holds the only copy intel-lm knows of" \
+	"$l: ... as the only copy of the newest generation"
+expect_held "$L" "$G" "$l: the generation VF 3 ran ($G) is kept"
+run "$P" load /dev/nvme0 --vf=3 --input-file="$F/d29/vf1.blob" --force
+expect_rc 0 "$l: --force loads it all the same"
+
 e2e_finish

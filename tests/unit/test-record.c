@@ -255,6 +255,45 @@ START_TEST(may_run_and_confirm)
 }
 END_TEST
 
+/*
+ * Only a RESUME that may have taken effect counts a newer generation: a SUSPEND in doubt of a
+ * VF that ran leaves it running at most, at the generation it ran (make soak seed 20272180,
+ * e2e-rule case 29).
+ */
+START_TEST(doubt_and_generation)
+{
+	struct intel_lm_record rec;
+
+	open_rec(&rec, 1);
+	ck_assert_int_eq(intel_lm_identity_new(&rec.entry.ident, pf.key, 1), 0);
+	rec.entry.ident.gen = 1;
+	rec.entry.state = INTEL_LM_VF_RUNNING;
+	ck_assert_int_eq(intel_lm_record_begin(&rec, INTEL_LM_OPC_SUSPEND), 0);
+	intel_lm_record_close(&rec);
+	/* killed: it may still run, generation 1, and says so on disk too */
+	open_rec(&rec, 1);
+	ck_assert(intel_lm_record_may_run(&rec.entry));
+	ck_assert(rec.entry.still_runs && !rec.entry.may_run);
+	ck_assert_int_eq(intel_lm_record_write(&rec), 0);
+	intel_lm_record_close(&rec);
+	open_rec(&rec, 1);
+	ck_assert(rec.entry.still_runs && intel_lm_record_may_run(&rec.entry));
+	ck_assert_int_eq(intel_lm_record_begin(&rec, INTEL_LM_OPC_SUSPEND), 0);
+	ck_assert_int_eq(intel_lm_record_end(&rec, INTEL_LM_OPC_SUSPEND, 0, 0), 0);
+	ck_assert_uint_eq(rec.entry.ident.gen, 1);
+	ck_assert(!rec.entry.still_runs && !intel_lm_record_may_run(&rec.entry));
+	/* a RESUME in doubt: the SUSPEND that follows counts the generation it may have run */
+	ck_assert_int_eq(intel_lm_record_begin(&rec, INTEL_LM_OPC_RESUME), 0);
+	intel_lm_record_close(&rec);
+	open_rec(&rec, 1);
+	ck_assert(rec.entry.may_run);
+	ck_assert_int_eq(intel_lm_record_begin(&rec, INTEL_LM_OPC_SUSPEND), 0);
+	ck_assert_int_eq(intel_lm_record_end(&rec, INTEL_LM_OPC_SUSPEND, 0, 0), 0);
+	ck_assert_uint_eq(rec.entry.ident.gen, 2);
+	intel_lm_record_close(&rec);
+}
+END_TEST
+
 /* A second LOAD_DATA into a VF that holds one of two states: the one no longer named is kept
  * in so many words (load_lost), on disk too, until a LOAD_DATA takes effect. */
 START_TEST(second_load_in_doubt)
@@ -622,6 +661,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, intent_outcome_round_trip);
 	tcase_add_test(tc, pending_on_open_is_unknown);
 	tcase_add_test(tc, may_run_and_confirm);
+	tcase_add_test(tc, doubt_and_generation);
 	tcase_add_test(tc, second_load_in_doubt);
 	tcase_add_test(tc, boot_and_outlived);
 	tcase_add_test(tc, torn_and_corrupt);
