@@ -649,4 +649,55 @@ expect_held "$L" "$G" "$l: the generation VF 3 ran ($G) is kept"
 run "$P" load /dev/nvme0 --vf=3 --input-file="$F/d29/vf1.blob" --force
 expect_rc 0 "$l: --force loads it all the same"
 
+# run_fsfault FAULT AFTER DIR ARGS...: run the standalone as run() does, under the fsfault preload
+# (FAULT in DIR after AFTER calls that succeed)
+run_fsfault() {
+	local fault=$1 after=$2 dir=$3
+	shift 3
+	RC=0
+	INTEL_LM_FSFAULT=$fault INTEL_LM_FSFAULT_AFTER=$after INTEL_LM_FSFAULT_DIR=$dir \
+		LD_PRELOAD="$EMU_SO:$FSFAULT_SO" "$P" "$@" > "$T/out" 2> "$T/err" || RC=$?
+	OUT=$(cat "$T/out")
+	ERR=$(cat "$T/err")
+}
+
+# 30. (make soak seed 20273065, TP4159, 7 steps) a migrate; a save of its running destination
+# whose outcome cannot be written (its SAVE_DATA, refused, stays in doubt on record); a migrate
+# back whose record fails after its source's SUSPEND and SAVE_DATA intent (write EIO after 2):
+# the state is kept in its --keep file, LOAD_DATA is not sent and the rollback resumes the source
+# off the record (exit 5). The source's record then held only that intent: the SUSPEND in doubt
+# of a VF that ran counted no run, the kept copy was labelled two generations on (the doubt
+# folded in twice), so after a suspend of the source its generation looked no newer than the
+# kept copy's: the copy's load elsewhere was allowed, and a migrate into the source replaced
+# the generation it ran after the copy was taken
+TP4159=$'vid = 0x1b36\nlm = 0\ntp4159 = 1'
+emu_rule "$TP4159" "$TP4159"
+l="a kept copy of a source its rollback resumed off the record"
+run "$P" migrate /dev/nvme0 --vf=3 --to=/dev/nvme0 --to-vf=1
+expect_rc 0 "$l: the migrate"
+L=$(lineage nvme0 1)
+run_fsfault write:EIO 1 "$INTEL_LM_STATE_DIR" save /dev/nvme0 --vf=1 -o "$F/s30.blob"
+expect_rc 4 "$l: the save of the running VF fails (exit 4)"
+run "$P" suspend /dev/nvme1 --vf=1
+run_fsfault write:EIO 2 "$INTEL_LM_STATE_DIR" migrate /dev/nvme0 --vf=1 --to=/dev/nvme0 \
+	--to-vf=3 --keep="$F/k30.blob"
+expect_rc 5 "$l: the migrate back stops before LOAD_DATA (exit 5)"
+expect_err "was resumed, but its RESUME could not be put on record" \
+	"$l: ... and says the source was resumed off the record"
+expect_state nvme0 1 running "$l: the source runs again"
+G=$(gen nvme0 1)
+run "$P" suspend /dev/nvme0 --vf=1
+expect_rc 0 "$l: the source's suspend"
+expect_status nvme0 1 "$l: status says the source's true state or unknown"
+run "$P" load /dev/nvme1 --vf=1 --input-file="$F/k30.blob"
+expect_rc 3 "$l: the load of the kept copy elsewhere is refused (exit 3)"
+expect_err "has a newer version in /dev/nvme0 VF 1" "$l: ... as older than the source's"
+run "$P" migrate /dev/nvme0 --vf=2 --to=/dev/nvme0 --to-vf=1
+expect_rc 3 "$l: a migrate into the source is refused (exit 3)"
+expect_err "/dev/nvme0 VF 1 holds the only copy intel-lm knows of" \
+	"$l: ... as the only copy of its state"
+expect_held "$L" "$G" "$l: the generation the source ran ($G) is kept"
+run "$P" load /dev/nvme1 --vf=1 --input-file="$F/k30.blob" --force
+expect_rc 0 "$l: --force loads the kept copy all the same"
+
 e2e_finish

@@ -294,6 +294,42 @@ START_TEST(doubt_and_generation)
 }
 END_TEST
 
+/*
+ * A migration's source found with its SUSPEND and SAVE_DATA intent: its rollback may have
+ * resumed it off the record after a copy was taken, a newer generation than the copy's; the
+ * same intent of a single command is a SUSPEND in doubt only (make soak seed 20273065, e2e-rule
+ * case 30).
+ */
+START_TEST(rollback_off_the_record)
+{
+	struct intel_lm_record rec;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		open_rec(&rec, 2);
+		ck_assert_int_eq(intel_lm_identity_new(&rec.entry.ident, pf.key, 2), 0);
+		rec.entry.ident.gen = 1;
+		rec.entry.state = INTEL_LM_VF_RUNNING;
+		rec.entry.op = i ? INTEL_LM_OP_MIGRATE : INTEL_LM_OP_SINGLE;
+		rec.entry.role = i ? INTEL_LM_ROLE_SOURCE : INTEL_LM_ROLE_NONE;
+		rec.entry.op_open = true;
+		rec.entry.pending = INTEL_LM_OPC_SUSPEND;
+		rec.entry.pending_then = INTEL_LM_OPC_SAVE_DATA;
+		ck_assert_int_eq(intel_lm_record_write(&rec), 0);
+		intel_lm_record_close(&rec);
+		open_rec(&rec, 2);
+		ck_assert_int_eq(rec.entry.state, INTEL_LM_VF_UNKNOWN);
+		ck_assert(intel_lm_record_may_run(&rec.entry));
+		ck_assert_int_eq(rec.entry.may_run, i);
+		ck_assert_int_eq(intel_lm_record_begin(&rec, INTEL_LM_OPC_SUSPEND), 0);
+		ck_assert_int_eq(intel_lm_record_end(&rec, INTEL_LM_OPC_SUSPEND, 0, 0), 0);
+		ck_assert_uint_eq(rec.entry.ident.gen, 1 + i);
+		intel_lm_record_close(&rec);
+		unlink(rec.path);
+	}
+}
+END_TEST
+
 /* A second LOAD_DATA into a VF that holds one of two states: the one no longer named is kept
  * in so many words (load_lost), on disk too, until a LOAD_DATA takes effect. */
 START_TEST(second_load_in_doubt)
@@ -662,6 +698,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, pending_on_open_is_unknown);
 	tcase_add_test(tc, may_run_and_confirm);
 	tcase_add_test(tc, doubt_and_generation);
+	tcase_add_test(tc, rollback_off_the_record);
 	tcase_add_test(tc, second_load_in_doubt);
 	tcase_add_test(tc, boot_and_outlived);
 	tcase_add_test(tc, torn_and_corrupt);
