@@ -397,25 +397,6 @@ static int skipped_step(struct intel_lm_migration *m, enum intel_lm_mig_step ste
 	return err;
 }
 
-/*
- * The rollback RESUME, sent although its intent could not be put on record: every later write
- * of the source's entry says unknown (with RESUME as its last command), never the state the
- * device answered, since the record may keep an earlier entry that the RESUME made wrong.
- * A RESUME the device refused changed nothing: the entry stays as it was.
- */
-static void unrecorded_resume(struct intel_lm_record *rec, int ret)
-{
-	struct intel_lm_rec_entry *e;
-
-	if (!rec || intel_lm_effect_of(ret) == INTEL_LM_EFFECT_NONE)
-		return;
-	e = &rec->entry;
-	intel_lm_record_apply(rec, INTEL_LM_OPC_RESUME, ret);
-	e->state = INTEL_LM_VF_UNKNOWN;
-	e->pending = 0;
-	e->pending_then = 0;
-}
-
 /* The migration is over: both entries say so (an open one is for recover). */
 static void record_close_op(struct intel_lm_migration *m, bool keep_open)
 {
@@ -733,21 +714,18 @@ static void rollback_source(struct run *r, enum intel_lm_mig_step step, int ret)
 		m->o.rollback_skipped = true;
 	} else if (r->src_suspend != INTEL_LM_EFFECT_NONE) {
 		/* Suspended, or maybe suspended (a timeout): run it again. */
-		m->o.rollback_sent = true;
 		m->o.rollback_ret = recorded(m, INTEL_LM_MIG_STEPS, 0, REC_INTENT | REC_OUTCOME,
 					     send_src_resume, NULL, &rb_eff, &r->sent, &r->done);
-		if (!r->sent) {
-			/*
-			 * Its intent could not be recorded: the source running again matters more
-			 * (documented). What the record holds now, the source's last entry (saved,
-			 * say) or the RESUME's intent, is not what the device has if the RESUME
-			 * works, so the source's entry says unknown.
-			 */
-			m->o.rollback_ret = send_src_resume(m, NULL);
-			m->o.rollback_unrecorded = true;
-			unrecorded_resume(m->p.src_rec, m->o.rollback_ret);
-		}
-		m->o.src_resumed = m->o.rollback_ret == 0;
+		/*
+		 * Its intent could not be recorded: it was not sent, as no command is whose intent
+		 * cannot be written. Sent off the record, the source would run while its entry
+		 * said what it said before (saved, say) and a copy of its state could run
+		 * elsewhere too. It stays suspended, its state in it and in the safety copy (kept,
+		 * see close_migration()); recover resumes it once the record can be written.
+		 */
+		m->o.rollback_sent = r->sent != 0;
+		m->o.rollback_unrecorded = !r->sent;
+		m->o.src_resumed = m->o.rollback_sent && m->o.rollback_ret == 0;
 	}
 	m->o.downtime_ns = r->t0 ? intel_lm_now_ns() - r->t0 : 0;
 }

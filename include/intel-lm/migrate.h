@@ -143,7 +143,8 @@ struct intel_lm_mig_params {
  * @rollback_skipped: the source was deliberately not resumed: the destination's RESUME may
  *		have taken effect, and two running copies of one VF must never exist
  * @rollback_sent: a rollback RESUME was sent to the source
- * @rollback_ret: what the rollback RESUME returned (0 when none was sent or it worked)
+ * @rollback_ret: what the rollback RESUME returned (0 when none was sent or it worked), or
+ *		the record's errno when its intent could not be written (@rollback_unrecorded)
  * @record_ret:	the first failed record write (0 when all were written); a command whose
  *		intent could not be written is not sent
  * @downtime_ns: the time from the source SUSPEND to the destination RESUME's completion (or
@@ -153,8 +154,11 @@ struct intel_lm_mig_params {
  *		(1U << step): only the destination's SUSPEND, see intel_lm_mig_plan()
  * @reason:	the one rule's refusal (nothing was sent; @ret is -EBUSY, -ESTALE or -EEXIST),
  *		or %INTEL_LM_REASON_OK
- * @rollback_unrecorded: the rollback RESUME was sent although its intent could not be put on
- *		record; the source's entry then says unknown, and the migration stays open
+ * @rollback_unrecorded: the rollback RESUME was due but NOT sent: its intent could not be put
+ *		on record (@rollback_ret holds that errno), and no command is sent whose intent
+ *		cannot be written. The source stays suspended, its state in it and in the safety
+ *		copy (kept), and the migration stays open: recover resumes it once the record can
+ *		be written. (It once meant that RESUME was sent off the record: it never is.)
  * @at_dst:	@reason is about the destination (what it holds would be lost, or what it is to
  *		run runs elsewhere); else about the source. With @failed
  *		%INTEL_LM_MIG_DST_SUSPEND the rule refused before any step (nothing sent); with

@@ -82,6 +82,13 @@ static void describe_rollback(struct mig_report *r)
 	} else if (m->failed == INTEL_LM_MIG_DST_SUSPEND) {
 		snprintf(r->rollback, sizeof(r->rollback), "nothing was sent to the source VF %u of "
 			 "%s", r->src_vf, pf_path(r->src));
+	} else if (m->rollback_unrecorded) {
+		/* Its intent could not be written: no command is sent that cannot be recorded. */
+		snprintf(r->rollback, sizeof(r->rollback), "the source VF %u of %s was NOT resumed: "
+			 "its RESUME could not be put on record (%s), and intel-lm sends no command "
+			 "it cannot record; it stays suspended, its state in %s", r->src_vf,
+			 pf_path(r->src), intel_lm_errno_name(m->rollback_ret),
+			 r->kept ? r->kept : "the VF only (no copy was written)");
 	} else if (!m->rollback_sent && m->failed == INTEL_LM_MIG_SRC_SUSPEND &&
 		   src_suspended_before(r)) {
 		snprintf(r->rollback, sizeof(r->rollback), "the source VF %u of %s, suspended on "
@@ -90,10 +97,6 @@ static void describe_rollback(struct mig_report *r)
 	} else if (!m->rollback_sent) {
 		snprintf(r->rollback, sizeof(r->rollback), "the source VF %u of %s was never "
 			 "suspended, so nothing was sent to resume it", r->src_vf, pf_path(r->src));
-	} else if (m->src_resumed && m->rollback_unrecorded) {
-		snprintf(r->rollback, sizeof(r->rollback), "the source VF %u of %s was resumed, "
-			 "but its RESUME could not be put on record, so its record says unknown",
-			 r->src_vf, pf_path(r->src));
 	} else if (m->src_resumed) {
 		snprintf(r->rollback, sizeof(r->rollback), "the source VF %u of %s was resumed",
 			 r->src_vf, pf_path(r->src));
@@ -289,12 +292,11 @@ static void describe_failure(const struct cli *c, struct mig_report *r, const st
 			 "runs: the migration is done) or '--confirm=suspended' (it does not: recover "
 			 "resumes the source)", r->dst_vf, pf_path(r->dst), c->prog,
 			 pf_path(r->dst), r->dst_vf);
-	else if (m->rollback_unrecorded && m->src_resumed)
+	else if (m->rollback_unrecorded)
 		snprintf(r->hint, sizeof(r->hint), "make the record writable (root's own "
-			 "directory %s, mode 0700); then check that the source runs and settle "
-			 "its record: '%s recover %s --vf=%u --confirm=running'; then run migrate "
-			 "again", c->state_dir ? c->state_dir : INTEL_LM_STATE_DIR, c->prog,
-			 pf_path(r->src), r->src_vf);
+			 "directory %s, mode 0700); then '%s recover %s --vf=%u' resumes the source; "
+			 "then run migrate again", c->state_dir ? c->state_dir : INTEL_LM_STATE_DIR,
+			 c->prog, pf_path(r->src), r->src_vf);
 	else if (m->rollback_sent && !m->src_resumed)
 		snprintf(r->hint, sizeof(r->hint), "the source is not running: '%s recover %s "
 			 "--vf=%u' tries again once the cause is fixed", c->prog, pf_path(r->src),

@@ -276,7 +276,8 @@ static void add_migration(const struct cli *c, struct json_object *o, const stru
 		struct json_object *rb = json_object_new_object();
 
 		add_bool(o, "source_resumed", m->src_resumed);
-		add_bool(o, "source_untouched", !m->rollback_sent && !m->rollback_skipped);
+		add_bool(o, "source_untouched", !m->rollback_sent && !m->rollback_skipped &&
+			 !m->rollback_unrecorded);
 		add_bool(o, "source_left_suspended", m->rollback_skipped);
 		add_str(o, "step_effect", intel_lm_effect_name(m->effect));
 		add_bool(rb, "sent", m->rollback_sent);

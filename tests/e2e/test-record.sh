@@ -493,33 +493,47 @@ fault = 0xd5 1 0x4002"
 	*d5*)	fail "$p migrate, record write $((n + 1)) fails: no LOAD_DATA" "sent: $sent" ;;
 	*)	pass "$p migrate, record write $((n + 1)) fails: no LOAD_DATA" ;;
 	esac
-	expect_state nvme0 1 running "$p migrate, record write $((n + 1)) fails: the source runs again"
+	expect_state nvme0 1 saved "$p migrate, record write $((n + 1)) fails: the source stays suspended, its state saved"
 	expect_state nvme1 1 suspended "$p migrate, record write $((n + 1)) fails: the destination is untouched but suspended"
 	run "$P" status /dev/nvme1 --vf=1 --output-format=json
 	expect_json "j['vfs'][0]['state'] == 'suspended'" \
 		"$p migrate, record write $((n + 1)) fails: the destination is suspended on record, not unknown"
-	# The rollback's RESUME is sent although its intent cannot be written: the source's
-	# record must not keep saying saved (its outcome, written before), nor the migration
-	# finished. It says unknown, and recover leaves it to the operator.
+	# The rollback's RESUME is not sent when its intent cannot be written, as no command is:
+	# the source stays suspended (sent off the record, it ran while its record said saved).
 	l="$p migrate, record writes fail from the LOAD_DATA intent on"
 	RC=$mig_rc OUT=$mig_out
 	expect_rc $RC_UNKNOWN "$l: exit 5"
-	expect_json '"--confirm=running" in j["error"]["hint"] and "could not be put on record" in j["rollback"]["message"]' \
-		"$l: says the source's RESUME is not on record and how to settle it"
+	case $sent in
+	*cc*)	fail "$l: no rollback RESUME (0xcc)" "sent: $sent" ;;
+	*)	pass "$l: no rollback RESUME (0xcc)" ;;
+	esac
+	expect_json 'not j["source_resumed"] and not j["source_untouched"] and not j["rollback"]["sent"] and j["rollback"]["errno"] == "EIO" and "was NOT resumed: its RESUME could not be put on record (EIO)" in j["rollback"]["message"]' \
+		"$l: says the source's RESUME was not sent, and why"
+	expect_json '"make the record writable" in j["error"]["hint"] and "recover /dev/nvme0 --vf=1" in j["error"]["hint"] and "resumes the source" in j["error"]["hint"]' \
+		"$l: says how to resume the source"
 	run "$P" status /dev/nvme0 --vf=1 --output-format=json
-	expect_json 'j["vfs"][0]["state"] == "unknown" and j["vfs"][0]["last_operation"]["open"] and j["vfs"][0]["unresolved"]' \
-		"$l: status says the source is unknown, the migration open"
-	run "$P" recover --output-format=json
-	expect_rc $RC_UNKNOWN "$l: recover does not report nothing to do"
-	expect_json '[v["state"] for v in j["vfs"] if v["device"] == "/dev/nvme0"] == ["unknown"] and any("--confirm=running" in (v["next"] or "") for v in j["vfs"] if v["device"] == "/dev/nvme0")' \
-		"$l: recover says the source is unknown and how to settle it"
+	expect_json 'j["vfs"][0]["state"] in ("saved", "unknown") and j["vfs"][0]["last_operation"]["open"] and j["vfs"][0]["unresolved"]' \
+		"$l: status says the source is saved (or unknown), the migration open"
+	copy=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["vfs"][0]["state_file"] or "")' <<< "$OUT")
+	if [ -n "$copy" ] && [ -f "$copy" ]; then
+		pass "$l: the safety copy is kept and on record"
+	else
+		fail "$l: the safety copy is kept and on record" "state_file '$copy': $OUT"
+	fi
 	clear_trace
-	run "$P" recover /dev/nvme0 --vf=1 --confirm=running
-	expect_rc 0 "$l: --confirm=running on the source settles the migration"
-	expect_sent "06 06" "$l: and sends nothing but Identify to the running source"
+	run "$P" recover --output-format=json
+	expect_rc 0 "$l: recover, the record writable again, settles the migration"
+	expect_json 'any(v["device"] == "/dev/nvme0" and v["state"] == "running" and "the source was resumed" in v["action"] for v in j["vfs"])' \
+		"$l: ... by resuming the source"
+	case $(sent_opcodes) in
+	*cc*)	pass "$l: ... with its RESUME (0xcc)" ;;
+	*)	fail "$l: ... with its RESUME (0xcc)" "sent: $(sent_opcodes)" ;;
+	esac
 	[ "$(rec_state /dev/nvme0 1)" = running ] && [ "$(running_copies)" = 1 ] &&
 		expect_state nvme0 1 running "$l: the source runs, on record too" ||
 		fail "$l: the source runs, on record too" "$(rec_state /dev/nvme0 1), $(running_copies) running"
+	[ ! -e "$copy" ] && pass "$l: the safety copy goes once the source runs" ||
+		fail "$l: the safety copy goes once the source runs" "$copy is still there"
 	run "$P" recover
 	expect_rc 0 "$l: then nothing is left to recover"
 	emu_two_pfs

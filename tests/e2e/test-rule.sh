@@ -664,15 +664,15 @@ run_fsfault() {
 # 30. (make soak seed 20273065, TP4159, 7 steps) a migrate; a save of its running destination
 # whose outcome cannot be written (its SAVE_DATA, refused, stays in doubt on record); a migrate
 # back whose record fails after its source's SUSPEND and SAVE_DATA intent (write EIO after 2):
-# the state is kept in its --keep file, LOAD_DATA is not sent and the rollback resumes the source
-# off the record (exit 5). The source's record then held only that intent: the SUSPEND in doubt
-# of a VF that ran counted no run, the kept copy was labelled two generations on (the doubt
-# folded in twice), so after a suspend of the source its generation looked no newer than the
-# kept copy's: the copy's load elsewhere was allowed, and a migrate into the source replaced
-# the generation it ran after the copy was taken
+# the state is kept in its --keep file, LOAD_DATA is not sent, nor is the rollback's RESUME,
+# whose intent cannot be written either (exit 5). It was sent off the record once: the source
+# ran a generation newer than the kept copy, which a load elsewhere and a migrate into the
+# source then lost. Now the source stays suspended, its state the kept copy's generation; its
+# record holds the SAVE_DATA intent (unknown: it may still run), so the copy's load elsewhere
+# is refused, and nothing is lost or run twice
 TP4159=$'vid = 0x1b36\nlm = 0\ntp4159 = 1'
 emu_rule "$TP4159" "$TP4159"
-l="a kept copy of a source its rollback resumed off the record"
+l="a kept copy of a source its rollback could not resume on record"
 run "$P" migrate /dev/nvme0 --vf=3 --to=/dev/nvme0 --to-vf=1
 expect_rc 0 "$l: the migrate"
 L=$(lineage nvme0 1)
@@ -682,22 +682,71 @@ run "$P" suspend /dev/nvme1 --vf=1
 run_fsfault write:EIO 2 "$INTEL_LM_STATE_DIR" migrate /dev/nvme0 --vf=1 --to=/dev/nvme0 \
 	--to-vf=3 --keep="$F/k30.blob"
 expect_rc 5 "$l: the migrate back stops before LOAD_DATA (exit 5)"
-expect_err "was resumed, but its RESUME could not be put on record" \
-	"$l: ... and says the source was resumed off the record"
-expect_state nvme0 1 running "$l: the source runs again"
+expect_err "was NOT resumed: its RESUME could not be put on record (EIO)" \
+	"$l: ... and says the source was not resumed"
+expect_state nvme0 1 saved "$l: the source stays suspended, its state saved"
 G=$(gen nvme0 1)
-run "$P" suspend /dev/nvme0 --vf=1
-expect_rc 0 "$l: the source's suspend"
 expect_status nvme0 1 "$l: status says the source's true state or unknown"
 run "$P" load /dev/nvme1 --vf=1 --input-file="$F/k30.blob"
 expect_rc 3 "$l: the load of the kept copy elsewhere is refused (exit 3)"
-expect_err "has a newer version in /dev/nvme0 VF 1" "$l: ... as older than the source's"
+expect_err "runs, or may run, in /dev/nvme0 VF 1" "$l: ... as the source's may run"
 run "$P" migrate /dev/nvme0 --vf=2 --to=/dev/nvme0 --to-vf=1
 expect_rc 3 "$l: a migrate into the source is refused (exit 3)"
-expect_err "/dev/nvme0 VF 1 holds the only copy intel-lm knows of" \
-	"$l: ... as the only copy of its state"
-expect_held "$L" "$G" "$l: the generation the source ran ($G) is kept"
-run "$P" load /dev/nvme1 --vf=1 --input-file="$F/k30.blob" --force
-expect_rc 0 "$l: --force loads the kept copy all the same"
+expect_err "which was not settled" "$l: ... as its migration is not settled"
+expect_held "$L" "$G" "$l: the generation the source holds ($G) is kept"
+expect_once "$L" "$l: the state runs once"
+
+# 31. (found by reading rollback_source(), on 57a6d89) a migrate; a suspend of its destination;
+# a migrate back --keep=FILE whose record fails after the source's SAVE_DATA outcome (write EIO
+# after 3): LOAD_DATA's intent cannot be written, nor the rollback RESUME's. The RESUME was sent
+# all the same, off the record, whose entry kept saying the source was saved while it ran: FILE
+# loaded into another VF and resumed there ran the state twice. Now the RESUME is not sent: the
+# source stays suspended, its state in FILE, and recover resumes it once the record is writable
+emu_rule
+l="a rollback RESUME whose intent cannot be put on record"
+run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --to-vf=1
+expect_rc 0 "$l: the migrate"
+L=$(lineage nvme1 1)
+run "$P" suspend /dev/nvme1 --vf=1
+expect_rc 0 "$l: the suspend of its destination"
+run_fsfault write:EIO 3 "$INTEL_LM_STATE_DIR" migrate /dev/nvme1 --vf=1 --to=/dev/nvme0 \
+	--to-vf=1 --keep="$F/k31.blob"
+expect_rc 5 "$l: the migrate back stops before LOAD_DATA (exit 5)"
+expect_err "was NOT resumed: its RESUME could not be put on record (EIO)" \
+	"$l: ... and says the source was not resumed, and why"
+expect_err "intel-lm sends no command it cannot record" "$l: ... nor sent"
+expect_err "its state in $F/k31.blob" "$l: ... and where its state is"
+expect_once "$L" "$l: the state runs once"
+expect_status nvme1 1 "$l: status says the source's true state or unknown"
+run "$P" recover /dev/nvme1 --vf=1
+expect_rc 0 "$l: recover, the record writable again, succeeds"
+expect_state nvme1 1 running "$l: ... and resumes the source"
+expect_status nvme1 1 "$l: status says the source runs, or unknown"
+run "$P" suspend /dev/nvme0 --vf=2
+expect_rc 0 "$l: the suspend of another VF"
+run "$P" load /dev/nvme0 --vf=2 --input-file="$F/k31.blob"
+run "$P" resume /dev/nvme0 --vf=2
+expect_once "$L" "$l: the kept copy loaded and resumed elsewhere does not run twice"
+
+# ... and the same, the kept copy loaded into another VF and resumed there first: it runs there
+# once, and recover does not resume the source over it
+emu_rule
+run "$P" migrate /dev/nvme0 --vf=1 --to=/dev/nvme1 --to-vf=1
+L=$(lineage nvme1 1)
+run "$P" suspend /dev/nvme1 --vf=1
+run_fsfault write:EIO 3 "$INTEL_LM_STATE_DIR" migrate /dev/nvme1 --vf=1 --to=/dev/nvme0 \
+	--to-vf=1 --keep="$F/k31.blob"
+expect_rc 5 "$l, the copy run elsewhere: the migrate back (exit 5)"
+run "$P" suspend /dev/nvme0 --vf=2
+expect_rc 0 "$l, the copy run elsewhere: the suspend of another VF"
+run "$P" load /dev/nvme0 --vf=2 --input-file="$F/k31.blob"
+expect_rc 0 "$l, the copy run elsewhere: its load into another VF"
+run "$P" resume /dev/nvme0 --vf=2
+expect_rc 0 "$l, the copy run elsewhere: its resume there"
+expect_once "$L" "$l, the copy run elsewhere: the state runs once"
+run "$P" recover /dev/nvme1 --vf=1
+expect_out "(the one rule: runs-elsewhere); nothing was sent" \
+	"$l, the copy run elsewhere: recover leaves the source alone"
+expect_once "$L" "$l, the copy run elsewhere: recover does not run it twice"
 
 e2e_finish
