@@ -895,7 +895,6 @@ static char *self_cmdline(char *buf, size_t len)
 }
 
 static void keep_doubt(struct intel_lm_rec_entry *e);
-static bool rollback_may_follow(const struct intel_lm_rec_entry *e);
 
 int intel_lm_record_open(const char *dir, const struct intel_lm_pf_id *pf, uint16_t vf,
 			 struct intel_lm_record *rec)
@@ -964,15 +963,9 @@ int intel_lm_record_open(const char *dir, const struct intel_lm_pf_id *pf, uint1
 		e->last_opcode = e->pending_then ? e->pending_then : e->pending;
 		/*
 		 * That it may run is kept in so many words: a write that closes the entry without
-		 * sending anything clears @pending, and with it what the doubt was. A migration's
-		 * source may also have been resumed by its rollback, off the record, after a copy
-		 * was taken: a newer generation than that copy's.
+		 * sending anything clears @pending, and with it what the doubt was.
 		 */
 		keep_doubt(e);
-		if (rollback_may_follow(e)) {
-			e->may_run = 1;
-			e->still_runs = 0;
-		}
 	}
 	/* What this process writes carries its own command line. */
 	self_cmdline(rec->self, sizeof(rec->self));
@@ -1162,19 +1155,6 @@ static bool ran_newer(const struct intel_lm_rec_entry *e)
 }
 
 /*
- * A migration's source whose SUSPEND (and SAVE_DATA) is in doubt, as a later reader finds it:
- * the migration may have taken a copy of its state (its --keep file), failed to write the
- * record, and resumed the source all the same (lib/migrate.c, rollback_source(): the one RESUME
- * sent off the record). The source may then have run a newer generation than that copy, which
- * only this intent on record can tell: the writes after it failed.
- */
-static bool rollback_may_follow(const struct intel_lm_rec_entry *e)
-{
-	return e->op == INTEL_LM_OP_MIGRATE && e->role == INTEL_LM_ROLE_SOURCE && e->op_open &&
-	       (e->pending == INTEL_LM_OPC_SUSPEND || e->pending == INTEL_LM_OPC_SAVE_DATA);
-}
-
-/*
  * The doubt an entry holds, kept in so many words before a write hides it: a newer generation
  * it may have run, or that it may still run the one it ran.
  */
@@ -1197,7 +1177,7 @@ static void ran(struct intel_lm_rec_entry *e)
 
 void intel_lm_record_confirm(struct intel_lm_rec_entry *e, enum intel_lm_vf_state state)
 {
-	if (ran_newer(e) || rollback_may_follow(e))
+	if (ran_newer(e))
 		ran(e);
 	e->may_run = 0;
 	e->still_runs = 0;
