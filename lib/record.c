@@ -1134,12 +1134,26 @@ bool intel_lm_record_may_run(const struct intel_lm_rec_entry *e)
 }
 
 /*
+ * A RESUME that returned @ret and had no effect, of a VF whose doubt, as kept before it, is
+ * that it may run on at the generation it ran (a SAVE_DATA or LOAD_DATA in doubt of a running
+ * VF): the refusal is that doubt, not a generation it ran. Counting one would fold it into
+ * both identities the VF may hold, and a LOAD_DATA in doubt's would label the VF's next copy
+ * as newer than any true copy of the loaded state: the rule would take that copy for a later
+ * run of it, and let the true later run elsewhere be replaced as kept.
+ */
+static bool resume_refused(const struct intel_lm_rec_entry *e, int ret)
+{
+	return e->still_runs && !e->may_run && intel_lm_effect_of(ret) == INTEL_LM_EFFECT_NONE;
+}
+
+/*
  * Whether the VF may have run a newer generation than its entry names: only a RESUME starts
  * one, so only a RESUME that may have been sent (in doubt, refused as out of sequence, or to
- * follow a LOAD_DATA in the same write). A SUSPEND, SAVE_DATA or LOAD_DATA in doubt of a VF
- * that ran leaves it running at most, at the generation it ran: counting one more would label
- * its next copy newer than the state it holds, as new as a later run of an older copy
- * elsewhere, and the rule would take one for the other.
+ * follow a LOAD_DATA in the same write; not one refused of a VF that may run on,
+ * resume_refused()). A SUSPEND, SAVE_DATA or LOAD_DATA in doubt of a VF that ran leaves it
+ * running at most, at the generation it ran: counting one more would label its next copy newer
+ * than the state it holds, as new as a later run of an older copy elsewhere, and the rule would
+ * take one for the other.
  */
 static bool ran_newer(const struct intel_lm_rec_entry *e)
 {
@@ -1148,6 +1162,8 @@ static bool ran_newer(const struct intel_lm_rec_entry *e)
 	if (e->may_run)
 		return true;
 	if (!doubt_may_run(e))
+		return false;
+	if (!e->pending && doubt == INTEL_LM_OPC_RESUME && resume_refused(e, e->last_ret))
 		return false;
 	return e->pending_then == INTEL_LM_OPC_RESUME ||
 	       (doubt != INTEL_LM_OPC_SUSPEND && doubt != INTEL_LM_OPC_SAVE_DATA &&
@@ -1194,7 +1210,9 @@ void intel_lm_record_apply(struct intel_lm_record *rec, uint8_t opcode, int ret)
 	 * What the VF may have done before this command, which its outcome must not forget: run a
 	 * newer generation, or only go on running the one it ran.
 	 */
-	bool ran_before = e->state == INTEL_LM_VF_UNKNOWN && ran_newer(e);
+	bool ran_before = e->state == INTEL_LM_VF_UNKNOWN && ran_newer(e) &&
+			  !(opcode == INTEL_LM_OPC_RESUME && e->pending == opcode &&
+			    resume_refused(e, ret));
 	bool ran_still = e->state == INTEL_LM_VF_UNKNOWN && !ran_before &&
 			 intel_lm_record_may_run(e);
 	bool was_running = e->state == INTEL_LM_VF_RUNNING;

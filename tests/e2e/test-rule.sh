@@ -749,4 +749,46 @@ expect_out "(the one rule: runs-elsewhere); nothing was sent" \
 	"$l, the copy run elsewhere: recover leaves the source alone"
 expect_once "$L" "$l, the copy run elsewhere: recover does not run it twice"
 
+# 32. (make soak seed 20311312, strict device, 15 steps) a load killed in flight into a running VF
+# (its LOAD_DATA, refused, in doubt), then a resume of that VF, refused as it runs (exit 4): the
+# refusal counted as a run of the state the LOAD_DATA in doubt may have brought, so the VF's next
+# save was labelled that state one generation on, though it holds its own. That file loaded
+# after the true state ran that generation in another VF made it look kept, and a migrate over
+# that VF was allowed and replaced the only copy of the generation. Now the file is labelled the
+# generation the VF may hold: its load over the newer run is refused as stale, and the migrate
+# as over the last copy
+emu_rule "strict = 1" "strict = 1"
+l="a file saved after a resume refused, of a VF with a LOAD in doubt"
+run "$P" suspend /dev/nvme0 --vf=1
+run "$P" save /dev/nvme0 --vf=1 -o "$F/f32.blob"
+expect_rc 0 "$l: the save"
+L=$(lineage nvme0 1)
+kill_in_flight nvme1 0xd5 completion_delay load /dev/nvme1 --vf=3 --input-file="$F/f32.blob"
+run "$P" resume /dev/nvme1 --vf=3
+expect_rc 4 "$l: the resume of the VF with the LOAD in doubt is refused by the device (exit 4)"
+run "$P" suspend /dev/nvme1 --vf=3
+expect_rc 0 "$l: its suspend"
+run "$P" save /dev/nvme1 --vf=3 -o "$F/s32.blob"
+expect_rc 0 "$l: its save"
+run "$P" suspend /dev/nvme0 --vf=2,3
+run "$P" save /dev/nvme0 --vf=3 -o "$F/o32.blob"
+run "$P" load /dev/nvme1 --vf=3 --input-file="$F/o32.blob"
+expect_rc 0 "$l: another state loaded into that VF"
+run "$P" load /dev/nvme0 --vf=2 --input-file="$F/f32.blob"
+expect_rc 0 "$l: the first file's load into another VF"
+run "$P" resume /dev/nvme0 --vf=2,3
+expect_rc 0 "$l: ... and its resume there"
+G=$(gen nvme0 2)
+run "$P" suspend /dev/nvme0 --vf=2
+run "$P" load /dev/nvme1 --vf=3 --input-file="$F/s32.blob"
+expect_rc 3 "$l: the load of the second file is refused (exit 3)"
+expect_err "has a newer version in /dev/nvme0 VF 2" "$l: ... as older than the run there"
+run "$P" migrate /dev/nvme0 --vf=3 --to=/dev/nvme0 --to-vf=2
+expect_rc 3 "$l: a migrate over the VF that ran the state is refused (exit 3)"
+expect_err "/dev/nvme0 VF 2 holds the only copy intel-lm knows of" \
+	"$l: ... as the only copy of the newest generation"
+expect_held "$L" "$G" "$l: the generation that ran ($G) is kept"
+run "$P" migrate /dev/nvme0 --vf=3 --to=/dev/nvme0 --to-vf=2 --force
+expect_rc 0 "$l: --force migrates all the same"
+
 e2e_finish
