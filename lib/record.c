@@ -896,6 +896,19 @@ static char *self_cmdline(char *buf, size_t len)
 
 static void keep_doubt(struct intel_lm_rec_entry *e);
 
+/* Whether the VF, as its entry says before an intent, runs nothing (@idle_before). */
+static bool ran_nothing(const struct intel_lm_rec_entry *e)
+{
+	return e->state != INTEL_LM_VF_RUNNING && !e->may_run && !e->still_runs;
+}
+
+/* What the entry kept of a doubt is settled: the VF's state is known again. */
+static void forget_doubt(struct intel_lm_rec_entry *e)
+{
+	e->may_run = 0;
+	e->still_runs = 0;
+}
+
 int intel_lm_record_open(const char *dir, const struct intel_lm_pf_id *pf, uint16_t vf,
 			 struct intel_lm_record *rec)
 {
@@ -958,7 +971,7 @@ int intel_lm_record_open(const char *dir, const struct intel_lm_pf_id *pf, uint1
 	 */
 	if (e->pending) {
 		/* Whether the state before the intent ran nothing (intel_lm_record_may_run()). */
-		e->idle_before = e->state != INTEL_LM_VF_RUNNING && !e->may_run && !e->still_runs;
+		e->idle_before = ran_nothing(e);
 		e->state = INTEL_LM_VF_UNKNOWN;
 		e->last_opcode = e->pending_then ? e->pending_then : e->pending;
 		/*
@@ -1063,8 +1076,7 @@ int intel_lm_record_begin_then(struct intel_lm_record *rec, uint8_t opcode, uint
 	/* The doubt this command's intent would hide is kept in so many words. */
 	if (rec->entry.state == INTEL_LM_VF_UNKNOWN)
 		keep_doubt(&rec->entry);
-	rec->entry.idle_before = rec->entry.state != INTEL_LM_VF_RUNNING && !rec->entry.may_run &&
-				 !rec->entry.still_runs;
+	rec->entry.idle_before = ran_nothing(&rec->entry);
 	rec->entry.pending = opcode;
 	rec->entry.pending_then = then;
 	return intel_lm_record_write(rec);
@@ -1195,8 +1207,7 @@ void intel_lm_record_confirm(struct intel_lm_rec_entry *e, enum intel_lm_vf_stat
 {
 	if (ran_newer(e))
 		ran(e);
-	e->may_run = 0;
-	e->still_runs = 0;
+	forget_doubt(e);
 	e->state = state;
 	e->pending = 0;
 	e->pending_then = 0;
@@ -1251,18 +1262,15 @@ void intel_lm_record_apply(struct intel_lm_record *rec, uint8_t opcode, int ret)
 			memset(&e->load_ident, 0, sizeof(e->load_ident));
 		}
 		ran(e);
-		e->may_run = 0;
-		e->still_runs = 0;
+		forget_doubt(e);
 	} else if (eff == INTEL_LM_EFFECT_DONE && (opcode == INTEL_LM_OPC_SUSPEND ||
 						   opcode == INTEL_LM_OPC_SAVE_DATA)) {
 		/* It runs nothing now; what it may have run since is a newer generation. */
 		if (ran_before || e->may_run)
 			ran(e);
-		e->may_run = 0;
-		e->still_runs = 0;
+		forget_doubt(e);
 	} else if (opcode == INTEL_LM_OPC_LOAD_DATA && eff == INTEL_LM_EFFECT_DONE) {
-		e->may_run = 0;
-		e->still_runs = 0;
+		forget_doubt(e);
 	} else {
 		/* Nothing learnt of whether it ran: a RESUME in doubt, or refused as running. */
 		e->may_run = ran_before || e->may_run ||
