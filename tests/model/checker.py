@@ -273,6 +273,7 @@ class Episode:
         self.violations = []
         self.said = {}              # what status said after the last step: (pf, vf) -> state
         self.lies = {}              # (pf, vf) -> a state the operator confirmed when unknown
+        self.ran_on_word = {}       # (pf, vf) -> (lineage, gen) it ran when called idle
 
     # choosing a step
     def vf(self, pf=None):
@@ -473,14 +474,21 @@ class Episode:
         # (a) a lineage runs in one VF at most. A VF the operator confirmed as not running
         # (recover --confirm=suspended of a VF status called unknown) while it ran is the
         # operator's word, which recover acts on and intel-lm cannot check (the device cannot
-        # be asked): on it, recover resumes a migration's source. Such a VF does not count
-        # until intel-lm sends it a command, as check (c) excuses what status says of it.
+        # be asked): on it, recover resumes a migration's source. Such a VF does not count for
+        # as long as it runs on what it ran when the word was given: a later command that has
+        # no effect on it (a SAVE_DATA refused because it runs) does not make the second run
+        # intel-lm's. Once it stops, or runs anything else, it counts again.
         running = {}
         for key, v in vfs.items():
+            now = (v['lineage'], v['gen'])
+            if v['state'] == 'running' and self.said_idle(key):
+                self.ran_on_word[key] = now
+            elif v['state'] != 'running' or self.ran_on_word.get(key) != now:
+                self.ran_on_word.pop(key, None)
             if v['state'] == 'running':
                 running.setdefault(v['lineage'], []).append(key)
         for lin, keys in running.items():
-            if len([k for k in keys if not self.said_idle(k)]) > 1:
+            if len([k for k in keys if k not in self.ran_on_word]) > 1:
                 problems.append('(a) lineage %s runs in %s' % (
                     lin, ' and '.join(f'{p} VF {n}' for p, n in keys)))
         self.count(problems)
