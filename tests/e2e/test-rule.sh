@@ -791,4 +791,24 @@ expect_held "$L" "$G" "$l: the generation that ran ($G) is kept"
 run "$P" migrate /dev/nvme0 --vf=3 --to=/dev/nvme0 --to-vf=2 --force
 expect_rc 0 "$l: --force migrates all the same"
 
+# 33. (make soak seed 20340100, strict device, 14 steps: the operator's wrong word, which the
+# checker now excuses for as long as the VF runs on) recover(1) advises --confirm=running when
+# the operator cannot tell whether a destination whose RESUME is in doubt runs: if it did not,
+# it still holds the state and its resume is safe. The RESUME here never took effect
+emu_rule "strict = 1" "strict = 1"
+l="recover --confirm=running of a destination whose RESUME did not take effect"
+L=$(lineage nvme0 3)
+kill_in_flight nvme0 0xcc latency migrate /dev/nvme0 --vf=3 --to=/dev/nvme0 --to-vf=1
+run "$P" recover /dev/nvme0 --vf=1 --confirm=running
+expect_rc 0 "$l: recover"
+expect_state nvme0 3 saved "$l: the source stays saved"
+run "$P" resume /dev/nvme0 --vf=1
+expect_rc 0 "$l: the destination's resume"
+expect_state nvme0 1 running "$l: ... runs it"
+if [ "$(lineage nvme0 1)" = "$L" ]; then pass "$l: ... the source's state"; else
+	fail "$l: ... the source's state" "nvme0 VF 1 runs lineage $(lineage nvme0 1), not $L"; fi
+run "$P" resume /dev/nvme0 --vf=3
+expect_rc 3 "$l: the source's resume is refused (exit 3)"
+expect_once "$L" "$l: the state runs once"
+
 e2e_finish
