@@ -373,7 +373,7 @@ class Episode:
                             r.choice(['KILL', 'TERM']), r.randint(0, 450))
         elif x < 0.16 and args[0] in ('save', 'load', 'migrate', 'suspend', 'resume'):
             step['fault'] = (r.choice(['fsync:EIO', 'write:ENOSPC', 'write:EIO', 'dirsync:EIO']),
-                             r.choice(['files', 'state', 'tmp']), r.randint(0, 2))
+                             r.choice(['files', 'state', 'tmp']), r.randint(0, 6))
         return step
 
     def describe(self, step):
