@@ -484,6 +484,8 @@ struct exit_tally {
 };
 void exit_tally_add(struct exit_tally *t, int status);
 int exit_tally_status(const struct exit_tally *t);
+/* Where a PF announces NVMe TP4159 migration, in the words every message uses. */
+#define HMLMS_WORDS	"Identify Controller OACS bit 11 (HMLMS)"
 /*
  * What to do after @ret from step @opcode over @protocol, in words (the library gives the
  * reason); "" if nothing.

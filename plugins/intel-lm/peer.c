@@ -331,8 +331,8 @@ static int check_protocol(struct pchan *pc, const struct wire_msg *m, const char
 		ret = intel_lm_pf_use_protocol(p->s.pf, (unsigned int)want, &p->s.opts);
 		if (ret == -EOPNOTSUPP)
 			return refused(send_fail(pc, "check protocol", ret, INTEL_LM_EFFECT_NONE,
-						 "%s does not offer NVMe TP4159 migration: Identify "
-						 "Controller OACS bit 11 (HMLMS) is clear; nothing was "
+						 "%s does not offer NVMe TP4159 migration: "
+						 HMLMS_WORDS " is clear; nothing was "
 						 "sent\nomit --protocol, or give --protocol=intel for "
 						 "Intel's vendor commands", dev));
 		if (ret)

@@ -198,7 +198,7 @@ bool session_migratable(const struct session *s, const char **why)
 
 	if (i->support != INTEL_LM_SUPPORTED &&
 	    intel_lm_pf_protocols(s->pf) & 1u << INTEL_LM_PROTO_TP4159) {
-		*why = "NVMe TP4159 migration: Identify Controller OACS bit 11 (HMLMS) is set";
+		*why = "NVMe TP4159 migration: " HMLMS_WORDS " is set";
 		return true;
 	}
 	*why = intel_lm_support_reason(i->support);
@@ -247,7 +247,7 @@ const char *advice_words(int ret, unsigned int protocol, uint8_t opcode)
 	if (protocol == INTEL_LM_PROTO_TP4159) {
 		if (a == INTEL_LM_ADVICE_CHECK_SUPPORT)
 			return "check with 'info' that this PF offers NVMe TP4159 migration "
-			       "(Identify Controller OACS bit 11, HMLMS), and that you named the "
+			       "(" HMLMS_WORDS " set), and that you named the "
 			       "PF, not a VF";
 		if (a == INTEL_LM_ADVICE_CHECK_VF && opcode == INTEL_LM_OPC_LOAD_DATA)
 			return "check the VF with 'info' (TP4159 names it by its controller ID); "

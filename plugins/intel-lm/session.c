@@ -167,8 +167,8 @@ int session_open(const struct cli *c, const char *device, struct session *s)
 		ret = intel_lm_pf_use_protocol(s->pf, c->protocol, &s->opts);
 		if (ret == -EOPNOTSUPP)
 			return report(c, s, named_vf(c), c->cmd->name, ret, "this PF does not offer "
-				      "NVMe TP4159 migration: Identify Controller OACS bit 11 (HMLMS) "
-				      "is clear; nothing but Identify was sent\nomit --protocol, or "
+				      "NVMe TP4159 migration: " HMLMS_WORDS
+				      " is clear; nothing but Identify was sent\nomit --protocol, or "
 				      "give --protocol=intel for Intel's vendor commands");
 		if (ret)
 			return report_cmd(c, s, -1, INTEL_LM_OPC_IDENTIFY, ret);

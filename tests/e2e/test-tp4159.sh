@@ -297,7 +297,7 @@ for P in "${PROGS[@]}"; do
 	expect_rc $RC_PARTIAL "$p a batch whose first Suspend is refused"
 	expect_err "/dev/nvme0 VF 1: FAILED at SUSPEND (Migration Send 41h, Suspend): Invalid $(
 		)Command Opcode" "$p ... names the command sent for that VF"
-	expect_err "this PF offers NVMe TP4159 migration (Identify Controller OACS bit 11, HMLMS)" \
+	expect_err "this PF offers NVMe TP4159 migration (Identify Controller OACS bit 11 (HMLMS) set)" \
 		"$p ... and TP4159's advice"
 	no_intel_words "$p ... with no word of Intel's commands"
 
