@@ -300,6 +300,10 @@ inside_run()
 		[[ $step_rc -eq 0 || $f -gt 0 ]] || f=1
 		echo "make test ($release): $p passed, $f failed, $sk skipped" \
 			"(exit $step_rc, $step_time s)"
+		# what failed, for a CI log that keeps only this output
+		[ "$f" -eq 0 ] && [ "$sk" -eq 0 ] ||
+			grep -E '^(not ok|skip) - ' "$logs/test.log" | sort -u |
+			head -n 20 | cut -c1-240 | sed 's/^/# /' || :
 		passed=$((passed + p))
 		failed=$((failed + f))
 		skipped=$((skipped + sk))
