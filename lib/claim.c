@@ -354,27 +354,61 @@ struct intel_lm_record *intel_lm_claim_record(struct intel_lm_claim *cl)
 	return &cl->rec;
 }
 
-/* One lock for every identity: see intel_lm_claim_send(). Its descriptor, or a negative errno. */
-static int identities_lock(const char *lock_dir)
+/*
+ * The identities' locks, in LOCK_DIR. identities.lock, held exclusively, makes the rule's answer
+ * and the intent that follows it one step: the next command to ask sees that intent on record.
+ * identities.sync is held shared from the moment an intent is in its record file (under the
+ * first lock) until it is durable, which may be after the first lock is released: so the
+ * intents' fdatasyncs of a batch's jobs, and of other processes, overlap instead of queueing
+ * behind one lock. A command whose answer may rest on such an intent is sent only once that
+ * intent is durable: after the rule's answer every command takes identities.sync exclusively,
+ * for a moment (sync_barrier()), which waits for every intent written before it.
+ */
+static int lock_file(const char *lock_dir, const char *name)
 {
 	char path[4096];
 	int fd;
 
-	if (snprintf(path, sizeof(path), "%s/identities.lock",
-		     or_default(lock_dir, INTEL_LM_LOCK_DIR)) >= (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s/%s", or_default(lock_dir, INTEL_LM_LOCK_DIR),
+		     name) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			int err = -errno;
+	return fd;
+}
 
-			close(fd);
-			return err;
-		}
+/* flock(2) of @fd, again after EINTR; 0 or a negative errno. */
+static int lock_fd(int fd, int how)
+{
+	while (flock(fd, how) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+/* One lock for every identity: see intel_lm_claim_send(). Its descriptor, or a negative errno. */
+static int identities_lock(const char *lock_dir)
+{
+	int fd = lock_file(lock_dir, "identities.lock"), ret;
+
+	if (fd < 0)
+		return fd;
+	ret = lock_fd(fd, LOCK_EX);
+	if (ret) {
+		close(fd);
+		return ret;
 	}
 	return fd;
+}
+
+/* Every intent written under the identities' lock before now is durable (@sk: identities.sync). */
+static int sync_barrier(int sk)
+{
+	int ret = lock_fd(sk, LOCK_EX);
+
+	close(sk);
+	return ret;
 }
 
 /*
@@ -444,13 +478,19 @@ int intel_lm_claim_ask(const char *state_dir, const struct intel_lm_rec_entry *e
 	return ask_rule(NULL, state_dir, &g, other, v);
 }
 
-/* intel_lm_claim_guarded() with the scan cache @scan (NULL: one of its own). */
+/*
+ * intel_lm_claim_guarded() with the scan cache @scan (NULL: one of its own). With @settle,
+ * @guard->intent only writes the intent, and @settle makes it durable once the identities' lock
+ * is released (identities.sync held shared meanwhile); it must then clear what the intent
+ * set when it fails, as a failed intent does.
+ */
 static int guarded(struct intel_lm_scan *scan, const char *state_dir, const char *lock_dir,
 		   const struct intel_lm_guard *guard, struct intel_lm_copy *other,
-		   struct intel_lm_verdict *v)
+		   struct intel_lm_verdict *v, int (*settle)(void *priv))
 {
 	struct intel_lm_guard g = { 0 };
-	int lk, ret;
+	bool shared = false;
+	int lk, sk, ret;
 
 	memset(v, 0, sizeof(*v));
 	if (!guard || guard->size < offsetof(struct intel_lm_guard, priv) + sizeof(void *) ||
@@ -459,22 +499,42 @@ static int guarded(struct intel_lm_scan *scan, const char *state_dir, const char
 	memcpy(&g, guard, guard->size < sizeof(g) ? guard->size : sizeof(g));
 	if (!g.intent)
 		return ask_rule(scan, state_dir, &g, other, v);
+	/* Both files first: one that cannot be had stops the command before its intent. */
+	sk = lock_file(lock_dir, "identities.sync");
+	if (sk < 0)
+		return sk;
 	lk = identities_lock(lock_dir);
-	if (lk < 0)
+	if (lk < 0) {
+		close(sk);
 		return lk;
+	}
 	ret = ask_rule(scan, state_dir, &g, other, v);
 	if (!ret)
 		ret = g.intent(g.priv);
+	/* Taken before the intent can be seen without it: a failure makes it durable here. */
+	if (!ret && settle) {
+		shared = !lock_fd(sk, LOCK_SH);
+		if (!shared)
+			ret = settle(g.priv);
+	}
 	/* The intent is on record: others may look at the identities again. */
 	close(lk);
-	return ret;
+	if (shared) {
+		ret = settle(g.priv);
+		lock_fd(sk, LOCK_UN);
+	}
+	if (ret) {
+		close(sk);
+		return ret;
+	}
+	return sync_barrier(sk);
 }
 
 int intel_lm_claim_guarded(const char *state_dir, const char *lock_dir,
 			   const struct intel_lm_guard *g, struct intel_lm_copy *other,
 			   struct intel_lm_verdict *v)
 {
-	return guarded(NULL, state_dir, lock_dir, g, other, v);
+	return guarded(NULL, state_dir, lock_dir, g, other, v, NULL);
 }
 
 static int submit(struct intel_lm_claim *cl, uint8_t opcode, void *buf, uint32_t len,
@@ -505,6 +565,7 @@ struct intent {
 	struct intel_lm_claim *cl;
 	uint8_t opcode;
 	const struct intel_lm_identity *incoming;
+	bool unsynced;		/* written only: intent_sync() makes it durable */
 };
 
 static int send_intent(void *priv)
@@ -518,11 +579,24 @@ static int send_intent(void *priv)
 	else if (in->opcode == INTEL_LM_OPC_LOAD_DATA)
 		intel_lm_record_loading(rec, in->incoming);
 	if (!ret)
-		ret = intel_lm_record_begin(rec, in->opcode);
+		ret = in->unsynced ? intel_lm_record_begin_unsynced(rec, in->opcode) :
+		      intel_lm_record_begin(rec, in->opcode);
 	if (!ret)
 		in->cl->late = false;
 	if (ret)
 		/* Not sent: the VF holds what it held. */
+		memset(&rec->entry.load_ident, 0, sizeof(rec->entry.load_ident));
+	return ret;
+}
+
+/* The intent send_intent() wrote, made durable; not sent when it cannot be. */
+static int intent_sync(void *priv)
+{
+	struct intent *in = priv;
+	struct intel_lm_record *rec = &in->cl->rec;
+	int ret = intel_lm_record_sync(rec);
+
+	if (ret)
 		memset(&rec->entry.load_ident, 0, sizeof(rec->entry.load_ident));
 	return ret;
 }
@@ -571,7 +645,9 @@ int intel_lm_claim_send(struct intel_lm_claim *cl, uint8_t opcode, void *buf, ui
 			.intent = send_intent, .priv = &in,
 		};
 
-		ret = guarded(cl->scan, cl->state_dir, cl->lock_dir, &g, &cl->other, v);
+		in.unsynced = true;
+		ret = guarded(cl->scan, cl->state_dir, cl->lock_dir, &g, &cl->other, v,
+			      intent_sync);
 	} else {
 		ret = send_intent(&in);
 	}

@@ -172,6 +172,14 @@ int intel_lm_record_begin_then(struct intel_lm_record *rec, uint8_t opcode, uint
 int intel_lm_record_write_later(struct intel_lm_record *rec);
 
 /*
+ * intel_lm_record_begin() in two steps: the intent written (every reader sees it), then made
+ * durable by intel_lm_record_sync(), which must return 0 before the command is sent. Only for
+ * an intent written under the identities' lock and synced after it (see lib/claim.c).
+ */
+int intel_lm_record_begin_unsynced(struct intel_lm_record *rec, uint8_t opcode);
+int intel_lm_record_sync(struct intel_lm_record *rec);
+
+/*
  * A command's outcome in @rec->entry, not yet written: the state that follows, and what was
  * to follow it (@pending_then) becomes pending after a success.
  */

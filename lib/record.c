@@ -1071,7 +1071,8 @@ int intel_lm_record_begin(struct intel_lm_record *rec, uint8_t opcode)
 	return intel_lm_record_begin_then(rec, opcode, 0);
 }
 
-int intel_lm_record_begin_then(struct intel_lm_record *rec, uint8_t opcode, uint8_t then)
+/* An intent in the entry, written; made durable now when @durable. */
+static int begin(struct intel_lm_record *rec, uint8_t opcode, uint8_t then, bool durable)
 {
 	/* The doubt this command's intent would hide is kept in so many words. */
 	if (rec->entry.state == INTEL_LM_VF_UNKNOWN)
@@ -1079,7 +1080,28 @@ int intel_lm_record_begin_then(struct intel_lm_record *rec, uint8_t opcode, uint
 	rec->entry.idle_before = ran_nothing(&rec->entry);
 	rec->entry.pending = opcode;
 	rec->entry.pending_then = then;
-	return intel_lm_record_write(rec);
+	return record_store(rec, durable);
+}
+
+int intel_lm_record_begin_then(struct intel_lm_record *rec, uint8_t opcode, uint8_t then)
+{
+	return begin(rec, opcode, then, true);
+}
+
+int intel_lm_record_begin_unsynced(struct intel_lm_record *rec, uint8_t opcode)
+{
+	return begin(rec, opcode, 0, false);
+}
+
+int intel_lm_record_sync(struct intel_lm_record *rec)
+{
+	if (rec->fd < 0)
+		return -EBADF;
+	if (!fdatasync(rec->fd))
+		return 0;
+	/* As record_store() after a failed fdatasync: the next write goes to the same slot. */
+	rec->entry.seq--;
+	return -errno;
 }
 
 /*

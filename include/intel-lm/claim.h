@@ -241,7 +241,12 @@ struct intel_lm_guard {
  * (LOCK_DIR/identities.lock) is taken, every copy gathered (intel_lm_rule_copies(), with
  * @g->known in place of their records), the rule asked, and, when it allows, @g->intent
  * called before the lock is released. So two such commands for one state never both pass
- * the rule: the second sees the first's intent on record.
+ * the rule: the second sees the first's intent on record. Once the lock is released, the
+ * shared lock LOCK_DIR/identities.sync is taken exclusively for a moment: it returns only when
+ * every intent written under the identities' lock before it is durable (intel_lm_claim_send()
+ * makes its own durable after releasing the lock, holding identities.sync shared meanwhile,
+ * so that a batch's intents are synced side by side). Nothing is sent on an answer that rests
+ * on an intent a crash could still take back.
  *
  * Return: 0; the rule's refusal as -EBUSY (runs elsewhere), -ESTALE or -EEXIST (last copy),
  * @g->intent not called; what @g->intent returned; another negative errno when the lock

@@ -246,6 +246,14 @@ for P in "${PROGS[@]}"; do
 	expect_status_truth nvme1 1 /dev/nvme1 no "$l: VF 1's outcome stands on record"
 	expect_status_truth nvme1 2 /dev/nvme1 yes "$l: VF 2 is as the device has it, or unknown"
 	expect_state nvme1 2 suspended "$l: VF 2 was not sent LOAD_DATA"
+	# VF 2's intent is made durable after the identities' lock, under identities.sync held
+	# shared, which the next command through the rule waits for: the dead process's hold went
+	# with it, and a RESUME of VF 1 is sent at once.
+	RC=0
+	timeout 20 env LD_PRELOAD=$EMU_SO $P resume /dev/nvme1 --vf=1 > "$T/out" 2> "$T/err" || RC=$?
+	ERR=$(cat "$T/err")
+	expect_rc 0 "$l: a RESUME through the rule afterwards is not held up"
+	expect_state nvme1 1 running "$l: ... and VF 1 runs"
 
 	# The outcome's late fdatasync fails: the report says so for that VF, as when it failed at
 	# once. The first fdatasync (VF 1's intent) succeeds, then none: VF 2's intent fails too.

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <libintel-lm-private.h>
@@ -425,6 +426,93 @@ START_TEST(batch_outcomes_from_many_jobs_are_all_synced)
 }
 END_TEST
 
+/* A LOAD_DATA sent through a claim of its own, on a thread: the barrier test's second job. */
+struct load_job {
+	struct intel_lm_pf *pf;
+	struct intel_lm_blob_hdr *hdr;
+	void *buf;
+	int ret;
+	bool done;
+};
+
+static void *load_job(void *arg)
+{
+	struct load_job *j = arg;
+	struct intel_lm_claim *cl = claim(j->pf, 3);
+	struct intel_lm_sent s;
+
+	j->ret = intel_lm_claim_send(cl, INTEL_LM_OPC_LOAD_DATA, j->buf, j->hdr->payload_len,
+				     &j->hdr->ident, false, NULL, &s);
+	__atomic_store_n(&j->done, true, __ATOMIC_RELEASE);
+	intel_lm_claim_release(cl);
+	return NULL;
+}
+
+/*
+ * The rule's answer may rest on another command's intent, which is made durable after the
+ * identities' lock is released (LOCK_DIR/identities.sync held shared until it is): a command
+ * is sent only once every such intent is durable. Here another process's intent is being
+ * synced (the test holds identities.sync shared): the LOAD_DATA's own intent goes on record,
+ * and the command waits, unsent, until that sync ends.
+ */
+START_TEST(command_waits_for_intents_being_synced)
+{
+	struct intel_lm_blob_hdr hdr;
+	struct intel_lm_rec_entry e = { 0 };
+	struct intel_lm_claim *cl;
+	struct intel_lm_pf *pf;
+	struct load_job j;
+	char path[PATH_MAX + 32], rec[PATH_MAX + 32];
+	pthread_t t;
+	void *buf;
+	int fd, sk, before, i;
+
+	setup();
+	pf = open_pf();
+	save_vf(pf, 2);
+	snprintf(path, sizeof(path), "%s/vf2.blob", dir);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(intel_lm_blob_read(fd, 1 << 20, &hdr, &buf), 0);
+	close(fd);
+	cl = claim(pf, 3);
+	ck_assert_int_eq(intel_lm_claim_send(cl, INTEL_LM_OPC_SUSPEND, NULL, 0, NULL, false, NULL,
+					     NULL), 0);
+	intel_lm_claim_release(cl);
+
+	snprintf(path, sizeof(path), "%s/identities.sync", lock_dir);
+	sk = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert_int_ge(sk, 0);
+	ck_assert_int_eq(flock(sk, LOCK_SH), 0);
+	before = emu_counter("nvme0", INTEL_LM_OPC_LOAD_DATA);
+	j = (struct load_job){ .pf = pf, .hdr = &hdr, .buf = buf };
+	ck_assert_int_eq(intel_lm_record_path(state_dir, intel_lm_pf_id(pf)->key, 3, rec,
+					      sizeof(rec)), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, load_job, &j), 0);
+	/* Its intent goes on record (a crash then leaves the VF in doubt, never wrong)... */
+	for (i = 0; i < 500 && !__atomic_load_n(&j.done, __ATOMIC_ACQUIRE); i++) {
+		if (!intel_lm_record_read(rec, &e) && e.pending == INTEL_LM_OPC_LOAD_DATA)
+			break;
+		usleep(20 * 1000);
+	}
+	ck_assert_int_eq(e.pending, INTEL_LM_OPC_LOAD_DATA);
+	/* ... and its command waits. */
+	usleep(200 * 1000);
+	ck_assert(!__atomic_load_n(&j.done, __ATOMIC_ACQUIRE));
+	ck_assert_int_eq(emu_counter("nvme0", INTEL_LM_OPC_LOAD_DATA), before);
+	ck_assert_int_eq(flock(sk, LOCK_UN), 0);
+	pthread_join(t, NULL);
+	close(sk);
+	ck_assert_int_eq(j.ret, 0);
+	ck_assert_int_eq(emu_counter("nvme0", INTEL_LM_OPC_LOAD_DATA), before + 1);
+	ck_assert_int_eq(intel_lm_record_read(rec, &e), 0);
+	ck_assert_int_eq(e.pending, 0);
+	ck_assert_int_eq(e.state, INTEL_LM_VF_LOADED);
+	intel_lm_state_free(buf, hdr.payload_len);
+	intel_lm_pf_close(pf);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create(unit_name);
@@ -438,6 +526,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, batch_outcomes_are_synced_late);
 	tcase_add_test(tc, batch_outcomes_from_many_jobs_are_all_synced);
 	tcase_add_test(tc, output_too_long_is_refused_before_anything_is_sent);
+	tcase_add_test(tc, command_waits_for_intents_being_synced);
 	suite_add_tcase(s, tc);
 	return s;
 }
