@@ -11,6 +11,9 @@
  * Anything else (a new name, another inode, another header, a file that was not read whole and
  * settled, any error) reads the file whole again, as the uncached scan does. The state files
  * the records name are looked at on every scan: they change without their records.
+ *
+ * A state file missing makes its directory looked up (once a scan): while that is missing, the
+ * other state files in it are not looked at one by one (see state_whole()).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,6 +29,8 @@
 #include <intel-lm/rule.h>
 
 #include "private.h"
+
+#define NDIRS	8
 
 /* One record file as last read. */
 struct cached {
@@ -52,6 +57,14 @@ struct intel_lm_scan {
 	size_t nout, outroom;
 	char *buf;			/* INTEL_LM_REC_READ_BUF bytes */
 	unsigned long reads;		/* record files read whole */
+	/* Directories of missing state files, this scan's (see state_whole()). */
+	struct {
+		char *path;
+		size_t len;
+		bool gone;
+	} dirs[NDIRS];
+	unsigned int ndirs;
+	unsigned long stats;		/* state files looked at with stat(2) */
 };
 
 int intel_lm_scan_new(const char *dir, struct intel_lm_scan **sp)
@@ -92,6 +105,8 @@ static void forget_all(struct intel_lm_scan *s)
 
 void intel_lm_scan_free(struct intel_lm_scan *s)
 {
+	unsigned int i;
+
 	if (!s)
 		return;
 	forget_all(s);
@@ -99,6 +114,8 @@ void intel_lm_scan_free(struct intel_lm_scan *s)
 	free(s->out);
 	free(s->buf);
 	free(s->dir);
+	for (i = 0; i < NDIRS; i++)
+		free(s->dirs[i].path);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 }
@@ -111,6 +128,11 @@ const char *intel_lm_scan_dir(const struct intel_lm_scan *s)
 unsigned long intel_lm_scan_reads(const struct intel_lm_scan *s)
 {
 	return s->reads;
+}
+
+unsigned long intel_lm_scan_stats(const struct intel_lm_scan *s)
+{
+	return s->stats;
 }
 
 /*
@@ -158,6 +180,45 @@ static void reload(struct intel_lm_scan *s, int dfd, struct cached *r, uid_t eui
 	r->has_file = intel_lm_rule_file_copy_of(&e, &r->c[1]);
 	r->file_size = e.state_size;
 	r->has_remote = intel_lm_rule_remote_copy_of(&e, &r->c[2]);
+}
+
+/*
+ * Whether the state file @path is whole (a regular file of @size bytes or more), by stat(2).
+ * Records of old batches name files in directories since removed: when a file is missing,
+ * its directory is looked up, once a scan, and while it is missing (ENOENT, ENOTDIR, not a
+ * directory) the files in it are not looked at again, since the path to each then fails to
+ * resolve just the same. On tmpfs, which keeps no negative lookup, each stat of a missing file
+ * allocates and frees a dentry.
+ */
+static bool state_whole(struct intel_lm_scan *s, const char *path, uint64_t size)
+{
+	const char *slash = strrchr(path, '/');
+	size_t len = slash ? (size_t)(slash - path) : 0;
+	struct stat st;
+	unsigned int i, n = s->ndirs < NDIRS ? s->ndirs : NDIRS;
+	char *dir;
+	int err;
+
+	for (i = 0; len && i < n; i++)
+		if (s->dirs[i].len == len && !memcmp(s->dirs[i].path, path, len))
+			break;
+	if (i < n && s->dirs[i].gone)
+		return false;
+	s->stats++;
+	if (!stat(path, &st))
+		return S_ISREG(st.st_mode) && (uint64_t)st.st_size >= size;
+	if (i < n || !len || (errno != ENOENT && errno != ENOTDIR))
+		return false;
+	dir = strndup(path, len);
+	if (!dir)
+		return false;
+	err = stat(dir, &st) < 0 ? errno : 0;
+	i = s->ndirs++ % NDIRS;
+	free(s->dirs[i].path);
+	s->dirs[i].path = dir;
+	s->dirs[i].len = len;
+	s->dirs[i].gone = err == ENOENT || err == ENOTDIR || (!err && !S_ISDIR(st.st_mode));
+	return false;
 }
 
 /* Room for @more copies in the scan's result. */
@@ -210,6 +271,7 @@ static int scan_dir(struct intel_lm_scan *s, DIR *d)
 	for (i = 0; i < old; i++)
 		s->recs[i].seen = false;
 	s->nout = 0;
+	s->ndirs = 0;
 	while ((de = readdir(d))) {
 		if (!intel_lm_record_name(de->d_name))
 			continue;
@@ -247,8 +309,7 @@ static int scan_dir(struct intel_lm_scan *s, DIR *d)
 			struct intel_lm_copy *f = put(s, &r->c[1]);
 
 			/* The state file changes without its record: looked at every time. */
-			f->whole = !stat(f->path, &st) && S_ISREG(st.st_mode) &&
-				   (uint64_t)st.st_size >= r->file_size;
+			f->whole = state_whole(s, f->path, r->file_size);
 		}
 		if (r->has_remote)
 			put(s, &r->c[2]);

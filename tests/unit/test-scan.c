@@ -27,6 +27,7 @@ const char unit_name[] = "unit-scan";
 int intel_lm_scan_copies(struct intel_lm_scan *s, const struct intel_lm_copy **copies, size_t *n);
 void intel_lm_scan_done(struct intel_lm_scan *s);
 unsigned long intel_lm_scan_reads(const struct intel_lm_scan *s);
+unsigned long intel_lm_scan_stats(const struct intel_lm_scan *s);
 int intel_lm_record_read_at(int dirfd, const char *name, struct intel_lm_rec_entry *entry);
 bool intel_lm_record_name(const char *name);
 bool intel_lm_rule_remote_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_copy *c);
@@ -343,6 +344,81 @@ START_TEST(cached_as_uncached)
 }
 END_TEST
 
+/* VF @vf's record naming its state in @sub/vf@vf.blob, a file of 4 KiB written when @with_file. */
+static void put_in(uint16_t vf, const char *sub, bool with_file)
+{
+	struct intel_lm_record rec;
+	struct intel_lm_rec_entry *e = &rec.entry;
+	char *buf;
+	int fd;
+
+	ck_assert_int_eq(intel_lm_record_open(dir, &pf, vf, &rec), 0);
+	e->state = INTEL_LM_VF_SAVED;
+	memset(&e->ident, 0, sizeof(e->ident));
+	e->ident.id[0] = (uint8_t)('A' + vf);
+	e->ident.gen = 1;
+	snprintf(e->state_file, sizeof(e->state_file), "%s/%s/vf%u.blob", dir, sub, vf);
+	e->state_size = 4096;
+	e->file_ident = e->ident;
+	ck_assert_int_eq(intel_lm_record_write(&rec), 0);
+	if (with_file) {
+		buf = calloc(1, 4096);
+		fd = open(e->state_file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(write(fd, buf, 4096), 4096);
+		close(fd);
+		free(buf);
+	}
+	intel_lm_record_close(&rec);
+}
+
+/*
+ * State files in a directory removed, replaced by a file, back with some of them: each whole
+ * as stat(2) of each tells, the missing directory's files not looked at one by one.
+ */
+START_TEST(state_dir_gone)
+{
+	char sub[4096], path[4096];
+	unsigned long stats;
+	uint16_t vf;
+
+	snprintf(sub, sizeof(sub), "%s/b", dir);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	for (vf = 1; vf <= 3; vf++)
+		put_in(vf, "b", true);
+	put_in(4, "c", false);
+	tick();
+	same(8, 0);
+	stats = intel_lm_scan_stats(cache);
+	same(8, 0);
+	ck_assert_uint_eq(intel_lm_scan_stats(cache), stats + 4);
+
+	nftw(sub, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	stats = intel_lm_scan_stats(cache);
+	same(8, 0);
+	ck_assert_uint_eq(intel_lm_scan_stats(cache), stats + 2);
+
+	/* A file where the directory was: ENOTDIR. */
+	state_file(9, 10);
+	path_of(path, sizeof(path), 9, "blob");
+	ck_assert_int_eq(rename(path, sub), 0);
+	stats = intel_lm_scan_stats(cache);
+	same(8, 0);
+	ck_assert_uint_eq(intel_lm_scan_stats(cache), stats + 2);
+
+	/* Back, with VF 2's file alone: each looked at. */
+	ck_assert_int_eq(unlink(sub), 0);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	put_in(2, "b", true);
+	stats = intel_lm_scan_stats(cache);
+	same(8, 0);
+	ck_assert_uint_eq(intel_lm_scan_stats(cache), stats + 4);
+	for (vf = 1; vf <= 3; vf++)
+		put_in(vf, "b", true);
+	same(8, 0);
+}
+END_TEST
+
 /* The cache's directory replaced, then gone, then back: what each holds. */
 START_TEST(directory_replaced)
 {
@@ -374,6 +450,7 @@ Suite *unit_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, cached_as_uncached);
 	tcase_add_test(tc, directory_replaced);
+	tcase_add_test(tc, state_dir_gone);
 	suite_add_tcase(s, tc);
 	return s;
 }
