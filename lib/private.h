@@ -159,8 +159,14 @@ void intel_lm_scan_done(struct intel_lm_scan *s);
 const char *intel_lm_scan_dir(const struct intel_lm_scan *s);
 /* How many times a scan cache read a record file whole (for tests). */
 unsigned long intel_lm_scan_reads(const struct intel_lm_scan *s);
+/* How many times a scan cache checked a record seen before for a change (for tests). */
+unsigned long intel_lm_scan_checks(const struct intel_lm_scan *s);
 /* How many state files a scan cache looked at with stat(2) (for tests). */
 unsigned long intel_lm_scan_stats(const struct intel_lm_scan *s);
+/* How many times a scan cache listed its directory (for tests). */
+unsigned long intel_lm_scan_lists(const struct intel_lm_scan *s);
+/* No inotify watches for @s from now on: every record checked every scan (for tests). */
+void intel_lm_scan_unwatched(struct intel_lm_scan *s);
 /* Whether a directory entry's name is a record file's. */
 bool intel_lm_record_name(const char *name);
 int intel_lm_record_begin_then(struct intel_lm_record *rec, uint8_t opcode, uint8_t then);

@@ -185,10 +185,12 @@ struct intel_lm_scan;
  * @dir:	the record's directory, or NULL for %INTEL_LM_STATE_DIR
  * @sp:		set to the cache, NULL on failure
  *
- * Each scan still lists @dir and looks at every record and state file, and its copies are
- * the ones intel_lm_rule_copies() would gather at that moment, in the same order; a record
- * unchanged since the last scan is told so from its status and its two slots' headers and not
- * read again. The cache keeps each record file open until it goes or intel_lm_scan_free().
+ * Each scan's copies are the ones intel_lm_rule_copies() would gather at that moment, in the
+ * same order; a record unchanged since the last scan is told so from its status and its two
+ * slots' headers and not read again, and from the second scan on, where inotify(7) can watch
+ * @dir (ext4, xfs, btrfs, tmpfs), from the absence of events: neither @dir nor an unchanged
+ * record is looked at again. Every state file named is looked at every time. The cache keeps
+ * each record file and an inotify instance open until intel_lm_scan_free().
  *
  * Return: 0 or -ENOMEM.
  */

@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 
 #include <libintel-lm.h>
 
@@ -27,12 +29,15 @@ const char unit_name[] = "unit-scan";
 int intel_lm_scan_copies(struct intel_lm_scan *s, const struct intel_lm_copy **copies, size_t *n);
 void intel_lm_scan_done(struct intel_lm_scan *s);
 unsigned long intel_lm_scan_reads(const struct intel_lm_scan *s);
+unsigned long intel_lm_scan_checks(const struct intel_lm_scan *s);
 unsigned long intel_lm_scan_stats(const struct intel_lm_scan *s);
+unsigned long intel_lm_scan_lists(const struct intel_lm_scan *s);
+void intel_lm_scan_unwatched(struct intel_lm_scan *s);
 int intel_lm_record_read_at(int dirfd, const char *name, struct intel_lm_rec_entry *entry);
 bool intel_lm_record_name(const char *name);
 bool intel_lm_rule_remote_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_copy *c);
 
-static char dir[] = "/tmp/intel-lm-scan-XXXXXX";
+static char dir[64];
 static const struct intel_lm_pf_id pf = { .key = "pci-0000:3b:00.0", .pci = "0000:3b:00.0" };
 static struct intel_lm_scan *cache;
 
@@ -45,7 +50,17 @@ static int rm_one(const char *path, const struct stat *st, int flag, struct FTW 
 
 static void setup(void)
 {
+	struct statfs sf;
+
+	/*
+	 * On a file system the cache watches (lib/scan.c): /tmp, else /dev/shm (a container's
+	 * /tmp may be an overlay, which it does not watch).
+	 */
 	strcpy(dir, "/tmp/intel-lm-scan-XXXXXX");
+	if (!statfs("/tmp", &sf) && sf.f_type != EXT4_SUPER_MAGIC &&
+	    sf.f_type != XFS_SUPER_MAGIC && sf.f_type != BTRFS_SUPER_MAGIC &&
+	    sf.f_type != TMPFS_MAGIC && !access("/dev/shm", W_OK))
+		strcpy(dir, "/dev/shm/intel-lm-scan-XXXXXX");
 	if (!mkdtemp(dir) || intel_lm_scan_new(dir, &cache))
 		abort();
 }
@@ -206,7 +221,7 @@ static void same_copy(const struct intel_lm_copy *a, const struct intel_lm_copy 
 	ck_assert_str_eq(a->path, b->path);
 }
 
-static struct intel_lm_copy ref[32], found, found_file;
+static struct intel_lm_copy ref[64], found, found_file;
 
 /*
  * The cache's copies, intel_lm_rule_copies()' and the reference's are the same: @want of
@@ -219,7 +234,7 @@ static void same(size_t want, uint16_t vf)
 	size_t nref, nc, nu, i;
 	char file[4096];
 
-	nref = reference(ref, 32);
+	nref = reference(ref, 64);
 	ck_assert_int_eq(intel_lm_rule_copies(dir, &u, &nu), 0);
 	ck_assert_int_eq(intel_lm_scan_copies(cache, &c, &nc), 0);
 	ck_assert_uint_eq(nref, want);
@@ -245,6 +260,9 @@ START_TEST(cached_as_uncached)
 	char path[4096], moved[4096];
 	unsigned long reads;
 	uint16_t vf;
+
+	/* Without inotify (see below for the cache that watches): as before it. */
+	intel_lm_scan_unwatched(cache);
 
 	/* Five VFs, each written twice (both slots valid); VF 1's and 2's states in files. */
 	for (vf = 1; vf <= 5; vf++) {
@@ -344,6 +362,288 @@ START_TEST(cached_as_uncached)
 }
 END_TEST
 
+/*
+ * Records read whole and settled, then watched (from the second scan on): a scan with nothing
+ * changed checks none of them, and does not list the directory.
+ */
+static void watched(size_t want)
+{
+	unsigned long reads, checks, lists;
+
+	tick();
+	same(want, 0);
+	same(want, 0);
+	reads = intel_lm_scan_reads(cache);
+	checks = intel_lm_scan_checks(cache);
+	lists = intel_lm_scan_lists(cache);
+	same(want, 0);
+	same(want, 0);
+	ck_assert_uint_eq(intel_lm_scan_reads(cache), reads);
+	ck_assert_uint_eq(intel_lm_scan_checks(cache), checks);
+	ck_assert_uint_eq(intel_lm_scan_lists(cache), lists);
+}
+
+/* A scan lists the directory again (@again) or not, and finds @want copies. */
+static void listed(size_t want, uint16_t vf, bool again)
+{
+	unsigned long lists = intel_lm_scan_lists(cache);
+
+	same(want, vf);
+	ck_assert_uint_eq(intel_lm_scan_lists(cache), lists + again);
+}
+
+/* Names added, removed, moved in a watched directory: listed again, each seen. */
+START_TEST(names_change)
+{
+	char path[4096], other[4096];
+	uint16_t vf;
+
+	for (vf = 1; vf <= 30; vf++)
+		put(vf, INTEL_LM_VF_SAVED, (char)('A' + vf % 26), vf, 0);
+	watched(30);
+	/* A new slot: no name changes, no listing. */
+	put(7, INTEL_LM_VF_RUNNING, 'x', 9, 0);
+	listed(30, 7, false);
+	ck_assert_int_eq(found.state, INTEL_LM_VF_RUNNING);
+	/* Created. */
+	put(31, INTEL_LM_VF_LOADED, 'y', 1, 0);
+	listed(31, 31, true);
+	ck_assert_int_eq(found.state, INTEL_LM_VF_LOADED);
+	listed(31, 31, false);
+	/* Renamed over another (recover's move aside, the other way). */
+	rec_path(path, sizeof(path), 31);
+	rec_path(other, sizeof(other), 12);
+	ck_assert_int_eq(rename(path, other), 0);
+	listed(30, 31, true);
+	ck_assert_int_eq(found.state, INTEL_LM_VF_LOADED);
+	listed(30, 12, false);
+	ck_assert_uint_eq(found.vf, 0);
+	/* Moved aside under a name that is no record's, then back. */
+	snprintf(path, sizeof(path), "%s/aside", dir);
+	ck_assert_int_eq(rename(other, path), 0);
+	listed(29, 31, true);
+	ck_assert_uint_eq(found.vf, 0);
+	ck_assert_int_eq(rename(path, other), 0);
+	listed(30, 31, true);
+	ck_assert_int_eq(found.state, INTEL_LM_VF_LOADED);
+	/* Deleted. */
+	rec_path(path, sizeof(path), 3);
+	ck_assert_int_eq(unlink(path), 0);
+	listed(29, 0, true);
+	/* A hard link in the directory (neither trusted), then gone. */
+	rec_path(path, sizeof(path), 4);
+	rec_path(other, sizeof(other), 40);
+	ck_assert_int_eq(link(path, other), 0);
+	listed(28, 0, true);
+	ck_assert_int_eq(unlink(other), 0);
+	listed(29, 4, true);
+	ck_assert_int_eq(found.state, INTEL_LM_VF_SAVED);
+	watched(29);
+}
+END_TEST
+
+/* The cache's path made to name another directory, nothing in the first one changed. */
+START_TEST(path_moved)
+{
+	char real[4096], other[4096], link_path[4096], tmp[4096];
+	struct intel_lm_scan *c;
+	const struct intel_lm_copy *cp;
+	size_t n, i;
+	int k;
+
+	snprintf(real, sizeof(real), "%s/a", dir);
+	snprintf(other, sizeof(other), "%s/b", dir);
+	snprintf(link_path, sizeof(link_path), "%s/link", dir);
+	snprintf(tmp, sizeof(tmp), "%s/link.new", dir);
+	ck_assert_int_eq(mkdir(real, 0700), 0);
+	ck_assert_int_eq(mkdir(other, 0700), 0);
+	ck_assert_int_eq(symlink("a", link_path), 0);
+	ck_assert_int_eq(intel_lm_scan_new(link_path, &c), 0);
+	/* Each directory's record, written as the rule's records are. */
+	for (k = 0; k < 2; k++) {
+		struct intel_lm_record rec;
+
+		ck_assert_int_eq(intel_lm_record_open(k ? other : real, &pf, 5, &rec), 0);
+		rec.entry.state = k ? INTEL_LM_VF_RUNNING : INTEL_LM_VF_SAVED;
+		rec.entry.ident.id[0] = 'A';
+		rec.entry.ident.gen = 1;
+		ck_assert_int_eq(intel_lm_record_write(&rec), 0);
+		intel_lm_record_close(&rec);
+	}
+	tick();
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(intel_lm_scan_copies(c, &cp, &n), 0);
+		ck_assert_uint_eq(n, 1);
+		ck_assert_int_eq(cp[0].state, INTEL_LM_VF_SAVED);
+		intel_lm_scan_done(c);
+	}
+	ck_assert_uint_eq(intel_lm_scan_lists(c), 2);
+	ck_assert_int_eq(symlink("b", tmp), 0);
+	ck_assert_int_eq(rename(tmp, link_path), 0);
+	ck_assert_int_eq(intel_lm_scan_copies(c, &cp, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(cp[0].state, INTEL_LM_VF_RUNNING);
+	intel_lm_scan_done(c);
+	intel_lm_scan_free(c);
+}
+END_TEST
+
+/* What another process does to a watched record, through its own descriptor: seen at once. */
+START_TEST(watched_changes)
+{
+	char path[4096], other[4096], aside[4096];
+	unsigned long reads, checks;
+	uint16_t vf;
+
+	for (vf = 1; vf <= 4; vf++) {
+		put(vf, INTEL_LM_VF_SUSPENDED, (char)('A' + vf), 1, 0);
+		put(vf, INTEL_LM_VF_SAVED, (char)('A' + vf), 1, 0);
+	}
+	watched(4);
+
+	/* A new slot written: that record alone read again, without a check first. */
+	reads = intel_lm_scan_reads(cache);
+	checks = intel_lm_scan_checks(cache);
+	put(1, INTEL_LM_VF_RUNNING, 'X', 2, 0);
+	same(4, 1);
+	ck_assert_int_eq(found.state, INTEL_LM_VF_RUNNING);
+	ck_assert_uint_eq(found.ident.id[0], 'X');
+	ck_assert_uint_eq(intel_lm_scan_checks(cache), checks);
+	ck_assert_uint_eq(intel_lm_scan_reads(cache), reads + 1);
+	watched(4);
+
+	/* chmod: no longer trusted, then trusted again. */
+	rec_path(path, sizeof(path), 3);
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	same(4, 3);
+	ck_assert_int_eq(chmod(path, 0660), 0);
+	same(3, 0);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	same(4, 3);
+	ck_assert_int_eq(found.state, INTEL_LM_VF_SAVED);
+
+	/* A hard link made elsewhere (not trusted: others may write it), then removed. */
+	watched(4);
+	snprintf(aside, sizeof(aside), "%s/aside", dir);
+	ck_assert_int_eq(mkdir(aside, 0700), 0);
+	snprintf(other, sizeof(other), "%s/aside/link", dir);
+	ck_assert_int_eq(link(path, other), 0);
+	same(3, 0);
+	ck_assert_int_eq(unlink(other), 0);
+	same(4, 3);
+	ck_assert_int_eq(found.state, INTEL_LM_VF_SAVED);
+
+	/* Truncated by another descriptor, then deleted. */
+	watched(4);
+	ck_assert_int_eq(truncate(path, 0), 0);
+	same(3, 0);
+	ck_assert_int_eq(unlink(path), 0);
+	same(3, 0);
+
+	/* Renamed over another record (recover's move aside, the other way): its entry counts. */
+	watched(3);
+	rec_path(path, sizeof(path), 4);
+	rec_path(other, sizeof(other), 1);
+	ck_assert_int_eq(rename(path, other), 0);
+	same(2, 4);
+	ck_assert_int_eq(found.state, INTEL_LM_VF_SAVED);
+	ck_assert_uint_eq(found.ident.id[0], 'A' + 4);
+
+	/* Deleted; a record created; a file that is no record. */
+	watched(2);
+	ck_assert_int_eq(unlink(other), 0);
+	same(1, 0);
+	put(6, INTEL_LM_VF_LOADED, 'Z', 7, 0);
+	same(2, 6);
+	ck_assert_int_eq(found.state, INTEL_LM_VF_LOADED);
+	state_file(9, 10);
+	watched(2);
+
+	/* A corrupt body in the newest slot, its headers kept: the older entry counts. */
+	put(6, INTEL_LM_VF_SAVED, 'Z', 7, 0);
+	watched(2);
+	flip(6, newest_slot(6) + 39 + 3);
+	same(2, 6);
+	ck_assert_int_eq(found.state, INTEL_LM_VF_LOADED);
+	/* Not read again until its writer is done (an event), then its entry counts. */
+	watched(2);
+	put(6, INTEL_LM_VF_RUNNING, 'Z', 8, 0);
+	same(2, 6);
+	ck_assert_int_eq(found.state, INTEL_LM_VF_RUNNING);
+	ck_assert_uint_eq(found.ident.gen, 8);
+}
+END_TEST
+
+/*
+ * Events lost to a full queue: every record checked and the directory listed, a change and a
+ * new record among the lost ones seen.
+ */
+START_TEST(watch_overflow)
+{
+	char path1[4096], path2[4096], c1, c2;
+	unsigned long reads;
+	long max = 16384, i;
+	int fd1, fd2;
+	FILE *f;
+
+	f = fopen("/proc/sys/fs/inotify/max_queued_events", "r");
+	if (f) {
+		ck_assert_int_eq(fscanf(f, "%ld", &max), 1);
+		fclose(f);
+	}
+	put(1, INTEL_LM_VF_SAVED, 'A', 1, 0);
+	put(2, INTEL_LM_VF_SAVED, 'B', 1, 0);
+	put(3, INTEL_LM_VF_SAVED, 'C', 1, 0);
+	watched(3);
+	rec_path(path1, sizeof(path1), 1);
+	rec_path(path2, sizeof(path2), 2);
+	fd1 = open(path1, O_RDWR);
+	fd2 = open(path2, O_RDWR);
+	ck_assert_int_ge(fd1, 0);
+	ck_assert_int_ge(fd2, 0);
+	ck_assert_int_eq(pread(fd1, &c1, 1, 0), 1);
+	ck_assert_int_eq(pread(fd2, &c2, 1, 0), 1);
+	/*
+	 * Events that cannot merge (each another watch's than the last), more than fit: each
+	 * file's first byte written as it is.
+	 */
+	for (i = 0; i <= max; i++)
+		ck_assert_int_eq(i % 2 ? pwrite(fd1, &c1, 1, 0) : pwrite(fd2, &c2, 1, 0), 1);
+	close(fd1);
+	close(fd2);
+	put(3, INTEL_LM_VF_RUNNING, 'D', 2, 0);
+	put(4, INTEL_LM_VF_SAVED, 'E', 1, 0);
+	reads = intel_lm_scan_reads(cache);
+	same(4, 3);
+	ck_assert_int_eq(found.state, INTEL_LM_VF_RUNNING);
+	ck_assert_uint_eq(found.ident.id[0], 'D');
+	/* Each read again (the new one for the first time). */
+	ck_assert_uint_eq(intel_lm_scan_reads(cache), reads + 4);
+	watched(4);
+}
+END_TEST
+
+/* Without inotify: every record checked every scan, changes seen as before. */
+START_TEST(unwatched)
+{
+	unsigned long checks;
+
+	put(1, INTEL_LM_VF_SAVED, 'A', 1, 0);
+	put(2, INTEL_LM_VF_SAVED, 'B', 1, 0);
+	watched(2);
+	intel_lm_scan_unwatched(cache);
+	checks = intel_lm_scan_checks(cache);
+	same(2, 2);
+	ck_assert_uint_eq(intel_lm_scan_checks(cache), checks + 2);
+	same(2, 2);
+	ck_assert_uint_eq(intel_lm_scan_checks(cache), checks + 4);
+	put(2, INTEL_LM_VF_RUNNING, 'C', 2, 0);
+	same(2, 2);
+	ck_assert_int_eq(found.state, INTEL_LM_VF_RUNNING);
+	ck_assert_uint_eq(intel_lm_scan_checks(cache), checks + 6);
+}
+END_TEST
+
 /* VF @vf's record naming its state in @sub/vf@vf.blob, a file of 4 KiB written when @with_file. */
 static void put_in(uint16_t vf, const char *sub, bool with_file)
 {
@@ -387,8 +687,7 @@ START_TEST(state_dir_gone)
 	for (vf = 1; vf <= 3; vf++)
 		put_in(vf, "b", true);
 	put_in(4, "c", false);
-	tick();
-	same(8, 0);
+	watched(8);
 	stats = intel_lm_scan_stats(cache);
 	same(8, 0);
 	ck_assert_uint_eq(intel_lm_scan_stats(cache), stats + 4);
@@ -425,8 +724,7 @@ START_TEST(directory_replaced)
 	char old[4096];
 
 	put(1, INTEL_LM_VF_SAVED, 'A', 1, 0);
-	tick();
-	same(1, 1);
+	watched(1);
 	snprintf(old, sizeof(old), "%s.old", dir);
 	ck_assert_int_eq(rename(dir, old), 0);
 	ck_assert_int_eq(mkdir(dir, 0700), 0);
@@ -450,7 +748,12 @@ Suite *unit_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, cached_as_uncached);
 	tcase_add_test(tc, directory_replaced);
+	tcase_add_test(tc, watched_changes);
+	tcase_add_test(tc, watch_overflow);
+	tcase_add_test(tc, unwatched);
 	tcase_add_test(tc, state_dir_gone);
+	tcase_add_test(tc, names_change);
+	tcase_add_test(tc, path_moved);
 	suite_add_tcase(s, tc);
 	return s;
 }
