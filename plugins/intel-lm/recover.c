@@ -1016,8 +1016,9 @@ out:
 
 /* Settle a single command's or a batch's entry. */
 /*
- * Whether VF @v, which has no record, is one an open migration's other VF names: its record was
- * lost, not never written, and its state is unknown.
+ * Whether VF @v, which has no record, is the destination an open migration's source names: its
+ * record was lost, not never written, and its state is unknown. (A destination's entry is
+ * written first: a source it names without a record was never touched, see recover_migration().)
  */
 static bool record_lost(const struct cli *c, const struct rec_view *v)
 {
@@ -1031,7 +1032,8 @@ static bool record_lost(const struct cli *c, const struct rec_view *v)
 		return false;
 	for (i = 0; i < n && !lost; i++)
 		lost = !intel_lm_record_read(paths[i], &w) && w.op == INTEL_LM_OP_MIGRATE &&
-		       w.op_open && w.peer_vf == v->e.vf && !strcmp(w.peer.key, v->e.pf.key);
+		       w.op_open && w.role == INTEL_LM_ROLE_SOURCE && w.peer_vf == v->e.vf &&
+		       !strcmp(w.peer.key, v->e.pf.key);
 	intel_lm_record_list_free(paths, n);
 	return lost;
 }

@@ -811,4 +811,23 @@ run "$P" resume /dev/nvme0 --vf=3
 expect_rc 3 "$l: the source's resume is refused (exit 3)"
 expect_once "$L" "$l: the state runs once"
 
+# 34. (make soak seed 20411242, TP4159, 3 steps) a migrate killed while its destination's SUSPEND
+# was in flight, before the source was touched (the source's record file made by its claim, no
+# entry in it), then recover --confirm=suspended of the source, which status called running (no
+# record): recover took the open migration naming it for a lost record, recorded the operator's
+# word, and status said suspended of a VF that runs. A destination's entry is written first, so
+# a source it names without a record was never touched (as recover(1) says for the destination)
+emu_rule
+l="recover --confirm of a migration's source it never touched"
+kill_in_flight nvme1 0xc8 latency migrate /dev/nvme1 --vf=3 --to=/dev/nvme1 --to-vf=1
+expect_status nvme1 3 "$l: status says the truth or unknown"
+run "$P" recover /dev/nvme1 --vf=3 --confirm=suspended
+expect_rc 3 "$l: --confirm is refused (exit 3): nothing is unknown"
+expect_out "never changed it" "$l: ... and the VF shown as intel-lm never changed it"
+expect_state nvme1 3 running "$l: the source runs"
+expect_status nvme1 3 "$l: status still says the truth"
+run "$P" recover /dev/nvme1 --vf=1
+expect_rc 5 "$l: recover of the destination leaves its own SUSPEND in doubt (exit 5)"
+expect_out "stopped before it touched the source" "$l: ... and closes the migration"
+
 e2e_finish
