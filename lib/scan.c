@@ -376,24 +376,33 @@ static void reread(struct intel_lm_scan *s, struct cached *r, uid_t euid)
  * resolve just the same. On tmpfs, which keeps no negative lookup, each stat of a missing file
  * allocates and frees a dentry.
  */
+/* The memo of @path's directory (its first @len bytes) among this scan's, or -1. */
+static int dir_seen(const struct intel_lm_scan *s, const char *path, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; len && i < NDIRS && i < s->ndirs; i++)
+		if (s->dirs[i].len == len && !memcmp(s->dirs[i].path, path, len))
+			return (int)i;
+	return -1;
+}
+
 static bool state_whole(struct intel_lm_scan *s, const char *path, uint64_t size)
 {
 	const char *slash = strrchr(path, '/');
 	size_t len = slash ? (size_t)(slash - path) : 0;
+	int seen = dir_seen(s, path, len);
 	struct stat st;
-	unsigned int i, n = s->ndirs < NDIRS ? s->ndirs : NDIRS;
+	unsigned int i;
 	char *dir;
 	int err;
 
-	for (i = 0; len && i < n; i++)
-		if (s->dirs[i].len == len && !memcmp(s->dirs[i].path, path, len))
-			break;
-	if (i < n && s->dirs[i].gone)
+	if (seen >= 0 && s->dirs[seen].gone)
 		return false;
 	s->stats++;
 	if (!stat(path, &st))
 		return S_ISREG(st.st_mode) && (uint64_t)st.st_size >= size;
-	if (i < n || !len || (errno != ENOENT && errno != ENOTDIR))
+	if (seen >= 0 || !len || (errno != ENOENT && errno != ENOTDIR))
 		return false;
 	dir = strndup(path, len);
 	if (!dir)
