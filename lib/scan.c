@@ -445,6 +445,24 @@ static struct intel_lm_copy *put(struct intel_lm_scan *s, const struct intel_lm_
 	return d;
 }
 
+/* @r's copies put in the scan's result; 0 or -ENOMEM. */
+static int put_copies(struct intel_lm_scan *s, const struct cached *r)
+{
+	if (out_room(s, 3))
+		return -ENOMEM;
+	if (r->has_vf)
+		put(s, &r->c[0]);
+	if (r->has_file) {
+		struct intel_lm_copy *f = put(s, &r->c[1]);
+
+		/* The state file changes without its record: looked at every time. */
+		f->whole = state_whole(s, f->path, r->file_size);
+	}
+	if (r->has_remote)
+		put(s, &r->c[2]);
+	return 0;
+}
+
 /* Checked (or not) and read again if need be, as above: @r's copies put in the result. */
 static int take(struct intel_lm_scan *s, int dfd, struct cached *r, uid_t euid)
 {
@@ -466,19 +484,7 @@ static int take(struct intel_lm_scan *s, int dfd, struct cached *r, uid_t euid)
 		if (!intel_lm_record_unchanged(r->fd, &r->stamp, euid))
 			reload(s, dfd, r, euid);
 	}
-	if (out_room(s, 3))
-		return -ENOMEM;
-	if (r->has_vf)
-		put(s, &r->c[0]);
-	if (r->has_file) {
-		struct intel_lm_copy *f = put(s, &r->c[1]);
-
-		/* The state file changes without its record: looked at every time. */
-		f->whole = state_whole(s, f->path, r->file_size);
-	}
-	if (r->has_remote)
-		put(s, &r->c[2]);
-	return 0;
+	return put_copies(s, r);
 }
 
 /* What every scan starts with: @euid's, no result yet. */
@@ -599,17 +605,9 @@ static int scan_dir(struct intel_lm_scan *s, DIR *d)
 				return ret;
 			continue;
 		}
-		if (out_room(s, 3))
-			return -ENOMEM;
-		if (r->has_vf)
-			put(s, &r->c[0]);
-		if (r->has_file) {
-			struct intel_lm_copy *f = put(s, &r->c[1]);
-
-			f->whole = state_whole(s, f->path, r->file_size);
-		}
-		if (r->has_remote)
-			put(s, &r->c[2]);
+		ret = put_copies(s, r);
+		if (ret)
+			return ret;
 	}
 	/* Records no longer listed are forgotten. */
 	for (i = keep = 0; i < s->nrecs; i++) {
