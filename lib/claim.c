@@ -422,6 +422,7 @@ static int ask_rule(struct intel_lm_scan *scan, const char *state_dir,
 	struct intel_lm_rule_ask ask = { .op = g->op, .incoming = g->incoming };
 	struct intel_lm_copy self, *known = NULL;
 	struct intel_lm_scan *own = NULL;
+	struct intel_lm_want want;
 	size_t i, k;
 	int ret;
 
@@ -432,7 +433,13 @@ static int ask_rule(struct intel_lm_scan *scan, const char *state_dir,
 			return ret;
 		scan = own;
 	}
-	ret = intel_lm_scan_copies(scan, &ask.copies, &ask.n);
+	intel_lm_rule_copy_of(g->e, &self);
+	ask.vf = &self;
+	/* Only the copies the answer rests on: no other state file is looked at. */
+	intel_lm_rule_wants(&ask, &want);
+	want.vfs = g->known;
+	want.n_vfs = g->n_known;
+	ret = intel_lm_scan_copies_of(scan, &want, &ask.copies, &ask.n);
 	if (ret) {
 		intel_lm_scan_free(own);
 		return ret;
@@ -451,8 +458,6 @@ static int ask_rule(struct intel_lm_scan *scan, const char *state_dir,
 					intel_lm_rule_copy_of(&g->known[k], &known[i]);
 		ask.copies = known;
 	}
-	intel_lm_rule_copy_of(g->e, &self);
-	ask.vf = &self;
 	intel_lm_rule_check(&ask, v);
 	/* The place in the way outlives the copies. */
 	if (v->other && other) {
@@ -503,6 +508,8 @@ static int guarded(struct intel_lm_scan *scan, const char *state_dir, const char
 	sk = lock_file(lock_dir, "identities.sync");
 	if (sk < 0)
 		return sk;
+	if (scan)
+		intel_lm_scan_refresh(scan);
 	lk = identities_lock(lock_dir);
 	if (lk < 0) {
 		close(sk);

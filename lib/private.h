@@ -144,7 +144,7 @@ int intel_lm_record_read_stamped(int fd, char *buf, struct intel_lm_rec_entry *e
 				 struct intel_lm_rec_stamp *stamp, uid_t euid);
 bool intel_lm_record_unchanged(int fd, const struct intel_lm_rec_stamp *stamp, uid_t euid);
 struct intel_lm_copy;
-/* The state file @e names as a copy, its .whole from stat(2); false when it names none. */
+/* The state file @e names as a copy (.whole not looked at: false); false when it names none. */
 bool intel_lm_rule_file_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_copy *c);
 /* The copy on another host a migrate to there left, running (see lib/rule.c); false: none. */
 bool intel_lm_rule_remote_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_copy *c);
@@ -154,6 +154,28 @@ bool intel_lm_rule_remote_copy_of(const struct intel_lm_rec_entry *e, struct int
  */
 struct intel_lm_scan;
 int intel_lm_scan_copies(struct intel_lm_scan *s, const struct intel_lm_copy **copies, size_t *n);
+/*
+ * The copies a question to the rule needs: those that hold one of @ids (as either identity a
+ * copy may hold, any generation), and those of the VFs @vfs, whatever they hold (the claim
+ * puts what it knows of them in their place). The rule looks at no other copy.
+ */
+struct intel_lm_want {
+	struct intel_lm_identity ids[5];
+	size_t n_ids;
+	const struct intel_lm_rec_entry *vfs;
+	size_t n_vfs;
+};
+/* @w for @ask: the identities it is about (@ask's copies are not looked at). */
+void intel_lm_rule_wants(const struct intel_lm_rule_ask *ask, struct intel_lm_want *w);
+bool intel_lm_rule_wanted(const struct intel_lm_want *w, const struct intel_lm_copy *c);
+/* intel_lm_scan_copies() of the copies @w wants only: no other state file is looked at. */
+int intel_lm_scan_copies_of(struct intel_lm_scan *s, const struct intel_lm_want *w,
+			    const struct intel_lm_copy **copies, size_t *n);
+/*
+ * Read what changed in @s's directory since its last scan, and start its watches: a scan soon
+ * after reads only what changes meanwhile (guarded() does this before the identities' lock).
+ */
+void intel_lm_scan_refresh(struct intel_lm_scan *s);
 void intel_lm_scan_done(struct intel_lm_scan *s);
 /* The directory a scan lists. */
 const char *intel_lm_scan_dir(const struct intel_lm_scan *s);

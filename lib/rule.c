@@ -300,6 +300,44 @@ enum intel_lm_reason intel_lm_rule_check(const struct intel_lm_rule_ask *ask,
 	}
 }
 
+static void want_id(struct intel_lm_want *w, const struct intel_lm_identity *id)
+{
+	if (id && intel_lm_identity_is_set(id) && w->n_ids < sizeof(w->ids) / sizeof(w->ids[0]))
+		w->ids[w->n_ids++] = *id;
+}
+
+/*
+ * Every copy intel_lm_rule_check() looks at holds (holds(), or the same identity for
+ * kept_elsewhere()) an identity of the VF asked about, of the destination, or the incoming
+ * one: the rule answers the same with only those copies, in the same order.
+ */
+void intel_lm_rule_wants(const struct intel_lm_rule_ask *ask, struct intel_lm_want *w)
+{
+	memset(w, 0, sizeof(*w));
+	if (ask->vf) {
+		want_id(w, &ask->vf->ident);
+		want_id(w, &ask->vf->alt);
+	}
+	if (ask->dst) {
+		want_id(w, &ask->dst->ident);
+		want_id(w, &ask->dst->alt);
+	}
+	want_id(w, ask->incoming);
+}
+
+bool intel_lm_rule_wanted(const struct intel_lm_want *w, const struct intel_lm_copy *c)
+{
+	size_t i;
+
+	for (i = 0; i < w->n_ids; i++)
+		if (holds(c, &w->ids[i]))
+			return true;
+	for (i = 0; c->vf && i < w->n_vfs; i++)
+		if (c->vf == w->vfs[i].vf && !strcmp(c->pf, w->vfs[i].pf.key))
+			return true;
+	return false;
+}
+
 void intel_lm_rule_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_copy *c)
 {
 	intel_lm_put_str(c->pf, sizeof(c->pf), e->pf.key);
@@ -348,18 +386,14 @@ bool intel_lm_rule_remote_copy_of(const struct intel_lm_rec_entry *e, struct int
 	return true;
 }
 
-/* The state file an entry names, as a copy: there, regular and holding the whole state. */
+/* The state file an entry names, as a copy; whether it is whole is the scan's to look at. */
 bool intel_lm_rule_file_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_copy *c)
 {
-	struct stat st;
-
 	if (!e->state_file[0] || !intel_lm_identity_is_set(&e->file_ident))
 		return false;
 	memset(c, 0, sizeof(*c));
 	c->state = INTEL_LM_VF_SAVED;
 	c->ident = e->file_ident;
 	intel_lm_put_str(c->path, sizeof(c->path), e->state_file);
-	c->whole = !stat(e->state_file, &st) && S_ISREG(st.st_mode) &&
-		   (uint64_t)st.st_size >= e->state_size;
 	return true;
 }

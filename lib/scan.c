@@ -104,6 +104,7 @@ struct intel_lm_scan {
 	} dirs[NDIRS];
 	unsigned int ndirs;
 	unsigned long stats;		/* state files looked at with stat(2) */
+	const struct intel_lm_want *want;	/* this scan's: the copies it returns, or NULL */
 };
 
 int intel_lm_scan_new(const char *dir, struct intel_lm_scan **sp)
@@ -445,20 +446,26 @@ static struct intel_lm_copy *put(struct intel_lm_scan *s, const struct intel_lm_
 	return d;
 }
 
-/* @r's copies put in the scan's result; 0 or -ENOMEM. */
+/* Whether @c goes in this scan's result. */
+static bool wanted(const struct intel_lm_scan *s, const struct intel_lm_copy *c)
+{
+	return !s->want || intel_lm_rule_wanted(s->want, c);
+}
+
+/* @r's copies put in the scan's result (those it wants); 0 or -ENOMEM. */
 static int put_copies(struct intel_lm_scan *s, const struct cached *r)
 {
 	if (out_room(s, 3))
 		return -ENOMEM;
-	if (r->has_vf)
+	if (r->has_vf && wanted(s, &r->c[0]))
 		put(s, &r->c[0]);
-	if (r->has_file) {
+	if (r->has_file && wanted(s, &r->c[1])) {
 		struct intel_lm_copy *f = put(s, &r->c[1]);
 
 		/* The state file changes without its record: looked at every time. */
 		f->whole = state_whole(s, f->path, r->file_size);
 	}
-	if (r->has_remote)
+	if (r->has_remote && wanted(s, &r->c[2]))
 		put(s, &r->c[2]);
 	return 0;
 }
@@ -653,15 +660,14 @@ static int scan_listed(struct intel_lm_scan *s)
 	return 0;
 }
 
-int intel_lm_scan_copies(struct intel_lm_scan *s, const struct intel_lm_copy **copies, size_t *n)
+/* The copies @w wants (all: NULL) in the scan's result; the scan's mutex is held. */
+static int collect(struct intel_lm_scan *s, const struct intel_lm_want *w)
 {
 	struct stat st;
 	DIR *d;
 	int ret;
 
-	*copies = NULL;
-	*n = 0;
-	pthread_mutex_lock(&s->mu);
+	s->want = w;
 	drain(s);
 	if (s->listed && !stat(s->dir, &st) && st.st_dev == s->dev && st.st_ino == s->ino) {
 		ret = scan_listed(s);
@@ -669,25 +675,55 @@ int intel_lm_scan_copies(struct intel_lm_scan *s, const struct intel_lm_copy **c
 		s->listed = false;
 		d = opendir(s->dir);
 		if (!d) {
-			ret = errno == ENOENT ? 0 : -errno;
+			s->want = NULL;
 			forget_all(s);
-			if (ret)
-				pthread_mutex_unlock(&s->mu);
-			return ret;
+			s->nout = 0;
+			return errno == ENOENT ? 0 : -errno;
 		}
 		ret = scan_dir(s, d);
 		closedir(d);
 	}
+	s->want = NULL;
 	if (ret) {
 		/* Half a scan: start afresh next time. */
 		forget_all(s);
 		s->nout = 0;
+	}
+	return ret;
+}
+
+int intel_lm_scan_copies_of(struct intel_lm_scan *s, const struct intel_lm_want *w,
+			    const struct intel_lm_copy **copies, size_t *n)
+{
+	int ret;
+
+	*copies = NULL;
+	*n = 0;
+	pthread_mutex_lock(&s->mu);
+	ret = collect(s, w);
+	if (ret) {
 		pthread_mutex_unlock(&s->mu);
 		return ret;
 	}
 	*copies = s->out;
 	*n = s->nout;
 	return 0;
+}
+
+void intel_lm_scan_refresh(struct intel_lm_scan *s)
+{
+	const struct intel_lm_want none = { .n_ids = 0 };
+
+	pthread_mutex_lock(&s->mu);
+	/* The first scan reads every record; the second watches them. */
+	if (!collect(s, &none) && s->scans == 1)
+		collect(s, &none);
+	pthread_mutex_unlock(&s->mu);
+}
+
+int intel_lm_scan_copies(struct intel_lm_scan *s, const struct intel_lm_copy **copies, size_t *n)
+{
+	return intel_lm_scan_copies_of(s, NULL, copies, n);
 }
 
 void intel_lm_scan_done(struct intel_lm_scan *s)

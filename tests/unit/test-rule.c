@@ -11,6 +11,7 @@
 
 #include <libintel-lm-private.h>
 
+#include "../../lib/private.h"
 #include "unit.h"
 
 const char unit_name[] = "unit-rule";
@@ -207,6 +208,120 @@ START_TEST(table)
 }
 END_TEST
 
+/*
+ * The rule answers @ask the same with only the copies it wants (intel_lm_rule_wants()), in
+ * the same order: the reason, where, the state and the place in the way.
+ */
+static void same_with_wanted(const struct intel_lm_rule_ask *ask, const char *name)
+{
+	struct intel_lm_copy wanted[16];
+	struct intel_lm_rule_ask few = *ask;
+	struct intel_lm_verdict all, v;
+	struct intel_lm_want w;
+	size_t i;
+
+	intel_lm_rule_wants(ask, &w);
+	few.copies = wanted;
+	few.n = 0;
+	for (i = 0; i < ask->n; i++)
+		if (intel_lm_rule_wanted(&w, &ask->copies[i]))
+			wanted[few.n++] = ask->copies[i];
+	intel_lm_rule_check(ask, &all);
+	intel_lm_rule_check(&few, &v);
+	ck_assert_msg(v.reason == all.reason, "%s: %s with the copies wanted, %s with all", name,
+		      intel_lm_reason_name(v.reason), intel_lm_reason_name(all.reason));
+	ck_assert_int_eq(v.at_dst, all.at_dst);
+	ck_assert_mem_eq(&v.ident, &all.ident, sizeof(v.ident));
+	ck_assert_mem_eq(&v.alt, &all.alt, sizeof(v.alt));
+	ck_assert_int_eq(!v.other, !all.other);
+	if (v.other && v.other >= wanted && v.other < wanted + few.n)
+		ck_assert_mem_eq(v.other, all.other, sizeof(*v.other));
+	else
+		ck_assert_ptr_eq(v.other, all.other);	/* the destination, or none */
+}
+
+START_TEST(table_with_wanted)
+{
+	const struct rule_case *t = &cases[_i];
+	struct intel_lm_copy vf, dst, in, copies[4];
+	struct intel_lm_rule_ask ask = { .op = t->op, .copies = copies };
+
+	if (t->vf) {
+		place(&vf, t->vf);
+		ask.vf = &vf;
+	}
+	if (t->dst) {
+		place(&dst, t->dst);
+		ask.dst = &dst;
+	}
+	if (t->incoming) {
+		place(&in, t->incoming);
+		ask.incoming = &in.ident;
+		ask.file = in.path;
+	}
+	while (ask.n < 4 && t->copies[ask.n]) {
+		place(&copies[ask.n], t->copies[ask.n]);
+		ask.n++;
+	}
+	same_with_wanted(&ask, t->name);
+}
+END_TEST
+
+/* A random place of a world of 4 states (A to D, generations 0 to 2) and 3 VFs of 2 PFs. */
+static void random_place(struct intel_lm_copy *c, unsigned int *seed, bool vf)
+{
+	static const char *const states[] = { "running", "suspended", "saved", "loaded",
+					      "unknown" };
+	char spec[64], id[8];
+
+	if (rand_r(seed) % 4 == 0)
+		snprintf(id, sizeof(id), "-");
+	else
+		snprintf(id, sizeof(id), "%c%d", 'A' + rand_r(seed) % 4, rand_r(seed) % 3);
+	if (rand_r(seed) % 4 == 0 && id[0] != '-')
+		snprintf(id + 2, sizeof(id) - 2, "|%c%d%s", 'A' + rand_r(seed) % 4,
+			 rand_r(seed) % 3, rand_r(seed) % 4 ? "" : "+");
+	if (vf || rand_r(seed) % 2)
+		snprintf(spec, sizeof(spec), "n%d:%d %s %s", rand_r(seed) % 2, 1 + rand_r(seed) % 3,
+			 rand_r(seed) % 6 ? states[rand_r(seed) % 5] : "unknown-load", id);
+	else
+		snprintf(spec, sizeof(spec), "/f%d %s %c%d", rand_r(seed) % 3,
+			 rand_r(seed) % 3 ? "whole" : "torn", 'A' + rand_r(seed) % 4,
+			 rand_r(seed) % 3);
+	place(c, spec);
+}
+
+START_TEST(random_with_wanted)
+{
+	unsigned int seed = 20261207;
+	char name[64];
+	int round;
+
+	for (round = 0; round < 20000; round++) {
+		struct intel_lm_copy vf, dst, in, copies[8];
+		struct intel_lm_rule_ask ask = { .copies = copies };
+
+		ask.op = (enum intel_lm_rule_op)(rand_r(&seed) % (INTEL_LM_RULE_DISCARD + 1));
+		random_place(&vf, &seed, true);
+		random_place(&dst, &seed, true);
+		random_place(&in, &seed, false);
+		ask.vf = ask.op == INTEL_LM_RULE_DISCARD ? NULL : &vf;
+		ask.dst = ask.op == INTEL_LM_RULE_MIGRATE ? &dst : NULL;
+		if (ask.op == INTEL_LM_RULE_LOAD || ask.op == INTEL_LM_RULE_DISCARD) {
+			if (!intel_lm_identity_is_set(&in.ident))
+				in.ident.id[0] = 'A';
+			ask.incoming = &in.ident;
+			ask.file = in.path;
+		}
+		ask.n = (size_t)(rand_r(&seed) % 9);
+		for (size_t i = 0; i < ask.n; i++)
+			random_place(&copies[i], &seed, false);
+		snprintf(name, sizeof(name), "round %d", round);
+		same_with_wanted(&ask, name);
+	}
+}
+END_TEST
+
 START_TEST(reason_words)
 {
 	ck_assert_str_eq(intel_lm_reason_name(INTEL_LM_REASON_OK), "ok");
@@ -261,6 +376,8 @@ Suite *unit_suite(void)
 	TCase *tc = tcase_create("rule");
 
 	tcase_add_loop_test(tc, table, 0, (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_loop_test(tc, table_with_wanted, 0, (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_test(tc, random_with_wanted);
 	tcase_add_test(tc, reason_words);
 	tcase_add_test(tc, identity_hex_round_trip);
 	tcase_add_test(tc, identity_derived_from_bytes);

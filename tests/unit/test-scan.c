@@ -25,17 +25,8 @@
 
 const char unit_name[] = "unit-scan";
 
-/* The library's private side of the cache (lib/private.h), linked from its static archive. */
-int intel_lm_scan_copies(struct intel_lm_scan *s, const struct intel_lm_copy **copies, size_t *n);
-void intel_lm_scan_done(struct intel_lm_scan *s);
-unsigned long intel_lm_scan_reads(const struct intel_lm_scan *s);
-unsigned long intel_lm_scan_checks(const struct intel_lm_scan *s);
-unsigned long intel_lm_scan_stats(const struct intel_lm_scan *s);
-unsigned long intel_lm_scan_lists(const struct intel_lm_scan *s);
-void intel_lm_scan_unwatched(struct intel_lm_scan *s);
-int intel_lm_record_read_at(int dirfd, const char *name, struct intel_lm_rec_entry *entry);
-bool intel_lm_record_name(const char *name);
-bool intel_lm_rule_remote_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_copy *c);
+/* The library's private side of the cache, linked from its static archive. */
+#include "../../lib/private.h"
 
 static char dir[64];
 static const struct intel_lm_pf_id pf = { .key = "pci-0000:3b:00.0", .pci = "0000:3b:00.0" };
@@ -111,6 +102,20 @@ static void put_remote(uint16_t vf, uint16_t peer_vf)
 	e->role = INTEL_LM_ROLE_SOURCE;
 	snprintf(e->peer_device, sizeof(e->peer_device), "peer:/dev/nvme1");
 	e->peer_vf = peer_vf;
+	ck_assert_int_eq(intel_lm_record_write(&rec), 0);
+	intel_lm_record_close(&rec);
+}
+
+/* VF @vf's LOAD_DATA of state @id in doubt: it holds its own or @id. */
+static void loading(uint16_t vf, char id)
+{
+	struct intel_lm_record rec;
+	struct intel_lm_rec_entry *e = &rec.entry;
+
+	ck_assert_int_eq(intel_lm_record_open(dir, &pf, vf, &rec), 0);
+	memset(&e->load_ident, 0, sizeof(e->load_ident));
+	e->load_ident.id[0] = (uint8_t)id;
+	e->load_ident.gen = 1;
 	ck_assert_int_eq(intel_lm_record_write(&rec), 0);
 	intel_lm_record_close(&rec);
 }
@@ -222,6 +227,7 @@ static void same_copy(const struct intel_lm_copy *a, const struct intel_lm_copy 
 }
 
 static struct intel_lm_copy ref[64], found, found_file;
+static size_t nref_all;
 
 /*
  * The cache's copies, intel_lm_rule_copies()' and the reference's are the same: @want of
@@ -740,6 +746,95 @@ START_TEST(directory_replaced)
 }
 END_TEST
 
+/*
+ * The copies a question wants, with only their state files looked at: those a full scan
+ * gives that it wants, in the same order, the VFs it names whatever they hold.
+ */
+static void wanted_as_all(const struct intel_lm_want *w, size_t want, unsigned long stats)
+{
+	const struct intel_lm_copy *c;
+	size_t n, i, k = 0;
+	unsigned long before;
+
+	nref_all = reference(ref, 64);
+	before = intel_lm_scan_stats(cache);
+	ck_assert_int_eq(intel_lm_scan_copies_of(cache, w, &c, &n), 0);
+	ck_assert_uint_eq(intel_lm_scan_stats(cache), before + stats);
+	ck_assert_uint_eq(n, want);
+	for (i = 0; i < nref_all; i++)
+		if (intel_lm_rule_wanted(w, &ref[i])) {
+			ck_assert_uint_lt(k, n);
+			same_copy(&c[k++], &ref[i]);
+		}
+	ck_assert_uint_eq(k, n);
+	intel_lm_scan_done(cache);
+}
+
+START_TEST(wanted_only)
+{
+	struct intel_lm_want w = { .n_ids = 1 };
+	struct intel_lm_rec_entry known = { .vf = 4 };
+	uint16_t vf;
+
+	/* Six VFs, each its own state; those of VFs 1 to 3 in files, and a second copy of B. */
+	for (vf = 1; vf <= 6; vf++)
+		put(vf, INTEL_LM_VF_SAVED, (char)('A' + vf), 1, vf <= 3 ? 4096 : 0);
+	put(7, INTEL_LM_VF_RUNNING, 'B', 2, 0);
+	put_remote(8, 3);
+	for (vf = 1; vf <= 3; vf++)
+		state_file(vf, 4096);
+	tick();
+	/* Everything, each file looked at. */
+	same(12, 0);
+	/* B (VF 1's): VF 1, its file and VF 7; one file looked at. */
+	w.ids[0].id[0] = 'B';
+	wanted_as_all(&w, 3, 1);
+	/* A state no copy holds: none, no file looked at. */
+	w.ids[0].id[0] = 'Q';
+	wanted_as_all(&w, 0, 0);
+	/* ... and VF 4, whatever it holds; and R: VF 8's, and the copy it left on another host. */
+	snprintf(known.pf.key, sizeof(known.pf.key), "%s", pf.key);
+	w.vfs = &known;
+	w.n_vfs = 1;
+	w.ids[1].id[0] = 'R';
+	w.n_ids = 2;
+	wanted_as_all(&w, 3, 0);
+	/* E (VF 4's), and VF 5, which may hold it after a LOAD_DATA in doubt. */
+	w.vfs = NULL;
+	w.n_vfs = 0;
+	w.ids[0].id[0] = 'E';
+	w.n_ids = 1;
+	loading(5, 'E');
+	wanted_as_all(&w, 2, 0);
+}
+END_TEST
+
+/* A refresh reads what changed; the scan right after it reads nothing. */
+START_TEST(refreshed)
+{
+	unsigned long reads, checks;
+	uint16_t vf;
+
+	for (vf = 1; vf <= 4; vf++)
+		put(vf, INTEL_LM_VF_SAVED, (char)('A' + vf), 1, 0);
+	tick();
+	intel_lm_scan_refresh(cache);
+	ck_assert_uint_eq(intel_lm_scan_reads(cache), 4);
+	reads = intel_lm_scan_reads(cache);
+	checks = intel_lm_scan_checks(cache);
+	same(4, 0);
+	ck_assert_uint_eq(intel_lm_scan_reads(cache), reads);
+	ck_assert_uint_eq(intel_lm_scan_checks(cache), checks);
+	/* Another writer's entry: read by the refresh, not by the scan after it. */
+	put(2, INTEL_LM_VF_RUNNING, 'C', 2, 0);
+	intel_lm_scan_refresh(cache);
+	ck_assert_uint_eq(intel_lm_scan_reads(cache), reads + 1);
+	same(4, 2);
+	ck_assert_int_eq(found.state, INTEL_LM_VF_RUNNING);
+	ck_assert_uint_eq(intel_lm_scan_reads(cache), reads + 1);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create(unit_name);
@@ -754,6 +849,8 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, state_dir_gone);
 	tcase_add_test(tc, names_change);
 	tcase_add_test(tc, path_moved);
+	tcase_add_test(tc, wanted_only);
+	tcase_add_test(tc, refreshed);
 	suite_add_tcase(s, tc);
 	return s;
 }
