@@ -399,6 +399,17 @@ int intel_lm_vf_select(const char *arg, const struct intel_lm_vf_list *list, uin
 bool intel_lm_vf_select_is_list(const char *arg);
 
 /**
+ * intel_lm_scan_refresh() - Read what changed in a scan cache's record directory
+ * @s:		a scan cache (intel_lm_scan_new())
+ *
+ * Reads every record not read or changed since @s's last scan, and watches each from now on
+ * where the directory's file system tells changes (see lib/scan.c): a scan soon after reads
+ * only what changes meanwhile. A rule-checked command does this before it takes the
+ * identities' lock; a batch does it while the PF answers Identify. Thread-safe, like @s.
+ */
+void intel_lm_scan_refresh(struct intel_lm_scan *s);
+
+/**
  * intel_lm_vf_list_free() - Free what intel_lm_list_vfs() allocated
  * @list:	the list; it is left empty
  */

@@ -171,11 +171,6 @@ bool intel_lm_rule_wanted(const struct intel_lm_want *w, const struct intel_lm_c
 /* intel_lm_scan_copies() of the copies @w wants only: no other state file is looked at. */
 int intel_lm_scan_copies_of(struct intel_lm_scan *s, const struct intel_lm_want *w,
 			    const struct intel_lm_copy **copies, size_t *n);
-/*
- * Read what changed in @s's directory since its last scan, and start its watches: a scan soon
- * after reads only what changes meanwhile (guarded() does this before the identities' lock).
- */
-void intel_lm_scan_refresh(struct intel_lm_scan *s);
 void intel_lm_scan_done(struct intel_lm_scan *s);
 /* The directory a scan lists. */
 const char *intel_lm_scan_dir(const struct intel_lm_scan *s);

@@ -85,6 +85,7 @@ struct intel_lm_scan {
 	unsigned long reads;		/* record files read whole */
 	unsigned long checks;		/* records seen before, checked for a change */
 	unsigned long scans;
+	bool refreshed;			/* asked again: watched from its first scan on */
 	int ino_fd;			/* the inotify instance, or -1 */
 	bool watchable;			/* the directory is on a file system watches tell */
 	bool unwatched;			/* no watches for this cache (no inotify, or a test) */
@@ -562,8 +563,11 @@ static int scan_dir(struct intel_lm_scan *s, DIR *d)
 	}
 	s->dev = st.st_dev;
 	s->ino = st.st_ino;
-	/* Watches from the second scan on: a one-time scan (intel_lm_rule_copies()) takes none. */
-	if (s->scans++ && s->ino_fd < 0 && s->watchable && !s->unwatched) {
+	/*
+	 * Watches from the second scan on, or the first one of a cache refreshed (one that will
+	 * be asked again): a one-time scan (intel_lm_rule_copies()) takes none.
+	 */
+	if ((s->scans++ || s->refreshed) && s->ino_fd < 0 && s->watchable && !s->unwatched) {
 		s->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 		if (s->ino_fd < 0)
 			s->unwatched = true;	/* EMFILE, ENOSYS: checked as without */
@@ -715,9 +719,8 @@ void intel_lm_scan_refresh(struct intel_lm_scan *s)
 	const struct intel_lm_want none = { .n_ids = 0 };
 
 	pthread_mutex_lock(&s->mu);
-	/* The first scan reads every record; the second watches them. */
-	if (!collect(s, &none) && s->scans == 1)
-		collect(s, &none);
+	s->refreshed = true;
+	collect(s, &none);
 	pthread_mutex_unlock(&s->mu);
 }
 

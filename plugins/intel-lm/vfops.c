@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -665,9 +666,46 @@ static void record_warning(const struct cli *c, const struct session *s, const s
 			    c->prog, pf_path(s), r->vf, c->prog, pf_path(s), r->vf, confirm);
 }
 
+/*
+ * A batch's scan cache for the rule (RESUME, LOAD_DATA), read in a thread of its own while
+ * the PF answers Identify: reading every record is then the device's time, not the batch's.
+ */
+struct warm {
+	struct intel_lm_scan *scan;
+	pthread_t thread;
+	bool running;
+};
+
+static void *warm_run(void *scan)
+{
+	intel_lm_scan_refresh(scan);
+	return NULL;
+}
+
+static void warm_start(struct warm *w, const struct cli *c)
+{
+	if (intel_lm_scan_new(c->state_dir, &w->scan))
+		w->scan = NULL;
+	else
+		w->running = !pthread_create(&w->thread, NULL, warm_run, w->scan);
+}
+
+/* The cache, read or not (NULL: none could be had); @w gives it up. */
+static struct intel_lm_scan *warm_end(struct warm *w)
+{
+	struct intel_lm_scan *scan = w->scan;
+
+	if (w->running)
+		pthread_join(w->thread, NULL);
+	w->running = false;
+	w->scan = NULL;
+	return scan;
+}
+
 static int run_vf_op(const struct cli *c, const struct vf_op *op)
 {
 	struct batch b = { .c = c, .op = op };
+	struct warm warm = { 0 };
 	struct session s;
 	const char *bad;
 	char valid[256], msg[512], hint[256];
@@ -694,6 +732,8 @@ static int run_vf_op(const struct cli *c, const struct vf_op *op)
 			return report(c, NULL, -1, "check --output-file", ret, "%s\n%s", msg, hint);
 	}
 
+	if (c->vf_list && (op == &op_resume || op == &op_load) && !c->dry_run)
+		warm_start(&warm, c);
 	ret = session_open(c, c->device, &s);
 	if (!ret)
 		ret = session_need_vf(c, &s);
@@ -775,14 +815,12 @@ static int run_vf_op(const struct cli *c, const struct vf_op *op)
 	 * three. Nothing is reported before every one of them is done.
 	 *
 	 * The rule's scans of the record under the identities' lock, one per RESUME or
-	 * LOAD_DATA, share what they read: a record unchanged since the last scan is not read
-	 * again.
+	 * LOAD_DATA, share what they read (the warm cache): a record unchanged since the last
+	 * scan is not read again.
 	 */
 	if (op != &op_query && !c->dry_run && intel_lm_syncs_new(c->jobs, &s.syncs))
 		s.syncs = NULL;
-	if ((op == &op_resume || op == &op_load) && !c->dry_run &&
-	    intel_lm_scan_new(c->state_dir, &s.scan))
-		s.scan = NULL;
+	s.scan = warm_end(&warm);
 	run_jobs(c->jobs, b.n, batch_run, batch_skip, &b);
 	intel_lm_scan_free(s.scan);
 	s.scan = NULL;
@@ -799,6 +837,7 @@ static int run_vf_op(const struct cli *c, const struct vf_op *op)
 	/* A signal that stopped work shows in the status; one that came after it does not. */
 	ret = exit_for_batch(b.results, b.n);
 out:
+	intel_lm_scan_free(warm_end(&warm));
 	free(b.results);
 	free(vfs);
 	session_close(&s);
