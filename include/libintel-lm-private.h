@@ -399,6 +399,17 @@ int intel_lm_vf_select(const char *arg, const struct intel_lm_vf_list *list, uin
 bool intel_lm_vf_select_is_list(const char *arg);
 
 /**
+ * intel_lm_fd_room() - Room in the process's descriptor table for @n descriptors, at once
+ * @n:		the lowest descriptor number the table must hold (capped by RLIMIT_NOFILE)
+ *
+ * The table grows by doubling when a descriptor beyond it is opened; in a process of more
+ * than one thread each growth waits for an RCU grace period (the kernel's expand_fdtable()),
+ * 5 to 10 ms on a VM of 2 CPUs. A batch makes its room before it starts threads. Best effort:
+ * nothing is reported.
+ */
+void intel_lm_fd_room(unsigned long n);
+
+/**
  * intel_lm_scan_refresh() - Read what changed in a scan cache's record directory
  * @s:		a scan cache (intel_lm_scan_new())
  *

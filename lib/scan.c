@@ -37,6 +37,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@
 #include <string.h>
 #include <linux/magic.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -108,6 +110,36 @@ struct intel_lm_scan {
 	const struct intel_lm_want *want;	/* this scan's: the copies it returns, or NULL */
 };
 
+void intel_lm_fd_room(unsigned long n)
+{
+	int base = open("/", O_PATH | O_CLOEXEC), fd;
+	struct rlimit rl;
+
+	if (base < 0)
+		return;
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY && n >= rl.rlim_cur)
+		n = rl.rlim_cur - 1;
+	fd = fcntl(base, F_DUPFD_CLOEXEC, (int)(n > INT_MAX ? INT_MAX : n));
+	if (fd >= 0)
+		close(fd);
+	close(base);
+}
+
+/* Room for a descriptor per record of @dir, and 64 more (see intel_lm_fd_room()). */
+static void fd_room(const char *dir)
+{
+	struct dirent *de;
+	unsigned long n = 64;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		n += intel_lm_record_name(de->d_name);
+	closedir(d);
+	intel_lm_fd_room(n);
+}
+
 int intel_lm_scan_new(const char *dir, struct intel_lm_scan **sp)
 {
 	struct intel_lm_scan *s = calloc(1, sizeof(*s));
@@ -125,6 +157,7 @@ int intel_lm_scan_new(const char *dir, struct intel_lm_scan **sp)
 	}
 	s->ino_fd = s->dfd = s->dwd = -1;
 	pthread_mutex_init(&s->mu, NULL);
+	fd_room(s->dir);
 	*sp = s;
 	return 0;
 }

@@ -190,7 +190,9 @@ struct intel_lm_scan;
  * slots' headers and not read again, and from the second scan on, where inotify(7) can watch
  * @dir (ext4, xfs, btrfs, tmpfs), from the absence of events: neither @dir nor an unchanged
  * record is looked at again. Every state file named is looked at every time. The cache keeps
- * each record file and an inotify instance open until intel_lm_scan_free().
+ * each record file and an inotify instance open until intel_lm_scan_free(); it makes room
+ * for them in the process's descriptor table at once, here (best called before the process
+ * starts threads: growing the table of a process of several threads waits for RCU).
  *
  * Return: 0 or -ENOMEM.
  */

@@ -732,6 +732,12 @@ static int run_vf_op(const struct cli *c, const struct vf_op *op)
 			return report(c, NULL, -1, "check --output-file", ret, "%s\n%s", msg, hint);
 	}
 
+	/*
+	 * The batch's descriptors (records, locks, files, the late fdatasyncs') fit in the table
+	 * before its threads start: each growth after would wait for RCU.
+	 */
+	if (c->vf_list)
+		intel_lm_fd_room(256 + 4 * (unsigned long)c->jobs);
 	if (c->vf_list && (op == &op_resume || op == &op_load) && !c->dry_run)
 		warm_start(&warm, c);
 	ret = session_open(c, c->device, &s);

@@ -835,6 +835,42 @@ START_TEST(refreshed)
 }
 END_TEST
 
+/* The size of this process's descriptor table (FDSize in /proc/self/status), or 0. */
+static unsigned long fd_size(void)
+{
+	unsigned long n = 0;
+	char line[128];
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "FDSize: %lu", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/*
+ * A cache makes room in the descriptor table for every record at once, before any is opened
+ * (a table grown later, by a process of several threads, waits for RCU at each doubling).
+ */
+START_TEST(descriptor_room)
+{
+	unsigned long before = fd_size(), n;
+	struct intel_lm_scan *other;
+
+	ck_assert_uint_gt(before, 0);
+	for (n = 1; n <= before + 10; n++)
+		put((uint16_t)n, INTEL_LM_VF_SUSPENDED, 'A', 1, 0);
+	ck_assert_int_eq(intel_lm_scan_new(dir, &other), 0);
+	ck_assert_uint_ge(fd_size(), before + 10 + 64);
+	intel_lm_scan_free(other);
+	intel_lm_fd_room(4 * before + 100);
+	ck_assert_uint_ge(fd_size(), 4 * before + 100);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create(unit_name);
@@ -851,6 +887,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, path_moved);
 	tcase_add_test(tc, wanted_only);
 	tcase_add_test(tc, refreshed);
+	tcase_add_test(tc, descriptor_room);
 	suite_add_tcase(s, tc);
 	return s;
 }
