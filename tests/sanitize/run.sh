@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # The emu, unit and e2e suites built with AddressSanitizer, LeakSanitizer and
-# UndefinedBehaviorSanitizer, in a build directory of their own, and run one test at a time so
-# that every sanitizer report is charged to its test.
+# UndefinedBehaviorSanitizer, in a build directory of their own, each test in a meson test of
+# its own with its own report directory, so that every sanitizer report is charged to its test
+# (two at a time on a machine of two CPUs or more).
 #
 #	tests/sanitize/run.sh SRCDIR BUILDDIR [OPTIONS]
 #
@@ -204,10 +205,25 @@ for mode in overflow leak ubsan none; do
 	done
 done
 
-# 2. The suites, one test at a time.
+# 2. The suites' tests, each in a meson test of its own with its own report directory, as many
+# at once as there are CPUs (at most 2: each is a whole test suite's load), the longest first.
+run_one() {
+	local name=$1 dir=$log/$1 t0 rc
+
+	t0=$(date +%s%N)
+	(
+		san_env "$dir"
+		# Under the sanitizers everything runs a few times slower: so may the timeouts.
+		meson test -C "$build" --no-rebuild --print-errorlogs --logbase "sanitize-$name" \
+			--timeout-multiplier 3 \
+			"$name"
+	) >"$dir.log" 2>&1 && rc=0 || rc=$?
+	echo "$rc $(( ($(date +%s%N) - t0) / 1000000 ))" >"$dir.rc"
+}
+
 mapfile -t tests < <(meson test -C "$build" --no-rebuild --list 2>/dev/null | grep ' / ')
 [ ${#tests[@]} -gt 0 ] || die "meson test --list found no tests in $build"
-ran=0
+names=()
 for t in "${tests[@]}"; do
 	# "project:suite1+suite2 / name"
 	name=${t##* / }
@@ -217,19 +233,32 @@ for t in "${tests[@]}"; do
 	for s in "${suites[@]}"; do
 		case "+$tsuites+" in *"+$s+"*) keep=true ;; esac
 	done
-	$keep || continue
-	ran=$((ran + 1))
+	$keep && names+=("$name")
+done
+ran=${#names[@]}
+lanes=$(nproc 2>/dev/null || echo 1)
+[ "$lanes" -le 2 ] || lanes=2
+# The long ones (a minute or more under the sanitizers) first, so that the lanes end together.
+order=()
+for name in e2e-record e2e-ssh-migrate e2e-migrate e2e-hostile; do
+	for n in "${names[@]}"; do
+		[ "$n" = "$name" ] && order+=("$n")
+	done
+done
+for n in "${names[@]}"; do
+	case " ${order[*]} " in *" $n "*) ;; *) order+=("$n") ;; esac
+done
+for name in "${order[@]}"; do
+	while [ "$(jobs -rp | wc -l)" -ge "$lanes" ]; do
+		wait -n || true
+	done
+	run_one "$name" &
+done
+wait
+for name in "${names[@]}"; do
 	dir=$log/$name
-	t0=$(date +%s%N)
-	(
-		san_env "$dir"
-		# Under the sanitizers everything runs a few times slower: so may the timeouts.
-		meson test -C "$build" --no-rebuild --print-errorlogs --logbase "sanitize-$name" \
-			--timeout-multiplier 3 \
-			"$name"
-	) >"$dir.log" 2>&1 && rc=0 || rc=$?
-	secs=$(( ($(date +%s%N) - t0) / 1000000 ))
-	secs=$((secs / 1000)).$(((secs % 1000) / 100))
+	read -r rc ms <"$dir.rc" 2>/dev/null || { rc=1 ms=0; }
+	secs=$((ms / 1000)).$(((ms % 1000) / 100))
 	if [ "$rc" -eq 0 ] && no_reports "$dir"; then
 		ok "$name ($secs s)"
 	else
