@@ -413,12 +413,24 @@ void intel_lm_fd_room(unsigned long n);
  * intel_lm_scan_refresh() - Read what changed in a scan cache's record directory
  * @s:		a scan cache (intel_lm_scan_new())
  *
- * Reads every record not read or changed since @s's last scan, and watches each from now on
- * where the directory's file system tells changes (see lib/scan.c): a scan soon after reads
- * only what changes meanwhile. A rule-checked command does this before it takes the
- * identities' lock; a batch does it while the PF answers Identify. Thread-safe, like @s.
+ * Reads every record not read or changed since @s's last scan (where it watches them: see
+ * intel_lm_scan_expect(), only what changed): a scan soon after reads only what changes
+ * meanwhile. A rule-checked command does this before it takes the identities' lock; a batch
+ * does it while the PF answers Identify. Thread-safe, like @s.
  */
 void intel_lm_scan_refresh(struct intel_lm_scan *s);
+
+/**
+ * intel_lm_scan_expect() - How many more scans a scan cache is to make
+ * @s:		a scan cache, refreshed once (it knows its directory's records)
+ * @scans:	the number of rule checks to come (a batch's VFs)
+ *
+ * Whether @s watches its records with inotify from now on (it does from its second scan when
+ * not told) is decided from what that costs against what it saves (see lib/scan.c): a batch
+ * of few VFs does not pay for watches it hardly uses; one of many has them made here, before
+ * any scan under the identities' lock. Thread-safe.
+ */
+void intel_lm_scan_expect(struct intel_lm_scan *s, unsigned long scans);
 
 /**
  * intel_lm_vf_list_free() - Free what intel_lm_list_vfs() allocated

@@ -87,7 +87,7 @@ struct intel_lm_scan {
 	unsigned long reads;		/* record files read whole */
 	unsigned long checks;		/* records seen before, checked for a change */
 	unsigned long scans;
-	bool refreshed;			/* asked again: watched from its first scan on */
+	bool watch_now;			/* worth watching: from its next scan on */
 	int ino_fd;			/* the inotify instance, or -1 */
 	bool watchable;			/* the directory is on a file system watches tell */
 	bool unwatched;			/* no watches for this cache (no inotify, or a test) */
@@ -597,10 +597,10 @@ static int scan_dir(struct intel_lm_scan *s, DIR *d)
 	s->dev = st.st_dev;
 	s->ino = st.st_ino;
 	/*
-	 * Watches from the second scan on, or the first one of a cache refreshed (one that will
-	 * be asked again): a one-time scan (intel_lm_rule_copies()) takes none.
+	 * Watches from the second scan on, or once worth it (intel_lm_scan_expect()): a one-time
+	 * scan (intel_lm_rule_copies()) takes none.
 	 */
-	if ((s->scans++ || s->refreshed) && s->ino_fd < 0 && s->watchable && !s->unwatched) {
+	if ((s->scans++ || s->watch_now) && s->ino_fd < 0 && s->watchable && !s->unwatched) {
 		s->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 		if (s->ino_fd < 0)
 			s->unwatched = true;	/* EMFILE, ENOSYS: checked as without */
@@ -752,8 +752,33 @@ void intel_lm_scan_refresh(struct intel_lm_scan *s)
 	const struct intel_lm_want none = { .n_ids = 0 };
 
 	pthread_mutex_lock(&s->mu);
-	s->refreshed = true;
-	collect(s, &none);
+	/* Unwatched, every record is checked again under the lock anyway. */
+	if (!s->unwatched || !s->scans)
+		collect(s, &none);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/*
+ * Watching costs at the end: closing an inotify instance that ever had a watch waits for the
+ * kernel's reaper of marks (an SRCU grace period), 1 to 25 ms measured here at a process's
+ * exit, about 10 ms often. Not watching costs each scan a check of every record (fstat(2) and
+ * two 39-byte reads, about 2.5 us each here). Watched when the scans to come would check more
+ * records than about 10 ms of such checks.
+ */
+#define WATCH_WORTH	4096
+
+void intel_lm_scan_expect(struct intel_lm_scan *s, unsigned long scans)
+{
+	const struct intel_lm_want none = { .n_ids = 0 };
+
+	pthread_mutex_lock(&s->mu);
+	if (s->ino_fd < 0 && scans * s->nrecs < WATCH_WORTH) {
+		s->unwatched = true;
+	} else if (s->ino_fd < 0) {
+		/* The watches now, before the scans, which may be under a lock. */
+		s->watch_now = true;
+		collect(s, &none);
+	}
 	pthread_mutex_unlock(&s->mu);
 }
 

@@ -827,6 +827,8 @@ static int run_vf_op(const struct cli *c, const struct vf_op *op)
 	if (op != &op_query && !c->dry_run && intel_lm_syncs_new(c->jobs, &s.syncs))
 		s.syncs = NULL;
 	s.scan = warm_end(&warm);
+	if (s.scan)
+		intel_lm_scan_expect(s.scan, b.n);
 	run_jobs(c->jobs, b.n, batch_run, batch_skip, &b);
 	intel_lm_scan_free(s.scan);
 	s.scan = NULL;

@@ -809,7 +809,10 @@ START_TEST(wanted_only)
 }
 END_TEST
 
-/* A refresh reads what changed; the scan right after it reads nothing. */
+/*
+ * A refresh reads what changed; a cache with many scans to come is watched at once, and the
+ * scan right after a refresh reads and checks nothing.
+ */
 START_TEST(refreshed)
 {
 	unsigned long reads, checks;
@@ -820,6 +823,7 @@ START_TEST(refreshed)
 	tick();
 	intel_lm_scan_refresh(cache);
 	ck_assert_uint_eq(intel_lm_scan_reads(cache), 4);
+	intel_lm_scan_expect(cache, 4096);
 	reads = intel_lm_scan_reads(cache);
 	checks = intel_lm_scan_checks(cache);
 	same(4, 0);
@@ -830,6 +834,37 @@ START_TEST(refreshed)
 	intel_lm_scan_refresh(cache);
 	ck_assert_uint_eq(intel_lm_scan_reads(cache), reads + 1);
 	same(4, 2);
+	ck_assert_int_eq(found.state, INTEL_LM_VF_RUNNING);
+	ck_assert_uint_eq(intel_lm_scan_reads(cache), reads + 1);
+	ck_assert_uint_eq(intel_lm_scan_checks(cache), checks);
+}
+END_TEST
+
+/*
+ * A cache with few scans to come takes no watch (closing one costs more than they save):
+ * each scan checks every record, reads none unchanged, and sees another writer's entry.
+ */
+START_TEST(not_worth_watching)
+{
+	unsigned long reads, checks;
+	uint16_t vf;
+
+	for (vf = 1; vf <= 4; vf++)
+		put(vf, INTEL_LM_VF_SAVED, (char)('A' + vf), 1, 0);
+	tick();
+	intel_lm_scan_refresh(cache);
+	intel_lm_scan_expect(cache, 2);
+	reads = intel_lm_scan_reads(cache);
+	checks = intel_lm_scan_checks(cache);
+	same(4, 0);
+	same(4, 0);
+	ck_assert_uint_eq(intel_lm_scan_reads(cache), reads);
+	ck_assert_uint_eq(intel_lm_scan_checks(cache), checks + 8);
+	/* A refresh adds nothing the scan under the lock does not do again. */
+	intel_lm_scan_refresh(cache);
+	ck_assert_uint_eq(intel_lm_scan_checks(cache), checks + 8);
+	put(3, INTEL_LM_VF_RUNNING, 'C', 2, 0);
+	same(4, 3);
 	ck_assert_int_eq(found.state, INTEL_LM_VF_RUNNING);
 	ck_assert_uint_eq(intel_lm_scan_reads(cache), reads + 1);
 }
@@ -887,6 +922,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, path_moved);
 	tcase_add_test(tc, wanted_only);
 	tcase_add_test(tc, refreshed);
+	tcase_add_test(tc, not_worth_watching);
 	tcase_add_test(tc, descriptor_room);
 	suite_add_tcase(s, tc);
 	return s;
