@@ -167,40 +167,53 @@ static const struct rule_case cases[] = {
 	  { "/k whole A0", "n0:3 unknown A0" }, LAST, -1, false },
 };
 
+/* A case's places, and the question they make. */
+struct asked {
+	struct intel_lm_copy vf, dst, in, copies[4];
+	struct intel_lm_rule_ask ask;
+};
+
+static void ask_of(const struct rule_case *t, struct asked *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->ask.op = t->op;
+	a->ask.copies = a->copies;
+	if (t->vf) {
+		place(&a->vf, t->vf);
+		a->ask.vf = &a->vf;
+	}
+	if (t->dst) {
+		place(&a->dst, t->dst);
+		a->ask.dst = &a->dst;
+	}
+	if (t->incoming) {
+		place(&a->in, t->incoming);
+		a->ask.incoming = &a->in.ident;
+		a->ask.file = a->in.path;
+	}
+	while (a->ask.n < 4 && t->copies[a->ask.n]) {
+		place(&a->copies[a->ask.n], t->copies[a->ask.n]);
+		a->ask.n++;
+	}
+}
+
 START_TEST(table)
 {
 	const struct rule_case *t = &cases[_i];
-	struct intel_lm_copy vf, dst, in, copies[4];
-	struct intel_lm_rule_ask ask = { .op = t->op, .copies = copies };
 	struct intel_lm_verdict v;
 	enum intel_lm_reason got;
+	struct asked a;
 
-	if (t->vf) {
-		place(&vf, t->vf);
-		ask.vf = &vf;
-	}
-	if (t->dst) {
-		place(&dst, t->dst);
-		ask.dst = &dst;
-	}
-	if (t->incoming) {
-		place(&in, t->incoming);
-		ask.incoming = &in.ident;
-		ask.file = in.path;
-	}
-	while (ask.n < 4 && t->copies[ask.n]) {
-		place(&copies[ask.n], t->copies[ask.n]);
-		ask.n++;
-	}
-	got = intel_lm_rule_check(&ask, &v);
+	ask_of(t, &a);
+	got = intel_lm_rule_check(&a.ask, &v);
 	ck_assert_msg(got == t->want, "%s: %s, not %s", t->name, intel_lm_reason_name(got),
 		      intel_lm_reason_name(t->want));
 	ck_assert_int_eq(v.reason, got);
 	ck_assert_msg(v.at_dst == t->at_dst, "%s: at_dst %d", t->name, v.at_dst);
 	if (t->other == 9)
-		ck_assert_ptr_eq(v.other, &dst);
+		ck_assert_ptr_eq(v.other, &a.dst);
 	else if (t->other >= 0)
-		ck_assert_ptr_eq(v.other, &copies[t->other]);
+		ck_assert_ptr_eq(v.other, &a.copies[t->other]);
 	else
 		ck_assert_ptr_null(v.other);
 	if (got != OK)
@@ -242,28 +255,10 @@ static void same_with_wanted(const struct intel_lm_rule_ask *ask, const char *na
 
 START_TEST(table_with_wanted)
 {
-	const struct rule_case *t = &cases[_i];
-	struct intel_lm_copy vf, dst, in, copies[4];
-	struct intel_lm_rule_ask ask = { .op = t->op, .copies = copies };
+	struct asked a;
 
-	if (t->vf) {
-		place(&vf, t->vf);
-		ask.vf = &vf;
-	}
-	if (t->dst) {
-		place(&dst, t->dst);
-		ask.dst = &dst;
-	}
-	if (t->incoming) {
-		place(&in, t->incoming);
-		ask.incoming = &in.ident;
-		ask.file = in.path;
-	}
-	while (ask.n < 4 && t->copies[ask.n]) {
-		place(&copies[ask.n], t->copies[ask.n]);
-		ask.n++;
-	}
-	same_with_wanted(&ask, t->name);
+	ask_of(&cases[_i], &a);
+	same_with_wanted(&a.ask, cases[_i].name);
 }
 END_TEST
 
