@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -894,17 +895,26 @@ static unsigned long fd_size(void)
  */
 START_TEST(descriptor_room)
 {
-	unsigned long before = fd_size(), n;
+	unsigned long before = fd_size(), n, recs, size;
 	struct intel_lm_scan *other;
+	struct rlimit rl;
 
 	ck_assert_uint_gt(before, 0);
-	for (n = 1; n <= before + 10; n++)
+	ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	/*
+	 * More records than the table holds, where the limit lets it grow; under valgrind the
+	 * table is valgrind's, already past the limit it leaves the program: a few records then.
+	 */
+	recs = before + 10 + 64 < rl.rlim_cur ? before + 10 : 20;
+	for (n = 1; n <= recs; n++)
 		put((uint16_t)n, INTEL_LM_VF_SUSPENDED, 'A', 1, 0);
 	ck_assert_int_eq(intel_lm_scan_new(dir, &other), 0);
-	ck_assert_uint_ge(fd_size(), before + 10 + 64);
+	size = fd_size();
 	intel_lm_scan_free(other);
-	intel_lm_fd_room(4 * before + 100);
-	ck_assert_uint_ge(fd_size(), 4 * before + 100);
+	ck_assert_uint_ge(size, recs + 64 < rl.rlim_cur ? recs + 64 : rl.rlim_cur - 1);
+	n = 4 * before + 100 < rl.rlim_cur ? 4 * before + 100 : rl.rlim_cur - 1;
+	intel_lm_fd_room(n);
+	ck_assert_uint_ge(fd_size(), n);
 }
 END_TEST
 
