@@ -830,4 +830,47 @@ run "$P" recover /dev/nvme1 --vf=1
 expect_rc 5 "$l: recover of the destination leaves its own SUSPEND in doubt (exit 5)"
 expect_out "stopped before it touched the source" "$l: ... and closes the migration"
 
+# 35. (session 12: a batch's scan cache watches its records with inotify only when its scans
+# would otherwise check more than 4096 of them, so the suites' batches of a few VFs no longer
+# take that path) a load of 64 VFs, one of whose states runs in a VF of the other PF: the
+# watched cache sees that VF's record, refuses that load alone and makes the others
+emu_config <<CONF
+[pf nvme0]
+serial = MODEL0
+vfs = 64
+nvq = 2
+[pf nvme1]
+serial = MODEL1
+cntlid = 17
+vfs = 3
+nvq = 2
+CONF
+rm -rf "$F" && mkdir -p "$F"
+l="a load of 64 VFs with its records watched"
+run "$P" suspend /dev/nvme0 --vf=all
+run "$P" save /dev/nvme0 --vf=1-64 --jobs=8 -o "$F/b"
+expect_rc 0 "$l: the save of 64 VFs"
+L=$(lineage nvme0 5)
+run "$P" suspend /dev/nvme1 --vf=1
+run "$P" load /dev/nvme1 --vf=1 -i "$F/b/vf5.blob"
+run "$P" resume /dev/nvme1 --vf=1
+expect_rc 0 "$l: VF 5's state loaded into nvme1 VF 1 and resumed there"
+RC=0
+LD_PRELOAD=$EMU_SO strace -f -qq -e trace=inotify_init1,inotify_add_watch -o "$T/strace" \
+	$P load /dev/nvme0 --vf=1-64 --jobs=8 -i "$F/b" > "$T/out" 2> "$T/err" || RC=$?
+OUT=$(cat "$T/out")
+ERR=$(cat "$T/err")
+n=$(grep -c 'inotify_add_watch(' "$T/strace")
+[ "$n" -ge 64 ] && pass "$l: the batch watches its records ($n watches)" ||
+	fail "$l: the batch watches its records" "$n inotify_add_watch calls"
+expect_rc 6 "$l: refused for VF 5 alone, the others loaded (exit 6, partial)"
+expect_err "/dev/nvme0 VF 5: FAILED at check state" "$l: ... VF 5 refused by the rule"
+expect_err "runs, or may run, in /dev/nvme1 VF 1" "$l: ... because its state runs in nvme1 VF 1"
+expect_state nvme0 5 saved "$l: VF 5 is left as it was"
+for vf in 4 6 64; do
+	expect_state nvme0 $vf loaded "$l: VF $vf got its own state back"
+	expect_status nvme0 $vf "$l: status of VF $vf says the truth"
+done
+expect_once "$L" "$l: VF 5's state runs once"
+
 e2e_finish
