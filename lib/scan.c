@@ -712,10 +712,11 @@ static int collect(struct intel_lm_scan *s, const struct intel_lm_want *w)
 		s->listed = false;
 		d = opendir(s->dir);
 		if (!d) {
+			ret = errno == ENOENT ? 0 : -errno;
 			s->want = NULL;
 			forget_all(s);
 			s->nout = 0;
-			return errno == ENOENT ? 0 : -errno;
+			return ret;
 		}
 		ret = scan_dir(s, d);
 		closedir(d);
@@ -772,7 +773,7 @@ void intel_lm_scan_expect(struct intel_lm_scan *s, unsigned long scans)
 	const struct intel_lm_want none = { .n_ids = 0 };
 
 	pthread_mutex_lock(&s->mu);
-	if (s->ino_fd < 0 && scans * s->nrecs < WATCH_WORTH) {
+	if (s->ino_fd < 0 && (!s->watchable || scans * s->nrecs < WATCH_WORTH)) {
 		s->unwatched = true;
 	} else if (s->ino_fd < 0) {
 		/* The watches now, before the scans, which may be under a lock. */
