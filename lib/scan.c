@@ -748,14 +748,15 @@ int intel_lm_scan_copies_of(struct intel_lm_scan *s, const struct intel_lm_want 
 	return 0;
 }
 
+/* What a pass that only reads what changed wants: no copy. */
+static const struct intel_lm_want no_copies;
+
 void intel_lm_scan_refresh(struct intel_lm_scan *s)
 {
-	const struct intel_lm_want none = { .n_ids = 0 };
-
 	pthread_mutex_lock(&s->mu);
 	/* Unwatched, every record is checked again under the lock anyway. */
 	if (!s->unwatched || !s->scans)
-		collect(s, &none);
+		collect(s, &no_copies);
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -770,15 +771,13 @@ void intel_lm_scan_refresh(struct intel_lm_scan *s)
 
 void intel_lm_scan_expect(struct intel_lm_scan *s, unsigned long scans)
 {
-	const struct intel_lm_want none = { .n_ids = 0 };
-
 	pthread_mutex_lock(&s->mu);
 	if (s->ino_fd < 0 && (!s->watchable || scans * s->nrecs < WATCH_WORTH)) {
 		s->unwatched = true;
 	} else if (s->ino_fd < 0) {
 		/* The watches now, before the scans, which may be under a lock. */
 		s->watch_now = true;
-		collect(s, &none);
+		collect(s, &no_copies);
 	}
 	pthread_mutex_unlock(&s->mu);
 }
