@@ -422,13 +422,17 @@ void intel_lm_scan_refresh(struct intel_lm_scan *s);
 
 /**
  * intel_lm_scan_expect() - How many more scans a scan cache is to make
- * @s:		a scan cache, refreshed once (it knows its directory's records)
- * @scans:	the number of rule checks to come (a batch's VFs)
+ * @s:		a scan cache, read already or not
+ * @scans:	the number of rule checks to come (a batch's VFs), ULONG_MAX when not known yet
  *
- * Whether @s watches its records with inotify from now on (it does from its second scan when
- * not told) is decided from what that costs against what it saves (see lib/scan.c): a batch
- * of few VFs does not pay for watches it hardly uses; one of many has them made here, before
- * any scan under the identities' lock. Thread-safe.
+ * Whether @s watches its record directory with inotify from now on (it does from its second
+ * scan when not told) is decided from what that costs against what it saves (see lib/scan.c):
+ * a batch of few VFs does not pay for a watch it hardly uses; one of many has it made here,
+ * before any scan under the identities' lock. A cache not read yet is read here, watched from
+ * the start when more than one scan is to come. After the @scans-th scan (intel_lm_scan_copies()
+ * and intel_lm_scan_copies_of(), not intel_lm_scan_refresh()) the watch goes, so that
+ * intel_lm_scan_free() does not wait for the kernel to reap it; scans after that check every
+ * record. Called again, the count starts again. Thread-safe.
  */
 void intel_lm_scan_expect(struct intel_lm_scan *s, unsigned long scans);
 

@@ -12,24 +12,34 @@
  * settled, any error) reads the file whole again, as the uncached scan does. The state files
  * the records name are looked at on every scan: they change without their records.
  *
- * From its second scan on, a cache also watches with inotify(7), when it can, the directory
- * (names added, removed or moved; its attributes; itself moved or removed) and each record file
- * it keeps open (its inode, through /proc/self/fd: writes, truncation, chmod, chown, links made
- * or removed, the file moved or deleted), each watch added before what it guards is listed,
- * checked or read. Events are read first, without blocking; fsnotify queues a write's event
- * before write(2) returns, so a write completed before the scan (before the caller's lock of
- * the identities) is seen. Then:
- *  - no directory event since the last listing, and the path still names that directory (one
- *    stat(2)): the last listing's records, in its order, without listing it again;
- *  - a record watched since it was last read or checked, with no event: taken as it was, with
- *    no system call (a torn or untrusted one too: whatever ends that is an event);
+ * From its second scan on, or from its first when many scans are to come
+ * (intel_lm_scan_expect()), a cache also watches the directory with inotify(7), when it can: one
+ * watch, added before the directory is listed and its records checked or read, tells names
+ * added, removed or moved, the directory's own attributes, itself moved or removed, and, by
+ * name, each entry written, truncated, chmod'ed or chown'ed through the directory. Every
+ * writer of a record opens it by its name in the directory, and a record is trusted only with
+ * one link (intel_lm_record_open()): a hard link to it made elsewhere after it was read, and
+ * writes through such a link, are what the watch does not tell (only root can make one, and no
+ * intel-lm writer uses one); they are seen once the record is read again. Events are read
+ * first, without blocking; fsnotify queues a write's event before write(2) returns, so a write
+ * completed before the scan (before the caller's lock of the identities) is seen. Then:
+ *  - no name added, removed or moved since the last listing, and the path still names that
+ *    directory (one stat(2)): the last listing's records, in its order, without listing it
+ *    again;
+ *  - a record read or checked under the watch, with no event for its name since: taken as it
+ *    was, with no system call (a torn or untrusted one too: whatever ends that is an event);
  *  - a record with an event: read whole again through the descriptor kept (its name still
- *    names that inode: another inode is a listing's or a directory event's).
+ *    names that inode: another inode is a listing's event).
  * An event queue overflow lists the directory and reads every record again. A read error of
  * the queue, no inotify instance (EMFILE, ENOSYS), no watch to be had (no /proc, no room), or a
  * directory on a file system other than ext4, xfs, btrfs or tmpfs (a network or FUSE one does
  * not tell another host's writes) leaves the checks above, as before. Writes through a shared
  * mapping are not told by inotify: the records' writers use pwrite(2).
+ *
+ * The watch goes when the last of the scans expected is done, not when the cache is freed:
+ * closing an instance whose watch is still there waits for the kernel's reaper of marks (an
+ * SRCU grace period, 1 to 25 ms here), and removing the watch first lets that pass while the
+ * caller's commands run (a close 1 ms later took 0.07 ms).
  *
  * A state file missing makes its directory looked up (once a scan): while that is missing, the
  * other state files in it are not looked at one by one (see state_whole()).
@@ -62,8 +72,8 @@ struct cached {
 	char *name;
 	ino_t ino;			/* as the directory listed it */
 	int fd;				/* open on it, or -1 */
-	int wd;				/* its inode's inotify watch, or -1 */
-	bool changed;			/* an event came for it since it was last looked at */
+	bool watched;			/* read or checked under the directory's watch */
+	bool changed;			/* an event came for its name since it was last looked at */
 	struct intel_lm_rec_stamp stamp;
 	bool has_vf;			/* c[0] is the VF's copy */
 	bool has_file;			/* c[1] is its state file's copy (all but .whole) */
@@ -88,13 +98,13 @@ struct intel_lm_scan {
 	unsigned long checks;		/* records seen before, checked for a change */
 	unsigned long scans;
 	bool watch_now;			/* worth watching: from its next scan on */
+	unsigned long left;		/* scans expected still to come, or 0: not counted */
 	int ino_fd;			/* the inotify instance, or -1 */
 	bool watchable;			/* the directory is on a file system watches tell */
-	bool unwatched;			/* no watches for this cache (no inotify, or a test) */
-	bool full;			/* a watch could not be added: no more tried */
+	bool unwatched;			/* no more watches for this cache (none to be had, done) */
 	uid_t euid;			/* the last scan's */
 	int dfd;			/* the directory listed, open (when watched) */
-	int dwd;			/* its inotify watch, or -1 */
+	int dwd;			/* its inotify watch, or -1: none, nothing is watched */
 	bool listed;			/* no name came or went since the last listing */
 	size_t *order;			/* the listing's order: indexes of @recs */
 	size_t orderroom;
@@ -162,58 +172,24 @@ int intel_lm_scan_new(const char *dir, struct intel_lm_scan **sp)
 	return 0;
 }
 
-/* Drop the watch @wd (@r's until now) unless another record (a link to it) shares it. */
-static void drop_wd(struct intel_lm_scan *s, const struct cached *r, int wd)
+/* @r is read or checked now: under the directory's watch, a change after this is an event. */
+static void watch(const struct intel_lm_scan *s, struct cached *r)
+{
+	r->watched = s->dwd >= 0;
+	r->changed = false;
+}
+
+/* No record is watched any more: each is checked at its next scan. */
+static void unwatch_all(struct intel_lm_scan *s)
 {
 	size_t i;
 
-	if (wd < 0 || s->ino_fd < 0)
-		return;
 	for (i = 0; i < s->nrecs; i++)
-		if (&s->recs[i] != r && s->recs[i].wd == wd)
-			return;
-	inotify_rm_watch(s->ino_fd, wd);
+		s->recs[i].watched = false;
 }
 
-static void unwatch(struct intel_lm_scan *s, struct cached *r)
+static void forget(struct cached *r)
 {
-	int wd = r->wd;
-
-	r->wd = -1;
-	drop_wd(s, r, wd);
-}
-
-/*
- * Watch the inode @r->fd is open on, before it is checked or read: any change after this
- * queues an event. Through the fd's own path (/proc/self/fd), so that it is that inode and
- * not one renamed over the name since. Left unwatched (checked every scan) when that cannot
- * be; after a failed inotify_add_watch() (no /proc, no room for watches) no more are tried.
- */
-static void watch(struct intel_lm_scan *s, struct cached *r)
-{
-	int old = r->wd;
-	char path[32];
-	struct stat st;
-
-	r->wd = -1;
-	r->changed = false;
-	if (s->ino_fd >= 0 && !s->full && r->fd >= 0 && !fstat(r->fd, &st) &&
-	    st.st_dev == s->dev) {
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", r->fd);
-		r->wd = inotify_add_watch(s->ino_fd, path, IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE |
-					  IN_DELETE_SELF | IN_MOVE_SELF);
-		if (r->wd < 0) {
-			r->wd = -1;
-			s->full = true;
-		}
-	}
-	if (old != r->wd)
-		drop_wd(s, r, old);
-}
-
-static void forget(struct intel_lm_scan *s, struct cached *r)
-{
-	unwatch(s, r);
 	if (r->fd >= 0)
 		close(r->fd);
 	free(r->name);
@@ -224,29 +200,39 @@ static void forget_all(struct intel_lm_scan *s)
 	size_t i;
 
 	for (i = 0; i < s->nrecs; i++)
-		forget(s, &s->recs[i]);
+		forget(&s->recs[i]);
 	s->nrecs = 0;
 	s->listed = false;
 }
 
-/* No more watches (for good: @forever): every record is checked, as without inotify. */
+/*
+ * No more watching (for good: @forever): every record is checked, as without inotify. The
+ * instance is kept, without its watch, until the cache is freed (see above).
+ */
 static void stop_watching(struct intel_lm_scan *s, bool forever)
+{
+	unwatch_all(s);
+	if (s->dwd >= 0 && s->ino_fd >= 0)
+		inotify_rm_watch(s->ino_fd, s->dwd);
+	s->dwd = -1;
+	s->listed = false;
+	s->unwatched |= forever;
+}
+
+/* The records named @name (a directory entry an event told) changed. */
+static void changed(struct intel_lm_scan *s, const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < s->nrecs; i++)
-		s->recs[i].wd = -1;
-	s->dwd = -1;
-	s->listed = false;
-	if (s->ino_fd >= 0)
-		close(s->ino_fd);
-	s->ino_fd = -1;
-	s->unwatched |= forever;
+		if (!strcmp(s->recs[i].name, name))
+			s->recs[i].changed = true;
 }
 
 /*
- * The events queued since the last scan, read without blocking: each marks the records
- * watching its inode as changed; an overflow (events lost) marks them all. A read error stops
+ * The events queued since the last scan, read without blocking: each marks the record it
+ * names as changed, and one of a name added, removed or moved, or of the directory itself,
+ * makes the next scan list it; an overflow (events lost) marks them all. A read error stops
  * the watching.
  */
 static void drain(struct intel_lm_scan *s)
@@ -268,22 +254,28 @@ static void drain(struct intel_lm_scan *s)
 		}
 		for (off = 0; off + (ssize_t)sizeof(*ev) <= n; off += sizeof(*ev) + ev->len) {
 			ev = (const struct inotify_event *)(buf + off);
-			/* A name added, removed or moved, or the directory itself: list again. */
-			if (ev->mask & IN_Q_OVERFLOW || (s->dwd >= 0 && ev->wd == s->dwd))
+			if (ev->mask & IN_Q_OVERFLOW) {
 				s->listed = false;
-			if (s->dwd >= 0 && ev->wd == s->dwd && ev->mask & IN_IGNORED)
-				s->dwd = -1;
-			for (i = 0; i < s->nrecs; i++) {
-				struct cached *r = &s->recs[i];
-
-				if (ev->mask & IN_Q_OVERFLOW) {
-					r->changed = true;
-				} else if (r->wd >= 0 && r->wd == ev->wd) {
-					r->changed = true;
-					if (ev->mask & IN_IGNORED)
-						r->wd = -1;	/* the watch is gone */
-				}
+				for (i = 0; i < s->nrecs; i++)
+					s->recs[i].changed = true;
+				continue;
 			}
+			/* An earlier watch's (a directory since replaced): nothing of this one. */
+			if (s->dwd < 0 || ev->wd != s->dwd)
+				continue;
+			if (ev->mask & IN_IGNORED) {
+				/* The watch is gone (the directory removed): nothing is watched. */
+				s->dwd = -1;
+				s->listed = false;
+				unwatch_all(s);
+				continue;
+			}
+			/* The directory itself, or a name added, removed or moved: list again. */
+			if (!ev->len || ev->mask & (IN_CREATE | IN_DELETE | IN_MOVED_FROM |
+						    IN_MOVED_TO))
+				s->listed = false;
+			if (ev->len)
+				changed(s, ev->name);
 		}
 	}
 }
@@ -373,7 +365,7 @@ static void reload(struct intel_lm_scan *s, int dfd, struct cached *r, uid_t eui
 	r->stamp.settled = false;
 	r->fd = openat(dfd, r->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (r->fd < 0) {
-		unwatch(s, r);
+		r->watched = false;
 		return;
 	}
 	watch(s, r);	/* before the read: a change after it is an event */
@@ -389,8 +381,12 @@ static void reread(struct intel_lm_scan *s, struct cached *r, uid_t euid)
 	r->stamp.settled = false;
 	s->reads++;
 	if (intel_lm_record_read_stamped(r->fd, s->buf, &e, &r->stamp, euid)) {
-		/* Read again next time: what made it unreadable may pass. */
+		/*
+		 * Read again next time: what made it unreadable may pass, and may not be told
+		 * (a hard link elsewhere removed).
+		 */
 		r->stamp.settled = false;
+		r->watched = false;
 		return;
 	}
 	/* A VF counts by the state it holds or by the one a LOAD_DATA in doubt brought. */
@@ -510,15 +506,15 @@ static int take(struct intel_lm_scan *s, int dfd, struct cached *r, uid_t euid)
 	/*
 	 * Watched since it was last read or checked, and no event since: unchanged (a torn or
 	 * untrusted record too: whatever ends that is an event). An event: read again through
-	 * the same descriptor (the name still names it: another inode is a listing's or a
-	 * directory event's). Not watched: watched first, then checked.
+	 * the same descriptor (the name still names it: another inode is a listing's event).
+	 * Not watched: watched first, then checked.
 	 */
 	if (r->fd < 0) {
 		reload(s, dfd, r, euid);
-	} else if (r->wd >= 0 && r->changed) {
+	} else if (r->watched && r->changed) {
 		r->changed = false;
 		reread(s, r, euid);
-	} else if (r->wd < 0) {
+	} else if (!r->watched) {
 		watch(s, r);
 		r->changed = false;
 		s->checks++;
@@ -542,8 +538,9 @@ static void begin(struct intel_lm_scan *s, uid_t euid)
 }
 
 /*
- * Watch the directory @dfd is open on for names added, removed or moved, and itself moved or
- * removed, before it is listed; and keep it open, for records read without a listing.
+ * Watch the directory @dfd is open on (see above) before it is listed; and keep it open, for
+ * records read without a listing. Another watch than the last (another directory, or none):
+ * nothing read before counts as watched.
  */
 static void watch_dir(struct intel_lm_scan *s, int dfd)
 {
@@ -554,19 +551,46 @@ static void watch_dir(struct intel_lm_scan *s, int dfd)
 	if (s->dfd >= 0)
 		close(s->dfd);
 	s->dfd = -1;
-	if (s->ino_fd < 0)
+	if (s->ino_fd < 0 || s->unwatched || !s->watchable) {
+		if (old >= 0 && s->ino_fd >= 0)
+			inotify_rm_watch(s->ino_fd, old);
+		unwatch_all(s);
 		return;
+	}
 	s->dfd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
 	if (s->dfd < 0)
 		return;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", dfd);
-	s->dwd = inotify_add_watch(s->ino_fd, path, IN_CREATE | IN_DELETE | IN_MOVED_FROM |
-				   IN_MOVED_TO | IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF |
-				   IN_ONLYDIR);
+	s->dwd = inotify_add_watch(s->ino_fd, path, IN_MODIFY | IN_ATTRIB | IN_CREATE |
+				   IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF |
+				   IN_MOVE_SELF | IN_ONLYDIR);
 	if (s->dwd < 0)
 		s->dwd = -1;
 	if (old >= 0 && old != s->dwd)
 		inotify_rm_watch(s->ino_fd, old);
+	if (old != s->dwd || s->dwd < 0)
+		unwatch_all(s);
+}
+
+/*
+ * A name listed for the inode @ino, new or not listed for it before: another name cached for
+ * that inode (a hard link made in the directory, which makes neither trusted, and of which the
+ * watch told only the new name) is checked again. Whether one was taken in this listing.
+ */
+static bool other_names(struct intel_lm_scan *s, const struct cached *r, ino_t ino)
+{
+	bool taken = false;
+	size_t i;
+
+	for (i = 0; i < s->nrecs; i++) {
+		struct cached *o = &s->recs[i];
+
+		if (o != r && o->ino == ino && o->watched) {
+			o->watched = false;
+			taken |= o->seen;
+		}
+	}
+	return taken;
 }
 
 /* The copies of every record in @d, in the order listed; the scan's mutex is held. */
@@ -577,8 +601,8 @@ static int scan_dir(struct intel_lm_scan *s, DIR *d)
 	struct dirent *de;
 	struct cached *r;
 	struct stat st;
-	size_t hint = 0, old, i, keep, nlisted = 0;
-	bool twice = false;
+	size_t hint, old, i, keep, nlisted;
+	bool twice = false, again = false, relisted = false;
 
 	s->listed = false;
 	/* Another directory under the same name: nothing read from the last one counts. */
@@ -606,8 +630,10 @@ static int scan_dir(struct intel_lm_scan *s, DIR *d)
 			s->unwatched = true;	/* EMFILE, ENOSYS: checked as without */
 	}
 	watch_dir(s, dfd);
+list:
 	s->lists++;
 	begin(s, euid);
+	hint = nlisted = 0;
 	old = s->nrecs;
 	for (i = 0; i < old; i++)
 		s->recs[i].seen = false;
@@ -627,7 +653,7 @@ static int scan_dir(struct intel_lm_scan *s, DIR *d)
 			}
 			r = &s->recs[s->nrecs];
 			memset(r, 0, offsetof(struct cached, c));
-			r->fd = r->wd = -1;
+			r->fd = -1;
 			r->name = strdup(de->d_name);
 			if (!r->name)
 				return -ENOMEM;
@@ -637,9 +663,11 @@ static int scan_dir(struct intel_lm_scan *s, DIR *d)
 		if (r->seen) {
 			twice = true;
 		} else {
-			if (r->ino != de->d_ino && r->fd >= 0) {
-				close(r->fd);
+			if (r->ino != de->d_ino) {
+				if (r->fd >= 0)
+					close(r->fd);
 				r->fd = -1;
+				again |= other_names(s, r, de->d_ino);
 			}
 			r->ino = de->d_ino;
 			r->pos = nlisted++;
@@ -653,10 +681,16 @@ static int scan_dir(struct intel_lm_scan *s, DIR *d)
 		if (ret)
 			return ret;
 	}
+	/* A record taken before another name for it was listed: all again, once. */
+	if (again && !relisted) {
+		relisted = true;
+		rewinddir(d);
+		goto list;
+	}
 	/* Records no longer listed are forgotten. */
 	for (i = keep = 0; i < s->nrecs; i++) {
 		if (!s->recs[i].seen)
-			forget(s, &s->recs[i]);
+			forget(&s->recs[i]);
 		else if (keep++ != i)
 			s->recs[keep - 1] = s->recs[i];	/* 13 KiB: moved only when it must */
 	}
@@ -743,6 +777,9 @@ int intel_lm_scan_copies_of(struct intel_lm_scan *s, const struct intel_lm_want 
 		pthread_mutex_unlock(&s->mu);
 		return ret;
 	}
+	/* The last scan expected: the watch goes now, its reaping behind the caller's work. */
+	if (s->left && !--s->left)
+		stop_watching(s, true);
 	*copies = s->out;
 	*n = s->nout;
 	return 0;
@@ -761,23 +798,32 @@ void intel_lm_scan_refresh(struct intel_lm_scan *s)
 }
 
 /*
- * Watching costs at the end: closing an inotify instance that ever had a watch waits for the
- * kernel's reaper of marks (an SRCU grace period), 1 to 25 ms measured here at a process's
- * exit, about 10 ms often. Not watching costs each scan a check of every record (fstat(2) and
- * two 39-byte reads, about 2.5 us each here). Watched when the scans to come would check more
- * records than about 10 ms of such checks.
+ * Not watching costs each scan a check of every record (fstat(2) and two 39-byte reads, about
+ * 2.5 us each here); watching costs two system calls, and a wait at the end when the watch is
+ * still there (see above). Watched when the scans to come would check more records than about
+ * 10 ms of such checks.
  */
 #define WATCH_WORTH	4096
 
 void intel_lm_scan_expect(struct intel_lm_scan *s, unsigned long scans)
 {
 	pthread_mutex_lock(&s->mu);
-	if (s->ino_fd < 0 && (!s->watchable || scans * s->nrecs < WATCH_WORTH)) {
-		s->unwatched = true;
-	} else if (s->ino_fd < 0) {
-		/* The watches now, before the scans, which may be under a lock. */
+	/* Not read yet: read now, watched from the start should more scans follow. */
+	if (!s->scans && scans > 1) {
 		s->watch_now = true;
 		collect(s, &no_copies);
+	}
+	if (s->unwatched) {
+		/* Nothing to do: as it was. */
+	} else if (!s->watchable || !s->nrecs || scans < (WATCH_WORTH + s->nrecs - 1) / s->nrecs) {
+		stop_watching(s, true);
+	} else {
+		s->left = scans;
+		if (s->ino_fd < 0) {
+			/* The watch now, before the scans, which may be under a lock. */
+			s->watch_now = true;
+			collect(s, &no_copies);
+		}
 	}
 	pthread_mutex_unlock(&s->mu);
 }

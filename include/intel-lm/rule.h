@@ -187,9 +187,10 @@ struct intel_lm_scan;
  *
  * Each scan's copies are the ones intel_lm_rule_copies() would gather at that moment, in the
  * same order; a record unchanged since the last scan is told so from its status and its two
- * slots' headers and not read again, and from the second scan on, where inotify(7) can watch
- * @dir (ext4, xfs, btrfs, tmpfs), from the absence of events: neither @dir nor an unchanged
- * record is looked at again. Every state file named is looked at every time. The cache keeps
+ * slots' headers and not read again, and from the second scan on (or the first:
+ * intel_lm_scan_expect()), where one inotify(7) watch on @dir can tell its records' changes
+ * (ext4, xfs, btrfs, tmpfs), from the absence of events: neither @dir nor an unchanged record
+ * is looked at again. Every state file named is looked at every time. The cache keeps
  * each record file and an inotify instance open until intel_lm_scan_free(); it makes room
  * for them in the process's descriptor table at once, here (best called before the process
  * starts threads: growing the table of a process of several threads waits for RCU).

@@ -676,9 +676,10 @@ struct warm {
 	bool running;
 };
 
+/* Read, watched from the start: how many VFs ask the rule is known once the PF is. */
 static void *warm_run(void *scan)
 {
-	intel_lm_scan_refresh(scan);
+	intel_lm_scan_expect(scan, ULONG_MAX);
 	return NULL;
 }
 
@@ -827,8 +828,9 @@ static int run_vf_op(const struct cli *c, const struct vf_op *op)
 	if (op != &op_query && !c->dry_run && intel_lm_syncs_new(c->jobs, &s.syncs))
 		s.syncs = NULL;
 	s.scan = warm_end(&warm);
+	/* A LOAD_DATA asks the rule unless forced; a RESUME when its VF holds a state. */
 	if (s.scan)
-		intel_lm_scan_expect(s.scan, b.n);
+		intel_lm_scan_expect(s.scan, op == &op_load && c->force ? 0 : b.n);
 	run_jobs(c->jobs, b.n, batch_run, batch_skip, &b);
 	intel_lm_scan_free(s.scan);
 	s.scan = NULL;
