@@ -402,7 +402,11 @@ static int identities_lock(const char *lock_dir)
 	return fd;
 }
 
-/* Every intent written under the identities' lock before now is durable (@sk: identities.sync). */
+/*
+ * Every intent written under the identities' lock before now is durable (@sk: identities.sync).
+ * Needed only by an answer that rests on another VF's record: the asking VF's own is this
+ * claim's alone, and its intent is durable before its command is sent.
+ */
 static int sync_barrier(int sk)
 {
 	int ret = lock_fd(sk, LOCK_EX);
@@ -414,19 +418,24 @@ static int sync_barrier(int sk)
 /*
  * The rule's answer for @g, with the scan cache @scan or one of its own for @state_dir;
  * @g->known stand for their records (in a copy of the scan's: its cache stays the records').
+ * @others (if not NULL): whether the answer rests on a copy from another VF's record.
  */
 static int ask_rule(struct intel_lm_scan *scan, const char *state_dir,
 		    const struct intel_lm_guard *g, struct intel_lm_copy *other,
-		    struct intel_lm_verdict *v)
+		    struct intel_lm_verdict *v, bool *others)
 {
 	struct intel_lm_rule_ask ask = { .op = g->op, .incoming = g->incoming };
 	struct intel_lm_copy self, *known = NULL;
 	struct intel_lm_scan *own = NULL;
 	struct intel_lm_want want;
+	char path[PATH_MAX];
+	const char *slash;
 	size_t i, k;
 	int ret;
 
 	memset(v, 0, sizeof(*v));
+	if (others)
+		*others = true;
 	if (!scan) {
 		ret = intel_lm_scan_new(state_dir && *state_dir ? state_dir : NULL, &own);
 		if (ret)
@@ -439,11 +448,16 @@ static int ask_rule(struct intel_lm_scan *scan, const char *state_dir,
 	intel_lm_rule_wants(&ask, &want);
 	want.vfs = g->known;
 	want.n_vfs = g->n_known;
+	if (!intel_lm_record_path(intel_lm_scan_dir(scan), g->e->pf.key, g->e->vf, path,
+				  sizeof(path)) && (slash = strrchr(path, '/')))
+		want.own = slash + 1;
 	ret = intel_lm_scan_copies_of(scan, &want, &ask.copies, &ask.n);
 	if (ret) {
 		intel_lm_scan_free(own);
 		return ret;
 	}
+	if (others)
+		*others = !want.own || intel_lm_scan_others(scan);
 	if (g->n_known && ask.n) {
 		known = malloc(ask.n * sizeof(*known));
 		if (!known) {
@@ -480,7 +494,7 @@ int intel_lm_claim_ask(const char *state_dir, const struct intel_lm_rec_entry *e
 {
 	struct intel_lm_guard g = { .size = sizeof(g), .op = op, .e = e, .incoming = incoming };
 
-	return ask_rule(NULL, state_dir, &g, other, v);
+	return ask_rule(NULL, state_dir, &g, other, v, NULL);
 }
 
 /*
@@ -494,7 +508,7 @@ static int guarded(struct intel_lm_scan *scan, const char *state_dir, const char
 		   struct intel_lm_verdict *v, int (*settle)(void *priv))
 {
 	struct intel_lm_guard g = { 0 };
-	bool shared = false;
+	bool shared = false, others;
 	int lk, sk, ret;
 
 	memset(v, 0, sizeof(*v));
@@ -503,7 +517,7 @@ static int guarded(struct intel_lm_scan *scan, const char *state_dir, const char
 		return -EINVAL;
 	memcpy(&g, guard, guard->size < sizeof(g) ? guard->size : sizeof(g));
 	if (!g.intent)
-		return ask_rule(scan, state_dir, &g, other, v);
+		return ask_rule(scan, state_dir, &g, other, v, NULL);
 	/* Both files first: one that cannot be had stops the command before its intent. */
 	sk = lock_file(lock_dir, "identities.sync");
 	if (sk < 0)
@@ -515,7 +529,7 @@ static int guarded(struct intel_lm_scan *scan, const char *state_dir, const char
 		close(sk);
 		return lk;
 	}
-	ret = ask_rule(scan, state_dir, &g, other, v);
+	ret = ask_rule(scan, state_dir, &g, other, v, &others);
 	if (!ret)
 		ret = g.intent(g.priv);
 	/* Taken before the intent can be seen without it: a failure makes it durable here. */
@@ -530,7 +544,7 @@ static int guarded(struct intel_lm_scan *scan, const char *state_dir, const char
 		ret = settle(g.priv);
 		lock_fd(sk, LOCK_UN);
 	}
-	if (ret) {
+	if (ret || !others) {
 		close(sk);
 		return ret;
 	}

@@ -164,6 +164,7 @@ struct intel_lm_want {
 	size_t n_ids;
 	const struct intel_lm_rec_entry *vfs;
 	size_t n_vfs;
+	const char *own;	/* the asking VF's record file name (no directory), or NULL */
 };
 /* @w for @ask: the identities it is about (@ask's copies are not looked at). */
 void intel_lm_rule_wants(const struct intel_lm_rule_ask *ask, struct intel_lm_want *w);
@@ -172,6 +173,8 @@ bool intel_lm_rule_wanted(const struct intel_lm_want *w, const struct intel_lm_c
 int intel_lm_scan_copies_of(struct intel_lm_scan *s, const struct intel_lm_want *w,
 			    const struct intel_lm_copy **copies, size_t *n);
 void intel_lm_scan_done(struct intel_lm_scan *s);
+/* How many of the last scan's copies came from records other than its want's @own. */
+size_t intel_lm_scan_others(const struct intel_lm_scan *s);
 /* The directory a scan lists. */
 const char *intel_lm_scan_dir(const struct intel_lm_scan *s);
 /* How many times a scan cache read a record file whole (for tests). */

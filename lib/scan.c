@@ -93,6 +93,7 @@ struct intel_lm_scan {
 	size_t nrecs, room;
 	struct intel_lm_copy *out;	/* the last scan's copies */
 	size_t nout, outroom;
+	size_t others;			/* of them, from records other than the want's own */
 	char *buf;			/* INTEL_LM_REC_READ_BUF bytes */
 	unsigned long reads;		/* record files read whole */
 	unsigned long checks;		/* records seen before, checked for a change */
@@ -485,6 +486,8 @@ static bool wanted(const struct intel_lm_scan *s, const struct intel_lm_copy *c)
 /* @r's copies put in the scan's result (those it wants); 0 or -ENOMEM. */
 static int put_copies(struct intel_lm_scan *s, const struct cached *r)
 {
+	size_t nout = s->nout;
+
 	if (out_room(s, 3))
 		return -ENOMEM;
 	if (r->has_vf && wanted(s, &r->c[0]))
@@ -497,6 +500,8 @@ static int put_copies(struct intel_lm_scan *s, const struct cached *r)
 	}
 	if (r->has_remote && wanted(s, &r->c[2]))
 		put(s, &r->c[2]);
+	if (s->nout > nout && (!s->want || !s->want->own || strcmp(r->name, s->want->own)))
+		s->others += s->nout - nout;
 	return 0;
 }
 
@@ -535,6 +540,7 @@ static void begin(struct intel_lm_scan *s, uid_t euid)
 	s->euid = euid;
 	s->ndirs = 0;
 	s->nout = 0;
+	s->others = 0;
 }
 
 /*
@@ -749,7 +755,7 @@ static int collect(struct intel_lm_scan *s, const struct intel_lm_want *w)
 			ret = errno == ENOENT ? 0 : -errno;
 			s->want = NULL;
 			forget_all(s);
-			s->nout = 0;
+			s->nout = s->others = 0;
 			return ret;
 		}
 		ret = scan_dir(s, d);
@@ -759,7 +765,7 @@ static int collect(struct intel_lm_scan *s, const struct intel_lm_want *w)
 	if (ret) {
 		/* Half a scan: start afresh next time. */
 		forget_all(s);
-		s->nout = 0;
+		s->nout = s->others = 0;
 	}
 	return ret;
 }
@@ -831,6 +837,11 @@ void intel_lm_scan_expect(struct intel_lm_scan *s, unsigned long scans)
 int intel_lm_scan_copies(struct intel_lm_scan *s, const struct intel_lm_copy **copies, size_t *n)
 {
 	return intel_lm_scan_copies_of(s, NULL, copies, n);
+}
+
+size_t intel_lm_scan_others(const struct intel_lm_scan *s)
+{
+	return s->others;
 }
 
 void intel_lm_scan_done(struct intel_lm_scan *s)

@@ -433,12 +433,13 @@ struct load_job {
 	void *buf;
 	int ret;
 	bool done;
+	uint16_t vf;		/* the VF loaded: 3 when 0 */
 };
 
 static void *load_job(void *arg)
 {
 	struct load_job *j = arg;
-	struct intel_lm_claim *cl = claim(j->pf, 3);
+	struct intel_lm_claim *cl = claim(j->pf, j->vf ? j->vf : 3);
 	struct intel_lm_sent s;
 
 	j->ret = intel_lm_claim_send(cl, INTEL_LM_OPC_LOAD_DATA, j->buf, j->hdr->payload_len,
@@ -513,6 +514,56 @@ START_TEST(command_waits_for_intents_being_synced)
 }
 END_TEST
 
+/*
+ * An answer that rests on the VF's own record alone (its own state loaded back) waits for no
+ * other command's intent: its own is durable before it is sent, and no other record's counts.
+ * The test holds identities.sync shared, as another process syncing an intent would.
+ */
+START_TEST(own_record_answer_waits_for_no_other_sync)
+{
+	struct intel_lm_blob_hdr hdr;
+	struct intel_lm_rec_entry e = { 0 };
+	struct intel_lm_pf *pf;
+	struct load_job j;
+	char path[PATH_MAX + 32], rec[PATH_MAX + 32];
+	pthread_t t;
+	void *buf;
+	int fd, sk, before, i;
+
+	setup();
+	pf = open_pf();
+	save_vf(pf, 2);
+	snprintf(path, sizeof(path), "%s/vf2.blob", dir);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(intel_lm_blob_read(fd, 1 << 20, &hdr, &buf), 0);
+	close(fd);
+
+	snprintf(path, sizeof(path), "%s/identities.sync", lock_dir);
+	sk = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert_int_ge(sk, 0);
+	ck_assert_int_eq(flock(sk, LOCK_SH), 0);
+	before = emu_counter("nvme0", INTEL_LM_OPC_LOAD_DATA);
+	j = (struct load_job){ .pf = pf, .hdr = &hdr, .buf = buf, .vf = 2 };
+	ck_assert_int_eq(pthread_create(&t, NULL, load_job, &j), 0);
+	for (i = 0; i < 150 && !__atomic_load_n(&j.done, __ATOMIC_ACQUIRE); i++)
+		usleep(20 * 1000);
+	/* Sent and done while the other sync is still under way. */
+	ck_assert(__atomic_load_n(&j.done, __ATOMIC_ACQUIRE));
+	ck_assert_int_eq(emu_counter("nvme0", INTEL_LM_OPC_LOAD_DATA), before + 1);
+	ck_assert_int_eq(flock(sk, LOCK_UN), 0);
+	pthread_join(t, NULL);
+	close(sk);
+	ck_assert_int_eq(j.ret, 0);
+	ck_assert_int_eq(intel_lm_record_path(state_dir, intel_lm_pf_id(pf)->key, 2, rec,
+					      sizeof(rec)), 0);
+	ck_assert_int_eq(intel_lm_record_read(rec, &e), 0);
+	ck_assert_int_eq(e.state, INTEL_LM_VF_LOADED);
+	intel_lm_state_free(buf, hdr.payload_len);
+	intel_lm_pf_close(pf);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create(unit_name);
@@ -527,6 +578,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, batch_outcomes_from_many_jobs_are_all_synced);
 	tcase_add_test(tc, output_too_long_is_refused_before_anything_is_sent);
 	tcase_add_test(tc, command_waits_for_intents_being_synced);
+	tcase_add_test(tc, own_record_answer_waits_for_no_other_sync);
 	suite_add_tcase(s, tc);
 	return s;
 }
