@@ -390,6 +390,61 @@ int intel_lm_vf_select(const char *arg, const struct intel_lm_vf_list *list, uin
 		       size_t *count, const char **bad);
 
 /**
+ * struct intel_lm_state_cache - One state buffer kept from one state to the next
+ * @buf:	the buffer kept, or NULL
+ * @len:	the size it was allocated with
+ *
+ * A batch's job frees a state buffer and allocates one of the same size for its next VF:
+ * every munmap(2) in a process of several threads interrupts the other CPUs to flush their
+ * TLBs (14% of a 64-VF load's CPU time at --jobs=8 on 2 CPUs, bench/RESULTS.md). A cache
+ * keeps one buffer instead. Zero-initialised; one per thread (it has no lock); emptied with
+ * intel_lm_state_cache_free().
+ */
+struct intel_lm_state_cache {
+	void *buf;
+	size_t len;
+};
+
+/**
+ * intel_lm_state_take() - A zeroed state buffer of @len bytes, @c's when it has one that size
+ * @c:		a cache, or NULL (then as intel_lm_state_alloc())
+ * @len:	its size in bytes
+ *
+ * Return: the buffer, which intel_lm_state_give() or intel_lm_state_free() with @len ends; or
+ * NULL (also for @len 0).
+ */
+void *intel_lm_state_take(struct intel_lm_state_cache *c, size_t len);
+
+/**
+ * intel_lm_state_give() - Keep a state buffer in @c instead of freeing it
+ * @c:		a cache, or NULL (then as intel_lm_state_free())
+ * @buf:	the buffer (intel_lm_state_take() or intel_lm_state_alloc()), or NULL
+ * @len:	the size it was allocated with
+ *
+ * A buffer above the segment limit (huge pages) is freed; so is the one @c held before.
+ */
+void intel_lm_state_give(struct intel_lm_state_cache *c, void *buf, size_t len);
+
+/**
+ * intel_lm_state_cache_free() - Free the buffer @c keeps; @c is left empty
+ * @c:		a cache, or NULL
+ */
+void intel_lm_state_cache_free(struct intel_lm_state_cache *c);
+
+/**
+ * intel_lm_blob_read_cached() - intel_lm_blob_read() into a buffer from @c
+ * @fd:		where to read from
+ * @max:	the largest payload to accept
+ * @hdr:	the decoded header
+ * @payload:	set to the state; end it with intel_lm_state_give() (or intel_lm_state_free())
+ * @c:		a cache, or NULL
+ *
+ * Return: as intel_lm_blob_read().
+ */
+int intel_lm_blob_read_cached(int fd, uint32_t max, struct intel_lm_blob_hdr *hdr,
+			      void **payload, struct intel_lm_state_cache *c);
+
+/**
  * intel_lm_vf_select_is_list() - Whether a --vf argument may name more than one VF
  * @arg:	a --vf argument
  *

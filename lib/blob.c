@@ -397,6 +397,12 @@ static int expect_eof(int fd)
 
 int intel_lm_blob_read(int fd, uint32_t max, struct intel_lm_blob_hdr *hdr, void **payload)
 {
+	return intel_lm_blob_read_cached(fd, max, hdr, payload, NULL);
+}
+
+int intel_lm_blob_read_cached(int fd, uint32_t max, struct intel_lm_blob_hdr *hdr,
+			      void **payload, struct intel_lm_state_cache *c)
+{
 	uint8_t raw[INTEL_LM_BLOB_HDR_LEN];
 	ssize_t n;
 	void *buf;
@@ -411,7 +417,7 @@ int intel_lm_blob_read(int fd, uint32_t max, struct intel_lm_blob_hdr *hdr, void
 		return ret;
 	if (hdr->payload_len > max)
 		return -EFBIG;
-	buf = intel_lm_state_alloc(hdr->payload_len);
+	buf = intel_lm_state_take(c, hdr->payload_len);
 	if (!buf)
 		return -ENOMEM;
 	n = intel_lm_read_full(fd, buf, hdr->payload_len);
@@ -419,7 +425,7 @@ int intel_lm_blob_read(int fd, uint32_t max, struct intel_lm_blob_hdr *hdr, void
 	if (!ret)
 		ret = expect_eof(fd);
 	if (ret) {
-		intel_lm_state_free(buf, hdr->payload_len);
+		intel_lm_state_give(c, buf, hdr->payload_len);
 		return ret;
 	}
 	*payload = buf;

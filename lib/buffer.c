@@ -299,6 +299,39 @@ void intel_lm_state_free(void *buf, size_t len)
 	munmap(buf, map_len(len));
 }
 
+void *intel_lm_state_take(struct intel_lm_state_cache *c, size_t len)
+{
+	void *p;
+
+	if (!c || !c->buf || c->len != len || !len)
+		return intel_lm_state_alloc(len);
+	p = c->buf;
+	c->buf = NULL;
+	/* As a new mapping is: nothing of the last state shows in a short SAVE_DATA. */
+	memset(p, 0, len);
+	return p;
+}
+
+void intel_lm_state_give(struct intel_lm_state_cache *c, void *buf, size_t len)
+{
+	if (!c || !buf || len > small_max()) {
+		intel_lm_state_free(buf, len);
+		return;
+	}
+	intel_lm_state_cache_free(c);
+	c->buf = buf;
+	c->len = len;
+}
+
+void intel_lm_state_cache_free(struct intel_lm_state_cache *c)
+{
+	if (!c)
+		return;
+	intel_lm_state_free(c->buf, c->len);
+	c->buf = NULL;
+	c->len = 0;
+}
+
 int intel_lm_xfer_check(const void *buf, size_t len)
 {
 	uintptr_t a = (uintptr_t)buf;

@@ -193,6 +193,7 @@ struct vf_result {
 	uint16_t source_vf;		/* load: the blob's source VF; 0 for a raw state */
 	enum intel_lm_reason reason;	/* why the rule refused the command, or 0 */
 	struct intel_lm_claim *claim;	/* the VF's claim while a state-changing job runs */
+	struct intel_lm_state_cache *cache;	/* the job's thread's state buffer, or NULL */
 	const struct intel_lm_identity *incoming;	/* load: the state's identity */
 	char msg[1024];
 	char hint[1024];
@@ -355,10 +356,11 @@ int cmd_status(const struct cli *c);
 int cmd_recover(const struct cli *c);
 
 /*
- * jobs.c: @run(@arg, i) for each job i below @n on up to @jobs threads (the caller's among
- * them); after a deferred signal, @skip(@arg, i, signal) for each job not started.
+ * jobs.c: @run(@arg, i, worker) for each job i below @n on up to @jobs threads (the caller's
+ * among them), worker (below @jobs) telling which thread runs it; after a deferred signal,
+ * @skip(@arg, i, signal) for each job not started.
  */
-void run_jobs(unsigned int jobs, size_t n, void (*run)(void *arg, size_t i),
+void run_jobs(unsigned int jobs, size_t n, void (*run)(void *arg, size_t i, unsigned int worker),
 	      void (*skip)(void *arg, size_t i, int sig), void *arg);
 
 /* files.c: input and output files, and signals */

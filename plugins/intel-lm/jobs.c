@@ -12,7 +12,8 @@
 struct job_set {
 	size_t n;
 	size_t next;		/* the next job to take, atomically */
-	void (*run)(void *arg, size_t i);
+	unsigned int workers;	/* threads given their number, atomically */
+	void (*run)(void *arg, size_t i, unsigned int worker);
 	void (*skip)(void *arg, size_t i, int sig);
 	void *arg;
 };
@@ -20,18 +21,19 @@ struct job_set {
 static void *worker(void *arg)
 {
 	struct job_set *js = arg;
+	unsigned int w = __atomic_fetch_add(&js->workers, 1, __ATOMIC_RELAXED);
 	size_t i;
 
 	while ((i = __atomic_fetch_add(&js->next, 1, __ATOMIC_RELAXED)) < js->n) {
 		if (signal_caught())
 			js->skip(js->arg, i, signal_caught());
 		else
-			js->run(js->arg, i);
+			js->run(js->arg, i, w);
 	}
 	return NULL;
 }
 
-void run_jobs(unsigned int jobs, size_t n, void (*run)(void *arg, size_t i),
+void run_jobs(unsigned int jobs, size_t n, void (*run)(void *arg, size_t i, unsigned int worker),
 	      void (*skip)(void *arg, size_t i, int sig), void *arg)
 {
 	struct job_set js = { .n = n, .run = run, .skip = skip, .arg = arg };

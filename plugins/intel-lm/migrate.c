@@ -767,10 +767,11 @@ struct mig_batch {
 	size_t n;
 };
 
-static void mig_run(void *arg, size_t i)
+static void mig_run(void *arg, size_t i, unsigned int worker)
 {
 	struct mig_batch *b = arg;
 
+	(void)worker;
 	run_mig_job(b->c, b->src, b->dst, b->limit, true, &b->jobs[i]);
 }
 

@@ -1253,13 +1253,14 @@ static int take_chan(struct pool *p)
 	}
 }
 
-static void pool_run(void *arg, size_t i)
+static void pool_run(void *arg, size_t i, unsigned int worker)
 {
 	struct pool *p = arg;
 	struct rjob *j = &p->jobs[i];
 	bool lost = false;
 	int ch;
 
+	(void)worker;
 	ch = take_chan(p);
 	if (ch < 0) {
 		fprintf(stderr, "%s migrate: VF %u to VF %u: not started: the connection to %s was "

@@ -259,7 +259,7 @@ static void run_save(const struct cli *c, struct session *s, struct vf_result *r
 			 "not sent, the VF is unchanged");
 		goto out;
 	}
-	buf = intel_lm_state_alloc(r->size);
+	buf = intel_lm_state_take(r->cache, r->size);
 	if (!buf) {
 		fail(r, "save", -ENOMEM, "cannot allocate %u bytes; SAVE_DATA was not sent",
 		     r->size);
@@ -293,7 +293,7 @@ out:
 	/* Freed only once the signal handlers no longer see it. */
 	unguard_output();
 	intel_lm_outfile_free(out);
-	intel_lm_state_free(buf, r->size);
+	intel_lm_state_give(r->cache, buf, r->size);
 }
 
 static void input_failed(const struct cli *c, const struct session *s, struct vf_result *r, int ret)
@@ -379,7 +379,7 @@ static void run_load(const struct cli *c, struct session *s, struct vf_result *r
 	if (c->raw) {
 		ret = intel_lm_raw_read(fd, pf_limit(s)->max_bytes, &buf, &r->size);
 	} else {
-		ret = intel_lm_blob_read(fd, pf_limit(s)->max_bytes, &hdr, &buf);
+		ret = intel_lm_blob_read_cached(fd, pf_limit(s)->max_bytes, &hdr, &buf, r->cache);
 		r->size = hdr.payload_len;
 		r->source_vf = hdr.vf;
 	}
@@ -400,7 +400,7 @@ static void run_load(const struct cli *c, struct session *s, struct vf_result *r
 		fail(r, "verify", -EINVAL, "%s is an intel-lm state blob, not a raw state: with "
 		     "--raw its header would go to the device; nothing was sent\nload it without "
 		     "--raw", r->path);
-		intel_lm_state_free(buf, r->size);
+		intel_lm_state_give(r->cache, buf, r->size);
 		return;
 	}
 	/*
@@ -434,7 +434,7 @@ static void run_load(const struct cli *c, struct session *s, struct vf_result *r
 	send_cmd(c, s, r, INTEL_LM_OPC_LOAD_DATA, buf, r->size);
 	r->incoming = NULL;
 out:
-	intel_lm_state_free(buf, r->size);
+	intel_lm_state_give(r->cache, buf, r->size);
 }
 
 static void print_query(const struct cli *c, const struct session *s, const struct vf_result *r)
@@ -577,13 +577,18 @@ struct batch {
 	const struct vf_op *op;
 	struct vf_result *results;
 	size_t n;
+	/* Each thread's state buffer, kept from one VF to the next (no munmap(2) between). */
+	struct intel_lm_state_cache caches[MAX_JOBS];
 };
 
-static void batch_run(void *arg, size_t i)
+static void batch_run(void *arg, size_t i, unsigned int worker)
 {
 	struct batch *b = arg;
+	struct vf_result *r = &b->results[i];
 
-	run_job(b->c, b->s, b->op, &b->results[i], true);
+	r->cache = &b->caches[worker];
+	run_job(b->c, b->s, b->op, r, true);
+	r->cache = NULL;
 }
 
 /* After a signal no new job starts: the jobs under way finish. */
@@ -832,6 +837,8 @@ static int run_vf_op(const struct cli *c, const struct vf_op *op)
 	if (s.scan)
 		intel_lm_scan_expect(s.scan, op == &op_load && c->force ? 0 : b.n);
 	run_jobs(c->jobs, b.n, batch_run, batch_skip, &b);
+	for (i = 0; i < MAX_JOBS; i++)
+		intel_lm_state_cache_free(&b.caches[i]);
 	intel_lm_scan_free(s.scan);
 	s.scan = NULL;
 	intel_lm_syncs_wait(s.syncs);

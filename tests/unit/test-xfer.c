@@ -357,6 +357,52 @@ START_TEST(alloc_small)
 }
 END_TEST
 
+/*
+ * A batch's thread keeps its state buffer from one VF to the next: the same buffer again for
+ * the same size, zeroed as a new one is (nothing of the last state shows in a short
+ * SAVE_DATA); another size gets a new one; a buffer of huge pages is never kept.
+ */
+START_TEST(cache_keeps_one)
+{
+	struct intel_lm_state_cache c = { 0 };
+	char *p, *q, *r;
+
+	p = intel_lm_state_take(&c, 4096);
+	ck_assert_ptr_nonnull(p);
+	memset(p, 0xa5, 4096);
+	intel_lm_state_give(&c, p, 4096);
+	ck_assert_ptr_eq(c.buf, p);
+	q = intel_lm_state_take(&c, 4096);
+	ck_assert_ptr_eq(q, p);
+	ck_assert_ptr_null(c.buf);
+	ck_assert_int_eq(q[0] | q[2048] | q[4095], 0);
+	memset(q, 0x5a, 4096);
+	intel_lm_state_give(&c, q, 4096);
+	/* Another size: a buffer of its own; given back, it takes the old one's place. */
+	r = intel_lm_state_take(&c, 8192);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_ptr_ne(r, q);
+	ck_assert_ptr_eq(c.buf, q);
+	intel_lm_state_give(&c, r, 8192);
+	ck_assert_ptr_eq(c.buf, r);
+	ck_assert_uint_eq(c.len, 8192);
+	/* Above the segment limit: freed, the one kept stays. */
+	p = intel_lm_state_take(&c, SMALL_MAX + 1);
+	ck_assert_ptr_nonnull(p);
+	intel_lm_state_give(&c, p, SMALL_MAX + 1);
+	ck_assert_ptr_eq(c.buf, r);
+	intel_lm_state_cache_free(&c);
+	ck_assert_ptr_null(c.buf);
+	ck_assert_uint_eq(c.len, 0);
+	/* No cache: as intel_lm_state_alloc() and intel_lm_state_free(). */
+	p = intel_lm_state_take(NULL, 4096);
+	ck_assert_ptr_nonnull(p);
+	intel_lm_state_give(NULL, p, 4096);
+	ck_assert_ptr_null(intel_lm_state_take(&c, 0));
+	intel_lm_state_cache_free(NULL);
+}
+END_TEST
+
 /* Above 127 pages: 2 MiB aligned, zeroed, faulted in; in few segments when huge pages exist. */
 static const size_t large_sizes[] = { SMALL_MAX + 1, 512 * KIB, 2 * MIB, 4 * MIB };
 
@@ -541,6 +587,7 @@ Suite *unit_suite(void)
 
 	tc = tcase_create("buffer");
 	tcase_add_test(tc, alloc_small);
+	tcase_add_test(tc, cache_keeps_one);
 	tcase_add_loop_test(tc, alloc_large, 0, sizeof(large_sizes) / sizeof(large_sizes[0]));
 	tcase_add_test(tc, alloc_large_no_thp);
 	tcase_add_test(tc, segments_count);
