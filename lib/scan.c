@@ -27,7 +27,8 @@
  *    directory (one stat(2)): the last listing's records, in its order, without listing it
  *    again;
  *  - a record read or checked under the watch, with no event for its name since: taken as it
- *    was, with no system call (a torn or untrusted one too: whatever ends that is an event);
+ *    was, with no system call (a torn one too: whatever ends that is an event); one that could
+ *    not be read or trusted is checked at every scan (what ends that may not be told);
  *  - a record with an event: read whole again through the descriptor kept (its name still
  *    names that inode: another inode is a listing's event).
  * An event queue overflow lists the directory and reads every record again. A read error of
@@ -509,10 +510,10 @@ static int put_copies(struct intel_lm_scan *s, const struct cached *r)
 static int take(struct intel_lm_scan *s, int dfd, struct cached *r, uid_t euid)
 {
 	/*
-	 * Watched since it was last read or checked, and no event since: unchanged (a torn or
-	 * untrusted record too: whatever ends that is an event). An event: read again through
-	 * the same descriptor (the name still names it: another inode is a listing's event).
-	 * Not watched: watched first, then checked.
+	 * Watched since it was last read or checked, and no event since: unchanged (a torn
+	 * record too: whatever ends that is an event). An event: read again through the same
+	 * descriptor (the name still names it: another inode is a listing's event). Not watched
+	 * (nor one that could not be read or trusted): watched first, then checked.
 	 */
 	if (r->fd < 0) {
 		reload(s, dfd, r, euid);
