@@ -129,6 +129,30 @@ static void save_vf(struct intel_lm_pf *pf, uint16_t vf)
 	intel_lm_claim_release(cl);
 }
 
+/* The state save_vf() put in DIR/vfN.blob: its header in @hdr, its payload returned. */
+static void *read_blob(uint16_t vf, struct intel_lm_blob_hdr *hdr)
+{
+	char path[PATH_MAX + 32];
+	void *buf;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/vf%u.blob", dir, vf);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(intel_lm_blob_read(fd, 1 << 20, hdr, &buf), 0);
+	close(fd);
+	return buf;
+}
+
+/* A PF whose VF @vf was saved (setup() first): the state, its header in @hdr. */
+static void *saved_state(struct intel_lm_pf **pf, uint16_t vf, struct intel_lm_blob_hdr *hdr)
+{
+	setup();
+	*pf = open_pf();
+	save_vf(*pf, vf);
+	return read_blob(vf, hdr);
+}
+
 START_TEST(save_goes_on_record)
 {
 	struct intel_lm_pf *pf;
@@ -160,18 +184,10 @@ START_TEST(resume_of_a_moved_state_is_refused)
 	struct intel_lm_blob_hdr hdr;
 	struct intel_lm_pf *pf;
 	struct intel_lm_sent s;
-	char path[PATH_MAX + 32];
 	void *buf;
-	int fd, ret, before;
+	int ret, before;
 
-	setup();
-	pf = open_pf();
-	save_vf(pf, 2);
-	snprintf(path, sizeof(path), "%s/vf2.blob", dir);
-	fd = open(path, O_RDONLY);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(intel_lm_blob_read(fd, 1 << 20, &hdr, &buf), 0);
-	close(fd);
+	buf = saved_state(&pf, 2, &hdr);
 	cl = claim(pf, 3);
 	ck_assert_int_eq(intel_lm_claim_send(cl, INTEL_LM_OPC_SUSPEND, NULL, 0, NULL, false, NULL,
 					     NULL), 0);
@@ -427,6 +443,19 @@ START_TEST(batch_outcomes_from_many_jobs_are_all_synced)
 END_TEST
 
 /* A LOAD_DATA sent through a claim of its own, on a thread: the barrier test's second job. */
+/* identities.sync held shared, as by another process syncing an intent: its descriptor. */
+static int hold_sync(void)
+{
+	char path[PATH_MAX + 32];
+	int sk;
+
+	snprintf(path, sizeof(path), "%s/identities.sync", lock_dir);
+	sk = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert_int_ge(sk, 0);
+	ck_assert_int_eq(flock(sk, LOCK_SH), 0);
+	return sk;
+}
+
 struct load_job {
 	struct intel_lm_pf *pf;
 	struct intel_lm_blob_hdr *hdr;
@@ -463,28 +492,18 @@ START_TEST(command_waits_for_intents_being_synced)
 	struct intel_lm_claim *cl;
 	struct intel_lm_pf *pf;
 	struct load_job j;
-	char path[PATH_MAX + 32], rec[PATH_MAX + 32];
+	char rec[PATH_MAX + 32];
 	pthread_t t;
 	void *buf;
-	int fd, sk, before, i;
+	int sk, before, i;
 
-	setup();
-	pf = open_pf();
-	save_vf(pf, 2);
-	snprintf(path, sizeof(path), "%s/vf2.blob", dir);
-	fd = open(path, O_RDONLY);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(intel_lm_blob_read(fd, 1 << 20, &hdr, &buf), 0);
-	close(fd);
+	buf = saved_state(&pf, 2, &hdr);
 	cl = claim(pf, 3);
 	ck_assert_int_eq(intel_lm_claim_send(cl, INTEL_LM_OPC_SUSPEND, NULL, 0, NULL, false, NULL,
 					     NULL), 0);
 	intel_lm_claim_release(cl);
 
-	snprintf(path, sizeof(path), "%s/identities.sync", lock_dir);
-	sk = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	ck_assert_int_ge(sk, 0);
-	ck_assert_int_eq(flock(sk, LOCK_SH), 0);
+	sk = hold_sync();
 	before = emu_counter("nvme0", INTEL_LM_OPC_LOAD_DATA);
 	j = (struct load_job){ .pf = pf, .hdr = &hdr, .buf = buf };
 	ck_assert_int_eq(intel_lm_record_path(state_dir, intel_lm_pf_id(pf)->key, 3, rec,
@@ -525,24 +544,13 @@ START_TEST(own_record_answer_waits_for_no_other_sync)
 	struct intel_lm_rec_entry e = { 0 };
 	struct intel_lm_pf *pf;
 	struct load_job j;
-	char path[PATH_MAX + 32], rec[PATH_MAX + 32];
+	char rec[PATH_MAX + 32];
 	pthread_t t;
 	void *buf;
-	int fd, sk, before, i;
+	int sk, before, i;
 
-	setup();
-	pf = open_pf();
-	save_vf(pf, 2);
-	snprintf(path, sizeof(path), "%s/vf2.blob", dir);
-	fd = open(path, O_RDONLY);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(intel_lm_blob_read(fd, 1 << 20, &hdr, &buf), 0);
-	close(fd);
-
-	snprintf(path, sizeof(path), "%s/identities.sync", lock_dir);
-	sk = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	ck_assert_int_ge(sk, 0);
-	ck_assert_int_eq(flock(sk, LOCK_SH), 0);
+	buf = saved_state(&pf, 2, &hdr);
+	sk = hold_sync();
 	before = emu_counter("nvme0", INTEL_LM_OPC_LOAD_DATA);
 	j = (struct load_job){ .pf = pf, .hdr = &hdr, .buf = buf, .vf = 2 };
 	ck_assert_int_eq(pthread_create(&t, NULL, load_job, &j), 0);
