@@ -822,6 +822,9 @@ void intel_lm_scan_expect(struct intel_lm_scan *s, unsigned long scans)
 	}
 	if (s->unwatched) {
 		/* Nothing to do: as it was. */
+	} else if (s->dwd >= 0 && scans) {
+		/* Watched already: what the watch costs is paid, and it goes after the last scan. */
+		s->left = scans;
 	} else if (!s->watchable || !s->nrecs || scans < (WATCH_WORTH + s->nrecs - 1) / s->nrecs) {
 		stop_watching(s, true);
 	} else {

@@ -744,7 +744,9 @@ static int run_vf_op(const struct cli *c, const struct vf_op *op)
 	 */
 	if (c->vf_list)
 		intel_lm_fd_room(256 + 4 * (unsigned long)c->jobs);
-	if (c->vf_list && (op == &op_resume || op == &op_load) && !c->dry_run)
+	/* A single load asks the rule too (unless forced); a single resume, only of some VFs. */
+	if (((c->vf_list && op == &op_resume) || (op == &op_load && (c->vf_list || !c->force))) &&
+	    !c->dry_run)
 		warm_start(&warm, c);
 	ret = session_open(c, c->device, &s);
 	if (!ret)
@@ -786,7 +788,12 @@ static int run_vf_op(const struct cli *c, const struct vf_op *op)
 			 op == &op_load ? c->input_file : "");
 		if (op != &op_query)
 			defer_signals();
+		s.scan = warm_end(&warm);
+		if (s.scan)
+			intel_lm_scan_expect(s.scan, 1);
 		run_job(c, &s, op, r, false);
+		intel_lm_scan_free(s.scan);
+		s.scan = NULL;
 		record_warning(c, &s, r);
 		if (op != &op_query)
 			c->out->changed = r->changed;

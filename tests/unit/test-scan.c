@@ -958,6 +958,34 @@ START_TEST(watch_ends_with_scans)
 }
 END_TEST
 
+/*
+ * A cache read watched (a single load's, during Identify) and then told of one scan, fewer than
+ * a watch would be worth: the watch, made already, stays for that scan, which reads only the
+ * record another writer changed and checks none; it goes after it.
+ */
+START_TEST(paid_watch_kept_for_its_scans)
+{
+	int before = watches();
+	unsigned long reads, checks;
+	uint16_t vf;
+
+	for (vf = 1; vf <= 8; vf++)
+		put(vf, INTEL_LM_VF_SAVED, (char)('A' + vf), 1, 0);
+	tick();
+	intel_lm_scan_expect(cache, ULONG_MAX);
+	intel_lm_scan_expect(cache, 1);
+	ck_assert_int_eq(watches(), before + 1);
+	reads = intel_lm_scan_reads(cache);
+	checks = intel_lm_scan_checks(cache);
+	put(3, INTEL_LM_VF_RUNNING, 'Z', 2, 0);
+	same(8, 3);
+	ck_assert_int_eq(found.state, INTEL_LM_VF_RUNNING);
+	ck_assert_uint_eq(intel_lm_scan_reads(cache), reads + 1);
+	ck_assert_uint_eq(intel_lm_scan_checks(cache), checks);
+	ck_assert_int_eq(watches(), before);
+}
+END_TEST
+
 /* The size of this process's descriptor table (FDSize in /proc/self/status), or 0. */
 static unsigned long fd_size(void)
 {
@@ -1021,6 +1049,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, refreshed);
 	tcase_add_test(tc, not_worth_watching);
 	tcase_add_test(tc, watch_ends_with_scans);
+	tcase_add_test(tc, paid_watch_kept_for_its_scans);
 	tcase_add_test(tc, descriptor_room);
 	suite_add_tcase(s, tc);
 	return s;
