@@ -484,7 +484,8 @@ void intel_lm_scan_refresh(struct intel_lm_scan *s);
  * scan when not told) is decided from what that costs against what it saves (see lib/scan.c):
  * a batch of few VFs does not pay for a watch it hardly uses; one of many has it made here,
  * before any scan under the identities' lock. A cache not read yet is read here, watched from
- * the start when more than one scan is to come. After the @scans-th scan (intel_lm_scan_copies()
+ * the start when more than one scan is to come; a cache watched already keeps its watch for
+ * the @scans scans, however few (what it cost is paid). After the @scans-th scan (intel_lm_scan_copies()
  * and intel_lm_scan_copies_of(), not intel_lm_scan_refresh()) the watch goes, so that
  * intel_lm_scan_free() does not wait for the kernel to reap it; scans after that check every
  * record. Called again, the count starts again. Thread-safe.

@@ -808,7 +808,7 @@ void intel_lm_scan_refresh(struct intel_lm_scan *s)
  * Not watching costs each scan a check of every record (fstat(2) and two 39-byte reads, about
  * 2.5 us each here); watching costs two system calls, and a wait at the end when the watch is
  * still there (see above). Watched when the scans to come would check more records than about
- * 10 ms of such checks.
+ * 10 ms of such checks, or when the watch is there already.
  */
 #define WATCH_WORTH	4096
 
