@@ -558,15 +558,15 @@ static void watch_dir(struct intel_lm_scan *s, int dfd)
 	if (s->dfd >= 0)
 		close(s->dfd);
 	s->dfd = -1;
-	if (s->ino_fd < 0 || s->unwatched || !s->watchable) {
+	if (s->ino_fd >= 0 && !s->unwatched && s->watchable)
+		s->dfd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+	/* No watch now (none wanted, or no descriptor for it): none of the last one counts. */
+	if (s->dfd < 0) {
 		if (old >= 0 && s->ino_fd >= 0)
 			inotify_rm_watch(s->ino_fd, old);
 		unwatch_all(s);
 		return;
 	}
-	s->dfd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
-	if (s->dfd < 0)
-		return;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", dfd);
 	s->dwd = inotify_add_watch(s->ino_fd, path, IN_MODIFY | IN_ATTRIB | IN_CREATE |
 				   IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF |
@@ -580,16 +580,17 @@ static void watch_dir(struct intel_lm_scan *s, int dfd)
 }
 
 /*
- * A name listed for the inode @ino, new or not listed for it before: another name cached for
- * that inode (a hard link made in the directory, which makes neither trusted, and of which the
- * watch told only the new name) is checked again. Whether one was taken in this listing.
+ * A name listed for the inode @ino, new or not listed for it before, or a name that is no
+ * record's: a record of an earlier listing (among the first @old) on that inode (a hard link
+ * made in the directory, which makes it untrusted, and of which the watch told only the new
+ * name) is checked again. Whether one was taken in this listing already.
  */
-static bool other_names(struct intel_lm_scan *s, const struct cached *r, ino_t ino)
+static bool other_names(struct intel_lm_scan *s, size_t old, const struct cached *r, ino_t ino)
 {
 	bool taken = false;
 	size_t i;
 
-	for (i = 0; i < s->nrecs; i++) {
+	for (i = 0; i < old; i++) {
 		struct cached *o = &s->recs[i];
 
 		if (o != r && o->ino == ino && o->watched) {
@@ -637,16 +638,18 @@ static int scan_dir(struct intel_lm_scan *s, DIR *d)
 			s->unwatched = true;	/* EMFILE, ENOSYS: checked as without */
 	}
 	watch_dir(s, dfd);
-list:
 	s->lists++;
+list:
 	begin(s, euid);
 	hint = nlisted = 0;
 	old = s->nrecs;
 	for (i = 0; i < old; i++)
 		s->recs[i].seen = false;
 	while ((de = readdir(d))) {
-		if (!intel_lm_record_name(de->d_name))
+		if (!intel_lm_record_name(de->d_name)) {
+			again |= other_names(s, old, NULL, de->d_ino);
 			continue;
+		}
 		r = find(s, old, &hint, de->d_name);
 		if (!r) {
 			if (s->nrecs == s->room) {
@@ -674,7 +677,7 @@ list:
 				if (r->fd >= 0)
 					close(r->fd);
 				r->fd = -1;
-				again |= other_names(s, r, de->d_ino);
+				again |= other_names(s, old, r, de->d_ino);
 			}
 			r->ino = de->d_ino;
 			r->pos = nlisted++;

@@ -457,6 +457,14 @@ START_TEST(names_change)
 	ck_assert_int_eq(unlink(other), 0);
 	listed(29, 4, true);
 	ck_assert_int_eq(found.state, INTEL_LM_VF_SAVED);
+	/* The same under a name that is no record's: the record is not trusted meanwhile. */
+	watched(29);
+	snprintf(other, sizeof(other), "%s/x.tmp", dir);
+	ck_assert_int_eq(link(path, other), 0);
+	listed(28, 0, true);
+	ck_assert_int_eq(unlink(other), 0);
+	listed(29, 4, true);
+	ck_assert_int_eq(found.state, INTEL_LM_VF_SAVED);
 	watched(29);
 }
 END_TEST
