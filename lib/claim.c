@@ -404,8 +404,10 @@ static int identities_lock(const char *lock_dir)
 
 /*
  * Every intent written under the identities' lock before now is durable (@sk: identities.sync).
- * Needed only by an answer that rests on another VF's record: the asking VF's own is this
- * claim's alone, and its intent is durable before its command is sent.
+ * Needed only by an answer that rests on a copy in another VF's record: the asking VF's own is
+ * this claim's alone, and its intent is durable before its command is sent; and an intent that
+ * hides an identity is durable before anyone can see it (guarded()), so that no answer rests
+ * on an absence that a crash could undo.
  */
 static int sync_barrier(int sk)
 {
@@ -502,13 +504,20 @@ int intel_lm_claim_ask(const char *state_dir, const struct intel_lm_rec_entry *e
  * @guard->intent only writes the intent, and @settle makes it durable once the identities' lock
  * is released (identities.sync held shared meanwhile); it must then clear what the intent
  * set when it fails, as a failed intent does.
+ *
+ * An intent that hides an identity its record showed (SAVE_DATA's charge of one of two, a
+ * LOAD_DATA over one in doubt) is made durable before the lock is released: an answer may
+ * rest on an identity's absence from every other record, and it takes the barrier only for
+ * copies it sees (see sync_barrier()), so no absence may be seen before it is durable.
  */
 static int guarded(struct intel_lm_scan *scan, const char *state_dir, const char *lock_dir,
 		   const struct intel_lm_guard *guard, struct intel_lm_copy *other,
 		   struct intel_lm_verdict *v, int (*settle)(void *priv))
 {
 	struct intel_lm_guard g = { 0 };
-	bool shared = false, others;
+	struct intel_lm_identity held[3];
+	bool shared = false, others, hides = false;
+	size_t n_held;
 	int lk, sk, ret;
 
 	memset(v, 0, sizeof(*v));
@@ -530,11 +539,14 @@ static int guarded(struct intel_lm_scan *scan, const char *state_dir, const char
 		return lk;
 	}
 	ret = ask_rule(scan, state_dir, &g, other, v, &others);
-	if (!ret)
+	if (!ret) {
+		n_held = intel_lm_rule_held(g.e, held);
 		ret = g.intent(g.priv);
+		hides = !ret && intel_lm_rule_hides(held, n_held, g.e);
+	}
 	/* Taken before the intent can be seen without it: a failure makes it durable here. */
 	if (!ret && settle) {
-		shared = !lock_fd(sk, LOCK_SH);
+		shared = !hides && !lock_fd(sk, LOCK_SH);
 		if (!shared)
 			ret = settle(g.priv);
 	}

@@ -169,6 +169,14 @@ struct intel_lm_want {
 /* @w for @ask: the identities it is about (@ask's copies are not looked at). */
 void intel_lm_rule_wants(const struct intel_lm_rule_ask *ask, struct intel_lm_want *w);
 bool intel_lm_rule_wanted(const struct intel_lm_want *w, const struct intel_lm_copy *c);
+/*
+ * The identities a scan finds in a record holding @e (its VF's and its state file's copies,
+ * intel_lm_rule_copy_of() and intel_lm_rule_file_copy_of()), at most 3, in @ids: how many.
+ */
+size_t intel_lm_rule_held(const struct intel_lm_rec_entry *e, struct intel_lm_identity ids[3]);
+/* Whether a record holding @e no longer shows one of the @n identities @ids (any generation). */
+bool intel_lm_rule_hides(const struct intel_lm_identity *ids, size_t n,
+			 const struct intel_lm_rec_entry *e);
 /* intel_lm_scan_copies() of the copies @w wants only: no other state file is looked at. */
 int intel_lm_scan_copies_of(struct intel_lm_scan *s, const struct intel_lm_want *w,
 			    const struct intel_lm_copy **copies, size_t *n);

@@ -337,6 +337,35 @@ bool intel_lm_rule_wanted(const struct intel_lm_want *w, const struct intel_lm_c
 	return false;
 }
 
+size_t intel_lm_rule_held(const struct intel_lm_rec_entry *e, struct intel_lm_identity ids[3])
+{
+	size_t n = 0;
+
+	/* The copy another host runs (intel_lm_rule_remote_copy_of()) is of e->ident too. */
+	if (intel_lm_identity_is_set(&e->ident))
+		ids[n++] = e->ident;
+	if (intel_lm_identity_is_set(&e->load_ident))
+		ids[n++] = e->load_ident;
+	if (e->state_file[0] && intel_lm_identity_is_set(&e->file_ident))
+		ids[n++] = e->file_ident;
+	return n;
+}
+
+bool intel_lm_rule_hides(const struct intel_lm_identity *ids, size_t n,
+			 const struct intel_lm_rec_entry *e)
+{
+	struct intel_lm_identity now[3];
+	size_t k = intel_lm_rule_held(e, now), i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < k && !intel_lm_identity_same(&now[j], &ids[i]); j++)
+			;
+		if (j == k)
+			return true;
+	}
+	return false;
+}
+
 void intel_lm_rule_copy_of(const struct intel_lm_rec_entry *e, struct intel_lm_copy *c)
 {
 	intel_lm_put_str(c->pf, sizeof(c->pf), e->pf.key);

@@ -572,6 +572,104 @@ START_TEST(own_record_answer_waits_for_no_other_sync)
 }
 END_TEST
 
+/* VF @vf's record says it holds @ident and may hold @load (a LOAD_DATA in doubt), or names
+ * DIR/keepN, a whole file of @file's state. */
+static void craft(struct intel_lm_pf *pf, uint16_t vf, const struct intel_lm_identity *ident,
+		  const struct intel_lm_identity *load, const struct intel_lm_identity *file)
+{
+	struct intel_lm_record rec;
+	char path[PATH_MAX + 32];
+	int fd;
+
+	ck_assert_int_eq(intel_lm_record_open(state_dir, intel_lm_pf_id(pf), vf, &rec), 0);
+	rec.entry.state = INTEL_LM_VF_SUSPENDED;
+	if (ident)
+		rec.entry.ident = *ident;
+	if (load)
+		rec.entry.load_ident = *load;
+	if (file) {
+		snprintf(path, sizeof(path), "%s/keep%u", dir, vf);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(ftruncate(fd, 4096), 0);
+		close(fd);
+		snprintf(rec.entry.state_file, sizeof(rec.entry.state_file), "%s", path);
+		rec.entry.state_size = 4096;
+		rec.entry.file_ident = *file;
+	}
+	ck_assert_int_eq(intel_lm_record_write(&rec), 0);
+	intel_lm_record_close(&rec);
+}
+
+/*
+ * An intent that hides an identity its record showed is durable before the identities' lock
+ * is released: another command's answer may rest on that identity being nowhere else, and
+ * takes the barrier only for copies it sees. VF 3 holds A and may hold Y (both kept in files
+ * too); loading VF 2's state into it names Y no more. With identities.sync held exclusively
+ * (as by a command at its barrier), the LOAD_DATA's intent is written and synced and the
+ * identities' lock is free again while the command waits, unsent, at its own barrier.
+ */
+START_TEST(hiding_intent_is_durable_before_the_lock_goes)
+{
+	struct intel_lm_identity a, y;
+	struct intel_lm_blob_hdr hdr;
+	struct intel_lm_rec_entry e = { 0 };
+	struct intel_lm_claim *cl;
+	struct intel_lm_pf *pf;
+	struct load_job j;
+	char path[PATH_MAX + 32], rec[PATH_MAX + 32];
+	pthread_t t;
+	void *buf;
+	int sk, lk = -1, before, i;
+
+	buf = saved_state(&pf, 2, &hdr);
+	cl = claim(pf, 3);
+	ck_assert_int_eq(intel_lm_claim_send(cl, INTEL_LM_OPC_SUSPEND, NULL, 0, NULL, false, NULL,
+					     NULL), 0);
+	intel_lm_claim_release(cl);
+	ck_assert_int_eq(intel_lm_identity_new(&a, intel_lm_pf_id(pf)->key, 3), 0);
+	ck_assert_int_eq(intel_lm_identity_new(&y, intel_lm_pf_id(pf)->key, 3), 0);
+	craft(pf, 3, &a, &y, NULL);
+	craft(pf, 1, NULL, NULL, &a);
+	craft(pf, 4, NULL, NULL, &y);
+
+	snprintf(path, sizeof(path), "%s/identities.sync", lock_dir);
+	sk = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	ck_assert_int_ge(sk, 0);
+	ck_assert_int_eq(flock(sk, LOCK_EX), 0);
+	before = emu_counter("nvme0", INTEL_LM_OPC_LOAD_DATA);
+	j = (struct load_job){ .pf = pf, .hdr = &hdr, .buf = buf };
+	ck_assert_int_eq(intel_lm_record_path(state_dir, intel_lm_pf_id(pf)->key, 3, rec,
+					      sizeof(rec)), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, load_job, &j), 0);
+	for (i = 0; i < 150; i++) {
+		if (!intel_lm_record_read(rec, &e) && e.pending == INTEL_LM_OPC_LOAD_DATA)
+			break;
+		usleep(20 * 1000);
+	}
+	ck_assert_int_eq(e.pending, INTEL_LM_OPC_LOAD_DATA);
+	ck_assert(intel_lm_identity_same(&e.load_ident, &hdr.ident));
+	/* The identities' lock comes free while the command still waits. */
+	snprintf(path, sizeof(path), "%s/identities.lock", lock_dir);
+	lk = open(path, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(lk, 0);
+	for (i = 0; i < 150 && flock(lk, LOCK_EX | LOCK_NB); i++)
+		usleep(20 * 1000);
+	ck_assert_int_lt(i, 150);
+	ck_assert_int_eq(flock(lk, LOCK_UN), 0);
+	ck_assert(!__atomic_load_n(&j.done, __ATOMIC_ACQUIRE));
+	ck_assert_int_eq(emu_counter("nvme0", INTEL_LM_OPC_LOAD_DATA), before);
+	ck_assert_int_eq(flock(sk, LOCK_UN), 0);
+	pthread_join(t, NULL);
+	close(lk);
+	close(sk);
+	ck_assert_int_eq(j.ret, 0);
+	ck_assert_int_eq(emu_counter("nvme0", INTEL_LM_OPC_LOAD_DATA), before + 1);
+	intel_lm_state_free(buf, hdr.payload_len);
+	intel_lm_pf_close(pf);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create(unit_name);
@@ -587,6 +685,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, output_too_long_is_refused_before_anything_is_sent);
 	tcase_add_test(tc, command_waits_for_intents_being_synced);
 	tcase_add_test(tc, own_record_answer_waits_for_no_other_sync);
+	tcase_add_test(tc, hiding_intent_is_durable_before_the_lock_goes);
 	suite_add_tcase(s, tc);
 	return s;
 }
