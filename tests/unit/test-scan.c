@@ -928,6 +928,22 @@ static int watches(void)
 }
 
 /*
+ * Eight records, read by a cache told before its first scan that many scans are to come (a
+ * batch's, or a single load's during Identify): read once, under one watch, the directory's.
+ */
+static void eight_read_watched(int before)
+{
+	uint16_t vf;
+
+	for (vf = 1; vf <= 8; vf++)
+		put(vf, INTEL_LM_VF_SAVED, (char)('A' + vf), 1, 0);
+	tick();
+	intel_lm_scan_expect(cache, ULONG_MAX);
+	ck_assert_uint_eq(intel_lm_scan_reads(cache), 8);
+	ck_assert_int_eq(watches(), before + 1);
+}
+
+/*
  * One watch, the directory's, however many records; read watched from the start when told
  * before the first scan. It goes after the last scan expected, not when the cache is freed
  * (which would then wait for the kernel to reap it), and the scans after that check every
@@ -937,14 +953,8 @@ START_TEST(watch_ends_with_scans)
 {
 	int before = watches();
 	unsigned long checks, i;
-	uint16_t vf;
 
-	for (vf = 1; vf <= 8; vf++)
-		put(vf, INTEL_LM_VF_SAVED, (char)('A' + vf), 1, 0);
-	tick();
-	intel_lm_scan_expect(cache, ULONG_MAX);
-	ck_assert_uint_eq(intel_lm_scan_reads(cache), 8);
-	ck_assert_int_eq(watches(), before + 1);
+	eight_read_watched(before);
 	/* 600 scans of 8 records are worth a watch (lib/scan.c): it stays for 599. */
 	intel_lm_scan_expect(cache, 600);
 	checks = intel_lm_scan_checks(cache);
@@ -975,12 +985,8 @@ START_TEST(paid_watch_kept_for_its_scans)
 {
 	int before = watches();
 	unsigned long reads, checks;
-	uint16_t vf;
 
-	for (vf = 1; vf <= 8; vf++)
-		put(vf, INTEL_LM_VF_SAVED, (char)('A' + vf), 1, 0);
-	tick();
-	intel_lm_scan_expect(cache, ULONG_MAX);
+	eight_read_watched(before);
 	intel_lm_scan_expect(cache, 1);
 	ck_assert_int_eq(watches(), before + 1);
 	reads = intel_lm_scan_reads(cache);
