@@ -672,8 +672,9 @@ static void record_warning(const struct cli *c, const struct session *s, const s
 }
 
 /*
- * A batch's scan cache for the rule (RESUME, LOAD_DATA), read in a thread of its own while
- * the PF answers Identify: reading every record is then the device's time, not the batch's.
+ * The scan cache of a command that asks the rule (a load, or a batch of resumes; not with
+ * --force), read in a thread of its own while the PF answers Identify: reading every record is
+ * then the device's time, not the command's.
  */
 struct warm {
 	struct intel_lm_scan *scan;
@@ -705,6 +706,16 @@ static struct intel_lm_scan *warm_end(struct warm *w)
 		pthread_join(w->thread, NULL);
 	w->running = false;
 	w->scan = NULL;
+	return scan;
+}
+
+/* warm_end(), the cache told that @scans rule checks are to come (see intel_lm_scan_expect()). */
+static struct intel_lm_scan *warm_take(struct warm *w, unsigned long scans)
+{
+	struct intel_lm_scan *scan = warm_end(w);
+
+	if (scan)
+		intel_lm_scan_expect(scan, scans);
 	return scan;
 }
 
@@ -744,9 +755,8 @@ static int run_vf_op(const struct cli *c, const struct vf_op *op)
 	 */
 	if (c->vf_list)
 		intel_lm_fd_room(256 + 4 * (unsigned long)c->jobs);
-	/* A single load asks the rule too (unless forced); a single resume, only of some VFs. */
-	if (((c->vf_list && op == &op_resume) || (op == &op_load && (c->vf_list || !c->force))) &&
-	    !c->dry_run)
+	/* A single resume asks the rule only of some VFs: most would not use the cache. */
+	if ((op == &op_load || (op == &op_resume && c->vf_list)) && !c->force && !c->dry_run)
 		warm_start(&warm, c);
 	ret = session_open(c, c->device, &s);
 	if (!ret)
@@ -788,9 +798,7 @@ static int run_vf_op(const struct cli *c, const struct vf_op *op)
 			 op == &op_load ? c->input_file : "");
 		if (op != &op_query)
 			defer_signals();
-		s.scan = warm_end(&warm);
-		if (s.scan)
-			intel_lm_scan_expect(s.scan, 1);
+		s.scan = warm_take(&warm, 1);
 		run_job(c, &s, op, r, false);
 		intel_lm_scan_free(s.scan);
 		s.scan = NULL;
@@ -839,10 +847,7 @@ static int run_vf_op(const struct cli *c, const struct vf_op *op)
 	 */
 	if (op != &op_query && !c->dry_run && intel_lm_syncs_new(c->jobs, &s.syncs))
 		s.syncs = NULL;
-	s.scan = warm_end(&warm);
-	/* A LOAD_DATA asks the rule unless forced; a RESUME when its VF holds a state. */
-	if (s.scan)
-		intel_lm_scan_expect(s.scan, op == &op_load && c->force ? 0 : b.n);
+	s.scan = warm_take(&warm, b.n);
 	run_jobs(c->jobs, b.n, batch_run, batch_skip, &b);
 	for (i = 0; i < MAX_JOBS; i++)
 		intel_lm_state_cache_free(&b.caches[i]);
